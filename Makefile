@@ -1,0 +1,66 @@
+# LarderDB's front door. `make run` and `make test` are all a new machine needs.
+.PHONY: all setup build run test tsan bench bench-quick fuzz format clean help crashtest
+
+JOBS ?= $(shell nproc)
+CMAKE_GEN := -G Ninja
+RUN_DB := larder-data/bench.db
+
+all: build
+
+help:
+	@echo "make run    - set up, build, run larder bench/check/stats on $(RUN_DB)"
+	@echo "make test   - set up, build with ASan+UBSan, run every test (ctest)"
+	@echo "make build  - Release build; programs in build/bin/"
+	@echo "make bench  - comparison benchmarks; writes docs/benchmarks.md"
+	@echo "make tsan   - concurrency tests under ThreadSanitizer"
+	@echo "make fuzz   - libFuzzer targets (clang), short run of each"
+	@echo "make format - clang-format every source file"
+
+setup:
+	@scripts/setup base
+
+build: setup
+	@cmake -S . -B build $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DLARDER_BUILD_TESTS=OFF >/dev/null
+	@cmake --build build -j $(JOBS)
+
+run: build
+	@mkdir -p larder-data
+	@rm -f $(RUN_DB)
+	build/bin/larder bench -count 100000 -batch-size 1000 -path $(RUN_DB) -work
+	build/bin/larder check $(RUN_DB)
+	build/bin/larder stats $(RUN_DB)
+
+test: setup
+	@cmake -S . -B build-asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_CXX_FLAGS="-O1" -DLARDER_SANITIZE="address;undefined" >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+tsan: setup
+	@cmake -S . -B build-tsan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_CXX_FLAGS="-O1" -DLARDER_SANITIZE="thread" >/dev/null
+	@cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) -R 'Concurren'
+
+bench: setup
+	@scripts/setup bench
+	@cmake -S . -B build-bench $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DLARDER_BUILD_TESTS=OFF \
+	  -DLARDER_BUILD_BENCH=ON >/dev/null
+	@cmake --build build-bench -j $(JOBS)
+	bench/run.sh build-bench $(BENCH_ARGS)
+
+fuzz: setup
+	@scripts/setup fuzz
+	@CXX=clang++-14 cmake -S . -B build-fuzz $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DLARDER_BUILD_TESTS=OFF -DLARDER_BUILD_FUZZ=ON -DLARDER_SANITIZE="address;undefined" >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+format:
+	@scripts/setup fuzz
+	@find include src tools tests bench fuzz examples -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf build build-asan build-tsan build-bench build-fuzz

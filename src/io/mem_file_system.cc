@@ -1,0 +1,218 @@
+// An in-memory FileSystem. Each file's bytes live in address space reserved once (PROT_NONE,
+// MAP_NORESERVE) and made readable and writable as the file grows, so a mapping handed out by
+// Map() never moves and always shows the latest writes, as MAP_SHARED does for a real file.
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "larder/file_system.h"
+
+namespace larder {
+namespace {
+
+std::size_t RoundUpToOsPage(std::size_t n) {
+  static const std::size_t os_page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  return (n + os_page - 1) / os_page * os_page;
+}
+
+// The bytes of one file. Shared by every handle and mapping of it.
+class MemFileData {
+ public:
+  explicit MemFileData(std::size_t reserve) : reserve_(RoundUpToOsPage(reserve)) {
+    void* p = ::mmap(nullptr, reserve_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                     -1, 0);
+    base_ = p == MAP_FAILED ? nullptr : static_cast<std::uint8_t*>(p);
+  }
+  ~MemFileData() {
+    if (base_ != nullptr) ::munmap(base_, reserve_);
+  }
+  bool valid() const { return base_ != nullptr; }
+  std::uint8_t* base() const { return base_; }
+  std::size_t reserve() const { return reserve_; }
+
+  // REQUIRES: mu held.
+  Status Resize(std::uint64_t size, const std::string& path) {
+    if (size > reserve_) return Status::NoSpace(path + ": in-memory file limit reached");
+    std::size_t need = RoundUpToOsPage(size);
+    if (need > accessible_) {
+      if (::mprotect(base_ + accessible_, need - accessible_, PROT_READ | PROT_WRITE) != 0) {
+        return Status::FromErrno("grow in-memory file " + path, errno);
+      }
+      accessible_ = need;
+    }
+    if (size < size_) std::memset(base_ + size, 0, size_ - size);
+    size_ = size;
+    return Status::Ok();
+  }
+
+  std::mutex mu;
+  std::uint64_t size_ = 0;  // guarded by mu
+  int shared_locks = 0;     // guarded by mu
+  bool exclusive_lock = false;
+
+ private:
+  std::uint8_t* base_ = nullptr;
+  std::size_t reserve_;
+  std::size_t accessible_ = 0;  // guarded by mu
+};
+
+class MemRegion final : public MappedRegion {
+ public:
+  MemRegion(std::shared_ptr<MemFileData> data, std::size_t size)
+      : data_(std::move(data)), size_(size) {}
+  const std::uint8_t* data() const override { return data_->base(); }
+  std::size_t size() const override { return size_; }
+
+ private:
+  std::shared_ptr<MemFileData> data_;
+  std::size_t size_;
+};
+
+class MemFile final : public File {
+ public:
+  MemFile(std::shared_ptr<MemFileData> data, std::string path, bool read_only)
+      : data_(std::move(data)), path_(std::move(path)), read_only_(read_only) {}
+  ~MemFile() override { Unlock().ok(); }
+
+  Result<std::size_t> ReadAt(std::uint64_t offset, std::span<std::uint8_t> buf) override {
+    std::lock_guard lock(data_->mu);
+    if (offset >= data_->size_) return std::size_t{0};
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), data_->size_ - offset));
+    std::memcpy(buf.data(), data_->base() + offset, n);
+    return n;
+  }
+  Status WriteAt(std::uint64_t offset, std::span<const std::uint8_t> in) override {
+    if (read_only_) return Status::ReadOnly(path_ + " is open read-only");
+    std::lock_guard lock(data_->mu);
+    if (offset + in.size() > data_->size_) {
+      LARDER_RETURN_IF_ERROR(data_->Resize(offset + in.size(), path_));
+    }
+    if (!in.empty()) std::memcpy(data_->base() + offset, in.data(), in.size());
+    return Status::Ok();
+  }
+  Status Sync() override { return Status::Ok(); }
+  Status SyncAll() override { return Status::Ok(); }
+  Status Truncate(std::uint64_t size) override {
+    if (read_only_) return Status::ReadOnly(path_ + " is open read-only");
+    std::lock_guard lock(data_->mu);
+    return data_->Resize(size, path_);
+  }
+  Result<std::uint64_t> Size() override {
+    std::lock_guard lock(data_->mu);
+    return data_->size_;
+  }
+  Result<std::shared_ptr<const MappedRegion>> Map(std::size_t length) override {
+    if (length == 0) return Status::InvalidArgument("map " + path_ + ": zero length");
+    if (length > data_->reserve()) {
+      return Status::NoSpace("map " + path_ + ": larger than the in-memory file limit");
+    }
+    return std::shared_ptr<const MappedRegion>(std::make_shared<MemRegion>(data_, length));
+  }
+  Status TryLock(LockMode mode) override {
+    std::lock_guard lock(data_->mu);
+    ReleaseLocked();
+    if (mode == LockMode::kExclusive) {
+      if (data_->exclusive_lock || data_->shared_locks > 0) return Busy();
+      data_->exclusive_lock = true;
+    } else {
+      if (data_->exclusive_lock) return Busy();
+      ++data_->shared_locks;
+    }
+    held_ = mode;
+    holding_ = true;
+    return Status::Ok();
+  }
+  Status Unlock() override {
+    std::lock_guard lock(data_->mu);
+    ReleaseLocked();
+    return Status::Ok();
+  }
+  const std::string& path() const override { return path_; }
+
+ private:
+  Status Busy() const { return Status::Busy(path_ + " is locked by another handle"); }
+  void ReleaseLocked() {
+    if (!holding_) return;
+    if (held_ == LockMode::kExclusive) {
+      data_->exclusive_lock = false;
+    } else {
+      --data_->shared_locks;
+    }
+    holding_ = false;
+  }
+
+  std::shared_ptr<MemFileData> data_;
+  std::string path_;
+  bool read_only_;
+  bool holding_ = false;
+  LockMode held_ = LockMode::kShared;
+};
+
+class MemFileSystem final : public FileSystem {
+ public:
+  explicit MemFileSystem(std::size_t max_file_bytes) : max_file_bytes_(max_file_bytes) {}
+
+  Result<std::unique_ptr<File>> Open(const std::string& path, const OpenOptions& o) override {
+    std::lock_guard lock(mu_);
+    auto it = files_.find(path);
+    if (it == files_.end()) {
+      if (!o.create || o.read_only) return Status::NotFound(path + ": no such file");
+      auto data = std::make_shared<MemFileData>(max_file_bytes_);
+      if (!data->valid()) return Status::NoSpace(path + ": cannot reserve memory");
+      it = files_.emplace(path, std::move(data)).first;
+    }
+    return std::unique_ptr<File>(std::make_unique<MemFile>(it->second, path, o.read_only));
+  }
+  Result<bool> Exists(const std::string& path) override {
+    std::lock_guard lock(mu_);
+    if (files_.count(path) != 0) return true;
+    std::string prefix = path + "/";
+    auto it = files_.lower_bound(prefix);
+    return it != files_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+  }
+  Status Remove(const std::string& path) override {
+    std::lock_guard lock(mu_);
+    if (files_.erase(path) == 0) return Status::NotFound(path + ": no such file");
+    return Status::Ok();
+  }
+  Status Rename(const std::string& from, const std::string& to) override {
+    std::lock_guard lock(mu_);
+    auto it = files_.find(from);
+    if (it == files_.end()) return Status::NotFound(from + ": no such file");
+    auto data = it->second;
+    files_.erase(it);
+    files_[to] = std::move(data);
+    return Status::Ok();
+  }
+  Status SyncDir(const std::string&) override { return Status::Ok(); }
+  Status CreateDirs(const std::string&) override { return Status::Ok(); }
+  Result<std::vector<std::string>> ListDir(const std::string& dir) override {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> names;
+    std::string prefix = dir + "/";
+    for (const auto& [path, data] : files_) {
+      if (path.compare(0, prefix.size(), prefix) != 0) continue;
+      std::string rest = path.substr(prefix.size());
+      rest = rest.substr(0, rest.find('/'));
+      if (names.empty() || names.back() != rest) names.push_back(rest);
+    }
+    return names;
+  }
+
+ private:
+  std::size_t max_file_bytes_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<MemFileData>> files_;  // guarded by mu_
+};
+
+}  // namespace
+
+std::unique_ptr<FileSystem> NewMemFileSystem(std::size_t max_file_bytes) {
+  return std::make_unique<MemFileSystem>(max_file_bytes);
+}
+
+}  // namespace larder

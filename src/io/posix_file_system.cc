@@ -1,0 +1,200 @@
+// The POSIX FileSystem: pread/pwrite, fdatasync, flock and mmap.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "larder/file_system.h"
+
+namespace larder {
+namespace {
+
+class PosixRegion final : public MappedRegion {
+ public:
+  PosixRegion(void* addr, std::size_t size) : addr_(addr), size_(size) {}
+  ~PosixRegion() override { ::munmap(addr_, size_); }
+  const std::uint8_t* data() const override { return static_cast<const std::uint8_t*>(addr_); }
+  std::size_t size() const override { return size_; }
+
+ private:
+  void* addr_;
+  std::size_t size_;
+};
+
+class PosixFile final : public File {
+ public:
+  PosixFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~PosixFile() override { ::close(fd_); }
+
+  Result<std::size_t> ReadAt(std::uint64_t offset, std::span<std::uint8_t> buf) override {
+    std::size_t done = 0;
+    while (done < buf.size()) {
+      ssize_t n = ::pread(fd_, buf.data() + done, buf.size() - done, offset + done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Status::FromErrno("read " + path_, errno);
+      }
+      if (n == 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    return done;
+  }
+
+  Status WriteAt(std::uint64_t offset, std::span<const std::uint8_t> data) override {
+    std::size_t done = 0;
+    while (done < data.size()) {
+      ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done, offset + done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Status::FromErrno("write " + path_, errno);
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    return Status::Ok();
+  }
+
+  Status Sync() override {
+    if (::fdatasync(fd_) != 0) return Status::FromErrno("fdatasync " + path_, errno);
+    return Status::Ok();
+  }
+  Status SyncAll() override {
+    if (::fsync(fd_) != 0) return Status::FromErrno("fsync " + path_, errno);
+    return Status::Ok();
+  }
+  Status Truncate(std::uint64_t size) override {
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
+      return Status::FromErrno("truncate " + path_, errno);
+    }
+    return Status::Ok();
+  }
+  Result<std::uint64_t> Size() override {
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) return Status::FromErrno("stat " + path_, errno);
+    return static_cast<std::uint64_t>(st.st_size);
+  }
+  Result<std::shared_ptr<const MappedRegion>> Map(std::size_t length) override {
+    if (length == 0) return Status::InvalidArgument("map " + path_ + ": zero length");
+    void* addr = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd_, 0);
+    if (addr == MAP_FAILED) return Status::FromErrno("mmap " + path_, errno);
+    // Page accesses are random: tell the kernel not to read ahead.
+    ::madvise(addr, length, MADV_RANDOM);
+    return std::shared_ptr<const MappedRegion>(std::make_shared<PosixRegion>(addr, length));
+  }
+  Status TryLock(LockMode mode) override {
+    int op = (mode == LockMode::kExclusive ? LOCK_EX : LOCK_SH) | LOCK_NB;
+    while (::flock(fd_, op) != 0) {
+      if (errno == EINTR) continue;
+      if (errno == EWOULDBLOCK) return Status::Busy(path_ + " is locked by another process");
+      return Status::FromErrno("flock " + path_, errno);
+    }
+    return Status::Ok();
+  }
+  Status Unlock() override {
+    if (::flock(fd_, LOCK_UN) != 0) return Status::FromErrno("unlock " + path_, errno);
+    return Status::Ok();
+  }
+  const std::string& path() const override { return path_; }
+
+ private:
+  int fd_;
+  std::string path_;
+};
+
+class PosixFileSystem final : public FileSystem {
+ public:
+  Result<std::unique_ptr<File>> Open(const std::string& path, const OpenOptions& o) override {
+    int flags = (o.read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+    if (o.create && !o.read_only) flags |= O_CREAT;
+    int fd;
+    do {
+      fd = ::open(path.c_str(), flags, 0644);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+      if (errno == ENOENT) return Status::NotFound(path + ": no such file");
+      return Status::FromErrno("open " + path, errno);
+    }
+    struct stat st;
+    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+      ::close(fd);
+      return Status::InvalidArgument(path + " is a directory");
+    }
+    return std::unique_ptr<File>(std::make_unique<PosixFile>(fd, path));
+  }
+
+  Result<bool> Exists(const std::string& path) override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0) return true;
+    if (errno == ENOENT || errno == ENOTDIR) return false;
+    return Status::FromErrno("stat " + path, errno);
+  }
+
+  Status Remove(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0) {
+      if (errno == ENOENT) return Status::NotFound(path + ": no such file");
+      return Status::FromErrno("remove " + path, errno);
+    }
+    return Status::Ok();
+  }
+
+  Status Rename(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) {
+      return Status::FromErrno("rename " + from + " to " + to, errno);
+    }
+    return Status::Ok();
+  }
+
+  Status SyncDir(const std::string& dir) override {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return Status::FromErrno("open directory " + dir, errno);
+    int rc = ::fsync(fd);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) return Status::FromErrno("fsync directory " + dir, err);
+    return Status::Ok();
+  }
+
+  Status CreateDirs(const std::string& dir) override {
+    if (dir.empty() || dir == "." || dir == "/") return Status::Ok();
+    LARDER_ASSIGN_OR_RETURN(bool exists, Exists(dir));
+    if (exists) return Status::Ok();
+    LARDER_RETURN_IF_ERROR(CreateDirs(DirName(dir)));
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+      return Status::FromErrno("mkdir " + dir, errno);
+    }
+    return Status::Ok();
+  }
+
+  Result<std::vector<std::string>> ListDir(const std::string& dir) override {
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) return Status::FromErrno("list " + dir, errno);
+    std::vector<std::string> names;
+    while (struct dirent* e = ::readdir(d)) {
+      std::string name = e->d_name;
+      if (name != "." && name != "..") names.push_back(std::move(name));
+    }
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+};
+
+}  // namespace
+
+FileSystem* DefaultFileSystem() {
+  static PosixFileSystem* fs = new PosixFileSystem();  // never destroyed: used until exit
+  return fs;
+}
+
+std::string DirName(const std::string& path) {
+  auto pos = path.find_last_of('/');
+  if (pos == std::string::npos) return ".";
+  if (pos == 0) return "/";
+  return path.substr(0, pos);
+}
+
+}  // namespace larder
