@@ -1,0 +1,56 @@
+// DB::Batch: group commit. Concurrent callers share one write transaction and one pair of
+// fsyncs; while a leader commits, the next group gathers behind it.
+#include "bolt/db_impl.h"
+#include "bolt/tx_impl.h"
+#include "larder/bolt/db.h"
+
+namespace larder::bolt {
+namespace {
+
+void Execute(DB& db, const std::vector<internal::BatchCall*>& calls) {
+  if (calls.size() == 1) {
+    calls[0]->result = db.Update(*calls[0]->fn);
+    return;
+  }
+  bool fn_failed = false;
+  Status s = db.Update([&](Tx& tx) -> Status {
+    for (internal::BatchCall* c : calls) {
+      Status r = (*c->fn)(tx);
+      if (!r.ok()) {
+        fn_failed = true;
+        return r;
+      }
+    }
+    return Status::Ok();
+  });
+  if (fn_failed) {
+    // One function failed and took the shared transaction with it: run each alone, so that
+    // only the failing caller sees its error.
+    for (internal::BatchCall* c : calls) c->result = db.Update(*c->fn);
+    return;
+  }
+  for (internal::BatchCall* c : calls) c->result = s;
+}
+
+}  // namespace
+
+Status DB::Batch(const std::function<Status(Tx&)>& fn) {
+  internal::BatchQueue& q = impl_->batch_queue();
+  internal::BatchCall call{&fn, Status(), false};
+  std::unique_lock lock(q.mu);
+  q.pending.push_back(&call);
+  while (!call.done && q.leader) q.cv.wait(lock);
+  if (call.done) return call.result;
+  q.leader = true;
+  std::vector<internal::BatchCall*> group;
+  group.swap(q.pending);
+  lock.unlock();
+  Execute(*this, group);
+  lock.lock();
+  for (internal::BatchCall* c : group) c->done = true;
+  q.leader = false;
+  q.cv.notify_all();
+  return call.result;
+}
+
+}  // namespace larder::bolt

@@ -1,0 +1,355 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "bolt/cursor_impl.h"
+#include "bolt/db_impl.h"
+#include "bolt/tx_impl.h"
+#include "larder/bolt/bucket.h"
+
+namespace larder::bolt {
+namespace internal {
+
+bool BucketImpl::writable() const { return tx->writable; }
+
+Result<PageNode> BucketImpl::PageNodeOf(Pgid pgid) {
+  if (header.root == 0) {
+    if (pgid != 0) {
+      return Status::Corruption(fmt::format("inline bucket refers to page {}", pgid));
+    }
+    return PageNode{inline_page, root_node};
+  }
+  if (!nodes.empty()) {
+    if (auto it = nodes.find(pgid); it != nodes.end()) return PageNode{PageView(), it->second};
+  }
+  LARDER_ASSIGN_OR_RETURN(PageView page, tx->TreePage(pgid));
+  return PageNode{page, nullptr};
+}
+
+Result<Node*> BucketImpl::NodeOf(Pgid pgid, Node* parent) {
+  if (auto it = nodes.find(pgid); it != nodes.end()) return it->second;
+  PageView page = inline_page;
+  if (header.root != 0) {
+    LARDER_ASSIGN_OR_RETURN(page, tx->TreePage(pgid));
+  } else if (pgid != 0) {
+    return Status::Corruption(fmt::format("inline bucket refers to page {}", pgid));
+  }
+  Node* node = tx->NewNode(this, page.is_leaf(), parent);
+  node->pgid = pgid;
+  LARDER_RETURN_IF_ERROR(node->Read(page));
+  if (parent == nullptr) {
+    root_node = node;
+  } else {
+    parent->children.push_back(node);
+  }
+  nodes[pgid] = node;
+  return node;
+}
+
+Result<BucketImpl*> BucketImpl::OpenChildFromValue(std::string_view name, std::string_view value) {
+  if (value.size() < kBucketHeaderSize) {
+    return Status::Corruption(fmt::format("bucket {}: header of {} bytes is too short",
+                                          KeyForMessage(name), value.size()));
+  }
+  // A writer may rewrite the parent's node; keep its own copy of the inline page.
+  if (writable()) value = tx->arena.Copy(value);
+  BucketImpl* child = tx->NewBucket(DecodeBucketHeader(value));
+  if (child->header.root == 0) {
+    if (value.size() < kBucketHeaderSize + kPageHeaderSize) {
+      return Status::Corruption(
+          fmt::format("inline bucket {}: value too short for a page", KeyForMessage(name)));
+    }
+    child->inline_page =
+        PageView(reinterpret_cast<const std::uint8_t*>(value.data()) + kBucketHeaderSize,
+                 value.size() - kBucketHeaderSize);
+    std::string what = fmt::format("inline page of bucket {}", KeyForMessage(name));
+    if (!child->inline_page.is_leaf()) {
+      return Status::Corruption(fmt::format("{}: invalid type: {}", what,
+                                            PageTypeName(child->inline_page.flags())));
+    }
+    LARDER_RETURN_IF_ERROR(child->inline_page.CheckElements(what));
+  }
+  buckets.emplace(std::string(name), child);
+  return child;
+}
+
+Result<BucketImpl*> BucketImpl::Child(std::string_view name) {
+  if (auto it = buckets.find(name); it != buckets.end()) return it->second;
+  CursorImpl c(this);
+  bool found = false;
+  Entry e;
+  LARDER_RETURN_IF_ERROR(c.SeekRaw(name, &found, &e));
+  if (!found) return Status::NotFound("bucket not found");
+  if (!e.is_bucket()) return Status::Incompatible("incompatible value: not a bucket");
+  return OpenChildFromValue(name, e.value);
+}
+
+Result<BucketImpl*> BucketImpl::CreateChild(std::string_view name, bool if_missing) {
+  if (!writable()) return Status::ReadOnly("tx not writable");
+  if (name.empty()) return Status::InvalidArgument("bucket name required");
+  if (name.size() > kMaxKeySize) return Status::InvalidArgument("bucket name too large");
+  CursorImpl c(this);
+  bool found = false;
+  Entry e;
+  LARDER_RETURN_IF_ERROR(c.SeekRaw(name, &found, &e));
+  if (found) {
+    if (!e.is_bucket()) return Status::Incompatible("incompatible value: key exists");
+    if (if_missing) return Child(name);
+    return Status::AlreadyExists("bucket already exists");
+  }
+  // A new bucket is inline: a zero header followed by an empty leaf page.
+  std::uint8_t* value = tx->arena.Allocate(kBucketHeaderSize + kPageHeaderSize);
+  std::memset(value, 0, kBucketHeaderSize + kPageHeaderSize);
+  StoreU16(value + kBucketHeaderSize + 8, kLeafPageFlag);
+  std::string_view v(reinterpret_cast<const char*>(value), kBucketHeaderSize + kPageHeaderSize);
+  std::string_view key = tx->arena.Copy(name);
+  LARDER_ASSIGN_OR_RETURN(Node * leaf, c.LeafNode());
+  leaf->Put(key, key, v, 0, kBucketLeafFlag);
+  ++mutations;
+  return OpenChildFromValue(name, v);
+}
+
+Status BucketImpl::DeleteChild(std::string_view name) {
+  if (!writable()) return Status::ReadOnly("tx not writable");
+  LARDER_ASSIGN_OR_RETURN(BucketImpl * child, Child(name));
+  // Delete nested buckets first, so that their pages are freed too.
+  std::vector<std::string> nested;
+  {
+    CursorImpl c(child);
+    for (bool ok = c.First(); ok; ok = c.Next()) {
+      if (c.entry().is_bucket()) nested.emplace_back(c.entry().key);
+    }
+    LARDER_RETURN_IF_ERROR(c.status());
+  }
+  for (const std::string& n : nested) LARDER_RETURN_IF_ERROR(child->DeleteChild(n));
+  buckets.erase(buckets.find(name));
+  child->nodes.clear();
+  child->root_node = nullptr;
+  LARDER_RETURN_IF_ERROR(child->FreePages());
+  child->deleted = true;
+
+  CursorImpl c(this);
+  bool found = false;
+  Entry e;
+  LARDER_RETURN_IF_ERROR(c.SeekRaw(name, &found, &e));
+  if (!found) return Status::Corruption("bucket vanished while being deleted");
+  LARDER_ASSIGN_OR_RETURN(Node * leaf, c.LeafNode());
+  leaf->Del(e.key);
+  ++mutations;
+  return Status::Ok();
+}
+
+Result<std::string_view> BucketImpl::Get(std::string_view key) {
+  // A descent without a cursor: the hot read path allocates nothing.
+  Pgid pgid = header.root;
+  for (std::size_t depth = 0; depth < kMaxTreeDepth; ++depth) {
+    LARDER_ASSIGN_OR_RETURN(PageNode pn, PageNodeOf(pgid));
+    const std::size_t n = pn.count();
+    if (pn.node != nullptr) {
+      const auto& in = pn.node->inodes;
+      auto it = std::lower_bound(in.begin(), in.end(), key, [](const Inode& i, std::string_view k) {
+        return CompareKeys(i.key, k) < 0;
+      });
+      if (pn.node->is_leaf) {
+        if (it == in.end() || it->key != key) return Status::NotFound();
+        if (it->flags & kBucketLeafFlag) return Status::Incompatible("key is a bucket");
+        return it->value;
+      }
+      if (n == 0) return Status::Corruption(fmt::format("page {}: empty branch", pn.node->pgid));
+      std::size_t i = static_cast<std::size_t>(it - in.begin());
+      if ((it == in.end() || it->key != key) && i > 0) --i;
+      pgid = in[std::min(i, n - 1)].pgid;
+      continue;
+    }
+    const PageView& page = pn.page;
+    std::size_t lo = 0, hi = n;
+    if (page.is_leaf()) {
+      while (lo < hi) {
+        std::size_t mid = (lo + hi) / 2;
+        LeafElement e;
+        if (!page.Leaf(mid, &e)) {
+          return Status::Corruption(fmt::format("page {}: leaf element {} out of bounds",
+                                                page.id(), mid));
+        }
+        int c = CompareKeys(e.key, key);
+        if (c == 0) {
+          if (e.is_bucket()) return Status::Incompatible("key is a bucket");
+          return e.value;
+        }
+        if (c < 0) lo = mid + 1; else hi = mid;
+      }
+      return Status::NotFound();
+    }
+    if (n == 0) return Status::Corruption(fmt::format("page {}: empty branch", page.id()));
+    bool exact = false;
+    while (lo < hi) {
+      std::size_t mid = (lo + hi) / 2;
+      BranchElement e;
+      if (!page.Branch(mid, &e)) {
+        return Status::Corruption(
+            fmt::format("page {}: branch element {} out of bounds", page.id(), mid));
+      }
+      int c = CompareKeys(e.key, key);
+      if (c < 0) {
+        lo = mid + 1;
+      } else {
+        exact = exact || c == 0;
+        hi = mid;
+      }
+    }
+    if (!exact && lo > 0) --lo;
+    BranchElement e;
+    if (!page.Branch(std::min(lo, n - 1), &e)) {
+      return Status::Corruption(fmt::format("page {}: branch element out of bounds", page.id()));
+    }
+    pgid = e.pgid;
+  }
+  return Status::Corruption(fmt::format("bucket tree deeper than {} levels", kMaxTreeDepth));
+}
+
+Status BucketImpl::Put(std::string_view key, std::string_view value) {
+  CursorImpl c(this);
+  bool found = false;
+  Entry e;
+  LARDER_RETURN_IF_ERROR(c.SeekRaw(key, &found, &e));
+  if (found && e.is_bucket()) return Status::Incompatible("incompatible value: key is a bucket");
+  LARDER_ASSIGN_OR_RETURN(Node * leaf, c.LeafNode());
+  std::string_view k = found ? e.key : tx->arena.Copy(key);
+  leaf->Put(k, k, tx->arena.Copy(value), 0, 0);
+  ++mutations;
+  return Status::Ok();
+}
+
+Status BucketImpl::Delete(std::string_view key) {
+  CursorImpl c(this);
+  bool found = false;
+  Entry e;
+  LARDER_RETURN_IF_ERROR(c.SeekRaw(key, &found, &e));
+  if (!found) return Status::Ok();
+  if (e.is_bucket()) return Status::Incompatible("incompatible value: key is a bucket");
+  LARDER_ASSIGN_OR_RETURN(Node * leaf, c.LeafNode());
+  leaf->Del(key);
+  ++mutations;
+  return Status::Ok();
+}
+
+void BucketImpl::Rebalance() {
+  // Rebalance errors surface again at spill, which walks the same nodes.
+  std::vector<Node*> list;
+  list.reserve(nodes.size());
+  for (auto& [id, n] : nodes) list.push_back(n);
+  std::sort(list.begin(), list.end(), [](Node* a, Node* b) { return a->pgid < b->pgid; });
+  for (Node* n : list) {
+    if (!n->detached) n->Rebalance().ok();
+  }
+  for (auto& [name, child] : buckets) child->Rebalance();
+}
+
+bool BucketImpl::Inlineable() const {
+  const Node* n = root_node;
+  if (n == nullptr || !n->is_leaf) return false;
+  std::size_t size = kPageHeaderSize;
+  for (const Inode& in : n->inodes) {
+    size += kElementSize + in.key.size() + in.value.size();
+    if (in.flags & kBucketLeafFlag) return false;
+    if (size > tx->page_size / 4) return false;
+  }
+  return true;
+}
+
+Status BucketImpl::FreePages() {
+  if (header.root == 0) return Status::Ok();
+  // Walk nodes where materialized (their pages may already be merged away), pages elsewhere.
+  std::function<Status(Pgid, std::size_t)> walk = [&](Pgid pgid, std::size_t depth) -> Status {
+    if (depth >= kMaxTreeDepth) return Status::Corruption("bucket tree too deep (a cycle?)");
+    LARDER_ASSIGN_OR_RETURN(PageNode pn, PageNodeOf(pgid));
+    if (pn.node != nullptr) {
+      Node* n = pn.node;
+      if (!n->is_leaf) {
+        for (const Inode& in : n->inodes) LARDER_RETURN_IF_ERROR(walk(in.pgid, depth + 1));
+      }
+      return n->Free();
+    }
+    if (pn.page.is_branch()) {
+      for (std::size_t i = 0; i < pn.page.count(); ++i) {
+        BranchElement e;
+        if (!pn.page.Branch(i, &e)) {
+          return Status::Corruption(fmt::format("page {}: branch element out of bounds", pgid));
+        }
+        LARDER_RETURN_IF_ERROR(walk(e.pgid, depth + 1));
+      }
+    }
+    return tx->db->freelist().Free(tx->meta.txid, pgid, pn.page.overflow());
+  };
+  LARDER_RETURN_IF_ERROR(walk(header.root, 0));
+  header.root = 0;
+  return Status::Ok();
+}
+
+Status BucketImpl::Spill() {
+  for (auto& [name, child] : buckets) {
+    std::string_view value;
+    if (child->Inlineable()) {
+      LARDER_RETURN_IF_ERROR(child->FreePages());
+      Node* root = child->root_node;
+      std::size_t size = kBucketHeaderSize + root->Size();
+      std::uint8_t* buf = tx->arena.Allocate(size);
+      std::memset(buf, 0, size);
+      EncodeBucketHeader(buf, BucketHeader{0, child->header.sequence});
+      root->Write(buf + kBucketHeaderSize);
+      value = {reinterpret_cast<const char*>(buf), size};
+    } else {
+      LARDER_RETURN_IF_ERROR(child->Spill());
+      std::uint8_t* buf = tx->arena.Allocate(kBucketHeaderSize);
+      EncodeBucketHeader(buf, child->header);
+      value = {reinterpret_cast<const char*>(buf), kBucketHeaderSize};
+    }
+    if (child->root_node == nullptr) continue;  // untouched: the parent's copy is current
+    CursorImpl c(this);
+    bool found = false;
+    Entry e;
+    LARDER_RETURN_IF_ERROR(c.SeekRaw(name, &found, &e));
+    if (!found || !e.is_bucket()) {
+      return Status::Corruption(fmt::format("misplaced bucket header: {}", KeyForMessage(name)));
+    }
+    LARDER_ASSIGN_OR_RETURN(Node * leaf, c.LeafNode());
+    leaf->Put(e.key, e.key, value, 0, kBucketLeafFlag);
+  }
+  if (root_node == nullptr) return Status::Ok();
+  LARDER_RETURN_IF_ERROR(root_node->Spill());
+  root_node = root_node->Root();
+  if (root_node->pgid >= tx->meta.pgid) {
+    return Status::Corruption(fmt::format("pgid ({}) above high water mark ({})", root_node->pgid,
+                                          tx->meta.pgid));
+  }
+  header.root = root_node->pgid;
+  return Status::Ok();
+}
+
+Status BucketImpl::ForEachPageFrom(Pgid pgid, int depth,
+                                   const std::function<Status(PageView, int)>& fn) {
+  if (depth >= static_cast<int>(kMaxTreeDepth)) {
+    return Status::Corruption(fmt::format("page {}: tree too deep (a cycle?)", pgid));
+  }
+  LARDER_ASSIGN_OR_RETURN(PageView page, tx->TreePage(pgid));
+  LARDER_RETURN_IF_ERROR(fn(page, depth));
+  if (page.is_branch()) {
+    for (std::size_t i = 0; i < page.count(); ++i) {
+      BranchElement e;
+      if (!page.Branch(i, &e)) {
+        return Status::Corruption(fmt::format("page {}: branch element {} out of bounds", pgid, i));
+      }
+      LARDER_RETURN_IF_ERROR(ForEachPageFrom(e.pgid, depth + 1, fn));
+    }
+  }
+  return Status::Ok();
+}
+
+Status BucketImpl::ForEachPage(const std::function<Status(PageView, int)>& fn) {
+  if (header.root == 0) return fn(inline_page, 0);
+  return ForEachPageFrom(header.root, 0, fn);
+}
+
+}  // namespace internal
+}  // namespace larder::bolt

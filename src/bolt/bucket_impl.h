@@ -1,0 +1,81 @@
+// BucketImpl: a bucket as one transaction sees it: its header (root page, sequence), the nodes
+// it has materialized for writing, and the child buckets it has opened.
+//
+// Thread-safety: none; owned by one transaction.
+#ifndef LARDER_BOLT_BUCKET_IMPL_H_
+#define LARDER_BOLT_BUCKET_IMPL_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "bolt/node.h"
+#include "bolt/page.h"
+#include "larder/bolt/stats.h"
+#include "larder/result.h"
+
+namespace larder::bolt::internal {
+
+class TxImpl;
+
+// A position in the tree: a materialized node if there is one, else the page.
+struct PageNode {
+  PageView page;
+  Node* node = nullptr;
+  bool is_leaf() const { return node != nullptr ? node->is_leaf : page.is_leaf(); }
+  std::size_t count() const { return node != nullptr ? node->inodes.size() : page.count(); }
+};
+
+class BucketImpl {
+ public:
+  BucketImpl(TxImpl* tx, BucketHeader header, double fill_percent)
+      : tx(tx), header(header), fill_percent(fill_percent) {}
+
+  TxImpl* tx;
+  BucketHeader header;
+  PageView inline_page;  // the page image of an inline bucket (header.root == 0)
+  Node* root_node = nullptr;
+  std::unordered_map<Pgid, Node*> nodes;
+  std::map<std::string, BucketImpl*, std::less<>> buckets;  // opened children, by name
+  double fill_percent;
+  bool deleted = false;
+  std::uint64_t mutations = 0;  // bumped by every write; cursors re-seek when it changes
+
+  bool writable() const;
+  // The page or node for `pgid` (the inline page when the bucket is inline).
+  Result<PageNode> PageNodeOf(Pgid pgid);
+  // Materializes the node for `pgid` under `parent` (nullptr: the root).
+  Result<Node*> NodeOf(Pgid pgid, Node* parent);
+
+  // Child buckets.
+  Result<BucketImpl*> Child(std::string_view name);
+  Result<BucketImpl*> CreateChild(std::string_view name, bool if_missing);
+  Status DeleteChild(std::string_view name);
+
+  // Key/value operations (validated by the caller-facing Bucket).
+  Result<std::string_view> Get(std::string_view key);
+  Status Put(std::string_view key, std::string_view value);
+  Status Delete(std::string_view key);
+
+  // Commit steps.
+  void Rebalance();
+  Status Spill();
+  bool Inlineable() const;
+  // Frees every page of this bucket's tree (as pending); nested buckets are not visited.
+  Status FreePages();
+
+  // Calls fn(page, depth) for each page of the committed tree, bounds-checked.
+  Status ForEachPage(const std::function<Status(PageView, int)>& fn);
+  Result<BucketStats> Stats();
+
+ private:
+  Result<BucketImpl*> OpenChildFromValue(std::string_view name, std::string_view value);
+  Status ForEachPageFrom(Pgid pgid, int depth, const std::function<Status(PageView, int)>& fn);
+};
+
+}  // namespace larder::bolt::internal
+
+#endif  // LARDER_BOLT_BUCKET_IMPL_H_

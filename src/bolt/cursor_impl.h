@@ -1,0 +1,78 @@
+// CursorImpl: a path from a bucket's root to a leaf position, over pages or materialized nodes.
+//
+// Thread-safety: none; belongs to one transaction.
+#ifndef LARDER_BOLT_CURSOR_IMPL_H_
+#define LARDER_BOLT_CURSOR_IMPL_H_
+
+#include <array>
+#include <string_view>
+
+#include "bolt/bucket_impl.h"
+
+namespace larder::bolt::internal {
+
+struct ElemRef {
+  PageNode pn;
+  std::size_t index = 0;
+};
+
+// One leaf entry.
+struct Entry {
+  std::string_view key;
+  std::string_view value;
+  std::uint32_t flags = 0;
+  bool is_bucket() const { return (flags & kBucketLeafFlag) != 0; }
+};
+
+class CursorImpl {
+ public:
+  explicit CursorImpl(BucketImpl* bucket) : bucket_(bucket) {}
+
+  // Movement. Each returns true when positioned on an entry; false at an end or on error
+  // (see status()).
+  bool First();
+  bool Last();
+  bool Next();
+  bool Prev();
+  bool Seek(std::string_view key);
+
+  bool valid() const { return valid_; }
+  const Entry& entry() const { return entry_; }
+  const Status& status() const { return status_; }
+  BucketImpl* bucket() const { return bucket_; }
+
+  // Positions the stack on the first leaf entry >= key, without skipping to the next leaf.
+  // Sets *exact when the entry there has exactly `key`. Used by writes.
+  Status SeekRaw(std::string_view key, bool* found, Entry* at);
+  // The leaf node under the cursor, materializing the path. REQUIRES: a SeekRaw just ran.
+  Result<Node*> LeafNode();
+
+  Status Delete();
+
+ private:
+  Status Search(std::string_view key, Pgid pgid);
+  Status DescendFirst();
+  Status DescendLast();
+  Status Push(Pgid pgid);
+  // Loads entry_ from the top of the stack; false when that leaf position is past the end.
+  bool LoadEntry();
+  bool Fail(Status s);
+  bool Finish(bool positioned);
+  bool StepForward();
+  bool StepBackward();
+  // Rebuilds the stack at entry_.key after the bucket changed; *same says it is still there.
+  bool Reposition(bool* same);
+
+  BucketImpl* bucket_;
+  ElemRef& top() { return stack_[depth_ - 1]; }
+  std::array<ElemRef, kMaxTreeDepth> stack_;  // fixed: a cursor never allocates
+  std::size_t depth_ = 0;
+  Entry entry_;
+  bool valid_ = false;
+  std::uint64_t mutations_seen_ = 0;
+  Status status_;
+};
+
+}  // namespace larder::bolt::internal
+
+#endif  // LARDER_BOLT_CURSOR_IMPL_H_

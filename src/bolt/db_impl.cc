@@ -1,0 +1,370 @@
+#include "bolt/db_impl.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "bolt/tx_impl.h"
+
+namespace larder::bolt::internal {
+namespace {
+constexpr std::uint64_t kAllocSize = 16 << 20;  // file growth step past 16 MiB (bbolt)
+constexpr std::uint64_t kMaxMmapStep = 1 << 30;
+
+std::uint32_t OsPageSize() { return static_cast<std::uint32_t>(::sysconf(_SC_PAGESIZE)); }
+bool ValidPageSize(std::uint32_t p) {
+  return p >= kMinPageSize && p <= kMaxPageSize && (p & (p - 1)) == 0;
+}
+}  // namespace
+
+DBImpl::DBImpl(std::string path, const Options& options)
+    : path_(std::move(path)), options_(options) {}
+
+DBImpl::~DBImpl() { Close().ok(); }
+
+Result<std::unique_ptr<DBImpl>> DBImpl::Open(const std::string& path, const Options& options) {
+  if (options.page_size != 0 && !ValidPageSize(options.page_size)) {
+    return Status::InvalidArgument(fmt::format(
+        "page size {} is not a power of two from {} to {}", options.page_size, kMinPageSize,
+        kMaxPageSize));
+  }
+  if (options.in_memory && options.read_only) {
+    return Status::InvalidArgument("an in-memory database cannot be read-only");
+  }
+  std::unique_ptr<DBImpl> db(new DBImpl(path, options));
+  LARDER_RETURN_IF_ERROR(db->OpenFile());
+  return db;
+}
+
+Status DBImpl::OpenFile() {
+  if (options_.in_memory) {
+    owned_fs_ = NewMemFileSystem(options_.in_memory_max_bytes);
+    fs_ = owned_fs_.get();
+  } else {
+    fs_ = options_.file_system != nullptr ? options_.file_system : DefaultFileSystem();
+  }
+  LARDER_ASSIGN_OR_RETURN(file_, fs_->Open(path_, {.create = !options_.read_only,
+                                                   .read_only = options_.read_only}));
+  LARDER_RETURN_IF_ERROR(LockFile());
+  LARDER_ASSIGN_OR_RETURN(file_size_, file_->Size());
+  if (file_size_ == 0) {
+    if (options_.read_only) return Status::InvalidArgument(path_ + ": file is empty");
+    LARDER_RETURN_IF_ERROR(Initialize());
+  }
+  LARDER_RETURN_IF_ERROR(LoadMeta());
+  LARDER_RETURN_IF_ERROR(LoadFreelist());
+  // A file last written without a freelist gets one now, unless we also skip it (bbolt).
+  if (!options_.read_only && !options_.no_freelist_sync && meta_.freelist == kNoFreelist) {
+    LARDER_ASSIGN_OR_RETURN(auto tx, BeginTx(true));
+    LARDER_RETURN_IF_ERROR(tx->Commit());
+  }
+  return Status::Ok();
+}
+
+Status DBImpl::LockFile() {
+  const LockMode mode = options_.read_only ? LockMode::kShared : LockMode::kExclusive;
+  const auto deadline = std::chrono::steady_clock::now() + options_.lock_timeout;
+  for (;;) {
+    Status s = file_->TryLock(mode);
+    if (s.ok() || s.code() != Code::kBusy) return s;
+    if (options_.lock_timeout.count() > 0 && std::chrono::steady_clock::now() >= deadline) {
+      return Status::Busy(fmt::format("timeout: {} is locked by another process", path_));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+Status DBImpl::Initialize() {
+  const std::uint32_t p = options_.page_size != 0 ? options_.page_size : OsPageSize();
+  std::vector<std::uint8_t> buf(4 * std::size_t{p}, 0);
+  for (Txid i = 0; i < 2; ++i) {
+    Meta m;
+    m.page_size = p;
+    m.root = BucketHeader{3, 0};
+    m.freelist = 2;
+    m.pgid = 4;
+    m.txid = i;
+    m.EncodePage(buf.data() + i * p);
+  }
+  WritePageHeader(buf.data() + 2 * std::size_t{p}, 2, kFreelistPageFlag, 0, 0);
+  WritePageHeader(buf.data() + 3 * std::size_t{p}, 3, kLeafPageFlag, 0, 0);
+  LARDER_RETURN_IF_ERROR(file_->WriteAt(0, buf));
+  LARDER_RETURN_IF_ERROR(file_->SyncAll());
+  LARDER_RETURN_IF_ERROR(fs_->SyncDir(DirName(path_)));
+  file_size_ = buf.size();
+  return Status::Ok();
+}
+
+Status DBImpl::LoadMeta() {
+  // Find the page size: meta 0 normally says it; if meta 0 is damaged, probe for meta 1 at
+  // each possible page size.
+  std::vector<std::uint8_t> head(kPageHeaderSize + kMetaSize);
+  auto read_meta_at = [&](std::uint64_t off, Meta* m) -> bool {
+    auto n = file_->ReadAt(off, head);
+    if (!n.ok() || *n < head.size()) return false;
+    *m = Meta::Decode(head.data());
+    return m->Validate(off == 0 ? 0 : 1).ok();
+  };
+  Meta m0;
+  Status first_error;
+  if (file_size_ < kPageHeaderSize + kMetaSize) {
+    return Status::InvalidArgument(
+        fmt::format("{}: file size too small ({} bytes) for a bolt database", path_, file_size_));
+  }
+  if (read_meta_at(0, &m0)) {
+    page_size_ = m0.page_size;
+  } else {
+    first_error = m0.Validate(0);
+    for (std::uint32_t p = kMinPageSize; p <= kMaxPageSize && p < file_size_; p <<= 1) {
+      Meta m1;
+      if (read_meta_at(p, &m1) && m1.page_size == p) {
+        page_size_ = p;
+        break;
+      }
+    }
+    if (page_size_ == 0) {
+      if (first_error.code() == Code::kInvalidArgument) {
+        return Status::InvalidArgument(
+            fmt::format("{}: not a bolt database: {}", path_, first_error.message()));
+      }
+      return first_error.WithContext(path_);
+    }
+  }
+  if (!ValidPageSize(page_size_)) {
+    return Status::Corruption(fmt::format("{}: meta page 0: invalid page size {}", path_,
+                                          page_size_));
+  }
+  if (file_size_ < 2 * std::uint64_t{page_size_}) {
+    return Status::Corruption(fmt::format("{}: file size too small", path_));
+  }
+  LARDER_ASSIGN_OR_RETURN(map_, MapFor(file_size_));
+  Meta metas[2];
+  Status errors[2];
+  for (int i = 0; i < 2; ++i) {
+    metas[i] = Meta::Decode(map_->data() + i * std::size_t{page_size_});
+    errors[i] = metas[i].ValidateForOpen(i, page_size_, file_size_);
+  }
+  int pick = -1;
+  if (errors[0].ok() && errors[1].ok()) {
+    pick = metas[0].txid >= metas[1].txid ? 0 : 1;
+  } else if (errors[0].ok() || errors[1].ok()) {
+    pick = errors[0].ok() ? 0 : 1;
+  }
+  if (pick < 0) return errors[0].WithContext(path_ + ": both meta pages are invalid");
+  meta_ = metas[pick];
+  return Status::Ok();
+}
+
+Status DBImpl::RebuildFreelist(const Meta& meta, std::vector<Pgid>* free_ids) {
+  // Everything below the high-water mark that no bucket reaches is free.
+  std::vector<bool> reachable(meta.pgid, false);
+  reachable[0] = reachable[1] = true;
+  TxImpl tx(this, false, meta, map_);
+  std::function<Status(BucketImpl*)> walk = [&](BucketImpl* b) -> Status {
+    std::vector<std::string> children;
+    LARDER_RETURN_IF_ERROR(b->ForEachPage([&](PageView p, int) -> Status {
+      if (b->header.root != 0) {
+        for (Pgid id = p.id(); id <= p.id() + p.overflow(); ++id) {
+          if (reachable[id]) {
+            return Status::Corruption(fmt::format("page {}: multiple references", id));
+          }
+          reachable[id] = true;
+        }
+      }
+      if (p.is_leaf()) {
+        for (std::size_t i = 0; i < p.count(); ++i) {
+          LeafElement e;
+          if (!p.Leaf(i, &e)) {
+            return Status::Corruption(fmt::format("page {}: leaf element out of bounds", p.id()));
+          }
+          if (e.is_bucket()) children.emplace_back(e.key);
+        }
+      }
+      return Status::Ok();
+    }));
+    for (const std::string& name : children) {
+      LARDER_ASSIGN_OR_RETURN(BucketImpl * child, b->Child(name));
+      LARDER_RETURN_IF_ERROR(walk(child));
+    }
+    return Status::Ok();
+  };
+  Status s = walk(&tx.root);
+  tx.open = false;
+  LARDER_RETURN_IF_ERROR(s);
+  for (Pgid id = 2; id < meta.pgid; ++id) {
+    if (!reachable[id]) free_ids->push_back(id);
+  }
+  return Status::Ok();
+}
+
+Status DBImpl::LoadFreelist() {
+  std::vector<Pgid> ids;
+  if (meta_.freelist == kNoFreelist) {
+    LARDER_RETURN_IF_ERROR(RebuildFreelist(meta_, &ids).WithContext(path_));
+  } else {
+    TxImpl tx(this, false, meta_, map_);
+    tx.open = false;
+    auto page = tx.Page(meta_.freelist);
+    if (!page.ok()) return page.status().WithContext(path_ + ": freelist");
+    LARDER_RETURN_IF_ERROR(Freelist::ReadPage(*page, meta_.pgid, &ids).WithContext(path_));
+  }
+  freelist_.Reset(std::move(ids));
+  return Status::Ok();
+}
+
+std::size_t DBImpl::MapSize(std::uint64_t min_bytes) const {
+  std::uint64_t size = std::max<std::uint64_t>(min_bytes, options_.initial_mmap_size);
+  std::uint64_t out;
+  if (size <= kMaxMmapStep) {
+    out = std::uint64_t{1} << 15;
+    while (out < size) out <<= 1;
+  } else {
+    out = (size + kMaxMmapStep - 1) / kMaxMmapStep * kMaxMmapStep;
+  }
+  out = (out + page_size_ - 1) / page_size_ * page_size_;
+  if (options_.in_memory) out = std::min<std::uint64_t>(out, options_.in_memory_max_bytes);
+  return static_cast<std::size_t>(out);
+}
+
+Result<std::shared_ptr<const MappedRegion>> DBImpl::MapFor(std::uint64_t min_bytes) {
+  return file_->Map(MapSize(min_bytes));
+}
+
+Result<std::unique_ptr<TxImpl>> DBImpl::BeginTx(bool writable) {
+  std::unique_lock lock(mu_);
+  if (closed_) return Status::InvalidArgument(path_ + ": database is closed");
+  if (!writable) {
+    readers_.insert(meta_.txid);
+    ++stats_.read_tx_n;
+    return std::make_unique<TxImpl>(this, false, meta_, map_);
+  }
+  if (options_.read_only) return Status::ReadOnly(path_ + ": database is open read-only");
+  writer_cv_.wait(lock, [&] { return !writer_active_ || closed_; });
+  if (closed_) return Status::InvalidArgument(path_ + ": database is closed");
+  if (!poisoned_.ok()) return poisoned_;
+  writer_active_ = true;
+  // Pages freed by commits no open reader can see become reusable.
+  Txid oldest = readers_.empty() ? meta_.txid + 1 : *readers_.begin();
+  freelist_.ReleaseBefore(oldest);
+  return std::make_unique<TxImpl>(this, true, meta_, map_);
+}
+
+void DBImpl::EndRead(const TxImpl& tx) {
+  std::lock_guard lock(mu_);
+  auto it = readers_.find(tx.meta.txid);
+  if (it != readers_.end()) readers_.erase(it);
+}
+
+void DBImpl::EndWrite(const TxImpl&, bool committed) {
+  {
+    std::lock_guard lock(mu_);
+    writer_active_ = false;
+    if (committed) ++stats_.write_tx_n;
+  }
+  writer_cv_.notify_one();
+}
+
+Status DBImpl::GrowFor(Pgid hwm) {
+  std::uint64_t need = (hwm + 1) * std::uint64_t{page_size_};
+  if (need <= file_size_) return Status::Ok();
+  std::uint64_t map_size = MapSize(need);
+  std::uint64_t target = map_size <= kAllocSize ? map_size : need + kAllocSize;
+  if (options_.in_memory) target = std::min<std::uint64_t>(target, options_.in_memory_max_bytes);
+  if (target < need) return Status::NoSpace(path_ + ": in-memory database is full");
+  LARDER_RETURN_IF_ERROR(file_->Truncate(target));
+  if (!options_.no_grow_sync && !options_.no_sync) {
+    Status s = file_->SyncAll();
+    if (!s.ok()) {
+      Poison(s);
+      return s;
+    }
+  }
+  file_size_ = target;
+  return Status::Ok();
+}
+
+Status DBImpl::WriteAt(std::uint64_t offset, std::span<const std::uint8_t> data) {
+  return file_->WriteAt(offset, data);
+}
+
+Status DBImpl::SyncData(std::string_view what) {
+  Status s = file_->Sync();
+  if (!s.ok()) Poison(s.WithContext(fmt::format("sync of {}", what)));
+  return s;
+}
+
+Status DBImpl::WriteMeta(const Meta& meta) {
+  std::vector<std::uint8_t> page(page_size_, 0);
+  meta.EncodePage(page.data());
+  Status s = file_->WriteAt((meta.txid % 2) * std::uint64_t{page_size_}, page);
+  if (!s.ok()) {
+    // The slot may now be torn; refuse writes rather than guess what reached the disk.
+    Poison(s.WithContext("meta page write"));
+    return s;
+  }
+  if (!options_.no_sync) LARDER_RETURN_IF_ERROR(SyncData("meta page"));
+  return Status::Ok();
+}
+
+Status DBImpl::Publish(const Meta& meta) {
+  std::shared_ptr<const MappedRegion> map;
+  const std::uint64_t need = (meta.pgid + 1) * std::uint64_t{page_size_};
+  {
+    std::lock_guard lock(mu_);
+    map = map_;
+  }
+  Status s;
+  if (need > map->size()) {
+    auto remapped = MapFor(need);
+    if (remapped.ok()) {
+      map = *remapped;
+    } else {
+      // The commit is durable; only new readers' map failed. Refuse writes until reopen.
+      s = remapped.status().WithContext("remap after commit");
+      Poison(s);
+    }
+  }
+  std::lock_guard lock(mu_);
+  if (map != map_) ++stats_.remap_n;
+  map_ = std::move(map);
+  meta_ = meta;
+  return s;
+}
+
+void DBImpl::Poison(const Status& cause) {
+  std::lock_guard lock(mu_);
+  if (poisoned_.ok()) {
+    poisoned_ = Status::Poisoned(fmt::format(
+        "{}: an earlier write or sync failed ({}); reopen the database", path_, cause.ToString()));
+  }
+}
+
+DBStats DBImpl::Stats() const {
+  std::lock_guard lock(mu_);
+  DBStats s = stats_;
+  s.open_read_tx = readers_.size();
+  s.free_page_n = freelist_.free_count();
+  s.pending_page_n = freelist_.pending_count();
+  return s;
+}
+
+Status DBImpl::Close() {
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return Status::Ok();
+    closed_ = true;
+    map_.reset();
+  }
+  writer_cv_.notify_all();
+  Status s;
+  if (file_) {
+    s = file_->Unlock();
+    file_.reset();
+  }
+  return s;
+}
+
+}  // namespace larder::bolt::internal

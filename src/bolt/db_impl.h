@@ -1,0 +1,108 @@
+// DBImpl: the open file, its map, the committed meta and the freelist.
+//
+// Locking:
+//  - mu_ guards meta_, map_, readers_, writer_active_, poisoned_ and stats_. Held briefly.
+//  - The writer "token" (writer_active_ + writer_cv_) admits one write transaction at a time;
+//    it may be released from another thread than the one that took it.
+//  - freelist_ and file growth are touched only by the token holder.
+// Readers never wait for the writer and the writer never waits for readers: a remap makes a
+// new mapping for new transactions while old ones keep theirs (shared_ptr).
+#ifndef LARDER_BOLT_DB_IMPL_H_
+#define LARDER_BOLT_DB_IMPL_H_
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+#include <functional>
+
+#include "bolt/freelist.h"
+#include "bolt/meta.h"
+#include "larder/bolt/db.h"
+#include "larder/file_system.h"
+
+namespace larder::bolt::internal {
+
+class TxImpl;
+
+// One caller waiting in DB::Batch.
+struct BatchCall {
+  const std::function<Status(Tx&)>* fn;
+  Status result;
+  bool done = false;
+};
+
+// Group commit state for DB::Batch: callers queue; one leader at a time runs the queue in one
+// transaction while the next group gathers.
+struct BatchQueue {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool leader = false;
+  std::vector<BatchCall*> pending;
+};
+
+class DBImpl {
+ public:
+  static Result<std::unique_ptr<DBImpl>> Open(const std::string& path, const Options& options);
+  ~DBImpl();
+
+  Result<std::unique_ptr<TxImpl>> BeginTx(bool writable);
+  // Called by TxImpl when it ends.
+  void EndRead(const TxImpl& tx);
+  void EndWrite(const TxImpl& tx, bool committed);
+  // The commit's I/O, in bbolt's order. Called by TxImpl::Commit with the token held.
+  Status GrowFor(Pgid hwm);
+  Status WriteAt(std::uint64_t offset, std::span<const std::uint8_t> data);
+  Status SyncData(std::string_view what);
+  Status WriteMeta(const Meta& meta);
+  // Publishes a committed meta to new transactions, remapping when the file outgrew the map.
+  Status Publish(const Meta& meta);
+  void Poison(const Status& cause);
+
+  Status Close();
+
+  const std::string& path() const { return path_; }
+  std::uint32_t page_size() const { return page_size_; }
+  const Options& options() const { return options_; }
+  Freelist& freelist() { return freelist_; }
+  DBStats Stats() const;
+  FileSystem* fs() const { return fs_; }
+  BatchQueue& batch_queue() { return batch_; }
+
+ private:
+  DBImpl(std::string path, const Options& options);
+  Status OpenFile();
+  Status LockFile();
+  Status Initialize();
+  Status LoadMeta();
+  Status LoadFreelist();
+  Status RebuildFreelist(const Meta& meta, std::vector<Pgid>* free_ids);
+  Result<std::shared_ptr<const MappedRegion>> MapFor(std::uint64_t min_bytes);
+  std::size_t MapSize(std::uint64_t min_bytes) const;
+
+  std::string path_;
+  Options options_;
+  std::unique_ptr<FileSystem> owned_fs_;  // the in-memory file system of in_memory mode
+  FileSystem* fs_ = nullptr;
+  std::unique_ptr<File> file_;
+  std::uint32_t page_size_ = 0;
+  std::uint64_t file_size_ = 0;  // writer only (and Open)
+  Freelist freelist_;            // writer only
+
+  mutable std::mutex mu_;
+  std::condition_variable writer_cv_;
+  bool writer_active_ = false;
+  Meta meta_;
+  std::shared_ptr<const MappedRegion> map_;
+  std::multiset<Txid> readers_;
+  Status poisoned_;
+  DBStats stats_;
+  bool closed_ = false;
+  BatchQueue batch_;
+};
+
+}  // namespace larder::bolt::internal
+
+#endif  // LARDER_BOLT_DB_IMPL_H_

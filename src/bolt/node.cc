@@ -1,0 +1,288 @@
+#include "bolt/node.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "bolt/bucket_impl.h"
+#include "bolt/db_impl.h"
+#include "bolt/tx_impl.h"
+
+namespace larder::bolt::internal {
+namespace {
+auto KeyLess = [](const Inode& inode, std::string_view key) {
+  return CompareKeys(inode.key, key) < 0;
+};
+}  // namespace
+
+std::size_t Node::Size() const {
+  std::size_t size = kPageHeaderSize;
+  for (const Inode& in : inodes) size += kElementSize + in.key.size() + in.value.size();
+  return size;
+}
+
+bool Node::SizeLessThan(std::size_t limit) const {
+  std::size_t size = kPageHeaderSize;
+  for (const Inode& in : inodes) {
+    size += kElementSize + in.key.size() + in.value.size();
+    if (size >= limit) return false;
+  }
+  return true;
+}
+
+Status Node::Read(PageView page) {
+  TxImpl* tx = bucket->tx;
+  std::uint8_t* copy = tx->arena.Allocate(page.size());
+  std::memcpy(copy, page.data(), page.size());
+  PageView v(copy, page.size());
+  is_leaf = v.is_leaf();
+  inodes.resize(v.count());
+  for (std::size_t i = 0; i < inodes.size(); ++i) {
+    Inode& in = inodes[i];
+    if (is_leaf) {
+      LeafElement e;
+      if (!v.Leaf(i, &e)) {
+        return Status::Corruption(fmt::format("page {}: leaf element {} out of bounds", pgid, i));
+      }
+      in.flags = e.flags;
+      in.key = e.key;
+      in.value = e.value;
+    } else {
+      BranchElement e;
+      if (!v.Branch(i, &e)) {
+        return Status::Corruption(
+            fmt::format("page {}: branch element {} out of bounds", pgid, i));
+      }
+      in.pgid = e.pgid;
+      in.key = e.key;
+    }
+  }
+  key = inodes.empty() ? std::string_view() : inodes[0].key;
+  return Status::Ok();
+}
+
+void Node::Write(std::uint8_t* buf) const {
+  StoreU16(buf + 8, is_leaf ? kLeafPageFlag : kBranchPageFlag);
+  StoreU16(buf + 10, static_cast<std::uint16_t>(inodes.size()));
+  std::size_t data = kPageHeaderSize + inodes.size() * kElementSize;
+  for (std::size_t i = 0; i < inodes.size(); ++i) {
+    const Inode& in = inodes[i];
+    std::size_t elem = kPageHeaderSize + i * kElementSize;
+    auto pos = static_cast<std::uint32_t>(data - elem);
+    std::uint8_t* e = buf + elem;
+    if (is_leaf) {
+      StoreU32(e, in.flags);
+      StoreU32(e + 4, pos);
+      StoreU32(e + 8, static_cast<std::uint32_t>(in.key.size()));
+      StoreU32(e + 12, static_cast<std::uint32_t>(in.value.size()));
+    } else {
+      StoreU32(e, pos);
+      StoreU32(e + 4, static_cast<std::uint32_t>(in.key.size()));
+      StoreU64(e + 8, in.pgid);
+    }
+    if (!in.key.empty()) std::memcpy(buf + data, in.key.data(), in.key.size());
+    data += in.key.size();
+    if (!in.value.empty()) std::memcpy(buf + data, in.value.data(), in.value.size());
+    data += in.value.size();
+  }
+}
+
+void Node::Put(std::string_view old_key, std::string_view new_key, std::string_view value,
+               Pgid child, std::uint32_t flags) {
+  auto it = std::lower_bound(inodes.begin(), inodes.end(), old_key, KeyLess);
+  if (it == inodes.end() || it->key != old_key) it = inodes.insert(it, Inode{});
+  it->flags = flags;
+  it->key = new_key;
+  it->value = value;
+  it->pgid = child;
+}
+
+void Node::Del(std::string_view k) {
+  auto it = std::lower_bound(inodes.begin(), inodes.end(), k, KeyLess);
+  if (it == inodes.end() || it->key != k) return;
+  inodes.erase(it);
+  unbalanced = true;
+}
+
+Result<Node*> Node::ChildAt(std::size_t index) {
+  if (is_leaf || index >= inodes.size()) {
+    return Status::Corruption(fmt::format("page {}: no child at index {}", pgid, index));
+  }
+  return bucket->NodeOf(inodes[index].pgid, this);
+}
+
+std::size_t Node::ChildIndex(const Node* child) const {
+  auto it = std::lower_bound(inodes.begin(), inodes.end(), child->key, KeyLess);
+  return static_cast<std::size_t>(it - inodes.begin());
+}
+
+void Node::RemoveChild(const Node* child) {
+  auto it = std::find(children.begin(), children.end(), child);
+  if (it != children.end()) children.erase(it);
+}
+
+Status Node::Free() {
+  if (pgid == 0) return Status::Ok();
+  TxImpl* tx = bucket->tx;
+  LARDER_ASSIGN_OR_RETURN(PageView page, tx->Page(pgid));
+  LARDER_RETURN_IF_ERROR(tx->db->freelist().Free(tx->meta.txid, pgid, page.overflow()));
+  pgid = 0;
+  return Status::Ok();
+}
+
+Status Node::MergeInto(Node* target, Node* source) {
+  // Moves source's inodes (and materialized children) to the end of target, then drops source.
+  if (!source->is_leaf) {
+    for (const Inode& in : source->inodes) {
+      auto it = bucket->nodes.find(in.pgid);
+      if (it == bucket->nodes.end()) continue;
+      Node* child = it->second;
+      if (child->parent != nullptr) child->parent->RemoveChild(child);
+      child->parent = target;
+      target->children.push_back(child);
+    }
+  }
+  target->inodes.insert(target->inodes.end(), source->inodes.begin(), source->inodes.end());
+  parent->Del(source->key);
+  parent->RemoveChild(source);
+  bucket->nodes.erase(source->pgid);
+  source->detached = true;
+  return source->Free();
+}
+
+Status Node::Rebalance() {
+  if (!unbalanced || detached) return Status::Ok();
+  unbalanced = false;
+  const std::size_t threshold = bucket->tx->page_size / 4;
+  if (Size() > threshold && inodes.size() > MinKeys()) return Status::Ok();
+
+  if (parent == nullptr) {
+    // A root branch with one child collapses into that child.
+    if (!is_leaf && inodes.size() == 1) {
+      LARDER_ASSIGN_OR_RETURN(Node * child, bucket->NodeOf(inodes[0].pgid, this));
+      is_leaf = child->is_leaf;
+      inodes = child->inodes;
+      children = child->children;
+      if (!is_leaf) {
+        for (const Inode& in : inodes) {
+          auto it = bucket->nodes.find(in.pgid);
+          if (it != bucket->nodes.end()) it->second->parent = this;
+        }
+      }
+      child->parent = nullptr;
+      bucket->nodes.erase(child->pgid);
+      child->detached = true;
+      LARDER_RETURN_IF_ERROR(child->Free());
+    }
+    return Status::Ok();
+  }
+
+  // An empty node is removed.
+  if (inodes.empty()) {
+    parent->Del(key);
+    parent->RemoveChild(this);
+    bucket->nodes.erase(pgid);
+    detached = true;
+    LARDER_RETURN_IF_ERROR(Free());
+    return parent->Rebalance();
+  }
+
+  // Otherwise merge with a sibling: the next one for a first child, else the previous one.
+  std::size_t index = parent->ChildIndex(this);
+  bool use_next = index == 0;
+  std::size_t sibling = use_next ? index + 1 : index - 1;
+  if (sibling >= parent->inodes.size()) return Status::Ok();  // an only child: nothing to merge
+  LARDER_ASSIGN_OR_RETURN(Node * target, parent->ChildAt(sibling));
+  if (target->is_leaf != is_leaf) {
+    return Status::Corruption(
+        fmt::format("page {}: sibling page {} is at another tree level", pgid, target->pgid));
+  }
+  if (use_next) {
+    LARDER_RETURN_IF_ERROR(MergeInto(this, target));
+  } else {
+    LARDER_RETURN_IF_ERROR(MergeInto(target, this));
+  }
+  return parent->Rebalance();
+}
+
+std::size_t Node::SplitIndex(std::size_t threshold) const {
+  std::size_t size = kPageHeaderSize;
+  std::size_t index = 0;
+  for (std::size_t i = 0; i + kMinKeysPerPage < inodes.size(); ++i) {
+    index = i;
+    std::size_t elsize = kElementSize + inodes[i].key.size() + inodes[i].value.size();
+    if (i >= kMinKeysPerPage && size + elsize > threshold) break;
+    size += elsize;
+  }
+  return index;
+}
+
+Node* Node::SplitTwo(std::size_t page_size) {
+  if (inodes.size() <= kMinKeysPerPage * 2 || SizeLessThan(page_size)) return nullptr;
+  double fill = std::clamp(bucket->fill_percent, kMinFillPercent, kMaxFillPercent);
+  auto threshold = static_cast<std::size_t>(static_cast<double>(page_size) * fill);
+  std::size_t split = SplitIndex(threshold);
+  TxImpl* tx = bucket->tx;
+  if (parent == nullptr) {
+    parent = tx->NewNode(bucket, /*is_leaf=*/false, nullptr);
+    parent->children.push_back(this);
+  }
+  Node* next = tx->NewNode(bucket, is_leaf, parent);
+  parent->children.push_back(next);
+  next->inodes.assign(inodes.begin() + static_cast<std::ptrdiff_t>(split), inodes.end());
+  inodes.resize(split);
+  return next;
+}
+
+std::vector<Node*> Node::Split(std::size_t page_size) {
+  std::vector<Node*> out;
+  Node* node = this;
+  while (node != nullptr) {
+    out.push_back(node);
+    node = node->SplitTwo(page_size);
+  }
+  return out;
+}
+
+Status Node::Spill() {
+  if (spilled) return Status::Ok();
+  TxImpl* tx = bucket->tx;
+  std::sort(children.begin(), children.end(), [](const Node* a, const Node* b) {
+    std::string_view ka = a->inodes.empty() ? std::string_view() : a->inodes[0].key;
+    std::string_view kb = b->inodes.empty() ? std::string_view() : b->inodes[0].key;
+    return CompareKeys(ka, kb) < 0;
+  });
+  // Children may split while spilling, which appends to `children`: index, don't iterate.
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    LARDER_RETURN_IF_ERROR(children[i]->Spill());
+  }
+  children.clear();
+
+  for (Node* node : Split(tx->page_size)) {
+    LARDER_RETURN_IF_ERROR(node->Free());
+    std::size_t count = (node->Size() + tx->page_size - 1) / tx->page_size;
+    Pgid id = 0;
+    LARDER_ASSIGN_OR_RETURN(std::uint8_t * buf, tx->Allocate(count, &id));
+    node->pgid = id;
+    node->Write(buf);
+    StoreU32(buf + 12, static_cast<std::uint32_t>(count - 1));
+    node->spilled = true;
+    if (node->parent != nullptr) {
+      if (node->inodes.empty()) {
+        return Status::Corruption(fmt::format("page {}: empty non-root node at commit", id));
+      }
+      std::string_view k = node->key.empty() ? node->inodes[0].key : node->key;
+      node->parent->Put(k, node->inodes[0].key, {}, node->pgid, 0);
+      node->key = node->inodes[0].key;
+    }
+  }
+  // A split root made a new parent: spill it too.
+  if (parent != nullptr && parent->pgid == 0) {
+    children.clear();
+    return parent->Spill();
+  }
+  return Status::Ok();
+}
+
+}  // namespace larder::bolt::internal

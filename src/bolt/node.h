@@ -1,0 +1,92 @@
+// Node: the writer's in-memory, editable form of a branch or leaf page.
+//
+// A write transaction materializes the pages it changes as nodes (copying their bytes into the
+// transaction's arena), edits them, and at commit rebalances nodes that lost keys (merge with a
+// sibling below the fill threshold), then spills: splits nodes larger than a page and writes
+// each to newly allocated pages, freeing the old ones. Thresholds are bbolt 1.3.x's.
+//
+// Invariants:
+//  - inodes are sorted by key, unique; a branch inode's key is its child's first key.
+//  - `parent` links and `children` describe only materialized nodes; `pgid` is 0 for a node that
+//    has no page yet (new root of a split, new bucket).
+//  - a node removed by a merge is `detached` and never used again.
+// Thread-safety: none; owned by one write transaction.
+#ifndef LARDER_BOLT_NODE_H_
+#define LARDER_BOLT_NODE_H_
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "bolt/page.h"
+#include "larder/result.h"
+#include "larder/status.h"
+
+namespace larder::bolt::internal {
+
+class BucketImpl;
+
+struct Inode {
+  std::uint32_t flags = 0;
+  Pgid pgid = 0;  // branch: child page
+  std::string_view key;
+  std::string_view value;  // leaf: value or bucket header (+ inline page)
+};
+
+class Node {
+ public:
+  Node(BucketImpl* bucket, bool is_leaf, Node* parent)
+      : bucket(bucket), is_leaf(is_leaf), parent(parent) {}
+
+  BucketImpl* bucket;
+  bool is_leaf;
+  bool unbalanced = false;
+  bool spilled = false;
+  bool detached = false;
+  std::string_view key;  // first key when read; how the parent knows this node
+  Pgid pgid = 0;
+  Node* parent;
+  std::vector<Node*> children;
+  std::vector<Inode> inodes;
+
+  Node* Root() {
+    Node* n = this;
+    while (n->parent != nullptr) n = n->parent;
+    return n;
+  }
+  std::size_t MinKeys() const { return is_leaf ? 1 : 2; }
+  // Serialized size in bytes, page header included.
+  std::size_t Size() const;
+  bool SizeLessThan(std::size_t limit) const;
+
+  // Loads the node from a page run, copying its bytes into the transaction's arena.
+  Status Read(PageView page);
+  // Serializes into `buf` (zeroed, Size() bytes at least): flags, count, elements. The caller
+  // sets the page id and overflow.
+  void Write(std::uint8_t* buf) const;
+
+  // Inserts or replaces the inode found under `old_key` with (new_key, value, pgid, flags).
+  void Put(std::string_view old_key, std::string_view new_key, std::string_view value,
+           Pgid child, std::uint32_t flags);
+  void Del(std::string_view key);
+
+  Result<Node*> ChildAt(std::size_t index);
+  std::size_t ChildIndex(const Node* child) const;
+  void RemoveChild(const Node* child);
+
+  // Commit-time steps; see the class comment.
+  Status Rebalance();
+  Status Spill();
+  // Frees this node's page (as pending) if it has one.
+  Status Free();
+
+ private:
+  std::vector<Node*> Split(std::size_t page_size);
+  Node* SplitTwo(std::size_t page_size);  // returns the new right node or nullptr
+  std::size_t SplitIndex(std::size_t threshold) const;
+  Status MergeInto(Node* target, Node* source);
+};
+
+}  // namespace larder::bolt::internal
+
+#endif  // LARDER_BOLT_NODE_H_

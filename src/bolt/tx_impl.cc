@@ -1,0 +1,185 @@
+#include "bolt/tx_impl.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "bolt/db_impl.h"
+
+namespace larder::bolt::internal {
+
+TxImpl::TxImpl(DBImpl* db, bool writable, const Meta& meta,
+               std::shared_ptr<const MappedRegion> map)
+    : db(db),
+      writable(writable),
+      meta(meta),
+      map(std::move(map)),
+      page_size(meta.page_size),
+      root(this, meta.root, db->options().fill_percent) {
+  if (writable) ++this->meta.txid;
+}
+
+TxImpl::~TxImpl() = default;
+
+Result<PageView> TxImpl::Page(Pgid id) const {
+  if (!dirty_.empty()) {
+    if (auto it = dirty_.find(id); it != dirty_.end()) {
+      return PageView(it->second.data(), it->second.size());
+    }
+  }
+  if (id >= meta.pgid) {
+    return Status::Corruption(
+        fmt::format("page {}: out of bounds: high-water mark {}", id, meta.pgid));
+  }
+  const std::uint64_t offset = id * std::uint64_t{page_size};
+  if (offset + page_size > map->size()) {
+    return Status::Corruption(fmt::format("page {}: beyond the mapped file", id));
+  }
+  const std::uint8_t* p = map->data() + offset;
+  PageView head(p, page_size);
+  if (head.id() != id) {
+    return Status::Corruption(
+        fmt::format("page {}: header holds page id {} (misplaced page)", id, head.id()));
+  }
+  std::uint64_t overflow = head.overflow();
+  if (id + overflow >= meta.pgid) {
+    return Status::Corruption(fmt::format("page {}: overflow {} runs past high-water mark {}",
+                                          id, overflow, meta.pgid));
+  }
+  return PageView(p, (overflow + 1) * page_size);
+}
+
+Result<PageView> TxImpl::TreePage(Pgid id) const {
+  LARDER_ASSIGN_OR_RETURN(PageView page, Page(id));
+  if (!page.is_leaf() && !page.is_branch()) {
+    return Status::Corruption(
+        fmt::format("page {}: invalid type: {}", id, PageTypeName(page.flags())));
+  }
+  if (id < 2) return Status::Corruption(fmt::format("page {}: meta page used as a tree page", id));
+  LARDER_RETURN_IF_ERROR(page.CheckElements(fmt::format("page {}", id)));
+  return page;
+}
+
+Node* TxImpl::NewNode(BucketImpl* bucket, bool is_leaf, Node* parent) {
+  return &node_pool_.emplace_back(bucket, is_leaf, parent);
+}
+
+BucketImpl* TxImpl::NewBucket(BucketHeader header) {
+  return &bucket_pool_.emplace_back(this, header, db->options().fill_percent);
+}
+
+Result<std::uint8_t*> TxImpl::Allocate(std::size_t count, Pgid* id) {
+  Pgid pgid = db->freelist().Allocate(meta.txid, count);
+  if (pgid == 0) {
+    pgid = meta.pgid;
+    meta.pgid += count;
+  }
+  auto& buf = dirty_[pgid];
+  buf.assign(count * std::size_t{page_size}, 0);
+  StoreU64(buf.data(), pgid);
+  *id = pgid;
+  return buf.data();
+}
+
+Status TxImpl::WriteFreelist() {
+  Freelist& fl = db->freelist();
+  if (meta.freelist != kNoFreelist) {
+    LARDER_ASSIGN_OR_RETURN(PageView old, Page(meta.freelist));
+    LARDER_RETURN_IF_ERROR(fl.Free(meta.txid, meta.freelist, old.overflow()));
+  }
+  if (db->options().no_freelist_sync) {
+    meta.freelist = kNoFreelist;
+    return Status::Ok();
+  }
+  // Sized before allocating, as bbolt does: it may over-estimate by a page.
+  std::size_t count = fl.PageBytes() / page_size + 1;
+  Pgid id = 0;
+  LARDER_ASSIGN_OR_RETURN(std::uint8_t * buf, Allocate(count, &id));
+  if (fl.PageBytes() > count * std::size_t{page_size}) {
+    return Status::Corruption("freelist grew past its page allocation");
+  }
+  fl.WritePage(buf);
+  StoreU32(buf + 12, static_cast<std::uint32_t>(count - 1));
+  meta.freelist = id;
+  return Status::Ok();
+}
+
+Status TxImpl::WritePages() {
+  // Sorted by page id (std::map); contiguous runs go out in one write.
+  auto it = dirty_.begin();
+  while (it != dirty_.end()) {
+    Pgid start = it->first;
+    std::vector<std::uint8_t> run;
+    Pgid next = start;
+    auto first = it;
+    std::size_t runs = 0;
+    for (; it != dirty_.end() && it->first == next; ++it, ++runs) {
+      next += it->second.size() / page_size;
+    }
+    if (runs == 1) {
+      LARDER_RETURN_IF_ERROR(db->WriteAt(start * std::uint64_t{page_size}, first->second));
+      continue;
+    }
+    run.reserve((next - start) * page_size);
+    for (auto j = first; j != it; ++j) run.insert(run.end(), j->second.begin(), j->second.end());
+    LARDER_RETURN_IF_ERROR(db->WriteAt(start * std::uint64_t{page_size}, run));
+  }
+  return Status::Ok();
+}
+
+Status TxImpl::Commit() {
+  if (!open) return Status::TxClosed();
+  if (!writable) return Status::ReadOnly("tx not writable");
+  Status s = [&]() -> Status {
+    root.Rebalance();
+    LARDER_RETURN_IF_ERROR(root.Spill());
+    meta.root.root = root.header.root;
+    LARDER_RETURN_IF_ERROR(WriteFreelist());
+    std::uint64_t max_size = db->options().max_size;
+    if (max_size != 0 && meta.pgid * std::uint64_t{page_size} > max_size) {
+      return Status::NoSpace(fmt::format("commit would grow {} past the maximum size {}",
+                                         db->path(), max_size));
+    }
+    LARDER_RETURN_IF_ERROR(db->GrowFor(meta.pgid));
+    LARDER_RETURN_IF_ERROR(WritePages());
+    if (!db->options().no_sync) LARDER_RETURN_IF_ERROR(db->SyncData("data pages"));
+    return Status::Ok();
+  }();
+  if (s.ok() && db->options().strict_mode) {
+    // Dirty pages are still held, so the check sees the state about to be committed.
+    std::vector<std::string> problems = CheckTx(*this);
+    if (!problems.empty()) {
+      s = Status::Corruption(fmt::format("strict mode: commit fails the check: {}", problems[0]));
+    }
+  }
+  if (!s.ok()) {
+    Rollback();
+    return s;
+  }
+  s = db->WriteMeta(meta);
+  if (!s.ok()) {
+    Rollback();
+    return s;
+  }
+  dirty_.clear();
+  db->freelist().Committed(meta.txid);
+  s = db->Publish(meta);
+  open = false;
+  db->EndWrite(*this, s.ok());
+  if (!s.ok()) return s;
+  for (auto& fn : on_commit) fn();
+  return Status::Ok();
+}
+
+void TxImpl::Rollback() {
+  if (!open) return;
+  open = false;
+  if (writable) {
+    db->freelist().Rollback(meta.txid);
+    db->EndWrite(*this, false);
+  } else {
+    db->EndRead(*this);
+  }
+}
+
+}  // namespace larder::bolt::internal

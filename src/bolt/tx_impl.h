@@ -1,0 +1,69 @@
+// TxImpl: one transaction's state: its meta copy (the snapshot), the map it reads through, and
+// for a writer the nodes, buckets and dirty pages it builds.
+//
+// Invariants: a reader only reads pages below its meta's high-water mark, through the map it
+// took at begin; those pages cannot be reused while it is open (the freelist keeps them
+// pending). The map stays valid for the transaction's life even if the DB maps the file again.
+// Thread-safety: none; one thread at a time.
+#ifndef LARDER_BOLT_TX_IMPL_H_
+#define LARDER_BOLT_TX_IMPL_H_
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bolt/arena.h"
+#include "bolt/bucket_impl.h"
+#include "bolt/meta.h"
+#include "larder/file_system.h"
+
+namespace larder::bolt::internal {
+
+class DBImpl;
+
+class TxImpl {
+ public:
+  TxImpl(DBImpl* db, bool writable, const Meta& meta, std::shared_ptr<const MappedRegion> map);
+  ~TxImpl();
+
+  DBImpl* const db;
+  const bool writable;
+  bool open = true;
+  Meta meta;
+  std::shared_ptr<const MappedRegion> map;
+  std::uint32_t page_size;
+  Arena arena;
+  BucketImpl root;
+  std::vector<std::function<void()>> on_commit;
+
+  // The page run at `id`: bounds-checked against the high-water mark and the map, its header
+  // id checked. Dirty pages of this writer take precedence.
+  Result<PageView> Page(Pgid id) const;
+  // Page() plus: must be a branch or leaf page whose elements fit.
+  Result<PageView> TreePage(Pgid id) const;
+
+  Node* NewNode(BucketImpl* bucket, bool is_leaf, Node* parent);
+  BucketImpl* NewBucket(BucketHeader header);
+  // A zeroed buffer of `count` pages, with a page id from the freelist or the end of the file.
+  Result<std::uint8_t*> Allocate(std::size_t count, Pgid* id);
+
+  Status Commit();
+  void Rollback();
+
+ private:
+  Status WriteFreelist();
+  Status WritePages();
+  std::deque<Node> node_pool_;
+  std::deque<BucketImpl> bucket_pool_;
+  std::map<Pgid, std::vector<std::uint8_t>> dirty_;
+};
+
+// The consistency check over `tx`'s snapshot (see Tx::Check).
+std::vector<std::string> CheckTx(TxImpl& tx);
+
+}  // namespace larder::bolt::internal
+
+#endif  // LARDER_BOLT_TX_IMPL_H_
