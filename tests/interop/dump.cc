@@ -1,6 +1,7 @@
 #include "tests/interop/dump.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
