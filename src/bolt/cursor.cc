@@ -46,7 +46,7 @@ Status EmptyBranch(const ElemRef& ref) {
 Status CursorImpl::DescendFirst() {
   while (!top().pn.is_leaf()) {
     if (top().pn.count() == 0) return EmptyBranch(top());
-    Pgid child;
+    Pgid child = 0;
     LARDER_RETURN_IF_ERROR(ChildPgid(top(), &child));
     LARDER_RETURN_IF_ERROR(Push(child));
   }
@@ -56,7 +56,7 @@ Status CursorImpl::DescendFirst() {
 Status CursorImpl::DescendLast() {
   while (!top().pn.is_leaf()) {
     if (top().pn.count() == 0) return EmptyBranch(top());
-    Pgid child;
+    Pgid child = 0;
     LARDER_RETURN_IF_ERROR(ChildPgid(top(), &child));
     LARDER_RETURN_IF_ERROR(Push(child));
     std::size_t n = top().pn.count();
@@ -120,7 +120,7 @@ Status CursorImpl::Search(std::string_view key, Pgid pgid) {
     if (n == 0) return EmptyBranch(ref);
     if (!exact && lo > 0) ref.index = lo - 1;
     if (ref.index >= n) ref.index = n - 1;
-    Pgid child;
+    Pgid child = 0;
     LARDER_RETURN_IF_ERROR(ChildPgid(ref, &child));
     LARDER_RETURN_IF_ERROR(Push(child));
   }

@@ -81,6 +81,10 @@ class PageView {
   // Checks what the header promises: the element array fits. REQUIRES: size() >= 16.
   // `what` names the page in messages ("page 12", "inline page of bucket \"x\"").
   Status CheckElements(std::string_view what) const;
+  // The cheap test behind CheckElements, for hot paths: format a message only on failure.
+  bool ElementsFit() const {
+    return kPageHeaderSize + std::uint64_t{count()} * kElementSize <= size_;
+  }
 
   // Element accessors; false when the element or its data lies outside the page.
   // REQUIRES: i < count() and CheckElements() passed.

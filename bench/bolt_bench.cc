@@ -1,0 +1,102 @@
+// Micro-benchmarks of the bolt engine (Google Benchmark). The comparison against LMDB, Go
+// bbolt, SQLite and RocksDB is bench/'s harness (docs/benchmarks.md).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "larder/bolt/db.h"
+#include "larder/file_system.h"
+
+namespace {
+using namespace larder;
+using namespace larder::bolt;
+
+std::string Key(std::uint64_t i) {
+  char k[16];
+  for (int b = 15; b >= 0; --b, i >>= 8) k[b] = static_cast<char>(i & 0xff);
+  return std::string(k, 16);
+}
+
+struct Loaded {
+  std::unique_ptr<FileSystem> fs = NewMemFileSystem(std::size_t{8} << 30);
+  std::unique_ptr<DB> db;
+  explicit Loaded(std::int64_t n) {
+    Options o;
+    o.file_system = fs.get();
+    o.no_sync = true;
+    db = std::move(*DB::Open("/bench.db", o));
+    std::string value(100, 'v');
+    for (std::int64_t start = 0; start < n; start += 1000) {
+      (void)db->Update([&](Tx& tx) -> Status {
+        LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucketIfNotExists("bench"));
+        for (std::int64_t i = start; i < std::min(n, start + 1000); ++i) {
+          LARDER_RETURN_IF_ERROR(b.Put(Key(static_cast<std::uint64_t>(i)), value));
+        }
+        return Status::Ok();
+      });
+    }
+  }
+};
+
+void BM_RandomGet(benchmark::State& state) {
+  const std::int64_t n = state.range(0);
+  Loaded l(n);
+  auto tx = std::move(*l.db->Begin(false));
+  Bucket b = *tx->GetBucket("bench");
+  std::mt19937_64 rng(1);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 4096; ++i) keys.push_back(Key(rng() % static_cast<std::uint64_t>(n)));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto v = b.Get(keys[i++ & 4095]);
+    benchmark::DoNotOptimize(v);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RandomGet)->Arg(100000)->Arg(1000000);
+
+void BM_CursorScan(benchmark::State& state) {
+  Loaded l(state.range(0));
+  auto tx = std::move(*l.db->Begin(false));
+  Bucket b = *tx->GetBucket("bench");
+  Cursor c = b.NewCursor();
+  c.First();
+  for (auto _ : state) {
+    if (!c.Valid()) c.First();
+    benchmark::DoNotOptimize(c.value());
+    c.Next();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CursorScan)->Arg(1000000);
+
+void BM_BatchInsert(benchmark::State& state) {
+  const bool random = state.range(0) != 0;
+  auto fs = NewMemFileSystem(std::size_t{8} << 30);
+  Options o;
+  o.file_system = fs.get();
+  o.no_sync = true;
+  auto db = std::move(*DB::Open("/insert.db", o));
+  std::mt19937_64 rng(2);
+  std::uint64_t next = 0;
+  std::string value(100, 'v');
+  for (auto _ : state) {
+    (void)db->Update([&](Tx& tx) -> Status {
+      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucketIfNotExists("bench"));
+      for (int i = 0; i < 1000; ++i) {
+        LARDER_RETURN_IF_ERROR(b.Put(Key(random ? rng() : next++), value));
+      }
+      return Status::Ok();
+    });
+  }
+  state.SetItemsProcessed(state.iterations() * 1000);
+}
+BENCHMARK(BM_BatchInsert)->Arg(0)->Arg(1)->Iterations(1000);
+
+}  // namespace
+
+BENCHMARK_MAIN();
