@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -73,7 +74,7 @@ std::string ReadFile(const std::string& path) {
 }
 
 // Runs `cmd` with /bin/sh, capturing stdout and (through `stderr_file`) stderr.
-CommandResult Run(const std::string& cmd, const std::string& stderr_file) {
+CommandResult RunCommand(const std::string& cmd, const std::string& stderr_file) {
   CommandResult r;
   std::string full = "(" + cmd + ") 2>" + ShellQuote(stderr_file);
   FILE* p = ::popen(full.c_str(), "r");
@@ -88,11 +89,6 @@ CommandResult Run(const std::string& cmd, const std::string& stderr_file) {
   if (status != -1 && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   r.err = ReadFile(stderr_file);
   return r;
-}
-
-bool FileExists(const std::string& path) {
-  std::error_code ec;
-  return std::filesystem::exists(path, ec);
 }
 
 // The Go peer, built at most once per process. `path` is empty when it is unavailable;
@@ -112,7 +108,7 @@ const Peer& GetPeer() {
     std::filesystem::create_directories(dir + "/gocache", ec);
     const std::string log = dir + "/build." + std::to_string(::getpid()) + ".log";
 
-    CommandResult which = Run("command -v go", log);
+    CommandResult which = RunCommand("command -v go", log);
     if (which.exit_code != 0 || which.out.empty()) {
       p->skip_reason = "Go toolchain (`go`) not found in PATH; bbolt interop tests skipped";
       std::filesystem::remove(log, ec);
@@ -132,7 +128,7 @@ const Peer& GetPeer() {
                         ShellQuote(dir + "/gocache") +
                         " GOFLAGS= GOPROXY=off GOENV=off CGO_ENABLED=0 go build -o " +
                         ShellQuote(tmp) + " " + ShellQuote(source);
-      CommandResult build = Run(cmd, log);
+      CommandResult build = RunCommand(cmd, log);
       if (build.exit_code != 0) {
         p->error = "building the Go bbolt peer failed (" + cmd + "):\n" + build.out + build.err;
         std::filesystem::remove(tmp, ec);
@@ -222,7 +218,7 @@ void CopyFile(const std::string& from, const std::string& to) {
 // Fixture.
 
 struct Params {
-  std::string kind;        // a `gen` kind, or "cpp" for the C++-written database
+  std::string kind;         // a `gen` kind, or "cpp" for the C++-written database
   std::uint32_t page_size;  // 0: the default (the OS page size)
   bool no_freelist_sync;
 };
@@ -247,7 +243,7 @@ class InteropTest : public ::testing::TestWithParam<Params> {
   const Params& P() const { return GetParam(); }
 
   CommandResult Go(const std::string& args) {
-    return Run(ShellQuote(peer_) + " " + args, dir_.File("go-stderr.txt"));
+    return RunCommand(ShellQuote(peer_) + " " + args, dir_.File("go-stderr.txt"));
   }
 
   std::string NfsFlag() const { return P().no_freelist_sync ? " -no-freelist-sync" : ""; }
@@ -513,7 +509,8 @@ Status WriteCppDatabase(const std::string& path, const Options& options, std::st
     LARDER_RETURN_IF_ERROR(w.Put({"blobs"}, std::string(4000, 'k'), "4000-byte key"));
     LARDER_RETURN_IF_ERROR(w.Put({"blobs"}, std::string(bolt::kMaxKeySize, 'z'), "max key"));
     // tree: three levels, inline and large buckets at each.
-    for (const char* child : {"a", "b", "c"}) LARDER_RETURN_IF_ERROR(w.CreateBucket({"tree", child}));
+    for (const char* child : {"a", "b", "c"})
+      LARDER_RETURN_IF_ERROR(w.CreateBucket({"tree", child}));
     LARDER_RETURN_IF_ERROR(w.Put({"tree", "a"}, "x", "inline"));
     for (int i = 0; i < 1200; ++i) {
       LARDER_RETURN_IF_ERROR(w.Put({"tree", "b"}, Key("b", i), Pattern(1000 + i, 16)));
@@ -591,22 +588,22 @@ Status WriteCppDatabase(const std::string& path, const Options& options, std::st
 // ---------------------------------------------------------------------------------------------
 // a. Go writes, C++ reads.
 
-class InteropGoWrites : public InteropTest {};
+class GoWrites : public InteropTest {};
 
-TEST_P(InteropGoWrites, CppDumpMatchesGoDump) {
+TEST_P(GoWrites, CppDumpMatchesGoDump) {
   const std::string db = dir_.File("go.db");
   ASSERT_NO_FATAL_FAILURE(GoGen(P().kind, db));
   ASSERT_NO_FATAL_FAILURE(ExpectSameDumps(db));
   ExpectCppCheckClean(db);
 }
 
-INSTANTIATE_TEST_SUITE_P(Kinds, InteropGoWrites, ::testing::ValuesIn(GoKindParams()), ParamName);
+INSTANTIATE_TEST_SUITE_P(Interop, GoWrites, ::testing::ValuesIn(GoKindParams()), ParamName);
 
 // b. Go writes, C++ modifies, both read.
 
-class InteropCppModifies : public InteropTest {};
+class CppModifies : public InteropTest {};
 
-TEST_P(InteropCppModifies, GoChecksAndReadsCppChanges) {
+TEST_P(CppModifies, GoChecksAndReadsCppChanges) {
   const std::string db = dir_.File("go.db");
   const std::string twin = dir_.File("twin.db");
   ASSERT_NO_FATAL_FAILURE(GoGen(P().kind, db));
@@ -625,14 +622,13 @@ TEST_P(InteropCppModifies, GoChecksAndReadsCppChanges) {
   EXPECT_TRUE(SameDump(go_modified, modified)) << "Go modify (as 'Go') vs C++ ModifyDatabase";
 }
 
-INSTANTIATE_TEST_SUITE_P(Kinds, InteropCppModifies, ::testing::ValuesIn(GoKindParams()),
-                         ParamName);
+INSTANTIATE_TEST_SUITE_P(Interop, CppModifies, ::testing::ValuesIn(GoKindParams()), ParamName);
 
 // c. C++ writes, Go checks and reads.
 
-class InteropCppWrites : public InteropTest {};
+class CppWrites : public InteropTest {};
 
-TEST_P(InteropCppWrites, GoChecksAndReads) {
+TEST_P(CppWrites, GoChecksAndReads) {
   const std::string db = dir_.File("cpp.db");
   std::string expected;
   Status s = WriteCppDatabase(db, WriteOptions(), &expected);
@@ -644,14 +640,13 @@ TEST_P(InteropCppWrites, GoChecksAndReads) {
   EXPECT_TRUE(SameDump(go_dump, expected)) << "Go dump vs the expected content ('C++')";
 }
 
-INSTANTIATE_TEST_SUITE_P(PageSizes, InteropCppWrites, ::testing::ValuesIn(PageSizeParams("cpp")),
-                         ParamName);
+INSTANTIATE_TEST_SUITE_P(Interop, CppWrites, ::testing::ValuesIn(PageSizeParams("cpp")), ParamName);
 
 // d. C++ writes, Go modifies, C++ reads.
 
-class InteropGoModifies : public InteropTest {};
+class GoModifies : public InteropTest {};
 
-TEST_P(InteropGoModifies, CppReadsGoChanges) {
+TEST_P(GoModifies, CppReadsGoChanges) {
   const std::string db = dir_.File("cpp.db");
   const std::string twin = dir_.File("twin.db");
   std::string expected;
@@ -672,15 +667,15 @@ TEST_P(InteropGoModifies, CppReadsGoChanges) {
   EXPECT_TRUE(SameDump(modified, cpp_modified)) << "Go modify vs C++ ModifyDatabase";
 }
 
-INSTANTIATE_TEST_SUITE_P(PageSizes, InteropGoModifies, ::testing::ValuesIn(PageSizeParams("cpp")),
+INSTANTIATE_TEST_SUITE_P(Interop, GoModifies, ::testing::ValuesIn(PageSizeParams("cpp")),
                          ParamName);
 
 // e. Both sides take turns modifying one file; after every turn both checks pass and both
 // dumps agree.
 
-class InteropPingPong : public InteropTest {};
+class PingPong : public InteropTest {};
 
-TEST_P(InteropPingPong, AlternatingWriters) {
+TEST_P(PingPong, AlternatingWriters) {
   const std::string db = dir_.File("pingpong.db");
   ASSERT_NO_FATAL_FAILURE(GoGen(P().kind, db));
   for (int round = 0; round < 3; ++round) {
@@ -697,7 +692,7 @@ TEST_P(InteropPingPong, AlternatingWriters) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(PageSizes, InteropPingPong, ::testing::ValuesIn(PageSizeParams("nested")),
+INSTANTIATE_TEST_SUITE_P(Interop, PingPong, ::testing::ValuesIn(PageSizeParams("nested")),
                          ParamName);
 
 }  // namespace
