@@ -118,7 +118,8 @@ int RunKeys(const Common& c, const std::vector<std::string>& path) {
 int RunGet(const Common& c, const CLI::App& sub, std::vector<std::string> args) {
   if (args.size() < 2) return UsageError(sub, "a bucket and a key are required");
   const auto key = ParseBytes(args.back(), c.parse_format);
-  if (!key) return UsageError(sub, fmt::format("key {:?} is not valid {}", args.back(), c.parse_format));
+  if (!key)
+    return UsageError(sub, fmt::format("key {:?} is not valid {}", args.back(), c.parse_format));
   args.pop_back();
   auto db = OpenRead(c);
   if (!db.ok()) return Fail(db.status());
@@ -256,9 +257,8 @@ void RegisterInspectCommands(CLI::App& app, Action& action) {
     sub->add_option("--parse-format", c->parse_format, "Key format: ascii-encoded|hex")
         ->check(CLI::IsMember(ParseFormatNames()))
         ->default_val("ascii-encoded");
-    sub->callback([&action, c, args, sub] {
-      action = [c, args, sub] { return RunGet(*c, *sub, *args); };
-    });
+    sub->callback(
+        [&action, c, args, sub] { action = [c, args, sub] { return RunGet(*c, *sub, *args); }; });
   }
   {
     auto c = std::make_shared<Common>();

@@ -69,8 +69,7 @@ Result<bolt::Bucket> FindOrCreateBucket(bolt::Tx& tx, const std::vector<std::str
 }
 
 int KeyNotFound(std::string_view key) {
-  fmt::print(stderr, "Error key not found for key: {} hex: \"{}\"\n", GoQuote(key),
-             HexEncode(key));
+  fmt::print(stderr, "Error key not found for key: {} hex: \"{}\"\n", GoQuote(key), HexEncode(key));
   return kExitError;
 }
 

@@ -51,13 +51,13 @@ struct Range {
 // format characters, private use, noncharacters, and the largely unassigned planes. Unassigned
 // code points inside the assigned planes are not listed (that would need Unicode's tables).
 constexpr Range kUnprintable[] = {
-    {0x0080, 0x00A0},   {0x00AD, 0x00AD},   {0x0378, 0x0379},   {0x0380, 0x0383},
-    {0x038B, 0x038B},   {0x038D, 0x038D},   {0x03A2, 0x03A2},   {0x0600, 0x0605},
-    {0x061C, 0x061C},   {0x06DD, 0x06DD},   {0x070F, 0x070F},   {0x08E2, 0x08E2},
-    {0x1680, 0x1680},   {0x180E, 0x180E},   {0x2000, 0x200F},   {0x2028, 0x202F},
-    {0x205F, 0x206F},   {0x3000, 0x3000},   {0xD800, 0xF8FF},   {0xFDD0, 0xFDEF},
-    {0xFEFF, 0xFEFF},   {0xFFF0, 0xFFFB},   {0xFFFE, 0xFFFF},   {0x110BD, 0x110BD},
-    {0x110CD, 0x110CD}, {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A},
+    {0x0080, 0x00A0},   {0x00AD, 0x00AD},    {0x0378, 0x0379},   {0x0380, 0x0383},
+    {0x038B, 0x038B},   {0x038D, 0x038D},    {0x03A2, 0x03A2},   {0x0600, 0x0605},
+    {0x061C, 0x061C},   {0x06DD, 0x06DD},    {0x070F, 0x070F},   {0x08E2, 0x08E2},
+    {0x1680, 0x1680},   {0x180E, 0x180E},    {0x2000, 0x200F},   {0x2028, 0x202F},
+    {0x205F, 0x206F},   {0x3000, 0x3000},    {0xD800, 0xF8FF},   {0xFDD0, 0xFDEF},
+    {0xFEFF, 0xFEFF},   {0xFFF0, 0xFFFB},    {0xFFFE, 0xFFFF},   {0x110BD, 0x110BD},
+    {0x110CD, 0x110CD}, {0x13430, 0x1343F},  {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A},
     {0x40000, 0xE00FF}, {0xE01F0, 0x10FFFF},
 };
 
@@ -182,13 +182,27 @@ std::string GoQuote(std::string_view data) {
       out.append(data.substr(i, len));
     } else {
       switch (r) {
-        case '\a': out += "\\a"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\v': out += "\\v"; break;
+        case '\a':
+          out += "\\a";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\v':
+          out += "\\v";
+          break;
         default:
           if (r < 0x20 || r == 0x7F) {
             out += fmt::format("\\x{:02x}", r);
@@ -255,8 +269,8 @@ std::optional<std::chrono::nanoseconds> ParseGoDuration(std::string_view text) {
     std::string_view name;
     double ns;
   };
-  static constexpr Unit kUnits[] = {{"ns", 1},     {"us", 1e3},  {"µs", 1e3},    {"ms", 1e6},
-                                    {"s", 1e9},    {"m", 60e9},  {"h", 3600e9}};
+  static constexpr Unit kUnits[] = {{"ns", 1},  {"us", 1e3}, {"µs", 1e3},  {"ms", 1e6},
+                                    {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
   double total = 0;
   std::size_t i = 0;
   bool bare_number = true;

@@ -21,7 +21,8 @@ void CollectLongNames(const CLI::App& app, std::set<std::string>& names) {
   for (const CLI::Option* opt : app.get_options()) {
     for (const std::string& name : opt->get_lnames()) names.insert(name);
   }
-  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) CollectLongNames(*sub, names);
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    CollectLongNames(*sub, names);
 }
 
 // bbolt's flags are Go flags: "-count 10" and "-count=10" mean "--count". Rewrites arguments
@@ -32,8 +33,8 @@ std::vector<std::string> NormalizeArgs(int argc, char** argv, const std::set<std
     std::string& a = args[i];
     if (a == "--") break;
     if (a.size() < 3 || a[0] != '-' || a[1] == '-') continue;
-    const std::string name = a.substr(1, a.find('=') == std::string::npos ? std::string::npos
-                                                                           : a.find('=') - 1);
+    const std::string name =
+        a.substr(1, a.find('=') == std::string::npos ? std::string::npos : a.find('=') - 1);
     if (longs.count(name) != 0) a.insert(0, "-");
   }
   return args;
@@ -60,6 +61,16 @@ int Run(int argc, char** argv) {
   std::set<std::string> longs;
   CollectLongNames(app, longs);
   std::vector<std::string> args = NormalizeArgs(argc, argv, longs);
+  if (args.size() > 1 && !args[1].empty() && args[1][0] != '-') {
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      known = known || sub->check_name(args[1]);
+    }
+    if (!known) {
+      fmt::print(stderr, "Error: unknown command {:?}\nRun 'larder --help' for usage.\n", args[1]);
+      return kExitUsage;
+    }
+  }
   std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);  // CLI11 wants them reversed
   try {
     app.parse(reversed);

@@ -1,0 +1,69 @@
+// compact: copies a database into a new, packed file (bbolt compact).
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "common.h"
+
+namespace larder::cli {
+namespace {
+
+struct CompactArgs {
+  std::string src;
+  std::string dst;
+  std::uint64_t tx_max_size = 65536;
+  bool no_sync = false;
+  std::string timeout = "5s";
+};
+
+int RunCompact(const CompactArgs& a) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(a.src, ec))
+    return Fail(fmt::format("source database file {:?} doesn't exist", a.src));
+  if (fs::exists(a.dst, ec)) return Fail(fmt::format("output file {:?} already exists", a.dst));
+  const std::uintmax_t initial_size = fs::file_size(a.src, ec);
+  if (ec) return Fail(fmt::format("stat {}: {}", a.src, ec.message()));
+
+  auto src = OpenDB(a.src, a.timeout, /*read_only=*/true);
+  if (!src.ok()) return Fail(src.status());
+  bolt::Options dst_options;
+  dst_options.no_sync = a.no_sync;
+  auto dst = bolt::DB::Open(a.dst, dst_options);
+  if (!dst.ok()) return Fail(dst.status());
+
+  Status s = bolt::Compact(**dst, **src, a.tx_max_size);
+  if (s.ok()) s = (*dst)->Close();
+  if (!s.ok()) {
+    dst->reset();
+    fs::remove(a.dst, ec);  // ours: it did not exist before
+    return Fail(s.WithContext("compact"));
+  }
+
+  const std::uintmax_t final_size = fs::file_size(a.dst, ec);
+  if (ec) return Fail(fmt::format("stat {}: {}", a.dst, ec.message()));
+  if (final_size == 0) return Fail("zero db size");
+  fmt::print("{} -> {} bytes (gain={:.2f}x)\n", initial_size, final_size,
+             static_cast<double>(initial_size) / static_cast<double>(final_size));
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterCompactCommand(CLI::App& app, Action& action) {
+  auto a = std::make_shared<CompactArgs>();
+  CLI::App* sub = app.add_subcommand("compact", "Copy a database into a new, compacted file");
+  sub->add_option("src", a->src, "Source database file")->required();
+  sub->add_option("-o,--output", a->dst, "Destination file (must not exist)")->required();
+  sub->add_option("--tx-max-size", a->tx_max_size, "Bytes of keys and values per transaction")
+      ->default_val(65536);
+  sub->add_flag("--no-sync", a->no_sync, "Skip fsync on the destination");
+  AddTimeoutOption(sub, &a->timeout);
+  sub->callback([&action, a] { action = [a] { return RunCompact(*a); }; });
+}
+
+}  // namespace larder::cli
