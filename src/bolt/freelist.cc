@@ -12,6 +12,10 @@ void Freelist::Reset(std::vector<Pgid> ids) {
   pending_ids_.clear();
   allocs_.clear();
   free_count_ = 0;
+  AddFreeIds(std::move(ids));
+}
+
+void Freelist::AddFreeIds(std::vector<Pgid> ids) {
   std::sort(ids.begin(), ids.end());
   for (std::size_t i = 0; i < ids.size();) {
     std::size_t j = i + 1;
@@ -127,14 +131,8 @@ void Freelist::ReleaseBefore(Txid txid) {
   while (!pending_.empty() && pending_.begin()->first < txid) {
     std::vector<Pgid> ids = std::move(pending_.begin()->second);
     pending_.erase(pending_.begin());
-    std::sort(ids.begin(), ids.end());
-    for (std::size_t i = 0; i < ids.size();) {
-      std::size_t j = i + 1;
-      while (j < ids.size() && ids[j] == ids[j - 1] + 1) ++j;
-      AddFreeRun(ids[i], j - i);
-      i = j;
-    }
     for (Pgid id : ids) pending_ids_.erase(id);
+    AddFreeIds(std::move(ids));
   }
 }
 

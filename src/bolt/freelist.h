@@ -59,6 +59,7 @@ class Freelist {
 
  private:
   void AddFreeRun(Pgid start, std::uint64_t len);
+  void AddFreeIds(std::vector<Pgid> ids);  // any order
 
   std::map<Pgid, std::uint64_t> runs_;  // free runs: start -> length; disjoint, not adjacent
   std::uint64_t free_count_ = 0;
