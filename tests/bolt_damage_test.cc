@@ -19,21 +19,27 @@ std::string MakeDatabase(FileSystem* fs) {
   o.page_size = 1024;
   auto db = DB::Open("/src.db", o);
   EXPECT_TRUE(db.ok());
-  EXPECT_TRUE((*db)->Update([](Tx& tx) -> Status {
-    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("big"));
-    for (int i = 0; i < 400; ++i) {
-      LARDER_RETURN_IF_ERROR(b.Put("key" + std::to_string(i), std::string(i % 50, 'v')));
-    }
-    LARDER_ASSIGN_OR_RETURN(Bucket n, b.CreateBucket("nested"));
-    LARDER_RETURN_IF_ERROR(n.Put("a", "1"));
-    LARDER_ASSIGN_OR_RETURN(Bucket o2, tx.CreateBucket("overflow"));
-    return o2.Put("huge", std::string(5000, 'h'));
-  }).ok());
-  EXPECT_TRUE((*db)->Update([](Tx& tx) -> Status {
-    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("big"));
-    for (int i = 0; i < 100; ++i) LARDER_RETURN_IF_ERROR(b.Delete("key" + std::to_string(i)));
-    return Status::Ok();
-  }).ok());
+  EXPECT_TRUE((*db)
+                  ->Update([](Tx& tx) -> Status {
+                    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("big"));
+                    for (int i = 0; i < 400; ++i) {
+                      LARDER_RETURN_IF_ERROR(
+                          b.Put("key" + std::to_string(i), std::string(i % 50, 'v')));
+                    }
+                    LARDER_ASSIGN_OR_RETURN(Bucket n, b.CreateBucket("nested"));
+                    LARDER_RETURN_IF_ERROR(n.Put("a", "1"));
+                    LARDER_ASSIGN_OR_RETURN(Bucket o2, tx.CreateBucket("overflow"));
+                    return o2.Put("huge", std::string(5000, 'h'));
+                  })
+                  .ok());
+  EXPECT_TRUE((*db)
+                  ->Update([](Tx& tx) -> Status {
+                    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("big"));
+                    for (int i = 0; i < 100; ++i)
+                      LARDER_RETURN_IF_ERROR(b.Delete("key" + std::to_string(i)));
+                    return Status::Ok();
+                  })
+                  .ok());
   db->reset();
   auto f = fs->Open("/src.db", {});
   std::string bytes(*(*f)->Size(), '\0');
@@ -103,7 +109,8 @@ TEST(BoltDamageTest, MutatedFilesNeverCrash) {
     }
     auto file = fs->Open("/damaged.db", {.create = true});
     ASSERT_TRUE((*file)->Truncate(0).ok());
-    ASSERT_TRUE((*file)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(f.data()), f.size()}).ok());
+    ASSERT_TRUE(
+        (*file)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(f.data()), f.size()}).ok());
     file->reset();
     Options o;
     o.file_system = fs.get();
@@ -112,8 +119,7 @@ TEST(BoltDamageTest, MutatedFilesNeverCrash) {
     if (!db.ok()) {
       ++failed;
       Code c = db.status().code();
-      EXPECT_TRUE(c == Code::kCorruption || c == Code::kInvalidArgument ||
-                  c == Code::kNotSupported)
+      EXPECT_TRUE(c == Code::kCorruption || c == Code::kInvalidArgument || c == Code::kNotSupported)
           << db.status().ToString();
       continue;
     }

@@ -54,7 +54,8 @@ std::string DumpModel(const Model& m) {
     for (const auto& [k, v] : m.keys.at(path)) entries[k] = 0;
     std::string prefix = path + "/";
     for (const auto& [p, kv] : m.keys) {
-      if (p.compare(0, prefix.size(), prefix) == 0 && p.find('/', prefix.size()) == std::string::npos) {
+      if (p.compare(0, prefix.size(), prefix) == 0 &&
+          p.find('/', prefix.size()) == std::string::npos) {
         entries[p.substr(prefix.size())] = 1;
       }
     }
@@ -63,8 +64,8 @@ std::string DumpModel(const Model& m) {
         walk(prefix + name);
       } else {
         const std::string& v = m.keys.at(path).at(name);
-        out += "K " + path + " " + name + "=" + std::to_string(v.size()) + ":" + v.substr(0, 8) +
-               "\n";
+        out +=
+            "K " + path + " " + name + "=" + std::to_string(v.size()) + ":" + v.substr(0, 8) + "\n";
       }
     }
   };
@@ -116,9 +117,14 @@ TEST_P(BoltModelTest, RandomOperationsMatchModel) {
   auto rand_value = [&]() {
     std::size_t n;
     switch (rng() % 10) {
-      case 0: n = 0; break;
-      case 1: n = param.page_size * 2 + rng() % 5000; break;  // overflow pages
-      default: n = rng() % 200;
+      case 0:
+        n = 0;
+        break;
+      case 1:
+        n = param.page_size * 2 + rng() % 5000;
+        break;  // overflow pages
+      default:
+        n = rng() % 200;
     }
     std::string v(n, 'a' + static_cast<char>(rng() % 26));
     if (!v.empty()) v[0] = static_cast<char>('A' + rng() % 26);
@@ -166,8 +172,9 @@ TEST_P(BoltModelTest, RandomOperationsMatchModel) {
           kv[k] = v;
         }
       } else if (op < 85) {
-        std::string k = kv.empty() || rng() % 4 == 0 ? rand_key(500)
-                                                     : std::next(kv.begin(), rng() % kv.size())->first;
+        std::string k = kv.empty() || rng() % 4 == 0
+                            ? rand_key(500)
+                            : std::next(kv.begin(), rng() % kv.size())->first;
         if (model.keys.count(path + "/" + k)) continue;
         ASSERT_TRUE(b->Delete(k).ok());
         kv.erase(k);
@@ -238,18 +245,16 @@ TEST_P(BoltModelTest, RandomOperationsMatchModel) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(PageSizes, BoltModelTest,
-                         ::testing::Values(ModelParam{1024, false, false},
-                                           ModelParam{4096, false, false},
-                                           ModelParam{16384, false, false},
-                                           ModelParam{65536, false, false},
-                                           ModelParam{4096, true, false},
-                                           ModelParam{4096, false, true}),
-                         [](const auto& info) {
-                           return std::to_string(info.param.page_size) +
-                                  (info.param.no_freelist_sync ? "_NoFreelistSync" : "") +
-                                  (info.param.in_memory ? "_InMemory" : "");
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    PageSizes, BoltModelTest,
+    ::testing::Values(ModelParam{1024, false, false}, ModelParam{4096, false, false},
+                      ModelParam{16384, false, false}, ModelParam{65536, false, false},
+                      ModelParam{4096, true, false}, ModelParam{4096, false, true}),
+    [](const auto& info) {
+      return std::to_string(info.param.page_size) +
+             (info.param.no_freelist_sync ? "_NoFreelistSync" : "") +
+             (info.param.in_memory ? "_InMemory" : "");
+    });
 
 }  // namespace
 }  // namespace larder::bolt

@@ -15,7 +15,7 @@ namespace larder {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     assert(!status_.ok() && "a Result needs a value or an error");
     if (status_.ok()) status_ = Status(Code::kInvalidArgument, "Result built from OK status");

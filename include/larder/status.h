@@ -57,7 +57,9 @@ class [[nodiscard]] Status {
   static Status NotSupported(std::string_view msg) { return Status(Code::kNotSupported, msg); }
   static Status AlreadyExists(std::string_view msg) { return Status(Code::kAlreadyExists, msg); }
   static Status Incompatible(std::string_view msg) { return Status(Code::kIncompatible, msg); }
-  static Status TxClosed(std::string_view msg = "tx closed") { return Status(Code::kTxClosed, msg); }
+  static Status TxClosed(std::string_view msg = "tx closed") {
+    return Status(Code::kTxClosed, msg);
+  }
   static Status NoSpace(std::string_view msg) { return Status(Code::kNoSpace, msg); }
   static Status Poisoned(std::string_view msg) { return Status(Code::kPoisoned, msg); }
   // An IOError from an errno value: "<context>: <strerror(err)>".
@@ -87,10 +89,10 @@ class [[nodiscard]] Status {
 }  // namespace larder
 
 // Propagates a non-OK Status from the enclosing function.
-#define LARDER_RETURN_IF_ERROR(expr)          \
-  do {                                        \
-    ::larder::Status _larder_s = (expr);      \
-    if (!_larder_s.ok()) return _larder_s;    \
+#define LARDER_RETURN_IF_ERROR(expr)       \
+  do {                                     \
+    ::larder::Status _larder_s = (expr);   \
+    if (!_larder_s.ok()) return _larder_s; \
   } while (0)
 
 #endif  // LARDER_STATUS_H_

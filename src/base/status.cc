@@ -7,19 +7,32 @@ namespace larder {
 
 std::string_view CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "OK";
-    case Code::kNotFound: return "not found";
-    case Code::kCorruption: return "corruption";
-    case Code::kIOError: return "I/O error";
-    case Code::kInvalidArgument: return "invalid argument";
-    case Code::kBusy: return "busy";
-    case Code::kReadOnly: return "read-only";
-    case Code::kNotSupported: return "not supported";
-    case Code::kAlreadyExists: return "already exists";
-    case Code::kIncompatible: return "incompatible value";
-    case Code::kTxClosed: return "tx closed";
-    case Code::kNoSpace: return "no space";
-    case Code::kPoisoned: return "database poisoned";
+    case Code::kOk:
+      return "OK";
+    case Code::kNotFound:
+      return "not found";
+    case Code::kCorruption:
+      return "corruption";
+    case Code::kIOError:
+      return "I/O error";
+    case Code::kInvalidArgument:
+      return "invalid argument";
+    case Code::kBusy:
+      return "busy";
+    case Code::kReadOnly:
+      return "read-only";
+    case Code::kNotSupported:
+      return "not supported";
+    case Code::kAlreadyExists:
+      return "already exists";
+    case Code::kIncompatible:
+      return "incompatible value";
+    case Code::kTxClosed:
+      return "tx closed";
+    case Code::kNoSpace:
+      return "no space";
+    case Code::kPoisoned:
+      return "database poisoned";
   }
   return "unknown";
 }

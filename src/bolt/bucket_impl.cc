@@ -65,8 +65,8 @@ Result<BucketImpl*> BucketImpl::OpenChildFromValue(std::string_view name, std::s
                  value.size() - kBucketHeaderSize);
     std::string what = fmt::format("inline page of bucket {}", KeyForMessage(name));
     if (!child->inline_page.is_leaf()) {
-      return Status::Corruption(fmt::format("{}: invalid type: {}", what,
-                                            PageTypeName(child->inline_page.flags())));
+      return Status::Corruption(
+          fmt::format("{}: invalid type: {}", what, PageTypeName(child->inline_page.flags())));
     }
     LARDER_RETURN_IF_ERROR(child->inline_page.CheckElements(what));
   }
@@ -169,15 +169,18 @@ Result<std::string_view> BucketImpl::Get(std::string_view key) {
         std::size_t mid = (lo + hi) / 2;
         LeafElement e;
         if (!page.Leaf(mid, &e)) {
-          return Status::Corruption(fmt::format("page {}: leaf element {} out of bounds",
-                                                page.id(), mid));
+          return Status::Corruption(
+              fmt::format("page {}: leaf element {} out of bounds", page.id(), mid));
         }
         int c = CompareKeys(e.key, key);
         if (c == 0) {
           if (e.is_bucket()) return Status::Incompatible("key is a bucket");
           return e.value;
         }
-        if (c < 0) lo = mid + 1; else hi = mid;
+        if (c < 0)
+          lo = mid + 1;
+        else
+          hi = mid;
       }
       return Status::NotFound();
     }
@@ -320,8 +323,8 @@ Status BucketImpl::Spill() {
   LARDER_RETURN_IF_ERROR(root_node->Spill());
   root_node = root_node->Root();
   if (root_node->pgid >= tx->meta.pgid) {
-    return Status::Corruption(fmt::format("pgid ({}) above high water mark ({})", root_node->pgid,
-                                          tx->meta.pgid));
+    return Status::Corruption(
+        fmt::format("pgid ({}) above high water mark ({})", root_node->pgid, tx->meta.pgid));
   }
   header.root = root_node->pgid;
   return Status::Ok();

@@ -72,8 +72,7 @@ class Checker {
   void CheckBucket(BucketImpl* b) {
     std::vector<std::string> children;
     if (b->header.root == 0) {
-      CheckElements(b->inline_page, 0, /*inline_page=*/true, std::nullopt, std::nullopt,
-                    &children);
+      CheckElements(b->inline_page, 0, /*inline_page=*/true, std::nullopt, std::nullopt, &children);
     } else {
       CheckPage(b->header.root, 0, std::nullopt, std::nullopt, &children);
     }
@@ -165,14 +164,16 @@ class Checker {
             i, KeyForMessage(key), kind, id, KeyForMessage(prev)));
       }
       if (low && CompareKeys(key, *low) < 0) {
-        Report(fmt::format("key[{}]=(hex){} on {} page({}) needs to be >= the key in the parent "
-                           "(hex){}",
-                           i, KeyForMessage(key), kind, id, KeyForMessage(*low)));
+        Report(
+            fmt::format("key[{}]=(hex){} on {} page({}) needs to be >= the key in the parent "
+                        "(hex){}",
+                        i, KeyForMessage(key), kind, id, KeyForMessage(*low)));
       }
       if (high && CompareKeys(key, *high) >= 0) {
-        Report(fmt::format("key[{}]=(hex){} on {} page({}) needs to be < the next key in the "
-                           "parent (hex){}",
-                           i, KeyForMessage(key), kind, id, KeyForMessage(*high)));
+        Report(
+            fmt::format("key[{}]=(hex){} on {} page({}) needs to be < the next key in the "
+                        "parent (hex){}",
+                        i, KeyForMessage(key), kind, id, KeyForMessage(*high)));
       }
       prev = key;
     }

@@ -28,12 +28,12 @@ class CommitErrorTest : public ::testing::Test {
   static int Count(DB& db) {
     int n = -1;
     EXPECT_TRUE(db.View([&](Tx& tx) -> Status {
-      EXPECT_TRUE(tx.Check().empty());
-      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
-      LARDER_ASSIGN_OR_RETURN(BucketStats s, b.Stats());
-      n = static_cast<int>(s.key_n);
-      return Status::Ok();
-    }).ok());
+                    EXPECT_TRUE(tx.Check().empty());
+                    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
+                    LARDER_ASSIGN_OR_RETURN(BucketStats s, b.Stats());
+                    n = static_cast<int>(s.key_n);
+                    return Status::Ok();
+                  }).ok());
     return n;
   }
 

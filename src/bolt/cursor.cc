@@ -75,7 +75,10 @@ Status CursorImpl::Search(std::string_view key, Pgid pgid) {
       std::size_t lo = 0, hi = n;
       while (lo < hi) {
         std::size_t mid = (lo + hi) / 2;
-        if (CompareKeys(inodes[mid].key, key) < 0) lo = mid + 1; else hi = mid;
+        if (CompareKeys(inodes[mid].key, key) < 0)
+          lo = mid + 1;
+        else
+          hi = mid;
       }
       ref.index = lo;
       if (ref.pn.node->is_leaf) return Status::Ok();
@@ -136,8 +139,8 @@ bool CursorImpl::LoadEntry() {
   }
   LeafElement e;
   if (!ref.pn.page.Leaf(ref.index, &e)) {
-    return Fail(Status::Corruption(fmt::format("page {}: leaf element {} out of bounds",
-                                               ref.pn.page.id(), ref.index)));
+    return Fail(Status::Corruption(
+        fmt::format("page {}: leaf element {} out of bounds", ref.pn.page.id(), ref.index)));
   }
   entry_ = Entry{e.key, e.value, e.flags};
   return true;

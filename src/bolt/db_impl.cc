@@ -27,9 +27,8 @@ DBImpl::~DBImpl() { Close().ok(); }
 
 Result<std::unique_ptr<DBImpl>> DBImpl::Open(const std::string& path, const Options& options) {
   if (options.page_size != 0 && !ValidPageSize(options.page_size)) {
-    return Status::InvalidArgument(fmt::format(
-        "page size {} is not a power of two from {} to {}", options.page_size, kMinPageSize,
-        kMaxPageSize));
+    return Status::InvalidArgument(fmt::format("page size {} is not a power of two from {} to {}",
+                                               options.page_size, kMinPageSize, kMaxPageSize));
   }
   if (options.in_memory && options.read_only) {
     return Status::InvalidArgument("an in-memory database cannot be read-only");
@@ -46,8 +45,8 @@ Status DBImpl::OpenFile() {
   } else {
     fs_ = options_.file_system != nullptr ? options_.file_system : DefaultFileSystem();
   }
-  LARDER_ASSIGN_OR_RETURN(file_, fs_->Open(path_, {.create = !options_.read_only,
-                                                   .read_only = options_.read_only}));
+  LARDER_ASSIGN_OR_RETURN(
+      file_, fs_->Open(path_, {.create = !options_.read_only, .read_only = options_.read_only}));
   LARDER_RETURN_IF_ERROR(LockFile());
   LARDER_ASSIGN_OR_RETURN(file_size_, file_->Size());
   if (file_size_ == 0) {
@@ -134,8 +133,8 @@ Status DBImpl::LoadMeta() {
     }
   }
   if (!ValidPageSize(page_size_)) {
-    return Status::Corruption(fmt::format("{}: meta page 0: invalid page size {}", path_,
-                                          page_size_));
+    return Status::Corruption(
+        fmt::format("{}: meta page 0: invalid page size {}", path_, page_size_));
   }
   if (file_size_ < 2 * std::uint64_t{page_size_}) {
     return Status::Corruption(fmt::format("{}: file size too small", path_));

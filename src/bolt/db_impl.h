@@ -11,12 +11,12 @@
 #define LARDER_BOLT_DB_IMPL_H_
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <vector>
-#include <functional>
 
 #include "bolt/freelist.h"
 #include "bolt/meta.h"

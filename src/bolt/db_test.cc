@@ -30,8 +30,8 @@ class BoltDBTest : public ::testing::Test {
   void WriteFile(const std::string& bytes) {
     auto f = fs_->Open(path_, {.create = true});
     ASSERT_TRUE((*f)->Truncate(0).ok());
-    ASSERT_TRUE((*f)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(bytes.data()),
-                                  bytes.size()}).ok());
+    ASSERT_TRUE(
+        (*f)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}).ok());
   }
 
   std::unique_ptr<FileSystem> fs_ = NewMemFileSystem(std::size_t{1} << 30);
@@ -54,49 +54,50 @@ TEST_F(BoltDBTest, PutGetAcrossReopen) {
   {
     auto db = OpenDB();
     ASSERT_TRUE(db->Update([](Tx& tx) -> Status {
-      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("widgets"));
-      LARDER_RETURN_IF_ERROR(b.Put("foo", "bar"));
-      return b.Put("empty", "");
-    }).ok());
+                    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("widgets"));
+                    LARDER_RETURN_IF_ERROR(b.Put("foo", "bar"));
+                    return b.Put("empty", "");
+                  }).ok());
   }
   auto db = OpenDB();
   ASSERT_TRUE(db->View([](Tx& tx) -> Status {
-    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("widgets"));
-    auto v = b.Get("foo");
-    EXPECT_TRUE(v.ok());
-    EXPECT_EQ(*v, "bar");
-    auto e = b.Get("empty");
-    EXPECT_TRUE(e.ok());
-    EXPECT_EQ(e->size(), 0u);
-    EXPECT_TRUE(b.Get("missing").status().IsNotFound());
-    return Status::Ok();
-  }).ok());
+                  LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("widgets"));
+                  auto v = b.Get("foo");
+                  EXPECT_TRUE(v.ok());
+                  EXPECT_EQ(*v, "bar");
+                  auto e = b.Get("empty");
+                  EXPECT_TRUE(e.ok());
+                  EXPECT_EQ(e->size(), 0u);
+                  EXPECT_TRUE(b.Get("missing").status().IsNotFound());
+                  return Status::Ok();
+                }).ok());
 }
 
 TEST_F(BoltDBTest, LimitsAndErrors) {
   auto db = OpenDB();
   ASSERT_TRUE(db->Update([](Tx& tx) -> Status {
-    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("b"));
-    EXPECT_TRUE(b.Put("", "v").IsInvalidArgument());
-    EXPECT_TRUE(b.Put(std::string(kMaxKeySize + 1, 'k'), "v").IsInvalidArgument());
-    EXPECT_TRUE(b.Put(std::string(kMaxKeySize, 'k'), "v").ok());
-    EXPECT_EQ(tx.CreateBucket("b").status().code(), Code::kAlreadyExists);
-    EXPECT_TRUE(tx.CreateBucket("").status().IsInvalidArgument());
-    EXPECT_TRUE(b.CreateBucket("sub").ok());
-    EXPECT_EQ(b.Put("sub", "x").code(), Code::kIncompatible);
-    EXPECT_EQ(b.Get("sub").status().code(), Code::kIncompatible);
-    EXPECT_EQ(b.Delete("sub").code(), Code::kIncompatible);
-    EXPECT_EQ(b.CreateBucket(std::string(kMaxKeySize, 'k')).status().code(), Code::kIncompatible);
-    EXPECT_TRUE(tx.DeleteBucket("nope").IsNotFound());
-    return Status::Ok();
-  }).ok());
+                  LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("b"));
+                  EXPECT_TRUE(b.Put("", "v").IsInvalidArgument());
+                  EXPECT_TRUE(b.Put(std::string(kMaxKeySize + 1, 'k'), "v").IsInvalidArgument());
+                  EXPECT_TRUE(b.Put(std::string(kMaxKeySize, 'k'), "v").ok());
+                  EXPECT_EQ(tx.CreateBucket("b").status().code(), Code::kAlreadyExists);
+                  EXPECT_TRUE(tx.CreateBucket("").status().IsInvalidArgument());
+                  EXPECT_TRUE(b.CreateBucket("sub").ok());
+                  EXPECT_EQ(b.Put("sub", "x").code(), Code::kIncompatible);
+                  EXPECT_EQ(b.Get("sub").status().code(), Code::kIncompatible);
+                  EXPECT_EQ(b.Delete("sub").code(), Code::kIncompatible);
+                  EXPECT_EQ(b.CreateBucket(std::string(kMaxKeySize, 'k')).status().code(),
+                            Code::kIncompatible);
+                  EXPECT_TRUE(tx.DeleteBucket("nope").IsNotFound());
+                  return Status::Ok();
+                }).ok());
   ASSERT_TRUE(db->View([](Tx& tx) -> Status {
-    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
-    EXPECT_EQ(b.Put("k", "v").code(), Code::kReadOnly);
-    EXPECT_EQ(tx.CreateBucket("x").status().code(), Code::kReadOnly);
-    EXPECT_EQ(tx.Commit().code(), Code::kReadOnly);
-    return Status::Ok();
-  }).ok());
+                  LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
+                  EXPECT_EQ(b.Put("k", "v").code(), Code::kReadOnly);
+                  EXPECT_EQ(tx.CreateBucket("x").status().code(), Code::kReadOnly);
+                  EXPECT_EQ(tx.Commit().code(), Code::kReadOnly);
+                  return Status::Ok();
+                }).ok());
 }
 
 TEST_F(BoltDBTest, FailedUpdateRollsBack) {
@@ -108,64 +109,65 @@ TEST_F(BoltDBTest, FailedUpdateRollsBack) {
   });
   EXPECT_TRUE(s.IsInvalidArgument());
   EXPECT_TRUE(db->View([](Tx& tx) -> Status {
-    EXPECT_TRUE(tx.GetBucket("b").status().IsNotFound());
-    return Status::Ok();
-  }).ok());
+                  EXPECT_TRUE(tx.GetBucket("b").status().IsNotFound());
+                  return Status::Ok();
+                }).ok());
 }
 
 TEST_F(BoltDBTest, CursorMovesAndSeeks) {
   auto db = OpenDB({.page_size = 1024});
   ASSERT_TRUE(db->Update([](Tx& tx) -> Status {
-    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("b"));
-    for (int i = 0; i < 1000; i += 2) {
-      char k[16];
-      std::snprintf(k, sizeof k, "key%05d", i);
-      LARDER_RETURN_IF_ERROR(b.Put(k, std::string(50, 'v')));
-    }
-    return Status::Ok();
-  }).ok());
+                  LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("b"));
+                  for (int i = 0; i < 1000; i += 2) {
+                    char k[16];
+                    std::snprintf(k, sizeof k, "key%05d", i);
+                    LARDER_RETURN_IF_ERROR(b.Put(k, std::string(50, 'v')));
+                  }
+                  return Status::Ok();
+                }).ok());
   ASSERT_TRUE(db->View([](Tx& tx) -> Status {
-    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
-    Cursor c = b.NewCursor();
-    int n = 0;
-    std::string prev;
-    for (c.First(); c.Valid(); c.Next(), ++n) {
-      EXPECT_LT(prev, std::string(c.key()));
-      prev = c.key();
-    }
-    EXPECT_EQ(n, 500);
-    n = 0;
-    for (c.Last(); c.Valid(); c.Prev()) ++n;
-    EXPECT_EQ(n, 500);
-    c.Seek("key00501");
-    EXPECT_TRUE(c.Valid());
-    EXPECT_EQ(c.key(), "key00502");
-    c.Prev();
-    EXPECT_EQ(c.key(), "key00500");
-    c.Seek("key99999");
-    EXPECT_FALSE(c.Valid());
-    c.Seek("");
-    EXPECT_EQ(c.key(), "key00000");
-    return c.status();
-  }).ok());
+                  LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
+                  Cursor c = b.NewCursor();
+                  int n = 0;
+                  std::string prev;
+                  for (c.First(); c.Valid(); c.Next(), ++n) {
+                    EXPECT_LT(prev, std::string(c.key()));
+                    prev = c.key();
+                  }
+                  EXPECT_EQ(n, 500);
+                  n = 0;
+                  for (c.Last(); c.Valid(); c.Prev()) ++n;
+                  EXPECT_EQ(n, 500);
+                  c.Seek("key00501");
+                  EXPECT_TRUE(c.Valid());
+                  EXPECT_EQ(c.key(), "key00502");
+                  c.Prev();
+                  EXPECT_EQ(c.key(), "key00500");
+                  c.Seek("key99999");
+                  EXPECT_FALSE(c.Valid());
+                  c.Seek("");
+                  EXPECT_EQ(c.key(), "key00000");
+                  return c.status();
+                }).ok());
 }
 
 TEST_F(BoltDBTest, DeleteWhileIteratingSkipsNothing) {
   auto db = OpenDB({.page_size = 1024});
   ASSERT_TRUE(db->Update([](Tx& tx) -> Status {
-    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("b"));
-    for (int i = 0; i < 600; ++i) LARDER_RETURN_IF_ERROR(b.Put(std::to_string(1000 + i), "v"));
-    Cursor c = b.NewCursor();
-    int visited = 0;
-    for (c.First(); c.Valid(); c.Next()) {
-      ++visited;
-      LARDER_RETURN_IF_ERROR(c.Delete());
-    }
-    EXPECT_EQ(visited, 600);
-    c.First();
-    EXPECT_FALSE(c.Valid());
-    return c.status();
-  }).ok());
+                  LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("b"));
+                  for (int i = 0; i < 600; ++i)
+                    LARDER_RETURN_IF_ERROR(b.Put(std::to_string(1000 + i), "v"));
+                  Cursor c = b.NewCursor();
+                  int visited = 0;
+                  for (c.First(); c.Valid(); c.Next()) {
+                    ++visited;
+                    LARDER_RETURN_IF_ERROR(c.Delete());
+                  }
+                  EXPECT_EQ(visited, 600);
+                  c.First();
+                  EXPECT_FALSE(c.Valid());
+                  return c.status();
+                }).ok());
   auto tx = db->Begin(false);
   EXPECT_TRUE((*tx)->Check().empty());
 }
@@ -178,12 +180,13 @@ TEST_F(BoltDBTest, ReadersKeepTheirSnapshot) {
   // The same thread writes while holding a reader: no deadlock, even across remaps.
   for (int t = 0; t < 20; ++t) {
     ASSERT_TRUE(db->Update([t](Tx& tx) -> Status {
-      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
-      for (int i = 0; i < 500; ++i) {
-        LARDER_RETURN_IF_ERROR(b.Put(std::to_string(t * 1000 + i), std::string(200, 'x')));
-      }
-      return Status::Ok();
-    }).ok());
+                    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
+                    for (int i = 0; i < 500; ++i) {
+                      LARDER_RETURN_IF_ERROR(
+                          b.Put(std::to_string(t * 1000 + i), std::string(200, 'x')));
+                    }
+                    return Status::Ok();
+                  }).ok());
   }
   auto b = (*reader)->GetBucket("b");
   ASSERT_TRUE(b.ok());
@@ -196,9 +199,9 @@ TEST_F(BoltDBTest, ReadersKeepTheirSnapshot) {
 TEST_F(BoltDBTest, ConcurrentReadersSeeConsistentSnapshots) {
   auto db = OpenDB();
   ASSERT_TRUE(db->Update([](Tx& tx) -> Status {
-    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("b"));
-    return b.Put("count", "0");
-  }).ok());
+                  LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("b"));
+                  return b.Put("count", "0");
+                }).ok());
   std::atomic<bool> stop{false};
   std::atomic<int> bad{0};
   std::vector<std::thread> readers;
@@ -221,10 +224,10 @@ TEST_F(BoltDBTest, ConcurrentReadersSeeConsistentSnapshots) {
   }
   for (int t = 1; t <= 200; ++t) {
     ASSERT_TRUE(db->Update([t](Tx& tx) -> Status {
-      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
-      LARDER_RETURN_IF_ERROR(b.Put("k" + std::to_string(t), std::string(300, 'v')));
-      return b.Put("count", std::to_string(t));
-    }).ok());
+                    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
+                    LARDER_RETURN_IF_ERROR(b.Put("k" + std::to_string(t), std::string(300, 'v')));
+                    return b.Put("count", std::to_string(t));
+                  }).ok());
   }
   stop = true;
   for (auto& t : readers) t.join();
@@ -251,11 +254,11 @@ TEST_F(BoltDBTest, BatchSharesCommits) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_LE(db->Stats().write_tx_n, 401u);
   ASSERT_TRUE(db->View([](Tx& tx) -> Status {
-    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
-    LARDER_ASSIGN_OR_RETURN(BucketStats st, b.Stats());
-    EXPECT_EQ(st.key_n, 400);
-    return Status::Ok();
-  }).ok());
+                  LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
+                  LARDER_ASSIGN_OR_RETURN(BucketStats st, b.Stats());
+                  EXPECT_EQ(st.key_n, 400);
+                  return Status::Ok();
+                }).ok());
 }
 
 TEST_F(BoltDBTest, SecondWriterIsBusyUntilTimeout) {
@@ -302,10 +305,11 @@ TEST_F(BoltDBTest, FallsBackToOtherMetaAndReportsBothBad) {
     auto db = OpenDB();
     ASSERT_TRUE(db);
     ASSERT_TRUE(db->View([](Tx& tx) -> Status {
-      EXPECT_TRUE(tx.GetBucket("one").ok());
-      EXPECT_TRUE(tx.GetBucket("two").status().IsNotFound()) << "fell back one commit";
-      return Status::Ok();
-    }).ok());
+                    EXPECT_TRUE(tx.GetBucket("one").ok());
+                    EXPECT_TRUE(tx.GetBucket("two").status().IsNotFound())
+                        << "fell back one commit";
+                    return Status::Ok();
+                  }).ok());
   }
   f = ReadFile();
   f[0 * 4096 + 64] ^= 0x1;  // meta 1 is still damaged: now neither validates
@@ -319,17 +323,19 @@ TEST_F(BoltDBTest, FallsBackToOtherMetaAndReportsBothBad) {
 TEST_F(BoltDBTest, BackupAndCompactProduceEqualDatabases) {
   auto db = OpenDB({.page_size = 4096});
   ASSERT_TRUE(db->Update([](Tx& tx) -> Status {
-    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("b"));
-    LARDER_ASSIGN_OR_RETURN(Bucket n, b.CreateBucket("nested"));
-    LARDER_RETURN_IF_ERROR(n.SetSequence(42));
-    for (int i = 0; i < 3000; ++i) LARDER_RETURN_IF_ERROR(b.Put(std::to_string(i), "value"));
-    return n.Put("a", "1");
-  }).ok());
+                  LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("b"));
+                  LARDER_ASSIGN_OR_RETURN(Bucket n, b.CreateBucket("nested"));
+                  LARDER_RETURN_IF_ERROR(n.SetSequence(42));
+                  for (int i = 0; i < 3000; ++i)
+                    LARDER_RETURN_IF_ERROR(b.Put(std::to_string(i), "value"));
+                  return n.Put("a", "1");
+                }).ok());
   ASSERT_TRUE(db->Update([](Tx& tx) -> Status {
-    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
-    for (int i = 0; i < 2000; ++i) LARDER_RETURN_IF_ERROR(b.Delete(std::to_string(i)));
-    return Status::Ok();
-  }).ok());
+                  LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
+                  for (int i = 0; i < 2000; ++i)
+                    LARDER_RETURN_IF_ERROR(b.Delete(std::to_string(i)));
+                  return Status::Ok();
+                }).ok());
   {
     auto tx = db->Begin(false);
     ASSERT_TRUE((*tx)->CopyFile("/backup.db", fs_.get()).ok());
@@ -342,15 +348,15 @@ TEST_F(BoltDBTest, BackupAndCompactProduceEqualDatabases) {
   ASSERT_TRUE(Compact(**compacted, **backup, 1000).ok());
   for (DB* d : {backup->get(), compacted->get()}) {
     ASSERT_TRUE(d->View([](Tx& tx) -> Status {
-      EXPECT_TRUE(tx.Check().empty());
-      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
-      LARDER_ASSIGN_OR_RETURN(BucketStats st, b.Stats());
-      EXPECT_EQ(st.key_n, 1002);  // 1000 keys, the sub-bucket entry, and its key
-      LARDER_ASSIGN_OR_RETURN(Bucket n, b.GetBucket("nested"));
-      EXPECT_EQ(n.Sequence(), 42u);
-      EXPECT_EQ(*n.Get("a"), "1");
-      return Status::Ok();
-    }).ok());
+                   EXPECT_TRUE(tx.Check().empty());
+                   LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
+                   LARDER_ASSIGN_OR_RETURN(BucketStats st, b.Stats());
+                   EXPECT_EQ(st.key_n, 1002);  // 1000 keys, the sub-bucket entry, and its key
+                   LARDER_ASSIGN_OR_RETURN(Bucket n, b.GetBucket("nested"));
+                   EXPECT_EQ(n.Sequence(), 42u);
+                   EXPECT_EQ(*n.Get("a"), "1");
+                   return Status::Ok();
+                 }).ok());
   }
   auto t1 = (*backup)->Begin(false);
   auto t2 = (*compacted)->Begin(false);
@@ -376,20 +382,25 @@ TEST(BoltPosixTest, RealFileRoundTrip) {
   {
     auto db = DB::Open(dir.File("a.db"));
     ASSERT_TRUE(db.ok()) << db.status().ToString();
-    ASSERT_TRUE((*db)->Update([](Tx& tx) -> Status {
-      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("b"));
-      for (int i = 0; i < 5000; ++i) LARDER_RETURN_IF_ERROR(b.Put(std::to_string(i), "v"));
-      return Status::Ok();
-    }).ok());
+    ASSERT_TRUE((*db)
+                    ->Update([](Tx& tx) -> Status {
+                      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("b"));
+                      for (int i = 0; i < 5000; ++i)
+                        LARDER_RETURN_IF_ERROR(b.Put(std::to_string(i), "v"));
+                      return Status::Ok();
+                    })
+                    .ok());
   }
   auto db = DB::Open(dir.File("a.db"));
   ASSERT_TRUE(db.ok());
-  ASSERT_TRUE((*db)->View([](Tx& tx) -> Status {
-    EXPECT_TRUE(tx.Check().empty());
-    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
-    EXPECT_EQ(*b.Get("4999"), "v");
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE((*db)
+                  ->View([](Tx& tx) -> Status {
+                    EXPECT_TRUE(tx.Check().empty());
+                    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
+                    EXPECT_EQ(*b.Get("4999"), "v");
+                    return Status::Ok();
+                  })
+                  .ok());
 }
 
 }  // namespace

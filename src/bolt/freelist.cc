@@ -41,8 +41,8 @@ Status Freelist::ReadPage(PageView page, Pgid hwm, std::vector<Pgid>* ids,
     offset += 8;
   }
   if (count > (page.size() - offset) / 8) {
-    return Status::Corruption(fmt::format(
-        "page {}: freelist count {} does not fit in {} bytes", page.id(), count, page.size()));
+    return Status::Corruption(fmt::format("page {}: freelist count {} does not fit in {} bytes",
+                                          page.id(), count, page.size()));
   }
   ids->clear();
   ids->reserve(count);

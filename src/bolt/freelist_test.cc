@@ -65,13 +65,15 @@ TEST(FreelistTest, DatabaseWithMoreThan0xFFFFFreePages) {
     ASSERT_TRUE(db.ok());
     std::string value(600, 'v');
     for (int t = 0; t < 7; ++t) {
-      ASSERT_TRUE((*db)->Update([&](Tx& tx) -> Status {
-        LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucketIfNotExists("big"));
-        for (int i = 0; i < 10000; ++i) {
-          LARDER_RETURN_IF_ERROR(b.Put(std::to_string(t * 10000 + i), value));
-        }
-        return Status::Ok();
-      }).ok());
+      ASSERT_TRUE((*db)
+                      ->Update([&](Tx& tx) -> Status {
+                        LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucketIfNotExists("big"));
+                        for (int i = 0; i < 10000; ++i) {
+                          LARDER_RETURN_IF_ERROR(b.Put(std::to_string(t * 10000 + i), value));
+                        }
+                        return Status::Ok();
+                      })
+                      .ok());
     }
     ASSERT_TRUE((*db)->Update([](Tx& tx) { return tx.DeleteBucket("big"); }).ok());
     ASSERT_TRUE((*db)->Update([](Tx& tx) { return tx.CreateBucket("new").status(); }).ok());

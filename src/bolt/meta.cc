@@ -56,9 +56,8 @@ Status Meta::Validate(Pgid page_id) const {
         fmt::format("meta page {}: invalid database (bad magic {:#010x})", page_id, magic));
   }
   if (version != kVersion) {
-    return Status::NotSupported(
-        fmt::format("meta page {}: version mismatch (version {}, want {})", page_id, version,
-                    kVersion));
+    return Status::NotSupported(fmt::format("meta page {}: version mismatch (version {}, want {})",
+                                            page_id, version, kVersion));
   }
   if (checksum != Sum()) {
     return Status::Corruption(fmt::format("meta page {}: checksum error", page_id));

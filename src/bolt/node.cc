@@ -51,8 +51,7 @@ Status Node::Read(PageView page) {
     } else {
       BranchElement e;
       if (!v.Branch(i, &e)) {
-        return Status::Corruption(
-            fmt::format("page {}: branch element {} out of bounds", pgid, i));
+        return Status::Corruption(fmt::format("page {}: branch element {} out of bounds", pgid, i));
       }
       in.pgid = e.pgid;
       in.key = e.key;

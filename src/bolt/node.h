@@ -66,8 +66,8 @@ class Node {
   void Write(std::uint8_t* buf) const;
 
   // Inserts or replaces the inode found under `old_key` with (new_key, value, pgid, flags).
-  void Put(std::string_view old_key, std::string_view new_key, std::string_view value,
-           Pgid child, std::uint32_t flags);
+  void Put(std::string_view old_key, std::string_view new_key, std::string_view value, Pgid child,
+           std::uint32_t flags);
   void Del(std::string_view key);
 
   Result<Node*> ChildAt(std::size_t index);

@@ -6,11 +6,16 @@ namespace larder::bolt {
 
 std::string PageTypeName(std::uint16_t flags) {
   switch (flags) {
-    case kBranchPageFlag: return "branch";
-    case kLeafPageFlag: return "leaf";
-    case kMetaPageFlag: return "meta";
-    case kFreelistPageFlag: return "freelist";
-    default: return fmt::format("unknown<{:02x}>", flags);
+    case kBranchPageFlag:
+      return "branch";
+    case kLeafPageFlag:
+      return "leaf";
+    case kMetaPageFlag:
+      return "meta";
+    case kFreelistPageFlag:
+      return "freelist";
+    default:
+      return fmt::format("unknown<{:02x}>", flags);
   }
 }
 

@@ -8,8 +8,7 @@
 
 namespace larder::bolt::internal {
 
-TxImpl::TxImpl(DBImpl* db, bool writable, const Meta& meta,
-               std::shared_ptr<const MappedRegion> map)
+TxImpl::TxImpl(DBImpl* db, bool writable, const Meta& meta, std::shared_ptr<const MappedRegion> map)
     : db(db),
       writable(writable),
       meta(meta),
@@ -43,8 +42,8 @@ Result<PageView> TxImpl::Page(Pgid id) const {
   }
   std::uint64_t overflow = head.overflow();
   if (id + overflow >= meta.pgid) {
-    return Status::Corruption(fmt::format("page {}: overflow {} runs past high-water mark {}",
-                                          id, overflow, meta.pgid));
+    return Status::Corruption(
+        fmt::format("page {}: overflow {} runs past high-water mark {}", id, overflow, meta.pgid));
   }
   return PageView(p, (overflow + 1) * page_size);
 }
@@ -137,8 +136,8 @@ Status TxImpl::Commit() {
     LARDER_RETURN_IF_ERROR(WriteFreelist());
     std::uint64_t max_size = db->options().max_size;
     if (max_size != 0 && meta.pgid * std::uint64_t{page_size} > max_size) {
-      return Status::NoSpace(fmt::format("commit would grow {} past the maximum size {}",
-                                         db->path(), max_size));
+      return Status::NoSpace(
+          fmt::format("commit would grow {} past the maximum size {}", db->path(), max_size));
     }
     LARDER_RETURN_IF_ERROR(db->GrowFor(meta.pgid));
     LARDER_RETURN_IF_ERROR(WritePages());

@@ -23,8 +23,8 @@ std::size_t RoundUpToOsPage(std::size_t n) {
 class MemFileData {
  public:
   explicit MemFileData(std::size_t reserve) : reserve_(RoundUpToOsPage(reserve)) {
-    void* p = ::mmap(nullptr, reserve_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                     -1, 0);
+    void* p =
+        ::mmap(nullptr, reserve_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     base_ = p == MAP_FAILED ? nullptr : static_cast<std::uint8_t*>(p);
   }
   ~MemFileData() {
@@ -81,7 +81,8 @@ class MemFile final : public File {
   Result<std::size_t> ReadAt(std::uint64_t offset, std::span<std::uint8_t> buf) override {
     std::lock_guard lock(data_->mu);
     if (offset >= data_->size_) return std::size_t{0};
-    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), data_->size_ - offset));
+    std::size_t n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), data_->size_ - offset));
     std::memcpy(buf.data(), data_->base() + offset, n);
     return n;
   }

@@ -65,9 +65,7 @@ class FailingFileSystem final : public FileSystem {
   }
   Result<bool> Exists(const std::string& p) override { return base_->Exists(p); }
   Status Remove(const std::string& p) override { return base_->Remove(p); }
-  Status Rename(const std::string& a, const std::string& b) override {
-    return base_->Rename(a, b);
-  }
+  Status Rename(const std::string& a, const std::string& b) override { return base_->Rename(a, b); }
   Status SyncDir(const std::string& d) override { return base_->SyncDir(d); }
   Status CreateDirs(const std::string& d) override { return base_->CreateDirs(d); }
   Result<std::vector<std::string>> ListDir(const std::string& d) override {

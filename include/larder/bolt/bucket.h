@@ -53,9 +53,8 @@ class Bucket {
 
   // Calls fn(key, value, is_bucket) for each entry in order; stops at the first non-OK status
   // fn returns and returns it. Do not modify the bucket from fn.
-  Status ForEach(
-      const std::function<Status(std::string_view key, std::string_view value, bool is_bucket)>&
-          fn) const;
+  Status ForEach(const std::function<Status(std::string_view key, std::string_view value,
+                                            bool is_bucket)>& fn) const;
 
   Cursor NewCursor() const;
 

@@ -35,12 +35,12 @@ class DBImpl;
 
 // Counters kept since open.
 struct DBStats {
-  std::uint64_t read_tx_n = 0;      // read transactions started
-  std::uint64_t write_tx_n = 0;     // write transactions committed
-  std::uint64_t open_read_tx = 0;   // read transactions open now
-  std::uint64_t free_page_n = 0;    // free pages
-  std::uint64_t pending_page_n = 0; // pages freed but still visible to an open reader
-  std::uint64_t remap_n = 0;        // times the file was mapped again
+  std::uint64_t read_tx_n = 0;       // read transactions started
+  std::uint64_t write_tx_n = 0;      // write transactions committed
+  std::uint64_t open_read_tx = 0;    // read transactions open now
+  std::uint64_t free_page_n = 0;     // free pages
+  std::uint64_t pending_page_n = 0;  // pages freed but still visible to an open reader
+  std::uint64_t remap_n = 0;         // times the file was mapped again
 };
 
 class DB {
