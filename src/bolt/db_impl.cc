@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/logging.h"
 #include "bolt/tx_impl.h"
 
 namespace larder::bolt::internal {
@@ -55,6 +56,8 @@ Status DBImpl::OpenFile() {
   }
   LARDER_RETURN_IF_ERROR(LoadMeta());
   LARDER_RETURN_IF_ERROR(LoadFreelist());
+  LARDER_LOG_INFO("opened {}: page size {}, txid {}, {} pages, {} free", path_, page_size_,
+                  meta_.txid, meta_.pgid, freelist_.free_count());
   // A file last written without a freelist gets one now, unless we also skip it (bbolt).
   if (!options_.read_only && !options_.no_freelist_sync && meta_.freelist == kNoFreelist) {
     LARDER_ASSIGN_OR_RETURN(auto tx, BeginTx(true));
@@ -151,6 +154,10 @@ Status DBImpl::LoadMeta() {
     pick = metas[0].txid >= metas[1].txid ? 0 : 1;
   } else if (errors[0].ok() || errors[1].ok()) {
     pick = errors[0].ok() ? 0 : 1;
+  }
+  if (pick >= 0 && (!errors[0].ok() || !errors[1].ok())) {
+    LARDER_LOG_WARN("{}: using meta page {}; the other is damaged: {}", path_, pick,
+                    errors[1 - pick].ToString());
   }
   if (pick < 0) return errors[0].WithContext(path_ + ": both meta pages are invalid");
   meta_ = metas[pick];
@@ -336,6 +343,7 @@ Status DBImpl::Publish(const Meta& meta) {
 void DBImpl::Poison(const Status& cause) {
   std::lock_guard lock(mu_);
   if (poisoned_.ok()) {
+    LARDER_LOG_ERROR("{}: refusing writes until reopened: {}", path_, cause.ToString());
     poisoned_ = Status::Poisoned(fmt::format(
         "{}: an earlier write or sync failed ({}); reopen the database", path_, cause.ToString()));
   }
