@@ -20,9 +20,9 @@ spdlog::logger& Log() {
 }  // namespace internal
 
 void SetLogLevel(LogLevel level) {
-  static constexpr spdlog::level::level_enum kMap[] = {
-      spdlog::level::debug, spdlog::level::info, spdlog::level::warn, spdlog::level::err,
-      spdlog::level::off};
+  static constexpr spdlog::level::level_enum kMap[] = {spdlog::level::debug, spdlog::level::info,
+                                                       spdlog::level::warn, spdlog::level::err,
+                                                       spdlog::level::off};
   internal::Log().set_level(kMap[static_cast<int>(level)]);
 }
 

@@ -93,11 +93,24 @@ Status DBImpl::Initialize() {
   }
   WritePageHeader(buf.data() + 2 * std::size_t{p}, 2, kFreelistPageFlag, 0, 0);
   WritePageHeader(buf.data() + 3 * std::size_t{p}, 3, kLeafPageFlag, 0, 0);
-  LARDER_RETURN_IF_ERROR(file_->WriteAt(0, buf));
-  LARDER_RETURN_IF_ERROR(file_->SyncAll());
-  LARDER_RETURN_IF_ERROR(fs_->SyncDir(DirName(path_)));
   file_size_ = buf.size();
-  return Status::Ok();
+  if (options_.in_memory) return file_->WriteAt(0, buf);
+  // bbolt writes the first pages in place, so a power loss during creation can leave a file
+  // with no valid meta (etcd-io/etcd#16596). We build the file under a temporary name and
+  // rename it into place: a crash leaves either no database or a complete one.
+  const std::string tmp = path_ + ".larder-init";
+  {
+    LARDER_ASSIGN_OR_RETURN(auto f, fs_->Open(tmp, {.create = true}));
+    LARDER_RETURN_IF_ERROR(f->Truncate(0));
+    LARDER_RETURN_IF_ERROR(f->WriteAt(0, buf));
+    LARDER_RETURN_IF_ERROR(f->SyncAll());
+  }
+  LARDER_RETURN_IF_ERROR(fs_->Rename(tmp, path_));
+  LARDER_RETURN_IF_ERROR(fs_->SyncDir(DirName(path_)));
+  // Our handle and lock are on the empty file the rename replaced: take the new one.
+  file_.reset();
+  LARDER_ASSIGN_OR_RETURN(file_, fs_->Open(path_, {}));
+  return LockFile();
 }
 
 Status DBImpl::LoadMeta() {

@@ -1,0 +1,270 @@
+#include "io/fault_injection_file_system.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <random>
+
+namespace larder {
+
+// One file's history since its last sync.
+struct FaultInjectionFileSystem::FileLog {
+  struct Entry {
+    bool is_truncate = false;
+    std::uint64_t offset = 0;  // write offset, or the new size of a truncate
+    std::string data;
+  };
+  std::string durable;          // content as of the last sync
+  bool durable_name = false;    // the directory entry has been synced
+  std::vector<Entry> unsynced;  // operations since, in order
+};
+
+struct FaultInjectionFileSystem::State {
+  std::map<std::string, FileLog> files;
+  std::map<std::string, std::string> current;
+};
+
+namespace {
+
+class FaultFile final : public File {
+ public:
+  FaultFile(std::unique_ptr<File> base, FaultInjectionFileSystem* fs)
+      : base_(std::move(base)), fs_(fs) {}
+  Result<std::size_t> ReadAt(std::uint64_t off, std::span<std::uint8_t> buf) override {
+    LARDER_RETURN_IF_ERROR(fs_->Check(FaultInjectionFileSystem::Op::kRead, path()));
+    return base_->ReadAt(off, buf);
+  }
+  Status WriteAt(std::uint64_t off, std::span<const std::uint8_t> data) override {
+    LARDER_RETURN_IF_ERROR(fs_->Check(FaultInjectionFileSystem::Op::kWrite, path()));
+    LARDER_RETURN_IF_ERROR(base_->WriteAt(off, data));
+    fs_->RecordWrite(path(), off, data);
+    return Status::Ok();
+  }
+  Status Sync() override {
+    LARDER_RETURN_IF_ERROR(fs_->Check(FaultInjectionFileSystem::Op::kSync, path()));
+    return fs_->RecordSync(path());
+  }
+  Status SyncAll() override { return Sync(); }
+  Status Truncate(std::uint64_t size) override {
+    LARDER_RETURN_IF_ERROR(fs_->Check(FaultInjectionFileSystem::Op::kTruncate, path()));
+    LARDER_RETURN_IF_ERROR(base_->Truncate(size));
+    fs_->RecordTruncate(path(), size);
+    return Status::Ok();
+  }
+  Result<std::uint64_t> Size() override { return base_->Size(); }
+  Result<std::shared_ptr<const MappedRegion>> Map(std::size_t length) override {
+    LARDER_RETURN_IF_ERROR(fs_->Check(FaultInjectionFileSystem::Op::kMap, path()));
+    return base_->Map(length);
+  }
+  Status TryLock(LockMode mode) override { return base_->TryLock(mode); }
+  Status Unlock() override { return base_->Unlock(); }
+  const std::string& path() const override { return base_->path(); }
+
+ private:
+  std::unique_ptr<File> base_;
+  FaultInjectionFileSystem* fs_;
+};
+
+bool IsMutating(FaultInjectionFileSystem::Op op) {
+  return op == FaultInjectionFileSystem::Op::kWrite || op == FaultInjectionFileSystem::Op::kSync ||
+         op == FaultInjectionFileSystem::Op::kTruncate;
+}
+
+}  // namespace
+
+FaultInjectionFileSystem::FaultInjectionFileSystem(std::size_t max_file_bytes)
+    : base_(NewMemFileSystem(max_file_bytes)) {}
+FaultInjectionFileSystem::~FaultInjectionFileSystem() = default;
+
+void FaultInjectionFileSystem::CrashAfter(std::uint64_t n) {
+  std::lock_guard lock(mu_);
+  crash_at_ = ops_ + n;
+}
+
+bool FaultInjectionFileSystem::crashed() const {
+  std::lock_guard lock(mu_);
+  return ops_ >= crash_at_;
+}
+
+void FaultInjectionFileSystem::FailNth(Op op, std::uint64_t n, bool persistent, int err) {
+  std::lock_guard lock(mu_);
+  faults_[static_cast<int>(op)] = Fault{n, persistent, true, false, err};
+}
+
+void FaultInjectionFileSystem::ClearFaults() {
+  std::lock_guard lock(mu_);
+  for (Fault& f : faults_) f = Fault{};
+  crash_at_ = ~std::uint64_t{0};
+}
+
+std::uint64_t FaultInjectionFileSystem::mutating_ops() const {
+  std::lock_guard lock(mu_);
+  return ops_;
+}
+
+Status FaultInjectionFileSystem::Check(Op op, const std::string& path) {
+  std::lock_guard lock(mu_);
+  if (IsMutating(op)) {
+    if (ops_ >= crash_at_) return Status::IOError(fmt::format("{}: simulated crash", path));
+    ++ops_;
+  }
+  Fault& f = faults_[static_cast<int>(op)];
+  if (!f.armed) return Status::Ok();
+  if (f.fired && f.persistent) return Status::FromErrno(path + ": injected fault", f.err);
+  if (!f.fired && --f.countdown == 0) {
+    f.fired = true;
+    return Status::FromErrno(path + ": injected fault", f.err);
+  }
+  return Status::Ok();
+}
+
+void FaultInjectionFileSystem::RecordWrite(const std::string& path, std::uint64_t off,
+                                           std::span<const std::uint8_t> d) {
+  std::lock_guard lock(mu_);
+  files_[path].unsynced.push_back(
+      {false, off, std::string(reinterpret_cast<const char*>(d.data()), d.size())});
+}
+
+void FaultInjectionFileSystem::RecordTruncate(const std::string& path, std::uint64_t size) {
+  std::lock_guard lock(mu_);
+  files_[path].unsynced.push_back({true, size, {}});
+}
+
+Status FaultInjectionFileSystem::RecordSync(const std::string& path) {
+  std::string content = ReadCurrent(path);
+  std::lock_guard lock(mu_);
+  FileLog& log = files_[path];
+  log.durable = std::move(content);
+  log.unsynced.clear();
+  return Status::Ok();
+}
+
+std::string FaultInjectionFileSystem::ReadCurrent(const std::string& path) const {
+  auto f = base_->Open(path, {.read_only = true});
+  if (!f.ok()) return {};
+  std::string out((*f)->Size().value_or(0), '\0');
+  (void)(*f)->ReadAt(0, {reinterpret_cast<std::uint8_t*>(out.data()), out.size()});
+  return out;
+}
+
+void FaultInjectionFileSystem::WriteCurrent(const std::string& path, const std::string& content) {
+  auto f = base_->Open(path, {.create = true});
+  if (!f.ok()) return;
+  (void)(*f)->Truncate(0);
+  (void)(*f)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(content.data()), content.size()});
+}
+
+std::shared_ptr<const FaultInjectionFileSystem::State> FaultInjectionFileSystem::Save() const {
+  auto state = std::make_shared<State>();
+  std::lock_guard lock(mu_);
+  state->files = files_;
+  for (const auto& [path, log] : files_) state->current[path] = ReadCurrent(path);
+  return state;
+}
+
+void FaultInjectionFileSystem::Restore(const State& state) {
+  std::lock_guard lock(mu_);
+  for (const auto& [path, log] : files_) (void)base_->Remove(path);
+  files_ = state.files;
+  for (const auto& [path, content] : state.current) WriteCurrent(path, content);
+}
+
+void FaultInjectionFileSystem::PowerLoss(std::uint64_t seed) {
+  std::lock_guard lock(mu_);
+  std::mt19937_64 rng(seed);
+  constexpr std::size_t kSector = 512;
+  for (auto it = files_.begin(); it != files_.end();) {
+    FileLog& log = it->second;
+    if (!log.durable_name && rng() % 2 == 0) {
+      // Created but its directory entry never synced: the file is gone.
+      (void)base_->Remove(it->first);
+      it = files_.erase(it);
+      continue;
+    }
+    std::string content = log.durable;
+    for (const FileLog::Entry& e : log.unsynced) {
+      if (e.is_truncate) {
+        if (rng() % 2 == 0) content.resize(e.offset, '\0');
+        continue;
+      }
+      const int choice = static_cast<int>(rng() % 3);  // 0 apply, 1 drop, 2 torn
+      if (choice == 1) continue;
+      if (content.size() < e.offset + e.data.size()) content.resize(e.offset + e.data.size());
+      for (std::size_t s = 0; s < e.data.size(); s += kSector) {
+        std::size_t n = std::min(kSector, e.data.size() - s);
+        int sector = choice == 0 ? 0 : static_cast<int>(rng() % 3);
+        if (sector == 0) {
+          content.replace(e.offset + s, n, e.data, s, n);
+        } else if (sector == 2) {
+          for (std::size_t i = 0; i < n; ++i) content[e.offset + s + i] = static_cast<char>(rng());
+        }
+      }
+    }
+    WriteCurrent(it->first, content);
+    log.durable = std::move(content);
+    log.durable_name = true;
+    log.unsynced.clear();
+    ++it;
+  }
+  for (Fault& f : faults_) f = Fault{};
+  crash_at_ = ~std::uint64_t{0};
+}
+
+Result<std::unique_ptr<File>> FaultInjectionFileSystem::Open(const std::string& path,
+                                                             const OpenOptions& o) {
+  LARDER_ASSIGN_OR_RETURN(bool existed, base_->Exists(path));
+  if (!existed && o.create) {
+    std::lock_guard lock(mu_);
+    if (ops_ >= crash_at_) return Status::IOError(path + ": simulated crash");
+  }
+  LARDER_ASSIGN_OR_RETURN(auto f, base_->Open(path, o));
+  if (!existed) {
+    std::lock_guard lock(mu_);
+    files_[path] = FileLog{};
+  }
+  return std::unique_ptr<File>(std::make_unique<FaultFile>(std::move(f), this));
+}
+
+Result<bool> FaultInjectionFileSystem::Exists(const std::string& path) {
+  return base_->Exists(path);
+}
+
+Status FaultInjectionFileSystem::Remove(const std::string& path) {
+  LARDER_RETURN_IF_ERROR(Check(Op::kWrite, path));
+  LARDER_RETURN_IF_ERROR(base_->Remove(path));
+  std::lock_guard lock(mu_);
+  files_.erase(path);
+  return Status::Ok();
+}
+
+Status FaultInjectionFileSystem::Rename(const std::string& from, const std::string& to) {
+  LARDER_RETURN_IF_ERROR(Check(Op::kWrite, from));
+  LARDER_RETURN_IF_ERROR(base_->Rename(from, to));
+  std::lock_guard lock(mu_);
+  auto node = files_.extract(from);
+  if (!node.empty()) {
+    node.key() = to;
+    node.mapped().durable_name = false;  // durable only after the directory sync
+    files_.insert_or_assign(to, std::move(node.mapped()));
+  }
+  return Status::Ok();
+}
+
+Status FaultInjectionFileSystem::SyncDir(const std::string& dir) {
+  LARDER_RETURN_IF_ERROR(Check(Op::kSync, dir));
+  std::lock_guard lock(mu_);
+  for (auto& [path, log] : files_) {
+    if (DirName(path) == dir) log.durable_name = true;
+  }
+  return Status::Ok();
+}
+
+Status FaultInjectionFileSystem::CreateDirs(const std::string& dir) {
+  return base_->CreateDirs(dir);
+}
+
+Result<std::vector<std::string>> FaultInjectionFileSystem::ListDir(const std::string& dir) {
+  return base_->ListDir(dir);
+}
+
+}  // namespace larder

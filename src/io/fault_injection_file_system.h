@@ -1,0 +1,89 @@
+// FaultInjectionFileSystem: an in-memory FileSystem that knows what is durable, for crash and
+// I/O-error tests of every engine.
+//
+// It records every write, truncate and sync. PowerLoss() then rebuilds each file from its last
+// synced content plus each unsynced operation applied, dropped or torn (512-byte sectors
+// written, left old, or filled with garbage), chosen by a seed — SQLite's crash model rather
+// than "drop everything unsynced". Files created since their directory was last synced may
+// vanish. CrashAfter(n) makes every mutating operation after the next n fail, as if the
+// process had died there. FailNth() injects EIO/ENOSPC at the n-th operation of a kind, once or
+// for good.
+//
+// Thread-safety: safe for concurrent use. PowerLoss/Save/Restore REQUIRE that no file is open.
+#ifndef LARDER_IO_FAULT_INJECTION_FILE_SYSTEM_H_
+#define LARDER_IO_FAULT_INJECTION_FILE_SYSTEM_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "larder/file_system.h"
+
+namespace larder {
+
+class FaultInjectionFileSystem final : public FileSystem {
+ public:
+  enum class Op { kRead = 0, kWrite, kSync, kTruncate, kMap };
+
+  explicit FaultInjectionFileSystem(std::size_t max_file_bytes = std::size_t{1} << 30);
+  ~FaultInjectionFileSystem() override;
+
+  // After `n` more mutating operations (write, sync, truncate, directory sync, rename, remove)
+  // every mutating operation fails with an I/O error and changes nothing.
+  void CrashAfter(std::uint64_t n);
+  bool crashed() const;
+  // Fails the n-th (1-based, counted from now) operation of kind `op` with `err`; with
+  // `persistent`, every later one too.
+  void FailNth(Op op, std::uint64_t n, bool persistent, int err = 5 /* EIO */);
+  void ClearFaults();
+  // Mutating operations performed so far.
+  std::uint64_t mutating_ops() const;
+
+  // The state of every file: durable content, unsynced operations and current content.
+  struct State;
+  std::shared_ptr<const State> Save() const;
+  void Restore(const State& state);
+  // Simulates a power loss (see the class comment) and clears crash and fault settings.
+  void PowerLoss(std::uint64_t seed);
+
+  // FileSystem.
+  Result<std::unique_ptr<File>> Open(const std::string& path, const OpenOptions& o) override;
+  Result<bool> Exists(const std::string& path) override;
+  Status Remove(const std::string& path) override;
+  Status Rename(const std::string& from, const std::string& to) override;
+  Status SyncDir(const std::string& dir) override;
+  Status CreateDirs(const std::string& dir) override;
+  Result<std::vector<std::string>> ListDir(const std::string& dir) override;
+
+  // Used by the file handles.
+  Status Check(Op op, const std::string& path);  // injected fault or crash, else OK
+  void RecordWrite(const std::string& path, std::uint64_t off, std::span<const std::uint8_t> d);
+  void RecordTruncate(const std::string& path, std::uint64_t size);
+  Status RecordSync(const std::string& path);
+
+ private:
+  struct FileLog;
+  std::string ReadCurrent(const std::string& path) const;
+  void WriteCurrent(const std::string& path, const std::string& content);
+
+  std::unique_ptr<FileSystem> base_;
+  mutable std::mutex mu_;
+  std::map<std::string, FileLog> files_;  // guarded by mu_
+  std::uint64_t ops_ = 0;
+  std::uint64_t crash_at_ = ~std::uint64_t{0};
+  struct Fault {
+    std::uint64_t countdown = 0;
+    bool persistent = false;
+    bool armed = false;
+    bool fired = false;
+    int err = 5;
+  };
+  Fault faults_[5];
+};
+
+}  // namespace larder
+
+#endif  // LARDER_IO_FAULT_INJECTION_FILE_SYSTEM_H_
