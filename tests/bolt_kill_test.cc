@@ -1,0 +1,94 @@
+// Process crashes: a child process commits transactions on a real file and reports each
+// acknowledgment through a pipe; the parent kills it with SIGKILL at a random moment, reopens
+// the file, checks it and verifies that every acknowledged commit is there.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "larder/bolt/db.h"
+#include "tests/util/temp_dir.h"
+
+namespace larder::bolt {
+namespace {
+
+// The child: commit transaction t (t = first, first+1, ...) which sets counter = t and adds
+// key "t<t>"; acknowledge each by writing t to `fd`. Never returns.
+[[noreturn]] void Child(const std::string& path, int fd, std::uint64_t first) {
+  auto db = DB::Open(path);
+  if (!db.ok()) _exit(2);
+  for (std::uint64_t t = first;; ++t) {
+    Status s = (*db)->Update([t](Tx& tx) -> Status {
+      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucketIfNotExists("kill"));
+      LARDER_RETURN_IF_ERROR(b.Put("counter", std::to_string(t)));
+      std::string v((t * 37) % 3000, 'v');  // some values overflow a page
+      return b.Put("t" + std::to_string(t), v);
+    });
+    if (!s.ok()) _exit(3);
+    if (write(fd, &t, sizeof t) != sizeof t) _exit(4);
+  }
+}
+
+TEST(BoltKillTest, SigkillNeverLosesAcknowledgedCommits) {
+  test::TempDir dir;
+  const std::string path = dir.File("kill.db");
+  std::mt19937_64 rng(42);
+  std::uint64_t acked = 0;  // highest acknowledged transaction number
+  const int kCycles = 200;
+  for (int cycle = 0; cycle < kCycles; ++cycle) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      close(fds[0]);
+      Child(path, fds[1], acked + 1);
+    }
+    close(fds[1]);
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 20000));
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    std::uint64_t t;
+    while (read(fds[0], &t, sizeof t) == sizeof t) acked = std::max(acked, t);
+    close(fds[0]);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited on its own with " << WEXITSTATUS(status);
+
+    auto db = DB::Open(path);
+    ASSERT_TRUE(db.ok()) << "cycle " << cycle << ": " << db.status().ToString();
+    ASSERT_TRUE((*db)
+                    ->View([&](Tx& tx) -> Status {
+                      auto problems = tx.Check();
+                      EXPECT_TRUE(problems.empty()) << "cycle " << cycle << ": " << problems[0];
+                      auto b = tx.GetBucket("kill");
+                      if (!b.ok()) {
+                        EXPECT_EQ(acked, 0u) << "cycle " << cycle << ": bucket lost";
+                        return Status::Ok();
+                      }
+                      LARDER_ASSIGN_OR_RETURN(std::string_view counter, b->Get("counter"));
+                      std::uint64_t c = std::stoull(std::string(counter));
+                      // Every acknowledged commit is there; at most one unacknowledged one beyond
+                      // it.
+                      EXPECT_GE(c, acked) << "cycle " << cycle;
+                      EXPECT_LE(c, acked + 1) << "cycle " << cycle;
+                      for (std::uint64_t i = 1; i <= c; i += 1 + (c / 50)) {
+                        EXPECT_TRUE(b->Get("t" + std::to_string(i)).ok())
+                            << "cycle " << cycle << " key " << i;
+                      }
+                      acked = c;  // the child continues from what is on disk
+                      return Status::Ok();
+                    })
+                    .ok());
+  }
+  std::cerr << "kill -9 cycles: " << kCycles << ", commits acknowledged: " << acked << "\n";
+  EXPECT_GT(acked, 50u) << "the children must have made progress";
+}
+
+}  // namespace
+}  // namespace larder::bolt
