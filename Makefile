@@ -1,5 +1,5 @@
 # LarderDB's front door. `make run` and `make test` are all a new machine needs.
-.PHONY: all setup build run test tsan bench fuzz format clean help
+.PHONY: all setup build run test tsan bench fuzz format clean help crashtest
 
 JOBS ?= $(shell nproc)
 CMAKE_GEN := -G Ninja
@@ -15,6 +15,7 @@ help:
 	@echo "make tsan   - concurrency tests under ThreadSanitizer"
 	@echo "make fuzz   - libFuzzer targets (clang), short run of each"
 	@echo "make format - clang-format every source file"
+	@echo "make crashtest SEED=n DAMAGE=n - long crash-point run (ASan build)"
 
 setup:
 	@scripts/setup base
@@ -50,6 +51,12 @@ bench: setup
 	  -DLARDER_BUILD_BENCH=ON >/dev/null
 	@cmake --build build-bench -j $(JOBS)
 	bench/run.sh build-bench $(BENCH_ARGS)
+
+SEED ?= 1
+DAMAGE ?= 400
+crashtest: test
+	LARDER_CRASH_SEED=$(SEED) LARDER_CRASH_DAMAGE_SEEDS=$(DAMAGE) \
+	  build-asan/bin/larder_tests --gtest_filter='*BoltCrash*'
 
 fuzz: setup
 	@scripts/setup fuzz
