@@ -205,7 +205,9 @@ TEST_P(BoltCrashTest, EveryCrashPointRecoversToAnAcknowledgedState) {
   std::cerr << "crash states: " << states << " over " << total_ops + 1 << " crash points; " << newer
             << " recovered the in-flight commit\n";
   EXPECT_EQ(states, static_cast<int>(total_ops + 1) * kSeedsPerPoint);
-  if (kSeedsPerPoint >= 40) EXPECT_GE(states, 5000);
+  if (kSeedsPerPoint >= 40) {
+    EXPECT_GE(states, 5000);
+  }
   EXPECT_GT(newer, 0) << "some crash after the meta write must keep the new commit";
 }
 
