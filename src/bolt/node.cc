@@ -22,15 +22,6 @@ std::size_t Node::Size() const {
   return size;
 }
 
-bool Node::SizeLessThan(std::size_t limit) const {
-  std::size_t size = kPageHeaderSize;
-  for (const Inode& in : inodes) {
-    size += kElementSize + in.key.size() + in.value.size();
-    if (size >= limit) return false;
-  }
-  return true;
-}
-
 Status Node::Read(PageView page) {
   TxImpl* tx = bucket->tx;
   std::uint8_t* copy = tx->arena.Allocate(page.size());
@@ -205,42 +196,46 @@ Status Node::Rebalance() {
   return parent->Rebalance();
 }
 
-std::size_t Node::SplitIndex(std::size_t threshold) const {
-  std::size_t size = kPageHeaderSize;
-  std::size_t index = 0;
-  for (std::size_t i = 0; i + kMinKeysPerPage < inodes.size(); ++i) {
-    index = i;
-    std::size_t elsize = kElementSize + inodes[i].key.size() + inodes[i].value.size();
-    if (i >= kMinKeysPerPage && size + elsize > threshold) break;
-    size += elsize;
+std::vector<Node*> Node::Split(std::size_t page_size) {
+  // One pass over the inodes: cut where bbolt's repeated two-way split would, then move each
+  // piece once (repeated two-way splits would copy the remainder every time: O(n^2)).
+  const std::size_t n = inodes.size();
+  std::vector<std::size_t> suffix(n + 1, 0);  // suffix[i]: bytes of inodes [i, n)
+  for (std::size_t i = n; i-- > 0;) {
+    suffix[i] = suffix[i + 1] + kElementSize + inodes[i].key.size() + inodes[i].value.size();
   }
-  return index;
-}
-
-Node* Node::SplitTwo(std::size_t page_size) {
-  if (inodes.size() <= kMinKeysPerPage * 2 || SizeLessThan(page_size)) return nullptr;
   double fill = std::clamp(bucket->fill_percent, kMinFillPercent, kMaxFillPercent);
   auto threshold = static_cast<std::size_t>(static_cast<double>(page_size) * fill);
-  std::size_t split = SplitIndex(threshold);
+  std::vector<std::size_t> cuts;  // start index of each piece after the first
+  std::size_t start = 0;
+  while (n - start > kMinKeysPerPage * 2 && kPageHeaderSize + suffix[start] >= page_size) {
+    std::size_t size = kPageHeaderSize, index = start;
+    for (std::size_t i = start; i + kMinKeysPerPage < n; ++i) {
+      index = i;
+      std::size_t elsize = suffix[i] - suffix[i + 1];
+      if (i - start >= kMinKeysPerPage && size + elsize > threshold) break;
+      size += elsize;
+    }
+    if (index == start) break;  // cannot happen with more than 4 inodes; be safe
+    cuts.push_back(index);
+    start = index;
+  }
+  std::vector<Node*> out{this};
+  if (cuts.empty()) return out;
   TxImpl* tx = bucket->tx;
   if (parent == nullptr) {
     parent = tx->NewNode(bucket, /*is_leaf=*/false, nullptr);
     parent->children.push_back(this);
   }
-  Node* next = tx->NewNode(bucket, is_leaf, parent);
-  parent->children.push_back(next);
-  next->inodes.assign(inodes.begin() + static_cast<std::ptrdiff_t>(split), inodes.end());
-  inodes.resize(split);
-  return next;
-}
-
-std::vector<Node*> Node::Split(std::size_t page_size) {
-  std::vector<Node*> out;
-  Node* node = this;
-  while (node != nullptr) {
-    out.push_back(node);
-    node = node->SplitTwo(page_size);
+  for (std::size_t c = 0; c < cuts.size(); ++c) {
+    std::size_t to = c + 1 < cuts.size() ? cuts[c + 1] : n;
+    Node* next = tx->NewNode(bucket, is_leaf, parent);
+    parent->children.push_back(next);
+    next->inodes.assign(inodes.begin() + static_cast<std::ptrdiff_t>(cuts[c]),
+                        inodes.begin() + static_cast<std::ptrdiff_t>(to));
+    out.push_back(next);
   }
+  inodes.resize(cuts[0]);
   return out;
 }
 

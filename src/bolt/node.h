@@ -57,7 +57,6 @@ class Node {
   std::size_t MinKeys() const { return is_leaf ? 1 : 2; }
   // Serialized size in bytes, page header included.
   std::size_t Size() const;
-  bool SizeLessThan(std::size_t limit) const;
 
   // Loads the node from a page run, copying its bytes into the transaction's arena.
   Status Read(PageView page);
@@ -81,9 +80,8 @@ class Node {
   Status Free();
 
  private:
+  // Cuts the node into pieces that fit a page (bbolt's thresholds); the first piece is this.
   std::vector<Node*> Split(std::size_t page_size);
-  Node* SplitTwo(std::size_t page_size);  // returns the new right node or nullptr
-  std::size_t SplitIndex(std::size_t threshold) const;
   Status MergeInto(Node* target, Node* source);
 };
 
