@@ -157,6 +157,112 @@ TEST_F(CliTest, Stats) {
   EXPECT_TRUE(r.out.starts_with("Aggregate statistics for 0 buckets\n")) << r.out;
 }
 
+TEST_F(CliTest, PagesTable) {
+  MakeDb();
+  CliResult r = Run({"pages", db_});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(
+      r.out.starts_with("ID       TYPE       ITEMS  OVRFLW\n"
+                        "======== ========== ====== ======\n"
+                        "0        meta       0            \n"
+                        "1        meta       0            \n"))
+      << r.out;
+  EXPECT_NE(r.out.find(" leaf       1      "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" freelist   "), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, PageMeta) {
+  MakeDb();
+  CliResult r = Run({"page", db_, "0", "1"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("Page ID:    0\nPage Type:  meta\nTotal Size: ")) << r.out;
+  EXPECT_NE(r.out.find("\nVersion:    2\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nFlags:      00000000\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nRoot:       <pgid="), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n===============================================\nPage ID:    1\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(Run({"page", db_, "999"}).code, 1);
+  EXPECT_EQ(Run({"page", db_, "x"}).code, 2);
+}
+
+TEST_F(CliTest, DumpLineFormat) {
+  MakeDb();
+  CliResult r = Run({"dump", db_, "0"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  // The page header of meta page 0: id 0, flags 0x0004 (little-endian), then the magic.
+  EXPECT_TRUE(
+      r.out.starts_with("0000000 0000 0000 0000 0000 0400 0000 0000 0000\n"
+                        "0000010 edda 0ced 0200 0000 "))
+      << r.out;
+  EXPECT_NE(r.out.find(" *\n"), std::string::npos) << r.out;
+  EXPECT_TRUE(r.out.ends_with(" 0000 0000 0000 0000 0000 0000 0000 0000\n\n")) << r.out;
+}
+
+TEST_F(CliTest, ExportImportRoundTrip) {
+  MakeDb();
+  ASSERT_EQ(Run({"put", "--create", db_, "widgets", "sub", "k", "v"}).code, 0);
+  ASSERT_EQ(Run({"put", "--parse-format", "hex", "--create", db_, "bin", "00ff", "0102"}).code, 0);
+  ASSERT_EQ(Run({"create-bucket", db_, "empty"}).code, 0);
+  const std::string first = dir_.File("first.jsonl");
+  ASSERT_EQ(Run({"export", db_, "--output", first}).code, 0);
+  // A sequence only import can set: append a bucket record with one.
+  { std::ofstream(first, std::ios::app) << "{\"bucket_hex\":[\"7a\"],\"sequence\":42}\n"; }
+  const std::string copy = dir_.File("copy.db");
+  CliResult r = Run({"import", copy, "--input", first});
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = Run({"export", copy});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ifstream in(first);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(r.out, ss.str());
+  EXPECT_NE(r.out.find("{\"bucket_hex\":[\"656d707479\"],\"sequence\":0}\n"), std::string::npos);
+  EXPECT_NE(r.out.find("\"key_hex\":\"00ff\",\"value_hex\":\"0102\""), std::string::npos);
+  EXPECT_NE(r.out.find("{\"bucket_hex\":[\"7a\"],\"sequence\":42}\n"), std::string::npos);
+  const std::string bad = dir_.File("bad.jsonl");
+  { std::ofstream(bad) << "{\"bucket_hex\":[\"zz\"],\"sequence\":1}\n"; }
+  r = Run({"import", dir_.File("bad.db"), "--input", bad});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("line 1"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, BackupPassesCheck) {
+  MakeDb();
+  const std::string dst = dir_.File("backup.db");
+  CliResult r = Run({"backup", db_, dst});
+  EXPECT_EQ(r.code, 0) << r.err;
+  r = Run({"check", dst});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "OK\n");
+  EXPECT_EQ(Run({"get", dst, "widgets", "foo"}).out, "bar\n");
+  EXPECT_EQ(Run({"backup", db_, dst}).code, 1);  // never overwrites
+}
+
+TEST_F(CliTest, SurgeryFreelistAbandonRebuild) {
+  MakeDb();
+  ASSERT_EQ(Run({"put", db_, "widgets", "baz", "qux"}).code, 0);
+  const std::string abandoned = dir_.File("abandoned.db");
+  CliResult r = Run({"surgery", "freelist", "abandon", db_, "--output", abandoned});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("The freelist was abandoned in both meta pages.\n")) << r.out;
+  r = Run({"page", abandoned, "0"});
+  EXPECT_NE(r.out.find("Freelist:   <pgid=18446744073709551615>"), std::string::npos) << r.out;
+  const std::string rebuilt = dir_.File("rebuilt.db");
+  r = Run({"surgery", "freelist", "rebuild", abandoned, "--output", rebuilt});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "The freelist was successfully rebuilt.\n");
+  r = Run({"check", rebuilt});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "OK\n");
+  EXPECT_EQ(Run({"get", rebuilt, "widgets", "baz"}).out, "qux\n");
+  r = Run({"surgery", "meta", "validate", rebuilt});
+  EXPECT_EQ(r.out, "The meta page 0 is valid!\nThe meta page 1 is valid!\n");
+  // A file with a freelist is refused, and the output is never overwritten.
+  EXPECT_EQ(Run({"surgery", "freelist", "rebuild", db_, "--output", dir_.File("x.db")}).code, 1);
+  EXPECT_EQ(Run({"surgery", "freelist", "abandon", db_, "--output", abandoned}).code, 1);
+}
+
 TEST_F(CliTest, Version) {
   CliResult r = Run({"version"});
   EXPECT_EQ(r.code, 0);

@@ -29,6 +29,9 @@ void RegisterInspectCommands(CLI::App& app, Action& action);
 void RegisterWriteCommands(CLI::App& app, Action& action);
 void RegisterCompactCommand(CLI::App& app, Action& action);
 void RegisterBenchCommand(CLI::App& app, Action& action);
+void RegisterPageCommands(CLI::App& app, Action& action);
+void RegisterExportCommands(CLI::App& app, Action& action);
+void RegisterSurgeryCommands(CLI::App& app, Action& action);
 
 // Prints "Error: <message>" on stderr and returns kExitError.
 int Fail(std::string_view message);

@@ -57,6 +57,9 @@ int Run(int argc, char** argv) {
   RegisterWriteCommands(app, action);
   RegisterCompactCommand(app, action);
   RegisterBenchCommand(app, action);
+  RegisterPageCommands(app, action);
+  RegisterExportCommands(app, action);
+  RegisterSurgeryCommands(app, action);
 
   std::set<std::string> longs;
   CollectLongNames(app, longs);
