@@ -39,6 +39,17 @@ std::set<std::string> Dump(DB& db) {
   return out;
 }
 
+// The state every loop starts from.
+Status SeedTransaction(DB& db) {
+  return db.Update([](Tx& tx) -> Status {
+    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("data"));
+    for (int i = 0; i < 600; ++i) {
+      LARDER_RETURN_IF_ERROR(b.Put("old" + std::to_string(i), std::string(i % 300, 'o')));
+    }
+    return Status::Ok();
+  });
+}
+
 Status BigTransaction(DB& db) {
   return db.Update([](Tx& tx) -> Status {
     LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucketIfNotExists("data"));
@@ -68,16 +79,7 @@ TEST_P(BoltIOErrorTest, FailNthOperationUntilItCompletes) {
     {
       auto db = DB::Open("/io.db", Opts(&fs));
       ASSERT_TRUE(db.ok());
-      ASSERT_TRUE((*db)
-                      ->Update([](Tx& tx) -> Status {
-                        LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("data"));
-                        for (int i = 0; i < 600; ++i) {
-                          LARDER_RETURN_IF_ERROR(
-                              b.Put("old" + std::to_string(i), std::string(i % 300, 'o')));
-                        }
-                        return Status::Ok();
-                      })
-                      .ok());
+      ASSERT_TRUE(SeedTransaction(**db).ok());
       if (n == 1) before = Dump(**db);
     }
     auto db = DB::Open("/io.db", Opts(&fs));
@@ -117,16 +119,7 @@ TEST_P(BoltIOErrorTest, FailNthOperationUntilItCompletes) {
           FaultInjectionFileSystem clean;
           auto db2 = DB::Open("/io.db", Opts(&clean));
           ASSERT_TRUE(db2.ok());
-          ASSERT_TRUE((*db2)
-                          ->Update([](Tx& tx) -> Status {
-                            LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("data"));
-                            for (int i = 0; i < 600; ++i) {
-                              LARDER_RETURN_IF_ERROR(
-                                  b.Put("old" + std::to_string(i), std::string(i % 300, 'o')));
-                            }
-                            return Status::Ok();
-                          })
-                          .ok());
+          ASSERT_TRUE(SeedTransaction(**db2).ok());
           ASSERT_TRUE(BigTransaction(**db2).ok());
           after = Dump(**db2);
         }

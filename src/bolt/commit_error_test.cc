@@ -2,8 +2,10 @@
 // a failed sync poisons the database until reopen (never retry fsync); strict mode.
 #include <gtest/gtest.h>
 
+#include <cerrno>
+
+#include "io/fault_injection_file_system.h"
 #include "larder/bolt/db.h"
-#include "tests/util/failing_file_system.h"
 
 namespace larder::bolt {
 namespace {
@@ -37,18 +39,19 @@ class CommitErrorTest : public ::testing::Test {
     return n;
   }
 
-  std::unique_ptr<FileSystem> mem_ = NewMemFileSystem(std::size_t{1} << 28);
-  test::FailSwitches sw_;
-  test::FailingFileSystem fs_{mem_.get(), &sw_};
+  // Fails every operation of a kind from the next one on, until ClearFaults().
+  void FailAll(FaultInjectionFileSystem::Op op) { fs_.FailNth(op, 1, /*persistent=*/true); }
+
+  FaultInjectionFileSystem fs_;
 };
 
 TEST_F(CommitErrorTest, FailedWriteKeepsPreviousCommit) {
   auto db = Open();
   ASSERT_TRUE(PutN(*db, 0, 100).ok());
-  sw_.write = true;
+  FailAll(FaultInjectionFileSystem::Op::kWrite);
   Status s = PutN(*db, 100, 500);
   EXPECT_TRUE(s.IsIOError()) << s.ToString();
-  sw_.write = false;
+  fs_.ClearFaults();
   EXPECT_EQ(Count(*db), 100);
   // Not poisoned: the data pages never reached a meta page.
   ASSERT_TRUE(PutN(*db, 100, 500).ok());
@@ -61,9 +64,9 @@ TEST_F(CommitErrorTest, FailedWriteKeepsPreviousCommit) {
 TEST_F(CommitErrorTest, FailedSyncPoisonsUntilReopen) {
   auto db = Open();
   ASSERT_TRUE(PutN(*db, 0, 100).ok());
-  sw_.sync = true;
+  FailAll(FaultInjectionFileSystem::Op::kSync);
   EXPECT_TRUE(PutN(*db, 100, 100).IsIOError());
-  sw_.sync = false;
+  fs_.ClearFaults();
   Status s = PutN(*db, 200, 10);
   EXPECT_EQ(s.code(), Code::kPoisoned) << s.ToString();
   EXPECT_EQ(db->Begin(true).status().code(), Code::kPoisoned);
@@ -76,10 +79,10 @@ TEST_F(CommitErrorTest, FailedSyncPoisonsUntilReopen) {
 
 TEST_F(CommitErrorTest, FailedGrowIsAnErrorNotACrash) {
   auto db = Open();
-  sw_.truncate = true;
+  fs_.FailNth(FaultInjectionFileSystem::Op::kTruncate, 1, true, ENOSPC);
   Status s = PutN(*db, 0, 2000);
   EXPECT_EQ(s.code(), Code::kNoSpace) << s.ToString();
-  sw_.truncate = false;
+  fs_.ClearFaults();
   ASSERT_TRUE(PutN(*db, 0, 2000).ok());
   EXPECT_EQ(Count(*db), 2000);
 }
