@@ -29,6 +29,7 @@ enum class Code : std::uint8_t {
   kTxClosed = 10,        // the transaction was already committed or rolled back
   kNoSpace = 11,         // the disk is full or the configured maximum size is reached
   kPoisoned = 12,        // an earlier fsync failed; writes are refused until reopen
+  kConflict = 13,        // a conditional update lost: the record changed (compare-and-set)
 };
 
 // Returns a stable lower-case name for `code`, e.g. "not found".
@@ -62,6 +63,7 @@ class [[nodiscard]] Status {
   }
   static Status NoSpace(std::string_view msg) { return Status(Code::kNoSpace, msg); }
   static Status Poisoned(std::string_view msg) { return Status(Code::kPoisoned, msg); }
+  static Status Conflict(std::string_view msg) { return Status(Code::kConflict, msg); }
   // An IOError from an errno value: "<context>: <strerror(err)>".
   static Status FromErrno(std::string_view context, int err);
 
@@ -71,6 +73,7 @@ class [[nodiscard]] Status {
   bool IsCorruption() const noexcept { return code_ == Code::kCorruption; }
   bool IsIOError() const noexcept { return code_ == Code::kIOError; }
   bool IsInvalidArgument() const noexcept { return code_ == Code::kInvalidArgument; }
+  bool IsConflict() const noexcept { return code_ == Code::kConflict; }
 
   // The message alone, without the code name ("" when there is none).
   std::string_view message() const noexcept {

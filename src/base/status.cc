@@ -33,6 +33,8 @@ std::string_view CodeName(Code code) {
       return "no space";
     case Code::kPoisoned:
       return "database poisoned";
+    case Code::kConflict:
+      return "conflict";
   }
   return "unknown";
 }
