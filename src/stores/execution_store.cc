@@ -10,6 +10,7 @@
 #include "stores/execution_store_impl.h"
 #include "stores/ids.h"
 #include "stores/keys.h"
+#include "stores/owner_entries.h"
 
 namespace larder::stores {
 
@@ -77,26 +78,7 @@ Status ExecutionStore::Impl::RemoveIndexIn(ExecutionBuckets& b, const Execution&
 
 Status ExecutionStore::Impl::AppendEventIn(ExecutionBuckets& b, const std::string& id,
                                            ExecutionEvent ev) {
-  // The last entry of `id` sorts just before "<id>0" ('0' follows '/').
-  const std::string prefix = keys::OwnerPrefix(id);
-  bolt::Cursor c = b.history.NewCursor();
-  c.Seek(id + "0");
-  if (c.Valid()) {
-    c.Prev();
-  } else {
-    c.Last();
-  }
-  LARDER_RETURN_IF_ERROR(c.status());
-  std::uint64_t last = 0;
-  if (c.Valid() && c.key().starts_with(prefix)) {
-    std::string_view seq = keys::LastPart(c.key());
-    for (char ch : seq) {
-      if (ch < '0' || ch > '9') {
-        return Status::Corruption(fmt::format("execution-history key {} is malformed", c.key()));
-      }
-      last = last * 10 + static_cast<std::uint64_t>(ch - '0');
-    }
-  }
+  LARDER_ASSIGN_OR_RETURN(std::uint64_t last, LastSeq(b.history, id));
   ev.seq = last + 1;
   return b.history.Put(keys::HistoryKey(id, ev.seq), EncodeExecutionEvent(ev));
 }
@@ -104,15 +86,7 @@ Status ExecutionStore::Impl::AppendEventIn(ExecutionBuckets& b, const std::strin
 Result<std::uint64_t> ExecutionStore::Impl::DeleteIn(ExecutionBuckets& b, const Execution& e) {
   LARDER_RETURN_IF_ERROR(b.records.Delete(e.id));
   LARDER_RETURN_IF_ERROR(RemoveIndexIn(b, e));
-  const std::string prefix = keys::OwnerPrefix(e.id);
-  std::uint64_t removed = 0;
-  bolt::Cursor c = b.history.NewCursor();
-  for (c.Seek(prefix); c.Valid() && c.key().starts_with(prefix); c.Next()) {
-    LARDER_RETURN_IF_ERROR(c.Delete());
-    ++removed;
-  }
-  LARDER_RETURN_IF_ERROR(c.status());
-  return removed;
+  return DeleteOwnerEntries(b.history, e.id);
 }
 
 void ExecutionStore::Impl::CountOnCommit(bolt::Tx& tx, std::optional<ExecutionState> from,
