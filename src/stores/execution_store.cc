@@ -156,6 +156,7 @@ Result<Execution> ExecutionStore::Create(Execution e) {
 
 Result<Execution> ExecutionStore::Get(const std::string& id) const {
   LARDER_RETURN_IF_ERROR(impl_->CheckOpen());
+  LARDER_RETURN_IF_ERROR(CheckId("execution id", id));
   Result<Execution> out = Status::NotFound(fmt::format("execution {}", id));
   LARDER_RETURN_IF_ERROR(impl_->db->View([&](bolt::Tx& tx) -> Status {
     LARDER_ASSIGN_OR_RETURN(ExecutionBuckets b, Impl::BucketsIn(tx));
