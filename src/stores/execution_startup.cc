@@ -1,7 +1,9 @@
 // ExecutionStore start-up: cleanup and index repair, counters, restart recovery, compaction.
 // The order matters: cleanup first (so counters and recovery see only live records), recovery
 // next, compaction last (so it also reclaims the pages cleanup freed).
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -26,8 +28,14 @@ struct Scan {
 Result<Scan> ScanRecords(const ExecutionBuckets& b, std::int64_t now,
                          std::chrono::seconds retention) {
   Scan scan;
-  const std::int64_t horizon =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(retention).count();
+  // Executions last changed before `cutoff` expire. No cutoff for 0 (keep all) or a retention
+  // too long to express; the arithmetic cannot overflow on odd clocks or damaged times.
+  std::optional<std::int64_t> cutoff;
+  constexpr std::int64_t kMaxSeconds = INT64_MAX / 1'000'000'000;
+  if (retention.count() > 0 && retention.count() < kMaxSeconds) {
+    std::int64_t t = 0;
+    if (!__builtin_sub_overflow(now, retention.count() * 1'000'000'000, &t)) cutoff = t;
+  }
   bolt::Cursor c = b.records.NewCursor();
   for (c.First(); c.Valid(); c.Next()) {
     if (c.IsBucket()) {
@@ -38,7 +46,7 @@ Result<Scan> ScanRecords(const ExecutionBuckets& b, std::int64_t now,
     if (e->id != c.key()) {
       return Status::Corruption(fmt::format("execution record {} holds id {}", c.key(), e->id));
     }
-    if (horizon > 0 && IsTerminal(e->state) && now - e->modify_time_ns > horizon) {
+    if (cutoff.has_value() && IsTerminal(e->state) && e->modify_time_ns < *cutoff) {
       scan.expired.push_back(std::move(*e));
     } else {
       std::string id = e->id;

@@ -9,11 +9,17 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "larder/stores/execution_store.h"
 #include "larder/stores/job_store.h"
 #include "tests/util/temp_dir.h"
+
+namespace larder::stores {
+// Names the mode in gtest's messages ("bolt", "inmemory").
+inline void PrintTo(StoreType type, std::ostream* os) { *os << StoreTypeName(type); }
+}  // namespace larder::stores
 
 namespace larder::test {
 
