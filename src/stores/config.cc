@@ -115,7 +115,7 @@ Result<StoreConfig> ResolveStoreConfig(StoreRole role, const StoreSettings& sett
   } else if (auto home = Lookup(env, {"HOME"})) {
     dir = home->value + "/.larder";
   } else if (config.type == StoreType::kInMemory) {
-    dir = ".";  // a name only; nothing is written
+    dir.push_back('.');  // a name only; nothing is written (not `= "."`: GCC 12 -Wrestrict)
   } else {
     return Status::InvalidArgument(
         fmt::format("no path for the {} store: set {} (or LARDER_DIR, or HOME for ~/.larder)",
