@@ -40,6 +40,14 @@ constexpr std::uint32_t kExt4GoingFlagsNoLogFlush = 0x2;
 
 std::string Errno(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
+// e2fsprogs' programs live in /usr/sbin or /sbin, which a non-login PATH may lack.
+std::string Tool(const std::string& name) {
+  for (const char* dir : {"/usr/sbin/", "/sbin/"}) {
+    if (::access((dir + name).c_str(), X_OK) == 0) return dir + name;
+  }
+  return name;
+}
+
 // An ext4 file system in an image file, attached to a loop device. Every method returns an
 // empty string on success, else why it failed (the reason the test is skipped).
 class LoopExt4 {
@@ -61,7 +69,7 @@ class LoopExt4 {
       ::close(fd);
       if (!sized) return Errno("size image");
     }
-    const std::string mkfs = "mkfs.ext4 -q -F " + image_ + " >/dev/null 2>&1";
+    const std::string mkfs = Tool("mkfs.ext4") + " -q -F " + image_ + " >/dev/null 2>&1";
     if (std::system(mkfs.c_str()) != 0) return "mkfs.ext4 failed or is missing (e2fsprogs)";
     std::filesystem::create_directories(mount_point_);
     return Mount();
@@ -108,7 +116,7 @@ class LoopExt4 {
   // e2fsck's verdict on the unmounted image (0: clean): the harness itself must not have
   // damaged the file system, or the test proves nothing.
   int Fsck() const {
-    const std::string cmd = "e2fsck -fn " + image_ + " >/dev/null 2>&1";
+    const std::string cmd = Tool("e2fsck") + " -fn " + image_ + " >/dev/null 2>&1";
     return std::system(cmd.c_str());
   }
 
