@@ -6,7 +6,9 @@ byte, within a byte budget (greedy set cover).
   fuzz/pick_corpus.py /tmp/ctl 250000 fuzz/corpus/check
 
 The control file lists the inputs (line 3 on) and, per input, the features it reaches
-("FT <index> <feature>..."). Prints how many of all features the picked inputs keep.
+("FT <index> <feature>..."). The inputs of the merge's first directory (their count is line 2)
+are always kept: pass the current corpus there to add to it rather than replace it. Prints how
+many of all features the picked inputs keep.
 """
 import os
 import shutil
@@ -25,6 +27,10 @@ def main():
             features[int(parts[1])] = set(map(int, parts[2:]))
     every = set().union(*features.values()) if features else set()
     covered, used, chosen = set(), 0, []
+    for i in range(int(lines[1])):
+        chosen.append(i)
+        covered |= features.get(i, set())
+        used += os.path.getsize(files[i])
     while True:
         best, best_value = None, 0.0
         for i, f in features.items():
@@ -42,7 +48,8 @@ def main():
         used += os.path.getsize(files[best])
     os.makedirs(out_dir, exist_ok=True)
     for i in chosen:
-        shutil.copy(files[i], out_dir)
+        if os.path.dirname(os.path.abspath(files[i])) != os.path.abspath(out_dir):
+            shutil.copy(files[i], out_dir)
     print(f"{len(chosen)} inputs, {used} bytes, {len(covered)} of {len(every)} features")
 
 
