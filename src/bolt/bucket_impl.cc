@@ -55,6 +55,17 @@ Result<BucketImpl*> BucketImpl::OpenChildFromValue(std::string_view name, std::s
   // A writer may rewrite the parent's node; keep its own copy of the inline page.
   if (writable()) value = tx->arena.Copy(value);
   BucketImpl* child = tx->NewBucket(DecodeBucketHeader(value));
+  child->parent = this;
+  // A damaged file can make a bucket contain itself (its root page holds, further down, the
+  // entry that names it). Every walk over nested buckets would then recurse without end: in a
+  // cycle some bucket's root repeats an enclosing bucket's, so refuse that (found by fuzz_open).
+  for (const BucketImpl* b = this; b != nullptr && child->header.root != 0; b = b->parent) {
+    if (b->header.root == child->header.root) {
+      return Status::Corruption(
+          fmt::format("bucket {}: root page {} is also the root of an enclosing bucket (a cycle)",
+                      KeyForMessage(name), child->header.root));
+    }
+  }
   if (child->header.root == 0) {
     if (value.size() < kBucketHeaderSize + kPageHeaderSize) {
       return Status::Corruption(

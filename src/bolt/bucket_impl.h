@@ -36,7 +36,8 @@ class BucketImpl {
 
   TxImpl* tx;
   BucketHeader header;
-  PageView inline_page;  // the page image of an inline bucket (header.root == 0)
+  BucketImpl* parent = nullptr;  // the enclosing bucket (nullptr: the root bucket)
+  PageView inline_page;          // the page image of an inline bucket (header.root == 0)
   Node* root_node = nullptr;
   std::unordered_map<Pgid, Node*> nodes;
   std::map<std::string, BucketImpl*, std::less<>> buckets;  // opened children, by name

@@ -117,9 +117,14 @@ Status DBImpl::LoadMeta() {
   // Find the page size: meta 0 normally says it; if meta 0 is damaged, probe for meta 1 at
   // each possible page size.
   std::vector<std::uint8_t> head(kPageHeaderSize + kMetaSize);
-  auto read_meta_at = [&](std::uint64_t off, Meta* m) -> bool {
+  // Whether the meta page at `off` reads and validates. A read error is returned as such: a
+  // page that cannot be read is not a damaged page, and must not send Open to the other meta
+  // (found by the open-time I/O-error loops).
+  auto read_meta_at = [&](std::uint64_t off, Meta* m) -> Result<bool> {
     auto n = file_->ReadAt(off, head);
-    if (!n.ok() || *n < head.size()) return false;
+    if (!n.ok())
+      return n.status().WithContext(fmt::format("reading the meta page at offset {}", off));
+    if (*n < head.size()) return false;
     *m = Meta::Decode(head.data());
     return m->Validate(off == 0 ? 0 : 1).ok();
   };
@@ -129,13 +134,15 @@ Status DBImpl::LoadMeta() {
     return Status::InvalidArgument(
         fmt::format("{}: file size too small ({} bytes) for a bolt database", path_, file_size_));
   }
-  if (read_meta_at(0, &m0)) {
+  LARDER_ASSIGN_OR_RETURN(const bool meta0_ok, read_meta_at(0, &m0));
+  if (meta0_ok) {
     page_size_ = m0.page_size;
   } else {
     first_error = m0.Validate(0);
     for (std::uint32_t p = kMinPageSize; p <= kMaxPageSize && p < file_size_; p <<= 1) {
       Meta m1;
-      if (read_meta_at(p, &m1) && m1.page_size == p) {
+      LARDER_ASSIGN_OR_RETURN(const bool meta1_ok, read_meta_at(p, &m1));
+      if (meta1_ok && m1.page_size == p) {
         page_size_ = p;
         break;
       }

@@ -102,6 +102,11 @@ std::uint64_t FaultInjectionFileSystem::mutating_ops() const {
   return ops_;
 }
 
+std::uint64_t FaultInjectionFileSystem::injected_faults() const {
+  std::lock_guard lock(mu_);
+  return injected_;
+}
+
 Status FaultInjectionFileSystem::Check(Op op, const std::string& path) {
   std::lock_guard lock(mu_);
   if (IsMutating(op)) {
@@ -110,9 +115,13 @@ Status FaultInjectionFileSystem::Check(Op op, const std::string& path) {
   }
   Fault& f = faults_[static_cast<int>(op)];
   if (!f.armed) return Status::Ok();
-  if (f.fired && f.persistent) return Status::FromErrno(path + ": injected fault", f.err);
+  if (f.fired && f.persistent) {
+    ++injected_;
+    return Status::FromErrno(path + ": injected fault", f.err);
+  }
   if (!f.fired && --f.countdown == 0) {
     f.fired = true;
+    ++injected_;
     return Status::FromErrno(path + ": injected fault", f.err);
   }
   return Status::Ok();

@@ -41,6 +41,9 @@ class FaultInjectionFileSystem final : public FileSystem {
   void ClearFaults();
   // Mutating operations performed so far.
   std::uint64_t mutating_ops() const;
+  // Faults injected by FailNth so far (not simulated crashes): a loop that never injected one
+  // tested nothing.
+  std::uint64_t injected_faults() const;
 
   // The state of every file: durable content, unsynced operations and current content.
   struct State;
@@ -74,6 +77,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   std::map<std::string, FileLog> files_;  // guarded by mu_
   std::uint64_t ops_ = 0;
   std::uint64_t crash_at_ = ~std::uint64_t{0};
+  std::uint64_t injected_ = 0;
   struct Fault {
     std::uint64_t countdown = 0;
     bool persistent = false;
