@@ -124,7 +124,6 @@ TEST_F(CliErrorsTest, BadUsageExitsTwo) {
            {"page-item", "--key-only", "--value-only", db, "2", "0"},
            {"backup", "--attempts", "0", db, dir_.File("backup.db")},
            {"compact", db},
-           {"bench", "--count", "-5"},
            {"no-such-command", db}}) {
     CommandResult r = Larder(args);
     EXPECT_EQ(r.exit_code, 2) << args[0] << ": " << r.out << r.err;

@@ -565,7 +565,7 @@ class CliGoldenDamageTest : public CliGoldenBase, public ::testing::Test {
     bytes_ = ReadFile(db_);
     // The active meta: the valid one with the higher txid (both are valid here).
     const std::size_t m0 = 16, m1 = 4096 + 16;
-    const std::size_t m = LoadU64At(bytes_, m1 + 56) > LoadU64At(bytes_, m0 + 56) ? m1 : m0;
+    const std::size_t m = LoadU64At(bytes_, m1 + 48) > LoadU64At(bytes_, m0 + 48) ? m1 : m0;
     freelist_ = LoadU64At(bytes_, m + 32);
     hwm_ = LoadU64At(bytes_, m + 40);
     ASSERT_LT(freelist_, hwm_);

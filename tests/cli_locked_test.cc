@@ -76,7 +76,7 @@ class WriterProcess {
         if (!s.ok()) ::_exit(4);
       }
       if (n == 1 && ::write(ready_fd, "r", 1) != 1) ::_exit(5);
-      std::this_thread::sleep_for(std::chrono::milliseconds(commits ? 2 : 100));
+      std::this_thread::sleep_for(std::chrono::milliseconds(commits ? 3 : 100));
     }
   }
 
