@@ -619,6 +619,7 @@ class CliGoldenDamageTest : public CliGoldenBase, public ::testing::Test {
           << r.err;
       if (r.exit_code == 1 && args[0] != "check") {
         EXPECT_TRUE(r.err.starts_with("Error")) << args[0] << ": " << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args[0] << ": " << r.err;
       }
     }
     EXPECT_TRUE(ReadFile(db_) == bytes_) << "a larder command modified the damaged file";
