@@ -24,10 +24,10 @@ std::string PathJson(const std::vector<std::string>& path) {
 Result<std::string> HexField(const json& j, const char* name) {
   auto it = j.find(name);
   if (it == j.end() || !it->is_string()) {
-    return Status::InvalidArgument(fmt::format("{:?} must be a hex string", name));
+    return Status::InvalidArgument(fmt::format("\"{}\" must be a hex string", name));
   }
   std::optional<std::string> bytes = ParseBytes(it->get_ref<const std::string&>(), "hex");
-  if (!bytes) return Status::InvalidArgument(fmt::format("{:?} is not valid hex", name));
+  if (!bytes) return Status::InvalidArgument(fmt::format("\"{}\" is not valid hex", name));
   return *bytes;
 }
 

@@ -38,6 +38,11 @@ TEST(ExportFormatTest, BadLinesAreErrors) {
       EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << line;
     }
   }
+  // The messages name the field (a fuzzer finding: formatting the name threw in clang builds).
+  auto r = ParseExportRecord("{\"bucket_hex\":[\"7a\"],\"key_hex\":\"00\"}");
+  EXPECT_EQ(r.status().message(), "\"value_hex\" must be a hex string");
+  r = ParseExportRecord("{\"bucket_hex\":[\"7a\"],\"key_hex\":\"0g\",\"value_hex\":\"\"}");
+  EXPECT_EQ(r.status().message(), "\"key_hex\" is not valid hex");
 }
 
 }  // namespace
