@@ -441,6 +441,29 @@ TEST_P(CliGoldenTest, ContentEqualsPeerDump) {
   EXPECT_GT(buckets_tried, 0);
   EXPECT_GT(gets_tried, 0);
 
+  // compact and backup write files that bbolt reads back with the same content.
+  const std::string compacted = dir_.File("compacted.db");
+  r = Larder({"compact", "-o", compacted, db_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::uint64_t from = 0, to = 0;
+  double gain = 0;
+  ASSERT_EQ(std::sscanf(r.out.c_str(), "%lu -> %lu bytes (gain=%lfx)", &from, &to, &gain), 3)
+      << r.out;
+  EXPECT_EQ(from, original_.size());
+  EXPECT_EQ(to, std::filesystem::file_size(compacted));
+  const std::string backup = dir_.File("backup.db");
+  r = Larder({"backup", db_, backup});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, std::to_string(size_) + " bytes (txid " + std::to_string(txid_) +
+                       ") written to " + backup + "\n");
+  for (const std::string& copy : {compacted, backup}) {
+    CommandResult go = Go("dump " + ShellQuote(copy));
+    EXPECT_EQ(go.exit_code, 0) << go.err;
+    EXPECT_TRUE(go.out == dump_text_) << "bbolt reads different content from " << copy;
+    go = GoCheck(copy);
+    EXPECT_EQ(go.out, "OK\n") << copy;
+  }
+
   // bbolt's messages for what is not there.
   std::vector<std::string> first = dump_.buckets.back();
   if (first.back().find('\0') == std::string::npos) {
