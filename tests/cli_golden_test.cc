@@ -20,6 +20,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <ostream>
 #include <set>
 #include <sstream>
 #include <string>
@@ -282,6 +283,8 @@ struct GoldenParams {
   std::string kind;
   std::uint32_t page_size;  // 0: bbolt's default (the OS page size)
 };
+
+void PrintTo(const GoldenParams& p, std::ostream* os) { *os << p.kind << "/" << p.page_size; }
 
 class CliGoldenTest : public CliGoldenBase, public ::testing::TestWithParam<GoldenParams> {
  protected:
