@@ -16,7 +16,9 @@ std::string PathJson(const std::vector<std::string>& path) {
   std::string out = "[";
   for (std::size_t i = 0; i < path.size(); ++i) {
     if (i > 0) out += ",";
-    out += "\"" + HexEncode(path[i]) + "\"";
+    out += '"';  // appended piecewise: "\"" + s + "\"" trips GCC 12's -Wrestrict at -O3
+    out += HexEncode(path[i]);
+    out += '"';
   }
   return out + "]";
 }

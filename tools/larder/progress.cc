@@ -61,7 +61,9 @@ std::string ProgressBar::Render(const std::string& label, std::uint64_t done, st
 
 void ProgressBar::Draw() {
   last_draw_ = std::chrono::steady_clock::now();
-  std::fputs(("\r" + Render(label_, done_, total_, unit_) + "\033[K").c_str(), out_);
+  std::fputs("\r", out_);
+  std::fputs(Render(label_, done_, total_, unit_).c_str(), out_);
+  std::fputs("\033[K", out_);
   std::fflush(out_);
 }
 
