@@ -4,6 +4,8 @@
 // trees (cycles, shared pages) are reported rather than followed.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <functional>
 #include <optional>
 
 #include "bolt/db_impl.h"
@@ -14,7 +16,9 @@ namespace {
 
 class Checker {
  public:
-  explicit Checker(TxImpl& tx) : tx_(tx), hwm_(tx.meta.pgid) {}
+  using Progress = std::function<void(std::uint64_t, std::uint64_t)>;
+  Checker(TxImpl& tx, const Progress& progress)
+      : tx_(tx), hwm_(tx.meta.pgid), progress_(progress) {}
 
   std::vector<std::string> Run() {
     reachable_.assign(hwm_, false);
@@ -25,6 +29,7 @@ class Checker {
     if (hwm_ > 1) reachable_[1] = true;
     BucketImpl root(&tx_, tx_.meta.root, tx_.db->options().fill_percent);
     CheckBucket(&root);
+    if (progress_) progress_(hwm_, hwm_);
     if (has_freelist) {
       for (Pgid id = 0; id < hwm_; ++id) {
         if (!reachable_[id] && !freed_[id]) Report(fmt::format("page {}: unreachable unfreed", id));
@@ -102,6 +107,11 @@ class Checker {
       return;
     }
     bool seen = false;
+    visited_ += 1 + page->overflow();
+    if (progress_ && visited_ - reported_ >= 1024) {
+      reported_ = visited_;
+      progress_(std::min<std::uint64_t>(visited_, hwm_), hwm_);
+    }
     for (Pgid id = pgid; id <= pgid + page->overflow(); ++id) {
       if (reachable_[id]) {
         Report(fmt::format("page {}: multiple references", id));
@@ -187,6 +197,9 @@ class Checker {
 
   TxImpl& tx_;
   const Pgid hwm_;
+  const Progress& progress_;
+  std::uint64_t visited_ = 0;   // tree pages seen, overflow included
+  std::uint64_t reported_ = 0;  // visited_ at the last progress call
   std::vector<bool> reachable_;
   std::vector<bool> freed_;
   std::vector<std::string> problems_;
@@ -194,6 +207,9 @@ class Checker {
 
 }  // namespace
 
-std::vector<std::string> CheckTx(TxImpl& tx) { return Checker(tx).Run(); }
+std::vector<std::string> CheckTx(
+    TxImpl& tx, const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
+  return Checker(tx, progress).Run();
+}
 
 }  // namespace larder::bolt::internal

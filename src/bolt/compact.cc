@@ -1,5 +1,6 @@
 // Compaction into a new database (bbolt compact): every bucket, key and sequence is copied in
 // key order with pages packed full, committing every tx_max_size bytes.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,7 +12,8 @@ namespace {
 
 class Compactor {
  public:
-  Compactor(DB& dst, std::uint64_t tx_max_size) : dst_(dst), tx_max_size_(tx_max_size) {}
+  Compactor(DB& dst, std::uint64_t tx_max_size, const std::function<void(std::uint64_t)>& on_entry)
+      : dst_(dst), tx_max_size_(tx_max_size), on_entry_(on_entry) {}
 
   Status Run(DB& src) {
     LARDER_ASSIGN_OR_RETURN(auto src_tx, src.Begin(false));
@@ -56,6 +58,7 @@ class Compactor {
     Cursor c = src.NewCursor();
     for (c.First(); c.Valid(); c.Next()) {
       LARDER_RETURN_IF_ERROR(MaybeCommit(c.key().size() + c.value().size()));
+      if (on_entry_) on_entry_(++entries_);
       if (gen != generation_) {
         LARDER_ASSIGN_OR_RETURN(dst, Dest(path));
         gen = generation_;
@@ -81,12 +84,19 @@ class Compactor {
   std::unique_ptr<Tx> tx_;
   std::uint64_t size_ = 0;
   std::uint64_t generation_ = 0;
+  const std::function<void(std::uint64_t)>& on_entry_;
+  std::uint64_t entries_ = 0;
 };
 
 }  // namespace
 
 Status Compact(DB& dst, DB& src, std::uint64_t tx_max_size) {
-  return Compactor(dst, tx_max_size).Run(src);
+  return Compact(dst, src, tx_max_size, {});
+}
+
+Status Compact(DB& dst, DB& src, std::uint64_t tx_max_size,
+               const std::function<void(std::uint64_t)>& on_entry) {
+  return Compactor(dst, tx_max_size, on_entry).Run(src);
 }
 
 }  // namespace larder::bolt

@@ -234,8 +234,15 @@ Status DBImpl::LoadFreelist() {
     TxImpl tx(this, false, meta_, map_);
     tx.open = false;
     auto page = tx.Page(meta_.freelist);
-    if (!page.ok()) return page.status().WithContext(path_ + ": freelist");
-    LARDER_RETURN_IF_ERROR(Freelist::ReadPage(*page, meta_.pgid, &ids).WithContext(path_));
+    Status s = page.ok() ? Freelist::ReadPage(*page, meta_.pgid, &ids)
+                         : page.status().WithContext("freelist");
+    if (!s.ok()) {
+      // Readers never allocate, so a read-only open does without the freelist: that keeps a
+      // damaged file open for Tx::Check (which reports the freelist's problems) and export.
+      if (!options_.read_only) return s.WithContext(path_);
+      LARDER_LOG_WARN("{}: ignoring a damaged freelist (read-only): {}", path_, s.ToString());
+      ids.clear();
+    }
   }
   freelist_.Reset(std::move(ids));
   return Status::Ok();

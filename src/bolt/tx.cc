@@ -66,5 +66,8 @@ Status Tx::Rollback() {
 void Tx::OnCommit(std::function<void()> fn) { impl_->on_commit.push_back(std::move(fn)); }
 
 std::vector<std::string> Tx::Check() const { return internal::CheckTx(*impl_); }
+std::vector<std::string> Tx::Check(const CheckProgress& progress) const {
+  return internal::CheckTx(*impl_, progress);
+}
 
 }  // namespace larder::bolt

@@ -61,8 +61,9 @@ class TxImpl {
   std::map<Pgid, std::vector<std::uint8_t>> dirty_;
 };
 
-// The consistency check over `tx`'s snapshot (see Tx::Check).
-std::vector<std::string> CheckTx(TxImpl& tx);
+// The consistency check over `tx`'s snapshot (see Tx::Check); `progress` may be empty.
+std::vector<std::string> CheckTx(
+    TxImpl& tx, const std::function<void(std::uint64_t, std::uint64_t)>& progress = {});
 
 }  // namespace larder::bolt::internal
 

@@ -8,6 +8,8 @@
 #include <system_error>
 
 #include "common.h"
+#include "larder/bolt/stats.h"
+#include "progress.h"
 
 namespace larder::cli {
 namespace {
@@ -36,7 +38,24 @@ int RunCompact(const CompactArgs& a) {
   auto dst = bolt::DB::Open(a.dst, dst_options);
   if (!dst.ok()) return Fail(dst.status());
 
-  Status s = bolt::Compact(**dst, **src, a.tx_max_size);
+  ProgressBar bar("compact", 0, ProgressBar::Unit::kCount);
+  Status s;
+  if (bar.enabled()) {  // the total costs a pass over the pages: only for a visible bar
+    std::uint64_t total = 0;
+    s = (*src)->View([&](bolt::Tx& tx) {
+      return tx.ForEachBucket([&](std::string_view, bolt::Bucket b) -> Status {
+        LARDER_ASSIGN_OR_RETURN(bolt::BucketStats bs, b.Stats());
+        total += static_cast<std::uint64_t>(bs.key_n);  // the entries Compact copies
+        return Status::Ok();
+      });
+    });
+    bar.set_total(total);
+  }
+  if (s.ok()) {
+    s = bolt::Compact(**dst, **src, a.tx_max_size,
+                      [&](std::uint64_t entries) { bar.Update(entries); });
+  }
+  bar.Finish();
   if (s.ok()) s = (*dst)->Close();
   if (!s.ok()) {
     dst->reset();

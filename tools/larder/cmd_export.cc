@@ -7,22 +7,24 @@
 // before it is used. Empty buckets and sequences survive a round trip.
 #include <fmt/format.h>
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "common.h"
-#include "format.h"
+#include "export_format.h"
+#include "larder/bolt/stats.h"
+#include "progress.h"
 
 namespace larder::cli {
 namespace {
-
-using nlohmann::json;
 
 constexpr std::size_t kRecordsPerTx = 10000;
 
@@ -32,30 +34,41 @@ struct ExportArgs {
   std::string timeout = "5s";
 };
 
-std::string PathJson(const std::vector<std::string>& path) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    if (i > 0) out += ",";
-    out += "\"" + HexEncode(path[i]) + "\"";
-  }
-  return out + "]";
-}
-
-Status ExportBucket(const bolt::Bucket& b, std::vector<std::string>& path, std::FILE* out) {
-  const std::string where = PathJson(path);
-  fmt::print(out, "{{\"bucket_hex\":{},\"sequence\":{}}}\n", where, b.Sequence());
+// Writes bucket `b` (at `path`) and everything in it, calling on_entry() once per entry.
+Status ExportBucket(const bolt::Bucket& b, std::vector<std::string>& path, std::FILE* out,
+                    const std::function<void()>& on_entry) {
+  fmt::print(out, "{}\n", FormatBucketRecord(path, b.Sequence()));
   return b.ForEach([&](std::string_view key, std::string_view value, bool is_bucket) -> Status {
+    on_entry();
     if (!is_bucket) {
-      fmt::print(out, "{{\"bucket_hex\":{},\"key_hex\":\"{}\",\"value_hex\":\"{}\"}}\n", where,
-                 HexEncode(key), HexEncode(value));
+      fmt::print(out, "{}\n", FormatKeyRecord(path, key, value));
       return Status::Ok();
     }
     LARDER_ASSIGN_OR_RETURN(bolt::Bucket child, b.GetBucket(key));
     path.emplace_back(key);
-    Status s = ExportBucket(child, path, out);
+    Status s = ExportBucket(child, path, out, on_entry);
     path.pop_back();
     return s;
   });
+}
+
+// Entries (keys and sub-buckets, at every level, plus the top-level buckets) in the snapshot:
+// the progress bar's total. bbolt's key_n counts exactly the entries ForEach visits.
+Result<std::uint64_t> CountEntries(const bolt::Tx& tx) {
+  std::uint64_t n = 0;
+  LARDER_RETURN_IF_ERROR(tx.ForEachBucket([&](std::string_view, bolt::Bucket b) -> Status {
+    LARDER_ASSIGN_OR_RETURN(bolt::BucketStats s, b.Stats());
+    n += 1 + static_cast<std::uint64_t>(s.key_n);
+    return Status::Ok();
+  }));
+  return n;
+}
+
+// The size of the import input when it is a regular file (stdin included), else 0.
+std::uint64_t InputSize(const std::string& path) {
+  struct stat st {};
+  const int rc = path.empty() ? ::fstat(0, &st) : ::stat(path.c_str(), &st);
+  return rc == 0 && S_ISREG(st.st_mode) ? static_cast<std::uint64_t>(st.st_size) : 0;
 }
 
 int RunExport(const ExportArgs& a) {
@@ -66,12 +79,21 @@ int RunExport(const ExportArgs& a) {
     out = std::fopen(a.path.c_str(), "wb");
     if (out == nullptr) return Fail(Status::FromErrno("open " + a.path, errno));
   }
+  ProgressBar bar("export", 0, ProgressBar::Unit::kCount);
+  std::uint64_t entries = 0;
+  auto on_entry = [&] { bar.Update(++entries); };
   Status s = (*db)->View([&](bolt::Tx& tx) {
+    if (bar.enabled()) {
+      LARDER_ASSIGN_OR_RETURN(std::uint64_t total, CountEntries(tx));
+      bar.set_total(total);
+    }
     return tx.ForEachBucket([&](std::string_view name, bolt::Bucket b) {
+      on_entry();
       std::vector<std::string> path{std::string(name)};
-      return ExportBucket(b, path, out);
+      return ExportBucket(b, path, out, on_entry);
     });
   });
+  bar.Finish();
   if (out != stdout) {
     if (std::fclose(out) != 0 && s.ok()) s = Status::FromErrno("close " + a.path, errno);
   } else if (std::fflush(stdout) != 0 && s.ok()) {
@@ -80,49 +102,7 @@ int RunExport(const ExportArgs& a) {
   return s.ok() ? kExitOk : Fail(s);
 }
 
-// One parsed record.
-struct Record {
-  std::vector<std::string> path;
-  bool is_bucket = false;
-  std::uint64_t sequence = 0;
-  std::string key, value;
-};
-
-Result<std::string> HexField(const json& j, const char* name) {
-  if (!j.contains(name) || !j[name].is_string()) {
-    return Status::InvalidArgument(fmt::format("{:?} must be a hex string", name));
-  }
-  auto bytes = ParseBytes(j[name].get<std::string>(), "hex");
-  if (!bytes) return Status::InvalidArgument(fmt::format("{:?} is not valid hex", name));
-  return *bytes;
-}
-
-Result<Record> ParseRecord(const std::string& line) {
-  json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return Status::InvalidArgument("not a JSON object");
-  Record r;
-  if (!j.contains("bucket_hex") || !j["bucket_hex"].is_array() || j["bucket_hex"].empty()) {
-    return Status::InvalidArgument("\"bucket_hex\" must be a non-empty array of hex strings");
-  }
-  for (const json& c : j["bucket_hex"]) {
-    auto bytes = c.is_string() ? ParseBytes(c.get<std::string>(), "hex") : std::nullopt;
-    if (!bytes) return Status::InvalidArgument("\"bucket_hex\" holds a value that is not hex");
-    r.path.push_back(*bytes);
-  }
-  if (j.contains("key_hex")) {
-    LARDER_ASSIGN_OR_RETURN(r.key, HexField(j, "key_hex"));
-    LARDER_ASSIGN_OR_RETURN(r.value, HexField(j, "value_hex"));
-    return r;
-  }
-  if (!j.contains("sequence") || !j["sequence"].is_number_unsigned()) {
-    return Status::InvalidArgument("a record needs \"key_hex\" or an unsigned \"sequence\"");
-  }
-  r.is_bucket = true;
-  r.sequence = j["sequence"].get<std::uint64_t>();
-  return r;
-}
-
-Status ApplyRecord(bolt::Tx& tx, const Record& r,
+Status ApplyRecord(bolt::Tx& tx, const ExportRecord& r,
                    std::map<std::vector<std::string>, bolt::Bucket>& cache) {
   if (r.is_bucket) {
     auto create = [&]() -> Result<bolt::Bucket> {
@@ -157,6 +137,8 @@ int RunImport(const ExportArgs& a) {
   }
   auto db = OpenDB(a.file, a.timeout, /*read_only=*/false, /*create=*/true);
   if (!db.ok()) return Fail(db.status());
+  ProgressBar bar("import", InputSize(a.path), ProgressBar::Unit::kBytes);
+  std::uint64_t consumed = 0;
   std::uint64_t line_no = 0, records = 0;
   bool eof = false;
   std::string line;
@@ -170,8 +152,10 @@ int RunImport(const ExportArgs& a) {
           break;
         }
         ++line_no;
+        consumed += line.size() + 1;
+        bar.Update(consumed);
         if (line.empty()) continue;
-        Result<Record> r = ParseRecord(line);
+        Result<ExportRecord> r = ParseExportRecord(line);
         Status st = r.ok() ? ApplyRecord(tx, *r, cache) : r.status();
         if (!st.ok()) return st.WithContext(fmt::format("line {}", line_no));
         ++n;
@@ -181,6 +165,7 @@ int RunImport(const ExportArgs& a) {
     });
     if (!s.ok()) return Fail(s);
   }
+  bar.Finish();
   if (in->bad()) return Fail("read error on the input");
   Status s = (*db)->Close();
   if (!s.ok()) return Fail(s);

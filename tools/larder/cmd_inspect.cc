@@ -10,6 +10,7 @@
 #include "common.h"
 #include "format.h"
 #include "larder/bolt/stats.h"
+#include "progress.h"
 
 namespace larder::cli {
 namespace {
@@ -63,10 +64,15 @@ int RunCheck(const Common& c) {
   auto db = OpenRead(c);
   if (!db.ok()) return Fail(db.status());
   std::vector<std::string> problems;
+  ProgressBar bar("check", 0, ProgressBar::Unit::kCount);
   Status s = (*db)->View([&](bolt::Tx& tx) {
-    problems = tx.Check();
+    problems = tx.Check([&](std::uint64_t done, std::uint64_t total) {
+      bar.set_total(total);
+      bar.Update(done);
+    });
     return Status::Ok();
   });
+  bar.Finish();
   if (!s.ok()) return Fail(s);
   if (c.json) {
     PrintJson({{"ok", problems.empty()}, {"errors", problems}});

@@ -1,5 +1,5 @@
-// backup (a consistent copy through a read transaction) and surgery (repairs of a copy of the
-// file; the source is never modified).
+// backup (a consistent copy, also while another process writes: hot_backup.h) and surgery (repairs
+// of a copy of the file; the source is never modified).
 #include <fmt/format.h>
 
 #include <cstdint>
@@ -14,6 +14,9 @@
 #include "bolt/meta.h"
 #include "bolt/page.h"
 #include "common.h"
+#include "format.h"
+#include "hot_backup.h"
+#include "progress.h"
 #include "raw_file.h"
 
 namespace larder::cli {
@@ -25,25 +28,28 @@ struct SurgeryArgs {
   std::string file;
   std::string output;
   std::string timeout = "5s";
+  int attempts = 10;  // backup: lock-free copy attempts
 };
 
 int RunBackup(const SurgeryArgs& a) {
-  std::error_code ec;
-  if (fs::exists(a.output, ec))
-    return Fail(fmt::format("output file {:?} already exists", a.output));
-  auto db = OpenDB(a.file, a.timeout, /*read_only=*/true);
-  if (!db.ok()) return Fail(db.status());
-  std::uint64_t size = 0, txid = 0;
-  Status s = (*db)->View([&](bolt::Tx& tx) {
-    size = tx.Size();
-    txid = tx.id();
-    return tx.CopyFile(a.output);
-  });
-  if (!s.ok()) {
-    fs::remove(a.output, ec);  // ours: it did not exist before
-    return Fail(s.WithContext("backup"));
+  BackupOptions options;
+  options.lock_timeout = *ParseGoDuration(a.timeout);
+  options.attempts = a.attempts;
+  ProgressBar bar("backup", 0, ProgressBar::Unit::kBytes);
+  options.progress = [&](std::uint64_t done, std::uint64_t total) {
+    bar.set_total(total);
+    bar.Update(done);
+  };
+  Result<BackupInfo> info = BackupFile(a.file, a.output, options);
+  bar.Finish();
+  if (!info.ok()) return Fail(info.status().WithContext("backup"));
+  if (info->lock_free) {
+    fmt::print(stderr,
+               "note: {} is open read-write by another process; copied without the lock "
+               "(attempt {})\n",
+               a.file, info->attempts);
   }
-  fmt::print("{} bytes (txid {}) written to {}\n", size, txid, a.output);
+  fmt::print("{} bytes (txid {}) written to {}\n", info->bytes, info->txid, a.output);
   return kExitOk;
 }
 
@@ -182,6 +188,10 @@ void RegisterSurgeryCommands(CLI::App& app, Action& action) {
     sub->add_option("file", a->file, "Database file")->required();
     sub->add_option("dst", a->output, "Destination file (must not exist)")->required();
     AddTimeoutOption(sub, &a->timeout);
+    sub->add_option("--attempts", a->attempts,
+                    "Lock-free copy attempts while another process writes the file")
+        ->default_val(10)
+        ->check(CLI::Range(1, 1000));
     sub->callback([&action, a] { action = [a] { return RunBackup(*a); }; });
   }
   CLI::App* surgery = app.add_subcommand("surgery", "Repair a copy of a damaged file");

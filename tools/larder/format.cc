@@ -287,6 +287,7 @@ std::optional<std::chrono::nanoseconds> ParseGoDuration(std::string_view text) {
     const std::string_view unit = text.substr(unit_start, i - unit_start);
     if (unit.empty()) {
       if (!bare_number || i != text.size() || start != 0) return std::nullopt;
+      if (!(value * 1e9 <= 9.2e18)) return std::nullopt;  // also rejects NaN and infinity
       return std::chrono::nanoseconds(static_cast<std::int64_t>(value * 1e9));
     }
     bare_number = false;
@@ -297,7 +298,7 @@ std::optional<std::chrono::nanoseconds> ParseGoDuration(std::string_view text) {
     if (found == nullptr) return std::nullopt;
     total += value * found->ns;
   }
-  if (total > 9.2e18) return std::nullopt;
+  if (!(total <= 9.2e18)) return std::nullopt;
   return std::chrono::nanoseconds(static_cast<std::int64_t>(total));
 }
 

@@ -47,7 +47,8 @@ class DB {
  public:
   // Opens or creates the database at `path`. Errors: NotFound (read-only open of a missing
   // file), InvalidArgument (not a bbolt file, bad option), Corruption (both meta pages bad, a
-  // damaged freelist), Busy (lock timeout), IOError.
+  // damaged freelist; a read-only open ignores a damaged freelist, which readers do not use),
+  // Busy (lock timeout), IOError.
   static Result<std::unique_ptr<DB>> Open(const std::string& path, const Options& options = {});
 
   ~DB();  // closes; REQUIRES: no open transactions.
@@ -84,6 +85,11 @@ class DB {
 // Copies every bucket, key and sequence of `src` into `dst` (bbolt compact), committing every
 // `tx_max_size` bytes of keys and values (0: one transaction). Pages are packed full.
 Status Compact(DB& dst, DB& src, std::uint64_t tx_max_size = 65536);
+// The same, calling `on_entry(entries_copied)` from the calling thread after each key or
+// sub-bucket entry is copied (for progress bars; the total is the source's key count, the sum
+// of BucketStats::key_n over the top-level buckets).
+Status Compact(DB& dst, DB& src, std::uint64_t tx_max_size,
+               const std::function<void(std::uint64_t)>& on_entry);
 
 }  // namespace larder::bolt
 

@@ -68,6 +68,10 @@ class Tx {
   // The consistency check (bbolt's tx.Check plus key order): one message per problem, in
   // bbolt's wording ("page 7: unreachable unfreed"). Empty means consistent.
   std::vector<std::string> Check() const;
+  // The same, calling `progress(pages_visited, pages_total)` now and then (about every 1024
+  // pages, and once at the end) from the calling thread, for progress bars.
+  using CheckProgress = std::function<void(std::uint64_t done, std::uint64_t total)>;
+  std::vector<std::string> Check(const CheckProgress& progress) const;
 
   // Writes a consistent copy of this snapshot (a valid database file of Size() bytes) through
   // `sink`, chunk by chunk. Safe while writers go on.

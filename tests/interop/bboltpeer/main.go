@@ -18,10 +18,21 @@
 //	    Opens read-write and runs tx.Check(); prints each error and exits 1, else prints OK.
 //	modify PATH [-no-freelist-sync]
 //	    Deterministic modifications; tests/interop/dump.cc (ModifyDatabase) does the same.
+//	stats PATH [PREFIX]
+//	    What bbolt's CLI `stats` prints (read-only open): Bucket.Stats() of the top-level
+//	    buckets whose name starts with PREFIX, added up with BucketStats.Add, in the CLI's
+//	    layout (docs: ../shared/reference/bbolt-format.md section 3).
+//	info PATH
+//	    PageSize=<db.Info().PageSize> TxID=<tx.ID()> Size=<tx.Size()> of a read transaction.
+//	bucketstats PATH
+//	    Bucket.Stats() of the root bucket and of every bucket, depth-first in cursor order,
+//	    one line each with every field of bolt.BucketStats:
+//	      S <hex path, or "root"> BranchPageN=.. BranchOverflowN=.. ... InlineBucketInuse=..
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/hex"
 	"flag"
 	"fmt"
@@ -41,6 +52,9 @@ func usage() {
 	fmt.Fprintln(os.Stderr, "       bboltpeer dump PATH")
 	fmt.Fprintln(os.Stderr, "       bboltpeer check PATH [-no-freelist-sync]")
 	fmt.Fprintln(os.Stderr, "       bboltpeer modify PATH [-no-freelist-sync]")
+	fmt.Fprintln(os.Stderr, "       bboltpeer stats PATH [PREFIX]")
+	fmt.Fprintln(os.Stderr, "       bboltpeer bucketstats PATH")
+	fmt.Fprintln(os.Stderr, "       bboltpeer info PATH")
 	os.Exit(2)
 }
 
@@ -92,6 +106,25 @@ func main() {
 			usage()
 		}
 		modify(pos[0], *noFreelistSync)
+	case "stats":
+		if len(pos) != 1 && len(pos) != 2 {
+			usage()
+		}
+		prefix := ""
+		if len(pos) == 2 {
+			prefix = pos[1]
+		}
+		stats(pos[0], prefix)
+	case "info":
+		if len(pos) != 1 {
+			usage()
+		}
+		info(pos[0])
+	case "bucketstats":
+		if len(pos) != 1 {
+			usage()
+		}
+		bucketStats(pos[0])
 	default:
 		usage()
 	}
@@ -607,5 +640,114 @@ func modify(path string, noFreelistSync bool) {
 		}
 		return nil
 	})
+	closeDB(db)
+}
+
+// ---------------------------------------------------------------------------------------------
+// stats, bucketstats
+
+func openRO(path string) *bolt.DB {
+	if _, err := os.Stat(path); err != nil {
+		die("%v", err)
+	}
+	db, err := bolt.Open(path, 0600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		die("open %s: %v", path, err)
+	}
+	return db
+}
+
+// percent is the CLI's int(float32(a)*100/float32(b)), 0 when b is 0.
+func percent(a, b int) int {
+	if b == 0 {
+		return 0
+	}
+	return int(float32(a) * 100.0 / float32(b))
+}
+
+func stats(path, prefix string) {
+	db := openRO(path)
+	var s bolt.BucketStats
+	count := 0
+	must(db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			if bytes.HasPrefix(name, []byte(prefix)) {
+				s.Add(b.Stats())
+				count++
+			}
+			return nil
+		})
+	}))
+	closeDB(db)
+	w := bufio.NewWriter(os.Stdout)
+	fmt.Fprintf(w, "Aggregate statistics for %d buckets\n\n", count)
+	fmt.Fprintln(w, "Page count statistics")
+	fmt.Fprintf(w, "\tNumber of logical branch pages: %d\n", s.BranchPageN)
+	fmt.Fprintf(w, "\tNumber of physical branch overflow pages: %d\n", s.BranchOverflowN)
+	fmt.Fprintf(w, "\tNumber of logical leaf pages: %d\n", s.LeafPageN)
+	fmt.Fprintf(w, "\tNumber of physical leaf overflow pages: %d\n", s.LeafOverflowN)
+	fmt.Fprintln(w, "Tree statistics")
+	fmt.Fprintf(w, "\tNumber of keys/value pairs: %d\n", s.KeyN)
+	fmt.Fprintf(w, "\tNumber of levels in B+tree: %d\n", s.Depth)
+	fmt.Fprintln(w, "Page size utilization")
+	fmt.Fprintf(w, "\tBytes allocated for physical branch pages: %d\n", s.BranchAlloc)
+	fmt.Fprintf(w, "\tBytes actually used for branch data: %d (%d%%)\n", s.BranchInuse,
+		percent(s.BranchInuse, s.BranchAlloc))
+	fmt.Fprintf(w, "\tBytes allocated for physical leaf pages: %d\n", s.LeafAlloc)
+	fmt.Fprintf(w, "\tBytes actually used for leaf data: %d (%d%%)\n", s.LeafInuse,
+		percent(s.LeafInuse, s.LeafAlloc))
+	fmt.Fprintln(w, "Bucket statistics")
+	fmt.Fprintf(w, "\tTotal number of buckets: %d\n", s.BucketN)
+	fmt.Fprintf(w, "\tTotal number on inlined buckets: %d (%d%%)\n", s.InlineBucketN,
+		percent(s.InlineBucketN, s.BucketN))
+	fmt.Fprintf(w, "\tBytes used for inlined buckets: %d (%d%%)\n", s.InlineBucketInuse,
+		percent(s.InlineBucketInuse, s.LeafInuse))
+	must(w.Flush())
+}
+
+func statsLine(w *bufio.Writer, name string, s bolt.BucketStats) {
+	fmt.Fprintf(w, "S %s BranchPageN=%d BranchOverflowN=%d LeafPageN=%d LeafOverflowN=%d "+
+		"KeyN=%d Depth=%d BranchAlloc=%d BranchInuse=%d LeafAlloc=%d LeafInuse=%d "+
+		"BucketN=%d InlineBucketN=%d InlineBucketInuse=%d\n", name,
+		s.BranchPageN, s.BranchOverflowN, s.LeafPageN, s.LeafOverflowN, s.KeyN, s.Depth,
+		s.BranchAlloc, s.BranchInuse, s.LeafAlloc, s.LeafInuse, s.BucketN, s.InlineBucketN,
+		s.InlineBucketInuse)
+}
+
+func bucketStats(path string) {
+	db := openRO(path)
+	w := bufio.NewWriterSize(os.Stdout, 1<<20)
+	var walk func(b *bolt.Bucket, path [][]byte)
+	walk = func(b *bolt.Bucket, path [][]byte) {
+		statsLine(w, hexPath(path), b.Stats())
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if v != nil {
+				continue
+			}
+			if sub := b.Bucket(k); sub != nil {
+				walk(sub, append(append([][]byte{}, path...), append([]byte{}, k...)))
+			}
+		}
+	}
+	must(db.View(func(tx *bolt.Tx) error {
+		// The root bucket: the cursor of a transaction walks it.
+		statsLine(w, "root", tx.Cursor().Bucket().Stats())
+		c := tx.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			walk(tx.Bucket(k), [][]byte{append([]byte{}, k...)})
+		}
+		return nil
+	}))
+	must(w.Flush())
+	closeDB(db)
+}
+
+func info(path string) {
+	db := openRO(path)
+	must(db.View(func(tx *bolt.Tx) error {
+		fmt.Printf("PageSize=%d TxID=%d Size=%d\n", db.Info().PageSize, tx.ID(), tx.Size())
+		return nil
+	}))
 	closeDB(db)
 }

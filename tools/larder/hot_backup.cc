@@ -1,0 +1,185 @@
+#include "hot_backup.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "base/coding.h"
+#include "bolt/meta.h"
+#include "bolt/page.h"
+#include "larder/bolt/db.h"
+
+namespace larder::cli {
+namespace {
+
+using bolt::Meta;
+
+constexpr std::uint64_t kChunk = 1 << 20;
+
+bool ValidPageSize(std::uint32_t p) {
+  return p >= bolt::kMinPageSize && p <= bolt::kMaxPageSize && (p & (p - 1)) == 0;
+}
+
+// The valid meta with the highest txid, read now from `file`.
+Result<Meta> ReadActiveMeta(File& file, const std::string& path) {
+  LARDER_ASSIGN_OR_RETURN(std::uint64_t size, file.Size());
+  std::vector<std::uint8_t> head(bolt::kPageHeaderSize + bolt::kMetaSize);
+  auto read_at = [&](std::uint64_t off) -> std::optional<Meta> {
+    auto n = file.ReadAt(off, head);
+    if (!n.ok() || *n < head.size()) return std::nullopt;
+    return Meta::Decode(head.data());
+  };
+  // The page size: meta 0 says it; when meta 0 is damaged, probe for a valid meta 1.
+  std::uint32_t page_size = 0;
+  if (auto m0 = read_at(0); m0 && m0->Validate(0).ok() && ValidPageSize(m0->page_size)) {
+    page_size = m0->page_size;
+  } else {
+    for (std::uint32_t p = bolt::kMinPageSize; p <= bolt::kMaxPageSize && p < size; p <<= 1) {
+      if (auto m1 = read_at(p); m1 && m1->Validate(1).ok() && m1->page_size == p) {
+        page_size = p;
+        break;
+      }
+    }
+  }
+  if (page_size == 0) {
+    return Status::InvalidArgument(fmt::format("{}: not a bolt database", path));
+  }
+  std::optional<Meta> best;
+  for (int i = 0; i < 2; ++i) {
+    std::optional<Meta> m = read_at(std::uint64_t{page_size} * i);
+    if (!m || !m->ValidateForOpen(i, page_size, size).ok()) continue;
+    if (!best || m->txid > best->txid) best = m;
+  }
+  if (!best) return Status::Corruption(fmt::format("{}: both meta pages are invalid", path));
+  return *best;
+}
+
+// Copies pages [2, meta.pgid) of `src` into `dst` and writes the two meta pages from `meta`.
+// No sync: the lock-free window between the two meta reads stays as short as the copy.
+Status CopyPages(File& src, File& dst, const Meta& meta, const BackupOptions& options) {
+  const std::uint64_t p = meta.page_size;
+  const std::uint64_t total = meta.pgid * p;
+  LARDER_RETURN_IF_ERROR(dst.Truncate(0));
+  std::vector<std::uint8_t> buf(std::max<std::uint64_t>(kChunk, p));
+  for (int i = 0; i < 2; ++i) {
+    Meta m = meta;
+    if (i == 1 && m.txid > 0) m.txid -= 1;
+    std::fill(buf.begin(), buf.begin() + p, 0);
+    m.EncodePage(buf.data());
+    StoreU64(buf.data(), static_cast<std::uint64_t>(i));  // the page id is the slot
+    LARDER_RETURN_IF_ERROR(dst.WriteAt(i * p, {buf.data(), p}));
+  }
+  for (std::uint64_t off = 2 * p; off < total; off += kChunk) {
+    const std::size_t n = static_cast<std::size_t>(std::min(kChunk, total - off));
+    LARDER_ASSIGN_OR_RETURN(std::size_t got, src.ReadAt(off, {buf.data(), n}));
+    if (got != n) {
+      return Status::Corruption(
+          fmt::format("{}: shorter than its high-water mark ({} bytes)", src.path(), total));
+    }
+    LARDER_RETURN_IF_ERROR(dst.WriteAt(off, {buf.data(), n}));
+    if (options.progress) options.progress(off + n, total);
+  }
+  if (options.progress) options.progress(total, total);
+  return Status::Ok();
+}
+
+// Opens the copy with the engine and runs the consistency check.
+Status VerifyCopy(const std::string& path, const Meta& meta, FileSystem* fs) {
+  bolt::Options o;
+  o.read_only = true;
+  o.file_system = fs;
+  LARDER_ASSIGN_OR_RETURN(auto db, bolt::DB::Open(path, o));
+  Status s = db->View([&](bolt::Tx& tx) -> Status {
+    if (tx.id() != meta.txid) {
+      return Status::Corruption(fmt::format("copy holds txid {}, expected {}", tx.id(), meta.txid));
+    }
+    std::vector<std::string> problems = tx.Check();
+    if (problems.empty()) return Status::Ok();
+    return Status::Corruption(
+        fmt::format("the copy fails the consistency check ({} problems; "
+                    "first: {})",
+                    problems.size(), problems.front()));
+  });
+  Status c = db->Close();
+  return s.ok() ? c : s;
+}
+
+Status WaitForSharedLock(File& file, std::chrono::nanoseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    Status s = file.TryLock(LockMode::kShared);
+    if (s.ok() || s.code() != Code::kBusy) return s;
+    if (timeout.count() != 0 && std::chrono::steady_clock::now() >= deadline) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace
+
+Result<BackupInfo> BackupFile(const std::string& src_path, const std::string& dst_path,
+                              const BackupOptions& options) {
+  FileSystem* fs = options.fs != nullptr ? options.fs : DefaultFileSystem();
+  LARDER_ASSIGN_OR_RETURN(bool src_exists, fs->Exists(src_path));
+  if (!src_exists) return Status::NotFound(src_path + ": no such file");
+  LARDER_ASSIGN_OR_RETURN(bool dst_exists, fs->Exists(dst_path));
+  if (dst_exists) {
+    return Status::AlreadyExists(fmt::format("output file {:?} already exists", dst_path));
+  }
+  LARDER_ASSIGN_OR_RETURN(auto src, fs->Open(src_path, {.read_only = true}));
+  const std::string tmp_path = dst_path + ".larder-backup";
+  LARDER_ASSIGN_OR_RETURN(auto dst, fs->Open(tmp_path, {.create = true}));
+  BackupInfo info;
+  Meta meta;
+  auto copy = [&]() -> Status {
+    Status lock = src->TryLock(LockMode::kShared);
+    if (!lock.ok() && lock.code() != Code::kBusy) return lock;
+    if (lock.ok()) {  // no writer: the file cannot change while we hold the lock
+      LARDER_ASSIGN_OR_RETURN(meta, ReadActiveMeta(*src, src_path));
+      return CopyPages(*src, *dst, meta, options);
+    }
+    auto backoff = std::chrono::milliseconds(10);
+    for (int attempt = 1; attempt <= options.attempts; ++attempt) {
+      info.attempts = attempt;
+      LARDER_ASSIGN_OR_RETURN(meta, ReadActiveMeta(*src, src_path));
+      LARDER_RETURN_IF_ERROR(CopyPages(*src, *dst, meta, options));
+      LARDER_ASSIGN_OR_RETURN(Meta after, ReadActiveMeta(*src, src_path));
+      if (after.txid == meta.txid) {
+        info.lock_free = true;
+        return Status::Ok();
+      }
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(500));
+    }
+    Status waited = WaitForSharedLock(*src, options.lock_timeout);
+    if (waited.code() == Code::kBusy) {
+      return Status::Busy(fmt::format(
+          "{} changed during each of {} lock-free copy attempts and stayed locked by its "
+          "writer; try again, or raise --timeout to wait for the writer",
+          src_path, options.attempts));
+    }
+    LARDER_RETURN_IF_ERROR(waited);
+    LARDER_ASSIGN_OR_RETURN(meta, ReadActiveMeta(*src, src_path));
+    return CopyPages(*src, *dst, meta, options);
+  };
+  Status s = copy();
+  (void)src->Unlock();
+  src.reset();
+  if (s.ok()) s = dst->SyncAll();
+  dst.reset();
+  if (s.ok()) s = VerifyCopy(tmp_path, meta, fs);
+  if (s.ok()) s = fs->Rename(tmp_path, dst_path);
+  if (s.ok()) s = fs->SyncDir(DirName(dst_path));
+  if (!s.ok()) {
+    (void)fs->Remove(tmp_path);
+    return s;
+  }
+  info.bytes = meta.pgid * std::uint64_t{meta.page_size};
+  info.txid = meta.txid;
+  return info;
+}
+
+}  // namespace larder::cli

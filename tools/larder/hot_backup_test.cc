@@ -1,0 +1,166 @@
+// BackupFile's decisions, made deterministic: the source lives on an in-memory file system and
+// a writer (the engine, holding the exclusive lock) commits from inside the backup's own reads
+// of data pages, i.e. exactly between its two reads of the meta pages.
+#include "tools/larder/hot_backup.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "larder/bolt/db.h"
+#include "larder/file_system.h"
+
+namespace larder::cli {
+namespace {
+
+// A File that calls `on_data_read` before each read of a data page (offset >= 2 pages).
+class HookedFile : public File {
+ public:
+  HookedFile(std::unique_ptr<File> base, std::uint64_t data_offset, std::function<void()>* hook)
+      : base_(std::move(base)), data_offset_(data_offset), hook_(hook) {}
+  Result<std::size_t> ReadAt(std::uint64_t offset, std::span<std::uint8_t> buf) override {
+    if (offset >= data_offset_ && *hook_) (*hook_)();
+    return base_->ReadAt(offset, buf);
+  }
+  Status WriteAt(std::uint64_t offset, std::span<const std::uint8_t> data) override {
+    return base_->WriteAt(offset, data);
+  }
+  Status Sync() override { return base_->Sync(); }
+  Status SyncAll() override { return base_->SyncAll(); }
+  Status Truncate(std::uint64_t size) override { return base_->Truncate(size); }
+  Result<std::uint64_t> Size() override { return base_->Size(); }
+  Result<std::shared_ptr<const MappedRegion>> Map(std::size_t length) override {
+    return base_->Map(length);
+  }
+  Status TryLock(LockMode mode) override { return base_->TryLock(mode); }
+  Status Unlock() override { return base_->Unlock(); }
+  const std::string& path() const override { return base_->path(); }
+
+ private:
+  std::unique_ptr<File> base_;
+  std::uint64_t data_offset_;
+  std::function<void()>* hook_;
+};
+
+// Hooks the reads of `source`; everything else goes to `base` as it is.
+class HookedFileSystem : public FileSystem {
+ public:
+  HookedFileSystem(FileSystem* base, std::string source, std::uint64_t data_offset)
+      : base_(base), source_(std::move(source)), data_offset_(data_offset) {}
+  std::function<void()> hook;
+
+  Result<std::unique_ptr<File>> Open(const std::string& path, const OpenOptions& options) override {
+    LARDER_ASSIGN_OR_RETURN(auto f, base_->Open(path, options));
+    if (path != source_) return f;
+    return std::unique_ptr<File>(new HookedFile(std::move(f), data_offset_, &hook));
+  }
+  Result<bool> Exists(const std::string& path) override { return base_->Exists(path); }
+  Status Remove(const std::string& path) override { return base_->Remove(path); }
+  Status Rename(const std::string& from, const std::string& to) override {
+    return base_->Rename(from, to);
+  }
+  Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
+  Status CreateDirs(const std::string& dir) override { return base_->CreateDirs(dir); }
+  Result<std::vector<std::string>> ListDir(const std::string& dir) override {
+    return base_->ListDir(dir);
+  }
+
+ private:
+  FileSystem* base_;
+  std::string source_;
+  std::uint64_t data_offset_;
+};
+
+class HotBackupTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bolt::Options o;
+    o.file_system = mem_.get();
+    o.page_size = 4096;
+    o.no_sync = true;
+    auto db = bolt::DB::Open("/src.db", o);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    writer_ = std::move(*db);
+    for (int i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(Commit());
+  }
+
+  // One writer commit: key n, and "last" = n.
+  void Commit() {
+    ++commits_;
+    Status s = writer_->Update([&](bolt::Tx& tx) -> Status {
+      LARDER_ASSIGN_OR_RETURN(bolt::Bucket b, tx.CreateBucketIfNotExists("b"));
+      LARDER_RETURN_IF_ERROR(b.Put("k" + std::to_string(commits_), std::string(500, 'x')));
+      return b.Put("last", std::to_string(commits_));
+    });
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  // The copy's "last" key (-1 when unreadable); BackupFile has already checked it.
+  int LastInCopy(const std::string& path) {
+    auto db = bolt::DB::Open(path, {.read_only = true, .file_system = mem_.get()});
+    if (!db.ok()) return -1;
+    int last = -1;
+    (void)(*db)->View([&](bolt::Tx& tx) -> Status {
+      LARDER_ASSIGN_OR_RETURN(bolt::Bucket b, tx.GetBucket("b"));
+      LARDER_ASSIGN_OR_RETURN(std::string_view v, b.Get("last"));
+      last = std::stoi(std::string(v));
+      return Status::Ok();
+    });
+    return last;
+  }
+
+  std::unique_ptr<FileSystem> mem_ = NewMemFileSystem(64 << 20);
+  HookedFileSystem hooked_{mem_.get(), "/src.db", 2 * 4096};
+  std::unique_ptr<bolt::DB> writer_;
+  int commits_ = 0;
+};
+
+TEST_F(HotBackupTest, RetriesWhenACommitLandsDuringTheCopy) {
+  int copies = 0;
+  hooked_.hook = [&] {
+    if (++copies == 1) Commit();  // only during the first attempt's copy
+  };
+  BackupOptions options;
+  options.fs = &hooked_;
+  options.attempts = 5;
+  Result<BackupInfo> info = BackupFile("/src.db", "/copy.db", options);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_TRUE(info->lock_free);
+  EXPECT_EQ(info->attempts, 2);
+  EXPECT_EQ(LastInCopy("/copy.db"), 4);  // the state after the commit made during attempt 1
+  EXPECT_FALSE(*mem_->Exists("/copy.db.larder-backup"));
+}
+
+TEST_F(HotBackupTest, GivesUpAfterTheAttemptsWhileTheWriterHoldsTheLock) {
+  hooked_.hook = [&] { Commit(); };  // a commit during every copy
+  BackupOptions options;
+  options.fs = &hooked_;
+  options.attempts = 3;
+  options.lock_timeout = std::chrono::milliseconds(100);
+  Result<BackupInfo> info = BackupFile("/src.db", "/copy.db", options);
+  ASSERT_FALSE(info.ok());
+  EXPECT_EQ(info.status().code(), Code::kBusy);
+  EXPECT_NE(info.status().message().find("each of 3 lock-free copy attempts"), std::string::npos)
+      << info.status().ToString();
+  EXPECT_FALSE(*mem_->Exists("/copy.db"));
+  EXPECT_FALSE(*mem_->Exists("/copy.db.larder-backup"));
+}
+
+TEST_F(HotBackupTest, TakesTheSharedLockWhenNoWriterHoldsTheFile) {
+  ASSERT_TRUE(writer_->Close().ok());
+  BackupOptions options;
+  options.fs = &hooked_;
+  Result<BackupInfo> info = BackupFile("/src.db", "/copy.db", options);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_FALSE(info->lock_free);
+  EXPECT_EQ(info->attempts, 0);
+  EXPECT_EQ(LastInCopy("/copy.db"), 3);
+  // Never overwrites.
+  info = BackupFile("/src.db", "/copy.db", options);
+  EXPECT_EQ(info.status().code(), Code::kAlreadyExists);
+}
+
+}  // namespace
+}  // namespace larder::cli
