@@ -15,11 +15,12 @@ struct Record {
   std::string group;     // "main", "big", "sweep"
   std::string engine;    // larder, lmdb, bbolt, sqlite, rocksdb
   std::string workload;  // as printed by the runner
-  std::string peer;      // the peer this run was paired with (LarderDB runs), or the engine
   std::uint64_t n = 0;
   std::uint64_t value_size = 0;
   int round = 0;
-  int pair = 0;  // pairs of one group/round/peer share this id (LarderDB run, peer run)
+  // Runs that are compared share this id: per step, peer A, LarderDB, peer B ran in that order,
+  // so each peer run is next to the LarderDB run of its pair.
+  int pair = 0;
   std::uint64_t ops = 0;
   double seconds = 0;
   std::uint64_t write_ops = 0;
