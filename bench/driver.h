@@ -38,6 +38,8 @@ struct Machine {
 };
 
 struct Probes {
+  double fdatasync_random_per_sec = 0;  // 4 KiB pwrite at a random block of 64 MiB + fdatasync
+  double fdatasync_random_p50_us = 0;
   double fdatasync_overwrite_per_sec = 0;  // 4 KiB pwrite at offset 0 + fdatasync
   double fdatasync_overwrite_p50_us = 0;
   double fdatasync_append_per_sec = 0;  // 4 KiB append + fdatasync

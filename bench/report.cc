@@ -220,7 +220,9 @@ nlohmann::json ToJson(const Report& r) {
                   {"load_before", m.load_before},
                   {"load_after", m.load_after}};
   const Probes& p = r.probes;
-  j["probes"] = {{"fdatasync_overwrite_per_sec", p.fdatasync_overwrite_per_sec},
+  j["probes"] = {{"fdatasync_random_per_sec", p.fdatasync_random_per_sec},
+                 {"fdatasync_random_p50_us", p.fdatasync_random_p50_us},
+                 {"fdatasync_overwrite_per_sec", p.fdatasync_overwrite_per_sec},
                  {"fdatasync_overwrite_p50_us", p.fdatasync_overwrite_p50_us},
                  {"fdatasync_append_per_sec", p.fdatasync_append_per_sec},
                  {"fdatasync_append_p50_us", p.fdatasync_append_p50_us},
@@ -355,7 +357,11 @@ std::string GenerateMarkdown(const Report& r, const std::string& out_rel) {
   md << "Physical limits measured by the same run (bench_driver, before the engines):\n\n"
      << "| quantity | value |\n|---|---:|\n"
      << fmt::format(
-            "| fdatasync after overwriting one 4 KiB block (F) | {:.0f}/s (p50 {:.0f} µs) |\n",
+            "| fdatasync after overwriting a random 4 KiB block of a 64 MiB file (F) | "
+            "{:.0f}/s (p50 {:.0f} µs) |\n",
+            p.fdatasync_random_per_sec, p.fdatasync_random_p50_us)
+     << fmt::format(
+            "| fdatasync after overwriting the same 4 KiB block | {:.0f}/s (p50 {:.0f} µs) |\n",
             p.fdatasync_overwrite_per_sec, p.fdatasync_overwrite_p50_us)
      << fmt::format("| fdatasync after appending one 4 KiB block | {:.0f}/s (p50 {:.0f} µs) |\n",
                     p.fdatasync_append_per_sec, p.fdatasync_append_p50_us)
@@ -390,7 +396,7 @@ std::string GenerateMarkdown(const Report& r, const std::string& out_rel) {
     ratio_target("fill_rnd", "lmdb", 1.0, "random batch inserts");
     ratio_target("fill_rnd", "bbolt", 3.0, "random batch inserts");
     if (auto d = a.Ops(g, "larder", "durable")) {
-      double bound = 0.9 * p.fdatasync_overwrite_per_sec / 2;
+      double bound = 0.9 * p.fdatasync_random_per_sec / 2;
       md << fmt::format(
           "| durable single-put commits: >= 0.9 x F / 2 syncs per commit = {:.0f}/s | {}/s | {} | "
           "`{}` |\n",
