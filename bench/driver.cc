@@ -49,14 +49,14 @@ struct Config {
   std::vector<std::string> workloads;  // empty: all
   std::uint64_t n = 1000000;
   std::uint64_t big_n = 10000000;
-  std::uint64_t read_ops = 300000;
+  std::uint64_t read_ops = 200000;
   std::uint64_t write_ops = 50000;
   std::uint64_t commits = 4000;
-  double rww_seconds = 2;
+  double rww_seconds = 1.5;
   double durable_seconds = 1;
   std::uint64_t sweep_n = 100000;
   std::uint64_t sweep_bytes = 32 << 20;
-  std::vector<std::uint64_t> sweep_sizes{16, 128, 1024, 4096, 16384, 65536};
+  std::vector<std::uint64_t> sweep_sizes{16, 128, 1024, 8192, 65536};
 };
 
 std::string ReadFirstLine(const std::string& path) {

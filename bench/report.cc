@@ -445,6 +445,10 @@ std::string GenerateMarkdown(const Report& r, const std::string& out_rel) {
       for (const auto& e : engines) md << " " << Cell(a.Ops(g, e, w)) << " |";
       md << "\n";
     }
+    md << fmt::format(
+        "\nReproduce a row: `bench/run.sh build-bench --groups {} --workloads WORKLOAD "
+        "[--peers PEER]`; every run's exact runner command line is in results.json.\n",
+        g);
     md << "\nLarderDB / peer, per adjacent pair of runs: median (min–max).\n\n| workload |";
     std::vector<std::string> peers(engines.begin() + 1, engines.end());
     for (const auto& e : peers) md << " vs " << e << " |";
