@@ -408,12 +408,6 @@ class Driver {
   int pair_id_ = 0;
 };
 
-std::string Join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
-  return s;
-}
-
 }  // namespace
 }  // namespace larder::bench
 
@@ -442,6 +436,9 @@ int main(int argc, char** argv) {
   app.add_option("--commits", cfg.commits, "durable commits (at most)");
   app.add_option("--durable-seconds", cfg.durable_seconds, "time cap of the durable workloads");
   app.add_option("--rww-seconds", cfg.rww_seconds, "read_while_write duration");
+  std::string render;
+  app.add_option("--render", render,
+                 "only redraw the report and plots from this results.json (no runs)");
   CLI11_PARSE(app, argc, argv);
   std::string invocation;
   for (int i = 0; i < argc; ++i) invocation += (i ? " " : "") + std::string(argv[i]);
@@ -461,7 +458,15 @@ int main(int argc, char** argv) {
   if (cfg.markdown.empty()) {
     cfg.markdown = cfg.quick ? "build-bench/bench-quick/benchmarks.md" : "docs/benchmarks.md";
   }
-  std::string peers = Join(cfg.peers);
+  if (!render.empty()) {
+    Report report;
+    if (!ReadReport(render, &report)) {
+      std::fprintf(stderr, "bench_driver: cannot read %s\n", render.c_str());
+      return 2;
+    }
+    WriteReport(report, cfg.out_dir, cfg.markdown);
+    return 0;
+  }
   Report report = Driver(cfg).Run(invocation);
   WriteReport(report, cfg.out_dir, cfg.markdown);
   std::fprintf(stderr, "bench_driver: %zu results, %zu failures, %.0f s; wrote %s and %s/\n",

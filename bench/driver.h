@@ -62,6 +62,8 @@ struct Report {
 // Writes results.json and the gnuplot data/scripts/PNGs into out_dir, and the generated section
 // of `markdown` (replacing the text between the markers, or the whole file if they are absent).
 void WriteReport(const Report& report, const std::string& out_dir, const std::string& markdown);
+// Loads a results.json that WriteReport wrote; false when it cannot be read.
+bool ReadReport(const std::string& json_path, Report* report);
 
 }  // namespace larder::bench
 
