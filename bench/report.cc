@@ -273,7 +273,9 @@ const char* Describe(const std::string& w) {
       {"fill_rnd", "insert N keys in a random order, 1,000 per transaction, no sync"},
       {"read_tx", "random point reads (uniform over the N keys), all in one read transaction"},
       {"read_txper", "random point reads, one read transaction per read"},
-      {"scan", "one cursor pass over all N keys"},
+      {"scan",
+       "full cursor passes over all N keys, each in its own read transaction, until 5M "
+       "entries (5N at 10M keys); entries/s"},
       {"read_while_write",
        "point reads (one transaction each) while another thread overwrites random keys in "
        "batches of 1,000 (reads/s; writes/s in its own table)"},
