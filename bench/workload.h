@@ -48,8 +48,9 @@ class Reader {
   virtual std::uint64_t Scan(std::uint64_t* bytes) = 0;
 };
 
-// An engine opened on a directory. Write methods are called from one thread at a time, except
-// DurablePut, which many threads may call at once (each thread first calling NewDurableWriter).
+// An engine opened on a directory. BeginWrite/Put/Delete/Commit are called from one thread at a
+// time (one batch transaction open at once); NewReader and NewDurableWriter give per-thread
+// objects, used concurrently with each other and with the batch writer.
 class Store {
  public:
   virtual ~Store() = default;
@@ -59,8 +60,8 @@ class Store {
   virtual void Commit() = 0;
   // A reader for the calling thread.
   virtual std::unique_ptr<Reader> NewReader() = 0;
-  // One durable (synced) transaction putting one key; safe from many threads. `writer` is the
-  // per-thread state NewDurableWriter returned (may be null).
+  // Per-thread handle: each Put is one durable (synced) transaction putting one key, in the
+  // engine's natural way for concurrent writers (group commit where the engine has one).
   class DurableWriter {
    public:
     virtual ~DurableWriter() = default;
