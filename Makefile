@@ -11,7 +11,7 @@ help:
 	@echo "make run    - set up, build, run larder bench/check/stats on $(RUN_DB)"
 	@echo "make test   - set up, build with ASan+UBSan, run every test (ctest)"
 	@echo "make build  - Release build; programs in build/bin/"
-	@echo "make bench  - comparison benchmarks; writes docs/benchmarks.md"
+	@echo "make bench  - comparison benchmarks; writes docs/benchmarks.md (BENCH_ARGS=--quick: smoke run)"
 	@echo "make tsan   - concurrency tests under ThreadSanitizer"
 	@echo "make fuzz   - libFuzzer targets (clang), short run of each"
 	@echo "make format - clang-format every source file"
@@ -48,7 +48,7 @@ tsan: setup
 bench: setup
 	@scripts/setup bench
 	@cmake -S . -B build-bench $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DLARDER_BUILD_TESTS=OFF \
-	  -DLARDER_BUILD_BENCH=ON >/dev/null
+	  -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DLARDER_BUILD_BENCH=ON >/dev/null
 	@cmake --build build-bench -j $(JOBS)
 	bench/run.sh build-bench $(BENCH_ARGS)
 

@@ -1,5 +1,6 @@
 // DB::Batch: group commit. Concurrent callers share one write transaction and one pair of
-// fsyncs; while a leader commits, the next group gathers behind it.
+// fsyncs; while a leader commits, the next group gathers behind it, and a new leader waits a
+// moment for as many callers as its predecessor had (see BatchQueue).
 #include "bolt/db_impl.h"
 #include "bolt/tx_impl.h"
 #include "larder/bolt/db.h"
@@ -39,11 +40,17 @@ Status DB::Batch(const std::function<Status(Tx&)>& fn) {
   internal::BatchCall call{&fn, Status(), false};
   std::unique_lock lock(q.mu);
   q.pending.push_back(&call);
+  q.arrived.notify_one();
   while (!call.done && q.leader) q.cv.wait(lock);
   if (call.done) return call.result;
   q.leader = true;
+  const auto deadline = std::chrono::steady_clock::now() + internal::kBatchGatherWait;
+  while (q.pending.size() < q.last_group &&
+         q.arrived.wait_until(lock, deadline) != std::cv_status::timeout) {
+  }
   std::vector<internal::BatchCall*> group;
   group.swap(q.pending);
+  q.last_group = group.size();
   lock.unlock();
   Execute(*this, group);
   lock.lock();

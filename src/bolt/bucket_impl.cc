@@ -155,6 +155,8 @@ Result<std::string_view> BucketImpl::Get(std::string_view key) {
   // A descent without a cursor: the hot read path allocates nothing.
   Pgid pgid = header.root;
   for (std::size_t depth = 0; depth < kMaxTreeDepth; ++depth) {
+    // The header and the first elements: a leaf's whole element array at 4 KiB pages.
+    if (header.root != 0 && nodes.empty()) tx->Prefetch(pgid, 512);
     LARDER_ASSIGN_OR_RETURN(PageNode pn, PageNodeOf(pgid));
     const std::size_t n = pn.count();
     if (pn.node != nullptr) {
@@ -223,6 +225,13 @@ Result<std::string_view> BucketImpl::Get(std::string_view key) {
 }
 
 Status BucketImpl::Put(std::string_view key, std::string_view value) {
+  if (append_leaf != nullptr && !append_leaf->detached && !append_leaf->inodes.empty() &&
+      CompareKeys(key, append_leaf->inodes.back().key) > 0) {
+    std::string_view k = tx->arena.Copy(key);
+    append_leaf->Put(k, k, tx->arena.Copy(value), 0, 0);
+    ++mutations;
+    return Status::Ok();
+  }
   CursorImpl c(this);
   bool found = false;
   Entry e;
@@ -231,6 +240,7 @@ Status BucketImpl::Put(std::string_view key, std::string_view value) {
   LARDER_ASSIGN_OR_RETURN(Node * leaf, c.LeafNode());
   std::string_view k = found ? e.key : tx->arena.Copy(key);
   leaf->Put(k, k, tx->arena.Copy(value), 0, 0);
+  append_leaf = !found && c.AtEndOfLastLeaf() ? leaf : nullptr;
   ++mutations;
   return Status::Ok();
 }

@@ -43,6 +43,10 @@ class BucketImpl {
   std::map<std::string, BucketImpl*, std::less<>> buckets;  // opened children, by name
   double fill_percent;
   bool deleted = false;
+  // The bucket's last leaf, materialized by a Put that appended to it: later Puts of keys past
+  // its last key go straight there instead of seeking from the root (sequential loads). Nodes
+  // never move or split before commit, so it stays right for the transaction's life.
+  Node* append_leaf = nullptr;
   std::uint64_t mutations = 0;  // bumped by every write; cursors re-seek when it changes
 
   bool writable() const;

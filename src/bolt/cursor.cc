@@ -280,6 +280,14 @@ Result<Node*> CursorImpl::LeafNode() {
   return n;
 }
 
+bool CursorImpl::AtEndOfLastLeaf() const {
+  if (depth_ == 0) return false;
+  for (std::size_t i = 0; i + 1 < depth_; ++i) {
+    if (stack_[i].index + 1 != stack_[i].pn.count()) return false;
+  }
+  return stack_[depth_ - 1].index >= stack_[depth_ - 1].pn.count();
+}
+
 Status CursorImpl::Delete() {
   if (!valid_) return Status::InvalidArgument("cursor is not on an entry");
   if (entry_.is_bucket()) return Status::Incompatible("cursor is on a bucket; use DeleteBucket");

@@ -270,7 +270,8 @@ Result<std::unique_ptr<TxImpl>> DBImpl::BeginTx(bool writable) {
   std::unique_lock lock(mu_);
   if (closed_) return Status::InvalidArgument(path_ + ": database is closed");
   if (!writable) {
-    readers_.insert(meta_.txid);
+    ++readers_[meta_.txid];
+    ++open_readers_;
     ++stats_.read_tx_n;
     return std::make_unique<TxImpl>(this, false, meta_, map_);
   }
@@ -280,7 +281,8 @@ Result<std::unique_ptr<TxImpl>> DBImpl::BeginTx(bool writable) {
   if (!poisoned_.ok()) return poisoned_;
   writer_active_ = true;
   // Pages freed by commits no open reader can see become reusable.
-  Txid oldest = readers_.empty() ? meta_.txid + 1 : *readers_.begin();
+  while (!readers_.empty() && readers_.begin()->second == 0) readers_.erase(readers_.begin());
+  Txid oldest = readers_.empty() ? meta_.txid + 1 : readers_.begin()->first;
   freelist_.ReleaseBefore(oldest);
   return std::make_unique<TxImpl>(this, true, meta_, map_);
 }
@@ -288,7 +290,10 @@ Result<std::unique_ptr<TxImpl>> DBImpl::BeginTx(bool writable) {
 void DBImpl::EndRead(const TxImpl& tx) {
   std::lock_guard lock(mu_);
   auto it = readers_.find(tx.meta.txid);
-  if (it != readers_.end()) readers_.erase(it);
+  if (it != readers_.end() && it->second > 0) {
+    --it->second;
+    --open_readers_;
+  }
 }
 
 void DBImpl::EndWrite(const TxImpl&, bool committed) {
@@ -379,7 +384,7 @@ void DBImpl::Poison(const Status& cause) {
 DBStats DBImpl::Stats() const {
   std::lock_guard lock(mu_);
   DBStats s = stats_;
-  s.open_read_tx = readers_.size();
+  s.open_read_tx = open_readers_;
   s.free_page_n = freelist_.free_count();
   s.pending_page_n = freelist_.pending_count();
   return s;

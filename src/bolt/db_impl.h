@@ -10,11 +10,12 @@
 #ifndef LARDER_BOLT_DB_IMPL_H_
 #define LARDER_BOLT_DB_IMPL_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -36,12 +37,18 @@ struct BatchCall {
 
 // Group commit state for DB::Batch: callers queue; one leader at a time runs the queue in one
 // transaction while the next group gathers.
+// A new leader waits (at most kBatchGatherWait) until as many callers queue as the previous
+// group had: the callers of a finished group come back microseconds later, and without the wait
+// groups would alternate between one caller and all the others.
 struct BatchQueue {
   std::mutex mu;
-  std::condition_variable cv;
+  std::condition_variable cv;       // a group finished
+  std::condition_variable arrived;  // a caller queued
   bool leader = false;
+  std::size_t last_group = 0;
   std::vector<BatchCall*> pending;
 };
+inline constexpr std::chrono::microseconds kBatchGatherWait{200};
 
 class DBImpl {
  public:
@@ -96,7 +103,10 @@ class DBImpl {
   bool writer_active_ = false;
   Meta meta_;
   std::shared_ptr<const MappedRegion> map_;
-  std::multiset<Txid> readers_;
+  // Open readers per snapshot txid. Counts drop to zero without erasing (a read loop then never
+  // allocates); the writer prunes zero entries when it looks for the oldest reader.
+  std::map<Txid, std::size_t> readers_;
+  std::size_t open_readers_ = 0;
   Status poisoned_;
   DBStats stats_;
   bool closed_ = false;

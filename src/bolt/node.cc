@@ -80,8 +80,15 @@ void Node::Write(std::uint8_t* buf) const {
 
 void Node::Put(std::string_view old_key, std::string_view new_key, std::string_view value,
                Pgid child, std::uint32_t flags) {
+  if (inodes.empty() || CompareKeys(inodes.back().key, old_key) < 0) {  // append
+    inodes.push_back(Inode{flags, child, new_key, value});
+    return;
+  }
   auto it = std::lower_bound(inodes.begin(), inodes.end(), old_key, KeyLess);
-  if (it == inodes.end() || it->key != old_key) it = inodes.insert(it, Inode{});
+  if (it == inodes.end() || it->key != old_key) {
+    if (it != inodes.end()) appended_only = false;
+    it = inodes.insert(it, Inode{});
+  }
   it->flags = flags;
   it->key = new_key;
   it->value = value;
@@ -93,6 +100,7 @@ void Node::Del(std::string_view k) {
   if (it == inodes.end() || it->key != k) return;
   inodes.erase(it);
   unbalanced = true;
+  appended_only = false;
 }
 
 Result<Node*> Node::ChildAt(std::size_t index) {
@@ -204,7 +212,8 @@ std::vector<Node*> Node::Split(std::size_t page_size) {
   for (std::size_t i = n; i-- > 0;) {
     suffix[i] = suffix[i + 1] + kElementSize + inodes[i].key.size() + inodes[i].value.size();
   }
-  double fill = std::clamp(bucket->fill_percent, kMinFillPercent, kMaxFillPercent);
+  double fill = appended_only ? kMaxFillPercent
+                              : std::clamp(bucket->fill_percent, kMinFillPercent, kMaxFillPercent);
   auto threshold = static_cast<std::size_t>(static_cast<double>(page_size) * fill);
   std::vector<std::size_t> cuts;  // start index of each piece after the first
   std::size_t start = 0;

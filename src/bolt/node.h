@@ -43,6 +43,10 @@ class Node {
   bool unbalanced = false;
   bool spilled = false;
   bool detached = false;
+  // True while every key added since the node was read (or made) went after all its keys, and
+  // none was deleted: an append-only load. Split then packs pages full (as LMDB does) instead
+  // of leaving them at the fill percent, which appends would never refill.
+  bool appended_only = true;
   std::string_view key;  // first key when read; how the parent knows this node
   Pgid pgid = 0;
   Node* parent;

@@ -122,8 +122,22 @@ inline void WritePageHeader(std::uint8_t* p, Pgid id, std::uint16_t flags, std::
   StoreU32(p + 12, overflow);
 }
 
-// Unsigned bytewise order (memcmp; a prefix sorts first), as Go's bytes.Compare.
-inline int CompareKeys(std::string_view a, std::string_view b) { return a.compare(b); }
+// Unsigned bytewise order (memcmp; a prefix sorts first), as Go's bytes.Compare: -1, 0 or 1.
+// Inline, 8 bytes at a time: a descent compares short keys a dozen times per lookup.
+inline int CompareKeys(std::string_view a, std::string_view b) {
+  const std::size_t n = a.size() < b.size() ? a.size() : b.size();
+  const auto* pa = reinterpret_cast<const std::uint8_t*>(a.data());
+  const auto* pb = reinterpret_cast<const std::uint8_t*>(b.data());
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t x = __builtin_bswap64(LoadU64(pa + i)), y = __builtin_bswap64(LoadU64(pb + i));
+    if (x != y) return x < y ? -1 : 1;
+  }
+  for (; i < n; ++i) {
+    if (pa[i] != pb[i]) return pa[i] < pb[i] ? -1 : 1;
+  }
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
 
 // Bucket header stored at the start of a bucket's value: root pgid and sequence.
 struct BucketHeader {

@@ -60,11 +60,13 @@ Result<PageView> TxImpl::TreePage(Pgid id) const {
 }
 
 Node* TxImpl::NewNode(BucketImpl* bucket, bool is_leaf, Node* parent) {
-  return &node_pool_.emplace_back(bucket, is_leaf, parent);
+  if (!node_pool_) node_pool_ = std::make_unique<std::deque<Node>>();
+  return &node_pool_->emplace_back(bucket, is_leaf, parent);
 }
 
 BucketImpl* TxImpl::NewBucket(BucketHeader header) {
-  return &bucket_pool_.emplace_back(this, header, db->options().fill_percent);
+  if (!bucket_pool_) bucket_pool_ = std::make_unique<std::deque<BucketImpl>>();
+  return &bucket_pool_->emplace_back(this, header, db->options().fill_percent);
 }
 
 Result<std::uint8_t*> TxImpl::Allocate(std::size_t count, Pgid* id) {

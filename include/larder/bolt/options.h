@@ -36,7 +36,9 @@ struct Options {
   bool no_freelist_sync = false;
 
   // Default fill percent for splitting pages, clamped to [0.1, 1.0]. Bucket::SetFillPercent
-  // overrides it per bucket and transaction. 1.0 packs pages for append-only loads.
+  // overrides it per bucket and transaction. A page that took only appends in a transaction
+  // (keys past its last key, no deletes) is split packed full whatever this says, as LMDB
+  // does: nothing would ever refill the rest of it.
   double fill_percent = 0.5;
 
   // Map at least this many bytes at open, so that a growing file is remapped less often.

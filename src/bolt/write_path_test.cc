@@ -1,0 +1,167 @@
+// The write path's fast cases: appends that skip the seek from the root, append-only splits
+// that pack pages full, and the inline key comparison.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <random>
+#include <string>
+
+#include "bolt/page.h"
+#include "larder/bolt/db.h"
+#include "larder/file_system.h"
+
+namespace larder::bolt {
+namespace {
+
+std::string Key(int i) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "k%09d", i);
+  return buf;
+}
+
+class WritePathTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Options o;
+    o.file_system = fs_.get();
+    o.page_size = 4096;
+    auto db = DB::Open("/w.db", o);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+  }
+  // Every key/value of bucket "b" in cursor order, and the consistency check's verdict.
+  std::map<std::string, std::string> Contents() {
+    std::map<std::string, std::string> out;
+    EXPECT_TRUE(db_->View([&](Tx& tx) -> Status {
+                     EXPECT_TRUE(tx.Check().empty());
+                     LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
+                     std::string prev;
+                     Cursor c = b.NewCursor();
+                     for (c.First(); c.Valid(); c.Next()) {
+                       EXPECT_LT(prev, std::string(c.key()));
+                       prev = std::string(c.key());
+                       out[prev] = std::string(c.value());
+                     }
+                     return c.status();
+                   })
+                    .ok());
+    return out;
+  }
+  BucketStats Stats() {
+    BucketStats s;
+    EXPECT_TRUE(db_->View([&](Tx& tx) -> Status {
+                     LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
+                     LARDER_ASSIGN_OR_RETURN(s, b.Stats());
+                     return Status::Ok();
+                   })
+                    .ok());
+    return s;
+  }
+
+  std::unique_ptr<FileSystem> fs_ = NewMemFileSystem(std::size_t{1} << 30);
+  std::unique_ptr<DB> db_;
+};
+
+TEST_F(WritePathTest, AppendsMixedWithOtherWritesInOneTransaction) {
+  std::map<std::string, std::string> model;
+  ASSERT_TRUE(db_->Update([&](Tx& tx) -> Status {
+                   LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("b"));
+                   auto put = [&](const std::string& k, const std::string& v) {
+                     model[k] = v;
+                     return b.Put(k, v);
+                   };
+                   for (int i = 0; i < 3000; i += 2) LARDER_RETURN_IF_ERROR(put(Key(i), "a"));
+                   // A key before the end, then appends again.
+                   LARDER_RETURN_IF_ERROR(put(Key(1), "middle"));
+                   for (int i = 3000; i < 3200; ++i) LARDER_RETURN_IF_ERROR(put(Key(i), "b"));
+                   // Delete the last keys: appends after a shrunken last leaf still land there.
+                   for (int i = 3100; i < 3200; ++i) {
+                     model.erase(Key(i));
+                     LARDER_RETURN_IF_ERROR(b.Delete(Key(i)));
+                   }
+                   for (int i = 3150; i < 3300; ++i) LARDER_RETURN_IF_ERROR(put(Key(i), "c"));
+                   // Overwrite the last key, create a nested bucket past the end, append more.
+                   LARDER_RETURN_IF_ERROR(put(Key(3299), "last"));
+                   LARDER_RETURN_IF_ERROR(b.CreateBucket("zz-nested").status());
+                   EXPECT_FALSE(b.Put("zz-nested", "x").ok());  // a bucket, not a value
+                   return put("zzz", "after bucket");
+                 })
+                  .ok());
+  auto got = Contents();
+  got.erase("zz-nested");
+  EXPECT_EQ(got, model);
+
+  // A second transaction appends to the tree the first one wrote.
+  ASSERT_TRUE(db_->Update([&](Tx& tx) -> Status {
+                   LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
+                   for (int i = 0; i < 500; ++i) {
+                     std::string k = "zzzz" + Key(i);
+                     model[k] = "d";
+                     LARDER_RETURN_IF_ERROR(b.Put(k, "d"));
+                   }
+                   return Status::Ok();
+                 })
+                  .ok());
+  got = Contents();
+  got.erase("zz-nested");
+  EXPECT_EQ(got, model);
+}
+
+TEST_F(WritePathTest, AppendOnlyLoadPacksPagesRandomLoadDoesNot) {
+  const int n = 20000;
+  for (int start = 0; start < n; start += 1000) {
+    ASSERT_TRUE(db_->Update([&](Tx& tx) -> Status {
+                     LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucketIfNotExists("b"));
+                     for (int i = start; i < start + 1000; ++i) {
+                       LARDER_RETURN_IF_ERROR(b.Put(Key(i), std::string(100, 'v')));
+                     }
+                     return Status::Ok();
+                   })
+                    .ok());
+  }
+  BucketStats seq = Stats();
+  EXPECT_EQ(seq.key_n, n);
+  // Default fill percent 0.5, yet the leaves of an append-only load are nearly full.
+  EXPECT_GT(static_cast<double>(seq.leaf_inuse) / static_cast<double>(seq.leaf_alloc), 0.9);
+  EXPECT_EQ(Contents().size(), static_cast<std::size_t>(n));
+
+  // The same keys in a random order split at the fill percent.
+  ASSERT_TRUE(db_->Update([](Tx& tx) { return tx.DeleteBucket("b"); }).ok());
+  std::vector<int> order(n);
+  for (int i = 0; i < n; ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), std::mt19937(5));
+  for (int start = 0; start < n; start += 1000) {
+    ASSERT_TRUE(db_->Update([&](Tx& tx) -> Status {
+                     LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucketIfNotExists("b"));
+                     for (int i = start; i < start + 1000; ++i) {
+                       LARDER_RETURN_IF_ERROR(b.Put(Key(order[i]), std::string(100, 'v')));
+                     }
+                     return Status::Ok();
+                   })
+                    .ok());
+  }
+  BucketStats rnd = Stats();
+  EXPECT_EQ(rnd.key_n, n);
+  EXPECT_LT(static_cast<double>(rnd.leaf_inuse) / static_cast<double>(rnd.leaf_alloc), 0.85);
+  EXPECT_GT(rnd.leaf_page_n, seq.leaf_page_n);
+}
+
+TEST(CompareKeysTest, MatchesUnsignedBytewiseOrder) {
+  std::mt19937 rng(3);
+  const char alphabet[] = {'\0', '\x01', 'a', 'b', '\x7f', '\x80', '\xfe', '\xff'};
+  for (int iter = 0; iter < 20000; ++iter) {
+    std::string a, b;
+    for (std::size_t i = rng() % 20; i > 0; --i) a.push_back(alphabet[rng() % 8]);
+    b = a.substr(0, rng() % (a.size() + 1));
+    for (std::size_t i = rng() % 12; i > 0; --i) b.push_back(alphabet[rng() % 8]);
+    int want = std::string_view(a).compare(b);
+    int got = CompareKeys(a, b);
+    ASSERT_EQ((want > 0) - (want < 0), got) << "iteration " << iter;
+    ASSERT_EQ(-got, CompareKeys(b, a));
+  }
+}
+
+}  // namespace
+}  // namespace larder::bolt
