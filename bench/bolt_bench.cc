@@ -59,6 +59,33 @@ void BM_RandomGet(benchmark::State& state) {
 }
 BENCHMARK(BM_RandomGet)->Arg(100000)->Arg(1000000);
 
+// One read transaction per read: Begin(false), open the bucket, one Get, Rollback. With 1,000
+// keys the pages stay in cache, so this measures the transaction's own cost.
+void BM_ReadTxPerGet(benchmark::State& state) {
+  Loaded l(1000);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto tx = std::move(*l.db->Begin(false));
+    Bucket b = *tx->GetBucket("bench");
+    auto v = b.Get(Key(i++ % 1000));
+    benchmark::DoNotOptimize(v);
+    (void)tx->Rollback();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ReadTxPerGet);
+
+// DB::View with a body that only opens the bucket.
+void BM_View(benchmark::State& state) {
+  Loaded l(1000);
+  for (auto _ : state) {
+    Status s = l.db->View([](Tx& tx) { return tx.GetBucket("bench").status(); });
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_View);
+
 void BM_CursorScan(benchmark::State& state) {
   Loaded l(state.range(0));
   auto tx = std::move(*l.db->Begin(false));

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <string_view>
+#include <type_traits>
 
 #include "bolt/bucket_impl.h"
 
@@ -22,6 +23,24 @@ struct Entry {
   std::string_view value;
   std::uint32_t flags = 0;
   bool is_bucket() const { return (flags & kBucketLeafFlag) != 0; }
+};
+
+// A cursor's descent stack, left uninitialized: the entries below the cursor's depth are written
+// (by Push) before they are read, and zeroing all kMaxTreeDepth entries (2 KiB) cost more than
+// the bucket lookup of a short read transaction.
+class ElemStack {
+ public:
+  ElemStack() {}  // NOLINT(modernize-use-equals-default): no initialization, on purpose
+  ElemRef& operator[](std::size_t i) { return slots_[i].ref; }
+  const ElemRef& operator[](std::size_t i) const { return slots_[i].ref; }
+
+ private:
+  static_assert(std::is_trivially_copyable_v<ElemRef> && std::is_trivially_destructible_v<ElemRef>);
+  union Slot {
+    Slot() {}  // NOLINT(modernize-use-equals-default)
+    ElemRef ref;
+  };
+  std::array<Slot, kMaxTreeDepth> slots_;
 };
 
 class CursorImpl {
@@ -68,7 +87,7 @@ class CursorImpl {
 
   BucketImpl* bucket_;
   ElemRef& top() { return stack_[depth_ - 1]; }
-  std::array<ElemRef, kMaxTreeDepth> stack_;  // fixed: a cursor never allocates
+  ElemStack stack_;  // fixed: a cursor never allocates
   std::size_t depth_ = 0;
   Entry entry_;
   bool valid_ = false;

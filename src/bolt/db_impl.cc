@@ -267,14 +267,24 @@ Result<std::shared_ptr<const MappedRegion>> DBImpl::MapFor(std::uint64_t min_byt
 }
 
 Result<std::unique_ptr<TxImpl>> DBImpl::BeginTx(bool writable) {
+  if (!writable) {
+    // Registered and given its snapshot under mu_; the TxImpl is built after unlocking, so
+    // concurrent readers hold the lock only for the counters and the map reference.
+    Meta meta;
+    std::shared_ptr<const MappedRegion> map;
+    {
+      std::lock_guard lock(mu_);
+      if (closed_) return Status::InvalidArgument(path_ + ": database is closed");
+      ++readers_[meta_.txid];
+      ++open_readers_;
+      ++stats_.read_tx_n;
+      meta = meta_;
+      map = map_;
+    }
+    return std::make_unique<TxImpl>(this, false, meta, std::move(map));
+  }
   std::unique_lock lock(mu_);
   if (closed_) return Status::InvalidArgument(path_ + ": database is closed");
-  if (!writable) {
-    ++readers_[meta_.txid];
-    ++open_readers_;
-    ++stats_.read_tx_n;
-    return std::make_unique<TxImpl>(this, false, meta_, map_);
-  }
   if (options_.read_only) return Status::ReadOnly(path_ + ": database is open read-only");
   writer_cv_.wait(lock, [&] { return !writer_active_ || closed_; });
   if (closed_) return Status::InvalidArgument(path_ + ": database is closed");

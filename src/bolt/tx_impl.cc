@@ -65,6 +65,7 @@ Node* TxImpl::NewNode(BucketImpl* bucket, bool is_leaf, Node* parent) {
 }
 
 BucketImpl* TxImpl::NewBucket(BucketHeader header) {
+  if (!first_bucket_) return &first_bucket_.emplace(this, header, db->options().fill_percent);
   if (!bucket_pool_) bucket_pool_ = std::make_unique<std::deque<BucketImpl>>();
   return &bucket_pool_->emplace_back(this, header, db->options().fill_percent);
 }

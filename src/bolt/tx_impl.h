@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,9 @@ class TxImpl {
   Status WritePages();
   // Made on first use: a std::deque allocates when constructed, and most readers need neither.
   std::unique_ptr<std::deque<Node>> node_pool_;
+  // The first bucket a transaction opens lives here, so that a reader of one bucket (the
+  // common case) allocates no pool; later ones go to bucket_pool_. Neither ever moves.
+  std::optional<BucketImpl> first_bucket_;
   std::unique_ptr<std::deque<BucketImpl>> bucket_pool_;
   std::map<Pgid, std::vector<std::uint8_t>> dirty_;
 };
