@@ -141,15 +141,7 @@ Status Recover(ExecutionBuckets& b, Scan& scan, const RecoveryHook& hook, std::i
     if (decision == RecoveryDecision::kKeep) continue;
     next.revision = e.revision + 1;
     next.modify_time_ns = now;
-    LARDER_RETURN_IF_ERROR(Impl::RemoveIndexIn(b, e));
-    LARDER_RETURN_IF_ERROR(Impl::PutIn(b, next));
-    ExecutionEvent ev;
-    ev.time_ns = now;
-    ev.previous_state = e.state;
-    ev.new_state = next.state;
-    ev.revision = next.revision;
-    ev.reason = reason;
-    LARDER_RETURN_IF_ERROR(Impl::AppendEventIn(b, id, ev));
+    LARDER_RETURN_IF_ERROR(Impl::ReplaceIn(b, e, next, &reason));
     e = std::move(next);
   }
   return Status::Ok();

@@ -83,6 +83,20 @@ Status ExecutionStore::Impl::AppendEventIn(ExecutionBuckets& b, const std::strin
   return b.history.Put(keys::HistoryKey(id, ev.seq), EncodeExecutionEvent(ev));
 }
 
+Status ExecutionStore::Impl::ReplaceIn(ExecutionBuckets& b, const Execution& cur,
+                                       const Execution& next, const std::string* reason) {
+  if (next.state != cur.state) LARDER_RETURN_IF_ERROR(RemoveIndexIn(b, cur));
+  LARDER_RETURN_IF_ERROR(PutIn(b, next));
+  if (reason == nullptr) return Status::Ok();
+  ExecutionEvent ev;
+  ev.time_ns = next.modify_time_ns;
+  ev.previous_state = cur.state;
+  ev.new_state = next.state;
+  ev.revision = next.revision;
+  ev.reason = *reason;
+  return AppendEventIn(b, cur.id, ev);
+}
+
 Result<std::uint64_t> ExecutionStore::Impl::DeleteIn(ExecutionBuckets& b, const Execution& e) {
   LARDER_RETURN_IF_ERROR(b.records.Delete(e.id));
   LARDER_RETURN_IF_ERROR(RemoveIndexIn(b, e));
@@ -226,17 +240,8 @@ Result<Execution> ExecutionStore::Update(const ExecutionUpdate& u) {
     if (u.error.has_value()) next.error = *u.error;
     next.revision = cur.revision + 1;
     next.modify_time_ns = now;
-    if (next.state != cur.state) {
-      LARDER_RETURN_IF_ERROR(Impl::RemoveIndexIn(b, cur));
-      ExecutionEvent ev;
-      ev.time_ns = now;
-      ev.previous_state = cur.state;
-      ev.new_state = next.state;
-      ev.revision = next.revision;
-      ev.reason = u.reason;
-      LARDER_RETURN_IF_ERROR(Impl::AppendEventIn(b, u.id, ev));
-    }
-    LARDER_RETURN_IF_ERROR(Impl::PutIn(b, next));
+    LARDER_RETURN_IF_ERROR(
+        Impl::ReplaceIn(b, cur, next, next.state != cur.state ? &u.reason : nullptr));
     impl_->CountOnCommit(tx, cur.state, next.state);
     return Status::Ok();
   }));

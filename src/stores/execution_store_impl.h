@@ -40,6 +40,11 @@ class ExecutionStore::Impl {
   static Status RemoveIndexIn(ExecutionBuckets& b, const Execution& e);
   // Appends one history entry with the next sequence number of `id`.
   static Status AppendEventIn(ExecutionBuckets& b, const std::string& id, ExecutionEvent ev);
+  // Replaces `cur` with its next revision `next`: moves the state index entry when the state
+  // changed and puts the record; with a reason, appends a history entry for the change (time
+  // next.modify_time_ns).
+  static Status ReplaceIn(ExecutionBuckets& b, const Execution& cur, const Execution& next,
+                          const std::string* reason);
   // Deletes the record, its index entries and its history; returns the history entries removed.
   static Result<std::uint64_t> DeleteIn(ExecutionBuckets& b, const Execution& e);
 
