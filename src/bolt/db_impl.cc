@@ -334,8 +334,9 @@ Status DBImpl::GrowFor(Pgid hwm) {
   return Status::Ok();
 }
 
-Status DBImpl::WriteAt(std::uint64_t offset, std::span<const std::uint8_t> data) {
-  return file_->WriteAt(offset, data);
+Status DBImpl::WriteAtV(std::uint64_t offset,
+                        std::span<const std::span<const std::uint8_t>> pieces) {
+  return file_->WriteAtV(offset, pieces);
 }
 
 Status DBImpl::SyncData(std::string_view what) {

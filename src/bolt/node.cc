@@ -28,6 +28,9 @@ Status Node::Read(PageView page) {
   std::memcpy(copy, page.data(), page.size());
   PageView v(copy, page.size());
   is_leaf = v.is_leaf();
+  overflow = page.overflow();
+  // Room for a few inserts, so that the first Put does not reallocate the vector.
+  inodes.reserve(v.count() + 8);
   inodes.resize(v.count());
   for (std::size_t i = 0; i < inodes.size(); ++i) {
     Inode& in = inodes[i];
@@ -122,9 +125,10 @@ void Node::RemoveChild(const Node* child) {
 
 Status Node::Free() {
   if (pgid == 0) return Status::Ok();
+  // The run's length as read (Read checked it against the file); no page lookup, which after
+  // the first spills would search this writer's dirty pages.
   TxImpl* tx = bucket->tx;
-  LARDER_ASSIGN_OR_RETURN(PageView page, tx->Page(pgid));
-  LARDER_RETURN_IF_ERROR(tx->db->freelist().Free(tx->meta.txid, pgid, page.overflow()));
+  LARDER_RETURN_IF_ERROR(tx->db->freelist().Free(tx->meta.txid, pgid, overflow));
   pgid = 0;
   return Status::Ok();
 }
@@ -205,6 +209,7 @@ Status Node::Rebalance() {
 }
 
 std::vector<Node*> Node::Split(std::size_t page_size) {
+  if (Size() < page_size) return {this};  // the common case: fits, nothing to compute
   // One pass over the inodes: cut where bbolt's repeated two-way split would, then move each
   // piece once (repeated two-way splits would copy the remainder every time: O(n^2)).
   const std::size_t n = inodes.size();
@@ -268,6 +273,7 @@ Status Node::Spill() {
     Pgid id = 0;
     LARDER_ASSIGN_OR_RETURN(std::uint8_t * buf, tx->Allocate(count, &id));
     node->pgid = id;
+    node->overflow = static_cast<std::uint32_t>(count - 1);
     node->Write(buf);
     StoreU32(buf + 12, static_cast<std::uint32_t>(count - 1));
     node->spilled = true;

@@ -49,6 +49,7 @@ class Node {
   bool appended_only = true;
   std::string_view key;  // first key when read; how the parent knows this node
   Pgid pgid = 0;
+  std::uint32_t overflow = 0;  // of the page run the node was read from (freed at spill)
   Node* parent;
   std::vector<Node*> children;
   std::vector<Inode> inodes;

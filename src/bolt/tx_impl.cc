@@ -14,6 +14,7 @@ TxImpl::TxImpl(DBImpl* db, bool writable, const Meta& meta, std::shared_ptr<cons
       meta(meta),
       map(std::move(map)),
       page_size(meta.page_size),
+      arena(writable ? &db->arena_cache() : nullptr),
       root(this, meta.root, db->options().fill_percent) {
   if (writable) ++this->meta.txid;
 }
@@ -76,11 +77,13 @@ Result<std::uint8_t*> TxImpl::Allocate(std::size_t count, Pgid* id) {
     pgid = meta.pgid;
     meta.pgid += count;
   }
-  auto& buf = dirty_[pgid];
-  buf.assign(count * std::size_t{page_size}, 0);
-  StoreU64(buf.data(), pgid);
+  const std::size_t bytes = count * std::size_t{page_size};
+  std::uint8_t* buf = arena.Allocate(bytes);
+  std::memset(buf, 0, bytes);
+  StoreU64(buf, pgid);
+  dirty_[pgid] = std::span<std::uint8_t>(buf, bytes);
   *id = pgid;
-  return buf.data();
+  return buf;
 }
 
 Status TxImpl::WriteFreelist() {
@@ -107,24 +110,18 @@ Status TxImpl::WriteFreelist() {
 }
 
 Status TxImpl::WritePages() {
-  // Sorted by page id (std::map); contiguous runs go out in one write.
+  // Sorted by page id (std::map); each contiguous run goes out in one vectored write.
+  std::vector<std::span<const std::uint8_t>> run;
   auto it = dirty_.begin();
   while (it != dirty_.end()) {
-    Pgid start = it->first;
-    std::vector<std::uint8_t> run;
+    const Pgid start = it->first;
     Pgid next = start;
-    auto first = it;
-    std::size_t runs = 0;
-    for (; it != dirty_.end() && it->first == next; ++it, ++runs) {
+    run.clear();
+    for (; it != dirty_.end() && it->first == next; ++it) {
+      run.push_back(it->second);
       next += it->second.size() / page_size;
     }
-    if (runs == 1) {
-      LARDER_RETURN_IF_ERROR(db->WriteAt(start * std::uint64_t{page_size}, first->second));
-      continue;
-    }
-    run.reserve((next - start) * page_size);
-    for (auto j = first; j != it; ++j) run.insert(run.end(), j->second.begin(), j->second.end());
-    LARDER_RETURN_IF_ERROR(db->WriteAt(start * std::uint64_t{page_size}, run));
+    LARDER_RETURN_IF_ERROR(db->WriteAtV(start * std::uint64_t{page_size}, run));
   }
   return Status::Ok();
 }

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -72,7 +73,8 @@ class TxImpl {
   // common case) allocates no pool; later ones go to bucket_pool_. Neither ever moves.
   std::optional<BucketImpl> first_bucket_;
   std::unique_ptr<std::deque<BucketImpl>> bucket_pool_;
-  std::map<Pgid, std::vector<std::uint8_t>> dirty_;
+  // This writer's new pages by id (buffers in the arena), written out in id order at commit.
+  std::map<Pgid, std::span<std::uint8_t>> dirty_;
 };
 
 // The consistency check over `tx`'s snapshot (see Tx::Check); `progress` may be empty.

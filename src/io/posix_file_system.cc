@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -54,6 +55,42 @@ class PosixFile final : public File {
         return Status::FromErrno("write " + path_, errno);
       }
       done += static_cast<std::size_t>(n);
+    }
+    return Status::Ok();
+  }
+
+  Status WriteAtV(std::uint64_t offset,
+                  std::span<const std::span<const std::uint8_t>> pieces) override {
+    // pwritev takes at most IOV_MAX pieces and may write short: resume where it stopped.
+    constexpr std::size_t kMaxIov = 1024;  // IOV_MAX on Linux
+    std::vector<iovec> iov;
+    iov.reserve(std::min(pieces.size(), kMaxIov));
+    std::size_t next = 0;  // first piece not yet in iov
+    std::size_t skip = 0;  // bytes of pieces[next] already written
+    while (next < pieces.size()) {
+      iov.clear();
+      for (std::size_t i = next; i < pieces.size() && iov.size() < kMaxIov; ++i) {
+        std::size_t from = i == next ? skip : 0;
+        if (pieces[i].size() == from) continue;
+        iov.push_back(
+            iovec{const_cast<std::uint8_t*>(pieces[i].data() + from), pieces[i].size() - from});
+      }
+      if (iov.empty()) break;
+      ssize_t n =
+          ::pwritev(fd_, iov.data(), static_cast<int>(iov.size()), static_cast<off_t>(offset));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Status::FromErrno("write " + path_, errno);
+      }
+      // Advance past what was written.
+      auto left = static_cast<std::size_t>(n);
+      offset += left;
+      while (next < pieces.size() && left >= pieces[next].size() - skip) {
+        left -= pieces[next].size() - skip;
+        skip = 0;
+        ++next;
+      }
+      skip += left;
     }
     return Status::Ok();
   }
