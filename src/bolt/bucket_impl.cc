@@ -260,9 +260,11 @@ Status BucketImpl::Delete(std::string_view key) {
 
 void BucketImpl::Rebalance() {
   // Rebalance errors surface again at spill, which walks the same nodes.
+  // Only nodes that lost keys can need a merge (an insert-only transaction has none).
   std::vector<Node*> list;
-  list.reserve(nodes.size());
-  for (auto& [id, n] : nodes) list.push_back(n);
+  for (auto& [id, n] : nodes) {
+    if (n->unbalanced) list.push_back(n);
+  }
   std::sort(list.begin(), list.end(), [](Node* a, Node* b) { return a->pgid < b->pgid; });
   for (Node* n : list) {
     if (!n->detached) n->Rebalance().ok();

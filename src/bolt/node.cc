@@ -23,32 +23,27 @@ std::size_t Node::Size() const {
 }
 
 Status Node::Read(PageView page) {
-  TxImpl* tx = bucket->tx;
-  std::uint8_t* copy = tx->arena.Allocate(page.size());
-  std::memcpy(copy, page.data(), page.size());
-  PageView v(copy, page.size());
-  is_leaf = v.is_leaf();
+  // Inodes point into the page itself: a page this transaction can see is never rewritten
+  // while it lives (it is freed as pending at the earliest), and the transaction holds its map.
+  is_leaf = page.is_leaf();
   overflow = page.overflow();
+  const std::size_t count = page.count();
   // Room for a few inserts, so that the first Put does not reallocate the vector.
-  inodes.reserve(v.count() + 8);
-  inodes.resize(v.count());
-  for (std::size_t i = 0; i < inodes.size(); ++i) {
-    Inode& in = inodes[i];
+  inodes.clear();
+  inodes.reserve(count + 8);
+  for (std::size_t i = 0; i < count; ++i) {
     if (is_leaf) {
       LeafElement e;
-      if (!v.Leaf(i, &e)) {
+      if (!page.Leaf(i, &e)) {
         return Status::Corruption(fmt::format("page {}: leaf element {} out of bounds", pgid, i));
       }
-      in.flags = e.flags;
-      in.key = e.key;
-      in.value = e.value;
+      inodes.push_back(Inode{e.flags, 0, e.key, e.value});
     } else {
       BranchElement e;
-      if (!v.Branch(i, &e)) {
+      if (!page.Branch(i, &e)) {
         return Status::Corruption(fmt::format("page {}: branch element {} out of bounds", pgid, i));
       }
-      in.pgid = e.pgid;
-      in.key = e.key;
+      inodes.push_back(Inode{0, e.pgid, e.key, {}});
     }
   }
   key = inodes.empty() ? std::string_view() : inodes[0].key;
@@ -59,6 +54,20 @@ void Node::Write(std::uint8_t* buf) const {
   StoreU16(buf + 8, is_leaf ? kLeafPageFlag : kBranchPageFlag);
   StoreU16(buf + 10, static_cast<std::uint16_t>(inodes.size()));
   std::size_t data = kPageHeaderSize + inodes.size() * kElementSize;
+  // Keys and values go out in runs: those read from one page lie back to back in it (key,
+  // value, next key...), so a node with a few edits copies a handful of runs, not 2 per inode.
+  const char* run = nullptr;
+  std::size_t run_len = 0;
+  auto copy = [&](std::string_view bytes) {
+    if (bytes.empty()) return;
+    if (run != nullptr && run + run_len == bytes.data()) {
+      run_len += bytes.size();
+      return;
+    }
+    if (run_len != 0) std::memcpy(buf + data - run_len, run, run_len);
+    run = bytes.data();
+    run_len = bytes.size();
+  };
   for (std::size_t i = 0; i < inodes.size(); ++i) {
     const Inode& in = inodes[i];
     std::size_t elem = kPageHeaderSize + i * kElementSize;
@@ -74,11 +83,12 @@ void Node::Write(std::uint8_t* buf) const {
       StoreU32(e + 4, static_cast<std::uint32_t>(in.key.size()));
       StoreU64(e + 8, in.pgid);
     }
-    if (!in.key.empty()) std::memcpy(buf + data, in.key.data(), in.key.size());
+    copy(in.key);
     data += in.key.size();
-    if (!in.value.empty()) std::memcpy(buf + data, in.value.data(), in.value.size());
+    copy(in.value);
     data += in.value.size();
   }
+  if (run_len != 0) std::memcpy(buf + data - run_len, run, run_len);
 }
 
 void Node::Put(std::string_view old_key, std::string_view new_key, std::string_view value,

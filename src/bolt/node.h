@@ -1,9 +1,10 @@
 // Node: the writer's in-memory, editable form of a branch or leaf page.
 //
-// A write transaction materializes the pages it changes as nodes (copying their bytes into the
-// transaction's arena), edits them, and at commit rebalances nodes that lost keys (merge with a
-// sibling below the fill threshold), then spills: splits nodes larger than a page and writes
-// each to newly allocated pages, freeing the old ones. Thresholds are bbolt 1.3.x's.
+// A write transaction materializes the pages it changes as nodes (inodes pointing into the
+// page, or into the transaction's arena for what it wrote), edits them, and at commit rebalances
+// nodes that lost keys (merge with a sibling below the fill threshold), then spills: splits nodes
+// larger than a page and writes each to newly allocated pages, freeing the old ones. Thresholds are
+// bbolt 1.3.x's.
 //
 // Invariants:
 //  - inodes are sorted by key, unique; a branch inode's key is its child's first key.
@@ -63,7 +64,8 @@ class Node {
   // Serialized size in bytes, page header included.
   std::size_t Size() const;
 
-  // Loads the node from a page run, copying its bytes into the transaction's arena.
+  // Loads the node from a page run. The inodes point into `page`, which must stay valid and
+  // unchanged for the transaction's life (a page of its snapshot, or of its arena).
   Status Read(PageView page);
   // Serializes into `buf` (zeroed, Size() bytes at least): flags, count, elements. The caller
   // sets the page id and overflow.
