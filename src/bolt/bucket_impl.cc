@@ -13,7 +13,7 @@ namespace internal {
 
 bool BucketImpl::writable() const { return tx->writable; }
 
-Result<PageNode> BucketImpl::PageNodeOf(Pgid pgid) {
+Result<PageNode> BucketImpl::PageNodeOf(Pgid pgid, std::size_t prefetch_bytes) {
   if (header.root == 0) {
     if (pgid != 0) {
       return Status::Corruption(fmt::format("inline bucket refers to page {}", pgid));
@@ -23,6 +23,7 @@ Result<PageNode> BucketImpl::PageNodeOf(Pgid pgid) {
   if (!nodes.empty()) {
     if (auto it = nodes.find(pgid); it != nodes.end()) return PageNode{PageView(), it->second};
   }
+  if (prefetch_bytes != 0) tx->Prefetch(pgid, prefetch_bytes);
   LARDER_ASSIGN_OR_RETURN(PageView page, tx->TreePage(pgid));
   return PageNode{page, nullptr};
 }
@@ -31,6 +32,8 @@ Result<Node*> BucketImpl::NodeOf(Pgid pgid, Node* parent) {
   if (auto it = nodes.find(pgid); it != nodes.end()) return it->second;
   PageView page = inline_page;
   if (header.root != 0) {
+    // Read parses the element array and the edit that follows probes keys: ask for it all.
+    tx->Prefetch(pgid, tx->page_size);
     LARDER_ASSIGN_OR_RETURN(page, tx->TreePage(pgid));
   } else if (pgid != 0) {
     return Status::Corruption(fmt::format("inline bucket refers to page {}", pgid));
@@ -224,23 +227,57 @@ Result<std::string_view> BucketImpl::Get(std::string_view key) {
   return Status::Corruption(fmt::format("bucket tree deeper than {} levels", kMaxTreeDepth));
 }
 
+Result<Node*> BucketImpl::LeafNodeFor(std::string_view key, std::size_t* index, bool* rightmost) {
+  Node* n = root_node;
+  if (n == nullptr) {
+    LARDER_ASSIGN_OR_RETURN(n, NodeOf(header.root, nullptr));
+  }
+  *rightmost = true;
+  for (std::size_t depth = 0; depth < kMaxTreeDepth; ++depth) {
+    const std::vector<Inode>& in = n->inodes;
+    auto it = std::lower_bound(in.begin(), in.end(), key, [](const Inode& i, std::string_view k) {
+      return CompareKeys(i.key, k) < 0;
+    });
+    std::size_t i = static_cast<std::size_t>(it - in.begin());
+    if (n->is_leaf) {
+      *index = i;
+      return n;
+    }
+    if (in.empty()) return Status::Corruption(fmt::format("page {}: empty branch", n->pgid));
+    // The child whose range holds `key`: the last one whose first key is <= key.
+    if ((it == in.end() || it->key != key) && i > 0) --i;
+    if (i + 1 != in.size()) *rightmost = false;
+    LARDER_ASSIGN_OR_RETURN(n, NodeOf(in[i].pgid, n));
+  }
+  return Status::Corruption(fmt::format("bucket tree deeper than {} levels", kMaxTreeDepth));
+}
+
 Status BucketImpl::Put(std::string_view key, std::string_view value) {
   if (append_leaf != nullptr && !append_leaf->detached && !append_leaf->inodes.empty() &&
       CompareKeys(key, append_leaf->inodes.back().key) > 0) {
     std::string_view k = tx->arena.Copy(key);
-    append_leaf->Put(k, k, tx->arena.Copy(value), 0, 0);
+    append_leaf->InsertAt(append_leaf->inodes.size(), k, tx->arena.Copy(value));
     ++mutations;
     return Status::Ok();
   }
-  CursorImpl c(this);
-  bool found = false;
-  Entry e;
-  LARDER_RETURN_IF_ERROR(c.SeekRaw(key, &found, &e));
-  if (found && e.is_bucket()) return Status::Incompatible("incompatible value: key is a bucket");
-  LARDER_ASSIGN_OR_RETURN(Node * leaf, c.LeafNode());
-  std::string_view k = found ? e.key : tx->arena.Copy(key);
-  leaf->Put(k, k, tx->arena.Copy(value), 0, 0);
-  append_leaf = !found && c.AtEndOfLastLeaf() ? leaf : nullptr;
+  // A Put always edits the leaf, so descend through nodes (materializing the path) rather than
+  // searching the pages with a cursor and then materializing the same path again.
+  std::size_t i = 0;
+  bool rightmost = false;
+  LARDER_ASSIGN_OR_RETURN(Node * leaf, LeafNodeFor(key, &i, &rightmost));
+  std::vector<Inode>& in = leaf->inodes;
+  if (i < in.size() && in[i].key == key) {
+    if (in[i].flags & kBucketLeafFlag) {
+      return Status::Incompatible("incompatible value: key is a bucket");
+    }
+    in[i].value = tx->arena.Copy(value);
+    in[i].flags = 0;
+    append_leaf = nullptr;
+  } else {
+    leaf->InsertAt(i, tx->arena.Copy(key), tx->arena.Copy(value));
+    // Later keys past this one belong to this leaf too while it is the tree's last.
+    append_leaf = rightmost && i + 1 == in.size() ? leaf : nullptr;
+  }
   ++mutations;
   return Status::Ok();
 }

@@ -50,10 +50,15 @@ class BucketImpl {
   std::uint64_t mutations = 0;  // bumped by every write; cursors re-seek when it changes
 
   bool writable() const;
-  // The page or node for `pgid` (the inline page when the bucket is inline).
-  Result<PageNode> PageNodeOf(Pgid pgid);
+  // The page or node for `pgid` (the inline page when the bucket is inline). When it is a
+  // page, its first `prefetch_bytes` are hinted to the CPU before the header is read.
+  Result<PageNode> PageNodeOf(Pgid pgid, std::size_t prefetch_bytes = 0);
   // Materializes the node for `pgid` under `parent` (nullptr: the root).
   Result<Node*> NodeOf(Pgid pgid, Node* parent);
+  // Descends to the leaf where `key` belongs, materializing every node on the path. Sets
+  // *index to the position of the first inode >= key, and *rightmost when every branch on the
+  // path was followed through its last child (the leaf is the tree's last).
+  Result<Node*> LeafNodeFor(std::string_view key, std::size_t* index, bool* rightmost);
 
   // Child buckets.
   Result<BucketImpl*> Child(std::string_view name);

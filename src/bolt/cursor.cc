@@ -16,13 +16,11 @@ Status CursorImpl::Push(Pgid pgid) {
     return Status::Corruption(
         fmt::format("page {}: tree deeper than {} levels (a cycle?)", pgid, kMaxTreeDepth));
   }
-  if (bucket_->tx->writable && bucket_->header.root != 0) {
-    // A writer's descent usually ends by copying the leaf into a node (Node::Read): ask for the
-    // whole page now, so that the header, the binary search's probes and the copy wait for one
-    // memory round trip instead of one each. A page already materialized costs a few hints.
-    bucket_->tx->Prefetch(pgid, bucket_->tx->page_size);
-  }
-  LARDER_ASSIGN_OR_RETURN(PageNode pn, bucket_->PageNodeOf(pgid));
+  // A writer's descent usually ends by reading the leaf into a node (Node::Read) and later
+  // copying it out (Node::Write): ask for the whole page at once, so that the header, the binary
+  // search's probes and the parse wait for one memory round trip instead of one each.
+  const std::size_t prefetch = bucket_->tx->writable ? bucket_->tx->page_size : 0;
+  LARDER_ASSIGN_OR_RETURN(PageNode pn, bucket_->PageNodeOf(pgid, prefetch));
   stack_[depth_++] = ElemRef{pn, 0};
   return Status::Ok();
 }
@@ -284,14 +282,6 @@ Result<Node*> CursorImpl::LeafNode() {
     return Status::Corruption(fmt::format("page {}: expected a leaf page", n->pgid));
   }
   return n;
-}
-
-bool CursorImpl::AtEndOfLastLeaf() const {
-  if (depth_ == 0) return false;
-  for (std::size_t i = 0; i + 1 < depth_; ++i) {
-    if (stack_[i].index + 1 != stack_[i].pn.count()) return false;
-  }
-  return stack_[depth_ - 1].index >= stack_[depth_ - 1].pn.count();
 }
 
 Status CursorImpl::Delete() {

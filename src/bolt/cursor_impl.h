@@ -65,9 +65,6 @@ class CursorImpl {
   Status SeekRaw(std::string_view key, bool* found, Entry* at);
   // The leaf node under the cursor, materializing the path. REQUIRES: a SeekRaw just ran.
   Result<Node*> LeafNode();
-  // True when a SeekRaw ended on the bucket's last leaf, past its last entry: every branch
-  // level is on its last child. Keys after that leaf's last key all belong to it.
-  bool AtEndOfLastLeaf() const;
 
   Status Delete();
 

@@ -94,8 +94,15 @@ Pgid Freelist::Allocate(Txid txid, std::size_t n) {
     if (it->second < n) continue;
     Pgid start = it->first;
     std::uint64_t rest = it->second - n;
-    runs_.erase(it);
-    if (rest > 0) runs_.emplace(start + n, rest);
+    if (rest > 0) {
+      // Re-key the run's map node in place: no free and malloc per allocation.
+      auto node = runs_.extract(it);
+      node.key() = start + n;
+      node.mapped() = rest;
+      runs_.insert(std::move(node));
+    } else {
+      runs_.erase(it);
+    }
     free_count_ -= n;
     allocs_[txid].emplace_back(start, n);
     return start;

@@ -219,7 +219,6 @@ Status Node::Rebalance() {
 }
 
 std::vector<Node*> Node::Split(std::size_t page_size) {
-  if (Size() < page_size) return {this};  // the common case: fits, nothing to compute
   // One pass over the inodes: cut where bbolt's repeated two-way split would, then move each
   // piece once (repeated two-way splits would copy the remainder every time: O(n^2)).
   const std::size_t n = inodes.size();
@@ -263,6 +262,30 @@ std::vector<Node*> Node::Split(std::size_t page_size) {
   return out;
 }
 
+Status Node::WriteToNewPages() {
+  TxImpl* tx = bucket->tx;
+  LARDER_RETURN_IF_ERROR(Free());
+  const std::size_t size = Size();
+  const std::size_t count = (size + tx->page_size - 1) / tx->page_size;
+  Pgid id = 0;
+  LARDER_ASSIGN_OR_RETURN(std::uint8_t * buf, tx->Allocate(count, &id));
+  pgid = id;
+  overflow = static_cast<std::uint32_t>(count - 1);
+  Write(buf);
+  std::memset(buf + size, 0, count * tx->page_size - size);
+  StoreU32(buf + 12, overflow);
+  spilled = true;
+  if (parent != nullptr) {
+    if (inodes.empty()) {
+      return Status::Corruption(fmt::format("page {}: empty non-root node at commit", id));
+    }
+    std::string_view k = key.empty() ? inodes[0].key : key;
+    parent->Put(k, inodes[0].key, {}, pgid, 0);
+    key = inodes[0].key;
+  }
+  return Status::Ok();
+}
+
 Status Node::Spill() {
   if (spilled) return Status::Ok();
   TxImpl* tx = bucket->tx;
@@ -277,24 +300,10 @@ Status Node::Spill() {
   }
   children.clear();
 
-  for (Node* node : Split(tx->page_size)) {
-    LARDER_RETURN_IF_ERROR(node->Free());
-    std::size_t count = (node->Size() + tx->page_size - 1) / tx->page_size;
-    Pgid id = 0;
-    LARDER_ASSIGN_OR_RETURN(std::uint8_t * buf, tx->Allocate(count, &id));
-    node->pgid = id;
-    node->overflow = static_cast<std::uint32_t>(count - 1);
-    node->Write(buf);
-    StoreU32(buf + 12, static_cast<std::uint32_t>(count - 1));
-    node->spilled = true;
-    if (node->parent != nullptr) {
-      if (node->inodes.empty()) {
-        return Status::Corruption(fmt::format("page {}: empty non-root node at commit", id));
-      }
-      std::string_view k = node->key.empty() ? node->inodes[0].key : node->key;
-      node->parent->Put(k, node->inodes[0].key, {}, node->pgid, 0);
-      node->key = node->inodes[0].key;
-    }
+  if (Size() < tx->page_size) {
+    LARDER_RETURN_IF_ERROR(WriteToNewPages());  // fits one page: the common case, no Split
+  } else {
+    for (Node* node : Split(tx->page_size)) LARDER_RETURN_IF_ERROR(node->WriteToNewPages());
   }
   // A split root made a new parent: spill it too.
   if (parent != nullptr && parent->pgid == 0) {

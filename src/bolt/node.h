@@ -74,6 +74,11 @@ class Node {
   // Inserts or replaces the inode found under `old_key` with (new_key, value, pgid, flags).
   void Put(std::string_view old_key, std::string_view new_key, std::string_view value, Pgid child,
            std::uint32_t flags);
+  // Inserts a leaf entry (key, value) at `index`, where it keeps the inodes sorted.
+  void InsertAt(std::size_t index, std::string_view key, std::string_view value) {
+    if (index != inodes.size()) appended_only = false;
+    inodes.insert(inodes.begin() + static_cast<std::ptrdiff_t>(index), Inode{0, 0, key, value});
+  }
   void Del(std::string_view key);
 
   Result<Node*> ChildAt(std::size_t index);
@@ -87,6 +92,8 @@ class Node {
   Status Free();
 
  private:
+  // Frees the node's old pages, writes it to newly allocated ones and updates the parent.
+  Status WriteToNewPages();
   // Cuts the node into pieces that fit a page (bbolt's thresholds); the first piece is this.
   std::vector<Node*> Split(std::size_t page_size);
   Status MergeInto(Node* target, Node* source);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "bolt/db_impl.h"
@@ -23,9 +24,10 @@ TxImpl::~TxImpl() = default;
 
 Result<PageView> TxImpl::Page(Pgid id) const {
   if (!dirty_.empty()) {
-    if (auto it = dirty_.find(id); it != dirty_.end()) {
-      return PageView(it->second.data(), it->second.size());
-    }
+    SortDirty();
+    auto it = std::lower_bound(dirty_.begin(), dirty_.end(), id,
+                               [](const DirtyPage& d, Pgid p) { return d.id < p; });
+    if (it != dirty_.end() && it->id == id) return PageView(it->bytes.data(), it->bytes.size());
   }
   if (id >= meta.pgid) {
     return Status::Corruption(
@@ -79,9 +81,10 @@ Result<std::uint8_t*> TxImpl::Allocate(std::size_t count, Pgid* id) {
   }
   const std::size_t bytes = count * std::size_t{page_size};
   std::uint8_t* buf = arena.Allocate(bytes);
-  std::memset(buf, 0, bytes);
+  std::memset(buf, 0, kPageHeaderSize);
   StoreU64(buf, pgid);
-  dirty_[pgid] = std::span<std::uint8_t>(buf, bytes);
+  if (!dirty_.empty() && dirty_.back().id > pgid) dirty_sorted_ = false;
+  dirty_.push_back(DirtyPage{pgid, std::span<std::uint8_t>(buf, bytes)});
   *id = pgid;
   return buf;
 }
@@ -104,22 +107,31 @@ Status TxImpl::WriteFreelist() {
     return Status::Corruption("freelist grew past its page allocation");
   }
   fl.WritePage(buf);
+  std::memset(buf + fl.PageBytes(), 0, count * std::size_t{page_size} - fl.PageBytes());
   StoreU32(buf + 12, static_cast<std::uint32_t>(count - 1));
   meta.freelist = id;
   return Status::Ok();
 }
 
+void TxImpl::SortDirty() const {
+  if (dirty_sorted_) return;
+  std::sort(dirty_.begin(), dirty_.end(),
+            [](const DirtyPage& a, const DirtyPage& b) { return a.id < b.id; });
+  dirty_sorted_ = true;
+}
+
 Status TxImpl::WritePages() {
-  // Sorted by page id (std::map); each contiguous run goes out in one vectored write.
+  // In page id order; each contiguous run goes out in one vectored write.
+  SortDirty();
   std::vector<std::span<const std::uint8_t>> run;
   auto it = dirty_.begin();
   while (it != dirty_.end()) {
-    const Pgid start = it->first;
+    const Pgid start = it->id;
     Pgid next = start;
     run.clear();
-    for (; it != dirty_.end() && it->first == next; ++it) {
-      run.push_back(it->second);
-      next += it->second.size() / page_size;
+    for (; it != dirty_.end() && it->id == next; ++it) {
+      run.push_back(it->bytes);
+      next += it->bytes.size() / page_size;
     }
     LARDER_RETURN_IF_ERROR(db->WriteAtV(start * std::uint64_t{page_size}, run));
   }

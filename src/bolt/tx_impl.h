@@ -58,7 +58,9 @@ class TxImpl {
 
   Node* NewNode(BucketImpl* bucket, bool is_leaf, Node* parent);
   BucketImpl* NewBucket(BucketHeader header);
-  // A zeroed buffer of `count` pages, with a page id from the freelist or the end of the file.
+  // A buffer of `count` pages, with a page id from the freelist or the end of the file. Only
+  // the 16-byte page header is initialized (id set, the rest zero); the caller fills the rest,
+  // zeroing what it does not write.
   Result<std::uint8_t*> Allocate(std::size_t count, Pgid* id);
 
   Status Commit();
@@ -73,8 +75,15 @@ class TxImpl {
   // common case) allocates no pool; later ones go to bucket_pool_. Neither ever moves.
   std::optional<BucketImpl> first_bucket_;
   std::unique_ptr<std::deque<BucketImpl>> bucket_pool_;
-  // This writer's new pages by id (buffers in the arena), written out in id order at commit.
-  std::map<Pgid, std::span<std::uint8_t>> dirty_;
+  // This writer's new pages (buffers in the arena), in allocation order until something needs
+  // them by id: Page() and WritePages() sort them first (dirty_sorted_).
+  struct DirtyPage {
+    Pgid id;
+    std::span<std::uint8_t> bytes;
+  };
+  void SortDirty() const;
+  mutable std::vector<DirtyPage> dirty_;
+  mutable bool dirty_sorted_ = true;
 };
 
 // The consistency check over `tx`'s snapshot (see Tx::Check); `progress` may be empty.
