@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <memory_resource>
 #include <mutex>
 #include <string_view>
 #include <utility>
@@ -68,12 +69,14 @@ class ArenaBlockCache {
   std::size_t bytes_ = 0;
 };
 
-class Arena {
+// Also a std::pmr::memory_resource, so that a transaction's containers (a node's inodes, the
+// node map) allocate from it: deallocation is a no-op, everything goes at the arena's end.
+class Arena final : public std::pmr::memory_resource {
  public:
   // `cache` (may be null) supplies blocks and takes them back when the arena is destroyed; it
   // must outlive the arena.
   explicit Arena(ArenaBlockCache* cache = nullptr) : cache_(cache) {}
-  ~Arena() {
+  ~Arena() override {
     if (cache_ != nullptr && !blocks_.empty()) cache_->Give(&blocks_);
   }
   Arena(const Arena&) = delete;
@@ -106,6 +109,17 @@ class Arena {
   static constexpr std::size_t kBlockSize = 64 * 1024;
 
  private:
+  void* do_allocate(std::size_t bytes, std::size_t alignment) override {
+    if (alignment <= 8) return Allocate(bytes);
+    auto* p = Allocate(bytes + alignment);  // rare: over-aligned types
+    auto addr = reinterpret_cast<std::uintptr_t>(p);
+    return p + ((alignment - addr % alignment) % alignment);
+  }
+  void do_deallocate(void*, std::size_t, std::size_t) override {}
+  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
+    return this == &other;
+  }
+
   ArenaBlock& NewBlock(std::size_t n) {
     ArenaBlock b;
     if (cache_ != nullptr) b = cache_->Take(n);

@@ -234,7 +234,7 @@ Result<Node*> BucketImpl::LeafNodeFor(std::string_view key, std::size_t* index, 
   }
   *rightmost = true;
   for (std::size_t depth = 0; depth < kMaxTreeDepth; ++depth) {
-    const std::vector<Inode>& in = n->inodes;
+    const auto& in = n->inodes;
     auto it = std::lower_bound(in.begin(), in.end(), key, [](const Inode& i, std::string_view k) {
       return CompareKeys(i.key, k) < 0;
     });
@@ -265,7 +265,7 @@ Status BucketImpl::Put(std::string_view key, std::string_view value) {
   std::size_t i = 0;
   bool rightmost = false;
   LARDER_ASSIGN_OR_RETURN(Node * leaf, LeafNodeFor(key, &i, &rightmost));
-  std::vector<Inode>& in = leaf->inodes;
+  auto& in = leaf->inodes;
   if (i < in.size() && in[i].key == key) {
     if (in[i].flags & kBucketLeafFlag) {
       return Status::Incompatible("incompatible value: key is a bucket");

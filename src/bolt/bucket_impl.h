@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,15 +32,16 @@ struct PageNode {
 
 class BucketImpl {
  public:
-  BucketImpl(TxImpl* tx, BucketHeader header, double fill_percent)
-      : tx(tx), header(header), fill_percent(fill_percent) {}
+  // `mem` (the transaction's arena) holds the node map; it must outlive the bucket.
+  BucketImpl(TxImpl* tx, BucketHeader header, double fill_percent, std::pmr::memory_resource* mem)
+      : tx(tx), header(header), nodes(mem), fill_percent(fill_percent) {}
 
   TxImpl* tx;
   BucketHeader header;
   BucketImpl* parent = nullptr;  // the enclosing bucket (nullptr: the root bucket)
   PageView inline_page;          // the page image of an inline bucket (header.root == 0)
   Node* root_node = nullptr;
-  std::unordered_map<Pgid, Node*> nodes;
+  std::pmr::unordered_map<Pgid, Node*> nodes;
   std::map<std::string, BucketImpl*, std::less<>> buckets;  // opened children, by name
   double fill_percent;
   bool deleted = false;

@@ -27,7 +27,7 @@ class Checker {
     if (has_freelist) ReadFreelist();
     if (hwm_ > 0) reachable_[0] = true;
     if (hwm_ > 1) reachable_[1] = true;
-    BucketImpl root(&tx_, tx_.meta.root, tx_.db->options().fill_percent);
+    BucketImpl root(&tx_, tx_.meta.root, tx_.db->options().fill_percent, &tx_.arena);
     CheckBucket(&root);
     if (progress_) progress_(hwm_, hwm_);
     if (has_freelist) {

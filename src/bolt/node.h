@@ -16,6 +16,7 @@
 #define LARDER_BOLT_NODE_H_
 
 #include <cstdint>
+#include <memory_resource>
 #include <string_view>
 #include <vector>
 
@@ -36,8 +37,9 @@ struct Inode {
 
 class Node {
  public:
-  Node(BucketImpl* bucket, bool is_leaf, Node* parent)
-      : bucket(bucket), is_leaf(is_leaf), parent(parent) {}
+  // `mem` (the transaction's arena) holds the node's vectors; it must outlive the node.
+  Node(BucketImpl* bucket, bool is_leaf, Node* parent, std::pmr::memory_resource* mem)
+      : bucket(bucket), is_leaf(is_leaf), parent(parent), children(mem), inodes(mem) {}
 
   BucketImpl* bucket;
   bool is_leaf;
@@ -52,8 +54,8 @@ class Node {
   Pgid pgid = 0;
   std::uint32_t overflow = 0;  // of the page run the node was read from (freed at spill)
   Node* parent;
-  std::vector<Node*> children;
-  std::vector<Inode> inodes;
+  std::pmr::vector<Node*> children;
+  std::pmr::vector<Inode> inodes;
 
   Node* Root() {
     Node* n = this;

@@ -66,7 +66,7 @@ Result<BucketStats> BucketImpl::Stats() {
           }
           if (!e.is_bucket()) continue;
           // Open a throwaway handle (not cached) on the committed value.
-          BucketImpl probe(tx, header, fill_percent);
+          BucketImpl probe(tx, header, fill_percent, &tx->arena);
           probe.parent = parent;  // keeps the chain that cycles are detected on
           LARDER_ASSIGN_OR_RETURN(BucketImpl * child, probe.Child(e.key));
           LARDER_ASSIGN_OR_RETURN(BucketStats cs, child->Stats());

@@ -16,7 +16,7 @@ TxImpl::TxImpl(DBImpl* db, bool writable, const Meta& meta, std::shared_ptr<cons
       map(std::move(map)),
       page_size(meta.page_size),
       arena(writable ? &db->arena_cache() : nullptr),
-      root(this, meta.root, db->options().fill_percent) {
+      root(this, meta.root, db->options().fill_percent, &arena) {
   if (writable) ++this->meta.txid;
 }
 
@@ -64,13 +64,14 @@ Result<PageView> TxImpl::TreePage(Pgid id) const {
 
 Node* TxImpl::NewNode(BucketImpl* bucket, bool is_leaf, Node* parent) {
   if (!node_pool_) node_pool_ = std::make_unique<std::deque<Node>>();
-  return &node_pool_->emplace_back(bucket, is_leaf, parent);
+  return &node_pool_->emplace_back(bucket, is_leaf, parent, &arena);
 }
 
 BucketImpl* TxImpl::NewBucket(BucketHeader header) {
-  if (!first_bucket_) return &first_bucket_.emplace(this, header, db->options().fill_percent);
+  if (!first_bucket_)
+    return &first_bucket_.emplace(this, header, db->options().fill_percent, &arena);
   if (!bucket_pool_) bucket_pool_ = std::make_unique<std::deque<BucketImpl>>();
-  return &bucket_pool_->emplace_back(this, header, db->options().fill_percent);
+  return &bucket_pool_->emplace_back(this, header, db->options().fill_percent, &arena);
 }
 
 Result<std::uint8_t*> TxImpl::Allocate(std::size_t count, Pgid* id) {
