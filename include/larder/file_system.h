@@ -42,8 +42,8 @@ class File {
   // Writes all of `data` at `offset`, extending the file if needed.
   virtual Status WriteAt(std::uint64_t offset, std::span<const std::uint8_t> data) = 0;
   // Writes `pieces` back to back from `offset`, as one WriteAt of their concatenation would,
-  // without the caller gathering them into one buffer. The default calls WriteAt per piece (so a
-  // fault-injecting file sees, and may tear or fail, each piece); POSIX uses pwritev.
+  // without the caller gathering them into one buffer. The default calls WriteAt per piece;
+  // POSIX uses pwritev; the fault-injecting file counts it as one operation.
   virtual Status WriteAtV(std::uint64_t offset,
                           std::span<const std::span<const std::uint8_t>> pieces);
   // Makes written data durable (fdatasync).

@@ -51,7 +51,7 @@ class ArenaBlockCache {
   void Give(std::vector<ArenaBlock>* blocks) {
     std::lock_guard lock(mu_);
     for (ArenaBlock& b : *blocks) {
-      if (bytes_ + b.size > max_bytes_) break;
+      if (bytes_ + b.size > max_bytes_) continue;  // freed with the vector's clear()
       bytes_ += b.size;
       blocks_.push_back(std::move(b));
     }

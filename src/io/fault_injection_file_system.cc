@@ -40,6 +40,18 @@ class FaultFile final : public File {
     fs_->RecordWrite(path(), off, data);
     return Status::Ok();
   }
+  // One operation, as pwritev is one call; each piece is recorded as its own unsynced write, so
+  // a power loss may keep, drop or tear each independently.
+  Status WriteAtV(std::uint64_t off,
+                  std::span<const std::span<const std::uint8_t>> pieces) override {
+    LARDER_RETURN_IF_ERROR(fs_->Check(FaultInjectionFileSystem::Op::kWrite, path()));
+    LARDER_RETURN_IF_ERROR(base_->WriteAtV(off, pieces));
+    for (std::span<const std::uint8_t> piece : pieces) {
+      if (!piece.empty()) fs_->RecordWrite(path(), off, piece);
+      off += piece.size();
+    }
+    return Status::Ok();
+  }
   Status Sync() override {
     LARDER_RETURN_IF_ERROR(fs_->Check(FaultInjectionFileSystem::Op::kSync, path()));
     return fs_->RecordSync(path());

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "tests/util/temp_dir.h"
 
@@ -112,6 +113,34 @@ TEST_P(FileSystemTest, ReadOnlyRefusesWrites) {
   auto f = fs_->Open(Path("r"), {.read_only = true});
   ASSERT_TRUE(f.ok());
   EXPECT_FALSE((*f)->WriteAt(0, Bytes("no")).ok());
+}
+
+TEST_P(FileSystemTest, WriteAtVEqualsOneWriteOfTheConcatenation) {
+  auto f = fs_->Open(Path("v"), {.create = true});
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  // More pieces than one pwritev takes (IOV_MAX 1024), of varied sizes, some empty.
+  std::vector<std::string> pieces;
+  std::string want;
+  for (int i = 0; i < 2500; ++i) {
+    std::string p(static_cast<std::size_t>(i % 7 == 0 ? 0 : 1 + (i * 37) % 300), '\0');
+    for (std::size_t j = 0; j < p.size(); ++j) p[j] = static_cast<char>('a' + (i + j) % 26);
+    want += p;
+    pieces.push_back(std::move(p));
+  }
+  std::vector<std::span<const std::uint8_t>> spans;
+  for (const std::string& p : pieces) spans.push_back(Bytes(p));
+  ASSERT_TRUE((*f)->WriteAtV(100, spans).ok());
+  EXPECT_EQ(*(*f)->Size(), 100 + want.size());
+  std::string got(want.size(), '\0');
+  auto n = (*f)->ReadAt(100, {reinterpret_cast<std::uint8_t*>(got.data()), got.size()});
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, want.size());
+  EXPECT_TRUE(got == want) << "vectored write differs from the concatenation";
+  // No pieces, or only empty ones: nothing happens.
+  ASSERT_TRUE((*f)->WriteAtV(0, {}).ok());
+  std::vector<std::span<const std::uint8_t>> empty(3);
+  ASSERT_TRUE((*f)->WriteAtV(1 << 20, empty).ok());
+  EXPECT_EQ(*(*f)->Size(), 100 + want.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(Posix, FileSystemTest, ::testing::Values(false));
