@@ -41,7 +41,10 @@ TEST(BoltKillTest, SigkillNeverLosesAcknowledgedCommits) {
   std::mt19937_64 rng(42);
   std::uint64_t acked = 0;  // highest acknowledged transaction number
   const int kCycles = 200;
-  for (int cycle = 0; cycle < kCycles; ++cycle) {
+  // On a slow disk (a few hundred fsyncs/s) 200 short lives may acknowledge few commits: go on
+  // until 50 were acknowledged (at most 1,000 cycles), so the test never passes vacuously.
+  int cycle = 0;
+  for (; cycle < kCycles || (acked < 50 && cycle < 1000); ++cycle) {
     int fds[2];
     ASSERT_EQ(pipe(fds), 0);
     pid_t pid = fork();
@@ -86,8 +89,8 @@ TEST(BoltKillTest, SigkillNeverLosesAcknowledgedCommits) {
                     })
                     .ok());
   }
-  std::cerr << "kill -9 cycles: " << kCycles << ", commits acknowledged: " << acked << "\n";
-  EXPECT_GT(acked, 50u) << "the children must have made progress";
+  std::cerr << "kill -9 cycles: " << cycle << ", commits acknowledged: " << acked << "\n";
+  EXPECT_GE(acked, 50u) << "the children must have made progress";
 }
 
 }  // namespace

@@ -73,9 +73,9 @@ class ArenaBlockCache {
 // node map) allocate from it: deallocation is a no-op, everything goes at the arena's end.
 class Arena final : public std::pmr::memory_resource {
  public:
-  // `cache` (may be null) supplies blocks and takes them back when the arena is destroyed; it
-  // must outlive the arena.
-  explicit Arena(ArenaBlockCache* cache = nullptr) : cache_(cache) {}
+  // `cache` (may be null) supplies blocks and takes them back when the arena is destroyed.
+  // Shared: a closed transaction may be destroyed after its DB.
+  explicit Arena(std::shared_ptr<ArenaBlockCache> cache = nullptr) : cache_(std::move(cache)) {}
   ~Arena() override {
     if (cache_ != nullptr && !blocks_.empty()) cache_->Give(&blocks_);
   }
@@ -133,7 +133,7 @@ class Arena final : public std::pmr::memory_resource {
     return blocks_.back();
   }
 
-  ArenaBlockCache* cache_;
+  std::shared_ptr<ArenaBlockCache> cache_;
   std::vector<ArenaBlock> blocks_;
   std::uint8_t* ptr_ = nullptr;
   std::size_t left_ = 0;

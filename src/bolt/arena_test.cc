@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <memory_resource>
 #include <set>
 #include <vector>
@@ -46,16 +47,17 @@ TEST(ArenaTest, IsAMemoryResourceForPmrContainers) {
 }
 
 TEST(ArenaBlockCacheTest, BlocksOfAnEndedArenaServeTheNextOne) {
-  ArenaBlockCache cache(1 << 20);
+  auto cache_ptr = std::make_shared<ArenaBlockCache>(1 << 20);
+  ArenaBlockCache& cache = *cache_ptr;
   std::set<std::uint8_t*> first_blocks;
   {
-    Arena a(&cache);
+    Arena a(cache_ptr);
     for (int i = 0; i < 4; ++i) first_blocks.insert(a.Allocate(Arena::kBlockSize / 2));
     EXPECT_EQ(cache.bytes(), 0u);
   }
   EXPECT_EQ(cache.bytes(), 4 * Arena::kBlockSize);
   {
-    Arena b(&cache);
+    Arena b(cache_ptr);
     std::uint8_t* p = b.Allocate(Arena::kBlockSize / 2);
     // The block came from the cache: the pointer is the start of one of the first arena's.
     EXPECT_EQ(first_blocks.count(p), 1u);
@@ -65,9 +67,10 @@ TEST(ArenaBlockCacheTest, BlocksOfAnEndedArenaServeTheNextOne) {
 }
 
 TEST(ArenaBlockCacheTest, KeepsAtMostItsLimit) {
-  ArenaBlockCache cache(3 * Arena::kBlockSize);
+  auto cache_ptr = std::make_shared<ArenaBlockCache>(3 * Arena::kBlockSize);
+  ArenaBlockCache& cache = *cache_ptr;
   {
-    Arena a(&cache);
+    Arena a(cache_ptr);
     for (int i = 0; i < 10; ++i) a.Allocate(Arena::kBlockSize);
   }
   EXPECT_EQ(cache.bytes(), 3 * Arena::kBlockSize);
@@ -78,15 +81,16 @@ TEST(ArenaBlockCacheTest, KeepsAtMostItsLimit) {
 }
 
 TEST(ArenaBlockCacheTest, BigBlocksAreRoundedAndReused) {
-  ArenaBlockCache cache(16 * Arena::kBlockSize);
+  auto cache_ptr = std::make_shared<ArenaBlockCache>(16 * Arena::kBlockSize);
+  ArenaBlockCache& cache = *cache_ptr;
   std::uint8_t* first = nullptr;
   {
-    Arena a(&cache);
+    Arena a(cache_ptr);
     first = a.Allocate(2 * Arena::kBlockSize + 1);  // rounded up to 3 blocks' size
   }
   EXPECT_EQ(cache.bytes(), 3 * Arena::kBlockSize);
   {
-    Arena b(&cache);
+    Arena b(cache_ptr);
     EXPECT_EQ(b.Allocate(2 * Arena::kBlockSize + 100), first);
   }
   ArenaBlock big = cache.Take(3 * Arena::kBlockSize);

@@ -83,7 +83,7 @@ class DBImpl {
   FileSystem* fs() const { return fs_; }
   BatchQueue& batch_queue() { return batch_; }
   // Arena blocks of ended write transactions, for the next ones.
-  ArenaBlockCache& arena_cache() { return arena_cache_; }
+  const std::shared_ptr<ArenaBlockCache>& arena_cache() { return arena_cache_; }
 
  private:
   DBImpl(std::string path, const Options& options);
@@ -118,7 +118,8 @@ class DBImpl {
   DBStats stats_;
   bool closed_ = false;
   BatchQueue batch_;
-  ArenaBlockCache arena_cache_{kArenaCacheBytes};
+  std::shared_ptr<ArenaBlockCache> arena_cache_ =
+      std::make_shared<ArenaBlockCache>(kArenaCacheBytes);
 };
 
 }  // namespace larder::bolt::internal

@@ -15,7 +15,7 @@ TxImpl::TxImpl(DBImpl* db, bool writable, const Meta& meta, std::shared_ptr<cons
       meta(meta),
       map(std::move(map)),
       page_size(meta.page_size),
-      arena(writable ? &db->arena_cache() : nullptr),
+      arena(writable ? db->arena_cache() : nullptr),
       root(this, meta.root, db->options().fill_percent, &arena) {
   if (writable) ++this->meta.txid;
 }

@@ -246,6 +246,16 @@ TEST_F(WritePathTest, ViewsStayValidWhileTheSameTransactionKeepsWriting) {
                   .ok());
 }
 
+TEST_F(WritePathTest, AnEndedWriteTransactionMayOutliveItsDB) {
+  auto tx = db_->Begin(true);
+  ASSERT_TRUE(tx.ok());
+  auto b = (*tx)->CreateBucket("b");
+  ASSERT_TRUE(b.ok());
+  ASSERT_TRUE(b->Put("k", std::string(10000, 'v')).ok());
+  ASSERT_TRUE((*tx)->Commit().ok());
+  db_.reset();  // the Tx (and its arena, which returns blocks to the DB's cache) goes later
+}
+
 TEST(CompareKeysTest, MatchesUnsignedBytewiseOrder) {
   std::mt19937 rng(3);
   const char alphabet[] = {'\0', '\x01', 'a', 'b', '\x7f', '\x80', '\xfe', '\xff'};

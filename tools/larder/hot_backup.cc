@@ -19,6 +19,8 @@ namespace {
 using bolt::Meta;
 
 constexpr std::uint64_t kChunk = 1 << 20;
+// Lock-free copies of files up to this size are staged in memory (see BackupFile).
+constexpr std::uint64_t kStagedCopyLimit = 64 << 20;
 
 bool ValidPageSize(std::uint32_t p) {
   return p >= bolt::kMinPageSize && p <= bolt::kMaxPageSize && (p & (p - 1)) == 0;
@@ -58,21 +60,59 @@ Result<Meta> ReadActiveMeta(File& file, const std::string& path) {
   return *best;
 }
 
-// Copies pages [2, meta.pgid) of `src` into `dst` and writes the two meta pages from `meta`.
-// No sync: the lock-free window between the two meta reads stays as short as the copy.
+// Writes the copy's two meta pages: T's as page 0 and T-1's (same roots) as page 1.
+Status WriteMetaPages(File& dst, const Meta& meta) {
+  const std::uint64_t p = meta.page_size;
+  std::vector<std::uint8_t> buf(p);
+  for (int i = 0; i < 2; ++i) {
+    Meta m = meta;
+    if (i == 1 && m.txid > 0) m.txid -= 1;
+    std::fill(buf.begin(), buf.end(), 0);
+    m.EncodePage(buf.data());
+    StoreU64(buf.data(), static_cast<std::uint64_t>(i));  // the page id is the slot
+    LARDER_RETURN_IF_ERROR(dst.WriteAt(i * p, buf));
+  }
+  return Status::Ok();
+}
+
+// Reads pages [2, meta.pgid) of `src` into memory: the lock-free window then spans only these
+// reads, and the destination is written after it.
+Result<std::vector<std::uint8_t>> ReadPages(File& src, const Meta& meta) {
+  const std::uint64_t p = meta.page_size;
+  std::vector<std::uint8_t> pages(meta.pgid * p - 2 * p);
+  LARDER_ASSIGN_OR_RETURN(std::size_t got, src.ReadAt(2 * p, pages));
+  if (got != pages.size()) {
+    return Status::Corruption(
+        fmt::format("{}: shorter than its high-water mark ({} bytes)", src.path(), meta.pgid * p));
+  }
+  return pages;
+}
+
+// Writes a copy whose pages [2, meta.pgid) ReadPages read.
+Status WriteCopy(File& dst, const Meta& meta, const std::vector<std::uint8_t>& pages,
+                 const BackupOptions& options) {
+  const std::uint64_t p = meta.page_size;
+  LARDER_RETURN_IF_ERROR(dst.Truncate(0));
+  LARDER_RETURN_IF_ERROR(WriteMetaPages(dst, meta));
+  const std::uint64_t total = 2 * p + pages.size();
+  for (std::uint64_t off = 0; off < pages.size(); off += kChunk) {
+    const std::size_t n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, pages.size() - off));
+    LARDER_RETURN_IF_ERROR(dst.WriteAt(2 * p + off, {pages.data() + off, n}));
+    if (options.progress) options.progress(2 * p + off + n, total);
+  }
+  if (options.progress) options.progress(total, total);
+  return Status::Ok();
+}
+
+// Copies pages [2, meta.pgid) of `src` into `dst` and writes the two meta pages from `meta`,
+// chunk by chunk (files too big to stage in memory). No sync.
 Status CopyPages(File& src, File& dst, const Meta& meta, const BackupOptions& options) {
   const std::uint64_t p = meta.page_size;
   const std::uint64_t total = meta.pgid * p;
   LARDER_RETURN_IF_ERROR(dst.Truncate(0));
+  LARDER_RETURN_IF_ERROR(WriteMetaPages(dst, meta));
   std::vector<std::uint8_t> buf(std::max<std::uint64_t>(kChunk, p));
-  for (int i = 0; i < 2; ++i) {
-    Meta m = meta;
-    if (i == 1 && m.txid > 0) m.txid -= 1;
-    std::fill(buf.begin(), buf.begin() + p, 0);
-    m.EncodePage(buf.data());
-    StoreU64(buf.data(), static_cast<std::uint64_t>(i));  // the page id is the slot
-    LARDER_RETURN_IF_ERROR(dst.WriteAt(i * p, {buf.data(), p}));
-  }
   for (std::uint64_t off = 2 * p; off < total; off += kChunk) {
     const std::size_t n = static_cast<std::size_t>(std::min(kChunk, total - off));
     LARDER_ASSIGN_OR_RETURN(std::size_t got, src.ReadAt(off, {buf.data(), n}));
@@ -145,11 +185,19 @@ Result<BackupInfo> BackupFile(const std::string& src_path, const std::string& ds
     for (int attempt = 1; attempt <= options.attempts; ++attempt) {
       info.attempts = attempt;
       LARDER_ASSIGN_OR_RETURN(meta, ReadActiveMeta(*src, src_path));
-      LARDER_RETURN_IF_ERROR(CopyPages(*src, *dst, meta, options));
+      // A file small enough is read into memory inside the window and written after it, so
+      // the window is as short as the reads: a busy writer leaves such gaps more often.
+      const bool staged = meta.pgid * std::uint64_t{meta.page_size} <= kStagedCopyLimit;
+      std::vector<std::uint8_t> pages;
+      if (staged) {
+        LARDER_ASSIGN_OR_RETURN(pages, ReadPages(*src, meta));
+      } else {
+        LARDER_RETURN_IF_ERROR(CopyPages(*src, *dst, meta, options));
+      }
       LARDER_ASSIGN_OR_RETURN(Meta after, ReadActiveMeta(*src, src_path));
       if (after.txid == meta.txid) {
         info.lock_free = true;
-        return Status::Ok();
+        return staged ? WriteCopy(*dst, meta, pages, options) : Status::Ok();
       }
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(500));

@@ -6,7 +6,9 @@
 //  1. If the shared lock is free, take it: no writer can commit while we hold it, so one pass
 //     copies a stable file (the normal path).
 //  2. Otherwise copy without the lock. Read both meta pages and take the valid one with the
-//     highest txid T (its high-water mark H). Copy pages [2, H). Read the meta pages again: if
+//     highest txid T (its high-water mark H). Copy pages [2, H) (into memory when H is at most
+//     64 MiB, so that the window between the meta reads holds only reads; straight into the
+//     destination otherwise). Read the meta pages again: if
 //     the highest valid txid is still T, the copy is consistent. Transaction T+1 writes only
 //     pages that are free in T (copy-on-write; pages freed by T+1 itself stay pending until T+1
 //     is committed) and pages at or past H; transaction T+2, the first that may overwrite a
