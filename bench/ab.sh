@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Before/after of two bench_larder builds, run alternately (old, new, old, new, ...) on the
 # same workloads; prints a markdown table of medians and the median per-pair ratio new/old.
-# Usage: bench/ab.sh OLD_BENCH_LARDER NEW_BENCH_LARDER [RUNS] [DATA_DIR]
+# Usage: [AB_STEPS=...] bench/ab.sh OLD_BENCH_LARDER NEW_BENCH_LARDER [RUNS] [DATA_DIR]
 # Build the old one from an earlier commit, e.g.:
 #   git archive OLD_COMMIT | tar -x -C /tmp/old && cd /tmp/old && cmake -S . -B build -G Ninja \
 #     -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DLARDER_BUILD_TESTS=OFF \
@@ -32,6 +32,8 @@ declare -A results
 steps=("fill_seq --n $n" "read_tx --n $n --ops 200000" "read_txper --n $n --ops 200000"
   "scan --n $n --ops 5000000" "fill_rnd --n 200000" "overwrite --n $n --ops 50000"
   "durable8 --n 1 --commits 4000 --seconds 1")
+# AB_STEPS="fill_seq --n 1000000;fill_rnd --n 1000000" replaces the list (';'-separated).
+if [ -n "${AB_STEPS:-}" ]; then IFS=';' read -ra steps <<<"$AB_STEPS"; fi
 for ((r = 1; r <= runs; r++)); do
   for which in old new; do
     bin=${!which}

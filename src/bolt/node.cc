@@ -95,9 +95,14 @@ void Node::Put(std::string_view old_key, std::string_view new_key, std::string_v
                Pgid child, std::uint32_t flags) {
   if (inodes.empty() || CompareKeys(inodes.back().key, old_key) < 0) {  // append
     inodes.push_back(Inode{flags, child, new_key, value});
+    put_hint_ = inodes.size();
     return;
   }
-  auto it = std::lower_bound(inodes.begin(), inodes.end(), old_key, KeyLess);
+  // Spill updates a parent's entries in key order: try the one after the last Put first.
+  auto it = inodes.begin() + static_cast<std::ptrdiff_t>(put_hint_);
+  if (put_hint_ >= inodes.size() || it->key != old_key) {
+    it = std::lower_bound(inodes.begin(), inodes.end(), old_key, KeyLess);
+  }
   if (it == inodes.end() || it->key != old_key) {
     if (it != inodes.end()) appended_only = false;
     it = inodes.insert(it, Inode{});
@@ -106,6 +111,7 @@ void Node::Put(std::string_view old_key, std::string_view new_key, std::string_v
   it->key = new_key;
   it->value = value;
   it->pgid = child;
+  put_hint_ = static_cast<std::size_t>(it - inodes.begin()) + 1;
 }
 
 void Node::Del(std::string_view k) {

@@ -96,6 +96,8 @@ class Node {
  private:
   // Frees the node's old pages, writes it to newly allocated ones and updates the parent.
   Status WriteToNewPages();
+  std::size_t put_hint_ = 0;  // where the next Put probably lands (after the last one)
+
   // Cuts the node into pieces that fit a page (bbolt's thresholds); the first piece is this.
   std::vector<Node*> Split(std::size_t page_size);
   Status MergeInto(Node* target, Node* source);
