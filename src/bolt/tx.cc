@@ -8,7 +8,10 @@
 namespace larder::bolt {
 
 Tx::Tx(std::unique_ptr<internal::TxImpl> impl) : impl_(std::move(impl)) {}
-Tx::~Tx() { impl_->Rollback(); }
+Tx::~Tx() {
+  impl_->Rollback();
+  if (!impl_->writable) impl_->db->RecycleReader(std::move(impl_));
+}
 
 std::uint64_t Tx::id() const { return impl_->meta.txid; }
 bool Tx::writable() const { return impl_->writable; }

@@ -24,6 +24,7 @@
 namespace larder::bolt::internal {
 
 class DBImpl;
+struct Snapshot;
 
 class TxImpl {
  public:
@@ -39,6 +40,10 @@ class TxImpl {
   Arena arena;
   BucketImpl root;
   std::vector<std::function<void()>> on_commit;
+  // A reader's registration (DBImpl::BeginRead): its reader slot, or -1 when it was counted
+  // under the DB mutex instead (every slot taken); and the snapshot it reads.
+  int reader_slot = -1;
+  Snapshot* snapshot = nullptr;
 
   // The page run at `id`: bounds-checked against the high-water mark and the map, its header
   // id checked. Dirty pages of this writer take precedence.
@@ -57,6 +62,10 @@ class TxImpl {
 
   Node* NewNode(BucketImpl* bucket, bool is_leaf, Node* parent);
   BucketImpl* NewBucket(BucketHeader header);
+  // How many BucketImpls NewBucket has made (a recycled reader is dropped past a few).
+  std::size_t buckets_made() const {
+    return (first_bucket_ ? 1 : 0) + (bucket_pool_ ? bucket_pool_->size() : 0);
+  }
   // A zeroed buffer of `count` pages, with a page id from the freelist or the end of the file.
   Result<std::uint8_t*> Allocate(std::size_t count, Pgid* id);
 
