@@ -119,7 +119,7 @@ class ReaderSlotsDBTest : public ::testing::Test {
 
 // More readers than slots: the rest are counted under the mutex. Both kinds keep their
 // snapshot's pages from reuse, and free them when they end.
-TEST_F(ReaderSlotsDBTest, ReadersBeyondTheSlotsKeepTheirPagesToo) {
+TEST_F(ReaderSlotsDBTest, ReadersBeyondTheSlotsKeepTheirSnapshot) {
   auto db = Open();
   constexpr int kKeys = 300;
   ASSERT_TRUE(WriteVersion(*db, kKeys, 1).ok());
@@ -175,7 +175,7 @@ TEST_F(ReaderSlotsDBTest, PagesAreReusedAfterReadersEnd) {
 
 // A recycled reader (same slot, same snapshot) keeps its opened buckets; after a commit it must
 // see the new snapshot, including buckets and keys that did not exist before.
-TEST_F(ReaderSlotsDBTest, RecycledReadersSeeNewCommits) {
+TEST_F(ReaderSlotsDBTest, RecycledReadersSeeTheNewSnapshot) {
   // A map large enough that no commit below remaps (a remap drops the recycled TxImpls).
   auto db = Open(std::size_t{4} << 20);
   ASSERT_TRUE(WriteVersion(*db, 10, 1).ok());
@@ -222,7 +222,7 @@ TEST_F(ReaderSlotsDBTest, BeginAfterCloseFails) {
 // Readers begin and end on many threads (more than there are slots, so some go through the
 // mutex) while the writer rewrites every page on each commit and reuses what it may: a reader
 // whose pages were reused under it would see mixed versions or a damaged page.
-TEST_F(ReaderSlotsDBTest, ManyThreadsReadWhileCommitsReusePages) {
+TEST_F(ReaderSlotsDBTest, ConcurrentReadersWhileCommitsReusePages) {
   auto db = Open();
   constexpr int kKeys = 200;
   ASSERT_TRUE(WriteVersion(*db, kKeys, 0).ok());
