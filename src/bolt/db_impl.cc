@@ -287,13 +287,13 @@ Result<std::unique_ptr<TxImpl>> DBImpl::BeginTx(bool writable) {
 
 Result<std::unique_ptr<TxImpl>> DBImpl::BeginRead() {
   Snapshot* snap = nullptr;
-  const int slot = reader_table_.Acquire(current_, &snap);
+  const int slot = reader_table_->Acquire(&snap);
   if (snap == nullptr) return Status::InvalidArgument(path_ + ": database is closed");
   std::unique_ptr<TxImpl> tx;
   if (slot != ReaderTable::kNoSlot) {
     // A reader of the same snapshot as the slot's last one keeps that one's TxImpl and the
     // buckets it opened: they are views of the same immutable pages.
-    tx.reset(reader_table_.TakeCached(slot));
+    tx.reset(reader_table_->TakeCached(slot));
     if (tx != nullptr && tx->meta.txid == snap->meta.txid && tx->map == snap->map) {
       tx->open = true;
       tx->on_commit.clear();
@@ -304,7 +304,7 @@ Result<std::unique_ptr<TxImpl>> DBImpl::BeginRead() {
     // Every slot is taken: count this reader on the snapshot under the mutex instead.
     {
       std::lock_guard lock(mu_);
-      snap = current_.load(std::memory_order_relaxed);
+      snap = reader_table_->current();
       if (snap == nullptr) return Status::InvalidArgument(path_ + ": database is closed");
       ++snap->pinned;
       ++stats_.read_tx_n;
@@ -313,50 +313,32 @@ Result<std::unique_ptr<TxImpl>> DBImpl::BeginRead() {
   }
   tx->reader_slot = slot;
   tx->snapshot = snap;
+  if (tx->reader_table == nullptr) tx->reader_table = reader_table_;
   return tx;
 }
 
 void DBImpl::EndRead(const TxImpl& tx) {
   if (tx.snapshot == nullptr) return;  // a TxImpl of Open's own, never registered
   if (tx.reader_slot != ReaderTable::kNoSlot) {
-    reader_table_.Release(tx.reader_slot);
+    reader_table_->Release(tx.reader_slot);
     return;
   }
   std::lock_guard lock(mu_);
   --tx.snapshot->pinned;
 }
 
-void DBImpl::RecycleReader(std::unique_ptr<TxImpl> tx) {
-  // Kept only while its snapshot is current (a stale one would pin an old map) and while it
-  // opened few buckets (failed opens are not cached and would pile up across reuses).
-  constexpr std::size_t kMaxRecycledBuckets = 8;
-  if (tx->reader_slot == ReaderTable::kNoSlot || tx->open ||
-      current_.load(std::memory_order_relaxed) != tx->snapshot ||
-      tx->buckets_made() > kMaxRecycledBuckets) {
-    return;
-  }
-  const int slot = tx->reader_slot;
-  std::unique_ptr<TxImpl> replaced(reader_table_.PutCached(slot, tx.release()));
-}
-
-void DBImpl::DropCachedReaders() {
-  for (std::size_t i = 0; i < ReaderTable::kSlots; ++i) {
-    std::unique_ptr<TxImpl> cached(reader_table_.TakeCached(static_cast<int>(i)));
-  }
-}
-
 void DBImpl::PublishSnapshotLocked(const Meta& meta, std::shared_ptr<const MappedRegion> map) {
   auto snap = std::make_unique<Snapshot>();
   snap->meta = meta;
   snap->map = std::move(map);
-  current_.store(snap.get(), std::memory_order_seq_cst);
+  reader_table_->Publish(snap.get());
   snapshots_.push_back(std::move(snap));
 }
 
 Txid DBImpl::OldestReaderLocked() {
   held_.clear();
-  reader_table_.CollectHeld(&held_);
-  const Snapshot* cur = current_.load(std::memory_order_relaxed);
+  reader_table_->CollectHeld(&held_);
+  const Snapshot* cur = reader_table_->current();
   Txid oldest = meta_.txid + 1;
   std::erase_if(snapshots_, [&](const std::unique_ptr<Snapshot>& s) {
     const bool held =
@@ -446,7 +428,7 @@ Status DBImpl::Publish(const Meta& meta) {
     PublishSnapshotLocked(meta_, map_);
   }
   // Recycled readers of the old map would keep it mapped until their slot is used again.
-  if (remapped) DropCachedReaders();
+  if (remapped) reader_table_->DropCached();
   return s;
 }
 
@@ -462,8 +444,8 @@ void DBImpl::Poison(const Status& cause) {
 DBStats DBImpl::Stats() const {
   std::lock_guard lock(mu_);
   DBStats s = stats_;
-  s.read_tx_n += reader_table_.Begun();
-  s.open_read_tx = reader_table_.InUse();
+  s.read_tx_n += reader_table_->Begun();
+  s.open_read_tx = reader_table_->InUse();
   for (const auto& snap : snapshots_) s.open_read_tx += snap->pinned;
   s.free_page_n = freelist_.free_count();
   s.pending_page_n = freelist_.pending_count();
@@ -476,12 +458,12 @@ Status DBImpl::Close() {
     if (closed_) return Status::Ok();
     closed_ = true;
     map_.reset();
-    current_.store(nullptr, std::memory_order_seq_cst);
+    reader_table_->Publish(nullptr);
     // Transactions end before Close (Tx's contract), so normally no snapshot is held; one that
     // is stays until the destructor.
     OldestReaderLocked();
   }
-  DropCachedReaders();
+  reader_table_->DropCached();
   writer_cv_.notify_all();
   Status s;
   if (file_) {

@@ -3,9 +3,9 @@
 // Locking:
 //  - mu_ guards meta_, map_, snapshots_, Snapshot::pinned, writer_active_, poisoned_ and
 //    stats_. Held briefly. Readers take it only when every reader slot is in use.
-//  - current_ (the published snapshot) is stored under mu_ and loaded without it by readers,
-//    which register in reader_table_ (see reader_table.h for why the writer then never reuses a
-//    page a reader can see).
+//  - The published snapshot (reader_table_->current()) is stored under mu_ and loaded without
+//    it by readers, which register in reader_table_ (see reader_table.h for why the writer then
+//    never reuses a page a reader can see).
 //  - The writer "token" (writer_active_ + writer_cv_) admits one write transaction at a time;
 //    it may be released from another thread than the one that took it.
 //  - freelist_ and file growth are touched only by the token holder.
@@ -76,10 +76,6 @@ class DBImpl {
   Result<std::unique_ptr<TxImpl>> BeginTx(bool writable);
   // Called by TxImpl when it ends.
   void EndRead(const TxImpl& tx);
-  // Takes back a reader's TxImpl when its Tx is destroyed: it is kept in the reader's slot for
-  // the next reader there, which reuses it (and the buckets it opened) if the snapshot is the
-  // same. REQUIRES: `tx` is a reader and has ended.
-  void RecycleReader(std::unique_ptr<TxImpl> tx);
   void EndWrite(const TxImpl& tx, bool committed);
   // The commit's I/O, in bbolt's order. Called by TxImpl::Commit with the token held.
   Status GrowFor(Pgid hwm);
@@ -115,8 +111,6 @@ class DBImpl {
   // The oldest snapshot txid a registered reader holds (meta_.txid + 1 if none); frees
   // retired snapshots nobody holds. REQUIRES: mu_ held, by the writer-token holder or Close.
   Txid OldestReaderLocked();
-  // Deletes the TxImpls the slots keep (they pin their snapshot's map).
-  void DropCachedReaders();
   std::size_t MapSize(std::uint64_t min_bytes) const;
 
   std::string path_;
@@ -133,12 +127,12 @@ class DBImpl {
   bool writer_active_ = false;
   Meta meta_;
   std::shared_ptr<const MappedRegion> map_;
-  // The snapshot new readers get; nullptr once closed. Stored under mu_, loaded without it.
-  std::atomic<Snapshot*> current_{nullptr};
   // Every snapshot not yet freed: the current one and retired ones readers may still hold.
   std::vector<std::unique_ptr<Snapshot>> snapshots_;
   std::vector<const Snapshot*> held_;  // scratch for OldestReaderLocked
-  ReaderTable reader_table_;
+  // Reader slots and the published snapshot (nullptr once closed); shared with every reader
+  // TxImpl, whose Tx may outlive the DB.
+  std::shared_ptr<ReaderTable> reader_table_ = std::make_shared<ReaderTable>();
   Status poisoned_;
   DBStats stats_;
   bool closed_ = false;

@@ -1,5 +1,7 @@
 #include "bolt/reader_table.h"
 
+#include "bolt/tx_impl.h"
+
 #include <functional>
 #include <thread>
 
@@ -18,8 +20,8 @@ std::size_t FirstProbe() {
 
 }  // namespace
 
-int ReaderTable::Acquire(const std::atomic<Snapshot*>& current, Snapshot** snap) {
-  Snapshot* s = current.load(std::memory_order_seq_cst);
+int ReaderTable::Acquire(Snapshot** snap) {
+  Snapshot* s = current();
   *snap = s;
   if (s == nullptr) return kNoSlot;
   const std::size_t first = FirstProbe();
@@ -31,7 +33,7 @@ int ReaderTable::Acquire(const std::atomic<Snapshot*>& current, Snapshot** snap)
     if (!slot.snap.compare_exchange_strong(expected, s, std::memory_order_seq_cst)) continue;
     // Claimed. Valid only if `s` is still current after the store (see the header).
     for (;;) {
-      Snapshot* now = current.load(std::memory_order_seq_cst);
+      Snapshot* now = current();
       if (now == s) break;
       if (now == nullptr) {
         Release(static_cast<int>(i));
@@ -47,6 +49,27 @@ int ReaderTable::Acquire(const std::atomic<Snapshot*>& current, Snapshot** snap)
     return static_cast<int>(i);
   }
   return kNoSlot;
+}
+
+void RecycleReader(std::unique_ptr<TxImpl> tx) {
+  constexpr std::size_t kMaxRecycledBuckets = 8;
+  const int slot = tx->reader_slot;
+  if (slot == ReaderTable::kNoSlot || tx->open || tx->reader_table == nullptr ||
+      tx->reader_table->current() != tx->snapshot || tx->buckets_made() > kMaxRecycledBuckets) {
+    return;  // deleted, with its reference to the table
+  }
+  // Once `tx` is in the slot, another thread may delete it (Close); keep the table alive here.
+  std::shared_ptr<ReaderTable> table = tx->reader_table;
+  std::unique_ptr<TxImpl> replaced(table->PutCached(slot, tx.release()));
+  // Close publishes nullptr and then drops what the slots keep; if it did so between the check
+  // above and the exchange, take back what was just put (seq_cst: one of the two sees the other).
+  if (table->current() == nullptr) std::unique_ptr<TxImpl> dropped(table->TakeCached(slot));
+}
+
+void ReaderTable::DropCached() {
+  for (std::size_t i = 0; i < kSlots; ++i) {
+    std::unique_ptr<TxImpl> cached(TakeCached(static_cast<int>(i)));
+  }
 }
 
 void ReaderTable::CollectHeld(std::vector<const Snapshot*>* out) const {

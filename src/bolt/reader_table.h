@@ -12,8 +12,10 @@
 //    (a reader still holding the stale pointer never dereferences it);
 //  - the oldest snapshot held by a slot bounds which freed pages may be reused: the writer never
 //    reuses a page that a reader which has begun (or is beginning) can still see.
-// A slot also keeps one recycled reader TxImpl (see DBImpl), exchanged atomically so that a Tx
-// ending on one thread and a reader beginning on another never share it.
+// A slot also keeps one recycled reader TxImpl (see DBImpl::BeginRead), exchanged atomically so
+// that a Tx ending on one thread and a reader beginning on another never share it. The table is
+// shared (std::shared_ptr) by the DB and every reader TxImpl, so that a reader's Tx destroyed
+// after its DB still finds it.
 //
 // Thread-safety: every member is safe to call concurrently; Release and the begun counter are
 // for the slot's owner only.
@@ -51,23 +53,31 @@ class ReaderTable {
   ReaderTable(const ReaderTable&) = delete;
   ReaderTable& operator=(const ReaderTable&) = delete;
 
-  // Claims a free slot and registers the current snapshot of `current` in it. Returns the slot
-  // and sets *snap to the registered snapshot, which stays valid until Release(slot).
-  // kNoSlot with *snap == nullptr: `current` is null (the DB is closed). kNoSlot with *snap
-  // set to a (then) current pointer: every slot is taken; the caller registers another way and
-  // must not dereference *snap before validating it.
-  int Acquire(const std::atomic<Snapshot*>& current, Snapshot** snap);
+  // The snapshot new readers get; nullptr once the DB is closed. Stored by the DB (under its
+  // mutex), loaded by readers without it.
+  void Publish(Snapshot* snap) { current_.store(snap, std::memory_order_seq_cst); }
+  Snapshot* current() const { return current_.load(std::memory_order_seq_cst); }
+
+  // Claims a free slot and registers the current snapshot in it. Returns the slot and sets
+  // *snap to the registered snapshot, which stays valid until Release(slot).
+  // kNoSlot with *snap == nullptr: the DB is closed. kNoSlot with *snap set to a (then) current
+  // pointer: every slot is taken; the caller registers another way and must not dereference
+  // *snap before validating it.
+  int Acquire(Snapshot** snap);
   // Ends the registration of `slot`. REQUIRES: the caller acquired it and has not released it.
   void Release(int slot) { slots_[slot].snap.store(nullptr, std::memory_order_release); }
 
+  // Deletes every kept TxImpl (at close, and after a remap).
+  void DropCached();
+
   // The slot's recycled TxImpl, or nullptr; the caller owns the result.
   TxImpl* TakeCached(int slot) {
-    return slots_[slot].cached.exchange(nullptr, std::memory_order_acq_rel);
+    return slots_[slot].cached.exchange(nullptr, std::memory_order_seq_cst);
   }
   // Stores `tx` (owned) as the slot's recycled TxImpl; returns the one it replaced (owned by
   // the caller now), or nullptr.
   TxImpl* PutCached(int slot, TxImpl* tx) {
-    return slots_[slot].cached.exchange(tx, std::memory_order_acq_rel);
+    return slots_[slot].cached.exchange(tx, std::memory_order_seq_cst);
   }
 
   // Appends the snapshot pointers the slots hold now. A pointer may be stale (a reader about to
@@ -83,8 +93,16 @@ class ReaderTable {
     std::atomic<TxImpl*> cached{nullptr};
     std::atomic<std::uint64_t> begun{0};  // written by the slot's owner only
   };
+  std::atomic<Snapshot*> current_{nullptr};
   std::array<Slot, kSlots> slots_;
 };
+
+// Keeps `tx`, an ended reader, in its slot for the slot's next reader, or deletes it: when it
+// was not registered in a slot, when its snapshot is no longer current (it would pin an old
+// map) or the DB is closed, or when it opened many buckets (failed opens are not cached and
+// would pile up across reuses). Touches only tx's ReaderTable, which every reader TxImpl
+// co-owns, so it is safe after the DB is gone (an ended Tx may outlive its DB).
+void RecycleReader(std::unique_ptr<TxImpl> tx);
 
 }  // namespace larder::bolt::internal
 

@@ -3,6 +3,7 @@
 
 #include "bolt/cursor_impl.h"
 #include "bolt/db_impl.h"
+#include "bolt/reader_table.h"
 #include "bolt/tx_impl.h"
 
 namespace larder::bolt {
@@ -10,7 +11,7 @@ namespace larder::bolt {
 Tx::Tx(std::unique_ptr<internal::TxImpl> impl) : impl_(std::move(impl)) {}
 Tx::~Tx() {
   impl_->Rollback();
-  if (!impl_->writable) impl_->db->RecycleReader(std::move(impl_));
+  if (!impl_->writable) internal::RecycleReader(std::move(impl_));
 }
 
 std::uint64_t Tx::id() const { return impl_->meta.txid; }

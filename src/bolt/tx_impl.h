@@ -25,6 +25,7 @@ namespace larder::bolt::internal {
 
 class DBImpl;
 struct Snapshot;
+class ReaderTable;
 
 class TxImpl {
  public:
@@ -41,9 +42,11 @@ class TxImpl {
   BucketImpl root;
   std::vector<std::function<void()>> on_commit;
   // A reader's registration (DBImpl::BeginRead): its reader slot, or -1 when it was counted
-  // under the DB mutex instead (every slot taken); and the snapshot it reads.
+  // under the DB mutex instead (every slot taken); the snapshot it reads; the reader table
+  // (shared with the DB, for RecycleReader).
   int reader_slot = -1;
   Snapshot* snapshot = nullptr;
+  std::shared_ptr<ReaderTable> reader_table;  // the DB's; null for writers
 
   // The page run at `id`: bounds-checked against the high-water mark and the map, its header
   // id checked. Dirty pages of this writer take precedence.
