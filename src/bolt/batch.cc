@@ -1,6 +1,6 @@
 // DB::Batch: group commit. Concurrent callers share one write transaction and one pair of
 // fsyncs; while a leader commits, the next group gathers behind it, and a new leader waits a
-// moment for as many callers as its predecessor had (see BatchQueue).
+// moment for as many callers as the previous round saw (see BatchQueue).
 #include "bolt/db_impl.h"
 #include "bolt/tx_impl.h"
 #include "larder/bolt/db.h"
@@ -44,17 +44,21 @@ Status DB::Batch(const std::function<Status(Tx&)>& fn) {
   while (!call.done && q.leader) q.cv.wait(lock);
   if (call.done) return call.result;
   q.leader = true;
-  const auto deadline = std::chrono::steady_clock::now() + internal::kBatchGatherWait;
-  while (q.pending.size() < q.last_group &&
+  const auto deadline =
+      std::chrono::steady_clock::now() + internal::BatchGatherWindow(q.last_commit);
+  while (q.pending.size() < q.last_writers &&
          q.arrived.wait_until(lock, deadline) != std::cv_status::timeout) {
   }
   std::vector<internal::BatchCall*> group;
   group.swap(q.pending);
-  q.last_group = group.size();
   lock.unlock();
+  const auto start = std::chrono::steady_clock::now();
   Execute(*this, group);
+  const auto took = std::chrono::steady_clock::now() - start;
   lock.lock();
   for (internal::BatchCall* c : group) c->done = true;
+  q.last_commit = took;
+  q.last_writers = group.size() + q.pending.size();
   q.leader = false;
   q.cv.notify_all();
   return call.result;

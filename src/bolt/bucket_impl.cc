@@ -10,6 +10,99 @@
 
 namespace larder::bolt {
 namespace internal {
+namespace {
+
+enum class Lookup { kFound, kNotFound, kBucket, kChecked };
+
+// The start of element i's key on a leaf (kLeaf) or branch page. Only for prefetching: the
+// address is not bounds-checked (a prefetch never faults).
+template <bool kLeaf>
+const std::uint8_t* KeyAddress(const std::uint8_t* page, std::size_t i) {
+  const std::uint8_t* e = page + kPageHeaderSize + i * kElementSize;
+  return e + LoadU32(kLeaf ? e + 4 : e);
+}
+
+// Binary search over a page's elements for the first key >= `key`. Before each probe's own
+// compare it prefetches the keys of both probes that can come next, so that the key misses of
+// consecutive probes (each key lies on its own cache line, away from its element) overlap
+// instead of following one another. Returns the position; *exact says the key there equals
+// `key`; false when an element lies outside the page.
+template <bool kLeaf>
+bool LowerBound(const PageView& page, std::size_t n, std::string_view key, std::size_t* pos,
+                bool* exact, std::string_view* value, std::uint32_t* flags) {
+  std::size_t lo = 0, hi = n;
+  *exact = false;
+  while (lo < hi) {
+    const std::size_t mid = (lo + hi) / 2;
+    if (lo < mid) __builtin_prefetch(KeyAddress<kLeaf>(page.data(), (lo + mid) / 2));
+    if (mid + 1 < hi) __builtin_prefetch(KeyAddress<kLeaf>(page.data(), (mid + 1 + hi) / 2));
+    int c;
+    if constexpr (kLeaf) {
+      LeafElement e;
+      if (!page.Leaf(mid, &e)) return false;
+      c = CompareKeys(e.key, key);
+      if (c == 0) {
+        *pos = mid;
+        *exact = true;
+        *value = e.value;
+        *flags = e.flags;
+        return true;
+      }
+    } else {
+      BranchElement e;
+      if (!page.Branch(mid, &e)) return false;
+      c = CompareKeys(e.key, key);
+    }
+    if (c < 0) {
+      lo = mid + 1;
+    } else {
+      *exact = *exact || c == 0;
+      hi = mid;
+    }
+  }
+  *pos = lo;
+  return true;
+}
+
+// Get's descent for a reader, straight from the map: the checks of TxImpl::TreePage (page in
+// bounds, header id, type, elements fit) done inline without building a Status. Any failed
+// check returns kChecked, and the caller repeats the lookup on the checked path, which reports
+// the problem. REQUIRES: the tree is committed (no nodes), `map` holds pages [0, hwm).
+Lookup GetFromMap(const std::uint8_t* map, std::uint64_t map_size, Pgid hwm,
+                  std::uint32_t page_size, Pgid root, std::string_view key,
+                  std::string_view* value) {
+  Pgid pgid = root;
+  for (std::size_t depth = 0; depth < kMaxTreeDepth; ++depth) {
+    const std::uint64_t offset = pgid * std::uint64_t{page_size};
+    if (pgid < 2 || pgid >= hwm || offset + page_size > map_size) return Lookup::kChecked;
+    const std::uint8_t* p = map + offset;
+    // The header and the first elements: a leaf's whole element array at 4 KiB pages.
+    for (std::size_t o = 0; o < 512; o += 64) __builtin_prefetch(p + o);
+    const PageView head(p, page_size);
+    if (head.id() != pgid || pgid + head.overflow() >= hwm) return Lookup::kChecked;
+    const PageView page(p, (std::uint64_t{head.overflow()} + 1) * page_size);
+    if (!page.ElementsFit()) return Lookup::kChecked;
+    const std::size_t n = page.count();
+    std::size_t pos = 0;
+    bool exact = false;
+    std::uint32_t flags = 0;
+    if (page.is_leaf()) {
+      if (!LowerBound<true>(page, n, key, &pos, &exact, value, &flags)) return Lookup::kChecked;
+      if (!exact) return Lookup::kNotFound;
+      return (flags & kBucketLeafFlag) != 0 ? Lookup::kBucket : Lookup::kFound;
+    }
+    if (!page.is_branch() || n == 0) return Lookup::kChecked;
+    std::string_view unused;
+    if (!LowerBound<false>(page, n, key, &pos, &exact, &unused, &flags)) return Lookup::kChecked;
+    if (!exact && pos > 0) --pos;
+    BranchElement e;
+    if (!page.Branch(std::min(pos, n - 1), &e)) return Lookup::kChecked;
+    pgid = e.pgid;
+  }
+  return Lookup::kChecked;
+}
+
+}  // namespace
 
 bool BucketImpl::writable() const { return tx->writable; }
 
@@ -155,6 +248,21 @@ Status BucketImpl::DeleteChild(std::string_view name) {
 }
 
 Result<std::string_view> BucketImpl::Get(std::string_view key) {
+  if (!tx->writable && header.root != 0) {
+    std::string_view value;
+    const MappedRegion& map = *tx->map;
+    switch (GetFromMap(map.data(), map.size(), tx->meta.pgid, tx->page_size, header.root, key,
+                       &value)) {
+      case Lookup::kFound:
+        return value;
+      case Lookup::kNotFound:
+        return Status::NotFound();
+      case Lookup::kBucket:
+        return Status::Incompatible("key is a bucket");
+      case Lookup::kChecked:
+        break;  // the checked descent below finds and reports the problem
+    }
+  }
   // A descent without a cursor: the hot read path allocates nothing.
   Pgid pgid = header.root;
   for (std::size_t depth = 0; depth < kMaxTreeDepth; ++depth) {

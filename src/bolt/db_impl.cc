@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -56,6 +57,10 @@ Status DBImpl::OpenFile() {
   }
   LARDER_RETURN_IF_ERROR(LoadMeta());
   LARDER_RETURN_IF_ERROR(LoadFreelist());
+  {
+    std::lock_guard lock(mu_);
+    PublishSnapshotLocked(meta_, map_);
+  }
   LARDER_LOG_INFO("opened {}: page size {}, txid {}, {} pages, {} free", path_, page_size_,
                   meta_.txid, meta_.pgid, freelist_.free_count());
   // A file last written without a freelist gets one now, unless we also skip it (bbolt).
@@ -267,22 +272,7 @@ Result<std::shared_ptr<const MappedRegion>> DBImpl::MapFor(std::uint64_t min_byt
 }
 
 Result<std::unique_ptr<TxImpl>> DBImpl::BeginTx(bool writable) {
-  if (!writable) {
-    // Registered and given its snapshot under mu_; the TxImpl is built after unlocking, so
-    // concurrent readers hold the lock only for the counters and the map reference.
-    Meta meta;
-    std::shared_ptr<const MappedRegion> map;
-    {
-      std::lock_guard lock(mu_);
-      if (closed_) return Status::InvalidArgument(path_ + ": database is closed");
-      ++readers_[meta_.txid];
-      ++open_readers_;
-      ++stats_.read_tx_n;
-      meta = meta_;
-      map = map_;
-    }
-    return std::make_unique<TxImpl>(this, false, meta, std::move(map));
-  }
+  if (!writable) return BeginRead();
   std::unique_lock lock(mu_);
   if (closed_) return Status::InvalidArgument(path_ + ": database is closed");
   if (options_.read_only) return Status::ReadOnly(path_ + ": database is open read-only");
@@ -290,20 +280,73 @@ Result<std::unique_ptr<TxImpl>> DBImpl::BeginTx(bool writable) {
   if (closed_) return Status::InvalidArgument(path_ + ": database is closed");
   if (!poisoned_.ok()) return poisoned_;
   writer_active_ = true;
-  // Pages freed by commits no open reader can see become reusable.
-  while (!readers_.empty() && readers_.begin()->second == 0) readers_.erase(readers_.begin());
-  Txid oldest = readers_.empty() ? meta_.txid + 1 : readers_.begin()->first;
-  freelist_.ReleaseBefore(oldest);
+  // Pages freed by commits no registered reader can see become reusable.
+  freelist_.ReleaseBefore(OldestReaderLocked());
   return std::make_unique<TxImpl>(this, true, meta_, map_);
 }
 
-void DBImpl::EndRead(const TxImpl& tx) {
-  std::lock_guard lock(mu_);
-  auto it = readers_.find(tx.meta.txid);
-  if (it != readers_.end() && it->second > 0) {
-    --it->second;
-    --open_readers_;
+Result<std::unique_ptr<TxImpl>> DBImpl::BeginRead() {
+  Snapshot* snap = nullptr;
+  const int slot = reader_table_->Acquire(&snap);
+  if (snap == nullptr) return Status::InvalidArgument(path_ + ": database is closed");
+  std::unique_ptr<TxImpl> tx;
+  if (slot != ReaderTable::kNoSlot) {
+    // A reader of the same snapshot as the slot's last one keeps that one's TxImpl and the
+    // buckets it opened: they are views of the same immutable pages.
+    tx.reset(reader_table_->TakeCached(slot));
+    if (tx != nullptr && tx->meta.txid == snap->meta.txid && tx->map == snap->map) {
+      tx->open = true;
+      tx->on_commit.clear();
+    } else {
+      tx = std::make_unique<TxImpl>(this, false, snap->meta, snap->map);
+    }
+  } else {
+    // Every slot is taken: count this reader on the snapshot under the mutex instead.
+    {
+      std::lock_guard lock(mu_);
+      snap = reader_table_->current();
+      if (snap == nullptr) return Status::InvalidArgument(path_ + ": database is closed");
+      ++snap->pinned;
+      ++stats_.read_tx_n;
+    }
+    tx = std::make_unique<TxImpl>(this, false, snap->meta, snap->map);
   }
+  tx->reader_slot = slot;
+  tx->snapshot = snap;
+  if (tx->reader_table == nullptr) tx->reader_table = reader_table_;
+  return tx;
+}
+
+void DBImpl::EndRead(const TxImpl& tx) {
+  if (tx.snapshot == nullptr) return;  // a TxImpl of Open's own, never registered
+  if (tx.reader_slot != ReaderTable::kNoSlot) {
+    reader_table_->Release(tx.reader_slot);
+    return;
+  }
+  std::lock_guard lock(mu_);
+  --tx.snapshot->pinned;
+}
+
+void DBImpl::PublishSnapshotLocked(const Meta& meta, std::shared_ptr<const MappedRegion> map) {
+  auto snap = std::make_unique<Snapshot>();
+  snap->meta = meta;
+  snap->map = std::move(map);
+  reader_table_->Publish(snap.get());
+  snapshots_.push_back(std::move(snap));
+}
+
+Txid DBImpl::OldestReaderLocked() {
+  held_.clear();
+  reader_table_->CollectHeld(&held_);
+  const Snapshot* cur = reader_table_->current();
+  Txid oldest = meta_.txid + 1;
+  std::erase_if(snapshots_, [&](const std::unique_ptr<Snapshot>& s) {
+    const bool held =
+        s->pinned > 0 || std::find(held_.begin(), held_.end(), s.get()) != held_.end();
+    if (held) oldest = std::min(oldest, s->meta.txid);
+    return !held && s.get() != cur;
+  });
+  return oldest;
 }
 
 void DBImpl::EndWrite(const TxImpl&, bool committed) {
@@ -376,10 +419,17 @@ Status DBImpl::Publish(const Meta& meta) {
       Poison(s);
     }
   }
-  std::lock_guard lock(mu_);
-  if (map != map_) ++stats_.remap_n;
-  map_ = std::move(map);
-  meta_ = meta;
+  bool remapped = false;
+  {
+    std::lock_guard lock(mu_);
+    remapped = map != map_;
+    if (remapped) ++stats_.remap_n;
+    map_ = std::move(map);
+    meta_ = meta;
+    PublishSnapshotLocked(meta_, map_);
+  }
+  // Recycled readers of the old map would keep it mapped until their slot is used again.
+  if (remapped) reader_table_->DropCached();
   return s;
 }
 
@@ -395,7 +445,9 @@ void DBImpl::Poison(const Status& cause) {
 DBStats DBImpl::Stats() const {
   std::lock_guard lock(mu_);
   DBStats s = stats_;
-  s.open_read_tx = open_readers_;
+  s.read_tx_n += reader_table_->Begun();
+  s.open_read_tx = reader_table_->InUse();
+  for (const auto& snap : snapshots_) s.open_read_tx += snap->pinned;
   s.free_page_n = freelist_.free_count();
   s.pending_page_n = freelist_.pending_count();
   return s;
@@ -407,7 +459,12 @@ Status DBImpl::Close() {
     if (closed_) return Status::Ok();
     closed_ = true;
     map_.reset();
+    reader_table_->Publish(nullptr);
+    // Transactions end before Close (Tx's contract), so normally no snapshot is held; one that
+    // is stays until the destructor.
+    OldestReaderLocked();
   }
+  reader_table_->DropCached();
   writer_cv_.notify_all();
   Status s;
   if (file_) {

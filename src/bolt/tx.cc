@@ -3,12 +3,16 @@
 
 #include "bolt/cursor_impl.h"
 #include "bolt/db_impl.h"
+#include "bolt/reader_table.h"
 #include "bolt/tx_impl.h"
 
 namespace larder::bolt {
 
 Tx::Tx(std::unique_ptr<internal::TxImpl> impl) : impl_(std::move(impl)) {}
-Tx::~Tx() { impl_->Rollback(); }
+Tx::~Tx() {
+  impl_->Rollback();
+  if (!impl_->writable) internal::RecycleReader(std::move(impl_));
+}
 
 std::uint64_t Tx::id() const { return impl_->meta.txid; }
 bool Tx::writable() const { return impl_->writable; }

@@ -25,6 +25,8 @@
 namespace larder::bolt::internal {
 
 class DBImpl;
+struct Snapshot;
+class ReaderTable;
 
 class TxImpl {
  public:
@@ -40,6 +42,12 @@ class TxImpl {
   Arena arena;
   BucketImpl root;
   std::vector<std::function<void()>> on_commit;
+  // A reader's registration (DBImpl::BeginRead): its reader slot, or -1 when it was counted
+  // under the DB mutex instead (every slot taken); the snapshot it reads; the reader table
+  // (shared with the DB, for RecycleReader).
+  int reader_slot = -1;
+  Snapshot* snapshot = nullptr;
+  std::shared_ptr<ReaderTable> reader_table;  // the DB's; null for writers
 
   // The page run at `id`: bounds-checked against the high-water mark and the map, its header
   // id checked. Dirty pages of this writer take precedence.
@@ -58,6 +66,10 @@ class TxImpl {
 
   Node* NewNode(BucketImpl* bucket, bool is_leaf, Node* parent);
   BucketImpl* NewBucket(BucketHeader header);
+  // How many BucketImpls NewBucket has made (a recycled reader is dropped past a few).
+  std::size_t buckets_made() const {
+    return (first_bucket_ ? 1 : 0) + (bucket_pool_ ? bucket_pool_->size() : 0);
+  }
   // A buffer of `count` pages, with a page id from the freelist or the end of the file. Only
   // the 16-byte page header is initialized (id set, the rest zero); the caller fills the rest,
   // zeroing what it does not write.
