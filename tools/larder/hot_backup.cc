@@ -19,8 +19,6 @@ namespace {
 using bolt::Meta;
 
 constexpr std::uint64_t kChunk = 1 << 20;
-// Lock-free copies of files up to this size are staged in memory (see BackupFile).
-constexpr std::uint64_t kStagedCopyLimit = 64 << 20;
 
 bool ValidPageSize(std::uint32_t p) {
   return p >= bolt::kMinPageSize && p <= bolt::kMaxPageSize && (p & (p - 1)) == 0;
@@ -187,7 +185,7 @@ Result<BackupInfo> BackupFile(const std::string& src_path, const std::string& ds
       LARDER_ASSIGN_OR_RETURN(meta, ReadActiveMeta(*src, src_path));
       // A file small enough is read into memory inside the window and written after it, so
       // the window is as short as the reads: a busy writer leaves such gaps more often.
-      const bool staged = meta.pgid * std::uint64_t{meta.page_size} <= kStagedCopyLimit;
+      const bool staged = meta.pgid * std::uint64_t{meta.page_size} <= options.staged_copy_limit;
       std::vector<std::uint8_t> pages;
       if (staged) {
         LARDER_ASSIGN_OR_RETURN(pages, ReadPages(*src, meta));

@@ -39,6 +39,9 @@ struct BackupOptions {
   // How long to wait for the shared lock after the lock-free attempts (0: forever).
   std::chrono::nanoseconds lock_timeout = std::chrono::seconds(5);
   int attempts = 10;  // lock-free copy attempts
+  // Lock-free copies of files up to this size are read into memory between the two meta reads
+  // and written after them; bigger ones are copied chunk by chunk inside that window.
+  std::uint64_t staged_copy_limit = std::uint64_t{64} << 20;
   // Called as bytes are copied (done, total), from the calling thread; may be empty.
   std::function<void(std::uint64_t, std::uint64_t)> progress;
   FileSystem* fs = nullptr;  // nullptr: the operating system's

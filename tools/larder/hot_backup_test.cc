@@ -118,19 +118,26 @@ class HotBackupTest : public ::testing::Test {
 };
 
 TEST_F(HotBackupTest, RetriesWhenACommitLandsDuringTheCopy) {
-  int copies = 0;
-  hooked_.hook = [&] {
-    if (++copies == 1) Commit();  // only during the first attempt's copy
-  };
-  BackupOptions options;
-  options.fs = &hooked_;
-  options.attempts = 5;
-  Result<BackupInfo> info = BackupFile("/src.db", "/copy.db", options);
-  ASSERT_TRUE(info.ok()) << info.status().ToString();
-  EXPECT_TRUE(info->lock_free);
-  EXPECT_EQ(info->attempts, 2);
-  EXPECT_EQ(LastInCopy("/copy.db"), 4);  // the state after the commit made during attempt 1
-  EXPECT_FALSE(*mem_->Exists("/copy.db.larder-backup"));
+  // Both ways of copying: staged in memory (small files) and chunk by chunk (limit 0).
+  for (std::uint64_t limit : {std::uint64_t{64} << 20, std::uint64_t{0}}) {
+    SCOPED_TRACE(limit);
+    int copies = 0;
+    hooked_.hook = [&] {
+      if (++copies == 1) Commit();  // only during the first attempt's copy
+    };
+    BackupOptions options;
+    options.fs = &hooked_;
+    options.attempts = 5;
+    options.staged_copy_limit = limit;
+    const std::string dst = "/copy-" + std::to_string(limit) + ".db";
+    const int want = commits_ + 1;  // the state after the commit made during attempt 1
+    Result<BackupInfo> info = BackupFile("/src.db", dst, options);
+    ASSERT_TRUE(info.ok()) << info.status().ToString();
+    EXPECT_TRUE(info->lock_free);
+    EXPECT_EQ(info->attempts, 2);
+    EXPECT_EQ(LastInCopy(dst), want);
+    EXPECT_FALSE(*mem_->Exists(dst + ".larder-backup"));
+  }
 }
 
 TEST_F(HotBackupTest, GivesUpAfterTheAttemptsWhileTheWriterHoldsTheLock) {
