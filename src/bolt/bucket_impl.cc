@@ -272,9 +272,7 @@ Result<std::string_view> BucketImpl::Get(std::string_view key) {
     const std::size_t n = pn.count();
     if (pn.node != nullptr) {
       const auto& in = pn.node->inodes;
-      auto it = std::lower_bound(in.begin(), in.end(), key, [](const Inode& i, std::string_view k) {
-        return CompareKeys(i.key, k) < 0;
-      });
+      auto it = in.begin() + static_cast<std::ptrdiff_t>(pn.node->LowerBound(key));
       if (pn.node->is_leaf) {
         if (it == in.end() || it->key != key) return Status::NotFound();
         if (it->flags & kBucketLeafFlag) return Status::Incompatible("key is a bucket");
@@ -343,10 +341,8 @@ Result<Node*> BucketImpl::LeafNodeFor(std::string_view key, std::size_t* index, 
   *rightmost = true;
   for (std::size_t depth = 0; depth < kMaxTreeDepth; ++depth) {
     const auto& in = n->inodes;
-    auto it = std::lower_bound(in.begin(), in.end(), key, [](const Inode& i, std::string_view k) {
-      return CompareKeys(i.key, k) < 0;
-    });
-    std::size_t i = static_cast<std::size_t>(it - in.begin());
+    std::size_t i = n->LowerBound(key);
+    auto it = in.begin() + static_cast<std::ptrdiff_t>(i);
     if (n->is_leaf) {
       *index = i;
       return n;

@@ -10,11 +10,6 @@
 #include "bolt/tx_impl.h"
 
 namespace larder::bolt::internal {
-namespace {
-auto KeyLess = [](const Inode& inode, std::string_view key) {
-  return CompareKeys(inode.key, key) < 0;
-};
-}  // namespace
 
 std::size_t Node::Size() const {
   std::size_t size = kPageHeaderSize;
@@ -101,7 +96,7 @@ void Node::Put(std::string_view old_key, std::string_view new_key, std::string_v
   // Spill updates a parent's entries in key order: try the one after the last Put first.
   auto it = inodes.begin() + static_cast<std::ptrdiff_t>(put_hint_);
   if (put_hint_ >= inodes.size() || it->key != old_key) {
-    it = std::lower_bound(inodes.begin(), inodes.end(), old_key, KeyLess);
+    it = inodes.begin() + static_cast<std::ptrdiff_t>(LowerBound(old_key));
   }
   if (it == inodes.end() || it->key != old_key) {
     if (it != inodes.end()) appended_only = false;
@@ -115,7 +110,7 @@ void Node::Put(std::string_view old_key, std::string_view new_key, std::string_v
 }
 
 void Node::Del(std::string_view k) {
-  auto it = std::lower_bound(inodes.begin(), inodes.end(), k, KeyLess);
+  auto it = inodes.begin() + static_cast<std::ptrdiff_t>(LowerBound(k));
   if (it == inodes.end() || it->key != k) return;
   inodes.erase(it);
   unbalanced = true;
@@ -129,10 +124,7 @@ Result<Node*> Node::ChildAt(std::size_t index) {
   return bucket->NodeOf(inodes[index].pgid, this);
 }
 
-std::size_t Node::ChildIndex(const Node* child) const {
-  auto it = std::lower_bound(inodes.begin(), inodes.end(), child->key, KeyLess);
-  return static_cast<std::size_t>(it - inodes.begin());
-}
+std::size_t Node::ChildIndex(const Node* child) const { return LowerBound(child->key); }
 
 void Node::RemoveChild(const Node* child) {
   auto it = std::find(children.begin(), children.end(), child);

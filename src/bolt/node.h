@@ -15,6 +15,7 @@
 #ifndef LARDER_BOLT_NODE_H_
 #define LARDER_BOLT_NODE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <memory_resource>
 #include <string_view>
@@ -76,6 +77,13 @@ class Node {
   // Inserts or replaces the inode found under `old_key` with (new_key, value, pgid, flags).
   void Put(std::string_view old_key, std::string_view new_key, std::string_view value, Pgid child,
            std::uint32_t flags);
+  // The index of the first inode whose key is >= `key` (inodes.size() if none).
+  std::size_t LowerBound(std::string_view key) const {
+    auto it = std::lower_bound(
+        inodes.begin(), inodes.end(), key,
+        [](const Inode& in, std::string_view k) { return CompareKeys(in.key, k) < 0; });
+    return static_cast<std::size_t>(it - inodes.begin());
+  }
   // Inserts a leaf entry (key, value) at `index`, where it keeps the inodes sorted.
   void InsertAt(std::size_t index, std::string_view key, std::string_view value) {
     if (index != inodes.size()) appended_only = false;
