@@ -1,9 +1,10 @@
 # LarderDB's front door. `make run` and `make test` are all a new machine needs.
-.PHONY: all setup build run test tsan bench fuzz format clean help crashtest
+.PHONY: all setup build run test tsan bench fuzz format lint install clean help crashtest
 
 JOBS ?= $(shell nproc)
 CMAKE_GEN := -G Ninja
 RUN_DB := larder-data/bench.db
+PREFIX ?= /usr/local
 
 all: build
 
@@ -15,6 +16,9 @@ help:
 	@echo "make tsan   - concurrency tests under ThreadSanitizer"
 	@echo "make fuzz   - libFuzzer targets (clang), short run of each"
 	@echo "make format - clang-format every source file"
+	@echo "make lint   - clang-tidy (with clang's thread-safety analysis) on src/, tools/, include/"
+	@echo "make install PREFIX=dir - Release build, installed: headers, libraries, larder CLI,"
+	@echo "              CMake package (find_package(larder)) and pkg-config file (larder.pc)"
 	@echo "make crashtest SEED=n DAMAGE=n - long crash-point run (ASan build)"
 
 setup:
@@ -69,5 +73,16 @@ format:
 	@scripts/setup fuzz
 	@find include src tools tests bench fuzz examples -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
+# clang-tidy needs only the compile commands of the product code (no build): a configure of its own.
+LINT_FILES := '^$(CURDIR)/(src|tools)/.*(?<!_test)\.cc$$'
+lint: setup
+	@scripts/setup lint
+	@cmake -S . -B build-lint $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DLARDER_BUILD_TESTS=OFF >/dev/null
+	run-clang-tidy-14 -quiet -p build-lint -j $(JOBS) -extra-arg=-Wthread-safety \
+	  -extra-arg=-Wno-unknown-warning-option $(LINT_FILES)
+
+install: build
+	cmake --install build --prefix $(PREFIX)
+
 clean:
-	rm -rf build build-asan build-tsan build-bench build-fuzz
+	rm -rf build build-asan build-tsan build-bench build-fuzz build-lint

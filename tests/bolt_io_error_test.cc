@@ -12,8 +12,8 @@
 #include <set>
 #include <string>
 
-#include "io/fault_injection_file_system.h"
 #include "larder/bolt/db.h"
+#include "testing/fault_injection_file_system.h"
 
 namespace larder::bolt {
 namespace {

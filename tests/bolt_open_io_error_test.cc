@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "io/fault_injection_file_system.h"
 #include "larder/bolt/db.h"
+#include "testing/fault_injection_file_system.h"
 
 namespace larder::bolt {
 namespace {

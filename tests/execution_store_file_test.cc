@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <set>
 
-#include "io/fault_injection_file_system.h"
 #include "larder/bolt/db.h"
 #include "larder/stores/execution_store.h"
+#include "testing/fault_injection_file_system.h"
 #include "tests/util/temp_dir.h"
 
 namespace larder::stores {

@@ -51,9 +51,12 @@ class [[nodiscard]] Result {
   LARDER_ASSIGN_OR_RETURN_IMPL_(LARDER_CONCAT_(_larder_r, __LINE__), lhs, expr)
 #define LARDER_CONCAT_INNER_(a, b) a##b
 #define LARDER_CONCAT_(a, b) LARDER_CONCAT_INNER_(a, b)
+// `tmp` names a variable and `lhs` may be a declaration: neither can be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define LARDER_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                  \
   if (!tmp.ok()) return tmp.status();                 \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // LARDER_RESULT_H_

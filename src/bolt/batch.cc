@@ -38,30 +38,36 @@ void Execute(DB& db, const std::vector<internal::BatchCall*>& calls) {
 Status DB::Batch(const std::function<Status(Tx&)>& fn) {
   internal::BatchQueue& q = impl_->batch_queue();
   internal::BatchCall call{&fn, Status(), false};
-  std::unique_lock lock(q.mu);
+  q.mu.Lock();
   q.pending.push_back(&call);
-  q.arrived.notify_one();
-  while (!call.done && q.leader) q.cv.wait(lock);
-  if (call.done) return call.result;
+  q.arrived.Signal();
+  while (!call.done && q.leader) q.cv.Wait(q.mu);
+  if (call.done) {
+    Status result = std::move(call.result);
+    q.mu.Unlock();
+    return result;
+  }
   q.leader = true;
   const auto deadline =
       std::chrono::steady_clock::now() + internal::BatchGatherWindow(q.last_commit);
-  while (q.pending.size() < q.last_writers &&
-         q.arrived.wait_until(lock, deadline) != std::cv_status::timeout) {
+  while (q.pending.size() < q.last_writers && q.arrived.WaitUntil(q.mu, deadline)) {
   }
   std::vector<internal::BatchCall*> group;
   group.swap(q.pending);
-  lock.unlock();
+  q.mu.Unlock();
+  // The group's calls are this leader's alone until it marks them done.
   const auto start = std::chrono::steady_clock::now();
   Execute(*this, group);
   const auto took = std::chrono::steady_clock::now() - start;
-  lock.lock();
+  q.mu.Lock();
   for (internal::BatchCall* c : group) c->done = true;
   q.last_commit = took;
   q.last_writers = group.size() + q.pending.size();
   q.leader = false;
-  q.cv.notify_all();
-  return call.result;
+  q.cv.SignalAll();
+  Status result = std::move(call.result);
+  q.mu.Unlock();
+  return result;
 }
 
 }  // namespace larder::bolt

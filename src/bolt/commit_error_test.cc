@@ -4,8 +4,8 @@
 
 #include <cerrno>
 
-#include "io/fault_injection_file_system.h"
 #include "larder/bolt/db.h"
+#include "testing/fault_injection_file_system.h"
 
 namespace larder::bolt {
 namespace {

@@ -58,7 +58,7 @@ Status DBImpl::OpenFile() {
   LARDER_RETURN_IF_ERROR(LoadMeta());
   LARDER_RETURN_IF_ERROR(LoadFreelist());
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     PublishSnapshotLocked(meta_, map_);
   }
   LARDER_LOG_INFO("opened {}: page size {}, txid {}, {} pages, {} free", path_, page_size_,
@@ -273,10 +273,10 @@ Result<std::shared_ptr<const MappedRegion>> DBImpl::MapFor(std::uint64_t min_byt
 
 Result<std::unique_ptr<TxImpl>> DBImpl::BeginTx(bool writable) {
   if (!writable) return BeginRead();
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   if (closed_) return Status::InvalidArgument(path_ + ": database is closed");
   if (options_.read_only) return Status::ReadOnly(path_ + ": database is open read-only");
-  writer_cv_.wait(lock, [&] { return !writer_active_ || closed_; });
+  while (writer_active_ && !closed_) writer_cv_.Wait(mu_);
   if (closed_) return Status::InvalidArgument(path_ + ": database is closed");
   if (!poisoned_.ok()) return poisoned_;
   writer_active_ = true;
@@ -303,7 +303,7 @@ Result<std::unique_ptr<TxImpl>> DBImpl::BeginRead() {
   } else {
     // Every slot is taken: count this reader on the snapshot under the mutex instead.
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       snap = reader_table_->current();
       if (snap == nullptr) return Status::InvalidArgument(path_ + ": database is closed");
       ++snap->pinned;
@@ -323,7 +323,7 @@ void DBImpl::EndRead(const TxImpl& tx) {
     reader_table_->Release(tx.reader_slot);
     return;
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   --tx.snapshot->pinned;
 }
 
@@ -351,11 +351,11 @@ Txid DBImpl::OldestReaderLocked() {
 
 void DBImpl::EndWrite(const TxImpl&, bool committed) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     writer_active_ = false;
     if (committed) ++stats_.write_tx_n;
   }
-  writer_cv_.notify_one();
+  writer_cv_.Signal();
 }
 
 Status DBImpl::GrowFor(Pgid hwm) {
@@ -405,7 +405,7 @@ Status DBImpl::Publish(const Meta& meta) {
   std::shared_ptr<const MappedRegion> map;
   const std::uint64_t need = (meta.pgid + 1) * std::uint64_t{page_size_};
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     map = map_;
   }
   Status s;
@@ -421,7 +421,7 @@ Status DBImpl::Publish(const Meta& meta) {
   }
   bool remapped = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     remapped = map != map_;
     if (remapped) ++stats_.remap_n;
     map_ = std::move(map);
@@ -434,7 +434,7 @@ Status DBImpl::Publish(const Meta& meta) {
 }
 
 void DBImpl::Poison(const Status& cause) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (poisoned_.ok()) {
     LARDER_LOG_ERROR("{}: refusing writes until reopened: {}", path_, cause.ToString());
     poisoned_ = Status::Poisoned(fmt::format(
@@ -443,7 +443,7 @@ void DBImpl::Poison(const Status& cause) {
 }
 
 DBStats DBImpl::Stats() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   DBStats s = stats_;
   s.read_tx_n += reader_table_->Begun();
   s.open_read_tx = reader_table_->InUse();
@@ -455,7 +455,7 @@ DBStats DBImpl::Stats() const {
 
 Status DBImpl::Close() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (closed_) return Status::Ok();
     closed_ = true;
     map_.reset();
@@ -465,7 +465,7 @@ Status DBImpl::Close() {
     OldestReaderLocked();
   }
   reader_table_->DropCached();
-  writer_cv_.notify_all();
+  writer_cv_.SignalAll();
   Status s;
   if (file_) {
     s = file_->Unlock();

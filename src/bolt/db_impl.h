@@ -17,14 +17,14 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
-#include "bolt/arena.h"
+#include "base/arena.h"
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
 #include "bolt/freelist.h"
 #include "bolt/meta.h"
 #include "bolt/reader_table.h"
@@ -49,14 +49,17 @@ struct BatchCall {
 // scales with the previous commit's duration (BatchGatherWindow). The callers of a finished
 // group come back moments later, but on a loaded machine (8 threads on 2 cores) waking them all
 // takes longer than a fixed 200 µs, and groups came out smaller than the writer count.
+// Every field, and the BatchCalls in `pending` and in a running group, are guarded by `mu`.
 struct BatchQueue {
-  std::mutex mu;
-  std::condition_variable cv;       // a group finished
-  std::condition_variable arrived;  // a caller queued
-  bool leader = false;
-  std::size_t last_writers = 0;  // the last group's size plus the callers queued at its end
-  std::chrono::steady_clock::duration last_commit{};  // how long the last group's commit took
-  std::vector<BatchCall*> pending;
+  Mutex mu;
+  CondVar cv;       // a group finished
+  CondVar arrived;  // a caller queued
+  bool leader GUARDED_BY(mu) = false;
+  // The last group's size plus the callers queued at its end.
+  std::size_t last_writers GUARDED_BY(mu) = 0;
+  // How long the last group's commit took.
+  std::chrono::steady_clock::duration last_commit GUARDED_BY(mu){};
+  std::vector<BatchCall*> pending GUARDED_BY(mu);
 };
 inline constexpr std::chrono::microseconds kBatchGatherMin{200};
 inline constexpr std::chrono::microseconds kBatchGatherMax{2000};
@@ -113,11 +116,12 @@ class DBImpl {
   Status RebuildFreelist(const Meta& meta, std::vector<Pgid>* free_ids);
   Result<std::shared_ptr<const MappedRegion>> MapFor(std::uint64_t min_bytes);
   Result<std::unique_ptr<TxImpl>> BeginRead();
-  // Makes `meta` and `map` the snapshot new readers get. REQUIRES: mu_ held.
-  void PublishSnapshotLocked(const Meta& meta, std::shared_ptr<const MappedRegion> map);
+  // Makes `meta` and `map` the snapshot new readers get.
+  void PublishSnapshotLocked(const Meta& meta, std::shared_ptr<const MappedRegion> map)
+      REQUIRES(mu_);
   // The oldest snapshot txid a registered reader holds (meta_.txid + 1 if none); frees
-  // retired snapshots nobody holds. REQUIRES: mu_ held, by the writer-token holder or Close.
-  Txid OldestReaderLocked();
+  // retired snapshots nobody holds. Called by the writer-token holder or Close.
+  Txid OldestReaderLocked() REQUIRES(mu_);
   std::size_t MapSize(std::uint64_t min_bytes) const;
 
   std::string path_;
@@ -129,20 +133,20 @@ class DBImpl {
   std::uint64_t file_size_ = 0;  // writer only (and Open)
   Freelist freelist_;            // writer only
 
-  mutable std::mutex mu_;
-  std::condition_variable writer_cv_;
-  bool writer_active_ = false;
-  Meta meta_;
-  std::shared_ptr<const MappedRegion> map_;
+  mutable Mutex mu_;
+  CondVar writer_cv_;  // writer_active_ or closed_ changed
+  bool writer_active_ GUARDED_BY(mu_) = false;
+  Meta meta_ GUARDED_BY(mu_);
+  std::shared_ptr<const MappedRegion> map_ GUARDED_BY(mu_);
   // Every snapshot not yet freed: the current one and retired ones readers may still hold.
-  std::vector<std::unique_ptr<Snapshot>> snapshots_;
-  std::vector<const Snapshot*> held_;  // scratch for OldestReaderLocked
+  std::vector<std::unique_ptr<Snapshot>> snapshots_ GUARDED_BY(mu_);
+  std::vector<const Snapshot*> held_ GUARDED_BY(mu_);  // scratch for OldestReaderLocked
   // Reader slots and the published snapshot (nullptr once closed); shared with every reader
   // TxImpl, whose Tx may outlive the DB.
   std::shared_ptr<ReaderTable> reader_table_ = std::make_shared<ReaderTable>();
-  Status poisoned_;
-  DBStats stats_;
-  bool closed_ = false;
+  Status poisoned_ GUARDED_BY(mu_);
+  DBStats stats_ GUARDED_BY(mu_);
+  bool closed_ GUARDED_BY(mu_) = false;
   BatchQueue batch_;
   std::shared_ptr<ArenaBlockCache> arena_cache_ =
       std::make_shared<ArenaBlockCache>(kArenaCacheBytes);

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "bolt/arena.h"
+#include "base/arena.h"
 #include "bolt/bucket_impl.h"
 #include "bolt/meta.h"
 #include "larder/file_system.h"

@@ -7,8 +7,9 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
-#include <mutex>
 
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
 #include "larder/file_system.h"
 
 namespace larder {
@@ -34,8 +35,7 @@ class MemFileData {
   std::uint8_t* base() const { return base_; }
   std::size_t reserve() const { return reserve_; }
 
-  // REQUIRES: mu held.
-  Status Resize(std::uint64_t size, const std::string& path) {
+  Status Resize(std::uint64_t size, const std::string& path) REQUIRES(mu) {
     if (size > reserve_) return Status::NoSpace(path + ": in-memory file limit reached");
     std::size_t need = RoundUpToOsPage(size);
     if (need > accessible_) {
@@ -49,15 +49,15 @@ class MemFileData {
     return Status::Ok();
   }
 
-  std::mutex mu;
-  std::uint64_t size_ = 0;  // guarded by mu
-  int shared_locks = 0;     // guarded by mu
-  bool exclusive_lock = false;
+  Mutex mu;
+  std::uint64_t size_ GUARDED_BY(mu) = 0;
+  int shared_locks GUARDED_BY(mu) = 0;
+  bool exclusive_lock GUARDED_BY(mu) = false;
 
  private:
   std::uint8_t* base_ = nullptr;
   std::size_t reserve_;
-  std::size_t accessible_ = 0;  // guarded by mu
+  std::size_t accessible_ GUARDED_BY(mu) = 0;
 };
 
 class MemRegion final : public MappedRegion {
@@ -79,7 +79,7 @@ class MemFile final : public File {
   ~MemFile() override { Unlock().ok(); }
 
   Result<std::size_t> ReadAt(std::uint64_t offset, std::span<std::uint8_t> buf) override {
-    std::lock_guard lock(data_->mu);
+    MutexLock lock(&data_->mu);
     if (offset >= data_->size_) return std::size_t{0};
     std::size_t n =
         static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), data_->size_ - offset));
@@ -88,7 +88,7 @@ class MemFile final : public File {
   }
   Status WriteAt(std::uint64_t offset, std::span<const std::uint8_t> in) override {
     if (read_only_) return Status::ReadOnly(path_ + " is open read-only");
-    std::lock_guard lock(data_->mu);
+    MutexLock lock(&data_->mu);
     if (offset + in.size() > data_->size_) {
       LARDER_RETURN_IF_ERROR(data_->Resize(offset + in.size(), path_));
     }
@@ -99,11 +99,11 @@ class MemFile final : public File {
   Status SyncAll() override { return Status::Ok(); }
   Status Truncate(std::uint64_t size) override {
     if (read_only_) return Status::ReadOnly(path_ + " is open read-only");
-    std::lock_guard lock(data_->mu);
+    MutexLock lock(&data_->mu);
     return data_->Resize(size, path_);
   }
   Result<std::uint64_t> Size() override {
-    std::lock_guard lock(data_->mu);
+    MutexLock lock(&data_->mu);
     return data_->size_;
   }
   Result<std::shared_ptr<const MappedRegion>> Map(std::size_t length) override {
@@ -114,7 +114,7 @@ class MemFile final : public File {
     return std::shared_ptr<const MappedRegion>(std::make_shared<MemRegion>(data_, length));
   }
   Status TryLock(LockMode mode) override {
-    std::lock_guard lock(data_->mu);
+    MutexLock lock(&data_->mu);
     ReleaseLocked();
     if (mode == LockMode::kExclusive) {
       if (data_->exclusive_lock || data_->shared_locks > 0) return Busy();
@@ -128,7 +128,7 @@ class MemFile final : public File {
     return Status::Ok();
   }
   Status Unlock() override {
-    std::lock_guard lock(data_->mu);
+    MutexLock lock(&data_->mu);
     ReleaseLocked();
     return Status::Ok();
   }
@@ -136,7 +136,7 @@ class MemFile final : public File {
 
  private:
   Status Busy() const { return Status::Busy(path_ + " is locked by another handle"); }
-  void ReleaseLocked() {
+  void ReleaseLocked() REQUIRES(data_->mu) {
     if (!holding_) return;
     if (held_ == LockMode::kExclusive) {
       data_->exclusive_lock = false;
@@ -158,7 +158,7 @@ class MemFileSystem final : public FileSystem {
   explicit MemFileSystem(std::size_t max_file_bytes) : max_file_bytes_(max_file_bytes) {}
 
   Result<std::unique_ptr<File>> Open(const std::string& path, const OpenOptions& o) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = files_.find(path);
     if (it == files_.end()) {
       if (!o.create || o.read_only) return Status::NotFound(path + ": no such file");
@@ -169,19 +169,19 @@ class MemFileSystem final : public FileSystem {
     return std::unique_ptr<File>(std::make_unique<MemFile>(it->second, path, o.read_only));
   }
   Result<bool> Exists(const std::string& path) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (files_.count(path) != 0) return true;
     std::string prefix = path + "/";
     auto it = files_.lower_bound(prefix);
     return it != files_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
   }
   Status Remove(const std::string& path) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (files_.erase(path) == 0) return Status::NotFound(path + ": no such file");
     return Status::Ok();
   }
   Status Rename(const std::string& from, const std::string& to) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = files_.find(from);
     if (it == files_.end()) return Status::NotFound(from + ": no such file");
     auto data = it->second;
@@ -192,7 +192,7 @@ class MemFileSystem final : public FileSystem {
   Status SyncDir(const std::string&) override { return Status::Ok(); }
   Status CreateDirs(const std::string&) override { return Status::Ok(); }
   Result<std::vector<std::string>> ListDir(const std::string& dir) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     std::vector<std::string> names;
     std::string prefix = dir + "/";
     for (const auto& [path, data] : files_) {
@@ -206,8 +206,8 @@ class MemFileSystem final : public FileSystem {
 
  private:
   std::size_t max_file_bytes_;
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<MemFileData>> files_;  // guarded by mu_
+  Mutex mu_;
+  std::map<std::string, std::shared_ptr<MemFileData>> files_ GUARDED_BY(mu_);
 };
 
 }  // namespace

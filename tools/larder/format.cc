@@ -5,9 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#ifdef LARDER_CLI_HAVE_OPENSSL
 #include <openssl/evp.h>
-#endif
 
 namespace larder::cli {
 namespace {
@@ -70,14 +68,12 @@ bool IsPrintRune(std::int32_t r) {
   return true;
 }
 
-#ifdef LARDER_CLI_HAVE_OPENSSL
 std::string Sha256Hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1) return {};
   return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
-#endif
 
 // Appends the fraction of v / 10^prec with trailing zeros dropped (Go's fmtFrac) and returns
 // the integer part.
@@ -127,11 +123,7 @@ std::string FormatBytes(std::string_view data, ByteFormat format) {
     case ByteFormat::kBytes:
       return std::string(data);
     case ByteFormat::kRedacted:
-#ifdef LARDER_CLI_HAVE_OPENSSL
       return fmt::format("<redacted len:{} sha256:{}>", data.size(), Sha256Hex(data));
-#else
-      return fmt::format("<redacted len:{}>", data.size());
-#endif
   }
   return std::string(data);
 }

@@ -9,10 +9,7 @@
 #include <vector>
 
 #include "common.h"
-
-#ifndef LARDER_VERSION
-#define LARDER_VERSION "0.1.0"
-#endif
+#include "larder/version.h"
 
 namespace larder::cli {
 namespace {
@@ -49,7 +46,7 @@ int Run(int argc, char** argv) {
   CLI::App* version = app.add_subcommand("version", "Print the larder version");
   version->callback([&action] {
     action = [] {
-      fmt::print("larder version {}\n", LARDER_VERSION);
+      fmt::print("larder version {}\n", LARDER_VERSION_STRING);
       return kExitOk;
     };
   });

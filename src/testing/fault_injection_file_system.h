@@ -10,16 +10,17 @@
 // for good.
 //
 // Thread-safety: safe for concurrent use. PowerLoss/Save/Restore REQUIRE that no file is open.
-#ifndef LARDER_IO_FAULT_INJECTION_FILE_SYSTEM_H_
-#define LARDER_IO_FAULT_INJECTION_FILE_SYSTEM_H_
+#ifndef LARDER_TESTING_FAULT_INJECTION_FILE_SYSTEM_H_
+#define LARDER_TESTING_FAULT_INJECTION_FILE_SYSTEM_H_
 
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
 #include "larder/file_system.h"
 
 namespace larder {
@@ -69,15 +70,15 @@ class FaultInjectionFileSystem final : public FileSystem {
 
  private:
   struct FileLog;
-  std::string ReadCurrent(const std::string& path) const;
-  void WriteCurrent(const std::string& path, const std::string& content);
+  std::string ReadCurrent(const std::string& path) const REQUIRES(mu_);
+  void WriteCurrent(const std::string& path, const std::string& content) REQUIRES(mu_);
 
   std::unique_ptr<FileSystem> base_;
-  mutable std::mutex mu_;
-  std::map<std::string, FileLog> files_;  // guarded by mu_
-  std::uint64_t ops_ = 0;
-  std::uint64_t crash_at_ = ~std::uint64_t{0};
-  std::uint64_t injected_ = 0;
+  mutable Mutex mu_;
+  std::map<std::string, FileLog> files_ GUARDED_BY(mu_);
+  std::uint64_t ops_ GUARDED_BY(mu_) = 0;
+  std::uint64_t crash_at_ GUARDED_BY(mu_) = ~std::uint64_t{0};
+  std::uint64_t injected_ GUARDED_BY(mu_) = 0;
   struct Fault {
     std::uint64_t countdown = 0;
     bool persistent = false;
@@ -85,9 +86,9 @@ class FaultInjectionFileSystem final : public FileSystem {
     bool fired = false;
     int err = 5;
   };
-  Fault faults_[5];
+  Fault faults_[5] GUARDED_BY(mu_);
 };
 
 }  // namespace larder
 
-#endif  // LARDER_IO_FAULT_INJECTION_FILE_SYSTEM_H_
+#endif  // LARDER_TESTING_FAULT_INJECTION_FILE_SYSTEM_H_

@@ -1,4 +1,4 @@
-#include "io/fault_injection_file_system.h"
+#include "testing/fault_injection_file_system.h"
 
 #include <fmt/format.h>
 
@@ -89,38 +89,38 @@ FaultInjectionFileSystem::FaultInjectionFileSystem(std::size_t max_file_bytes)
 FaultInjectionFileSystem::~FaultInjectionFileSystem() = default;
 
 void FaultInjectionFileSystem::CrashAfter(std::uint64_t n) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   crash_at_ = ops_ + n;
 }
 
 bool FaultInjectionFileSystem::crashed() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return ops_ >= crash_at_;
 }
 
 void FaultInjectionFileSystem::FailNth(Op op, std::uint64_t n, bool persistent, int err) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   faults_[static_cast<int>(op)] = Fault{n, persistent, true, false, err};
 }
 
 void FaultInjectionFileSystem::ClearFaults() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   for (Fault& f : faults_) f = Fault{};
   crash_at_ = ~std::uint64_t{0};
 }
 
 std::uint64_t FaultInjectionFileSystem::mutating_ops() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return ops_;
 }
 
 std::uint64_t FaultInjectionFileSystem::injected_faults() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return injected_;
 }
 
 Status FaultInjectionFileSystem::Check(Op op, const std::string& path) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (IsMutating(op)) {
     if (ops_ >= crash_at_) return Status::IOError(fmt::format("{}: simulated crash", path));
     ++ops_;
@@ -141,19 +141,19 @@ Status FaultInjectionFileSystem::Check(Op op, const std::string& path) {
 
 void FaultInjectionFileSystem::RecordWrite(const std::string& path, std::uint64_t off,
                                            std::span<const std::uint8_t> d) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   files_[path].unsynced.push_back(
       {false, off, std::string(reinterpret_cast<const char*>(d.data()), d.size())});
 }
 
 void FaultInjectionFileSystem::RecordTruncate(const std::string& path, std::uint64_t size) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   files_[path].unsynced.push_back({true, size, {}});
 }
 
 Status FaultInjectionFileSystem::RecordSync(const std::string& path) {
   std::string content = ReadCurrent(path);
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   FileLog& log = files_[path];
   log.durable = std::move(content);
   log.unsynced.clear();
@@ -177,21 +177,21 @@ void FaultInjectionFileSystem::WriteCurrent(const std::string& path, const std::
 
 std::shared_ptr<const FaultInjectionFileSystem::State> FaultInjectionFileSystem::Save() const {
   auto state = std::make_shared<State>();
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   state->files = files_;
   for (const auto& [path, log] : files_) state->current[path] = ReadCurrent(path);
   return state;
 }
 
 void FaultInjectionFileSystem::Restore(const State& state) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   for (const auto& [path, log] : files_) (void)base_->Remove(path);
   files_ = state.files;
   for (const auto& [path, content] : state.current) WriteCurrent(path, content);
 }
 
 void FaultInjectionFileSystem::PowerLoss(std::uint64_t seed) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   std::mt19937_64 rng(seed);
   constexpr std::size_t kSector = 512;
   for (auto it = files_.begin(); it != files_.end();) {
@@ -235,12 +235,12 @@ Result<std::unique_ptr<File>> FaultInjectionFileSystem::Open(const std::string& 
                                                              const OpenOptions& o) {
   LARDER_ASSIGN_OR_RETURN(bool existed, base_->Exists(path));
   if (!existed && o.create) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (ops_ >= crash_at_) return Status::IOError(path + ": simulated crash");
   }
   LARDER_ASSIGN_OR_RETURN(auto f, base_->Open(path, o));
   if (!existed) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     files_[path] = FileLog{};
   }
   return std::unique_ptr<File>(std::make_unique<FaultFile>(std::move(f), this));
@@ -253,7 +253,7 @@ Result<bool> FaultInjectionFileSystem::Exists(const std::string& path) {
 Status FaultInjectionFileSystem::Remove(const std::string& path) {
   LARDER_RETURN_IF_ERROR(Check(Op::kWrite, path));
   LARDER_RETURN_IF_ERROR(base_->Remove(path));
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   files_.erase(path);
   return Status::Ok();
 }
@@ -261,7 +261,7 @@ Status FaultInjectionFileSystem::Remove(const std::string& path) {
 Status FaultInjectionFileSystem::Rename(const std::string& from, const std::string& to) {
   LARDER_RETURN_IF_ERROR(Check(Op::kWrite, from));
   LARDER_RETURN_IF_ERROR(base_->Rename(from, to));
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto node = files_.extract(from);
   if (!node.empty()) {
     node.key() = to;
@@ -273,7 +273,7 @@ Status FaultInjectionFileSystem::Rename(const std::string& from, const std::stri
 
 Status FaultInjectionFileSystem::SyncDir(const std::string& dir) {
   LARDER_RETURN_IF_ERROR(Check(Op::kSync, dir));
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   for (auto& [path, log] : files_) {
     if (DirName(path) == dir) log.durable_name = true;
   }

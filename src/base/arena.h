@@ -9,19 +9,21 @@
 //
 // Thread-safety: an Arena has none (owned by one transaction). ArenaBlockCache is safe for
 // concurrent use: a transaction may end on another thread after the next one began.
-#ifndef LARDER_BOLT_ARENA_H_
-#define LARDER_BOLT_ARENA_H_
+#ifndef LARDER_BASE_ARENA_H_
+#define LARDER_BASE_ARENA_H_
 
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <memory_resource>
-#include <mutex>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-namespace larder::bolt {
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
+
+namespace larder {
 
 // A block of arena memory: its bytes and its size.
 struct ArenaBlock {
@@ -36,7 +38,7 @@ class ArenaBlockCache {
 
   // A cached block of at least `n` bytes, or an empty one (data == nullptr) when none fits.
   ArenaBlock Take(std::size_t n) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     for (std::size_t i = blocks_.size(); i-- > 0;) {
       if (blocks_[i].size < n) continue;
       ArenaBlock b = std::move(blocks_[i]);
@@ -49,7 +51,7 @@ class ArenaBlockCache {
   }
   // Keeps `blocks` for later transactions, up to the cache's limit.
   void Give(std::vector<ArenaBlock>* blocks) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     for (ArenaBlock& b : *blocks) {
       if (bytes_ + b.size > max_bytes_) continue;  // freed with the vector's clear()
       bytes_ += b.size;
@@ -58,15 +60,15 @@ class ArenaBlockCache {
     blocks->clear();
   }
   std::size_t bytes() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     return bytes_;
   }
 
  private:
   const std::size_t max_bytes_;
-  mutable std::mutex mu_;
-  std::vector<ArenaBlock> blocks_;
-  std::size_t bytes_ = 0;
+  mutable Mutex mu_;
+  std::vector<ArenaBlock> blocks_ GUARDED_BY(mu_);
+  std::size_t bytes_ GUARDED_BY(mu_) = 0;
 };
 
 // Also a std::pmr::memory_resource, so that a transaction's containers (a node's inodes, the
@@ -106,7 +108,7 @@ class Arena final : public std::pmr::memory_resource {
   // Bytes of the blocks this arena holds.
   std::size_t bytes() const { return bytes_; }
 
-  static constexpr std::size_t kBlockSize = 64 * 1024;
+  static constexpr std::size_t kBlockSize = std::size_t{64} * 1024;
 
  private:
   void* do_allocate(std::size_t bytes, std::size_t alignment) override {
@@ -137,9 +139,9 @@ class Arena final : public std::pmr::memory_resource {
   std::vector<ArenaBlock> blocks_;
   std::uint8_t* ptr_ = nullptr;
   std::size_t left_ = 0;
-  std::size_t bytes_ = 0;
+  std::size_t bytes_ GUARDED_BY(mu_) = 0;
 };
 
-}  // namespace larder::bolt
+}  // namespace larder
 
-#endif  // LARDER_BOLT_ARENA_H_
+#endif  // LARDER_BASE_ARENA_H_

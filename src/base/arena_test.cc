@@ -1,6 +1,6 @@
 // Arena and ArenaBlockCache: alignment, big allocations, block reuse across arenas and the
 // cache's byte limit.
-#include "bolt/arena.h"
+#include "base/arena.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include <set>
 #include <vector>
 
-namespace larder::bolt {
+namespace larder {
 namespace {
 
 TEST(ArenaTest, AllocationsAreAlignedDisjointAndKeepTheirBytes) {
@@ -99,4 +99,4 @@ TEST(ArenaBlockCacheTest, BigBlocksAreRoundedAndReused) {
 }
 
 }  // namespace
-}  // namespace larder::bolt
+}  // namespace larder
