@@ -139,7 +139,7 @@ class Arena final : public std::pmr::memory_resource {
   std::vector<ArenaBlock> blocks_;
   std::uint8_t* ptr_ = nullptr;
   std::size_t left_ = 0;
-  std::size_t bytes_ GUARDED_BY(mu_) = 0;
+  std::size_t bytes_ = 0;
 };
 
 }  // namespace larder

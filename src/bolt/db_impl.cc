@@ -340,7 +340,8 @@ Txid DBImpl::OldestReaderLocked() {
   reader_table_->CollectHeld(&held_);
   const Snapshot* cur = reader_table_->current();
   Txid oldest = meta_.txid + 1;
-  std::erase_if(snapshots_, [&](const std::unique_ptr<Snapshot>& s) {
+  // Called by std::erase_if right here, under mu_.
+  std::erase_if(snapshots_, [&](const std::unique_ptr<Snapshot>& s) REQUIRES(mu_) {
     const bool held =
         s->pinned > 0 || std::find(held_.begin(), held_.end(), s.get()) != held_.end();
     if (held) oldest = std::min(oldest, s->meta.txid);

@@ -108,12 +108,14 @@ class DBImpl {
 
  private:
   DBImpl(std::string path, const Options& options);
-  Status OpenFile();
+  // The open sequence runs in Open, before the DBImpl is shared with another thread, so it
+  // reads and writes the mu_-guarded state without mu_ (except to publish the first snapshot).
+  Status OpenFile() NO_THREAD_SAFETY_ANALYSIS;
   Status LockFile();
-  Status Initialize();
-  Status LoadMeta();
-  Status LoadFreelist();
-  Status RebuildFreelist(const Meta& meta, std::vector<Pgid>* free_ids);
+  Status Initialize() NO_THREAD_SAFETY_ANALYSIS;
+  Status LoadMeta() NO_THREAD_SAFETY_ANALYSIS;
+  Status LoadFreelist() NO_THREAD_SAFETY_ANALYSIS;
+  Status RebuildFreelist(const Meta& meta, std::vector<Pgid>* free_ids) NO_THREAD_SAFETY_ANALYSIS;
   Result<std::shared_ptr<const MappedRegion>> MapFor(std::uint64_t min_bytes);
   Result<std::unique_ptr<TxImpl>> BeginRead();
   // Makes `meta` and `map` the snapshot new readers get.

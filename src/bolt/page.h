@@ -38,7 +38,7 @@ inline constexpr std::uint32_t kVersion = 2;
 inline constexpr std::uint16_t kFreelistCountOverflow = 0xFFFF;
 
 // Engine tunables (bbolt's values).
-inline constexpr int kMinKeysPerPage = 2;
+inline constexpr std::size_t kMinKeysPerPage = 2;
 inline constexpr double kMinFillPercent = 0.1;
 inline constexpr double kMaxFillPercent = 1.0;
 inline constexpr std::uint32_t kMinPageSize = 1024;

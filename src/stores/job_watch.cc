@@ -1,8 +1,10 @@
 #include "stores/job_watch.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <deque>
+
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
 
 namespace larder::stores {
 
@@ -12,7 +14,7 @@ class WatchQueue {
 
   void Push(const JobEvent& event) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       if (overflowed_ || closed_) return;
       if (events_.size() >= limit_) {
         overflowed_ = true;
@@ -21,20 +23,22 @@ class WatchQueue {
         events_.push_back(event);
       }
     }
-    cv_.notify_one();
+    cv_.Signal();
   }
 
   void Close() {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       closed_ = true;
     }
-    cv_.notify_all();
+    cv_.SignalAll();
   }
 
   std::optional<JobEvent> Pop(std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, timeout, [this] { return !events_.empty() || overflowed_ || closed_; });
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    MutexLock lock(&mu_);
+    while (events_.empty() && !overflowed_ && !closed_ && cv_.WaitUntil(mu_, deadline)) {
+    }
     if (events_.empty()) return std::nullopt;
     JobEvent e = std::move(events_.front());
     events_.pop_front();
@@ -42,17 +46,17 @@ class WatchQueue {
   }
 
   bool overflowed() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return overflowed_;
   }
 
  private:
   const std::size_t limit_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<JobEvent> events_;  // guarded by mu_
-  bool overflowed_ = false;      // guarded by mu_
-  bool closed_ = false;          // guarded by mu_
+  mutable Mutex mu_;
+  CondVar cv_;  // an event queued, or the queue overflowed or closed
+  std::deque<JobEvent> events_ GUARDED_BY(mu_);
+  bool overflowed_ GUARDED_BY(mu_) = false;
+  bool closed_ GUARDED_BY(mu_) = false;
 };
 
 namespace {
@@ -79,7 +83,7 @@ class Watcher final : public JobWatcher {
 std::unique_ptr<JobWatcher> WatchHub::NewWatcher(std::size_t queue_limit) {
   auto queue = std::make_shared<WatchQueue>(queue_limit);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (closed_) {
       queue->Close();
     } else {
@@ -90,21 +94,21 @@ std::unique_ptr<JobWatcher> WatchHub::NewWatcher(std::size_t queue_limit) {
 }
 
 void WatchHub::Publish(JobEvent event) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (closed_) return;
   event.seq = ++seq_;
   for (const auto& q : queues_) q->Push(event);
 }
 
 void WatchHub::Close() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   closed_ = true;
   for (const auto& q : queues_) q->Close();
   queues_.clear();
 }
 
 void WatchHub::Remove(const WatchQueue* queue) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   std::erase_if(queues_, [queue](const auto& q) { return q.get() == queue; });
 }
 

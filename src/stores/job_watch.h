@@ -7,9 +7,10 @@
 #define LARDER_SRC_STORES_JOB_WATCH_H_
 
 #include <memory>
-#include <mutex>
 #include <vector>
 
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
 #include "larder/stores/job_store.h"
 
 namespace larder::stores {
@@ -27,10 +28,10 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   void Remove(const WatchQueue* queue);
 
  private:
-  std::mutex mu_;
-  std::vector<std::shared_ptr<WatchQueue>> queues_;  // guarded by mu_
-  std::uint64_t seq_ = 0;                            // guarded by mu_
-  bool closed_ = false;                              // guarded by mu_
+  Mutex mu_;
+  std::vector<std::shared_ptr<WatchQueue>> queues_ GUARDED_BY(mu_);
+  std::uint64_t seq_ GUARDED_BY(mu_) = 0;
+  bool closed_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace larder::stores

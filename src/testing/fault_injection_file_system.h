@@ -70,8 +70,9 @@ class FaultInjectionFileSystem final : public FileSystem {
 
  private:
   struct FileLog;
-  std::string ReadCurrent(const std::string& path) const REQUIRES(mu_);
-  void WriteCurrent(const std::string& path, const std::string& content) REQUIRES(mu_);
+  // The base file system's content of `path` (callers hold mu_ when it must not change).
+  std::string ReadCurrent(const std::string& path) const;
+  void WriteCurrent(const std::string& path, const std::string& content);
 
   std::unique_ptr<FileSystem> base_;
   mutable Mutex mu_;

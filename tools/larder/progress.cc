@@ -13,7 +13,7 @@ constexpr auto kRedrawInterval = std::chrono::milliseconds(100);
 
 std::string Amount(std::uint64_t n, ProgressBar::Unit unit) {
   if (unit == ProgressBar::Unit::kCount) return fmt::format("{}", n);
-  if (n < 1024 * 1024) return fmt::format("{:.1f} KiB", static_cast<double>(n) / 1024);
+  if (n < std::uint64_t{1} << 20) return fmt::format("{:.1f} KiB", static_cast<double>(n) / 1024);
   if (n < std::uint64_t{1} << 30)
     return fmt::format("{:.1f} MiB", static_cast<double>(n) / (1 << 20));
   return fmt::format("{:.2f} GiB", static_cast<double>(n) / (1 << 30));
