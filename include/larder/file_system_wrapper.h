@@ -44,6 +44,12 @@ class FileWrapper : public File {
   Status TryLock(LockMode mode) override { return target_->TryLock(mode); }
   Status Unlock() override { return target_->Unlock(); }
   const std::string& path() const override { return target_->path(); }
+  Status Preallocate(std::uint64_t offset, std::uint64_t length) override {
+    return target_->Preallocate(offset, length);
+  }
+  Status Advise(AccessPattern pattern) override { return target_->Advise(pattern); }
+  bool direct_io() const override { return target_->direct_io(); }
+  std::size_t alignment() const override { return target_->alignment(); }
 
   // The wrapped file; valid while this object lives.
   File* target() const { return target_.get(); }
@@ -71,6 +77,13 @@ class FileSystemWrapper : public FileSystem {
   Result<std::vector<std::string>> ListDir(const std::string& dir) override {
     return target_->ListDir(dir);
   }
+  Status RemoveDir(const std::string& dir) override { return target_->RemoveDir(dir); }
+  Result<std::uint64_t> FileSize(const std::string& path) override {
+    return target_->FileSize(path);
+  }
+  // Not forwarded: FileSystem's default builds the writer on this->Open, so a wrapper that
+  // overrides Open (to wrap the File) sees the appends too. Forward it in a subclass to reach
+  // the target's own implementation instead.
 
   FileSystem* target() const { return target_; }
 
