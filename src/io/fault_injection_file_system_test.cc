@@ -125,6 +125,24 @@ TEST_F(FaultFsTest, AnUnsyncedRenameMayBeUndone) {
   for (const std::string& c : Outcomes("/d/final", 16)) EXPECT_EQ(c, "v1");
 }
 
+// Replacing a file by rename (the write-temporary-then-rename pattern): until the directory sync
+// a power loss leaves the old file or the new one under the name, never neither.
+TEST_F(FaultFsTest, AnUndoneRenameBringsBackTheFileItReplaced) {
+  Write("/d/db", 0, "old", true);
+  Write("/d/db.tmp", 0, "new", true);
+  ASSERT_TRUE(fs_.SyncDir("/d").ok());
+  ASSERT_TRUE(fs_.Rename("/d/db.tmp", "/d/db").ok());
+  std::set<std::pair<std::string, std::string>> seen;
+  auto saved = fs_.Save();
+  for (int seed = 0; seed < 32; ++seed) {
+    fs_.Restore(*saved);
+    fs_.PowerLoss(static_cast<std::uint64_t>(seed));
+    seen.insert({Content("/d/db"), Content("/d/db.tmp")});
+  }
+  EXPECT_EQ(seen,
+            (std::set<std::pair<std::string, std::string>>{{"new", "<gone>"}, {"old", "new"}}));
+}
+
 TEST_F(FaultFsTest, CrashAfterStopsEveryLaterMutation) {
   auto f = fs_.Open("/d/a", {.create = true});
   ASSERT_TRUE(f.ok());
