@@ -1,7 +1,7 @@
 // BackupFile's decisions, made deterministic: the source lives on an in-memory file system and
 // a writer (the engine, holding the exclusive lock) commits from inside the backup's own reads
 // of data pages, i.e. exactly between its two reads of the meta pages.
-#include "tools/larder/hot_backup.h"
+#include "larder/bolt/backup.h"
 
 #include <functional>
 #include <memory>
@@ -12,7 +12,7 @@
 #include "larder/bolt/db.h"
 #include "larder/file_system.h"
 
-namespace larder::cli {
+namespace larder::bolt {
 namespace {
 
 // A File that calls `on_data_read` before each read of a data page (offset >= 2 pages).
@@ -76,11 +76,11 @@ class HookedFileSystem : public FileSystem {
 class HotBackupTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    bolt::Options o;
+    Options o;
     o.file_system = mem_.get();
     o.page_size = 4096;
     o.no_sync = true;
-    auto db = bolt::DB::Open("/src.db", o);
+    auto db = DB::Open("/src.db", o);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     writer_ = std::move(*db);
     for (int i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(Commit());
@@ -89,8 +89,8 @@ class HotBackupTest : public ::testing::Test {
   // One writer commit: key n, and "last" = n.
   void Commit() {
     ++commits_;
-    Status s = writer_->Update([&](bolt::Tx& tx) -> Status {
-      LARDER_ASSIGN_OR_RETURN(bolt::Bucket b, tx.CreateBucketIfNotExists("b"));
+    Status s = writer_->Update([&](Tx& tx) -> Status {
+      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucketIfNotExists("b"));
       LARDER_RETURN_IF_ERROR(b.Put("k" + std::to_string(commits_), std::string(500, 'x')));
       return b.Put("last", std::to_string(commits_));
     });
@@ -99,11 +99,11 @@ class HotBackupTest : public ::testing::Test {
 
   // The copy's "last" key (-1 when unreadable); BackupFile has already checked it.
   int LastInCopy(const std::string& path) {
-    auto db = bolt::DB::Open(path, {.read_only = true, .file_system = mem_.get()});
+    auto db = DB::Open(path, {.read_only = true, .file_system = mem_.get()});
     if (!db.ok()) return -1;
     int last = -1;
-    (void)(*db)->View([&](bolt::Tx& tx) -> Status {
-      LARDER_ASSIGN_OR_RETURN(bolt::Bucket b, tx.GetBucket("b"));
+    (void)(*db)->View([&](Tx& tx) -> Status {
+      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
       LARDER_ASSIGN_OR_RETURN(std::string_view v, b.Get("last"));
       last = std::stoi(std::string(v));
       return Status::Ok();
@@ -113,7 +113,7 @@ class HotBackupTest : public ::testing::Test {
 
   std::unique_ptr<FileSystem> mem_ = NewMemFileSystem(64 << 20);
   HookedFileSystem hooked_{mem_.get(), "/src.db", 2 * 4096};
-  std::unique_ptr<bolt::DB> writer_;
+  std::unique_ptr<DB> writer_;
   int commits_ = 0;
 };
 
@@ -170,4 +170,4 @@ TEST_F(HotBackupTest, TakesTheSharedLockWhenNoWriterHoldsTheFile) {
 }
 
 }  // namespace
-}  // namespace larder::cli
+}  // namespace larder::bolt
