@@ -20,6 +20,7 @@ Status RepairCopy(const std::string& src, const std::string& dst, const SurgeryO
   LARDER_ASSIGN_OR_RETURN(bool dst_exists, fs->Exists(dst));
   if (dst_exists) return Status::AlreadyExists(fmt::format("output file {:?} already exists", dst));
   const std::string tmp = dst + ".larder-surgery";
+  bool renamed = false;
   auto run = [&]() -> Status {
     {
       // The shared lock keeps writers out while the bytes are copied.
@@ -33,10 +34,12 @@ Status RepairCopy(const std::string& src, const std::string& dst, const SurgeryO
     }
     LARDER_RETURN_IF_ERROR(fix(tmp));
     LARDER_RETURN_IF_ERROR(fs->Rename(tmp, dst));
+    renamed = true;
     return fs->SyncDir(DirName(dst));
   };
   Status s = run();
-  if (!s.ok()) (void)fs->Remove(tmp);
+  // A copy whose rename may not be durable is removed too: an error leaves no output.
+  if (!s.ok()) (void)fs->Remove(renamed ? dst : tmp);
   return s;
 }
 
