@@ -4,16 +4,23 @@
 // in-memory or fault-injecting implementation underneath and simulate power loss.
 //
 // Thread-safety: FileSystem implementations are safe for concurrent use. A File's ReadAt and
-// WriteAt may be called concurrently on disjoint ranges; Truncate, Sync and Map need no external
-// locking but race with concurrent writes to the same range as the OS calls would.
+// WriteAt may be called concurrently on disjoint ranges; Truncate, Sync, Preallocate, Advise and
+// Map need no external locking but race with concurrent writes to the same range as the OS calls
+// would. An AppendWriter is not thread-safe: one thread at a time.
+//
+// Calls added after the first engine (Preallocate, Advise, direct_io, alignment, RemoveDir,
+// FileSize, NewAppendWriter) have default implementations, so a FileSystem written against the
+// first set of calls keeps compiling; FileSystemWrapper (file_system_wrapper.h) forwards them all.
 #ifndef LARDER_FILE_SYSTEM_H_
 #define LARDER_FILE_SYSTEM_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "larder/result.h"
@@ -32,6 +39,47 @@ class MappedRegion {
 };
 
 enum class LockMode { kShared, kExclusive };
+
+// How a file's bytes will be read: a hint to the kernel's read-ahead (posix_fadvise for reads,
+// madvise for mappings). It never changes what a read returns.
+enum class AccessPattern {
+  kNormal,      // the kernel's default read-ahead
+  kSequential,  // front to back, once (a log replay, a compaction input): read ahead more
+  kRandom,      // scattered pages (a B+tree's mapping, point lookups): no read-ahead
+};
+
+// Memory aligned for direct I/O: `capacity()` bytes starting at an address that is a multiple of
+// `alignment()`. Contents are uninitialised on allocation. Move-only; frees on destruction.
+class AlignedBuffer {
+ public:
+  AlignedBuffer() = default;
+  // REQUIRES: alignment is a power of two. The capacity is rounded up to a multiple of it.
+  // Terminates, as operator new would, when memory is exhausted.
+  AlignedBuffer(std::size_t alignment, std::size_t capacity);
+  AlignedBuffer(AlignedBuffer&&) noexcept = default;
+  AlignedBuffer& operator=(AlignedBuffer&&) noexcept = default;
+
+  std::uint8_t* data() const { return data_.get(); }
+  std::size_t capacity() const { return capacity_; }
+  std::size_t alignment() const { return alignment_; }
+  std::span<std::uint8_t> span() const { return {data_.get(), capacity_}; }
+
+  // `n` rounded down / up to a multiple of `alignment` (a power of two).
+  static constexpr std::uint64_t RoundDown(std::uint64_t n, std::size_t alignment) {
+    return n & ~(static_cast<std::uint64_t>(alignment) - 1);
+  }
+  static constexpr std::uint64_t RoundUp(std::uint64_t n, std::size_t alignment) {
+    return RoundDown(n + alignment - 1, alignment);
+  }
+
+ private:
+  struct Free {
+    void operator()(std::uint8_t* p) const { std::free(p); }
+  };
+  std::unique_ptr<std::uint8_t, Free> data_;
+  std::size_t capacity_ = 0;
+  std::size_t alignment_ = 1;
+};
 
 class File {
  public:
@@ -52,17 +100,113 @@ class File {
   virtual Status SyncAll() = 0;
   virtual Status Truncate(std::uint64_t size) = 0;
   virtual Result<std::uint64_t> Size() = 0;
-  // Maps the first `length` bytes read-only. `length` may exceed the file's size.
+  // Maps the first `length` bytes read-only. `length` may exceed the file's size. The mapping is
+  // advised with the file's access pattern (OpenOptions::access, or the last Advise).
   virtual Result<std::shared_ptr<const MappedRegion>> Map(std::size_t length) = 0;
   // Takes an advisory whole-file lock without waiting: Busy when another holder conflicts.
   virtual Status TryLock(LockMode mode) = 0;
   virtual Status Unlock() = 0;
   virtual const std::string& path() const = 0;
+
+  // Reserves disk space for [offset, offset + length) without changing Size() (fallocate with
+  // FALLOC_FL_KEEP_SIZE): later writes into the range do not fail for want of space and the
+  // file's blocks tend to be contiguous; reads past Size() still see the end of the file. The
+  // reservation is not durable until SyncAll. Where the file system cannot reserve space
+  // (EOPNOTSUPP, or the default implementation) it returns OK having done nothing: it is an
+  // optimisation, never needed for correctness. Errors: NoSpace when the space is not there,
+  // ReadOnly / IOError.
+  virtual Status Preallocate(std::uint64_t offset, std::uint64_t length);
+  // Changes the access-pattern hint for later reads and later Map calls (existing mappings keep
+  // theirs). The default does nothing; failures of the hint are ignored.
+  virtual Status Advise(AccessPattern pattern);
+  // Whether reads and writes bypass the page cache (OpenOptions::direct_io was asked for and the
+  // file system accepted it). When true, the offset, the length and the buffer address of every
+  // ReadAt and WriteAt (and WriteAtV piece) must be multiples of alignment(), else
+  // InvalidArgument; Truncate and Size are unrestricted. Written data is still not durable until
+  // Sync: direct I/O skips the page cache, not the device's cache.
+  virtual bool direct_io() const { return false; }
+  // The alignment direct I/O needs (a power of two; the logical block size, at least 512); 1
+  // when direct_io() is false.
+  virtual std::size_t alignment() const { return 1; }
 };
 
 struct OpenOptions {
   bool create = false;     // create the file when it does not exist
   bool read_only = false;  // open for reading only
+  // With `create`: fail with AlreadyExists when the file exists (O_EXCL), so that two writers
+  // racing to create the same file learn which one won. Ignored without `create`.
+  bool exclusive = false;
+  // Ask for direct I/O (O_DIRECT). Where the file system refuses it (tmpfs answers EINVAL) the
+  // file opens with buffered I/O instead; File::direct_io() tells which one is in effect.
+  bool direct_io = false;
+  // Read-ahead hint for the file's reads and mappings (see File::Advise).
+  AccessPattern access = AccessPattern::kNormal;
+};
+
+struct AppendWriterOptions {
+  // Bytes gathered before they are written; under direct I/O rounded up to the alignment.
+  std::size_t buffer_size = std::size_t{64} << 10;
+  bool exclusive = false;  // the file must not exist yet (else AlreadyExists)
+  bool truncate = false;   // discard the file's content, else append after it
+  bool direct_io = false;  // as OpenOptions::direct_io
+};
+
+// Appends to one file through a buffer: Append copies into the buffer and writes it when full;
+// Flush writes what is buffered; Sync flushes and makes it durable; Close syncs nothing, it only
+// flushes and (under direct I/O) trims the padding, then releases the file.
+//
+// Durability: appended bytes survive a crash only once a Sync has returned OK. A power loss
+// before that may keep any prefix of them, none, or (at sector granularity) torn bytes: a format
+// written through an AppendWriter needs per-record checksums.
+//
+// Direct I/O: the buffer is aligned, and a flush writes whole aligned blocks, the last one padded
+// with zeros that the next flush overwrites; until Close trims it, the file's size is rounded up
+// to the alignment. A reader of a crashed file must therefore accept zeros after its last record.
+//
+// Errors are sticky: after a failed write or sync every later call returns the first error
+// (the buffered bytes may or may not have reached the file; LevelDB's rule after fsync errors).
+//
+// Thread-safety: not thread-safe. The writer owns its File.
+class AppendWriter {
+ public:
+  // Appends to `file` from `offset` (its current size, usually). REQUIRES: file != nullptr.
+  static Result<std::unique_ptr<AppendWriter>> Create(std::unique_ptr<File> file,
+                                                      std::uint64_t offset,
+                                                      std::size_t buffer_size);
+  ~AppendWriter();  // flushes and closes, ignoring errors: call Close to see them
+  AppendWriter(const AppendWriter&) = delete;
+  AppendWriter& operator=(const AppendWriter&) = delete;
+
+  Status Append(std::span<const std::uint8_t> data);
+  Status Append(std::string_view data) {
+    return Append({reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
+  }
+  // Writes the buffered bytes to the file (not durable yet).
+  Status Flush();
+  // Flush, then File::Sync: everything appended so far is durable.
+  Status Sync();
+  // Flush, trim direct-I/O padding, release the file. Later calls fail with InvalidArgument.
+  Status Close();
+  // The file's logical size: bytes before the first Append plus every byte appended, buffered
+  // or not.
+  std::uint64_t size() const { return size_; }
+  // Bytes appended but not yet written to the file.
+  std::size_t buffered() const { return buffered_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  AppendWriter(std::unique_ptr<File> file, std::uint64_t offset, std::size_t buffer_size);
+  Status WriteBuffer();
+  Status Fail(Status s);
+
+  std::unique_ptr<File> file_;
+  std::string path_;
+  AlignedBuffer buf_;
+  std::size_t buffered_ = 0;  // bytes used in buf_
+  std::uint64_t buf_start_;   // file offset of buf_[0]
+  std::uint64_t size_;        // logical size
+  std::size_t align_;         // 1 without direct I/O
+  Status error_;              // the first failure: sticky
 };
 
 class FileSystem {
@@ -81,6 +225,18 @@ class FileSystem {
   virtual Status CreateDirs(const std::string& dir) = 0;
   // Names (not paths) of the entries in `dir`, sorted.
   virtual Result<std::vector<std::string>> ListDir(const std::string& dir) = 0;
+
+  // Removes the empty directory `dir`. Errors: NotFound when it does not exist, InvalidArgument
+  // when it is not empty or not a directory, IOError. Durable after SyncDir of its parent.
+  // The default returns NotSupported.
+  virtual Status RemoveDir(const std::string& dir);
+  // The size in bytes of the file at `path`. Errors: NotFound, InvalidArgument (a directory),
+  // IOError. The default opens the file read-only and asks it.
+  virtual Result<std::uint64_t> FileSize(const std::string& path);
+  // Opens `path` for appending through a buffer (see AppendWriter). Creates the file when it
+  // does not exist. Errors: as Open (AlreadyExists with options.exclusive), and the writer's.
+  virtual Result<std::unique_ptr<AppendWriter>> NewAppendWriter(
+      const std::string& path, const AppendWriterOptions& options = {});
 };
 
 // The operating system's file system. The returned object lives for the whole program.

@@ -1,19 +1,45 @@
-// DB::Batch's gathering (batch.cc, BatchQueue in db_impl.h).
+// DB::Batch's gathering (batch.cc, BatchQueue in db_impl.h). The tests are deterministic: a
+// file system double holds data syncs until the test lets them go, so the test knows which
+// callers are queued while a commit is in flight; nothing is timed.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "bolt/db_impl.h"
 #include "larder/bolt/db.h"
 #include "larder/file_system.h"
+#include "larder/file_system_wrapper.h"
+
+#if __has_include("bolt/access.h")
+#include "bolt/access.h"
+#endif
 
 namespace larder::bolt {
 namespace {
 
 using namespace std::chrono_literals;
+
+// The group commit queue of `db` (white-box). Through internal::Access where the tree has it,
+// else through DB::impl().
+internal::BatchQueue& QueueOf(DB& db) {
+#if __has_include("bolt/access.h")
+  return internal::Access::Impl(db).batch_queue();
+#else
+  return db.impl()->batch_queue();
+#endif
+}
+
+// Callers queued in `db`'s Batch behind the current leader.
+std::size_t Pending(DB& db) {
+  internal::BatchQueue& q = QueueOf(db);
+  std::lock_guard lock(q.mu);
+  return q.pending.size();
+}
 
 TEST(BatchGatherWindowTest, HalfTheLastCommitWithinBounds) {
   EXPECT_EQ(internal::BatchGatherWindow(0s), internal::kBatchGatherMin);
@@ -23,148 +49,178 @@ TEST(BatchGatherWindowTest, HalfTheLastCommitWithinBounds) {
   EXPECT_EQ(internal::BatchGatherWindow(50ms), internal::kBatchGatherMax);
 }
 
-// A file system whose data syncs take `delay`, like a disk's fdatasync.
-class SlowSyncFileSystem final : public FileSystem {
+// A file system whose file syncs (Sync, SyncAll) wait while the gate is held.
+class GatedSyncFileSystem final : public FileSystemWrapper {
  public:
-  explicit SlowSyncFileSystem(std::chrono::microseconds delay) : delay_(delay) {}
+  using FileSystemWrapper::FileSystemWrapper;
+
   Result<std::unique_ptr<File>> Open(const std::string& path, const OpenOptions& o) override {
-    LARDER_ASSIGN_OR_RETURN(auto f, base_->Open(path, o));
-    return std::unique_ptr<File>(new SlowFile(std::move(f), delay_));
+    LARDER_ASSIGN_OR_RETURN(auto f, FileSystemWrapper::Open(path, o));
+    return std::unique_ptr<File>(std::make_unique<GatedFile>(std::move(f), this));
   }
-  Result<bool> Exists(const std::string& path) override { return base_->Exists(path); }
-  Status Remove(const std::string& path) override { return base_->Remove(path); }
-  Status Rename(const std::string& from, const std::string& to) override {
-    return base_->Rename(from, to);
+
+  void Hold() {
+    std::lock_guard lock(mu_);
+    open_ = false;
   }
-  Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
-  Status CreateDirs(const std::string& dir) override { return base_->CreateDirs(dir); }
-  Result<std::vector<std::string>> ListDir(const std::string& dir) override {
-    return base_->ListDir(dir);
+  void Release() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  // Blocks until `n` syncs are waiting at the closed gate.
+  void WaitForBlocked(int n) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return blocked_ >= n; });
   }
 
  private:
-  class SlowFile final : public File {
+  class GatedFile final : public FileWrapper {
    public:
-    SlowFile(std::unique_ptr<File> f, std::chrono::microseconds delay)
-        : f_(std::move(f)), delay_(delay) {}
-    Result<std::size_t> ReadAt(std::uint64_t off, std::span<std::uint8_t> buf) override {
-      return f_->ReadAt(off, buf);
-    }
-    Status WriteAt(std::uint64_t off, std::span<const std::uint8_t> data) override {
-      return f_->WriteAt(off, data);
-    }
+    GatedFile(std::unique_ptr<File> f, GatedSyncFileSystem* fs)
+        : FileWrapper(std::move(f)), fs_(fs) {}
     Status Sync() override {
-      std::this_thread::sleep_for(delay_);
-      return f_->Sync();
+      fs_->Pass();
+      return FileWrapper::Sync();
     }
-    Status SyncAll() override { return f_->SyncAll(); }
-    Status Truncate(std::uint64_t size) override { return f_->Truncate(size); }
-    Result<std::uint64_t> Size() override { return f_->Size(); }
-    Result<std::shared_ptr<const MappedRegion>> Map(std::size_t length) override {
-      return f_->Map(length);
+    Status SyncAll() override {
+      fs_->Pass();
+      return FileWrapper::SyncAll();
     }
-    Status TryLock(LockMode mode) override { return f_->TryLock(mode); }
-    Status Unlock() override { return f_->Unlock(); }
-    const std::string& path() const override { return f_->path(); }
 
    private:
-    std::unique_ptr<File> f_;
-    std::chrono::microseconds delay_;
+    GatedSyncFileSystem* fs_;
   };
 
-  std::unique_ptr<FileSystem> base_ = NewMemFileSystem(std::size_t{1} << 30);
-  std::chrono::microseconds delay_;
+  void Pass() {
+    std::unique_lock lock(mu_);
+    ++blocked_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return open_; });
+    --blocked_;
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = true;  // guarded by mu_
+  int blocked_ = 0;   // guarded by mu_
 };
 
-// Eight writers looping on Batch against a disk whose syncs take 2 ms: a commit (two syncs)
-// takes over 4 ms, so the leader waits up to 2 ms, ample time for the other seven to come back
-// even on a loaded 2-core machine. Groups then hold most writers: far fewer commits than calls.
-// (The recorded bench run, on a loaded VM with the earlier fixed 200 µs window, saw groups of
-// about 5 of 8.)
-TEST(BatchTest, GroupsGatherTheActiveWriters) {
-  SlowSyncFileSystem fs(2ms);
-  Options o;
-  o.file_system = &fs;
-  auto opened = DB::Open("/batch.db", o);
-  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  std::unique_ptr<DB> db = std::move(*opened);
-  ASSERT_TRUE(db->Update([](Tx& tx) { return tx.CreateBucket("b").status(); }).ok());
-  const std::uint64_t commits_before = db->Stats().write_tx_n;
-  constexpr int kWriters = 8, kCalls = 30;
-  std::atomic<int> failures{0};
+class BatchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Options o;
+    o.file_system = &fs_;
+    auto opened = DB::Open("/batch.db", o);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    db_ = std::move(*opened);
+    ASSERT_TRUE(db_->Update([](Tx& tx) { return tx.CreateBucket("b").status(); }).ok());
+  }
+  void TearDown() override { fs_.Release(); }
+
+  Status Put(const std::string& key) {
+    return db_->Batch([&](Tx& tx) -> Status {
+      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
+      return b.Put(key, "v");
+    });
+  }
+  std::uint64_t Keys() {
+    std::uint64_t n = 0;
+    EXPECT_TRUE(db_->View([&](Tx& tx) -> Status {
+                     LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
+                     LARDER_ASSIGN_OR_RETURN(BucketStats st, b.Stats());
+                     n = static_cast<std::uint64_t>(st.key_n);
+                     return Status::Ok();
+                   })
+                    .ok());
+    return n;
+  }
+  std::uint64_t Commits() { return db_->Stats().write_tx_n; }
+
+  // Runs `n` Batch calls on their own threads while a first caller's commit is held at the
+  // gate, and returns once all `n` are queued behind it; the caller then opens the gate.
+  std::vector<std::thread> QueueBehindAHeldCommit(int n) {
+    std::vector<std::thread> threads;
+    fs_.Hold();
+    threads.emplace_back([this] { EXPECT_TRUE(Put("leader").ok()); });
+    fs_.WaitForBlocked(1);  // the leader's commit is in flight
+    for (int i = 0; i < n; ++i) {
+      threads.emplace_back([this, i] { EXPECT_TRUE(Put("queued" + std::to_string(i)).ok()); });
+    }
+    while (Pending(*db_) < static_cast<std::size_t>(n)) std::this_thread::yield();
+    return threads;
+  }
+
+  std::unique_ptr<FileSystem> mem_ = NewMemFileSystem(std::size_t{1} << 30);
+  GatedSyncFileSystem fs_{mem_.get()};
+  std::unique_ptr<DB> db_;
+};
+
+// Seven callers arrive while a commit is in flight: they commit together, in one transaction.
+TEST_F(BatchTest, CallersQueuedDuringACommitShareTheNext) {
+  const std::uint64_t before = Commits();
+  std::vector<std::thread> threads = QueueBehindAHeldCommit(7);
+  EXPECT_EQ(Commits(), before) << "the leader's commit is still held";
+  fs_.Release();
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(Commits() - before, 2u) << "the leader alone, then the seven queued callers";
+  EXPECT_EQ(Keys(), 8u);
+  internal::BatchQueue& q = QueueOf(*db_);
+  std::lock_guard lock(q.mu);
+  EXPECT_EQ(q.last_writers, 7u) << "the second group's size, with nobody queued after it";
+  EXPECT_FALSE(q.leader);
+}
+
+// A failing function does not take the others down: the group is retried one caller at a time
+// and only the failing caller sees its error.
+TEST_F(BatchTest, OneFailingCallerInAGroupFailsAlone) {
+  fs_.Hold();
+  std::thread leader([this] { EXPECT_TRUE(Put("leader").ok()); });
+  fs_.WaitForBlocked(1);
   std::vector<std::thread> threads;
-  for (int w = 0; w < kWriters; ++w) {
-    threads.emplace_back([&, w] {
-      for (int i = 0; i < kCalls; ++i) {
-        Status s = db->Batch([&](Tx& tx) -> Status {
-          LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
-          return b.Put(std::to_string(w) + "-" + std::to_string(i), "v");
-        });
-        if (!s.ok()) ++failures;
+  std::atomic<int> failed{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      Status s = db_->Batch([&](Tx& tx) -> Status {
+        if (i == 2) return Status::InvalidArgument("caller 2 fails");
+        LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
+        return b.Put("k" + std::to_string(i), "v");
+      });
+      if (!s.ok()) {
+        EXPECT_EQ(s.code(), Code::kInvalidArgument);
+        ++failed;
       }
     });
   }
+  while (Pending(*db_) < 4) std::this_thread::yield();
+  fs_.Release();
+  leader.join();
   for (auto& t : threads) t.join();
-  EXPECT_EQ(failures.load(), 0);
-  const std::uint64_t commits = db->Stats().write_tx_n - commits_before;
-  // 240 calls; groups of 8 would take 30 commits. Allow stragglers, not groups of ~5 (48).
-  // Under ThreadSanitizer threads wake too slowly for any bound on the group size to hold
-  // (mean groups of 3.5 were seen); there the test checks only for races and lost calls.
-#ifndef __SANITIZE_THREAD__
-  EXPECT_LE(commits, 45u) << "mean group " << 240.0 / static_cast<double>(commits);
-#else
-  EXPECT_LT(commits, 240u);
-#endif
-  ASSERT_TRUE(db->View([](Tx& tx) -> Status {
-                  LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
-                  LARDER_ASSIGN_OR_RETURN(BucketStats st, b.Stats());
-                  EXPECT_EQ(st.key_n, kWriters * kCalls);
-                  return Status::Ok();
-                }).ok());
+  EXPECT_EQ(failed.load(), 1);
+  EXPECT_EQ(Keys(), 4u);  // the leader and the three callers that succeeded
 }
 
-// A lone caller does not wait for writers that have gone: after a burst of eight, one writer's
-// commits are not each held up by a full window.
-TEST(BatchTest, LoneCallerAfterABurstDoesNotWaitEachTime) {
-  SlowSyncFileSystem fs(2ms);
-  Options o;
-  o.file_system = &fs;
-  auto opened = DB::Open("/batch.db", o);
-  ASSERT_TRUE(opened.ok());
-  std::unique_ptr<DB> db = std::move(*opened);
-  ASSERT_TRUE(db->Update([](Tx& tx) { return tx.CreateBucket("b").status(); }).ok());
-  auto put = [&](const std::string& k) {
-    return db->Batch([&](Tx& tx) -> Status {
-      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
-      return b.Put(k, "v");
-    });
-  };
-  std::vector<std::thread> threads;
-  for (int w = 0; w < 8; ++w) {
-    threads.emplace_back([&, w] { EXPECT_TRUE(put("burst" + std::to_string(w)).ok()); });
-  }
+// After a burst, one writer alone: its first call may wait for the burst's writers (the queue
+// remembers seven), but that call resets the count to one, so no later lone call waits.
+TEST_F(BatchTest, LoneCallerAfterABurstWaitsAtMostOnce) {
+  std::vector<std::thread> threads = QueueBehindAHeldCommit(7);
+  fs_.Release();
   for (auto& t : threads) t.join();
-  // One writer alone: 20 Batch calls against 20 plain Updates (two 2 ms syncs each). Waiting
-  // the 2 ms window on every call would add 40 ms; only the first may wait (the burst's count).
-  auto timed = [](auto&& fn) {
-    const auto t0 = std::chrono::steady_clock::now();
-    fn();
-    return std::chrono::steady_clock::now() - t0;
-  };
-  const auto updates = timed([&] {
-    for (int i = 0; i < 20; ++i) {
-      ASSERT_TRUE(db->Update([&](Tx& tx) -> Status {
-                      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
-                      return b.Put("update" + std::to_string(i), "v");
-                    }).ok());
-    }
-  });
-  const std::uint64_t before = db->Stats().write_tx_n;
-  const auto batches = timed([&] {
-    for (int i = 0; i < 20; ++i) ASSERT_TRUE(put("alone" + std::to_string(i)).ok());
-  });
-  EXPECT_EQ(db->Stats().write_tx_n - before, 20u);
-  EXPECT_LT(batches - updates, 20ms) << "each lone call waited for the burst's writers";
+  internal::BatchQueue& q = QueueOf(*db_);
+  {
+    std::lock_guard lock(q.mu);
+    ASSERT_EQ(q.last_writers, 7u);
+  }
+  const std::uint64_t before = Commits();
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(Put("alone" + std::to_string(i)).ok());
+    std::lock_guard lock(q.mu);
+    // The leader waits only while fewer than last_writers callers are queued: with one, a lone
+    // caller finds its quorum at once.
+    ASSERT_EQ(q.last_writers, 1u) << "call " << i;
+  }
+  EXPECT_EQ(Commits() - before, 20u);
+  EXPECT_EQ(Keys(), 28u);
 }
 
 }  // namespace

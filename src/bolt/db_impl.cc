@@ -42,7 +42,9 @@ Status DBImpl::OpenFile() {
     fs_ = options_.file_system != nullptr ? options_.file_system : DefaultFileSystem();
   }
   LARDER_ASSIGN_OR_RETURN(
-      file_, fs_->Open(path_, {.create = !options_.read_only, .read_only = options_.read_only}));
+      file_, fs_->Open(path_, {.create = !options_.read_only,
+                               .read_only = options_.read_only,
+                               .access = AccessPattern::kRandom}));  // page reads: no read-ahead
   LARDER_RETURN_IF_ERROR(LockFile());
   LARDER_ASSIGN_OR_RETURN(file_size_, file_->Size());
   if (file_size_ == 0) {
@@ -100,7 +102,7 @@ Status DBImpl::Initialize() {
   LARDER_RETURN_IF_ERROR(fs_->SyncDir(DirName(path_)));
   // Our handle and lock are on the empty file the rename replaced: take the new one.
   file_.reset();
-  LARDER_ASSIGN_OR_RETURN(file_, fs_->Open(path_, {}));
+  LARDER_ASSIGN_OR_RETURN(file_, fs_->Open(path_, {.access = AccessPattern::kRandom}));
   return LockFile();
 }
 

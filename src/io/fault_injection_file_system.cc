@@ -14,8 +14,11 @@ struct FaultInjectionFileSystem::FileLog {
     std::uint64_t offset = 0;  // write offset, or the new size of a truncate
     std::string data;
   };
-  std::string durable;          // content as of the last sync
-  bool durable_name = false;    // the directory entry has been synced
+  std::string durable;        // content as of the last sync
+  bool durable_name = false;  // the directory entry has been synced
+  // Set by a rename of a file whose name was durable, until the directory sync: the name a power
+  // loss may put the file back under.
+  std::string old_name;
   std::vector<Entry> unsynced;  // operations since, in order
 };
 
@@ -71,6 +74,13 @@ class FaultFile final : public File {
   Status TryLock(LockMode mode) override { return base_->TryLock(mode); }
   Status Unlock() override { return base_->Unlock(); }
   const std::string& path() const override { return base_->path(); }
+  Status Preallocate(std::uint64_t offset, std::uint64_t length) override {
+    LARDER_RETURN_IF_ERROR(fs_->Check(FaultInjectionFileSystem::Op::kPreallocate, path()));
+    return base_->Preallocate(offset, length);
+  }
+  Status Advise(AccessPattern pattern) override { return base_->Advise(pattern); }
+  bool direct_io() const override { return base_->direct_io(); }
+  std::size_t alignment() const override { return base_->alignment(); }
 
  private:
   std::unique_ptr<File> base_;
@@ -78,8 +88,8 @@ class FaultFile final : public File {
 };
 
 bool IsMutating(FaultInjectionFileSystem::Op op) {
-  return op == FaultInjectionFileSystem::Op::kWrite || op == FaultInjectionFileSystem::Op::kSync ||
-         op == FaultInjectionFileSystem::Op::kTruncate;
+  using Op = FaultInjectionFileSystem::Op;
+  return op != Op::kRead && op != Op::kMap;
 }
 
 }  // namespace
@@ -194,14 +204,23 @@ void FaultInjectionFileSystem::PowerLoss(std::uint64_t seed) {
   std::lock_guard lock(mu_);
   std::mt19937_64 rng(seed);
   constexpr std::size_t kSector = 512;
-  for (auto it = files_.begin(); it != files_.end();) {
-    FileLog& log = it->second;
+  // Directory entries first: which files survive, and under which name.
+  std::map<std::string, FileLog> survivors;
+  for (auto& [path, log] : files_) {
+    std::string name = path;
     if (!log.durable_name && rng() % 2 == 0) {
+      (void)base_->Remove(path);
       // Created but its directory entry never synced: the file is gone.
-      (void)base_->Remove(it->first);
-      it = files_.erase(it);
-      continue;
+      if (log.old_name.empty()) continue;
+      // Renamed but the rename never synced: back under its old name. (What the rename
+      // replaced is not brought back.)
+      name = log.old_name;
     }
+    log.old_name.clear();
+    survivors.insert_or_assign(std::move(name), std::move(log));
+  }
+  files_ = std::move(survivors);
+  for (auto& [path, log] : files_) {
     std::string content = log.durable;
     for (const FileLog::Entry& e : log.unsynced) {
       if (e.is_truncate) {
@@ -221,11 +240,10 @@ void FaultInjectionFileSystem::PowerLoss(std::uint64_t seed) {
         }
       }
     }
-    WriteCurrent(it->first, content);
+    WriteCurrent(path, content);
     log.durable = std::move(content);
     log.durable_name = true;
     log.unsynced.clear();
-    ++it;
   }
   for (Fault& f : faults_) f = Fault{};
   crash_at_ = ~std::uint64_t{0};
@@ -234,10 +252,7 @@ void FaultInjectionFileSystem::PowerLoss(std::uint64_t seed) {
 Result<std::unique_ptr<File>> FaultInjectionFileSystem::Open(const std::string& path,
                                                              const OpenOptions& o) {
   LARDER_ASSIGN_OR_RETURN(bool existed, base_->Exists(path));
-  if (!existed && o.create) {
-    std::lock_guard lock(mu_);
-    if (ops_ >= crash_at_) return Status::IOError(path + ": simulated crash");
-  }
+  if (!existed && o.create && !o.read_only) LARDER_RETURN_IF_ERROR(Check(Op::kCreate, path));
   LARDER_ASSIGN_OR_RETURN(auto f, base_->Open(path, o));
   if (!existed) {
     std::lock_guard lock(mu_);
@@ -265,6 +280,7 @@ Status FaultInjectionFileSystem::Rename(const std::string& from, const std::stri
   auto node = files_.extract(from);
   if (!node.empty()) {
     node.key() = to;
+    if (node.mapped().durable_name) node.mapped().old_name = from;  // else keep the first name
     node.mapped().durable_name = false;  // durable only after the directory sync
     files_.insert_or_assign(to, std::move(node.mapped()));
   }
@@ -275,7 +291,10 @@ Status FaultInjectionFileSystem::SyncDir(const std::string& dir) {
   LARDER_RETURN_IF_ERROR(Check(Op::kSync, dir));
   std::lock_guard lock(mu_);
   for (auto& [path, log] : files_) {
-    if (DirName(path) == dir) log.durable_name = true;
+    if (DirName(path) == dir) {
+      log.durable_name = true;
+      log.old_name.clear();
+    }
   }
   return Status::Ok();
 }
@@ -286,6 +305,15 @@ Status FaultInjectionFileSystem::CreateDirs(const std::string& dir) {
 
 Result<std::vector<std::string>> FaultInjectionFileSystem::ListDir(const std::string& dir) {
   return base_->ListDir(dir);
+}
+
+Status FaultInjectionFileSystem::RemoveDir(const std::string& dir) {
+  LARDER_RETURN_IF_ERROR(Check(Op::kRemoveDir, dir));
+  return base_->RemoveDir(dir);
+}
+
+Result<std::uint64_t> FaultInjectionFileSystem::FileSize(const std::string& path) {
+  return base_->FileSize(path);
 }
 
 }  // namespace larder

@@ -5,9 +5,21 @@
 // synced content plus each unsynced operation applied, dropped or torn (512-byte sectors
 // written, left old, or filled with garbage), chosen by a seed — SQLite's crash model rather
 // than "drop everything unsynced". Files created since their directory was last synced may
-// vanish. CrashAfter(n) makes every mutating operation after the next n fail, as if the
+// vanish; a file renamed since then may be back under its old name. CrashAfter(n) makes every mutating operation after the next n fail, as if the
 // process had died there. FailNth() injects EIO/ENOSPC at the n-th operation of a kind, once or
 // for good.
+//
+// The later FileSystem calls are modelled as follows:
+//  - AppendWriter (the default NewAppendWriter over this file system's Files): its writes are
+//    ordinary unsynced writes, so unsynced appends may be lost, kept or torn at power loss, each
+//    flush independently (a later one may survive where an earlier one did not, leaving zeros).
+//  - direct_io: the in-memory file's strict alignment rules apply; a direct write is still
+//    unsynced until Sync, exactly like a buffered one.
+//  - Creating a file (exclusive or not), Preallocate and RemoveDir are mutating operations
+//    (counted, stopped by CrashAfter, failable with FailNth of kCreate, kPreallocate,
+//    kRemoveDir). Preallocate changes no content. Directories themselves are not part of the
+//    power-loss model: a removed directory stays removed.
+//  - Advise and FileSize are forwarded and never fail.
 //
 // Thread-safety: safe for concurrent use. PowerLoss/Save/Restore REQUIRE that no file is open.
 #ifndef LARDER_IO_FAULT_INJECTION_FILE_SYSTEM_H_
@@ -26,13 +38,17 @@ namespace larder {
 
 class FaultInjectionFileSystem final : public FileSystem {
  public:
-  enum class Op { kRead = 0, kWrite, kSync, kTruncate, kMap };
+  // kWrite also covers Remove and Rename; kSync covers SyncDir; kCreate is an Open that
+  // creates a file.
+  enum class Op { kRead = 0, kWrite, kSync, kTruncate, kMap, kCreate, kPreallocate, kRemoveDir };
+  static constexpr int kOpCount = 8;
 
   explicit FaultInjectionFileSystem(std::size_t max_file_bytes = std::size_t{1} << 30);
   ~FaultInjectionFileSystem() override;
 
-  // After `n` more mutating operations (write, sync, truncate, directory sync, rename, remove)
-  // every mutating operation fails with an I/O error and changes nothing.
+  // After `n` more mutating operations (write, sync, truncate, directory sync, rename, remove,
+  // file creation, preallocate, directory removal) every mutating operation fails with an I/O
+  // error and changes nothing.
   void CrashAfter(std::uint64_t n);
   bool crashed() const;
   // Fails the n-th (1-based, counted from now) operation of kind `op` with `err`; with
@@ -60,6 +76,8 @@ class FaultInjectionFileSystem final : public FileSystem {
   Status SyncDir(const std::string& dir) override;
   Status CreateDirs(const std::string& dir) override;
   Result<std::vector<std::string>> ListDir(const std::string& dir) override;
+  Status RemoveDir(const std::string& dir) override;
+  Result<std::uint64_t> FileSize(const std::string& path) override;
 
   // Used by the file handles.
   Status Check(Op op, const std::string& path);  // injected fault or crash, else OK
@@ -85,7 +103,7 @@ class FaultInjectionFileSystem final : public FileSystem {
     bool fired = false;
     int err = 5;
   };
-  Fault faults_[5];
+  Fault faults_[kOpCount];
 };
 
 }  // namespace larder

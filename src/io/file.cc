@@ -1,7 +1,17 @@
-// File's default vectored write: one WriteAt per piece.
+// The default implementations of File's and FileSystem's optional calls, and AlignedBuffer.
+#include <cstdlib>
+
 #include "larder/file_system.h"
 
 namespace larder {
+
+AlignedBuffer::AlignedBuffer(std::size_t alignment, std::size_t capacity)
+    : capacity_(static_cast<std::size_t>(RoundUp(capacity, alignment))), alignment_(alignment) {
+  if (capacity_ == 0) return;
+  void* p = std::aligned_alloc(alignment_, capacity_);
+  if (p == nullptr) std::abort();  // as operator new would terminate
+  data_.reset(static_cast<std::uint8_t*>(p));
+}
 
 Status File::WriteAtV(std::uint64_t offset, std::span<const std::span<const std::uint8_t>> pieces) {
   for (std::span<const std::uint8_t> piece : pieces) {
@@ -10,6 +20,30 @@ Status File::WriteAtV(std::uint64_t offset, std::span<const std::span<const std:
     offset += piece.size();
   }
   return Status::Ok();
+}
+
+Status File::Preallocate(std::uint64_t, std::uint64_t) { return Status::Ok(); }
+
+Status File::Advise(AccessPattern) { return Status::Ok(); }
+
+Status FileSystem::RemoveDir(const std::string& dir) {
+  return Status::NotSupported("remove directory " + dir + ": not supported by this file system");
+}
+
+Result<std::uint64_t> FileSystem::FileSize(const std::string& path) {
+  LARDER_ASSIGN_OR_RETURN(auto f, Open(path, {.read_only = true}));
+  return f->Size();
+}
+
+Result<std::unique_ptr<AppendWriter>> FileSystem::NewAppendWriter(
+    const std::string& path, const AppendWriterOptions& options) {
+  LARDER_ASSIGN_OR_RETURN(auto f, Open(path, {.create = true,
+                                              .exclusive = options.exclusive,
+                                              .direct_io = options.direct_io,
+                                              .access = AccessPattern::kSequential}));
+  if (options.truncate) LARDER_RETURN_IF_ERROR(f->Truncate(0));
+  LARDER_ASSIGN_OR_RETURN(std::uint64_t size, f->Size());
+  return AppendWriter::Create(std::move(f), size, options.buffer_size);
 }
 
 }  // namespace larder

@@ -1,6 +1,11 @@
 // An in-memory FileSystem. Each file's bytes live in address space reserved once (PROT_NONE,
 // MAP_NORESERVE) and made readable and writable as the file grows, so a mapping handed out by
 // Map() never moves and always shows the latest writes, as MAP_SHARED does for a real file.
+//
+// Direct I/O is emulated strictly: a file opened with direct_io reports alignment
+// kMemDirectAlignment and refuses unaligned reads and writes, as O_DIRECT on a disk would, so a
+// caller's alignment bugs show in in-memory tests. Directories exist when CreateDirs made them
+// or a file lies below them; Open does not require the parent directory.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -8,11 +13,14 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "larder/file_system.h"
 
 namespace larder {
 namespace {
+
+constexpr std::size_t kMemDirectAlignment = 4096;
 
 std::size_t RoundUpToOsPage(std::size_t n) {
   static const std::size_t os_page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
@@ -74,11 +82,15 @@ class MemRegion final : public MappedRegion {
 
 class MemFile final : public File {
  public:
-  MemFile(std::shared_ptr<MemFileData> data, std::string path, bool read_only)
-      : data_(std::move(data)), path_(std::move(path)), read_only_(read_only) {}
+  MemFile(std::shared_ptr<MemFileData> data, std::string path, bool read_only, bool direct)
+      : data_(std::move(data)),
+        path_(std::move(path)),
+        read_only_(read_only),
+        alignment_(direct ? kMemDirectAlignment : 1) {}
   ~MemFile() override { Unlock().ok(); }
 
   Result<std::size_t> ReadAt(std::uint64_t offset, std::span<std::uint8_t> buf) override {
+    LARDER_RETURN_IF_ERROR(CheckAligned("read", offset, buf.data(), buf.size()));
     std::lock_guard lock(data_->mu);
     if (offset >= data_->size_) return std::size_t{0};
     std::size_t n =
@@ -88,6 +100,7 @@ class MemFile final : public File {
   }
   Status WriteAt(std::uint64_t offset, std::span<const std::uint8_t> in) override {
     if (read_only_) return Status::ReadOnly(path_ + " is open read-only");
+    LARDER_RETURN_IF_ERROR(CheckAligned("write", offset, in.data(), in.size()));
     std::lock_guard lock(data_->mu);
     if (offset + in.size() > data_->size_) {
       LARDER_RETURN_IF_ERROR(data_->Resize(offset + in.size(), path_));
@@ -133,8 +146,25 @@ class MemFile final : public File {
     return Status::Ok();
   }
   const std::string& path() const override { return path_; }
+  Status Preallocate(std::uint64_t offset, std::uint64_t length) override {
+    if (read_only_) return Status::ReadOnly(path_ + " is open read-only");
+    if (offset + length > data_->reserve()) {
+      return Status::NoSpace(path_ + ": preallocation past the in-memory file limit");
+    }
+    return Status::Ok();  // the address space is reserved already
+  }
+  bool direct_io() const override { return alignment_ > 1; }
+  std::size_t alignment() const override { return alignment_; }
 
  private:
+  Status CheckAligned(const char* what, std::uint64_t offset, const void* buf, std::size_t n) {
+    if (alignment_ == 1) return Status::Ok();
+    if (offset % alignment_ != 0 || n % alignment_ != 0 ||
+        reinterpret_cast<std::uintptr_t>(buf) % alignment_ != 0) {
+      return Status::InvalidArgument(path_ + ": unaligned direct " + what);
+    }
+    return Status::Ok();
+  }
   Status Busy() const { return Status::Busy(path_ + " is locked by another handle"); }
   void ReleaseLocked() {
     if (!holding_) return;
@@ -149,6 +179,7 @@ class MemFile final : public File {
   std::shared_ptr<MemFileData> data_;
   std::string path_;
   bool read_only_;
+  std::size_t alignment_;  // 1 unless opened for direct I/O
   bool holding_ = false;
   LockMode held_ = LockMode::kShared;
 };
@@ -159,21 +190,23 @@ class MemFileSystem final : public FileSystem {
 
   Result<std::unique_ptr<File>> Open(const std::string& path, const OpenOptions& o) override {
     std::lock_guard lock(mu_);
+    if (IsDirLocked(path)) return Status::InvalidArgument(path + " is a directory");
     auto it = files_.find(path);
+    if (it != files_.end() && o.create && o.exclusive && !o.read_only) {
+      return Status::AlreadyExists(path + " already exists");
+    }
     if (it == files_.end()) {
       if (!o.create || o.read_only) return Status::NotFound(path + ": no such file");
       auto data = std::make_shared<MemFileData>(max_file_bytes_);
       if (!data->valid()) return Status::NoSpace(path + ": cannot reserve memory");
       it = files_.emplace(path, std::move(data)).first;
     }
-    return std::unique_ptr<File>(std::make_unique<MemFile>(it->second, path, o.read_only));
+    return std::unique_ptr<File>(
+        std::make_unique<MemFile>(it->second, path, o.read_only, o.direct_io));
   }
   Result<bool> Exists(const std::string& path) override {
     std::lock_guard lock(mu_);
-    if (files_.count(path) != 0) return true;
-    std::string prefix = path + "/";
-    auto it = files_.lower_bound(prefix);
-    return it != files_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+    return files_.count(path) != 0 || IsDirLocked(path);
   }
   Status Remove(const std::string& path) override {
     std::lock_guard lock(mu_);
@@ -190,24 +223,73 @@ class MemFileSystem final : public FileSystem {
     return Status::Ok();
   }
   Status SyncDir(const std::string&) override { return Status::Ok(); }
-  Status CreateDirs(const std::string&) override { return Status::Ok(); }
+  Status CreateDirs(const std::string& dir) override {
+    std::lock_guard lock(mu_);
+    for (std::string d = dir; !d.empty() && d != "." && d != "/"; d = DirName(d)) {
+      if (files_.count(d) != 0) return Status::InvalidArgument(d + " is a file");
+      dirs_.insert(d);
+    }
+    return Status::Ok();
+  }
   Result<std::vector<std::string>> ListDir(const std::string& dir) override {
     std::lock_guard lock(mu_);
     std::vector<std::string> names;
-    std::string prefix = dir + "/";
-    for (const auto& [path, data] : files_) {
-      if (path.compare(0, prefix.size(), prefix) != 0) continue;
-      std::string rest = path.substr(prefix.size());
-      rest = rest.substr(0, rest.find('/'));
-      if (names.empty() || names.back() != rest) names.push_back(rest);
-    }
+    const std::string prefix = dir + "/";
+    auto add_children = [&](const auto& paths) {
+      for (auto it = paths.lower_bound(prefix); it != paths.end(); ++it) {
+        const std::string& path = KeyOf(*it);
+        if (path.compare(0, prefix.size(), prefix) != 0) break;
+        names.push_back(path.substr(prefix.size(), path.find('/', prefix.size()) - prefix.size()));
+      }
+    };
+    add_children(files_);
+    add_children(dirs_);
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
     return names;
+  }
+  Status RemoveDir(const std::string& dir) override {
+    std::lock_guard lock(mu_);
+    if (files_.count(dir) != 0) return Status::InvalidArgument(dir + " is not a directory");
+    if (!IsDirLocked(dir)) return Status::NotFound(dir + ": no such directory");
+    if (HasChildLocked(files_, dir) || HasChildLocked(dirs_, dir)) {
+      return Status::InvalidArgument(dir + ": directory not empty");
+    }
+    dirs_.erase(dir);
+    return Status::Ok();
+  }
+  Result<std::uint64_t> FileSize(const std::string& path) override {
+    std::lock_guard lock(mu_);
+    auto it = files_.find(path);
+    if (it == files_.end()) {
+      if (IsDirLocked(path)) return Status::InvalidArgument(path + " is a directory");
+      return Status::NotFound(path + ": no such file");
+    }
+    std::lock_guard file_lock(it->second->mu);
+    return it->second->size_;
   }
 
  private:
+  static const std::string& KeyOf(const std::string& s) { return s; }
+  template <typename V>
+  static const std::string& KeyOf(const std::pair<const std::string, V>& kv) {
+    return kv.first;
+  }
+  template <typename Paths>
+  static bool HasChildLocked(const Paths& paths, const std::string& dir) {
+    const std::string prefix = dir + "/";
+    auto it = paths.lower_bound(prefix);
+    return it != paths.end() && KeyOf(*it).compare(0, prefix.size(), prefix) == 0;
+  }
+  // REQUIRES: mu_ held.
+  bool IsDirLocked(const std::string& path) const {
+    return dirs_.count(path) != 0 || HasChildLocked(files_, path);
+  }
+
   std::size_t max_file_bytes_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<MemFileData>> files_;  // guarded by mu_
+  std::set<std::string> dirs_;  // guarded by mu_: made by CreateDirs, not yet removed
 };
 
 }  // namespace

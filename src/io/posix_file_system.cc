@@ -1,4 +1,5 @@
-// The POSIX FileSystem: pread/pwrite, fdatasync, flock and mmap.
+// The POSIX FileSystem: pread/pwrite, fdatasync, flock and mmap; fallocate, posix_fadvise and
+// O_DIRECT where the kernel and the file system offer them.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 
 #include "larder/file_system.h"
@@ -27,9 +29,53 @@ class PosixRegion final : public MappedRegion {
   std::size_t size_;
 };
 
+int FadviseAdvice(AccessPattern p) {
+  switch (p) {
+    case AccessPattern::kSequential:
+      return POSIX_FADV_SEQUENTIAL;
+    case AccessPattern::kRandom:
+      return POSIX_FADV_RANDOM;
+    case AccessPattern::kNormal:
+      break;
+  }
+  return POSIX_FADV_NORMAL;
+}
+
+int MadviseAdvice(AccessPattern p) {
+  switch (p) {
+    case AccessPattern::kSequential:
+      return MADV_SEQUENTIAL;
+    case AccessPattern::kRandom:
+      return MADV_RANDOM;
+    case AccessPattern::kNormal:
+      break;
+  }
+  return MADV_NORMAL;
+}
+
+// The alignment O_DIRECT needs on `fd`: statx's STATX_DIOALIGN where the kernel (6.1+) and the
+// C library know it, else 4096, which satisfies both 512-byte and 4K-sector devices.
+std::size_t DirectIoAlignment(int fd) {
+#ifdef STATX_DIOALIGN
+  struct statx stx;
+  if (::statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &stx) == 0 &&
+      (stx.stx_mask & STATX_DIOALIGN) != 0 && stx.stx_dio_offset_align != 0) {
+    return std::max<std::size_t>({stx.stx_dio_offset_align, stx.stx_dio_mem_align, 512});
+  }
+#endif
+  (void)fd;
+  return 4096;
+}
+
 class PosixFile final : public File {
  public:
-  PosixFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  PosixFile(int fd, std::string path, bool direct, AccessPattern access)
+      : fd_(fd),
+        path_(std::move(path)),
+        alignment_(direct ? DirectIoAlignment(fd) : 1),
+        access_(access) {
+    if (access != AccessPattern::kNormal) (void)Advise(access);
+  }
   ~PosixFile() override { ::close(fd_); }
 
   Result<std::size_t> ReadAt(std::uint64_t offset, std::span<std::uint8_t> buf) override {
@@ -118,8 +164,8 @@ class PosixFile final : public File {
     if (length == 0) return Status::InvalidArgument("map " + path_ + ": zero length");
     void* addr = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd_, 0);
     if (addr == MAP_FAILED) return Status::FromErrno("mmap " + path_, errno);
-    // Page accesses are random: tell the kernel not to read ahead.
-    ::madvise(addr, length, MADV_RANDOM);
+    const AccessPattern access = access_.load(std::memory_order_relaxed);
+    if (access != AccessPattern::kNormal) ::madvise(addr, length, MadviseAdvice(access));
     return std::shared_ptr<const MappedRegion>(std::make_shared<PosixRegion>(addr, length));
   }
   Status TryLock(LockMode mode) override {
@@ -137,22 +183,57 @@ class PosixFile final : public File {
   }
   const std::string& path() const override { return path_; }
 
+  Status Preallocate(std::uint64_t offset, std::uint64_t length) override {
+    if (length == 0) return Status::Ok();
+    int rc;
+    do {
+      rc = ::fallocate(fd_, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                       static_cast<off_t>(length));
+    } while (rc != 0 && errno == EINTR);
+    if (rc == 0 || errno == EOPNOTSUPP || errno == ENOSYS) return Status::Ok();
+    if (errno == EBADF) return Status::ReadOnly(path_ + " is open read-only");
+    return Status::FromErrno("preallocate " + path_, errno);
+  }
+  Status Advise(AccessPattern pattern) override {
+    access_.store(pattern, std::memory_order_relaxed);
+    (void)::posix_fadvise(fd_, 0, 0, FadviseAdvice(pattern));  // a hint: failures are ignored
+    return Status::Ok();
+  }
+  bool direct_io() const override { return alignment_ > 1; }
+  std::size_t alignment() const override { return alignment_; }
+
  private:
   int fd_;
   std::string path_;
+  std::size_t alignment_;  // 1 without O_DIRECT
+  std::atomic<AccessPattern> access_;
 };
+
+// open(2), retrying on EINTR.
+int OpenFd(const std::string& path, int flags) {
+  int fd;
+  do {
+    fd = ::open(path.c_str(), flags, 0644);
+  } while (fd < 0 && errno == EINTR);
+  return fd;
+}
 
 class PosixFileSystem final : public FileSystem {
  public:
   Result<std::unique_ptr<File>> Open(const std::string& path, const OpenOptions& o) override {
     int flags = (o.read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC;
-    if (o.create && !o.read_only) flags |= O_CREAT;
-    int fd;
-    do {
-      fd = ::open(path.c_str(), flags, 0644);
-    } while (fd < 0 && errno == EINTR);
+    if (o.create && !o.read_only) flags |= O_CREAT | (o.exclusive ? O_EXCL : 0);
+    int fd = OpenFd(path, o.direct_io ? flags | O_DIRECT : flags);
+    bool direct = o.direct_io && fd >= 0;
+    if (fd < 0 && o.direct_io && errno == EINVAL) {
+      // The file system refuses O_DIRECT (tmpfs): buffered I/O instead, as documented. An
+      // exclusive create cannot have created the file, since the open failed.
+      fd = OpenFd(path, flags);
+    }
     if (fd < 0) {
       if (errno == ENOENT) return Status::NotFound(path + ": no such file");
+      if (errno == EEXIST) return Status::AlreadyExists(path + " already exists");
+      if (errno == EISDIR) return Status::InvalidArgument(path + " is a directory");
       return Status::FromErrno("open " + path, errno);
     }
     struct stat st;
@@ -160,7 +241,7 @@ class PosixFileSystem final : public FileSystem {
       ::close(fd);
       return Status::InvalidArgument(path + " is a directory");
     }
-    return std::unique_ptr<File>(std::make_unique<PosixFile>(fd, path));
+    return std::unique_ptr<File>(std::make_unique<PosixFile>(fd, path, direct, o.access));
   }
 
   Result<bool> Exists(const std::string& path) override {
@@ -217,6 +298,28 @@ class PosixFileSystem final : public FileSystem {
     ::closedir(d);
     std::sort(names.begin(), names.end());
     return names;
+  }
+
+  Status RemoveDir(const std::string& dir) override {
+    if (::rmdir(dir.c_str()) != 0) {
+      if (errno == ENOENT) return Status::NotFound(dir + ": no such directory");
+      if (errno == ENOTEMPTY || errno == EEXIST) {
+        return Status::InvalidArgument(dir + ": directory not empty");
+      }
+      if (errno == ENOTDIR) return Status::InvalidArgument(dir + " is not a directory");
+      return Status::FromErrno("remove directory " + dir, errno);
+    }
+    return Status::Ok();
+  }
+
+  Result<std::uint64_t> FileSize(const std::string& path) override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR) return Status::NotFound(path + ": no such file");
+      return Status::FromErrno("stat " + path, errno);
+    }
+    if (S_ISDIR(st.st_mode)) return Status::InvalidArgument(path + " is a directory");
+    return static_cast<std::uint64_t>(st.st_size);
   }
 };
 

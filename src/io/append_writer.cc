@@ -1,0 +1,105 @@
+// AppendWriter: buffered appends to one File (see larder/file_system.h).
+#include <algorithm>
+#include <cstring>
+
+#include "larder/file_system.h"
+
+namespace larder {
+
+AppendWriter::AppendWriter(std::unique_ptr<File> file, std::uint64_t offset,
+                           std::size_t buffer_size)
+    : file_(std::move(file)),
+      path_(file_->path()),
+      align_(file_->direct_io() ? file_->alignment() : 1) {
+  buf_ = AlignedBuffer(std::max<std::size_t>(align_, 64), std::max(buffer_size, align_));
+  // Under direct I/O the buffer starts at the aligned block holding `offset`: the block's head
+  // is already in the file and is written again with the first flush.
+  buf_start_ = AlignedBuffer::RoundDown(offset, align_);
+  buffered_ = static_cast<std::size_t>(offset - buf_start_);
+  size_ = offset;
+}
+
+Result<std::unique_ptr<AppendWriter>> AppendWriter::Create(std::unique_ptr<File> file,
+                                                           std::uint64_t offset,
+                                                           std::size_t buffer_size) {
+  std::unique_ptr<AppendWriter> w(new AppendWriter(std::move(file), offset, buffer_size));
+  if (w->buffered_ > 0) {
+    // Read the partial block back so that rewriting it keeps its bytes.
+    LARDER_ASSIGN_OR_RETURN(std::size_t n,
+                            w->file_->ReadAt(w->buf_start_, {w->buf_.data(), w->align_}));
+    if (n < w->buffered_) {
+      return Status::Corruption(w->path_ + ": shorter than the append offset");
+    }
+  }
+  return w;
+}
+
+AppendWriter::~AppendWriter() {
+  if (file_ != nullptr) (void)Close();
+}
+
+Status AppendWriter::Fail(Status s) {
+  if (error_.ok()) error_ = s;
+  return s;
+}
+
+Status AppendWriter::Append(std::span<const std::uint8_t> data) {
+  if (!error_.ok()) return error_;
+  if (file_ == nullptr) return Status::InvalidArgument(path_ + ": append writer closed");
+  while (!data.empty()) {
+    const std::size_t n = std::min(data.size(), buf_.capacity() - buffered_);
+    std::memcpy(buf_.data() + buffered_, data.data(), n);
+    buffered_ += n;
+    size_ += n;
+    data = data.subspan(n);
+    if (buffered_ == buf_.capacity()) LARDER_RETURN_IF_ERROR(WriteBuffer());
+  }
+  return Status::Ok();
+}
+
+// Writes the buffer. Without direct I/O it then empties; under direct I/O the whole buffer is
+// written padded to a block boundary and the partial last block stays, moved to the front.
+Status AppendWriter::WriteBuffer() {
+  if (buffered_ == 0) return Status::Ok();
+  const auto padded = static_cast<std::size_t>(AlignedBuffer::RoundUp(buffered_, align_));
+  if (padded > buffered_) std::memset(buf_.data() + buffered_, 0, padded - buffered_);
+  Status s = file_->WriteAt(buf_start_, {buf_.data(), padded});
+  if (!s.ok()) return Fail(s);
+  const auto whole = static_cast<std::size_t>(AlignedBuffer::RoundDown(buffered_, align_));
+  if (whole < buffered_) std::memmove(buf_.data(), buf_.data() + whole, buffered_ - whole);
+  buf_start_ += whole;
+  buffered_ -= whole;
+  return Status::Ok();
+}
+
+Status AppendWriter::Flush() {
+  if (!error_.ok()) return error_;
+  if (file_ == nullptr) return Status::InvalidArgument(path_ + ": append writer closed");
+  return WriteBuffer();
+}
+
+Status AppendWriter::Sync() {
+  LARDER_RETURN_IF_ERROR(Flush());
+  Status s = file_->Sync();
+  if (!s.ok()) return Fail(s);
+  return Status::Ok();
+}
+
+Status AppendWriter::Close() {
+  if (file_ == nullptr) return error_.ok() ? Status::InvalidArgument(path_ + ": closed") : error_;
+  Status s = Flush();
+  if (s.ok() && align_ > 1) {
+    // Trim the zeros padding the last block.
+    Result<std::uint64_t> on_disk = file_->Size();
+    if (!on_disk.ok()) {
+      s = on_disk.status();
+    } else if (*on_disk > size_) {
+      s = file_->Truncate(size_);
+    }
+    if (!s.ok()) s = Fail(s);
+  }
+  file_.reset();
+  return s;
+}
+
+}  // namespace larder

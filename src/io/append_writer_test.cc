@@ -1,0 +1,167 @@
+// AppendWriter over the POSIX and in-memory file systems, buffered and direct.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <tuple>
+
+#include "larder/file_system.h"
+#include "larder/file_system_wrapper.h"
+#include "tests/util/temp_dir.h"
+
+namespace larder {
+namespace {
+
+std::string ReadAll(FileSystem* fs, const std::string& path) {
+  auto f = fs->Open(path, {.read_only = true});
+  if (!f.ok()) return "<" + f.status().ToString() + ">";
+  std::string out(static_cast<std::size_t>((*f)->Size().value_or(0)), '\0');
+  auto n = (*f)->ReadAt(0, {reinterpret_cast<std::uint8_t*>(out.data()), out.size()});
+  out.resize(n.value_or(0));
+  return out;
+}
+
+std::string RandomString(std::mt19937& rng, std::size_t n) {
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>('a' + rng() % 26);
+  return s;
+}
+
+// (in-memory?, direct I/O?)
+class AppendWriterTest : public ::testing::TestWithParam<std::tuple<bool, bool>> {
+ protected:
+  void SetUp() override {
+    if (std::get<0>(GetParam())) {
+      mem_ = NewMemFileSystem(1 << 24);
+      fs_ = mem_.get();
+      dir_ = "/mem";
+    } else {
+      fs_ = DefaultFileSystem();
+      dir_ = tmp_.path();
+    }
+  }
+  bool direct() const { return std::get<1>(GetParam()); }
+  std::string Path(const std::string& name) { return dir_ + "/" + name; }
+  AppendWriterOptions Options(std::size_t buffer) {
+    return {.buffer_size = buffer, .direct_io = direct()};
+  }
+
+  test::TempDir tmp_;
+  std::unique_ptr<FileSystem> mem_;
+  FileSystem* fs_ = nullptr;
+  std::string dir_;
+};
+
+TEST_P(AppendWriterTest, AppendsInOrderThroughASmallBuffer) {
+  auto w = fs_->NewAppendWriter(Path("log"), Options(5000));
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  AppendWriter& writer = **w;
+  std::mt19937 rng(5);
+  std::string want;
+  for (int i = 0; i < 200; ++i) {
+    // Pieces from 0 bytes to several buffers' worth.
+    const std::string piece = RandomString(rng, i % 50 == 0 ? 12000 : rng() % 300);
+    ASSERT_TRUE(writer.Append(piece).ok());
+    want += piece;
+    ASSERT_EQ(writer.size(), want.size());
+    if (i % 37 == 0) {
+      ASSERT_TRUE(writer.Flush().ok());
+      EXPECT_LT(writer.buffered(), direct() ? 4096u * 2 : 1u);
+      EXPECT_EQ(ReadAll(fs_, Path("log")).substr(0, want.size()), want) << "after flush " << i;
+    }
+    if (i % 91 == 0) {
+      ASSERT_TRUE(writer.Sync().ok());
+    }
+  }
+  if (direct()) {
+    ASSERT_TRUE(writer.Flush().ok());
+    auto size = fs_->FileSize(Path("log"));
+    EXPECT_EQ(*size % 512, 0u) << "padded to whole blocks until Close";
+    EXPECT_GE(*size, want.size());
+  }
+  ASSERT_TRUE(writer.Close().ok());
+  EXPECT_EQ(*fs_->FileSize(Path("log")), want.size());
+  EXPECT_TRUE(ReadAll(fs_, Path("log")) == want);
+  EXPECT_EQ(writer.Append("late").code(), Code::kInvalidArgument);
+  EXPECT_EQ(writer.Close().code(), Code::kInvalidArgument);
+}
+
+TEST_P(AppendWriterTest, ReopenAppendsAfterTheExistingContent) {
+  std::string want;
+  for (int round = 0; round < 4; ++round) {
+    auto w = fs_->NewAppendWriter(Path("log"), Options(4096));
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    EXPECT_EQ((*w)->size(), want.size());
+    // Odd sizes, so that under direct I/O each reopen starts inside a block.
+    const std::string piece(1000 + 333 * round, static_cast<char>('a' + round));
+    ASSERT_TRUE((*w)->Append(piece).ok());
+    want += piece;
+    ASSERT_TRUE((*w)->Close().ok());
+  }
+  EXPECT_TRUE(ReadAll(fs_, Path("log")) == want);
+  // The destructor flushes too.
+  {
+    auto w = fs_->NewAppendWriter(Path("log"), Options(4096));
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->Append("tail").ok());
+  }
+  EXPECT_TRUE(ReadAll(fs_, Path("log")) == want + "tail");
+}
+
+TEST_P(AppendWriterTest, ExclusiveAndTruncate) {
+  {
+    auto w = fs_->NewAppendWriter(Path("x"), {.exclusive = true, .direct_io = direct()});
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    ASSERT_TRUE((*w)->Append("old content").ok());
+    ASSERT_TRUE((*w)->Close().ok());
+  }
+  auto again = fs_->NewAppendWriter(Path("x"), {.exclusive = true});
+  EXPECT_EQ(again.status().code(), Code::kAlreadyExists);
+  auto w = fs_->NewAppendWriter(Path("x"), {.truncate = true, .direct_io = direct()});
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ((*w)->size(), 0u);
+  ASSERT_TRUE((*w)->Append("new").ok());
+  ASSERT_TRUE((*w)->Close().ok());
+  EXPECT_EQ(ReadAll(fs_, Path("x")), "new");
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, AppendWriterTest,
+                         ::testing::Combine(::testing::Bool(), ::testing::Bool()));
+
+// A file whose writes fail after the first `ok_writes`.
+class FailingFile final : public FileWrapper {
+ public:
+  FailingFile(std::unique_ptr<File> f, int ok_writes)
+      : FileWrapper(std::move(f)), ok_writes_(ok_writes) {}
+  Status WriteAt(std::uint64_t offset, std::span<const std::uint8_t> data) override {
+    ++writes;
+    if (ok_writes_-- <= 0) return Status::IOError("injected");
+    return FileWrapper::WriteAt(offset, data);
+  }
+  int writes = 0;
+
+ private:
+  int ok_writes_;
+};
+
+TEST(AppendWriterErrorTest, AWriteErrorIsSticky) {
+  auto fs = NewMemFileSystem(1 << 20);
+  auto f = fs->Open("/log", {.create = true});
+  ASSERT_TRUE(f.ok());
+  auto failing = std::make_unique<FailingFile>(std::move(*f), 1);
+  FailingFile* file = failing.get();
+  auto w = AppendWriter::Create(std::move(failing), 0, 100);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Append(std::string(150, 'a')).ok());  // one buffer written
+  EXPECT_EQ(file->writes, 1);
+  EXPECT_TRUE((*w)->Append(std::string(200, 'b')).IsIOError());  // the second buffer fails
+  const int writes = file->writes;
+  EXPECT_TRUE((*w)->Append("c").IsIOError());
+  EXPECT_TRUE((*w)->Flush().IsIOError());
+  EXPECT_TRUE((*w)->Sync().IsIOError());
+  EXPECT_EQ(file->writes, writes) << "no write after the first failure";
+  EXPECT_TRUE((*w)->Close().IsIOError());
+}
+
+}  // namespace
+}  // namespace larder
