@@ -100,7 +100,8 @@ Result<BackupInfo> BackupFile(const std::string& src_path, const std::string& ds
   if (dst_exists) {
     return Status::AlreadyExists(fmt::format("output file {:?} already exists", dst_path));
   }
-  LARDER_ASSIGN_OR_RETURN(auto src, fs->Open(src_path, {.read_only = true}));
+  LARDER_ASSIGN_OR_RETURN(
+      auto src, fs->Open(src_path, {.read_only = true, .access = AccessPattern::kSequential}));
   const std::string tmp_path = dst_path + ".larder-backup";
   LARDER_ASSIGN_OR_RETURN(auto dst, fs->Open(tmp_path, {.create = true}));
   BackupInfo info;

@@ -11,64 +11,40 @@
 
 #include "larder/bolt/db.h"
 #include "larder/file_system.h"
+#include "larder/file_system_wrapper.h"
 
 namespace larder::bolt {
 namespace {
 
-// A File that calls `on_data_read` before each read of a data page (offset >= 2 pages).
-class HookedFile : public File {
+// A File that calls `*hook` before each read of a data page (offset >= `data_offset`).
+class HookedFile : public FileWrapper {
  public:
   HookedFile(std::unique_ptr<File> base, std::uint64_t data_offset, std::function<void()>* hook)
-      : base_(std::move(base)), data_offset_(data_offset), hook_(hook) {}
+      : FileWrapper(std::move(base)), data_offset_(data_offset), hook_(hook) {}
   Result<std::size_t> ReadAt(std::uint64_t offset, std::span<std::uint8_t> buf) override {
     if (offset >= data_offset_ && *hook_) (*hook_)();
-    return base_->ReadAt(offset, buf);
+    return FileWrapper::ReadAt(offset, buf);
   }
-  Status WriteAt(std::uint64_t offset, std::span<const std::uint8_t> data) override {
-    return base_->WriteAt(offset, data);
-  }
-  Status Sync() override { return base_->Sync(); }
-  Status SyncAll() override { return base_->SyncAll(); }
-  Status Truncate(std::uint64_t size) override { return base_->Truncate(size); }
-  Result<std::uint64_t> Size() override { return base_->Size(); }
-  Result<std::shared_ptr<const MappedRegion>> Map(std::size_t length) override {
-    return base_->Map(length);
-  }
-  Status TryLock(LockMode mode) override { return base_->TryLock(mode); }
-  Status Unlock() override { return base_->Unlock(); }
-  const std::string& path() const override { return base_->path(); }
 
  private:
-  std::unique_ptr<File> base_;
   std::uint64_t data_offset_;
   std::function<void()>* hook_;
 };
 
 // Hooks the reads of `source`; everything else goes to `base` as it is.
-class HookedFileSystem : public FileSystem {
+class HookedFileSystem : public FileSystemWrapper {
  public:
   HookedFileSystem(FileSystem* base, std::string source, std::uint64_t data_offset)
-      : base_(base), source_(std::move(source)), data_offset_(data_offset) {}
+      : FileSystemWrapper(base), source_(std::move(source)), data_offset_(data_offset) {}
   std::function<void()> hook;
 
   Result<std::unique_ptr<File>> Open(const std::string& path, const OpenOptions& options) override {
-    LARDER_ASSIGN_OR_RETURN(auto f, base_->Open(path, options));
+    LARDER_ASSIGN_OR_RETURN(auto f, FileSystemWrapper::Open(path, options));
     if (path != source_) return f;
     return std::unique_ptr<File>(new HookedFile(std::move(f), data_offset_, &hook));
   }
-  Result<bool> Exists(const std::string& path) override { return base_->Exists(path); }
-  Status Remove(const std::string& path) override { return base_->Remove(path); }
-  Status Rename(const std::string& from, const std::string& to) override {
-    return base_->Rename(from, to);
-  }
-  Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
-  Status CreateDirs(const std::string& dir) override { return base_->CreateDirs(dir); }
-  Result<std::vector<std::string>> ListDir(const std::string& dir) override {
-    return base_->ListDir(dir);
-  }
 
  private:
-  FileSystem* base_;
   std::string source_;
   std::uint64_t data_offset_;
 };

@@ -105,7 +105,8 @@ Result<std::unique_ptr<RawFile>> RawFile::Open(const std::string& path,
   LARDER_ASSIGN_OR_RETURN(bool exists, fs->Exists(path));
   if (!exists) return Status::NotFound(path + ": no such file");
   auto raw = std::unique_ptr<RawFile>(new RawFile());
-  LARDER_ASSIGN_OR_RETURN(raw->file_, fs->Open(path, {.read_only = !options.writable}));
+  LARDER_ASSIGN_OR_RETURN(raw->file_, fs->Open(path, {.read_only = !options.writable,
+                                                      .access = AccessPattern::kRandom}));
   LARDER_RETURN_IF_ERROR(WaitForLock(*raw->file_,
                                      options.writable ? LockMode::kExclusive : LockMode::kShared,
                                      options.lock_timeout));

@@ -26,7 +26,8 @@ Status RepairCopy(const std::string& src, const std::string& dst, const SurgeryO
       // The shared lock keeps writers out while the bytes are copied.
       LARDER_ASSIGN_OR_RETURN(auto locked,
                               RawFile::Open(src, {.lock_timeout = options.lock_timeout, .fs = fs}));
-      LARDER_ASSIGN_OR_RETURN(auto in, fs->Open(src, {.read_only = true}));
+      LARDER_ASSIGN_OR_RETURN(
+          auto in, fs->Open(src, {.read_only = true, .access = AccessPattern::kSequential}));
       LARDER_ASSIGN_OR_RETURN(auto out, fs->Open(tmp, {.create = true}));
       LARDER_RETURN_IF_ERROR(out->Truncate(0));
       LARDER_RETURN_IF_ERROR(CopyRange(*in, *out, 0, locked->file_size(), nullptr));

@@ -28,7 +28,7 @@ int RunCompact(const CompactArgs& a) {
     return Fail(fmt::format("source database file {:?} doesn't exist", a.src));
   if (!dst_exists.ok()) return Fail(dst_exists.status());
   if (*dst_exists) return Fail(fmt::format("output file {:?} already exists", a.dst));
-  auto initial_size = FileSize(a.src);
+  auto initial_size = fs->FileSize(a.src);
   if (!initial_size.ok()) return Fail(initial_size.status());
 
   auto src = OpenDB(a.src, a.timeout, /*read_only=*/true);
@@ -63,7 +63,7 @@ int RunCompact(const CompactArgs& a) {
     return Fail(s.WithContext("compact"));
   }
 
-  auto final_size = FileSize(a.dst);
+  auto final_size = fs->FileSize(a.dst);
   if (!final_size.ok()) return Fail(final_size.status());
   if (*final_size == 0) return Fail("zero db size");
   fmt::print("{} -> {} bytes (gain={:.2f}x)\n", *initial_size, *final_size,

@@ -70,11 +70,6 @@ int KeyNotFound(std::string_view key) {
   return kExitError;
 }
 
-Result<std::uint64_t> FileSize(const std::string& path) {
-  LARDER_ASSIGN_OR_RETURN(auto file, DefaultFileSystem()->Open(path, {.read_only = true}));
-  return file->Size();
-}
-
 void WriteOut(std::string_view bytes) { std::fwrite(bytes.data(), 1, bytes.size(), stdout); }
 
 }  // namespace larder::cli

@@ -5,7 +5,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -55,9 +54,6 @@ Result<bolt::Bucket> FindOrCreateBucket(bolt::Tx& tx, const std::vector<std::str
 
 // Prints bbolt's `Error key not found for key: "<k>" hex: "<hex>"` and returns kExitError.
 int KeyNotFound(std::string_view key);
-
-// The size of the file at `path`.
-Result<std::uint64_t> FileSize(const std::string& path);
 
 // Writes bytes to stdout as they are.
 void WriteOut(std::string_view bytes);
