@@ -3,20 +3,20 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <thread>
 #include <vector>
 
 namespace larder::bolt {
 
-Status WaitForLock(File& file, LockMode mode, std::chrono::nanoseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+Status WaitForLock(File& file, LockMode mode, std::chrono::nanoseconds timeout, Clock* clock) {
+  if (clock == nullptr) clock = SystemClock();
+  const std::uint64_t deadline = clock->NowNanos() + static_cast<std::uint64_t>(timeout.count());
   for (;;) {
     Status s = file.TryLock(mode);
     if (s.ok() || s.code() != Code::kBusy) return s;
-    if (timeout.count() > 0 && std::chrono::steady_clock::now() >= deadline) {
+    if (timeout.count() > 0 && clock->NowNanos() >= deadline) {
       return Status::Busy(fmt::format("timeout: {} is locked by another process", file.path()));
     }
-    std::this_thread::sleep_for(kLockRetryInterval);
+    clock->SleepFor(kLockRetryInterval);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "larder/clock.h"
 #include "larder/file_system.h"
 #include "larder/status.h"
 
@@ -19,9 +20,11 @@ namespace larder::bolt {
 inline constexpr std::chrono::milliseconds kLockRetryInterval{50};
 
 // Takes `mode` on `file`, retrying every kLockRetryInterval while another holder conflicts,
-// for at most `timeout` (zero: forever). Busy ("timeout: <path> is locked by another process")
-// when the time runs out; any other TryLock error at once.
-Status WaitForLock(File& file, LockMode mode, std::chrono::nanoseconds timeout);
+// for at most `timeout` (zero: forever) of `clock`'s time (nullptr: SystemClock()). Busy
+// ("timeout: <path> is locked by another process") when the time runs out; any other TryLock
+// error at once.
+Status WaitForLock(File& file, LockMode mode, std::chrono::nanoseconds timeout,
+                   Clock* clock = nullptr);
 
 // Called with (bytes copied up to, end) as a copy proceeds.
 using CopyProgress = std::function<void(std::uint64_t, std::uint64_t)>;

@@ -9,6 +9,8 @@
 
 #include "larder/bolt/db.h"
 #include "larder/bolt/raw_file.h"
+#include "larder/clock.h"
+#include "larder/file_system_wrapper.h"
 
 namespace larder::bolt {
 namespace {
@@ -35,6 +37,28 @@ TEST_F(FileOpsTest, WaitForLockTimesOutWhileAnotherHolderConflicts) {
   EXPECT_TRUE(WaitForLock(*holder, LockMode::kShared, std::chrono::milliseconds(1)).ok());
   EXPECT_EQ(WaitForLock(*OpenFile(), LockMode::kExclusive, std::chrono::milliseconds(1)).code(),
             Code::kBusy);
+}
+
+// A File that counts its TryLock calls.
+class CountingFile : public FileWrapper {
+ public:
+  using FileWrapper::FileWrapper;
+  Status TryLock(LockMode mode) override {
+    ++tries;
+    return FileWrapper::TryLock(mode);
+  }
+  int tries = 0;
+};
+
+TEST_F(FileOpsTest, WaitForLockRetriesEveryIntervalUntilTheTimeout) {
+  auto holder = OpenFile();
+  ASSERT_TRUE(holder->TryLock(LockMode::kShared).ok());
+  CountingFile waiter(OpenFile());
+  ManualClock clock;  // each sleep advances it
+  Status s = WaitForLock(waiter, LockMode::kExclusive, std::chrono::seconds(10), &clock);
+  EXPECT_EQ(s.code(), Code::kBusy) << s.ToString();
+  EXPECT_EQ(waiter.tries, 201) << "at 0, 50 ms, ..., 10 s";
+  EXPECT_EQ(clock.NowNanos(), 10'000'000'000u);
 }
 
 TEST_F(FileOpsTest, WaitForLockWithoutTimeoutWaitsForTheRelease) {
