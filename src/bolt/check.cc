@@ -53,14 +53,10 @@ class Checker {
       Report(fmt::format("page {}: invalid type: {}", fl, PageTypeName(page->flags())));
       return;
     }
-    std::uint64_t count = page->count();
-    std::size_t off = kPageHeaderSize;
-    if (count == kFreelistCountOverflow) {
-      count = LoadU64(page->data() + off);
-      off += 8;
-    }
-    if (count > (page->size() - off) / 8) {
-      Report(fmt::format("page {}: freelist count {} does not fit the page", fl, count));
+    std::uint64_t count = 0;
+    std::size_t off = 0;
+    if (Status s = FreelistExtent(*page, fmt::format("page {}", fl), &count, &off); !s.ok()) {
+      Report(std::string(s.message()));
       return;
     }
     for (std::uint64_t i = 0; i < count; ++i) {
