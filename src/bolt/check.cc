@@ -55,8 +55,8 @@ class Checker {
     }
     std::uint64_t count = 0;
     std::size_t off = 0;
-    if (Status s = FreelistExtent(*page, fmt::format("page {}", fl), &count, &off); !s.ok()) {
-      Report(std::string(s.message()));
+    if (!FreelistExtent(*page, fmt::format("page {}", fl), &count, &off).ok()) {
+      Report(fmt::format("page {}: freelist count {} does not fit the page", fl, count));
       return;
     }
     for (std::uint64_t i = 0; i < count; ++i) {
