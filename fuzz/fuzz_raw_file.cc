@@ -13,6 +13,7 @@ using namespace larder::bolt;
 namespace {
 void ReadEveryPage(const RawFile& f) {
   (void)f.FreePages();
+  (void)f.ListPages();
   for (Pgid id = 0; id < f.page_count() && id < 4096; ++id) {
     for (bool with_overflow : {false, true}) {
       Result<RawPage> page = f.ReadPage(id, with_overflow);

@@ -164,6 +164,32 @@ Result<std::set<Pgid>> RawFile::FreePages() const {
   return std::set<Pgid>(ids.begin(), ids.end());
 }
 
+Result<RawFile::PageList> RawFile::ListPages() const {
+  LARDER_ASSIGN_OR_RETURN(const std::set<Pgid> free, FreePages());
+  const Pgid hwm = metas_[active_meta()].pgid;  // FreePages checked there is one
+  PageList list;
+  for (Pgid id = 0; id < hwm; ++id) {
+    if (free.count(id) != 0) {
+      // A free page's header is stale: do not skip what it calls overflow.
+      list.pages.push_back({id, true, {}});
+      continue;
+    }
+    Result<RawPage> page = ReadPage(id, false);
+    if (!page.ok()) {
+      list.stopped = page.status();
+      break;
+    }
+    list.pages.push_back({id, false, page->header()});
+    id += page->header().overflow;
+  }
+  return list;
+}
+
+Pgid RawFile::end_of_pages() const {
+  const int active = active_meta();
+  return active >= 0 ? metas_[active].pgid : page_count();
+}
+
 Status RawFile::RevertMetaPage() {
   const int active = active_meta();
   if (active < 0) return Status::Corruption("neither meta page is valid");

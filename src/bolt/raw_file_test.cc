@@ -122,6 +122,28 @@ TEST_F(RawFileTest, FreelistPageAndFreePages) {
   EXPECT_TRUE(f->FreePages().status().IsCorruption());
 }
 
+TEST_F(RawFileTest, ListPagesCoversTheFileUpToTheHighWaterMark) {
+  auto f = MustOpen();
+  auto list = f->ListPages();
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  EXPECT_TRUE(list->stopped.ok());
+  Pgid next = 0, free = 0, overflowing = 0;
+  for (const PageListEntry& e : list->pages) {
+    EXPECT_EQ(e.id, next) << "each page once, overflow pages skipped";
+    next = e.id + 1 + (e.free ? 0 : e.header.overflow);
+    free += e.free ? 1 : 0;
+    overflowing += !e.free && e.header.overflow > 0 ? 1 : 0;
+    if (!e.free) {
+      EXPECT_EQ(e.header.id, e.id);
+    }
+  }
+  EXPECT_EQ(next, f->meta(f->active_meta()).pgid);
+  EXPECT_EQ(next, f->end_of_pages());
+  EXPECT_EQ(free, f->FreePages()->size());
+  EXPECT_EQ(overflowing, 1u) << "the big value's page";
+  EXPECT_EQ(list->pages[0].header.kind(), PageKind::kMeta);
+}
+
 TEST_F(RawFileTest, PagesPastTheEndOfTheFile) {
   auto f = MustOpen();
   const Pgid last = f->page_count() - 1;

@@ -69,30 +69,20 @@ Result<std::unique_ptr<RawFile>> OpenRaw(const PageArgs& a) {
 int RunPages(const PageArgs& a) {
   auto raw = OpenRaw(a);
   if (!raw.ok()) return Fail(raw.status());
-  const RawFile& f = **raw;
-  const int active = f.active_meta();
-  if (active < 0) return Fail("neither meta page is valid");
-  auto free = f.FreePages();
-  if (!free.ok()) return Fail(free.status());
-  const Pgid hwm = f.meta(active).pgid;
+  auto list = (*raw)->ListPages();
+  if (!list.ok()) return Fail(list.status());
   std::string out = "ID       TYPE       ITEMS  OVRFLW\n======== ========== ====== ======\n";
-  for (Pgid id = 0; id < hwm; ++id) {
-    auto page = f.ReadPage(id, false);
-    if (!page.ok()) {
-      WriteOut(out);
-      return Fail(page.status());
+  for (const bolt::PageListEntry& e : list->pages) {
+    if (e.free) {
+      out += fmt::format("{:<8} {:<10} {:<6} {:<6}\n", e.id, "free", "", "");
+      continue;
     }
-    const bolt::PageHeader& p = page->header();
-    if (free->count(id) != 0) {
-      out += fmt::format("{:<8} {:<10} {:<6} {:<6}\n", id, "free", "", "");
-      continue;  // a free page's header is stale: do not skip what it calls overflow
-    }
+    const bolt::PageHeader& p = e.header;
     const std::string overflow = p.overflow > 0 ? std::to_string(p.overflow) : "";
-    out += fmt::format("{:<8} {:<10} {:<6} {:<6}\n", id, p.type_name(), p.count, overflow);
-    id += p.overflow;
+    out += fmt::format("{:<8} {:<10} {:<6} {:<6}\n", e.id, p.type_name(), p.count, overflow);
   }
   WriteOut(out);
-  return kExitOk;
+  return list->stopped.ok() ? kExitOk : Fail(list->stopped);
 }
 
 void PrintMeta(const RawPage& page, std::string& out) {
@@ -181,8 +171,7 @@ int RunPage(const PageArgs& a, const CLI::App& sub) {
   const ByteFormat format = *ByteFormatFromName(a.format_value);
   std::uint32_t overflow = 0;
   if (a.all) {
-    const int active = f.active_meta();
-    const Pgid end = active >= 0 ? f.meta(active).pgid : f.page_count();
+    const Pgid end = f.end_of_pages();
     for (Pgid id = 0; id < end; id += std::uint64_t{overflow} + 1) {
       if (id > 0) WriteOut(kSeparator);
       overflow = 0;

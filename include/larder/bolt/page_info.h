@@ -29,6 +29,13 @@ struct PageHeader {
   std::string type_name() const { return PageTypeName(flags); }
 };
 
+// One entry of a file's page list (bbolt's `pages`).
+struct PageListEntry {
+  Pgid id = 0;
+  bool free = false;  // listed by the freelist; its header is stale and not decoded
+  PageHeader header;  // when !free
+};
+
 // A meta page's fields as stored (whether they validate is RawFile::meta_status's business).
 struct MetaFields {
   std::uint32_t magic = 0;

@@ -107,6 +107,17 @@ class RawFile {
   // The page ids the active meta's freelist page records (empty when the file has none).
   // Corruption when there is no usable meta or the freelist page is damaged.
   Result<std::set<Pgid>> FreePages() const;
+  // The pages below the active meta's high-water mark in id order: a free page as free, a page
+  // in use with its header (its overflow pages are not listed). FreePages' errors; a page that
+  // cannot be read ends the list early, with the reason in `stopped`.
+  struct PageList {
+    std::vector<PageListEntry> pages;
+    Status stopped;  // OK when the list is complete
+  };
+  Result<PageList> ListPages() const;
+  // Where a walk over every page ends: the active meta's high-water mark, or page_count()
+  // when no meta is usable.
+  Pgid end_of_pages() const;
 
   // Surgery (writable opens only; nothing is synced until Sync()).
   // Copies the older meta page over the active one. Corruption when either is not usable.
