@@ -83,7 +83,7 @@ class ManualClock final : public Clock {
   std::uint64_t unix_micros_;     // guarded by mu_; whole micros
   std::uint64_t nanos_frac_ = 0;  // guarded by mu_: nanoseconds advanced not yet in unix_micros_
   std::multiset<std::uint64_t> wake_at_;  // guarded by mu_: the sleepers' wake-up times
-  int PendingSleepersLocked() const;
+  int PendingSleepersLocked() const;      // REQUIRES: mu_ held
 };
 
 }  // namespace larder

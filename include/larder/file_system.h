@@ -136,8 +136,9 @@ struct OpenOptions {
   // With `create`: fail with AlreadyExists when the file exists (O_EXCL), so that two writers
   // racing to create the same file learn which one won. Ignored without `create`.
   bool exclusive = false;
-  // Ask for direct I/O (O_DIRECT). Where the file system refuses it (tmpfs answers EINVAL) the
-  // file opens with buffered I/O instead; File::direct_io() tells which one is in effect.
+  // Ask for direct I/O (O_DIRECT). Where the file system refuses it (EINVAL: tmpfs before Linux
+  // 6.6, some FUSE and network file systems) the file opens with buffered I/O instead;
+  // File::direct_io() tells which one is in effect.
   bool direct_io = false;
   // Read-ahead hint for the file's reads and mappings (see File::Advise).
   AccessPattern access = AccessPattern::kNormal;
@@ -156,8 +157,8 @@ struct AppendWriterOptions {
 // flushes and (under direct I/O) trims the padding, then releases the file.
 //
 // Durability: appended bytes survive a crash only once a Sync has returned OK. A power loss
-// before that may keep any prefix of them, none, or (at sector granularity) torn bytes: a format
-// written through an AppendWriter needs per-record checksums.
+// before that may keep all of them, none, some flushes and not others (leaving zeros between),
+// or torn sectors: a format written through an AppendWriter needs per-record checksums.
 //
 // Direct I/O: the buffer is aligned, and a flush writes whole aligned blocks, the last one padded
 // with zeros that the next flush overwrites; until Close trims it, the file's size is rounded up
@@ -190,7 +191,8 @@ class AppendWriter {
   // The file's logical size: bytes before the first Append plus every byte appended, buffered
   // or not.
   std::uint64_t size() const { return size_; }
-  // Bytes appended but not yet written to the file.
+  // Bytes held in the buffer: appended and not yet written, plus, under direct I/O, the head of
+  // the partial last block, which is written but rewritten by the next flush.
   std::size_t buffered() const { return buffered_; }
   const std::string& path() const { return path_; }
 

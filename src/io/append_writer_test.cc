@@ -5,9 +5,9 @@
 #include <string>
 #include <tuple>
 
+#include "io/file_system_test_util.h"
 #include "larder/file_system.h"
 #include "larder/file_system_wrapper.h"
-#include "tests/util/temp_dir.h"
 
 namespace larder {
 namespace {
@@ -30,26 +30,14 @@ std::string RandomString(std::mt19937& rng, std::size_t n) {
 // (in-memory?, direct I/O?)
 class AppendWriterTest : public ::testing::TestWithParam<std::tuple<bool, bool>> {
  protected:
-  void SetUp() override {
-    if (std::get<0>(GetParam())) {
-      mem_ = NewMemFileSystem(1 << 24);
-      fs_ = mem_.get();
-      dir_ = "/mem";
-    } else {
-      fs_ = DefaultFileSystem();
-      dir_ = tmp_.path();
-    }
-  }
   bool direct() const { return std::get<1>(GetParam()); }
-  std::string Path(const std::string& name) { return dir_ + "/" + name; }
+  std::string Path(const std::string& name) { return files_.Path(name); }
   AppendWriterOptions Options(std::size_t buffer) {
     return {.buffer_size = buffer, .direct_io = direct()};
   }
 
-  test::TempDir tmp_;
-  std::unique_ptr<FileSystem> mem_;
-  FileSystem* fs_ = nullptr;
-  std::string dir_;
+  test::TestFileSystem files_{std::get<0>(GetParam())};
+  FileSystem* fs_ = files_.fs();
 };
 
 TEST_P(AppendWriterTest, AppendsInOrderThroughASmallBuffer) {

@@ -17,8 +17,10 @@ struct FaultInjectionFileSystem::FileLog {
   std::string durable;        // content as of the last sync
   bool durable_name = false;  // the directory entry has been synced
   // Set by a rename of a file whose name was durable, until the directory sync: the name a power
-  // loss may put the file back under.
+  // loss may put the file back under, and the file the rename replaced (null if none), which
+  // then comes back too.
   std::string old_name;
+  std::shared_ptr<const FileLog> replaced;
   std::vector<Entry> unsynced;  // operations since, in order
 };
 
@@ -212,11 +214,13 @@ void FaultInjectionFileSystem::PowerLoss(std::uint64_t seed) {
       (void)base_->Remove(path);
       // Created but its directory entry never synced: the file is gone.
       if (log.old_name.empty()) continue;
-      // Renamed but the rename never synced: back under its old name. (What the rename
-      // replaced is not brought back.)
+      // Renamed but the rename never synced: back under its old name, and the file it replaced
+      // back under the new one.
+      if (log.replaced != nullptr) survivors.insert_or_assign(path, *log.replaced);
       name = log.old_name;
     }
     log.old_name.clear();
+    log.replaced.reset();
     survivors.insert_or_assign(std::move(name), std::move(log));
   }
   files_ = std::move(survivors);
@@ -279,10 +283,16 @@ Status FaultInjectionFileSystem::Rename(const std::string& from, const std::stri
   std::lock_guard lock(mu_);
   auto node = files_.extract(from);
   if (!node.empty()) {
-    node.key() = to;
-    if (node.mapped().durable_name) node.mapped().old_name = from;  // else keep the first name
-    node.mapped().durable_name = false;  // durable only after the directory sync
-    files_.insert_or_assign(to, std::move(node.mapped()));
+    FileLog& log = node.mapped();
+    if (log.durable_name) {  // else keep what the first unsynced rename recorded
+      log.old_name = from;
+      auto replaced = files_.find(to);
+      log.replaced = replaced != files_.end() && replaced->second.durable_name
+                         ? std::make_shared<const FileLog>(replaced->second)
+                         : nullptr;
+    }
+    log.durable_name = false;  // durable only after the directory sync
+    files_.insert_or_assign(to, std::move(log));
   }
   return Status::Ok();
 }
@@ -294,6 +304,7 @@ Status FaultInjectionFileSystem::SyncDir(const std::string& dir) {
     if (DirName(path) == dir) {
       log.durable_name = true;
       log.old_name.clear();
+      log.replaced.reset();
     }
   }
   return Status::Ok();

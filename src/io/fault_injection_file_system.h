@@ -5,9 +5,9 @@
 // synced content plus each unsynced operation applied, dropped or torn (512-byte sectors
 // written, left old, or filled with garbage), chosen by a seed — SQLite's crash model rather
 // than "drop everything unsynced". Files created since their directory was last synced may
-// vanish; a file renamed since then may be back under its old name. CrashAfter(n) makes every mutating operation after the next n fail, as if the
-// process had died there. FailNth() injects EIO/ENOSPC at the n-th operation of a kind, once or
-// for good.
+// vanish; a file renamed since then may be back under its old name. CrashAfter(n) makes every
+// mutating operation after the next n fail, as if the process had died there. FailNth() injects
+// EIO/ENOSPC at the n-th operation of a kind, once or for good.
 //
 // The later FileSystem calls are modelled as follows:
 //  - AppendWriter (the default NewAppendWriter over this file system's Files): its writes are

@@ -39,17 +39,32 @@ class FaultFsTest : public ::testing::Test {
       ASSERT_TRUE((*f)->Sync().ok());
     }
   }
-  // The contents of `path` after a power loss with each seed in [0, seeds), from the state now.
-  std::vector<std::string> Outcomes(const std::string& path, int seeds) {
+  // The contents of `paths` after a power loss with each seed in [0, seeds), from the state
+  // now, which is restored afterwards.
+  std::vector<std::vector<std::string>> Outcomes(const std::vector<std::string>& paths, int seeds) {
     auto saved = fs_.Save();
-    std::vector<std::string> out;
+    std::vector<std::vector<std::string>> out;
     for (int seed = 0; seed < seeds; ++seed) {
       fs_.Restore(*saved);
       fs_.PowerLoss(static_cast<std::uint64_t>(seed));
-      out.push_back(Content(path));
+      std::vector<std::string>& contents = out.emplace_back();
+      for (const std::string& path : paths) contents.push_back(Content(path));
     }
     fs_.Restore(*saved);
     return out;
+  }
+  std::vector<std::string> Outcomes(const std::string& path, int seeds) {
+    std::vector<std::string> out;
+    for (auto& contents : Outcomes(std::vector<std::string>{path}, seeds)) {
+      out.push_back(std::move(contents[0]));
+    }
+    return out;
+  }
+  // The distinct outcomes for `paths`.
+  std::set<std::vector<std::string>> DistinctOutcomes(const std::vector<std::string>& paths,
+                                                      int seeds) {
+    auto all = Outcomes(paths, seeds);
+    return {all.begin(), all.end()};
   }
 
   FaultInjectionFileSystem fs_;
@@ -110,19 +125,24 @@ TEST_F(FaultFsTest, AnUnsyncedRenameMayBeUndone) {
   Write("/d/tmp", 0, "v1", true);
   ASSERT_TRUE(fs_.SyncDir("/d").ok());
   ASSERT_TRUE(fs_.Rename("/d/tmp", "/d/final").ok());
-  std::set<std::pair<std::string, std::string>> seen;
-  auto saved = fs_.Save();
-  for (int seed = 0; seed < 32; ++seed) {
-    fs_.Restore(*saved);
-    fs_.PowerLoss(static_cast<std::uint64_t>(seed));
-    seen.insert({Content("/d/tmp"), Content("/d/final")});
-  }
   // Under one name or the other, never lost, never both.
-  EXPECT_EQ(seen,
-            (std::set<std::pair<std::string, std::string>>{{"<gone>", "v1"}, {"v1", "<gone>"}}));
-  fs_.Restore(*saved);
+  using Seen = std::set<std::vector<std::string>>;
+  EXPECT_EQ(DistinctOutcomes({"/d/tmp", "/d/final"}, 32),
+            (Seen{{"<gone>", "v1"}, {"v1", "<gone>"}}));
   ASSERT_TRUE(fs_.SyncDir("/d").ok());
   for (const std::string& c : Outcomes("/d/final", 16)) EXPECT_EQ(c, "v1");
+}
+
+// Replacing a file by rename (the write-temporary-then-rename pattern): until the directory sync
+// a power loss leaves the old file or the new one under the name, never neither.
+TEST_F(FaultFsTest, AnUndoneRenameBringsBackTheFileItReplaced) {
+  Write("/d/db", 0, "old", true);
+  Write("/d/db.tmp", 0, "new", true);
+  ASSERT_TRUE(fs_.SyncDir("/d").ok());
+  ASSERT_TRUE(fs_.Rename("/d/db.tmp", "/d/db").ok());
+  using Seen = std::set<std::vector<std::string>>;
+  EXPECT_EQ(DistinctOutcomes({"/d/db", "/d/db.tmp"}, 32),
+            (Seen{{"new", "<gone>"}, {"old", "new"}}));
 }
 
 TEST_F(FaultFsTest, CrashAfterStopsEveryLaterMutation) {

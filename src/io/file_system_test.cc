@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/util/temp_dir.h"
+#include "io/file_system_test_util.h"
 
 namespace larder {
 namespace {
@@ -22,22 +22,11 @@ std::span<const std::uint8_t> Bytes(const std::string& s) {
 
 class FileSystemTest : public ::testing::TestWithParam<bool> {
  protected:
-  void SetUp() override {
-    if (GetParam()) {
-      mem_ = NewMemFileSystem(1 << 24);
-      fs_ = mem_.get();
-      dir_ = "/mem";
-    } else {
-      fs_ = DefaultFileSystem();
-      dir_ = tmp_.path();
-    }
-  }
-  std::string Path(const std::string& name) { return dir_ + "/" + name; }
+  std::string Path(const std::string& name) { return files_.Path(name); }
 
-  test::TempDir tmp_;
-  std::unique_ptr<FileSystem> mem_;
-  FileSystem* fs_ = nullptr;
-  std::string dir_;
+  test::TestFileSystem files_{GetParam()};  // true: in memory
+  FileSystem* fs_ = files_.fs();
+  std::string dir_ = files_.dir();
 };
 
 TEST_P(FileSystemTest, WriteReadSizeTruncate) {

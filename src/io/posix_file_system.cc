@@ -29,28 +29,21 @@ class PosixRegion final : public MappedRegion {
   std::size_t size_;
 };
 
-int FadviseAdvice(AccessPattern p) {
+// The posix_fadvise and madvise advice for an access pattern.
+struct Advice {
+  int fadvise;
+  int madvise;
+};
+Advice AdviceFor(AccessPattern p) {
   switch (p) {
     case AccessPattern::kSequential:
-      return POSIX_FADV_SEQUENTIAL;
+      return {POSIX_FADV_SEQUENTIAL, MADV_SEQUENTIAL};
     case AccessPattern::kRandom:
-      return POSIX_FADV_RANDOM;
+      return {POSIX_FADV_RANDOM, MADV_RANDOM};
     case AccessPattern::kNormal:
       break;
   }
-  return POSIX_FADV_NORMAL;
-}
-
-int MadviseAdvice(AccessPattern p) {
-  switch (p) {
-    case AccessPattern::kSequential:
-      return MADV_SEQUENTIAL;
-    case AccessPattern::kRandom:
-      return MADV_RANDOM;
-    case AccessPattern::kNormal:
-      break;
-  }
-  return MADV_NORMAL;
+  return {POSIX_FADV_NORMAL, MADV_NORMAL};
 }
 
 // The alignment O_DIRECT needs on `fd`: statx's STATX_DIOALIGN where the kernel (6.1+) and the
@@ -165,7 +158,7 @@ class PosixFile final : public File {
     void* addr = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd_, 0);
     if (addr == MAP_FAILED) return Status::FromErrno("mmap " + path_, errno);
     const AccessPattern access = access_.load(std::memory_order_relaxed);
-    if (access != AccessPattern::kNormal) ::madvise(addr, length, MadviseAdvice(access));
+    if (access != AccessPattern::kNormal) ::madvise(addr, length, AdviceFor(access).madvise);
     return std::shared_ptr<const MappedRegion>(std::make_shared<PosixRegion>(addr, length));
   }
   Status TryLock(LockMode mode) override {
@@ -196,7 +189,7 @@ class PosixFile final : public File {
   }
   Status Advise(AccessPattern pattern) override {
     access_.store(pattern, std::memory_order_relaxed);
-    (void)::posix_fadvise(fd_, 0, 0, FadviseAdvice(pattern));  // a hint: failures are ignored
+    (void)::posix_fadvise(fd_, 0, 0, AdviceFor(pattern).fadvise);  // a hint: failures are ignored
     return Status::Ok();
   }
   bool direct_io() const override { return alignment_ > 1; }
