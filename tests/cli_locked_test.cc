@@ -1,6 +1,6 @@
 // The larder CLI against a file that another process holds open read-write: lock timeouts give
 // a one-line error instead of a hang, and `larder backup` makes consistent copies while that
-// process keeps committing (the lock-free path of tools/larder/hot_backup.h).
+// process keeps committing (the lock-free path of include/larder/bolt/backup.h).
 //
 // The other process is a forked child running the engine: it holds the exclusive file lock for
 // as long as it has the database open, as bbolt and larder writers do.

@@ -19,16 +19,7 @@ Status Tx::WriteTo(const std::function<Status(std::span<const std::uint8_t>)>& s
   if (size > tx.map->size()) return Status::Corruption("snapshot larger than the mapped file");
 
   // Two meta pages: this snapshot's meta, and the same with txid - 1.
-  std::vector<std::uint8_t> page(p, 0);
-  Meta m = tx.meta;
-  m.EncodePage(page.data());
-  StoreU64(page.data(), 0);
-  LARDER_RETURN_IF_ERROR(sink(page));
-  std::fill(page.begin(), page.end(), 0);
-  m.txid -= 1;
-  m.EncodePage(page.data());
-  StoreU64(page.data(), 1);
-  LARDER_RETURN_IF_ERROR(sink(page));
+  LARDER_RETURN_IF_ERROR(sink(EncodeCopyMetaPages(tx.meta)));
 
   constexpr std::uint64_t kChunk = 1 << 20;
   for (std::uint64_t off = 2 * std::uint64_t{p}; off < size; off += kChunk) {

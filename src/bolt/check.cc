@@ -53,13 +53,9 @@ class Checker {
       Report(fmt::format("page {}: invalid type: {}", fl, PageTypeName(page->flags())));
       return;
     }
-    std::uint64_t count = page->count();
-    std::size_t off = kPageHeaderSize;
-    if (count == kFreelistCountOverflow) {
-      count = LoadU64(page->data() + off);
-      off += 8;
-    }
-    if (count > (page->size() - off) / 8) {
+    std::uint64_t count = 0;
+    std::size_t off = 0;
+    if (!FreelistExtent(*page, fmt::format("page {}", fl), &count, &off).ok()) {
       Report(fmt::format("page {}: freelist count {} does not fit the page", fl, count));
       return;
     }

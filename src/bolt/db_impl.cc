@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <cstring>
-#include <thread>
 #include <vector>
 
 #include "base/logging.h"
+#include "bolt/file_ops.h"
 #include "bolt/tx_impl.h"
 
 namespace larder::bolt::internal {
@@ -17,9 +17,6 @@ constexpr std::uint64_t kAllocSize = 16 << 20;  // file growth step past 16 MiB 
 constexpr std::uint64_t kMaxMmapStep = 1 << 30;
 
 std::uint32_t OsPageSize() { return static_cast<std::uint32_t>(::sysconf(_SC_PAGESIZE)); }
-bool ValidPageSize(std::uint32_t p) {
-  return p >= kMinPageSize && p <= kMaxPageSize && (p & (p - 1)) == 0;
-}
 }  // namespace
 
 DBImpl::DBImpl(std::string path, const Options& options)
@@ -28,10 +25,7 @@ DBImpl::DBImpl(std::string path, const Options& options)
 DBImpl::~DBImpl() { Close().ok(); }
 
 Result<std::unique_ptr<DBImpl>> DBImpl::Open(const std::string& path, const Options& options) {
-  if (options.page_size != 0 && !ValidPageSize(options.page_size)) {
-    return Status::InvalidArgument(fmt::format("page size {} is not a power of two from {} to {}",
-                                               options.page_size, kMinPageSize, kMaxPageSize));
-  }
+  if (options.page_size != 0) LARDER_RETURN_IF_ERROR(CheckPageSize(options.page_size));
   if (options.in_memory && options.read_only) {
     return Status::InvalidArgument("an in-memory database cannot be read-only");
   }
@@ -74,16 +68,8 @@ Status DBImpl::OpenFile() {
 }
 
 Status DBImpl::LockFile() {
-  const LockMode mode = options_.read_only ? LockMode::kShared : LockMode::kExclusive;
-  const auto deadline = std::chrono::steady_clock::now() + options_.lock_timeout;
-  for (;;) {
-    Status s = file_->TryLock(mode);
-    if (s.ok() || s.code() != Code::kBusy) return s;
-    if (options_.lock_timeout.count() > 0 && std::chrono::steady_clock::now() >= deadline) {
-      return Status::Busy(fmt::format("timeout: {} is locked by another process", path_));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  return WaitForLock(*file_, options_.read_only ? LockMode::kShared : LockMode::kExclusive,
+                     options_.lock_timeout);
 }
 
 Status DBImpl::Initialize() {
@@ -121,73 +107,15 @@ Status DBImpl::Initialize() {
 }
 
 Status DBImpl::LoadMeta() {
-  // Find the page size: meta 0 normally says it; if meta 0 is damaged, probe for meta 1 at
-  // each possible page size.
-  std::vector<std::uint8_t> head(kPageHeaderSize + kMetaSize);
-  // Whether the meta page at `off` reads and validates. A read error is returned as such: a
-  // page that cannot be read is not a damaged page, and must not send Open to the other meta
-  // (found by the open-time I/O-error loops).
-  auto read_meta_at = [&](std::uint64_t off, Meta* m) -> Result<bool> {
-    auto n = file_->ReadAt(off, head);
-    if (!n.ok())
-      return n.status().WithContext(fmt::format("reading the meta page at offset {}", off));
-    if (*n < head.size()) return false;
-    *m = Meta::Decode(head.data());
-    return m->Validate(off == 0 ? 0 : 1).ok();
-  };
-  Meta m0;
-  Status first_error;
-  if (file_size_ < kPageHeaderSize + kMetaSize) {
-    return Status::InvalidArgument(
-        fmt::format("{}: file size too small ({} bytes) for a bolt database", path_, file_size_));
-  }
-  LARDER_ASSIGN_OR_RETURN(const bool meta0_ok, read_meta_at(0, &m0));
-  if (meta0_ok) {
-    page_size_ = m0.page_size;
-  } else {
-    first_error = m0.Validate(0);
-    for (std::uint32_t p = kMinPageSize; p <= kMaxPageSize && p < file_size_; p <<= 1) {
-      Meta m1;
-      LARDER_ASSIGN_OR_RETURN(const bool meta1_ok, read_meta_at(p, &m1));
-      if (meta1_ok && m1.page_size == p) {
-        page_size_ = p;
-        break;
-      }
-    }
-    if (page_size_ == 0) {
-      if (first_error.code() == Code::kInvalidArgument) {
-        return Status::InvalidArgument(
-            fmt::format("{}: not a bolt database: {}", path_, first_error.message()));
-      }
-      return first_error.WithContext(path_);
-    }
-  }
-  if (!ValidPageSize(page_size_)) {
-    return Status::Corruption(
-        fmt::format("{}: meta page 0: invalid page size {}", path_, page_size_));
-  }
-  if (file_size_ < 2 * std::uint64_t{page_size_}) {
-    return Status::Corruption(fmt::format("{}: file size too small", path_));
+  LARDER_ASSIGN_OR_RETURN(const MetaPages metas, ReadMetaPages(*file_, file_size_, path_));
+  page_size_ = metas.page_size;
+  LARDER_ASSIGN_OR_RETURN(meta_, metas.Active(path_));
+  const int pick = metas.active();
+  if (!metas.status[1 - pick].ok()) {
+    LARDER_LOG_WARN("{}: using meta page {}; the other is damaged: {}", path_, pick,
+                    metas.status[1 - pick].ToString());
   }
   LARDER_ASSIGN_OR_RETURN(map_, MapFor(file_size_));
-  Meta metas[2];
-  Status errors[2];
-  for (int i = 0; i < 2; ++i) {
-    metas[i] = Meta::Decode(map_->data() + i * std::size_t{page_size_});
-    errors[i] = metas[i].ValidateForOpen(i, page_size_, file_size_);
-  }
-  int pick = -1;
-  if (errors[0].ok() && errors[1].ok()) {
-    pick = metas[0].txid >= metas[1].txid ? 0 : 1;
-  } else if (errors[0].ok() || errors[1].ok()) {
-    pick = errors[0].ok() ? 0 : 1;
-  }
-  if (pick >= 0 && (!errors[0].ok() || !errors[1].ok())) {
-    LARDER_LOG_WARN("{}: using meta page {}; the other is damaged: {}", path_, pick,
-                    errors[1 - pick].ToString());
-  }
-  if (pick < 0) return errors[0].WithContext(path_ + ": both meta pages are invalid");
-  meta_ = metas[pick];
   return Status::Ok();
 }
 

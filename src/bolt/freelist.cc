@@ -31,19 +31,9 @@ Status Freelist::ReadPage(PageView page, Pgid hwm, std::vector<Pgid>* ids,
     return Status::Corruption(fmt::format("page {}: invalid freelist page type: {}", page.id(),
                                           PageTypeName(page.flags())));
   }
-  std::uint64_t count = page.count();
-  std::size_t offset = kPageHeaderSize;
-  if (count == kFreelistCountOverflow) {
-    if (page.size() < kPageHeaderSize + 8) {
-      return Status::Corruption(fmt::format("page {}: freelist page too small", page.id()));
-    }
-    count = LoadU64(page.data() + kPageHeaderSize);
-    offset += 8;
-  }
-  if (count > (page.size() - offset) / 8) {
-    return Status::Corruption(fmt::format("page {}: freelist count {} does not fit in {} bytes",
-                                          page.id(), count, page.size()));
-  }
+  std::uint64_t count = 0;
+  std::size_t offset = 0;
+  LARDER_RETURN_IF_ERROR(FreelistExtent(page, fmt::format("page {}", page.id()), &count, &offset));
   ids->clear();
   ids->reserve(count);
   for (std::uint64_t i = 0; i < count; ++i) {

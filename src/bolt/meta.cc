@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <span>
+#include <vector>
 
 #include "base/checksum.h"
 
@@ -43,8 +44,8 @@ Meta Meta::Decode(const std::uint8_t* page) {
   return m;
 }
 
-void Meta::EncodePage(std::uint8_t* page) const {
-  WritePageHeader(page, txid % 2, kMetaPageFlag, 0, 0);
+void Meta::EncodePage(std::uint8_t* page, Pgid page_id) const {
+  WritePageHeader(page, page_id, kMetaPageFlag, 0, 0);
   Meta copy = *this;
   copy.checksum = Sum();
   EncodeStruct(copy, page + kPageHeaderSize);
@@ -84,6 +85,106 @@ Status Meta::ValidateForOpen(Pgid page_id, std::uint32_t expected_page_size,
                            file_size / page_size));
   }
   return Status::Ok();
+}
+
+MetaFields Meta::Fields() const {
+  return {magic,         version,  page_size, flags, root.root,
+          root.sequence, freelist, pgid,      txid,  checksum};
+}
+
+Meta Meta::FromFields(const MetaFields& f) {
+  Meta m;
+  m.magic = f.magic;
+  m.version = f.version;
+  m.page_size = f.page_size;
+  m.flags = f.flags;
+  m.root = {f.root, f.sequence};
+  m.freelist = f.freelist;
+  m.pgid = f.pgid;
+  m.txid = f.txid;
+  m.checksum = f.checksum;
+  return m;
+}
+
+int MetaPages::active() const {
+  const bool ok0 = status[0].ok(), ok1 = status[1].ok();
+  if (ok0 && ok1) return meta[1].txid > meta[0].txid ? 1 : 0;
+  if (ok0) return 0;
+  if (ok1) return 1;
+  return -1;
+}
+
+Result<Meta> MetaPages::Active(const std::string& path) const {
+  const int i = active();
+  if (i < 0) return status[0].WithContext(path + ": both meta pages are invalid");
+  return meta[i];
+}
+
+Result<MetaPages> ReadMetaPages(File& file, std::uint64_t file_size, const std::string& path) {
+  if (file_size < kPageHeaderSize + kMetaSize) {
+    return Status::InvalidArgument(
+        fmt::format("{}: file size too small ({} bytes) for a bolt database", path, file_size));
+  }
+  std::uint8_t head[kPageHeaderSize + kMetaSize];
+  // The meta at `off`; nullopt-like false when the file ends before it.
+  auto read_at = [&](std::uint64_t off, Meta* m) -> Result<bool> {
+    auto n = file.ReadAt(off, head);
+    if (!n.ok()) {
+      return n.status().WithContext(fmt::format("reading the meta page at offset {}", off));
+    }
+    if (*n < sizeof(head)) return false;
+    *m = Meta::Decode(head);
+    return true;
+  };
+  MetaPages out;
+  Meta m0;
+  LARDER_ASSIGN_OR_RETURN(const bool have0, read_at(0, &m0));
+  Status first_error = have0 ? m0.Validate(0) : Status::Corruption("meta page 0: short read");
+  if (first_error.ok() && !ValidPageSize(m0.page_size)) {
+    first_error =
+        Status::Corruption(fmt::format("meta page 0: invalid page size {}", m0.page_size));
+  }
+  if (first_error.ok()) {
+    out.page_size = m0.page_size;
+  } else {
+    // Meta 0 is damaged: probe for a valid meta 1 at each possible page size.
+    for (std::uint32_t p = kMinPageSize; p <= kMaxPageSize && p < file_size; p <<= 1) {
+      Meta m1;
+      LARDER_ASSIGN_OR_RETURN(const bool have1, read_at(p, &m1));
+      if (have1 && m1.Validate(1).ok() && m1.page_size == p) {
+        out.page_size = p;
+        break;
+      }
+    }
+    if (out.page_size == 0) {
+      if (first_error.code() == Code::kInvalidArgument) {
+        return Status::InvalidArgument(
+            fmt::format("{}: not a bolt database: {}", path, first_error.message()));
+      }
+      return first_error.WithContext(path);
+    }
+  }
+  if (file_size < 2 * std::uint64_t{out.page_size}) {
+    return Status::Corruption(fmt::format("{}: file size {} is smaller than two pages of {}", path,
+                                          file_size, out.page_size));
+  }
+  for (int i = 0; i < 2; ++i) {
+    LARDER_ASSIGN_OR_RETURN(const bool have,
+                            read_at(std::uint64_t{out.page_size} * i, &out.meta[i]));
+    out.status[i] = have ? out.meta[i].ValidateForOpen(i, out.page_size, file_size)
+                         : Status::Corruption(fmt::format("meta page {}: short read", i));
+  }
+  return out;
+}
+
+std::vector<std::uint8_t> EncodeCopyMetaPages(const Meta& meta) {
+  const std::size_t p = meta.page_size;
+  std::vector<std::uint8_t> pages(2 * p, 0);
+  Meta older = meta;
+  if (older.txid > 0) older.txid -= 1;
+  meta.EncodePage(pages.data(), 0);
+  older.EncodePage(pages.data() + p, 1);
+  return pages;
 }
 
 }  // namespace larder::bolt

@@ -19,6 +19,45 @@ std::string PageTypeName(std::uint16_t flags) {
   }
 }
 
+PageKind PageHeader::kind() const {
+  switch (flags) {
+    case kBranchPageFlag:
+      return PageKind::kBranch;
+    case kLeafPageFlag:
+      return PageKind::kLeaf;
+    case kMetaPageFlag:
+      return PageKind::kMeta;
+    case kFreelistPageFlag:
+      return PageKind::kFreelist;
+    default:
+      return PageKind::kUnknown;
+  }
+}
+
+Status CheckPageSize(std::uint32_t page_size) {
+  if (ValidPageSize(page_size)) return Status::Ok();
+  return Status::InvalidArgument(fmt::format("page size {} is not a power of two from {} to {}",
+                                             page_size, kMinPageSize, kMaxPageSize));
+}
+
+Status FreelistExtent(const PageView& page, std::string_view what, std::uint64_t* count,
+                      std::size_t* offset) {
+  *count = page.count();
+  *offset = kPageHeaderSize;
+  if (*count == kFreelistCountOverflow) {
+    if (page.size() < kPageHeaderSize + 8) {
+      return Status::Corruption(fmt::format("{}: freelist page too small", what));
+    }
+    *count = LoadU64(page.data() + kPageHeaderSize);
+    *offset += 8;
+  }
+  if (*count > (page.size() - *offset) / 8) {
+    return Status::Corruption(
+        fmt::format("{}: freelist count {} does not fit in {} bytes", what, *count, page.size()));
+  }
+  return Status::Ok();
+}
+
 Status PageView::CheckElements(std::string_view what) const {
   std::uint64_t need = kPageHeaderSize + std::uint64_t{count()} * kElementSize;
   if (need > size_) {

@@ -15,12 +15,10 @@
 #include <string_view>
 
 #include "base/coding.h"
+#include "larder/bolt/page_info.h"
 #include "larder/status.h"
 
 namespace larder::bolt {
-
-using Pgid = std::uint64_t;
-using Txid = std::uint64_t;
 
 // On-disk constants. Part of the file format: never change them.
 inline constexpr std::size_t kPageHeaderSize = 16;
@@ -45,8 +43,17 @@ inline constexpr std::uint32_t kMinPageSize = 1024;
 inline constexpr std::uint32_t kMaxPageSize = 65536;
 inline constexpr std::size_t kMaxTreeDepth = 64;  // deeper means a cycle or a damaged file
 
-// "branch", "leaf", "meta", "freelist" or "unknown<xx>".
-std::string PageTypeName(std::uint16_t flags);
+// A page size a file may have: a power of two in [kMinPageSize, kMaxPageSize].
+inline bool ValidPageSize(std::uint32_t p) {
+  return p >= kMinPageSize && p <= kMaxPageSize && (p & (p - 1)) == 0;
+}
+// InvalidArgument naming `page_size` unless ValidPageSize.
+Status CheckPageSize(std::uint32_t page_size);
+
+// The header at the start of `p` (at least kPageHeaderSize bytes).
+inline PageHeader ReadPageHeader(const std::uint8_t* p) {
+  return {LoadU64(p), LoadU16(p + 8), LoadU16(p + 10), LoadU32(p + 12)};
+}
 
 struct LeafElement {
   std::uint32_t flags;
@@ -112,6 +119,12 @@ class PageView {
   const std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;
 };
+
+// Where a freelist page's ids lie: `*count` little-endian u64s from byte `*offset` (count
+// 0xFFFF in the header means the real count is the first u64). Corruption, naming the page
+// `what`, when they do not fit in the page.
+Status FreelistExtent(const PageView& page, std::string_view what, std::uint64_t* count,
+                      std::size_t* offset);
 
 // Writes a page header into `p`.
 inline void WritePageHeader(std::uint8_t* p, Pgid id, std::uint16_t flags, std::uint16_t count,

@@ -2,13 +2,12 @@
 #include <fmt/format.h>
 
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <string>
-#include <system_error>
 
 #include "common.h"
 #include "larder/bolt/stats.h"
+#include "larder/file_system.h"
 #include "progress.h"
 
 namespace larder::cli {
@@ -23,13 +22,14 @@ struct CompactArgs {
 };
 
 int RunCompact(const CompactArgs& a) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::exists(a.src, ec))
+  FileSystem* fs = DefaultFileSystem();
+  auto src_exists = fs->Exists(a.src), dst_exists = fs->Exists(a.dst);
+  if (!src_exists.ok() || !*src_exists)
     return Fail(fmt::format("source database file {:?} doesn't exist", a.src));
-  if (fs::exists(a.dst, ec)) return Fail(fmt::format("output file {:?} already exists", a.dst));
-  const std::uintmax_t initial_size = fs::file_size(a.src, ec);
-  if (ec) return Fail(fmt::format("stat {}: {}", a.src, ec.message()));
+  if (!dst_exists.ok()) return Fail(dst_exists.status());
+  if (*dst_exists) return Fail(fmt::format("output file {:?} already exists", a.dst));
+  auto initial_size = fs->FileSize(a.src);
+  if (!initial_size.ok()) return Fail(initial_size.status());
 
   auto src = OpenDB(a.src, a.timeout, /*read_only=*/true);
   if (!src.ok()) return Fail(src.status());
@@ -59,15 +59,15 @@ int RunCompact(const CompactArgs& a) {
   if (s.ok()) s = (*dst)->Close();
   if (!s.ok()) {
     dst->reset();
-    fs::remove(a.dst, ec);  // ours: it did not exist before
+    (void)fs->Remove(a.dst);  // ours: it did not exist before
     return Fail(s.WithContext("compact"));
   }
 
-  const std::uintmax_t final_size = fs::file_size(a.dst, ec);
-  if (ec) return Fail(fmt::format("stat {}: {}", a.dst, ec.message()));
-  if (final_size == 0) return Fail("zero db size");
-  fmt::print("{} -> {} bytes (gain={:.2f}x)\n", initial_size, final_size,
-             static_cast<double>(initial_size) / static_cast<double>(final_size));
+  auto final_size = fs->FileSize(a.dst);
+  if (!final_size.ok()) return Fail(final_size.status());
+  if (*final_size == 0) return Fail("zero db size");
+  fmt::print("{} -> {} bytes (gain={:.2f}x)\n", *initial_size, *final_size,
+             static_cast<double>(*initial_size) / static_cast<double>(*final_size));
   return kExitOk;
 }
 

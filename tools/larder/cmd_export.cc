@@ -9,10 +9,10 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdint>
-#include <fstream>
+#include <cstdio>
 #include <functional>
-#include <iostream>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,6 +21,7 @@
 #include "common.h"
 #include "export_format.h"
 #include "larder/bolt/stats.h"
+#include "larder/file_system.h"
 #include "progress.h"
 
 namespace larder::cli {
@@ -34,16 +35,96 @@ struct ExportArgs {
   std::string timeout = "5s";
 };
 
+// Where export writes its lines: a file through the FileSystem, or stdout.
+class LineSink {
+ public:
+  // `path` empty: stdout.
+  static Result<LineSink> Open(const std::string& path) {
+    LineSink sink;
+    if (path.empty()) return sink;
+    LARDER_ASSIGN_OR_RETURN(sink.file_,
+                            DefaultFileSystem()->NewAppendWriter(path, {.truncate = true}));
+    return sink;
+  }
+  Status Write(std::string line) {
+    line += '\n';
+    if (file_ != nullptr) return file_->Append(line);
+    if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size()) {
+      return Status::FromErrno("write stdout", errno);
+    }
+    return Status::Ok();
+  }
+  Status Close() {
+    if (file_ != nullptr) return file_->Close();
+    return std::fflush(stdout) == 0 ? Status::Ok() : Status::FromErrno("write stdout", errno);
+  }
+
+ private:
+  std::unique_ptr<AppendWriter> file_;
+};
+
+// Where import reads its lines: a file through the FileSystem, or stdin.
+class LineSource {
+ public:
+  // `path` empty: stdin.
+  static Result<LineSource> Open(const std::string& path) {
+    LineSource source;
+    if (path.empty()) return source;
+    LARDER_ASSIGN_OR_RETURN(
+        source.file_,
+        DefaultFileSystem()->Open(path, {.read_only = true, .access = AccessPattern::kSequential}));
+    return source;
+  }
+  // The next line without its newline; false at the end of the input.
+  Result<bool> Next(std::string* line) {
+    line->clear();
+    for (;;) {
+      const std::size_t nl = buf_.find('\n', pos_);
+      if (nl != std::string::npos || eof_) {
+        const std::size_t end = nl != std::string::npos ? nl : buf_.size();
+        if (end == pos_ && nl == std::string::npos) return false;
+        line->assign(buf_, pos_, end - pos_);
+        pos_ = nl != std::string::npos ? nl + 1 : end;
+        return true;
+      }
+      buf_.erase(0, pos_);
+      pos_ = 0;
+      const std::size_t have = buf_.size();
+      buf_.resize(have + kChunk);
+      LARDER_ASSIGN_OR_RETURN(std::size_t n, Read({buf_.data() + have, kChunk}));
+      buf_.resize(have + n);
+      eof_ = n == 0;
+    }
+  }
+
+ private:
+  static constexpr std::size_t kChunk = 1 << 16;
+  Result<std::size_t> Read(std::span<char> into) {
+    auto* bytes = reinterpret_cast<std::uint8_t*>(into.data());
+    if (file_ != nullptr) {
+      LARDER_ASSIGN_OR_RETURN(std::size_t n, file_->ReadAt(offset_, {bytes, into.size()}));
+      offset_ += n;
+      return n;
+    }
+    const std::size_t n = std::fread(bytes, 1, into.size(), stdin);
+    if (n == 0 && std::ferror(stdin)) return Status::IOError("read error on the input");
+    return n;
+  }
+
+  std::unique_ptr<File> file_;
+  std::uint64_t offset_ = 0;
+  std::string buf_;
+  std::size_t pos_ = 0;
+  bool eof_ = false;
+};
+
 // Writes bucket `b` (at `path`) and everything in it, calling on_entry() once per entry.
-Status ExportBucket(const bolt::Bucket& b, std::vector<std::string>& path, std::FILE* out,
+Status ExportBucket(const bolt::Bucket& b, std::vector<std::string>& path, LineSink& out,
                     const std::function<void()>& on_entry) {
-  fmt::print(out, "{}\n", FormatBucketRecord(path, b.Sequence()));
+  LARDER_RETURN_IF_ERROR(out.Write(FormatBucketRecord(path, b.Sequence())));
   return b.ForEach([&](std::string_view key, std::string_view value, bool is_bucket) -> Status {
     on_entry();
-    if (!is_bucket) {
-      fmt::print(out, "{}\n", FormatKeyRecord(path, key, value));
-      return Status::Ok();
-    }
+    if (!is_bucket) return out.Write(FormatKeyRecord(path, key, value));
     LARDER_ASSIGN_OR_RETURN(bolt::Bucket child, b.GetBucket(key));
     path.emplace_back(key);
     Status s = ExportBucket(child, path, out, on_entry);
@@ -66,19 +147,16 @@ Result<std::uint64_t> CountEntries(const bolt::Tx& tx) {
 
 // The size of the import input when it is a regular file (stdin included), else 0.
 std::uint64_t InputSize(const std::string& path) {
+  if (!path.empty()) return DefaultFileSystem()->FileSize(path).value_or(0);
   struct stat st {};
-  const int rc = path.empty() ? ::fstat(0, &st) : ::stat(path.c_str(), &st);
-  return rc == 0 && S_ISREG(st.st_mode) ? static_cast<std::uint64_t>(st.st_size) : 0;
+  return ::fstat(0, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<std::uint64_t>(st.st_size) : 0;
 }
 
 int RunExport(const ExportArgs& a) {
   auto db = OpenDB(a.file, a.timeout, /*read_only=*/true);
   if (!db.ok()) return Fail(db.status());
-  std::FILE* out = stdout;
-  if (!a.path.empty()) {
-    out = std::fopen(a.path.c_str(), "wb");
-    if (out == nullptr) return Fail(Status::FromErrno("open " + a.path, errno));
-  }
+  auto out = LineSink::Open(a.path);
+  if (!out.ok()) return Fail(out.status());
   ProgressBar bar("export", 0, ProgressBar::Unit::kCount);
   std::uint64_t entries = 0;
   auto on_entry = [&] { bar.Update(++entries); };
@@ -90,15 +168,12 @@ int RunExport(const ExportArgs& a) {
     return tx.ForEachBucket([&](std::string_view name, bolt::Bucket b) {
       on_entry();
       std::vector<std::string> path{std::string(name)};
-      return ExportBucket(b, path, out, on_entry);
+      return ExportBucket(b, path, *out, on_entry);
     });
   });
   bar.Finish();
-  if (out != stdout) {
-    if (std::fclose(out) != 0 && s.ok()) s = Status::FromErrno("close " + a.path, errno);
-  } else if (std::fflush(stdout) != 0 && s.ok()) {
-    s = Status::FromErrno("write stdout", errno);
-  }
+  Status closed = out->Close();
+  if (s.ok()) s = closed;
   return s.ok() ? kExitOk : Fail(s);
 }
 
@@ -128,13 +203,8 @@ Status ApplyRecord(bolt::Tx& tx, const ExportRecord& r,
 }
 
 int RunImport(const ExportArgs& a) {
-  std::ifstream file;
-  std::istream* in = &std::cin;
-  if (!a.path.empty()) {
-    file.open(a.path, std::ios::binary);
-    if (!file) return Fail(fmt::format("cannot open {}", a.path));
-    in = &file;
-  }
+  auto in = LineSource::Open(a.path);
+  if (!in.ok()) return Fail(in.status());
   auto db = OpenDB(a.file, a.timeout, /*read_only=*/false, /*create=*/true);
   if (!db.ok()) return Fail(db.status());
   ProgressBar bar("import", InputSize(a.path), ProgressBar::Unit::kBytes);
@@ -147,7 +217,8 @@ int RunImport(const ExportArgs& a) {
       std::map<std::vector<std::string>, bolt::Bucket> cache;
       std::size_t n = 0;
       while (n < kRecordsPerTx) {
-        if (!std::getline(*in, line)) {
+        LARDER_ASSIGN_OR_RETURN(const bool more, in->Next(&line));
+        if (!more) {
           eof = true;
           break;
         }
@@ -166,7 +237,6 @@ int RunImport(const ExportArgs& a) {
     if (!s.ok()) return Fail(s);
   }
   bar.Finish();
-  if (in->bad()) return Fail("read error on the input");
   Status s = (*db)->Close();
   if (!s.ok()) return Fail(s);
   fmt::print(stderr, "imported {} records\n", records);

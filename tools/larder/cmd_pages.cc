@@ -1,26 +1,29 @@
 // Page-level commands: pages, page, page-item, dump (bbolt's formats). They read the file
-// directly (read-only, shared lock) and check every offset against the page they read, so a
-// damaged page gives an error line, never a crash.
+// through the engine's raw page reader (larder/bolt/raw_file.h: read-only, shared lock, every
+// offset checked), so a damaged page gives an error line, never a crash; this file only prints
+// what it decodes.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "bolt/freelist.h"
 #include "common.h"
 #include "format.h"
-#include "raw_file.h"
+#include "larder/bolt/raw_file.h"
 
 namespace larder::cli {
 namespace {
 
-using bolt::PageView;
+using bolt::PageKind;
 using bolt::Pgid;
+using bolt::RawFile;
+using bolt::RawPage;
 
 const char kSeparator[] = "===============================================\n";  // 47 '='
 
@@ -59,70 +62,57 @@ std::string KeyText(std::string_view key) {
   return IsPrintableUtf8(key) ? GoQuote(key) : HexEncode(key);
 }
 
-int RunPages(const PageArgs& a) {
-  auto raw = RawFile::Open(a.file, a.timeout);
-  if (!raw.ok()) return Fail(raw.status());
-  const RawFile& f = **raw;
-  const int active = f.active_meta();
-  if (active < 0) return Fail("neither meta page is valid");
-  auto free = f.FreePages();
-  if (!free.ok()) return Fail(free.status());
-  const Pgid hwm = f.meta(active).pgid;
-  std::string out = "ID       TYPE       ITEMS  OVRFLW\n======== ========== ====== ======\n";
-  for (Pgid id = 0; id < hwm; ++id) {
-    auto page = f.ReadPage(id, false);
-    if (!page.ok()) {
-      WriteOut(out);
-      return Fail(page.status());
-    }
-    const PageView p(page->data(), page->size());
-    if (free->count(id) != 0) {
-      out += fmt::format("{:<8} {:<10} {:<6} {:<6}\n", id, "free", "", "");
-      continue;  // a free page's header is stale: do not skip what it calls overflow
-    }
-    const std::string overflow = p.overflow() > 0 ? std::to_string(p.overflow()) : "";
-    out += fmt::format("{:<8} {:<10} {:<6} {:<6}\n", id, bolt::PageTypeName(p.flags()), p.count(),
-                       overflow);
-    id += p.overflow();
-  }
-  WriteOut(out);
-  return kExitOk;
+Result<std::unique_ptr<RawFile>> OpenRaw(const PageArgs& a) {
+  return RawFile::Open(a.file, {.lock_timeout = *ParseGoDuration(a.timeout)});
 }
 
-Status PrintMeta(const std::vector<std::uint8_t>& buf, std::string& out) {
-  if (buf.size() < bolt::kPageHeaderSize + bolt::kMetaSize) {
-    return Status::Corruption("meta page too small");
+int RunPages(const PageArgs& a) {
+  auto raw = OpenRaw(a);
+  if (!raw.ok()) return Fail(raw.status());
+  auto list = (*raw)->ListPages();
+  if (!list.ok()) return Fail(list.status());
+  std::string out = "ID       TYPE       ITEMS  OVRFLW\n======== ========== ====== ======\n";
+  for (const bolt::PageListEntry& e : list->pages) {
+    if (e.free) {
+      out += fmt::format("{:<8} {:<10} {:<6} {:<6}\n", e.id, "free", "", "");
+      continue;
+    }
+    const bolt::PageHeader& p = e.header;
+    const std::string overflow = p.overflow > 0 ? std::to_string(p.overflow) : "";
+    out += fmt::format("{:<8} {:<10} {:<6} {:<6}\n", e.id, p.type_name(), p.count, overflow);
   }
-  const bolt::Meta m = bolt::Meta::Decode(buf.data());
+  WriteOut(out);
+  return list->stopped.ok() ? kExitOk : Fail(list->stopped);
+}
+
+void PrintMeta(const RawPage& page, std::string& out) {
+  const bolt::MetaFields m = page.Meta();
   out += fmt::format("Version:    {}\n", m.version);
   out += fmt::format("Page Size:  {} bytes\n", m.page_size);
   out += fmt::format("Flags:      {:08x}\n", m.flags);
-  out += fmt::format("Root:       <pgid={}>\n", m.root.root);
+  out += fmt::format("Root:       <pgid={}>\n", m.root);
   out += fmt::format("Freelist:   <pgid={}>\n", m.freelist);
   out += fmt::format("HWM:        <pgid={}>\n", m.pgid);
   out += fmt::format("Txn ID:     {}\n", m.txid);
   out += fmt::format("Checksum:   {:016x}\n", m.checksum);
   out += "\n";
-  return Status::Ok();
 }
 
-Status PrintLeaf(const PageView& p, Pgid id, ByteFormat value_format, std::string& out) {
-  LARDER_RETURN_IF_ERROR(p.CheckElements(fmt::format("page {}", id)));
-  out += fmt::format("Item Count: {}\n\n", p.count());
-  for (std::size_t i = 0; i < p.count(); ++i) {
-    bolt::LeafElement e;
-    if (!p.Leaf(i, &e)) {
-      return Status::Corruption(
-          fmt::format("page {}: leaf element {} lies outside the page", id, i));
+// The items of a branch or leaf page, one line each; stops at the first damaged one.
+Status PrintItems(const RawPage& page, ByteFormat value_format, std::string& out) {
+  LARDER_ASSIGN_OR_RETURN(std::uint64_t count, page.ItemCount());
+  out += fmt::format("Item Count: {}\n\n", count);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    if (page.header().kind() == PageKind::kBranch) {
+      LARDER_ASSIGN_OR_RETURN(bolt::BranchItem e, page.Branch(i));
+      out += fmt::format("{}: <pgid={}>\n", KeyText(e.key), e.child);
+      continue;
     }
+    LARDER_ASSIGN_OR_RETURN(bolt::LeafItem e, page.Leaf(i));
     std::string v;
-    if (e.is_bucket()) {
-      if (e.value.size() < bolt::kBucketHeaderSize) {
-        return Status::Corruption(
-            fmt::format("page {}: bucket value of element {} is too short", id, i));
-      }
-      const bolt::BucketHeader h = bolt::DecodeBucketHeader(e.value);
-      v = fmt::format("<pgid={},seq={}>", h.root, h.sequence);
+    if (e.is_bucket) {
+      LARDER_ASSIGN_OR_RETURN(bolt::BucketRef b, page.LeafBucket(i));
+      v = fmt::format("<pgid={},seq={}>", b.root, b.sequence);
     } else {
       v = FormatBytes(e.value, value_format);
     }
@@ -132,66 +122,37 @@ Status PrintLeaf(const PageView& p, Pgid id, ByteFormat value_format, std::strin
   return Status::Ok();
 }
 
-Status PrintBranch(const PageView& p, Pgid id, std::string& out) {
-  LARDER_RETURN_IF_ERROR(p.CheckElements(fmt::format("page {}", id)));
-  out += fmt::format("Item Count: {}\n\n", p.count());
-  for (std::size_t i = 0; i < p.count(); ++i) {
-    bolt::BranchElement e;
-    if (!p.Branch(i, &e)) {
-      return Status::Corruption(
-          fmt::format("page {}: branch element {} lies outside the page", id, i));
-    }
-    out += fmt::format("{}: <pgid={}>\n", KeyText(e.key), e.pgid);
-  }
-  out += "\n";
-  return Status::Ok();
-}
-
-Status PrintFreelist(const PageView& p, Pgid id, std::string& out) {
-  std::uint64_t count = p.count();
-  std::size_t offset = bolt::kPageHeaderSize;
-  if (count == bolt::kFreelistCountOverflow) {
-    if (p.size() < offset + 8) return Status::Corruption(fmt::format("page {}: too small", id));
-    count = LoadU64(p.data() + offset);
-    offset += 8;
-  }
-  if (count > (p.size() - offset) / 8) {
-    return Status::Corruption(
-        fmt::format("page {}: freelist count {} does not fit in {} bytes", id, count, p.size()));
-  }
-  out += fmt::format("Item Count: {}\nOverflow: {}\n\n", count, p.overflow());
-  for (std::uint64_t i = 0; i < count; ++i) {
-    out += fmt::format("{}\n", LoadU64(p.data() + offset + i * 8));
-  }
+Status PrintFreelist(const RawPage& page, std::string& out) {
+  LARDER_ASSIGN_OR_RETURN(std::vector<Pgid> ids, page.FreelistIds());
+  out += fmt::format("Item Count: {}\nOverflow: {}\n\n", ids.size(), page.header().overflow);
+  for (Pgid id : ids) out += fmt::format("{}\n", id);
   out += "\n";
   return Status::Ok();
 }
 
 // Prints one page; `overflow` receives its overflow count (for --all).
 Status PrintPage(const RawFile& f, Pgid id, ByteFormat value_format, std::uint32_t* overflow) {
-  LARDER_ASSIGN_OR_RETURN(std::vector<std::uint8_t> buf, f.ReadPage(id, true));
-  const PageView p(buf.data(), buf.size());
-  *overflow = p.overflow();
+  LARDER_ASSIGN_OR_RETURN(RawPage page, f.ReadPage(id, true));
+  const bolt::PageHeader& h = page.header();
+  *overflow = h.overflow;
   std::string out;
-  out += fmt::format("Page ID:    {}\n", p.id());
-  out += fmt::format("Page Type:  {}\n", bolt::PageTypeName(p.flags()));
-  out += fmt::format("Total Size: {} bytes\n", buf.size());
-  out += fmt::format("Overflow pages: {}\n", p.overflow());
+  out += fmt::format("Page ID:    {}\n", h.id);
+  out += fmt::format("Page Type:  {}\n", h.type_name());
+  out += fmt::format("Total Size: {} bytes\n", page.bytes().size());
+  out += fmt::format("Overflow pages: {}\n", h.overflow);
   Status s;
-  switch (p.flags()) {
-    case bolt::kMetaPageFlag:
-      s = PrintMeta(buf, out);
+  switch (h.kind()) {
+    case PageKind::kMeta:
+      PrintMeta(page, out);
       break;
-    case bolt::kLeafPageFlag:
-      s = PrintLeaf(p, id, value_format, out);
+    case PageKind::kLeaf:
+    case PageKind::kBranch:
+      s = PrintItems(page, value_format, out);
       break;
-    case bolt::kBranchPageFlag:
-      s = PrintBranch(p, id, out);
+    case PageKind::kFreelist:
+      s = PrintFreelist(page, out);
       break;
-    case bolt::kFreelistPageFlag:
-      s = PrintFreelist(p, id, out);
-      break;
-    default:
+    case PageKind::kUnknown:
       break;
   }
   WriteOut(out);
@@ -204,14 +165,13 @@ int RunPage(const PageArgs& a, const CLI::App& sub) {
   if (a.all == !ids->empty()) {
     return UsageError(sub, a.all ? "--all takes no page ids" : "page id(s) required");
   }
-  auto raw = RawFile::Open(a.file, a.timeout);
+  auto raw = OpenRaw(a);
   if (!raw.ok()) return Fail(raw.status());
   const RawFile& f = **raw;
   const ByteFormat format = *ByteFormatFromName(a.format_value);
   std::uint32_t overflow = 0;
   if (a.all) {
-    const int active = f.active_meta();
-    const Pgid end = active >= 0 ? f.meta(active).pgid : f.page_count();
+    const Pgid end = f.end_of_pages();
     for (Pgid id = 0; id < end; id += std::uint64_t{overflow} + 1) {
       if (id > 0) WriteOut(kSeparator);
       overflow = 0;
@@ -234,36 +194,21 @@ int RunPageItem(const PageArgs& a, const CLI::App& sub) {
   auto ids = ParseIds(a.ids);
   if (!ids.ok()) return UsageError(sub, ids.status().message());
   if (ids->size() != 2) return UsageError(sub, "a page id and an item id are required");
-  auto raw = RawFile::Open(a.file, a.timeout);
+  auto raw = OpenRaw(a);
   if (!raw.ok()) return Fail(raw.status());
-  const Pgid id = (*ids)[0];
-  const std::uint64_t item = (*ids)[1];
-  auto buf = (*raw)->ReadPage(id, true);
-  if (!buf.ok()) return Fail(buf.status());
-  const PageView p(buf->data(), buf->size());
-  if (!p.is_leaf()) {
-    return Fail(
-        fmt::format("page {}: not a leaf page (type {})", id, bolt::PageTypeName(p.flags())));
-  }
-  Status s = p.CheckElements(fmt::format("page {}", id));
-  if (!s.ok()) return Fail(s);
-  if (item >= p.count()) {
-    return Fail(
-        fmt::format("page {}: item {} out of range (the page has {} items)", id, item, p.count()));
-  }
-  bolt::LeafElement e;
-  if (!p.Leaf(item, &e)) {
-    return Fail(fmt::format("page {}: leaf element {} lies outside the page", id, item));
-  }
+  auto page = (*raw)->ReadPage((*ids)[0], true);
+  if (!page.ok()) return Fail(page.status());
+  auto e = page->Leaf((*ids)[1]);
+  if (!e.ok()) return Fail(e.status());
   const ByteFormat format = *ByteFormatFromName(a.format);
   std::string out;
-  if (!a.value_only) out += FormatBytes(e.key, format) + "\n";
-  if (!a.key_only) out += FormatBytes(e.value, format) + "\n";
+  if (!a.value_only) out += FormatBytes(e->key, format) + "\n";
+  if (!a.key_only) out += FormatBytes(e->value, format) + "\n";
   WriteOut(out);
   return kExitOk;
 }
 
-void DumpPage(const std::vector<std::uint8_t>& buf, std::uint64_t addr, std::string& out) {
+void DumpPage(std::span<const std::uint8_t> buf, std::uint64_t addr, std::string& out) {
   constexpr std::size_t kLine = 16;
   bool skipped = false;
   for (std::size_t off = 0; off + kLine <= buf.size(); off += kLine) {
@@ -289,14 +234,14 @@ int RunDump(const PageArgs& a, const CLI::App& sub) {
   auto ids = ParseIds(a.ids);
   if (!ids.ok()) return UsageError(sub, ids.status().message());
   if (ids->empty()) return UsageError(sub, "page id(s) required");
-  auto raw = RawFile::Open(a.file, a.timeout);
+  auto raw = OpenRaw(a);
   if (!raw.ok()) return Fail(raw.status());
   for (std::size_t i = 0; i < ids->size(); ++i) {
     if (i > 0) WriteOut(kSeparator);
     auto buf = (*raw)->ReadPage((*ids)[i], false);
     if (!buf.ok()) return Fail(buf.status());
     std::string out;
-    DumpPage(*buf, (*ids)[i] * (*raw)->page_size(), out);
+    DumpPage(buf->bytes(), (*ids)[i] * (*raw)->page_size(), out);
     WriteOut(out);
   }
   return kExitOk;

@@ -1,28 +1,22 @@
-// backup (a consistent copy, also while another process writes: hot_backup.h) and surgery (repairs
-// of a copy of the file; the source is never modified).
+// backup (a consistent copy, also while another process writes: larder/bolt/backup.h) and
+// surgery (repairs of a copy of the file; the source is never modified: larder/bolt/surgery.h).
+// Both are engine calls; this file parses, calls and prints.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstdint>
-#include <cstring>
-#include <filesystem>
-#include <functional>
 #include <memory>
 #include <string>
-#include <system_error>
-#include <vector>
 
-#include "bolt/meta.h"
-#include "bolt/page.h"
 #include "common.h"
 #include "format.h"
-#include "hot_backup.h"
+#include "larder/bolt/backup.h"
+#include "larder/bolt/raw_file.h"
+#include "larder/bolt/surgery.h"
 #include "progress.h"
-#include "raw_file.h"
 
 namespace larder::cli {
 namespace {
-
-namespace fs = std::filesystem;
 
 struct SurgeryArgs {
   std::string file;
@@ -31,16 +25,20 @@ struct SurgeryArgs {
   int attempts = 10;  // backup: lock-free copy attempts
 };
 
+std::chrono::nanoseconds Timeout(const SurgeryArgs& a) { return *ParseGoDuration(a.timeout); }
+
+bolt::SurgeryOptions Options(const SurgeryArgs& a) { return {.lock_timeout = Timeout(a)}; }
+
 int RunBackup(const SurgeryArgs& a) {
-  BackupOptions options;
-  options.lock_timeout = *ParseGoDuration(a.timeout);
+  bolt::BackupOptions options;
+  options.lock_timeout = Timeout(a);
   options.attempts = a.attempts;
   ProgressBar bar("backup", 0, ProgressBar::Unit::kBytes);
   options.progress = [&](std::uint64_t done, std::uint64_t total) {
     bar.set_total(total);
     bar.Update(done);
   };
-  Result<BackupInfo> info = BackupFile(a.file, a.output, options);
+  Result<bolt::BackupInfo> info = bolt::BackupFile(a.file, a.output, options);
   bar.Finish();
   if (!info.ok()) return Fail(info.status().WithContext("backup"));
   if (info->lock_free) {
@@ -53,108 +51,39 @@ int RunBackup(const SurgeryArgs& a) {
   return kExitOk;
 }
 
-// Copies a.file to a.output (which must not exist) with the source locked (shared) meanwhile.
-Status CopyForSurgery(const SurgeryArgs& a) {
-  std::error_code ec;
-  if (a.output.empty()) return Status::InvalidArgument("output file required");
-  if (fs::exists(a.output, ec)) {
-    return Status::AlreadyExists(fmt::format("output file {:?} already exists", a.output));
-  }
-  LARDER_ASSIGN_OR_RETURN(auto src, RawFile::Open(a.file, a.timeout));
-  if (!fs::copy_file(a.file, a.output, fs::copy_options::none, ec)) {
-    return Status::IOError(fmt::format("copy {} to {}: {}", a.file, a.output, ec.message()));
-  }
-  return Status::Ok();
-}
-
-// Runs `fix` on the copy; removes the copy when anything fails.
-int WithCopy(const SurgeryArgs& a, const std::function<Status()>& fix) {
-  Status s = CopyForSurgery(a);
+int RunRevertMetaPage(const SurgeryArgs& a) {
+  Status s = bolt::RevertMetaPage(a.file, a.output, Options(a));
   if (!s.ok()) return Fail(s);
-  s = fix();
-  if (!s.ok()) {
-    std::error_code ec;
-    fs::remove(a.output, ec);
-    return Fail(s);
-  }
+  fmt::print("The meta page is reverted.\n");
   return kExitOk;
 }
 
-int RunRevertMetaPage(const SurgeryArgs& a) {
-  return WithCopy(a, [&]() -> Status {
-    LARDER_ASSIGN_OR_RETURN(auto f, RawFile::Open(a.output, a.timeout, /*writable=*/true));
-    const int active = f->active_meta();
-    if (active < 0) return Status::Corruption("neither meta page is valid");
-    const int other = 1 - active;
-    if (!f->meta_status(other).ok()) {
-      return Status::Corruption(fmt::format("cannot revert: the older meta page {} isn't valid: {}",
-                                            other, f->meta_status(other).message()));
-    }
-    // Copy the older meta page over the newer one, keeping the page id of its place.
-    LARDER_ASSIGN_OR_RETURN(std::vector<std::uint8_t> page, f->ReadPage(other, false));
-    StoreU64(page.data(), static_cast<bolt::Pgid>(active));
-    LARDER_RETURN_IF_ERROR(f->WritePageBytes(active, 0, page));
-    LARDER_RETURN_IF_ERROR(f->Sync());
-    fmt::print("The meta page is reverted.\n");
-    return Status::Ok();
-  });
-}
-
 int RunFreelistAbandon(const SurgeryArgs& a) {
-  return WithCopy(a, [&]() -> Status {
-    LARDER_ASSIGN_OR_RETURN(auto f, RawFile::Open(a.output, a.timeout, /*writable=*/true));
-    int changed = 0;
-    for (int i = 0; i < 2; ++i) {
-      bolt::Meta m = f->meta(i);
-      Status valid = m.Validate(i);
-      if (!valid.ok()) {
-        // Re-checksumming a damaged meta would make it look valid: leave it alone.
-        fmt::print(stderr, "WARNING: The meta page {} isn't valid: {}! Left unchanged.\n", i,
-                   valid.message());
-        continue;
-      }
-      m.freelist = bolt::kNoFreelist;
-      std::vector<std::uint8_t> buf(f->page_size(), 0);
-      m.EncodePage(buf.data());
-      const std::vector<std::uint8_t> body(buf.begin() + bolt::kPageHeaderSize,
-                                           buf.begin() + bolt::kPageHeaderSize + bolt::kMetaSize);
-      LARDER_RETURN_IF_ERROR(f->WritePageBytes(i, bolt::kPageHeaderSize, body));
-      ++changed;
+  auto checks = bolt::AbandonFreelist(a.file, a.output, Options(a));
+  if (!checks.ok()) return Fail(checks.status());
+  for (int i = 0; i < 2; ++i) {
+    const Status& valid = (*checks)[i];
+    if (!valid.ok()) {
+      fmt::print(stderr, "WARNING: The meta page {} isn't valid: {}! Left unchanged.\n", i,
+                 valid.message());
     }
-    if (changed == 0) return Status::Corruption("neither meta page is valid");
-    LARDER_RETURN_IF_ERROR(f->Sync());
-    fmt::print("The freelist was abandoned in both meta pages.\n");
-    fmt::print(
-        "It may cause some free pages to be leaked. Run 'larder surgery freelist rebuild' to "
-        "rebuild the freelist.\n");
-    return Status::Ok();
-  });
+  }
+  fmt::print("The freelist was abandoned in both meta pages.\n");
+  fmt::print(
+      "It may cause some free pages to be leaked. Run 'larder surgery freelist rebuild' to "
+      "rebuild the freelist.\n");
+  return kExitOk;
 }
 
 int RunFreelistRebuild(const SurgeryArgs& a) {
-  {
-    auto src = RawFile::Open(a.file, a.timeout);
-    if (!src.ok()) return Fail(src.status());
-    const int active = (*src)->active_meta();
-    if (active < 0) return Fail("neither meta page is valid");
-    if ((*src)->meta(active).freelist != bolt::kNoFreelist) {
-      return Fail(
-          "the file already has a freelist; abandon it first ('larder surgery freelist "
-          "abandon') to rebuild it");
-    }
-  }
-  return WithCopy(a, [&]() -> Status {
-    // Opening read-write a file whose meta says "no freelist" rebuilds it from the trees and
-    // commits it.
-    LARDER_ASSIGN_OR_RETURN(auto db, OpenDB(a.output, a.timeout, /*read_only=*/false));
-    LARDER_RETURN_IF_ERROR(db->Close());
-    fmt::print("The freelist was successfully rebuilt.\n");
-    return Status::Ok();
-  });
+  Status s = bolt::RebuildFreelist(a.file, a.output, Options(a));
+  if (!s.ok()) return Fail(s);
+  fmt::print("The freelist was successfully rebuilt.\n");
+  return kExitOk;
 }
 
 int RunMetaValidate(const SurgeryArgs& a) {
-  auto f = RawFile::Open(a.file, a.timeout);
+  auto f = bolt::RawFile::Open(a.file, {.lock_timeout = Timeout(a)});
   if (!f.ok()) return Fail(f.status());
   bool all_ok = true;
   for (int i = 0; i < 2; ++i) {

@@ -4,10 +4,9 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <system_error>
 
 #include "format.h"
+#include "larder/file_system.h"
 
 namespace larder::cli {
 
@@ -39,10 +38,8 @@ Result<std::unique_ptr<bolt::DB>> OpenDB(const std::string& path, const std::str
   const auto wait = ParseGoDuration(timeout);
   if (!wait) return Status::InvalidArgument(fmt::format("invalid timeout {:?}", timeout));
   if (!read_only && !create) {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) {
-      return Status::NotFound(path + ": no such file");
-    }
+    LARDER_ASSIGN_OR_RETURN(bool exists, DefaultFileSystem()->Exists(path));
+    if (!exists) return Status::NotFound(path + ": no such file");
   }
   bolt::Options options;
   options.read_only = read_only;

@@ -1,4 +1,4 @@
-#include "hot_backup.h"
+#include "larder/bolt/backup.h"
 
 #include <fmt/format.h>
 
@@ -8,69 +8,25 @@
 #include <thread>
 #include <vector>
 
-#include "base/coding.h"
+#include "bolt/file_ops.h"
 #include "bolt/meta.h"
-#include "bolt/page.h"
 #include "larder/bolt/db.h"
 
-namespace larder::cli {
+namespace larder::bolt {
 namespace {
 
-using bolt::Meta;
-
 constexpr std::uint64_t kChunk = 1 << 20;
-
-bool ValidPageSize(std::uint32_t p) {
-  return p >= bolt::kMinPageSize && p <= bolt::kMaxPageSize && (p & (p - 1)) == 0;
-}
 
 // The valid meta with the highest txid, read now from `file`.
 Result<Meta> ReadActiveMeta(File& file, const std::string& path) {
   LARDER_ASSIGN_OR_RETURN(std::uint64_t size, file.Size());
-  std::vector<std::uint8_t> head(bolt::kPageHeaderSize + bolt::kMetaSize);
-  auto read_at = [&](std::uint64_t off) -> std::optional<Meta> {
-    auto n = file.ReadAt(off, head);
-    if (!n.ok() || *n < head.size()) return std::nullopt;
-    return Meta::Decode(head.data());
-  };
-  // The page size: meta 0 says it; when meta 0 is damaged, probe for a valid meta 1.
-  std::uint32_t page_size = 0;
-  if (auto m0 = read_at(0); m0 && m0->Validate(0).ok() && ValidPageSize(m0->page_size)) {
-    page_size = m0->page_size;
-  } else {
-    for (std::uint32_t p = bolt::kMinPageSize; p <= bolt::kMaxPageSize && p < size; p <<= 1) {
-      if (auto m1 = read_at(p); m1 && m1->Validate(1).ok() && m1->page_size == p) {
-        page_size = p;
-        break;
-      }
-    }
-  }
-  if (page_size == 0) {
-    return Status::InvalidArgument(fmt::format("{}: not a bolt database", path));
-  }
-  std::optional<Meta> best;
-  for (int i = 0; i < 2; ++i) {
-    std::optional<Meta> m = read_at(std::uint64_t{page_size} * i);
-    if (!m || !m->ValidateForOpen(i, page_size, size).ok()) continue;
-    if (!best || m->txid > best->txid) best = m;
-  }
-  if (!best) return Status::Corruption(fmt::format("{}: both meta pages are invalid", path));
-  return *best;
+  LARDER_ASSIGN_OR_RETURN(const MetaPages metas, ReadMetaPages(file, size, path));
+  return metas.Active(path);
 }
 
 // Writes the copy's two meta pages: T's as page 0 and T-1's (same roots) as page 1.
 Status WriteMetaPages(File& dst, const Meta& meta) {
-  const std::uint64_t p = meta.page_size;
-  std::vector<std::uint8_t> buf(p);
-  for (int i = 0; i < 2; ++i) {
-    Meta m = meta;
-    if (i == 1 && m.txid > 0) m.txid -= 1;
-    std::fill(buf.begin(), buf.end(), 0);
-    m.EncodePage(buf.data());
-    StoreU64(buf.data(), static_cast<std::uint64_t>(i));  // the page id is the slot
-    LARDER_RETURN_IF_ERROR(dst.WriteAt(i * p, buf));
-  }
-  return Status::Ok();
+  return dst.WriteAt(0, EncodeCopyMetaPages(meta));
 }
 
 // Reads pages [2, meta.pgid) of `src` into memory: the lock-free window then spans only these
@@ -107,31 +63,18 @@ Status WriteCopy(File& dst, const Meta& meta, const std::vector<std::uint8_t>& p
 // chunk by chunk (files too big to stage in memory). No sync.
 Status CopyPages(File& src, File& dst, const Meta& meta, const BackupOptions& options) {
   const std::uint64_t p = meta.page_size;
-  const std::uint64_t total = meta.pgid * p;
   LARDER_RETURN_IF_ERROR(dst.Truncate(0));
   LARDER_RETURN_IF_ERROR(WriteMetaPages(dst, meta));
-  std::vector<std::uint8_t> buf(std::max<std::uint64_t>(kChunk, p));
-  for (std::uint64_t off = 2 * p; off < total; off += kChunk) {
-    const std::size_t n = static_cast<std::size_t>(std::min(kChunk, total - off));
-    LARDER_ASSIGN_OR_RETURN(std::size_t got, src.ReadAt(off, {buf.data(), n}));
-    if (got != n) {
-      return Status::Corruption(
-          fmt::format("{}: shorter than its high-water mark ({} bytes)", src.path(), total));
-    }
-    LARDER_RETURN_IF_ERROR(dst.WriteAt(off, {buf.data(), n}));
-    if (options.progress) options.progress(off + n, total);
-  }
-  if (options.progress) options.progress(total, total);
-  return Status::Ok();
+  return CopyRange(src, dst, 2 * p, meta.pgid * p, options.progress);
 }
 
 // Opens the copy with the engine and runs the consistency check.
 Status VerifyCopy(const std::string& path, const Meta& meta, FileSystem* fs) {
-  bolt::Options o;
+  Options o;
   o.read_only = true;
   o.file_system = fs;
-  LARDER_ASSIGN_OR_RETURN(auto db, bolt::DB::Open(path, o));
-  Status s = db->View([&](bolt::Tx& tx) -> Status {
+  LARDER_ASSIGN_OR_RETURN(auto db, DB::Open(path, o));
+  Status s = db->View([&](Tx& tx) -> Status {
     if (tx.id() != meta.txid) {
       return Status::Corruption(fmt::format("copy holds txid {}, expected {}", tx.id(), meta.txid));
     }
@@ -146,16 +89,6 @@ Status VerifyCopy(const std::string& path, const Meta& meta, FileSystem* fs) {
   return s.ok() ? c : s;
 }
 
-Status WaitForSharedLock(File& file, std::chrono::nanoseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    Status s = file.TryLock(LockMode::kShared);
-    if (s.ok() || s.code() != Code::kBusy) return s;
-    if (timeout.count() != 0 && std::chrono::steady_clock::now() >= deadline) return s;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
-
 }  // namespace
 
 Result<BackupInfo> BackupFile(const std::string& src_path, const std::string& dst_path,
@@ -167,7 +100,8 @@ Result<BackupInfo> BackupFile(const std::string& src_path, const std::string& ds
   if (dst_exists) {
     return Status::AlreadyExists(fmt::format("output file {:?} already exists", dst_path));
   }
-  LARDER_ASSIGN_OR_RETURN(auto src, fs->Open(src_path, {.read_only = true}));
+  LARDER_ASSIGN_OR_RETURN(
+      auto src, fs->Open(src_path, {.read_only = true, .access = AccessPattern::kSequential}));
   const std::string tmp_path = dst_path + ".larder-backup";
   LARDER_ASSIGN_OR_RETURN(auto dst, fs->Open(tmp_path, {.create = true}));
   BackupInfo info;
@@ -200,7 +134,7 @@ Result<BackupInfo> BackupFile(const std::string& src_path, const std::string& ds
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(500));
     }
-    Status waited = WaitForSharedLock(*src, options.lock_timeout);
+    Status waited = WaitForLock(*src, LockMode::kShared, options.lock_timeout);
     if (waited.code() == Code::kBusy) {
       return Status::Busy(fmt::format(
           "{} changed during each of {} lock-free copy attempts and stayed locked by its "
@@ -228,4 +162,4 @@ Result<BackupInfo> BackupFile(const std::string& src_path, const std::string& ds
   return info;
 }
 
-}  // namespace larder::cli
+}  // namespace larder::bolt

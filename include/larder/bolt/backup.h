@@ -1,4 +1,6 @@
-// Backup of a bolt file that another process may be writing (`larder backup`).
+// Backup of a bolt file that another process may be writing (`larder backup`). It lives in the
+// engine because it rests on the engine's commit order (tx_impl.cc: data pages, sync, then the
+// meta page) and its copy-on-write page reuse rule.
 //
 // A writer (bbolt or larder) holds an exclusive flock on its file for as long as it has it
 // open, so a reader that waits for a shared lock would wait for the writer to exit. Instead:
@@ -21,9 +23,10 @@
 //     consistency check on the copy, and only then rename it into place. The destination is
 //     either absent or a complete, checked copy; it is never overwritten.
 //
-// All I/O goes through `fs`; the source is only read.
-#ifndef LARDER_TOOLS_LARDER_HOT_BACKUP_H_
-#define LARDER_TOOLS_LARDER_HOT_BACKUP_H_
+// All I/O goes through `fs`; the source is only read. A snapshot of a database this process
+// has open is copied by Tx::CopyFile instead (larder/bolt/tx.h).
+#ifndef LARDER_BOLT_BACKUP_H_
+#define LARDER_BOLT_BACKUP_H_
 
 #include <chrono>
 #include <cstdint>
@@ -33,7 +36,7 @@
 #include "larder/file_system.h"
 #include "larder/result.h"
 
-namespace larder::cli {
+namespace larder::bolt {
 
 struct BackupOptions {
   // How long to wait for the shared lock after the lock-free attempts (0: forever).
@@ -58,6 +61,6 @@ struct BackupInfo {
 Result<BackupInfo> BackupFile(const std::string& src, const std::string& dst,
                               const BackupOptions& options);
 
-}  // namespace larder::cli
+}  // namespace larder::bolt
 
-#endif  // LARDER_TOOLS_LARDER_HOT_BACKUP_H_
+#endif  // LARDER_BOLT_BACKUP_H_

@@ -1,7 +1,7 @@
 // BackupFile's decisions, made deterministic: the source lives on an in-memory file system and
 // a writer (the engine, holding the exclusive lock) commits from inside the backup's own reads
 // of data pages, i.e. exactly between its two reads of the meta pages.
-#include "tools/larder/hot_backup.h"
+#include "larder/bolt/backup.h"
 
 #include <functional>
 #include <memory>
@@ -11,64 +11,40 @@
 
 #include "larder/bolt/db.h"
 #include "larder/file_system.h"
+#include "larder/file_system_wrapper.h"
 
-namespace larder::cli {
+namespace larder::bolt {
 namespace {
 
-// A File that calls `on_data_read` before each read of a data page (offset >= 2 pages).
-class HookedFile : public File {
+// A File that calls `*hook` before each read of a data page (offset >= `data_offset`).
+class HookedFile : public FileWrapper {
  public:
   HookedFile(std::unique_ptr<File> base, std::uint64_t data_offset, std::function<void()>* hook)
-      : base_(std::move(base)), data_offset_(data_offset), hook_(hook) {}
+      : FileWrapper(std::move(base)), data_offset_(data_offset), hook_(hook) {}
   Result<std::size_t> ReadAt(std::uint64_t offset, std::span<std::uint8_t> buf) override {
     if (offset >= data_offset_ && *hook_) (*hook_)();
-    return base_->ReadAt(offset, buf);
+    return FileWrapper::ReadAt(offset, buf);
   }
-  Status WriteAt(std::uint64_t offset, std::span<const std::uint8_t> data) override {
-    return base_->WriteAt(offset, data);
-  }
-  Status Sync() override { return base_->Sync(); }
-  Status SyncAll() override { return base_->SyncAll(); }
-  Status Truncate(std::uint64_t size) override { return base_->Truncate(size); }
-  Result<std::uint64_t> Size() override { return base_->Size(); }
-  Result<std::shared_ptr<const MappedRegion>> Map(std::size_t length) override {
-    return base_->Map(length);
-  }
-  Status TryLock(LockMode mode) override { return base_->TryLock(mode); }
-  Status Unlock() override { return base_->Unlock(); }
-  const std::string& path() const override { return base_->path(); }
 
  private:
-  std::unique_ptr<File> base_;
   std::uint64_t data_offset_;
   std::function<void()>* hook_;
 };
 
 // Hooks the reads of `source`; everything else goes to `base` as it is.
-class HookedFileSystem : public FileSystem {
+class HookedFileSystem : public FileSystemWrapper {
  public:
   HookedFileSystem(FileSystem* base, std::string source, std::uint64_t data_offset)
-      : base_(base), source_(std::move(source)), data_offset_(data_offset) {}
+      : FileSystemWrapper(base), source_(std::move(source)), data_offset_(data_offset) {}
   std::function<void()> hook;
 
   Result<std::unique_ptr<File>> Open(const std::string& path, const OpenOptions& options) override {
-    LARDER_ASSIGN_OR_RETURN(auto f, base_->Open(path, options));
+    LARDER_ASSIGN_OR_RETURN(auto f, FileSystemWrapper::Open(path, options));
     if (path != source_) return f;
     return std::unique_ptr<File>(new HookedFile(std::move(f), data_offset_, &hook));
   }
-  Result<bool> Exists(const std::string& path) override { return base_->Exists(path); }
-  Status Remove(const std::string& path) override { return base_->Remove(path); }
-  Status Rename(const std::string& from, const std::string& to) override {
-    return base_->Rename(from, to);
-  }
-  Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
-  Status CreateDirs(const std::string& dir) override { return base_->CreateDirs(dir); }
-  Result<std::vector<std::string>> ListDir(const std::string& dir) override {
-    return base_->ListDir(dir);
-  }
 
  private:
-  FileSystem* base_;
   std::string source_;
   std::uint64_t data_offset_;
 };
@@ -76,11 +52,11 @@ class HookedFileSystem : public FileSystem {
 class HotBackupTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    bolt::Options o;
+    Options o;
     o.file_system = mem_.get();
     o.page_size = 4096;
     o.no_sync = true;
-    auto db = bolt::DB::Open("/src.db", o);
+    auto db = DB::Open("/src.db", o);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     writer_ = std::move(*db);
     for (int i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(Commit());
@@ -89,8 +65,8 @@ class HotBackupTest : public ::testing::Test {
   // One writer commit: key n, and "last" = n.
   void Commit() {
     ++commits_;
-    Status s = writer_->Update([&](bolt::Tx& tx) -> Status {
-      LARDER_ASSIGN_OR_RETURN(bolt::Bucket b, tx.CreateBucketIfNotExists("b"));
+    Status s = writer_->Update([&](Tx& tx) -> Status {
+      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucketIfNotExists("b"));
       LARDER_RETURN_IF_ERROR(b.Put("k" + std::to_string(commits_), std::string(500, 'x')));
       return b.Put("last", std::to_string(commits_));
     });
@@ -99,11 +75,11 @@ class HotBackupTest : public ::testing::Test {
 
   // The copy's "last" key (-1 when unreadable); BackupFile has already checked it.
   int LastInCopy(const std::string& path) {
-    auto db = bolt::DB::Open(path, {.read_only = true, .file_system = mem_.get()});
+    auto db = DB::Open(path, {.read_only = true, .file_system = mem_.get()});
     if (!db.ok()) return -1;
     int last = -1;
-    (void)(*db)->View([&](bolt::Tx& tx) -> Status {
-      LARDER_ASSIGN_OR_RETURN(bolt::Bucket b, tx.GetBucket("b"));
+    (void)(*db)->View([&](Tx& tx) -> Status {
+      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
       LARDER_ASSIGN_OR_RETURN(std::string_view v, b.Get("last"));
       last = std::stoi(std::string(v));
       return Status::Ok();
@@ -113,7 +89,7 @@ class HotBackupTest : public ::testing::Test {
 
   std::unique_ptr<FileSystem> mem_ = NewMemFileSystem(64 << 20);
   HookedFileSystem hooked_{mem_.get(), "/src.db", 2 * 4096};
-  std::unique_ptr<bolt::DB> writer_;
+  std::unique_ptr<DB> writer_;
   int commits_ = 0;
 };
 
@@ -170,4 +146,4 @@ TEST_F(HotBackupTest, TakesTheSharedLockWhenNoWriterHoldsTheFile) {
 }
 
 }  // namespace
-}  // namespace larder::cli
+}  // namespace larder::bolt
