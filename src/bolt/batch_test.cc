@@ -37,7 +37,7 @@ internal::BatchQueue& QueueOf(DB& db) {
 // Callers queued in `db`'s Batch behind the current leader.
 std::size_t Pending(DB& db) {
   internal::BatchQueue& q = QueueOf(db);
-  std::lock_guard lock(q.mu);
+  MutexLock lock(&q.mu);
   return q.pending.size();
 }
 
@@ -166,7 +166,7 @@ TEST_F(BatchTest, CallersQueuedDuringACommitShareTheNext) {
   EXPECT_EQ(Commits() - before, 2u) << "the leader alone, then the seven queued callers";
   EXPECT_EQ(Keys(), 8u);
   internal::BatchQueue& q = QueueOf(*db_);
-  std::lock_guard lock(q.mu);
+  MutexLock lock(&q.mu);
   EXPECT_EQ(q.last_writers, 7u) << "the second group's size, with nobody queued after it";
   EXPECT_FALSE(q.leader);
 }
@@ -208,13 +208,13 @@ TEST_F(BatchTest, LoneCallerAfterABurstWaitsAtMostOnce) {
   for (auto& t : threads) t.join();
   internal::BatchQueue& q = QueueOf(*db_);
   {
-    std::lock_guard lock(q.mu);
+    MutexLock lock(&q.mu);
     ASSERT_EQ(q.last_writers, 7u);
   }
   const std::uint64_t before = Commits();
   for (int i = 0; i < 20; ++i) {
     ASSERT_TRUE(Put("alone" + std::to_string(i)).ok());
-    std::lock_guard lock(q.mu);
+    MutexLock lock(&q.mu);
     // The leader waits only while fewer than last_writers callers are queued: with one, a lone
     // caller finds its quorum at once.
     ASSERT_EQ(q.last_writers, 1u) << "call " << i;
