@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Before/after of two bench_larder builds, run alternately (old, new, old, new, ...) on the
-# same workloads; prints a markdown table of medians and the median per-pair ratio new/old.
-# Usage: [AB_STEPS=...] bench/ab.sh OLD_BENCH_LARDER NEW_BENCH_LARDER [RUNS] [DATA_DIR]
+# Before/after of two bench_larder builds on the same workloads, each workload run on old and new
+# back to back; prints a markdown table of medians and the median per-pair ratio new/old.
+# Usage: [AB_STEPS=...] [AB_RANGES=1] bench/ab.sh OLD_BENCH_LARDER NEW_BENCH_LARDER [RUNS] [DATA_DIR]
 # Build the old one from an earlier commit, e.g.:
 #   git archive OLD_COMMIT | tar -x -C /tmp/old && cd /tmp/old && cmake -S . -B build -G Ninja \
 #     -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DLARDER_BUILD_TESTS=OFF \
@@ -27,6 +27,8 @@ run() {
 }
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# "min–max" of the numbers on stdin.
+range() { sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.0f–%.0f", lo, hi }'; }
 
 declare -A results
 steps=("fill_seq --n $n" "read_tx --n $n --ops 200000" "read_txper --n $n --ops 200000"
@@ -34,23 +36,28 @@ steps=("fill_seq --n $n" "read_tx --n $n --ops 200000" "read_txper --n $n --ops 
   "durable8 --n 1 --commits 4000 --seconds 1")
 # AB_STEPS="fill_seq --n 1000000;fill_rnd --n 1000000" replaces the list (';'-separated).
 if [ -n "${AB_STEPS:-}" ]; then IFS=';' read -ra steps <<<"$AB_STEPS"; fi
+# Each step runs on both builds back to back (old first in odd rounds, new first in even ones),
+# so that a burst of load from elsewhere on the machine falls on both sides of a pair.
 for ((r = 1; r <= runs; r++)); do
-  for which in old new; do
-    bin=${!which}
-    dir="$data/$which"
-    rm -rf "$dir" "$dir-rnd" "$dir-d8"
-    for step in "${steps[@]}"; do
-      read -r w rest <<<"$step"
-      d=$dir
-      [ "$w" = fill_rnd ] && d=$dir-rnd
-      [ "$w" = durable8 ] && d=$dir-d8
+  order=(old new)
+  ((r % 2 == 0)) && order=(new old)
+  for which in old new; do rm -rf "$data/$which" "$data/$which-rnd" "$data/$which-d8"; done
+  for step in "${steps[@]}"; do
+    read -r w rest <<<"$step"
+    for which in "${order[@]}"; do
+      bin=${!which}
+      d=$data/$which
+      [ "$w" = fill_rnd ] && d=$d-rnd
+      [ "$w" = durable8 ] && d=$d-d8
       # shellcheck disable=SC2086
       read -r ops rss < <(run "$bin" "$d" --workload "$w" $rest)
       results[$which,$w,$r]=$ops
       results[$which,$w,rss,$r]=$rss
     done
-    results[$which,size,$r]=$(du -sk "$dir" | cut -f1)
-    rm -rf "$dir" "$dir-rnd" "$dir-d8"
+  done
+  for which in old new; do
+    results[$which,size,$r]=$(du -sk "$data/$which" | cut -f1)
+    rm -rf "$data/$which" "$data/$which-rnd" "$data/$which-d8"
   done
 done
 
@@ -65,6 +72,21 @@ for step in "${steps[@]}"; do
   done | median)
   printf "| %s | %.0f | %.0f | %.2fx |\n" "$w" "$b" "$a" "$q"
 done
+# AB_RANGES=1: a second table with the range (min–max over the rounds) of each column.
+if [ -n "${AB_RANGES:-}" ]; then
+  echo
+  echo "| workload | before: range (ops/s) | after: range (ops/s) | range of per-round ratios |"
+  echo "|---|---:|---:|---:|"
+  for step in "${steps[@]}"; do
+    read -r w _ <<<"$step"
+    b=$(for ((r = 1; r <= runs; r++)); do echo "${results[old,$w,$r]}"; done | range)
+    a=$(for ((r = 1; r <= runs; r++)); do echo "${results[new,$w,$r]}"; done | range)
+    q=$(for ((r = 1; r <= runs; r++)); do
+      awk -v x="${results[new,$w,$r]}" -v y="${results[old,$w,$r]}" 'BEGIN { print x / y }'
+    done | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2fx–%.2fx", lo, hi }')
+    printf "| %s | %s | %s | %s |\n" "$w" "$b" "$a" "$q"
+  done
+fi
 for w in read_tx scan; do
   b=$(for ((r = 1; r <= runs; r++)); do echo "${results[old,$w,rss,$r]}"; done | median)
   a=$(for ((r = 1; r <= runs; r++)); do echo "${results[new,$w,rss,$r]}"; done | median)
