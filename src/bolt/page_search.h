@@ -114,10 +114,15 @@ template <typename Keys>
       if (found != nullptr) *found = e;
       return true;
     }
+    // A branch, not conditional moves: the CPU predicts the next probe and starts loading its
+    // element while this compare waits for memory. With cmov (which GCC picks for this loop
+    // unless told otherwise) each probe's miss waits for the one before it: random gets took
+    // 17% more time with fewer instructions. The empty asm keeps the branch.
     if (c < 0) {
       lo = mid + 1;
     } else {
       hi = mid;
+      asm volatile("");
     }
   }
   hit->index = lo;
