@@ -166,7 +166,7 @@ bool CursorImpl::Reposition(bool* same) {
   return valid_;
 }
 
-bool CursorImpl::Next() {
+bool CursorImpl::NextSlow() {
   if (!valid_) return false;
   if (bucket_->mutations != mutations_seen_) {
     bool same = false;
