@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Before/after of two bench_larder builds on the same workloads, each workload run on old and new
 # back to back; prints a markdown table of medians and the median per-pair ratio new/old.
-# Usage: [AB_STEPS=...] [AB_RANGES=1] bench/ab.sh OLD_BENCH_LARDER NEW_BENCH_LARDER [RUNS] [DATA_DIR]
+# Usage: [AB_STEPS=...] [AB_RANGES=1] [AB_CPU=1] \
+#   bench/ab.sh OLD_BENCH_LARDER NEW_BENCH_LARDER [RUNS] [DATA_DIR]
 # Build the old one from an earlier commit, e.g.:
 #   git archive OLD_COMMIT | tar -x -C /tmp/old && cd /tmp/old && cmake -S . -B build -G Ninja \
 #     -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DLARDER_BUILD_TESTS=OFF \
@@ -12,6 +13,10 @@ new=$2
 runs=${3:-5}
 data=${4:-build-bench/ab-data}
 n=1000000
+# AB_CPU=1: rates per second of the process's CPU time instead of wall-clock time (a machine
+# shared with other work slows the wall clock of both builds by different amounts).
+secs_field=seconds
+[ -n "${AB_CPU:-}" ] && secs_field=cpu_seconds
 
 # run BIN DIR ARGS... -> "ops_per_sec max_rss_kb"
 run() {
@@ -21,14 +26,12 @@ run() {
   out=$( { /usr/bin/time -f 'RSS %M' "$bin" --dir "$dir" "$@"; } 2>&1)
   local ops secs rss
   ops=$(grep -o '"ops":[0-9]*' <<<"$out" | head -1 | cut -d: -f2)
-  secs=$(grep -o '"seconds":[0-9.]*' <<<"$out" | head -1 | cut -d: -f2)
+  secs=$(grep -o "\"$secs_field\":[0-9.]*" <<<"$out" | head -1 | cut -d: -f2)
   rss=$(grep -o 'RSS [0-9]*' <<<"$out" | cut -d' ' -f2)
   echo "$(awk -v o="$ops" -v s="$secs" 'BEGIN { printf "%.0f", o / s }') $rss"
 }
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-# "min–max" of the numbers on stdin.
-range() { sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.0f–%.0f", lo, hi }'; }
 
 declare -A results
 steps=("fill_seq --n $n" "read_tx --n $n --ops 200000" "read_txper --n $n --ops 200000"
@@ -61,39 +64,48 @@ for ((r = 1; r <= runs; r++)); do
   done
 done
 
-echo "| workload | before (ops/s) | after (ops/s) | after/before (median of per-round ratios) |"
-echo "|---|---:|---:|---:|"
+# values old|new|ratio WORKLOAD -> the rounds' figures, one a line
+values() {
+  local which=$1 w=$2 r
+  for ((r = 1; r <= runs; r++)); do
+    if [ "$which" = ratio ]; then
+      awk -v x="${results[new,$w,$r]}" -v y="${results[old,$w,$r]}" 'BEGIN { print x / y }'
+    else
+      echo "${results[$which,$w,$r]}"
+    fi
+  done
+}
+# range FORMAT -> "min–max" of the numbers on stdin, each printed with FORMAT
+range() { sort -g | awk -v f="$1" 'NR == 1 { lo = $1 } { hi = $1 } END { printf f "–" f, lo, hi }'; }
+
+# AB_RANGES=1 adds the range (min–max over the rounds) of each column.
+if [ -n "${AB_RANGES:-}" ]; then
+  echo "| workload | before (ops/s) | after (ops/s) | after/before (median of per-round ratios) |" \
+    "before: range | after: range | ratios: range |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  pad=" | | |"
+else
+  echo "| workload | before (ops/s) | after (ops/s) | after/before (median of per-round ratios) |"
+  echo "|---|---:|---:|---:|"
+  pad=""
+fi
 for step in "${steps[@]}"; do
   read -r w _ <<<"$step"
-  b=$(for ((r = 1; r <= runs; r++)); do echo "${results[old,$w,$r]}"; done | median)
-  a=$(for ((r = 1; r <= runs; r++)); do echo "${results[new,$w,$r]}"; done | median)
-  q=$(for ((r = 1; r <= runs; r++)); do
-    awk -v x="${results[new,$w,$r]}" -v y="${results[old,$w,$r]}" 'BEGIN { print x / y }'
-  done | median)
-  printf "| %s | %.0f | %.0f | %.2fx |\n" "$w" "$b" "$a" "$q"
-done
-# AB_RANGES=1: a second table with the range (min–max over the rounds) of each column.
-if [ -n "${AB_RANGES:-}" ]; then
+  printf "| %s | %.0f | %.0f | %.2fx |" "$w" "$(values old "$w" | median)" \
+    "$(values new "$w" | median)" "$(values ratio "$w" | median)"
+  if [ -n "${AB_RANGES:-}" ]; then
+    printf " %s | %s | %s |" "$(values old "$w" | range %.0f)" "$(values new "$w" | range %.0f)" \
+      "$(values ratio "$w" | range %.2fx)"
+  fi
   echo
-  echo "| workload | before: range (ops/s) | after: range (ops/s) | range of per-round ratios |"
-  echo "|---|---:|---:|---:|"
-  for step in "${steps[@]}"; do
-    read -r w _ <<<"$step"
-    b=$(for ((r = 1; r <= runs; r++)); do echo "${results[old,$w,$r]}"; done | range)
-    a=$(for ((r = 1; r <= runs; r++)); do echo "${results[new,$w,$r]}"; done | range)
-    q=$(for ((r = 1; r <= runs; r++)); do
-      awk -v x="${results[new,$w,$r]}" -v y="${results[old,$w,$r]}" 'BEGIN { print x / y }'
-    done | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2fx–%.2fx", lo, hi }')
-    printf "| %s | %s | %s | %s |\n" "$w" "$b" "$a" "$q"
-  done
-fi
+done
 for w in read_tx scan; do
   b=$(for ((r = 1; r <= runs; r++)); do echo "${results[old,$w,rss,$r]}"; done | median)
   a=$(for ((r = 1; r <= runs; r++)); do echo "${results[new,$w,rss,$r]}"; done | median)
-  printf "| peak RSS of %s (MiB) | %.1f | %.1f | %.2fx |\n" "$w" "$(echo "$b/1024" | bc -l)" \
-    "$(echo "$a/1024" | bc -l)" "$(echo "$a/$b" | bc -l)"
+  printf "| peak RSS of %s (MiB) | %.1f | %.1f | %.2fx%s |\n" "$w" "$(echo "$b/1024" | bc -l)" \
+    "$(echo "$a/1024" | bc -l)" "$(echo "$a/$b" | bc -l)" "$pad"
 done
 b=$(for ((r = 1; r <= runs; r++)); do echo "${results[old,size,$r]}"; done | median)
 a=$(for ((r = 1; r <= runs; r++)); do echo "${results[new,size,$r]}"; done | median)
-printf "| file after fill_seq + overwrite (MiB) | %.1f | %.1f | %.2fx |\n" "$(echo "$b/1024" | bc -l)" \
-  "$(echo "$a/1024" | bc -l)" "$(echo "$a/$b" | bc -l)"
+printf "| file after fill_seq + overwrite (MiB) | %.1f | %.1f | %.2fx%s |\n" "$(echo "$b/1024" | bc -l)" \
+  "$(echo "$a/1024" | bc -l)" "$(echo "$a/$b" | bc -l)" "$pad"
