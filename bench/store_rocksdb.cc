@@ -39,11 +39,7 @@ class RocksReader : public Reader {
   }
   std::uint64_t Scan(std::uint64_t* bytes) override {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options_));
-    std::uint64_t count = 0;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      ++count;
-      *bytes += it->value().size();
-    }
+    const std::uint64_t count = CountEntries(*it, bytes);
     Check(it->status(), "scan");
     return count;
   }

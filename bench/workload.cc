@@ -1,6 +1,8 @@
 // The workloads of the comparison benchmark; see workload.h.
 #include "workload.h"
 
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
@@ -45,17 +47,27 @@ struct Key {
   std::string_view view() const { return {bytes, 16}; }
 };
 
+// CPU time (user + system, every thread) the process has used so far, in seconds.
+double ProcessCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return secs(u.ru_utime) + secs(u.ru_stime);
+}
+
 struct Output {
   const char* engine;
   const RunConfig& cfg;
+  // `cpu_seconds` is the whole process's CPU time (opening included), which a machine busy
+  // with other work inflates much less than the wall-clock `seconds` (bench/ab.sh AB_CPU=1).
   void Print(const char* workload, std::uint64_t ops, double seconds,
              std::uint64_t write_ops = 0) const {
     std::printf(
         "{\"engine\":\"%s\",\"workload\":\"%s\",\"n\":%llu,\"value_size\":%llu,\"ops\":%llu,"
-        "\"seconds\":%.6f,\"write_ops\":%llu}\n",
+        "\"seconds\":%.6f,\"write_ops\":%llu,\"cpu_seconds\":%.6f}\n",
         engine, workload, static_cast<unsigned long long>(cfg.n),
         static_cast<unsigned long long>(cfg.value_size), static_cast<unsigned long long>(ops),
-        seconds, static_cast<unsigned long long>(write_ops));
+        seconds, static_cast<unsigned long long>(write_ops), ProcessCpuSeconds());
     std::fflush(stdout);
   }
 };

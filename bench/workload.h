@@ -80,6 +80,18 @@ struct OpenSpec {
 };
 using OpenFn = std::unique_ptr<Store> (*)(const OpenSpec& spec);
 
+// Counts the entries of a full scan with an iterator of RocksDB's shape (SeekToFirst, Valid,
+// Next, value) and adds their value lengths to *bytes. The caller checks its status.
+template <typename Iterator>
+std::uint64_t CountEntries(Iterator& it, std::uint64_t* bytes) {
+  std::uint64_t count = 0;
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    ++count;
+    *bytes += it.value().size();
+  }
+  return count;
+}
+
 // Prints `what` to stderr and exits with status 2.
 [[noreturn]] void Die(std::string_view what);
 

@@ -28,6 +28,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bolt/access.h"
 #include "bolt/tx_impl.h"
 #include "larder/bolt/db.h"
 #include "larder/bolt/stats.h"
@@ -149,7 +150,7 @@ std::string EngineBucketStats(const std::string& path) {
   if (!db.ok()) return "open: " + db.status().ToString();
   std::string out;
   Status s = (*db)->View([&](bolt::Tx& tx) -> Status {
-    LARDER_ASSIGN_OR_RETURN(bolt::BucketStats root, tx.impl()->root.Stats());
+    LARDER_ASSIGN_OR_RETURN(bolt::BucketStats root, bolt::internal::Access::Impl(tx).root.Stats());
     out += StatsLine("root", root);
     std::function<Status(bolt::Bucket, std::vector<std::string>&)> walk =
         [&](bolt::Bucket b, std::vector<std::string>& p) -> Status {

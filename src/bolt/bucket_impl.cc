@@ -14,56 +14,6 @@ namespace {
 
 enum class Lookup { kFound, kNotFound, kBucket, kChecked };
 
-// The start of element i's key on a leaf (kLeaf) or branch page. Only for prefetching: the
-// address is not bounds-checked (a prefetch never faults).
-template <bool kLeaf>
-const std::uint8_t* KeyAddress(const std::uint8_t* page, std::size_t i) {
-  const std::uint8_t* e = page + kPageHeaderSize + i * kElementSize;
-  return e + LoadU32(kLeaf ? e + 4 : e);
-}
-
-// Binary search over a page's elements for the first key >= `key`. Before each probe's own
-// compare it prefetches the keys of both probes that can come next, so that the key misses of
-// consecutive probes (each key lies on its own cache line, away from its element) overlap
-// instead of following one another. Returns the position; *exact says the key there equals
-// `key`; false when an element lies outside the page.
-template <bool kLeaf>
-bool LowerBound(const PageView& page, std::size_t n, std::string_view key, std::size_t* pos,
-                bool* exact, std::string_view* value, std::uint32_t* flags) {
-  std::size_t lo = 0, hi = n;
-  *exact = false;
-  while (lo < hi) {
-    const std::size_t mid = (lo + hi) / 2;
-    if (lo < mid) __builtin_prefetch(KeyAddress<kLeaf>(page.data(), (lo + mid) / 2));
-    if (mid + 1 < hi) __builtin_prefetch(KeyAddress<kLeaf>(page.data(), (mid + 1 + hi) / 2));
-    int c;
-    if constexpr (kLeaf) {
-      LeafElement e;
-      if (!page.Leaf(mid, &e)) return false;
-      c = CompareKeys(e.key, key);
-      if (c == 0) {
-        *pos = mid;
-        *exact = true;
-        *value = e.value;
-        *flags = e.flags;
-        return true;
-      }
-    } else {
-      BranchElement e;
-      if (!page.Branch(mid, &e)) return false;
-      c = CompareKeys(e.key, key);
-    }
-    if (c < 0) {
-      lo = mid + 1;
-    } else {
-      *exact = *exact || c == 0;
-      hi = mid;
-    }
-  }
-  *pos = lo;
-  return true;
-}
-
 // Get's descent for a reader, straight from the map: the checks of TxImpl::TreePage (page in
 // bounds, header id, type, elements fit) done inline without building a Status. Any failed
 // check returns kChecked, and the caller repeats the lookup on the checked path, which reports
@@ -82,27 +32,34 @@ Lookup GetFromMap(const std::uint8_t* map, std::uint64_t map_size, Pgid hwm,
     if (head.id() != pgid || pgid + head.overflow() >= hwm) return Lookup::kChecked;
     const PageView page(p, (std::uint64_t{head.overflow()} + 1) * page_size);
     if (!page.ElementsFit()) return Lookup::kChecked;
-    const std::size_t n = page.count();
-    std::size_t pos = 0;
-    bool exact = false;
-    std::uint32_t flags = 0;
+    SearchHit hit;
     if (page.is_leaf()) {
-      if (!LowerBound<true>(page, n, key, &pos, &exact, value, &flags)) return Lookup::kChecked;
-      if (!exact) return Lookup::kNotFound;
-      return (flags & kBucketLeafFlag) != 0 ? Lookup::kBucket : Lookup::kFound;
+      LeafElement e;
+      if (!LowerBound(LeafKeys(page), key, &hit, &e)) return Lookup::kChecked;
+      if (!hit.exact) return Lookup::kNotFound;
+      *value = e.value;
+      return e.is_bucket() ? Lookup::kBucket : Lookup::kFound;
     }
+    const std::size_t n = page.count();
     if (!page.is_branch() || n == 0) return Lookup::kChecked;
-    std::string_view unused;
-    if (!LowerBound<false>(page, n, key, &pos, &exact, &unused, &flags)) return Lookup::kChecked;
-    if (!exact && pos > 0) --pos;
+    if (!LowerBound(BranchKeys(page), key, &hit)) return Lookup::kChecked;
     BranchElement e;
-    if (!page.Branch(std::min(pos, n - 1), &e)) return Lookup::kChecked;
+    if (!page.Branch(ChildIndex(hit, n), &e)) return Lookup::kChecked;
     pgid = e.pgid;
   }
   return Lookup::kChecked;
 }
 
 }  // namespace
+
+Status PageNode::OutOfBounds(std::size_t i) const {
+  return Status::Corruption(
+      fmt::format("page {}: {} element {} out of bounds", id(), is_leaf() ? "leaf" : "branch", i));
+}
+
+Status PageNode::EmptyBranch() const {
+  return Status::Corruption(fmt::format("page {}: branch page with no elements", id()));
+}
 
 bool BucketImpl::writable() const { return tx->writable; }
 
@@ -269,66 +226,18 @@ Result<std::string_view> BucketImpl::Get(std::string_view key) {
     // The header and the first elements: a leaf's whole element array at 4 KiB pages.
     if (header.root != 0 && nodes.empty()) tx->Prefetch(pgid, 512);
     LARDER_ASSIGN_OR_RETURN(PageNode pn, PageNodeOf(pgid));
-    const std::size_t n = pn.count();
-    if (pn.node != nullptr) {
-      const auto& in = pn.node->inodes;
-      auto it = in.begin() + static_cast<std::ptrdiff_t>(pn.node->LowerBound(key));
-      if (pn.node->is_leaf) {
-        if (it == in.end() || it->key != key) return Status::NotFound();
-        if (it->flags & kBucketLeafFlag) return Status::Incompatible("key is a bucket");
-        return it->value;
-      }
-      if (n == 0) return Status::Corruption(fmt::format("page {}: empty branch", pn.node->pgid));
-      std::size_t i = static_cast<std::size_t>(it - in.begin());
-      if ((it == in.end() || it->key != key) && i > 0) --i;
-      pgid = in[std::min(i, n - 1)].pgid;
-      continue;
+    SearchHit hit;
+    if (!pn.Search(key, &hit)) return pn.OutOfBounds(hit.index);
+    if (pn.is_leaf()) {
+      if (!hit.exact) return Status::NotFound();
+      LeafElement e;
+      if (!pn.LeafAt(hit.index, &e)) return pn.OutOfBounds(hit.index);
+      if (e.is_bucket()) return Status::Incompatible("key is a bucket");
+      return e.value;
     }
-    const PageView& page = pn.page;
-    std::size_t lo = 0, hi = n;
-    if (page.is_leaf()) {
-      while (lo < hi) {
-        std::size_t mid = (lo + hi) / 2;
-        LeafElement e;
-        if (!page.Leaf(mid, &e)) {
-          return Status::Corruption(
-              fmt::format("page {}: leaf element {} out of bounds", page.id(), mid));
-        }
-        int c = CompareKeys(e.key, key);
-        if (c == 0) {
-          if (e.is_bucket()) return Status::Incompatible("key is a bucket");
-          return e.value;
-        }
-        if (c < 0)
-          lo = mid + 1;
-        else
-          hi = mid;
-      }
-      return Status::NotFound();
-    }
-    if (n == 0) return Status::Corruption(fmt::format("page {}: empty branch", page.id()));
-    bool exact = false;
-    while (lo < hi) {
-      std::size_t mid = (lo + hi) / 2;
-      BranchElement e;
-      if (!page.Branch(mid, &e)) {
-        return Status::Corruption(
-            fmt::format("page {}: branch element {} out of bounds", page.id(), mid));
-      }
-      int c = CompareKeys(e.key, key);
-      if (c < 0) {
-        lo = mid + 1;
-      } else {
-        exact = exact || c == 0;
-        hi = mid;
-      }
-    }
-    if (!exact && lo > 0) --lo;
-    BranchElement e;
-    if (!page.Branch(std::min(lo, n - 1), &e)) {
-      return Status::Corruption(fmt::format("page {}: branch element out of bounds", page.id()));
-    }
-    pgid = e.pgid;
+    if (pn.count() == 0) return pn.EmptyBranch();
+    const std::size_t i = ChildIndex(hit, pn.count());
+    if (!pn.ChildAt(i, &pgid)) return pn.OutOfBounds(i);
   }
   return Status::Corruption(fmt::format("bucket tree deeper than {} levels", kMaxTreeDepth));
 }
@@ -340,18 +249,17 @@ Result<Node*> BucketImpl::LeafNodeFor(std::string_view key, std::size_t* index, 
   }
   *rightmost = true;
   for (std::size_t depth = 0; depth < kMaxTreeDepth; ++depth) {
-    const auto& in = n->inodes;
-    std::size_t i = n->LowerBound(key);
-    auto it = in.begin() + static_cast<std::ptrdiff_t>(i);
+    const PageNode pn{PageView(), n};
+    SearchHit hit;
+    (void)pn.Search(key, &hit);  // a node's search never fails
     if (n->is_leaf) {
-      *index = i;
+      *index = hit.index;
       return n;
     }
-    if (in.empty()) return Status::Corruption(fmt::format("page {}: empty branch", n->pgid));
-    // The child whose range holds `key`: the last one whose first key is <= key.
-    if ((it == in.end() || it->key != key) && i > 0) --i;
-    if (i + 1 != in.size()) *rightmost = false;
-    LARDER_ASSIGN_OR_RETURN(n, NodeOf(in[i].pgid, n));
+    if (n->inodes.empty()) return pn.EmptyBranch();
+    const std::size_t i = ChildIndex(hit, n->inodes.size());
+    if (i + 1 != n->inodes.size()) *rightmost = false;
+    LARDER_ASSIGN_OR_RETURN(n, NodeOf(n->inodes[i].pgid, n));
   }
   return Status::Corruption(fmt::format("bucket tree deeper than {} levels", kMaxTreeDepth));
 }

@@ -15,6 +15,7 @@
 
 #include "bolt/node.h"
 #include "bolt/page.h"
+#include "bolt/page_search.h"
 #include "larder/bolt/stats.h"
 #include "larder/result.h"
 
@@ -22,12 +23,43 @@ namespace larder::bolt::internal {
 
 class TxImpl;
 
-// A position in the tree: a materialized node if there is one, else the page.
+// A position in the tree: a materialized node if there is one, else the page (whose element
+// array fits: TxImpl::TreePage and the inline page's checks make sure of it).
 struct PageNode {
   PageView page;
   Node* node = nullptr;
   bool is_leaf() const { return node != nullptr ? node->is_leaf : page.is_leaf(); }
   std::size_t count() const { return node != nullptr ? node->inodes.size() : page.count(); }
+  Pgid id() const { return node != nullptr ? node->pgid : page.id(); }
+
+  // The first element whose key is >= key (page_search.h). False when a page element lies
+  // outside the page; OutOfBounds(hit->index) then says so.
+  bool Search(std::string_view key, SearchHit* hit) const {
+    if (node != nullptr) return LowerBound(SortedKeys<Inode>(node->inodes), key, hit);
+    return SearchPage(page, key, hit);
+  }
+  // Leaf element i, or the child page of branch element i; false when it lies outside the
+  // page. REQUIRES: i < count().
+  bool LeafAt(std::size_t i, LeafElement* out) const {
+    if (node == nullptr) return page.Leaf(i, out);
+    const Inode& in = node->inodes[i];
+    *out = LeafElement{in.flags, in.key, in.value};
+    return true;
+  }
+  bool ChildAt(std::size_t i, Pgid* out) const {
+    if (node != nullptr) {
+      *out = node->inodes[i].pgid;
+      return true;
+    }
+    BranchElement e;
+    if (!page.Branch(i, &e)) return false;
+    *out = e.pgid;
+    return true;
+  }
+  // Corruption: element i lies outside the page.
+  Status OutOfBounds(std::size_t i) const;
+  // Corruption: a branch without elements.
+  Status EmptyBranch() const;
 };
 
 class BucketImpl {

@@ -28,28 +28,14 @@ Status CursorImpl::Push(Pgid pgid) {
 namespace {
 // The child page id at `ref.index` of a branch position.
 Status ChildPgid(const ElemRef& ref, Pgid* out) {
-  if (ref.pn.node != nullptr) {
-    *out = ref.pn.node->inodes[ref.index].pgid;
-    return Status::Ok();
-  }
-  BranchElement e;
-  if (!ref.pn.page.Branch(ref.index, &e)) {
-    return Status::Corruption(
-        fmt::format("page {}: branch element {} out of bounds", ref.pn.page.id(), ref.index));
-  }
-  *out = e.pgid;
+  if (!ref.pn.ChildAt(ref.index, out)) return ref.pn.OutOfBounds(ref.index);
   return Status::Ok();
-}
-
-Status EmptyBranch(const ElemRef& ref) {
-  Pgid id = ref.pn.node != nullptr ? ref.pn.node->pgid : ref.pn.page.id();
-  return Status::Corruption(fmt::format("page {}: branch page with no elements", id));
 }
 }  // namespace
 
 Status CursorImpl::DescendFirst() {
   while (!top().pn.is_leaf()) {
-    if (top().pn.count() == 0) return EmptyBranch(top());
+    if (top().pn.count() == 0) return top().pn.EmptyBranch();
     Pgid child = 0;
     LARDER_RETURN_IF_ERROR(ChildPgid(top(), &child));
     LARDER_RETURN_IF_ERROR(Push(child));
@@ -59,7 +45,7 @@ Status CursorImpl::DescendFirst() {
 
 Status CursorImpl::DescendLast() {
   while (!top().pn.is_leaf()) {
-    if (top().pn.count() == 0) return EmptyBranch(top());
+    if (top().pn.count() == 0) return top().pn.EmptyBranch();
     Pgid child = 0;
     LARDER_RETURN_IF_ERROR(ChildPgid(top(), &child));
     LARDER_RETURN_IF_ERROR(Push(child));
@@ -73,60 +59,13 @@ Status CursorImpl::Search(std::string_view key, Pgid pgid) {
   LARDER_RETURN_IF_ERROR(Push(pgid));
   for (;;) {
     ElemRef& ref = top();
+    SearchHit hit;
+    if (!ref.pn.Search(key, &hit)) return ref.pn.OutOfBounds(hit.index);
+    ref.index = hit.index;
+    if (ref.pn.is_leaf()) return Status::Ok();
     const std::size_t n = ref.pn.count();
-    if (ref.pn.node != nullptr) {
-      const auto& inodes = ref.pn.node->inodes;
-      std::size_t lo = 0, hi = n;
-      while (lo < hi) {
-        std::size_t mid = (lo + hi) / 2;
-        if (CompareKeys(inodes[mid].key, key) < 0)
-          lo = mid + 1;
-        else
-          hi = mid;
-      }
-      ref.index = lo;
-      if (ref.pn.node->is_leaf) return Status::Ok();
-      if (n == 0) return EmptyBranch(ref);
-      if ((lo == n || inodes[lo].key != key) && lo > 0) ref.index = lo - 1;
-      if (ref.index >= n) ref.index = n - 1;
-      LARDER_RETURN_IF_ERROR(Push(inodes[ref.index].pgid));
-      continue;
-    }
-    const PageView& page = ref.pn.page;
-    std::size_t lo = 0, hi = n;
-    bool leaf = page.is_leaf();
-    bool exact = false;
-    while (lo < hi) {
-      std::size_t mid = (lo + hi) / 2;
-      std::string_view k;
-      if (leaf) {
-        LeafElement e;
-        if (!page.Leaf(mid, &e)) {
-          return Status::Corruption(
-              fmt::format("page {}: leaf element {} out of bounds", page.id(), mid));
-        }
-        k = e.key;
-      } else {
-        BranchElement e;
-        if (!page.Branch(mid, &e)) {
-          return Status::Corruption(
-              fmt::format("page {}: branch element {} out of bounds", page.id(), mid));
-        }
-        k = e.key;
-      }
-      int c = CompareKeys(k, key);
-      if (c < 0) {
-        lo = mid + 1;
-      } else {
-        if (c == 0) exact = true;
-        hi = mid;
-      }
-    }
-    ref.index = lo;
-    if (leaf) return Status::Ok();
-    if (n == 0) return EmptyBranch(ref);
-    if (!exact && lo > 0) ref.index = lo - 1;
-    if (ref.index >= n) ref.index = n - 1;
+    if (n == 0) return ref.pn.EmptyBranch();
+    ref.index = ChildIndex(hit, n);
     Pgid child = 0;
     LARDER_RETURN_IF_ERROR(ChildPgid(ref, &child));
     LARDER_RETURN_IF_ERROR(Push(child));
@@ -136,16 +75,8 @@ Status CursorImpl::Search(std::string_view key, Pgid pgid) {
 bool CursorImpl::LoadEntry() {
   ElemRef& ref = top();
   if (ref.index >= ref.pn.count()) return false;
-  if (ref.pn.node != nullptr) {
-    const Inode& in = ref.pn.node->inodes[ref.index];
-    entry_ = Entry{in.key, in.value, in.flags};
-    return true;
-  }
   LeafElement e;
-  if (!ref.pn.page.Leaf(ref.index, &e)) {
-    return Fail(Status::Corruption(
-        fmt::format("page {}: leaf element {} out of bounds", ref.pn.page.id(), ref.index)));
-  }
+  if (!ref.pn.LeafAt(ref.index, &e)) return Fail(ref.pn.OutOfBounds(ref.index));
   entry_ = Entry{e.key, e.value, e.flags};
   return true;
 }
@@ -235,7 +166,7 @@ bool CursorImpl::Reposition(bool* same) {
   return valid_;
 }
 
-bool CursorImpl::Next() {
+bool CursorImpl::NextSlow() {
   if (!valid_) return false;
   if (bucket_->mutations != mutations_seen_) {
     bool same = false;

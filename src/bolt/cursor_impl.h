@@ -51,7 +51,20 @@ class CursorImpl {
   // (see status()).
   bool First();
   bool Last();
-  bool Next();
+  // Inline for a scan's usual step, to the next entry of the same leaf, so that every caller
+  // (bolt::Cursor, the kv adapter's iterator) gets it without a call; the rest in NextSlow.
+  bool Next() {
+    if (valid_ && bucket_->mutations == mutations_seen_) {
+      ElemRef& t = top();  // a leaf: valid_ means positioned on an entry
+      LeafElement e;
+      if (t.index + 1 < t.pn.count() && t.pn.LeafAt(t.index + 1, &e)) {
+        ++t.index;
+        entry_ = Entry{e.key, e.value, e.flags};
+        return true;
+      }
+    }
+    return NextSlow();  // also reports an element out of bounds
+  }
   bool Prev();
   bool Seek(std::string_view key);
 
@@ -81,6 +94,7 @@ class CursorImpl {
   bool StepBackward();
   // Rebuilds the stack at entry_.key after the bucket changed; *same says it is still there.
   bool Reposition(bool* same);
+  bool NextSlow();
 
   BucketImpl* bucket_;
   ElemRef& top() { return stack_[depth_ - 1]; }

@@ -19,7 +19,7 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& path, const Options& opt
 
 Result<std::unique_ptr<Tx>> DB::Begin(bool writable) {
   LARDER_ASSIGN_OR_RETURN(auto tx, impl_->BeginTx(writable));
-  return std::make_unique<Tx>(std::move(tx));
+  return std::unique_ptr<Tx>(new Tx(std::move(tx)));
 }
 
 Status DB::Update(const std::function<Status(Tx&)>& fn) {

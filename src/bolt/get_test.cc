@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/coding.h"
+#include "bolt/access.h"
 #include "bolt/bucket_impl.h"
 #include "bolt/tx_impl.h"
 #include "larder/bolt/db.h"
@@ -62,7 +63,7 @@ TEST_F(GetTest, ReaderAndWriterDescentsAgree) {
   ASSERT_TRUE(reader.ok() && writer.ok());
   Bucket rb = *(*reader)->GetBucket("b");
   Bucket wb = *(*writer)->GetBucket("b");
-  internal::BucketImpl* impl = (*reader)->impl()->root.Child("b").value();
+  internal::BucketImpl* impl = internal::Access::Impl(**reader).root.Child("b").value();
   ASSERT_NE(impl->header.root, 0u);
   ASSERT_TRUE(impl->nodes.empty());
   auto check = [&](const std::string& key) {
@@ -94,7 +95,7 @@ TEST_F(GetTest, DamagedPagesAreReportedNotMissed) {
     Load(*db, 20000);
     auto tx = db->Begin(false);
     ASSERT_TRUE(tx.ok());
-    internal::BucketImpl* b = (*tx)->impl()->root.Child("b").value();
+    internal::BucketImpl* b = internal::Access::Impl(**tx).root.Child("b").value();
     root = b->header.root;
     ASSERT_TRUE(b->ForEachPage([&](PageView p, int) {
                    if (p.is_leaf() && leaf == 0) leaf = p.id();

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bolt/page.h"
+#include "bolt/page_search.h"
 #include "larder/result.h"
 #include "larder/status.h"
 
@@ -79,10 +80,9 @@ class Node {
            std::uint32_t flags);
   // The index of the first inode whose key is >= `key` (inodes.size() if none).
   std::size_t LowerBound(std::string_view key) const {
-    auto it = std::lower_bound(
-        inodes.begin(), inodes.end(), key,
-        [](const Inode& in, std::string_view k) { return CompareKeys(in.key, k) < 0; });
-    return static_cast<std::size_t>(it - inodes.begin());
+    SearchHit hit;
+    (void)internal::LowerBound(SortedKeys<Inode>(inodes), key, &hit);  // inodes never fail
+    return hit.index;
   }
   // Inserts a leaf entry (key, value) at `index`, where it keeps the inodes sorted.
   void InsertAt(std::size_t index, std::string_view key, std::string_view value) {

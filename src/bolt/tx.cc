@@ -9,10 +9,14 @@
 namespace larder::bolt {
 
 Tx::Tx(std::unique_ptr<internal::TxImpl> impl) : impl_(std::move(impl)) {}
-Tx::~Tx() {
-  impl_->Rollback();
-  if (!impl_->writable) internal::RecycleReader(std::move(impl_));
+Tx::~Tx() { internal::EndTx(std::move(impl_)); }
+
+namespace internal {
+void EndTx(std::unique_ptr<TxImpl> tx) {
+  tx->Rollback();
+  if (!tx->writable) RecycleReader(std::move(tx));
 }
+}  // namespace internal
 
 std::uint64_t Tx::id() const { return impl_->meta.txid; }
 bool Tx::writable() const { return impl_->writable; }

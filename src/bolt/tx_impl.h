@@ -98,6 +98,10 @@ class TxImpl {
   mutable bool dirty_sorted_ = true;
 };
 
+// Ends `tx` as Tx's destructor does: rolls it back if open and hands a reader back to its slot
+// for reuse (RecycleReader).
+void EndTx(std::unique_ptr<TxImpl> tx);
+
 // The consistency check over `tx`'s snapshot (see Tx::Check); `progress` may be empty.
 std::vector<std::string> CheckTx(
     TxImpl& tx, const std::function<void(std::uint64_t, std::uint64_t)>& progress = {});

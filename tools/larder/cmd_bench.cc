@@ -47,56 +47,61 @@ struct Measured {
   std::chrono::nanoseconds duration{0};
 };
 
-// A key or bucket name written by the benchmark: `bucket` is empty outside the nest modes.
-struct WrittenKey {
-  std::string bucket;
-  std::string key;
-};
-
+// The keys the benchmark writes: key-size bytes, zero but for a big-endian uint32 in front
+// (1, 2, 3... or random). Key() fills one reused buffer, so that making a key allocates nothing.
 class KeySource {
  public:
   KeySource(bool random, std::size_t size)
       : random_(random),
-        size_(size),
+        key_(size, '\0'),
         rng_(static_cast<std::uint32_t>(Clock::now().time_since_epoch().count())) {}
 
-  std::string Next() {
-    const std::uint32_t v = random_ ? static_cast<std::uint32_t>(rng_()) : ++counter_;
-    std::string key(size_, '\0');
-    key[0] = static_cast<char>(v >> 24);
-    key[1] = static_cast<char>(v >> 16);
-    key[2] = static_cast<char>(v >> 8);
-    key[3] = static_cast<char>(v);
-    return key;
+  // The next key's number.
+  std::uint32_t NextNumber() { return random_ ? static_cast<std::uint32_t>(rng_()) : ++counter_; }
+  // The key of number `v`, valid until the next call.
+  std::string_view Key(std::uint32_t v) {
+    key_[0] = static_cast<char>(v >> 24);
+    key_[1] = static_cast<char>(v >> 16);
+    key_[2] = static_cast<char>(v >> 8);
+    key_[3] = static_cast<char>(v);
+    return key_;
   }
 
  private:
   bool random_;
-  std::size_t size_;
+  std::string key_;
   std::uint32_t counter_ = 0;
   std::mt19937 rng_;
+};
+
+// A key written by the benchmark, by number (KeySource::Key): its sub-bucket's name and its
+// own. Recorded for `-read-mode rnd` into a vector reserved before the timer starts.
+struct WrittenKey {
+  std::uint32_t bucket;  // unused outside the nest modes
+  std::uint32_t key;
 };
 
 Status RunWrites(bolt::DB& db, const BenchArgs& a, std::vector<WrittenKey>* keys, Measured& r) {
   const bool nest = a.write_mode.ends_with("-nest");
   KeySource source(a.write_mode.starts_with("rnd"), static_cast<std::size_t>(a.key_size));
   const std::string value(static_cast<std::size_t>(a.value_size), '\0');
+  if (keys != nullptr) keys->reserve(static_cast<std::size_t>(a.count));
   const auto start = Clock::now();
   for (std::int64_t i = 0; i < a.count; i += a.batch_size) {
     LARDER_RETURN_IF_ERROR(db.Update([&](bolt::Tx& tx) -> Status {
       LARDER_ASSIGN_OR_RETURN(bolt::Bucket top, tx.CreateBucketIfNotExists(kBenchBucket));
       top.SetFillPercent(a.fill_percent);
       bolt::Bucket b = top;
-      std::string name;
+      std::uint32_t name = 0;
       if (nest) {
-        name = source.Next();
-        LARDER_ASSIGN_OR_RETURN(b, top.CreateBucketIfNotExists(name));
+        name = source.NextNumber();
+        LARDER_ASSIGN_OR_RETURN(b, top.CreateBucketIfNotExists(source.Key(name)));
         b.SetFillPercent(a.fill_percent);
       }
       for (std::int64_t j = 0; j < a.batch_size; ++j) {
-        std::string key = source.Next();
-        LARDER_RETURN_IF_ERROR(b.Put(key, value));
-        if (keys != nullptr) keys->push_back({name, std::move(key)});
+        const std::uint32_t k = source.NextNumber();
+        LARDER_RETURN_IF_ERROR(b.Put(source.Key(k), value));
+        if (keys != nullptr) keys->push_back({name, k});  // within the reserved capacity
       }
       return Status::Ok();
     }));
@@ -126,6 +131,8 @@ Result<std::int64_t> CountKeys(bolt::Bucket b, bool nest) {
 Status RunReads(bolt::DB& db, const BenchArgs& a, const std::vector<WrittenKey>& keys,
                 Measured& r) {
   const bool nest = a.write_mode.ends_with("-nest");
+  KeySource names(false, static_cast<std::size_t>(a.key_size));
+  KeySource source(false, static_cast<std::size_t>(a.key_size));
   return db.View([&](bolt::Tx& tx) -> Status {
     LARDER_ASSIGN_OR_RETURN(bolt::Bucket top, tx.GetBucket(kBenchBucket));
     const auto start = Clock::now();
@@ -136,10 +143,10 @@ Status RunReads(bolt::DB& db, const BenchArgs& a, const std::vector<WrittenKey>&
       } else {
         for (const WrittenKey& k : keys) {
           bolt::Bucket b = top;
-          if (!k.bucket.empty()) {
-            LARDER_ASSIGN_OR_RETURN(b, top.GetBucket(k.bucket));
+          if (nest) {
+            LARDER_ASSIGN_OR_RETURN(b, top.GetBucket(names.Key(k.bucket)));
           }
-          Result<std::string_view> v = b.Get(k.key);
+          Result<std::string_view> v = b.Get(source.Key(k.key));
           if (!v.ok()) return v.status().WithContext("read rnd");
           ++r.ops;
         }

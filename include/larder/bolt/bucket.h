@@ -30,8 +30,6 @@ class BucketImpl;
 
 class Bucket {
  public:
-  explicit Bucket(internal::BucketImpl* impl) : impl_(impl) {}
-
   // The value of `key`: NotFound when absent, Incompatible when `key` names a sub-bucket.
   Result<std::string_view> Get(std::string_view key) const;
   // Inserts or replaces. The bytes are copied.
@@ -69,6 +67,8 @@ class Bucket {
   bool Writable() const;
 
  private:
+  friend class Tx;  // hands out its buckets
+  explicit Bucket(internal::BucketImpl* impl) : impl_(impl) {}
   internal::BucketImpl* impl_;
 };
 

@@ -18,13 +18,14 @@
 
 namespace larder::bolt {
 
+class Bucket;
+
 namespace internal {
 class CursorImpl;
 }
 
 class Cursor {
  public:
-  explicit Cursor(std::unique_ptr<internal::CursorImpl> impl);
   ~Cursor();
   Cursor(Cursor&&) noexcept;
   Cursor& operator=(Cursor&&) noexcept;
@@ -54,6 +55,8 @@ class Cursor {
   const Status& status() const;
 
  private:
+  friend class Bucket;  // NewCursor
+  explicit Cursor(std::unique_ptr<internal::CursorImpl> impl);
   std::unique_ptr<internal::CursorImpl> impl_;
 };
 

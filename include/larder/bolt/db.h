@@ -31,7 +31,8 @@ namespace larder::bolt {
 
 namespace internal {
 class DBImpl;
-}
+struct Access;
+}  // namespace internal
 
 // Counters kept since open.
 struct DBStats {
@@ -75,9 +76,8 @@ class DB {
   bool read_only() const;
   DBStats Stats() const;
 
-  internal::DBImpl* impl() const { return impl_.get(); }
-
  private:
+  friend struct internal::Access;  // the engine's own code (src/bolt/access.h)
   explicit DB(std::unique_ptr<internal::DBImpl> impl);
   std::unique_ptr<internal::DBImpl> impl_;
 };

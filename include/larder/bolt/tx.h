@@ -26,13 +26,14 @@ class FileSystem;
 
 namespace larder::bolt {
 
+class DB;
 namespace internal {
 class TxImpl;
-}
+struct Access;
+}  // namespace internal
 
 class Tx {
  public:
-  explicit Tx(std::unique_ptr<internal::TxImpl> impl);
   ~Tx();  // rolls back if still open
   Tx(const Tx&) = delete;
   Tx& operator=(const Tx&) = delete;
@@ -79,9 +80,10 @@ class Tx {
   // Writes the copy to `path` on `fs` (nullptr: the OS), syncing it before returning.
   Status CopyFile(const std::string& path, larder::FileSystem* fs = nullptr) const;
 
-  internal::TxImpl* impl() const { return impl_.get(); }
-
  private:
+  friend class DB;                 // Begin makes transactions
+  friend struct internal::Access;  // the engine's own code (src/bolt/access.h)
+  explicit Tx(std::unique_ptr<internal::TxImpl> impl);
   std::unique_ptr<internal::TxImpl> impl_;
 };
 

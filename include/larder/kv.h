@@ -1,0 +1,241 @@
+// kv: the engine-neutral ordered key-value interface. The Redis-protocol server, the durable
+// queue, the benchmarks and the tests code against it; each engine implements it (bolt through
+// an adapter over one bucket, include/larder/bolt/kv.h; the LSM natively).
+//
+//   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<kv::Store> store, bolt::OpenKV("state.db"));
+//   kv::WriteBatch batch;
+//   batch.Put("a", "1");
+//   batch.Delete("b");
+//   LARDER_RETURN_IF_ERROR(store->Write({}, batch));  // atomic and, by default, durable
+//   std::string value;
+//   Status s = store->Get("a", &value);                // NotFound when absent
+//
+// Keys and values are byte strings; keys are ordered bytewise (unsigned, memcmp order, a prefix
+// before its extensions). Engines may limit their sizes: a write that breaks a limit fails with
+// InvalidArgument and applies nothing (bolt: keys 1..32768 bytes, values up to 2^31-2 bytes).
+//
+// Consistency: every Write is atomic and applied at one point between its call and its return
+// (writes are linearizable). A read (Get, a new Snapshot, a new Iterator) that starts after a
+// Write returned OK sees it; a Snapshot or Iterator sees exactly the writes that returned before
+// it was created, and possibly some that were in flight, but never part of a batch.
+//
+// Durability of a Write that returns OK (see WriteOptions::sync):
+//   sync = true (the default): the batch is durable. It survives a crash of the process, of the
+//     operating system and a power loss, provided the storage honours fsync.
+//   sync = false: the batch may be lost by an OS crash or a power loss, together with the other
+//     unsynced batches after it, but never partially, never out of order (if a batch survives,
+//     every batch acknowledged before it survives), and never by a crash of the process alone.
+//     An engine may sync anyway: the bolt adapter always does, because bolt has no cheaper
+//     atomic commit.
+//   An engine opened in an explicitly unsafe mode (bolt::Options::no_sync, for tests and bulk
+//   loads) ignores sync and gives only that mode's guarantee (see its option's comment).
+// A Write that fails is not applied and not visible. If it failed in its sync (IOError), its
+// outcome is unknown until reopen: the batch was in flight and may be found after a crash; the
+// store then refuses writes (Poisoned) until it is reopened, as a failed fsync leaves the file's
+// state indeterminate.
+//
+// Thread-safety: a Store is safe for concurrent use by any number of threads; concurrent Writes
+// are serialized (an engine may group them into one commit). A Snapshot or an Iterator is used
+// by one thread at a time (it may move between threads). A WriteBatch is a value: const methods
+// may run concurrently, mutation needs external synchronization.
+//
+// Lifetime: Snapshots and Iterators must be destroyed before their Store; an Iterator made from
+// a Snapshot must be destroyed before the Snapshot. Views returned by Iterator::key()/value()
+// are valid until the iterator's next move (Seek*, Next, Prev) or destruction, whichever comes
+// first; an engine may keep them longer (bolt: until the snapshot ends), but callers must not
+// rely on it.
+#ifndef LARDER_KV_H_
+#define LARDER_KV_H_
+
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "larder/result.h"
+#include "larder/status.h"
+
+namespace larder::kv {
+
+struct WriteOptions {
+  // true: OK means durable. false: OK means atomic and visible, durable at the engine's
+  // discretion. See the durability contract at the top of this file.
+  bool sync = true;
+};
+
+struct IteratorOptions {
+  // Inclusive lower and exclusive upper bound: the iterator shows only keys in
+  // [lower_bound, upper_bound). The bytes are copied by NewIterator.
+  std::optional<std::string_view> lower_bound;
+  std::optional<std::string_view> upper_bound;
+};
+
+// An ordered cursor over a consistent view (a snapshot) of the store.
+//
+// Thread-safety: one thread at a time. After an error the iterator is not Valid() and status()
+// holds the error; a read that simply runs off either end leaves status() OK.
+class Iterator {
+ public:
+  virtual ~Iterator() = default;
+
+  // True when positioned on an entry within the bounds.
+  virtual bool Valid() const = 0;
+  // The first entry (>= lower bound) / the last entry (< upper bound).
+  virtual void SeekToFirst() = 0;
+  virtual void SeekToLast() = 0;
+  // The first entry with key >= target (and within the bounds).
+  virtual void Seek(std::string_view target) = 0;
+  // The last entry with key <= target (and within the bounds).
+  virtual void SeekForPrev(std::string_view target) = 0;
+  // REQUIRES: Valid().
+  virtual void Next() = 0;
+  virtual void Prev() = 0;
+  // REQUIRES: Valid(). Valid until the next move or destruction (see the file comment).
+  virtual std::string_view key() const = 0;
+  virtual std::string_view value() const = 0;
+  // OK, or the error (e.g. Corruption) that stopped the iterator.
+  virtual const Status& status() const = 0;
+};
+
+// Reads of one consistent state: the store's latest state (Store) or a point in time (Snapshot).
+class ReadView {
+ public:
+  virtual ~ReadView() = default;
+  // Copies the value of `key` into *value (reusing its capacity): OK, NotFound when absent, or
+  // an error. *value is unspecified unless OK.
+  virtual Status Get(std::string_view key, std::string* value) = 0;
+  // A new iterator, not positioned (call a Seek* first). From a Store it reads the state at
+  // creation (an implicit snapshot it holds until destroyed).
+  virtual Result<std::unique_ptr<Iterator>> NewIterator(const IteratorOptions& options = {}) = 0;
+};
+
+// A consistent, read-only view of the store as of its creation, unaffected by later writes.
+// Holding one keeps the state it sees alive (bolt: the pages it reads are not reused; an LSM:
+// the versions it sees are not compacted away), so release it promptly. Destroying it releases.
+class Snapshot : public ReadView {};
+
+// An atomic group of updates, applied in insertion order (a later entry for a key wins).
+class WriteBatch {
+ public:
+  enum class Op : std::uint8_t { kPut = 1, kDelete = 2 };
+  struct Entry {
+    Op op;
+    std::string_view key;
+    std::string_view value;  // empty for kDelete
+  };
+
+  // The bytes are copied. REQUIRES: key and value shorter than 4 GiB.
+  void Put(std::string_view key, std::string_view value) { Append(Op::kPut, key, value); }
+  void Delete(std::string_view key) { Append(Op::kDelete, key, {}); }
+  // Removes every entry, keeping the buffer's capacity.
+  void Clear() {
+    rep_.clear();
+    count_ = 0;
+  }
+
+  std::size_t Count() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  // Bytes held: keys, values and 9 bytes of framing per entry.
+  std::size_t ByteSize() const { return rep_.size(); }
+
+  // Forward iteration over the entries in insertion order; views valid until the batch changes.
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = Entry;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const Entry*;
+    using reference = const Entry&;
+    const_iterator() = default;
+    const Entry& operator*() const { return entry_; }
+    const Entry* operator->() const { return &entry_; }
+    const_iterator& operator++() {
+      pos_ += kHeader + entry_.key.size() + entry_.value.size();
+      Decode();
+      return *this;
+    }
+    const_iterator operator++(int) {
+      const_iterator old = *this;
+      ++*this;
+      return old;
+    }
+    bool operator==(const const_iterator& o) const { return pos_ == o.pos_; }
+
+   private:
+    friend class WriteBatch;
+    const_iterator(const std::string* rep, std::size_t pos) : rep_(rep), pos_(pos) { Decode(); }
+    void Decode() {
+      if (pos_ >= rep_->size()) return;
+      const char* p = rep_->data() + pos_;
+      std::uint32_t klen, vlen;
+      std::memcpy(&klen, p + 1, 4);
+      std::memcpy(&vlen, p + 5, 4);
+      entry_.op = static_cast<Op>(p[0]);
+      entry_.key = std::string_view(p + kHeader, klen);
+      entry_.value = std::string_view(p + kHeader + klen, vlen);
+    }
+    const std::string* rep_ = nullptr;
+    std::size_t pos_ = 0;
+    Entry entry_{Op::kPut, {}, {}};
+  };
+  const_iterator begin() const { return const_iterator(&rep_, 0); }
+  const_iterator end() const { return const_iterator(&rep_, rep_.size()); }
+
+ private:
+  // Entry framing: op (1 byte), key length, value length (4 bytes each, host order), key, value.
+  // In memory only; never persisted.
+  static constexpr std::size_t kHeader = 9;
+  void Append(Op op, std::string_view key, std::string_view value) {
+    assert(key.size() <= UINT32_MAX && value.size() <= UINT32_MAX);
+    const auto klen = static_cast<std::uint32_t>(key.size());
+    const auto vlen = static_cast<std::uint32_t>(value.size());
+    char header[kHeader];
+    header[0] = static_cast<char>(op);
+    std::memcpy(header + 1, &klen, 4);
+    std::memcpy(header + 5, &vlen, 4);
+    rep_.append(header, kHeader).append(key).append(value);
+    ++count_;
+  }
+  std::string rep_;
+  std::size_t count_ = 0;
+};
+
+// An open key-value store. Obtain one from an engine's factory (e.g. bolt::OpenKV).
+class Store : public ReadView {
+ public:
+  // Closes if Close was not called, dropping its status. REQUIRES: no Snapshot or Iterator of
+  // this store is alive.
+  ~Store() override = default;
+
+  // Applies `batch` atomically (an empty batch is OK and writes nothing). Errors:
+  // InvalidArgument (a key or value the engine cannot hold; nothing applied), ReadOnly,
+  // NoSpace, IOError, Poisoned (an earlier sync failed), Corruption.
+  virtual Status Write(const WriteOptions& options, const WriteBatch& batch) = 0;
+  // One-entry writes; engines may override them with a cheaper path than a WriteBatch.
+  virtual Status Put(const WriteOptions& options, std::string_view key, std::string_view value) {
+    WriteBatch b;
+    b.Put(key, value);
+    return Write(options, b);
+  }
+  virtual Status Delete(const WriteOptions& options, std::string_view key) {
+    WriteBatch b;
+    b.Delete(key);
+    return Write(options, b);
+  }
+
+  // A snapshot of the latest state.
+  virtual Result<std::unique_ptr<Snapshot>> GetSnapshot() = 0;
+
+  // Releases the store's files and locks. REQUIRES: no Snapshot or Iterator alive. After Close,
+  // only destruction is allowed.
+  virtual Status Close() = 0;
+};
+
+}  // namespace larder::kv
+
+#endif  // LARDER_KV_H_

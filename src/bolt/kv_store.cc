@@ -1,0 +1,272 @@
+// The bolt adapter behind kv::Store (include/larder/bolt/kv.h): one bucket of a bolt DB.
+//
+// Reads work on TxImpl directly (src/bolt/access.h) rather than through the public Tx, so that
+// a Get allocates nothing: a recycled read transaction (reader_table.h) with its bucket already
+// open, the reader's map descent, and a copy into the caller's string.
+#include "larder/bolt/kv.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "bolt/access.h"
+#include "bolt/bucket_impl.h"
+#include "bolt/cursor_impl.h"
+#include "bolt/db_impl.h"
+#include "bolt/tx_impl.h"
+#include "larder/bolt/bucket.h"
+
+namespace larder::bolt {
+namespace {
+
+using internal::BucketImpl;
+using internal::CursorImpl;
+using internal::TxImpl;
+
+// A read transaction and the store's bucket in it (nullptr when the bucket does not exist in
+// this snapshot: the store then reads as empty). Ends the transaction when destroyed.
+class ReadTx {
+ public:
+  static Result<ReadTx> Begin(internal::DBImpl& db, std::string_view bucket) {
+    LARDER_ASSIGN_OR_RETURN(std::unique_ptr<TxImpl> tx, db.BeginTx(false));
+    ReadTx r(std::move(tx));
+    auto b = r.tx_->root.Child(bucket);
+    if (b.ok()) {
+      r.bucket_ = *b;
+    } else if (!b.status().IsNotFound()) {
+      return b.status();
+    }
+    return r;
+  }
+  ReadTx(ReadTx&& o) noexcept : tx_(std::move(o.tx_)), bucket_(o.bucket_) {}
+  ReadTx& operator=(ReadTx&&) = delete;
+  ReadTx(const ReadTx&) = delete;
+  ~ReadTx() {
+    if (tx_) internal::EndTx(std::move(tx_));
+  }
+
+  BucketImpl* bucket() const { return bucket_; }
+
+  Status Get(std::string_view key, std::string* value) const {
+    if (bucket_ == nullptr) return Status::NotFound();
+    LARDER_ASSIGN_OR_RETURN(std::string_view v, bucket_->Get(key));
+    value->assign(v);
+    return Status::Ok();
+  }
+
+ private:
+  explicit ReadTx(std::unique_ptr<TxImpl> tx) : tx_(std::move(tx)) {}
+  std::unique_ptr<TxImpl> tx_;
+  BucketImpl* bucket_ = nullptr;
+};
+
+// A cursor clipped to [lower, upper) that steps over sub-bucket entries. It reads the snapshot
+// of `owned` when given (a store-level iterator), else one that outlives it (a Snapshot's).
+class BoltIterator final : public kv::Iterator {
+ public:
+  BoltIterator(std::optional<ReadTx> owned, BucketImpl* bucket, const kv::IteratorOptions& o)
+      : owned_(std::move(owned)),
+        cursor_(bucket),
+        has_bucket_(bucket != nullptr),
+        lower_(o.lower_bound.value_or(std::string_view())),
+        upper_(o.upper_bound.value_or(std::string_view())),
+        has_lower_(o.lower_bound.has_value()),
+        has_upper_(o.upper_bound.has_value()) {}
+
+  bool Valid() const override { return valid_; }
+
+  void SeekToFirst() override {
+    if (!has_bucket_) return Clear();
+    if (has_lower_) {
+      cursor_.Seek(lower_);
+    } else {
+      cursor_.First();
+    }
+    SettleForward();
+  }
+
+  void SeekToLast() override {
+    if (!has_bucket_) return Clear();
+    if (has_upper_) {
+      SeekAtOrBefore(upper_, /*inclusive=*/false);
+    } else {
+      cursor_.Last();
+    }
+    SettleBackward();
+  }
+
+  void Seek(std::string_view target) override {
+    if (!has_bucket_) return Clear();
+    cursor_.Seek(has_lower_ && target < lower_ ? std::string_view(lower_) : target);
+    SettleForward();
+  }
+
+  void SeekForPrev(std::string_view target) override {
+    if (!has_bucket_) return Clear();
+    if (has_upper_ && target >= upper_) {
+      SeekAtOrBefore(upper_, /*inclusive=*/false);
+    } else {
+      SeekAtOrBefore(target, /*inclusive=*/true);
+    }
+    SettleBackward();
+  }
+
+  void Next() override {
+    cursor_.Next();
+    SettleForward();
+  }
+  void Prev() override {
+    cursor_.Prev();
+    SettleBackward();
+  }
+
+  std::string_view key() const override { return cursor_.entry().key; }
+  std::string_view value() const override { return cursor_.entry().value; }
+  const Status& status() const override { return cursor_.status(); }
+
+ private:
+  void Clear() { valid_ = false; }
+
+  // Positions the cursor on the last entry < target (<= target when inclusive), sub-bucket
+  // entries included; not valid when there is none.
+  void SeekAtOrBefore(std::string_view target, bool inclusive) {
+    if (cursor_.Seek(target)) {
+      if (inclusive && cursor_.entry().key == target) return;
+      cursor_.Prev();
+    } else if (cursor_.status().ok()) {
+      cursor_.Last();  // every key is below target
+    }
+  }
+  // Steps over sub-bucket entries forward, then checks the upper bound.
+  void SettleForward() {
+    while (cursor_.valid() && cursor_.entry().is_bucket()) cursor_.Next();
+    valid_ = cursor_.valid() && (!has_upper_ || cursor_.entry().key < upper_);
+  }
+  void SettleBackward() {
+    while (cursor_.valid() && cursor_.entry().is_bucket()) cursor_.Prev();
+    valid_ = cursor_.valid() && (!has_lower_ || cursor_.entry().key >= lower_);
+  }
+
+  std::optional<ReadTx> owned_;  // declared first: the cursor reads its pages
+  CursorImpl cursor_;
+  bool has_bucket_;
+  std::string lower_, upper_;
+  bool has_lower_, has_upper_;
+  bool valid_ = false;
+};
+
+class BoltSnapshot final : public kv::Snapshot {
+ public:
+  explicit BoltSnapshot(ReadTx tx) : tx_(std::move(tx)) {}
+  Status Get(std::string_view key, std::string* value) override { return tx_.Get(key, value); }
+  Result<std::unique_ptr<kv::Iterator>> NewIterator(const kv::IteratorOptions& options) override {
+    return std::unique_ptr<kv::Iterator>(
+        std::make_unique<BoltIterator>(std::nullopt, tx_.bucket(), options));
+  }
+
+ private:
+  ReadTx tx_;
+};
+
+// Bolt's limits, checked before the write transaction starts so that a bad entry fails alone
+// (inside DB::Batch it would take its group's shared commit down with it).
+Status CheckEntry(std::string_view key, std::string_view value) {
+  if (key.empty()) return Status::InvalidArgument("key required");
+  if (key.size() > kMaxKeySize) return Status::InvalidArgument("key too large");
+  if (value.size() > kMaxValueSize) return Status::InvalidArgument("value too large");
+  return Status::Ok();
+}
+
+class BoltStore final : public kv::Store {
+ public:
+  BoltStore(std::unique_ptr<DB> owned, DB* db, std::string bucket)
+      : owned_(std::move(owned)), db_(db), bucket_(std::move(bucket)) {}
+
+  Status Get(std::string_view key, std::string* value) override {
+    LARDER_ASSIGN_OR_RETURN(ReadTx tx, ReadTx::Begin(internal::Access::Impl(*db_), bucket_));
+    return tx.Get(key, value);
+  }
+
+  Result<std::unique_ptr<kv::Iterator>> NewIterator(const kv::IteratorOptions& options) override {
+    LARDER_ASSIGN_OR_RETURN(ReadTx tx, ReadTx::Begin(internal::Access::Impl(*db_), bucket_));
+    BucketImpl* bucket = tx.bucket();
+    return std::unique_ptr<kv::Iterator>(
+        std::make_unique<BoltIterator>(std::move(tx), bucket, options));
+  }
+
+  Result<std::unique_ptr<kv::Snapshot>> GetSnapshot() override {
+    LARDER_ASSIGN_OR_RETURN(ReadTx tx, ReadTx::Begin(internal::Access::Impl(*db_), bucket_));
+    return std::unique_ptr<kv::Snapshot>(std::make_unique<BoltSnapshot>(std::move(tx)));
+  }
+
+  Status Write(const kv::WriteOptions& /*options: bolt always syncs*/,
+               const kv::WriteBatch& batch) override {
+    if (batch.empty()) return Status::Ok();
+    for (const kv::WriteBatch::Entry& e : batch) {
+      LARDER_RETURN_IF_ERROR(CheckEntry(e.key, e.value));
+    }
+    return db_->Batch([&](Tx& tx) -> Status {
+      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucketIfNotExists(bucket_));
+      for (const kv::WriteBatch::Entry& e : batch) {
+        LARDER_RETURN_IF_ERROR(e.op == kv::WriteBatch::Op::kPut ? b.Put(e.key, e.value)
+                                                                : b.Delete(e.key));
+      }
+      return Status::Ok();
+    });
+  }
+
+  // One entry without a WriteBatch's copy.
+  Status Put(const kv::WriteOptions& /*options*/, std::string_view key,
+             std::string_view value) override {
+    LARDER_RETURN_IF_ERROR(CheckEntry(key, value));
+    return db_->Batch([&](Tx& tx) -> Status {
+      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucketIfNotExists(bucket_));
+      return b.Put(key, value);
+    });
+  }
+  Status Delete(const kv::WriteOptions& /*options*/, std::string_view key) override {
+    LARDER_RETURN_IF_ERROR(CheckEntry(key, {}));
+    return db_->Batch([&](Tx& tx) -> Status {
+      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucketIfNotExists(bucket_));
+      return b.Delete(key);
+    });
+  }
+
+  Status Close() override {
+    if (owned_ == nullptr) return Status::Ok();
+    return owned_->Close();
+  }
+
+ private:
+  std::unique_ptr<DB> owned_;  // null when the caller owns the DB
+  DB* db_;
+  std::string bucket_;
+};
+
+Result<std::unique_ptr<kv::Store>> MakeStore(std::unique_ptr<DB> owned, DB* db,
+                                             std::string_view bucket) {
+  if (bucket.empty()) return Status::InvalidArgument("kv bucket name required");
+  if (bucket.size() > kMaxKeySize) return Status::InvalidArgument("kv bucket name too large");
+  if (!db->read_only()) {
+    LARDER_RETURN_IF_ERROR(
+        db->Update([&](Tx& tx) { return tx.CreateBucketIfNotExists(bucket).status(); }));
+  }
+  return std::unique_ptr<kv::Store>(
+      std::make_unique<BoltStore>(std::move(owned), db, std::string(bucket)));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<kv::Store>> OpenKV(const std::string& path, const Options& options,
+                                          std::string_view bucket) {
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<DB> db, DB::Open(path, options));
+  DB* raw = db.get();
+  return MakeStore(std::move(db), raw, bucket);
+}
+
+Result<std::unique_ptr<kv::Store>> NewKVStore(DB* db, std::string_view bucket) {
+  if (db == nullptr) return Status::InvalidArgument("null DB");
+  return MakeStore(nullptr, db, bucket);
+}
+
+}  // namespace larder::bolt
