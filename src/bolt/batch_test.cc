@@ -15,24 +15,15 @@
 #include "larder/file_system.h"
 #include "larder/file_system_wrapper.h"
 
-#if __has_include("bolt/access.h")
 #include "bolt/access.h"
-#endif
 
 namespace larder::bolt {
 namespace {
 
 using namespace std::chrono_literals;
 
-// The group commit queue of `db` (white-box). Through internal::Access where the tree has it,
-// else through DB::impl().
-internal::BatchQueue& QueueOf(DB& db) {
-#if __has_include("bolt/access.h")
-  return internal::Access::Impl(db).batch_queue();
-#else
-  return db.impl()->batch_queue();
-#endif
-}
+// The group commit queue of `db` (white-box, through the test-only internal::Access).
+internal::BatchQueue& QueueOf(DB& db) { return internal::Access::Impl(db).batch_queue(); }
 
 // Callers queued in `db`'s Batch behind the current leader.
 std::size_t Pending(DB& db) {
