@@ -12,7 +12,6 @@
 #include <set>
 #include <string>
 
-#include "io/fault_injection_file_system.h"
 #include "larder/bolt/db.h"
 #include "tests/util/bolt_tree.h"
 #include "tests/util/crash_harness.h"

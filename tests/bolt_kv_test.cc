@@ -5,7 +5,6 @@
 #include <iostream>
 #include <random>
 
-#include "io/fault_injection_file_system.h"
 #include "larder/bolt/kv.h"
 #include "tests/util/bolt_tree.h"
 #include "tests/util/crash_harness.h"

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "io/fault_injection_file_system.h"
+
 namespace larder::test {
 
 bool CrashTracker::Allowed(const std::string& state) const {

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "io/fault_injection_file_system.h"
+#include "larder/file_system.h"
 #include "larder/kv.h"
 #include "larder/result.h"
 #include "tests/util/kv_model.h"
