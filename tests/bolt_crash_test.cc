@@ -13,51 +13,14 @@
 #include <string>
 
 #include "larder/bolt/db.h"
-#include "testing/fault_injection_file_system.h"
+#include "tests/util/bolt_tree.h"
+#include "tests/util/crash_harness.h"
 
 namespace larder::bolt {
 namespace {
 
-// Model: bucket path -> keys. Paths are names joined by '/'.
-using Model = std::map<std::string, std::map<std::string, std::string>>;
-
-std::set<std::string> DumpModel(const Model& m) {
-  std::set<std::string> out;
-  for (const auto& [path, kv] : m) {
-    out.insert("B " + path);
-    for (const auto& [k, v] : kv) out.insert("K " + path + " " + k + " " + v);
-  }
-  return out;
-}
-
-Status DumpDB(DB& db, std::set<std::string>* out) {
-  return db.View([&](Tx& tx) -> Status {
-    std::function<Status(Bucket, const std::string&)> walk = [&](Bucket b,
-                                                                 const std::string& path) {
-      out->insert("B " + path);
-      return b.ForEach([&](std::string_view k, std::string_view v, bool is_bucket) -> Status {
-        if (!is_bucket) {
-          out->insert("K " + path + " " + std::string(k) + " " + std::string(v));
-          return Status::Ok();
-        }
-        LARDER_ASSIGN_OR_RETURN(Bucket child, b.GetBucket(k));
-        return walk(child, path + "/" + std::string(k));
-      });
-    };
-    return tx.ForEachBucket([&](std::string_view n, Bucket b) { return walk(b, std::string(n)); });
-  });
-}
-
-Result<Bucket> Resolve(Tx& tx, const std::string& path) {
-  std::vector<std::string> parts;
-  for (std::size_t s = 0;;) {
-    std::size_t p = path.find('/', s);
-    parts.push_back(path.substr(s, p - s));
-    if (p == std::string::npos) break;
-    s = p + 1;
-  }
-  return tx.GetBucketPath(parts);
-}
+using test::BoltTree;
+using test::ResolveBucket;
 
 // `make crashtest` sets these for long runs: LARDER_CRASH_SEED picks the workload,
 // LARDER_CRASH_DAMAGE_SEEDS the power losses tried per crash point.
@@ -67,7 +30,7 @@ std::uint64_t EnvOr(const char* name, std::uint64_t fallback) {
 }
 
 // Applies transaction `t` of the workload to `tx` and to `m`.
-Status ApplyTx(int t, Tx& tx, Model& m) {
+Status ApplyTx(int t, Tx& tx, BoltTree& m) {
   std::mt19937_64 rng(EnvOr("LARDER_CRASH_SEED", 0) * 1000003 + 1000 + t);
   const int ops = 5 + static_cast<int>(rng() % 25);
   for (int i = 0; i < ops; ++i) {
@@ -77,42 +40,39 @@ Status ApplyTx(int t, Tx& tx, Model& m) {
       std::string parent;
       if (!m.empty() && rng() % 2) parent = std::next(m.begin(), rng() % m.size())->first;
       std::string path = parent.empty() ? name : parent + "/" + name;
-      if (m.count(path) || (!parent.empty() && m[parent].count(name))) continue;
+      if (m.count(path) || (!parent.empty() && m[parent].keys.count(name))) continue;
       if (parent.empty()) {
         LARDER_RETURN_IF_ERROR(tx.CreateBucket(name).status());
       } else {
-        LARDER_ASSIGN_OR_RETURN(Bucket p, Resolve(tx, parent));
+        LARDER_ASSIGN_OR_RETURN(Bucket p, ResolveBucket(tx, parent));
         LARDER_RETURN_IF_ERROR(p.CreateBucket(name).status());
       }
       m[path];
       continue;
     }
     const std::string path = std::next(m.begin(), rng() % m.size())->first;
-    LARDER_ASSIGN_OR_RETURN(Bucket b, Resolve(tx, path));
+    LARDER_ASSIGN_OR_RETURN(Bucket b, ResolveBucket(tx, path));
     if (op < 75) {
       std::string k = "k" + std::to_string(rng() % 200);
       if (m.count(path + "/" + k)) continue;
       std::size_t n = rng() % 8 == 0 ? 1500 + rng() % 3000 : rng() % 60;  // some overflow
       std::string v(n, static_cast<char>('a' + rng() % 26));
       LARDER_RETURN_IF_ERROR(b.Put(k, v));
-      m[path][k] = v;
+      m[path].keys[k] = v;
     } else if (op < 97) {
       std::string k = "k" + std::to_string(rng() % 200);
       if (m.count(path + "/" + k)) continue;
       LARDER_RETURN_IF_ERROR(b.Delete(k));
-      m[path].erase(k);
+      m[path].keys.erase(k);
     } else {
       std::size_t slash = path.rfind('/');
       if (slash == std::string::npos) {
         LARDER_RETURN_IF_ERROR(tx.DeleteBucket(path));
       } else {
-        LARDER_ASSIGN_OR_RETURN(Bucket p, Resolve(tx, path.substr(0, slash)));
+        LARDER_ASSIGN_OR_RETURN(Bucket p, ResolveBucket(tx, path.substr(0, slash)));
         LARDER_RETURN_IF_ERROR(p.DeleteBucket(path.substr(slash + 1)));
       }
-      for (auto it = m.begin(); it != m.end();) {
-        bool under = it->first == path || it->first.rfind(path + "/", 0) == 0;
-        it = under ? m.erase(it) : std::next(it);
-      }
+      test::EraseBucket(&m, path);
     }
   }
   return Status::Ok();
@@ -128,87 +88,63 @@ Options CrashOptions(FileSystem* fs, bool no_freelist_sync) {
   return o;
 }
 
-// Runs the workload until it ends or the file system crashes. `acked` gets the model of every
-// acknowledged state (the empty database first); `inflight` the state being committed.
-void RunWorkload(FileSystem* fs, bool nfs, std::vector<Model>* acked, Model* inflight) {
-  acked->assign(1, Model{});
-  *inflight = Model{};
-  auto db = DB::Open("/crash.db", CrashOptions(fs, nfs));
-  if (!db.ok()) return;
-  for (int t = 0; t < kTransactions; ++t) {
-    Model m = acked->back();
-    Status s = (*db)->Update([&](Tx& tx) { return ApplyTx(t, tx, m); });
-    *inflight = m;
-    if (!s.ok()) return;
-    acked->push_back(m);
-  }
+// The workload for tests/util/crash_harness.h: kTransactions bolt transactions, each announced
+// in flight before its commit and acknowledged after.
+test::CrashWorkload BoltWorkload(bool nfs) {
+  test::CrashWorkload w;
+  w.initial_state = test::BoltTreeState({});
+  w.run = [nfs](FileSystem* fs, test::CrashTracker* tracker) {
+    auto db = DB::Open("/crash.db", CrashOptions(fs, nfs));
+    if (!db.ok()) return;
+    BoltTree acked;
+    for (int t = 0; t < kTransactions; ++t) {
+      BoltTree m = acked;
+      Status s = (*db)->Update([&](Tx& tx) {
+        Status applied = ApplyTx(t, tx, m);
+        tracker->InFlight(test::BoltTreeState(m));
+        return applied;
+      });
+      if (!s.ok()) return;
+      tracker->Acknowledged();
+      acked = std::move(m);
+    }
+  };
+  // Every eighth recovery also takes a new write, which must leave the file consistent.
+  auto recoveries = std::make_shared<int>(0);
+  w.recover = [nfs, recoveries](FileSystem* fs) -> Result<std::string> {
+    LARDER_ASSIGN_OR_RETURN(std::unique_ptr<DB> db, DB::Open("/crash.db", CrashOptions(fs, nfs)));
+    std::vector<std::string> problems = test::CheckBolt(*db);
+    if (!problems.empty()) return Status::Corruption("check: " + problems[0]);
+    BoltTree got;
+    LARDER_RETURN_IF_ERROR(test::DumpBolt(*db, &got));
+    if ((*recoveries)++ % 8 == 0) {
+      LARDER_RETURN_IF_ERROR(db->Update([](Tx& t) -> Status {
+        LARDER_ASSIGN_OR_RETURN(Bucket b, t.CreateBucketIfNotExists("after-crash"));
+        return b.Put("k", std::string(2000, 'z'));
+      }));
+      problems = test::CheckBolt(*db);
+      if (!problems.empty()) return Status::Corruption("after a recovery write: " + problems[0]);
+    }
+    return test::BoltTreeState(got);
+  };
+  return w;
 }
 
 class BoltCrashTest : public ::testing::TestWithParam<bool> {};
 
 TEST_P(BoltCrashTest, EveryCrashPointRecoversToAnAcknowledgedState) {
-  const bool nfs = GetParam();
-  std::uint64_t total_ops;
-  {
-    FaultInjectionFileSystem fs;
-    std::vector<Model> acked;
-    Model inflight;
-    RunWorkload(&fs, nfs, &acked, &inflight);
-    ASSERT_EQ(acked.size(), static_cast<std::size_t>(kTransactions + 1));
-    total_ops = fs.mutating_ops();
+  const int seeds = static_cast<int>(EnvOr("LARDER_CRASH_DAMAGE_SEEDS", 40));
+  test::CrashReport r = test::RunCrashPoints(BoltWorkload(GetParam()), {.seeds_per_point = seeds});
+  std::cerr << "crash states: " << r.states_checked << " over " << r.crash_points
+            << " crash points (" << r.interrupted << " interrupted the workload); "
+            << r.recovered_in_flight << " recovered the in-flight commit\n";
+  EXPECT_EQ(r.acknowledged_steps, static_cast<std::uint64_t>(kTransactions));
+  EXPECT_EQ(r.states_checked, r.crash_points * static_cast<std::uint64_t>(seeds));
+  if (seeds >= 40) {
+    EXPECT_GE(r.states_checked, 5000u);
   }
-  const int kSeedsPerPoint = static_cast<int>(EnvOr("LARDER_CRASH_DAMAGE_SEEDS", 40));
-  int states = 0, newer = 0;
-  for (std::uint64_t k = 0; k <= total_ops; ++k) {
-    FaultInjectionFileSystem fs;
-    fs.CrashAfter(k);
-    std::vector<Model> acked;
-    Model inflight;
-    RunWorkload(&fs, nfs, &acked, &inflight);
-    const auto committed = DumpModel(acked.back());
-    const auto in_flight = DumpModel(inflight);
-    auto saved = fs.Save();
-    for (int seed = 0; seed < kSeedsPerPoint; ++seed) {
-      fs.Restore(*saved);
-      fs.PowerLoss(k * 7919 + seed);
-      auto db = DB::Open("/crash.db", CrashOptions(&fs, nfs));
-      ASSERT_TRUE(db.ok()) << "crash point " << k << " seed " << seed << ": "
-                           << db.status().ToString();
-      auto tx = (*db)->Begin(false);
-      ASSERT_TRUE(tx.ok());
-      auto problems = (*tx)->Check();
-      ASSERT_TRUE(problems.empty())
-          << "crash point " << k << " seed " << seed << ": " << problems[0];
-      tx->reset();
-      std::set<std::string> got;
-      ASSERT_TRUE(DumpDB(**db, &got).ok());
-      ASSERT_TRUE(got == committed || got == in_flight)
-          << "crash point " << k << " seed " << seed << ": data is neither the last "
-          << "acknowledged commit (" << acked.size() - 1 << ") nor the one in flight";
-      if (got != committed) ++newer;
-      if (seed % 8 == 0) {
-        // The recovered database takes new writes and stays consistent.
-        ASSERT_TRUE((*db)
-                        ->Update([](Tx& t) -> Status {
-                          LARDER_ASSIGN_OR_RETURN(Bucket b,
-                                                  t.CreateBucketIfNotExists("after-crash"));
-                          return b.Put("k", std::string(2000, 'z'));
-                        })
-                        .ok());
-        auto tx2 = (*db)->Begin(false);
-        auto p2 = (*tx2)->Check();
-        ASSERT_TRUE(p2.empty()) << "after recovery write: " << p2[0];
-      }
-      ++states;
-    }
-  }
-  std::cerr << "crash states: " << states << " over " << total_ops + 1 << " crash points; " << newer
-            << " recovered the in-flight commit\n";
-  EXPECT_EQ(states, static_cast<int>(total_ops + 1) * kSeedsPerPoint);
-  if (kSeedsPerPoint >= 40) {
-    EXPECT_GE(states, 5000);
-  }
-  EXPECT_GT(newer, 0) << "some crash after the meta write must keep the new commit";
+  EXPECT_GT(r.recovered_in_flight, 0u)
+      << "some crash after the meta write must keep the new commit";
 }
 
 INSTANTIATE_TEST_SUITE_P(Freelist, BoltCrashTest, ::testing::Values(false, true),

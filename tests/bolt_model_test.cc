@@ -1,6 +1,8 @@
 // Randomized model test: the bolt engine against std::map, over nested buckets, puts, deletes,
 // bucket deletes, sequences, rollbacks and reopen, for several page sizes. After every commit
-// the consistency check must pass and the whole database must equal the model.
+// the consistency check must pass; every tenth commit and every reopen, the whole database must
+// equal the model, keys and values compared whole. Values are random bytes (empty, short, and
+// overflow-page sized) from a seeded RNG; a failure names the seed (LARDER_MODEL_SEED replays).
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -11,81 +13,14 @@
 
 #include "larder/bolt/db.h"
 #include "larder/file_system.h"
+#include "tests/util/bolt_tree.h"
+#include "tests/util/kv_model.h"
 
 namespace larder::bolt {
 namespace {
 
-// The model: bucket path ("a/b") -> keys, plus sequences.
-struct Model {
-  std::map<std::string, std::map<std::string, std::string>> keys;
-  std::map<std::string, std::uint64_t> seqs;
-};
-
-std::string Dump(DB& db) {
-  std::string out;
-  Status s = db.View([&](Tx& tx) -> Status {
-    std::function<Status(Bucket, const std::string&)> walk = [&](Bucket b,
-                                                                 const std::string& path) {
-      out += "B " + path + " seq=" + std::to_string(b.Sequence()) + "\n";
-      return b.ForEach([&](std::string_view k, std::string_view v, bool is_bucket) -> Status {
-        if (is_bucket) {
-          LARDER_ASSIGN_OR_RETURN(Bucket child, b.GetBucket(k));
-          return walk(child, path + "/" + std::string(k));
-        }
-        out += "K " + path + " " + std::string(k) + "=" + std::to_string(v.size()) + ":" +
-               std::string(v.substr(0, 8)) + "\n";
-        return Status::Ok();
-      });
-    };
-    return tx.ForEachBucket(
-        [&](std::string_view name, Bucket b) { return walk(b, std::string(name)); });
-  });
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  return out;
-}
-
-std::string DumpModel(const Model& m) {
-  // Emit in the same depth-first key order as Dump: a bucket's entries (keys and child buckets)
-  // sorted together by name.
-  std::string out;
-  std::function<void(const std::string&)> walk = [&](const std::string& path) {
-    out += "B " + path + " seq=" + std::to_string(m.seqs.at(path)) + "\n";
-    std::map<std::string, int> entries;  // name -> 0 key, 1 bucket
-    for (const auto& [k, v] : m.keys.at(path)) entries[k] = 0;
-    std::string prefix = path + "/";
-    for (const auto& [p, kv] : m.keys) {
-      if (p.compare(0, prefix.size(), prefix) == 0 &&
-          p.find('/', prefix.size()) == std::string::npos) {
-        entries[p.substr(prefix.size())] = 1;
-      }
-    }
-    for (const auto& [name, kind] : entries) {
-      if (kind == 1) {
-        walk(prefix + name);
-      } else {
-        const std::string& v = m.keys.at(path).at(name);
-        out +=
-            "K " + path + " " + name + "=" + std::to_string(v.size()) + ":" + v.substr(0, 8) + "\n";
-      }
-    }
-  };
-  for (const auto& [p, kv] : m.keys) {
-    if (p.find('/') == std::string::npos) walk(p);
-  }
-  return out;
-}
-
-Result<Bucket> Resolve(Tx& tx, const std::string& path) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  while (true) {
-    auto pos = path.find('/', start);
-    parts.push_back(path.substr(start, pos - start));
-    if (pos == std::string::npos) break;
-    start = pos + 1;
-  }
-  return tx.GetBucketPath(parts);
-}
+using test::BoltTree;
+using test::ResolveBucket;
 
 struct ModelParam {
   std::uint32_t page_size;
@@ -107,29 +42,17 @@ TEST_P(BoltModelTest, RandomOperationsMatchModel) {
   auto db = DB::Open("/model.db", opts);
   ASSERT_TRUE(db.ok()) << db.status().ToString();
 
-  std::mt19937_64 rng(param.page_size * 31 + param.no_freelist_sync);
-  Model model, committed;
+  const std::uint64_t seed =
+      test::ModelSeed(param.page_size * 31 + param.no_freelist_sync + 2 * param.in_memory);
+  SCOPED_TRACE("model seed " + std::to_string(seed) + " (LARDER_MODEL_SEED replays it)");
+  std::mt19937_64 rng(seed);
+  BoltTree model, committed;
   auto rand_key = [&](int space) {
     std::string k = "k" + std::to_string(rng() % space);
     if (rng() % 4 == 0) k += std::string(rng() % 40, 'x');
     return k;
   };
-  auto rand_value = [&]() {
-    std::size_t n;
-    switch (rng() % 10) {
-      case 0:
-        n = 0;
-        break;
-      case 1:
-        n = param.page_size * 2 + rng() % 5000;
-        break;  // overflow pages
-      default:
-        n = rng() % 200;
-    }
-    std::string v(n, 'a' + static_cast<char>(rng() % 26));
-    if (!v.empty()) v[0] = static_cast<char>('A' + rng() % 26);
-    return v;
-  };
+  auto rand_value = [&]() { return test::RandomValue(rng, param.page_size * 2); };
 
   const int kTxs = 120;
   for (int t = 0; t < kTxs; ++t) {
@@ -140,30 +63,29 @@ TEST_P(BoltModelTest, RandomOperationsMatchModel) {
     for (int i = 0; i < ops; ++i) {
       int op = static_cast<int>(rng() % 100);
       std::vector<std::string> paths;
-      for (const auto& [p, kv] : model.keys) paths.push_back(p);
+      for (const auto& [p, content] : model) paths.push_back(p);
       if (paths.empty() || (op < 4 && paths.size() < 24)) {
         // Create a bucket: top-level or under an existing one.
         std::string name = "b" + std::to_string(rng() % 12);
         std::string parent = (!paths.empty() && rng() % 2) ? paths[rng() % paths.size()] : "";
         std::string path = parent.empty() ? name : parent + "/" + name;
-        if (model.keys.count(path)) continue;
-        if (!parent.empty() && model.keys.at(parent).count(name)) continue;  // a key there
+        if (model.count(path)) continue;
+        if (!parent.empty() && model.at(parent).keys.count(name)) continue;  // a key there
         Result<Bucket> b = parent.empty() ? tx.CreateBucket(name) : [&]() -> Result<Bucket> {
-          LARDER_ASSIGN_OR_RETURN(Bucket p, Resolve(tx, parent));
+          LARDER_ASSIGN_OR_RETURN(Bucket p, ResolveBucket(tx, parent));
           return p.CreateBucket(name);
         }();
         ASSERT_TRUE(b.ok()) << path << ": " << b.status().ToString();
-        model.keys[path];
-        model.seqs[path] = 0;
+        model[path];
         continue;
       }
       const std::string path = paths[rng() % paths.size()];
-      auto b = Resolve(tx, path);
+      auto b = ResolveBucket(tx, path);
       ASSERT_TRUE(b.ok()) << path << ": " << b.status().ToString();
-      auto& kv = model.keys[path];
+      auto& kv = model[path].keys;
       if (op < 60) {
         std::string k = rand_key(3000), v = rand_value();
-        bool is_child = model.keys.count(path + "/" + k) != 0;
+        bool is_child = model.count(path + "/" + k) != 0;
         Status s = b->Put(k, v);
         if (is_child) {
           EXPECT_EQ(s.code(), Code::kIncompatible);
@@ -175,13 +97,13 @@ TEST_P(BoltModelTest, RandomOperationsMatchModel) {
         std::string k = kv.empty() || rng() % 4 == 0
                             ? rand_key(500)
                             : std::next(kv.begin(), rng() % kv.size())->first;
-        if (model.keys.count(path + "/" + k)) continue;
+        if (model.count(path + "/" + k)) continue;
         ASSERT_TRUE(b->Delete(k).ok());
         kv.erase(k);
       } else if (op < 92) {
         auto got = b->NextSequence();
         ASSERT_TRUE(got.ok());
-        EXPECT_EQ(*got, ++model.seqs[path]);
+        EXPECT_EQ(*got, ++model[path].sequence);
       } else if (op < 96 && rng() % 40 == 0) {
         // Delete a whole bucket (and everything nested).
         std::size_t slash = path.rfind('/');
@@ -189,26 +111,19 @@ TEST_P(BoltModelTest, RandomOperationsMatchModel) {
         if (slash == std::string::npos) {
           s = tx.DeleteBucket(path);
         } else {
-          auto parent = Resolve(tx, path.substr(0, slash));
+          auto parent = ResolveBucket(tx, path.substr(0, slash));
           ASSERT_TRUE(parent.ok());
           s = parent->DeleteBucket(path.substr(slash + 1));
         }
         ASSERT_TRUE(s.ok()) << s.ToString();
-        for (auto it = model.keys.begin(); it != model.keys.end();) {
-          if (it->first == path || it->first.compare(0, path.size() + 1, path + "/") == 0) {
-            model.seqs.erase(it->first);
-            it = model.keys.erase(it);
-          } else {
-            ++it;
-          }
-        }
+        test::EraseBucket(&model, path);
       } else if (op >= 96) {
         // Read back a key.
         if (kv.empty()) continue;
         auto it = std::next(kv.begin(), rng() % kv.size());
         auto got = b->Get(it->first);
         ASSERT_TRUE(got.ok()) << got.status().ToString();
-        EXPECT_EQ(*got, it->second);
+        ASSERT_EQ(test::DiffKV({*it}, {{it->first, std::string(*got)}}), "");
       }
     }
     if (rng() % 10 == 0) {
@@ -219,28 +134,30 @@ TEST_P(BoltModelTest, RandomOperationsMatchModel) {
       ASSERT_TRUE(s.ok()) << "tx " << t << ": " << s.ToString();
       committed = model;
     }
-    auto check = (*db)->Begin(false);
-    ASSERT_TRUE(check.ok());
-    auto problems = (*check)->Check();
+    auto problems = test::CheckBolt(**db);
     ASSERT_TRUE(problems.empty()) << "tx " << t << ": " << problems[0];
-    check->reset();
+    auto same_as_committed = [&]() -> std::string {
+      BoltTree got;
+      Status s = test::DumpBolt(**db, &got);
+      return s.ok() ? test::DiffBolt(committed, got) : s.ToString();
+    };
     if (t % 10 == 9) {
-      ASSERT_EQ(Dump(**db), DumpModel(committed)) << "after tx " << t;
+      ASSERT_EQ(same_as_committed(), "") << "after tx " << t;
     }
     if (t == kTxs - 1) {
       // Guard against a vacuous run: the workload must have built a sizeable tree.
       std::size_t entries = 0;
-      for (const auto& [p, kv] : committed.keys) entries += kv.size();
+      for (const auto& [p, content] : committed) entries += content.keys.size();
       EXPECT_GT(entries, 300u);
-      EXPECT_GT(committed.keys.size(), 5u);
-      std::cerr << "model: " << committed.keys.size() << " buckets, " << entries << " keys\n";
+      EXPECT_GT(committed.size(), 5u);
+      std::cerr << "model: " << committed.size() << " buckets, " << entries << " keys\n";
     }
     if (t % 30 == 29 && !param.in_memory) {
       ASSERT_TRUE((*db)->Close().ok());
       db->reset();
       db = DB::Open("/model.db", opts);
       ASSERT_TRUE(db.ok()) << db.status().ToString();
-      ASSERT_EQ(Dump(**db), DumpModel(committed)) << "after reopen at tx " << t;
+      ASSERT_EQ(same_as_committed(), "") << "after reopen at tx " << t;
     }
   }
 }

@@ -588,6 +588,8 @@ class CliGoldenDamageTest : public CliGoldenBase, public ::testing::Test {
       GTEST_SKIP() << why;
     }
     db_ = dir_.File("damaged.db");
+    dir_.MarkDamaged("damaged.db");  // damaged on purpose, and so is bbolt's copy of it
+    dir_.MarkDamaged("go-check-copy.db");
     ASSERT_NO_FATAL_FAILURE(Gen("freed", 4096, db_));
     bytes_ = ReadFile(db_);
     // The active meta: the valid one with the higher txid (both are valid here).

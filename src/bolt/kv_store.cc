@@ -243,10 +243,14 @@ class BoltStore final : public kv::Store {
   std::string bucket_;
 };
 
-Result<std::unique_ptr<kv::Store>> MakeStore(std::unique_ptr<DB> owned, DB* db,
-                                             std::string_view bucket) {
+Status CheckBucketName(std::string_view bucket) {
   if (bucket.empty()) return Status::InvalidArgument("kv bucket name required");
   if (bucket.size() > kMaxKeySize) return Status::InvalidArgument("kv bucket name too large");
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<kv::Store>> MakeStore(std::unique_ptr<DB> owned, DB* db,
+                                             std::string_view bucket) {
   if (!db->read_only()) {
     LARDER_RETURN_IF_ERROR(
         db->Update([&](Tx& tx) { return tx.CreateBucketIfNotExists(bucket).status(); }));
@@ -259,6 +263,7 @@ Result<std::unique_ptr<kv::Store>> MakeStore(std::unique_ptr<DB> owned, DB* db,
 
 Result<std::unique_ptr<kv::Store>> OpenKV(const std::string& path, const Options& options,
                                           std::string_view bucket) {
+  LARDER_RETURN_IF_ERROR(CheckBucketName(bucket));
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<DB> db, DB::Open(path, options));
   DB* raw = db.get();
   return MakeStore(std::move(db), raw, bucket);
@@ -266,6 +271,7 @@ Result<std::unique_ptr<kv::Store>> OpenKV(const std::string& path, const Options
 
 Result<std::unique_ptr<kv::Store>> NewKVStore(DB* db, std::string_view bucket) {
   if (db == nullptr) return Status::InvalidArgument("null DB");
+  LARDER_RETURN_IF_ERROR(CheckBucketName(bucket));
   return MakeStore(nullptr, db, bucket);
 }
 

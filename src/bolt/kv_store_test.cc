@@ -1,0 +1,238 @@
+// The bolt adapter of kv::Store: iterator edges and bounds, snapshots, limits, sub-bucket
+// entries, read-only stores, sharing a DB. The randomized model and crash-point runs are in
+// tests/bolt_kv_test.cc.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "larder/bolt/kv.h"
+#include "larder/file_system.h"
+
+namespace larder::bolt {
+namespace {
+
+class KVStoreTest : public ::testing::Test {
+ protected:
+  Options Opts() {
+    Options o;
+    o.file_system = fs_.get();
+    o.no_sync = true;
+    return o;
+  }
+  std::unique_ptr<kv::Store> Open(const Options& o) {
+    auto s = OpenKV("/kv.db", o);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+  static std::vector<std::string> Walk(kv::Iterator& it, bool forward) {
+    std::vector<std::string> keys;
+    for (; it.Valid(); forward ? it.Next() : it.Prev()) keys.emplace_back(it.key());
+    EXPECT_TRUE(it.status().ok());
+    return keys;
+  }
+  std::unique_ptr<FileSystem> fs_ = NewMemFileSystem(std::size_t{1} << 28);
+};
+
+using Keys = std::vector<std::string>;
+
+TEST_F(KVStoreTest, BoundsClipEverySeek) {
+  auto store = Open(Opts());
+  kv::WriteBatch b;
+  for (const char* k : {"a", "b", "c", "d", "e"}) b.Put(k, std::string("v") + k);
+  ASSERT_TRUE(store->Write({}, b).ok());
+
+  auto it = store->NewIterator({.lower_bound = "b", .upper_bound = "d"});
+  ASSERT_TRUE(it.ok());
+  kv::Iterator& i = **it;
+  i.SeekToFirst();
+  EXPECT_EQ(Walk(i, true), (Keys{"b", "c"}));
+  i.SeekToLast();
+  EXPECT_EQ(Walk(i, false), (Keys{"c", "b"}));
+  i.Seek("a");  // below the lower bound: the first key in bounds
+  EXPECT_EQ(Walk(i, true), (Keys{"b", "c"}));
+  i.Seek("cc");
+  EXPECT_EQ(Walk(i, true), (Keys{}));
+  i.SeekForPrev("z");  // past the upper bound: the last key in bounds
+  EXPECT_EQ(Walk(i, false), (Keys{"c", "b"}));
+  i.SeekForPrev("c");  // exact
+  ASSERT_TRUE(i.Valid());
+  EXPECT_EQ(i.key(), "c");
+  EXPECT_EQ(i.value(), "vc");
+  i.SeekForPrev("bb");
+  EXPECT_EQ(Walk(i, false), (Keys{"b"}));
+  i.SeekForPrev("a");  // below everything in bounds
+  EXPECT_FALSE(i.Valid());
+
+  auto all = store->NewIterator();
+  ASSERT_TRUE(all.ok());
+  (*all)->SeekForPrev("0");
+  EXPECT_FALSE((*all)->Valid());
+  (*all)->SeekForPrev("zz");
+  EXPECT_EQ(Walk(**all, false), (Keys{"e", "d", "c", "b", "a"}));
+  (*all)->Seek("zz");
+  EXPECT_FALSE((*all)->Valid());
+
+  auto empty = store->NewIterator({.lower_bound = "d", .upper_bound = "b"});
+  ASSERT_TRUE(empty.ok());
+  (*empty)->SeekToFirst();
+  EXPECT_FALSE((*empty)->Valid());
+  (*empty)->SeekToLast();
+  EXPECT_FALSE((*empty)->Valid());
+}
+
+TEST_F(KVStoreTest, SnapshotsAndIteratorsKeepTheirState) {
+  auto store = Open(Opts());
+  ASSERT_TRUE(store->Put({}, "k", "old").ok());
+  auto snap = store->GetSnapshot();
+  ASSERT_TRUE(snap.ok());
+  auto it = store->NewIterator();
+  ASSERT_TRUE(it.ok());
+  ASSERT_TRUE(store->Put({}, "k", "new").ok());
+  ASSERT_TRUE(store->Put({}, "k2", "x").ok());
+  ASSERT_TRUE(store->Delete({}, "k").ok());
+
+  std::string v;
+  ASSERT_TRUE((*snap)->Get("k", &v).ok());
+  EXPECT_EQ(v, "old");
+  EXPECT_TRUE((*snap)->Get("k2", &v).IsNotFound());
+  (*it)->SeekToFirst();
+  EXPECT_EQ(Walk(**it, true), (Keys{"k"}));
+  auto sit = (*snap)->NewIterator();
+  ASSERT_TRUE(sit.ok());
+  (*sit)->SeekToLast();
+  EXPECT_EQ(Walk(**sit, false), (Keys{"k"}));
+
+  EXPECT_TRUE(store->Get("k", &v).IsNotFound());
+  ASSERT_TRUE(store->Get("k2", &v).ok());
+  EXPECT_EQ(v, "x");
+}
+
+TEST_F(KVStoreTest, InvalidEntriesFailTheWholeBatch) {
+  auto store = Open(Opts());
+  kv::WriteBatch b;
+  b.Put("good", "1");
+  b.Put("", "empty key");
+  EXPECT_EQ(store->Write({}, b).code(), Code::kInvalidArgument);
+  b.Clear();
+  b.Put("good", "1");
+  b.Delete(std::string(kMaxKeySize + 1, 'k'));
+  EXPECT_EQ(store->Write({}, b).code(), Code::kInvalidArgument);
+  EXPECT_EQ(store->Put({}, "", "v").code(), Code::kInvalidArgument);
+  std::string v;
+  EXPECT_TRUE(store->Get("good", &v).IsNotFound());
+  EXPECT_TRUE(store->Write({}, kv::WriteBatch()).ok());
+}
+
+TEST_F(KVStoreTest, SharesADBAndSkipsSubBuckets) {
+  auto db = DB::Open("/shared.db", Opts());
+  ASSERT_TRUE(db.ok());
+  auto store = NewKVStore(db->get(), "mine");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)->Put({}, "a", "1").ok());
+  ASSERT_TRUE((*db)
+                  ->Update([](Tx& tx) -> Status {
+                    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("mine"));
+                    LARDER_RETURN_IF_ERROR(b.CreateBucket("b-sub").status());
+                    LARDER_RETURN_IF_ERROR(b.Put("c", "3"));
+                    return tx.CreateBucket("other").status();
+                  })
+                  .ok());
+  auto it = (*store)->NewIterator();
+  ASSERT_TRUE(it.ok());
+  (*it)->SeekToFirst();
+  EXPECT_EQ(Walk(**it, true), (Keys{"a", "c"}));
+  (*it)->SeekToLast();
+  EXPECT_EQ(Walk(**it, false), (Keys{"c", "a"}));
+  (*it)->SeekForPrev("b-sub");
+  ASSERT_TRUE((*it)->Valid());
+  EXPECT_EQ((*it)->key(), "a");
+  it->reset();
+  std::string v;
+  EXPECT_EQ((*store)->Get("b-sub", &v).code(), Code::kIncompatible);
+  EXPECT_EQ((*store)->Delete({}, "b-sub").code(), Code::kIncompatible);
+  EXPECT_TRUE((*store)->Close().ok());  // the DB is not the store's: still open
+  EXPECT_TRUE((*db)->View([](Tx& tx) { return tx.GetBucket("other").status(); }).ok());
+}
+
+TEST_F(KVStoreTest, ReadOnlyStoreOverAMissingBucketIsEmpty) {
+  { auto store = Open(Opts()); }
+  Options ro = Opts();
+  ro.read_only = true;
+  auto store = OpenKV("/kv.db", ro, "absent");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  std::string v;
+  EXPECT_TRUE((*store)->Get("k", &v).IsNotFound());
+  auto it = (*store)->NewIterator();
+  ASSERT_TRUE(it.ok());
+  (*it)->SeekToFirst();
+  EXPECT_FALSE((*it)->Valid());
+  EXPECT_EQ((*store)->Put({}, "k", "v").code(), Code::kReadOnly);
+  EXPECT_EQ(OpenKV("/kv.db", Opts(), "").status().code(), Code::kInvalidArgument);
+}
+
+// Writers share commits through DB::Batch while readers take snapshots: every batch lands
+// whole (a reader never sees one key of a batch without the other).
+TEST_F(KVStoreTest, ConcurrentWritersAndReaders) {
+  auto store = Open(Opts());
+  constexpr int kWriters = 4, kBatches = 100;
+  std::atomic<bool> torn{false};
+  std::atomic<int> write_errors{0}, writers_done{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < kBatches; ++i) {
+        kv::WriteBatch b;
+        const std::string v = std::to_string(i);
+        b.Put("a" + std::to_string(w), v);
+        b.Put("b" + std::to_string(w), v);
+        if (!store->Write({}, b).ok()) ++write_errors;
+      }
+      ++writers_done;
+    });
+  }
+  threads.emplace_back([&] {
+    std::string a, b;
+    // Reads until every writer is done (and at least 300 snapshots).
+    for (int i = 0; i < 300 || writers_done.load() < kWriters; ++i) {
+      auto snap = store->GetSnapshot();
+      if (!snap.ok()) continue;
+      for (int w = 0; w < kWriters; ++w) {
+        Status sa = (*snap)->Get("a" + std::to_string(w), &a);
+        Status sb = (*snap)->Get("b" + std::to_string(w), &b);
+        if (sa.code() != sb.code() || (sa.ok() && a != b)) torn = true;
+      }
+    }
+  });
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(write_errors.load(), 0);
+  EXPECT_FALSE(torn.load());
+  std::string v;
+  for (int w = 0; w < kWriters; ++w) {
+    ASSERT_TRUE(store->Get("b" + std::to_string(w), &v).ok());
+    EXPECT_EQ(v, std::to_string(kBatches - 1));
+  }
+}
+
+TEST(WriteBatchTest, KeepsEntriesInOrder) {
+  kv::WriteBatch b;
+  EXPECT_TRUE(b.empty());
+  b.Put("k", std::string("\0v", 2));
+  b.Delete("k");
+  b.Put("", "");
+  ASSERT_EQ(b.Count(), 3u);
+  std::vector<kv::WriteBatch::Entry> got(b.begin(), b.end());
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].op, kv::WriteBatch::Op::kPut);
+  EXPECT_EQ(got[0].value, std::string_view("\0v", 2));
+  EXPECT_EQ(got[1].op, kv::WriteBatch::Op::kDelete);
+  EXPECT_EQ(got[1].key, "k");
+  EXPECT_EQ(got[2].key, "");
+  b.Clear();
+  EXPECT_EQ(b.begin(), b.end());
+}
+
+}  // namespace
+}  // namespace larder::bolt
