@@ -117,7 +117,22 @@ class ReadView {
 // A consistent, read-only view of the store as of its creation, unaffected by later writes.
 // Holding one keeps the state it sees alive (bolt: the pages it reads are not reused; an LSM:
 // the versions it sees are not compacted away), so release it promptly. Destroying it releases.
-class Snapshot : public ReadView {};
+class Snapshot : public ReadView {
+ public:
+  // Like Get, without copying into the caller's string: on OK, *value views the value, valid
+  // until the next GetView on this snapshot or the snapshot's destruction, whichever comes
+  // first. NotFound when absent; *value is unspecified unless OK. An engine whose snapshot pins
+  // the memory its values live in overrides it to return a view of them (bolt: the map, no copy
+  // at all); this default copies into a buffer the snapshot owns and reuses.
+  virtual Status GetView(std::string_view key, std::string_view* value) {
+    Status s = Get(key, &view_buffer_);
+    if (s.ok()) *value = view_buffer_;
+    return s;
+  }
+
+ private:
+  std::string view_buffer_;  // the default GetView's copy
+};
 
 // An atomic group of updates, applied in insertion order (a later entry for a key wins).
 class WriteBatch {
@@ -194,11 +209,15 @@ class WriteBatch {
     assert(key.size() <= UINT32_MAX && value.size() <= UINT32_MAX);
     const auto klen = static_cast<std::uint32_t>(key.size());
     const auto vlen = static_cast<std::uint32_t>(value.size());
-    char header[kHeader];
-    header[0] = static_cast<char>(op);
-    std::memcpy(header + 1, &klen, 4);
-    std::memcpy(header + 5, &vlen, 4);
-    rep_.append(header, kHeader).append(key).append(value);
+    // One resize and three copies (not three appends, each checking capacity).
+    const std::size_t at = rep_.size();
+    rep_.resize(at + kHeader + key.size() + value.size());
+    char* p = rep_.data() + at;
+    p[0] = static_cast<char>(op);
+    std::memcpy(p + 1, &klen, 4);
+    std::memcpy(p + 5, &vlen, 4);
+    if (!key.empty()) std::memcpy(p + kHeader, key.data(), key.size());
+    if (!value.empty()) std::memcpy(p + kHeader + key.size(), value.data(), value.size());
     ++count_;
   }
   std::string rep_;

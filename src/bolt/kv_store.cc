@@ -48,9 +48,15 @@ class ReadTx {
   BucketImpl* bucket() const { return bucket_; }
 
   Status Get(std::string_view key, std::string* value) const {
-    if (bucket_ == nullptr) return Status::NotFound();
-    LARDER_ASSIGN_OR_RETURN(std::string_view v, bucket_->Get(key));
+    std::string_view v;
+    LARDER_RETURN_IF_ERROR(GetView(key, &v));
     value->assign(v);
+    return Status::Ok();
+  }
+  // *value views the map: valid until this transaction ends.
+  Status GetView(std::string_view key, std::string_view* value) const {
+    if (bucket_ == nullptr) return Status::NotFound();
+    LARDER_ASSIGN_OR_RETURN(*value, bucket_->Get(key));
     return Status::Ok();
   }
 
@@ -159,6 +165,11 @@ class BoltSnapshot final : public kv::Snapshot {
  public:
   explicit BoltSnapshot(ReadTx tx) : tx_(std::move(tx)) {}
   Status Get(std::string_view key, std::string* value) override { return tx_.Get(key, value); }
+  // No copy: the view points into the map, which the snapshot's read transaction keeps valid
+  // (longer than kv.h promises: until the snapshot ends).
+  Status GetView(std::string_view key, std::string_view* value) override {
+    return tx_.GetView(key, value);
+  }
   Result<std::unique_ptr<kv::Iterator>> NewIterator(const kv::IteratorOptions& options) override {
     return std::unique_ptr<kv::Iterator>(
         std::make_unique<BoltIterator>(std::nullopt, tx_.bucket(), options));

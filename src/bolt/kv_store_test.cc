@@ -108,6 +108,35 @@ TEST_F(KVStoreTest, SnapshotsAndIteratorsKeepTheirState) {
   EXPECT_TRUE(store->Get("k", &v).IsNotFound());
   ASSERT_TRUE(store->Get("k2", &v).ok());
   EXPECT_EQ(v, "x");
+
+  // GetView: the snapshot's value without a copy, unchanged by the writes after it.
+  std::string_view view;
+  ASSERT_TRUE((*snap)->GetView("k", &view).ok());
+  EXPECT_EQ(view, "old");
+  EXPECT_TRUE((*snap)->GetView("k2", &view).IsNotFound());
+}
+
+// kv::Snapshot's default GetView (for engines that cannot pin values) copies through Get into
+// the snapshot's own buffer.
+TEST(KVSnapshotTest, DefaultGetViewCopiesThroughGet) {
+  class MapSnapshot final : public kv::Snapshot {
+   public:
+    Status Get(std::string_view key, std::string* value) override {
+      ++gets;
+      if (key != "a") return Status::NotFound();
+      value->assign("value of a");
+      return Status::Ok();
+    }
+    Result<std::unique_ptr<kv::Iterator>> NewIterator(const kv::IteratorOptions&) override {
+      return Status::NotSupported("no iterator");
+    }
+    int gets = 0;
+  } snap;
+  std::string_view view = "unchanged";
+  ASSERT_TRUE(snap.GetView("a", &view).ok());
+  EXPECT_EQ(view, "value of a");
+  EXPECT_TRUE(snap.GetView("b", &view).IsNotFound());
+  EXPECT_EQ(snap.gets, 2);
 }
 
 TEST_F(KVStoreTest, InvalidEntriesFailTheWholeBatch) {

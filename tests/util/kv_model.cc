@@ -184,7 +184,7 @@ class ModelRun {
       if (rng_() % 4 == 0) {
         CheckAll(*h.snap, h.model, "snapshot");
       } else if (rng_() % 2 == 0) {
-        GetStep(*h.snap, h.model);
+        GetStep(*h.snap, h.model, rng_() % 2 == 0 ? h.snap.get() : nullptr);
       } else {
         IteratorStep(*h.snap, h.model, false);
       }
@@ -217,9 +217,12 @@ class ModelRun {
     if (Ok(store_->Write(wo, b), "write batch")) model_ = std::move(next);
   }
 
-  void GetStep(kv::ReadView& view, const KVMap& m) {
+  // A Get through `view`, or with `snap`, a Snapshot::GetView (the view, not a copy).
+  void GetStep(kv::ReadView& view, const KVMap& m, kv::Snapshot* snap = nullptr) {
     std::string k = PickKey(m);
-    Status s = view.Get(k, &value_);
+    std::string_view got;
+    Status s = snap != nullptr ? snap->GetView(k, &got) : view.Get(k, &value_);
+    if (snap == nullptr) got = value_;
     ++stats_.gets;
     ++stats_.ops;
     auto it = m.find(k);
@@ -227,8 +230,8 @@ class ModelRun {
       if (!s.IsNotFound()) Fail("get " + Printable(k) + ": want NotFound, got " + s.ToString());
     } else if (!s.ok()) {
       Fail("get " + Printable(k) + ": " + s.ToString());
-    } else if (value_ != it->second) {
-      Fail("get " + Printable(k) + ": " + DiffKV({*it}, {{k, value_}}));
+    } else if (got != it->second) {
+      Fail("get " + Printable(k) + ": " + DiffKV({*it}, {{k, std::string(got)}}));
     }
   }
 
