@@ -5,24 +5,36 @@
 // modes put each batch into its own sub-bucket. Reads: one read transaction, full passes (a
 // cursor for seq, Gets in shuffled order for rnd) until at least a second has gone by.
 #include <fmt/format.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <filesystem>
+#include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "common.h"
 #include "format.h"
+#include "larder/file_system.h"
 
 namespace larder::cli {
 namespace {
+
+// Creates an empty file under a fresh name in $TMPDIR (else /tmp), exclusively, through `fs`.
+Result<std::string> CreateTempFile(FileSystem& fs, std::string_view stem) {
+  const char* env = std::getenv("TMPDIR");
+  const std::string dir = env != nullptr && *env != '\0' ? env : "/tmp";
+  std::mt19937_64 rng(std::random_device{}());
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string path = fmt::format("{}/{}-{:016x}", dir, stem, rng());
+    auto file = fs.Open(path, OpenOptions{.create = true, .exclusive = true});
+    if (file.ok()) return path;
+    if (file.status().code() != Code::kAlreadyExists) return file.status();
+  }
+  return Status::IOError("no free temporary file name in " + dir);
+}
 
 using Clock = std::chrono::steady_clock;
 constexpr std::string_view kBenchBucket = "bench";
@@ -178,18 +190,16 @@ int RunBench(BenchArgs a) {
     return Fail("value size out of range");
   }
 
-  namespace fs = std::filesystem;
-  std::error_code ec;
+  FileSystem* fs = DefaultFileSystem();
   bool remove_after = !a.work;
   std::string path = a.path;
   if (path.empty()) {
-    std::string tmpl = (fs::temp_directory_path(ec) / "larder-bench-XXXXXX").string();
-    const int fd = ::mkstemp(tmpl.data());
-    if (fd < 0) return Fail(Status::FromErrno("create temporary file", errno));
-    ::close(fd);
-    path = tmpl;
-  } else if (fs::exists(path, ec)) {
-    remove_after = false;  // never delete a file the benchmark did not create
+    Result<std::string> tmp = CreateTempFile(*fs, "larder-bench");
+    if (!tmp.ok()) return Fail(tmp.status());
+    path = *tmp;
+  } else {
+    Result<bool> exists = fs->Exists(path);
+    if (!exists.ok() || *exists) remove_after = false;  // never delete what it did not create
   }
 
   Measured writes, reads;
@@ -211,7 +221,7 @@ int RunBench(BenchArgs a) {
       if (s.ok()) s = c;
     }
   }
-  if (remove_after) fs::remove(path, ec);
+  if (remove_after) (void)fs->Remove(path);
   if (a.work) fmt::print(stderr, "work: {}\n", path);
   if (!s.ok()) return Fail(s);
 
