@@ -159,7 +159,8 @@ class WriteBatch {
   std::size_t ByteSize() const { return rep_.size(); }
 
   // Forward iteration over the entries in insertion order; views valid until the batch changes.
-  class const_iterator {
+  // Named as standard containers name theirs.
+  class const_iterator {  // NOLINT(readability-identifier-naming)
    public:
     using iterator_category = std::forward_iterator_tag;
     using value_type = Entry;
