@@ -2,10 +2,7 @@
 // `make test`, so that a finding kept there stays a regression test.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <string>
+#include "tests/util/fuzz_corpus.h"
 
 #define LARDER_FUZZ_NO_ENTRY_POINT
 #include "fuzz/fuzz_cli_format.cc"  // NOLINT: the target itself, compiled into the test
@@ -14,17 +11,7 @@ namespace larder {
 namespace {
 
 TEST(FuzzCorpusTest, CliFormatTargetReplaysCorpus) {
-  const std::filesystem::path dir =
-      std::filesystem::path(LARDER_SOURCE_DIR) / "fuzz/corpus/cli_format";
-  int n = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    EXPECT_EQ(cli::FuzzCliFormat(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()),
-              0);
-    ++n;
-  }
-  EXPECT_GT(n, 0) << "no corpus in " << dir;
+  EXPECT_GT(test::ReplayFuzzCorpus("cli_format", cli::FuzzCliFormat), 0);
 }
 
 }  // namespace
