@@ -1,0 +1,67 @@
+// Parsing of command arguments as Redis 7.0 does it, and Redis's standard error replies, so
+// every command family reports the same strings.
+//
+// Thread-safety: pure functions and constants.
+#ifndef LARDER_SERVER_ARGS_H_
+#define LARDER_SERVER_ARGS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace larder::server {
+
+// Strict integer as Redis's string2ll: optional '-', no '+', no spaces, no leading zeros
+// ("0" alone is fine, "-0" is not), within int64. nullopt otherwise.
+std::optional<std::int64_t> ParseInt64(std::string_view s);
+// As ParseInt64, then within [min, max].
+std::optional<std::int64_t> ParseInt64InRange(std::string_view s, std::int64_t min,
+                                              std::int64_t max);
+// Redis's string2ld/strtold rules: no spaces, not NaN; "inf"/"-inf" accepted (callers reject
+// infinities where Redis does). nullopt otherwise.
+std::optional<long double> ParseLongDouble(std::string_view s);
+std::optional<double> ParseDouble(std::string_view s);
+
+// ASCII case-insensitive equality (command names, options such as "NX", "withscores").
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+std::string ToLower(std::string_view s);
+
+// Redis glob-style pattern match (KEYS, SCAN MATCH, PSUBSCRIBE, CONFIG GET): * ? [abc] [^a] [a-z]
+// and backslash escapes, with optional case folding, as Redis's stringmatchlen.
+bool GlobMatch(std::string_view pattern, std::string_view s, bool nocase = false);
+
+// Formats a long double as INCRBYFLOAT/HINCRBYFLOAT reply it (%.17Lf, trailing zeros removed).
+std::string FormatLongDouble(long double v);
+
+// Redis 7.0's error strings (the reply text after '-').
+namespace errors {
+inline constexpr std::string_view kWrongType =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr std::string_view kSyntax = "ERR syntax error";
+inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
+inline constexpr std::string_view kNotFloat = "ERR value is not a valid float";
+inline constexpr std::string_view kOverflow = "ERR increment or decrement would overflow";
+inline constexpr std::string_view kNaN = "ERR increment would produce NaN or Infinity";
+inline constexpr std::string_view kNoSuchKey = "ERR no such key";
+inline constexpr std::string_view kDbIndex = "ERR DB index is out of range";
+inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+inline constexpr std::string_view kStringTooLong =
+    "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+}  // namespace errors
+
+// "ERR wrong number of arguments for 'get' command" (the name as the client sent it, lower-cased
+// as Redis 7.0 does; "config|get" style for subcommands).
+std::string WrongArityError(std::string_view command);
+// "ERR unknown command 'foo', with args beginning with: 'a' 'b' " (Redis 7.0's exact form,
+// arguments truncated at 128 bytes each).
+std::string UnknownCommandError(std::string_view name, const std::string_view* args,
+                                std::size_t nargs);
+// "ERR unknown subcommand 'x'. Try CONFIG HELP."
+std::string UnknownSubcommandError(std::string_view command, std::string_view sub);
+// "ERR invalid expire time in 'set' command"
+std::string InvalidExpireError(std::string_view command);
+
+}  // namespace larder::server
+
+#endif  // LARDER_SERVER_ARGS_H_
