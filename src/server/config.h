@@ -1,0 +1,75 @@
+// ServerConfig: larderd's directives, read from a redis.conf-syntax file and/or command-line
+// options (`larderd [file] [--directive value ...]`, later ones win), changed at run time by
+// CONFIG SET where that makes sense, reported by CONFIG GET.
+//
+// Thread-safety: Parse*/Load are pure. A running server keeps its config under its own lock
+// (server.h); readers take a copy or read under that lock.
+#ifndef LARDER_SERVER_CONFIG_H_
+#define LARDER_SERVER_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "larder/result.h"
+#include "larder/status.h"
+#include "server/keyspace.h"
+
+namespace larder::server {
+
+struct OutputBufferLimit {       // client-output-buffer-limit <class> <hard> <soft> <soft-seconds>
+  std::uint64_t hard_bytes = 0;  // 0 = no limit
+  std::uint64_t soft_bytes = 0;
+  std::int64_t soft_seconds = 0;
+};
+
+struct ServerConfig {
+  int port = 6379;
+  std::vector<std::string> bind = {"127.0.0.1"};
+  std::string dir = "./larder-data";
+  std::string engine = "bolt";
+  std::string requirepass;  // empty: no AUTH needed
+  std::uint64_t maxclients = 10000;
+  std::int64_t timeout_seconds = 0;  // idle client timeout; 0 = never
+  int databases = 16;
+  AppendFsync appendfsync = AppendFsync::kEverySec;
+  std::uint64_t proto_max_bulk_len = 512ull * 1024 * 1024;
+  std::uint64_t client_query_buffer_limit = 1024ull * 1024 * 1024;
+  OutputBufferLimit output_normal{0, 0, 0};
+  OutputBufferLimit output_replica{256ull << 20, 64ull << 20, 60};
+  OutputBufferLimit output_pubsub{32ull << 20, 8ull << 20, 60};
+  int io_threads = 0;               // 0: one per core, at most 8
+  std::string loglevel = "notice";  // debug, verbose, notice, warning
+  std::string logfile;              // empty: standard output
+  std::int64_t slowlog_log_slower_than_us = 10000;
+  std::uint64_t slowlog_max_len = 128;
+  int tcp_backlog = 511;
+  std::int64_t tcp_keepalive_seconds = 300;
+  int hz = 10;
+  std::string pidfile;  // empty: none
+};
+
+// Applies one directive ("port", {"6380"}) to *config. Errors name the directive and the bad
+// value, e.g. "bad directive or value: port 'x' (must be an integer 0..65535)".
+Status ApplyDirective(ServerConfig* config, std::string_view name,
+                      const std::vector<std::string>& args);
+// Parses redis.conf syntax (one directive per line, # comments, quoted arguments, `include`).
+Status ApplyConfigText(ServerConfig* config, std::string_view text, std::string_view origin);
+// larderd's command line: [config-file] [--directive value ...].
+Result<ServerConfig> LoadServerConfig(int argc, const char* const* argv);
+
+// CONFIG GET/SET support: the directives CONFIG knows, with whether CONFIG SET may change them at
+// run time. Values are rendered as Redis renders them (e.g. "client-output-buffer-limit" as
+// "normal 0 0 0 replica 268435456 67108864 60 pubsub 33554432 8388608 60").
+struct ConfigEntry {
+  std::string_view name;
+  bool mutable_at_runtime;
+};
+const std::vector<ConfigEntry>& ConfigEntries();
+Result<std::string> RenderConfigValue(const ServerConfig& config, std::string_view name);
+
+}  // namespace larder::server
+
+#endif  // LARDER_SERVER_CONFIG_H_

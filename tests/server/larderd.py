@@ -1,0 +1,121 @@
+"""Starting and stopping a server for the larderd integration tests.
+
+Every test starts its own server on a free 127.0.0.1 port with its own data directory and stops
+it by pid; nothing listens beyond loopback. Used by the python suites in tests/server/ (run with
+Debian's /usr/bin/python3, which has python3-redis).
+
+    with Larderd(bin_dir) as srv:          # larderd on a free port, temp dir
+        r = srv.client()                    # a redis.Redis connected to it
+        srv.kill9(); srv.start()            # restart on the same dir and port
+    with RedisServer() as ref: ...          # Debian's redis-server 7.0.15, same interface
+"""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+LARDER_BIN_DIR = os.environ.get("LARDER_BIN_DIR", os.path.join(os.path.dirname(__file__), "../../build/bin"))
+
+
+def free_port():
+    """A port that was free a moment ago (the kernel's pick for port 0)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, proc, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"server did not listen on {port} within {timeout}s")
+
+
+class _Server:
+    def __init__(self, argv_fn, data_dir=None):
+        self._argv_fn = argv_fn
+        self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="larderd-test-")
+        self.dir = data_dir or self._tmp.name
+        self.port = free_port()
+        self.proc = None
+        self.log_path = os.path.join(self.dir, "server.log")
+
+    def start(self, extra=()):
+        for attempt in range(5):
+            log = open(self.log_path, "ab")
+            self.proc = subprocess.Popen(self._argv_fn(self) + list(extra), stdout=log,
+                                         stderr=subprocess.STDOUT, cwd=self.dir)
+            log.close()
+            try:
+                wait_for_port(self.port, self.proc)
+                return self
+            except RuntimeError:
+                if self.proc.poll() is None:
+                    raise
+                if attempt == 4:
+                    raise RuntimeError(f"server failed to start: {self.log()}")
+                self.port = free_port()  # lost a race for the port: pick another
+        return self
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def client(self, **kwargs):
+        import redis
+        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=30, **kwargs)
+
+    def kill9(self):
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self, timeout=30):
+        """SIGTERM and wait: a clean shutdown. Returns the exit code."""
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+                raise
+        return self.proc.returncode if self.proc else None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        try:
+            self.stop()
+        finally:
+            if self._tmp:
+                self._tmp.cleanup()
+
+
+class Larderd(_Server):
+    def __init__(self, bin_dir=LARDER_BIN_DIR, args=(), data_dir=None):
+        self.binary = os.path.join(bin_dir, "larderd")
+        self.args = list(args)
+        super().__init__(lambda s: [s.binary, "--port", str(s.port), "--bind", "127.0.0.1",
+                                    "--dir", os.path.join(s.dir, "data")] + s.args, data_dir)
+
+
+class RedisServer(_Server):
+    """Debian's redis-server 7.0.15: the reference for differential tests."""
+
+    def __init__(self, args=(), data_dir=None):
+        self.args = list(args)
+        super().__init__(lambda s: ["redis-server", "--port", str(s.port), "--bind", "127.0.0.1",
+                                    "--dir", s.dir, "--save", "", "--appendonly", "no",
+                                    "--daemonize", "no"] + s.args, data_dir)
