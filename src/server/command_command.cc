@@ -265,8 +265,7 @@ Status CommandHelp(CommandContext& ctx) {
 
 CommandSpec Spec(std::string_view name, int arity, CommandHandler handler, std::string_view summary,
                  std::string_view since) {
-  return CommandSpec{name,  arity, kCmdLoading | kCmdStale, 0, 0, 0, handler, "server", summary,
-                     since, {}};
+  return ServerSpec(name, arity, kCmdLoading | kCmdStale, handler, summary, since);
 }
 
 const CommandSpec& CommandContainer();

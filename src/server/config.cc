@@ -64,11 +64,15 @@ std::string RangeReason(std::int64_t min, std::int64_t max) {
          " inclusive";
 }
 
-template <auto Member, std::int64_t Min, std::int64_t Max>
+// An integer directive within [Min, Max]; kBytes: a byte size with Redis's units.
+template <auto Member, std::int64_t Min, std::int64_t Max, bool kBytes = false>
 Reason ApplyInt(ServerConfig& c, const Args& a) {
   if (a.size() != 1) return kWrongArgs;
-  const std::optional<std::int64_t> v = ParseInt64(a[0]);
-  if (!v) return "argument couldn't be parsed into an integer";
+  const std::optional<std::int64_t> v = kBytes ? ParseMemory(a[0]) : ParseInt64(a[0]);
+  if (!v) {
+    return kBytes ? "argument must be a memory value"
+                  : "argument couldn't be parsed into an integer";
+  }
   if (*v < Min || *v > Max) return RangeReason(Min, Max);
   c.*Member = static_cast<std::remove_reference_t<decltype(c.*Member)>>(*v);
   return std::nullopt;
@@ -76,12 +80,7 @@ Reason ApplyInt(ServerConfig& c, const Args& a) {
 
 template <auto Member, std::int64_t Min, std::int64_t Max>
 Reason ApplyMemory(ServerConfig& c, const Args& a) {
-  if (a.size() != 1) return kWrongArgs;
-  const std::optional<std::int64_t> v = ParseMemory(a[0]);
-  if (!v) return "argument must be a memory value";
-  if (*v < Min || *v > Max) return RangeReason(Min, Max);
-  c.*Member = static_cast<std::remove_reference_t<decltype(c.*Member)>>(*v);
-  return std::nullopt;
+  return ApplyInt<Member, Min, Max, true>(c, a);
 }
 
 template <auto Member>
@@ -129,15 +128,7 @@ Reason ApplyAppendFsync(ServerConfig& c, const Args& a) {
 }
 
 std::string RenderAppendFsync(const ServerConfig& c) {
-  switch (c.appendfsync) {
-    case AppendFsync::kAlways:
-      return "always";
-    case AppendFsync::kNo:
-      return "no";
-    case AppendFsync::kEverySec:
-      break;
-  }
-  return "everysec";
+  return std::string(AppendFsyncName(c.appendfsync));
 }
 
 Reason ApplyLogLevel(ServerConfig& c, const Args& a) {
@@ -435,6 +426,18 @@ Status ApplyText(ServerConfig* config, std::string_view text, std::string_view o
 }
 
 }  // namespace
+
+std::string_view AppendFsyncName(AppendFsync mode) {
+  switch (mode) {
+    case AppendFsync::kAlways:
+      return "always";
+    case AppendFsync::kNo:
+      return "no";
+    case AppendFsync::kEverySec:
+      break;
+  }
+  return "everysec";
+}
 
 Status ApplyDirective(ServerConfig* config, std::string_view name, const Args& args) {
   Status s = Apply(config, name, args);
