@@ -238,7 +238,7 @@ void IoThread::ReadFrom(Conn& conn) {
       conn.qpos = 0;
     }
     const std::size_t want =
-        std::clamp(conn.parser.bytes_wanted(), kMinRead, kMaxReadPerRound - total);
+        std::max(kMinRead, std::min(conn.parser.bytes_wanted(), kMaxReadPerRound - total));
     const std::size_t old = conn.qbuf.size();
     conn.qbuf.resize(old + want);
     const ssize_t n = ::read(conn.fd, conn.qbuf.data() + old, want);
