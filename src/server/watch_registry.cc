@@ -1,6 +1,7 @@
 #include "server/watch_registry.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
 namespace larder::server {
@@ -82,12 +83,13 @@ void WatchRegistry::OnKeyModified(int db, std::optional<std::string_view> key) {
   if (db_it == index_.end()) return;
   auto key_it = db_it->second.find(*key);
   if (key_it == db_it->second.end()) return;
-  for (WatcherId id : key_it->second) MarkDirtyLocked(id);
+  for (WatcherId id : key_it->second) MarkDirtyLocked(watchers_[id], id);
 }
 
-void WatchRegistry::MarkDirtyLocked(WatcherId id) {
-  auto it = watchers_.find(id);
-  if (it != watchers_.end()) it->second.dirty = true;
+void WatchRegistry::MarkDirtyLocked(Watcher& watcher, WatcherId id) {
+  if (watcher.dirty) return;
+  watcher.dirty = true;
+  if (on_dirty_) on_dirty_(id);
 }
 
 void WatchRegistry::FlushedDbLocked(int db) {
@@ -99,11 +101,12 @@ void WatchRegistry::FlushedDbLocked(int db) {
       if (watcher.dirty) continue;
       for (WatchedKey& k : watcher.keys) {
         if (k.db != db || k.key != key) continue;
-        if (k.existed) {
-          watcher.dirty = true;
-        } else {
+        if (!k.existed) {
           k.recheck = true;
+          continue;
         }
+        MarkDirtyLocked(watcher, id);
+        break;
       }
     }
   }

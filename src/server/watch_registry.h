@@ -40,10 +40,12 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/mutex.h"
@@ -72,7 +74,11 @@ class WatchRegistry final : public KeyspaceObserver {
     std::vector<WatchedKey> recheck;
   };
 
-  WatchRegistry() = default;
+  // `on_dirty`, when set, is called once each time a watcher turns dirty (to mirror the state in
+  // the client, CLIENT LIST's 'd' flag), with mu_ held and from the thread that reported the
+  // modification: it must not call into the registry.
+  explicit WatchRegistry(std::function<void(WatcherId)> on_dirty = {})
+      : on_dirty_(std::move(on_dirty)) {}
   WatchRegistry(const WatchRegistry&) = delete;
   WatchRegistry& operator=(const WatchRegistry&) = delete;
 
@@ -109,8 +115,10 @@ class WatchRegistry final : public KeyspaceObserver {
   using KeyIndex =
       std::unordered_map<std::string, std::vector<WatcherId>, KeyHash, std::equal_to<>>;
 
-  void MarkDirtyLocked(WatcherId id) REQUIRES(mu_);
+  void MarkDirtyLocked(Watcher& watcher, WatcherId id) REQUIRES(mu_);
   void FlushedDbLocked(int db) REQUIRES(mu_);
+
+  const std::function<void(WatcherId)> on_dirty_;
 
   mutable Mutex mu_;
   std::unordered_map<WatcherId, Watcher> watchers_ GUARDED_BY(mu_);

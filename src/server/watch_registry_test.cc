@@ -90,6 +90,17 @@ TEST(WatchRegistryTest, NothingToRecheckWithoutAFlush) {
   EXPECT_TRUE(reg.Check(1, 0).recheck.empty());
 }
 
+TEST(WatchRegistryTest, DirtyListenerHearsEachWatcherOnce) {
+  std::vector<WatchRegistry::WatcherId> heard;
+  WatchRegistry reg([&heard](WatchRegistry::WatcherId id) { heard.push_back(id); });
+  reg.Watch(7, 0, "a", true, 0);
+  reg.Watch(7, 0, "b", true, 0);
+  reg.OnKeyModified(0, "a");
+  reg.OnKeyModified(0, "b");
+  reg.OnKeyModified(0, std::nullopt);
+  EXPECT_EQ(heard, std::vector<WatchRegistry::WatcherId>{7});
+}
+
 // Writes reported while other threads watch and unwatch (TSan checks the locking; the counts
 // check the index stays consistent).
 TEST(WatchRegistryTest, ConcurrentUnwatchAndModification) {
