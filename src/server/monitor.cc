@@ -85,8 +85,9 @@ void MonitorService::OnCommand(const CommandRecord& record) {
   if (monitors_.empty() || record.spec == nullptr || record.client == nullptr) return;
   if (record.outcome == CommandRecord::Outcome::kRejected) return;
   if ((record.spec->flags & (kCmdAdmin | kCmdSkipMonitor)) != 0) return;
+  // The database after the command ran, as Redis shows it ("select 2" under [2]).
   const std::string line =
-      FormatMonitorLine(record.start_us, record.db, record.client->addr(), record.argv);
+      FormatMonitorLine(record.start_us, record.client->db, record.client->addr(), record.argv);
   const std::int64_t now_ms = record.start_us / 1000;
   for (const auto& [id, monitor] : monitors_) server_.DeliverTo(*monitor, line, now_ms);
 }
