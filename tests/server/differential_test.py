@@ -16,7 +16,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from larderd import Larderd, RedisServer  # noqa: E402
+from larderd import RedisServer, server_under_test  # noqa: E402
 from resp_client import RespClient  # noqa: E402
 
 COMMANDS = int(os.environ.get("LARDER_DIFF_COMMANDS", "1500"))
@@ -318,19 +318,13 @@ def show(cmd):
 class DifferentialTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        # LARDER_DIFF_PEER=redis compares two redis-servers: a check of this harness itself.
-        peer = os.environ.get("LARDER_DIFF_PEER", "larderd")
-        cls.larder = (RedisServer() if peer == "redis" else Larderd()).start()
+        cls.larder = server_under_test().start()
         cls.redis = RedisServer().start()
 
     @classmethod
     def tearDownClass(cls):
-        for s in (cls.larder, cls.redis):
-            try:
-                s.stop()
-            finally:
-                if s._tmp:
-                    s._tmp.cleanup()
+        cls.larder.__exit__(None, None, None)
+        cls.redis.__exit__(None, None, None)
 
     def run_stream(self, seed, protocol):
         a, b = RespClient(self.larder.port), RespClient(self.redis.port)
