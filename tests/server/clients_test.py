@@ -30,7 +30,7 @@ CLI_COMMANDS = [
     ["DEL", "c:a"], ["APPEND", "c:b", "x"], ["STRLEN", "c:b"], ["GETRANGE", "c:b", "0", "0"],
     ["SETBIT", "c:bits", "3", "1"], ["BITCOUNT", "c:bits"], ["BITFIELD", "c:bits", "GET", "u4", "0"],
     ["NOSUCHCOMMAND", "x"], ["GET"], ["ECHO", "a\nb"], ["DBSIZE"], ["PUBLISH", "c:ch", "m"],
-    ["LCS", "c:k", "c:b"], ["COPY", "c:b", "c:b2"], ["RENAME", "c:b2", "c:b3"], ["KEYS", "c:b*"],
+    ["LCS", "c:k", "c:b"], ["COPY", "c:b", "c:b2"], ["RENAME", "c:b2", "c:b3"], ["KEYS", "c:b?"],
 ]
 
 
