@@ -7,8 +7,10 @@ seconds; every expiry in the stream is far in the future, so nothing expires dur
 
 On a mismatch the test prints the seed, the command's index, the command, both replies and the
 commands before it; rerun one stream with LARDER_DIFF_SEED=<seed> (LARDER_DIFF_COMMANDS=<n> sets
-its length).
+its length). LARDER_DIFF_SURVEY=1 goes on past mismatches (both servers are flushed after each, so
+that later comparisons start from equal states) and prints a count of them per command.
 """
+import collections
 import os
 import random
 import sys
@@ -21,6 +23,7 @@ from resp_client import RespClient  # noqa: E402
 
 COMMANDS = int(os.environ.get("LARDER_DIFF_COMMANDS", "1500"))
 SEEDS = [int(os.environ["LARDER_DIFF_SEED"])] if "LARDER_DIFF_SEED" in os.environ else [1, 2, 3]
+SURVEY = os.environ.get("LARDER_DIFF_SURVEY") == "1"
 
 STRING_KEYS = [f"s{i}" for i in range(6)]
 HASH_KEYS = [f"h{i}" for i in range(4)]
@@ -321,8 +324,14 @@ class DifferentialTest(unittest.TestCase):
         cls.larder = server_under_test().start()
         cls.redis = RedisServer().start()
 
+        cls.survey = collections.Counter()
+
     @classmethod
     def tearDownClass(cls):
+        if SURVEY:
+            print("\nmismatches per command (RESP version, command, count):")
+            for (proto, name), n in sorted(cls.survey.items()):
+                print(f"  RESP{proto} {name}: {n}")
         cls.larder.__exit__(None, None, None)
         cls.redis.__exit__(None, None, None)
 
@@ -338,6 +347,16 @@ class DifferentialTest(unittest.TestCase):
                 ra, rb = a.call(*cmd), b.call(*cmd)
                 history.append(cmd)
                 name = cmd[0].upper()
+                if not compare(cmd, ra, rb, queued) and SURVEY:
+                    self.survey[(protocol, name)] += 1
+                    if self.survey[(protocol, name)] == 1:
+                        print(f"\nRESP{protocol} {show(cmd)}\n  larderd:      {ra!r}\n"
+                              f"  redis-server: {rb!r}")
+                    for c in (a, b):  # back to equal states
+                        for reset in (["DISCARD"], ["UNWATCH"], ["SELECT", "0"], ["FLUSHALL"]):
+                            c.call(*reset)
+                    in_multi = False
+                    continue
                 if not compare(cmd, ra, rb, queued):
                     recent = "\n".join("    " + show(c) for c in history[-10:-1])
                     self.fail(f"RESP{protocol} seed {seed}, command #{i}: {show(cmd)}\n"
