@@ -58,6 +58,10 @@ class WalImpl final : public WriteAheadLog {
   Status Sync() override;
   Status Rotate(std::uint64_t checkpoint_seq) override;
 
+  Status health() const override {
+    MutexLock l(&mu_);
+    return error_;
+  }
   void SetMode(AppendFsync mode) override {
     MutexLock l(&mu_);
     mode_ = mode;

@@ -25,6 +25,9 @@
 //     checkpoint_seq + 1), records the checkpoint does not hold are missing: Open fails with
 //     Corruption, naming the files and sequences, and replays nothing after the gap. A bad record
 //     in a file that is not the newest is a gap too when the next file does not continue it.
+//   - Each file holding replayed records is synced before the log continues (they may have been
+//     in the page cache only, after a kill -9): later records, synced in a newer file, must
+//     never outlive them.
 //   - After replay the log continues at max(last good sequence, checkpoint_seq) + 1, in a new
 //     file (or the newest file, when it is empty and already named for that sequence), created
 //     and its directory synced before Open returns. So a later recovery never sees sequences
@@ -128,6 +131,9 @@ class WriteAheadLog {
   // deletes every file whose records are all <= checkpoint_seq. REQUIRES: checkpoint_seq <=
   // last_seq(); the engine commit recording it has been synced.
   virtual Status Rotate(std::uint64_t checkpoint_seq) = 0;
+
+  // OK, or the sticky error that stops the log (see the lock rules).
+  virtual Status health() const = 0;
 
   virtual void SetMode(AppendFsync mode) = 0;
   virtual AppendFsync mode() const = 0;
