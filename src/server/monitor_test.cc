@@ -59,7 +59,7 @@ std::string WithoutTimes(std::string lines) {
 }
 
 TEST(MonitorCommandTest, FeedsExecutedCommandsInRedisOrder) {
-  testing::MultiHarness h;
+  multi_testing::MultiHarness h;
   Client& m = h.NewClient();
   Client& c = h.NewClient();
   EXPECT_EQ(h.Run(m, {"monitor"}), "+OK\r\n");
@@ -82,7 +82,7 @@ TEST(MonitorCommandTest, FeedsExecutedCommandsInRedisOrder) {
 }
 
 TEST(MonitorCommandTest, RefusedInsideExecAndForgottenOnClose) {
-  testing::MultiHarness h;
+  multi_testing::MultiHarness h;
   Client& c = h.NewClient();
   h.Run(c, {"multi"});
   EXPECT_EQ(h.Run(c, {"monitor"}), "+QUEUED\r\n");

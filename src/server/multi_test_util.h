@@ -27,7 +27,7 @@
 #include "server/reply_builder.h"
 #include "server/server.h"
 
-namespace larder::server::testing {
+namespace larder::server::multi_testing {
 
 class FakeKeyspace;
 
@@ -252,6 +252,6 @@ class MultiHarness {
   std::vector<std::unique_ptr<Client>> clients_;
 };
 
-}  // namespace larder::server::testing
+}  // namespace larder::server::multi_testing
 
 #endif  // LARDER_SERVER_MULTI_TEST_UTIL_H_

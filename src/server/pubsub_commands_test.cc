@@ -9,7 +9,7 @@
 namespace larder::server {
 namespace {
 
-using testing::MultiHarness;
+using multi_testing::MultiHarness;
 
 std::string Sub(std::string_view kind, std::string_view name, int count, char head = '*') {
   return std::string(1, head) + "3\r\n$" + std::to_string(kind.size()) + "\r\n" +

@@ -11,7 +11,7 @@
 namespace larder::server {
 namespace {
 
-using testing::MultiHarness;
+using multi_testing::MultiHarness;
 
 constexpr std::string_view kNull2 = "*-1\r\n";
 
