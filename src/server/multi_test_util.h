@@ -200,11 +200,12 @@ inline Status FakeConfig(CommandContext& ctx) {
   return Status::Ok();
 }
 
-// A Server over a FakeKeyspace with the transaction, pub/sub and MONITOR commands plus the fake
-// data commands above ("config" stands for an admin command).
+// A Server over a FakeKeyspace (or the given keyspace) with the transaction, pub/sub and MONITOR
+// commands plus the fake data commands above ("config" stands for an admin command).
 class MultiHarness {
  public:
-  MultiHarness() : server_(ServerConfig{}, &keyspace_, &table_) {
+  explicit MultiHarness(Keyspace* keyspace = nullptr)
+      : ks_(keyspace != nullptr ? keyspace : &keyspace_), server_(ServerConfig{}, ks_, &table_) {
     RegisterTransactionCommands(table_);
     RegisterPubSubCommands(table_);
     table_.Add({"set", -3, kCmdWrite, 1, 1, 1, FakeSet, "string", "", "1.0.0", {}});
@@ -226,13 +227,19 @@ class MultiHarness {
     return *clients_.back();
   }
 
-  // Runs one command of `client` as the dispatcher does and returns everything the client has
-  // received since the last call (its reply and any messages).
+  // Runs one command of `client` in its own batch as an I/O thread does and returns everything
+  // the client has received since the last call (its reply and any messages).
   std::string Run(Client& client, std::vector<std::string_view> argv) {
+    Keyspace::Ticket ticket = 0;
     {
       MutexLock lock(&server_.exec_mutex());
+      EXPECT_TRUE(ks_->BeginBatch().ok());
       DispatchCommand(server_, client, argv, keyspace_.now_ms);
+      auto t = ks_->EndBatch();
+      EXPECT_TRUE(t.ok());
+      if (t.ok()) ticket = *t;
     }
+    EXPECT_TRUE(ks_->WaitDurable(ticket).ok());
     return client.TakeOutput();
   }
 
@@ -247,6 +254,7 @@ class MultiHarness {
 
  private:
   FakeKeyspace keyspace_;
+  Keyspace* const ks_;
   CommandTable table_;
   Server server_;
   std::vector<std::unique_ptr<Client>> clients_;

@@ -5,8 +5,10 @@
 
 #include <string>
 
+#include "larder/clock.h"
 #include "server/multi_test_util.h"
 #include "server/transaction.h"
+#include "tests/util/temp_dir.h"
 
 namespace larder::server {
 namespace {
@@ -203,6 +205,51 @@ TEST(TransactionCommandsTest, ClosingClientForgetsItsWatches) {
   EXPECT_EQ(reg.TotalWatchedKeys(), 2u);
   h.Close(c);
   EXPECT_EQ(reg.TotalWatchedKeys(), 0u);
+}
+
+// Over the real keyspace: its modification reports reach WATCH, and an EXEC of several writes is
+// one log record (one unit for recovery) whose writes all survive a reopen.
+TEST(TransactionCommandsTest, OverTheRealKeyspace) {
+  test::TempDir dir;
+  ManualClock clock{ManualClock::SleepMode::kAdvance, 0, 1'700'000'000'000'000};
+  KeyspaceOptions options;
+  options.dir = dir.File("data");
+  options.clock = &clock;
+  options.appendfsync = AppendFsync::kAlways;
+  {
+    auto ks = Keyspace::Open(options);
+    ASSERT_TRUE(ks.ok()) << ks.status().ToString();
+    {
+      MultiHarness h(ks->get());
+      Client& c = h.NewClient();
+      Client& other = h.NewClient();
+      h.Run(c, {"set", "w", "0"});
+      h.Run(c, {"watch", "w"});
+      h.Run(other, {"set", "w", "1"});
+      h.Run(c, {"multi"});
+      h.Run(c, {"set", "a", "lost"});
+      EXPECT_EQ(h.Run(c, {"exec"}), kNull2);
+      h.Run(c, {"watch", "absent"});
+      h.Run(other, {"flushall"});
+      h.Run(c, {"multi"});
+      EXPECT_EQ(h.Run(c, {"exec"}), "*0\r\n");
+
+      const std::uint64_t commits = (*ks)->stats().commits;
+      h.Run(c, {"multi"});
+      for (std::string_view k : {"a", "b", "c"}) h.Run(c, {"set", k, k});
+      EXPECT_EQ((*ks)->stats().commits, commits);  // queued only
+      EXPECT_EQ(h.Run(c, {"exec"}), "*3\r\n+OK\r\n+OK\r\n+OK\r\n");
+      EXPECT_EQ((*ks)->stats().commits, commits + 1);
+    }
+    ASSERT_TRUE((*ks)->Close().ok());
+  }
+  auto ks = Keyspace::Open(options);
+  ASSERT_TRUE(ks.ok()) << ks.status().ToString();
+  MultiHarness h(ks->get());
+  Client& c = h.NewClient();
+  EXPECT_EQ(h.Run(c, {"get", "a"}), "$1\r\na\r\n");
+  EXPECT_EQ(h.Run(c, {"get", "c"}), "$1\r\nc\r\n");
+  ASSERT_TRUE((*ks)->Close().ok());
 }
 
 }  // namespace
