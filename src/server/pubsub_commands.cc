@@ -14,6 +14,7 @@
 #include "server/monitor.h"
 #include "server/pubsub.h"
 #include "server/reply_builder.h"
+#include "server/transaction.h"
 
 namespace larder::server {
 namespace {
@@ -22,9 +23,18 @@ PubSubRegistry& Registry(CommandContext& ctx) {
   return ctx.server.Service<PubSubService>().registry();
 }
 
+// One subscribe/unsubscribe frame. In RESP3 it is a push, not a reply: delivered at once, so
+// CLIENT REPLY OFF does not silence it (as Redis); inside EXEC it stays in EXEC's reply.
 void Frame(CommandContext& ctx, std::string_view kind, std::optional<std::string_view> name) {
-  AppendSubscriptionFrame(ctx.reply.buffer(), ctx.reply.protocol(), kind, name,
-                          static_cast<std::int64_t>(ctx.client.subscription_count()));
+  const auto count = static_cast<std::int64_t>(ctx.client.subscription_count());
+  if (ctx.reply.protocol() == 3 &&
+      !ctx.server.Service<TransactionService>().InsideExec(ctx.client)) {
+    std::string push;
+    AppendSubscriptionFrame(&push, 3, kind, name, count);
+    ctx.server.DeliverTo(ctx.client, push, ctx.now_ms);
+    return;
+  }
+  AppendSubscriptionFrame(ctx.reply.buffer(), ctx.reply.protocol(), kind, name, count);
 }
 
 Status SubscribeCommand(CommandContext& ctx) {

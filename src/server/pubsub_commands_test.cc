@@ -62,6 +62,19 @@ TEST(PubSubCommandsTest, Resp2SubscribedModeButNotResp3) {
   EXPECT_EQ(c2.TakeOutput(), "*3\r\n$7\r\nmessage\r\n$1\r\nx\r\n$1\r\nm\r\n");
 }
 
+// Pushes are not replies: CLIENT REPLY OFF silences neither the subscribe frames nor messages.
+TEST(PubSubCommandsTest, Resp3PushesIgnoreClientReplyOff) {
+  MultiHarness h;
+  Client& c = h.NewClient(3);
+  Client& pub = h.NewClient();
+  c.reply_mode = ReplyMode::kOff;
+  EXPECT_EQ(h.Run(c, {"subscribe", "ch"}), Sub("subscribe", "ch", 1, '>'));
+  EXPECT_EQ(h.Run(c, {"get", "k"}), "");  // a reply: silenced
+  h.Run(pub, {"publish", "ch", "m"});
+  EXPECT_EQ(c.TakeOutput(), ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nm\r\n");
+  EXPECT_EQ(h.Run(c, {"unsubscribe"}), Sub("unsubscribe", "ch", 0, '>'));
+}
+
 TEST(PubSubCommandsTest, Introspection) {
   MultiHarness h;
   Client& a = h.NewClient();
