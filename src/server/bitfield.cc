@@ -41,13 +41,14 @@ constexpr std::string_view kTypeError =
     "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 "
     "is.";
 
-// "i<1..64>" or "u<1..63>", case-insensitive prefix. Like Redis, the width stops at a NUL byte.
+// "i<1..64>" or "u<1..63>" (lower case only, as Redis 7.0). Like Redis, the width stops at a
+// NUL byte.
 std::optional<FieldType> ParseFieldType(std::string_view s) {
   if (s.empty()) return std::nullopt;
   FieldType t;
-  if (s[0] == 'i' || s[0] == 'I') {
+  if (s[0] == 'i') {
     t.is_signed = true;
-  } else if (s[0] != 'u' && s[0] != 'U') {
+  } else if (s[0] != 'u') {
     return std::nullopt;
   }
   std::string_view width = s.substr(1);

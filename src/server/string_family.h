@@ -15,6 +15,7 @@
 #include "server/args.h"
 #include "server/command.h"
 #include "server/keyspace.h"
+#include "server/server.h"
 
 namespace larder::server {
 
@@ -38,9 +39,10 @@ inline Result<StringRead> ReadString(Database& db, std::string_view key) {
   return read;
 }
 
-// The largest string a command may build (Redis's proto-max-bulk-len, 512 MB by default).
-// TODO(strings): read the running server's proto_max_bulk_len once server.h exposes it.
-inline std::uint64_t MaxStringLength(const CommandContext& /*ctx*/) { return 512ull << 20; }
+// The largest string a command may build: the server's proto-max-bulk-len (512 MB by default).
+inline std::uint64_t MaxStringLength(const CommandContext& ctx) {
+  return ctx.server.config()->proto_max_bulk_len;
+}
 
 // True when a string of `size` bytes grown by `append` bytes stays within MaxStringLength
 // (Redis's checkStringLength); overflow of the sum counts as too long.
