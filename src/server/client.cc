@@ -46,7 +46,7 @@ std::string Client::InfoLine(std::int64_t now_ms) const {
 }
 
 bool Client::OverLimitLocked(const OutputBufferLimit& limit, std::int64_t now_ms) {
-  const std::uint64_t used = out_.size() - out_sent_;
+  const std::uint64_t used = out_.size() + taken_unsent_;
   if (limit.hard_bytes > 0 && used >= limit.hard_bytes) return true;
   if (limit.soft_bytes > 0 && used >= limit.soft_bytes) {
     if (soft_limit_since_ms_ == 0) {
@@ -68,11 +68,10 @@ bool Client::Deliver(std::string_view bytes, const OutputBufferLimit& limit, std
     out_.append(bytes);
     if (OverLimitLocked(limit, now_ms)) {
       close_ = true;
-      close_reason_ =
-          fmt::format("output buffer limit reached ({} bytes pending)", out_.size() - out_sent_);
+      close_reason_ = fmt::format("output buffer limit reached ({} bytes pending)",
+                                  out_.size() + taken_unsent_);
       LARDER_LOG_WARN("closing client id={} addr={}: {}", id_, addr_, close_reason_);
       std::string().swap(out_);
-      out_sent_ = 0;
       accepted = false;
     }
   }
@@ -97,15 +96,43 @@ bool Client::close_requested() const {
 
 std::size_t Client::output_bytes() const {
   MutexLock lock(&out_mu_);
-  return out_.size() - out_sent_;
+  return out_.size() + taken_unsent_;
 }
 
 std::string Client::TakeOutput() {
   MutexLock lock(&out_mu_);
-  std::string taken = out_.substr(out_sent_);
-  out_.clear();
-  out_sent_ = 0;
+  std::string taken;
+  taken.swap(out_);
   return taken;
+}
+
+bool Client::CheckOutputLimit(const OutputBufferLimit& limit, std::int64_t now_ms) {
+  {
+    MutexLock lock(&out_mu_);
+    if (close_ || !OverLimitLocked(limit, now_ms)) return false;
+    close_ = true;
+    close_reason_ = fmt::format("output buffer soft limit exceeded for {} s", limit.soft_seconds);
+    LARDER_LOG_WARN("closing client id={} addr={}: {}", id_, addr_, close_reason_);
+    std::string().swap(out_);
+  }
+  if (waker_ != nullptr) waker_->Wake(*this);
+  return true;
+}
+
+void Client::TakeForSend(std::string* buf) {
+  MutexLock lock(&out_mu_);
+  buf->swap(out_);
+  taken_unsent_ = buf->size();
+}
+
+void Client::NoteUnsent(std::size_t unsent) {
+  MutexLock lock(&out_mu_);
+  taken_unsent_ = unsent;
+}
+
+std::string Client::close_reason() const {
+  MutexLock lock(&out_mu_);
+  return close_reason_;
 }
 
 }  // namespace larder::server

@@ -128,6 +128,9 @@ class Client {
   std::size_t output_bytes() const;
   // Test clients (fd -1): takes everything delivered so far.
   std::string TakeOutput();
+  // The cron: applies the soft limit to a client that receives nothing more (closes it once it
+  // stayed over the soft limit for soft-seconds). True when the client was closed.
+  bool CheckOutputLimit(const OutputBufferLimit& limit, std::int64_t now_ms);
 
   // ---- [A] statistics ----
   std::int64_t last_interaction_ms() const {
@@ -151,9 +154,15 @@ class Client {
   ClientWaker* const waker_;
   const std::int64_t created_ms_;
 
+  // The owner: swaps the delivered bytes into *buf (which must be empty) to send them.
+  void TakeForSend(std::string* buf);
+  // The owner: bytes taken by TakeForSend not written yet (counted by the limits).
+  void NoteUnsent(std::size_t unsent);
+  std::string close_reason() const;
+
   mutable Mutex out_mu_;
-  std::string out_ GUARDED_BY(out_mu_);                       // bytes not yet sent, from out_sent_
-  std::size_t out_sent_ GUARDED_BY(out_mu_) = 0;              // prefix of out_ already written
+  std::string out_ GUARDED_BY(out_mu_);               // delivered, not yet taken by the owner
+  std::size_t taken_unsent_ GUARDED_BY(out_mu_) = 0;  // taken by the owner, not yet written
   std::int64_t soft_limit_since_ms_ GUARDED_BY(out_mu_) = 0;  // 0: under the soft limit
   bool close_ GUARDED_BY(out_mu_) = false;
   std::string close_reason_ GUARDED_BY(out_mu_);
@@ -163,6 +172,7 @@ class Client {
   std::atomic<std::uint64_t> commands_{0};
 
   // [O] owner thread state lives in the event loop's per-connection record (io_thread.h).
+  void SetQueryBufferBytes(std::size_t n) { qbuf_bytes_.store(n, std::memory_order_relaxed); }
 };
 
 }  // namespace larder::server

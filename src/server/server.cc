@@ -95,6 +95,11 @@ void Server::NotifyClientClosed(Client& client) {
   for (auto& s : services_) s->OnClientClosed(client);
 }
 
+void Server::NotifyClientReset(Client& client) {
+  MutexLock lock(&services_mu_);
+  for (auto& s : services_) s->OnClientReset(client);
+}
+
 void Server::Poison(const Status& status) {
   MutexLock lock(&poison_mu_);
   if (poisoned_.load(std::memory_order_relaxed)) return;

@@ -67,6 +67,9 @@ class ServerService {
   virtual void OnCommand(const CommandRecord& record) {}
   // A client is closing (connection gone, killed, timed out): drop every pointer to it.
   virtual void OnClientClosed(Client& client) {}
+  // RESET: the client stays, but its subscriptions, watches and MONITOR end. The server clears
+  // the client's own [E] fields afterwards. By default the same as a close.
+  virtual void OnClientReset(Client& client) { OnClientClosed(client); }
 };
 
 // INFO stats; CONFIG RESETSTAT zeroes the resettable ones. Relaxed atomics (counters only).
@@ -137,6 +140,7 @@ class Server {
   // Calls OnCommand / OnClientClosed of every service. REQUIRES: the execution lock.
   void NotifyCommand(const CommandRecord& record);
   void NotifyClientClosed(Client& client);
+  void NotifyClientReset(Client& client);
 
   // Writes refused after an engine error: the dispatcher replies "-ERR ..." to write commands
   // once the keyspace failed (see command.h: a handler's non-OK Status).
@@ -212,7 +216,11 @@ class Server {
   std::string run_id_;
   std::int64_t start_time_ms_;
   std::atomic<bool> shutdown_{false};
-  std::atomic<EventLoop*> loop_{nullptr};  // set while Run() runs (RequestShutdown wakes it)
+  // The running event loop's wake-up eventfd (-1 when not running): RequestShutdown writes it.
+  std::atomic<int> shutdown_fd_{-1};
+  mutable Mutex ports_mu_;
+  std::vector<int> bound_ports_ GUARDED_BY(ports_mu_);
+  friend class EventLoop;
 };
 
 template <class T>
