@@ -7,6 +7,7 @@
 #ifndef LARDER_SERVER_STRING_TEST_UTIL_H_
 #define LARDER_SERVER_STRING_TEST_UTIL_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -19,6 +20,7 @@
 
 #include <gtest/gtest.h>
 
+#include "larder/clock.h"
 #include "larder/status.h"
 #include "server/args.h"
 #include "server/client.h"
@@ -26,6 +28,7 @@
 #include "server/keyspace.h"
 #include "server/reply_builder.h"
 #include "server/server.h"
+#include "tests/util/temp_dir.h"
 
 namespace larder::server::testing {
 
@@ -262,13 +265,36 @@ class CommandHarness {
   std::unique_ptr<Server> server_;
 };
 
-// A fixture for the command tests, parameterized by the keyspace under the commands:
-// "fake" (FakeKeyspace). Tests use Run(...) and Advance(ms).
+// A fixture for the command tests, parameterized by the keyspace under the commands: "fake"
+// (FakeKeyspace) or "bolt" (the real Keyspace over a bolt file in a temporary directory, with
+// appendfsync no and a manual clock kept equal to the commands' clock). Tests use Run(...),
+// Advance(ms) and MakeHash(key).
 class StringsTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    keyspace_ = std::make_unique<FakeKeyspace>(&now_ms_);
+    if (GetParam() == "bolt") {
+      dir_ = std::make_unique<test::TempDir>();
+      clock_ = std::make_unique<ManualClock>(ManualClock::SleepMode::kAdvance, 0,
+                                             static_cast<std::uint64_t>(now_ms_) * 1000);
+      KeyspaceOptions options;
+      options.dir = dir_->File("data");
+      options.clock = clock_.get();
+      options.appendfsync = AppendFsync::kNo;
+      auto ks = Keyspace::Open(options);
+      ASSERT_TRUE(ks.ok()) << ks.status().ToString();
+      keyspace_ = std::move(*ks);
+    } else {
+      keyspace_ = std::make_unique<FakeKeyspace>(&now_ms_);
+    }
     MakeHarness(ServerConfig{});
+  }
+
+  void TearDown() override {
+    harness_.reset();
+    if (keyspace_ != nullptr) {
+      EXPECT_TRUE(keyspace_->Close().ok());
+    }
+    keyspace_.reset();  // before the directory goes (its files are checked then)
   }
 
   // The commands from now on run under a server whose proto-max-bulk-len is `bytes`.
@@ -281,14 +307,17 @@ class StringsTest : public ::testing::TestWithParam<std::string> {
   std::string Run(std::vector<std::string_view> argv, int protocol = 2) {
     return harness_->Run(std::move(argv), protocol);
   }
-  void Advance(std::int64_t ms) { now_ms_ += ms; }
+  void Advance(std::int64_t ms) {
+    now_ms_ += ms;
+    if (clock_ != nullptr) clock_->Advance(std::chrono::milliseconds(ms));
+  }
+  std::int64_t now() const { return now_ms_; }
   // Makes `key` a hash (for wrong-type checks), in a batch of its own.
   void MakeHash(std::string_view key) {
     ASSERT_TRUE(keyspace_->BeginBatch().ok());
     ASSERT_TRUE(keyspace_->db(0).SetMember(key, ValueType::kHash, "f", "v").ok());
     ASSERT_TRUE(keyspace_->EndBatch().ok());
   }
-  std::int64_t now() const { return now_ms_; }
 
   void MakeHarness(ServerConfig config) {
     harness_ = std::make_unique<CommandHarness>(keyspace_.get(), &now_ms_,
@@ -298,11 +327,13 @@ class StringsTest : public ::testing::TestWithParam<std::string> {
   }
 
   std::int64_t now_ms_ = 1'700'000'000'000;
+  std::unique_ptr<test::TempDir> dir_;  // "bolt" only; outlives the keyspace
+  std::unique_ptr<ManualClock> clock_;  // "bolt" only
   std::unique_ptr<Keyspace> keyspace_;
   std::unique_ptr<CommandHarness> harness_;
 };
 
-inline std::vector<std::string> KeyspaceKinds() { return {"fake"}; }
+inline std::vector<std::string> KeyspaceKinds() { return {"fake", "bolt"}; }
 
 }  // namespace larder::server::testing
 
