@@ -180,7 +180,7 @@ Status HScanCommand(CommandContext& ctx) {
   }
   ScanOptions options;
   if (!ParseScanOptions(ctx, 3, /*allow_type=*/false, &options)) return Status::Ok();
-  ScanCursorTable& table = SharedScanCursors();
+  ScanCursorTable& table = ScanCursors(ctx);
   std::string scope = "hash:" + std::to_string(ctx.db.index()) + ":";
   scope.append(ctx.argv[1]);
   const std::optional<std::string> last = table.Take(*cursor, scope);

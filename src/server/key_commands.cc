@@ -177,7 +177,7 @@ Status ScanCommand(CommandContext& ctx) {
   }
   ScanOptions options;
   if (!ParseScanOptions(ctx, 2, /*allow_type=*/true, &options)) return Status::Ok();
-  ScanCursorTable& table = SharedScanCursors();
+  ScanCursorTable& table = ScanCursors(ctx);
   const std::string scope = "db:" + std::to_string(ctx.db.index());
   const std::optional<std::string> last = table.Take(*cursor, scope);
   ScanBatch batch;

@@ -75,9 +75,8 @@ std::size_t ScanCursorTable::size() const {
   return entries_.size();
 }
 
-ScanCursorTable& SharedScanCursors() {
-  static ScanCursorTable* table = new ScanCursorTable();  // never destroyed: used until exit
-  return *table;
+ScanCursorTable& ScanCursors(CommandContext& ctx) {
+  return ctx.server.Service<ScanCursorService>().table();
 }
 
 std::optional<std::uint64_t> ParseScanCursor(std::string_view s) {

@@ -19,7 +19,8 @@
 //   - A cursor is valid only for the scope it was issued for (the database of a SCAN, the
 //     database and key of an HSCAN); used elsewhere it restarts the scan.
 //
-// Thread-safety: ScanCursorTable is safe for concurrent use (one internal mutex).
+// Thread-safety: ScanCursorTable is safe for concurrent use (one internal mutex); the commands
+// reach it with the execution lock held anyway.
 #ifndef LARDER_SERVER_SCAN_H_
 #define LARDER_SERVER_SCAN_H_
 
@@ -37,6 +38,7 @@
 #include "larder/result.h"
 #include "server/command.h"
 #include "server/keyspace.h"
+#include "server/server.h"
 
 namespace larder::server {
 
@@ -77,8 +79,16 @@ class ScanCursorTable {
   std::size_t bytes_ GUARDED_BY(mu_) = 0;           // scope + last of every entry
 };
 
-// The process's table, used by the SCAN family's commands.
-ScanCursorTable& SharedScanCursors();
+// The server's table (a ServerService, so one per Server), used by the SCAN family's commands.
+class ScanCursorService : public ServerService {
+ public:
+  explicit ScanCursorService(Server& server) {}
+  ScanCursorTable& table() { return table_; }
+
+ private:
+  ScanCursorTable table_;
+};
+ScanCursorTable& ScanCursors(CommandContext& ctx);
 
 // A cursor argument as Redis reads it (strtoull: no leading space, the whole string, no
 // overflow); nullopt means "ERR invalid cursor".
