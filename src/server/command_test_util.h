@@ -2,7 +2,8 @@
 // ExecuteResolved, over a Keyspace (a std::map-backed fake here, or a real one), and decodes the
 // RESP replies into short strings for assertions.
 //
-//   CommandHarness h;                        // fake keyspace, the key and hash commands
+//   CommandHarness h(Backing::kEngine);      // a real Keyspace (bolt) in a temporary dir
+//   CommandHarness h(Backing::kMap);         // a std::map keyspace (MapKeyspace)
 //   EXPECT_EQ(h.Run({"HSET", "h", "f", "v"}), "1");
 //   EXPECT_EQ(h.Run({"HGETALL", "h"}), "[f,v]");   // RESP3 maps: "{f:v}"
 //
@@ -22,17 +23,21 @@
 #include <utility>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "larder/clock.h"
 #include "server/client.h"
 #include "server/command.h"
 #include "server/config.h"
 #include "server/dispatcher.h"
 #include "server/keyspace.h"
 #include "server/server.h"
+#include "tests/util/temp_dir.h"
 
 namespace larder::server::testing {
 
 // A Database over std::map with lazy expiry against a clock the test sets.
-class FakeDatabase : public Database {
+class MapDatabase : public Database {
  public:
   struct Entry {
     ValueType type = ValueType::kString;
@@ -42,7 +47,7 @@ class FakeDatabase : public Database {
     std::int64_t last_access_ms = 0;
   };
 
-  FakeDatabase(int index, const std::int64_t* now_ms) : index_(index), now_ms_(now_ms) {}
+  MapDatabase(int index, const std::int64_t* now_ms) : index_(index), now_ms_(now_ms) {}
   int index() const override { return index_; }
 
   Result<std::optional<KeyInfo>> Lookup(std::string_view key, std::string* value) override {
@@ -135,7 +140,7 @@ class FakeDatabase : public Database {
                        bool replace) override {
     Entry* e = Find(src);
     if (e == nullptr) return false;
-    auto& to = static_cast<FakeDatabase&>(target);
+    auto& to = static_cast<MapDatabase&>(target);
     if (to.Find(dst) != nullptr && !replace) return false;
     Entry copy = *e;
     to.map_[std::string(dst)] = std::move(copy);
@@ -190,10 +195,10 @@ class FakeDatabase : public Database {
   std::mt19937_64 rng_{42};
 };
 
-class FakeKeyspace : public Keyspace {
+class MapKeyspace : public Keyspace {
  public:
-  FakeKeyspace(int databases, const std::int64_t* now_ms) {
-    for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<FakeDatabase>(i, now_ms));
+  MapKeyspace(int databases, const std::int64_t* now_ms) {
+    for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<MapDatabase>(i, now_ms));
   }
   int databases() const override { return static_cast<int>(dbs_.size()); }
   void SetObserver(KeyspaceObserver*) override {}
@@ -218,10 +223,10 @@ class FakeKeyspace : public Keyspace {
   KeyspaceStats stats() const override { return {}; }
   Status Close() override { return Status::Ok(); }
 
-  FakeDatabase& fake_db(int index) { return *dbs_[static_cast<std::size_t>(index)]; }
+  MapDatabase& map_db(int index) { return *dbs_[static_cast<std::size_t>(index)]; }
 
  private:
-  std::vector<std::unique_ptr<FakeDatabase>> dbs_;
+  std::vector<std::unique_ptr<MapDatabase>> dbs_;
 };
 
 // Decodes one RESP2/RESP3 reply at `*pos` of `in` into the text form described above.
@@ -268,15 +273,31 @@ inline std::string DecodeReply(std::string_view in, std::size_t* pos) {
   }
 }
 
-// A Server and one Client over a keyspace, with the key and hash commands registered.
+enum class Backing { kMap, kEngine };
+inline std::string BackingName(const ::testing::TestParamInfo<Backing>& info) {
+  return info.param == Backing::kMap ? "Map" : "Engine";
+}
+
+// A Server and one Client over a keyspace, with the key and hash commands registered. The
+// command clock (now_ms) is also the engine keyspace's clock.
 class CommandHarness {
  public:
-  explicit CommandHarness(Keyspace* keyspace = nullptr) {
-    if (keyspace == nullptr) {
-      fake_ = std::make_unique<FakeKeyspace>(16, &now_ms_);
-      keyspace = fake_.get();
+  explicit CommandHarness(Backing backing = Backing::kEngine) {
+    if (backing == Backing::kMap) {
+      map_ = std::make_unique<MapKeyspace>(16, &now_ms_);
+      keyspace_ = map_.get();
+    } else {
+      dir_ = std::make_unique<test::TempDir>();
+      clock_.SetUnixMicros(static_cast<std::uint64_t>(now_ms_) * 1000);
+      KeyspaceOptions options;
+      options.dir = dir_->File("data");
+      options.clock = &clock_;
+      options.appendfsync = AppendFsync::kNo;
+      auto opened = Keyspace::Open(options);
+      EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+      if (opened.ok()) engine_ = std::move(*opened);
+      keyspace_ = engine_.get();
     }
-    keyspace_ = keyspace;
     RegisterKeyCommands(table_);
     RegisterHashCommands(table_);
     server_ = std::make_unique<Server>(ServerConfig{}, keyspace_, &table_);
@@ -297,7 +318,7 @@ class CommandHarness {
     const CommandSpec* spec = ResolveCommand(*server_, argv, &error, &full_name);
     if (spec == nullptr) return "-" + error + "\r\n";
     std::string out;
-    if (!keyspace_->BeginBatch().ok()) return "-batch\r\n";
+    if (keyspace_ == nullptr || !keyspace_->BeginBatch().ok()) return "-batch\r\n";
     ExecuteResolved(*server_, *client_, *spec, argv, now_ms_, &out);
     if (!keyspace_->EndBatch().ok()) return "-batch end\r\n";
     return out;
@@ -305,25 +326,38 @@ class CommandHarness {
 
   // A string value (no SET here: the string commands are another family's).
   void SetString(const std::string& key, const std::string& value, std::int64_t expire_at_ms = 0) {
-    if (!keyspace_->BeginBatch().ok()) return;
+    if (keyspace_ == nullptr || !keyspace_->BeginBatch().ok()) return;
     SetStringOptions options;
     options.expire_at_ms = expire_at_ms;
     (void)keyspace_->db(client_->db).SetString(key, value, options);
     (void)keyspace_->EndBatch();
   }
 
-  void set_now_ms(std::int64_t now) { now_ms_ = now; }
+  ~CommandHarness() {
+    server_.reset();
+    if (engine_) {
+      EXPECT_TRUE(engine_->Close().ok());
+    }
+  }
+
+  void set_now_ms(std::int64_t now) {
+    now_ms_ = now;
+    clock_.SetUnixMicros(static_cast<std::uint64_t>(now_ms_) * 1000);
+  }
   std::int64_t now_ms() const { return now_ms_; }
-  void Advance(std::int64_t ms) { now_ms_ += ms; }
+  void Advance(std::int64_t ms) { set_now_ms(now_ms_ + ms); }
   void set_protocol(int protocol) { client_->protocol = protocol; }
   void select(int db) { client_->db = db; }
-  FakeKeyspace* fake() { return fake_.get(); }
+  MapKeyspace* map_keyspace() { return map_.get(); }
   Server& server() { return *server_; }
 
  private:
   std::int64_t now_ms_ = 1'700'000'000'000;
-  std::unique_ptr<FakeKeyspace> fake_;
-  Keyspace* keyspace_;
+  std::unique_ptr<MapKeyspace> map_;
+  std::unique_ptr<test::TempDir> dir_;  // declared before engine_: outlives it
+  ManualClock clock_;
+  std::unique_ptr<Keyspace> engine_;
+  Keyspace* keyspace_ = nullptr;
   CommandTable table_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<Client> client_;

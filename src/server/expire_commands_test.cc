@@ -7,10 +7,13 @@
 namespace larder::server {
 namespace {
 
+using testing::Backing;
 using testing::CommandHarness;
 
-TEST(ExpireCommandsTest, TtlFamilyOnAbsentPersistentAndVolatileKeys) {
-  CommandHarness h;
+class ExpireCommandsTest : public ::testing::TestWithParam<Backing> {};
+
+TEST_P(ExpireCommandsTest, TtlFamilyOnAbsentPersistentAndVolatileKeys) {
+  CommandHarness h(GetParam());
   h.SetString("p", "x");
   h.SetString("v", "x", h.now_ms() + 1499);
   for (const char* cmd : {"TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME"}) {
@@ -26,8 +29,8 @@ TEST(ExpireCommandsTest, TtlFamilyOnAbsentPersistentAndVolatileKeys) {
   EXPECT_EQ(h.Run({"TTL"}), "-ERR wrong number of arguments for 'ttl' command");
 }
 
-TEST(ExpireCommandsTest, ExpireSetsAndPastTimesDelete) {
-  CommandHarness h;
+TEST_P(ExpireCommandsTest, ExpireSetsAndPastTimesDelete) {
+  CommandHarness h(GetParam());
   h.SetString("k", "x");
   EXPECT_EQ(h.Run({"EXPIRE", "nokey", "10"}), "0");
   EXPECT_EQ(h.Run({"EXPIRE", "k", "10"}), "1");
@@ -53,8 +56,8 @@ TEST(ExpireCommandsTest, ExpireSetsAndPastTimesDelete) {
   EXPECT_EQ(h.Run({"EXISTS", "k"}), "0");
 }
 
-TEST(ExpireCommandsTest, OverflowAndParseErrors) {
-  CommandHarness h;
+TEST_P(ExpireCommandsTest, OverflowAndParseErrors) {
+  CommandHarness h(GetParam());
   h.SetString("k", "x");
   EXPECT_EQ(h.Run({"EXPIRE", "k", "abc"}), "-ERR value is not an integer or out of range");
   EXPECT_EQ(h.Run({"EXPIRE", "k", "9223372036854775807"}),
@@ -73,8 +76,8 @@ TEST(ExpireCommandsTest, OverflowAndParseErrors) {
   EXPECT_EQ(h.Run({"EXPIRE", "k"}), "-ERR wrong number of arguments for 'expire' command");
 }
 
-TEST(ExpireCommandsTest, OptionsAndConflicts) {
-  CommandHarness h;
+TEST_P(ExpireCommandsTest, OptionsAndConflicts) {
+  CommandHarness h(GetParam());
   h.SetString("k", "x");
   EXPECT_EQ(h.Run({"EXPIRE", "k", "100", "nx", "xx"}),
             "-ERR NX and XX, GT or LT options at the same time are not compatible");
@@ -108,6 +111,9 @@ TEST(ExpireCommandsTest, OptionsAndConflicts) {
   EXPECT_EQ(h.Run({"EXPIRE", "k", "-1", "LT"}), "1");
   EXPECT_EQ(h.Run({"EXISTS", "k"}), "0");
 }
+
+INSTANTIATE_TEST_SUITE_P(Backings, ExpireCommandsTest,
+                         ::testing::Values(Backing::kMap, Backing::kEngine), testing::BackingName);
 
 }  // namespace
 }  // namespace larder::server

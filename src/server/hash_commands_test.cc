@@ -7,13 +7,16 @@
 namespace larder::server {
 namespace {
 
+using testing::Backing;
 using testing::CommandHarness;
+
+class HashCommandsTest : public ::testing::TestWithParam<Backing> {};
 
 constexpr const char* kWrongType =
     "-WRONGTYPE Operation against a key holding the wrong kind of value";
 
-TEST(HashCommandsTest, SetGetAndArity) {
-  CommandHarness h;
+TEST_P(HashCommandsTest, SetGetAndArity) {
+  CommandHarness h(GetParam());
   EXPECT_EQ(h.Run({"HSET", "h", "a", "1", "b", "2"}), "2");
   EXPECT_EQ(h.Run({"HSET", "h", "a", "10", "c", "3"}), "1");  // only c is new
   EXPECT_EQ(h.Run({"HGET", "h", "a"}), "10");
@@ -30,8 +33,8 @@ TEST(HashCommandsTest, SetGetAndArity) {
   EXPECT_EQ(h.Run({"hget", "h"}), "-ERR wrong number of arguments for 'hget' command");
 }
 
-TEST(HashCommandsTest, EveryCommandRefusesAString) {
-  CommandHarness h;
+TEST_P(HashCommandsTest, EveryCommandRefusesAString) {
+  CommandHarness h(GetParam());
   h.SetString("s", "x");
   const std::vector<std::vector<std::string>> commands = {
       {"HSET", "s", "f", "v"},
@@ -56,8 +59,8 @@ TEST(HashCommandsTest, EveryCommandRefusesAString) {
   for (const auto& cmd : commands) EXPECT_EQ(h.Run(cmd), kWrongType) << cmd[0];
 }
 
-TEST(HashCommandsTest, SetNxMGetDelStrlenExists) {
-  CommandHarness h;
+TEST_P(HashCommandsTest, SetNxMGetDelStrlenExists) {
+  CommandHarness h(GetParam());
   EXPECT_EQ(h.Run({"HSETNX", "h", "a", "1"}), "1");
   EXPECT_EQ(h.Run({"HSETNX", "h", "a", "2"}), "0");
   EXPECT_EQ(h.Run({"HGET", "h", "a"}), "1");
@@ -75,8 +78,8 @@ TEST(HashCommandsTest, SetNxMGetDelStrlenExists) {
   EXPECT_EQ(h.Run({"EXISTS", "h"}), "0");  // the last field takes the key with it
 }
 
-TEST(HashCommandsTest, HIncrBy) {
-  CommandHarness h;
+TEST_P(HashCommandsTest, HIncrBy) {
+  CommandHarness h(GetParam());
   EXPECT_EQ(h.Run({"HINCRBY", "h", "n", "5"}), "5");
   EXPECT_EQ(h.Run({"HINCRBY", "h", "n", "-7"}), "-2");
   EXPECT_EQ(h.Run({"HINCRBY", "h", "n", "x"}), "-ERR value is not an integer or out of range");
@@ -89,8 +92,8 @@ TEST(HashCommandsTest, HIncrBy) {
   EXPECT_EQ(h.Run({"HINCRBY", "h", "big", "-1"}), "-ERR increment or decrement would overflow");
 }
 
-TEST(HashCommandsTest, HIncrByFloat) {
-  CommandHarness h;
+TEST_P(HashCommandsTest, HIncrByFloat) {
+  CommandHarness h(GetParam());
   EXPECT_EQ(h.Run({"HINCRBYFLOAT", "h", "f", "10.5"}), "10.5");
   EXPECT_EQ(h.Run({"HINCRBYFLOAT", "h", "f", "0.1"}), "10.6");
   EXPECT_EQ(h.Run({"HINCRBYFLOAT", "h", "f", "-10.6"}), "0");
@@ -104,6 +107,9 @@ TEST(HashCommandsTest, HIncrByFloat) {
   EXPECT_EQ(h.Run({"HSET", "h", "big", "9223372036854775807"}), "1");
   EXPECT_EQ(h.Run({"HINCRBYFLOAT", "h", "big", "1"}), "9223372036854775808");
 }
+
+INSTANTIATE_TEST_SUITE_P(Backings, HashCommandsTest,
+                         ::testing::Values(Backing::kMap, Backing::kEngine), testing::BackingName);
 
 }  // namespace
 }  // namespace larder::server

@@ -8,10 +8,13 @@
 namespace larder::server {
 namespace {
 
+using testing::Backing;
 using testing::CommandHarness;
 
-TEST(HashReadCommandsTest, WholeHashReadsInBothProtocols) {
-  CommandHarness h;
+class HashReadCommandsTest : public ::testing::TestWithParam<Backing> {};
+
+TEST_P(HashReadCommandsTest, WholeHashReadsInBothProtocols) {
+  CommandHarness h(GetParam());
   EXPECT_EQ(h.Run({"HSET", "h", "b", "2", "a", "1"}), "2");
   EXPECT_EQ(h.Run({"HKEYS", "h"}), "[a,b]");
   EXPECT_EQ(h.Run({"HVALS", "h"}), "[1,2]");
@@ -25,8 +28,8 @@ TEST(HashReadCommandsTest, WholeHashReadsInBothProtocols) {
   EXPECT_EQ(h.RunRaw({"HGET", "h", "zz"}), "_\r\n");
 }
 
-TEST(HashReadCommandsTest, HRandFieldErrorsAndEmpty) {
-  CommandHarness h;
+TEST_P(HashReadCommandsTest, HRandFieldErrorsAndEmpty) {
+  CommandHarness h(GetParam());
   EXPECT_EQ(h.Run({"HRANDFIELD", "nokey"}), "(nil)");
   EXPECT_EQ(h.Run({"HRANDFIELD", "nokey", "5"}), "[]");
   EXPECT_EQ(h.Run({"HRANDFIELD", "nokey", "-5", "WITHVALUES"}), "[]");
@@ -43,8 +46,8 @@ TEST(HashReadCommandsTest, HRandFieldErrorsAndEmpty) {
   EXPECT_EQ(h.Run({"HRANDFIELD", "h"}), "a");
 }
 
-TEST(HashReadCommandsTest, HRandFieldCounts) {
-  CommandHarness h;
+TEST_P(HashReadCommandsTest, HRandFieldCounts) {
+  CommandHarness h(GetParam());
   EXPECT_EQ(h.Run({"HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4"}), "4");
   // At least the size: the whole hash once.
   EXPECT_EQ(h.Run({"HRANDFIELD", "h", "10"}), "[a,b,c,d]");
@@ -74,8 +77,8 @@ TEST(HashReadCommandsTest, HRandFieldCounts) {
   EXPECT_EQ(h.Run({"HRANDFIELD", "h", "1", "WITHVALUES"}).size(), 7u);
 }
 
-TEST(HashReadCommandsTest, HScanSmallHashesInOneCall) {
-  CommandHarness h;
+TEST_P(HashReadCommandsTest, HScanSmallHashesInOneCall) {
+  CommandHarness h(GetParam());
   EXPECT_EQ(h.Run({"HSCAN", "nokey", "0"}), "[0,[]]");
   EXPECT_EQ(h.Run({"HSCAN", "nokey", "0", "COUNT", "0"}), "[0,[]]");  // options unread
   EXPECT_EQ(h.Run({"HSCAN", "nokey", "x"}), "-ERR invalid cursor");
@@ -91,8 +94,8 @@ TEST(HashReadCommandsTest, HScanSmallHashesInOneCall) {
   EXPECT_EQ(h.Run({"HSCAN", "h", "0", "MATCH", "b"}), "[0,[b,2]]");
 }
 
-TEST(HashReadCommandsTest, HScanBigHashesByCount) {
-  CommandHarness h;
+TEST_P(HashReadCommandsTest, HScanBigHashesByCount) {
+  CommandHarness h(GetParam());
   std::set<std::string> fields;
   for (int i = 0; i < 300; ++i) {
     const std::string f = "f" + std::to_string(i);
@@ -124,6 +127,9 @@ TEST(HashReadCommandsTest, HScanBigHashesByCount) {
   EXPECT_EQ(seen, fields);
   EXPECT_EQ(calls, 6);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backings, HashReadCommandsTest,
+                         ::testing::Values(Backing::kMap, Backing::kEngine), testing::BackingName);
 
 }  // namespace
 }  // namespace larder::server

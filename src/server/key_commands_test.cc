@@ -8,10 +8,13 @@
 namespace larder::server {
 namespace {
 
+using testing::Backing;
 using testing::CommandHarness;
 
-TEST(KeyCommandsTest, DelAndUnlinkCountRemovedKeys) {
-  CommandHarness h;
+class KeyCommandsTest : public ::testing::TestWithParam<Backing> {};
+
+TEST_P(KeyCommandsTest, DelAndUnlinkCountRemovedKeys) {
+  CommandHarness h(GetParam());
   h.SetString("a", "1");
   h.SetString("b", "2");
   EXPECT_EQ(h.Run({"HSET", "h", "f", "v"}), "1");
@@ -22,16 +25,16 @@ TEST(KeyCommandsTest, DelAndUnlinkCountRemovedKeys) {
   EXPECT_EQ(h.Run({"unlink"}), "-ERR wrong number of arguments for 'unlink' command");
 }
 
-TEST(KeyCommandsTest, ExistsCountsRepeatsAndTouchCountsExisting) {
-  CommandHarness h;
+TEST_P(KeyCommandsTest, ExistsCountsRepeatsAndTouchCountsExisting) {
+  CommandHarness h(GetParam());
   h.SetString("a", "1");
   EXPECT_EQ(h.Run({"EXISTS", "a", "a", "nokey", "a"}), "3");
   EXPECT_EQ(h.Run({"TOUCH", "a", "a", "nokey"}), "2");
   EXPECT_EQ(h.Run({"EXISTS"}), "-ERR wrong number of arguments for 'exists' command");
 }
 
-TEST(KeyCommandsTest, TypeNamesEveryKind) {
-  CommandHarness h;
+TEST_P(KeyCommandsTest, TypeNamesEveryKind) {
+  CommandHarness h(GetParam());
   h.SetString("s", "x");
   EXPECT_EQ(h.Run({"HSET", "h", "f", "v"}), "1");
   EXPECT_EQ(h.Run({"TYPE", "s"}), "string");
@@ -41,8 +44,8 @@ TEST(KeyCommandsTest, TypeNamesEveryKind) {
   EXPECT_EQ(h.Run({"TYPE", "a", "b"}), "-ERR wrong number of arguments for 'type' command");
 }
 
-TEST(KeyCommandsTest, RenameAndRenameNx) {
-  CommandHarness h;
+TEST_P(KeyCommandsTest, RenameAndRenameNx) {
+  CommandHarness h(GetParam());
   h.SetString("a", "1", h.now_ms() + 5000);
   EXPECT_EQ(h.Run({"RENAME", "nokey", "b"}), "-ERR no such key");
   EXPECT_EQ(h.Run({"RENAMENX", "nokey", "b"}), "-ERR no such key");
@@ -58,8 +61,8 @@ TEST(KeyCommandsTest, RenameAndRenameNx) {
   EXPECT_EQ(h.Run({"EXISTS", "b", "d", "c"}), "1");
 }
 
-TEST(KeyCommandsTest, CopyOptionsAndErrors) {
-  CommandHarness h;
+TEST_P(KeyCommandsTest, CopyOptionsAndErrors) {
+  CommandHarness h(GetParam());
   EXPECT_EQ(h.Run({"HSET", "h", "f", "v"}), "1");
   EXPECT_EQ(h.Run({"COPY", "h", "h"}), "-ERR source and destination objects are the same");
   EXPECT_EQ(h.Run({"COPY", "h", "h", "DB", "0"}),
@@ -82,8 +85,8 @@ TEST(KeyCommandsTest, CopyOptionsAndErrors) {
   EXPECT_EQ(h.Run({"HGET", "h", "f"}), "v");
 }
 
-TEST(KeyCommandsTest, MoveBetweenDatabases) {
-  CommandHarness h;
+TEST_P(KeyCommandsTest, MoveBetweenDatabases) {
+  CommandHarness h(GetParam());
   h.SetString("k", "v", h.now_ms() + 9000);
   EXPECT_EQ(h.Run({"MOVE", "k", "0"}), "-ERR source and destination objects are the same");
   EXPECT_EQ(h.Run({"MOVE", "k", "16"}), "-ERR DB index is out of range");
@@ -98,8 +101,8 @@ TEST(KeyCommandsTest, MoveBetweenDatabases) {
   EXPECT_EQ(h.Run({"PTTL", "k"}), "9000");
 }
 
-TEST(KeyCommandsTest, KeysMatchesGlobAndSkipsExpired) {
-  CommandHarness h;
+TEST_P(KeyCommandsTest, KeysMatchesGlobAndSkipsExpired) {
+  CommandHarness h(GetParam());
   for (const char* k : {"one", "two", "three", "four"}) h.SetString(k, "x");
   h.SetString("tmp", "x", h.now_ms() + 10);
   EXPECT_EQ(h.Run({"KEYS", "*"}), "[four,one,three,tmp,two]");
@@ -111,8 +114,8 @@ TEST(KeyCommandsTest, KeysMatchesGlobAndSkipsExpired) {
   EXPECT_EQ(h.Run({"KEYS"}), "-ERR wrong number of arguments for 'keys' command");
 }
 
-TEST(KeyCommandsTest, RandomKey) {
-  CommandHarness h;
+TEST_P(KeyCommandsTest, RandomKey) {
+  CommandHarness h(GetParam());
   EXPECT_EQ(h.Run({"RANDOMKEY"}), "(nil)");
   h.SetString("a", "1");
   h.SetString("b", "1");
@@ -121,8 +124,8 @@ TEST(KeyCommandsTest, RandomKey) {
   EXPECT_EQ(seen, (std::set<std::string>{"a", "b"}));
 }
 
-TEST(KeyCommandsTest, ScanArgumentErrors) {
-  CommandHarness h;
+TEST_P(KeyCommandsTest, ScanArgumentErrors) {
+  CommandHarness h(GetParam());
   EXPECT_EQ(h.Run({"SCAN", "abc"}), "-ERR invalid cursor");
   EXPECT_EQ(h.Run({"SCAN", " 1"}), "-ERR invalid cursor");
   EXPECT_EQ(h.Run({"SCAN", "18446744073709551616"}), "-ERR invalid cursor");
@@ -136,8 +139,8 @@ TEST(KeyCommandsTest, ScanArgumentErrors) {
   EXPECT_EQ(h.Run({"SCAN", "-1"}), "[0,[]]");
 }
 
-TEST(KeyCommandsTest, ScanFiltersByMatchAndType) {
-  CommandHarness h;
+TEST_P(KeyCommandsTest, ScanFiltersByMatchAndType) {
+  CommandHarness h(GetParam());
   h.SetString("s1", "x");
   h.SetString("s2", "x");
   EXPECT_EQ(h.Run({"HSET", "h1", "f", "v"}), "1");
@@ -148,6 +151,9 @@ TEST(KeyCommandsTest, ScanFiltersByMatchAndType) {
   EXPECT_EQ(h.Run({"SCAN", "0", "MATCH", "s*", "TYPE", "string", "COUNT", "100"}), "[0,[s1,s2]]");
   EXPECT_EQ(h.Run({"SCAN", "0", "MATCH", "*"}), "[0,[h1,s1,s2]]");
 }
+
+INSTANTIATE_TEST_SUITE_P(Backings, KeyCommandsTest,
+                         ::testing::Values(Backing::kMap, Backing::kEngine), testing::BackingName);
 
 }  // namespace
 }  // namespace larder::server
