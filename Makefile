@@ -36,6 +36,7 @@ run: build
 	build/bin/larder stats $(RUN_DB)
 
 test: setup
+	@scripts/setup redis
 	@cmake -S . -B build-asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
 	  -DCMAKE_CXX_FLAGS="-O1" -DLARDER_SANITIZE="address;undefined" >/dev/null
 	@cmake --build build-asan -j $(JOBS)
@@ -50,7 +51,7 @@ tsan: setup
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) -R 'Concurrent|Batch|Snapshot'
 
 bench: setup
-	@scripts/setup bench
+	@scripts/setup bench redis
 	@cmake -S . -B build-bench $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DLARDER_BUILD_TESTS=OFF \
 	  -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DLARDER_BUILD_BENCH=ON >/dev/null
 	@cmake --build build-bench -j $(JOBS)
