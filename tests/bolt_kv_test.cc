@@ -31,17 +31,22 @@ TEST_P(BoltKVModelTest, RandomOperationsMatchModel) {
   KVModelOptions mo;
   mo.seed = ModelSeed(GetParam().seed);
   mo.large = GetParam().page_size * 2;
+  mo.transactions = true;
   KVModelStats st = RunKVModel([&] { return bolt::OpenKV("/kv.db", o); }, mo);
   std::cerr << "kv model seed " << mo.seed << ": " << st.ops << " ops (" << st.writes << " writes, "
             << st.batch_entries << " batch entries, " << st.gets << " gets, " << st.iterator_moves
             << " iterator positions, " << st.snapshots << " snapshots, " << st.snapshot_checks
-            << " snapshot checks, " << st.reopens << " reopens), up to " << st.max_keys
-            << " keys\n";
+            << " snapshot checks, " << st.reopens << " reopens, " << st.transactions
+            << " transactions: " << st.tx_writes << " writes, " << st.tx_commits << " commits, "
+            << st.tx_rollbacks << " rollbacks), up to " << st.max_keys << " keys\n";
   // Not vacuous: the run reached a tree of several pages and used every feature.
   EXPECT_GT(st.max_keys, 500u);
   EXPECT_GT(st.iterator_moves, 1000u);
   EXPECT_GT(st.snapshot_checks, 50u);
   EXPECT_GE(st.reopens, 3u);
+  EXPECT_GT(st.tx_commits, 50u);
+  EXPECT_GT(st.tx_rollbacks, 10u);
+  EXPECT_GT(st.tx_writes, 1000u);
   // The database the run leaves behind is consistent.
   auto problems = CheckBoltFile("/kv.db", fs.get());
   ASSERT_TRUE(problems.ok()) << problems.status().ToString();

@@ -39,11 +39,11 @@
 // by one thread at a time (it may move between threads). A WriteBatch is a value: const methods
 // may run concurrently, mutation needs external synchronization.
 //
-// Lifetime: Snapshots and Iterators must be destroyed before their Store; an Iterator made from
-// a Snapshot must be destroyed before the Snapshot. Views returned by Iterator::key()/value()
-// are valid until the iterator's next move (Seek*, Next, Prev) or destruction, whichever comes
-// first; an engine may keep them longer (bolt: until the snapshot ends), but callers must not
-// rely on it.
+// Lifetime: Snapshots, Iterators and Transactions must be destroyed before their Store; an Iterator
+// made from a Snapshot must be destroyed before the Snapshot. Views returned by
+// Iterator::key()/value() are valid until the iterator's next move (Seek*, Next, Prev) or
+// destruction, whichever comes first; an engine may keep them longer (bolt: until the snapshot
+// ends), but callers must not rely on it.
 #ifndef LARDER_KV_H_
 #define LARDER_KV_H_
 
@@ -225,6 +225,66 @@ class WriteBatch {
   std::size_t count_ = 0;
 };
 
+// A read-write transaction: reads see the last committed state plus this transaction's own
+// writes; Commit applies every write atomically, Rollback (or destruction) discards them.
+// Obtain one from Store::BeginTransaction. A transaction may stay open for long (larderd keeps
+// one open between checkpoints); its writes live in memory (bolt: the dirty nodes of a write
+// transaction) until it commits.
+//
+// One at a time per store: BeginTransaction waits while another transaction is open, and so
+// does Store::Write (and Put/Delete): a thread that holds a transaction must not call the
+// store's write methods (it would wait for itself); write through the transaction instead.
+//
+// What others see meanwhile: Store::Get, new Snapshots and store-level Iterators read the last
+// committed state; nothing of an open transaction is visible outside it until Commit returns.
+//
+// Thread-safety: one thread at a time (it may move between threads). Lifetime: end it (Commit,
+// Rollback or destruction) before closing the store; Iterators made from it must be destroyed
+// before the transaction ends. An Iterator of the transaction sees its writes made before the
+// iterator's last Seek*; any write to the transaction (Put, Delete, Write) invalidates every
+// iterator of it and every view returned by it: after a write, an old iterator may only be
+// re-positioned with a Seek* or destroyed.
+//
+// Errors: the write methods fail as Store::Write does (InvalidArgument for a key or value the
+// engine cannot hold, and then that call applied nothing); a transaction whose write failed
+// otherwise (IOError, NoSpace, Corruption) is broken: later calls return that error and
+// Commit returns it and rolls back. After Commit or Rollback every call returns TxClosed.
+class Transaction : public ReadView {
+ public:
+  // Like Get, without copying: on OK, *value views the value, valid until the next call on
+  // this transaction that writes, the next GetView, or the transaction's end.
+  virtual Status GetView(std::string_view key, std::string_view* value) {
+    Status s = Get(key, &view_buffer_);
+    if (s.ok()) *value = view_buffer_;
+    return s;
+  }
+
+  virtual Status Put(std::string_view key, std::string_view value) = 0;
+  // Deleting an absent key is OK.
+  virtual Status Delete(std::string_view key) = 0;
+  // Applies the batch's entries in order. Not atomic by itself on an error other than
+  // InvalidArgument (which is checked for every entry before any is applied): the
+  // transaction is then broken anyway.
+  virtual Status Write(const WriteBatch& batch) {
+    for (const WriteBatch::Entry& e : batch) {
+      Status s = e.op == WriteBatch::Op::kPut ? Put(e.key, e.value) : Delete(e.key);
+      if (!s.ok()) return s;
+    }
+    return Status::Ok();
+  }
+
+  // Makes every write of the transaction visible and, with options.sync, durable (as
+  // Store::Write's contract says), atomically, and ends the transaction. An empty
+  // transaction commits at no cost. On an error the transaction is rolled back (and a failed
+  // sync poisons the store as in Store::Write).
+  virtual Status Commit(const WriteOptions& options = {}) = 0;
+  // Discards every write and ends the transaction. OK when already ended.
+  virtual Status Rollback() = 0;
+
+ private:
+  std::string view_buffer_;  // the default GetView's copy
+};
+
 // An open key-value store. Obtain one from an engine's factory (e.g. bolt::OpenKV).
 class Store : public ReadView {
  public:
@@ -250,6 +310,13 @@ class Store : public ReadView {
 
   // A snapshot of the latest state.
   virtual Result<std::unique_ptr<Snapshot>> GetSnapshot() = 0;
+
+  // Starts the store's read-write transaction, waiting while another is open (see
+  // Transaction). Errors: ReadOnly, Poisoned, IOError; NotSupported for an engine without
+  // transactions.
+  virtual Result<std::unique_ptr<Transaction>> BeginTransaction() {
+    return Status::NotSupported("transactions");
+  }
 
   // Releases the store's files and locks. REQUIRES: no Snapshot or Iterator alive. After Close,
   // only destruction is allowed.

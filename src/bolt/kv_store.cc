@@ -15,6 +15,7 @@
 #include "bolt/db_impl.h"
 #include "bolt/tx_impl.h"
 #include "larder/bolt/bucket.h"
+#include "larder/bolt/tx.h"
 
 namespace larder::bolt {
 namespace {
@@ -188,6 +189,93 @@ Status CheckEntry(std::string_view key, std::string_view value) {
   return Status::Ok();
 }
 
+// The store's transaction: a bolt write transaction with the store's bucket open in it. Puts
+// and Deletes go to the bucket's nodes in memory; Commit spills and syncs them (bolt always
+// syncs unless the DB was opened with no_sync, whatever WriteOptions::sync says).
+class BoltTransaction final : public kv::Transaction {
+ public:
+  BoltTransaction(std::unique_ptr<Tx> tx, Bucket bucket, BucketImpl* impl)
+      : tx_(std::move(tx)), bucket_(bucket), impl_(impl) {}
+  ~BoltTransaction() override {
+    if (open_) (void)tx_->Rollback();  // OK or TxClosed: nothing to report
+  }
+
+  Status Get(std::string_view key, std::string* value) override {
+    std::string_view v;
+    LARDER_RETURN_IF_ERROR(GetView(key, &v));
+    value->assign(v);
+    return Status::Ok();
+  }
+  // No copy: the view points into the map or the transaction's nodes, both kept until it ends
+  // (longer than kv.h promises).
+  Status GetView(std::string_view key, std::string_view* value) override {
+    LARDER_RETURN_IF_ERROR(Usable());
+    LARDER_ASSIGN_OR_RETURN(*value, bucket_.Get(key));
+    return Status::Ok();
+  }
+  Result<std::unique_ptr<kv::Iterator>> NewIterator(const kv::IteratorOptions& options) override {
+    LARDER_RETURN_IF_ERROR(Usable());
+    return std::unique_ptr<kv::Iterator>(
+        std::make_unique<BoltIterator>(std::nullopt, impl_, options));
+  }
+
+  Status Put(std::string_view key, std::string_view value) override {
+    LARDER_RETURN_IF_ERROR(Usable());
+    LARDER_RETURN_IF_ERROR(CheckEntry(key, value));
+    return Track(bucket_.Put(key, value));
+  }
+  Status Delete(std::string_view key) override {
+    LARDER_RETURN_IF_ERROR(Usable());
+    LARDER_RETURN_IF_ERROR(CheckEntry(key, {}));
+    return Track(bucket_.Delete(key));
+  }
+  Status Write(const kv::WriteBatch& batch) override {
+    LARDER_RETURN_IF_ERROR(Usable());
+    for (const kv::WriteBatch::Entry& e : batch) {
+      LARDER_RETURN_IF_ERROR(CheckEntry(e.key, e.value));
+    }
+    for (const kv::WriteBatch::Entry& e : batch) {
+      LARDER_RETURN_IF_ERROR(Track(e.op == kv::WriteBatch::Op::kPut ? bucket_.Put(e.key, e.value)
+                                                                    : bucket_.Delete(e.key)));
+    }
+    return Status::Ok();
+  }
+
+  Status Commit(const kv::WriteOptions& /*options: bolt always syncs*/) override {
+    LARDER_RETURN_IF_ERROR(Usable());
+    open_ = false;
+    if (!broken_.ok()) {
+      (void)tx_->Rollback();  // OK or TxClosed: nothing to report
+      return broken_;
+    }
+    return tx_->Commit();
+  }
+  Status Rollback() override {
+    if (!open_) return Status::Ok();
+    open_ = false;
+    return tx_->Rollback();
+  }
+
+ private:
+  Status Usable() const {
+    if (!open_) return Status::TxClosed();
+    return broken_;
+  }
+  // A write that failed for a reason other than its arguments breaks the transaction.
+  Status Track(Status s) {
+    if (!s.ok() && s.code() != Code::kInvalidArgument && s.code() != Code::kIncompatible) {
+      broken_ = s;
+    }
+    return s;
+  }
+
+  std::unique_ptr<Tx> tx_;
+  Bucket bucket_;
+  BucketImpl* impl_;
+  bool open_ = true;
+  Status broken_;
+};
+
 class BoltStore final : public kv::Store {
  public:
   BoltStore(std::unique_ptr<DB> owned, DB* db, std::string bucket)
@@ -208,6 +296,14 @@ class BoltStore final : public kv::Store {
   Result<std::unique_ptr<kv::Snapshot>> GetSnapshot() override {
     LARDER_ASSIGN_OR_RETURN(ReadTx tx, ReadTx::Begin(internal::Access::Impl(*db_), bucket_));
     return std::unique_ptr<kv::Snapshot>(std::make_unique<BoltSnapshot>(std::move(tx)));
+  }
+
+  Result<std::unique_ptr<kv::Transaction>> BeginTransaction() override {
+    LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Tx> tx, db_->Begin(true));
+    LARDER_ASSIGN_OR_RETURN(Bucket b, tx->CreateBucketIfNotExists(bucket_));
+    LARDER_ASSIGN_OR_RETURN(BucketImpl * impl, internal::Access::Impl(*tx).root.Child(bucket_));
+    return std::unique_ptr<kv::Transaction>(
+        std::make_unique<BoltTransaction>(std::move(tx), b, impl));
   }
 
   Status Write(const kv::WriteOptions& /*options: bolt always syncs*/,

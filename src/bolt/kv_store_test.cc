@@ -245,6 +245,104 @@ TEST_F(KVStoreTest, ConcurrentWritersAndReaders) {
   }
 }
 
+TEST_F(KVStoreTest, TransactionSeesItsWritesOthersSeeTheLastCommit) {
+  auto store = Open(Opts());
+  ASSERT_TRUE(store->Put({}, "a", "1").ok());
+  ASSERT_TRUE(store->Put({}, "b", "2").ok());
+  auto txr = store->BeginTransaction();
+  ASSERT_TRUE(txr.ok()) << txr.status().ToString();
+  kv::Transaction& tx = **txr;
+  ASSERT_TRUE(tx.Put("c", "3").ok());
+  ASSERT_TRUE(tx.Delete("a").ok());
+  ASSERT_TRUE(tx.Delete("never-there").ok());
+  kv::WriteBatch wb;
+  wb.Put("b", "two");
+  wb.Put("d", "4");
+  ASSERT_TRUE(tx.Write(wb).ok());
+
+  std::string v;
+  EXPECT_TRUE(tx.Get("a", &v).IsNotFound());
+  std::string_view view;
+  ASSERT_TRUE(tx.GetView("b", &view).ok());
+  EXPECT_EQ(view, "two");
+  auto it = tx.NewIterator({.lower_bound = "b", .upper_bound = std::nullopt});
+  ASSERT_TRUE(it.ok());
+  (*it)->SeekToFirst();
+  EXPECT_EQ(Walk(**it, true), (Keys{"b", "c", "d"}));
+  it->reset();
+
+  // Outside: the last committed state.
+  auto snap = store->GetSnapshot();
+  ASSERT_TRUE(snap.ok());
+  ASSERT_TRUE(store->Get("a", &v).ok());
+  EXPECT_EQ(v, "1");
+  EXPECT_TRUE(store->Get("c", &v).IsNotFound());
+
+  ASSERT_TRUE(tx.Commit({.sync = true}).ok());
+  EXPECT_EQ(tx.Put("x", "y").code(), Code::kTxClosed);
+  EXPECT_EQ(tx.Commit({}).code(), Code::kTxClosed);
+  EXPECT_TRUE(tx.Rollback().ok());
+  EXPECT_TRUE(store->Get("a", &v).IsNotFound());
+  ASSERT_TRUE(store->Get("b", &v).ok());
+  EXPECT_EQ(v, "two");
+  // The snapshot taken before the commit keeps its state.
+  ASSERT_TRUE((*snap)->Get("b", &v).ok());
+  EXPECT_EQ(v, "2");
+}
+
+TEST_F(KVStoreTest, TransactionRollbackAndInvalidEntries) {
+  auto store = Open(Opts());
+  ASSERT_TRUE(store->Put({}, "a", "1").ok());
+  {
+    auto tx = store->BeginTransaction();
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE((*tx)->Put("a", "changed").ok());
+    EXPECT_EQ((*tx)->Put("", "v").code(), Code::kInvalidArgument);
+    kv::WriteBatch bad;
+    bad.Put("z", "applied?");
+    bad.Put(std::string(kMaxKeySize + 1, 'k'), "");
+    EXPECT_EQ((*tx)->Write(bad).code(), Code::kInvalidArgument);
+    std::string v;
+    EXPECT_TRUE((*tx)->Get("z", &v).IsNotFound());  // nothing of the bad batch
+    ASSERT_TRUE((*tx)->Get("a", &v).ok());          // the transaction goes on
+    EXPECT_EQ(v, "changed");
+    ASSERT_TRUE((*tx)->Rollback().ok());
+    EXPECT_EQ((*tx)->Get("a", &v).code(), Code::kTxClosed);
+  }
+  {
+    auto tx = store->BeginTransaction();
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE((*tx)->Put("a", "dropped").ok());
+  }  // destroyed: rolled back
+  std::string v;
+  ASSERT_TRUE(store->Get("a", &v).ok());
+  EXPECT_EQ(v, "1");
+  // An empty transaction commits.
+  auto tx = store->BeginTransaction();
+  ASSERT_TRUE(tx.ok());
+  EXPECT_TRUE((*tx)->Commit({}).ok());
+}
+
+// A second transaction, or a Store::Write, waits for the open one to end.
+TEST_F(KVStoreTest, OneTransactionAtATime) {
+  auto store = Open(Opts());
+  auto tx = store->BeginTransaction();
+  ASSERT_TRUE(tx.ok());
+  ASSERT_TRUE((*tx)->Put("k", "from tx").ok());
+  std::atomic<bool> wrote{false};
+  std::thread writer([&] {
+    EXPECT_TRUE(store->Put({}, "k", "from writer").ok());
+    wrote = true;
+  });
+  // The writer cannot finish before the commit: its write lands after it.
+  EXPECT_FALSE(wrote.load());
+  ASSERT_TRUE((*tx)->Commit({}).ok());
+  writer.join();
+  std::string v;
+  ASSERT_TRUE(store->Get("k", &v).ok());
+  EXPECT_EQ(v, "from writer");
+}
+
 TEST(WriteBatchTest, KeepsEntriesInOrder) {
   kv::WriteBatch b;
   EXPECT_TRUE(b.empty());

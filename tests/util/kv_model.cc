@@ -154,6 +154,7 @@ class ModelRun {
   }
 
   void Step() {
+    if (o_.transactions && rng_() % 10 == 0) return TransactionStep();
     const int op = static_cast<int>(rng_() % 100);
     kv::WriteOptions wo{.sync = rng_() % 2 == 0};
     if (op < 30) {
@@ -184,7 +185,7 @@ class ModelRun {
       if (rng_() % 4 == 0) {
         CheckAll(*h.snap, h.model, "snapshot");
       } else if (rng_() % 2 == 0) {
-        GetStep(*h.snap, h.model, rng_() % 2 == 0 ? h.snap.get() : nullptr);
+        GetStep(*h.snap, h.model, rng_() % 2 == 0);
       } else {
         IteratorStep(*h.snap, h.model, false);
       }
@@ -195,9 +196,91 @@ class ModelRun {
     }
   }
 
+  // A transaction of random writes and reads, each read compared with the transaction's
+  // model, while reads of the store (and held snapshots) still see the last commit; then a
+  // commit, a Rollback or the transaction's destruction.
+  void TransactionStep() {
+    auto begun = store_->BeginTransaction();
+    if (!Ok(begun.status(), "begin transaction")) return;
+    std::unique_ptr<kv::Transaction> tx = std::move(*begun);
+    ++stats_.transactions;
+    KVMap tm = model_;
+    const int n = static_cast<int>(rng_() % 40);
+    for (int i = 0; i < n && !failed_; ++i) {
+      switch (rng_() % 9) {
+        case 0:
+        case 1: {
+          std::string k = RandomKey(rng_, o_.max_key_len), v = RandomValue(rng_, o_.large);
+          if (Ok(tx->Put(k, v), "transaction put")) tm[k] = v;
+          ++stats_.tx_writes;
+          break;
+        }
+        case 2: {
+          std::string k = PickKey(tm);
+          if (Ok(tx->Delete(k), "transaction delete")) tm.erase(k);
+          ++stats_.tx_writes;
+          break;
+        }
+        case 3: {
+          KVMap next = tm;
+          kv::WriteBatch b = RandomBatch(next);
+          if (Ok(tx->Write(b), "transaction write batch")) tm = std::move(next);
+          ++stats_.tx_writes;
+          break;
+        }
+        case 4:
+        case 5:
+          GetStep(*tx, tm, rng_() % 2 == 0);
+          break;
+        case 6:
+          IteratorStep(*tx, tm, /*write_midway=*/false);
+          break;
+        case 7:
+          // Outside the transaction: the last committed state.
+          GetStep(*store_, model_);
+          break;
+        default:
+          if (rng_() % 4 != 0) {  // whole compares are costly at thousands of keys
+            GetStep(*tx, tm);
+          } else if (rng_() % 2 == 0) {
+            CheckAll(*tx, tm, "inside a transaction");
+          } else if (!snaps_.empty()) {
+            CheckAll(*snaps_.back().snap, snaps_.back().model, "snapshot during a transaction");
+          } else {
+            CheckAll(*store_, model_, "store during a transaction");
+          }
+      }
+    }
+    if (failed_) return;
+    switch (rng_() % 6) {
+      case 0:
+        if (Ok(tx->Rollback(), "rollback")) ++stats_.tx_rollbacks;
+        break;
+      case 1:
+        tx.reset();  // destroyed open: rolled back
+        ++stats_.tx_rollbacks;
+        break;
+      default:
+        if (Ok(tx->Commit({.sync = rng_() % 2 == 0}), "commit")) {
+          model_ = std::move(tm);
+          ++stats_.tx_commits;
+        }
+    }
+    tx.reset();
+    if (rng_() % 4 == 0) CheckAll(*store_, model_, "after a transaction");
+  }
+
   void WriteBatchStep(const kv::WriteOptions& wo) {
-    kv::WriteBatch b;
     KVMap next = model_;
+    kv::WriteBatch b = RandomBatch(next);
+    ++stats_.writes;
+    stats_.batch_entries += b.Count();
+    if (Ok(store_->Write(wo, b), "write batch")) model_ = std::move(next);
+  }
+
+  // A random batch of up to 23 entries, applied to *next as it is built.
+  kv::WriteBatch RandomBatch(KVMap& next) {
+    kv::WriteBatch b;
     const int n = static_cast<int>(rng_() % 24);  // 0: an empty batch
     for (int i = 0; i < n; ++i) {
       // Some entries revisit a key of the same batch: the later entry must win.
@@ -212,17 +295,23 @@ class ModelRun {
         next[k] = v;
       }
     }
-    ++stats_.writes;
-    stats_.batch_entries += b.Count();
-    if (Ok(store_->Write(wo, b), "write batch")) model_ = std::move(next);
+    return b;
   }
 
-  // A Get through `view`, or with `snap`, a Snapshot::GetView (the view, not a copy).
-  void GetStep(kv::ReadView& view, const KVMap& m, kv::Snapshot* snap = nullptr) {
+  // A Get through `view`, or with `use_view`, a Snapshot's or Transaction's GetView (the view,
+  // not a copy).
+  void GetStep(kv::ReadView& view, const KVMap& m, bool use_view = false) {
     std::string k = PickKey(m);
     std::string_view got;
-    Status s = snap != nullptr ? snap->GetView(k, &got) : view.Get(k, &value_);
-    if (snap == nullptr) got = value_;
+    Status s;
+    if (auto* snap = dynamic_cast<kv::Snapshot*>(&view); use_view && snap != nullptr) {
+      s = snap->GetView(k, &got);
+    } else if (auto* tx = dynamic_cast<kv::Transaction*>(&view); use_view && tx != nullptr) {
+      s = tx->GetView(k, &got);
+    } else {
+      s = view.Get(k, &value_);
+      got = value_;
+    }
     ++stats_.gets;
     ++stats_.ops;
     auto it = m.find(k);

@@ -3,7 +3,8 @@
 //
 // RunKVModel drives random operations through kv.h against a std::map: puts, deletes, atomic
 // batches, Gets, iterators in both directions with random bounds, snapshots held across later
-// writes (each compared with the model as of its creation), and reopening the store. Every
+// writes (each compared with the model as of its creation), reopening the store and, when
+// asked, transactions (their own model inside, the last commit outside). Every
 // comparison is of whole keys and values. Failures are reported through gtest with the seed,
 // so a failing run can be replayed (LARDER_MODEL_SEED overrides the seed).
 #ifndef LARDER_TESTS_UTIL_KV_MODEL_H_
@@ -53,6 +54,9 @@ struct KVModelOptions {
   std::size_t large = 5000;  // size of the occasional large value
   std::size_t max_key_len = 24;
   int reopen_every = 700;  // 0: never reopen
+  // Also run transactions (Store::BeginTransaction): random reads and writes inside, reads of
+  // the store and snapshots meanwhile, then commit or roll back.
+  bool transactions = false;
 };
 
 // What a run did, to show it was not vacuous.
@@ -60,6 +64,7 @@ struct KVModelStats {
   std::uint64_t ops = 0;  // every call made through kv.h
   std::uint64_t writes = 0, batch_entries = 0, gets = 0, iterator_moves = 0;
   std::uint64_t snapshots = 0, snapshot_checks = 0, reopens = 0;
+  std::uint64_t transactions = 0, tx_writes = 0, tx_commits = 0, tx_rollbacks = 0;
   std::size_t max_keys = 0;
 };
 

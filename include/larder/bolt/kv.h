@@ -4,6 +4,9 @@
 //   Snapshot  = a read transaction (it holds the pages it sees until destroyed);
 //   Write     = one write transaction through DB::Batch (concurrent writers share a commit);
 //   Iterator  = a cursor of a read transaction, clipped to its bounds;
+//   Transaction = bolt's one write transaction, the bucket's nodes in memory until Commit
+//               (which syncs unless the DB has no_sync, whatever WriteOptions::sync says);
+//               it holds bolt's writer lock, so Write and DB::Update wait for it to end;
 //   Get       = a recycled read transaction and the reader's Get, copying into the caller's
 //               string (no heap allocation when its capacity suffices).
 //

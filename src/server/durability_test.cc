@@ -1,0 +1,232 @@
+#include "server/durability.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "larder/bolt/kv.h"
+#include "larder/clock.h"
+#include "larder/file_system.h"
+#include "server/wal.h"
+#include "tests/util/bolt_tree.h"
+#include "tests/util/kv_model.h"
+#include "tests/util/temp_dir.h"
+
+namespace larder::server {
+namespace {
+
+constexpr char kCheckpointKey[] = "\x01wal-checkpoint";
+
+// A bolt store and the durability over it, on one file system, reopened at will.
+class Harness {
+ public:
+  explicit Harness(FileSystem* fs, std::string dir = "/data", Clock* clock = nullptr)
+      : fs_(fs), dir_(std::move(dir)), clock_(clock) {}
+
+  DurabilityOptions Options() const {
+    DurabilityOptions o;
+    o.dir = dir_;
+    o.data_file = dir_ + "/data.db";
+    o.backup_file = dir_ + "/backup.db";
+    o.checkpoint_key = kCheckpointKey;
+    o.appendfsync = mode;
+    o.sync_interval_ms = 0;
+    o.checkpoint_log_bytes = log_limit;
+    o.fs = fs_;
+    o.clock = clock_;
+    return o;
+  }
+
+  Status Open() {
+    durability.reset();
+    store.reset();
+    LARDER_RETURN_IF_ERROR(fs_->CreateDirs(dir_));
+    bolt::Options bo;
+    bo.file_system = fs_;
+    LARDER_ASSIGN_OR_RETURN(store, bolt::OpenKV(dir_ + "/data.db", bo));
+    LARDER_ASSIGN_OR_RETURN(durability, Durability::Open(store.get(), Options()));
+    return Status::Ok();
+  }
+  // A kill -9: nothing closed cleanly (the transaction is dropped, the log left as it is).
+  void Kill() {
+    durability.reset();
+    store.reset();
+  }
+
+  // One batch: puts `key`=`value` (empty value: deletes), logged and waited for.
+  Status Write(const std::string& key, const std::string& value) {
+    if (value.empty()) {
+      LARDER_RETURN_IF_ERROR(durability->tx().Delete(key));
+    } else {
+      LARDER_RETURN_IF_ERROR(durability->tx().Put(key, value));
+    }
+    LARDER_ASSIGN_OR_RETURN(std::uint64_t ticket, durability->EndBatch());
+    return durability->WaitDurable(ticket);
+  }
+
+  // What the keyspace sees (through the transaction), without the checkpoint record.
+  test::KVMap Visible() {
+    auto m = test::ReadAll(durability->tx());
+    EXPECT_TRUE(m.ok());
+    if (!m.ok()) return {};
+    m->erase(kCheckpointKey);
+    return *m;
+  }
+  // What the engine file holds (committed state).
+  test::KVMap Committed() {
+    auto m = test::ReadAll(*store);
+    EXPECT_TRUE(m.ok());
+    if (!m.ok()) return {};
+    m->erase(kCheckpointKey);
+    return *m;
+  }
+
+  AppendFsync mode = AppendFsync::kAlways;
+  std::uint64_t log_limit = std::uint64_t{64} << 20;
+  std::unique_ptr<kv::Store> store;
+  std::unique_ptr<Durability> durability;
+
+ private:
+  FileSystem* fs_;
+  std::string dir_;
+  Clock* clock_;
+};
+
+TEST(DurabilityTest, KilledProcessRecoversEveryLoggedBatch) {
+  auto fs = NewMemFileSystem();
+  Harness h(fs.get());
+  ASSERT_TRUE(h.Open().ok());
+  test::KVMap want;
+  for (int i = 0; i < 20; ++i) {
+    const std::string k = "k" + std::to_string(i % 7);
+    const std::string v = i % 5 == 4 ? "" : "v" + std::to_string(i);
+    ASSERT_TRUE(h.Write(k, v).ok());
+    if (v.empty()) {
+      want.erase(k);
+    } else {
+      want[k] = v;
+    }
+  }
+  EXPECT_EQ(h.Visible(), want);
+  EXPECT_TRUE(h.Committed().empty());  // no checkpoint yet: all of it is in the log only
+  h.Kill();
+  ASSERT_TRUE(h.Open().ok());
+  EXPECT_EQ(h.durability->stats().replayed, 20u);
+  EXPECT_EQ(h.Visible(), want);
+  EXPECT_EQ(h.Committed(), want);  // recovery checkpointed what it replayed
+  EXPECT_EQ(h.durability->stats().checkpoint_seq, 20u);
+  h.Kill();
+  ASSERT_TRUE(h.Open().ok());
+  EXPECT_EQ(h.durability->stats().replayed, 0u);
+  EXPECT_EQ(h.Visible(), want);
+}
+
+TEST(DurabilityTest, CheckpointCommitsAndRotates) {
+  auto fs = NewMemFileSystem();
+  Harness h(fs.get());
+  ASSERT_TRUE(h.Open().ok());
+  ASSERT_TRUE(h.Write("a", "1").ok());
+  ASSERT_TRUE(h.Write("b", "2").ok());
+  EXPECT_GT(h.durability->stats().log_bytes, 0u);
+  ASSERT_TRUE(h.durability->Checkpoint().ok());
+  const DurabilityStats s = h.durability->stats();
+  EXPECT_EQ(s.checkpoints, 1u);
+  EXPECT_EQ(s.checkpoint_seq, 2u);
+  EXPECT_EQ(s.log_bytes, 0u);
+  EXPECT_EQ(h.Committed(), (test::KVMap{{"a", "1"}, {"b", "2"}}));
+  // Writes after it go on in a fresh transaction.
+  ASSERT_TRUE(h.Write("c", "3").ok());
+  EXPECT_EQ(h.Visible().size(), 3u);
+  EXPECT_EQ(h.Committed().size(), 2u);
+  ASSERT_TRUE(h.durability->Close().ok());
+  EXPECT_EQ(h.Committed().size(), 3u);  // Close checkpoints
+}
+
+TEST(DurabilityTest, MaybeCheckpointByTimeAndBySize) {
+  auto fs = NewMemFileSystem();
+  ManualClock clock;
+  Harness h(fs.get(), "/data", &clock);
+  h.log_limit = 2000;
+  ASSERT_TRUE(h.Open().ok());
+  // Nothing written: nothing to do, however long it has been.
+  clock.Advance(std::chrono::seconds(5));
+  ASSERT_TRUE(h.durability->MaybeCheckpoint().ok());
+  EXPECT_EQ(h.durability->stats().checkpoints, 0u);
+  ASSERT_TRUE(h.Write("a", "1").ok());
+  ASSERT_TRUE(h.durability->MaybeCheckpoint().ok());  // due by time (5 s since the last)
+  EXPECT_EQ(h.durability->stats().checkpoints, 1u);
+  ASSERT_TRUE(h.Write("b", "2").ok());
+  clock.Advance(std::chrono::milliseconds(999));
+  ASSERT_TRUE(h.durability->MaybeCheckpoint().ok());
+  EXPECT_EQ(h.durability->stats().checkpoints, 1u);  // not yet
+  clock.Advance(std::chrono::milliseconds(1));
+  ASSERT_TRUE(h.durability->MaybeCheckpoint().ok());
+  EXPECT_EQ(h.durability->stats().checkpoints, 2u);
+  // By size: a log past the limit checkpoints at once.
+  ASSERT_TRUE(h.Write("big", std::string(2500, 'x')).ok());
+  ASSERT_TRUE(h.durability->MaybeCheckpoint().ok());
+  EXPECT_EQ(h.durability->stats().checkpoints, 3u);
+  EXPECT_EQ(h.durability->stats().log_bytes, 0u);
+}
+
+TEST(DurabilityTest, WritesOutsideABatchAreLoggedByTheCheckpoint) {
+  auto fs = NewMemFileSystem();
+  Harness h(fs.get());
+  ASSERT_TRUE(h.Open().ok());
+  ASSERT_TRUE(h.durability->tx().Put("expired-cycle", "x").ok());  // no EndBatch
+  ASSERT_TRUE(h.durability->Checkpoint().ok());
+  EXPECT_EQ(h.durability->stats().last_seq, 1u);
+  EXPECT_EQ(h.Committed(), (test::KVMap{{"expired-cycle", "x"}}));
+}
+
+TEST(DurabilityTest, TheKeyspaceCannotCommitTheTransaction) {
+  auto fs = NewMemFileSystem();
+  Harness h(fs.get());
+  ASSERT_TRUE(h.Open().ok());
+  EXPECT_TRUE(h.durability->tx().Commit({}).IsInvalidArgument());
+  EXPECT_TRUE(h.durability->tx().Rollback().IsInvalidArgument());
+}
+
+TEST(DurabilityTest, BackgroundSaveWritesACheckedCopyOnline) {
+  test::TempDir dir;  // the real file system: bolt's file lock and the hot backup's lock-free path
+  Harness h(DefaultFileSystem(), dir.path());
+  ASSERT_TRUE(h.Open().ok());
+  test::KVMap want;
+  for (int i = 0; i < 300; ++i) {
+    want["key" + std::to_string(i)] = std::string(100, static_cast<char>('a' + i % 26));
+    ASSERT_TRUE(h.Write("key" + std::to_string(i), want["key" + std::to_string(i)]).ok());
+  }
+  ASSERT_TRUE(h.durability->BackgroundSave().ok());
+  // Writes go on while the copy runs; they are not in it.
+  ASSERT_TRUE(h.Write("after", "bgsave").ok());
+  EXPECT_TRUE(h.durability->BackgroundSave().code() == Code::kBusy ||
+              !h.durability->stats().bgsave_in_progress);
+  h.durability->WaitForBackgroundSave();
+  const DurabilityStats s = h.durability->stats();
+  EXPECT_FALSE(s.bgsave_in_progress);
+  ASSERT_TRUE(s.last_bgsave_status.ok()) << s.last_bgsave_status.ToString();
+  auto problems = test::CheckBoltFile(dir.File("backup.db"));
+  ASSERT_TRUE(problems.ok()) << problems.status().ToString();
+  EXPECT_TRUE(problems->empty());
+  {
+    bolt::Options ro;
+    ro.read_only = true;
+    auto backup = bolt::OpenKV(dir.File("backup.db"), ro);
+    ASSERT_TRUE(backup.ok()) << backup.status().ToString();
+    auto got = test::ReadAll(**backup);
+    ASSERT_TRUE(got.ok());
+    got->erase(kCheckpointKey);
+    EXPECT_EQ(*got, want);
+  }
+  // A second BGSAVE replaces the first copy.
+  ASSERT_TRUE(h.durability->BackgroundSave().ok());
+  h.durability->WaitForBackgroundSave();
+  ASSERT_TRUE(h.durability->stats().last_bgsave_status.ok());
+  ASSERT_TRUE(h.durability->Close().ok());
+  h.Kill();
+}
+
+}  // namespace
+}  // namespace larder::server
