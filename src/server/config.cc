@@ -321,6 +321,21 @@ const IgnoredDirective kIgnored[] = {
     {"syslog-enabled", "no", true, false},
     {"syslog-ident", "redis", false, false},
     {"syslog-facility", "local0", false, false},
+    // Replication settings of a master: meaningless without replicas (becoming a replica,
+    // replicaof, is not accepted).
+    {"repl-diskless-sync", "yes", true},
+    {"repl-diskless-sync-delay", "5", false},
+    {"repl-diskless-sync-max-replicas", "0", false},
+    {"repl-diskless-load", "disabled", false},
+    {"repl-disable-tcp-nodelay", "no", true},
+    {"replica-serve-stale-data", "yes", true},
+    {"replica-read-only", "yes", true},
+    {"replica-priority", "100", false},
+    {"replica-lazy-flush", "no", true},
+    {"rdb-del-sync-files", "no", true},
+    {"acllog-max-len", "128", false},
+    // Keyspace notifications are not implemented: only "" (off) is accepted.
+    {"notify-keyspace-events", "", false},
 };
 
 const Directive* FindDirective(std::string_view name) {
@@ -346,6 +361,9 @@ Reason ApplyIgnored(ServerConfig& c, const IgnoredDirective& d, const Args& a) {
     if (d.name == "daemonize" && EqualsIgnoreCase(a[0], "yes")) {
       return "larderd does not daemonize: run it in the foreground under a service manager";
     }
+  }
+  if (d.name == "notify-keyspace-events" && Join(a) != "") {
+    return "keyspace notifications are not supported by larderd";
   }
   c.ignored[std::string(d.name)] = d.yes_no ? ToLower(a[0]) : Join(a);
   return std::nullopt;

@@ -187,6 +187,55 @@ TEST(ConfigTest, ConfigText) {
             "q.conf:1: unbalanced quotes in configuration line");
 }
 
+// The directives of Debian's stock /etc/redis/redis.conf (redis-server 7.0.15), with the values
+// it sets, but for `daemonize yes`, which larderd refuses.
+TEST(ConfigTest, StockRedisConfDirectivesLoad) {
+  ServerConfig c;
+  const Status s = ApplyConfigText(&c,
+                                   "bind 127.0.0.1 ::1\nprotected-mode yes\nport 6379\n"
+                                   "tcp-backlog 511\ntimeout 0\ntcp-keepalive 300\n"
+                                   "daemonize no\npidfile /run/redis/redis-server.pid\n"
+                                   "loglevel notice\nlogfile /var/log/redis/redis-server.log\n"
+                                   "databases 16\nalways-show-logo no\nset-proc-title yes\n"
+                                   "proc-title-template \"{title} {listen-addr} {server-mode}\"\n"
+                                   "stop-writes-on-bgsave-error yes\nrdbcompression yes\n"
+                                   "rdbchecksum yes\ndbfilename dump.rdb\nrdb-del-sync-files no\n"
+                                   "dir /var/lib/redis\nreplica-serve-stale-data yes\n"
+                                   "replica-read-only yes\nrepl-diskless-sync yes\n"
+                                   "repl-diskless-sync-delay 5\nrepl-diskless-sync-max-replicas 0\n"
+                                   "repl-diskless-load disabled\nrepl-disable-tcp-nodelay no\n"
+                                   "replica-priority 100\nacllog-max-len 128\n"
+                                   "lazyfree-lazy-eviction no\nlazyfree-lazy-expire no\n"
+                                   "lazyfree-lazy-server-del no\nreplica-lazy-flush no\n"
+                                   "lazyfree-lazy-user-del no\nlazyfree-lazy-user-flush no\n"
+                                   "oom-score-adj no\noom-score-adj-values 0 200 800\n"
+                                   "disable-thp yes\nappendonly no\n"
+                                   "appendfilename \"appendonly.aof\"\n"
+                                   "appenddirname \"appendonlydir\"\nappendfsync everysec\n"
+                                   "no-appendfsync-on-rewrite no\nauto-aof-rewrite-percentage 100\n"
+                                   "auto-aof-rewrite-min-size 64mb\naof-load-truncated yes\n"
+                                   "aof-use-rdb-preamble yes\naof-timestamp-enabled no\n"
+                                   "slowlog-log-slower-than 10000\nslowlog-max-len 128\n"
+                                   "latency-monitor-threshold 0\nnotify-keyspace-events \"\"\n"
+                                   "hash-max-listpack-entries 128\nhash-max-listpack-value 64\n"
+                                   "list-max-listpack-size -2\nlist-compress-depth 0\n"
+                                   "set-max-intset-entries 512\nzset-max-listpack-entries 128\n"
+                                   "zset-max-listpack-value 64\nhll-sparse-max-bytes 3000\n"
+                                   "stream-node-max-bytes 4096\nstream-node-max-entries 100\n"
+                                   "activerehashing yes\n"
+                                   "client-output-buffer-limit normal 0 0 0\n"
+                                   "client-output-buffer-limit replica 256mb 64mb 60\n"
+                                   "client-output-buffer-limit pubsub 32mb 8mb 60\nhz 10\n"
+                                   "dynamic-hz yes\naof-rewrite-incremental-fsync yes\n"
+                                   "rdb-save-incremental-fsync yes\njemalloc-bg-thread yes\n",
+                                   "redis.conf");
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(c.dir, "/var/lib/redis");
+  EXPECT_EQ(c.pidfile, "/run/redis/redis-server.pid");
+  EXPECT_NE(ApplyDirective(&c, "notify-keyspace-events", {"KEA"}).message(), "");
+  EXPECT_NE(ApplyDirective(&c, "replicaof", {"127.0.0.1", "6379"}).message(), "");
+}
+
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
