@@ -228,13 +228,14 @@ Status CommandList(CommandContext& ctx) {
   return Status::Ok();
 }
 
-// COMMAND GETKEYS command arg...: the key arguments by the command's legacy key positions.
-Status CommandGetKeys(CommandContext& ctx) {
+// The key arguments of the command in argv[2...], by its legacy key positions. Replies the error
+// and returns null when there are none to give.
+const CommandSpec* FindKeys(CommandContext& ctx, std::vector<std::string_view>* keys) {
   const std::span<const std::string_view> target = ctx.argv.subspan(2);
   const CommandSpec* spec = ctx.server.commands().Find(target[0]);
   if (spec == nullptr) {
     ctx.reply.Error("ERR Invalid command specified");
-    return Status::Ok();
+    return nullptr;
   }
   if (!spec->subcommands.empty() && target.size() >= 2) {
     if (const CommandSpec* sub = CommandTable::FindSubcommand(*spec, target[1])) spec = sub;
@@ -242,19 +243,43 @@ Status CommandGetKeys(CommandContext& ctx) {
   const std::int64_t argc = static_cast<std::int64_t>(target.size());
   if ((spec->arity > 0 && spec->arity != argc) || argc < -spec->arity) {
     ctx.reply.Error("ERR Invalid number of arguments specified for command");
-    return Status::Ok();
+    return nullptr;
   }
   if (spec->first_key <= 0) {
     ctx.reply.Error("ERR The command has no key arguments");
-    return Status::Ok();
+    return nullptr;
   }
   const std::int64_t last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
   const std::int64_t step = spec->key_step > 0 ? spec->key_step : 1;
-  std::vector<std::string_view> keys;
   for (std::int64_t i = spec->first_key; i <= last && i < argc; i += step) {
-    keys.push_back(target[static_cast<std::size_t>(i)]);
+    keys->push_back(target[static_cast<std::size_t>(i)]);
   }
-  ctx.reply.BulkArray(std::span<const std::string_view>(keys));
+  return spec;
+}
+
+// COMMAND GETKEYS command arg...
+Status CommandGetKeys(CommandContext& ctx) {
+  std::vector<std::string_view> keys;
+  if (FindKeys(ctx, &keys) != nullptr) ctx.reply.BulkArray(std::span<const std::string_view>(keys));
+  return Status::Ok();
+}
+
+// COMMAND GETKEYSANDFLAGS command arg...: each key with access flags. larderd has no key specs,
+// so the flags come from the command's: RO access (read-only), RW update (writes), RW access.
+Status CommandGetKeysAndFlags(CommandContext& ctx) {
+  std::vector<std::string_view> keys;
+  const CommandSpec* spec = FindKeys(ctx, &keys);
+  if (spec == nullptr) return Status::Ok();
+  const std::string_view mode = (spec->flags & kCmdReadOnly) != 0 ? "RO" : "RW";
+  const std::string_view access = (spec->flags & kCmdWrite) != 0 ? "update" : "access";
+  ctx.reply.ArrayHeader(keys.size());
+  for (std::string_view key : keys) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk(key);
+    ctx.reply.SetHeader(2);
+    ctx.reply.SimpleString(mode);
+    ctx.reply.SimpleString(access);
+  }
   return Status::Ok();
 }
 
@@ -276,6 +301,8 @@ Status CommandHelp(CommandContext& ctx) {
       "    commands are returned.",
       "GETKEYS <full-command>",
       "    Return the keys from a full command.",
+      "GETKEYSANDFLAGS <full-command>",
+      "    Return the keys and the access flags from a full command.",
   };
   ReplyHelp(ctx.reply, "COMMAND", kLines);
   return Status::Ok();
@@ -319,6 +346,8 @@ const CommandSpec& CommandContainer() {
         Spec("count", 2, CommandCount, "Get total number of Redis commands", "2.8.13"),
         Spec("docs", -2, CommandDocs, "Get array of specific Redis command documentation", "7.0.0"),
         Spec("getkeys", -4, CommandGetKeys, "Extract keys given a full Redis command", "2.8.13"),
+        Spec("getkeysandflags", -4, CommandGetKeysAndFlags,
+             "Extract keys and access flags given a full Redis command", "7.0.0"),
         Spec("info", -2, CommandInfo,
              "Get array of specific Redis command details, or all when no argument is given",
              "2.8.13"),

@@ -302,6 +302,13 @@ TEST_F(ServerCommandsTest, CommandGetKeys) {
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "mset", "a", "1", "b", "2"}),
             "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "nosuch", "a"}), "-ERR Invalid command specified\r\n");
+  EXPECT_EQ(Run({"COMMAND", "GETKEYSANDFLAGS", "mset", "a", "1", "b", "2"}),
+            "*2\r\n*2\r\n$1\r\na\r\n*2\r\n+RW\r\n+update\r\n*2\r\n$1\r\nb\r\n*2\r\n+RW\r\n+"
+            "update\r\n");
+  EXPECT_EQ(Run({"COMMAND", "GETKEYSANDFLAGS", "get", "k"}),
+            "*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+RO\r\n+access\r\n");
+  EXPECT_EQ(Run({"COMMAND", "GETKEYSANDFLAGS", "info", "x"}),
+            "-ERR The command has no key arguments\r\n");
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "get", "a", "b"}),
             "-ERR Invalid number of arguments specified for command\r\n");
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "time", "x"}),
