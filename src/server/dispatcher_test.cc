@@ -8,7 +8,7 @@
 
 #include "server/client.h"
 #include "server/command.h"
-#include "server/fake_keyspace_for_test.h"
+#include "server/net_test_keyspace.h"
 #include "server/reply_builder.h"
 #include "server/server.h"
 
@@ -81,7 +81,7 @@ class DispatcherTest : public ::testing::Test {
   std::string Run(std::initializer_list<std::string_view> args) { return Run(*client_, args); }
 
   CommandTable table_;
-  testing::FakeKeyspace keyspace_;
+  net_testing::NetTestKeyspace keyspace_;
   std::unique_ptr<Server> server_;
   std::shared_ptr<Client> client_;
 };

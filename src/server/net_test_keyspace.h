@@ -3,18 +3,18 @@
 // the event loop.
 //
 // Thread-safety: as Keyspace's contract (the execution lock serializes every call).
-#ifndef LARDER_SERVER_FAKE_KEYSPACE_FOR_TEST_H_
-#define LARDER_SERVER_FAKE_KEYSPACE_FOR_TEST_H_
+#ifndef LARDER_SERVER_NET_TEST_KEYSPACE_H_
+#define LARDER_SERVER_NET_TEST_KEYSPACE_H_
 
 #include <atomic>
 
 #include "server/command_test_util.h"
 
-namespace larder::server::testing {
+namespace larder::server::net_testing {
 
-class FakeKeyspace : public MapKeyspace {
+class NetTestKeyspace : public testing::MapKeyspace {
  public:
-  FakeKeyspace() : MapKeyspace(16, &now_ms_) {}
+  NetTestKeyspace() : MapKeyspace(16, &now_ms_) {}
   Status BeginBatch() override {
     batches.fetch_add(1);
     return Status::Ok();
@@ -37,6 +37,6 @@ class FakeKeyspace : public MapKeyspace {
   Ticket ticket_ = 0;
 };
 
-}  // namespace larder::server::testing
+}  // namespace larder::server::net_testing
 
-#endif  // LARDER_SERVER_FAKE_KEYSPACE_FOR_TEST_H_
+#endif  // LARDER_SERVER_NET_TEST_KEYSPACE_H_
