@@ -248,6 +248,19 @@ TEST_F(EventLoopTest, PortInUseNamesThePort) {
       << s.ToString();
 }
 
+TEST_F(EventLoopTest, LogFailureClosesWithoutAcknowledging) {
+  Start(ServerConfig());
+  Conn c(port_);
+  ASSERT_TRUE(Pings(c));
+  {
+    MutexLock lock(&server_->exec_mutex());
+    keyspace_.fail_end_batch = true;
+  }
+  c.Send("PING\r\n");
+  EXPECT_TRUE(c.AtEof());  // no +PONG: nothing of a batch that is not durable is acknowledged
+  EXPECT_TRUE(server_->poisoned());
+}
+
 TEST_F(EventLoopTest, CronRunsActiveExpire) {
   ServerConfig config;
   config.hz = 100;
