@@ -13,8 +13,10 @@
 //     WaitDurable(ticket) before sending the replies of the batch's writes: with appendfsync
 //     always it waits for the fsync that covers the ticket (one fsync serves every batch written
 //     before it: group commit); otherwise it returns at once.
-//   - Checkpoint(), Save(), BackgroundSave(), Flush*(), SwapDb() and ActiveExpireCycle() are
-//     called with the execution lock held, outside a batch.
+//   - Save(), BackgroundSave(), ActiveExpireCycle() and MaybeCheckpoint() are called with the
+//     execution lock held, outside a batch. FlushDb(), FlushAll() and SwapDb() are called with
+//     the lock held, inside a batch (a command: their writes join the batch, so MULTI/EXEC
+//     keeps them atomic) or outside one (they then make their own, durable on return).
 //   - Everything else in Keyspace is thread-safe unless stated.
 #ifndef LARDER_SERVER_KEYSPACE_H_
 #define LARDER_SERVER_KEYSPACE_H_
