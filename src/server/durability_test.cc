@@ -201,7 +201,8 @@ TEST(DurabilityTest, BackgroundSaveWritesACheckedCopyOnline) {
   ASSERT_TRUE(h.durability->BackgroundSave().ok());
   // Writes go on while the copy runs; they are not in it.
   ASSERT_TRUE(h.Write("after", "bgsave").ok());
-  EXPECT_TRUE(h.durability->BackgroundSave().code() == Code::kBusy || !h.durability->stats().bgsave_in_progress);
+  EXPECT_TRUE(h.durability->BackgroundSave().code() == Code::kBusy ||
+              !h.durability->stats().bgsave_in_progress);
   h.durability->WaitForBackgroundSave();
   const DurabilityStats s = h.durability->stats();
   EXPECT_FALSE(s.bgsave_in_progress);
