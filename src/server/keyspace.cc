@@ -1,0 +1,330 @@
+// KeyspaceImpl: the engine, its one long-lived transaction, the write-ahead log, and the
+// batches, flushes and checkpoints around them (the lock rule is in keyspace.h).
+//
+// The durability cycle:
+//   - every kv write of a batch goes to the engine transaction and to the batch's log
+//     (KeyspaceState::Put/Delete); EndBatch appends that log as one record (WriteAheadLog::
+//     Append, written to the OS) and returns its sequence as the ticket;
+//   - a checkpoint records the log's last sequence in the transaction ("s" "checkpoint"),
+//     commits it with sync, lets the log drop what the commit now holds (Rotate) and begins the
+//     next transaction;
+//   - Open replays the log records after the committed checkpoint into a new transaction.
+// So the engine's file is only written by synced commits, and whatever a batch acknowledged is
+// in the log (kill -9) or, after its sync, on disk (power loss).
+#include <fmt/format.h>
+
+#include <atomic>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "larder/bolt/kv.h"
+#include "larder/clock.h"
+#include "server/database.h"
+#include "server/keyspace.h"
+#include "server/keyspace_state.h"
+#include "server/reclaim.h"
+#include "server/wal.h"
+
+namespace larder::server {
+
+std::string_view TypeName(ValueType type) {
+  switch (type) {
+    case ValueType::kString:
+      return "string";
+    case ValueType::kHash:
+      return "hash";
+    case ValueType::kList:
+      return "list";
+    case ValueType::kSet:
+      return "set";
+    case ValueType::kZSet:
+      return "zset";
+  }
+  return "none";
+}
+
+namespace {
+
+// Checkpoint policy: about every second when something was written, or sooner when the log
+// grows past this size.
+constexpr std::uint64_t kCheckpointIntervalNanos = 1'000'000'000;
+constexpr std::uint64_t kCheckpointLogBytes = std::uint64_t{64} << 20;
+
+constexpr std::string_view kDataFile = "larder.db";
+constexpr std::string_view kLockFile = "LOCK";
+
+class KeyspaceImpl final : public Keyspace {
+ public:
+  KeyspaceImpl(const KeyspaceOptions& options, FileSystem* fs, Clock* clock)
+      : options_(options), fs_(fs), clock_(clock), state_(clock, options.databases) {}
+  ~KeyspaceImpl() override { (void)Close(); }  // errors were reported by an explicit Close
+
+  Status Init() {
+    LARDER_RETURN_IF_ERROR(fs_->CreateDirs(options_.dir));
+    LARDER_RETURN_IF_ERROR(LockDir());
+    if (options_.engine != "bolt") {
+      return Status::InvalidArgument(fmt::format("unknown engine '{}'", options_.engine));
+    }
+    bolt::Options bo;
+    bo.file_system = fs_;
+    LARDER_ASSIGN_OR_RETURN(store_, bolt::OpenKV(Path(kDataFile), bo));
+    std::string v;
+    std::uint64_t checkpoint = 0;
+    Status s = store_->Get(enc::kCheckpointKey, &v);
+    if (s.ok() && v.size() == 8) {
+      checkpoint = enc::ReadBe64(v);
+    } else if (!s.IsNotFound()) {
+      return s.ok() ? Status::Corruption("larderd data: bad checkpoint record") : s;
+    }
+    LARDER_RETURN_IF_ERROR(BeginTx());
+    WalOptions wo;
+    wo.mode = options_.appendfsync;
+    LARDER_ASSIGN_OR_RETURN(
+        wal_, WriteAheadLog::Open(
+                  fs_, options_.dir, wo, checkpoint,
+                  [&](std::uint64_t, const kv::WriteBatch& batch) { return tx_->Write(batch); }));
+    state_.set_now_ms(static_cast<std::int64_t>(clock_->NowUnixMillis()));
+    LARDER_RETURN_IF_ERROR(state_.Load());
+    LARDER_RETURN_IF_ERROR(AppendLog().status());
+    for (int i = 0; i < options_.databases; ++i) {
+      dbs_.push_back(std::make_unique<DatabaseImpl>(&state_, i));
+    }
+    last_checkpoint_nanos_ = clock_->NowNanos();
+    return Status::Ok();
+  }
+
+  int databases() const override { return options_.databases; }
+  void SetObserver(KeyspaceObserver* observer) override { state_.set_observer(observer); }
+
+  Status BeginBatch() override {
+    LARDER_RETURN_IF_ERROR(Usable());
+    in_batch_ = true;
+    state_.set_now_ms(static_cast<std::int64_t>(clock_->NowUnixMillis()));
+    return Status::Ok();
+  }
+  Database& db(int index) override { return *dbs_[static_cast<std::size_t>(index)]; }
+  Result<Ticket> EndBatch() override {
+    in_batch_ = false;
+    return AppendLog();
+  }
+  Status WaitDurable(Ticket ticket) override {
+    if (ticket == 0) return Status::Ok();
+    return wal_->WaitDurable(ticket);
+  }
+
+  // These also run inside a batch (a FLUSHDB command, or one queued by MULTI): then their
+  // writes join it. Outside one they make their own, durable before they return.
+  Status FlushDb(int index) override {
+    LARDER_RETURN_IF_ERROR(CheckIndex(index));
+    return InBatch([&] { return Flush(index); });
+  }
+  Status FlushAll() override {
+    return InBatch([&]() -> Status {
+      for (int i = 0; i < options_.databases; ++i) LARDER_RETURN_IF_ERROR(Flush(i));
+      return Status::Ok();
+    });
+  }
+  Status SwapDb(int a, int b) override {
+    LARDER_RETURN_IF_ERROR(CheckIndex(a));
+    LARDER_RETURN_IF_ERROR(CheckIndex(b));
+    return InBatch([&] {
+      std::swap(state_.db_map()[static_cast<std::size_t>(a)],
+                state_.db_map()[static_cast<std::size_t>(b)]);
+      state_.MarkDbMapDirty();
+      state_.Notify(a, std::nullopt);
+      state_.Notify(b, std::nullopt);
+      return Status::Ok();
+    });
+  }
+
+  Status Save() override {
+    LARDER_RETURN_IF_ERROR(Checkpoint());
+    last_save_unix_ = static_cast<std::int64_t>(clock_->NowUnixMillis() / 1000);
+    return Status::Ok();
+  }
+  Status BackgroundSave() override { return Status::NotSupported("BGSAVE"); }
+
+  Result<std::uint64_t> ActiveExpireCycle(std::uint64_t budget) override {
+    LARDER_RETURN_IF_ERROR(Usable());
+    std::uint64_t done = 0;
+    Status s = InBatch(
+        [&]() -> Status {
+          LARDER_ASSIGN_OR_RETURN(std::uint64_t expired, ExpireStep(state_, budget));
+          LARDER_ASSIGN_OR_RETURN(std::uint64_t reclaimed, ReclaimStep(state_, budget - expired));
+          done = expired + reclaimed;
+          return Status::Ok();
+        },
+        /*wait=*/false);
+    LARDER_RETURN_IF_ERROR(s);
+    return done;
+  }
+
+  Status MaybeCheckpoint() override {
+    LARDER_RETURN_IF_ERROR(Usable());
+    if (!dirty_) return Status::Ok();
+    if (clock_->NowNanos() - last_checkpoint_nanos_ < kCheckpointIntervalNanos &&
+        wal_->log_bytes() < kCheckpointLogBytes) {
+      return Status::Ok();
+    }
+    return Checkpoint();
+  }
+
+  void SetAppendFsync(AppendFsync mode) override { wal_->SetMode(mode); }
+
+  KeyspaceStats stats() const override {
+    KeyspaceStats st;
+    st.expired_keys = state_.expired_keys;
+    st.checkpoints = checkpoints_.load();
+    st.last_save_unix = last_save_unix_.load();
+    if (wal_ != nullptr) {
+      WalStats ws = wal_->stats();
+      st.commits = ws.appends;
+      st.fsyncs = ws.syncs;
+      st.log_bytes = ws.log_bytes;
+    }
+    auto size = fs_->FileSize(Path(kDataFile));
+    if (size.ok()) st.data_file_bytes = *size;
+    return st;
+  }
+
+  Status Close() override {
+    if (closed_) return Status::Ok();
+    closed_ = true;
+    Status s;
+    if (tx_ != nullptr && wal_ != nullptr && state_.broken().ok()) s = Checkpoint();
+    if (tx_ != nullptr) (void)tx_->Rollback();  // after a failed checkpoint: nothing to keep
+    tx_.reset();
+    wal_.reset();
+    if (store_ != nullptr) {
+      Status c = store_->Close();
+      if (s.ok()) s = c;
+      store_.reset();
+    }
+    if (lock_ != nullptr) {
+      (void)lock_->Unlock();  // closing the file releases it anyway
+      lock_.reset();
+    }
+    return s;
+  }
+
+ private:
+  std::string Path(std::string_view name) const { return options_.dir + "/" + std::string(name); }
+
+  Status LockDir() {
+    OpenOptions o;
+    o.create = true;
+    LARDER_ASSIGN_OR_RETURN(lock_, fs_->Open(Path(kLockFile), o));
+    Status s = lock_->TryLock(LockMode::kExclusive);
+    if (!s.ok()) {
+      lock_.reset();
+      return Status::Busy(fmt::format(
+          "data directory {} is in use by another process (is another larderd running on it?): "
+          "{}",
+          options_.dir, s.ToString()));
+    }
+    return Status::Ok();
+  }
+
+  Status Usable() const {
+    if (closed_) return Status::InvalidArgument("keyspace closed");
+    return state_.broken();
+  }
+  Status CheckIndex(int index) const {
+    if (index < 0 || index >= options_.databases) {
+      return Status::InvalidArgument("DB index is out of range");
+    }
+    return Status::Ok();
+  }
+
+  Status BeginTx() {
+    LARDER_ASSIGN_OR_RETURN(tx_, store_->BeginTransaction());
+    state_.set_tx(tx_.get());
+    return Status::Ok();
+  }
+
+  // Appends the writes made since the last append (with the changed counters) to the log as one
+  // record; 0 when there were none.
+  Result<Ticket> AppendLog() {
+    LARDER_RETURN_IF_ERROR(state_.FlushCounters());
+    if (state_.log().empty()) return Ticket{0};
+    auto seq = wal_->Append(state_.log());
+    state_.log().Clear();
+    if (!seq.ok()) return state_.Fail(seq.status());
+    dirty_ = true;
+    return *seq;
+  }
+
+  // Runs fn in the current batch, or in one of its own (then waiting for its durability when
+  // `wait`).
+  template <typename Fn>
+  Status InBatch(Fn&& fn, bool wait = true) {
+    if (in_batch_) return fn();
+    LARDER_RETURN_IF_ERROR(BeginBatch());
+    Status s = fn();
+    LARDER_ASSIGN_OR_RETURN(Ticket t, EndBatch());
+    LARDER_RETURN_IF_ERROR(s);
+    return wait ? WaitDurable(t) : Status::Ok();
+  }
+
+  // The logical database `index` gets a new, empty physical database; the old one is left to
+  // ReclaimStep.
+  Status Flush(int index) {
+    const std::uint32_t old = state_.pdb(index);
+    LARDER_RETURN_IF_ERROR(state_.Put(enc::DeadDbKey(old), {}));
+    state_.db_map()[static_cast<std::size_t>(index)] = state_.NewPdb();
+    state_.MarkDbMapDirty();
+    state_.Notify(index, std::nullopt);
+    return Status::Ok();
+  }
+
+  Status Checkpoint() {
+    LARDER_RETURN_IF_ERROR(Usable());
+    if (in_batch_) return Status::InvalidArgument("checkpoint inside a batch");
+    const std::uint64_t seq = wal_->last_seq();
+    // Not logged: replaying the log onto this commit must not move it.
+    LARDER_RETURN_IF_ERROR(state_.Fail(tx_->Put(enc::kCheckpointKey, enc::Be64(seq))));
+    LARDER_RETURN_IF_ERROR(state_.Fail(tx_->Commit({.sync = true})));
+    tx_.reset();
+    state_.set_tx(nullptr);
+    LARDER_RETURN_IF_ERROR(state_.Fail(wal_->Rotate(seq)));
+    LARDER_RETURN_IF_ERROR(state_.Fail(BeginTx()));
+    dirty_ = false;
+    last_checkpoint_nanos_ = clock_->NowNanos();
+    ++checkpoints_;
+    return Status::Ok();
+  }
+
+  const KeyspaceOptions options_;
+  FileSystem* const fs_;
+  Clock* const clock_;
+  KeyspaceState state_;
+  std::unique_ptr<File> lock_;
+  std::unique_ptr<kv::Store> store_;
+  std::unique_ptr<kv::Transaction> tx_;
+  std::unique_ptr<WriteAheadLog> wal_;
+  std::vector<std::unique_ptr<DatabaseImpl>> dbs_;
+  bool in_batch_ = false;
+  bool dirty_ = false;  // written since the last checkpoint
+  bool closed_ = false;
+  std::uint64_t last_checkpoint_nanos_ = 0;
+  std::atomic<std::uint64_t> checkpoints_{0};
+  std::atomic<std::int64_t> last_save_unix_{0};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Keyspace>> Keyspace::Open(const KeyspaceOptions& options) {
+  if (options.databases < 1) return Status::InvalidArgument("databases must be at least 1");
+  FileSystem* fs = options.fs != nullptr ? options.fs : DefaultFileSystem();
+  Clock* clock = options.clock != nullptr ? options.clock : SystemClock();
+  auto ks = std::make_unique<KeyspaceImpl>(options, fs, clock);
+  Status s = ks->Init();
+  if (!s.ok()) {
+    (void)ks->Close();  // the error to report is the first one
+    return s;
+  }
+  return std::unique_ptr<Keyspace>(std::move(ks));
+}
+
+}  // namespace larder::server

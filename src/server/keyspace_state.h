@@ -1,0 +1,136 @@
+// KeyspaceState: what every part of the keyspace shares: the open engine transaction, the
+// current batch's log of kv writes, the database map, the counters, and the key-level
+// operations built on the encoding (key_encoding.h) that Database, flushes and the expiry cycle
+// all use.
+//
+// Every kv write goes through Put/Delete here, which apply it to the transaction AND append it
+// to `log`, the batch handed to the write-ahead log at EndBatch: replaying the log onto the
+// last checkpoint so rebuilds exactly the transaction's state (counters included: they are
+// written as records too, once per batch, by FlushCounters).
+//
+// Thread-safety: none. Used only by the thread holding the server's execution lock.
+// Iterators from Range are invalidated by any Put/Delete (kv::Transaction's rule): collect,
+// then write.
+#ifndef LARDER_SERVER_KEYSPACE_STATE_H_
+#define LARDER_SERVER_KEYSPACE_STATE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "larder/kv.h"
+#include "larder/result.h"
+#include "server/key_encoding.h"
+#include "server/keyspace.h"
+
+namespace larder {
+class Clock;
+}
+
+namespace larder::server {
+
+// A collection with at most this many members is deleted at once (its members with it); a
+// bigger one is unlinked and its members reclaimed later by ActiveExpireCycle in bounded steps
+// (Redis's lazyfree threshold is the same number).
+inline constexpr std::uint64_t kInlineDropMembers = 64;
+
+class KeyspaceState {
+ public:
+  KeyspaceState(Clock* clock, int databases) : clock_(clock), databases_(databases) {}
+
+  // --- the engine ---
+  void set_tx(kv::Transaction* tx) { tx_ = tx; }
+  kv::Transaction* tx() const { return tx_; }
+  kv::WriteBatch& log() { return log_; }
+  // The first engine error: once set, the keyspace refuses every call (a batch half applied
+  // must not be logged or committed).
+  const Status& broken() const { return broken_; }
+  Status Fail(Status s) {
+    if (!s.ok() && broken_.ok()) broken_ = s;
+    return s;
+  }
+
+  // Reads through the transaction. *value is valid until the next write.
+  Status Get(std::string_view key, std::string_view* value);
+  Status Put(std::string_view key, std::string_view value);
+  Status Delete(std::string_view key);
+  // An iterator over [lower, upper) of the transaction's state.
+  Result<std::unique_ptr<kv::Iterator>> Range(std::string_view lower, std::string_view upper);
+  // Deletes up to `budget` keys of [lower, upper); returns how many (fewer: the range is empty).
+  Result<std::uint64_t> DeleteRange(std::string_view lower, std::string_view upper,
+                                    std::uint64_t budget);
+
+  // --- the databases ---
+  int databases() const { return databases_; }
+  std::vector<std::uint32_t>& db_map() { return db_map_; }
+  std::uint32_t pdb(int db) const { return db_map_[static_cast<std::size_t>(db)]; }
+  // Loads the map and counters from the transaction; initializes them in a new store.
+  Status Load();
+  // A fresh physical database (never used before).
+  std::uint32_t NewPdb();
+  std::uint64_t NewVersion();
+  void MarkDbMapDirty() { db_map_dirty_ = true; }
+  std::uint64_t Count(std::uint32_t pdb) const;
+  void AddCount(std::uint32_t pdb, std::int64_t delta);
+  void ForgetCount(std::uint32_t pdb);
+  // Writes the changed counters and map (end of a batch, or of a flush).
+  Status FlushCounters();
+
+  // --- time, observer, stats ---
+  void set_now_ms(std::int64_t now) { now_ms_ = now; }
+  std::int64_t now_ms() const { return now_ms_; }
+  Clock* clock() const { return clock_; }
+  void set_observer(KeyspaceObserver* o) { observer_ = o; }
+  void Notify(int db, std::optional<std::string_view> key) {
+    if (observer_ != nullptr) observer_->OnKeyModified(db, key);
+  }
+  std::uint64_t expired_keys = 0;
+
+  // --- keys ---
+  // The key's meta record whatever its expiry (raw): false when absent. *buf holds the bytes
+  // meta->value views.
+  Result<bool> ReadMeta(std::uint32_t pdb, std::string_view key, enc::Meta* meta, std::string* buf);
+  // Like ReadMeta, but an expired key is deleted (and reported) and reads as absent.
+  Result<bool> ReadLiveMeta(int db, std::string_view key, enc::Meta* meta, std::string* buf);
+  bool Expired(const enc::Meta& m) const {
+    return m.expire_at_ms != 0 && m.expire_at_ms <= now_ms_;
+  }
+  // Writes `meta` for the key, moving its expiry index entry from `old_expire_at_ms`.
+  Status WriteMeta(std::uint32_t pdb, std::string_view key, const enc::Meta& meta,
+                   std::int64_t old_expire_at_ms);
+  // Removes the key described by `meta` (its meta and expiry records, its members: at once when
+  // few, else through a garbage record), decrements the count. Does not notify.
+  Status RemoveKey(std::uint32_t pdb, std::string_view key, const enc::Meta& meta);
+  // Removes an expired key: RemoveKey, the expired count, the observer.
+  Status Expire(int db, std::string_view key, const enc::Meta& meta);
+  // Drops a collection version's members: deletes them when few, else leaves a garbage record.
+  Status DropMembers(std::uint64_t version, std::uint64_t size);
+
+ private:
+  Clock* clock_;
+  const int databases_;
+  kv::Transaction* tx_ = nullptr;
+  kv::WriteBatch log_;
+  Status broken_;
+  KeyspaceObserver* observer_ = nullptr;
+  std::int64_t now_ms_ = 0;
+
+  std::vector<std::uint32_t> db_map_;
+  bool db_map_dirty_ = false;
+  std::uint32_t next_pdb_ = 0;
+  bool next_pdb_dirty_ = false;
+  std::uint64_t next_version_ = 1;
+  bool next_version_dirty_ = false;
+  std::unordered_map<std::uint32_t, std::uint64_t> counts_;
+  std::set<std::uint32_t> dirty_counts_;
+  std::string key_buf_;  // reused for keys built per call
+};
+
+}  // namespace larder::server
+
+#endif  // LARDER_SERVER_KEYSPACE_STATE_H_
