@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace larder::server {
@@ -18,6 +19,9 @@ struct ParserLimits {
   std::size_t max_bulk_len = 512ull * 1024 * 1024;  // proto-max-bulk-len
   std::size_t max_multibulk_len = 1024 * 1024;      // arguments per command
   std::size_t max_inline_len = 64 * 1024;           // one inline command line
+  // Redis's tighter limits for a client that has not authenticated while requirepass is set:
+  // at most 10 arguments and bulks of at most 16384 bytes.
+  bool unauthenticated = false;
 };
 
 enum class ParseStatus {
@@ -31,15 +35,18 @@ class RespParser {
   explicit RespParser(const ParserLimits& limits = {});
 
   // Parses one command at the start of `input` (the unconsumed query buffer).
-  //   kCommand: *argv holds the arguments (argv[0] the command name, never empty) and *consumed
-  //     the bytes that made the command. The views point into `input`, or into storage owned by
-  //     the parser for an inline command with quotes/escapes; they stay valid until the next call
-  //     to Parse and while `input`'s bytes are not moved or changed.
-  //   kIncomplete: *consumed is 0. Call again with the same bytes plus more appended; the parser
-  //     remembers how far it got, so a large bulk is not re-scanned (work is linear in the bytes).
+  //   kCommand: *argv holds the arguments (at least one; argv[0] is the command name as sent,
+  //     which a client may send empty) and *consumed the bytes that made the command. The views
+  //     point into `input`, or into storage owned by the parser for an inline command; they stay
+  //     valid until the next call to Parse and while `input`'s bytes are not moved or changed.
+  //   kIncomplete: call again with the same bytes plus more appended; the parser remembers how
+  //     far it got, so a large bulk is not re-scanned (work is linear in the bytes).
   //   kProtocolError: error() is the Redis text, e.g. "ERR Protocol error: invalid bulk length".
-  // An empty inline line (a bare "\r\n") is consumed silently: kIncomplete with *consumed > 0 is
-  // possible only in that case.
+  //     The error is sticky: later calls return it again (the connection is to be closed).
+  // Requests that carry no command are consumed silently, as Redis does: an empty or blank inline
+  // line ("\r\n", "  \r\n") and a multibulk count <= 0 ("*0\r\n", "*-1\r\n"). Their bytes are
+  // added to *consumed, also when the result is kIncomplete (the only case where kIncomplete
+  // has *consumed > 0); the caller drops *consumed bytes from the front either way.
   ParseStatus Parse(std::string_view input, std::vector<std::string_view>* argv,
                     std::size_t* consumed);
 
@@ -54,10 +61,23 @@ class RespParser {
  private:
   ParserLimits limits_;
   std::string error_;
-  // Resume state (the implementation may change these private members).
-  std::size_t resume_offset_ = 0;
-  long long pending_args_ = -1;
-  long long pending_bulk_ = -1;
+  // Resume state of the command in progress. Offsets are relative to the command's first byte,
+  // which is input[0] on the next call (the caller keeps unconsumed bytes in place).
+  enum class State { kStart, kInline, kMultibulk, kError };
+  void Reset();
+  ParseStatus ParseInline(std::string_view input, std::vector<std::string_view>* argv,
+                          std::size_t* consumed);
+  ParseStatus ParseMultibulk(std::string_view input, std::vector<std::string_view>* argv,
+                             std::size_t* consumed);
+  ParseStatus Fail(std::string message);
+
+  State state_ = State::kStart;
+  std::size_t scan_from_ = 0;    // where the search for the current line's end resumes
+  std::size_t pos_ = 0;          // multibulk: the first byte not yet parsed
+  long long pending_args_ = -1;  // multibulk: arguments still to read; -1 before the header
+  long long pending_bulk_ = -1;  // multibulk: the current bulk's length; -1 before its header
+  std::size_t input_size_ = 0;   // the size of the last input (for bytes_wanted)
+  std::vector<std::pair<std::size_t, std::size_t>> bulks_;  // (offset, length) of read bulks
   std::vector<std::string> inline_storage_;
 };
 

@@ -1,0 +1,138 @@
+#include "server/client.h"
+
+#include <fmt/format.h>
+
+#include <utility>
+
+#include "base/logging.h"
+
+namespace larder::server {
+
+Client::Client(std::uint64_t id, int fd, std::string addr, std::string laddr, ClientWaker* waker,
+               std::int64_t now_ms)
+    : id_(id),
+      fd_(fd),
+      addr_(std::move(addr)),
+      laddr_(std::move(laddr)),
+      waker_(waker),
+      created_ms_(now_ms),
+      last_interaction_ms_(now_ms) {}
+
+std::string Client::Flags() const {
+  std::string flags;
+  if (multi.active) flags += 'x';
+  if (watch_dirty) flags += 'd';
+  if (subscription_count() > 0) flags += 'P';
+  if (monitor) flags += 'O';
+  if (close_requested() || close_after_reply) flags += 'A';
+  if (flags.empty()) flags = "N";
+  return flags;
+}
+
+std::string Client::InfoLine(std::int64_t now_ms) const {
+  const std::size_t qbuf = query_buffer_bytes();
+  const std::size_t omem = output_bytes();
+  const std::int64_t age = (now_ms - created_ms_) / 1000;
+  const std::int64_t idle = (now_ms - last_interaction_ms()) / 1000;
+  const long long multi_count = multi.active ? static_cast<long long>(multi.queued.size()) : -1;
+  return fmt::format(
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
+      "ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 "
+      "oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
+      id_, addr_, laddr_, fd_, name, age < 0 ? 0 : age, idle < 0 ? 0 : idle, Flags(), db,
+      channels.size(), patterns.size(), shard_channels.size(), multi_count, qbuf,
+      qbuf < 16384 ? 16384 - qbuf : 0, omem, qbuf + omem + 16384,
+      last_command.empty() ? "NULL" : last_command, protocol);
+}
+
+bool Client::OverLimitLocked(const OutputBufferLimit& limit, std::int64_t now_ms) {
+  const std::uint64_t used = out_.size() + taken_unsent_;
+  if (limit.hard_bytes > 0 && used >= limit.hard_bytes) return true;
+  if (limit.soft_bytes > 0 && used >= limit.soft_bytes) {
+    if (soft_limit_since_ms_ == 0) {
+      soft_limit_since_ms_ = now_ms;
+    } else if (now_ms - soft_limit_since_ms_ > limit.soft_seconds * 1000) {
+      return true;
+    }
+  } else {
+    soft_limit_since_ms_ = 0;
+  }
+  return false;
+}
+
+bool Client::Deliver(std::string_view bytes, const OutputBufferLimit& limit, std::int64_t now_ms) {
+  bool accepted = true;
+  {
+    MutexLock lock(&out_mu_);
+    if (close_) return false;
+    out_.append(bytes);
+    if (OverLimitLocked(limit, now_ms)) {
+      close_ = true;
+      close_reason_ = fmt::format("output buffer limit reached ({} bytes pending)",
+                                  out_.size() + taken_unsent_);
+      LARDER_LOG_WARN("closing client id={} addr={}: {}", id_, addr_, close_reason_);
+      std::string().swap(out_);
+      accepted = false;
+    }
+  }
+  if (waker_ != nullptr) waker_->Wake(*this);
+  return accepted;
+}
+
+void Client::RequestClose(std::string_view reason) {
+  {
+    MutexLock lock(&out_mu_);
+    if (close_) return;
+    close_ = true;
+    close_reason_ = std::string(reason);
+  }
+  if (waker_ != nullptr) waker_->Wake(*this);
+}
+
+bool Client::close_requested() const {
+  MutexLock lock(&out_mu_);
+  return close_;
+}
+
+std::size_t Client::output_bytes() const {
+  MutexLock lock(&out_mu_);
+  return out_.size() + taken_unsent_;
+}
+
+std::string Client::TakeOutput() {
+  MutexLock lock(&out_mu_);
+  std::string taken;
+  taken.swap(out_);
+  return taken;
+}
+
+bool Client::CheckOutputLimit(const OutputBufferLimit& limit, std::int64_t now_ms) {
+  {
+    MutexLock lock(&out_mu_);
+    if (close_ || !OverLimitLocked(limit, now_ms)) return false;
+    close_ = true;
+    close_reason_ = fmt::format("output buffer soft limit exceeded for {} s", limit.soft_seconds);
+    LARDER_LOG_WARN("closing client id={} addr={}: {}", id_, addr_, close_reason_);
+    std::string().swap(out_);
+  }
+  if (waker_ != nullptr) waker_->Wake(*this);
+  return true;
+}
+
+void Client::TakeForSend(std::string* buf) {
+  MutexLock lock(&out_mu_);
+  buf->swap(out_);
+  taken_unsent_ = buf->size();
+}
+
+void Client::NoteUnsent(std::size_t unsent) {
+  MutexLock lock(&out_mu_);
+  taken_unsent_ = unsent;
+}
+
+std::string Client::close_reason() const {
+  MutexLock lock(&out_mu_);
+  return close_reason_;
+}
+
+}  // namespace larder::server

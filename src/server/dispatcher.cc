@@ -1,0 +1,181 @@
+#include "server/dispatcher.h"
+
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+#include "server/args.h"
+#include "server/client.h"
+#include "server/command.h"
+#include "server/keyspace.h"
+#include "server/reply_builder.h"
+#include "server/server.h"
+
+namespace larder::server {
+
+namespace {
+
+bool ArityOk(int arity, std::size_t argc) {
+  return arity >= 0 ? argc == static_cast<std::size_t>(arity)
+                    : argc >= static_cast<std::size_t>(-arity);
+}
+
+// Redis's rejection: an error reply that also flags an open transaction (EXEC then aborts).
+void Reject(Server& server, Client& client, std::string_view error, const CommandSpec* spec,
+            std::string_view full_name, std::span<const std::string_view> argv,
+            std::int64_t now_ms) {
+  if (client.multi.active) client.multi.aborted = true;
+  std::string out;
+  ReplyBuilder reply(&out, client.protocol);
+  reply.Error(error);
+  server.stats().error_replies.fetch_add(1, std::memory_order_relaxed);
+  CommandRecord record;
+  record.spec = spec;
+  record.full_name = full_name;
+  record.argv = argv;
+  record.client = &client;
+  record.db = client.db;
+  record.start_us = now_ms * 1000;
+  record.outcome = CommandRecord::Outcome::kRejected;
+  server.RecordCommand(record);
+  if (client.reply_mode == ReplyMode::kOn) {
+    server.DeliverTo(client, out, now_ms);
+  } else if (client.reply_mode == ReplyMode::kSkip) {
+    client.reply_mode = ReplyMode::kOn;
+  }
+}
+
+// Runs the handler, its reply appended to *out. Accounts stats, the slow log and the services.
+void RunHandler(Server& server, Client& client, const CommandSpec& spec, std::string_view full_name,
+                std::span<const std::string_view> argv, std::int64_t now_ms, std::string* out) {
+  ReplyBuilder reply(out, client.protocol);
+  const std::size_t mark = reply.Mark();
+  const int db_index = client.db;
+  CommandContext ctx{server, client, server.keyspace(), server.keyspace().db(db_index), reply,
+                     argv,   now_ms};
+  const std::int64_t start_us = Server::NowUs();
+  const Status s = spec.handler(ctx);
+  const std::int64_t duration_us = Server::NowUs() - start_us;
+  CommandRecord::Outcome outcome = CommandRecord::Outcome::kOk;
+  if (!s.ok()) {
+    reply.Rollback(mark);
+    reply.Error(fmt::format("ERR {}", s.ToString()));
+    server.Poison(s);
+    outcome = CommandRecord::Outcome::kFailed;
+  } else if (out->size() > mark && (*out)[mark] == '-') {
+    outcome = CommandRecord::Outcome::kFailed;
+  }
+  if (outcome == CommandRecord::Outcome::kFailed) {
+    server.stats().error_replies.fetch_add(1, std::memory_order_relaxed);
+  }
+  server.stats().commands_processed.fetch_add(1, std::memory_order_relaxed);
+  client.CountCommand();
+  client.last_command = std::string(full_name);
+
+  CommandRecord record;
+  record.spec = &spec;
+  record.full_name = full_name;
+  record.argv = argv;
+  record.client = &client;
+  record.db = db_index;
+  record.start_us = start_us;
+  record.duration_us = duration_us;
+  record.outcome = outcome;
+  server.RecordCommand(record);
+  server.NotifyCommand(record);
+}
+
+}  // namespace
+
+const CommandSpec* ResolveCommand(const Server& server, std::span<const std::string_view> argv,
+                                  std::string* error, std::string* full_name) {
+  const CommandSpec* spec = server.commands().Find(argv[0]);
+  if (spec == nullptr) {
+    *error = UnknownCommandError(argv[0], argv.data() + 1, argv.size() - 1);
+    return nullptr;
+  }
+  *full_name = ToLower(argv[0]);
+  if (!ArityOk(spec->arity, argv.size())) {
+    *error = WrongArityError(*full_name);
+    return nullptr;
+  }
+  if (spec->handler != nullptr || spec->subcommands.empty()) return spec;
+  if (argv.size() < 2) {
+    *error = WrongArityError(*full_name);
+    return nullptr;
+  }
+  const CommandSpec* sub = CommandTable::FindSubcommand(*spec, argv[1]);
+  if (sub == nullptr) {
+    *error = UnknownSubcommandError(argv[0], argv[1]);
+    return nullptr;
+  }
+  *full_name += '|';
+  *full_name += ToLower(argv[1]);
+  if (!ArityOk(sub->arity, argv.size())) {
+    *error = WrongArityError(*full_name);
+    return nullptr;
+  }
+  return sub;
+}
+
+void DispatchCommand(Server& server, Client& client, std::span<const std::string_view> argv,
+                     std::int64_t now_ms) {
+  std::string error;
+  std::string full_name;
+  const CommandSpec* spec = ResolveCommand(server, argv, &error, &full_name);
+  if (spec == nullptr) {
+    Reject(server, client, error, nullptr, full_name, argv, now_ms);
+    return;
+  }
+  const auto config = server.config();
+  if (!config->requirepass.empty() && !client.authenticated && (spec->flags & kCmdNoAuth) == 0) {
+    Reject(server, client, errors::kNoAuth, spec, full_name, argv, now_ms);
+    return;
+  }
+  if (client.in_subscribed_mode() && (spec->flags & kCmdSubscribedOk) == 0) {
+    Reject(server, client,
+           fmt::format("ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / "
+                       "QUIT / RESET are allowed in this context",
+                       full_name),
+           spec, full_name, argv, now_ms);
+    return;
+  }
+  if ((spec->flags & kCmdWrite) != 0 && server.poisoned()) {
+    Reject(server, client,
+           fmt::format("ERR writes are refused after an engine error: {}",
+                       server.poison_status().ToString()),
+           spec, full_name, argv, now_ms);
+    return;
+  }
+  if (client.multi.active && (spec->flags & kCmdNoMulti) == 0) {
+    client.multi.queued.emplace_back(argv.begin(), argv.end());
+    if (client.reply_mode == ReplyMode::kOn) {
+      server.DeliverTo(client, "+QUEUED\r\n", now_ms);
+    } else if (client.reply_mode == ReplyMode::kSkip) {
+      client.reply_mode = ReplyMode::kOn;
+    }
+    return;
+  }
+
+  // CLIENT REPLY: SKIP armed before this command drops this command's reply; OFF drops all.
+  const bool skip_armed = client.reply_mode == ReplyMode::kSkip;
+  std::string out;
+  RunHandler(server, client, *spec, full_name, argv, now_ms, &out);
+  const bool drop = skip_armed || client.reply_mode == ReplyMode::kOff;
+  if (skip_armed && client.reply_mode == ReplyMode::kSkip) client.reply_mode = ReplyMode::kOn;
+  if (!drop && !out.empty()) server.DeliverTo(client, out, now_ms);
+}
+
+void ExecuteResolved(Server& server, Client& client, const CommandSpec& spec,
+                     std::span<const std::string_view> argv, std::int64_t now_ms,
+                     std::string* out) {
+  std::string full_name = ToLower(argv[0]);
+  if (spec.name != full_name && argv.size() > 1) {
+    full_name += '|';
+    full_name += ToLower(argv[1]);
+  }
+  RunHandler(server, client, spec, full_name, argv, now_ms, out);
+}
+
+}  // namespace larder::server

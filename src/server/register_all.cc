@@ -1,0 +1,17 @@
+#include "server/command.h"
+
+namespace larder::server {
+
+void RegisterAllCommands(CommandTable& table) {
+  RegisterConnectionCommands(table);
+  RegisterServerCommands(table);
+  RegisterKeyspaceAdminCommands(table);
+  RegisterStringCommands(table);
+  RegisterBitCommands(table);
+  RegisterKeyCommands(table);
+  RegisterHashCommands(table);
+  RegisterTransactionCommands(table);
+  RegisterPubSubCommands(table);
+}
+
+}  // namespace larder::server
