@@ -1,12 +1,13 @@
 // Durability: the keyspace's one call site for everything durable. It keeps the engine's long
 // write transaction and the write-ahead log in step:
 //
-//   - tx() is the open engine transaction every keyspace read and write goes through. It is a
-//     thin wrapper that also records each Put/Delete into the current batch's log record.
-//   - EndBatch() appends the batch's recorded writes as one log record (write() to the OS: a
-//     kill -9 now loses nothing) and returns the ticket WaitDurable takes; a batch without
-//     writes appends nothing and its ticket is the last sequence (already as durable as it gets).
-//   - Checkpoint() puts the log sequence it holds under `checkpoint_key` in the transaction,
+//   - tx() is the open engine transaction every keyspace read and write goes through. The
+//     keyspace records the kv writes it makes in a batch (a kv::WriteBatch) as it makes them.
+//   - EndBatch(writes) appends them as one log record (write() to the OS: a kill -9 now loses
+//     nothing) and returns the ticket WaitDurable takes; a batch without writes appends nothing
+//     and its ticket is 0 (nothing to wait for).
+//   - Checkpoint() puts the log sequence it holds under `checkpoint_key` (8 bytes, big-endian)
+//     in the transaction,
 //     commits it with sync (the only way the engine file is ever written: a synced, atomic
 //     bolt commit, never damaged by a power loss), begins the next transaction and rotates the
 //     log (the old file is deleted). MaybeCheckpoint() does so about every
@@ -20,8 +21,9 @@
 //     copy sees one stable commit, unless the log grows past 4 x checkpoint_log_bytes.
 //
 // Lock rule: every method except WaitDurable, stats() and SetAppendFsync is called with the
-// server's execution lock held (one thread at a time); tx() and anything it returned must not
-// be used across Checkpoint / MaybeCheckpoint / BackgroundSave, which replace the transaction.
+// server's execution lock held (one thread at a time), Checkpoint, MaybeCheckpoint and
+// BackgroundSave outside a batch (every write made so far passed to EndBatch). They replace the
+// transaction: tx() and anything it returned must not be used across them (take tx() again).
 // WaitDurable is called without the execution lock (group commit); stats() and SetAppendFsync
 // from any thread.
 #ifndef LARDER_SERVER_DURABILITY_H_
@@ -47,7 +49,7 @@ struct DurabilityOptions {
   std::string dir;          // where the log files live (the keyspace's data directory)
   std::string data_file;    // the engine file (BGSAVE copies it)
   std::string backup_file;  // BGSAVE's destination (replaced atomically when a copy succeeds)
-  // The store key holding the checkpointed log sequence (8 bytes, little-endian). The keyspace's
+  // The store key holding the checkpointed log sequence (8 bytes, big-endian). The keyspace's
   // encoding reserves it (docs/formats/larderd.md).
   std::string checkpoint_key;
   AppendFsync appendfsync = AppendFsync::kEverySec;
@@ -81,10 +83,14 @@ class Durability {
   // waits for a running BGSAVE. Call Close() first for a final checkpoint.
   virtual ~Durability() = default;
 
-  // The open engine transaction (see the lock rule).
+  // The open engine transaction (see the lock rule). The keyspace must not Commit or Roll it
+  // back.
   virtual kv::Transaction& tx() = 0;
 
-  virtual Result<std::uint64_t> EndBatch() = 0;
+  // Logs `writes` (the kv writes the batch made through tx(), in order) as one record; returns
+  // the ticket for WaitDurable (0 when `writes` is empty). Errors: the log's (then sticky: the
+  // keyspace refuses writes until restarted, and no checkpoint commits unlogged writes).
+  virtual Result<std::uint64_t> EndBatch(const kv::WriteBatch& writes) = 0;
   virtual Status WaitDurable(std::uint64_t ticket) = 0;
 
   virtual Status MaybeCheckpoint() = 0;

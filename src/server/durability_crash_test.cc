@@ -79,21 +79,22 @@ test::CrashWorkload Workload(AppendFsync mode) {
         if (!o.ok()) return;
         db = std::move(*o);
       }
-      kv::Transaction& tx = db.durability->tx();
+      kv::WriteBatch writes;
       const int n = 1 + static_cast<int>(rng() % 3);
       for (int i = 0; i < n; ++i) {
         const std::string k = "k" + std::to_string(rng() % 12);
         if (rng() % 4 == 0) {
-          if (!tx.Delete(k).ok()) return;
+          writes.Delete(k);
           model.erase(k);
         } else {
           const std::string v = test::RandomValue(rng, 900);
-          if (!tx.Put(k, v).ok()) return;
+          writes.Put(k, v);
           model[k] = v;
         }
       }
       tracker->InFlight(test::KVState(model));
-      auto ticket = db.durability->EndBatch();
+      if (!db.durability->tx().Write(writes).ok()) return;
+      auto ticket = db.durability->EndBatch(writes);
       if (!ticket.ok() || !db.durability->WaitDurable(*ticket).ok()) return;
       tracker->Acknowledged(/*durable=*/mode == AppendFsync::kAlways);
       if (step % 4 == 3) {
@@ -114,8 +115,10 @@ test::CrashWorkload Workload(AppendFsync mode) {
     committed.erase(kCheckpointKey);
     if (committed != m) return Status::Corruption("recovery did not checkpoint its replay");
     // The recovered database takes writes.
-    LARDER_RETURN_IF_ERROR(db.durability->tx().Put("after-crash", "x"));
-    LARDER_RETURN_IF_ERROR(db.durability->EndBatch().status());
+    kv::WriteBatch after;
+    after.Put("after-crash", "x");
+    LARDER_RETURN_IF_ERROR(db.durability->tx().Write(after));
+    LARDER_RETURN_IF_ERROR(db.durability->EndBatch(after).status());
     LARDER_RETURN_IF_ERROR(db.durability->Close());
     db = {};
     LARDER_RETURN_IF_ERROR(CheckFile(fs));

@@ -3,12 +3,13 @@
 //
 // The durability cycle:
 //   - every kv write of a batch goes to the engine transaction and to the batch's log
-//     (KeyspaceState::Put/Delete); EndBatch appends that log as one record (WriteAheadLog::
-//     Append, written to the OS) and returns its sequence as the ticket;
-//   - a checkpoint records the log's last sequence in the transaction ("s" "checkpoint"),
-//     commits it with sync, lets the log drop what the commit now holds (Rotate) and begins the
-//     next transaction;
-//   - Open replays the log records after the committed checkpoint into a new transaction.
+//     (KeyspaceState::Put/Delete); EndBatch appends that log as one record (Durability::
+//     EndBatch: the write-ahead log, written to the OS) and returns its sequence as the ticket;
+//   - checkpoints, recovery and BGSAVE are Durability's (durability.h): a checkpoint records the
+//     log's last sequence in the transaction ("s" "checkpoint"), commits it with sync, begins
+//     the next transaction and rotates the log; Open replays the log records after the
+//     committed checkpoint. After each call that may checkpoint, the state is pointed at the
+//     new transaction (Repoint).
 // So the engine's file is only written by synced commits, and whatever a batch acknowledged is
 // in the log (kill -9) or, after its sync, on disk (power loss).
 #include <fmt/format.h>
@@ -21,10 +22,10 @@
 #include "larder/bolt/kv.h"
 #include "larder/clock.h"
 #include "server/database.h"
+#include "server/durability.h"
 #include "server/keyspace.h"
 #include "server/keyspace_state.h"
 #include "server/reclaim.h"
-#include "server/wal.h"
 
 namespace larder::server {
 
@@ -46,12 +47,8 @@ std::string_view TypeName(ValueType type) {
 
 namespace {
 
-// Checkpoint policy: about every second when something was written, or sooner when the log
-// grows past this size.
-constexpr std::uint64_t kCheckpointIntervalNanos = 1'000'000'000;
-constexpr std::uint64_t kCheckpointLogBytes = std::uint64_t{64} << 20;
-
 constexpr std::string_view kDataFile = "larder.db";
+constexpr std::string_view kBackupFile = "backup.db";  // BGSAVE's copy
 constexpr std::string_view kLockFile = "LOCK";
 
 class KeyspaceImpl final : public Keyspace {
@@ -69,28 +66,22 @@ class KeyspaceImpl final : public Keyspace {
     bolt::Options bo;
     bo.file_system = fs_;
     LARDER_ASSIGN_OR_RETURN(store_, bolt::OpenKV(Path(kDataFile), bo));
-    std::string v;
-    std::uint64_t checkpoint = 0;
-    Status s = store_->Get(enc::kCheckpointKey, &v);
-    if (s.ok() && v.size() == 8) {
-      checkpoint = enc::ReadBe64(v);
-    } else if (!s.IsNotFound()) {
-      return s.ok() ? Status::Corruption("larderd data: bad checkpoint record") : s;
-    }
-    LARDER_RETURN_IF_ERROR(BeginTx());
-    WalOptions wo;
-    wo.mode = options_.appendfsync;
-    LARDER_ASSIGN_OR_RETURN(
-        wal_, WriteAheadLog::Open(
-                  fs_, options_.dir, wo, checkpoint,
-                  [&](std::uint64_t, const kv::WriteBatch& batch) { return tx_->Write(batch); }));
+    DurabilityOptions d;
+    d.dir = options_.dir;
+    d.data_file = Path(kDataFile);
+    d.backup_file = Path(kBackupFile);
+    d.checkpoint_key = std::string(enc::kCheckpointKey);
+    d.appendfsync = options_.appendfsync;
+    d.fs = fs_;
+    d.clock = clock_;
+    LARDER_ASSIGN_OR_RETURN(durability_, Durability::Open(store_.get(), d));  // recovers
+    state_.set_tx(&durability_->tx());
     state_.set_now_ms(static_cast<std::int64_t>(clock_->NowUnixMillis()));
     LARDER_RETURN_IF_ERROR(state_.Load());
     LARDER_RETURN_IF_ERROR(AppendLog().status());
     for (int i = 0; i < options_.databases; ++i) {
       dbs_.push_back(std::make_unique<DatabaseImpl>(&state_, i));
     }
-    last_checkpoint_nanos_ = clock_->NowNanos();
     return Status::Ok();
   }
 
@@ -108,10 +99,7 @@ class KeyspaceImpl final : public Keyspace {
     in_batch_ = false;
     return AppendLog();
   }
-  Status WaitDurable(Ticket ticket) override {
-    if (ticket == 0) return Status::Ok();
-    return wal_->WaitDurable(ticket);
-  }
+  Status WaitDurable(Ticket ticket) override { return durability_->WaitDurable(ticket); }
 
   // These also run inside a batch (a FLUSHDB command, or one queued by MULTI): then their
   // writes join it. Outside one they make their own, durable before they return.
@@ -139,11 +127,13 @@ class KeyspaceImpl final : public Keyspace {
   }
 
   Status Save() override {
-    LARDER_RETURN_IF_ERROR(Checkpoint());
-    last_save_unix_ = static_cast<std::int64_t>(clock_->NowUnixMillis() / 1000);
-    return Status::Ok();
+    LARDER_RETURN_IF_ERROR(OutsideBatch());
+    return Repoint(durability_->Checkpoint());
   }
-  Status BackgroundSave() override { return Status::NotSupported("BGSAVE"); }
+  Status BackgroundSave() override {
+    LARDER_RETURN_IF_ERROR(OutsideBatch());
+    return Repoint(durability_->BackgroundSave());
+  }
 
   Result<std::uint64_t> ActiveExpireCycle(std::uint64_t budget) override {
     LARDER_RETURN_IF_ERROR(Usable());
@@ -161,27 +151,24 @@ class KeyspaceImpl final : public Keyspace {
   }
 
   Status MaybeCheckpoint() override {
-    LARDER_RETURN_IF_ERROR(Usable());
-    if (!dirty_) return Status::Ok();
-    if (clock_->NowNanos() - last_checkpoint_nanos_ < kCheckpointIntervalNanos &&
-        wal_->log_bytes() < kCheckpointLogBytes) {
-      return Status::Ok();
-    }
-    return Checkpoint();
+    LARDER_RETURN_IF_ERROR(OutsideBatch());
+    return Repoint(durability_->MaybeCheckpoint());
   }
 
-  void SetAppendFsync(AppendFsync mode) override { wal_->SetMode(mode); }
+  void SetAppendFsync(AppendFsync mode) override { durability_->SetAppendFsync(mode); }
 
   KeyspaceStats stats() const override {
     KeyspaceStats st;
     st.expired_keys = state_.expired_keys;
-    st.checkpoints = checkpoints_.load();
-    st.last_save_unix = last_save_unix_.load();
-    if (wal_ != nullptr) {
-      WalStats ws = wal_->stats();
-      st.commits = ws.appends;
-      st.fsyncs = ws.syncs;
-      st.log_bytes = ws.log_bytes;
+    if (durability_ != nullptr) {
+      DurabilityStats ds = durability_->stats();
+      st.commits = ds.commits;
+      st.fsyncs = ds.fsyncs;
+      st.checkpoints = ds.checkpoints;
+      st.log_bytes = ds.log_bytes;
+      st.last_save_unix = ds.last_save_unix;
+      st.bgsave_in_progress = ds.bgsave_in_progress;
+      st.last_bgsave_status = ds.last_bgsave_status;
     }
     auto size = fs_->FileSize(Path(kDataFile));
     if (size.ok()) st.data_file_bytes = *size;
@@ -192,10 +179,13 @@ class KeyspaceImpl final : public Keyspace {
     if (closed_) return Status::Ok();
     closed_ = true;
     Status s;
-    if (tx_ != nullptr && wal_ != nullptr && state_.broken().ok()) s = Checkpoint();
-    if (tx_ != nullptr) (void)tx_->Rollback();  // after a failed checkpoint: nothing to keep
-    tx_.reset();
-    wal_.reset();
+    state_.set_tx(nullptr);
+    if (durability_ != nullptr) {
+      // The final checkpoint (after a running BGSAVE). When the keyspace broke, the log holds
+      // what was acknowledged: no checkpoint, the next Open recovers it.
+      if (state_.broken().ok()) s = durability_->Close();
+      durability_.reset();
+    }
     if (store_ != nullptr) {
       Status c = store_->Close();
       if (s.ok()) s = c;
@@ -237,10 +227,18 @@ class KeyspaceImpl final : public Keyspace {
     return Status::Ok();
   }
 
-  Status BeginTx() {
-    LARDER_ASSIGN_OR_RETURN(tx_, store_->BeginTransaction());
-    state_.set_tx(tx_.get());
+  Status OutsideBatch() const {
+    LARDER_RETURN_IF_ERROR(Usable());
+    if (in_batch_) return Status::InvalidArgument("checkpoint inside a batch");
     return Status::Ok();
+  }
+  // After a call that may have checkpointed: the state writes to the new transaction. A failed
+  // checkpoint breaks the keyspace (the log keeps what was acknowledged); Busy (a BGSAVE
+  // running) does not.
+  Status Repoint(Status s) {
+    state_.set_tx(&durability_->tx());
+    if (s.ok() || s.code() == Code::kBusy) return s;
+    return state_.Fail(std::move(s));
   }
 
   // Appends the writes made since the last append (with the changed counters) to the log as one
@@ -248,10 +246,9 @@ class KeyspaceImpl final : public Keyspace {
   Result<Ticket> AppendLog() {
     LARDER_RETURN_IF_ERROR(state_.FlushCounters());
     if (state_.log().empty()) return Ticket{0};
-    auto seq = wal_->Append(state_.log());
+    auto seq = durability_->EndBatch(state_.log());
     state_.log().Clear();
     if (!seq.ok()) return state_.Fail(seq.status());
-    dirty_ = true;
     return *seq;
   }
 
@@ -278,38 +275,16 @@ class KeyspaceImpl final : public Keyspace {
     return Status::Ok();
   }
 
-  Status Checkpoint() {
-    LARDER_RETURN_IF_ERROR(Usable());
-    if (in_batch_) return Status::InvalidArgument("checkpoint inside a batch");
-    const std::uint64_t seq = wal_->last_seq();
-    // Not logged: replaying the log onto this commit must not move it.
-    LARDER_RETURN_IF_ERROR(state_.Fail(tx_->Put(enc::kCheckpointKey, enc::Be64(seq))));
-    LARDER_RETURN_IF_ERROR(state_.Fail(tx_->Commit({.sync = true})));
-    tx_.reset();
-    state_.set_tx(nullptr);
-    LARDER_RETURN_IF_ERROR(state_.Fail(wal_->Rotate(seq)));
-    LARDER_RETURN_IF_ERROR(state_.Fail(BeginTx()));
-    dirty_ = false;
-    last_checkpoint_nanos_ = clock_->NowNanos();
-    ++checkpoints_;
-    return Status::Ok();
-  }
-
   const KeyspaceOptions options_;
   FileSystem* const fs_;
   Clock* const clock_;
   KeyspaceState state_;
   std::unique_ptr<File> lock_;
   std::unique_ptr<kv::Store> store_;
-  std::unique_ptr<kv::Transaction> tx_;
-  std::unique_ptr<WriteAheadLog> wal_;
+  std::unique_ptr<Durability> durability_;  // the transaction, the log, checkpoints, BGSAVE
   std::vector<std::unique_ptr<DatabaseImpl>> dbs_;
   bool in_batch_ = false;
-  bool dirty_ = false;  // written since the last checkpoint
   bool closed_ = false;
-  std::uint64_t last_checkpoint_nanos_ = 0;
-  std::atomic<std::uint64_t> checkpoints_{0};
-  std::atomic<std::int64_t> last_save_unix_{0};
 };
 
 }  // namespace
