@@ -14,6 +14,7 @@
 // in the log (kill -9) or, after its sync, on disk (power loss).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <utility>
@@ -97,7 +98,8 @@ class KeyspaceImpl final : public Keyspace {
   Database& db(int index) override { return *dbs_[static_cast<std::size_t>(index)]; }
   Result<Ticket> EndBatch() override {
     in_batch_ = false;
-    return AppendLog();
+    LARDER_ASSIGN_OR_RETURN(Ticket t, AppendLog());
+    return std::max(t, std::exchange(logged_in_batch_, 0));
   }
   Status WaitDurable(Ticket ticket) override { return durability_->WaitDurable(ticket); }
 
@@ -126,12 +128,14 @@ class KeyspaceImpl final : public Keyspace {
     });
   }
 
+  // As commands they run inside a batch: its writes so far are logged first, so the checkpoint
+  // holds them (their ticket is not needed: the synced commit makes them durable).
   Status Save() override {
-    LARDER_RETURN_IF_ERROR(OutsideBatch());
+    LARDER_RETURN_IF_ERROR(LogBatchSoFar());
     return Repoint(durability_->Checkpoint());
   }
   Status BackgroundSave() override {
-    LARDER_RETURN_IF_ERROR(OutsideBatch());
+    LARDER_RETURN_IF_ERROR(LogBatchSoFar());
     return Repoint(durability_->BackgroundSave());
   }
 
@@ -227,6 +231,13 @@ class KeyspaceImpl final : public Keyspace {
     return Status::Ok();
   }
 
+  Status LogBatchSoFar() {
+    LARDER_RETURN_IF_ERROR(Usable());
+    if (!in_batch_) return Status::Ok();
+    LARDER_ASSIGN_OR_RETURN(Ticket t, AppendLog());
+    logged_in_batch_ = std::max(logged_in_batch_, t);  // EndBatch's ticket (a BGSAVE may be Busy)
+    return Status::Ok();
+  }
   Status OutsideBatch() const {
     LARDER_RETURN_IF_ERROR(Usable());
     if (in_batch_) return Status::InvalidArgument("checkpoint inside a batch");
@@ -284,6 +295,7 @@ class KeyspaceImpl final : public Keyspace {
   std::unique_ptr<Durability> durability_;  // the transaction, the log, checkpoints, BGSAVE
   std::vector<std::unique_ptr<DatabaseImpl>> dbs_;
   bool in_batch_ = false;
+  Ticket logged_in_batch_ = 0;  // the batch's writes logged before its end (SAVE, BGSAVE)
   bool closed_ = false;
 };
 

@@ -14,7 +14,9 @@
 //     always it waits for the fsync that covers the ticket (one fsync serves every batch written
 //     before it: group commit); otherwise it returns at once.
 //   - Checkpoint(), Save(), BackgroundSave(), Flush*(), SwapDb() and ActiveExpireCycle() are
-//     called with the execution lock held, outside a batch.
+//     called with the execution lock held, outside a batch; Save(), BackgroundSave(), Flush*()
+//     and SwapDb() may also run inside one (as commands: SAVE's checkpoint then holds the
+//     batch's writes made before it).
 //   - Everything else in Keyspace is thread-safe unless stated.
 #ifndef LARDER_SERVER_KEYSPACE_H_
 #define LARDER_SERVER_KEYSPACE_H_
