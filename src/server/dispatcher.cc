@@ -89,7 +89,9 @@ void RunHandler(Server& server, Client& client, const CommandSpec& spec, std::st
 }  // namespace
 
 const CommandSpec* ResolveCommand(const Server& server, std::span<const std::string_view> argv,
-                                  std::string* error, std::string* full_name) {
+                                  std::string* error, std::string* full_name,
+                                  const CommandSpec** known) {
+  if (known != nullptr) *known = nullptr;
   const CommandSpec* spec = server.commands().Find(argv[0]);
   if (spec == nullptr) {
     *error = UnknownCommandError(argv[0], argv.data() + 1, argv.size() - 1);
@@ -98,6 +100,7 @@ const CommandSpec* ResolveCommand(const Server& server, std::span<const std::str
   *full_name = ToLower(argv[0]);
   if (!ArityOk(spec->arity, argv.size())) {
     *error = WrongArityError(*full_name);
+    if (known != nullptr) *known = spec;
     return nullptr;
   }
   if (spec->handler != nullptr || spec->subcommands.empty()) return spec;
@@ -114,6 +117,7 @@ const CommandSpec* ResolveCommand(const Server& server, std::span<const std::str
   *full_name += ToLower(argv[1]);
   if (!ArityOk(sub->arity, argv.size())) {
     *error = WrongArityError(*full_name);
+    if (known != nullptr) *known = sub;
     return nullptr;
   }
   return sub;
@@ -123,9 +127,10 @@ void DispatchCommand(Server& server, Client& client, std::span<const std::string
                      std::int64_t now_ms) {
   std::string error;
   std::string full_name;
-  const CommandSpec* spec = ResolveCommand(server, argv, &error, &full_name);
+  const CommandSpec* known = nullptr;
+  const CommandSpec* spec = ResolveCommand(server, argv, &error, &full_name, &known);
   if (spec == nullptr) {
-    Reject(server, client, error, nullptr, full_name, argv, now_ms);
+    Reject(server, client, error, known, full_name, argv, now_ms);
     return;
   }
   const auto config = server.config();

@@ -34,9 +34,11 @@ void ExecuteResolved(Server& server, Client& client, const CommandSpec& spec,
 
 // Looks up argv[0] (and argv[1] for containers) and checks arity. Returns the spec, or null
 // with *error set to the Redis error reply text (unknown command / subcommand, wrong arity).
-// *full_name receives "get" or "config|get".
+// *full_name receives "get" or "config|get". When the command exists but its arity is wrong,
+// *known (if given) receives its spec (commandstats counts the rejection).
 const CommandSpec* ResolveCommand(const Server& server, std::span<const std::string_view> argv,
-                                  std::string* error, std::string* full_name);
+                                  std::string* error, std::string* full_name,
+                                  const CommandSpec** known = nullptr);
 
 }  // namespace larder::server
 

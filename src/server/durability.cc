@@ -16,6 +16,55 @@
 namespace larder::server {
 namespace {
 
+// The engine transaction the keyspace sees: every successful write is also recorded into the
+// batch's log record. Commit and Rollback belong to the checkpoint, not to the keyspace.
+class LoggingTransaction final : public kv::Transaction {
+ public:
+  LoggingTransaction(std::unique_ptr<kv::Transaction> inner, kv::WriteBatch* record)
+      : inner_(std::move(inner)), record_(record) {}
+
+  kv::Transaction& inner() { return *inner_; }
+
+  Status Get(std::string_view key, std::string* value) override { return inner_->Get(key, value); }
+  Status GetView(std::string_view key, std::string_view* value) override {
+    return inner_->GetView(key, value);
+  }
+  Result<std::unique_ptr<kv::Iterator>> NewIterator(const kv::IteratorOptions& options) override {
+    return inner_->NewIterator(options);
+  }
+  Status Put(std::string_view key, std::string_view value) override {
+    LARDER_RETURN_IF_ERROR(inner_->Put(key, value));
+    record_->Put(key, value);
+    return Status::Ok();
+  }
+  Status Delete(std::string_view key) override {
+    LARDER_RETURN_IF_ERROR(inner_->Delete(key));
+    record_->Delete(key);
+    return Status::Ok();
+  }
+  Status Write(const kv::WriteBatch& batch) override {
+    LARDER_RETURN_IF_ERROR(inner_->Write(batch));
+    for (const kv::WriteBatch::Entry& e : batch) {
+      if (e.op == kv::WriteBatch::Op::kPut) {
+        record_->Put(e.key, e.value);
+      } else {
+        record_->Delete(e.key);
+      }
+    }
+    return Status::Ok();
+  }
+  Status Commit(const kv::WriteOptions&) override {
+    return Status::InvalidArgument("the keyspace's transaction is committed by checkpoints");
+  }
+  Status Rollback() override {
+    return Status::InvalidArgument("the keyspace's transaction is committed by checkpoints");
+  }
+
+ private:
+  std::unique_ptr<kv::Transaction> inner_;
+  kv::WriteBatch* record_;
+};
+
 class DurabilityImpl final : public Durability {
  public:
   DurabilityImpl(kv::Store* store, const DurabilityOptions& options)
@@ -29,7 +78,7 @@ class DurabilityImpl final : public Durability {
   Status Recover();
 
   kv::Transaction& tx() override { return *tx_; }
-  Result<std::uint64_t> EndBatch(const kv::WriteBatch& writes) override;
+  Result<std::uint64_t> EndBatch() override;
   Status WaitDurable(std::uint64_t ticket) override {
     return ticket == 0 ? Status::Ok() : wal_->WaitDurable(ticket);
   }
@@ -52,7 +101,8 @@ class DurabilityImpl final : public Durability {
 
   // Used with the execution lock held (see durability.h).
   std::unique_ptr<WriteAheadLog> wal_;
-  std::unique_ptr<kv::Transaction> tx_;
+  kv::WriteBatch record_;  // the current batch's writes
+  std::unique_ptr<LoggingTransaction> tx_;
   std::uint64_t last_checkpoint_nanos_ = 0;
   Status broken_;  // a failed commit or begin: the engine transaction is gone
   bool closed_ = false;
@@ -77,8 +127,9 @@ Status DurabilityImpl::Recover() {
   } else if (!s.IsNotFound()) {
     return s;
   }
-  LARDER_ASSIGN_OR_RETURN(tx_, store_->BeginTransaction());
-  kv::Transaction* engine = tx_.get();
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<kv::Transaction> inner, store_->BeginTransaction());
+  tx_ = std::make_unique<LoggingTransaction>(std::move(inner), &record_);
+  kv::Transaction* engine = &tx_->inner();  // replayed writes are not logged again
   LARDER_ASSIGN_OR_RETURN(
       wal_,
       WriteAheadLog::Open(
@@ -93,14 +144,18 @@ Status DurabilityImpl::Recover() {
   return CheckpointNow();
 }
 
-Result<std::uint64_t> DurabilityImpl::EndBatch(const kv::WriteBatch& writes) {
+Result<std::uint64_t> DurabilityImpl::EndBatch() {
   if (closed_) return Status::InvalidArgument("durability closed");
-  if (writes.empty()) return std::uint64_t{0};
-  return wal_->Append(writes);
+  if (record_.empty()) return std::uint64_t{0};
+  Result<std::uint64_t> seq = wal_->Append(record_);
+  record_.Clear();
+  return seq;
 }
 
 Status DurabilityImpl::CheckpointNow() {
   LARDER_RETURN_IF_ERROR(broken_);
+  // Writes made outside a batch (the expiry cycle, flushes) are logged first.
+  if (!record_.empty()) LARDER_RETURN_IF_ERROR(EndBatch().status());
   // Never commit writes the log failed to take: recovery decides what survived.
   LARDER_RETURN_IF_ERROR(wal_->health());
   const std::uint64_t seq = wal_->last_seq();
@@ -116,12 +171,12 @@ Status DurabilityImpl::CheckpointNow() {
   std::string encoded(8, '\0');
   StoreBigEndianU64(reinterpret_cast<std::uint8_t*>(encoded.data()), seq);
   // Not logged: replaying the log onto this commit must not move it.
-  Status s = tx_->Put(options_.checkpoint_key, encoded);
-  if (s.ok()) s = tx_->Commit({.sync = true});
+  Status s = tx_->inner().Put(options_.checkpoint_key, encoded);
+  if (s.ok()) s = tx_->inner().Commit({.sync = true});
   if (s.ok()) {
     Result<std::unique_ptr<kv::Transaction>> next = store_->BeginTransaction();
     if (next.ok()) {
-      tx_ = std::move(*next);
+      tx_ = std::make_unique<LoggingTransaction>(std::move(*next), &record_);
     } else {
       s = next.status();
     }
@@ -158,7 +213,7 @@ Status DurabilityImpl::MaybeCheckpoint() {
   {
     MutexLock l(&mu_);
     bgsave = bgsave_running_;
-    if (wal_->last_seq() == checkpoint_seq_) return Status::Ok();
+    if (wal_->last_seq() == checkpoint_seq_ && record_.empty()) return Status::Ok();
   }
   const bool by_time =
       clock_->NowNanos() - last_checkpoint_nanos_ >= options_.checkpoint_interval_ms * 1000000;

@@ -1,11 +1,11 @@
 // Durability: the keyspace's one call site for everything durable. It keeps the engine's long
 // write transaction and the write-ahead log in step:
 //
-//   - tx() is the open engine transaction every keyspace read and write goes through. The
-//     keyspace records the kv writes it makes in a batch (a kv::WriteBatch) as it makes them.
-//   - EndBatch(writes) appends them as one log record (write() to the OS: a kill -9 now loses
-//     nothing) and returns the ticket WaitDurable takes; a batch without writes appends nothing
-//     and its ticket is 0 (nothing to wait for).
+//   - tx() is the open engine transaction every keyspace read and write goes through. It is a
+//     thin wrapper that also records each Put/Delete into the current batch's log record.
+//   - EndBatch() appends the batch's recorded writes as one log record (write() to the OS: a
+//     kill -9 now loses nothing) and returns the ticket WaitDurable takes; a batch without
+//     writes appends nothing and its ticket is 0 (nothing to wait for).
 //   - Checkpoint() puts the log sequence it holds under `checkpoint_key` (8 bytes, big-endian)
 //     in the transaction,
 //     commits it with sync (the only way the engine file is ever written: a synced, atomic
@@ -21,9 +21,11 @@
 //     copy sees one stable commit, unless the log grows past 4 x checkpoint_log_bytes.
 //
 // Lock rule: every method except WaitDurable, stats() and SetAppendFsync is called with the
-// server's execution lock held (one thread at a time), Checkpoint, MaybeCheckpoint and
-// BackgroundSave outside a batch (every write made so far passed to EndBatch). They replace the
-// transaction: tx() and anything it returned must not be used across them (take tx() again).
+// server's execution lock held (one thread at a time); tx() and anything it returned must not
+// be used across Checkpoint / MaybeCheckpoint / BackgroundSave, which replace the transaction
+// (take tx() again). A checkpoint inside a batch first logs the batch's writes so far (as
+// EndBatch would; the commit then makes them durable): the keyspace must have written every
+// in-memory counter those writes depend on before it calls one there.
 // WaitDurable is called without the execution lock (group commit); stats() and SetAppendFsync
 // from any thread.
 #ifndef LARDER_SERVER_DURABILITY_H_
@@ -83,14 +85,10 @@ class Durability {
   // waits for a running BGSAVE. Call Close() first for a final checkpoint.
   virtual ~Durability() = default;
 
-  // The open engine transaction (see the lock rule). The keyspace must not Commit or Roll it
-  // back.
+  // The open engine transaction (see the lock rule).
   virtual kv::Transaction& tx() = 0;
 
-  // Logs `writes` (the kv writes the batch made through tx(), in order) as one record; returns
-  // the ticket for WaitDurable (0 when `writes` is empty). Errors: the log's (then sticky: the
-  // keyspace refuses writes until restarted, and no checkpoint commits unlogged writes).
-  virtual Result<std::uint64_t> EndBatch(const kv::WriteBatch& writes) = 0;
+  virtual Result<std::uint64_t> EndBatch() = 0;
   virtual Status WaitDurable(std::uint64_t ticket) = 0;
 
   virtual Status MaybeCheckpoint() = 0;

@@ -79,22 +79,21 @@ test::CrashWorkload Workload(AppendFsync mode) {
         if (!o.ok()) return;
         db = std::move(*o);
       }
-      kv::WriteBatch writes;
+      kv::Transaction& tx = db.durability->tx();
       const int n = 1 + static_cast<int>(rng() % 3);
       for (int i = 0; i < n; ++i) {
         const std::string k = "k" + std::to_string(rng() % 12);
         if (rng() % 4 == 0) {
-          writes.Delete(k);
+          if (!tx.Delete(k).ok()) return;
           model.erase(k);
         } else {
           const std::string v = test::RandomValue(rng, 900);
-          writes.Put(k, v);
+          if (!tx.Put(k, v).ok()) return;
           model[k] = v;
         }
       }
       tracker->InFlight(test::KVState(model));
-      if (!db.durability->tx().Write(writes).ok()) return;
-      auto ticket = db.durability->EndBatch(writes);
+      auto ticket = db.durability->EndBatch();
       if (!ticket.ok() || !db.durability->WaitDurable(*ticket).ok()) return;
       tracker->Acknowledged(/*durable=*/mode == AppendFsync::kAlways);
       if (step % 4 == 3) {
@@ -115,10 +114,8 @@ test::CrashWorkload Workload(AppendFsync mode) {
     committed.erase(kCheckpointKey);
     if (committed != m) return Status::Corruption("recovery did not checkpoint its replay");
     // The recovered database takes writes.
-    kv::WriteBatch after;
-    after.Put("after-crash", "x");
-    LARDER_RETURN_IF_ERROR(db.durability->tx().Write(after));
-    LARDER_RETURN_IF_ERROR(db.durability->EndBatch(after).status());
+    LARDER_RETURN_IF_ERROR(db.durability->tx().Put("after-crash", "x"));
+    LARDER_RETURN_IF_ERROR(db.durability->EndBatch().status());
     LARDER_RETURN_IF_ERROR(db.durability->Close());
     db = {};
     LARDER_RETURN_IF_ERROR(CheckFile(fs));

@@ -57,14 +57,12 @@ class Harness {
 
   // One batch: puts `key`=`value` (empty value: deletes), logged and waited for.
   Status Write(const std::string& key, const std::string& value) {
-    kv::WriteBatch writes;
     if (value.empty()) {
-      writes.Delete(key);
+      LARDER_RETURN_IF_ERROR(durability->tx().Delete(key));
     } else {
-      writes.Put(key, value);
+      LARDER_RETURN_IF_ERROR(durability->tx().Put(key, value));
     }
-    LARDER_RETURN_IF_ERROR(durability->tx().Write(writes));
-    LARDER_ASSIGN_OR_RETURN(std::uint64_t ticket, durability->EndBatch(writes));
+    LARDER_ASSIGN_OR_RETURN(std::uint64_t ticket, durability->EndBatch());
     return durability->WaitDurable(ticket);
   }
 
@@ -173,16 +171,34 @@ TEST(DurabilityTest, MaybeCheckpointByTimeAndBySize) {
   EXPECT_EQ(h.durability->stats().log_bytes, 0u);
 }
 
+TEST(DurabilityTest, WritesOutsideABatchAreLoggedByTheCheckpoint) {
+  auto fs = NewMemFileSystem();
+  Harness h(fs.get());
+  ASSERT_TRUE(h.Open().ok());
+  ASSERT_TRUE(h.durability->tx().Put("expired-cycle", "x").ok());  // no EndBatch
+  ASSERT_TRUE(h.durability->Checkpoint().ok());
+  EXPECT_EQ(h.durability->stats().last_seq, 1u);
+  EXPECT_EQ(h.Committed(), (test::KVMap{{"expired-cycle", "x"}}));
+}
+
 TEST(DurabilityTest, ABatchWithoutWritesNeedsNoWait) {
   auto fs = NewMemFileSystem();
   Harness h(fs.get());
   ASSERT_TRUE(h.Open().ok());
-  auto ticket = h.durability->EndBatch({});
+  auto ticket = h.durability->EndBatch();
   ASSERT_TRUE(ticket.ok());
   EXPECT_EQ(*ticket, 0u);
   EXPECT_TRUE(h.durability->WaitDurable(0).ok());
   EXPECT_EQ(h.durability->stats().fsyncs, 0u);
   EXPECT_EQ(h.durability->stats().commits, 0u);
+}
+
+TEST(DurabilityTest, TheKeyspaceCannotCommitTheTransaction) {
+  auto fs = NewMemFileSystem();
+  Harness h(fs.get());
+  ASSERT_TRUE(h.Open().ok());
+  EXPECT_TRUE(h.durability->tx().Commit({}).IsInvalidArgument());
+  EXPECT_TRUE(h.durability->tx().Rollback().IsInvalidArgument());
 }
 
 TEST(DurabilityTest, BackgroundSaveWritesACheckedCopyOnline) {

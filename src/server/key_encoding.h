@@ -38,11 +38,12 @@ inline constexpr char kSystemTag = 's';
 inline constexpr std::uint32_t kFormatVersion = 1;
 
 // System record keys.
-inline constexpr std::string_view kFormatKey = "sformat";          // be32 kFormatVersion
-inline constexpr std::string_view kDbMapKey = "sdbmap";            // be32 pdb per logical db
-inline constexpr std::string_view kNextPdbKey = "snextpdb";        // be32
-inline constexpr std::string_view kNextVersionKey = "snextver";    // be64
-inline constexpr std::string_view kCheckpointKey = "scheckpoint";  // be64 log sequence
+inline constexpr std::string_view kFormatKey = "sformat";        // be32 kFormatVersion
+inline constexpr std::string_view kDbMapKey = "sdbmap";          // be32 pdb per logical db
+inline constexpr std::string_view kNextPdbKey = "snextpdb";      // be32
+inline constexpr std::string_view kNextVersionKey = "snextver";  // be64
+// The log sequence the engine's commit holds: 8 bytes, little-endian (Durability's record).
+inline constexpr std::string_view kCheckpointKey = "scheckpoint";
 // "s" "count" pdb(4) -> be64: the number of meta records of physical database pdb.
 std::string CountKey(std::uint32_t pdb);
 

@@ -1,21 +1,14 @@
-// KeyspaceImpl: the engine, its one long-lived transaction, the write-ahead log, and the
-// batches, flushes and checkpoints around them (the lock rule is in keyspace.h).
-//
-// The durability cycle:
-//   - every kv write of a batch goes to the engine transaction and to the batch's log
-//     (KeyspaceState::Put/Delete); EndBatch appends that log as one record (Durability::
-//     EndBatch: the write-ahead log, written to the OS) and returns its sequence as the ticket;
-//   - checkpoints, recovery and BGSAVE are Durability's (durability.h): a checkpoint records the
-//     log's last sequence in the transaction ("s" "checkpoint"), commits it with sync, begins
-//     the next transaction and rotates the log; Open replays the log records after the
-//     committed checkpoint. After each call that may checkpoint, the state is pointed at the
-//     new transaction (Repoint).
-// So the engine's file is only written by synced commits, and whatever a batch acknowledged is
-// in the log (kill -9) or, after its sync, on disk (power loss).
+// KeyspaceImpl: the engine, the databases over it, and the batches, flushes and checkpoints
+// around them (the lock rule is in keyspace.h). Durability (durability.h) owns the engine
+// transaction, the write-ahead log and the checkpoints; this file is its one user:
+//   - every kv write goes to Durability's transaction (KeyspaceState::Put/Delete), which records
+//     it for the log; EndBatch writes the changed counters, then Durability::EndBatch appends
+//     the batch's record and gives the ticket;
+//   - a checkpoint replaces the transaction: after every Durability call that may checkpoint,
+//     the state is handed the new one (UseTx).
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -49,8 +42,8 @@ std::string_view TypeName(ValueType type) {
 namespace {
 
 constexpr std::string_view kDataFile = "larder.db";
-constexpr std::string_view kBackupFile = "backup.db";  // BGSAVE's copy
 constexpr std::string_view kLockFile = "LOCK";
+constexpr std::string_view kBackupFile = "backup.db";
 
 class KeyspaceImpl final : public Keyspace {
  public:
@@ -75,11 +68,13 @@ class KeyspaceImpl final : public Keyspace {
     d.appendfsync = options_.appendfsync;
     d.fs = fs_;
     d.clock = clock_;
-    LARDER_ASSIGN_OR_RETURN(durability_, Durability::Open(store_.get(), d));  // recovers
-    state_.set_tx(&durability_->tx());
+    LARDER_ASSIGN_OR_RETURN(durability_, Durability::Open(store_.get(), d));
+    UseTx();
     state_.set_now_ms(static_cast<std::int64_t>(clock_->NowUnixMillis()));
     LARDER_RETURN_IF_ERROR(state_.Load());
     LARDER_RETURN_IF_ERROR(AppendLog().status());
+    LARDER_RETURN_IF_ERROR(state_.Fail(durability_->Checkpoint()));
+    UseTx();
     for (int i = 0; i < options_.databases; ++i) {
       dbs_.push_back(std::make_unique<DatabaseImpl>(&state_, i));
     }
@@ -101,7 +96,10 @@ class KeyspaceImpl final : public Keyspace {
     LARDER_ASSIGN_OR_RETURN(Ticket t, AppendLog());
     return std::max(t, std::exchange(logged_in_batch_, 0));
   }
-  Status WaitDurable(Ticket ticket) override { return durability_->WaitDurable(ticket); }
+  Status WaitDurable(Ticket ticket) override {
+    if (ticket == 0) return Status::Ok();
+    return durability_->WaitDurable(ticket);
+  }
 
   // These also run inside a batch (a FLUSHDB command, or one queued by MULTI): then their
   // writes join it. Outside one they make their own, durable before they return.
@@ -128,15 +126,11 @@ class KeyspaceImpl final : public Keyspace {
     });
   }
 
-  // As commands they run inside a batch: its writes so far are logged first, so the checkpoint
-  // holds them (their ticket is not needed: the synced commit makes them durable).
   Status Save() override {
-    LARDER_RETURN_IF_ERROR(LogBatchSoFar());
-    return Repoint(durability_->Checkpoint());
+    return WithCheckpoint([&] { return durability_->Checkpoint(); });
   }
   Status BackgroundSave() override {
-    LARDER_RETURN_IF_ERROR(LogBatchSoFar());
-    return Repoint(durability_->BackgroundSave());
+    return WithCheckpoint([&] { return durability_->BackgroundSave(); });
   }
 
   Result<std::uint64_t> ActiveExpireCycle(std::uint64_t budget) override {
@@ -155,24 +149,24 @@ class KeyspaceImpl final : public Keyspace {
   }
 
   Status MaybeCheckpoint() override {
-    LARDER_RETURN_IF_ERROR(OutsideBatch());
-    return Repoint(durability_->MaybeCheckpoint());
+    return WithCheckpoint([&] { return durability_->MaybeCheckpoint(); });
   }
 
   void SetAppendFsync(AppendFsync mode) override { durability_->SetAppendFsync(mode); }
 
+  // With the execution lock (expired_keys is the state's).
   KeyspaceStats stats() const override {
     KeyspaceStats st;
     st.expired_keys = state_.expired_keys;
     if (durability_ != nullptr) {
-      DurabilityStats ds = durability_->stats();
-      st.commits = ds.commits;
-      st.fsyncs = ds.fsyncs;
-      st.checkpoints = ds.checkpoints;
-      st.log_bytes = ds.log_bytes;
-      st.last_save_unix = ds.last_save_unix;
-      st.bgsave_in_progress = ds.bgsave_in_progress;
-      st.last_bgsave_status = ds.last_bgsave_status;
+      DurabilityStats d = durability_->stats();
+      st.commits = d.commits;
+      st.fsyncs = d.fsyncs;
+      st.checkpoints = d.checkpoints;
+      st.log_bytes = d.log_bytes;
+      st.last_save_unix = d.last_save_unix;
+      st.bgsave_in_progress = d.bgsave_in_progress;
+      st.last_bgsave_status = d.last_bgsave_status;
     }
     auto size = fs_->FileSize(Path(kDataFile));
     if (size.ok()) st.data_file_bytes = *size;
@@ -183,12 +177,11 @@ class KeyspaceImpl final : public Keyspace {
     if (closed_) return Status::Ok();
     closed_ = true;
     Status s;
-    state_.set_tx(nullptr);
     if (durability_ != nullptr) {
-      // The final checkpoint (after a running BGSAVE). When the keyspace broke, the log holds
-      // what was acknowledged: no checkpoint, the next Open recovers it.
+      // After an engine error the log holds what the transaction had: no final checkpoint.
       if (state_.broken().ok()) s = durability_->Close();
-      durability_.reset();
+      state_.set_tx(nullptr);
+      durability_.reset();  // rolls back what is left
     }
     if (store_ != nullptr) {
       Status c = store_->Close();
@@ -231,34 +224,29 @@ class KeyspaceImpl final : public Keyspace {
     return Status::Ok();
   }
 
-  Status LogBatchSoFar() {
+  // Hands the state Durability's current transaction (a checkpoint replaces it).
+  void UseTx() { state_.set_tx(&durability_->tx()); }
+  // SAVE and BGSAVE run as commands, inside a batch: the counters the batch changed are written
+  // and its writes so far logged first, so that the checkpoint commits a consistent state;
+  // EndBatch still returns their ticket (a BGSAVE already running commits nothing). A failed
+  // checkpoint breaks the keyspace (the log keeps what was acknowledged); Busy does not.
+  template <typename Fn>
+  Status WithCheckpoint(Fn&& fn) {
     LARDER_RETURN_IF_ERROR(Usable());
-    if (!in_batch_) return Status::Ok();
-    LARDER_ASSIGN_OR_RETURN(Ticket t, AppendLog());
-    logged_in_batch_ = std::max(logged_in_batch_, t);  // EndBatch's ticket (a BGSAVE may be Busy)
-    return Status::Ok();
-  }
-  Status OutsideBatch() const {
-    LARDER_RETURN_IF_ERROR(Usable());
-    if (in_batch_) return Status::InvalidArgument("checkpoint inside a batch");
-    return Status::Ok();
-  }
-  // After a call that may have checkpointed: the state writes to the new transaction. A failed
-  // checkpoint breaks the keyspace (the log keeps what was acknowledged); Busy (a BGSAVE
-  // running) does not.
-  Status Repoint(Status s) {
-    state_.set_tx(&durability_->tx());
+    if (in_batch_) {
+      LARDER_ASSIGN_OR_RETURN(Ticket t, AppendLog());
+      logged_in_batch_ = std::max(logged_in_batch_, t);
+    }
+    Status s = fn();
+    UseTx();
     if (s.ok() || s.code() == Code::kBusy) return s;
     return state_.Fail(std::move(s));
   }
 
-  // Appends the writes made since the last append (with the changed counters) to the log as one
-  // record; 0 when there were none.
+  // Writes the changed counters, then appends the batch's writes to the log as one record.
   Result<Ticket> AppendLog() {
     LARDER_RETURN_IF_ERROR(state_.FlushCounters());
-    if (state_.log().empty()) return Ticket{0};
-    auto seq = durability_->EndBatch(state_.log());
-    state_.log().Clear();
+    auto seq = durability_->EndBatch();
     if (!seq.ok()) return state_.Fail(seq.status());
     return *seq;
   }
@@ -292,7 +280,7 @@ class KeyspaceImpl final : public Keyspace {
   KeyspaceState state_;
   std::unique_ptr<File> lock_;
   std::unique_ptr<kv::Store> store_;
-  std::unique_ptr<Durability> durability_;  // the transaction, the log, checkpoints, BGSAVE
+  std::unique_ptr<Durability> durability_;  // declared after store_: destroyed before it
   std::vector<std::unique_ptr<DatabaseImpl>> dbs_;
   bool in_batch_ = false;
   Ticket logged_in_batch_ = 0;  // the batch's writes logged before its end (SAVE, BGSAVE)

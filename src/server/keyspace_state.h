@@ -3,9 +3,9 @@
 // operations built on the encoding (key_encoding.h) that Database, flushes and the expiry cycle
 // all use.
 //
-// Every kv write goes through Put/Delete here, which apply it to the transaction AND append it
-// to `log`, the batch handed to the write-ahead log at EndBatch: replaying the log onto the
-// last checkpoint so rebuilds exactly the transaction's state (counters included: they are
+// Every kv write goes through Put/Delete here, into the transaction Durability hands out
+// (durability.h), which also records it into the batch's log record: replaying the log onto
+// the last checkpoint so rebuilds exactly the transaction's state (counters included: they are
 // written as records too, once per batch, by FlushCounters).
 //
 // Thread-safety: none. Used only by the thread holding the server's execution lock.
@@ -44,9 +44,10 @@ class KeyspaceState {
   KeyspaceState(Clock* clock, int databases) : clock_(clock), databases_(databases) {}
 
   // --- the engine ---
+  // The transaction to use from now on (Durability replaces it at each checkpoint).
   void set_tx(kv::Transaction* tx) { tx_ = tx; }
-  kv::Transaction* tx() const { return tx_; }
-  kv::WriteBatch& log() { return log_; }
+  // kv writes made so far (tests count the engine work of an operation with it).
+  std::uint64_t writes() const { return writes_; }
   // The first engine error: once set, the keyspace refuses every call (a batch half applied
   // must not be logged or committed).
   const Status& broken() const { return broken_; }
@@ -115,7 +116,7 @@ class KeyspaceState {
   Clock* clock_;
   const int databases_;
   kv::Transaction* tx_ = nullptr;
-  kv::WriteBatch log_;
+  std::uint64_t writes_ = 0;
   Status broken_;
   KeyspaceObserver* observer_ = nullptr;
   std::int64_t now_ms_ = 0;

@@ -13,7 +13,7 @@ using Commands = std::vector<std::vector<std::string>>;
 
 struct FeedResult {
   Commands commands;
-  std::string error;  // empty unless a protocol error ended the stream
+  std::string error;     // empty unless a protocol error ended the stream
   std::size_t left = 0;  // unconsumed bytes at the end
 };
 
@@ -107,9 +107,11 @@ TEST(RespParserTest, InlineQuotes) {
   EXPECT_EQ(FeedAll("echo \"\\n\\r\\t\\b\\a\\\\\\\"\\q\"\r\n").commands,
             (Commands{{"echo", "\n\r\t\b\a\\\"q"}}));
   EXPECT_EQ(FeedAll("echo \"\\x41\\x7a\\xff\\x4\" x\r\n").commands,
-            (Commands{{"echo", "Az\xff" "x4", "x"}}));  // "\x4": an escaped 'x' 
-  EXPECT_EQ(FeedAll("echo 'it\\'s' 'a\\nb'\r\n").commands,
-            (Commands{{"echo", "it's", "a\\nb"}}));
+            (Commands{{"echo",
+                       "Az\xff"
+                       "x4",
+                       "x"}}));  // "\x4": an escaped 'x'
+  EXPECT_EQ(FeedAll("echo 'it\\'s' 'a\\nb'\r\n").commands, (Commands{{"echo", "it's", "a\\nb"}}));
   // A quote inside a word opens a quoted part of the same argument.
   EXPECT_EQ(FeedAll("echo ab\"c d\"\r\n").commands, (Commands{{"echo", "abc d"}}));
   EXPECT_EQ(FeedAll("echo \"\" ''\r\n").commands, (Commands{{"echo", "", ""}}));
@@ -275,8 +277,8 @@ TEST(RespParserTest, LargeBulkInSmallReadsIsLinear) {
   std::size_t calls = 0;
   for (std::size_t have = 16384;; have = std::min(stream.size(), have + 16384)) {
     ++calls;
-    const ParseStatus status = parser.Parse(std::string_view(stream).substr(0, have), &argv,
-                                            &consumed);
+    const ParseStatus status =
+        parser.Parse(std::string_view(stream).substr(0, have), &argv, &consumed);
     if (status == ParseStatus::kCommand) break;
     ASSERT_EQ(status, ParseStatus::kIncomplete);
     ASSERT_EQ(consumed, 0u);
@@ -307,9 +309,14 @@ std::string MixedStream(std::mt19937& rng, Commands* expected) {
       args.push_back(arg);
     }
     switch (rng() % 6) {
-      case 0: stream += "\r\n"; break;
-      case 1: stream += "*0\r\n"; break;
-      default: break;
+      case 0:
+        stream += "\r\n";
+        break;
+      case 1:
+        stream += "*0\r\n";
+        break;
+      default:
+        break;
     }
     if (as_inline) {
       for (std::size_t a = 0; a < args.size(); ++a) {
