@@ -269,16 +269,18 @@ std::string WrongArityError(std::string_view command) {
 std::string UnknownCommandError(std::string_view name, const std::string_view* args,
                                 std::size_t nargs) {
   // As Redis 7.0: the name cut at 128 bytes, then quoted arguments while the list is shorter
-  // than 128 bytes, each cut to what is left of those 128.
+  // than 128 bytes, each cut to what is left of those 128. Redis formats them with "%.*s", so
+  // each also ends at its first NUL byte.
   constexpr std::size_t kLimit = 128;
+  auto c_string = [](std::string_view s) { return s.substr(0, s.find('\0')); };
   std::string list;
   for (std::size_t i = 0; i < nargs && list.size() < kLimit; ++i) {
     const std::size_t room = kLimit - list.size();
     list += '\'';
-    list.append(args[i].substr(0, room));
+    list.append(c_string(args[i]).substr(0, room));
     list += "' ";
   }
-  return "ERR unknown command '" + std::string(name.substr(0, kLimit)) +
+  return "ERR unknown command '" + std::string(c_string(name).substr(0, kLimit)) +
          "', with args beginning with: " + list;
 }
 
