@@ -127,6 +127,11 @@ class MapDatabase : public Database {
     return std::unique_ptr<Cursor>(new VectorCursor(std::move(items)));
   }
   Result<std::uint64_t> KeyCount() override { return static_cast<std::uint64_t>(map_.size()); }
+  Result<std::uint64_t> ExpiringKeyCount() override {
+    std::uint64_t n = 0;
+    for (const auto& [k, e] : map_) n += e.expire_at_ms != 0 ? 1 : 0;
+    return n;
+  }
   Result<std::optional<std::string>> RandomKey() override {
     std::vector<std::string> live;
     for (const auto& [k, e] : map_) {

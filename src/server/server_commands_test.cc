@@ -1,5 +1,5 @@
 // The server family (INFO CONFIG COMMAND TIME SLOWLOG) run through the dispatcher, on a Server
-// over a small fake keyspace that only counts keys.
+// over the std::map keyspace of the command tests.
 #include "server/server_commands.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 
 #include "server/args.h"
 #include "server/client.h"
+#include "server/command_test_util.h"
 #include "server/dispatcher.h"
 #include "server/keyspace.h"
 #include "server/server.h"
@@ -17,77 +18,17 @@
 namespace larder::server {
 namespace {
 
-class CountingDatabase : public Database {
+// The std::map keyspace of the command tests, remembering appendfsync and reporting log stats.
+class MapKeyspaceWithStats : public testing::MapKeyspace {
  public:
-  explicit CountingDatabase(int index) : index_(index) {}
-  int index() const override { return index_; }
-  Result<std::optional<KeyInfo>> Lookup(std::string_view, std::string*) override {
-    return Unsupported();
-  }
-  Status SetString(std::string_view, std::string_view, const SetStringOptions&) override {
-    return Unsupported();
-  }
-  Result<bool> Delete(std::string_view) override { return Unsupported(); }
-  Result<bool> SetExpire(std::string_view, std::int64_t) override { return Unsupported(); }
-  Result<std::optional<std::string>> GetMember(std::string_view, std::string_view) override {
-    return Unsupported();
-  }
-  Result<bool> SetMember(std::string_view, ValueType, std::string_view, std::string_view) override {
-    return Unsupported();
-  }
-  Result<bool> DeleteMember(std::string_view, std::string_view) override { return Unsupported(); }
-  Result<std::unique_ptr<Cursor>> Members(std::string_view, std::string_view) override {
-    return Unsupported();
-  }
-  Result<std::unique_ptr<Cursor>> Keys(std::string_view) override { return Unsupported(); }
-  Result<std::uint64_t> KeyCount() override { return keys; }
-  Result<std::uint64_t> ExpiringKeyCount() override { return expires; }
-  Result<std::optional<std::string>> RandomKey() override { return Unsupported(); }
-  Result<bool> CopyKey(std::string_view, Database&, std::string_view, bool) override {
-    return Unsupported();
-  }
-  Result<bool> RenameKey(std::string_view, std::string_view) override { return Unsupported(); }
-  void Touch(std::string_view) override {}
-
-  std::uint64_t keys = 0;
-  std::uint64_t expires = 0;
-
- private:
-  static Status Unsupported() { return Status::NotSupported("fake database"); }
-  int index_;
-};
-
-class CountingKeyspace : public Keyspace {
- public:
-  CountingKeyspace() {
-    for (int i = 0; i < 16; ++i) dbs_.push_back(std::make_unique<CountingDatabase>(i));
-  }
-  int databases() const override { return 16; }
-  void SetObserver(KeyspaceObserver*) override {}
-  Status BeginBatch() override { return Status::Ok(); }
-  Database& db(int index) override { return *dbs_[static_cast<std::size_t>(index)]; }
-  CountingDatabase& fake(int index) { return *dbs_[static_cast<std::size_t>(index)]; }
-  Result<Ticket> EndBatch() override { return Ticket{0}; }
-  Status WaitDurable(Ticket) override { return Status::Ok(); }
-  Status FlushDb(int) override { return Status::Ok(); }
-  Status FlushAll() override { return Status::Ok(); }
-  Status SwapDb(int, int) override { return Status::Ok(); }
-  Status Save() override { return Status::Ok(); }
-  Status BackgroundSave() override { return Status::Ok(); }
-  Result<std::uint64_t> ActiveExpireCycle(std::uint64_t) override { return std::uint64_t{0}; }
-  Status MaybeCheckpoint() override { return Status::Ok(); }
+  explicit MapKeyspaceWithStats(const std::int64_t* now_ms) : MapKeyspace(16, now_ms) {}
   void SetAppendFsync(AppendFsync mode) override { appendfsync = mode; }
   KeyspaceStats stats() const override {
     KeyspaceStats s;
     s.commits = 7;
     return s;
   }
-  Status Close() override { return Status::Ok(); }
-
   AppendFsync appendfsync = AppendFsync::kEverySec;
-
- private:
-  std::vector<std::unique_ptr<CountingDatabase>> dbs_;
 };
 
 class ServerCommandsTest : public ::testing::Test {
@@ -110,8 +51,19 @@ class ServerCommandsTest : public ::testing::Test {
     return client_->TakeOutput();
   }
 
+  // Adds `n` keys to database `db`, the first `expiring` of them with an expiry.
+  void AddKeys(int db, int n, int expiring) {
+    MutexLock lock(&server_->exec_mutex());
+    for (int i = 0; i < n; ++i) {
+      SetStringOptions options;
+      if (i < expiring) options.expire_at_ms = now_ms_ + 3600 * 1000;
+      ASSERT_TRUE(keyspace_.db(db).SetString("k" + std::to_string(i), "v", options).ok());
+    }
+  }
+
+  std::int64_t now_ms_ = Server::NowMs();
   CommandTable table_;
-  CountingKeyspace keyspace_;
+  MapKeyspaceWithStats keyspace_{&now_ms_};
   std::unique_ptr<Server> server_;
   std::shared_ptr<Client> client_;
 };
@@ -134,9 +86,8 @@ TEST_F(ServerCommandsTest, Time) {
 }
 
 TEST_F(ServerCommandsTest, InfoSections) {
-  keyspace_.fake(0).keys = 3;
-  keyspace_.fake(0).expires = 1;
-  keyspace_.fake(5).keys = 2;
+  AddKeys(0, 3, 1);
+  AddKeys(5, 2, 0);
   const std::string info = BulkPayload(Run({"INFO"}));
   for (const char* expected : {"# Server\r\n",
                                "redis_version:7.0.15\r\n",
