@@ -40,7 +40,9 @@ def exchange(port, data, timeout=5.0):
         return out, False
 
 
-class ProtocolTest(unittest.TestCase):
+class WithServer(unittest.TestCase):
+    """One server for the whole class."""
+
     @classmethod
     def setUpClass(cls):
         cls.srv = start_server()
@@ -49,6 +51,8 @@ class ProtocolTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.srv.stop()
 
+
+class ProtocolTest(WithServer):
     def assert_protocol_error(self, data, error):
         reply, closed = exchange(self.srv.port, data)
         self.assertEqual(reply, b"-ERR Protocol error: " + error + b"\r\n", data[:60])
@@ -103,15 +107,7 @@ class ProtocolTest(unittest.TestCase):
             self.assertEqual(got, expected)
 
 
-class ServerCommandsTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = start_server()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
+class ServerCommandsTest(WithServer):
     def setUp(self):
         self.r = self.srv.client(decode_responses=True)
 
