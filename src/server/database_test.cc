@@ -16,9 +16,9 @@
 namespace larder::server {
 namespace {
 
-using testing::kStartMs;
+using keyspace_keyspace_testing::kStartMs;
 
-class DatabaseTest : public testing::StateTest {
+class DatabaseTest : public keyspace_testing::StateTest {
  protected:
   std::uint64_t MemberRecords(std::uint64_t version) {
     return CountRange(enc::MemberPrefix(version));
