@@ -16,7 +16,7 @@
 namespace larder::server {
 namespace {
 
-using keyspace_keyspace_testing::kStartMs;
+using keyspace_testing::kStartMs;
 
 class DatabaseTest : public keyspace_testing::StateTest {
  protected:

@@ -17,8 +17,8 @@
 namespace larder::server {
 namespace {
 
-using keyspace_keyspace_testing::kStartMs;
 using keyspace_testing::kStartMicros;
+using keyspace_testing::kStartMs;
 using keyspace_testing::Recorder;
 
 class KeyspaceTest : public ::testing::Test {
