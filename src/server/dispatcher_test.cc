@@ -53,7 +53,7 @@ class DispatcherTest : public ::testing::Test {
     RegisterConnectionCommands(table_);
     table_.Add(Spec("get", 2, kCmdReadOnly | kCmdFast, TestGet));
     table_.Add(Spec("set", 3, kCmdWrite, TestSet));
-    table_.Add(Spec("multi", 1, kCmdNoMulti, TestMulti));
+    table_.Add(Spec("multi", 1, kCmdMultiControl, TestMulti));
     MakeServer(ServerConfig());
   }
 
