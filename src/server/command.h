@@ -101,12 +101,12 @@ void RegisterConnectionCommands(
     CommandTable& table);  // PING ECHO HELLO AUTH SELECT QUIT RESET CLIENT
 void RegisterServerCommands(
     CommandTable& table);  // INFO CONFIG COMMAND TIME SLOWLOG MONITOR SHUTDOWN
-void RegisterKeyspaceAdminCommands(
-    CommandTable& table);  // DBSIZE FLUSHDB FLUSHALL SWAPDB SAVE BGSAVE LASTSAVE
-void RegisterStringCommands(CommandTable& table);  // strings
-void RegisterBitCommands(CommandTable& table);     // SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD
-void RegisterKeyCommands(CommandTable& table);     // DEL ... SCAN, expiry commands, OBJECT
-void RegisterHashCommands(CommandTable& table);    // every hash command
+void RegisterKeyspaceAdminCommands(CommandTable& table);  // DBSIZE FLUSHDB FLUSHALL SWAPDB
+void RegisterPersistenceCommands(CommandTable& table);    // SAVE BGSAVE LASTSAVE
+void RegisterStringCommands(CommandTable& table);         // strings
+void RegisterBitCommands(CommandTable& table);   // SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD
+void RegisterKeyCommands(CommandTable& table);   // DEL ... SCAN, expiry commands, OBJECT
+void RegisterHashCommands(CommandTable& table);  // every hash command
 void RegisterTransactionCommands(CommandTable& table);  // MULTI EXEC DISCARD WATCH UNWATCH
 void RegisterPubSubCommands(CommandTable& table);       // SUBSCRIBE ... PUBSUB
 void RegisterCompatCommands(CommandTable& table);  // FUNCTION FLUSH (a no-op: for Redis tooling)

@@ -79,7 +79,9 @@ class DurabilityImpl final : public Durability {
 
   kv::Transaction& tx() override { return *tx_; }
   Result<std::uint64_t> EndBatch() override;
-  Status WaitDurable(std::uint64_t ticket) override { return wal_->WaitDurable(ticket); }
+  Status WaitDurable(std::uint64_t ticket) override {
+    return ticket == 0 ? Status::Ok() : wal_->WaitDurable(ticket);
+  }
   Status MaybeCheckpoint() override;
   Status Checkpoint() override;
   Status BackgroundSave() override;
@@ -120,10 +122,8 @@ Status DurabilityImpl::Recover() {
   std::string value;
   Status s = store_->Get(options_.checkpoint_key, &value);
   if (s.ok()) {
-    std::string_view in = value;
-    if (!GetFixed64(&in, &checkpoint) || !in.empty()) {
-      return Status::Corruption("the checkpoint record is not 8 bytes");
-    }
+    if (value.size() != 8) return Status::Corruption("the checkpoint record is not 8 bytes");
+    for (char c : value) checkpoint = (checkpoint << 8) | static_cast<std::uint8_t>(c);
   } else if (!s.IsNotFound()) {
     return s;
   }
@@ -146,7 +146,7 @@ Status DurabilityImpl::Recover() {
 
 Result<std::uint64_t> DurabilityImpl::EndBatch() {
   if (closed_) return Status::InvalidArgument("durability closed");
-  if (record_.empty()) return wal_->last_seq();
+  if (record_.empty()) return std::uint64_t{0};
   Result<std::uint64_t> seq = wal_->Append(record_);
   record_.Clear();
   return seq;
@@ -168,8 +168,9 @@ Status DurabilityImpl::CheckpointNow() {
       return Status::Ok();
     }
   }
-  std::string encoded;
-  PutFixed64(&encoded, seq);
+  std::string encoded(8, '\0');
+  StoreBigEndianU64(reinterpret_cast<std::uint8_t*>(encoded.data()), seq);
+  // Not logged: replaying the log onto this commit must not move it.
   Status s = tx_->inner().Put(options_.checkpoint_key, encoded);
   if (s.ok()) s = tx_->inner().Commit({.sync = true});
   if (s.ok()) {

@@ -5,8 +5,9 @@
 //     thin wrapper that also records each Put/Delete into the current batch's log record.
 //   - EndBatch() appends the batch's recorded writes as one log record (write() to the OS: a
 //     kill -9 now loses nothing) and returns the ticket WaitDurable takes; a batch without
-//     writes appends nothing and its ticket is the last sequence (already as durable as it gets).
-//   - Checkpoint() puts the log sequence it holds under `checkpoint_key` in the transaction,
+//     writes appends nothing and its ticket is 0 (nothing to wait for).
+//   - Checkpoint() puts the log sequence it holds under `checkpoint_key` (8 bytes, big-endian)
+//     in the transaction,
 //     commits it with sync (the only way the engine file is ever written: a synced, atomic
 //     bolt commit, never damaged by a power loss), begins the next transaction and rotates the
 //     log (the old file is deleted). MaybeCheckpoint() does so about every
@@ -21,7 +22,10 @@
 //
 // Lock rule: every method except WaitDurable, stats() and SetAppendFsync is called with the
 // server's execution lock held (one thread at a time); tx() and anything it returned must not
-// be used across Checkpoint / MaybeCheckpoint / BackgroundSave, which replace the transaction.
+// be used across Checkpoint / MaybeCheckpoint / BackgroundSave, which replace the transaction
+// (take tx() again). A checkpoint inside a batch first logs the batch's writes so far (as
+// EndBatch would; the commit then makes them durable): the keyspace must have written every
+// in-memory counter those writes depend on before it calls one there.
 // WaitDurable is called without the execution lock (group commit); stats() and SetAppendFsync
 // from any thread.
 #ifndef LARDER_SERVER_DURABILITY_H_
@@ -47,7 +51,7 @@ struct DurabilityOptions {
   std::string dir;          // where the log files live (the keyspace's data directory)
   std::string data_file;    // the engine file (BGSAVE copies it)
   std::string backup_file;  // BGSAVE's destination (replaced atomically when a copy succeeds)
-  // The store key holding the checkpointed log sequence (8 bytes, little-endian). The keyspace's
+  // The store key holding the checkpointed log sequence (8 bytes, big-endian). The keyspace's
   // encoding reserves it (docs/formats/larderd.md).
   std::string checkpoint_key;
   AppendFsync appendfsync = AppendFsync::kEverySec;

@@ -181,6 +181,18 @@ TEST(DurabilityTest, WritesOutsideABatchAreLoggedByTheCheckpoint) {
   EXPECT_EQ(h.Committed(), (test::KVMap{{"expired-cycle", "x"}}));
 }
 
+TEST(DurabilityTest, ABatchWithoutWritesNeedsNoWait) {
+  auto fs = NewMemFileSystem();
+  Harness h(fs.get());
+  ASSERT_TRUE(h.Open().ok());
+  auto ticket = h.durability->EndBatch();
+  ASSERT_TRUE(ticket.ok());
+  EXPECT_EQ(*ticket, 0u);
+  EXPECT_TRUE(h.durability->WaitDurable(0).ok());
+  EXPECT_EQ(h.durability->stats().fsyncs, 0u);
+  EXPECT_EQ(h.durability->stats().commits, 0u);
+}
+
 TEST(DurabilityTest, TheKeyspaceCannotCommitTheTransaction) {
   auto fs = NewMemFileSystem();
   Harness h(fs.get());

@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "server/command.h"
-#include "server/net_test_keyspace.h"
+#include "server/net_test_util.h"
 #include "server/server.h"
 
 namespace larder::server {

@@ -8,6 +8,7 @@
 //     the state is handed the new one (UseTx).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -92,7 +93,8 @@ class KeyspaceImpl final : public Keyspace {
   Database& db(int index) override { return *dbs_[static_cast<std::size_t>(index)]; }
   Result<Ticket> EndBatch() override {
     in_batch_ = false;
-    return AppendLog();
+    LARDER_ASSIGN_OR_RETURN(Ticket t, AppendLog());
+    return std::max(t, std::exchange(logged_in_batch_, 0));
   }
   Status WaitDurable(Ticket ticket) override {
     if (ticket == 0) return Status::Ok();
@@ -224,13 +226,21 @@ class KeyspaceImpl final : public Keyspace {
 
   // Hands the state Durability's current transaction (a checkpoint replaces it).
   void UseTx() { state_.set_tx(&durability_->tx()); }
+  // SAVE and BGSAVE run as commands, inside a batch: the counters the batch changed are written
+  // and its writes so far logged first, so that the checkpoint commits a consistent state;
+  // EndBatch still returns their ticket (a BGSAVE already running commits nothing). A failed
+  // checkpoint breaks the keyspace (the log keeps what was acknowledged); Busy does not.
   template <typename Fn>
   Status WithCheckpoint(Fn&& fn) {
     LARDER_RETURN_IF_ERROR(Usable());
-    if (in_batch_) return Status::InvalidArgument("checkpoint inside a batch");
+    if (in_batch_) {
+      LARDER_ASSIGN_OR_RETURN(Ticket t, AppendLog());
+      logged_in_batch_ = std::max(logged_in_batch_, t);
+    }
     Status s = fn();
     UseTx();
-    return s;
+    if (s.ok() || s.code() == Code::kBusy) return s;
+    return state_.Fail(std::move(s));
   }
 
   // Writes the changed counters, then appends the batch's writes to the log as one record.
@@ -273,6 +283,7 @@ class KeyspaceImpl final : public Keyspace {
   std::unique_ptr<Durability> durability_;  // declared after store_: destroyed before it
   std::vector<std::unique_ptr<DatabaseImpl>> dbs_;
   bool in_batch_ = false;
+  Ticket logged_in_batch_ = 0;  // the batch's writes logged before its end (SAVE, BGSAVE)
   bool closed_ = false;
 };
 

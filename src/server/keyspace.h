@@ -13,8 +13,12 @@
 //     WaitDurable(ticket) before sending the replies of the batch's writes: with appendfsync
 //     always it waits for the fsync that covers the ticket (one fsync serves every batch written
 //     before it: group commit); otherwise it returns at once.
-//   - Checkpoint(), Save(), BackgroundSave(), Flush*(), SwapDb() and ActiveExpireCycle() are
-//     called with the execution lock held, outside a batch.
+//   - ActiveExpireCycle() and MaybeCheckpoint() are called with the execution lock held,
+//     outside a batch. FlushDb(), FlushAll() and SwapDb() are called with the lock held, inside
+//     a batch (a command: their writes join the batch, so MULTI/EXEC keeps them atomic) or
+//     outside one (they then make their own, durable on return). Save() and BackgroundSave()
+//     likewise (SAVE and BGSAVE are commands): inside a batch, the batch's writes before them
+//     are logged first and held by the checkpoint, and EndBatch's ticket still covers them.
 //   - Everything else in Keyspace is thread-safe unless stated.
 #ifndef LARDER_SERVER_KEYSPACE_H_
 #define LARDER_SERVER_KEYSPACE_H_

@@ -87,8 +87,9 @@ Result<std::uint64_t> ReclaimDb(KeyspaceState& state, std::string_view record,
   for (const auto& [key, value] : keys) {
     Meta m;
     if (!enc::DecodeMeta(value, &m)) return Status::Corruption("larderd data: bad meta record");
-    if (m.is_collection()) LARDER_RETURN_IF_ERROR(state.DropMembers(m.version, m.size));
-    LARDER_RETURN_IF_ERROR(state.Delete(key));
+    // With its expiry entry, members and count: every step leaves the records consistent.
+    LARDER_RETURN_IF_ERROR(
+        state.RemoveKey(pdb, std::string_view(key).substr(enc::kMetaPrefixSize), m));
     ++done;
   }
   if (done == budget) return done;

@@ -6,6 +6,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterConnectionCommands(table);
   RegisterServerCommands(table);
   RegisterKeyspaceAdminCommands(table);
+  RegisterPersistenceCommands(table);
   RegisterStringCommands(table);
   RegisterBitCommands(table);
   RegisterKeyCommands(table);
