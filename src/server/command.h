@@ -37,7 +37,7 @@ enum CommandFlag : std::uint32_t {
   kCmdNoScript = 1u << 4,  // "noscript"
   kCmdFast = 1u << 5,      // "fast"
   kCmdNoAuth = 1u << 6,    // allowed before AUTH ("no_auth")
-  kCmdNoMulti = 1u << 7,   // runs at once even inside MULTI (EXEC, DISCARD, MULTI, WATCH...)
+  kCmdNoMulti = 1u << 7,   // refused inside MULTI ("no_multi": SAVE, SHUTDOWN)
   kCmdLoading = 1u << 8,   // "loading"
   kCmdStale = 1u << 9,     // "stale"
   kCmdSkipMonitor = 1u << 10,
@@ -45,6 +45,9 @@ enum CommandFlag : std::uint32_t {
   kCmdDenyOom = 1u << 12,       // "denyoom"
   kCmdBlocking = 1u << 13,      // "blocking"
   kCmdSubscribedOk = 1u << 14,  // allowed in RESP2 subscribed mode (SUBSCRIBE, PING, QUIT...)
+  // Runs at once inside MULTI instead of being queued: MULTI EXEC DISCARD WATCH QUIT RESET (Redis
+  // decides this by name; COMMAND INFO shows no flag for it).
+  kCmdMultiControl = 1u << 15,
 };
 
 struct CommandContext {

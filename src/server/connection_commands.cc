@@ -218,9 +218,9 @@ void RegisterConnectionCommands(CommandTable& table) {
                            "1.0.0"));
   table.Add(ConnectionSpec("select", 2, kCmdLoading | kCmdStale | kCmdFast, Select,
                            "Change the selected database for the current connection", "1.0.0"));
-  table.Add(ConnectionSpec("quit", -1, kSession | kCmdNoAuth | kCmdNoMulti | kCmdSubscribedOk, Quit,
-                           "Close the connection", "1.0.0"));
-  table.Add(ConnectionSpec("reset", 1, kSession | kCmdNoAuth | kCmdNoMulti | kCmdSubscribedOk,
+  table.Add(ConnectionSpec("quit", -1, kSession | kCmdNoAuth | kCmdMultiControl | kCmdSubscribedOk,
+                           Quit, "Close the connection", "1.0.0"));
+  table.Add(ConnectionSpec("reset", 1, kSession | kCmdNoAuth | kCmdMultiControl | kCmdSubscribedOk,
                            Reset, "Reset the connection", "6.2.0"));
   table.Add(MakeClientCommand());
   table.Add(MakeShutdownCommand());

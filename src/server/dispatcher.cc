@@ -11,6 +11,7 @@
 #include "server/keyspace.h"
 #include "server/reply_builder.h"
 #include "server/server.h"
+#include "server/transaction.h"
 
 namespace larder::server {
 
@@ -28,7 +29,14 @@ void Reject(Server& server, Client& client, std::string_view error, const Comman
   if (client.multi.active) client.multi.aborted = true;
   std::string out;
   ReplyBuilder reply(&out, client.protocol);
-  reply.Error(error);
+  if (full_name == "exec") {
+    // A rejected EXEC discards the transaction (in MULTI or not), as Redis's execCommandAbort.
+    AbortTransaction(server, client);
+    reply.Error(fmt::format("EXECABORT Transaction discarded because of: {}",
+                            error.starts_with("ERR ") ? error.substr(4) : error));
+  } else {
+    reply.Error(error);
+  }
   server.stats().error_replies.fetch_add(1, std::memory_order_relaxed);
   CommandRecord record;
   record.spec = spec;
@@ -153,7 +161,12 @@ void DispatchCommand(Server& server, Client& client, std::span<const std::string
            spec, full_name, argv, now_ms);
     return;
   }
-  if (client.multi.active && (spec->flags & kCmdNoMulti) == 0) {
+  if (client.multi.active && (spec->flags & kCmdMultiControl) == 0) {
+    if ((spec->flags & kCmdNoMulti) != 0) {
+      Reject(server, client, "ERR Command not allowed inside a transaction", spec, full_name, argv,
+             now_ms);
+      return;
+    }
     client.multi.queued.emplace_back(argv.begin(), argv.end());
     if (client.reply_mode == ReplyMode::kOn) {
       server.DeliverTo(client, "+QUEUED\r\n", now_ms);

@@ -19,8 +19,9 @@ struct CommandSpec;
 
 // Runs one command of `client` as a client sent it: lookup (unknown command), arity,
 // authentication (NOAUTH when requirepass is set), the RESP2 subscribed-mode restriction, MULTI
-// queueing (inside MULTI a command without kCmdNoMulti is queued and answered +QUEUED; a
-// rejected one flags the transaction), refusal of writes once the server is poisoned, then the
+// queueing (inside MULTI a command without kCmdMultiControl is queued and answered +QUEUED, one
+// with kCmdNoMulti refused; a rejected one flags the transaction, a rejected EXEC discards it with
+// EXECABORT), refusal of writes once the server is poisoned, then the
 // handler; command stats, the slow log, the services' OnCommand hooks (MONITOR). The reply goes
 // to the client's output (Deliver), unless CLIENT REPLY OFF/SKIP drops it.
 void DispatchCommand(Server& server, Client& client, std::span<const std::string_view> argv,

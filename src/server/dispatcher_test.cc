@@ -51,7 +51,7 @@ void RegisterTestCommands(CommandTable& table) {
   RegisterConnectionCommands(table);
   table.Add(Spec("get", 2, kCmdReadOnly | kCmdFast, TestGet));
   table.Add(Spec("set", 3, kCmdWrite, TestSet));
-  table.Add(Spec("multi", 1, kCmdNoMulti, TestMulti));
+  table.Add(Spec("multi", 1, kCmdMultiControl, TestMulti));
 }
 
 class DispatcherTest : public ::testing::Test, public net_testing::DispatchHarness {

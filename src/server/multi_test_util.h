@@ -218,6 +218,8 @@ class MultiHarness {
     table_.Add({"config", -1, kCmdAdmin, 0, 0, 0, FakeConfig, "server", "", "2.0.0", {}});
   }
 
+  void AddCommand(CommandSpec spec) { table_.Add(std::move(spec)); }
+
   // A new socket-less client (ids from 1), speaking `protocol`.
   Client& NewClient(int protocol = 2) {
     const std::uint64_t id = server_.NextClientId();

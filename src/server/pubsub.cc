@@ -1,6 +1,5 @@
 #include "server/pubsub.h"
 
-#include <algorithm>
 #include <utility>
 
 #include "server/args.h"
@@ -41,56 +40,57 @@ void AppendPatternMessageFrame(std::string* out, int protocol, std::string_view 
   reply.Bulk(payload);
 }
 
-bool PubSubRegistry::AddTo(Subscribers& subs, Client& client) {
-  return subs.emplace(client.id(), &client).second;
+std::set<std::string>& PubSubRegistry::OwnSet(Kind kind, Client& client) {
+  return kind == Kind::kChannel ? client.channels : client.patterns;
 }
 
-template <class Map>
-bool PubSubRegistry::RemoveFrom(Map& map, std::string_view name, const Client& client) {
-  auto it = map.find(name);
-  if (it == map.end()) return false;
+bool PubSubRegistry::Add(Kind kind, Client& client, std::string_view name) {
+  if (!OwnSet(kind, client).emplace(name).second) return false;
+  MutexLock lock(&mu_);
+  Index& index = IndexOf(kind);
+  auto it = index.find(name);
+  if (it == index.end()) it = index.emplace(std::string(name), Subscribers{}).first;
+  return it->second.emplace(client.id(), &client).second;
+}
+
+bool PubSubRegistry::Remove(Kind kind, Client& client, std::string_view name) {
+  std::set<std::string>& own = OwnSet(kind, client);
+  auto mine = own.find(std::string(name));
+  if (mine == own.end()) return false;
+  own.erase(mine);
+  MutexLock lock(&mu_);
+  return RemoveLocked(IndexOf(kind), name, client);
+}
+
+bool PubSubRegistry::RemoveLocked(Index& index, std::string_view name, const Client& client) {
+  auto it = index.find(name);
+  if (it == index.end()) return false;
   const bool removed = it->second.erase(client.id()) > 0;
-  if (it->second.empty()) map.erase(it);
+  if (it->second.empty()) index.erase(it);
   return removed;
 }
 
 bool PubSubRegistry::Subscribe(Client& client, std::string_view channel) {
-  if (!client.channels.emplace(channel).second) return false;
-  MutexLock lock(&mu_);
-  auto it = channels_.find(channel);
-  if (it == channels_.end()) it = channels_.emplace(std::string(channel), Subscribers{}).first;
-  return AddTo(it->second, client);
+  return Add(Kind::kChannel, client, channel);
 }
 
 bool PubSubRegistry::Unsubscribe(Client& client, std::string_view channel) {
-  auto it = client.channels.find(std::string(channel));
-  if (it == client.channels.end()) return false;
-  client.channels.erase(it);
-  MutexLock lock(&mu_);
-  return RemoveFrom(channels_, channel, client);
+  return Remove(Kind::kChannel, client, channel);
 }
 
 bool PubSubRegistry::PSubscribe(Client& client, std::string_view pattern) {
-  if (!client.patterns.emplace(pattern).second) return false;
-  MutexLock lock(&mu_);
-  auto it = patterns_.find(pattern);
-  if (it == patterns_.end()) it = patterns_.emplace(std::string(pattern), Subscribers{}).first;
-  return AddTo(it->second, client);
+  return Add(Kind::kPattern, client, pattern);
 }
 
 bool PubSubRegistry::PUnsubscribe(Client& client, std::string_view pattern) {
-  auto it = client.patterns.find(std::string(pattern));
-  if (it == client.patterns.end()) return false;
-  client.patterns.erase(it);
-  MutexLock lock(&mu_);
-  return RemoveFrom(patterns_, pattern, client);
+  return Remove(Kind::kPattern, client, pattern);
 }
 
 void PubSubRegistry::RemoveClient(Client& client) {
   {
     MutexLock lock(&mu_);
-    for (const std::string& c : client.channels) RemoveFrom(channels_, c, client);
-    for (const std::string& p : client.patterns) RemoveFrom(patterns_, p, client);
+    for (const std::string& c : client.channels) RemoveLocked(channels_, c, client);
+    for (const std::string& p : client.patterns) RemoveLocked(patterns_, p, client);
   }
   client.channels.clear();
   client.patterns.clear();
@@ -132,14 +132,11 @@ std::size_t PubSubRegistry::Publish(std::string_view channel, std::string_view p
 }
 
 std::vector<std::string> PubSubRegistry::Channels(std::optional<std::string_view> pattern) const {
-  std::vector<std::string> out;
-  {
-    MutexLock lock(&mu_);
-    for (const auto& [name, subs] : channels_) {
-      if (!pattern || GlobMatch(*pattern, name)) out.push_back(name);
-    }
+  std::vector<std::string> out;  // sorted: channels_ is ordered
+  MutexLock lock(&mu_);
+  for (const auto& [name, subs] : channels_) {
+    if (!pattern || GlobMatch(*pattern, name)) out.push_back(name);
   }
-  std::sort(out.begin(), out.end());
   return out;
 }
 

@@ -24,9 +24,9 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "base/mutex.h"
@@ -80,18 +80,20 @@ class PubSubRegistry {
  private:
   // Subscribers of one channel or pattern, by client id (delivery in id order).
   using Subscribers = std::map<std::uint64_t, Client*>;
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
 
-  static bool AddTo(Subscribers& subs, Client& client);
-  template <class Map>
-  static bool RemoveFrom(Map& map, std::string_view name, const Client& client);
+  using Index = std::map<std::string, Subscribers, std::less<>>;  // name -> subscribers
+  enum class Kind { kChannel, kPattern };
+
+  // Adds (removes) `name` in the client's own set of `kind` and in the registry's index of it.
+  bool Add(Kind kind, Client& client, std::string_view name);
+  bool Remove(Kind kind, Client& client, std::string_view name);
+  Index& IndexOf(Kind kind) REQUIRES(mu_) { return kind == Kind::kChannel ? channels_ : patterns_; }
+  static std::set<std::string>& OwnSet(Kind kind, Client& client);
+  static bool RemoveLocked(Index& index, std::string_view name, const Client& client);
 
   mutable Mutex mu_;
-  std::unordered_map<std::string, Subscribers, KeyHash, std::equal_to<>> channels_ GUARDED_BY(mu_);
-  std::map<std::string, Subscribers, std::less<>> patterns_ GUARDED_BY(mu_);
+  Index channels_ GUARDED_BY(mu_);
+  Index patterns_ GUARDED_BY(mu_);
 };
 
 // The server's registry (Server::Service<PubSubService>()); forgets closing clients.

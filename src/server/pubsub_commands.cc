@@ -37,22 +37,23 @@ void Frame(CommandContext& ctx, std::string_view kind, std::optional<std::string
   AppendSubscriptionFrame(ctx.reply.buffer(), ctx.reply.protocol(), kind, name, count);
 }
 
-Status SubscribeCommand(CommandContext& ctx) {
+// SUBSCRIBE and PSUBSCRIBE: one frame per argument, subscribed already or not.
+Status SubscribeTo(CommandContext& ctx, std::string_view kind,
+                   bool (PubSubRegistry::*add)(Client&, std::string_view)) {
   PubSubRegistry& reg = Registry(ctx);
   for (std::size_t i = 1; i < ctx.argv.size(); ++i) {
-    reg.Subscribe(ctx.client, ctx.argv[i]);
-    Frame(ctx, "subscribe", ctx.argv[i]);
+    (reg.*add)(ctx.client, ctx.argv[i]);
+    Frame(ctx, kind, ctx.argv[i]);
   }
   return Status::Ok();
 }
 
+Status SubscribeCommand(CommandContext& ctx) {
+  return SubscribeTo(ctx, "subscribe", &PubSubRegistry::Subscribe);
+}
+
 Status PSubscribeCommand(CommandContext& ctx) {
-  PubSubRegistry& reg = Registry(ctx);
-  for (std::size_t i = 1; i < ctx.argv.size(); ++i) {
-    reg.PSubscribe(ctx.client, ctx.argv[i]);
-    Frame(ctx, "psubscribe", ctx.argv[i]);
-  }
-  return Status::Ok();
+  return SubscribeTo(ctx, "psubscribe", &PubSubRegistry::PSubscribe);
 }
 
 // UNSUBSCRIBE and PUNSUBSCRIBE: the named ones (each answered, subscribed or not), or without

@@ -28,6 +28,10 @@ namespace larder::server {
 
 struct CommandContext;
 
+// Ends the client's transaction without running it and unwatches its keys (a rejected EXEC).
+// REQUIRES the execution lock.
+void AbortTransaction(Server& server, Client& client);
+
 class TransactionService final : public ServerService {
  public:
   // Installs the registry as the keyspace's observer.

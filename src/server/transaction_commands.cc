@@ -64,6 +64,15 @@ void EndMulti(Client& client) {
   client.multi.queued.clear();
 }
 
+}  // namespace
+
+void AbortTransaction(Server& server, Client& client) {
+  server.Service<TransactionService>().Unwatch(client);
+  EndMulti(client);
+}
+
+namespace {
+
 Status MultiCommand(CommandContext& ctx) {
   if (ctx.client.multi.active) {
     ctx.reply.Error("ERR MULTI calls can not be nested");
@@ -153,7 +162,7 @@ constexpr std::uint32_t kTxFlags = kCmdNoScript | kCmdLoading | kCmdStale;
 void RegisterTransactionCommands(CommandTable& table) {
   table.Add({"multi",
              1,
-             kTxFlags | kCmdFast | kCmdNoMulti,
+             kTxFlags | kCmdFast | kCmdMultiControl,
              0,
              0,
              0,
@@ -164,7 +173,7 @@ void RegisterTransactionCommands(CommandTable& table) {
              {}});
   table.Add({"exec",
              1,
-             kTxFlags | kCmdSkipSlowlog | kCmdNoMulti,
+             kTxFlags | kCmdSkipSlowlog | kCmdMultiControl,
              0,
              0,
              0,
@@ -175,7 +184,7 @@ void RegisterTransactionCommands(CommandTable& table) {
              {}});
   table.Add({"discard",
              1,
-             kTxFlags | kCmdFast | kCmdNoMulti,
+             kTxFlags | kCmdFast | kCmdMultiControl,
              0,
              0,
              0,
@@ -186,7 +195,7 @@ void RegisterTransactionCommands(CommandTable& table) {
              {}});
   table.Add({"watch",
              -2,
-             kTxFlags | kCmdFast | kCmdNoMulti,
+             kTxFlags | kCmdFast | kCmdMultiControl,
              1,
              -1,
              1,

@@ -58,6 +58,39 @@ TEST(TransactionCommandsTest, RejectedCommandAbortsExec) {
   EXPECT_EQ(h.Run(c, {"exec"}), "*1\r\n+OK\r\n");
 }
 
+TEST(TransactionCommandsTest, NoMultiCommandIsRefusedAndRejectedExecAborts) {
+  MultiHarness h;
+  h.AddCommand({"save",
+                1,
+                kCmdAdmin | kCmdNoMulti,
+                0,
+                0,
+                0,
+                multi_testing::FakeConfig,
+                "server",
+                "",
+                "1.0.0",
+                {}});
+  Client& c = h.NewClient();
+  Client& other = h.NewClient();
+  h.Run(c, {"multi"});
+  EXPECT_EQ(h.Run(c, {"save"}), "-ERR Command not allowed inside a transaction\r\n");
+  EXPECT_EQ(h.Run(c, {"exec"}), "-EXECABORT Transaction discarded because of previous errors.\r\n");
+  // EXEC itself rejected: the transaction and the watches go, in MULTI or not (as Redis).
+  h.Run(c, {"watch", "w"});
+  h.Run(c, {"multi"});
+  h.Run(c, {"set", "k", "1"});
+  EXPECT_EQ(h.Run(c, {"exec", "x"}),
+            "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' "
+            "command\r\n");
+  EXPECT_FALSE(c.multi.active);
+  EXPECT_TRUE(c.watched_keys.empty());
+  h.Run(other, {"set", "w", "x"});
+  h.Run(c, {"multi"});
+  EXPECT_EQ(h.Run(c, {"exec"}), "*0\r\n");
+  EXPECT_EQ(h.keyspace().fake(0).data.count("k"), 0u);
+}
+
 TEST(TransactionCommandsTest, DiscardDropsTheQueueAndTheWatches) {
   MultiHarness h;
   Client& c = h.NewClient();
