@@ -120,6 +120,12 @@ Status BitCount(CommandContext& ctx) {
       ctx.reply.Error(errors::kNotInteger);
       return Status::Ok();
     }
+    start = *s;
+    end = *e;
+    if (start < 0 && end < 0 && start > end) {  // empty, even before the unit is parsed
+      ctx.reply.Integer(0);
+      return Status::Ok();
+    }
     if (argc == 5) {
       std::optional<bool> unit = ParseBitUnit(ctx.argv[4]);
       if (!unit) {
@@ -129,12 +135,6 @@ Status BitCount(CommandContext& ctx) {
       bits = *unit;
     }
     if (bits) total *= 8;
-    start = *s;
-    end = *e;
-    if (start < 0 && end < 0 && start > end) {
-      ctx.reply.Integer(0);
-      return Status::Ok();
-    }
     ClampRange(total, &start, &end);
   }
   if (start > end) {
