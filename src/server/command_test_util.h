@@ -273,6 +273,30 @@ inline std::string DecodeReply(std::string_view in, std::size_t* pos) {
   }
 }
 
+// A decoded SCAN/HSCAN reply ("[cursor,[a,b]]"): the next cursor and the elements.
+struct ScanStep {
+  std::string cursor;
+  std::vector<std::string> items;
+};
+inline ScanStep ParseScanReply(const std::string& reply) {
+  ScanStep step;
+  const std::size_t comma = reply.find(',');
+  if (reply.size() < 5 || reply[0] != '[' || comma == std::string::npos) {
+    ADD_FAILURE() << "not a scan reply: " << reply;
+    step.cursor = "0";
+    return step;
+  }
+  step.cursor = reply.substr(1, comma - 1);
+  const std::string list = reply.substr(comma + 2, reply.size() - comma - 4);
+  for (std::size_t at = 0; at < list.size();) {
+    std::size_t end = list.find(',', at);
+    if (end == std::string::npos) end = list.size();
+    step.items.push_back(list.substr(at, end - at));
+    at = end + 1;
+  }
+  return step;
+}
+
 enum class Backing { kMap, kEngine };
 inline std::string BackingName(const ::testing::TestParamInfo<Backing>& info) {
   return info.param == Backing::kMap ? "Map" : "Engine";
