@@ -1,0 +1,265 @@
+// Hash commands that walk the fields: HGETALL HKEYS HVALS HRANDFIELD HSCAN, with Redis 7.0's
+// replies (RESP3 maps for HGETALL, pairs for HRANDFIELD WITHVALUES) and errors.
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "server/args.h"
+#include "server/key_commands.h"
+#include "server/reply_builder.h"
+#include "server/scan.h"
+
+namespace larder::server {
+namespace {
+
+enum class Part { kFields, kValues, kBoth };
+
+Status HGetAllGeneric(CommandContext& ctx, Part part) {
+  bool replied;
+  LARDER_ASSIGN_OR_RETURN(auto info, LookupTyped(ctx, ctx.argv[1], ValueType::kHash, &replied));
+  if (replied) return Status::Ok();
+  const std::size_t header =
+      part == Part::kBoth ? ctx.reply.BeginDeferredMap() : ctx.reply.BeginDeferredArray();
+  std::size_t n = 0;
+  if (info) {
+    LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it, ctx.db.Members(ctx.argv[1]));
+    for (; it->Valid(); it->Next(), ++n) {
+      if (part != Part::kValues) ctx.reply.Bulk(it->key());
+      if (part != Part::kFields) ctx.reply.Bulk(it->value());
+    }
+    LARDER_RETURN_IF_ERROR(it->status());  // the dispatcher discards the partial reply
+  }
+  if (part == Part::kBoth) {
+    ctx.reply.EndDeferredMap(header, n);
+  } else {
+    ctx.reply.EndDeferredArray(header, n);
+  }
+  return Status::Ok();
+}
+Status HGetAllCommand(CommandContext& ctx) { return HGetAllGeneric(ctx, Part::kBoth); }
+Status HKeysCommand(CommandContext& ctx) { return HGetAllGeneric(ctx, Part::kFields); }
+Status HValsCommand(CommandContext& ctx) { return HGetAllGeneric(ctx, Part::kValues); }
+
+std::mt19937_64& Random() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng;
+}
+
+// The fields at the given positions (0-based, in field order) of the hash, one walk.
+Result<std::unordered_map<std::uint64_t, std::pair<std::string, std::string>>> FieldsAt(
+    Database& db, std::string_view key, std::vector<std::uint64_t> positions) {
+  std::sort(positions.begin(), positions.end());
+  positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
+  std::unordered_map<std::uint64_t, std::pair<std::string, std::string>> fields;
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it, db.Members(key));
+  std::uint64_t at = 0;
+  for (std::uint64_t want : positions) {
+    for (; it->Valid() && at < want; ++at) it->Next();
+    if (!it->Valid()) break;
+    fields.emplace(want, std::pair(std::string(it->key()), std::string(it->value())));
+  }
+  LARDER_RETURN_IF_ERROR(it->status());
+  return fields;
+}
+
+void ReplyField(ReplyBuilder& reply, const std::pair<std::string, std::string>& field,
+                bool with_values) {
+  if (!with_values) {
+    reply.Bulk(field.first);
+    return;
+  }
+  if (reply.protocol() == 3) reply.ArrayHeader(2);
+  reply.Bulk(field.first);
+  reply.Bulk(field.second);
+}
+
+// The biggest |count| larderd answers: the reply is built under the execution lock, and Redis
+// itself runs out of memory long before (docs/server.md, differences).
+constexpr std::int64_t kMaxRandomCount = std::int64_t{1} << 27;
+
+// HRANDFIELD key [count [WITHVALUES]]
+Status HRandFieldCommand(CommandContext& ctx) {
+  const bool with_count = ctx.argv.size() >= 3;
+  std::int64_t count = 1;
+  bool with_values = false;
+  if (with_count) {
+    const std::optional<std::int64_t> parsed = ParseInt64(ctx.argv[2]);
+    if (!parsed) {
+      ctx.reply.Error(errors::kNotInteger);
+      return Status::Ok();
+    }
+    if (*parsed == INT64_MIN) {
+      ctx.reply.Error(
+          "ERR value is out of range, value must between -9223372036854775807 and "
+          "9223372036854775807");
+      return Status::Ok();
+    }
+    count = *parsed;
+    if (ctx.argv.size() > 4 ||
+        (ctx.argv.size() == 4 && !EqualsIgnoreCase(ctx.argv[3], "withvalues"))) {
+      ctx.reply.Error(errors::kSyntax);
+      return Status::Ok();
+    }
+    with_values = ctx.argv.size() == 4;
+    if ((with_values && count < -(INT64_MAX / 2)) || count < -kMaxRandomCount) {
+      ctx.reply.Error("ERR value is out of range");
+      return Status::Ok();
+    }
+  }
+  bool replied;
+  LARDER_ASSIGN_OR_RETURN(auto info, LookupTyped(ctx, ctx.argv[1], ValueType::kHash, &replied));
+  if (replied) return Status::Ok();
+  if (!info || info->size == 0 || count == 0) {
+    if (!with_count) {
+      ctx.reply.Null();
+    } else {
+      ctx.reply.ArrayHeader(0);
+    }
+    return Status::Ok();
+  }
+  const std::uint64_t size = info->size;
+  std::vector<std::uint64_t> picks;  // positions, in reply order
+  std::uniform_int_distribution<std::uint64_t> any(0, size - 1);
+  if (count < 0) {  // repeats allowed
+    for (std::int64_t i = 0; i < -count; ++i) picks.push_back(any(Random()));
+  } else if (static_cast<std::uint64_t>(count) >= size) {  // the whole hash, in field order
+    for (std::uint64_t i = 0; i < size; ++i) picks.push_back(i);
+  } else {  // `count` distinct positions (Floyd's sampling), then shuffled
+    std::unordered_map<std::uint64_t, bool> chosen;
+    for (std::uint64_t j = size - static_cast<std::uint64_t>(count); j < size; ++j) {
+      const std::uint64_t t = std::uniform_int_distribution<std::uint64_t>(0, j)(Random());
+      const std::uint64_t pick = chosen.count(t) ? j : t;
+      chosen[pick] = true;
+      picks.push_back(pick);
+    }
+    std::shuffle(picks.begin(), picks.end(), Random());
+  }
+  LARDER_ASSIGN_OR_RETURN(auto fields, FieldsAt(ctx.db, ctx.argv[1], picks));
+  if (!with_count) {
+    auto it = fields.find(picks[0]);
+    if (it == fields.end())
+      return Status::Corruption("HRANDFIELD: the hash is shorter than its size");
+    ctx.reply.Bulk(it->second.first);
+    return Status::Ok();
+  }
+  std::size_t n = 0;
+  for (std::uint64_t pick : picks) n += fields.count(pick);
+  if (with_values && ctx.reply.protocol() != 3) {
+    ctx.reply.ArrayHeader(2 * n);
+  } else {
+    ctx.reply.ArrayHeader(n);
+  }
+  for (std::uint64_t pick : picks) {
+    auto it = fields.find(pick);
+    if (it != fields.end()) ReplyField(ctx.reply, it->second, with_values);
+  }
+  return Status::Ok();
+}
+
+// HSCAN key cursor [MATCH pattern] [COUNT count]. A hash Redis would keep as a listpack is
+// returned whole in one call, as Redis does (some clients rely on it).
+Status HScanCommand(CommandContext& ctx) {
+  const std::optional<std::uint64_t> cursor = ParseScanCursor(ctx.argv[2]);
+  if (!cursor) {
+    ctx.reply.Error(kInvalidCursorError);
+    return Status::Ok();
+  }
+  bool replied;
+  LARDER_ASSIGN_OR_RETURN(auto info, LookupTyped(ctx, ctx.argv[1], ValueType::kHash, &replied));
+  if (replied) return Status::Ok();
+  if (!info) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("0");
+    ctx.reply.ArrayHeader(0);
+    return Status::Ok();
+  }
+  ScanOptions options;
+  if (!ParseScanOptions(ctx, 3, /*allow_type=*/false, &options)) return Status::Ok();
+  ScanCursorTable& table = ScanCursors(ctx);
+  std::string scope = "hash:" + std::to_string(ctx.db.index()) + ":";
+  scope.append(ctx.argv[1]);
+  const std::optional<std::string> last = table.Take(*cursor, scope);
+  const std::uint64_t limit = info->size <= kHashListpackEntries ? UINT64_MAX : options.count;
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it,
+                          ctx.db.Members(ctx.argv[1], ScanStartAfter(last)));
+  LARDER_ASSIGN_OR_RETURN(ScanBatch batch, CollectScanBatch(*it, limit));
+  it.reset();
+  std::vector<std::string_view> elements;
+  for (const auto& [field, value] : batch.items) {
+    if (options.pattern && !GlobMatch(*options.pattern, field)) continue;
+    elements.push_back(field);
+    elements.push_back(value);
+  }
+  ReplyScan(ctx, table, scope, batch, elements);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterHashReadCommands(CommandTable& table) {
+  const std::vector<CommandSpec> specs = {
+      {"hgetall",
+       2,
+       kCmdReadOnly,
+       1,
+       1,
+       1,
+       HGetAllCommand,
+       "hash",
+       "Every field and value of a hash",
+       "2.0.0",
+       {}},
+      {"hkeys",
+       2,
+       kCmdReadOnly,
+       1,
+       1,
+       1,
+       HKeysCommand,
+       "hash",
+       "Every field of a hash",
+       "2.0.0",
+       {}},
+      {"hvals",
+       2,
+       kCmdReadOnly,
+       1,
+       1,
+       1,
+       HValsCommand,
+       "hash",
+       "Every value of a hash",
+       "2.0.0",
+       {}},
+      {"hrandfield",
+       -2,
+       kCmdReadOnly,
+       1,
+       1,
+       1,
+       HRandFieldCommand,
+       "hash",
+       "Random fields of a hash",
+       "6.2.0",
+       {}},
+      {"hscan",
+       -3,
+       kCmdReadOnly,
+       1,
+       1,
+       1,
+       HScanCommand,
+       "hash",
+       "Walk the fields of a hash a few at a time",
+       "2.8.0",
+       {}},
+  };
+  for (const CommandSpec& spec : specs) table.Add(spec);
+}
+
+}  // namespace larder::server

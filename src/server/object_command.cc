@@ -1,0 +1,227 @@
+// OBJECT ENCODING | IDLETIME | FREQ | REFCOUNT | HELP. larderd keeps values on disk in one
+// encoding, so the answers are what Redis 7.0 would say for the same value under its default
+// configuration (docs/server.md lists the rules):
+//   - strings: "int" for a canonical 64-bit integer, "embstr" up to 44 bytes, else "raw";
+//   - hashes: "listpack" up to 128 fields with every field and value up to 64 bytes, else
+//     "hashtable"; lists "quicklist"; sets "intset" (up to 512 integers) or "hashtable";
+//     sorted sets "listpack" (as hashes) or "skiplist";
+//   - REFCOUNT: 2147483647 for the integers 0..9999 Redis shares, else 1;
+//   - FREQ: Redis's error when no LFU policy is set (larderd has no maxmemory policy).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/args.h"
+#include "server/key_commands.h"
+#include "server/reply_builder.h"
+
+namespace larder::server {
+namespace {
+
+constexpr std::size_t kEmbstrMax = 44;
+constexpr std::uint64_t kIntsetEntries = 512;
+constexpr std::int64_t kSharedIntegers = 10000;
+constexpr std::int64_t kSharedRefcount = 2147483647;
+
+std::string_view StringEncoding(std::string_view value) {
+  if (value.size() <= 20 && ParseInt64(value)) return "int";
+  return value.size() <= kEmbstrMax ? "embstr" : "raw";
+}
+
+// Small collections: whether every member (and value) passes `fits`.
+template <typename Fits>
+Result<bool> AllMembers(Database& db, std::string_view key, Fits fits) {
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it, db.Members(key));
+  for (; it->Valid(); it->Next()) {
+    if (!fits(it->key(), it->value())) return false;
+  }
+  LARDER_RETURN_IF_ERROR(it->status());
+  return true;
+}
+
+Result<std::string_view> CollectionEncoding(Database& db, std::string_view key,
+                                            const KeyInfo& info) {
+  const auto small = [](std::string_view member, std::string_view value) {
+    return member.size() <= kHashListpackValue && value.size() <= kHashListpackValue;
+  };
+  switch (info.type) {
+    case ValueType::kString:
+      return std::string_view("raw");  // not reached: strings are handled by the caller
+    case ValueType::kList:
+      return std::string_view("quicklist");
+    case ValueType::kHash:
+    case ValueType::kZSet: {
+      bool listpack = info.size <= kHashListpackEntries;
+      if (listpack) {
+        LARDER_ASSIGN_OR_RETURN(listpack, AllMembers(db, key, small));
+      }
+      if (listpack) return std::string_view("listpack");
+      return std::string_view(info.type == ValueType::kHash ? "hashtable" : "skiplist");
+    }
+    case ValueType::kSet: {
+      bool intset = info.size <= kIntsetEntries;
+      if (intset) {
+        LARDER_ASSIGN_OR_RETURN(intset,
+                                AllMembers(db, key, [](std::string_view m, std::string_view) {
+                                  return ParseInt64(m).has_value();
+                                }));
+      }
+      return std::string_view(intset ? "intset" : "hashtable");
+    }
+  }
+  return std::string_view("raw");
+}
+
+Status ObjectEncoding(CommandContext& ctx) {
+  std::string value;
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(ctx.argv[2], &value));
+  if (!info) {
+    ctx.reply.Null();
+    return Status::Ok();
+  }
+  if (info->type == ValueType::kString) {
+    ctx.reply.Bulk(StringEncoding(value));
+    return Status::Ok();
+  }
+  LARDER_ASSIGN_OR_RETURN(std::string_view encoding,
+                          CollectionEncoding(ctx.db, ctx.argv[2], *info));
+  ctx.reply.Bulk(encoding);
+  return Status::Ok();
+}
+
+Status ObjectIdleTime(CommandContext& ctx) {
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(ctx.argv[2]));
+  if (!info) {
+    ctx.reply.Null();
+    return Status::Ok();
+  }
+  const std::int64_t idle_ms = info->last_access_ms > 0 && info->last_access_ms < ctx.now_ms
+                                   ? ctx.now_ms - info->last_access_ms
+                                   : 0;
+  ctx.reply.Integer(idle_ms / 1000);
+  return Status::Ok();
+}
+
+Status ObjectFreq(CommandContext& ctx) {
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(ctx.argv[2]));
+  if (!info) {
+    ctx.reply.Null();
+    return Status::Ok();
+  }
+  ctx.reply.Error(
+      "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+      "that when switching between policies at runtime LRU and LFU data will take some time to "
+      "adjust.");
+  return Status::Ok();
+}
+
+Status ObjectRefCount(CommandContext& ctx) {
+  std::string value;
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(ctx.argv[2], &value));
+  if (!info) {
+    ctx.reply.Null();
+    return Status::Ok();
+  }
+  std::int64_t refcount = 1;
+  if (info->type == ValueType::kString) {
+    const std::optional<std::int64_t> v = ParseInt64(value);
+    if (v && *v >= 0 && *v < kSharedIntegers) refcount = kSharedRefcount;
+  }
+  ctx.reply.Integer(refcount);
+  return Status::Ok();
+}
+
+Status ObjectHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "ENCODING <key>",
+      "    The name of the encoding Redis would use for the value of <key>.",
+      "FREQ <key>",
+      "    The access frequency of <key> (needs an LFU maxmemory policy, which larderd lacks).",
+      "IDLETIME <key>",
+      "    Seconds since <key> was last read or written.",
+      "REFCOUNT <key>",
+      "    The reference count Redis would report for the value of <key>.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.reply.ArrayHeader(std::size(kLines));
+  for (std::string_view line : kLines) ctx.reply.SimpleString(line);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterObjectCommand(CommandTable& table) {
+  constexpr std::uint32_t kRead = kCmdReadOnly;
+  table.Add({"object",
+             -2,
+             0,
+             0,
+             0,
+             0,
+             nullptr,
+             "generic",
+             "Inspect how a key's value is stored",
+             "2.2.3",
+             {
+                 {"encoding",
+                  3,
+                  kRead,
+                  2,
+                  2,
+                  1,
+                  ObjectEncoding,
+                  "generic",
+                  "The encoding of a key's value",
+                  "2.2.3",
+                  {}},
+                 {"freq",
+                  3,
+                  kRead,
+                  2,
+                  2,
+                  1,
+                  ObjectFreq,
+                  "generic",
+                  "The logarithmic access frequency of a key",
+                  "4.0.0",
+                  {}},
+                 {"idletime",
+                  3,
+                  kRead,
+                  2,
+                  2,
+                  1,
+                  ObjectIdleTime,
+                  "generic",
+                  "Seconds since a key was last accessed",
+                  "2.2.3",
+                  {}},
+                 {"refcount",
+                  3,
+                  kRead,
+                  2,
+                  2,
+                  1,
+                  ObjectRefCount,
+                  "generic",
+                  "The reference count of a key's value",
+                  "2.2.3",
+                  {}},
+                 {"help",
+                  2,
+                  kCmdLoading | kCmdStale,
+                  0,
+                  0,
+                  0,
+                  ObjectHelp,
+                  "generic",
+                  "Show OBJECT's subcommands",
+                  "6.2.0",
+                  {}},
+             }});
+}
+
+}  // namespace larder::server

@@ -1,0 +1,77 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "server/command_test_util.h"
+
+namespace larder::server {
+namespace {
+
+using testing::Backing;
+using testing::CommandHarness;
+
+class ObjectCommandTest : public ::testing::TestWithParam<Backing> {};
+
+TEST_P(ObjectCommandTest, EncodingsFollowRedisRules) {
+  CommandHarness h(GetParam());
+  h.SetString("int", "123");
+  h.SetString("neg", "-9223372036854775808");
+  h.SetString("lead0", "0123");
+  h.SetString("minus0", "-0");
+  h.SetString("big", "9223372036854775808");
+  h.SetString("e44", std::string(44, 'x'));
+  h.SetString("r45", std::string(45, 'x'));
+  EXPECT_EQ(h.Run({"OBJECT", "ENCODING", "int"}), "int");
+  EXPECT_EQ(h.Run({"OBJECT", "ENCODING", "neg"}), "int");
+  EXPECT_EQ(h.Run({"OBJECT", "ENCODING", "lead0"}), "embstr");
+  EXPECT_EQ(h.Run({"OBJECT", "ENCODING", "minus0"}), "embstr");
+  EXPECT_EQ(h.Run({"OBJECT", "ENCODING", "big"}), "embstr");
+  EXPECT_EQ(h.Run({"OBJECT", "ENCODING", "e44"}), "embstr");
+  EXPECT_EQ(h.Run({"object", "encoding", "r45"}), "raw");
+  EXPECT_EQ(h.Run({"OBJECT", "ENCODING", "nokey"}), "(nil)");
+
+  EXPECT_EQ(h.Run({"HSET", "h", "f", std::string(64, 'v')}), "1");
+  EXPECT_EQ(h.Run({"OBJECT", "ENCODING", "h"}), "listpack");
+  EXPECT_EQ(h.Run({"HSET", "h", "g", std::string(65, 'v')}), "1");
+  EXPECT_EQ(h.Run({"OBJECT", "ENCODING", "h"}), "hashtable");
+  for (int i = 0; i < 128; ++i) {
+    EXPECT_EQ(h.Run({"HSET", "many", "f" + std::to_string(i), "v"}), "1");
+  }
+  EXPECT_EQ(h.Run({"OBJECT", "ENCODING", "many"}), "listpack");
+  EXPECT_EQ(h.Run({"HSET", "many", "one-more", "v"}), "1");
+  EXPECT_EQ(h.Run({"OBJECT", "ENCODING", "many"}), "hashtable");
+}
+
+TEST_P(ObjectCommandTest, RefcountIdletimeFreqHelpAndErrors) {
+  CommandHarness h(GetParam());
+  h.SetString("shared", "9999");
+  h.SetString("unshared", "10000");
+  EXPECT_EQ(h.Run({"OBJECT", "REFCOUNT", "shared"}), "2147483647");
+  EXPECT_EQ(h.Run({"OBJECT", "REFCOUNT", "unshared"}), "1");
+  EXPECT_EQ(h.Run({"OBJECT", "REFCOUNT", "nokey"}), "(nil)");
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "shared"}), "0");
+  h.Advance(5500);
+  // The engine's keyspace keeps no access times (KeyInfo::last_access_ms is best effort): 0.
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "shared"}), GetParam() == Backing::kMap ? "5" : "0");
+  EXPECT_EQ(h.Run({"TOUCH", "shared"}), "1");
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "shared"}), "0");
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "nokey"}), "(nil)");
+  EXPECT_EQ(h.Run({"OBJECT", "FREQ", "nokey"}), "(nil)");
+  EXPECT_EQ(h.Run({"OBJECT", "FREQ", "shared"}).substr(0, 42),
+            "-ERR An LFU maxmemory policy is not select");
+  EXPECT_EQ(h.Run({"OBJECT", "HELP"}).substr(0, 20), "[OBJECT <subcommand>");
+  EXPECT_EQ(h.Run({"OBJECT", "foo"}), "-ERR unknown subcommand 'foo'. Try OBJECT HELP.");
+  EXPECT_EQ(h.Run({"OBJECT"}), "-ERR wrong number of arguments for 'object' command");
+  EXPECT_EQ(h.Run({"OBJECT", "encoding"}),
+            "-ERR wrong number of arguments for 'object|encoding' command");
+  EXPECT_EQ(h.Run({"OBJECT", "encoding", "a", "b"}),
+            "-ERR wrong number of arguments for 'object|encoding' command");
+  EXPECT_EQ(h.Run({"OBJECT", "help", "x"}),
+            "-ERR wrong number of arguments for 'object|help' command");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backings, ObjectCommandTest,
+                         ::testing::Values(Backing::kMap, Backing::kEngine), testing::BackingName);
+
+}  // namespace
+}  // namespace larder::server
