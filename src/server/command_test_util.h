@@ -302,11 +302,14 @@ inline std::string BackingName(const ::testing::TestParamInfo<Backing>& info) {
   return info.param == Backing::kMap ? "Map" : "Engine";
 }
 
-// A Server and one Client over a keyspace, with the key and hash commands registered. The
-// command clock (now_ms) is also the engine keyspace's clock.
+// A Server and one Client over a keyspace, with the key and hash commands registered (or the
+// families given). The command clock (now_ms) is also the engine keyspace's clock.
 class CommandHarness {
  public:
-  explicit CommandHarness(Backing backing = Backing::kEngine) {
+  using Registrar = void (*)(CommandTable&);
+  explicit CommandHarness(Backing backing = Backing::kEngine,
+                          std::vector<Registrar> families = {RegisterKeyCommands,
+                                                             RegisterHashCommands}) {
     if (backing == Backing::kMap) {
       map_ = std::make_unique<MapKeyspace>(16, &now_ms_);
       keyspace_ = map_.get();
@@ -322,8 +325,7 @@ class CommandHarness {
       if (opened.ok()) engine_ = std::move(*opened);
       keyspace_ = engine_.get();
     }
-    RegisterKeyCommands(table_);
-    RegisterHashCommands(table_);
+    for (Registrar r : families) r(table_);
     server_ = std::make_unique<Server>(ServerConfig{}, keyspace_, &table_);
     client_ = std::make_unique<Client>(1, -1, "127.0.0.1:1", "127.0.0.1:2", nullptr, now_ms_);
   }

@@ -302,9 +302,12 @@ TEST_P(StringCommandsTest, Specs) {
       {"bitop", -4, W | M, 2, -1, 1},      {"bitfield", -2, W | M, 1, 1, 1},
       {"bitfield_ro", -2, R | F, 1, 1, 1},
   };
-  EXPECT_EQ(harness_->table().all().size(), std::size(wants));
+  std::size_t ours = 0;
+  for (const CommandSpec& spec : table().all())
+    ours += spec.group == "string" || spec.group == "bitmap";
+  EXPECT_EQ(ours, std::size(wants));
   for (const Want& w : wants) {
-    const CommandSpec* spec = harness_->table().Find(w.name);
+    const CommandSpec* spec = table().Find(w.name);
     ASSERT_NE(spec, nullptr) << w.name;
     EXPECT_EQ(spec->arity, w.arity) << w.name;
     EXPECT_EQ(spec->flags, w.flags) << w.name;
