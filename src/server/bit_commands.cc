@@ -54,7 +54,7 @@ Status GetBit(CommandContext& ctx) {
     ctx.reply.Error(kBitOffsetError);
     return Status::Ok();
   }
-  LARDER_ASSIGN_OR_RETURN(StringRead read, ReadString(ctx.db, ctx.argv[1]));
+  LARDER_ASSIGN_OR_RETURN(StringRead read, ReadStringCounted(ctx, ctx.argv[1]));
   if (read.state == StringState::kWrongType) {
     ctx.reply.Error(errors::kWrongType);
     return Status::Ok();
@@ -66,7 +66,7 @@ Status GetBit(CommandContext& ctx) {
 // Reads argv[1] for BITCOUNT/BITPOS: replies `missing_reply` (missing) or WRONGTYPE and returns
 // nullopt unless the key holds a string.
 Result<std::optional<std::string>> ReadBitmap(CommandContext& ctx, std::int64_t missing_reply) {
-  LARDER_ASSIGN_OR_RETURN(StringRead read, ReadString(ctx.db, ctx.argv[1]));
+  LARDER_ASSIGN_OR_RETURN(StringRead read, ReadStringCounted(ctx, ctx.argv[1]));
   if (read.state == StringState::kMissing) {
     ctx.reply.Integer(missing_reply);
     return std::optional<std::string>();
@@ -242,7 +242,7 @@ Status BitOp(CommandContext& ctx) {
   std::vector<std::string> sources;
   std::size_t max_len = 0;
   for (std::size_t i = 3; i < ctx.argv.size(); ++i) {
-    LARDER_ASSIGN_OR_RETURN(StringRead read, ReadString(ctx.db, ctx.argv[i]));
+    LARDER_ASSIGN_OR_RETURN(StringRead read, ReadStringCounted(ctx, ctx.argv[i]));
     if (read.state == StringState::kWrongType) {
       ctx.reply.Error(errors::kWrongType);
       return Status::Ok();

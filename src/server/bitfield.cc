@@ -189,6 +189,7 @@ Status Bitfield(CommandContext& ctx, bool read_only_command) {
     return Status::Ok();
   }
   LARDER_ASSIGN_OR_RETURN(StringRead read, ReadString(ctx.db, ctx.argv[1]));
+  if (!writes) CountRead(ctx, read.state != StringState::kMissing);
   if (read.state == StringState::kWrongType) {
     ctx.reply.Error(errors::kWrongType);
     return Status::Ok();

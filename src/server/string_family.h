@@ -39,6 +39,20 @@ inline Result<StringRead> ReadString(Database& db, std::string_view key) {
   return read;
 }
 
+// Counts a read command's lookup in INFO's keyspace_hits / keyspace_misses, as Redis's
+// lookupKeyRead does (a key of another type is a hit). Write commands' lookups do not count.
+inline void CountRead(CommandContext& ctx, bool found) {
+  ServerStats& stats = ctx.server.stats();
+  (found ? stats.keyspace_hits : stats.keyspace_misses).fetch_add(1, std::memory_order_relaxed);
+}
+
+// ReadString for a read command: counts the hit or miss too.
+inline Result<StringRead> ReadStringCounted(CommandContext& ctx, std::string_view key) {
+  LARDER_ASSIGN_OR_RETURN(StringRead read, ReadString(ctx.db, key));
+  CountRead(ctx, read.state != StringState::kMissing);
+  return read;
+}
+
 // The largest string a command may build: the server's proto-max-bulk-len (512 MB by default).
 inline std::uint64_t MaxStringLength(const CommandContext& ctx) {
   return ctx.server.config()->proto_max_bulk_len;
