@@ -2,6 +2,7 @@
 // BITFIELD_RO are in bitfield.cc). Bit 0 is the most significant bit of the first byte. Replies,
 // errors and their order follow Redis 7.0.15 (BITCOUNT and BITPOS look the key up before parsing
 // their ranges, so a missing key answers 0 / -1 whatever the range says).
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <optional>

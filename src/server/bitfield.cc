@@ -6,6 +6,7 @@
 // All operations are parsed before any runs (a bad one fails the command with nothing changed);
 // a command with a write grows the string to its highest written bit first, as Redis does (even
 // when every write then fails with OVERFLOW FAIL).
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -5,6 +5,7 @@
 //
 // The table takes 4 bytes per cell, (len1 + 1) * (len2 + 1) cells; larderd refuses tables above
 // kMaxLcsCells with Redis's allocation-failure error instead of trying to allocate them.
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -2,9 +2,11 @@
 // SET GET GETEX GETDEL GETSET SETNX SETEX PSETEX MGET MSET MSETNX APPEND STRLEN GETRANGE SUBSTR
 // SETRANGE. Replies, errors and the order in which arguments are checked follow Redis 7.0.15
 // (checked against Debian's redis-server), so a client sees the same error first.
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 

@@ -6,6 +6,7 @@
 #ifndef LARDER_SERVER_STRING_FAMILY_H_
 #define LARDER_SERVER_STRING_FAMILY_H_
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
