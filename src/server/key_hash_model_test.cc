@@ -71,7 +71,7 @@ TEST_P(KeyHashModelTest, RandomCommandsMatchTheModel) {
   const auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
   const auto key = [&] { return "k" + std::to_string(pick(6)); };
   const auto field = [&] { return "f" + std::to_string(pick(5)); };
-  const int steps = GetParam() == Backing::kMap ? 6000 : 2500;
+  const int steps = 6000;
   for (int step = 0; step < steps; ++step) {
     const std::int64_t now = h.now_ms();
     const std::string k = key();
