@@ -152,6 +152,20 @@ TEST_P(KeyCommandsTest, ScanFiltersByMatchAndType) {
   EXPECT_EQ(h.Run({"SCAN", "0", "MATCH", "*"}), "[0,[h1,s1,s2]]");
 }
 
+TEST_P(KeyCommandsTest, ReadLookupsCountKeyspaceHitsAndMisses) {
+  CommandHarness h(GetParam());
+  auto& stats = h.server().stats();
+  EXPECT_EQ(h.Run({"HSET", "h", "f", "v"}), "1");  // a write: not counted
+  EXPECT_EQ(stats.keyspace_hits.load(), 0u);
+  EXPECT_EQ(stats.keyspace_misses.load(), 0u);
+  EXPECT_EQ(h.Run({"HGET", "h", "f"}), "v");
+  EXPECT_EQ(h.Run({"HGET", "nokey", "f"}), "(nil)");
+  EXPECT_EQ(h.Run({"EXISTS", "h", "nokey", "h"}), "2");
+  EXPECT_EQ(h.Run({"TTL", "nokey"}), "-2");
+  EXPECT_EQ(stats.keyspace_hits.load(), 3u);
+  EXPECT_EQ(stats.keyspace_misses.load(), 3u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backings, KeyCommandsTest,
                          ::testing::Values(Backing::kMap, Backing::kEngine), testing::BackingName);
 

@@ -75,7 +75,8 @@ Result<std::string_view> CollectionEncoding(Database& db, std::string_view key,
 
 Status ObjectEncoding(CommandContext& ctx) {
   std::string value;
-  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(ctx.argv[2], &value));
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info,
+                          LookupKey(ctx, ctx.argv[2], Access::kRead, &value));
   if (!info) {
     ctx.reply.Null();
     return Status::Ok();
@@ -91,7 +92,7 @@ Status ObjectEncoding(CommandContext& ctx) {
 }
 
 Status ObjectIdleTime(CommandContext& ctx) {
-  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(ctx.argv[2]));
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, LookupKey(ctx, ctx.argv[2], Access::kRead));
   if (!info) {
     ctx.reply.Null();
     return Status::Ok();
@@ -104,7 +105,7 @@ Status ObjectIdleTime(CommandContext& ctx) {
 }
 
 Status ObjectFreq(CommandContext& ctx) {
-  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(ctx.argv[2]));
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, LookupKey(ctx, ctx.argv[2], Access::kRead));
   if (!info) {
     ctx.reply.Null();
     return Status::Ok();
@@ -118,7 +119,8 @@ Status ObjectFreq(CommandContext& ctx) {
 
 Status ObjectRefCount(CommandContext& ctx) {
   std::string value;
-  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(ctx.argv[2], &value));
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info,
+                          LookupKey(ctx, ctx.argv[2], Access::kRead, &value));
   if (!info) {
     ctx.reply.Null();
     return Status::Ok();
