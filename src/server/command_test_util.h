@@ -376,7 +376,7 @@ class CommandHarness {
   Server& server() { return *server_; }
 
  private:
-  std::int64_t now_ms_ = 1'700'000'000'000;
+  std::int64_t now_ms_ = Server::NowMs();  // the server's own times (start, access) are real
   std::unique_ptr<MapKeyspace> map_;
   std::unique_ptr<test::TempDir> dir_;  // declared before engine_: outlives it
   ManualClock clock_;

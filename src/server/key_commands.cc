@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "server/access_times.h"
 #include "server/args.h"
 #include "server/reply_builder.h"
 #include "server/scan.h"
@@ -80,7 +81,13 @@ Status CountExisting(CommandContext& ctx, bool touch) {
   return Status::Ok();
 }
 Status ExistsCommand(CommandContext& ctx) { return CountExisting(ctx, false); }
-Status TouchCommand(CommandContext& ctx) { return CountExisting(ctx, true); }
+Status TouchCommand(CommandContext& ctx) {
+  KeyAccessTimes& times = ctx.server.Service<KeyAccessTimes>();
+  for (std::size_t i = 1; i < ctx.argv.size(); ++i) {
+    times.Record(ctx.db.index(), ctx.argv[i], ctx.now_ms);
+  }
+  return CountExisting(ctx, true);
+}
 
 Status TypeCommand(CommandContext& ctx) {
   LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, LookupKey(ctx, ctx.argv[1], Access::kRead));

@@ -6,12 +6,15 @@
 //     "hashtable"; lists "quicklist"; sets "intset" (up to 512 integers) or "hashtable";
 //     sorted sets "listpack" (as hashes) or "skiplist";
 //   - REFCOUNT: 2147483647 for the integers 0..9999 Redis shares, else 1;
-//   - FREQ: Redis's error when no LFU policy is set (larderd has no maxmemory policy).
+//   - FREQ: Redis's error when no LFU policy is set (larderd has no maxmemory policy);
+//   - IDLETIME: from KeyAccessTimes (access_times.h), or the keyspace's time if later.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "server/access_times.h"
 #include "server/args.h"
 #include "server/key_commands.h"
 #include "server/reply_builder.h"
@@ -97,9 +100,10 @@ Status ObjectIdleTime(CommandContext& ctx) {
     ctx.reply.Null();
     return Status::Ok();
   }
-  const std::int64_t idle_ms = info->last_access_ms > 0 && info->last_access_ms < ctx.now_ms
-                                   ? ctx.now_ms - info->last_access_ms
-                                   : 0;
+  const std::int64_t last =
+      std::max(info->last_access_ms,
+               ctx.server.Service<KeyAccessTimes>().LastAccessBound(ctx.db.index(), ctx.argv[2]));
+  const std::int64_t idle_ms = std::max<std::int64_t>(0, ctx.now_ms - last);
   ctx.reply.Integer(idle_ms / 1000);
   return Status::Ok();
 }

@@ -51,8 +51,11 @@ TEST_P(ObjectCommandTest, RefcountIdletimeFreqHelpAndErrors) {
   EXPECT_EQ(h.Run({"OBJECT", "REFCOUNT", "nokey"}), "(nil)");
   EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "shared"}), "0");
   h.Advance(5500);
-  // The engine's keyspace keeps no access times (KeyInfo::last_access_ms is best effort): 0.
-  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "shared"}), GetParam() == Backing::kMap ? "5" : "0");
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "shared"}), "5");
+  EXPECT_EQ(h.Run({"TTL", "shared"}), "-1");  // TTL, TYPE, EXISTS and OBJECT do not touch
+  EXPECT_EQ(h.Run({"TYPE", "shared"}), "string");
+  EXPECT_EQ(h.Run({"EXISTS", "shared"}), "1");
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "shared"}), "5");
   EXPECT_EQ(h.Run({"TOUCH", "shared"}), "1");
   EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "shared"}), "0");
   EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "nokey"}), "(nil)");
