@@ -106,6 +106,11 @@ TEST_P(HashCommandsTest, HIncrByFloat) {
   EXPECT_EQ(h.Run({"HINCRBYFLOAT", "h", "i", "1"}), "-ERR increment would produce NaN or Infinity");
   EXPECT_EQ(h.Run({"HSET", "h", "big", "9223372036854775807"}), "1");
   EXPECT_EQ(h.Run({"HINCRBYFLOAT", "h", "big", "1"}), "9223372036854775808");
+  EXPECT_EQ(h.Run({"HINCRBYFLOAT", "h", "f", "+inf"}), "-ERR value is NaN or Infinity");
+  EXPECT_EQ(h.Run({"HSET", "h", "sp", " 11", "nul", std::string("1\0" "2", 3)}), "2");
+  EXPECT_EQ(h.Run({"HINCRBYFLOAT", "h", "sp", "1"}), "-ERR hash value is not a float");
+  EXPECT_EQ(h.Run({"HINCRBYFLOAT", "h", "nul", "1"}), "-ERR hash value is not a float");
+  EXPECT_EQ(h.Run({"HINCRBY", "h", "nul", "1"}), "-ERR hash value is not an integer");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backings, HashCommandsTest,
