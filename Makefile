@@ -3,13 +3,12 @@
 
 JOBS ?= $(shell nproc)
 CMAKE_GEN := -G Ninja
-RUN_DB := larder-data/bench.db
 PREFIX ?= /usr/local
 
 all: build
 
 help:
-	@echo "make run    - set up, build, run larder bench/check/stats on $(RUN_DB)"
+	@echo "make run    - set up, build, run larderd in the foreground on 127.0.0.1:6379 (./larder-data)"
 	@echo "make test   - set up, build with ASan+UBSan, run every test (ctest)"
 	@echo "make build  - Release build; programs in build/bin/"
 	@echo "make bench  - comparison benchmarks; writes docs/benchmarks.md (BENCH_ARGS=--quick: smoke run)"
@@ -28,14 +27,16 @@ build: setup
 	@cmake -S . -B build $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DLARDER_BUILD_TESTS=OFF >/dev/null
 	@cmake --build build -j $(JOBS)
 
+# larderd in the foreground on its defaults (127.0.0.1:6379, data in ./larder-data); Ctrl-C or
+# SIGTERM shuts it down cleanly. RUN_ARGS adds directives, e.g. RUN_ARGS="--port 6380".
 run: build
-	@mkdir -p larder-data
-	@rm -f $(RUN_DB)
-	build/bin/larder bench -count 100000 -batch-size 1000 -path $(RUN_DB) -work
-	build/bin/larder check $(RUN_DB)
-	build/bin/larder stats $(RUN_DB)
+	@echo "larderd on 127.0.0.1:6379, data in ./larder-data. Talk to it from another terminal:"
+	@echo "    redis-cli ping        redis-cli set greeting hello        redis-cli get greeting"
+	@echo "Ctrl-C stops it cleanly."
+	build/bin/larderd $(RUN_ARGS)
 
 test: setup
+	@scripts/setup redis
 	@cmake -S . -B build-asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
 	  -DCMAKE_CXX_FLAGS="-O1" -DLARDER_SANITIZE="address;undefined" >/dev/null
 	@cmake --build build-asan -j $(JOBS)
@@ -50,7 +51,7 @@ tsan: setup
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) -R 'Concurrent|Batch|Snapshot'
 
 bench: setup
-	@scripts/setup bench
+	@scripts/setup bench redis
 	@cmake -S . -B build-bench $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DLARDER_BUILD_TESTS=OFF \
 	  -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DLARDER_BUILD_BENCH=ON >/dev/null
 	@cmake --build build-bench -j $(JOBS)

@@ -2,6 +2,7 @@
 # Runs the comparison benchmark of a Release build directory (see docs/benchmarks.md).
 # Usage: bench/run.sh BUILD_DIR [--quick] [bench_driver flags...]
 #        bench/run.sh BUILD_DIR --micro [Google Benchmark flags...]   (bolt_bench only)
+#        bench/run.sh BUILD_DIR --server [--quick] [server_bench.py flags...]  (larderd only)
 # --quick is a smoke run (tiny sizes, one round) that writes into BUILD_DIR/bench-quick/, not docs/.
 set -euo pipefail
 build=${1:-build-bench}
@@ -12,12 +13,24 @@ if [ "${1:-}" = "--micro" ]; then
   exec "$build/bin/bolt_bench" "$@"
 fi
 
-# Go bbolt's runner, built offline against Debian's packaged source (as tests/interop).
 here=$(cd "$(dirname "$0")" && pwd)
+# The server group: redis-benchmark against larderd and redis-server (bench/server_bench.py).
+if [ "${1:-}" = "--server" ]; then
+  shift
+  exec /usr/bin/python3 "$here/server_bench.py" --bin "$build/bin" "$@"
+fi
+quick=""
+for a in "$@"; do [ "$a" = --quick ] && quick=--quick; done
+
+# Go bbolt's runner, built offline against Debian's packaged source (as tests/interop).
 mkdir -p "$build/gocache"
 gocache=$(cd "$build/gocache" && pwd)
 bin=$(cd "$build/bin" && pwd)
 (cd "$here/bbolt" && env GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$gocache" GOFLAGS= \
   GOPROXY=off GOENV=off CGO_ENABLED=0 go build -o "$bin/bench_bbolt" main.go)
 
-exec "$build/bin/bench_driver" --bin "$build/bin" --data "$build/bench-data" "$@"
+# --groups/--peers/... select driver runs only; a full or --quick run also runs the server group.
+"$build/bin/bench_driver" --bin "$build/bin" --data "$build/bench-data" "$@"
+if [ $# -eq 0 ] || [ "$*" = --quick ]; then
+  /usr/bin/python3 "$here/server_bench.py" --bin "$build/bin" $quick
+fi

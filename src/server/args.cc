@@ -35,6 +35,13 @@ std::optional<T> ParseFloating(std::string_view s) {
 long double StrToLd(const char* s, char** end) { return std::strtold(s, end); }
 double StrToD(const char* s, char** end) { return std::strtod(s, end); }
 
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 char FoldCase(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // Matches one single-character element of a glob pattern (a literal, '?', an escape or a
@@ -94,6 +101,92 @@ bool MatchElement(std::string_view pattern, std::size_t* p, char c, bool nocase)
 }
 
 }  // namespace
+
+bool SplitArgs(std::string_view line, std::vector<std::string>* out) {
+  line = line.substr(0, line.find('\0'));
+  const std::size_t n = line.size();
+  auto at = [&](std::size_t k) { return k < n ? line[k] : '\0'; };
+  std::size_t i = 0;
+  while (true) {
+    while (i < n && IsSpace(line[i])) ++i;
+    if (i >= n) return true;
+    std::string arg;
+    bool in_double = false;
+    bool in_single = false;
+    bool done = false;
+    while (!done) {
+      const char c = at(i);
+      if (in_double) {
+        if (c == '\\' && at(i + 1) == 'x' && HexValue(at(i + 2)) >= 0 && HexValue(at(i + 3)) >= 0) {
+          arg.push_back(static_cast<char>(HexValue(at(i + 2)) * 16 + HexValue(at(i + 3))));
+          i += 3;
+        } else if (c == '\\' && at(i + 1) != '\0') {
+          ++i;
+          switch (at(i)) {
+            case 'n':
+              arg.push_back('\n');
+              break;
+            case 'r':
+              arg.push_back('\r');
+              break;
+            case 't':
+              arg.push_back('\t');
+              break;
+            case 'b':
+              arg.push_back('\b');
+              break;
+            case 'a':
+              arg.push_back('\a');
+              break;
+            default:
+              arg.push_back(at(i));
+              break;
+          }
+        } else if (c == '"') {
+          if (at(i + 1) != '\0' && !IsSpace(at(i + 1))) return false;
+          done = true;
+        } else if (c == '\0') {
+          return false;
+        } else {
+          arg.push_back(c);
+        }
+      } else if (in_single) {
+        if (c == '\\' && at(i + 1) == '\'') {
+          ++i;
+          arg.push_back('\'');
+        } else if (c == '\'') {
+          if (at(i + 1) != '\0' && !IsSpace(at(i + 1))) return false;
+          done = true;
+        } else if (c == '\0') {
+          return false;
+        } else {
+          arg.push_back(c);
+        }
+      } else {
+        switch (c) {
+          case ' ':
+          case '\n':
+          case '\r':
+          case '\t':
+          case '\0':
+            done = true;
+            break;
+          case '"':
+            in_double = true;
+            break;
+          case '\'':
+            in_single = true;
+            break;
+          default:
+            arg.push_back(c);
+            break;
+        }
+      }
+      if (at(i) != '\0') ++i;
+    }
+    out->push_back(std::move(arg));
+  }
+}
 
 std::optional<std::int64_t> ParseInt64(std::string_view s) {
   if (s.empty() || s.size() > 20) return std::nullopt;

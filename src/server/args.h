@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace larder::server {
 
@@ -22,6 +23,13 @@ std::optional<std::int64_t> ParseInt64InRange(std::string_view s, std::int64_t m
 // infinities where Redis does). nullopt otherwise.
 std::optional<long double> ParseLongDouble(std::string_view s);
 std::optional<double> ParseDouble(std::string_view s);
+
+// Splits a line into arguments as Redis's sdssplitargs (inline commands, redis.conf lines):
+// blanks separate arguments; "double quotes" take \n \r \t \b \a \xHH and \<any> escapes;
+// 'single quotes' take \'; a closing quote must be followed by a blank or the end of the line. As
+// Redis reads the line as a C string, a NUL byte ends it. Appends to *out; false on unbalanced
+// quotes.
+bool SplitArgs(std::string_view line, std::vector<std::string>* out);
 
 // ASCII case-insensitive equality (command names, options such as "NX", "withscores").
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);

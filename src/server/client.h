@@ -86,7 +86,7 @@ class Client {
   std::string name;            // CLIENT SETNAME / HELLO SETNAME; empty: none
   int db = 0;                  // SELECT index
   int protocol = 2;            // HELLO 2|3
-  bool authenticated = false;  // AUTH; meaningful only when requirepass is set
+  bool authenticated = false;  // AUTH/HELLO; set at accept while requirepass is unset
   ReplyMode reply_mode = ReplyMode::kOn;
   bool monitor = false;  // MONITOR: receives every command (flag 'O')
   MultiState multi;      // MULTI/EXEC

@@ -106,6 +106,7 @@ void RegisterKeyCommands(CommandTable& table);     // DEL ... SCAN, expiry comma
 void RegisterHashCommands(CommandTable& table);    // every hash command
 void RegisterTransactionCommands(CommandTable& table);  // MULTI EXEC DISCARD WATCH UNWATCH
 void RegisterPubSubCommands(CommandTable& table);       // SUBSCRIBE ... PUBSUB
+void RegisterCompatCommands(CommandTable& table);  // FUNCTION FLUSH (a no-op: for Redis tooling)
 
 // Every family above.
 void RegisterAllCommands(CommandTable& table);

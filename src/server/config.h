@@ -8,6 +8,7 @@
 #define LARDER_SERVER_CONFIG_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -49,26 +50,38 @@ struct ServerConfig {
   std::int64_t tcp_keepalive_seconds = 300;
   int hz = 10;
   std::string pidfile;  // empty: none
+  // Redis directives accepted and ignored (save, appendonly, hash-max-listpack-entries...; the
+  // list is in config.cc and docs/server.md): name -> value as given, for CONFIG GET.
+  std::map<std::string, std::string> ignored;
 };
 
-// Applies one directive ("port", {"6380"}) to *config. Errors name the directive and the bad
-// value, e.g. "bad directive or value: port 'x' (must be an integer 0..65535)".
+// Applies one directive ("port", {"6380"}) to *config. Errors (InvalidArgument) name the directive
+// and the bad value, e.g. "bad directive or value: port 'x' (argument couldn't be parsed into an
+// integer)". Byte sizes take Redis's units (100kb, 512mb, 1gb; k/m/g are powers of 1000).
 Status ApplyDirective(ServerConfig* config, std::string_view name,
                       const std::vector<std::string>& args);
-// Parses redis.conf syntax (one directive per line, # comments, quoted arguments, `include`).
+// Parses redis.conf syntax (one directive per line, # comments, quoted arguments as Redis's
+// sdssplitargs, `include <file>`). Errors name `origin` and the line: "<origin>:<line>: ...".
 Status ApplyConfigText(ServerConfig* config, std::string_view text, std::string_view origin);
-// larderd's command line: [config-file] [--directive value ...].
+// larderd's command line: [config-file] [--directive value ...]; the file first, then the options
+// in order (later ones win). A --directive takes every following argument up to the next "--".
 Result<ServerConfig> LoadServerConfig(int argc, const char* const* argv);
 
 // CONFIG GET/SET support: the directives CONFIG knows, with whether CONFIG SET may change them at
 // run time. Values are rendered as Redis renders them (e.g. "client-output-buffer-limit" as
-// "normal 0 0 0 replica 268435456 67108864 60 pubsub 33554432 8388608 60").
+// "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", as Redis 7.0 does).
 struct ConfigEntry {
   std::string_view name;
   bool mutable_at_runtime;
 };
 const std::vector<ConfigEntry>& ConfigEntries();
+// The value of a directive CONFIG GET knows (name case-insensitive); NotFound otherwise.
 Result<std::string> RenderConfigValue(const ServerConfig& config, std::string_view name);
+// CONFIG SET name value: `value` is one argument as the client sent it (split into several for
+// bind and client-output-buffer-limit, as Redis). NotFound for a directive CONFIG does not know;
+// InvalidArgument with Redis 7.0's reason alone ("can't set immutable config", "argument
+// couldn't be parsed into an integer", ...) otherwise. *config is unchanged on error.
+Status SetConfigValue(ServerConfig* config, std::string_view name, std::string_view value);
 
 }  // namespace larder::server
 

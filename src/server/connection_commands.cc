@@ -183,7 +183,7 @@ Status Reset(CommandContext& ctx) {
   c.db = 0;
   c.protocol = 2;
   c.name.clear();
-  c.authenticated = false;
+  c.authenticated = ctx.server.config()->requirepass.empty();
   ctx.reply.set_protocol(2);
   ctx.reply.SimpleString("RESET");
   return Status::Ok();

@@ -244,6 +244,8 @@ void EventLoop::AcceptFrom(int listen_fd) {
     IoThread& thread = *threads_[next_thread_++ % threads_.size()];
     auto client = std::make_shared<Client>(server_.NextClientId(), fd, FormatAddress(peer),
                                            FormatAddress(local), &thread, Server::NowMs());
+    // As Redis: a connection is authenticated while requirepass is unset at connect time.
+    client->authenticated = config->requirepass.empty();  // not shared yet: no lock needed
     server_.AddClient(client);
     server_.stats().connections_received.fetch_add(1, std::memory_order_relaxed);
     thread.Adopt(std::move(client));

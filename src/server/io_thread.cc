@@ -47,6 +47,10 @@ struct IoThread::Conn {
   bool close_after_flush = false;  // QUIT, protocol error
   bool more = false;               // complete commands left unrun (round cap or backpressure)
   bool skip_rest = false;          // during a batch: run no more of this connection's commands
+  // requirepass is set and the client has not authenticated: the parser's tighter limits apply,
+  // and one command is parsed per round (an AUTH changes the limits for what follows). Copied
+  // from the client's [E] state with the execution lock held after each batch.
+  bool unauthenticated = false;
 };
 
 // One parsed command. The views point into the connection's qbuf (unchanged until the batch
@@ -209,7 +213,7 @@ void IoThread::DrainInbox() {
     auto conn = std::make_unique<Conn>();
     conn->fd = client->fd();
     conn->client = std::move(client);
-    conn->parser.set_limits(LimitsOf(*config));
+    conn->unauthenticated = !config->requirepass.empty();
     conn->interest = EPOLLIN;
     epoll_event ev{};
     ev.events = conn->interest;
@@ -238,7 +242,7 @@ void IoThread::ReadFrom(Conn& conn) {
       conn.qpos = 0;
     }
     const std::size_t want =
-        std::clamp(conn.parser.bytes_wanted(), kMinRead, kMaxReadPerRound - total);
+        std::max(kMinRead, std::min(conn.parser.bytes_wanted(), kMaxReadPerRound - total));
     const std::size_t old = conn.qbuf.size();
     conn.qbuf.resize(old + want);
     const ssize_t n = ::read(conn.fd, conn.qbuf.data() + old, want);
@@ -278,10 +282,14 @@ void IoThread::ReadFrom(Conn& conn) {
 }
 
 void IoThread::ParseCommands(Conn& conn, std::vector<Parsed>* out) {
+  ParserLimits limits = LimitsOf(*server_.config());
+  limits.unauthenticated = conn.unauthenticated;
+  conn.parser.set_limits(limits);
+  const std::size_t cap = conn.unauthenticated ? 1 : kMaxCommandsPerRound;
   std::size_t count = 0;
   std::size_t pos = conn.qpos;
   std::vector<std::string_view> argv;
-  while (count < kMaxCommandsPerRound) {
+  while (count < cap) {
     const std::string_view input(conn.qbuf.data() + pos, conn.qbuf.size() - pos);
     std::size_t consumed = 0;
     const ParseStatus status = conn.parser.Parse(input, &argv, &consumed);
@@ -314,13 +322,14 @@ void IoThread::ParseCommands(Conn& conn, std::vector<Parsed>* out) {
     out->push_back(std::move(parsed));
     ++count;
   }
-  conn.more = count == kMaxCommandsPerRound;
+  conn.more = count == cap && pos < conn.qbuf.size();
   conn.qpos = pos;
 }
 
 void IoThread::RunBatch(std::vector<Parsed>& commands) {
   Keyspace& keyspace = server_.keyspace();
   const std::int64_t now_ms = Server::NowMs();
+  const bool requirepass = !server_.config()->requirepass.empty();
   Status failure;
   Keyspace::Ticket ticket = 0;
   {
@@ -349,12 +358,13 @@ void IoThread::RunBatch(std::vector<Parsed>& commands) {
         if (client.output_bytes() > kPauseOutputBytes) {
           // Backpressure: run the rest once the peer has read its replies.
           conn.qpos = p.start;
-          conn.parser = RespParser(LimitsOf(*server_.config()));
+          conn.parser = RespParser();
           conn.more = true;
           conn.skip_rest = true;
           continue;
         }
         DispatchCommand(server_, client, p.argv, now_ms);
+        conn.unauthenticated = requirepass && !client.authenticated;
         if (client.close_after_reply) {
           conn.close_after_flush = true;
           conn.skip_rest = true;

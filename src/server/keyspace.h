@@ -105,6 +105,9 @@ class Database {
   virtual Result<std::unique_ptr<Cursor>> Keys(std::string_view start = {}) = 0;
   // DBSIZE: number of keys (keys expired but not yet reclaimed may count, as in Redis).
   virtual Result<std::uint64_t> KeyCount() = 0;
+  // INFO keyspace "expires=": keys with an expiry (as KeyCount, unreclaimed expired keys may
+  // count). The default, 0, is for a database that does not track it.
+  virtual Result<std::uint64_t> ExpiringKeyCount() { return std::uint64_t{0}; }
   // A uniformly-ish random live key, or nullopt when the database is empty.
   virtual Result<std::optional<std::string>> RandomKey() = 0;
 

@@ -12,6 +12,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterHashCommands(table);
   RegisterTransactionCommands(table);
   RegisterPubSubCommands(table);
+  RegisterCompatCommands(table);
 }
 
 }  // namespace larder::server

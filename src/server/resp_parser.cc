@@ -14,107 +14,6 @@ constexpr std::size_t kUnauthenticatedMaxBulk = 16384;
 // A multibulk header may announce a million arguments; reserve at most this many up front.
 constexpr std::size_t kMaxArgvReserve = 1024;
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Splits an inline command line into arguments as Redis's sdssplitargs does: blanks separate
-// arguments; "double quotes" take \n \r \t \b \a \xHH and \<any> escapes; 'single quotes' take
-// \'; a closing quote must be followed by a blank or the end. The line is a C string to Redis, so
-// a NUL byte ends it. False on unbalanced quotes.
-bool SplitInlineArgs(std::string_view line, std::vector<std::string>* out) {
-  line = line.substr(0, line.find('\0'));
-  const std::size_t n = line.size();
-  auto at = [&](std::size_t k) { return k < n ? line[k] : '\0'; };
-  std::size_t i = 0;
-  while (true) {
-    while (i < n && IsSpace(line[i])) ++i;
-    if (i >= n) return true;
-    std::string arg;
-    bool in_double = false;
-    bool in_single = false;
-    bool done = false;
-    while (!done) {
-      const char c = at(i);
-      if (in_double) {
-        if (c == '\\' && at(i + 1) == 'x' && HexValue(at(i + 2)) >= 0 && HexValue(at(i + 3)) >= 0) {
-          arg.push_back(static_cast<char>(HexValue(at(i + 2)) * 16 + HexValue(at(i + 3))));
-          i += 3;
-        } else if (c == '\\' && at(i + 1) != '\0') {
-          ++i;
-          switch (at(i)) {
-            case 'n':
-              arg.push_back('\n');
-              break;
-            case 'r':
-              arg.push_back('\r');
-              break;
-            case 't':
-              arg.push_back('\t');
-              break;
-            case 'b':
-              arg.push_back('\b');
-              break;
-            case 'a':
-              arg.push_back('\a');
-              break;
-            default:
-              arg.push_back(at(i));
-              break;
-          }
-        } else if (c == '"') {
-          if (at(i + 1) != '\0' && !IsSpace(at(i + 1))) return false;
-          done = true;
-        } else if (c == '\0') {
-          return false;
-        } else {
-          arg.push_back(c);
-        }
-      } else if (in_single) {
-        if (c == '\\' && at(i + 1) == '\'') {
-          ++i;
-          arg.push_back('\'');
-        } else if (c == '\'') {
-          if (at(i + 1) != '\0' && !IsSpace(at(i + 1))) return false;
-          done = true;
-        } else if (c == '\0') {
-          return false;
-        } else {
-          arg.push_back(c);
-        }
-      } else {
-        switch (c) {
-          case ' ':
-          case '\n':
-          case '\r':
-          case '\t':
-          case '\0':
-            done = true;
-            break;
-          case '"':
-            in_double = true;
-            break;
-          case '\'':
-            in_single = true;
-            break;
-          default:
-            arg.push_back(c);
-            break;
-        }
-      }
-      if (at(i) != '\0') ++i;
-    }
-    out->push_back(std::move(arg));
-  }
-}
-
 // The index of the first `c` in input[from, end), or npos.
 std::size_t FindByte(std::string_view input, std::size_t from, char c) {
   if (from >= input.size()) return std::string_view::npos;
@@ -189,7 +88,7 @@ ParseStatus RespParser::ParseInline(std::string_view input, std::vector<std::str
   std::string_view line = input.substr(0, newline);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   inline_storage_.clear();
-  if (!SplitInlineArgs(line, &inline_storage_)) {
+  if (!SplitArgs(line, &inline_storage_)) {
     return Fail("ERR Protocol error: unbalanced quotes in request");
   }
   *consumed = newline + 1;

@@ -119,3 +119,11 @@ class RedisServer(_Server):
         super().__init__(lambda s: ["redis-server", "--port", str(s.port), "--bind", "127.0.0.1",
                                     "--dir", s.dir, "--save", "", "--appendonly", "no",
                                     "--daemonize", "no"] + s.args, data_dir)
+
+
+def server_under_test(**kwargs):
+    """Larderd(**kwargs), or Debian's redis-server when LARDER_TEST_SERVER=redis: a suite that
+    compares larderd with redis-server checks itself by comparing redis-server with itself."""
+    if os.environ.get("LARDER_TEST_SERVER") == "redis":
+        return RedisServer()
+    return Larderd(**kwargs)

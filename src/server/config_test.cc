@@ -1,0 +1,257 @@
+#include "server/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/util/temp_dir.h"
+
+namespace larder::server {
+namespace {
+
+std::string Render(const ServerConfig& c, std::string_view name) {
+  Result<std::string> v = RenderConfigValue(c, name);
+  EXPECT_TRUE(v.ok()) << name;
+  return v.ok() ? *v : std::string();
+}
+
+std::string ApplyError(std::string_view name, const std::vector<std::string>& args) {
+  ServerConfig c;
+  const Status s = ApplyDirective(&c, name, args);
+  return s.ok() ? "" : std::string(s.message());
+}
+
+TEST(ConfigTest, Defaults) {
+  const ServerConfig c;
+  EXPECT_EQ(Render(c, "port"), "6379");
+  EXPECT_EQ(Render(c, "bind"), "127.0.0.1");
+  EXPECT_EQ(Render(c, "dir"), "./larder-data");
+  EXPECT_EQ(Render(c, "appendfsync"), "everysec");
+  EXPECT_EQ(Render(c, "databases"), "16");
+  EXPECT_EQ(Render(c, "proto-max-bulk-len"), "536870912");
+  EXPECT_EQ(Render(c, "client-query-buffer-limit"), "1073741824");
+  EXPECT_EQ(Render(c, "client-output-buffer-limit"),
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+  EXPECT_EQ(Render(c, "maxclients"), "10000");
+  EXPECT_EQ(Render(c, "save"), "");
+  EXPECT_EQ(Render(c, "appendonly"), "no");
+  EXPECT_EQ(Render(c, "SLOWLOG-MAX-LEN"), "128");
+  EXPECT_FALSE(RenderConfigValue(c, "nonsense").ok());
+}
+
+TEST(ConfigTest, EveryDirectiveApplies) {
+  ServerConfig c;
+  const std::vector<std::pair<std::string, std::vector<std::string>>> directives = {
+      {"port", {"6380"}},
+      {"bind", {"127.0.0.1", "::1"}},
+      {"dir", {"/tmp/x"}},
+      {"engine", {"bolt"}},
+      {"requirepass", {"secret"}},
+      {"maxclients", {"50"}},
+      {"timeout", {"30"}},
+      {"databases", {"4"}},
+      {"appendfsync", {"ALWAYS"}},
+      {"proto-max-bulk-len", {"1gb"}},
+      {"client-query-buffer-limit", {"512mb"}},
+      {"client-output-buffer-limit", {"pubsub", "1mb", "100kb", "10", "normal", "1k", "2", "3"}},
+      {"io-threads", {"4"}},
+      {"loglevel", {"warning"}},
+      {"logfile", {"/tmp/larderd.log"}},
+      {"slowlog-log-slower-than", {"-1"}},
+      {"slowlog-max-len", {"5"}},
+      {"tcp-backlog", {"100"}},
+      {"tcp-keepalive", {"0"}},
+      {"hz", {"1000"}},
+      {"pidfile", {"/tmp/larderd.pid"}},
+      {"save", {"3600", "1", "300", "100"}},
+      {"appendonly", {"YES"}},
+      {"daemonize", {"no"}},
+      {"protected-mode", {"no"}},
+  };
+  for (const auto& [name, args] : directives) {
+    EXPECT_TRUE(ApplyDirective(&c, name, args).ok()) << name;
+  }
+  EXPECT_EQ(c.port, 6380);
+  EXPECT_EQ(c.bind, (std::vector<std::string>{"127.0.0.1", "::1"}));
+  EXPECT_EQ(c.dir, "/tmp/x");
+  EXPECT_EQ(c.requirepass, "secret");
+  EXPECT_EQ(c.maxclients, 50u);
+  EXPECT_EQ(c.timeout_seconds, 30);
+  EXPECT_EQ(c.databases, 4);
+  EXPECT_EQ(c.appendfsync, AppendFsync::kAlways);
+  EXPECT_EQ(c.proto_max_bulk_len, 1ull << 30);
+  EXPECT_EQ(c.client_query_buffer_limit, 512ull << 20);
+  EXPECT_EQ(c.output_pubsub.hard_bytes, 1ull << 20);
+  EXPECT_EQ(c.output_pubsub.soft_bytes, 100u * 1024);
+  EXPECT_EQ(c.output_pubsub.soft_seconds, 10);
+  EXPECT_EQ(c.output_normal.hard_bytes, 1000u);
+  EXPECT_EQ(c.output_replica.hard_bytes, 256ull << 20);  // untouched
+  EXPECT_EQ(c.io_threads, 4);
+  EXPECT_EQ(c.loglevel, "warning");
+  EXPECT_EQ(c.logfile, "/tmp/larderd.log");
+  EXPECT_EQ(c.slowlog_log_slower_than_us, -1);
+  EXPECT_EQ(c.slowlog_max_len, 5u);
+  EXPECT_EQ(c.tcp_backlog, 100);
+  EXPECT_EQ(c.tcp_keepalive_seconds, 0);
+  EXPECT_EQ(c.hz, 500);  // clamped as Redis does
+  EXPECT_EQ(c.pidfile, "/tmp/larderd.pid");
+  EXPECT_EQ(Render(c, "save"), "3600 1 300 100");
+  EXPECT_EQ(Render(c, "appendonly"), "yes");
+  EXPECT_EQ(Render(c, "appendfsync"), "always");
+  EXPECT_EQ(Render(c, "bind"), "127.0.0.1 ::1");
+  EXPECT_EQ(Render(c, "client-output-buffer-limit"),
+            "normal 1000 2 3 slave 268435456 67108864 60 pubsub 1048576 102400 10");
+  // Every entry CONFIG knows renders.
+  for (const ConfigEntry& e : ConfigEntries()) Render(c, e.name);
+}
+
+TEST(ConfigTest, ErrorsNameDirectiveAndValue) {
+  EXPECT_EQ(ApplyError("port", {"x"}),
+            "bad directive or value: port 'x' (argument couldn't be parsed into an integer)");
+  EXPECT_EQ(ApplyError("port", {"70000"}),
+            "bad directive or value: port '70000' (argument must be between 0 and 65535 "
+            "inclusive)");
+  EXPECT_EQ(ApplyError("port", {}), "bad directive or value: port '' (wrong number of arguments)");
+  EXPECT_EQ(ApplyError("port", {"1", "2"}),
+            "bad directive or value: port '1 2' (wrong number of arguments)");
+  EXPECT_EQ(ApplyError("Frobnicate", {"1"}),
+            "bad directive or value: unknown directive 'Frobnicate'");
+  EXPECT_EQ(ApplyError("appendfsync", {"sometimes"}),
+            "bad directive or value: appendfsync 'sometimes' (argument(s) must be one of the "
+            "following: everysec, always, no)");
+  EXPECT_EQ(ApplyError("proto-max-bulk-len", {"12qb"}),
+            "bad directive or value: proto-max-bulk-len '12qb' (argument must be a memory value)");
+  EXPECT_EQ(ApplyError("proto-max-bulk-len", {"100"}),
+            "bad directive or value: proto-max-bulk-len '100' (argument must be between 1048576 "
+            "and 9223372036854775807 inclusive)");
+  EXPECT_EQ(ApplyError("proto-max-bulk-len", {"99999999999gb"}),
+            "bad directive or value: proto-max-bulk-len '99999999999gb' (argument must be a "
+            "memory value)");
+  EXPECT_NE(ApplyError("client-output-buffer-limit", {"normal", "1", "2"}), "");
+  EXPECT_NE(ApplyError("client-output-buffer-limit", {"master", "1", "2", "3"}), "");
+  EXPECT_NE(ApplyError("client-output-buffer-limit", {"normal", "x", "2", "3"}), "");
+  EXPECT_NE(ApplyError("databases", {"0"}), "");
+  EXPECT_NE(ApplyError("loglevel", {"loud"}), "");
+  EXPECT_NE(ApplyError("engine", {"lsm"}), "");
+  EXPECT_NE(ApplyError("appendonly", {"maybe"}), "");
+  EXPECT_NE(ApplyError("daemonize", {"yes"}), "");
+  EXPECT_NE(ApplyError("dir", {""}), "");
+  EXPECT_NE(ApplyError("bind", {}), "");
+  EXPECT_EQ(ApplyError("maxclients", {"-1"}),
+            "bad directive or value: maxclients '-1' (argument must be between 1 and 4294967295 "
+            "inclusive)");
+}
+
+TEST(ConfigTest, MemoryUnits) {
+  ServerConfig c;
+  for (const auto& [text, bytes] :
+       std::vector<std::pair<std::string, std::uint64_t>>{{"2097152", 2097152},
+                                                          {"2mb", 2u << 20},
+                                                          {"2MB", 2u << 20},
+                                                          {"2m", 2000000},
+                                                          {"3000k", 3000000},
+                                                          {"3000kb", 3000u * 1024},
+                                                          {"1g", 1000000000},
+                                                          {"1Gb", 1u << 30},
+                                                          {"2000000b", 2000000}}) {
+    ASSERT_TRUE(ApplyDirective(&c, "client-query-buffer-limit", {text}).ok()) << text;
+    EXPECT_EQ(c.client_query_buffer_limit, bytes) << text;
+  }
+}
+
+TEST(ConfigTest, ConfigText) {
+  ServerConfig c;
+  const Status s = ApplyConfigText(&c,
+                                   "# a comment\n"
+                                   "\n"
+                                   "   port 7000   \r\n"
+                                   "BIND 127.0.0.1 \"::1\"\n"
+                                   "requirepass \"with space\"\n"
+                                   "save \"\"\n"
+                                   "dir '/tmp/a b'\n",
+                                   "test.conf");
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(c.port, 7000);
+  EXPECT_EQ(c.bind, (std::vector<std::string>{"127.0.0.1", "::1"}));
+  EXPECT_EQ(c.requirepass, "with space");
+  EXPECT_EQ(c.dir, "/tmp/a b");
+  EXPECT_EQ(Render(c, "save"), "");
+
+  const Status bad = ApplyConfigText(&c, "port 1\n\nport x\n", "my.conf");
+  EXPECT_EQ(bad.message(),
+            "my.conf:3: bad directive or value: port 'x' (argument couldn't be parsed into an "
+            "integer)");
+  EXPECT_EQ(ApplyConfigText(&c, "dir \"abc\n", "q.conf").message(),
+            "q.conf:1: unbalanced quotes in configuration line");
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+TEST(ConfigTest, IncludeAndCommandLine) {
+  test::TempDir dir;
+  const std::string main_conf = dir.path() + "/main.conf";
+  const std::string extra_conf = dir.path() + "/extra.conf";
+  WriteFile(extra_conf, "maxclients 77\nport 7001\n");
+  WriteFile(main_conf, "port 7000\ninclude " + extra_conf + "\ntimeout 5\n");
+  const char* argv[] = {"larderd", main_conf.c_str(), "--timeout", "9",
+                        "--bind",  "127.0.0.1",       "127.0.0.2", "--save",
+                        "",        "--appendfsync",   "no"};
+  Result<ServerConfig> c = LoadServerConfig(11, argv);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->port, 7001);
+  EXPECT_EQ(c->maxclients, 77u);
+  EXPECT_EQ(c->timeout_seconds, 9);
+  EXPECT_EQ(c->bind, (std::vector<std::string>{"127.0.0.1", "127.0.0.2"}));
+  EXPECT_EQ(c->appendfsync, AppendFsync::kNo);
+
+  const char* no_file[] = {"larderd"};
+  ASSERT_TRUE(LoadServerConfig(1, no_file).ok());
+  EXPECT_EQ(LoadServerConfig(1, no_file)->port, 6379);
+
+  const char* bad[] = {"larderd", "--port", "x"};
+  EXPECT_EQ(LoadServerConfig(3, bad).status().message(),
+            "bad directive or value: port 'x' (argument couldn't be parsed into an integer)");
+  const char* unknown[] = {"larderd", "--nope", "1"};
+  EXPECT_EQ(LoadServerConfig(3, unknown).status().message(),
+            "bad directive or value: unknown directive 'nope'");
+  const std::string missing = dir.path() + "/missing.conf";
+  const char* missing_file[] = {"larderd", missing.c_str()};
+  EXPECT_FALSE(LoadServerConfig(2, missing_file).ok());
+  const char* stray[] = {"larderd", "--port", "1", "--", "x"};
+  EXPECT_FALSE(LoadServerConfig(5, stray).ok());
+
+  // An include cycle fails instead of recursing forever.
+  WriteFile(extra_conf, "include " + main_conf + "\n");
+  const char* cycle[] = {"larderd", main_conf.c_str()};
+  EXPECT_FALSE(LoadServerConfig(2, cycle).ok());
+}
+
+TEST(ConfigTest, SetConfigValue) {
+  ServerConfig c;
+  EXPECT_TRUE(SetConfigValue(&c, "maxclients", "20").ok());
+  EXPECT_EQ(c.maxclients, 20u);
+  EXPECT_TRUE(SetConfigValue(&c, "client-output-buffer-limit", "pubsub 10mb 5mb 30").ok());
+  EXPECT_EQ(c.output_pubsub.hard_bytes, 10u << 20);
+  EXPECT_TRUE(SetConfigValue(&c, "save", "900 1").ok());
+  EXPECT_EQ(Render(c, "save"), "900 1");
+  EXPECT_TRUE(SetConfigValue(&c, "requirepass", "a b").ok());
+  EXPECT_EQ(c.requirepass, "a b");
+  EXPECT_TRUE(SetConfigValue(&c, "port", "1").IsInvalidArgument());
+  EXPECT_EQ(SetConfigValue(&c, "port", "1").message(), "can't set immutable config");
+  EXPECT_EQ(SetConfigValue(&c, "maxclients", "x").message(),
+            "argument couldn't be parsed into an integer");
+  EXPECT_EQ(c.maxclients, 20u);
+  EXPECT_TRUE(SetConfigValue(&c, "nope", "1").IsNotFound());
+  for (const ConfigEntry& e : ConfigEntries()) {
+    if (!e.mutable_at_runtime) {
+      EXPECT_EQ(SetConfigValue(&c, e.name, "1").message(), "can't set immutable config") << e.name;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace larder::server

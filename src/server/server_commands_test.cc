@@ -1,0 +1,311 @@
+// The server family (INFO CONFIG COMMAND TIME SLOWLOG) run through the dispatcher, on a Server
+// over a small fake keyspace that only counts keys.
+#include "server/server_commands.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/args.h"
+#include "server/client.h"
+#include "server/dispatcher.h"
+#include "server/keyspace.h"
+#include "server/server.h"
+
+namespace larder::server {
+namespace {
+
+class CountingDatabase : public Database {
+ public:
+  explicit CountingDatabase(int index) : index_(index) {}
+  int index() const override { return index_; }
+  Result<std::optional<KeyInfo>> Lookup(std::string_view, std::string*) override {
+    return Unsupported();
+  }
+  Status SetString(std::string_view, std::string_view, const SetStringOptions&) override {
+    return Unsupported();
+  }
+  Result<bool> Delete(std::string_view) override { return Unsupported(); }
+  Result<bool> SetExpire(std::string_view, std::int64_t) override { return Unsupported(); }
+  Result<std::optional<std::string>> GetMember(std::string_view, std::string_view) override {
+    return Unsupported();
+  }
+  Result<bool> SetMember(std::string_view, ValueType, std::string_view, std::string_view) override {
+    return Unsupported();
+  }
+  Result<bool> DeleteMember(std::string_view, std::string_view) override { return Unsupported(); }
+  Result<std::unique_ptr<Cursor>> Members(std::string_view, std::string_view) override {
+    return Unsupported();
+  }
+  Result<std::unique_ptr<Cursor>> Keys(std::string_view) override { return Unsupported(); }
+  Result<std::uint64_t> KeyCount() override { return keys; }
+  Result<std::uint64_t> ExpiringKeyCount() override { return expires; }
+  Result<std::optional<std::string>> RandomKey() override { return Unsupported(); }
+  Result<bool> CopyKey(std::string_view, Database&, std::string_view, bool) override {
+    return Unsupported();
+  }
+  Result<bool> RenameKey(std::string_view, std::string_view) override { return Unsupported(); }
+  void Touch(std::string_view) override {}
+
+  std::uint64_t keys = 0;
+  std::uint64_t expires = 0;
+
+ private:
+  static Status Unsupported() { return Status::NotSupported("fake database"); }
+  int index_;
+};
+
+class CountingKeyspace : public Keyspace {
+ public:
+  CountingKeyspace() {
+    for (int i = 0; i < 16; ++i) dbs_.push_back(std::make_unique<CountingDatabase>(i));
+  }
+  int databases() const override { return 16; }
+  void SetObserver(KeyspaceObserver*) override {}
+  Status BeginBatch() override { return Status::Ok(); }
+  Database& db(int index) override { return *dbs_[static_cast<std::size_t>(index)]; }
+  CountingDatabase& fake(int index) { return *dbs_[static_cast<std::size_t>(index)]; }
+  Result<Ticket> EndBatch() override { return Ticket{0}; }
+  Status WaitDurable(Ticket) override { return Status::Ok(); }
+  Status FlushDb(int) override { return Status::Ok(); }
+  Status FlushAll() override { return Status::Ok(); }
+  Status SwapDb(int, int) override { return Status::Ok(); }
+  Status Save() override { return Status::Ok(); }
+  Status BackgroundSave() override { return Status::Ok(); }
+  Result<std::uint64_t> ActiveExpireCycle(std::uint64_t) override { return std::uint64_t{0}; }
+  Status MaybeCheckpoint() override { return Status::Ok(); }
+  void SetAppendFsync(AppendFsync mode) override { appendfsync = mode; }
+  KeyspaceStats stats() const override {
+    KeyspaceStats s;
+    s.commits = 7;
+    return s;
+  }
+  Status Close() override { return Status::Ok(); }
+
+  AppendFsync appendfsync = AppendFsync::kEverySec;
+
+ private:
+  std::vector<std::unique_ptr<CountingDatabase>> dbs_;
+};
+
+class ServerCommandsTest : public ::testing::Test {
+ protected:
+  ServerCommandsTest() {
+    RegisterServerCommands(table_);
+    server_ = std::make_unique<Server>(ServerConfig(), &keyspace_, &table_);
+    client_ = std::make_shared<Client>(server_->NextClientId(), -1, "127.0.0.1:5000",
+                                       "127.0.0.1:6379", nullptr, Server::NowMs());
+    server_->AddClient(client_);
+  }
+
+  // Runs one command as the client sent it and returns the reply bytes.
+  std::string Run(std::vector<std::string> args) {
+    std::vector<std::string_view> argv(args.begin(), args.end());
+    MutexLock lock(&server_->exec_mutex());
+    EXPECT_TRUE(keyspace_.BeginBatch().ok());
+    DispatchCommand(*server_, *client_, argv, Server::NowMs());
+    EXPECT_TRUE(keyspace_.EndBatch().ok());
+    return client_->TakeOutput();
+  }
+
+  CommandTable table_;
+  CountingKeyspace keyspace_;
+  std::unique_ptr<Server> server_;
+  std::shared_ptr<Client> client_;
+};
+
+// The payload of a bulk or verbatim reply.
+std::string BulkPayload(const std::string& reply) {
+  const std::size_t start = reply.find("\r\n") + 2;
+  std::string body = reply.substr(start, reply.size() - start - 2);
+  if (reply[0] == '=') body = body.substr(4);  // "txt:"
+  return body;
+}
+
+TEST_F(ServerCommandsTest, Time) {
+  const std::string reply = Run({"TIME"});
+  ASSERT_EQ(reply.substr(0, 4), "*2\r\n");
+  const std::int64_t now_s = Server::NowMs() / 1000;
+  const std::string seconds = BulkPayload(reply.substr(4, reply.find("\r\n", 8) + 2 - 4));
+  EXPECT_NEAR(static_cast<double>(*ParseInt64(seconds)), static_cast<double>(now_s), 5.0);
+  EXPECT_EQ(Run({"time", "x"}), "-ERR wrong number of arguments for 'time' command\r\n");
+}
+
+TEST_F(ServerCommandsTest, InfoSections) {
+  keyspace_.fake(0).keys = 3;
+  keyspace_.fake(0).expires = 1;
+  keyspace_.fake(5).keys = 2;
+  const std::string info = BulkPayload(Run({"INFO"}));
+  for (const char* expected : {"# Server\r\n",
+                               "redis_version:7.0.15\r\n",
+                               "redis_mode:standalone\r\n",
+                               "process_id:",
+                               "tcp_port:6379\r\n",
+                               "uptime_in_seconds:",
+                               "# Clients\r\n",
+                               "connected_clients:1\r\n",
+                               "# Memory\r\n",
+                               "used_memory:",
+                               "used_memory_rss:",
+                               "# Persistence\r\n",
+                               "larder_log_commits:7\r\n",
+                               "# Stats\r\n",
+                               "total_commands_processed:",
+                               "# Keyspace\r\n",
+                               "db0:keys=3,expires=1,avg_ttl=0\r\n",
+                               "db5:keys=2,expires=0,avg_ttl=0\r\n",
+                               "role:master\r\n",
+                               "larder_version:"}) {
+    EXPECT_NE(info.find(expected), std::string::npos) << expected;
+  }
+  EXPECT_EQ(info.find("db1:"), std::string::npos);  // empty databases are not listed
+  EXPECT_EQ(info.find("# Commandstats"), std::string::npos);
+  EXPECT_EQ(info.substr(0, 10), "# Server\r\n");
+  EXPECT_NE(info.find("\r\n\r\n# Clients\r\n"), std::string::npos);
+
+  const std::string two = BulkPayload(Run({"info", "KEYSPACE", "clients"}));
+  EXPECT_EQ(two.find("# Server"), std::string::npos);
+  EXPECT_EQ(two.substr(0, 11), "# Clients\r\n");
+  EXPECT_NE(two.find("# Keyspace\r\ndb0:keys=3"), std::string::npos);
+  EXPECT_EQ(Run({"info", "nosuchsection"}), "$0\r\n\r\n");
+  Run({"TIME"});
+  const std::string all = BulkPayload(Run({"INFO", "all"}));
+  EXPECT_NE(all.find("# Commandstats\r\ncmdstat_"), std::string::npos);
+  EXPECT_NE(all.find("cmdstat_time:calls=1,usec="), std::string::npos);
+  EXPECT_NE(all.find("# Server"), std::string::npos);
+  // RESP3: a verbatim string.
+  client_->protocol = 3;
+  EXPECT_EQ(Run({"INFO", "cluster"}), "=34\r\ntxt:# Cluster\r\ncluster_enabled:0\r\n\r\n");
+}
+
+TEST_F(ServerCommandsTest, CommandStatsCountCallsRejectionsAndFailures) {
+  Run({"TIME"});
+  // Rejected: NOAUTH once a password is set.
+  EXPECT_EQ(Run({"CONFIG", "SET", "requirepass", "pw"}), "+OK\r\n");
+  EXPECT_EQ(Run({"TIME"}), "-NOAUTH Authentication required.\r\n");
+  client_->authenticated = true;
+  Run({"SLOWLOG", "GET", "x"});  // failed: an error reply
+  const std::string stats = BulkPayload(Run({"INFO", "commandstats"}));
+  EXPECT_NE(stats.find("cmdstat_time:calls=1,"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("rejected_calls=1,failed_calls=0"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("cmdstat_slowlog|get:calls=1,"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("rejected_calls=0,failed_calls=1"), std::string::npos) << stats;
+  EXPECT_EQ(Run({"CONFIG", "RESETSTAT"}), "+OK\r\n");
+  const std::string after = BulkPayload(Run({"INFO", "commandstats"}));
+  EXPECT_EQ(after.find("cmdstat_time"), std::string::npos) << after;
+}
+
+TEST_F(ServerCommandsTest, ConfigGet) {
+  EXPECT_EQ(Run({"CONFIG", "GET", "port"}), "*2\r\n$4\r\nport\r\n$4\r\n6379\r\n");
+  EXPECT_EQ(Run({"config", "get", "MAXCLI*", "timeout", "maxclients"}),
+            "*4\r\n$10\r\nmaxclients\r\n$5\r\n10000\r\n$7\r\ntimeout\r\n$1\r\n0\r\n");
+  EXPECT_EQ(Run({"config", "get", "nosuch"}), "*0\r\n");
+  EXPECT_EQ(Run({"config", "get", "save"}), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+  EXPECT_EQ(Run({"config", "get", "appendonly"}), "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n");
+  client_->protocol = 3;
+  EXPECT_EQ(Run({"CONFIG", "GET", "port"}), "%1\r\n$4\r\nport\r\n$4\r\n6379\r\n");
+  EXPECT_EQ(Run({"CONFIG", "GET"}), "-ERR wrong number of arguments for 'config|get' command\r\n");
+}
+
+TEST_F(ServerCommandsTest, ConfigSet) {
+  EXPECT_EQ(Run({"CONFIG", "SET", "maxclients", "20", "appendfsync", "always"}), "+OK\r\n");
+  EXPECT_EQ(server_->config()->maxclients, 20u);
+  EXPECT_EQ(keyspace_.appendfsync, AppendFsync::kAlways);
+  EXPECT_EQ(Run({"CONFIG", "SET", "maxclients", "30", "timeout", "x"}),
+            "-ERR CONFIG SET failed (possibly related to argument 'timeout') - argument couldn't "
+            "be parsed into an integer\r\n");
+  EXPECT_EQ(server_->config()->maxclients, 20u);  // all or nothing
+  EXPECT_EQ(Run({"CONFIG", "SET", "maxclients", "1", "maxclients", "2"}),
+            "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - duplicate "
+            "parameter\r\n");
+  EXPECT_EQ(Run({"CONFIG", "SET", "port", "1"}),
+            "-ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable "
+            "config\r\n");
+  EXPECT_EQ(Run({"CONFIG", "SET", "foo", "bar"}),
+            "-ERR Unknown option or number of arguments for CONFIG SET - 'foo'\r\n");
+  EXPECT_EQ(Run({"CONFIG", "SET", "port", "1", "2"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Run({"CONFIG", "SET", "client-output-buffer-limit", "pubsub 1mb 0 0"}), "+OK\r\n");
+  EXPECT_EQ(server_->config()->output_pubsub.hard_bytes, 1u << 20);
+  EXPECT_EQ(Run({"CONFIG", "FOO"}), "-ERR unknown subcommand 'FOO'. Try CONFIG HELP.\r\n");
+  EXPECT_EQ(Run({"CONFIG", "REWRITE"}), "-ERR The server is running without a config file\r\n");
+  const std::string help = Run({"CONFIG", "HELP"});
+  EXPECT_EQ(help.substr(0, help.find("\r\n")), "*11");
+  EXPECT_NE(help.find("+CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"),
+            std::string::npos);
+}
+
+TEST_F(ServerCommandsTest, SlowLog) {
+  EXPECT_EQ(Run({"SLOWLOG", "LEN"}), ":0\r\n");
+  EXPECT_EQ(Run({"CONFIG", "SET", "slowlog-log-slower-than", "0"}), "+OK\r\n");
+  Run({"TIME"});
+  EXPECT_EQ(Run({"SLOWLOG", "LEN"}), ":2\r\n");  // CONFIG SET's own run is not logged (before)
+  const std::string one = Run({"SLOWLOG", "GET", "1"});
+  EXPECT_EQ(one.substr(0, 8), "*1\r\n*6\r\n");
+  EXPECT_NE(one.find("*2\r\n$7\r\nSLOWLOG\r\n$3\r\nLEN\r\n"), std::string::npos) << one;
+  EXPECT_NE(one.find("$14\r\n127.0.0.1:5000\r\n$0\r\n\r\n"), std::string::npos) << one;
+  const std::string all = Run({"SLOWLOG", "GET", "-1"});
+  EXPECT_EQ(all.substr(0, 4), "*4\r\n");
+  EXPECT_EQ(Run({"SLOWLOG", "GET", "-2"}), "-ERR count should be greater than or equal to -1\r\n");
+  EXPECT_EQ(Run({"SLOWLOG", "RESET"}), "+OK\r\n");
+  EXPECT_EQ(Run({"SLOWLOG", "GET"}).substr(0, 4), "*1\r\n");  // SLOWLOG RESET itself
+  EXPECT_NE(Run({"SLOWLOG", "HELP"}).find("+SLOWLOG <subcommand>"), std::string::npos);
+}
+
+TEST_F(ServerCommandsTest, CommandCountListInfo) {
+  EXPECT_EQ(Run({"COMMAND", "COUNT"}), ":5\r\n");
+  const std::string list = Run({"COMMAND", "LIST"});
+  for (const char* name : {"$4\r\ninfo\r\n", "$10\r\nconfig|get\r\n", "$11\r\nslowlog|len\r\n",
+                           "$13\r\ncommand|count\r\n", "$4\r\ntime\r\n"}) {
+    EXPECT_NE(list.find(name), std::string::npos) << name;
+  }
+  EXPECT_EQ(Run({"COMMAND", "LIST", "FILTERBY", "PATTERN", "config|g*"}),
+            "*1\r\n$10\r\nconfig|get\r\n");
+  EXPECT_EQ(Run({"COMMAND", "LIST", "FILTERBY", "MODULE", "x"}), "*0\r\n");
+  EXPECT_EQ(Run({"COMMAND", "LIST", "FILTERBY", "ACLCAT", "fast"}), "*1\r\n$4\r\ntime\r\n");
+  EXPECT_EQ(
+      Run({"COMMAND", "INFO", "time", "nosuch"}),
+      "*2\r\n*10\r\n$4\r\ntime\r\n:1\r\n*3\r\n+loading\r\n+stale\r\n+fast\r\n:0\r\n:0\r\n:0\r\n"
+      "*1\r\n+@fast\r\n*0\r\n*0\r\n*0\r\n*-1\r\n");
+  const std::string config = Run({"COMMAND", "INFO", "config"});
+  EXPECT_NE(config.find("$10\r\nconfig|set\r\n:-4\r\n"), std::string::npos) << config;
+  const std::string all = Run({"COMMAND"});
+  EXPECT_EQ(all.substr(0, 4), "*5\r\n");
+  EXPECT_EQ(Run({"COMMAND", "NOPE"}), "-ERR unknown subcommand 'NOPE'. Try COMMAND HELP.\r\n");
+  EXPECT_EQ(Run({"COMMAND", "COUNT", "x"}),
+            "-ERR wrong number of arguments for 'command|count' command\r\n");
+}
+
+TEST_F(ServerCommandsTest, CommandDocs) {
+  EXPECT_EQ(Run({"COMMAND", "DOCS", "time", "nosuch"}),
+            "*2\r\n$4\r\ntime\r\n*6\r\n$7\r\nsummary\r\n$30\r\nReturn the current server "
+            "time\r\n$5\r\nsince\r\n$5\r\n2.6.0\r\n$5\r\ngroup\r\n$6\r\nserver\r\n");
+  client_->protocol = 3;
+  const std::string slowlog = Run({"COMMAND", "DOCS", "slowlog"});
+  EXPECT_EQ(slowlog.substr(0, 21), "%1\r\n$7\r\nslowlog\r\n%4\r\n");
+  EXPECT_NE(slowlog.find("$11\r\nsubcommands\r\n%4\r\n$11\r\nslowlog|get\r\n%3\r\n"),
+            std::string::npos)
+      << slowlog;
+  EXPECT_EQ(Run({"COMMAND", "DOCS"}).substr(0, 4), "%5\r\n");
+}
+
+TEST_F(ServerCommandsTest, CommandGetKeys) {
+  // Commands with keys, registered here with their legacy key positions.
+  table_.Add(CommandSpec{"get", 2, kCmdReadOnly, 1, 1, 1, nullptr, "string", "", "1.0.0", {}});
+  table_.Add(CommandSpec{"mset", -3, kCmdWrite, 1, -1, 2, nullptr, "string", "", "1.0.1", {}});
+  EXPECT_EQ(Run({"COMMAND", "GETKEYS", "GET", "k"}), "*1\r\n$1\r\nk\r\n");
+  EXPECT_EQ(Run({"COMMAND", "GETKEYS", "mset", "a", "1", "b", "2"}),
+            "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+  EXPECT_EQ(Run({"COMMAND", "GETKEYS", "nosuch", "a"}), "-ERR Invalid command specified\r\n");
+  EXPECT_EQ(Run({"COMMAND", "GETKEYS", "get", "a", "b"}),
+            "-ERR Invalid number of arguments specified for command\r\n");
+  EXPECT_EQ(Run({"COMMAND", "GETKEYS", "time", "x"}),
+            "-ERR Invalid number of arguments specified for command\r\n");
+  EXPECT_EQ(Run({"COMMAND", "GETKEYS", "info", "x"}), "-ERR The command has no key arguments\r\n");
+  EXPECT_EQ(Run({"COMMAND", "GETKEYS", "get"}),
+            "-ERR wrong number of arguments for 'command|getkeys' command\r\n");
+}
+
+}  // namespace
+}  // namespace larder::server
