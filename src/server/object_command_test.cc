@@ -73,6 +73,23 @@ TEST_P(ObjectCommandTest, RefcountIdletimeFreqHelpAndErrors) {
             "-ERR wrong number of arguments for 'object|help' command");
 }
 
+TEST_P(ObjectCommandTest, MemoryUsage) {
+  CommandHarness h(GetParam());
+  h.SetString("k", "v");
+  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "nokey"}), "(nil)");
+  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "k"}), "34");
+  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "k", "SAMPLES", "-1"}), "-ERR syntax error");
+  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "k", "SAMPLES", "x"}),
+            "-ERR value is not an integer or out of range");
+  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "k", "SAMPLES"}), "-ERR syntax error");
+  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "k", "foo"}), "-ERR syntax error");
+  EXPECT_EQ(h.Run({"MEMORY", "foo"}), "-ERR unknown subcommand 'foo'. Try MEMORY HELP.");
+  EXPECT_EQ(h.Run({"HSET", "h", "a", "1", "bb", "22"}), "2");
+  // 32 + 1, then 2 members of (16 + 2) and (16 + 4) bytes: all sampled, or the first only
+  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "h", "SAMPLES", "0"}), "71");
+  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "h", "SAMPLES", "1"}), "69");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backings, ObjectCommandTest,
                          ::testing::Values(Backing::kMap, Backing::kEngine), testing::BackingName);
 
