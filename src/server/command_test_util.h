@@ -2,8 +2,8 @@
 // ExecuteResolved, over a Keyspace (a std::map-backed fake here, or a real one), and decodes the
 // RESP replies into short strings for assertions.
 //
-//   CommandHarness h(Backing::kEngine);      // a real Keyspace (bolt) in a temporary dir
-//   CommandHarness h(Backing::kMap);         // a std::map keyspace (MapKeyspace)
+//   KeysHarness h(Backing::kEngine);      // a real Keyspace (bolt) in a temporary dir
+//   KeysHarness h(Backing::kMap);         // a std::map keyspace (MapKeyspace)
 //   EXPECT_EQ(h.Run({"HSET", "h", "f", "v"}), "1");
 //   EXPECT_EQ(h.Run({"HGETALL", "h"}), "[f,v]");   // RESP3 maps: "{f:v}"
 //
@@ -302,11 +302,12 @@ inline std::string BackingName(const ::testing::TestParamInfo<Backing>& info) {
   return info.param == Backing::kMap ? "Map" : "Engine";
 }
 
-// A Server and one Client over a keyspace, with the key and hash commands registered. The
+// A Server and one Client over a keyspace, with the key and hash commands registered. (Named
+// apart from string_test_util.h's CommandHarness: one binary holds both.) The
 // command clock (now_ms) is also the engine keyspace's clock.
-class CommandHarness {
+class KeysHarness {
  public:
-  explicit CommandHarness(Backing backing = Backing::kEngine) {
+  explicit KeysHarness(Backing backing = Backing::kEngine) {
     if (backing == Backing::kMap) {
       map_ = std::make_unique<MapKeyspace>(16, &now_ms_);
       keyspace_ = map_.get();
@@ -357,7 +358,7 @@ class CommandHarness {
     (void)keyspace_->EndBatch();
   }
 
-  ~CommandHarness() {
+  ~KeysHarness() {
     server_.reset();
     if (engine_) {
       EXPECT_TRUE(engine_->Close().ok());

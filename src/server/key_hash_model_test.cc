@@ -17,7 +17,7 @@ namespace larder::server {
 namespace {
 
 using testing::Backing;
-using testing::CommandHarness;
+using testing::KeysHarness;
 
 constexpr const char* kWrongType =
     "-WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -64,7 +64,7 @@ std::string Join(const std::vector<std::string>& items) {
 class KeyHashModelTest : public ::testing::TestWithParam<Backing> {};
 
 TEST_P(KeyHashModelTest, RandomCommandsMatchTheModel) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   Model model;
   std::mt19937 rng(20261201);
   int db = 0;

@@ -19,6 +19,7 @@
 #include "server/args.h"
 #include "server/key_commands.h"
 #include "server/reply_builder.h"
+#include "server/server_commands.h"
 
 namespace larder::server {
 namespace {
@@ -141,7 +142,6 @@ Status ObjectRefCount(CommandContext& ctx) {
 
 Status ObjectHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
-      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "ENCODING <key>",
       "    The name of the encoding Redis would use for the value of <key>.",
       "FREQ <key>",
@@ -150,11 +150,8 @@ Status ObjectHelp(CommandContext& ctx) {
       "    Seconds since <key> was last read or written.",
       "REFCOUNT <key>",
       "    The reference count Redis would report for the value of <key>.",
-      "HELP",
-      "    Print this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.SimpleString(line);
+  ReplyHelp(ctx.reply, "OBJECT", kLines);
   return Status::Ok();
 }
 
@@ -204,15 +201,11 @@ Status MemoryUsage(CommandContext& ctx) {
 
 Status MemoryHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
-      "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "USAGE <key> [SAMPLES <count>]",
       "    An estimate of the bytes <key> and its value take, sampling <count> members of a",
       "    collection (default 5, 0 for all).",
-      "HELP",
-      "    Print this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.SimpleString(line);
+  ReplyHelp(ctx.reply, "MEMORY", kLines);
   return Status::Ok();
 }
 

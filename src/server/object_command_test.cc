@@ -8,12 +8,12 @@ namespace larder::server {
 namespace {
 
 using testing::Backing;
-using testing::CommandHarness;
+using testing::KeysHarness;
 
 class ObjectCommandTest : public ::testing::TestWithParam<Backing> {};
 
 TEST_P(ObjectCommandTest, EncodingsFollowRedisRules) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   h.SetString("int", "123");
   h.SetString("neg", "-9223372036854775808");
   h.SetString("lead0", "0123");
@@ -43,7 +43,7 @@ TEST_P(ObjectCommandTest, EncodingsFollowRedisRules) {
 }
 
 TEST_P(ObjectCommandTest, RefcountIdletimeFreqHelpAndErrors) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   h.SetString("shared", "9999");
   h.SetString("unshared", "10000");
   EXPECT_EQ(h.Run({"OBJECT", "REFCOUNT", "shared"}), "2147483647");
@@ -74,7 +74,7 @@ TEST_P(ObjectCommandTest, RefcountIdletimeFreqHelpAndErrors) {
 }
 
 TEST_P(ObjectCommandTest, MemoryUsage) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   h.SetString("k", "v");
   EXPECT_EQ(h.Run({"MEMORY", "USAGE", "nokey"}), "(nil)");
   EXPECT_EQ(h.Run({"MEMORY", "USAGE", "k"}), "34");
