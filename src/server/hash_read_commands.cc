@@ -166,11 +166,8 @@ Status HRandFieldCommand(CommandContext& ctx) {
 // HSCAN key cursor [MATCH pattern] [COUNT count]. A hash Redis would keep as a listpack is
 // returned whole in one call, as Redis does (some clients rely on it).
 Status HScanCommand(CommandContext& ctx) {
-  const std::optional<std::uint64_t> cursor = ParseScanCursor(ctx.argv[2]);
-  if (!cursor) {
-    ctx.reply.Error(kInvalidCursorError);
-    return Status::Ok();
-  }
+  const std::optional<std::uint64_t> cursor = ParseScanCursorOrReply(ctx, ctx.argv[2]);
+  if (!cursor) return Status::Ok();
   bool replied;
   LARDER_ASSIGN_OR_RETURN(auto info,
                           LookupTyped(ctx, ctx.argv[1], ValueType::kHash, Access::kRead, &replied));

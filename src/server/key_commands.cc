@@ -192,11 +192,8 @@ Status KeysCommand(CommandContext& ctx) {
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]: COUNT keys visited per call, then
 // filtered (so a call may return fewer, even none, with a non-zero cursor).
 Status ScanCommand(CommandContext& ctx) {
-  const std::optional<std::uint64_t> cursor = ParseScanCursor(ctx.argv[1]);
-  if (!cursor) {
-    ctx.reply.Error(kInvalidCursorError);
-    return Status::Ok();
-  }
+  const std::optional<std::uint64_t> cursor = ParseScanCursorOrReply(ctx, ctx.argv[1]);
+  if (!cursor) return Status::Ok();
   ScanOptions options;
   if (!ParseScanOptions(ctx, 2, /*allow_type=*/true, &options)) return Status::Ok();
   ScanCursorTable& table = ScanCursors(ctx);

@@ -93,7 +93,8 @@ ScanCursorTable& ScanCursors(CommandContext& ctx);
 // A cursor argument as Redis reads it (strtoull: no leading space, the whole string, no
 // overflow); nullopt means "ERR invalid cursor".
 std::optional<std::uint64_t> ParseScanCursor(std::string_view s);
-inline constexpr std::string_view kInvalidCursorError = "ERR invalid cursor";
+// ParseScanCursor, replying "ERR invalid cursor" (and returning nullopt) when it fails.
+std::optional<std::uint64_t> ParseScanCursorOrReply(CommandContext& ctx, std::string_view s);
 
 struct ScanOptions {
   std::optional<std::string> pattern;  // MATCH; none when absent or "*"
