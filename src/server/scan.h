@@ -19,6 +19,9 @@
 //   - A cursor is valid only for the scope it was issued for (the database of a SCAN, the
 //     database and key of an HSCAN); used elsewhere it restarts the scan.
 //
+// Scopes: "db:<index>" for SCAN, "hash:<db>:<key>" for HSCAN; SSCAN/ZSCAN should use their own
+// prefix ("set:", "zset:") so that a cursor of one is never taken for another's.
+//
 // Thread-safety: ScanCursorTable is safe for concurrent use (one internal mutex); the commands
 // reach it with the execution lock held anyway.
 #ifndef LARDER_SERVER_SCAN_H_
