@@ -2,8 +2,8 @@
 // ExecuteResolved, over a Keyspace (a std::map-backed fake here, or a real one), and decodes the
 // RESP replies into short strings for assertions.
 //
-//   CommandHarness h(Backing::kEngine);      // a real Keyspace (bolt) in a temporary dir
-//   CommandHarness h(Backing::kMap);         // a std::map keyspace (MapKeyspace)
+//   KeysHarness h(Backing::kEngine);      // a real Keyspace (bolt) in a temporary dir
+//   KeysHarness h(Backing::kMap);         // a std::map keyspace (MapKeyspace)
 //   EXPECT_EQ(h.Run({"HSET", "h", "f", "v"}), "1");
 //   EXPECT_EQ(h.Run({"HGETALL", "h"}), "[f,v]");   // RESP3 maps: "{f:v}"
 //
@@ -307,13 +307,16 @@ inline std::string BackingName(const ::testing::TestParamInfo<Backing>& info) {
   return info.param == Backing::kMap ? "Map" : "Engine";
 }
 
-// A Server and one Client over a keyspace, with the key and hash commands registered (key, hash and compat by default). The command clock (now_ms) is also the engine keyspace's clock.
+// A Server and one Client over a keyspace, with the command families given registered
+// (key, hash and compat by default). The command clock (now_ms) is also the engine keyspace's
+// clock.
 class CommandHarness {
  public:
   using Registrar = void (*)(CommandTable&);
   explicit CommandHarness(Backing backing = Backing::kEngine,
                           std::vector<Registrar> families = {RegisterKeyCommands,
-                                                             RegisterHashCommands}) {
+                                                             RegisterHashCommands,
+                                                             RegisterCompatCommands}) {
     if (backing == Backing::kMap) {
       map_ = std::make_unique<MapKeyspace>(16, &now_ms_);
       keyspace_ = map_.get();
@@ -363,7 +366,7 @@ class CommandHarness {
     (void)keyspace_->EndBatch();
   }
 
-  ~CommandHarness() {
+  ~KeysHarness() {
     server_.reset();
     if (engine_) {
       EXPECT_TRUE(engine_->Close().ok());
@@ -382,7 +385,7 @@ class CommandHarness {
   Server& server() { return *server_; }
 
  private:
-  std::int64_t now_ms_ = 1'700'000'000'000;
+  std::int64_t now_ms_ = Server::NowMs();  // the server's own times (start, access) are real
   std::unique_ptr<MapKeyspace> map_;
   std::unique_ptr<test::TempDir> dir_;  // declared before engine_: outlives it
   ManualClock clock_;
@@ -392,6 +395,8 @@ class CommandHarness {
   std::unique_ptr<Server> server_;
   std::unique_ptr<Client> client_;
 };
+// The key and hash command tests' name for it.
+using KeysHarness = CommandHarness;
 
 }  // namespace larder::server::testing
 

@@ -90,6 +90,12 @@ std::optional<std::uint64_t> ParseScanCursor(std::string_view s) {
   return static_cast<std::uint64_t>(v);
 }
 
+std::optional<std::uint64_t> ParseScanCursorOrReply(CommandContext& ctx, std::string_view s) {
+  std::optional<std::uint64_t> cursor = ParseScanCursor(s);
+  if (!cursor) ctx.reply.Error("ERR invalid cursor");
+  return cursor;
+}
+
 bool ParseScanOptions(CommandContext& ctx, std::size_t first, bool allow_type,
                       ScanOptions* options) {
   const auto& argv = ctx.argv;

@@ -19,6 +19,9 @@
 //   - A cursor is valid only for the scope it was issued for (the database of a SCAN, the
 //     database and key of an HSCAN); used elsewhere it restarts the scan.
 //
+// Scopes: "db:<index>" for SCAN, "hash:<db>:<key>" for HSCAN; SSCAN/ZSCAN should use their own
+// prefix ("set:", "zset:") so that a cursor of one is never taken for another's.
+//
 // Thread-safety: ScanCursorTable is safe for concurrent use (one internal mutex); the commands
 // reach it with the execution lock held anyway.
 #ifndef LARDER_SERVER_SCAN_H_
@@ -93,7 +96,8 @@ ScanCursorTable& ScanCursors(CommandContext& ctx);
 // A cursor argument as Redis reads it (strtoull: no leading space, the whole string, no
 // overflow); nullopt means "ERR invalid cursor".
 std::optional<std::uint64_t> ParseScanCursor(std::string_view s);
-inline constexpr std::string_view kInvalidCursorError = "ERR invalid cursor";
+// ParseScanCursor, replying "ERR invalid cursor" (and returning nullopt) when it fails.
+std::optional<std::uint64_t> ParseScanCursorOrReply(CommandContext& ctx, std::string_view s);
 
 struct ScanOptions {
   std::optional<std::string> pattern;  // MATCH; none when absent or "*"
