@@ -229,12 +229,19 @@ class OutputLimitTest(HostileBase):
     def test_subscriber_that_never_reads_is_disconnected(self):
         lazy = connect(self.port)
         lazy.sendall(command("SUBSCRIBE", "flood"))
+        confirmation = b"*3\r\n$9\r\nsubscribe\r\n$5\r\nflood\r\n:1\r\n"
+        got = b""
+        while len(got) < len(confirmation):  # subscribed; from now on it never reads
+            got += lazy.recv(len(confirmation) - len(got))
+        self.assertEqual(got, confirmation)
         with connect(self.port) as pub, self.probing() as p:
             message = b"m" * 8192
-            receivers = 1
-            for _ in range(5000):  # up to 40 MB: far past the 1 MB hard limit
+            receivers = None
+            for i in range(5000):  # up to 40 MB: far past the 1 MB hard limit
                 pub.sendall(command("PUBLISH", "flood", message))
                 receivers = int(read_line(pub)[1:])
+                if i == 0:
+                    self.assertEqual(receivers, 1)
                 if receivers == 0:
                     break
             self.assertEqual(receivers, 0, "the subscriber was never disconnected")
@@ -292,11 +299,21 @@ class MaxClientsTest(HostileBase):
 
     def test_maxclients(self):
         self.wait_until_alone()
-        socks = [connect(self.port) for _ in range(19)]  # the prober is the 20th
-        with self.probing() as p:
-            for s in socks:
+        time.sleep(0.2)  # the last probe's close is asynchronous too
+        socks = []
+        with self.probing() as p:  # the prober is one of the 20
+            rejected = None
+            for _ in range(40):  # fill up: connect and PING until the server refuses
+                s = connect(self.port)
                 s.sendall(b"PING\r\n")
-                self.assertEqual(read_line(s), b"+PONG\r\n")
+                line = read_line(s)
+                if line != b"+PONG\r\n":
+                    rejected = line + (read_until_closed(s) or b"")
+                    s.close()
+                    break
+                socks.append(s)
+            self.assertEqual(rejected, b"-ERR max number of clients reached\r\n")
+            self.assertIn(len(socks) + 1, (18, 19, 20))  # + the prober (closes may lag)
             for _ in range(5):
                 with connect(self.port) as extra:
                     self.assertEqual(read_until_closed(extra),
