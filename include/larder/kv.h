@@ -112,6 +112,14 @@ class ReadView {
   // A new iterator, not positioned (call a Seek* first). From a Store it reads the state at
   // creation (an implicit snapshot it holds until destroyed).
   virtual Result<std::unique_ptr<Iterator>> NewIterator(const IteratorOptions& options = {}) = 0;
+
+ protected:
+  // The default GetView of Snapshot and Transaction: Get into `buffer`, then view it.
+  Status GetIntoBuffer(std::string_view key, std::string_view* value, std::string* buffer) {
+    Status s = Get(key, buffer);
+    if (s.ok()) *value = *buffer;
+    return s;
+  }
 };
 
 // A consistent, read-only view of the store as of its creation, unaffected by later writes.
@@ -125,9 +133,7 @@ class Snapshot : public ReadView {
   // the memory its values live in overrides it to return a view of them (bolt: the map, no copy
   // at all); this default copies into a buffer the snapshot owns and reuses.
   virtual Status GetView(std::string_view key, std::string_view* value) {
-    Status s = Get(key, &view_buffer_);
-    if (s.ok()) *value = view_buffer_;
-    return s;
+    return GetIntoBuffer(key, value, &view_buffer_);
   }
 
  private:
@@ -252,11 +258,10 @@ class WriteBatch {
 class Transaction : public ReadView {
  public:
   // Like Get, without copying: on OK, *value views the value, valid until the next call on
-  // this transaction that writes, the next GetView, or the transaction's end.
+  // this transaction that writes, the next GetView, or the transaction's end. The default
+  // copies into a buffer the transaction owns (as Snapshot's).
   virtual Status GetView(std::string_view key, std::string_view* value) {
-    Status s = Get(key, &view_buffer_);
-    if (s.ok()) *value = view_buffer_;
-    return s;
+    return GetIntoBuffer(key, value, &view_buffer_);
   }
 
   virtual Status Put(std::string_view key, std::string_view value) = 0;

@@ -24,6 +24,15 @@ using internal::BucketImpl;
 using internal::CursorImpl;
 using internal::TxImpl;
 
+// Get through a reader's GetView, copying into the caller's string.
+template <typename Reader>
+Status CopyFromView(Reader& reader, std::string_view key, std::string* value) {
+  std::string_view v;
+  LARDER_RETURN_IF_ERROR(reader.GetView(key, &v));
+  value->assign(v);
+  return Status::Ok();
+}
+
 // A read transaction and the store's bucket in it (nullptr when the bucket does not exist in
 // this snapshot: the store then reads as empty). Ends the transaction when destroyed.
 class ReadTx {
@@ -49,10 +58,7 @@ class ReadTx {
   BucketImpl* bucket() const { return bucket_; }
 
   Status Get(std::string_view key, std::string* value) const {
-    std::string_view v;
-    LARDER_RETURN_IF_ERROR(GetView(key, &v));
-    value->assign(v);
-    return Status::Ok();
+    return CopyFromView(*this, key, value);
   }
   // *value views the map: valid until this transaction ends.
   Status GetView(std::string_view key, std::string_view* value) const {
@@ -201,10 +207,7 @@ class BoltTransaction final : public kv::Transaction {
   }
 
   Status Get(std::string_view key, std::string* value) override {
-    std::string_view v;
-    LARDER_RETURN_IF_ERROR(GetView(key, &v));
-    value->assign(v);
-    return Status::Ok();
+    return CopyFromView(*this, key, value);
   }
   // No copy: the view points into the map or the transaction's nodes, both kept until it ends
   // (longer than kv.h promises).

@@ -111,54 +111,30 @@ bool SplitArgs(std::string_view line, std::vector<std::string>* out) {
     while (i < n && IsSpace(line[i])) ++i;
     if (i >= n) return true;
     std::string arg;
-    bool in_double = false;
-    bool in_single = false;
+    char quote = 0;  // the open quote character; 0 outside quotes
     bool done = false;
     while (!done) {
       const char c = at(i);
-      if (in_double) {
-        if (c == '\\' && at(i + 1) == 'x' && HexValue(at(i + 2)) >= 0 && HexValue(at(i + 3)) >= 0) {
+      if (quote != 0) {
+        if (quote == '"' && c == '\\' && at(i + 1) == 'x' && HexValue(at(i + 2)) >= 0 &&
+            HexValue(at(i + 3)) >= 0) {
           arg.push_back(static_cast<char>(HexValue(at(i + 2)) * 16 + HexValue(at(i + 3))));
           i += 3;
-        } else if (c == '\\' && at(i + 1) != '\0') {
-          ++i;
-          switch (at(i)) {
-            case 'n':
-              arg.push_back('\n');
-              break;
-            case 'r':
-              arg.push_back('\r');
-              break;
-            case 't':
-              arg.push_back('\t');
-              break;
-            case 'b':
-              arg.push_back('\b');
-              break;
-            case 'a':
-              arg.push_back('\a');
-              break;
-            default:
-              arg.push_back(at(i));
-              break;
-          }
-        } else if (c == '"') {
+        } else if (quote == '"' && c == '\\' && at(i + 1) != '\0') {
+          // \n \r \t \b \a stand for their control characters; any other \c for c.
+          static constexpr std::string_view kEscapes = "nrtba";
+          static constexpr std::string_view kControls = "\n\r\t\b\a";
+          const char escaped = at(++i);
+          const std::size_t k = kEscapes.find(escaped);
+          arg.push_back(k == std::string_view::npos ? escaped : kControls[k]);
+        } else if (quote == '\'' && c == '\\' && at(i + 1) == '\'') {
+          arg.push_back(at(++i));
+        } else if (c == quote) {
+          // A closing quote must be followed by a blank or the end of the line.
           if (at(i + 1) != '\0' && !IsSpace(at(i + 1))) return false;
           done = true;
         } else if (c == '\0') {
-          return false;
-        } else {
-          arg.push_back(c);
-        }
-      } else if (in_single) {
-        if (c == '\\' && at(i + 1) == '\'') {
-          ++i;
-          arg.push_back('\'');
-        } else if (c == '\'') {
-          if (at(i + 1) != '\0' && !IsSpace(at(i + 1))) return false;
-          done = true;
-        } else if (c == '\0') {
-          return false;
+          return false;  // the line ended inside quotes
         } else {
           arg.push_back(c);
         }
@@ -172,10 +148,8 @@ bool SplitArgs(std::string_view line, std::vector<std::string>* out) {
             done = true;
             break;
           case '"':
-            in_double = true;
-            break;
           case '\'':
-            in_single = true;
+            quote = c;
             break;
           default:
             arg.push_back(c);
@@ -295,16 +269,18 @@ std::string WrongArityError(std::string_view command) {
 std::string UnknownCommandError(std::string_view name, const std::string_view* args,
                                 std::size_t nargs) {
   // As Redis 7.0: the name cut at 128 bytes, then quoted arguments while the list is shorter
-  // than 128 bytes, each cut to what is left of those 128.
+  // than 128 bytes, each cut to what is left of those 128. Redis formats them with "%.*s", so
+  // each also ends at its first NUL byte.
   constexpr std::size_t kLimit = 128;
+  auto c_string = [](std::string_view s) { return s.substr(0, s.find('\0')); };
   std::string list;
   for (std::size_t i = 0; i < nargs && list.size() < kLimit; ++i) {
     const std::size_t room = kLimit - list.size();
     list += '\'';
-    list.append(args[i].substr(0, room));
+    list.append(c_string(args[i]).substr(0, room));
     list += "' ";
   }
-  return "ERR unknown command '" + std::string(name.substr(0, kLimit)) +
+  return "ERR unknown command '" + std::string(c_string(name).substr(0, kLimit)) +
          "', with args beginning with: " + list;
 }
 

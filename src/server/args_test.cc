@@ -142,6 +142,10 @@ TEST(ArgsTest, ErrorStrings) {
   EXPECT_EQ(UnknownCommandError("f", two, 3),
             "ERR unknown command 'f', with args beginning with: '" + arg100 + "' '" +
                 std::string(25, 'x') + "' ");
+  // Redis prints them with "%.*s": each stops at its first NUL byte.
+  const std::string_view nul_args[] = {std::string_view("a\0b", 3), "c"};
+  EXPECT_EQ(UnknownCommandError(std::string_view("f\0g", 3), nul_args, 2),
+            "ERR unknown command 'f', with args beginning with: 'a' 'c' ");
   EXPECT_EQ(UnknownSubcommandError("config", "foo"),
             "ERR unknown subcommand 'foo'. Try CONFIG HELP.");
   EXPECT_EQ(InvalidExpireError("set"), "ERR invalid expire time in 'set' command");

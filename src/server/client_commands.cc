@@ -40,11 +40,9 @@ Status Id(CommandContext& ctx) {
 }
 
 Status SetName(CommandContext& ctx) {
-  for (char c : ctx.argv[2]) {
-    if (c < '!' || c > '~') {
-      ctx.reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
-      return Status::Ok();
-    }
+  if (!ValidClientName(ctx.argv[2])) {
+    ctx.reply.Error(kBadClientName);
+    return Status::Ok();
   }
   ctx.client.name = std::string(ctx.argv[2]);
   ctx.reply.Ok();
@@ -246,43 +244,31 @@ Status Help(CommandContext& ctx) {
   return Status::Ok();
 }
 
-CommandSpec Sub(std::string_view name, int arity, std::uint32_t flags, CommandHandler handler,
-                std::string_view summary, std::string_view since) {
-  return CommandSpec{name, arity, flags, 0, 0, 0, handler, "connection", summary, since, {}};
-}
-
 }  // namespace
 
 CommandSpec MakeClientCommand() {
   constexpr std::uint32_t kBase = kCmdNoScript | kCmdLoading | kCmdStale;
-  CommandSpec client{"client",
-                     -2,
-                     kBase,
-                     0,
-                     0,
-                     0,
-                     nullptr,
-                     "connection",
-                     "A container for client connection commands",
-                     "2.4.0",
-                     {}};
+  CommandSpec client = ConnectionSpec("client", -2, kBase, nullptr,
+                                      "A container for client connection commands", "2.4.0");
   client.subcommands = {
-      Sub("id", 2, kBase, Id, "Returns the unique client ID of the connection", "5.0.0"),
-      Sub("setname", 3, kBase, SetName, "Sets the connection name", "2.6.9"),
-      Sub("getname", 2, kBase, GetName, "Returns the name of the connection", "2.6.9"),
-      Sub("list", -2, kBase | kCmdAdmin, List, "Lists open connections", "2.4.0"),
-      Sub("info", 2, kBase, Info, "Returns information about the connection", "6.2.0"),
-      Sub("kill", -3, kBase | kCmdAdmin, Kill, "Terminates open connections", "2.4.0"),
-      Sub("reply", 3, kBase, Reply, "Instructs the server whether to reply to commands", "3.2.0"),
-      Sub("no-evict", 3, kBase | kCmdAdmin, OnOff, "Sets the client eviction mode", "7.0.0"),
-      Sub("no-touch", 3, kBase, OnOff,
-          "Controls whether commands sent by the client affect the "
-          "LRU/LFU of accessed keys",
-          "7.2.0"),
-      Sub("help", 2, kCmdLoading | kCmdStale, Help,
-          "Returns helpful text about the different "
-          "subcommands",
-          "5.0.0"),
+      ConnectionSpec("id", 2, kBase, Id, "Returns the unique client ID of the connection", "5.0.0"),
+      ConnectionSpec("setname", 3, kBase, SetName, "Sets the connection name", "2.6.9"),
+      ConnectionSpec("getname", 2, kBase, GetName, "Returns the name of the connection", "2.6.9"),
+      ConnectionSpec("list", -2, kBase | kCmdAdmin, List, "Lists open connections", "2.4.0"),
+      ConnectionSpec("info", 2, kBase, Info, "Returns information about the connection", "6.2.0"),
+      ConnectionSpec("kill", -3, kBase | kCmdAdmin, Kill, "Terminates open connections", "2.4.0"),
+      ConnectionSpec("reply", 3, kBase, Reply, "Instructs the server whether to reply to commands",
+                     "3.2.0"),
+      ConnectionSpec("no-evict", 3, kBase | kCmdAdmin, OnOff, "Sets the client eviction mode",
+                     "7.0.0"),
+      ConnectionSpec("no-touch", 3, kBase, OnOff,
+                     "Controls whether commands sent by the client affect the "
+                     "LRU/LFU of accessed keys",
+                     "7.2.0"),
+      ConnectionSpec("help", 2, kCmdLoading | kCmdStale, Help,
+                     "Returns helpful text about the different "
+                     "subcommands",
+                     "5.0.0"),
   };
   return client;
 }

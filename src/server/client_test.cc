@@ -48,7 +48,7 @@ TEST(ClientTest, SoftLimitTimerResetsWhenDrained) {
   Client c(1, -1, "a", "b", nullptr, 0);
   const OutputBufferLimit limit{0, 10, 1};
   EXPECT_TRUE(c.Deliver(std::string(20, 'x'), limit, 0));
-  c.TakeOutput();  // the peer read it
+  c.TakeOutput();                                // the peer read it
   EXPECT_FALSE(c.CheckOutputLimit(limit, 500));  // under the soft limit: timer cleared
   EXPECT_TRUE(c.Deliver(std::string(20, 'x'), limit, 5000));
   EXPECT_FALSE(c.CheckOutputLimit(limit, 5500));

@@ -107,6 +107,20 @@ void ReplyCommandDocs(ReplyBuilder& r, const CommandSpec& spec, const CommandSpe
   }
 }
 
+// A command by name, or a subcommand by its full name ("config|get", setting *container);
+// null when unknown.
+const CommandSpec* FindByFullName(const CommandTable& table, std::string_view name,
+                                  const CommandSpec** container) {
+  *container = nullptr;
+  const std::size_t bar = name.find('|');
+  if (bar == std::string_view::npos) return table.Find(name);
+  const CommandSpec* parent = table.Find(name.substr(0, bar));
+  if (parent == nullptr) return nullptr;
+  const CommandSpec* sub = CommandTable::FindSubcommand(*parent, name.substr(bar + 1));
+  if (sub != nullptr) *container = parent;
+  return sub;
+}
+
 // COMMAND INFO [name ...]: every command without names; a null for an unknown name.
 Status CommandInfo(CommandContext& ctx) {
   const CommandTable& table = ctx.server.commands();
@@ -117,11 +131,12 @@ Status CommandInfo(CommandContext& ctx) {
   }
   ctx.reply.ArrayHeader(ctx.argv.size() - 2);
   for (std::size_t i = 2; i < ctx.argv.size(); ++i) {
-    const CommandSpec* spec = table.Find(ctx.argv[i]);
+    const CommandSpec* container = nullptr;
+    const CommandSpec* spec = FindByFullName(table, ctx.argv[i], &container);
     if (spec == nullptr) {
       ctx.reply.NullArray();
     } else {
-      ReplyCommandInfo(ctx.reply, *spec, nullptr);
+      ReplyCommandInfo(ctx.reply, *spec, container);
     }
   }
   return Status::Ok();
@@ -132,16 +147,19 @@ Status CommandDocs(CommandContext& ctx) {
   const CommandTable& table = ctx.server.commands();
   const std::size_t at = ctx.reply.BeginDeferredMap();
   std::size_t pairs = 0;
-  auto add = [&](const CommandSpec& spec) {
-    ctx.reply.Bulk(spec.name);
-    ReplyCommandDocs(ctx.reply, spec, nullptr);
+  auto add = [&](const CommandSpec& spec, const CommandSpec* container) {
+    ctx.reply.Bulk(FullName(container, spec));
+    ReplyCommandDocs(ctx.reply, spec, container);
     ++pairs;
   };
   if (ctx.argv.size() == 2) {
-    for (const CommandSpec& spec : table.all()) add(spec);
+    for (const CommandSpec& spec : table.all()) add(spec, nullptr);
   } else {
     for (std::size_t i = 2; i < ctx.argv.size(); ++i) {
-      if (const CommandSpec* spec = table.Find(ctx.argv[i])) add(*spec);
+      const CommandSpec* container = nullptr;
+      if (const CommandSpec* spec = FindByFullName(table, ctx.argv[i], &container)) {
+        add(*spec, container);
+      }
     }
   }
   ctx.reply.EndDeferredMap(at, pairs);
@@ -265,8 +283,7 @@ Status CommandHelp(CommandContext& ctx) {
 
 CommandSpec Spec(std::string_view name, int arity, CommandHandler handler, std::string_view summary,
                  std::string_view since) {
-  return CommandSpec{name,  arity, kCmdLoading | kCmdStale, 0, 0, 0, handler, "server", summary,
-                     since, {}};
+  return ServerSpec(name, arity, kCmdLoading | kCmdStale, handler, summary, since);
 }
 
 const CommandSpec& CommandContainer();

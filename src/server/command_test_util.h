@@ -278,7 +278,7 @@ inline std::string BackingName(const ::testing::TestParamInfo<Backing>& info) {
   return info.param == Backing::kMap ? "Map" : "Engine";
 }
 
-// A Server and one Client over a keyspace, with the key and hash commands registered. The
+// A Server and one Client over a keyspace, with the key, hash and compat commands registered. The
 // command clock (now_ms) is also the engine keyspace's clock.
 class CommandHarness {
  public:
@@ -300,6 +300,7 @@ class CommandHarness {
     }
     RegisterKeyCommands(table_);
     RegisterHashCommands(table_);
+    RegisterCompatCommands(table_);  // FUNCTION FLUSH, MEMORY USAGE
     server_ = std::make_unique<Server>(ServerConfig{}, keyspace_, &table_);
     client_ = std::make_unique<Client>(1, -1, "127.0.0.1:1", "127.0.0.1:2", nullptr, now_ms_);
   }

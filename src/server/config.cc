@@ -64,11 +64,15 @@ std::string RangeReason(std::int64_t min, std::int64_t max) {
          " inclusive";
 }
 
-template <auto Member, std::int64_t Min, std::int64_t Max>
+// An integer directive within [Min, Max]; kBytes: a byte size with Redis's units.
+template <auto Member, std::int64_t Min, std::int64_t Max, bool kBytes = false>
 Reason ApplyInt(ServerConfig& c, const Args& a) {
   if (a.size() != 1) return kWrongArgs;
-  const std::optional<std::int64_t> v = ParseInt64(a[0]);
-  if (!v) return "argument couldn't be parsed into an integer";
+  const std::optional<std::int64_t> v = kBytes ? ParseMemory(a[0]) : ParseInt64(a[0]);
+  if (!v) {
+    return kBytes ? "argument must be a memory value"
+                  : "argument couldn't be parsed into an integer";
+  }
   if (*v < Min || *v > Max) return RangeReason(Min, Max);
   c.*Member = static_cast<std::remove_reference_t<decltype(c.*Member)>>(*v);
   return std::nullopt;
@@ -76,12 +80,7 @@ Reason ApplyInt(ServerConfig& c, const Args& a) {
 
 template <auto Member, std::int64_t Min, std::int64_t Max>
 Reason ApplyMemory(ServerConfig& c, const Args& a) {
-  if (a.size() != 1) return kWrongArgs;
-  const std::optional<std::int64_t> v = ParseMemory(a[0]);
-  if (!v) return "argument must be a memory value";
-  if (*v < Min || *v > Max) return RangeReason(Min, Max);
-  c.*Member = static_cast<std::remove_reference_t<decltype(c.*Member)>>(*v);
-  return std::nullopt;
+  return ApplyInt<Member, Min, Max, true>(c, a);
 }
 
 template <auto Member>
@@ -129,15 +128,7 @@ Reason ApplyAppendFsync(ServerConfig& c, const Args& a) {
 }
 
 std::string RenderAppendFsync(const ServerConfig& c) {
-  switch (c.appendfsync) {
-    case AppendFsync::kAlways:
-      return "always";
-    case AppendFsync::kNo:
-      return "no";
-    case AppendFsync::kEverySec:
-      break;
-  }
-  return "everysec";
+  return std::string(AppendFsyncName(c.appendfsync));
 }
 
 Reason ApplyLogLevel(ServerConfig& c, const Args& a) {
@@ -257,27 +248,29 @@ const Directive kDirectives[] = {
 // Redis directives that larderd accepts and ignores because they have no meaning here (RDB and
 // AOF files, encodings of in-memory types, memory eviction...) yet stock configurations and
 // clients set or read them. Each keeps its value for CONFIG GET. `yes_no` ones must be yes/no.
+// Those Redis cannot change at run time are immutable here too.
 struct IgnoredDirective {
   std::string_view name;
   std::string_view default_value;
   bool yes_no;
+  bool mutable_at_runtime = true;
 };
 const IgnoredDirective kIgnored[] = {
     {"save", "", false},
     {"appendonly", "no", true},
-    {"daemonize", "no", true},
+    {"daemonize", "no", true, false},
     {"protected-mode", "yes", true},
-    {"supervised", "no", false},
-    {"always-show-logo", "no", true},
-    {"set-proc-title", "yes", true},
+    {"supervised", "no", false, false},
+    {"always-show-logo", "no", true, false},
+    {"set-proc-title", "yes", true, false},
     {"proc-title-template", "{title} {listen-addr} {server-mode}", false},
     {"stop-writes-on-bgsave-error", "yes", true},
     {"rdbcompression", "yes", true},
     {"rdbchecksum", "yes", true},
     {"rdb-save-incremental-fsync", "yes", true},
     {"dbfilename", "dump.rdb", false},
-    {"appendfilename", "appendonly.aof", false},
-    {"appenddirname", "appendonlydir", false},
+    {"appendfilename", "appendonly.aof", false, false},
+    {"appenddirname", "appendonlydir", false, false},
     {"no-appendfsync-on-rewrite", "no", true},
     {"auto-aof-rewrite-percentage", "100", false},
     {"auto-aof-rewrite-min-size", "67108864", false},
@@ -290,6 +283,8 @@ const IgnoredDirective kIgnored[] = {
     {"latency-monitor-threshold", "0", false},
     {"latency-tracking", "yes", true},
     {"maxmemory", "0", false},
+    {"maxmemory-clients", "0", false},
+    {"repl-backlog-size", "1048576", false},
     {"maxmemory-policy", "noeviction", false},
     {"maxmemory-samples", "5", false},
     {"lfu-log-factor", "10", false},
@@ -320,12 +315,12 @@ const IgnoredDirective kIgnored[] = {
     {"stream-node-max-entries", "100", false},
     {"oom-score-adj", "no", false},
     {"oom-score-adj-values", "0 200 800", false},
-    {"disable-thp", "yes", true},
+    {"disable-thp", "yes", true, false},
     {"crash-log-enabled", "yes", true},
     {"crash-memcheck-enabled", "yes", true},
-    {"syslog-enabled", "no", true},
-    {"syslog-ident", "redis", false},
-    {"syslog-facility", "local0", false},
+    {"syslog-enabled", "no", true, false},
+    {"syslog-ident", "redis", false, false},
+    {"syslog-facility", "local0", false, false},
 };
 
 const Directive* FindDirective(std::string_view name) {
@@ -436,6 +431,18 @@ Status ApplyText(ServerConfig* config, std::string_view text, std::string_view o
 
 }  // namespace
 
+std::string_view AppendFsyncName(AppendFsync mode) {
+  switch (mode) {
+    case AppendFsync::kAlways:
+      return "always";
+    case AppendFsync::kNo:
+      return "no";
+    case AppendFsync::kEverySec:
+      break;
+  }
+  return "everysec";
+}
+
 Status ApplyDirective(ServerConfig* config, std::string_view name, const Args& args) {
   Status s = Apply(config, name, args);
   if (s.ok()) return s;
@@ -480,25 +487,34 @@ Result<ServerConfig> LoadServerConfig(int argc, const char* const* argv) {
 }
 
 Status SetConfigValue(ServerConfig* config, std::string_view name, std::string_view value) {
-  Args args;
   const Directive* d = FindDirective(name);
-  if (d == nullptr && FindIgnored(name) == nullptr) return Status::NotFound(name);
-  if (d != nullptr && !d->mutable_at_runtime) {
-    return Status::InvalidArgument("can't set immutable config");
-  }
+  const IgnoredDirective* ignored = FindIgnored(name);
+  if (d == nullptr && ignored == nullptr) return Status::NotFound(name);
+  Args args;
   if (d != nullptr && d->multi_arg) {
     if (!SplitArgs(value, &args)) return Status::InvalidArgument("unbalanced quotes");
   } else {
     args.emplace_back(value);
   }
-  return Apply(config, name, args);
+  ServerConfig updated = *config;
+  const Status applied = Apply(&updated, name, args);
+  // An immutable directive may be "set" to the value it has (CONFIG GET * then CONFIG SET of
+  // every pair, as Redis's own test suite does, must not fail on `port` or `bind`).
+  const bool is_mutable = d != nullptr ? d->mutable_at_runtime : ignored->mutable_at_runtime;
+  if (!is_mutable && (!applied.ok() || RenderConfigValue(updated, name).value_or("") !=
+                                           RenderConfigValue(*config, name).value_or(""))) {
+    return Status::InvalidArgument("can't set immutable config");
+  }
+  LARDER_RETURN_IF_ERROR(applied);
+  *config = std::move(updated);
+  return Status::Ok();
 }
 
 const std::vector<ConfigEntry>& ConfigEntries() {
   static const std::vector<ConfigEntry> entries = [] {
     std::vector<ConfigEntry> out;
     for (const Directive& d : kDirectives) out.push_back({d.name, d.mutable_at_runtime});
-    for (const IgnoredDirective& d : kIgnored) out.push_back({d.name, true});
+    for (const IgnoredDirective& d : kIgnored) out.push_back({d.name, d.mutable_at_runtime});
     return out;
   }();
   return entries;

@@ -55,6 +55,9 @@ struct ServerConfig {
   std::map<std::string, std::string> ignored;
 };
 
+// "always", "everysec", "no" (the appendfsync directive's values).
+std::string_view AppendFsyncName(AppendFsync mode);
+
 // Applies one directive ("port", {"6380"}) to *config. Errors (InvalidArgument) name the directive
 // and the bad value, e.g. "bad directive or value: port 'x' (argument couldn't be parsed into an
 // integer)". Byte sizes take Redis's units (100kb, 512mb, 1gb; k/m/g are powers of 1000).

@@ -98,26 +98,22 @@ Status ConfigHelp(CommandContext& ctx) {
   return Status::Ok();
 }
 
-CommandSpec Spec(std::string_view name, int arity, std::uint32_t flags, CommandHandler handler,
-                 std::string_view summary, std::string_view since) {
-  return CommandSpec{name, arity, flags, 0, 0, 0, handler, "server", summary, since, {}};
-}
-
 }  // namespace
 
 CommandSpec MakeConfigCommand() {
   constexpr std::uint32_t kAdmin = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
-  CommandSpec config =
-      Spec("config", -2, 0, nullptr, "A container for server configuration commands", "2.0.0");
+  CommandSpec config = ServerSpec("config", -2, 0, nullptr,
+                                  "A container for server configuration commands", "2.0.0");
   config.subcommands = {
-      Spec("get", -3, kAdmin, ConfigGet, "Get the values of configuration parameters", "2.0.0"),
-      Spec("set", -4, kAdmin, ConfigSet, "Set configuration parameters to the given values",
-           "2.0.0"),
-      Spec("resetstat", 2, kAdmin, ConfigResetStat, "Reset the server's statistics", "2.0.0"),
-      Spec("rewrite", 2, kAdmin, ConfigRewrite, "Persist the effective configuration to file",
-           "2.8.0"),
-      Spec("help", 2, kCmdLoading | kCmdStale, ConfigHelp,
-           "Show helpful text about the different subcommands", "5.0.0"),
+      ServerSpec("get", -3, kAdmin, ConfigGet, "Get the values of configuration parameters",
+                 "2.0.0"),
+      ServerSpec("set", -4, kAdmin, ConfigSet, "Set configuration parameters to the given values",
+                 "2.0.0"),
+      ServerSpec("resetstat", 2, kAdmin, ConfigResetStat, "Reset the server's statistics", "2.0.0"),
+      ServerSpec("rewrite", 2, kAdmin, ConfigRewrite, "Persist the effective configuration to file",
+                 "2.8.0"),
+      ServerSpec("help", 2, kCmdLoading | kCmdStale, ConfigHelp,
+                 "Show helpful text about the different subcommands", "5.0.0"),
   };
   return config;
 }

@@ -241,14 +241,23 @@ TEST(ConfigTest, SetConfigValue) {
   EXPECT_TRUE(SetConfigValue(&c, "requirepass", "a b").ok());
   EXPECT_EQ(c.requirepass, "a b");
   EXPECT_TRUE(SetConfigValue(&c, "port", "1").IsInvalidArgument());
+  EXPECT_TRUE(SetConfigValue(&c, "port", "6379").ok());  // its own value: a no-op
+  EXPECT_TRUE(SetConfigValue(&c, "bind", "127.0.0.1").ok());
   EXPECT_EQ(SetConfigValue(&c, "port", "1").message(), "can't set immutable config");
   EXPECT_EQ(SetConfigValue(&c, "maxclients", "x").message(),
             "argument couldn't be parsed into an integer");
   EXPECT_EQ(c.maxclients, 20u);
   EXPECT_TRUE(SetConfigValue(&c, "nope", "1").IsNotFound());
+  // An immutable directive refuses a new value but takes the value it has.
+  EXPECT_EQ(SetConfigValue(&c, "daemonize", "yes").message(), "can't set immutable config");
   for (const ConfigEntry& e : ConfigEntries()) {
+    const std::string current = Render(c, e.name);
+    EXPECT_TRUE(SetConfigValue(&c, e.name, current).ok()) << e.name << " " << current;
+    EXPECT_EQ(Render(c, e.name), current) << e.name;
     if (!e.mutable_at_runtime) {
-      EXPECT_EQ(SetConfigValue(&c, e.name, "1").message(), "can't set immutable config") << e.name;
+      const Status s = SetConfigValue(&c, e.name, current == "1" ? "2" : "1");
+      EXPECT_FALSE(s.ok()) << e.name;
+      EXPECT_EQ(Render(c, e.name), current) << e.name;
     }
   }
 }

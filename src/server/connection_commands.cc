@@ -90,11 +90,9 @@ Status Hello(CommandContext& ctx) {
     return Status::Ok();
   }
   if (name) {
-    for (char c : *name) {
-      if (c < '!' || c > '~') {
-        ctx.reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
-        return Status::Ok();
-      }
+    if (!ValidClientName(*name)) {
+      ctx.reply.Error(kBadClientName);
+      return Status::Ok();
     }
     ctx.client.name = std::string(*name);
   }
@@ -189,12 +187,20 @@ Status Reset(CommandContext& ctx) {
   return Status::Ok();
 }
 
-CommandSpec Spec(std::string_view name, int arity, std::uint32_t flags, CommandHandler handler,
-                 std::string_view summary, std::string_view since) {
-  return CommandSpec{name, arity, flags, 0, 0, 0, handler, "connection", summary, since, {}};
+}  // namespace
+
+bool ValidClientName(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
 }
 
-}  // namespace
+CommandSpec ConnectionSpec(std::string_view name, int arity, std::uint32_t flags,
+                           CommandHandler handler, std::string_view summary,
+                           std::string_view since) {
+  return CommandSpec{name, arity, flags, 0, 0, 0, handler, "connection", summary, since, {}};
+}
 
 bool PasswordMatches(const ServerConfig& config, std::string_view user, std::string_view password) {
   if (user != "default") return false;
@@ -203,16 +209,19 @@ bool PasswordMatches(const ServerConfig& config, std::string_view user, std::str
 
 void RegisterConnectionCommands(CommandTable& table) {
   constexpr std::uint32_t kSession = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast;
-  table.Add(Spec("ping", -1, kCmdFast | kCmdSubscribedOk, Ping, "Ping the server", "1.0.0"));
-  table.Add(Spec("echo", 2, kCmdFast, Echo, "Echo the given string", "1.0.0"));
-  table.Add(Spec("hello", -1, kSession | kCmdNoAuth, Hello, "Handshake with Redis", "6.0.0"));
-  table.Add(Spec("auth", -2, kSession | kCmdNoAuth, Auth, "Authenticate to the server", "1.0.0"));
-  table.Add(Spec("select", 2, kCmdLoading | kCmdStale | kCmdFast, Select,
-                 "Change the selected database for the current connection", "1.0.0"));
-  table.Add(Spec("quit", -1, kSession | kCmdNoAuth | kCmdNoMulti | kCmdSubscribedOk, Quit,
-                 "Close the connection", "1.0.0"));
-  table.Add(Spec("reset", 1, kSession | kCmdNoAuth | kCmdNoMulti | kCmdSubscribedOk, Reset,
-                 "Reset the connection", "6.2.0"));
+  table.Add(
+      ConnectionSpec("ping", -1, kCmdFast | kCmdSubscribedOk, Ping, "Ping the server", "1.0.0"));
+  table.Add(ConnectionSpec("echo", 2, kCmdFast, Echo, "Echo the given string", "1.0.0"));
+  table.Add(
+      ConnectionSpec("hello", -1, kSession | kCmdNoAuth, Hello, "Handshake with Redis", "6.0.0"));
+  table.Add(ConnectionSpec("auth", -2, kSession | kCmdNoAuth, Auth, "Authenticate to the server",
+                           "1.0.0"));
+  table.Add(ConnectionSpec("select", 2, kCmdLoading | kCmdStale | kCmdFast, Select,
+                           "Change the selected database for the current connection", "1.0.0"));
+  table.Add(ConnectionSpec("quit", -1, kSession | kCmdNoAuth | kCmdNoMulti | kCmdSubscribedOk, Quit,
+                           "Close the connection", "1.0.0"));
+  table.Add(ConnectionSpec("reset", 1, kSession | kCmdNoAuth | kCmdNoMulti | kCmdSubscribedOk,
+                           Reset, "Reset the connection", "6.2.0"));
   table.Add(MakeClientCommand());
   table.Add(MakeShutdownCommand());
 }

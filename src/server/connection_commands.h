@@ -18,6 +18,14 @@ CommandSpec MakeShutdownCommand();
 // Whether `user`/`password` authenticate as the only user, "default": any password when no
 // requirepass is set (Redis's "nopass" default user), else exactly requirepass.
 bool PasswordMatches(const ServerConfig& config, std::string_view user, std::string_view password);
+// Redis's rule for CLIENT SETNAME / HELLO SETNAME: printable ASCII without spaces.
+bool ValidClientName(std::string_view name);
+inline constexpr std::string_view kBadClientName =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+// A connection-family command or subcommand (no keys).
+CommandSpec ConnectionSpec(std::string_view name, int arity, std::uint32_t flags,
+                           CommandHandler handler, std::string_view summary,
+                           std::string_view since);
 
 }  // namespace larder::server
 

@@ -1,6 +1,6 @@
 // DatabaseImpl over KeyspaceState and a bolt transaction (no log, no Keyspace): strings,
 // members, expiry, copy and rename, and the engine work of deleting a huge hash, counted in kv
-// writes (the state's log of the batch).
+// writes.
 #include "server/database.h"
 
 #include <gtest/gtest.h>
@@ -10,75 +10,18 @@
 #include <map>
 #include <vector>
 
-#include "larder/bolt/kv.h"
-#include "larder/clock.h"
+#include "server/keyspace_test_util.h"
 #include "server/reclaim.h"
-#include "tests/util/temp_dir.h"
 
 namespace larder::server {
 namespace {
 
-constexpr std::uint64_t kStartMicros = 1'700'000'000'000'000;  // 2023-11-14, in unix micros
-constexpr std::int64_t kStartMs = kStartMicros / 1000;
+using testing::kStartMs;
 
-class Recorder final : public KeyspaceObserver {
- public:
-  void OnKeyModified(int db, std::optional<std::string_view> key) override {
-    events.push_back(std::to_string(db) + ":" + (key ? std::string(*key) : "*"));
-  }
-  std::vector<std::string> events;
-};
-
-class DatabaseTest : public ::testing::Test {
+class DatabaseTest : public testing::StateTest {
  protected:
-  void SetUp() override {
-    bolt::Options o;
-    o.no_sync = true;
-    auto s = bolt::OpenKV(dir_.File("data.db"), o);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(*s);
-    auto tx = store_->BeginTransaction();
-    ASSERT_TRUE(tx.ok());
-    tx_ = std::move(*tx);
-    state_.set_tx(tx_.get());
-    ASSERT_TRUE(state_.Load().ok());
-    state_.set_observer(&observer_);
-    Tick();
-  }
-  void TearDown() override {
-    if (tx_ != nullptr) {
-      EXPECT_TRUE(tx_->Commit({}).ok());
-    }
-    tx_.reset();
-    EXPECT_TRUE(store_->Close().ok());
-  }
-  // Time passes by `ms` (the state reads it at each batch).
-  void Tick(std::int64_t ms = 0) {
-    clock_.Advance(std::chrono::milliseconds(ms));
-    state_.set_now_ms(static_cast<std::int64_t>(clock_.NowUnixMillis()));
-  }
-  // Commits the transaction and begins the next (the keyspace's checkpoint, without a log).
-  void Checkpoint() {
-    ASSERT_TRUE(tx_->Commit({}).ok());
-    auto tx = store_->BeginTransaction();
-    ASSERT_TRUE(tx.ok());
-    tx_ = std::move(*tx);
-    state_.set_tx(tx_.get());
-  }
-  // kv writes since the last call.
-  std::uint64_t Writes() {
-    const std::uint64_t n = state_.writes() - writes_seen_;
-    writes_seen_ = state_.writes();
-    return n;
-  }
-  std::uint64_t writes_seen_ = 0;
   std::uint64_t MemberRecords(std::uint64_t version) {
-    const std::string prefix = enc::MemberPrefix(version);
-    auto it = state_.Range(prefix, enc::PrefixEnd(prefix));
-    EXPECT_TRUE(it.ok());
-    std::uint64_t n = 0;
-    for ((*it)->SeekToFirst(); (*it)->Valid(); (*it)->Next()) ++n;
-    return n;
+    return CountRange(enc::MemberPrefix(version));
   }
   std::uint64_t VersionOf(std::string_view key) {
     enc::Meta m;
@@ -94,12 +37,6 @@ class DatabaseTest : public ::testing::Test {
     return out;
   }
 
-  test::TempDir dir_;
-  ManualClock clock_{ManualClock::SleepMode::kAdvance, 0, kStartMicros};
-  std::unique_ptr<kv::Store> store_;
-  std::unique_ptr<kv::Transaction> tx_;
-  KeyspaceState state_{&clock_, 16};
-  Recorder observer_;
   DatabaseImpl db0_{&state_, 0};
   DatabaseImpl db1_{&state_, 1};
 };

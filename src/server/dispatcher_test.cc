@@ -8,7 +8,7 @@
 
 #include "server/client.h"
 #include "server/command.h"
-#include "server/fake_keyspace_for_test.h"
+#include "server/net_test_util.h"
 #include "server/reply_builder.h"
 #include "server/server.h"
 
@@ -47,67 +47,40 @@ CommandSpec Spec(std::string_view name, int arity, std::uint32_t flags, CommandH
   return CommandSpec{name, arity, flags, 1, 1, 1, h, "string", "", "1.0.0", {}};
 }
 
-class DispatcherTest : public ::testing::Test {
+void RegisterTestCommands(CommandTable& table) {
+  RegisterConnectionCommands(table);
+  table.Add(Spec("get", 2, kCmdReadOnly | kCmdFast, TestGet));
+  table.Add(Spec("set", 3, kCmdWrite, TestSet));
+  table.Add(Spec("multi", 1, kCmdNoMulti, TestMulti));
+}
+
+class DispatcherTest : public ::testing::Test, public net_testing::DispatchHarness {
  protected:
-  DispatcherTest() {
-    RegisterConnectionCommands(table_);
-    table_.Add(Spec("get", 2, kCmdReadOnly | kCmdFast, TestGet));
-    table_.Add(Spec("set", 3, kCmdWrite, TestSet));
-    table_.Add(Spec("multi", 1, kCmdNoMulti, TestMulti));
-    MakeServer(ServerConfig());
-  }
-
-  void MakeServer(ServerConfig config) {
-    server_ = std::make_unique<Server>(std::move(config), &keyspace_, &table_);
-    client_ = NewClient();
-  }
-
-  std::shared_ptr<Client> NewClient() {
-    auto c = std::make_shared<Client>(server_->NextClientId(), -1, "127.0.0.1:50000",
-                                      "127.0.0.1:6379", nullptr, Server::NowMs());
-    server_->AddClient(c);
-    return c;
-  }
-
-  // Runs one command as an I/O thread would and returns what the client received.
-  std::string Run(Client& client, std::initializer_list<std::string_view> args) {
-    std::vector<std::string_view> argv(args);
-    MutexLock lock(&server_->exec_mutex());
-    EXPECT_TRUE(keyspace_.BeginBatch().ok());
-    DispatchCommand(*server_, client, argv, Server::NowMs());
-    EXPECT_TRUE(keyspace_.EndBatch().ok());
-    return client.TakeOutput();
-  }
-  std::string Run(std::initializer_list<std::string_view> args) { return Run(*client_, args); }
-
-  CommandTable table_;
-  testing::FakeKeyspace keyspace_;
-  std::unique_ptr<Server> server_;
-  std::shared_ptr<Client> client_;
+  DispatcherTest() : DispatchHarness(RegisterTestCommands) {}
 };
 
 TEST_F(DispatcherTest, UnknownCommandAndArity) {
-  EXPECT_EQ(Run({"NOPE", "a", "b"}),
+  EXPECT_EQ(Exec({"NOPE", "a", "b"}),
             "-ERR unknown command 'NOPE', with args beginning with: 'a' 'b' \r\n");
-  EXPECT_EQ(Run({"GET"}), "-ERR wrong number of arguments for 'get' command\r\n");
-  EXPECT_EQ(Run({"Set", "k"}), "-ERR wrong number of arguments for 'set' command\r\n");
+  EXPECT_EQ(Exec({"GET"}), "-ERR wrong number of arguments for 'get' command\r\n");
+  EXPECT_EQ(Exec({"Set", "k"}), "-ERR wrong number of arguments for 'set' command\r\n");
   EXPECT_EQ(server_->stats().error_replies.load(), 3u);
   EXPECT_EQ(server_->CommandStatsSnapshot()["get"].rejected_calls, 1u);
 }
 
 TEST_F(DispatcherTest, Subcommands) {
-  EXPECT_EQ(Run({"client"}), "-ERR wrong number of arguments for 'client' command\r\n");
-  EXPECT_EQ(Run({"client", "frob"}), "-ERR unknown subcommand 'frob'. Try CLIENT HELP.\r\n");
-  EXPECT_EQ(Run({"CLIENT", "SETNAME"}),
+  EXPECT_EQ(Exec({"client"}), "-ERR wrong number of arguments for 'client' command\r\n");
+  EXPECT_EQ(Exec({"client", "frob"}), "-ERR unknown subcommand 'frob'. Try CLIENT HELP.\r\n");
+  EXPECT_EQ(Exec({"CLIENT", "SETNAME"}),
             "-ERR wrong number of arguments for 'client|setname' command\r\n");
-  EXPECT_EQ(Run({"client", "id"}), ":" + std::to_string(client_->id()) + "\r\n");
+  EXPECT_EQ(Exec({"client", "id"}), ":" + std::to_string(client_->id()) + "\r\n");
   EXPECT_EQ(server_->CommandStatsSnapshot()["client|id"].calls, 1u);
 }
 
 TEST_F(DispatcherTest, RunsHandlersAndCountsCalls) {
-  EXPECT_EQ(Run({"set", "k", "v"}), "+OK\r\n");
-  EXPECT_EQ(Run({"get", "k"}), "$1\r\nv\r\n");
-  EXPECT_EQ(Run({"get", "missing"}), "$-1\r\n");
+  EXPECT_EQ(Exec({"set", "k", "v"}), "+OK\r\n");
+  EXPECT_EQ(Exec({"get", "k"}), "$1\r\nv\r\n");
+  EXPECT_EQ(Exec({"get", "missing"}), "$-1\r\n");
   EXPECT_EQ(server_->stats().commands_processed.load(), 3u);
   EXPECT_EQ(server_->CommandStatsSnapshot()["get"].calls, 2u);
   EXPECT_EQ(client_->last_command, "get");
@@ -117,46 +90,46 @@ TEST_F(DispatcherTest, NoAuthUntilAuthenticated) {
   ServerConfig config;
   config.requirepass = "secret";
   MakeServer(config);
-  EXPECT_EQ(Run({"get", "k"}), "-NOAUTH Authentication required.\r\n");
-  EXPECT_EQ(Run({"auth", "wrong"}),
+  EXPECT_EQ(Exec({"get", "k"}), "-NOAUTH Authentication required.\r\n");
+  EXPECT_EQ(Exec({"auth", "wrong"}),
             "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
-  EXPECT_EQ(Run({"auth", "other", "secret"}),
+  EXPECT_EQ(Exec({"auth", "other", "secret"}),
             "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
-  EXPECT_EQ(Run({"auth", "secret"}), "+OK\r\n");
-  EXPECT_EQ(Run({"get", "k"}), "$-1\r\n");
-  EXPECT_EQ(Run({"reset"}), "+RESET\r\n");
-  EXPECT_EQ(Run({"ping"}), "-NOAUTH Authentication required.\r\n");
-  EXPECT_EQ(Run({"auth", "default", "secret"}), "+OK\r\n");
+  EXPECT_EQ(Exec({"auth", "secret"}), "+OK\r\n");
+  EXPECT_EQ(Exec({"get", "k"}), "$-1\r\n");
+  EXPECT_EQ(Exec({"reset"}), "+RESET\r\n");
+  EXPECT_EQ(Exec({"ping"}), "-NOAUTH Authentication required.\r\n");
+  EXPECT_EQ(Exec({"auth", "default", "secret"}), "+OK\r\n");
 }
 
 TEST_F(DispatcherTest, AuthWithoutPasswordConfigured) {
-  EXPECT_EQ(Run({"auth", "x"}),
+  EXPECT_EQ(Exec({"auth", "x"}),
             "-ERR AUTH <password> called without any password configured for the default user. "
             "Are you sure your configuration is correct?\r\n");
-  EXPECT_EQ(Run({"auth", "default", "anything"}), "+OK\r\n");
-  EXPECT_EQ(Run({"auth", "a", "b", "c"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Exec({"auth", "default", "anything"}), "+OK\r\n");
+  EXPECT_EQ(Exec({"auth", "a", "b", "c"}), "-ERR syntax error\r\n");
 }
 
 TEST_F(DispatcherTest, SubscribedModeRestrictsRESP2) {
   client_->channels.insert("news");
-  EXPECT_EQ(Run({"get", "k"}),
+  EXPECT_EQ(Exec({"get", "k"}),
             "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
             "RESET are allowed in this context\r\n");
-  EXPECT_EQ(Run({"ping"}), "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
-  EXPECT_EQ(Run({"ping", "hi"}), "*2\r\n$4\r\npong\r\n$2\r\nhi\r\n");
+  EXPECT_EQ(Exec({"ping"}), "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+  EXPECT_EQ(Exec({"ping", "hi"}), "*2\r\n$4\r\npong\r\n$2\r\nhi\r\n");
   client_->protocol = 3;
-  EXPECT_EQ(Run({"get", "k"}), "_\r\n");
-  EXPECT_EQ(Run({"ping"}), "+PONG\r\n");
+  EXPECT_EQ(Exec({"get", "k"}), "_\r\n");
+  EXPECT_EQ(Exec({"ping"}), "+PONG\r\n");
 }
 
 TEST_F(DispatcherTest, MultiQueuesAndFlagsRejections) {
-  EXPECT_EQ(Run({"multi"}), "+OK\r\n");
-  EXPECT_EQ(Run({"set", "k", "v"}), "+QUEUED\r\n");
-  EXPECT_EQ(Run({"GET", "k"}), "+QUEUED\r\n");
+  EXPECT_EQ(Exec({"multi"}), "+OK\r\n");
+  EXPECT_EQ(Exec({"set", "k", "v"}), "+QUEUED\r\n");
+  EXPECT_EQ(Exec({"GET", "k"}), "+QUEUED\r\n");
   ASSERT_EQ(client_->multi.queued.size(), 2u);
   EXPECT_EQ(client_->multi.queued[1], (std::vector<std::string>{"GET", "k"}));
   EXPECT_FALSE(client_->multi.aborted);
-  EXPECT_EQ(Run({"get"}), "-ERR wrong number of arguments for 'get' command\r\n");
+  EXPECT_EQ(Exec({"get"}), "-ERR wrong number of arguments for 'get' command\r\n");
   EXPECT_TRUE(client_->multi.aborted);
   EXPECT_EQ(client_->multi.queued.size(), 2u);
   // Nothing ran: the queued SET did not write.
@@ -177,28 +150,28 @@ TEST_F(DispatcherTest, ExecuteResolvedRunsQueuedCommands) {
     ASSERT_TRUE(keyspace_.EndBatch().ok());
   }
   EXPECT_EQ(out, "+OK\r\n");
-  EXPECT_EQ(Run({"get", "k"}), "$1\r\nv\r\n");
+  EXPECT_EQ(Exec({"get", "k"}), "$1\r\nv\r\n");
 }
 
 TEST_F(DispatcherTest, ClientReply) {
-  EXPECT_EQ(Run({"client", "reply", "off"}), "");
-  EXPECT_EQ(Run({"ping"}), "");
-  EXPECT_EQ(Run({"client", "reply", "on"}), "+OK\r\n");
-  EXPECT_EQ(Run({"client", "reply", "skip"}), "");
-  EXPECT_EQ(Run({"ping"}), "");
-  EXPECT_EQ(Run({"ping"}), "+PONG\r\n");
-  EXPECT_EQ(Run({"client", "reply", "maybe"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Exec({"client", "reply", "off"}), "");
+  EXPECT_EQ(Exec({"ping"}), "");
+  EXPECT_EQ(Exec({"client", "reply", "on"}), "+OK\r\n");
+  EXPECT_EQ(Exec({"client", "reply", "skip"}), "");
+  EXPECT_EQ(Exec({"ping"}), "");
+  EXPECT_EQ(Exec({"ping"}), "+PONG\r\n");
+  EXPECT_EQ(Exec({"client", "reply", "maybe"}), "-ERR syntax error\r\n");
 }
 
 TEST_F(DispatcherTest, EngineErrorPoisonsWrites) {
   g_fail_writes = true;
-  const std::string reply = Run({"set", "k", "v"});
+  const std::string reply = Exec({"set", "k", "v"});
   EXPECT_EQ(reply.rfind("-ERR ", 0), 0u) << reply;
   EXPECT_NE(reply.find("injected write failure"), std::string::npos) << reply;
   EXPECT_TRUE(server_->poisoned());
   g_fail_writes = false;
-  EXPECT_EQ(Run({"set", "k", "v"}).rfind("-ERR writes are refused after an engine error", 0), 0u);
-  EXPECT_EQ(Run({"get", "k"}), "$-1\r\n");  // reads still served
+  EXPECT_EQ(Exec({"set", "k", "v"}).rfind("-ERR writes are refused after an engine error", 0), 0u);
+  EXPECT_EQ(Exec({"get", "k"}), "$-1\r\n");  // reads still served
   EXPECT_EQ(server_->CommandStatsSnapshot()["set"].failed_calls, 1u);
 }
 
@@ -208,9 +181,9 @@ TEST_F(DispatcherTest, SlowLogRecordsWhenThresholdIsZero) {
   config.slowlog_max_len = 2;
   MakeServer(config);
   client_->name = "me";
-  Run({"ping"});
-  Run({"echo", std::string(200, 'x')});
-  Run({"get", "k"});
+  Exec({"ping"});
+  Exec({"echo", std::string(200, 'x')});
+  Exec({"get", "k"});
   ASSERT_EQ(server_->SlowLogLen(), 2u);
   const auto entries = server_->SlowLogGet(10);
   EXPECT_EQ(entries[0].argv, (std::vector<std::string>{"get", "k"}));

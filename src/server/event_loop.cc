@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -176,6 +177,12 @@ Status EventLoop::Run() {
     status = threads_.back()->Start();
   }
   server_.shutdown_fd_.store(wakefd_);
+  if (status.ok()) {
+    std::string where;
+    for (const std::string& address : config->bind) where += (where.empty() ? "" : " ") + address;
+    LARDER_LOG_INFO("ready to accept connections on {} port {} ({} I/O threads)", where,
+                    fmt::join(server_.bound_ports(), ","), nthreads);
+  }
   std::int64_t last_cron_ms = 0;
   while (status.ok() && !server_.shutdown_requested()) {
     const int hz = std::clamp(server_.config()->hz, 1, 500);

@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "server/command.h"
-#include "server/fake_keyspace_for_test.h"
+#include "server/net_test_util.h"
 #include "server/server.h"
 
 namespace larder::server {
@@ -112,7 +112,7 @@ class EventLoopTest : public ::testing::Test {
   bool Pings(Conn& c) { return c.Command("PING\r\n", 7) == "+PONG\r\n"; }
 
   CommandTable table_;
-  testing::FakeKeyspace keyspace_;
+  net_testing::NetTestKeyspace keyspace_;
   std::unique_ptr<Server> server_;
   std::thread thread_;
   Status run_status_;

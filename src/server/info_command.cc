@@ -143,18 +143,6 @@ void MemorySection(InfoWriter& w) {
   w.Field("mem_allocator", "libc");
 }
 
-std::string_view FsyncName(AppendFsync mode) {
-  switch (mode) {
-    case AppendFsync::kAlways:
-      return "always";
-    case AppendFsync::kNo:
-      return "no";
-    case AppendFsync::kEverySec:
-      break;
-  }
-  return "everysec";
-}
-
 void PersistenceSection(Server& server, const ServerConfig& config, InfoWriter& w) {
   const KeyspaceStats stats = server.keyspace().stats();
   w.Section("Persistence");
@@ -166,7 +154,7 @@ void PersistenceSection(Server& server, const ServerConfig& config, InfoWriter& 
   w.Field("aof_enabled", 1);  // the write-ahead log is always on
   w.Field("aof_rewrite_in_progress", 0);
   w.Field("aof_last_write_status", server.poisoned() ? "err" : "ok");
-  w.Field("larder_appendfsync", FsyncName(config.appendfsync));
+  w.Field("larder_appendfsync", AppendFsyncName(config.appendfsync));
   w.Field("larder_log_commits", stats.commits);
   w.Field("larder_log_fsyncs", stats.fsyncs);
   w.Field("larder_log_bytes", stats.log_bytes);

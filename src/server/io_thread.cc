@@ -324,6 +324,7 @@ void IoThread::ParseCommands(Conn& conn, std::vector<Parsed>* out) {
   }
   conn.more = count == cap && pos < conn.qbuf.size();
   conn.qpos = pos;
+  conn.client->SetQueryBufferBytes(conn.qbuf.size() - pos);
 }
 
 void IoThread::RunBatch(std::vector<Parsed>& commands) {

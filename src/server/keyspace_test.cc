@@ -11,21 +11,15 @@
 
 #include "larder/bolt/kv.h"
 #include "larder/clock.h"
+#include "server/keyspace_test_util.h"
 #include "tests/util/temp_dir.h"
 
 namespace larder::server {
 namespace {
 
-constexpr std::uint64_t kStartMicros = 1'700'000'000'000'000;
-constexpr std::int64_t kStartMs = kStartMicros / 1000;
-
-class Recorder final : public KeyspaceObserver {
- public:
-  void OnKeyModified(int db, std::optional<std::string_view> key) override {
-    events.push_back(std::to_string(db) + ":" + (key ? std::string(*key) : "*"));
-  }
-  std::vector<std::string> events;
-};
+using testing::kStartMicros;
+using testing::kStartMs;
+using testing::Recorder;
 
 class KeyspaceTest : public ::testing::Test {
  protected:

@@ -5,55 +5,25 @@
 
 #include <gtest/gtest.h>
 
-#include "larder/bolt/kv.h"
-#include "larder/clock.h"
 #include "server/database.h"
-#include "tests/util/temp_dir.h"
+#include "server/keyspace_test_util.h"
 
 namespace larder::server {
 namespace {
 
-class ReclaimTest : public ::testing::Test {
+class ReclaimTest : public testing::StateTest {
  protected:
-  void SetUp() override {
-    bolt::Options o;
-    o.no_sync = true;
-    auto s = bolt::OpenKV(dir_.File("data.db"), o);
-    ASSERT_TRUE(s.ok());
-    store_ = std::move(*s);
-    auto tx = store_->BeginTransaction();
-    ASSERT_TRUE(tx.ok());
-    tx_ = std::move(*tx);
-    state_.set_tx(tx_.get());
-    ASSERT_TRUE(state_.Load().ok());
-    state_.set_now_ms(1000);
-  }
-  void TearDown() override {
-    EXPECT_TRUE(tx_->Commit({}).ok());
-    tx_.reset();
-    EXPECT_TRUE(store_->Close().ok());
-  }
-  std::uint64_t Records(char tag) {
-    const std::string lower(1, tag);
-    auto it = state_.Range(lower, enc::PrefixEnd(lower));
-    EXPECT_TRUE(it.ok());
-    std::uint64_t n = 0;
-    for ((*it)->SeekToFirst(); (*it)->Valid(); (*it)->Next()) ++n;
-    return n;
-  }
+  std::uint64_t Records(char tag) { return CountRange(std::string(1, tag)); }
 
-  test::TempDir dir_;
-  ManualClock clock_;
-  std::unique_ptr<kv::Store> store_;
-  std::unique_ptr<kv::Transaction> tx_;
-  KeyspaceState state_{&clock_, 2};
   DatabaseImpl db_{&state_, 0};
 };
 
 TEST_F(ReclaimTest, ADeadDatabaseGoesInBoundedSteps) {
   for (int i = 0; i < 50; ++i) {
     const std::string k = "k" + std::to_string(i);
-    ASSERT_TRUE(db_.SetString(k, "v", {.expire_at_ms = 5000 + i, .keep_ttl = false}).ok());
+    ASSERT_TRUE(
+        db_.SetString(k, "v", {.expire_at_ms = testing::kStartMs + 5000 + i, .keep_ttl = false})
+            .ok());
     ASSERT_TRUE(db_.SetMember("h" + std::to_string(i), ValueType::kHash, "f", "v").ok());
   }
   const std::uint32_t old = state_.pdb(0);
@@ -80,8 +50,8 @@ TEST_F(ReclaimTest, ADeadDatabaseGoesInBoundedSteps) {
 
 TEST_F(ReclaimTest, AStaleExpiryEntryIsRepaired) {
   ASSERT_TRUE(db_.SetString("k", "v").ok());
-  ASSERT_TRUE(state_.Put(enc::ExpiryKey(state_.pdb(0), 500, "k"), {}).ok());
-  ASSERT_TRUE(state_.Put(enc::ExpiryKey(state_.pdb(0), 600, "gone"), {}).ok());
+  ASSERT_TRUE(state_.Put(enc::ExpiryKey(state_.pdb(0), testing::kStartMs - 500, "k"), {}).ok());
+  ASSERT_TRUE(state_.Put(enc::ExpiryKey(state_.pdb(0), testing::kStartMs - 400, "gone"), {}).ok());
   auto n = ExpireStep(state_, 10);
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 2u);

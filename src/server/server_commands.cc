@@ -76,26 +76,26 @@ Status SlowLogHelp(CommandContext& ctx) {
   return Status::Ok();
 }
 
-CommandSpec Spec(std::string_view name, int arity, std::uint32_t flags, CommandHandler handler,
-                 std::string_view summary, std::string_view since) {
-  return CommandSpec{name, arity, flags, 0, 0, 0, handler, "server", summary, since, {}};
-}
-
 CommandSpec MakeSlowLogCommand() {
   constexpr std::uint32_t kAdmin = kCmdAdmin | kCmdLoading | kCmdStale;
   CommandSpec slowlog =
-      Spec("slowlog", -2, 0, nullptr, "A container for slow log commands", "2.2.12");
+      ServerSpec("slowlog", -2, 0, nullptr, "A container for slow log commands", "2.2.12");
   slowlog.subcommands = {
-      Spec("get", -2, kAdmin, SlowLogGet, "Get the slow log's entries", "2.2.12"),
-      Spec("len", 2, kAdmin, SlowLogLen, "Get the slow log's length", "2.2.12"),
-      Spec("reset", 2, kAdmin, SlowLogReset, "Clear all entries from the slow log", "2.2.12"),
-      Spec("help", 2, kCmdLoading | kCmdStale, SlowLogHelp,
-           "Show helpful text about the different subcommands", "6.2.0"),
+      ServerSpec("get", -2, kAdmin, SlowLogGet, "Get the slow log's entries", "2.2.12"),
+      ServerSpec("len", 2, kAdmin, SlowLogLen, "Get the slow log's length", "2.2.12"),
+      ServerSpec("reset", 2, kAdmin, SlowLogReset, "Clear all entries from the slow log", "2.2.12"),
+      ServerSpec("help", 2, kCmdLoading | kCmdStale, SlowLogHelp,
+                 "Show helpful text about the different subcommands", "6.2.0"),
   };
   return slowlog;
 }
 
 }  // namespace
+
+CommandSpec ServerSpec(std::string_view name, int arity, std::uint32_t flags,
+                       CommandHandler handler, std::string_view summary, std::string_view since) {
+  return CommandSpec{name, arity, flags, 0, 0, 0, handler, "server", summary, since, {}};
+}
 
 void ReplyHelp(ReplyBuilder& reply, std::string_view name,
                std::span<const std::string_view> lines) {
@@ -111,8 +111,8 @@ void RegisterServerCommands(CommandTable& table) {
   table.Add(MakeInfoCommand());
   table.Add(MakeConfigCommand());
   table.Add(MakeCommandCommand());
-  table.Add(Spec("time", 1, kCmdLoading | kCmdStale | kCmdFast, Time,
-                 "Return the current server time", "2.6.0"));
+  table.Add(ServerSpec("time", 1, kCmdLoading | kCmdStale | kCmdFast, Time,
+                       "Return the current server time", "2.6.0"));
   table.Add(MakeSlowLogCommand());
 }
 

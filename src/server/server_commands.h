@@ -27,6 +27,10 @@ CommandSpec MakeCommandCommand();
 // CONFIG and its subcommands (config_command.cc).
 CommandSpec MakeConfigCommand();
 
+// A command of the "server" group without keys.
+CommandSpec ServerSpec(std::string_view name, int arity, std::uint32_t flags,
+                       CommandHandler handler, std::string_view summary, std::string_view since);
+
 // Redis's HELP reply: "<NAME> <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", then
 // `lines`, then the HELP entry, each line a simple string.
 void ReplyHelp(ReplyBuilder& reply, std::string_view name, std::span<const std::string_view> lines);

@@ -268,6 +268,10 @@ TEST_F(ServerCommandsTest, CommandCountListInfo) {
       Run({"COMMAND", "INFO", "time", "nosuch"}),
       "*2\r\n*10\r\n$4\r\ntime\r\n:1\r\n*3\r\n+loading\r\n+stale\r\n+fast\r\n:0\r\n:0\r\n:0\r\n"
       "*1\r\n+@fast\r\n*0\r\n*0\r\n*0\r\n*-1\r\n");
+  EXPECT_EQ(Run({"COMMAND", "INFO", "time|x", "config|get|x"}), "*2\r\n*-1\r\n*-1\r\n");
+  EXPECT_EQ(Run({"COMMAND", "INFO", "CONFIG|GET"}).substr(0, 26),
+            "*1\r\n*10\r\n$10\r\nconfig|get\r\n");
+  EXPECT_EQ(Run({"COMMAND", "DOCS", "config|get"}).substr(0, 21), "*2\r\n$10\r\nconfig|get\r\n");
   const std::string config = Run({"COMMAND", "INFO", "config"});
   EXPECT_NE(config.find("$10\r\nconfig|set\r\n:-4\r\n"), std::string::npos) << config;
   const std::string all = Run({"COMMAND"});

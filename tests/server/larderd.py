@@ -105,7 +105,7 @@ class _Server:
 
 class Larderd(_Server):
     def __init__(self, bin_dir=LARDER_BIN_DIR, args=(), data_dir=None):
-        self.binary = os.path.join(bin_dir, "larderd")
+        self.binary = os.path.abspath(os.path.join(bin_dir, "larderd"))  # servers run in their dir
         self.args = list(args)
         super().__init__(lambda s: [s.binary, "--port", str(s.port), "--bind", "127.0.0.1",
                                     "--dir", os.path.join(s.dir, "data")] + s.args, data_dir)

@@ -403,7 +403,7 @@ class MultiPubSubTest(unittest.TestCase):
 
 class SlowSubscriberTest(unittest.TestCase):
     def test_subscriber_that_never_reads_is_disconnected(self):
-        with make_server(["--client-output-buffer-limit", "pubsub 262144 0 0"]) as srv:
+        with make_server(["--client-output-buffer-limit", "pubsub", "262144", "0", "0"]) as srv:
             slow = socket.create_connection(("127.0.0.1", srv.port))
             slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             slow.sendall(b"*2\r\n$9\r\nSUBSCRIBE\r\n$4\r\nslow\r\n")

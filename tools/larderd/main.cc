@@ -101,7 +101,8 @@ int Fail(std::string_view what, const Status& status) {
 }
 
 int Main(int argc, char** argv) {
-  if (argc == 2 && (std::string_view(argv[1]) == "--version" || std::string_view(argv[1]) == "-v")) {
+  if (argc == 2 &&
+      (std::string_view(argv[1]) == "--version" || std::string_view(argv[1]) == "-v")) {
     std::printf("larderd v=%s redis_version=7.0.15 engine=bolt\n", LARDER_VERSION_STRING);
     return 0;
   }
@@ -134,11 +135,10 @@ int Main(int argc, char** argv) {
   options.databases = config->databases;
   options.appendfsync = config->appendfsync;
   Result<std::unique_ptr<Keyspace>> keyspace = Keyspace::Open(options);
-  if (!keyspace.ok()) return Fail(fmt::format("cannot open data in {}", config->dir),
-                                  keyspace.status());
-  LARDER_LOG_INFO("data directory {} opened (engine {}, {} databases, appendfsync {})",
-                  config->dir, config->engine, config->databases,
-                  *RenderConfigValue(*config, "appendfsync"));
+  if (!keyspace.ok())
+    return Fail(fmt::format("cannot open data in {}", config->dir), keyspace.status());
+  LARDER_LOG_INFO("data directory {} opened (engine {}, {} databases, appendfsync {})", config->dir,
+                  config->engine, config->databases, *RenderConfigValue(*config, "appendfsync"));
 
   const std::string pidfile = config->pidfile;
   Server server(*config, keyspace->get(), &commands);
