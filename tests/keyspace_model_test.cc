@@ -135,7 +135,7 @@ class ModelRun {
     }
     Ok((*store)->Close(), "close the data file");
     std::set<std::uint64_t> versions;
-    std::map<std::uint32_t, std::uint64_t> metas;
+    std::map<std::uint32_t, std::uint64_t> metas, expiring;
     for (const auto& [k, v] : all) {
       if (k[0] == server::enc::kMetaTag) {
         server::enc::Meta m;
@@ -143,6 +143,7 @@ class ModelRun {
         const std::uint32_t pdb = server::enc::ReadBe32(k.substr(1));
         ++metas[pdb];
         if (m.is_collection()) versions.insert(m.version);
+        if (m.expire_at_ms != 0) ++expiring[pdb];
         if (m.expire_at_ms != 0 &&
             all.count(server::enc::ExpiryKey(pdb, m.expire_at_ms, k.substr(5))) == 0) {
           return void(Fail("no expiry entry for " + Printable(k)));
@@ -168,10 +169,11 @@ class ModelRun {
         }
       } else if (k.starts_with("scount")) {
         const std::uint32_t pdb = server::enc::ReadBe32(k.substr(6));
-        if (server::enc::ReadBe64(v) != metas[pdb]) {
-          return void(Fail("count of db " + std::to_string(pdb) + " is " +
-                           std::to_string(server::enc::ReadBe64(v)) + ", want " +
-                           std::to_string(metas[pdb])));
+        if (v.size() != 16 || server::enc::ReadBe64(v) != metas[pdb] ||
+            server::enc::ReadBe64(v.substr(8)) != expiring[pdb]) {
+          return void(Fail("counts of db " + std::to_string(pdb) + " are " + Printable(v) +
+                           ", want " + std::to_string(metas[pdb]) + " keys, " +
+                           std::to_string(expiring[pdb]) + " with an expiry"));
         }
       }
     }
@@ -453,11 +455,16 @@ class ModelRun {
       Check(*n == model_[db].size(), "dbsize of db " + std::to_string(db) + ": " +
                                          std::to_string(*n) + ", want " +
                                          std::to_string(model_[db].size()));
+      const std::uint64_t expiries_before = expiries;
       for (auto& [k, mk] : model_[db]) {
         Read(ks_->db(db), db, k, &mk);
         ++keys;
         members += mk.members.size();
         expiries += mk.expire_at_ms != 0 ? 1 : 0;
+      }
+      auto e = ks_->db(db).ExpiringKeyCount();
+      if (Ok(e, "expiring key count")) {
+        Check(*e == expiries - expiries_before, "expiring keys of db " + std::to_string(db));
       }
     }
     if (!Ok(ks_->EndBatch(), "end")) return;

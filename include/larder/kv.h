@@ -254,7 +254,8 @@ class WriteBatch {
 // Errors: the write methods fail as Store::Write does (InvalidArgument for a key or value the
 // engine cannot hold, and then that call applied nothing); a transaction whose write failed
 // otherwise (IOError, NoSpace, Corruption) is broken: later calls return that error and
-// Commit returns it and rolls back. After Commit or Rollback every call returns TxClosed.
+// Commit returns it and rolls back. After Commit or Rollback every call but Rollback returns
+// TxClosed.
 class Transaction : public ReadView {
  public:
   // Like Get, without copying: on OK, *value views the value, valid until the next call on
@@ -267,9 +268,10 @@ class Transaction : public ReadView {
   virtual Status Put(std::string_view key, std::string_view value) = 0;
   // Deleting an absent key is OK.
   virtual Status Delete(std::string_view key) = 0;
-  // Applies the batch's entries in order. Not atomic by itself on an error other than
-  // InvalidArgument (which is checked for every entry before any is applied): the
-  // transaction is then broken anyway.
+  // Applies the batch's entries in order. An engine checks every entry against its limits
+  // before applying any (InvalidArgument: nothing of the batch applied; bolt does); this
+  // default applies them one by one and stops at the first error. Any other error breaks the
+  // transaction anyway.
   virtual Status Write(const WriteBatch& batch) {
     for (const WriteBatch::Entry& e : batch) {
       Status s = e.op == WriteBatch::Op::kPut ? Put(e.key, e.value) : Delete(e.key);

@@ -205,6 +205,11 @@ Result<std::uint64_t> DatabaseImpl::KeyCount() {
   return state_->Count(pdb());
 }
 
+Result<std::uint64_t> DatabaseImpl::ExpiringKeyCount() {
+  LARDER_RETURN_IF_ERROR(state_->broken());
+  return state_->ExpiresCount(pdb());
+}
+
 Result<std::optional<std::string>> DatabaseImpl::RandomKey() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   const std::string prefix = enc::MetaPrefix(pdb());
@@ -316,6 +321,7 @@ Result<bool> DatabaseImpl::RenameKey(std::string_view src, std::string_view dst)
   LARDER_RETURN_IF_ERROR(state_->WriteMeta(pdb(), dst, m, 0));
   if (m.expire_at_ms != 0) {
     LARDER_RETURN_IF_ERROR(state_->Delete(enc::ExpiryKey(pdb(), m.expire_at_ms, src)));
+    state_->AddExpires(pdb(), -1);
   }
   LARDER_RETURN_IF_ERROR(state_->Delete(enc::MetaKey(pdb(), src)));
   state_->Notify(index_, src);

@@ -38,6 +38,7 @@ class DatabaseImpl final : public Database {
                                           std::string_view start = {}) override;
   Result<std::unique_ptr<Cursor>> Keys(std::string_view start = {}) override;
   Result<std::uint64_t> KeyCount() override;
+  Result<std::uint64_t> ExpiringKeyCount() override;
   Result<std::optional<std::string>> RandomKey() override;
   Result<bool> CopyKey(std::string_view src, Database& target, std::string_view dst,
                        bool replace) override;

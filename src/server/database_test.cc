@@ -16,9 +16,9 @@
 namespace larder::server {
 namespace {
 
-using testing::kStartMs;
+using keyspace_testing::kStartMs;
 
-class DatabaseTest : public testing::StateTest {
+class DatabaseTest : public keyspace_testing::StateTest {
  protected:
   std::uint64_t MemberRecords(std::uint64_t version) {
     return CountRange(enc::MemberPrefix(version));
@@ -201,9 +201,12 @@ TEST_F(DatabaseTest, CopyAndRename) {
   EXPECT_EQ((*db0_.Lookup("h2"))->expire_at_ms, kStartMs + 1000);
   EXPECT_EQ(*db0_.KeyCount(), 1u);
   EXPECT_EQ(*db1_.KeyCount(), 1u);
-  Tick(2000);  // the renamed key's expiry moved with it
+  EXPECT_EQ(*db0_.ExpiringKeyCount(), 1u);
+  EXPECT_EQ(*db1_.ExpiringKeyCount(), 0u);  // s2 was replaced by a hash without one
+  Tick(2000);                               // the renamed key's expiry moved with it
   EXPECT_EQ(*ExpireStep(state_, 10), 1u);
   EXPECT_EQ(*db0_.KeyCount(), 0u);
+  EXPECT_EQ(*db0_.ExpiringKeyCount(), 0u);
 }
 
 TEST_F(DatabaseTest, RandomKeyFindsLiveKeys) {

@@ -79,10 +79,11 @@ Status KeyspaceState::Load() {
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<kv::Iterator> it,
                           Range(count_prefix, enc::PrefixEnd(count_prefix)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (it->key().size() != count_prefix.size() + 4 || it->value().size() != 8) {
+    if (it->key().size() != count_prefix.size() + 4 || it->value().size() != 16) {
       return Status::Corruption("larderd data: bad key count record");
     }
-    counts_[enc::ReadBe32(it->key().substr(count_prefix.size()))] = enc::ReadBe64(it->value());
+    counts_[enc::ReadBe32(it->key().substr(count_prefix.size()))] =
+        DbCounts{enc::ReadBe64(it->value()), enc::ReadBe64(it->value().substr(8))};
   }
   LARDER_RETURN_IF_ERROR(it->status());
   it.reset();
@@ -104,14 +105,19 @@ std::uint64_t KeyspaceState::NewVersion() {
   return next_version_++;
 }
 
-std::uint64_t KeyspaceState::Count(std::uint32_t pdb) const {
-  auto it = counts_.find(pdb);
-  return it == counts_.end() ? 0 : it->second;
+namespace {
+void AddTo(std::uint64_t* c, std::int64_t delta) {
+  *c = static_cast<std::uint64_t>(static_cast<std::int64_t>(*c) + delta);
 }
+}  // namespace
 
 void KeyspaceState::AddCount(std::uint32_t pdb, std::int64_t delta) {
-  std::uint64_t& c = counts_[pdb];
-  c = static_cast<std::uint64_t>(static_cast<std::int64_t>(c) + delta);
+  AddTo(&counts_[pdb].keys, delta);
+  dirty_counts_.insert(pdb);
+}
+
+void KeyspaceState::AddExpires(std::uint32_t pdb, std::int64_t delta) {
+  AddTo(&counts_[pdb].expires, delta);
   dirty_counts_.insert(pdb);
 }
 
@@ -122,11 +128,13 @@ void KeyspaceState::ForgetCount(std::uint32_t pdb) {
 
 Status KeyspaceState::FlushCounters() {
   for (std::uint32_t pdb : dirty_counts_) {
-    auto it = counts_.find(pdb);
-    if (it == counts_.end() || it->second == 0) {
+    const DbCounts c = CountsOf(pdb);
+    if (c.keys == 0 && c.expires == 0) {
       LARDER_RETURN_IF_ERROR(Delete(enc::CountKey(pdb)));
     } else {
-      LARDER_RETURN_IF_ERROR(Put(enc::CountKey(pdb), enc::Be64(it->second)));
+      std::string v = enc::Be64(c.keys);
+      enc::AppendBe64(&v, c.expires);
+      LARDER_RETURN_IF_ERROR(Put(enc::CountKey(pdb), v));
     }
   }
   dirty_counts_.clear();
@@ -172,6 +180,9 @@ Status KeyspaceState::WriteMeta(std::uint32_t pdb, std::string_view key, const M
     if (meta.expire_at_ms != 0) {
       LARDER_RETURN_IF_ERROR(Put(enc::ExpiryKey(pdb, meta.expire_at_ms, key), {}));
     }
+    if ((old_expire_at_ms == 0) != (meta.expire_at_ms == 0)) {
+      AddExpires(pdb, meta.expire_at_ms != 0 ? 1 : -1);
+    }
   }
   std::string bytes;
   enc::EncodeMeta(meta, &bytes);
@@ -182,6 +193,7 @@ Status KeyspaceState::WriteMeta(std::uint32_t pdb, std::string_view key, const M
 Status KeyspaceState::RemoveKey(std::uint32_t pdb, std::string_view key, const Meta& meta) {
   if (meta.expire_at_ms != 0) {
     LARDER_RETURN_IF_ERROR(Delete(enc::ExpiryKey(pdb, meta.expire_at_ms, key)));
+    AddExpires(pdb, -1);
   }
   if (meta.is_collection()) LARDER_RETURN_IF_ERROR(DropMembers(meta.version, meta.size));
   enc::MetaKeyInto(pdb, key, &key_buf_);

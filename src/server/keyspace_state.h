@@ -76,8 +76,11 @@ class KeyspaceState {
   std::uint32_t NewPdb();
   std::uint64_t NewVersion();
   void MarkDbMapDirty() { db_map_dirty_ = true; }
-  std::uint64_t Count(std::uint32_t pdb) const;
+  // Meta records (keys) of pdb, and those of them with an expiry.
+  std::uint64_t Count(std::uint32_t pdb) const { return CountsOf(pdb).keys; }
+  std::uint64_t ExpiresCount(std::uint32_t pdb) const { return CountsOf(pdb).expires; }
   void AddCount(std::uint32_t pdb, std::int64_t delta);
+  void AddExpires(std::uint32_t pdb, std::int64_t delta);
   void ForgetCount(std::uint32_t pdb);
   // Writes the changed counters and map (end of a batch, or of a flush).
   Status FlushCounters();
@@ -127,7 +130,14 @@ class KeyspaceState {
   bool next_pdb_dirty_ = false;
   std::uint64_t next_version_ = 1;
   bool next_version_dirty_ = false;
-  std::unordered_map<std::uint32_t, std::uint64_t> counts_;
+  struct DbCounts {
+    std::uint64_t keys = 0, expires = 0;
+  };
+  DbCounts CountsOf(std::uint32_t pdb) const {
+    auto it = counts_.find(pdb);
+    return it == counts_.end() ? DbCounts{} : it->second;
+  }
+  std::unordered_map<std::uint32_t, DbCounts> counts_;
   std::set<std::uint32_t> dirty_counts_;
   std::string key_buf_;  // reused for keys built per call
 };

@@ -17,9 +17,9 @@
 namespace larder::server {
 namespace {
 
-using testing::kStartMicros;
-using testing::kStartMs;
-using testing::Recorder;
+using keyspace_testing::kStartMicros;
+using keyspace_testing::kStartMs;
+using keyspace_testing::Recorder;
 
 class KeyspaceTest : public ::testing::Test {
  protected:

@@ -19,7 +19,7 @@
 #include "server/keyspace_state.h"
 #include "tests/util/temp_dir.h"
 
-namespace larder::server::testing {
+namespace larder::server::keyspace_testing {
 
 inline constexpr std::uint64_t kStartMicros = 1'700'000'000'000'000;  // 2023-11-14, unix us
 inline constexpr std::int64_t kStartMs = kStartMicros / 1000;
@@ -91,6 +91,6 @@ class StateTest : public ::testing::Test {
   std::uint64_t writes_seen_ = 0;
 };
 
-}  // namespace larder::server::testing
+}  // namespace larder::server::keyspace_testing
 
 #endif  // LARDER_SERVER_KEYSPACE_TEST_UTIL_H_

@@ -11,7 +11,7 @@
 namespace larder::server {
 namespace {
 
-class ReclaimTest : public testing::StateTest {
+class ReclaimTest : public keyspace_testing::StateTest {
  protected:
   std::uint64_t Records(char tag) { return CountRange(std::string(1, tag)); }
 
@@ -22,7 +22,8 @@ TEST_F(ReclaimTest, ADeadDatabaseGoesInBoundedSteps) {
   for (int i = 0; i < 50; ++i) {
     const std::string k = "k" + std::to_string(i);
     ASSERT_TRUE(
-        db_.SetString(k, "v", {.expire_at_ms = testing::kStartMs + 5000 + i, .keep_ttl = false})
+        db_.SetString(k, "v",
+                      {.expire_at_ms = keyspace_testing::kStartMs + 5000 + i, .keep_ttl = false})
             .ok());
     ASSERT_TRUE(db_.SetMember("h" + std::to_string(i), ValueType::kHash, "f", "v").ok());
   }
@@ -50,8 +51,10 @@ TEST_F(ReclaimTest, ADeadDatabaseGoesInBoundedSteps) {
 
 TEST_F(ReclaimTest, AStaleExpiryEntryIsRepaired) {
   ASSERT_TRUE(db_.SetString("k", "v").ok());
-  ASSERT_TRUE(state_.Put(enc::ExpiryKey(state_.pdb(0), testing::kStartMs - 500, "k"), {}).ok());
-  ASSERT_TRUE(state_.Put(enc::ExpiryKey(state_.pdb(0), testing::kStartMs - 400, "gone"), {}).ok());
+  ASSERT_TRUE(
+      state_.Put(enc::ExpiryKey(state_.pdb(0), keyspace_testing::kStartMs - 500, "k"), {}).ok());
+  ASSERT_TRUE(
+      state_.Put(enc::ExpiryKey(state_.pdb(0), keyspace_testing::kStartMs - 400, "gone"), {}).ok());
   auto n = ExpireStep(state_, 10);
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 2u);
