@@ -9,6 +9,7 @@
 #include "larder/bolt/kv.h"
 #include "larder/clock.h"
 #include "larder/file_system.h"
+#include "server/backup_gate_for_test.h"
 #include "server/wal.h"
 #include "tests/util/bolt_tree.h"
 #include "tests/util/kv_model.h"
@@ -199,6 +200,33 @@ TEST(DurabilityTest, TheKeyspaceCannotCommitTheTransaction) {
   ASSERT_TRUE(h.Open().ok());
   EXPECT_TRUE(h.durability->tx().Commit({}).IsInvalidArgument());
   EXPECT_TRUE(h.durability->tx().Rollback().IsInvalidArgument());
+}
+
+// While BGSAVE copies the file, checkpoints wait (the log holds the writes), unless the log
+// grows past four times its limit; the copy then retries and still succeeds.
+TEST(DurabilityTest, CheckpointsWaitForBackgroundSaveUnlessTheLogGrowsTooLarge) {
+  auto mem = NewMemFileSystem();
+  testing::BackupGate fs(mem.get());
+  ManualClock clock;
+  Harness h(&fs, "/data", &clock);
+  h.log_limit = 4000;
+  ASSERT_TRUE(h.Open().ok());
+  ASSERT_TRUE(h.Write("a", "1").ok());
+  fs.Hold();
+  ASSERT_TRUE(h.durability->BackgroundSave().ok());
+  EXPECT_EQ(h.durability->stats().checkpoints, 1u);        // BGSAVE's own
+  ASSERT_TRUE(h.Write("b", std::string(5000, 'x')).ok());  // past the limit, and due by time
+  clock.Advance(std::chrono::seconds(5));
+  ASSERT_TRUE(h.durability->MaybeCheckpoint().ok());
+  EXPECT_EQ(h.durability->stats().checkpoints, 1u);           // deferred
+  EXPECT_EQ(h.durability->Checkpoint().code(), Code::kBusy);  // SAVE waits for it too
+  ASSERT_TRUE(h.Write("c", std::string(12000, 'y')).ok());    // past four times the limit
+  ASSERT_TRUE(h.durability->MaybeCheckpoint().ok());
+  EXPECT_EQ(h.durability->stats().checkpoints, 2u);  // forced
+  fs.Release();
+  h.durability->WaitForBackgroundSave();
+  EXPECT_TRUE(h.durability->stats().last_bgsave_status.ok())
+      << h.durability->stats().last_bgsave_status.ToString();
 }
 
 TEST(DurabilityTest, BackgroundSaveWritesACheckedCopyOnline) {

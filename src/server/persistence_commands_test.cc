@@ -2,15 +2,13 @@
 // BGSAVE copy is checked as a bolt file and restored as a data directory of its own.
 #include <gtest/gtest.h>
 
-#include <condition_variable>
 #include <filesystem>
 #include <initializer_list>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "larder/clock.h"
-#include "larder/file_system_wrapper.h"
+#include "server/backup_gate_for_test.h"
 #include "server/client.h"
 #include "server/command.h"
 #include "server/dispatcher.h"
@@ -41,35 +39,6 @@ Status TestGet(CommandContext& ctx) {
   }
   return Status::Ok();
 }
-
-// Holds the creation of BGSAVE's copy until released, so a test sees a BGSAVE in progress.
-class GateFs : public FileSystemWrapper {
- public:
-  GateFs() : FileSystemWrapper(DefaultFileSystem()) {}
-  Result<std::unique_ptr<File>> Open(const std::string& path, const OpenOptions& o) override {
-    if (o.create && path.find("backup.db") != std::string::npos) {
-      std::unique_lock<std::mutex> l(mu_);
-      cv_.wait(l, [this] { return open_; });
-    }
-    return FileSystemWrapper::Open(path, o);
-  }
-  void Close() {
-    std::lock_guard<std::mutex> l(mu_);
-    open_ = false;
-  }
-  void Release() {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = true;
-};
 
 class PersistenceCommandsTest : public ::testing::Test {
  protected:
@@ -130,7 +99,7 @@ class PersistenceCommandsTest : public ::testing::Test {
 
   test::TempDir dir_;  // first: outlives the keyspace's files
   ManualClock clock_;
-  GateFs fs_;
+  testing::BackupGate fs_{DefaultFileSystem()};
   CommandTable table_;
   std::unique_ptr<Keyspace> keyspace_;
   std::unique_ptr<Server> server_;
@@ -183,7 +152,7 @@ TEST_F(PersistenceCommandsTest, BgsaveCopyPassesTheCheckAndRestores) {
 }
 
 TEST_F(PersistenceCommandsTest, OneBgsaveAtATimeAndWritesGoOn) {
-  fs_.Close();
+  fs_.Hold();
   EXPECT_EQ(Run({"bgsave"}), "+Background saving started\r\n");
   EXPECT_TRUE(keyspace_->stats().bgsave_in_progress);
   EXPECT_EQ(Run({"bgsave"}), "-ERR Background save already in progress\r\n");

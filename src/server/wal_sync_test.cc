@@ -55,6 +55,19 @@ kv::WriteBatch Batch(int thread, int i) {
   return b;
 }
 
+Result<std::unique_ptr<WriteAheadLog>> OpenLog(FileSystem* fs, AppendFsync mode,
+                                               std::uint64_t sync_interval_ms = 0) {
+  return WriteAheadLog::Open(fs, kDir, {.mode = mode, .sync_interval_ms = sync_interval_ms}, 0,
+                             [](std::uint64_t, const kv::WriteBatch&) { return Status::Ok(); });
+}
+
+// Appends with `exec` held, as the keyspace appends under the server's execution lock.
+Result<std::uint64_t> LockedAppend(WriteAheadLog& wal, std::mutex& exec,
+                                   const kv::WriteBatch& batch) {
+  std::lock_guard<std::mutex> l(exec);
+  return wal.Append(batch);
+}
+
 // Every thread appends under one lock (the server's execution lock), releases it, and waits
 // for durability: one fdatasync must serve many of them.
 TEST(WalGroupCommitTest, OneSyncCoversEveryAppendBeforeIt) {
@@ -70,9 +83,7 @@ TEST(WalGroupCommitTest, OneSyncCoversEveryAppendBeforeIt) {
     std::unique_lock<std::mutex> l(gate_mu);
     gate_cv.wait(l, [&] { return appended == kThreads; });
   };
-  auto log =
-      WriteAheadLog::Open(&fs, kDir, {.mode = AppendFsync::kAlways, .sync_interval_ms = 0}, 0,
-                          [](std::uint64_t, const kv::WriteBatch&) { return Status::Ok(); });
+  auto log = OpenLog(&fs, AppendFsync::kAlways);
   ASSERT_TRUE(log.ok());
   WriteAheadLog& wal = **log;
   std::mutex exec;
@@ -80,22 +91,17 @@ TEST(WalGroupCommitTest, OneSyncCoversEveryAppendBeforeIt) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      std::uint64_t seq;
-      {
-        std::lock_guard<std::mutex> l(exec);
-        auto r = wal.Append(Batch(t, 0));
-        if (!r.ok()) {
-          ++failures;
-          return;
-        }
-        seq = *r;
+      auto seq = LockedAppend(wal, exec, Batch(t, 0));
+      if (!seq.ok()) {
+        ++failures;
+        return;
       }
       {
         std::lock_guard<std::mutex> l(gate_mu);
         ++appended;
       }
       gate_cv.notify_all();
-      if (!wal.WaitDurable(seq).ok() || wal.stats().durable_seq < seq) ++failures;
+      if (!wal.WaitDurable(*seq).ok() || wal.stats().durable_seq < *seq) ++failures;
     });
   }
   for (std::thread& th : threads) th.join();
@@ -117,9 +123,7 @@ TEST(WalGroupCommitTest, AcknowledgedAppendsSurvivePowerLoss) {
   CountingFs fs(&fault);
   std::set<std::string> acked;
   {
-    auto log =
-        WriteAheadLog::Open(&fs, kDir, {.mode = AppendFsync::kAlways, .sync_interval_ms = 0}, 0,
-                            [](std::uint64_t, const kv::WriteBatch&) { return Status::Ok(); });
+    auto log = OpenLog(&fs, AppendFsync::kAlways);
     ASSERT_TRUE(log.ok());
     WriteAheadLog& wal = **log;
     std::mutex exec;
@@ -128,17 +132,8 @@ TEST(WalGroupCommitTest, AcknowledgedAppendsSurvivePowerLoss) {
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&, t] {
         for (int i = 0; i < kRounds; ++i) {
-          std::uint64_t seq;
-          {
-            std::lock_guard<std::mutex> l(exec);
-            auto r = wal.Append(Batch(t, i));
-            if (!r.ok()) {
-              ++failures;
-              return;
-            }
-            seq = *r;
-          }
-          if (!wal.WaitDurable(seq).ok() || wal.stats().durable_seq < seq) {
+          auto seq = LockedAppend(wal, exec, Batch(t, i));
+          if (!seq.ok() || !wal.WaitDurable(*seq).ok() || wal.stats().durable_seq < *seq) {
             ++failures;
             return;
           }
@@ -170,9 +165,7 @@ TEST(WalBackgroundSyncTest, EverySecSyncsInTheBackground) {
   FaultInjectionFileSystem fault;
   CountingFs fs(&fault);
   {
-    auto log =
-        WriteAheadLog::Open(&fs, kDir, {.mode = AppendFsync::kEverySec, .sync_interval_ms = 5}, 0,
-                            [](std::uint64_t, const kv::WriteBatch&) { return Status::Ok(); });
+    auto log = OpenLog(&fs, AppendFsync::kEverySec, /*sync_interval_ms=*/5);
     ASSERT_TRUE(log.ok());
     WriteAheadLog& wal = **log;
     for (int i = 0; i < 3; ++i) {
