@@ -2,8 +2,8 @@
 // ExecuteResolved, over a Keyspace (a std::map-backed fake here, or a real one), and decodes the
 // RESP replies into short strings for assertions.
 //
-//   KeysHarness h(Backing::kEngine);      // a real Keyspace (bolt) in a temporary dir
-//   KeysHarness h(Backing::kMap);         // a std::map keyspace (MapKeyspace)
+//   CommandHarness h(Backing::kEngine);      // a real Keyspace (bolt) in a temporary dir
+//   CommandHarness h(Backing::kMap);         // a std::map keyspace (MapKeyspace)
 //   EXPECT_EQ(h.Run({"HSET", "h", "f", "v"}), "1");
 //   EXPECT_EQ(h.Run({"HGETALL", "h"}), "[f,v]");   // RESP3 maps: "{f:v}"
 //
@@ -366,7 +366,7 @@ class CommandHarness {
     (void)keyspace_->EndBatch();
   }
 
-  ~KeysHarness() {
+  ~CommandHarness() {
     server_.reset();
     if (engine_) {
       EXPECT_TRUE(engine_->Close().ok());
