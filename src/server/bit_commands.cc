@@ -2,6 +2,7 @@
 // BITFIELD_RO are in bitfield.cc). Bit 0 is the most significant bit of the first byte. Replies,
 // errors and their order follow Redis 7.0.15 (BITCOUNT and BITPOS look the key up before parsing
 // their ranges, so a missing key answers 0 / -1 whatever the range says).
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <optional>
@@ -54,7 +55,7 @@ Status GetBit(CommandContext& ctx) {
     ctx.reply.Error(kBitOffsetError);
     return Status::Ok();
   }
-  LARDER_ASSIGN_OR_RETURN(StringRead read, ReadString(ctx.db, ctx.argv[1]));
+  LARDER_ASSIGN_OR_RETURN(StringRead read, ReadStringCounted(ctx, ctx.argv[1]));
   if (read.state == StringState::kWrongType) {
     ctx.reply.Error(errors::kWrongType);
     return Status::Ok();
@@ -66,7 +67,7 @@ Status GetBit(CommandContext& ctx) {
 // Reads argv[1] for BITCOUNT/BITPOS: replies `missing_reply` (missing) or WRONGTYPE and returns
 // nullopt unless the key holds a string.
 Result<std::optional<std::string>> ReadBitmap(CommandContext& ctx, std::int64_t missing_reply) {
-  LARDER_ASSIGN_OR_RETURN(StringRead read, ReadString(ctx.db, ctx.argv[1]));
+  LARDER_ASSIGN_OR_RETURN(StringRead read, ReadStringCounted(ctx, ctx.argv[1]));
   if (read.state == StringState::kMissing) {
     ctx.reply.Integer(missing_reply);
     return std::optional<std::string>();
@@ -78,26 +79,42 @@ Result<std::optional<std::string>> ReadBitmap(CommandContext& ctx, std::int64_t 
   return std::optional<std::string>(std::move(read.value));
 }
 
-// Parses an optional BYTE|BIT unit argument; nullopt on anything else.
-std::optional<bool> ParseBitUnit(std::string_view arg) {
-  if (EqualsIgnoreCase(arg, "bit")) return true;
-  if (EqualsIgnoreCase(arg, "byte")) return false;
-  return std::nullopt;
+// Parses a BYTE|BIT argument into *bits (true for BIT); replies the syntax error and returns
+// false for anything else.
+bool ReadBitUnit(CommandContext& ctx, std::string_view arg, bool* bits) {
+  if (EqualsIgnoreCase(arg, "bit") || EqualsIgnoreCase(arg, "byte")) {
+    *bits = EqualsIgnoreCase(arg, "bit");
+    return true;
+  }
+  ctx.reply.Error(errors::kSyntax);
+  return false;
 }
 
-// Turns Redis-style [start, end] indexes (negative from the end) over `total` units into a
-// clamped inclusive range; start > end means empty.
-void ClampRange(std::int64_t total, std::int64_t* start, std::int64_t* end) {
-  if (*start < 0) *start = std::max<std::int64_t>(0, total + *start);
-  if (*end < 0) *end = std::max<std::int64_t>(0, total + *end);
-  if (*end >= total) *end = total - 1;
+// An inclusive range of absolute bit positions.
+struct BitSpan {
+  std::uint64_t first;
+  std::uint64_t last;
+};
+
+// Turns Redis-style [start, end] indexes (negative from the end; in bytes, or in bits when
+// `bits`) over a string of `size` bytes into the bit positions they cover, clamped to the
+// string; nullopt when that is empty.
+std::optional<BitSpan> ResolveSpan(std::size_t size, std::int64_t start, std::int64_t end,
+                                   bool bits) {
+  std::int64_t total = static_cast<std::int64_t>(size) * (bits ? 8 : 1);
+  if (start < 0) start = std::max<std::int64_t>(0, total + start);
+  if (end < 0) end = std::max<std::int64_t>(0, total + end);
+  if (end >= total) end = total - 1;
+  if (start > end) return std::nullopt;
+  if (bits) return BitSpan{static_cast<std::uint64_t>(start), static_cast<std::uint64_t>(end)};
+  return BitSpan{static_cast<std::uint64_t>(start) * 8, static_cast<std::uint64_t>(end) * 8 + 7};
 }
 
-// The bits of byte b that lie in [first_bit, last_bit] (absolute bit positions).
-unsigned char RangeMask(std::uint64_t b, std::uint64_t first_bit, std::uint64_t last_bit) {
+// The bits of byte b that lie in the span.
+unsigned char RangeMask(std::uint64_t b, BitSpan span) {
   unsigned mask = 0xFF;
-  if (b == first_bit >> 3) mask &= 0xFFu >> (first_bit & 7);
-  if (b == last_bit >> 3) mask &= 0xFFu << (7 - (last_bit & 7));
+  if (b == span.first >> 3) mask &= 0xFFu >> (span.first & 7);
+  if (b == span.last >> 3) mask &= 0xFFu << (7 - (span.last & 7));
   return static_cast<unsigned char>(mask);
 }
 
@@ -110,9 +127,8 @@ Status BitCount(CommandContext& ctx) {
     return Status::Ok();
   }
   bool bits = false;
-  std::int64_t total = static_cast<std::int64_t>(value->size());
   std::int64_t start = 0;
-  std::int64_t end = total - 1;
+  std::int64_t end = -1;
   if (argc >= 4) {
     std::optional<std::int64_t> s = ParseInt64(ctx.argv[2]);
     std::optional<std::int64_t> e = s ? ParseInt64(ctx.argv[3]) : std::nullopt;
@@ -120,43 +136,30 @@ Status BitCount(CommandContext& ctx) {
       ctx.reply.Error(errors::kNotInteger);
       return Status::Ok();
     }
-    if (argc == 5) {
-      std::optional<bool> unit = ParseBitUnit(ctx.argv[4]);
-      if (!unit) {
-        ctx.reply.Error(errors::kSyntax);
-        return Status::Ok();
-      }
-      bits = *unit;
-    }
-    if (bits) total *= 8;
     start = *s;
     end = *e;
-    if (start < 0 && end < 0 && start > end) {
+    if (start < 0 && end < 0 && start > end) {  // empty, even before the unit is parsed
       ctx.reply.Integer(0);
       return Status::Ok();
     }
-    ClampRange(total, &start, &end);
+    if (argc == 5 && !ReadBitUnit(ctx, ctx.argv[4], &bits)) return Status::Ok();
   }
-  if (start > end) {
-    ctx.reply.Integer(0);
-    return Status::Ok();
-  }
-  auto first_bit = static_cast<std::uint64_t>(bits ? start : start * 8);
-  auto last_bit = static_cast<std::uint64_t>(bits ? end : end * 8 + 7);
+  std::optional<BitSpan> span = ResolveSpan(value->size(), start, end, bits);
   std::int64_t count = 0;
-  for (std::uint64_t b = first_bit >> 3; b <= last_bit >> 3; ++b) {
-    auto byte = static_cast<unsigned char>((*value)[b]);
-    count += std::popcount(static_cast<unsigned char>(byte & RangeMask(b, first_bit, last_bit)));
+  if (span) {
+    for (std::uint64_t b = span->first >> 3; b <= span->last >> 3; ++b) {
+      auto byte = static_cast<unsigned char>((*value)[b]);
+      count += std::popcount(static_cast<unsigned char>(byte & RangeMask(b, *span)));
+    }
   }
   ctx.reply.Integer(count);
   return Status::Ok();
 }
 
-// The first bit equal to `bit` in [first_bit, last_bit], or nullopt.
-std::optional<std::uint64_t> FindBit(std::string_view s, bool bit, std::uint64_t first_bit,
-                                     std::uint64_t last_bit) {
-  for (std::uint64_t b = first_bit >> 3; b <= last_bit >> 3; ++b) {
-    unsigned char mask = RangeMask(b, first_bit, last_bit);
+// The first bit equal to `bit` in the span, or nullopt.
+std::optional<std::uint64_t> FindBit(std::string_view s, bool bit, BitSpan span) {
+  for (std::uint64_t b = span.first >> 3; b <= span.last >> 3; ++b) {
+    unsigned char mask = RangeMask(b, span);
     auto byte = static_cast<unsigned char>(s[b]);
     auto hits = static_cast<unsigned char>((bit ? byte : ~byte) & mask);
     if (hits != 0) return b * 8 + static_cast<std::uint64_t>(std::countl_zero(hits));
@@ -183,9 +186,8 @@ Status BitPos(CommandContext& ctx) {
   }
   bool bits = false;
   bool end_given = argc >= 5;
-  std::int64_t total = static_cast<std::int64_t>(value->size());
   std::int64_t start = 0;
-  std::int64_t end = total - 1;
+  std::int64_t end = -1;
   if (argc >= 4) {
     std::optional<std::int64_t> s = ParseInt64(ctx.argv[3]);
     if (!s) {
@@ -193,14 +195,7 @@ Status BitPos(CommandContext& ctx) {
       return Status::Ok();
     }
     start = *s;
-    if (argc == 6) {
-      std::optional<bool> unit = ParseBitUnit(ctx.argv[5]);
-      if (!unit) {
-        ctx.reply.Error(errors::kSyntax);
-        return Status::Ok();
-      }
-      bits = *unit;
-    }
+    if (argc == 6 && !ReadBitUnit(ctx, ctx.argv[5], &bits)) return Status::Ok();
     if (end_given) {
       std::optional<std::int64_t> e = ParseInt64(ctx.argv[4]);
       if (!e) {
@@ -209,21 +204,15 @@ Status BitPos(CommandContext& ctx) {
       }
       end = *e;
     }
-    if (bits) total *= 8;
-    ClampRange(total, &start, &end);
   }
-  if (start > end) {
-    ctx.reply.Integer(-1);
-    return Status::Ok();
-  }
-  auto first_bit = static_cast<std::uint64_t>(bits ? start : start * 8);
-  auto last_bit = static_cast<std::uint64_t>(bits ? end : end * 8 + 7);
-  std::optional<std::uint64_t> pos = FindBit(*value, *bit == 1, first_bit, last_bit);
+  std::optional<BitSpan> span = ResolveSpan(value->size(), start, end, bits);
+  std::optional<std::uint64_t> pos;
+  if (span) pos = FindBit(*value, *bit == 1, *span);
   if (pos) {
     ctx.reply.Integer(static_cast<std::int64_t>(*pos));
-  } else if (*bit == 0 && !end_given) {
+  } else if (span && *bit == 0 && !end_given) {
     // Looking for a clear bit with an open range: the string continues with zeros.
-    ctx.reply.Integer(static_cast<std::int64_t>(last_bit + 1));
+    ctx.reply.Integer(static_cast<std::int64_t>(span->last + 1));
   } else {
     ctx.reply.Integer(-1);
   }
@@ -254,7 +243,7 @@ Status BitOp(CommandContext& ctx) {
   std::vector<std::string> sources;
   std::size_t max_len = 0;
   for (std::size_t i = 3; i < ctx.argv.size(); ++i) {
-    LARDER_ASSIGN_OR_RETURN(StringRead read, ReadString(ctx.db, ctx.argv[i]));
+    LARDER_ASSIGN_OR_RETURN(StringRead read, ReadStringCounted(ctx, ctx.argv[i]));
     if (read.state == StringState::kWrongType) {
       ctx.reply.Error(errors::kWrongType);
       return Status::Ok();

@@ -77,6 +77,7 @@ TEST_P(BitCommandsTest, BitCount) {
   EXPECT_EQ(Run({"BITCOUNT", "k", "0", "x"}), Err(errors::kNotInteger));
   EXPECT_EQ(Run({"BITCOUNT", "k", "0", "1", "bad"}), Err(errors::kSyntax));
   EXPECT_EQ(Run({"BITCOUNT", "k", "0", "1", "2"}), Err(errors::kSyntax));
+  EXPECT_EQ(Run({"BITCOUNT", "k", "-1", "-3", "x"}), Int(0));  // empty before the unit is read
   ASSERT_EQ(Run({"SET", "e", ""}), kOk);
   EXPECT_EQ(Run({"BITCOUNT", "e"}), Int(0));
   EXPECT_EQ(Run({"BITCOUNT", "e", "0", "-1", "BIT"}), Int(0));

@@ -6,6 +6,7 @@
 // All operations are parsed before any runs (a bad one fails the command with nothing changed);
 // a command with a write grows the string to its highest written bit first, as Redis does (even
 // when every write then fails with OVERFLOW FAIL).
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -189,6 +190,7 @@ Status Bitfield(CommandContext& ctx, bool read_only_command) {
     return Status::Ok();
   }
   LARDER_ASSIGN_OR_RETURN(StringRead read, ReadString(ctx.db, ctx.argv[1]));
+  if (!writes) CountRead(ctx, read.state != StringState::kMissing);
   if (read.state == StringState::kWrongType) {
     ctx.reply.Error(errors::kWrongType);
     return Status::Ok();

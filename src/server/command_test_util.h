@@ -273,16 +273,43 @@ inline std::string DecodeReply(std::string_view in, std::size_t* pos) {
   }
 }
 
+// A decoded SCAN/HSCAN reply ("[cursor,[a,b]]"): the next cursor and the elements.
+struct ScanStep {
+  std::string cursor;
+  std::vector<std::string> items;
+};
+inline ScanStep ParseScanReply(const std::string& reply) {
+  ScanStep step;
+  const std::size_t comma = reply.find(',');
+  if (reply.size() < 5 || reply[0] != '[' || comma == std::string::npos) {
+    ADD_FAILURE() << "not a scan reply: " << reply;
+    step.cursor = "0";
+    return step;
+  }
+  step.cursor = reply.substr(1, comma - 1);
+  const std::string list = reply.substr(comma + 2, reply.size() - comma - 4);
+  for (std::size_t at = 0; at < list.size();) {
+    std::size_t end = list.find(',', at);
+    if (end == std::string::npos) end = list.size();
+    step.items.push_back(list.substr(at, end - at));
+    at = end + 1;
+  }
+  return step;
+}
+
 enum class Backing { kMap, kEngine };
 inline std::string BackingName(const ::testing::TestParamInfo<Backing>& info) {
   return info.param == Backing::kMap ? "Map" : "Engine";
 }
 
-// A Server and one Client over a keyspace, with the key, hash and compat commands registered. The
-// command clock (now_ms) is also the engine keyspace's clock.
+// A Server and one Client over a keyspace, with the key and hash commands registered (or the
+// families given). The command clock (now_ms) is also the engine keyspace's clock.
 class CommandHarness {
  public:
-  explicit CommandHarness(Backing backing = Backing::kEngine) {
+  using Registrar = void (*)(CommandTable&);
+  explicit CommandHarness(Backing backing = Backing::kEngine,
+                          std::vector<Registrar> families = {RegisterKeyCommands,
+                                                             RegisterHashCommands}) {
     if (backing == Backing::kMap) {
       map_ = std::make_unique<MapKeyspace>(16, &now_ms_);
       keyspace_ = map_.get();
@@ -298,9 +325,7 @@ class CommandHarness {
       if (opened.ok()) engine_ = std::move(*opened);
       keyspace_ = engine_.get();
     }
-    RegisterKeyCommands(table_);
-    RegisterHashCommands(table_);
-    RegisterCompatCommands(table_);  // FUNCTION FLUSH, MEMORY USAGE
+    for (Registrar r : families) r(table_);
     server_ = std::make_unique<Server>(ServerConfig{}, keyspace_, &table_);
     client_ = std::make_unique<Client>(1, -1, "127.0.0.1:1", "127.0.0.1:2", nullptr, now_ms_);
   }

@@ -23,7 +23,7 @@ TEST(CompatCommands, FunctionFlushIsRegisteredWithRedisArity) {
 }
 
 TEST(CompatCommands, FunctionFlushAcceptsOnlySyncOrAsync) {
-  CommandHarness h(Backing::kMap);
+  CommandHarness h(Backing::kMap, {RegisterCompatCommands});
   EXPECT_EQ(h.Run({"FUNCTION", "FLUSH"}), "OK");
   EXPECT_EQ(h.Run({"function", "flush", "async"}), "OK");
   EXPECT_EQ(h.Run({"FUNCTION", "FLUSH", "SYNC"}), "OK");
@@ -33,7 +33,7 @@ TEST(CompatCommands, FunctionFlushAcceptsOnlySyncOrAsync) {
 }
 
 TEST(CompatCommands, MemoryUsageEstimatesExistingKeysOnly) {
-  CommandHarness h(Backing::kMap);
+  CommandHarness h(Backing::kMap, {RegisterCompatCommands, RegisterHashCommands});
   EXPECT_EQ(h.Run({"MEMORY", "USAGE", "missing"}), "(nil)");
   h.SetString("s", std::string(1000, 'x'));
   EXPECT_EQ(h.Run({"HSET", "h", "a", "1", "b", "2"}), "2");

@@ -106,22 +106,13 @@ TEST_P(HashReadCommandsTest, HScanBigHashesByCount) {
   std::set<std::string> seen;
   int calls = 0;
   do {
-    const std::string r = h.Run({"HSCAN", "h", cursor, "COUNT", "50"});
-    ASSERT_EQ(r.substr(0, 1), "[") << r;
-    const std::size_t comma = r.find(',');
-    cursor = r.substr(1, comma - 1);
-    std::string list = r.substr(comma + 2, r.size() - comma - 4);
-    std::size_t at = 0;
-    int n = 0;
-    while (at < list.size()) {
-      std::size_t end = list.find(',', at);
-      if (end == std::string::npos) end = list.size();
-      if (n++ % 2 == 0) {
-        EXPECT_TRUE(seen.insert(list.substr(at, end - at)).second);
-      }
-      at = end + 1;
+    const testing::ScanStep step =
+        testing::ParseScanReply(h.Run({"HSCAN", "h", cursor, "COUNT", "50"}));
+    cursor = step.cursor;
+    for (std::size_t i = 0; i < step.items.size(); i += 2) {
+      EXPECT_TRUE(seen.insert(step.items[i]).second);
     }
-    EXPECT_LE(n, 100);
+    EXPECT_LE(step.items.size(), 100u);
     ++calls;
   } while (cursor != "0" && calls < 100);
   EXPECT_EQ(seen, fields);

@@ -5,6 +5,7 @@
 //
 // The table takes 4 bytes per cell, (len1 + 1) * (len2 + 1) cells; larderd refuses tables above
 // kMaxLcsCells with Redis's allocation-failure error instead of trying to allocate them.
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -149,8 +150,8 @@ void ReplyRanges(CommandContext& ctx, const LcsOptions& opts, const std::vector<
 }
 
 Status Lcs(CommandContext& ctx) {
-  LARDER_ASSIGN_OR_RETURN(StringRead a, ReadString(ctx.db, ctx.argv[1]));
-  LARDER_ASSIGN_OR_RETURN(StringRead b, ReadString(ctx.db, ctx.argv[2]));
+  LARDER_ASSIGN_OR_RETURN(StringRead a, ReadStringCounted(ctx, ctx.argv[1]));
+  LARDER_ASSIGN_OR_RETURN(StringRead b, ReadStringCounted(ctx, ctx.argv[2]));
   if (a.state == StringState::kWrongType || b.state == StringState::kWrongType) {
     ctx.reply.Error("ERR The specified keys must contain string values");
     return Status::Ok();

@@ -77,26 +77,6 @@ TEST(ScanCursorTableTest, StartAfterIsTheLeastGreaterString) {
   EXPECT_EQ(ScanStartAfter(std::string("ab")), std::string("ab\0", 3));
 }
 
-// One SCAN/HSCAN reply decoded: the next cursor and the returned elements.
-struct Step {
-  std::string cursor;
-  std::vector<std::string> items;
-};
-Step ParseStep(const std::string& reply) {
-  Step step;
-  EXPECT_EQ(reply.substr(0, 1), "[") << reply;
-  const std::size_t comma = reply.find(',');
-  step.cursor = reply.substr(1, comma - 1);
-  const std::string list = reply.substr(comma + 2, reply.size() - comma - 4);
-  for (std::size_t at = 0; at < list.size();) {
-    std::size_t end = list.find(',', at);
-    if (end == std::string::npos) end = list.size();
-    step.items.push_back(list.substr(at, end - at));
-    at = end + 1;
-  }
-  return step;
-}
-
 class ScanGuaranteeTest : public ::testing::TestWithParam<Backing> {};
 
 // Between the calls of a scan, other clients add and delete keys. Every key present from the
@@ -116,7 +96,8 @@ TEST_P(ScanGuaranteeTest, ScanReturnsEveryStableKeyUnderInsertsAndDeletes) {
     std::string cursor = "0";
     int calls = 0;
     do {
-      const Step step = ParseStep(h.Run({"SCAN", cursor, "COUNT", std::to_string(1 + rng() % 20)}));
+      const testing::ScanStep step =
+          testing::ParseScanReply(h.Run({"SCAN", cursor, "COUNT", std::to_string(1 + rng() % 20)}));
       cursor = step.cursor;
       returned.insert(step.items.begin(), step.items.end());
       for (int change = 0; change < 8; ++change) {  // the other clients
@@ -154,7 +135,8 @@ TEST_P(ScanGuaranteeTest, HScanReturnsEveryStableFieldUnderChanges) {
   std::string cursor = "0";
   int calls = 0;
   do {
-    const Step step = ParseStep(h.Run({"HSCAN", "big", cursor, "COUNT", "7"}));
+    const testing::ScanStep step =
+        testing::ParseScanReply(h.Run({"HSCAN", "big", cursor, "COUNT", "7"}));
     cursor = step.cursor;
     for (std::size_t i = 0; i < step.items.size(); i += 2) returned.insert(step.items[i]);
     for (int change = 0; change < 5; ++change) {
@@ -182,9 +164,10 @@ TEST_P(ScanGuaranteeTest, HScanReturnsEveryStableFieldUnderChanges) {
 TEST_P(ScanGuaranteeTest, AnUnknownCursorStartsOverWithoutSkipping) {
   CommandHarness h(GetParam());
   for (int i = 0; i < 30; ++i) h.SetString("k" + std::to_string(100 + i), "v");
-  const Step first = ParseStep(h.Run({"SCAN", "0", "COUNT", "10"}));
+  const testing::ScanStep first = testing::ParseScanReply(h.Run({"SCAN", "0", "COUNT", "10"}));
   ASSERT_EQ(first.items.size(), 10u);
-  const Step other_db = ParseStep(h.Run({"SCAN", "987654321", "COUNT", "100"}));
+  const testing::ScanStep other_db =
+      testing::ParseScanReply(h.Run({"SCAN", "987654321", "COUNT", "100"}));
   EXPECT_EQ(other_db.cursor, "0");
   EXPECT_EQ(other_db.items.size(), 30u);
   h.select(1);  // the cursor belongs to database 0: here it starts over

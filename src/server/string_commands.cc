@@ -2,9 +2,11 @@
 // SET GET GETEX GETDEL GETSET SETNX SETEX PSETEX MGET MSET MSETNX APPEND STRLEN GETRANGE SUBSTR
 // SETRANGE. Replies, errors and the order in which arguments are checked follow Redis 7.0.15
 // (checked against Debian's redis-server), so a client sees the same error first.
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -137,7 +139,7 @@ Status Set(CommandContext& ctx) {
   bool get = (opts->flags & kOptGet) != 0;
   StringRead old;
   if (get) {
-    LARDER_ASSIGN_OR_RETURN(old, ReadString(ctx.db, key));
+    LARDER_ASSIGN_OR_RETURN(old, ReadStringCounted(ctx, key));
     if (old.state == StringState::kWrongType) {
       ctx.reply.Error(errors::kWrongType);
       return Status::Ok();
@@ -167,7 +169,7 @@ Status Set(CommandContext& ctx) {
 // Reads argv[1] as a string; replies null (missing) or WRONGTYPE and returns nullopt unless it
 // is a string.
 Result<std::optional<StringRead>> ReadExistingString(CommandContext& ctx) {
-  LARDER_ASSIGN_OR_RETURN(StringRead read, ReadString(ctx.db, ctx.argv[1]));
+  LARDER_ASSIGN_OR_RETURN(StringRead read, ReadStringCounted(ctx, ctx.argv[1]));
   if (read.state == StringState::kMissing) {
     ctx.reply.Null();
     return std::optional<StringRead>();
@@ -220,7 +222,7 @@ Status GetDel(CommandContext& ctx) {
 }
 
 Status GetSet(CommandContext& ctx) {
-  LARDER_ASSIGN_OR_RETURN(StringRead old, ReadString(ctx.db, ctx.argv[1]));
+  LARDER_ASSIGN_OR_RETURN(StringRead old, ReadStringCounted(ctx, ctx.argv[1]));
   if (old.state == StringState::kWrongType) {
     ctx.reply.Error(errors::kWrongType);
     return Status::Ok();
@@ -258,7 +260,7 @@ Status PSetEx(CommandContext& ctx) { return SetWithExpire(ctx, kOptPx, "psetex")
 Status MGet(CommandContext& ctx) {
   ctx.reply.ArrayHeader(ctx.argv.size() - 1);
   for (std::size_t i = 1; i < ctx.argv.size(); ++i) {
-    LARDER_ASSIGN_OR_RETURN(StringRead read, ReadString(ctx.db, ctx.argv[i]));
+    LARDER_ASSIGN_OR_RETURN(StringRead read, ReadStringCounted(ctx, ctx.argv[i]));
     ReplyValue(ctx, read);  // a key of another type reads as null
   }
   return Status::Ok();
@@ -320,6 +322,7 @@ Status Append(CommandContext& ctx) {
 
 Status StrLen(CommandContext& ctx) {
   LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(ctx.argv[1]));
+  CountRead(ctx, info.has_value());
   if (info && info->type != ValueType::kString) {
     ctx.reply.Error(errors::kWrongType);
     return Status::Ok();
@@ -336,7 +339,7 @@ Status GetRange(CommandContext& ctx) {
     ctx.reply.Error(errors::kNotInteger);
     return Status::Ok();
   }
-  LARDER_ASSIGN_OR_RETURN(StringRead read, ReadString(ctx.db, ctx.argv[1]));
+  LARDER_ASSIGN_OR_RETURN(StringRead read, ReadStringCounted(ctx, ctx.argv[1]));
   if (read.state == StringState::kWrongType) {
     ctx.reply.Error(errors::kWrongType);
     return Status::Ok();

@@ -6,6 +6,7 @@
 #ifndef LARDER_SERVER_STRING_FAMILY_H_
 #define LARDER_SERVER_STRING_FAMILY_H_
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,6 +37,20 @@ inline Result<StringRead> ReadString(Database& db, std::string_view key) {
   read.expire_at_ms = info->expire_at_ms;
   read.state = info->type == ValueType::kString ? StringState::kString : StringState::kWrongType;
   if (read.state != StringState::kString) read.value.clear();
+  return read;
+}
+
+// Counts a read command's lookup in INFO's keyspace_hits / keyspace_misses, as Redis's
+// lookupKeyRead does (a key of another type is a hit). Write commands' lookups do not count.
+inline void CountRead(CommandContext& ctx, bool found) {
+  ServerStats& stats = ctx.server.stats();
+  (found ? stats.keyspace_hits : stats.keyspace_misses).fetch_add(1, std::memory_order_relaxed);
+}
+
+// ReadString for a read command: counts the hit or miss too.
+inline Result<StringRead> ReadStringCounted(CommandContext& ctx, std::string_view key) {
+  LARDER_ASSIGN_OR_RETURN(StringRead read, ReadString(ctx.db, key));
+  CountRead(ctx, read.state != StringState::kMissing);
   return read;
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "server/args.h"
 #include "server/string_test_util.h"
 
 namespace larder::server::testing {

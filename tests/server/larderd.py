@@ -15,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
 
 LARDER_BIN_DIR = os.environ.get("LARDER_BIN_DIR", os.path.join(os.path.dirname(__file__), "../../build/bin"))
 
@@ -127,3 +128,27 @@ def server_under_test(**kwargs):
     if os.environ.get("LARDER_TEST_SERVER") == "redis":
         return RedisServer()
     return Larderd(**kwargs)
+
+
+class ServerTestCase(unittest.TestCase):
+    """A unittest case with one server for the whole class (cls.srv: server_under_test()) and,
+    per test, a client of it (self.r) on a flushed keyspace."""
+
+    @classmethod
+    def make_server(cls):
+        return server_under_test()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = cls.make_server().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def setUp(self):
+        self.r = self.srv.client()
+        self.r.flushall()
+
+    def tearDown(self):
+        self.r.close()
