@@ -2,8 +2,8 @@
 // ExecuteResolved, over a Keyspace (a std::map-backed fake here, or a real one), and decodes the
 // RESP replies into short strings for assertions.
 //
-//   CommandHarness h(Backing::kEngine);      // a real Keyspace (bolt) in a temporary dir
-//   CommandHarness h(Backing::kMap);         // a std::map keyspace (MapKeyspace)
+//   KeysHarness h(Backing::kEngine);      // a real Keyspace (bolt) in a temporary dir
+//   KeysHarness h(Backing::kMap);         // a std::map keyspace (MapKeyspace)
 //   EXPECT_EQ(h.Run({"HSET", "h", "f", "v"}), "1");
 //   EXPECT_EQ(h.Run({"HGETALL", "h"}), "[f,v]");   // RESP3 maps: "{f:v}"
 //
@@ -359,7 +359,7 @@ class CommandHarness {
     (void)keyspace_->EndBatch();
   }
 
-  ~CommandHarness() {
+  ~KeysHarness() {
     server_.reset();
     if (engine_) {
       EXPECT_TRUE(engine_->Close().ok());
@@ -378,7 +378,7 @@ class CommandHarness {
   Server& server() { return *server_; }
 
  private:
-  std::int64_t now_ms_ = 1'700'000'000'000;
+  std::int64_t now_ms_ = Server::NowMs();  // the server's own times (start, access) are real
   std::unique_ptr<MapKeyspace> map_;
   std::unique_ptr<test::TempDir> dir_;  // declared before engine_: outlives it
   ManualClock clock_;
@@ -388,6 +388,9 @@ class CommandHarness {
   std::unique_ptr<Server> server_;
   std::unique_ptr<Client> client_;
 };
+
+// The key and hash families' tests call it by this name.
+using KeysHarness = CommandHarness;
 
 }  // namespace larder::server::testing
 

@@ -106,7 +106,7 @@ Status PExpireAtCommand(CommandContext& ctx) {
 
 // TTL PTTL EXPIRETIME PEXPIRETIME: -2 absent, -1 no expiry; seconds are rounded to nearest.
 Status TtlGeneric(CommandContext& ctx, bool millis, bool absolute) {
-  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(ctx.argv[1]));
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, LookupKey(ctx, ctx.argv[1], Access::kRead));
   if (!info) {
     ctx.reply.Integer(-2);
     return Status::Ok();

@@ -8,12 +8,12 @@ namespace larder::server {
 namespace {
 
 using testing::Backing;
-using testing::CommandHarness;
+using testing::KeysHarness;
 
 class ExpireCommandsTest : public ::testing::TestWithParam<Backing> {};
 
 TEST_P(ExpireCommandsTest, TtlFamilyOnAbsentPersistentAndVolatileKeys) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   h.SetString("p", "x");
   h.SetString("v", "x", h.now_ms() + 1499);
   for (const char* cmd : {"TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME"}) {
@@ -30,7 +30,7 @@ TEST_P(ExpireCommandsTest, TtlFamilyOnAbsentPersistentAndVolatileKeys) {
 }
 
 TEST_P(ExpireCommandsTest, ExpireSetsAndPastTimesDelete) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   h.SetString("k", "x");
   EXPECT_EQ(h.Run({"EXPIRE", "nokey", "10"}), "0");
   EXPECT_EQ(h.Run({"EXPIRE", "k", "10"}), "1");
@@ -57,7 +57,7 @@ TEST_P(ExpireCommandsTest, ExpireSetsAndPastTimesDelete) {
 }
 
 TEST_P(ExpireCommandsTest, OverflowAndParseErrors) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   h.SetString("k", "x");
   EXPECT_EQ(h.Run({"EXPIRE", "k", "abc"}), "-ERR value is not an integer or out of range");
   EXPECT_EQ(h.Run({"EXPIRE", "k", "9223372036854775807"}),
@@ -77,7 +77,7 @@ TEST_P(ExpireCommandsTest, OverflowAndParseErrors) {
 }
 
 TEST_P(ExpireCommandsTest, OptionsAndConflicts) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   h.SetString("k", "x");
   EXPECT_EQ(h.Run({"EXPIRE", "k", "100", "nx", "xx"}),
             "-ERR NX and XX, GT or LT options at the same time are not compatible");

@@ -21,7 +21,8 @@ Status HSetGeneric(CommandContext& ctx, bool hmset) {
     return Status::Ok();
   }
   bool replied;
-  LARDER_ASSIGN_OR_RETURN(auto info, LookupTyped(ctx, ctx.argv[1], ValueType::kHash, &replied));
+  LARDER_ASSIGN_OR_RETURN(
+      auto info, LookupTyped(ctx, ctx.argv[1], ValueType::kHash, Access::kWrite, &replied));
   (void)info;
   if (replied) return Status::Ok();
   std::int64_t created = 0;
@@ -42,15 +43,16 @@ Status HMSetCommand(CommandContext& ctx) { return HSetGeneric(ctx, true); }
 
 // The field's value when the key is a hash; replied is set on WRONGTYPE.
 Result<std::optional<std::string>> GetField(CommandContext& ctx, std::string_view field,
-                                            bool* replied) {
-  LARDER_ASSIGN_OR_RETURN(auto info, LookupTyped(ctx, ctx.argv[1], ValueType::kHash, replied));
+                                            Access access, bool* replied) {
+  LARDER_ASSIGN_OR_RETURN(auto info,
+                          LookupTyped(ctx, ctx.argv[1], ValueType::kHash, access, replied));
   if (*replied || !info) return std::optional<std::string>();
   return ctx.db.GetMember(ctx.argv[1], field);
 }
 
 Status HSetNxCommand(CommandContext& ctx) {
   bool replied;
-  LARDER_ASSIGN_OR_RETURN(auto value, GetField(ctx, ctx.argv[2], &replied));
+  LARDER_ASSIGN_OR_RETURN(auto value, GetField(ctx, ctx.argv[2], Access::kWrite, &replied));
   if (replied) return Status::Ok();
   if (value) {
     ctx.reply.Integer(0);
@@ -64,7 +66,7 @@ Status HSetNxCommand(CommandContext& ctx) {
 
 Status HGetCommand(CommandContext& ctx) {
   bool replied;
-  LARDER_ASSIGN_OR_RETURN(auto value, GetField(ctx, ctx.argv[2], &replied));
+  LARDER_ASSIGN_OR_RETURN(auto value, GetField(ctx, ctx.argv[2], Access::kRead, &replied));
   if (replied) return Status::Ok();
   if (value) {
     ctx.reply.Bulk(*value);
@@ -76,7 +78,8 @@ Status HGetCommand(CommandContext& ctx) {
 
 Status HMGetCommand(CommandContext& ctx) {
   bool replied;
-  LARDER_ASSIGN_OR_RETURN(auto info, LookupTyped(ctx, ctx.argv[1], ValueType::kHash, &replied));
+  LARDER_ASSIGN_OR_RETURN(auto info,
+                          LookupTyped(ctx, ctx.argv[1], ValueType::kHash, Access::kRead, &replied));
   if (replied) return Status::Ok();
   std::vector<std::optional<std::string>> values;
   for (std::size_t i = 2; i < ctx.argv.size(); ++i) {
@@ -101,7 +104,8 @@ Status HMGetCommand(CommandContext& ctx) {
 
 Status HDelCommand(CommandContext& ctx) {
   bool replied;
-  LARDER_ASSIGN_OR_RETURN(auto info, LookupTyped(ctx, ctx.argv[1], ValueType::kHash, &replied));
+  LARDER_ASSIGN_OR_RETURN(
+      auto info, LookupTyped(ctx, ctx.argv[1], ValueType::kHash, Access::kWrite, &replied));
   if (replied) return Status::Ok();
   std::int64_t deleted = 0;
   for (std::size_t i = 2; info && i < ctx.argv.size(); ++i) {
@@ -114,7 +118,8 @@ Status HDelCommand(CommandContext& ctx) {
 
 Status HLenCommand(CommandContext& ctx) {
   bool replied;
-  LARDER_ASSIGN_OR_RETURN(auto info, LookupTyped(ctx, ctx.argv[1], ValueType::kHash, &replied));
+  LARDER_ASSIGN_OR_RETURN(auto info,
+                          LookupTyped(ctx, ctx.argv[1], ValueType::kHash, Access::kRead, &replied));
   if (replied) return Status::Ok();
   ctx.reply.Integer(info ? static_cast<std::int64_t>(info->size) : 0);
   return Status::Ok();
@@ -122,7 +127,7 @@ Status HLenCommand(CommandContext& ctx) {
 
 Status HStrLenCommand(CommandContext& ctx) {
   bool replied;
-  LARDER_ASSIGN_OR_RETURN(auto value, GetField(ctx, ctx.argv[2], &replied));
+  LARDER_ASSIGN_OR_RETURN(auto value, GetField(ctx, ctx.argv[2], Access::kRead, &replied));
   if (replied) return Status::Ok();
   ctx.reply.Integer(value ? static_cast<std::int64_t>(value->size()) : 0);
   return Status::Ok();
@@ -130,7 +135,7 @@ Status HStrLenCommand(CommandContext& ctx) {
 
 Status HExistsCommand(CommandContext& ctx) {
   bool replied;
-  LARDER_ASSIGN_OR_RETURN(auto value, GetField(ctx, ctx.argv[2], &replied));
+  LARDER_ASSIGN_OR_RETURN(auto value, GetField(ctx, ctx.argv[2], Access::kRead, &replied));
   if (replied) return Status::Ok();
   ctx.reply.Integer(value ? 1 : 0);
   return Status::Ok();
@@ -143,7 +148,7 @@ Status HIncrByCommand(CommandContext& ctx) {
     return Status::Ok();
   }
   bool replied;
-  LARDER_ASSIGN_OR_RETURN(auto value, GetField(ctx, ctx.argv[2], &replied));
+  LARDER_ASSIGN_OR_RETURN(auto value, GetField(ctx, ctx.argv[2], Access::kWrite, &replied));
   if (replied) return Status::Ok();
   std::int64_t current = 0;
   if (value) {
@@ -177,7 +182,7 @@ Status HIncrByFloatCommand(CommandContext& ctx) {
     return Status::Ok();
   }
   bool replied;
-  LARDER_ASSIGN_OR_RETURN(auto value, GetField(ctx, ctx.argv[2], &replied));
+  LARDER_ASSIGN_OR_RETURN(auto value, GetField(ctx, ctx.argv[2], Access::kWrite, &replied));
   if (replied) return Status::Ok();
   long double current = 0;
   if (value) {

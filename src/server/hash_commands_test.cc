@@ -8,7 +8,7 @@ namespace larder::server {
 namespace {
 
 using testing::Backing;
-using testing::CommandHarness;
+using testing::KeysHarness;
 
 class HashCommandsTest : public ::testing::TestWithParam<Backing> {};
 
@@ -16,7 +16,7 @@ constexpr const char* kWrongType =
     "-WRONGTYPE Operation against a key holding the wrong kind of value";
 
 TEST_P(HashCommandsTest, SetGetAndArity) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   EXPECT_EQ(h.Run({"HSET", "h", "a", "1", "b", "2"}), "2");
   EXPECT_EQ(h.Run({"HSET", "h", "a", "10", "c", "3"}), "1");  // only c is new
   EXPECT_EQ(h.Run({"HGET", "h", "a"}), "10");
@@ -34,7 +34,7 @@ TEST_P(HashCommandsTest, SetGetAndArity) {
 }
 
 TEST_P(HashCommandsTest, EveryCommandRefusesAString) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   h.SetString("s", "x");
   const std::vector<std::vector<std::string>> commands = {
       {"HSET", "s", "f", "v"},
@@ -60,7 +60,7 @@ TEST_P(HashCommandsTest, EveryCommandRefusesAString) {
 }
 
 TEST_P(HashCommandsTest, SetNxMGetDelStrlenExists) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   EXPECT_EQ(h.Run({"HSETNX", "h", "a", "1"}), "1");
   EXPECT_EQ(h.Run({"HSETNX", "h", "a", "2"}), "0");
   EXPECT_EQ(h.Run({"HGET", "h", "a"}), "1");
@@ -79,7 +79,7 @@ TEST_P(HashCommandsTest, SetNxMGetDelStrlenExists) {
 }
 
 TEST_P(HashCommandsTest, HIncrBy) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   EXPECT_EQ(h.Run({"HINCRBY", "h", "n", "5"}), "5");
   EXPECT_EQ(h.Run({"HINCRBY", "h", "n", "-7"}), "-2");
   EXPECT_EQ(h.Run({"HINCRBY", "h", "n", "x"}), "-ERR value is not an integer or out of range");
@@ -93,7 +93,7 @@ TEST_P(HashCommandsTest, HIncrBy) {
 }
 
 TEST_P(HashCommandsTest, HIncrByFloat) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   EXPECT_EQ(h.Run({"HINCRBYFLOAT", "h", "f", "10.5"}), "10.5");
   EXPECT_EQ(h.Run({"HINCRBYFLOAT", "h", "f", "0.1"}), "10.6");
   EXPECT_EQ(h.Run({"HINCRBYFLOAT", "h", "f", "-10.6"}), "0");
@@ -106,6 +106,15 @@ TEST_P(HashCommandsTest, HIncrByFloat) {
   EXPECT_EQ(h.Run({"HINCRBYFLOAT", "h", "i", "1"}), "-ERR increment would produce NaN or Infinity");
   EXPECT_EQ(h.Run({"HSET", "h", "big", "9223372036854775807"}), "1");
   EXPECT_EQ(h.Run({"HINCRBYFLOAT", "h", "big", "1"}), "9223372036854775808");
+  EXPECT_EQ(h.Run({"HINCRBYFLOAT", "h", "f", "+inf"}), "-ERR value is NaN or Infinity");
+  EXPECT_EQ(h.Run({"HSET", "h", "sp", " 11", "nul",
+                   std::string("1\0"
+                               "2",
+                               3)}),
+            "2");
+  EXPECT_EQ(h.Run({"HINCRBYFLOAT", "h", "sp", "1"}), "-ERR hash value is not a float");
+  EXPECT_EQ(h.Run({"HINCRBYFLOAT", "h", "nul", "1"}), "-ERR hash value is not a float");
+  EXPECT_EQ(h.Run({"HINCRBY", "h", "nul", "1"}), "-ERR hash value is not an integer");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backings, HashCommandsTest,

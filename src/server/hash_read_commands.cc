@@ -21,7 +21,8 @@ enum class Part { kFields, kValues, kBoth };
 
 Status HGetAllGeneric(CommandContext& ctx, Part part) {
   bool replied;
-  LARDER_ASSIGN_OR_RETURN(auto info, LookupTyped(ctx, ctx.argv[1], ValueType::kHash, &replied));
+  LARDER_ASSIGN_OR_RETURN(auto info,
+                          LookupTyped(ctx, ctx.argv[1], ValueType::kHash, Access::kRead, &replied));
   if (replied) return Status::Ok();
   const std::size_t header =
       part == Part::kBoth ? ctx.reply.BeginDeferredMap() : ctx.reply.BeginDeferredArray();
@@ -112,7 +113,8 @@ Status HRandFieldCommand(CommandContext& ctx) {
     }
   }
   bool replied;
-  LARDER_ASSIGN_OR_RETURN(auto info, LookupTyped(ctx, ctx.argv[1], ValueType::kHash, &replied));
+  LARDER_ASSIGN_OR_RETURN(auto info,
+                          LookupTyped(ctx, ctx.argv[1], ValueType::kHash, Access::kRead, &replied));
   if (replied) return Status::Ok();
   if (!info || info->size == 0 || count == 0) {
     if (!with_count) {
@@ -170,7 +172,8 @@ Status HScanCommand(CommandContext& ctx) {
     return Status::Ok();
   }
   bool replied;
-  LARDER_ASSIGN_OR_RETURN(auto info, LookupTyped(ctx, ctx.argv[1], ValueType::kHash, &replied));
+  LARDER_ASSIGN_OR_RETURN(auto info,
+                          LookupTyped(ctx, ctx.argv[1], ValueType::kHash, Access::kRead, &replied));
   if (replied) return Status::Ok();
   if (!info) {
     ctx.reply.ArrayHeader(2);

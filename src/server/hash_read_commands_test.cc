@@ -9,12 +9,12 @@ namespace larder::server {
 namespace {
 
 using testing::Backing;
-using testing::CommandHarness;
+using testing::KeysHarness;
 
 class HashReadCommandsTest : public ::testing::TestWithParam<Backing> {};
 
 TEST_P(HashReadCommandsTest, WholeHashReadsInBothProtocols) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   EXPECT_EQ(h.Run({"HSET", "h", "b", "2", "a", "1"}), "2");
   EXPECT_EQ(h.Run({"HKEYS", "h"}), "[a,b]");
   EXPECT_EQ(h.Run({"HVALS", "h"}), "[1,2]");
@@ -29,7 +29,7 @@ TEST_P(HashReadCommandsTest, WholeHashReadsInBothProtocols) {
 }
 
 TEST_P(HashReadCommandsTest, HRandFieldErrorsAndEmpty) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   EXPECT_EQ(h.Run({"HRANDFIELD", "nokey"}), "(nil)");
   EXPECT_EQ(h.Run({"HRANDFIELD", "nokey", "5"}), "[]");
   EXPECT_EQ(h.Run({"HRANDFIELD", "nokey", "-5", "WITHVALUES"}), "[]");
@@ -47,7 +47,7 @@ TEST_P(HashReadCommandsTest, HRandFieldErrorsAndEmpty) {
 }
 
 TEST_P(HashReadCommandsTest, HRandFieldCounts) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   EXPECT_EQ(h.Run({"HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4"}), "4");
   // At least the size: the whole hash once.
   EXPECT_EQ(h.Run({"HRANDFIELD", "h", "10"}), "[a,b,c,d]");
@@ -78,7 +78,7 @@ TEST_P(HashReadCommandsTest, HRandFieldCounts) {
 }
 
 TEST_P(HashReadCommandsTest, HScanSmallHashesInOneCall) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   EXPECT_EQ(h.Run({"HSCAN", "nokey", "0"}), "[0,[]]");
   EXPECT_EQ(h.Run({"HSCAN", "nokey", "0", "COUNT", "0"}), "[0,[]]");  // options unread
   EXPECT_EQ(h.Run({"HSCAN", "nokey", "x"}), "-ERR invalid cursor");
@@ -95,7 +95,7 @@ TEST_P(HashReadCommandsTest, HScanSmallHashesInOneCall) {
 }
 
 TEST_P(HashReadCommandsTest, HScanBigHashesByCount) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   std::set<std::string> fields;
   for (int i = 0; i < 300; ++i) {
     const std::string f = "f" + std::to_string(i);

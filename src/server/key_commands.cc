@@ -8,16 +8,31 @@
 #include <string>
 #include <vector>
 
+#include "server/access_times.h"
 #include "server/args.h"
 #include "server/reply_builder.h"
 #include "server/scan.h"
+#include "server/server.h"
 
 namespace larder::server {
 
+void CountLookup(CommandContext& ctx, Access access, bool hit) {
+  if (access != Access::kRead) return;
+  auto& counter = hit ? ctx.server.stats().keyspace_hits : ctx.server.stats().keyspace_misses;
+  counter.fetch_add(1, std::memory_order_relaxed);
+}
+
+Result<std::optional<KeyInfo>> LookupKey(CommandContext& ctx, std::string_view key, Access access,
+                                         std::string* string_value) {
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(key, string_value));
+  CountLookup(ctx, access, info.has_value());
+  return info;
+}
+
 Result<std::optional<KeyInfo>> LookupTyped(CommandContext& ctx, std::string_view key,
-                                           ValueType type, bool* replied) {
+                                           ValueType type, Access access, bool* replied) {
   *replied = false;
-  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(key));
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, LookupKey(ctx, key, access));
   if (info && info->type != type) {
     ctx.reply.Error(errors::kWrongType);
     *replied = true;
@@ -56,7 +71,8 @@ Status DelCommand(CommandContext& ctx) {
 Status CountExisting(CommandContext& ctx, bool touch) {
   std::int64_t found = 0;
   for (std::size_t i = 1; i < ctx.argv.size(); ++i) {
-    LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(ctx.argv[i]));
+    LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info,
+                            LookupKey(ctx, ctx.argv[i], Access::kRead));
     if (!info) continue;
     ++found;
     if (touch) ctx.db.Touch(ctx.argv[i]);
@@ -65,10 +81,16 @@ Status CountExisting(CommandContext& ctx, bool touch) {
   return Status::Ok();
 }
 Status ExistsCommand(CommandContext& ctx) { return CountExisting(ctx, false); }
-Status TouchCommand(CommandContext& ctx) { return CountExisting(ctx, true); }
+Status TouchCommand(CommandContext& ctx) {
+  KeyAccessTimes& times = ctx.server.Service<KeyAccessTimes>();
+  for (std::size_t i = 1; i < ctx.argv.size(); ++i) {
+    times.Record(ctx.db.index(), ctx.argv[i], ctx.now_ms);
+  }
+  return CountExisting(ctx, true);
+}
 
 Status TypeCommand(CommandContext& ctx) {
-  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(ctx.argv[1]));
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, LookupKey(ctx, ctx.argv[1], Access::kRead));
   ctx.reply.SimpleString(info ? TypeName(info->type) : "none");
   return Status::Ok();
 }

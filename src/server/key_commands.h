@@ -27,10 +27,18 @@ void RegisterHashReadCommands(CommandTable& table);  // HGETALL HKEYS HVALS HRAN
 inline constexpr std::uint64_t kHashListpackEntries = 128;
 inline constexpr std::size_t kHashListpackValue = 64;
 
+// Whether a lookup is a read command's (counted in INFO's keyspace_hits/keyspace_misses, as
+// Redis counts lookupKeyRead) or a write command's (not counted).
+enum class Access { kRead, kWrite };
+void CountLookup(CommandContext& ctx, Access access, bool hit);
+
 // Looks `key` up for a command on `type`. When it holds another type, replies WRONGTYPE and sets
 // *replied. Absent (or expired) keys give nullopt.
 Result<std::optional<KeyInfo>> LookupTyped(CommandContext& ctx, std::string_view key,
-                                           ValueType type, bool* replied);
+                                           ValueType type, Access access, bool* replied);
+// Database::Lookup, counted as CountLookup says.
+Result<std::optional<KeyInfo>> LookupKey(CommandContext& ctx, std::string_view key, Access access,
+                                         std::string* string_value = nullptr);
 
 // The database with a user-given index (MOVE, COPY DB): replies Redis's error and returns null
 // when the argument is not an int or out of range.

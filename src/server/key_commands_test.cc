@@ -9,12 +9,12 @@ namespace larder::server {
 namespace {
 
 using testing::Backing;
-using testing::CommandHarness;
+using testing::KeysHarness;
 
 class KeyCommandsTest : public ::testing::TestWithParam<Backing> {};
 
 TEST_P(KeyCommandsTest, DelAndUnlinkCountRemovedKeys) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   h.SetString("a", "1");
   h.SetString("b", "2");
   EXPECT_EQ(h.Run({"HSET", "h", "f", "v"}), "1");
@@ -26,7 +26,7 @@ TEST_P(KeyCommandsTest, DelAndUnlinkCountRemovedKeys) {
 }
 
 TEST_P(KeyCommandsTest, ExistsCountsRepeatsAndTouchCountsExisting) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   h.SetString("a", "1");
   EXPECT_EQ(h.Run({"EXISTS", "a", "a", "nokey", "a"}), "3");
   EXPECT_EQ(h.Run({"TOUCH", "a", "a", "nokey"}), "2");
@@ -34,7 +34,7 @@ TEST_P(KeyCommandsTest, ExistsCountsRepeatsAndTouchCountsExisting) {
 }
 
 TEST_P(KeyCommandsTest, TypeNamesEveryKind) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   h.SetString("s", "x");
   EXPECT_EQ(h.Run({"HSET", "h", "f", "v"}), "1");
   EXPECT_EQ(h.Run({"TYPE", "s"}), "string");
@@ -45,7 +45,7 @@ TEST_P(KeyCommandsTest, TypeNamesEveryKind) {
 }
 
 TEST_P(KeyCommandsTest, RenameAndRenameNx) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   h.SetString("a", "1", h.now_ms() + 5000);
   EXPECT_EQ(h.Run({"RENAME", "nokey", "b"}), "-ERR no such key");
   EXPECT_EQ(h.Run({"RENAMENX", "nokey", "b"}), "-ERR no such key");
@@ -62,7 +62,7 @@ TEST_P(KeyCommandsTest, RenameAndRenameNx) {
 }
 
 TEST_P(KeyCommandsTest, CopyOptionsAndErrors) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   EXPECT_EQ(h.Run({"HSET", "h", "f", "v"}), "1");
   EXPECT_EQ(h.Run({"COPY", "h", "h"}), "-ERR source and destination objects are the same");
   EXPECT_EQ(h.Run({"COPY", "h", "h", "DB", "0"}),
@@ -86,7 +86,7 @@ TEST_P(KeyCommandsTest, CopyOptionsAndErrors) {
 }
 
 TEST_P(KeyCommandsTest, MoveBetweenDatabases) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   h.SetString("k", "v", h.now_ms() + 9000);
   EXPECT_EQ(h.Run({"MOVE", "k", "0"}), "-ERR source and destination objects are the same");
   EXPECT_EQ(h.Run({"MOVE", "k", "16"}), "-ERR DB index is out of range");
@@ -102,7 +102,7 @@ TEST_P(KeyCommandsTest, MoveBetweenDatabases) {
 }
 
 TEST_P(KeyCommandsTest, KeysMatchesGlobAndSkipsExpired) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   for (const char* k : {"one", "two", "three", "four"}) h.SetString(k, "x");
   h.SetString("tmp", "x", h.now_ms() + 10);
   EXPECT_EQ(h.Run({"KEYS", "*"}), "[four,one,three,tmp,two]");
@@ -115,7 +115,7 @@ TEST_P(KeyCommandsTest, KeysMatchesGlobAndSkipsExpired) {
 }
 
 TEST_P(KeyCommandsTest, RandomKey) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   EXPECT_EQ(h.Run({"RANDOMKEY"}), "(nil)");
   h.SetString("a", "1");
   h.SetString("b", "1");
@@ -125,7 +125,7 @@ TEST_P(KeyCommandsTest, RandomKey) {
 }
 
 TEST_P(KeyCommandsTest, ScanArgumentErrors) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   EXPECT_EQ(h.Run({"SCAN", "abc"}), "-ERR invalid cursor");
   EXPECT_EQ(h.Run({"SCAN", " 1"}), "-ERR invalid cursor");
   EXPECT_EQ(h.Run({"SCAN", "18446744073709551616"}), "-ERR invalid cursor");
@@ -140,7 +140,7 @@ TEST_P(KeyCommandsTest, ScanArgumentErrors) {
 }
 
 TEST_P(KeyCommandsTest, ScanFiltersByMatchAndType) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   h.SetString("s1", "x");
   h.SetString("s2", "x");
   EXPECT_EQ(h.Run({"HSET", "h1", "f", "v"}), "1");
@@ -150,6 +150,20 @@ TEST_P(KeyCommandsTest, ScanFiltersByMatchAndType) {
   EXPECT_EQ(h.Run({"SCAN", "0", "COUNT", "100", "TYPE", "nosuchtype"}), "[0,[]]");
   EXPECT_EQ(h.Run({"SCAN", "0", "MATCH", "s*", "TYPE", "string", "COUNT", "100"}), "[0,[s1,s2]]");
   EXPECT_EQ(h.Run({"SCAN", "0", "MATCH", "*"}), "[0,[h1,s1,s2]]");
+}
+
+TEST_P(KeyCommandsTest, ReadLookupsCountKeyspaceHitsAndMisses) {
+  KeysHarness h(GetParam());
+  auto& stats = h.server().stats();
+  EXPECT_EQ(h.Run({"HSET", "h", "f", "v"}), "1");  // a write: not counted
+  EXPECT_EQ(stats.keyspace_hits.load(), 0u);
+  EXPECT_EQ(stats.keyspace_misses.load(), 0u);
+  EXPECT_EQ(h.Run({"HGET", "h", "f"}), "v");
+  EXPECT_EQ(h.Run({"HGET", "nokey", "f"}), "(nil)");
+  EXPECT_EQ(h.Run({"EXISTS", "h", "nokey", "h"}), "2");
+  EXPECT_EQ(h.Run({"TTL", "nokey"}), "-2");
+  EXPECT_EQ(stats.keyspace_hits.load(), 3u);
+  EXPECT_EQ(stats.keyspace_misses.load(), 3u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backings, KeyCommandsTest,

@@ -17,7 +17,7 @@ namespace larder::server {
 namespace {
 
 using testing::Backing;
-using testing::CommandHarness;
+using testing::KeysHarness;
 
 constexpr const char* kWrongType =
     "-WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -64,14 +64,14 @@ std::string Join(const std::vector<std::string>& items) {
 class KeyHashModelTest : public ::testing::TestWithParam<Backing> {};
 
 TEST_P(KeyHashModelTest, RandomCommandsMatchTheModel) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   Model model;
   std::mt19937 rng(20261201);
   int db = 0;
   const auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
   const auto key = [&] { return "k" + std::to_string(pick(6)); };
   const auto field = [&] { return "f" + std::to_string(pick(5)); };
-  const int steps = GetParam() == Backing::kMap ? 6000 : 2500;
+  const int steps = 6000;
   for (int step = 0; step < steps; ++step) {
     const std::int64_t now = h.now_ms();
     const std::string k = key();

@@ -8,12 +8,12 @@ namespace larder::server {
 namespace {
 
 using testing::Backing;
-using testing::CommandHarness;
+using testing::KeysHarness;
 
 class ObjectCommandTest : public ::testing::TestWithParam<Backing> {};
 
 TEST_P(ObjectCommandTest, EncodingsFollowRedisRules) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   h.SetString("int", "123");
   h.SetString("neg", "-9223372036854775808");
   h.SetString("lead0", "0123");
@@ -43,7 +43,7 @@ TEST_P(ObjectCommandTest, EncodingsFollowRedisRules) {
 }
 
 TEST_P(ObjectCommandTest, RefcountIdletimeFreqHelpAndErrors) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   h.SetString("shared", "9999");
   h.SetString("unshared", "10000");
   EXPECT_EQ(h.Run({"OBJECT", "REFCOUNT", "shared"}), "2147483647");
@@ -51,8 +51,11 @@ TEST_P(ObjectCommandTest, RefcountIdletimeFreqHelpAndErrors) {
   EXPECT_EQ(h.Run({"OBJECT", "REFCOUNT", "nokey"}), "(nil)");
   EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "shared"}), "0");
   h.Advance(5500);
-  // The engine's keyspace keeps no access times (KeyInfo::last_access_ms is best effort): 0.
-  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "shared"}), GetParam() == Backing::kMap ? "5" : "0");
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "shared"}), "5");
+  EXPECT_EQ(h.Run({"TTL", "shared"}), "-1");  // TTL, TYPE, EXISTS and OBJECT do not touch
+  EXPECT_EQ(h.Run({"TYPE", "shared"}), "string");
+  EXPECT_EQ(h.Run({"EXISTS", "shared"}), "1");
+  EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "shared"}), "5");
   EXPECT_EQ(h.Run({"TOUCH", "shared"}), "1");
   EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "shared"}), "0");
   EXPECT_EQ(h.Run({"OBJECT", "IDLETIME", "nokey"}), "(nil)");
@@ -68,6 +71,23 @@ TEST_P(ObjectCommandTest, RefcountIdletimeFreqHelpAndErrors) {
             "-ERR wrong number of arguments for 'object|encoding' command");
   EXPECT_EQ(h.Run({"OBJECT", "help", "x"}),
             "-ERR wrong number of arguments for 'object|help' command");
+}
+
+TEST_P(ObjectCommandTest, MemoryUsage) {
+  KeysHarness h(GetParam());
+  h.SetString("k", "v");
+  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "nokey"}), "(nil)");
+  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "k"}), "34");
+  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "k", "SAMPLES", "-1"}), "-ERR syntax error");
+  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "k", "SAMPLES", "x"}),
+            "-ERR value is not an integer or out of range");
+  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "k", "SAMPLES"}), "-ERR syntax error");
+  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "k", "foo"}), "-ERR syntax error");
+  EXPECT_EQ(h.Run({"MEMORY", "foo"}), "-ERR unknown subcommand 'foo'. Try MEMORY HELP.");
+  EXPECT_EQ(h.Run({"HSET", "h", "a", "1", "bb", "22"}), "2");
+  // 32 + 1, then 2 members of (16 + 2) and (16 + 4) bytes: all sampled, or the first only
+  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "h", "SAMPLES", "0"}), "71");
+  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "h", "SAMPLES", "1"}), "69");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backings, ObjectCommandTest,

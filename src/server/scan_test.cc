@@ -13,7 +13,7 @@ namespace larder::server {
 namespace {
 
 using testing::Backing;
-using testing::CommandHarness;
+using testing::KeysHarness;
 
 TEST(ScanCursorTableTest, IssuedCursorsResumeOnceInTheirScope) {
   ScanCursorTable table(8, 1 << 20, /*seed=*/7);
@@ -82,7 +82,7 @@ class ScanGuaranteeTest : public ::testing::TestWithParam<Backing> {};
 // Between the calls of a scan, other clients add and delete keys. Every key present from the
 // first call to the last must be returned; a key is never returned twice.
 TEST_P(ScanGuaranteeTest, ScanReturnsEveryStableKeyUnderInsertsAndDeletes) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   std::mt19937 rng(1234);
   std::set<std::string> live;
   for (int i = 0; i < 400; ++i) {
@@ -122,7 +122,7 @@ TEST_P(ScanGuaranteeTest, ScanReturnsEveryStableKeyUnderInsertsAndDeletes) {
 }
 
 TEST_P(ScanGuaranteeTest, HScanReturnsEveryStableFieldUnderChanges) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   std::mt19937 rng(99);
   std::set<std::string> live;
   for (int i = 0; i < 500; ++i) {
@@ -162,7 +162,7 @@ TEST_P(ScanGuaranteeTest, HScanReturnsEveryStableFieldUnderChanges) {
 // A cursor the server no longer knows (evicted, from an earlier process) starts over: keys may
 // come twice, none is missed.
 TEST_P(ScanGuaranteeTest, AnUnknownCursorStartsOverWithoutSkipping) {
-  CommandHarness h(GetParam());
+  KeysHarness h(GetParam());
   for (int i = 0; i < 30; ++i) h.SetString("k" + std::to_string(100 + i), "v");
   const testing::ScanStep first = testing::ParseScanReply(h.Run({"SCAN", "0", "COUNT", "10"}));
   ASSERT_EQ(first.items.size(), 10u);
