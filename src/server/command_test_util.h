@@ -359,7 +359,7 @@ class CommandHarness {
     (void)keyspace_->EndBatch();
   }
 
-  ~KeysHarness() {
+  ~CommandHarness() {
     server_.reset();
     if (engine_) {
       EXPECT_TRUE(engine_->Close().ok());

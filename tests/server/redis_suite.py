@@ -24,6 +24,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -135,12 +136,19 @@ def run_unit(unit, args, skips):
                    # The test server's own port: a free range per run (runtest probes 32 ports and each +10000).
                    "--baseport", str(random.randrange(20000, 50000)), "--single", "unit/" + unit]
             env = dict(os.environ, TERM="dumb")
+            # Its own process group: runtest starts its test client in the background, and a
+            # unit that times out can leave that client behind; the group is ended either way.
+            p = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
             try:
-                p = subprocess.run(cmd, cwd=work, env=env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, timeout=args.timeout + 60)
-                out = p.stdout.decode(errors="replace")
-            except subprocess.TimeoutExpired as e:
-                out = (e.stdout or b"").decode(errors="replace") + "\n(timed out)"
+                out = p.communicate(timeout=args.timeout + 60)[0].decode(errors="replace")
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                out = p.communicate()[0].decode(errors="replace") + "\n(timed out)"
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             if args.verbose:
                 print(out)
             alive = server.proc.poll() is None
