@@ -132,7 +132,7 @@ def run_unit(unit, args, skips):
         with server:
             cmd = [args.tclsh, "tests/test_helper.tcl", "--host", "127.0.0.1", "--port",
                    str(server.port), "--ignore-encoding", "--ignore-digest", "--durable",
-                   "--tags", DENY_TAGS, "--skipfile", skipfile, "--timeout", str(args.timeout),
+                   "--tags", DENY_TAGS, "--skipfile", skipfile, "--timeout", str(args.stall),
                    # The test server's own port: a free range per run (runtest probes 32 ports and each +10000).
                    "--baseport", str(random.randrange(20000, 50000)), "--single", "unit/" + unit]
             env = dict(os.environ, TERM="dumb")
@@ -225,6 +225,8 @@ def main():
                     help="exit 1 when an asserted unit has a failure or stops early")
     ap.add_argument("--docs", help="rewrite the results section of this markdown file")
     ap.add_argument("--timeout", type=int, default=600, help="seconds per unit")
+    ap.add_argument("--stall", type=int, default=120,
+                    help="runtest's watchdog: seconds without progress before it gives up")
     ap.add_argument("--tclsh", default="tclsh8.6")
     ap.add_argument("-v", "--verbose", action="store_true", help="print runtest's output")
     args = ap.parse_args()
