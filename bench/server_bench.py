@@ -228,7 +228,7 @@ def main():
 
     res = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
            "machine": f"{os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}",
-           "command": "bench/run.sh build-bench --server" + (" --quick" if args.quick else ""),
+           "command": " ".join(["bench/server_bench.py"] + sys.argv[1:]),
            "rounds": args.rounds, "key_count": key_count, "modes": {}}
     for mode in args.modes.split(","):
         res["modes"][mode] = run_mode(args, mode)

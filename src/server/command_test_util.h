@@ -395,7 +395,7 @@ class CommandHarness {
   std::unique_ptr<Server> server_;
   std::unique_ptr<Client> client_;
 };
-// The key and hash command tests' name for it.
+// The key and hash families' tests call it by this name.
 using KeysHarness = CommandHarness;
 
 }  // namespace larder::server::testing

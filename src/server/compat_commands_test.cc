@@ -23,27 +23,13 @@ TEST(CompatCommands, FunctionFlushIsRegisteredWithRedisArity) {
 }
 
 TEST(CompatCommands, FunctionFlushAcceptsOnlySyncOrAsync) {
-  CommandHarness h(Backing::kMap);
+  CommandHarness h(Backing::kMap, {RegisterCompatCommands});
   EXPECT_EQ(h.Run({"FUNCTION", "FLUSH"}), "OK");
   EXPECT_EQ(h.Run({"function", "flush", "async"}), "OK");
   EXPECT_EQ(h.Run({"FUNCTION", "FLUSH", "SYNC"}), "OK");
   EXPECT_EQ(h.Run({"FUNCTION", "FLUSH", "later"}),
             "-ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
   EXPECT_EQ(h.Run({"FUNCTION", "FLUSH", "SYNC", "x"}), "-ERR syntax error");
-}
-
-TEST(CompatCommands, MemoryUsageEstimatesExistingKeysOnly) {
-  CommandHarness h(Backing::kMap);
-  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "missing"}), "(nil)");
-  h.SetString("s", std::string(1000, 'x'));
-  EXPECT_EQ(h.Run({"HSET", "h", "a", "1", "b", "2"}), "2");
-  const std::int64_t s = std::stoll(h.Run({"MEMORY", "USAGE", "s"}));
-  const std::int64_t hash = std::stoll(h.Run({"MEMORY", "USAGE", "h", "SAMPLES", "5"}));
-  EXPECT_GT(s, 1000);
-  EXPECT_GT(hash, 0);
-  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "s", "SAMPLES", "x"}),
-            "-ERR value is not an integer or out of range");
-  EXPECT_EQ(h.Run({"MEMORY", "USAGE", "s", "BOGUS"}), "-ERR syntax error");
 }
 
 }  // namespace

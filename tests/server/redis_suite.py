@@ -24,6 +24,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -115,6 +116,24 @@ def parse(unit, output):
     return r
 
 
+def run_runtest(cmd, cwd, env, timeout):
+    """runtest's output. It runs in its own process group: runtest starts its test client in
+    the background, and a unit that times out can leave that client behind; the group is ended
+    either way."""
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    try:
+        out = p.communicate(timeout=timeout)[0].decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out = p.communicate()[0].decode(errors="replace") + "\n(timed out)"
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    return out
+
+
 def run_unit(unit, args, skips):
     src = suite_dir()
     with tempfile.TemporaryDirectory(prefix="larder-redis-suite-") as work:
@@ -129,18 +148,18 @@ def run_unit(unit, args, skips):
         else:
             server = larderd.Larderd(args.bin_dir)
         with server:
-            cmd = [args.tclsh, "tests/test_helper.tcl", "--host", "127.0.0.1", "--port",
-                   str(server.port), "--ignore-encoding", "--ignore-digest", "--durable",
-                   "--tags", DENY_TAGS, "--skipfile", skipfile, "--timeout", str(args.timeout),
-                   # The test server's own port: a free range per run (runtest probes 32 ports and each +10000).
-                   "--baseport", str(random.randrange(20000, 50000)), "--single", "unit/" + unit]
             env = dict(os.environ, TERM="dumb")
-            try:
-                p = subprocess.run(cmd, cwd=work, env=env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, timeout=args.timeout + 60)
-                out = p.stdout.decode(errors="replace")
-            except subprocess.TimeoutExpired as e:
-                out = (e.stdout or b"").decode(errors="replace") + "\n(timed out)"
+            for attempt in range(3):
+                # The test server's own port: runtest probes 32 from --baseport - 32 (and each
+                # +10000), kept below the kernel's ephemeral range (32768 up).
+                base = random.randrange(21000, 22700)
+                cmd = [args.tclsh, "tests/test_helper.tcl", "--host", "127.0.0.1", "--port",
+                       str(server.port), "--ignore-encoding", "--ignore-digest", "--durable",
+                       "--tags", DENY_TAGS, "--skipfile", skipfile, "--timeout", str(args.stall),
+                       "--baseport", str(base), "--single", "unit/" + unit]
+                out = run_runtest(cmd, work, env, args.timeout + 60)
+                if "couldn't open socket: address already in use" not in out:
+                    break  # else: lost a race for the test server's port; another one
             if args.verbose:
                 print(out)
             alive = server.proc.poll() is None
@@ -217,6 +236,8 @@ def main():
                     help="exit 1 when an asserted unit has a failure or stops early")
     ap.add_argument("--docs", help="rewrite the results section of this markdown file")
     ap.add_argument("--timeout", type=int, default=600, help="seconds per unit")
+    ap.add_argument("--stall", type=int, default=120,
+                    help="runtest's watchdog: seconds without progress before it gives up")
     ap.add_argument("--tclsh", default="tclsh8.6")
     ap.add_argument("-v", "--verbose", action="store_true", help="print runtest's output")
     args = ap.parse_args()
