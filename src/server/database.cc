@@ -69,11 +69,10 @@ Result<std::optional<KeyInfo>> DatabaseImpl::Lookup(std::string_view key,
   LARDER_ASSIGN_OR_RETURN(bool found, state_->ReadLiveMeta(index_, key, &m, &meta_buf_));
   if (!found) return std::optional<KeyInfo>();
   if (string_value != nullptr && m.type == ValueType::kString) string_value->assign(m.value);
-  // Access times are not kept (a read would become a write): every key reads as just used.
-  return std::optional<KeyInfo>(KeyInfo{.type = m.type,
-                                        .expire_at_ms = m.expire_at_ms,
-                                        .size = m.size,
-                                        .last_access_ms = state_->now_ms()});
+  // Access times are not kept on disk (a read would become a write): last_access_ms stays 0 and
+  // the server's in-memory KeyAccessTimes (access_times.h) answers OBJECT IDLETIME.
+  return std::optional<KeyInfo>(
+      KeyInfo{.type = m.type, .expire_at_ms = m.expire_at_ms, .size = m.size});
 }
 
 Status DatabaseImpl::SetString(std::string_view key, std::string_view value,

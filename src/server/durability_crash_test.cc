@@ -74,7 +74,8 @@ test::CrashWorkload Workload(AppendFsync mode) {
     Opened db;
     for (int step = 0; step < kSteps; ++step) {
       if (db.durability == nullptr || step == kSteps / 2) {  // a kill -9 and restart halfway
-        db = {};
+        db.durability.reset();  // before the store it uses (a kill -9: nothing is closed)
+        db.store.reset();
         auto o = Open(fs, mode);
         if (!o.ok()) return;
         db = std::move(*o);

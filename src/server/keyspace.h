@@ -47,7 +47,8 @@ struct KeyInfo {
   ValueType type = ValueType::kString;
   std::int64_t expire_at_ms = 0;    // unix ms; 0 = no expiry
   std::uint64_t size = 0;           // strings: byte length; collections: member count
-  std::int64_t last_access_ms = 0;  // OBJECT IDLETIME (in memory only, best effort)
+  std::int64_t last_access_ms = 0;  // 0 when the keyspace does not track it (the server's
+                                    // KeyAccessTimes answers OBJECT IDLETIME)
 };
 
 // An ordered walk over the members of a collection (hash fields today) or the keys of a
