@@ -9,6 +9,7 @@
 #include "server/connection_commands.h"
 #include "server/reply_builder.h"
 #include "server/server.h"
+#include "server/server_commands.h"
 
 namespace larder::server {
 
@@ -213,7 +214,6 @@ Status OnOff(CommandContext& ctx) {
 
 Status Help(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
-      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "GETNAME",
       "    Return the name of the current connection.",
       "ID",
@@ -236,11 +236,8 @@ Status Help(CommandContext& ctx) {
       "    Accepted; larderd never evicts.",
       "NO-TOUCH (ON|OFF)",
       "    Accepted.",
-      "HELP",
-      "    Print this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.SimpleString(line);
+  ReplyHelp(ctx.reply, "CLIENT", kLines);
   return Status::Ok();
 }
 
