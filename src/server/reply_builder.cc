@@ -11,7 +11,7 @@ template <typename Int>
 void AppendInt(std::string* out, Int v) {
   char buf[24];
   const auto result = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, result.ptr);
+  out->append(buf, static_cast<std::size_t>(result.ptr - buf));
 }
 
 // Appends "<prefix><n>\r\n".
