@@ -50,7 +50,7 @@ Status Lastsave(CommandContext& ctx) {
 void RegisterPersistenceCommands(CommandTable& table) {
   table.Add({"save",
              1,
-             kCmdAdmin | kCmdNoScript,
+             kCmdAdmin | kCmdNoScript | kCmdNoMulti,
              0,
              0,
              0,

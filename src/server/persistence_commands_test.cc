@@ -165,5 +165,15 @@ TEST_F(PersistenceCommandsTest, OneBgsaveAtATimeAndWritesGoOn) {
   EXPECT_EQ(Run({"save"}), "+OK\r\n");
 }
 
+// As Redis 7.0: SAVE is no_multi (MULTI/SAVE is refused at queueing), BGSAVE may be queued.
+TEST(PersistenceCommandSpecsTest, SaveIsRefusedInsideMultiBgsaveIsNot) {
+  CommandTable table;
+  RegisterPersistenceCommands(table);
+  ASSERT_NE(table.Find("save"), nullptr);
+  ASSERT_NE(table.Find("bgsave"), nullptr);
+  EXPECT_NE(table.Find("save")->flags & kCmdNoMulti, 0u);
+  EXPECT_EQ(table.Find("bgsave")->flags & kCmdNoMulti, 0u);
+}
+
 }  // namespace
 }  // namespace larder::server
