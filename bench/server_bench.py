@@ -137,6 +137,8 @@ def load_keys(args, count):
             time.sleep(2)  # a checkpoint / background fsync settles
             out[k] = {"keys": int(dbsize) if dbsize.isdigit() else dbsize,
                       "rss_kib": rss_kib(s.proc.pid, "VmRSS"), "rss_empty_kib": base,
+                      "rss_anon_kib": rss_kib(s.proc.pid, "RssAnon"),
+                      "rss_file_kib": rss_kib(s.proc.pid, "RssFile"),
                       "peak_rss_kib": rss_kib(s.proc.pid, "VmHWM"), "load_secs": secs,
                       "pipe_rc": p.returncode}
             s.stop(timeout=300)
@@ -173,11 +175,13 @@ def render(res):
     k = res.get("keys")
     if k:
         out += [f"#### {res['key_count']:,} small keys (appendfsync everysec)", "",
-                "| server | keys | RSS holding them | RSS empty | peak RSS | data on disk | load (--pipe) |",
-                "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+                "| server | keys | RSS holding them | of which anonymous / file-mapped | RSS empty | peak RSS | data on disk | load (--pipe) |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for name in ("redis-server", "larderd"):
             x = k[name]
-            out.append(f"| {name} | {x['keys']} | {mib(x['rss_kib'])} | {mib(x['rss_empty_kib'])} | "
+            split = (f"{mib(x['rss_anon_kib'])} / {mib(x['rss_file_kib'])}"
+                     if "rss_anon_kib" in x else "")
+            out.append(f"| {name} | {x['keys']} | {mib(x['rss_kib'])} | {split} | {mib(x['rss_empty_kib'])} | "
                        f"{mib(x['peak_rss_kib'])} | {x['disk_bytes'] / 2**20:.1f} MiB | "
                        f"{x['load_secs']:.1f} s |")
         out.append("")
