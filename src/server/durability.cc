@@ -1,5 +1,7 @@
 #include "server/durability.h"
 
+#include <malloc.h>  // malloc_trim (glibc)
+
 #include <string>
 #include <string_view>
 #include <thread>
@@ -15,6 +17,9 @@
 
 namespace larder::server {
 namespace {
+
+// A checkpoint that commits at least this much logged data returns freed heap to the OS.
+constexpr std::uint64_t kTrimAfterLogBytes = 4 << 20;
 
 // The engine transaction the keyspace sees: every successful write is also recorded into the
 // batch's log record. Commit and Rollback belong to the checkpoint, not to the keyspace.
@@ -194,7 +199,12 @@ Status DurabilityImpl::CheckpointNow() {
     ++checkpoints_;
     last_save_unix_ = now_unix;
   }
-  return wal_->Rotate(seq);
+  // A large transaction's pages and nodes are freed now; hand the memory back to the OS so the
+  // server's RSS follows what it holds rather than its peak (the data lives in the file).
+  const bool large = wal_->log_bytes() >= kTrimAfterLogBytes;
+  Status rotated = wal_->Rotate(seq);
+  if (large) ::malloc_trim(0);
+  return rotated;
 }
 
 Status DurabilityImpl::Checkpoint() {
