@@ -62,6 +62,8 @@ void RunHandler(Server& server, Client& client, const CommandSpec& spec, std::st
   const int db_index = client.db;
   CommandContext ctx{server, client, server.keyspace(), server.keyspace().db(db_index), reply,
                      argv,   now_ms};
+  // Set before the call, as Redis does: CLIENT LIST/INFO show themselves as the current command.
+  client.last_command = std::string(full_name);
   const std::int64_t start_us = Server::NowUs();
   const Status s = spec.handler(ctx);
   const std::int64_t duration_us = Server::NowUs() - start_us;
@@ -79,7 +81,6 @@ void RunHandler(Server& server, Client& client, const CommandSpec& spec, std::st
   }
   server.stats().commands_processed.fetch_add(1, std::memory_order_relaxed);
   client.CountCommand();
-  client.last_command = std::string(full_name);
 
   CommandRecord record;
   record.spec = &spec;
