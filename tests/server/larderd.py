@@ -122,12 +122,13 @@ class RedisServer(_Server):
                                     "--daemonize", "no"] + s.args, data_dir)
 
 
-def server_under_test(**kwargs):
-    """Larderd(**kwargs), or Debian's redis-server when LARDER_TEST_SERVER=redis: a suite that
-    compares larderd with redis-server checks itself by comparing redis-server with itself."""
+def server_under_test(args=()):
+    """Larderd(args=args), or Debian's redis-server with the same args when
+    LARDER_TEST_SERVER=redis: a suite that compares larderd with redis-server checks itself by
+    comparing redis-server with itself."""
     if os.environ.get("LARDER_TEST_SERVER") == "redis":
-        return RedisServer()
-    return Larderd(**kwargs)
+        return RedisServer(args=args)
+    return Larderd(args=args)
 
 
 class ServerTestCase(unittest.TestCase):

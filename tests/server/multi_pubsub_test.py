@@ -14,15 +14,9 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from larderd import Larderd, RedisServer  # noqa: E402
+from larderd import ServerTestCase, server_under_test  # noqa: E402
 
 import redis  # noqa: E402
-
-
-def make_server(args=()):
-    if os.environ.get("LARDER_TEST_SERVER") == "redis":
-        return RedisServer(args=args)
-    return Larderd(args=args)
 
 
 class Raw:
@@ -87,22 +81,7 @@ def wait_until(predicate, timeout=20.0):
     return False
 
 
-class MultiPubSubTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = make_server().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-
-    def setUp(self):
-        self.r = self.srv.client()
-        self.r.flushall()
-
-    def tearDown(self):
-        self.r.close()
-
+class MultiPubSubTest(ServerTestCase):
     def raw(self):
         c = Raw(self.srv.port)
         self.addCleanup(c.close)
@@ -403,7 +382,7 @@ class MultiPubSubTest(unittest.TestCase):
 
 class SlowSubscriberTest(unittest.TestCase):
     def test_subscriber_that_never_reads_is_disconnected(self):
-        with make_server(["--client-output-buffer-limit", "pubsub", "262144", "0", "0"]) as srv:
+        with server_under_test(["--client-output-buffer-limit", "pubsub", "262144", "0", "0"]) as srv:
             slow = socket.create_connection(("127.0.0.1", srv.port))
             slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             slow.sendall(b"*2\r\n$9\r\nSUBSCRIBE\r\n$4\r\nslow\r\n")
