@@ -58,6 +58,9 @@ struct CommandContext {
   ReplyBuilder& reply;
   std::span<const std::string_view> argv;  // argv[0] is the name as sent
   std::int64_t now_ms;                     // the command's clock (unix ms), fixed for its run
+  // false inside EXEC and LOCK.DO: a blocking command must reply as on a timeout instead of
+  // blocking (blocking.h).
+  bool may_block = true;
 };
 
 // A handler writes exactly one reply (user errors included) and returns OK. A non-OK Status
@@ -110,6 +113,13 @@ void RegisterHashCommands(CommandTable& table);  // every hash command
 void RegisterTransactionCommands(CommandTable& table);  // MULTI EXEC DISCARD WATCH UNWATCH
 void RegisterPubSubCommands(CommandTable& table);       // SUBSCRIBE ... PUBSUB
 void RegisterCompatCommands(CommandTable& table);  // FUNCTION FLUSH (a no-op: for Redis tooling)
+void RegisterListCommands(CommandTable& table);    // every list command, blocking ones included
+void RegisterSetCommands(CommandTable& table);     // every set command
+void RegisterZSetCommands(CommandTable& table);    // every sorted-set command, BZPOP* included
+void RegisterHyperLogLogCommands(CommandTable& table);  // PFADD PFCOUNT PFMERGE (PFDEBUG...)
+void RegisterGeoCommands(CommandTable& table);          // GEOADD ... GEORADIUS family
+void RegisterSortCommands(CommandTable& table);         // SORT SORT_RO
+void RegisterLockCommands(CommandTable& table);         // LOCK.* (docs/locks.md)
 
 // Every family above.
 void RegisterAllCommands(CommandTable& table);

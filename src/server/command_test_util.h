@@ -206,7 +206,8 @@ class MapKeyspace : public Keyspace {
     for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<MapDatabase>(i, now_ms));
   }
   int databases() const override { return static_cast<int>(dbs_.size()); }
-  void SetObserver(KeyspaceObserver*) override {}
+  void AddObserver(KeyspaceObserver*) override {}
+  void RemoveObserver(KeyspaceObserver*) override {}
   Status BeginBatch() override { return Status::Ok(); }
   Database& db(int index) override { return *dbs_[static_cast<std::size_t>(index)]; }
   Result<Ticket> EndBatch() override { return Ticket{0}; }
@@ -314,9 +315,8 @@ class CommandHarness {
  public:
   using Registrar = void (*)(CommandTable&);
   explicit CommandHarness(Backing backing = Backing::kEngine,
-                          std::vector<Registrar> families = {RegisterKeyCommands,
-                                                             RegisterHashCommands,
-                                                             RegisterCompatCommands}) {
+                          std::vector<Registrar> families = {
+                              RegisterKeyCommands, RegisterHashCommands, RegisterCompatCommands}) {
     if (backing == Backing::kMap) {
       map_ = std::make_unique<MapKeyspace>(16, &now_ms_);
       keyspace_ = map_.get();

@@ -15,14 +15,19 @@ namespace {
 class RangeCursor final : public Cursor {
  public:
   using Skip = bool (*)(std::string_view value, std::int64_t now_ms);
-  RangeCursor(std::unique_ptr<kv::Iterator> it, std::size_t strip, Skip skip, std::int64_t now)
-      : it_(std::move(it)), strip_(strip), skip_(skip), now_ms_(now) {
-    it_->SeekToFirst();
+  RangeCursor(std::unique_ptr<kv::Iterator> it, std::size_t strip, Skip skip, std::int64_t now,
+              bool reverse = false)
+      : it_(std::move(it)), strip_(strip), skip_(skip), now_ms_(now), reverse_(reverse) {
+    if (reverse_) {
+      it_->SeekToLast();
+    } else {
+      it_->SeekToFirst();
+    }
     Settle();
   }
   bool Valid() const override { return it_->Valid(); }
   void Next() override {
-    it_->Next();
+    Step();
     Settle();
   }
   std::string_view key() const override { return it_->key().substr(strip_); }
@@ -30,13 +35,21 @@ class RangeCursor final : public Cursor {
   const Status& status() const override { return it_->status(); }
 
  private:
+  void Step() {
+    if (reverse_) {
+      it_->Prev();
+    } else {
+      it_->Next();
+    }
+  }
   void Settle() {
-    while (skip_ != nullptr && it_->Valid() && skip_(it_->value(), now_ms_)) it_->Next();
+    while (skip_ != nullptr && it_->Valid() && skip_(it_->value(), now_ms_)) Step();
   }
   std::unique_ptr<kv::Iterator> it_;
   std::size_t strip_;
   Skip skip_;
   std::int64_t now_ms_;
+  bool reverse_;
 };
 
 class EmptyCursor final : public Cursor {
@@ -71,8 +84,11 @@ Result<std::optional<KeyInfo>> DatabaseImpl::Lookup(std::string_view key,
   if (string_value != nullptr && m.type == ValueType::kString) string_value->assign(m.value);
   // Access times are not kept on disk (a read would become a write): last_access_ms stays 0 and
   // the server's in-memory KeyAccessTimes (access_times.h) answers OBJECT IDLETIME.
-  return std::optional<KeyInfo>(
-      KeyInfo{.type = m.type, .expire_at_ms = m.expire_at_ms, .size = m.size});
+  return std::optional<KeyInfo>(KeyInfo{.type = m.type,
+                                        .expire_at_ms = m.expire_at_ms,
+                                        .size = m.size,
+                                        .version = m.version,
+                                        .aux = m.aux});
 }
 
 Status DatabaseImpl::SetString(std::string_view key, std::string_view value,
@@ -187,6 +203,81 @@ Result<std::unique_ptr<Cursor>> DatabaseImpl::Members(std::string_view key,
                           state_->Range(lower, enc::PrefixEnd(prefix)));
   return std::unique_ptr<Cursor>(std::make_unique<RangeCursor>(
       std::move(it), enc::kMemberPrefixSize, nullptr, state_->now_ms()));
+}
+
+Result<KeyInfo> DatabaseImpl::NewCollection(ValueType type) {
+  LARDER_RETURN_IF_ERROR(state_->broken());
+  if (type == ValueType::kString) return Status::InvalidArgument("not a collection type");
+  return KeyInfo{.type = type, .version = state_->NewVersion()};
+}
+
+Result<std::optional<std::string>> DatabaseImpl::GetRecord(std::uint64_t version,
+                                                           std::string_view record) {
+  enc::MemberKeyInto(version, record, &key_buf_);
+  std::string_view v;
+  Status s = state_->Get(key_buf_, &v);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  LARDER_RETURN_IF_ERROR(s);
+  return std::optional<std::string>(std::string(v));
+}
+
+Status DatabaseImpl::PutRecord(std::uint64_t version, std::string_view record,
+                               std::string_view value) {
+  enc::MemberKeyInto(version, record, &key_buf_);
+  return state_->Put(key_buf_, value);
+}
+
+Status DatabaseImpl::DeleteRecord(std::uint64_t version, std::string_view record) {
+  enc::MemberKeyInto(version, record, &key_buf_);
+  return state_->Delete(key_buf_);
+}
+
+Result<std::unique_ptr<Cursor>> DatabaseImpl::Records(std::uint64_t version, std::string_view start,
+                                                      bool reverse) {
+  const std::string prefix = enc::MemberPrefix(version);
+  std::string bound = prefix;
+  bound.append(start);
+  std::unique_ptr<kv::Iterator> it;
+  if (!reverse) {
+    LARDER_ASSIGN_OR_RETURN(it, state_->Range(bound, enc::PrefixEnd(prefix)));
+  } else {
+    LARDER_ASSIGN_OR_RETURN(it,
+                            state_->Range(prefix, start.empty() ? enc::PrefixEnd(prefix) : bound));
+  }
+  return std::unique_ptr<Cursor>(std::make_unique<RangeCursor>(
+      std::move(it), enc::kMemberPrefixSize, nullptr, state_->now_ms(), reverse));
+}
+
+Status DatabaseImpl::WriteCollection(std::string_view key, const KeyInfo& info, bool created) {
+  LARDER_RETURN_IF_ERROR(state_->broken());
+  if (info.type == ValueType::kString || info.version == 0) {
+    return Status::InvalidArgument("WriteCollection: not a collection");
+  }
+  Meta m;
+  m.type = info.type;
+  m.version = info.version;
+  m.size = info.size;
+  m.aux = info.aux;
+  std::int64_t old_expire = 0;
+  if (created) {
+    m.expire_at_ms = info.expire_at_ms;
+  } else {
+    Meta old;
+    LARDER_ASSIGN_OR_RETURN(bool found, state_->ReadMeta(pdb(), key, &old, &meta_buf_));
+    if (!found || old.version != info.version) {
+      return Status::Corruption("WriteCollection: the key changed under the command");
+    }
+    m.expire_at_ms = old.expire_at_ms;
+    old_expire = old.expire_at_ms;
+  }
+  if (m.size == 0) {
+    if (!created) LARDER_RETURN_IF_ERROR(state_->RemoveKey(pdb(), key, m));
+  } else {
+    LARDER_RETURN_IF_ERROR(state_->WriteMeta(pdb(), key, m, old_expire));
+    if (created) state_->AddCount(pdb(), 1);
+  }
+  state_->Notify(index_, key);
+  return Status::Ok();
 }
 
 Result<std::unique_ptr<Cursor>> DatabaseImpl::Keys(std::string_view start) {

@@ -44,6 +44,14 @@ class DatabaseImpl final : public Database {
                        bool replace) override;
   Result<bool> RenameKey(std::string_view src, std::string_view dst) override;
   void Touch(std::string_view key) override {}
+  Result<KeyInfo> NewCollection(ValueType type) override;
+  Result<std::optional<std::string>> GetRecord(std::uint64_t version,
+                                               std::string_view record) override;
+  Status PutRecord(std::uint64_t version, std::string_view record, std::string_view value) override;
+  Status DeleteRecord(std::uint64_t version, std::string_view record) override;
+  Result<std::unique_ptr<Cursor>> Records(std::uint64_t version, std::string_view start,
+                                          bool reverse = false) override;
+  Status WriteCollection(std::string_view key, const KeyInfo& info, bool created) override;
 
  private:
   std::uint32_t pdb() const { return state_->pdb(index_); }

@@ -113,6 +113,7 @@ void EncodeMeta(const Meta& meta, std::string* out) {
   if (meta.is_collection()) {
     PutVarint64(out, meta.version);
     PutVarint64(out, meta.size);
+    if (meta.aux != 0) PutVarint64(out, meta.aux);
   } else {
     out->append(meta.value);
   }
@@ -137,10 +138,15 @@ bool DecodeMeta(std::string_view bytes, Meta* meta) {
   }
   if (meta->is_collection()) {
     meta->value = {};
-    return GetVarint64(&bytes, &meta->version) && GetVarint64(&bytes, &meta->size) &&
-           bytes.empty() && meta->version != 0;
+    meta->aux = 0;
+    if (!GetVarint64(&bytes, &meta->version) || !GetVarint64(&bytes, &meta->size) ||
+        meta->version == 0) {
+      return false;
+    }
+    return bytes.empty() || (GetVarint64(&bytes, &meta->aux) && bytes.empty() && meta->aux != 0);
   }
   meta->version = 0;
+  meta->aux = 0;
   meta->value = bytes;
   meta->size = bytes.size();
   return true;

@@ -87,12 +87,13 @@ struct Meta {
   std::int64_t expire_at_ms = 0;  // 0: none
   std::uint64_t version = 0;      // collections: the member prefix's version
   std::uint64_t size = 0;         // collections: members; strings: the value's length
+  std::uint64_t aux = 0;          // collections: the type encoding's integer (lists: head)
   std::string_view value;         // strings: the value (a view into the decoded bytes)
   bool is_collection() const { return type != ValueType::kString; }
 };
 
 // type(1) flags(1) [expire_at be64 when flags & 1] then a string's value bytes, or a
-// collection's version and size as varints.
+// collection's version and size as varints, then aux as a varint when it is not 0.
 void EncodeMeta(const Meta& meta, std::string* out);
 // False when the bytes are not a meta record of this format.
 bool DecodeMeta(std::string_view bytes, Meta* meta);

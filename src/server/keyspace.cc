@@ -39,6 +39,26 @@ std::string_view TypeName(ValueType type) {
   return "none";
 }
 
+// The raw record calls' defaults, for Database implementations without them (test fakes).
+Result<KeyInfo> Database::NewCollection(ValueType) {
+  return Status::NotSupported("raw collection records");
+}
+Result<std::optional<std::string>> Database::GetRecord(std::uint64_t, std::string_view) {
+  return Status::NotSupported("raw collection records");
+}
+Status Database::PutRecord(std::uint64_t, std::string_view, std::string_view) {
+  return Status::NotSupported("raw collection records");
+}
+Status Database::DeleteRecord(std::uint64_t, std::string_view) {
+  return Status::NotSupported("raw collection records");
+}
+Result<std::unique_ptr<Cursor>> Database::Records(std::uint64_t, std::string_view, bool) {
+  return Status::NotSupported("raw collection records");
+}
+Status Database::WriteCollection(std::string_view, const KeyInfo&, bool) {
+  return Status::NotSupported("raw collection records");
+}
+
 namespace {
 
 constexpr std::string_view kDataFile = "larder.db";
@@ -82,7 +102,8 @@ class KeyspaceImpl final : public Keyspace {
   }
 
   int databases() const override { return options_.databases; }
-  void SetObserver(KeyspaceObserver* observer) override { state_.set_observer(observer); }
+  void AddObserver(KeyspaceObserver* observer) override { state_.AddObserver(observer); }
+  void RemoveObserver(KeyspaceObserver* observer) override { state_.RemoveObserver(observer); }
 
   Status BeginBatch() override {
     LARDER_RETURN_IF_ERROR(Usable());

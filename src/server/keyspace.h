@@ -49,6 +49,11 @@ struct KeyInfo {
   std::uint64_t size = 0;           // strings: byte length; collections: member count
   std::int64_t last_access_ms = 0;  // 0 when the keyspace does not track it (the server's
                                     // KeyAccessTimes answers OBJECT IDLETIME)
+  // Collections: the version their records live under (see the raw record calls of Database),
+  // and one integer the type's encoding keeps in the key's metadata (lists: the position of
+  // the head element; 0 for hashes and sets). 0 for strings.
+  std::uint64_t version = 0;
+  std::uint64_t aux = 0;
 };
 
 // An ordered walk over the members of a collection (hash fields today) or the keys of a
@@ -125,14 +130,45 @@ class Database {
 
   // Marks a key as read now (OBJECT IDLETIME, TOUCH).
   virtual void Touch(std::string_view key) = 0;
+
+  // ---- Raw collection records ----
+  // For encodings that are not one record per member: lists (members at positions), sorted
+  // sets (a member record and a score record per member, plus a rank index). Every record of
+  // a collection lives under its version (KeyInfo::version, from Lookup or NewCollection); a
+  // `record` here is the bytes after the version, in any layout the type's encoding chooses
+  // (written down in docs/formats/larderd.md). These calls do not read or write the key's
+  // metadata: the caller keeps KeyInfo::size (the member count Redis reports: LLEN, ZCARD) and
+  // aux right and writes them once per command with WriteCollection, which also reports the
+  // modification (WATCH, blocked clients). The defaults fail with NotSupported (test fakes).
+  //
+  // A fresh, empty collection of `type` (a new version, size 0, no expiry). Nothing is written
+  // until WriteCollection(key, info, /*created=*/true).
+  virtual Result<KeyInfo> NewCollection(ValueType type);
+  // The record's value, or nullopt when absent.
+  virtual Result<std::optional<std::string>> GetRecord(std::uint64_t version,
+                                                       std::string_view record);
+  virtual Status PutRecord(std::uint64_t version, std::string_view record, std::string_view value);
+  virtual Status DeleteRecord(std::uint64_t version, std::string_view record);
+  // Records in order from the first record >= start; with `reverse`, in reverse order from the
+  // last record < start (an empty start: from the last record). Views as for any Cursor.
+  virtual Result<std::unique_ptr<Cursor>> Records(std::uint64_t version, std::string_view start,
+                                                  bool reverse = false);
+  // Writes the key's metadata from `info` (type, version, size, aux; the expiry it has, or
+  // info.expire_at_ms when `created`). info.size == 0 removes the key and every record under
+  // its version (an emptied collection disappears, as in Redis). `created`: the key did not
+  // exist (NewCollection) and is counted now. Reports the key as modified.
+  virtual Status WriteCollection(std::string_view key, const KeyInfo& info, bool created);
 };
 
-// Told about every modified key, from the thread holding the execution lock (WATCH, and later
-// client-side caching and blocked clients). A flush reports key = nullopt for the whole db.
+// Told about every modified key, from the thread holding the execution lock (WATCH, blocked
+// clients, later client-side caching). A flush reports key = nullopt for the whole db.
 class KeyspaceObserver {
  public:
   virtual ~KeyspaceObserver() = default;
   virtual void OnKeyModified(int db, std::optional<std::string_view> key) = 0;
+  // A key removed because its time ran out (met lazily or by the expiry cycle), before the
+  // OnKeyModified of its removal (keyspace notifications' "expired" event).
+  virtual void OnKeyExpired(int db, std::string_view key) {}
 };
 
 enum class AppendFsync { kAlways, kEverySec, kNo };
@@ -167,7 +203,9 @@ class Keyspace {
   static Result<std::unique_ptr<Keyspace>> Open(const KeyspaceOptions& options);
 
   virtual int databases() const = 0;
-  virtual void SetObserver(KeyspaceObserver* observer) = 0;
+  // Observers are told in the order they were added. REQUIRES: the execution lock.
+  virtual void AddObserver(KeyspaceObserver* observer) = 0;
+  virtual void RemoveObserver(KeyspaceObserver* observer) = 0;
 
   using Ticket = std::uint64_t;
   virtual Status BeginBatch() = 0;

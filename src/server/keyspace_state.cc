@@ -207,14 +207,22 @@ Status KeyspaceState::Expire(int db, std::string_view key, const Meta& meta) {
   const std::string k(key);
   LARDER_RETURN_IF_ERROR(RemoveKey(pdb(db), k, meta));
   ++expired_keys;
+  NotifyExpired(db, k);
   Notify(db, k);
   return Status::Ok();
 }
 
 Status KeyspaceState::DropMembers(std::uint64_t version, std::uint64_t size) {
-  if (size > kInlineDropMembers) return Put(enc::GarbageKey(version), {});
-  const std::string prefix = enc::MemberPrefix(version);
-  return DeleteRange(prefix, enc::PrefixEnd(prefix), kInlineDropMembers + 1).status();
+  if (size <= kInlineDropMembers) {
+    // Some encodings keep several records per member (sorted sets): delete a bounded number at
+    // once, and leave the rest to the reclaimer if there are more.
+    constexpr std::uint64_t kBudget = 4 * kInlineDropMembers + 1;
+    const std::string prefix = enc::MemberPrefix(version);
+    LARDER_ASSIGN_OR_RETURN(std::uint64_t deleted,
+                            DeleteRange(prefix, enc::PrefixEnd(prefix), kBudget));
+    if (deleted < kBudget) return Status::Ok();
+  }
+  return Put(enc::GarbageKey(version), {});
 }
 
 }  // namespace larder::server

@@ -89,9 +89,13 @@ class KeyspaceState {
   void set_now_ms(std::int64_t now) { now_ms_ = now; }
   std::int64_t now_ms() const { return now_ms_; }
   Clock* clock() const { return clock_; }
-  void set_observer(KeyspaceObserver* o) { observer_ = o; }
+  void AddObserver(KeyspaceObserver* o) { observers_.push_back(o); }
+  void RemoveObserver(KeyspaceObserver* o) { std::erase(observers_, o); }
   void Notify(int db, std::optional<std::string_view> key) {
-    if (observer_ != nullptr) observer_->OnKeyModified(db, key);
+    for (KeyspaceObserver* o : observers_) o->OnKeyModified(db, key);
+  }
+  void NotifyExpired(int db, std::string_view key) {
+    for (KeyspaceObserver* o : observers_) o->OnKeyExpired(db, key);
   }
   std::uint64_t expired_keys = 0;
 
@@ -121,7 +125,7 @@ class KeyspaceState {
   kv::Transaction* tx_ = nullptr;
   std::uint64_t writes_ = 0;
   Status broken_;
-  KeyspaceObserver* observer_ = nullptr;
+  std::vector<KeyspaceObserver*> observers_;
   std::int64_t now_ms_ = 0;
 
   std::vector<std::uint32_t> db_map_;

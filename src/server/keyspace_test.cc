@@ -104,7 +104,7 @@ TEST_F(KeyspaceTest, DataAndTtlsSurviveARestart) {
 TEST_F(KeyspaceTest, FlushAndSwapAreImmediateAndReclaimedLater) {
   auto ks = Open();
   Recorder rec;
-  ks->SetObserver(&rec);
+  ks->AddObserver(&rec);
   Batch(*ks, [&] {
     for (int i = 0; i < 100; ++i) {
       ASSERT_TRUE(ks->db(0).SetString("a" + std::to_string(i), "v").ok());

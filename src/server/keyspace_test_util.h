@@ -43,7 +43,7 @@ class StateTest : public ::testing::Test {
     store_ = std::move(*s);
     Begin();
     ASSERT_TRUE(state_.Load().ok());
-    state_.set_observer(&observer_);
+    state_.AddObserver(&observer_);
     Tick();
   }
   void TearDown() override {

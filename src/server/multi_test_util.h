@@ -78,7 +78,8 @@ class FakeKeyspace final : public Keyspace {
     for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<FakeDb>(this, i));
   }
   int databases() const override { return static_cast<int>(dbs_.size()); }
-  void SetObserver(KeyspaceObserver* observer) override { observer_ = observer; }
+  void AddObserver(KeyspaceObserver* observer) override { observers_.push_back(observer); }
+  void RemoveObserver(KeyspaceObserver* observer) override { std::erase(observers_, observer); }
   Status BeginBatch() override { return Status::Ok(); }
   Database& db(int index) override { return *dbs_[static_cast<std::size_t>(index)]; }
   FakeDb& fake(int index) { return *dbs_[static_cast<std::size_t>(index)]; }
@@ -108,15 +109,14 @@ class FakeKeyspace final : public Keyspace {
   Status Close() override { return Status::Ok(); }
 
   void Report(int db, std::optional<std::string_view> key) {
-    if (observer_ != nullptr) observer_->OnKeyModified(db, key);
+    for (KeyspaceObserver* o : observers_) o->OnKeyModified(db, key);
   }
-  KeyspaceObserver* observer() const { return observer_; }
 
   std::int64_t now_ms = 1'000'000;  // the clock of expiry
 
  private:
   std::vector<std::unique_ptr<FakeDb>> dbs_;
-  KeyspaceObserver* observer_ = nullptr;
+  std::vector<KeyspaceObserver*> observers_;
 };
 
 inline Result<std::optional<KeyInfo>> FakeDb::Lookup(std::string_view key, std::string* value) {

@@ -19,10 +19,10 @@ TransactionService::TransactionService(Server& server)
         auto it = watchers_.find(id);
         if (it != watchers_.end()) it->second->watch_dirty = true;
       }) {
-  server_.keyspace().SetObserver(&registry_);
+  server_.keyspace().AddObserver(&registry_);
 }
 
-TransactionService::~TransactionService() { server_.keyspace().SetObserver(nullptr); }
+TransactionService::~TransactionService() { server_.keyspace().RemoveObserver(&registry_); }
 
 Status TransactionService::Watch(CommandContext& ctx, std::string_view key) {
   LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(key));
