@@ -288,7 +288,9 @@ void BlockingService::ServeReadyClients(std::int64_t now_ms) {
         auto it = s.entries.find(id);
         if (it == s.entries.end()) continue;  // served or ended by an earlier re-run
         Impl::Entry* e = it->second.get();
-        if (!s.TypeMatches(*e, key)) continue;
+        // A client being closed (CLIENT KILL, a peer gone) is served nothing: what it would pop
+        // stays for the next client. Its close path removes it.
+        if (e->client->close_requested() || !s.TypeMatches(*e, key)) continue;
         s.Rerun(e, now_ms);
       }
     }

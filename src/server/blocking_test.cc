@@ -148,6 +148,16 @@ TEST_F(BlockingTest, ClosedWhileBlockedLeavesTheQueues) {
   EXPECT_EQ(h_.Replies(b), "[k,v]");
 }
 
+TEST_F(BlockingTest, AClientBeingClosedIsServedNothing) {
+  auto a = h_.NewClient(), b = h_.NewClient(), w = h_.NewClient();
+  h_.Send(a, {"TESTPOP", "k", "0"});
+  h_.Send(b, {"TESTPOP", "k", "0"});
+  a->RequestClose("killed");  // CLIENT KILL: its I/O thread has not closed it yet
+  h_.Send(w, {"SET", "k", "v"});
+  EXPECT_EQ(h_.Replies(a), "");
+  EXPECT_EQ(h_.Replies(b), "[k,v]");
+}
+
 TEST_F(BlockingTest, InsideExecABlockingCommandRepliesAsOnATimeout) {
   auto a = h_.NewClient(), w = h_.NewClient();
   h_.Send(a, {"MULTI"});

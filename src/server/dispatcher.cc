@@ -209,27 +209,29 @@ void DispatchCommand(Server& server, Client& client, std::span<const std::string
   if (BlockingService* blocking = server.blocking_service()) blocking->ServeReadyClients(now_ms);
 }
 
-void ExecuteResolved(Server& server, Client& client, const CommandSpec& spec,
-                     std::span<const std::string_view> argv, std::int64_t now_ms,
-                     std::string* out) {
+namespace {
+// "get", or "config|get" for a subcommand's spec.
+std::string FullNameOf(const CommandSpec& spec, std::span<const std::string_view> argv) {
   std::string full_name = ToLower(argv[0]);
   if (spec.name != full_name && argv.size() > 1) {
     full_name += '|';
     full_name += ToLower(argv[1]);
   }
-  RunHandler(server, client, spec, full_name, argv, now_ms, out,
+  return full_name;
+}
+}  // namespace
+
+void ExecuteResolved(Server& server, Client& client, const CommandSpec& spec,
+                     std::span<const std::string_view> argv, std::int64_t now_ms,
+                     std::string* out) {
+  RunHandler(server, client, spec, FullNameOf(spec, argv), argv, now_ms, out,
              HandlerRun{client.db, /*may_block=*/false, /*rerun=*/false});
 }
 
 void ExecuteBlocked(Server& server, Client& client, const CommandSpec& spec,
                     std::span<const std::string_view> argv, int db, std::int64_t now_ms,
                     std::string* out) {
-  std::string full_name = ToLower(argv[0]);
-  if (spec.name != full_name && argv.size() > 1) {
-    full_name += '|';
-    full_name += ToLower(argv[1]);
-  }
-  RunHandler(server, client, spec, full_name, argv, now_ms, out,
+  RunHandler(server, client, spec, FullNameOf(spec, argv), argv, now_ms, out,
              HandlerRun{db, /*may_block=*/true, /*rerun=*/true});
 }
 
