@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -227,6 +228,49 @@ class BlockingTest(ServerTestCase):
         self.wait_blocked(0)
         info = [x for x in self.r.client_list() if x.get("name") == "waiter"][0]
         self.assertNotIn("b", info["flags"])
+
+    def test_concurrent_producers_and_consumers_lose_nothing(self):
+        """10 consumers looping on BLPOP over two lists, 4 producers pushing 250 elements each:
+        every element is received exactly once."""
+        received = []
+        lock = threading.Lock()
+        done = threading.Event()
+
+        def consume():
+            r = self.srv.client()
+            while not done.is_set():
+                item = r.blpop(["work1", "work2"], 0.05)
+                if item is not None:
+                    with lock:
+                        received.append(item[1])
+            r.close()
+
+        def produce(n):
+            r = self.srv.client()
+            for i in range(250):
+                r.rpush("work%d" % (i % 2 + 1), "%d-%d" % (n, i))
+            r.close()
+
+        consumers = [threading.Thread(target=consume) for _ in range(10)]
+        for t in consumers:
+            t.start()
+        producers = [threading.Thread(target=produce, args=(n,)) for n in range(4)]
+        for t in producers:
+            t.start()
+        for t in producers:
+            t.join()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with lock:
+                if len(received) >= 1000:
+                    break
+            time.sleep(0.02)
+        done.set()
+        for t in consumers:
+            t.join()
+        self.assertEqual(sorted(received),
+                         sorted(b"%d-%d" % (n, i) for n in range(4) for i in range(250)))
+        self.assertEqual(self.r.llen("work1") + self.r.llen("work2"), 0)
 
     @unittest.skipIf(shutil.which("redis-cli") is None, "redis-cli not installed")
     def test_redis_cli_blocked_then_served(self):
