@@ -33,7 +33,6 @@ std::optional<std::int64_t> DeadlineArgument(CommandContext& ctx, std::string_vi
 }
 
 void ReplyNullArray(ReplyBuilder& reply) { reply.NullArray(); }
-void ReplyNull(ReplyBuilder& reply) { reply.Null(); }
 
 // Blocks the client on `keys` of its database until `deadline_ms`, or, where it may not block,
 // replies as on a timeout.
@@ -74,7 +73,12 @@ Status BLMoveGeneric(CommandContext& ctx, ListEnd from, ListEnd to, std::string_
                           OpenList(ctx, ctx.argv[1], Access::kWrite, &replied));
   if (replied) return Status::Ok();
   if (!source) {
-    BlockOrTimeout(ctx, ctx.argv.subspan(1, 1), *deadline, ReplyNull);
+    // Redis 7.0: a null bulk where it may not block, but a null array on a timeout.
+    if (!ctx.may_block) {
+      ctx.reply.Null();
+      return Status::Ok();
+    }
+    BlockOrTimeout(ctx, ctx.argv.subspan(1, 1), *deadline, ReplyNullArray);
     return Status::Ok();
   }
   return MoveAndReply(ctx, *source, ctx.argv[2], from, to);
