@@ -47,9 +47,8 @@ void BlockOrTimeout(CommandContext& ctx, std::span<const std::string_view> keys,
     options.keys.push_back(WaitKey{ctx.db.index(), std::string(key)});
   options.deadline_ms = deadline_ms;
   options.on_timeout = on_timeout;
-  // TODO(lists): BlockingService::Block once the `block` branch's implementation is merged.
-  (void)options;
-  on_timeout(ctx.reply);
+  options.key_type = ValueType::kList;  // a key that becomes a string leaves it blocked
+  ctx.server.Service<BlockingService>().Block(ctx, std::move(options));
 }
 
 // BLPOP/BRPOP key [key ...] timeout.
