@@ -88,5 +88,21 @@ TEST_F(ListBlockingTest, TimeoutsAndTransactions) {
   EXPECT_EQ(h_->Replies(w), "OK | QUEUED | QUEUED | [(nil),(nil)]");
 }
 
+TEST_F(ListBlockingTest, ClientsAreServedFromTheKeyThatBecameReady) {
+  auto a = h_->NewClient(), b = h_->NewClient(), w = h_->NewClient();
+  h_->Send(a, {"BLPOP", "l1", "l0", "0"});
+  h_->Send(b, {"BLPOP", "l0", "0"});
+  h_->Send(w, {"MULTI"});
+  h_->Send(w, {"RPUSH", "l0", "x", "y"});
+  h_->Send(w, {"RPUSH", "l1", "z"});
+  h_->Send(w, {"EXEC"});
+  // As Redis 7.0: l0 became ready first, so a is served from l0 although l1 comes first in its
+  // arguments and has an element too.
+  EXPECT_EQ(h_->Replies(a), "[l0,x]");
+  EXPECT_EQ(h_->Replies(b), "[l0,y]");
+  h_->Send(w, {"LRANGE", "l1", "0", "-1"});
+  EXPECT_EQ(h_->Replies(w), "OK | QUEUED | QUEUED | [2,1] | [z]");
+}
+
 }  // namespace
 }  // namespace larder::server
