@@ -90,6 +90,7 @@ struct BlockingService::Impl {
   std::size_t paused_clients = 0;
   bool serving = false;
   Entry* current = nullptr;
+  const WaitKey* current_key = nullptr;  // the ready key current is re-run for (ServingKey)
 
   void MarkReady(QueueMap::iterator it) {
     if (ready_set.insert(it->first).second) ready.push_back(it->first);
@@ -291,7 +292,9 @@ void BlockingService::ServeReadyClients(std::int64_t now_ms) {
         // A client being closed (CLIENT KILL, a peer gone) is served nothing: what it would pop
         // stays for the next client. Its close path removes it.
         if (e->client->close_requested() || !s.TypeMatches(*e, key)) continue;
+        s.current_key = &key;
         s.Rerun(e, now_ms);
+        s.current_key = nullptr;
       }
     }
   }
@@ -321,6 +324,10 @@ bool BlockingService::Unblock(Client& client, UnblockReason reason, std::int64_t
 
 bool BlockingService::Rerunning(const Client& client) const {
   return impl_->current != nullptr && impl_->current->client == &client;
+}
+
+const WaitKey* BlockingService::ServingKey(const Client& client) const {
+  return Rerunning(client) ? impl_->current_key : nullptr;
 }
 
 std::size_t BlockingService::blocked_clients() const { return impl_->paused_clients; }
