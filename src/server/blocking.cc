@@ -303,7 +303,7 @@ void BlockingService::ServeReadyClients(std::int64_t now_ms) {
 
 std::int64_t BlockingService::ExpireTimeouts(std::int64_t now_ms) {
   Impl& s = *impl_;
-  while (!s.deadlines.empty() && s.deadlines.begin()->first <= now_ms) {
+  while (!s.deadlines.empty() && s.deadlines.begin()->first < now_ms) {
     s.Finish(s.deadlines.begin()->second, UnblockReason::kTimeout, now_ms);
   }
   return s.deadlines.empty() ? 0 : s.deadlines.begin()->first;

@@ -105,8 +105,9 @@ class BlockingService : public ServerService, public KeyspaceObserver {
   // command it ran).
   void ServeReadyClients(std::int64_t now_ms);
 
-  // Times out every client whose deadline is <= now_ms; returns the earliest deadline still
-  // pending (0: none), for the caller's next wake-up.
+  // Times out every client whose deadline has passed (deadline < now_ms, as Redis: a timeout of
+  // t ms never ends before t ms, whatever the millisecond clock's truncation); returns the
+  // earliest deadline still pending (0: none), for the caller's next wake-up (after it).
   std::int64_t ExpireTimeouts(std::int64_t now_ms);
   // (Addition.) The earliest deadline pending (0: none). Thread-safe, without the lock (an
   // atomic): the I/O threads bound their epoll_wait by it and then call ExpireTimeouts through

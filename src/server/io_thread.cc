@@ -160,7 +160,8 @@ void IoThread::Loop() {
     BlockingService* blocking = server_.blocking_service();
     const std::int64_t deadline = blocking != nullptr ? blocking->next_deadline_ms() : 0;
     if (timeout != 0 && deadline != 0) {
-      const std::int64_t wait = std::max<std::int64_t>(0, deadline - Server::NowMs());
+      // Due once the clock is past it (BlockingService::ExpireTimeouts).
+      const std::int64_t wait = std::max<std::int64_t>(0, deadline + 1 - Server::NowMs());
       timeout = static_cast<int>(std::min<std::int64_t>(wait, 60'000));
     }
     const int n = ::epoll_wait(epfd_, events, 256, timeout);
@@ -225,7 +226,7 @@ void IoThread::ExpireBlockedClients() {
   if (blocking == nullptr) return;
   const std::int64_t deadline = blocking->next_deadline_ms();
   const std::int64_t now_ms = Server::NowMs();
-  if (deadline == 0 || deadline > now_ms) return;
+  if (deadline == 0 || deadline >= now_ms) return;
   // An engine failure poisons the server and closes the clients concerned: nothing to add here.
   (void)RunInBatch(server_, [&] { blocking->ExpireTimeouts(now_ms); });
 }
