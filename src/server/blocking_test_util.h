@@ -11,7 +11,8 @@
 //   EXPECT_EQ(h.Replies(a), "[k,x]");
 //
 // Also GatedKeyspace: a Keyspace wrapper whose WaitDurable can be held closed (to check that no
-// reply leaves before its batch is durable) and which counts WaitDurable calls.
+// reply leaves before its batch is durable), which counts WaitDurable calls and can make EndBatch
+// fail.
 //
 // Thread-safety: the harness is for one test thread; GatedKeyspace's gate is thread-safe.
 #ifndef LARDER_SERVER_BLOCKING_TEST_UTIL_H_
@@ -55,7 +56,11 @@ class GatedKeyspace final : public Keyspace {
   void RemoveObserver(KeyspaceObserver* o) override { inner_->RemoveObserver(o); }
   Status BeginBatch() override { return inner_->BeginBatch(); }
   Database& db(int index) override { return inner_->db(index); }
-  Result<Ticket> EndBatch() override { return inner_->EndBatch(); }
+  Result<Ticket> EndBatch() override {
+    Result<Ticket> t = inner_->EndBatch();
+    if (fail_end_batch) return Status::IOError("injected log failure");
+    return t;
+  }
   Status WaitDurable(Ticket ticket) override {
     if (on_wait_durable) on_wait_durable();
     std::unique_lock<std::mutex> lock(mu_);
@@ -88,6 +93,7 @@ class GatedKeyspace final : public Keyspace {
     return waits_;
   }
   std::function<void()> on_wait_durable;  // set before use; called without a lock
+  bool fail_end_batch = false;            // EndBatch fails (the engine's log write)
 
  private:
   Keyspace* const inner_;

@@ -86,5 +86,22 @@ TEST(RunInBatchTest, ClosingHolderServesTheNextWaiterAfterDurability) {
   EXPECT_EQ(h.Replies(c), "OK");
 }
 
+TEST(RunInBatchTest, AFailedBatchClosesTheServedClientsWithoutTheirReplies) {
+  multi_testing::FakeKeyspace fake;
+  blocking_testing::GatedKeyspace gated(&fake);
+  blocking_testing::BlockingHarness h(&gated, {RegisterAcquire});
+  auto a = h.NewClient(), b = h.NewClient();
+  h.Send(a, {"TESTACQUIRE", "L"});
+  h.Send(b, {"TESTACQUIRE", "L"});
+  EXPECT_EQ(h.Replies(a), "OK");
+  gated.fail_end_batch = true;
+  const Status s = RunInBatch(h.server(), [&] { h.server().NotifyClientClosed(*a); });
+  gated.fail_end_batch = false;
+  EXPECT_FALSE(s.ok());
+  EXPECT_TRUE(h.server().poisoned());
+  EXPECT_TRUE(b->close_requested());  // served in the failed batch: closed, never told "OK"
+  EXPECT_EQ(h.Replies(b), "");
+}
+
 }  // namespace
 }  // namespace larder::server
