@@ -14,15 +14,12 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import multi_pubsub_test  # noqa: E402  (its Raw connection)
 from larderd import ServerTestCase  # noqa: E402
 
 
-class Raw:
-    """A raw RESP connection: commands out, exact bytes in."""
-
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=20)
-        self.buf = b""
+class Raw(multi_pubsub_test.Raw):
+    """multi_pubsub_test's raw RESP connection, and a check that nothing arrives."""
 
     @staticmethod
     def encode(*args):
@@ -35,21 +32,8 @@ class Raw:
     def send(self, *args):
         self.sock.sendall(self.encode(*args))
 
-    def read_exact(self, n):
-        while len(self.buf) < n:
-            data = self.sock.recv(65536)
-            if not data:
-                raise ConnectionError("closed")
-            self.buf += data
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
-    def expect(self, data):
-        got = self.read_exact(len(data))
-        if got != data:
-            raise AssertionError(f"expected {data!r}, got {got + self.buf!r}")
-
     def nothing_within(self, seconds):
+        old = self.sock.gettimeout()
         self.sock.settimeout(seconds)
         try:
             data = self.sock.recv(65536)
@@ -58,10 +42,7 @@ class Raw:
         except socket.timeout:
             return True
         finally:
-            self.sock.settimeout(20)
-
-    def close(self):
-        self.sock.close()
+            self.sock.settimeout(old)
 
 
 def pair(key, value):
