@@ -253,6 +253,22 @@ class BlockingTest(ServerTestCase):
                          sorted(b"%d-%d" % (n, i) for n in range(4) for i in range(250)))
         self.assertEqual(self.r.llen("work1") + self.r.llen("work2"), 0)
 
+    def test_idle_timeout_spares_blocked_clients(self):
+        self.r.config_set("timeout", 1)
+        self.addCleanup(self.r.config_set, "timeout", 0)
+        c = self.raw()
+        c.send("BLPOP", "k", "0")
+        self.wait_blocked(1)
+        idle = self.raw()
+        idle.send("PING")
+        idle.expect(b"+PONG\r\n")
+        time.sleep(2.5)  # past the idle timeout (the cron checks it several times a second)
+        self.r.rpush("k", "v")
+        c.expect(pair("k", "v"))
+        with self.assertRaises((ConnectionError, OSError)):
+            idle.send("PING")
+            idle.expect(b"+PONG\r\n")
+
     @unittest.skipIf(shutil.which("redis-cli") is None, "redis-cli not installed")
     def test_redis_cli_blocked_then_served(self):
         proc = subprocess.Popen(["redis-cli", "-p", str(self.srv.port), "BLPOP", "cli", "20"],
