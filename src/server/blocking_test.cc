@@ -6,7 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -250,6 +253,105 @@ TEST_F(BlockingTest, AsyncWaitsKeepTheConnectionRunning) {
   EXPECT_EQ(Unblocks(), std::vector<UnblockReason>{UnblockReason::kReset});
   h_.Send(w, {"SET", "k1", "v"});
   EXPECT_EQ(h_.Replies(a), "");
+}
+
+// Random blocks, writes, timeouts, CLIENT UNBLOCK and closes of 6 clients over 4 keys, against a
+// model: a write to a key serves the waiter on it that blocked first (it leaves every queue) or
+// stays for the next TESTPOP; deadlines pass strictly; unblock and close end a wait.
+TEST_F(BlockingTest, RandomOperationsMatchAModel) {
+  struct Waiter {
+    std::vector<std::string> keys;
+    std::int64_t deadline = 0;
+    std::uint64_t order = 0;
+  };
+  std::mt19937 rng(20261202);
+  const std::vector<std::string> keys = {"a", "b", "c", "d"};
+  std::vector<std::shared_ptr<Client>> clients;
+  for (int i = 0; i < 6; ++i) clients.push_back(h_.NewClient());
+  auto w = h_.NewClient();
+  std::map<std::string, std::string> values;  // model keyspace
+  std::map<Client*, Waiter> waiting;
+  std::uint64_t order = 0;
+  int served = 0, timed_out = 0, unblocked = 0, closed_blocked = 0;  // the test is not vacuous
+  auto owner = [&](const Client* p) -> std::shared_ptr<Client> {
+    for (const auto& x : clients) {
+      if (x.get() == p) return x;
+    }
+    ADD_FAILURE() << "no such client";
+    return w;
+  };
+  auto pick = [&](std::size_t n) {
+    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
+  };
+  for (int step = 0; step < 3000; ++step) {
+    const std::size_t op = pick(10);
+    auto& c = clients[pick(clients.size())];
+    if (op < 4) {  // TESTPOP some keys, maybe with a timeout
+      if (waiting.contains(c.get())) continue;
+      std::vector<std::string> args = {"TESTPOP"};
+      std::vector<std::string> ks;
+      for (std::size_t n = 1 + pick(3); n > 0; --n) ks.push_back(keys[pick(keys.size())]);
+      args.insert(args.end(), ks.begin(), ks.end());
+      const std::int64_t timeout = pick(2) == 0 ? 0 : static_cast<std::int64_t>(1 + pick(50));
+      args.push_back(std::to_string(timeout));
+      h_.Send(c, args);
+      std::string reply;
+      for (const std::string& k : ks) {
+        auto it = values.find(k);
+        if (it == values.end()) continue;
+        reply = "[" + k + "," + it->second + "]";
+        values.erase(it);
+        break;
+      }
+      if (reply.empty()) {
+        waiting[c.get()] = {ks, timeout > 0 ? h_.now_ms() + timeout : 0, ++order};
+      }
+      EXPECT_EQ(h_.Replies(c), reply) << "step " << step;
+    } else if (op < 7) {  // a write
+      const std::string k = keys[pick(keys.size())];
+      const std::string v = std::to_string(step);
+      h_.Send(w, {"SET", k, v});
+      EXPECT_EQ(h_.Replies(w), "OK");
+      Client* first = nullptr;
+      for (auto& [client, wt] : waiting) {
+        if (std::find(wt.keys.begin(), wt.keys.end(), k) == wt.keys.end()) continue;
+        if (first == nullptr || wt.order < waiting[first].order) first = client;
+      }
+      if (first == nullptr) {
+        values[k] = v;
+      } else {
+        waiting.erase(first);
+        EXPECT_EQ(h_.Replies(owner(first)), "[" + k + "," + v + "]") << step;
+        ++served;
+      }
+    } else if (op < 8) {  // time passes
+      h_.Advance(static_cast<std::int64_t>(pick(30)));
+      for (auto it = waiting.begin(); it != waiting.end();) {
+        if (it->second.deadline != 0 && it->second.deadline < h_.now_ms()) {
+          EXPECT_EQ(h_.Replies(owner(it->first)), "(nil)") << step;
+          ++timed_out;
+          it = waiting.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    } else if (op < 9) {  // CLIENT UNBLOCK
+      h_.Send(w, {"CLIENT", "UNBLOCK", std::to_string(c->id())});
+      const bool was_blocked = waiting.erase(c.get()) == 1;
+      unblocked += was_blocked ? 1 : 0;
+      EXPECT_EQ(h_.Replies(w), was_blocked ? "1" : "0") << step;
+      EXPECT_EQ(h_.Replies(c), was_blocked ? "(nil)" : "") << step;
+    } else {  // the connection closes; a new one takes its place
+      h_.Close(c);
+      closed_blocked += static_cast<int>(waiting.erase(c.get()));
+      c = h_.NewClient();
+    }
+    EXPECT_EQ(h_.blocked_clients(), waiting.size()) << "step " << step;
+  }
+  EXPECT_GT(served, 100);
+  EXPECT_GT(timed_out, 50);
+  EXPECT_GT(unblocked, 50);
+  EXPECT_GT(closed_blocked, 50);
 }
 
 }  // namespace
