@@ -116,8 +116,8 @@ Status SMembersCommand(CommandContext& ctx) {
 }
 
 // SMOVE source destination member: as Redis, an absent source replies 0 (whatever the
-// destination holds), both types are checked before any change, and the destination is written (and
-// told about) only when the member is new there.
+// destination holds), both types are checked before any change, and the destination is
+// written (and told about) only when the member is new there.
 Status SMoveCommand(CommandContext& ctx) {
   const std::string_view src = ctx.argv[1], dst = ctx.argv[2], member = ctx.argv[3];
   bool replied;

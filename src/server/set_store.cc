@@ -86,47 +86,76 @@ Status Sampler::LoadSmall() {
   return Status::Ok();
 }
 
-Status Sampler::LoadBounds() {
-  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it, db_.Records(info_.version, ""));
+Result<std::string> Sampler::FirstAtOrAfter(std::string_view start) {
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it, db_.Records(info_.version, start));
   LARDER_RETURN_IF_ERROR(it->status());
-  if (!it->Valid()) return Status::Corruption("set: no members under a non-empty set");
-  first_ = std::string(it->key());
-  LARDER_ASSIGN_OR_RETURN(it, db_.Records(info_.version, "", /*reverse=*/true));
+  if (!it->Valid()) return Status::Corruption("set: a member the sampler expected is missing");
+  return std::string(it->key());
+}
+
+Result<std::string> Sampler::LastWithPrefix(std::string_view prefix) {
+  // The least string above every string starting with `prefix` ("" when there is none).
+  std::string end(prefix);
+  while (!end.empty() && static_cast<std::uint8_t>(end.back()) == 0xff) end.pop_back();
+  if (!end.empty()) end.back() = static_cast<char>(static_cast<std::uint8_t>(end.back()) + 1);
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it,
+                          db_.Records(info_.version, end, /*reverse=*/true));
   LARDER_RETURN_IF_ERROR(it->status());
-  if (!it->Valid()) return Status::Corruption("set: no members under a non-empty set");
-  last_ = std::string(it->key());
-  common_ = 0;
-  while (common_ < first_.size() && common_ < last_.size() && first_[common_] == last_[common_]) {
-    ++common_;
+  if (!it->Valid() || !it->key().starts_with(prefix)) {
+    return Status::Corruption("set: a member the sampler expected is missing");
   }
-  const auto window = [this](const std::string& s) {
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < 8; ++i) {
-      const std::size_t at = common_ + i;
-      v = (v << 8) | (at < s.size() ? static_cast<std::uint8_t>(s[at]) : 0u);
+  return std::string(it->key());
+}
+
+Result<std::string> Sampler::Descend(double* chance) {
+  // Invariant: `first` is the first member of the subtree of members starting with `prefix`.
+  *chance = 1;
+  std::string prefix;
+  LARDER_ASSIGN_OR_RETURN(std::string first, FirstAtOrAfter(""));
+  for (;;) {
+    LARDER_ASSIGN_OR_RETURN(std::string last, LastWithPrefix(prefix));
+    if (first == last) return first;
+    std::size_t c = prefix.size();
+    while (c < first.size() && first[c] == last[c]) ++c;
+    // last > first, so last has a byte at c (and first too unless it ends there).
+    const bool ends_here = c == first.size();
+    unsigned lo;
+    if (ends_here) {
+      std::string after = first;
+      after.push_back('\0');
+      LARDER_ASSIGN_OR_RETURN(std::string second, FirstAtOrAfter(after));
+      lo = static_cast<std::uint8_t>(second[c]);
+    } else {
+      lo = static_cast<std::uint8_t>(first[c]);
     }
-    return v;
-  };
-  lo_ = window(first_);
-  hi_ = window(last_);
-  return Status::Ok();
+    const unsigned hi = static_cast<std::uint8_t>(last[c]);
+    const std::uint64_t slots = hi - lo + 1 + (ends_here ? 1 : 0);
+    *chance /= static_cast<double>(slots);
+    std::uint64_t slot = std::uniform_int_distribution<std::uint64_t>(0, slots - 1)(rng_);
+    if (ends_here) {
+      if (slot == 0) return first;
+      --slot;
+    }
+    std::string target = first.substr(0, c);
+    target.push_back(static_cast<char>(lo + slot));
+    LARDER_ASSIGN_OR_RETURN(first, FirstAtOrAfter(target));
+    prefix = first.substr(0, c + 1);
+  }
 }
 
 Result<std::string> Sampler::Pick() {
-  std::string target = first_.substr(0, common_);
-  enc::AppendBe64(&target, std::uniform_int_distribution<std::uint64_t>(lo_, hi_)(rng_));
-  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it, db_.Records(info_.version, target));
-  int steps = static_cast<int>(rng_() % kPickSpread);
-  for (;;) {
-    LARDER_RETURN_IF_ERROR(it->status());
-    if (!it->Valid()) {  // past the last member: wrap to the first
-      LARDER_ASSIGN_OR_RETURN(it, db_.Records(info_.version, ""));
-      LARDER_RETURN_IF_ERROR(it->status());
-      if (!it->Valid()) return Status::Corruption("set: no members under a non-empty set");
-    }
-    if (steps-- == 0) return std::string(it->key());
-    it->Next();
+  // Rejection: a member the descent reaches with chance q is kept with probability
+  // min(1, 1 / (kOversample * size * q)), so no member is likelier than about kOversample times
+  // another whose chance was clamped; members the descent favoured lose their excess.
+  const double bound = 1.0 / (kOversample * static_cast<double>(info_.size));
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::string member;
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    double chance;
+    LARDER_ASSIGN_OR_RETURN(member, Descend(&chance));
+    if (chance <= bound || unit(rng_) * chance <= bound) break;
   }
+  return member;
 }
 
 Result<std::vector<std::string>> Sampler::WithRepeats(std::uint64_t count) {
@@ -139,8 +168,6 @@ Result<std::vector<std::string>> Sampler::WithRepeats(std::uint64_t count) {
     for (std::uint64_t i = 0; i < count; ++i) out.push_back(small_[any(rng_)]);
     return out;
   }
-  if (!loaded_) LARDER_RETURN_IF_ERROR(LoadBounds());
-  loaded_ = true;
   for (std::uint64_t i = 0; i < count; ++i) {
     LARDER_ASSIGN_OR_RETURN(std::string member, Pick());
     out.push_back(std::move(member));
@@ -180,12 +207,10 @@ Result<std::vector<std::string>> Sampler::Distinct(std::uint64_t count) {
     return pool;
   }
   if (count >= info_.size / 4) return SelectionSample(count);
-  if (!loaded_) LARDER_RETURN_IF_ERROR(LoadBounds());
-  loaded_ = true;
   std::vector<std::string> out;
   std::unordered_set<std::string> chosen;
-  // Skewed member bytes can make some members much likelier than others; after this many
-  // picks fall back to one walk rather than loop on repeats.
+  // Skewed member bytes can make some members likelier than others; after this many picks
+  // fall back to one walk rather than loop on repeats.
   const std::uint64_t attempts = 4 * count + 64;
   for (std::uint64_t i = 0; i < attempts && out.size() < count; ++i) {
     LARDER_ASSIGN_OR_RETURN(std::string member, Pick());

@@ -44,15 +44,24 @@ Result<bool> Store(Database& db, std::string_view key, const std::vector<std::st
 bool IsIntsetLike(std::span<const std::string> members);
 
 // Random members of a non-empty set. Sets of at most kExactSampleSize members are read whole
-// and sampled exactly uniformly. Bigger sets are never read whole for a pick: a pick seeks to a
-// random point between the first and the last member (their common prefix, then a random
-// 64-bit value for the next 8 bytes), takes the first member at or after it (wrapping to the
-// first member), then steps forward 0..kPickSpread-1 members (wrapping). Bias (documented in
-// docs/server.md): a member's chance is proportional to the byte-space gap before it, smoothed
-// over kPickSpread neighbours; for members of similar shape (same prefix, fixed-width or random
-// tails) this is close to uniform, for skewed member bytes it is not.
+// and sampled exactly uniformly. Bigger sets are never read whole for a pick: a pick descends
+// the members' byte trie with seeks. At each branching point (the longest common prefix of the
+// subtree's first and last member) it draws one of the "slots" between the smallest and the
+// largest next byte present (plus one slot for the member that ends there, if any), seeks to the
+// first member at or after the drawn byte, and continues in that child's subtree until the
+// subtree holds one member. The descent reaches a member with a chance q it knows (the product
+// of 1/slots): a child whose byte follows a gap in the bytes present gets the gap's slots too,
+// a member that is a prefix of others ("m:1" before "m:10") gets a whole slot, subtrees of
+// different sizes get one slot each. So a drawn member is then kept with probability
+// min(1, 1/(kOversample * size * q)) (else the descent is redone, at most kMaxAttempts times):
+// the result is uniform over the members with q >= 1/(kOversample * size), and the rarer ones
+// (q smaller) are drawn in proportion to q. Cost: about three seeks per branching level (a few
+// levels: the log of the size in the members' alphabet), times about kOversample attempts.
+// Exact for members of one width over a contiguous alphabet (m:00000..m:99999) and for
+// uniformly random members; docs/server.md gives measured figures for skewed ones.
 inline constexpr std::uint64_t kExactSampleSize = 1024;
-inline constexpr int kPickSpread = 16;
+inline constexpr double kOversample = 4;
+inline constexpr int kMaxAttempts = 32;
 
 class Sampler {
  public:
@@ -68,18 +77,20 @@ class Sampler {
 
  private:
   Status LoadSmall();
-  Status LoadBounds();
+  // One member, with the rejection step; Descend is one walk down, *chance set to its odds.
   Result<std::string> Pick();
+  Result<std::string> Descend(double* chance);
   Result<std::vector<std::string>> SelectionSample(std::uint64_t count);
+  // The first member >= start (REQUIRES: one exists), and the last member starting with
+  // `prefix` (REQUIRES: one exists).
+  Result<std::string> FirstAtOrAfter(std::string_view start);
+  Result<std::string> LastWithPrefix(std::string_view prefix);
 
   Database& db_;
   const KeyInfo info_;
   std::mt19937_64& rng_;
   bool loaded_ = false;
   std::vector<std::string> small_;  // every member, when info_.size <= kExactSampleSize
-  std::string first_, last_;        // big sets: the first and last member
-  std::size_t common_ = 0;          // the length of their common prefix
-  std::uint64_t lo_ = 0, hi_ = 0;   // the 8 bytes after it, big-endian, zero-padded
 };
 
 }  // namespace larder::server::sets
