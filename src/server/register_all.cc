@@ -12,6 +12,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterKeyCommands(table);
   RegisterHashCommands(table);
   RegisterSetCommands(table);
+  RegisterSortCommands(table);
   RegisterTransactionCommands(table);
   RegisterPubSubCommands(table);
   RegisterCompatCommands(table);
