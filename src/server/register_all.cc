@@ -16,6 +16,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterTransactionCommands(table);
   RegisterPubSubCommands(table);
   RegisterCompatCommands(table);
+  RegisterListCommands(table);
 }
 
 }  // namespace larder::server
