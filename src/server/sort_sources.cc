@@ -1,30 +1,24 @@
 #include "server/sort_sources.h"
 
-#include <algorithm>
 #include <memory>
 
-#include "server/key_encoding.h"
+#include "server/list_encoding.h"
 #include "server/set_store.h"
 #include "server/zset_store.h"
 
 namespace larder::server::sort_sources {
 namespace {
 
-// Lists, as docs/formats/larderd.md ("Lists") lays them out: element i at the record named by
-// position aux + i (8 bytes big-endian), so records in order are the list head to tail.
-// TODO(sets): read and write through list_encoding.h's ListKey once the lists branch lands.
-constexpr std::uint64_t kListStart = std::uint64_t{1} << 63;
-
-Result<std::vector<std::string>> ListRange(Database& db, const KeyInfo& info, std::uint64_t start,
-                                           std::uint64_t end, bool desc) {
+Result<std::vector<std::string>> ListRange(Database& db, std::string_view key, const KeyInfo& info,
+                                           std::uint64_t start, std::uint64_t end, bool desc) {
   std::vector<std::string> out;
-  const std::uint64_t first = desc ? info.size - 1 - end : start;
   const std::uint64_t count = end - start + 1;
-  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it,
-                          db.Records(info.version, enc::Be64(info.aux + first)));
-  for (; it->Valid() && out.size() < count; it->Next()) out.emplace_back(it->value());
-  LARDER_RETURN_IF_ERROR(it->status());
-  if (desc) std::reverse(out.begin(), out.end());
+  ListKey list(db, key, info);
+  LARDER_RETURN_IF_ERROR(list.Scan(desc ? ListEnd::kTail : ListEnd::kHead, start,
+                                   [&](std::uint64_t, std::string_view value) {
+                                     out.emplace_back(value);
+                                     return out.size() < count;
+                                   }));
   return out;
 }
 
@@ -48,7 +42,7 @@ Result<std::vector<std::string>> All(Database& db, std::string_view key, const K
       return sets::All(db, info);
     case ValueType::kList:
       if (info.size == 0) return std::vector<std::string>();
-      return ListRange(db, info, 0, info.size - 1, /*desc=*/false);
+      return ListRange(db, key, info, 0, info.size - 1, /*desc=*/false);
     case ValueType::kZSet:
       if (info.size == 0) return std::vector<std::string>();
       return ZSetRange(db, key, 0, info.size - 1, /*desc=*/false);
@@ -59,7 +53,7 @@ Result<std::vector<std::string>> All(Database& db, std::string_view key, const K
 
 Result<std::vector<std::string>> Range(Database& db, std::string_view key, const KeyInfo& info,
                                        std::uint64_t start, std::uint64_t end, bool desc) {
-  if (info.type == ValueType::kList) return ListRange(db, info, start, end, desc);
+  if (info.type == ValueType::kList) return ListRange(db, key, info, start, end, desc);
   if (info.type == ValueType::kZSet) return ZSetRange(db, key, start, end, desc);
   return Status::InvalidArgument("SORT: a range of a value that has no order");
 }
@@ -68,13 +62,11 @@ Result<bool> StoreList(Database& db, std::string_view key,
                        const std::vector<std::string>& elements) {
   LARDER_ASSIGN_OR_RETURN(bool existed, db.Delete(key));
   if (elements.empty()) return existed;
-  LARDER_ASSIGN_OR_RETURN(KeyInfo info, db.NewCollection(ValueType::kList));
-  info.aux = kListStart;
-  for (std::size_t i = 0; i < elements.size(); ++i) {
-    LARDER_RETURN_IF_ERROR(db.PutRecord(info.version, enc::Be64(kListStart + i), elements[i]));
+  LARDER_ASSIGN_OR_RETURN(ListKey list, ListKey::Create(db, key));
+  for (const std::string& element : elements) {
+    LARDER_RETURN_IF_ERROR(list.Push(ListEnd::kTail, element));
   }
-  info.size = elements.size();
-  LARDER_RETURN_IF_ERROR(db.WriteCollection(key, info, /*created=*/true));
+  LARDER_RETURN_IF_ERROR(list.Commit());
   return existed;
 }
 
