@@ -145,7 +145,8 @@ Status SortGeneric(CommandContext& ctx, bool read_only) {
   }
   const std::int64_t size = info ? static_cast<std::int64_t>(info->size) : 0;
   std::int64_t start = o.limit_start < 0 ? 0 : o.limit_start;
-  std::int64_t end = o.limit_count < 0 ? size - 1 : start + o.limit_count - 1;
+  std::int64_t end;  // start + count - 1, clamped (a count near INT64_MAX must not overflow)
+  if (o.limit_count < 0 || __builtin_add_overflow(start, o.limit_count - 1, &end)) end = size - 1;
   if (start >= size) {
     start = size - 1;
     end = size - 2;

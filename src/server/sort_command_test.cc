@@ -35,6 +35,8 @@ TEST_F(SortCommandTest, NumericAlphaLimitDesc) {
   EXPECT_EQ(h.Run({"SORT", "s", "LIMIT", "-1", "2"}), "[-4,1.5]");
   EXPECT_EQ(h.Run({"SORT", "s", "LIMIT", "2", "-1"}), "[2,3,10]");
   EXPECT_EQ(h.Run({"SORT", "s", "LIMIT", "9", "2"}), "[]");
+  EXPECT_EQ(h.Run({"SORT", "s", "LIMIT", "2", "9223372036854775807"}), "[2,3,10]");
+  EXPECT_EQ(h.Run({"SORT", "s", "BY", "x", "LIMIT", "3", "9223372036854775807"}), "[2,3]");
   EXPECT_EQ(h.Run({"SORT", "nokey"}), "[]");
   EXPECT_EQ(h.Run({"SADD", "words", "b", "a"}), "2");
   EXPECT_EQ(h.Run({"SORT", "words"}), "-ERR One or more scores can't be converted into double");
