@@ -15,6 +15,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterTransactionCommands(table);
   RegisterPubSubCommands(table);
   RegisterCompatCommands(table);
+  RegisterZSetCommands(table);
 }
 
 }  // namespace larder::server
