@@ -200,6 +200,22 @@ std::optional<long double> ParseLongDouble(std::string_view s) {
 
 std::optional<double> ParseDouble(std::string_view s) { return ParseFloating<double, StrToD>(s); }
 
+std::optional<std::int64_t> ParseTimeoutSeconds(std::string_view arg, std::string_view* error) {
+  const std::optional<long double> seconds = ParseLongDouble(arg);
+  if (!seconds) {
+    *error = "ERR timeout is not a float or out of range";
+    return std::nullopt;
+  }
+  const long double ms = *seconds * 1000;
+  // 2^63: outside int64 (infinities too), which Redis's cast turns into a negative number.
+  constexpr long double kLimit = 9223372036854775808.0L;
+  if (!(ms > -kLimit && ms < kLimit) || static_cast<std::int64_t>(ms) < 0) {
+    *error = "ERR timeout is negative";
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(ms);
+}
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
