@@ -46,6 +46,10 @@ std::string ToLower(std::string_view s);
 // and backslash escapes, with optional case folding, as Redis's stringmatchlen.
 bool GlobMatch(std::string_view pattern, std::string_view s, bool nocase = false);
 
+// Formats a double as Redis 7.0 replies one (ZSCORE, RESP3 doubles, ZSCAN's scores): "%.17g",
+// with infinities as "inf" / "-inf".
+std::string FormatDouble(double v);
+
 // Formats a long double as INCRBYFLOAT/HINCRBYFLOAT reply it (%.17Lf, trailing zeros removed).
 std::string FormatLongDouble(long double v);
 

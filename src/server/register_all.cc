@@ -16,6 +16,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterTransactionCommands(table);
   RegisterPubSubCommands(table);
   RegisterCompatCommands(table);
+  RegisterZSetCommands(table);
   RegisterListCommands(table);
 }
 
