@@ -44,8 +44,8 @@ Status SetBit(CommandContext& ctx) {
     SetStringOptions keep;
     keep.keep_ttl = true;
     LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], read.value, keep));
+    NotifyKeyspaceEvent(ctx, kNotifyString, "setbit", ctx.argv[1]);  // as Redis: only a change
   }
-  NotifyKeyspaceEvent(ctx, kNotifyString, "setbit", ctx.argv[1]);  // even unchanged, as Redis
   ctx.reply.Integer(old ? 1 : 0);
   return Status::Ok();
 }

@@ -159,6 +159,13 @@ Status CopyCommand(CommandContext& ctx) {
     ctx.reply.Error(kSameObjectError);
     return Status::Ok();
   }
+  // As Redis, the source is read like a read command's key (hits, misses, "keymiss").
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> source,
+                          LookupKey(ctx, ctx.argv[1], Access::kRead));
+  if (!source) {
+    ctx.reply.Integer(0);
+    return Status::Ok();
+  }
   LARDER_ASSIGN_OR_RETURN(bool copied, ctx.db.CopyKey(ctx.argv[1], *target, ctx.argv[2], replace));
   if (copied) NotifyKeyspaceEvent(ctx, kNotifyGeneric, "copy_to", ctx.argv[2], target->index());
   ctx.reply.Integer(copied ? 1 : 0);

@@ -141,17 +141,19 @@ TEST(KeyspaceEventsTest, StringEventsAsRedis) {
             (Events{"__keyevent@0__:set=a", "__keyevent@0__:set=b"}));
   EXPECT_EQ(e.Events({"MSETNX", "a", "1", "z", "2"}), Events{});
   EXPECT_EQ(e.Events({"SETBIT", "bits", "3", "0"}), Events{"__keyevent@0__:setbit=bits"});
+  EXPECT_EQ(e.Events({"SETBIT", "bits", "3", "0"}), Events{});  // unchanged: no event
   EXPECT_EQ(e.Events({"BITFIELD", "bits", "SET", "u8", "0", "1"}),
             Events{"__keyevent@0__:setbit=bits"});
   EXPECT_EQ(e.Events({"BITFIELD", "bits", "GET", "u8", "0"}), Events{});
   EXPECT_EQ(e.Events({"BITOP", "OR", "dst", "a", "b"}), Events{"__keyevent@0__:set=dst"});
   EXPECT_EQ(e.Events({"BITOP", "OR", "dst", "none1"}), Events{"__keyevent@0__:del=dst"});
   EXPECT_EQ(e.Events({"GETDEL", "k"}), Events{"__keyevent@0__:del=k"});
-  // An expiry already past: set, expire, then the key expires at once.
-  EXPECT_EQ(
-      e.Events({"SET", "p", "v", "PXAT", "1"}),
-      (Events{"__keyevent@0__:set=p", "__keyevent@0__:expire=p", "__keyevent@0__:expired=p"}));
+  // An expiry already past: set and expire, as Redis; the key is gone for everyone, and its
+  // "expired" event comes when it is met.
+  EXPECT_EQ(e.Events({"SET", "p", "v", "PXAT", "1"}),
+            (Events{"__keyevent@0__:set=p", "__keyevent@0__:expire=p"}));
   EXPECT_EQ(e.h().Run({"EXISTS", "p"}), "0");
+  EXPECT_EQ(e.Take(), Events{"__keyevent@0__:expired=p"});
 }
 
 TEST(KeyspaceEventsTest, GenericEventsAsRedis) {

@@ -106,20 +106,13 @@ std::optional<std::int64_t> ResolveExpire(CommandContext& ctx, unsigned unit, st
 }
 
 // Stores a string and publishes Redis's events for it: "set", then "expire" when it has an
-// expiry. An expiry already in the past: Redis sets the key and lets it expire at once, so the
-// key is written ("new" when it was absent), then removed with an "expired" event.
+// expiry. An expiry already in the past is stored as it is, as Redis does: the key is invisible
+// from now on and its "expired" event comes when it is met or reclaimed.
 Status StoreString(CommandContext& ctx, std::string_view key, std::string_view value,
                    const SetStringOptions& options) {
   LARDER_RETURN_IF_ERROR(ctx.db.SetString(key, value, options));
   NotifyKeyspaceEvent(ctx, kNotifyString, "set", key);
-  if (options.expire_at_ms == 0) return Status::Ok();
-  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "expire", key);
-  if (options.expire_at_ms <= ctx.now_ms) {
-    // Found expired by the keyspace (which reports "expired" itself) unless its clock is a
-    // little behind the command's.
-    LARDER_ASSIGN_OR_RETURN(bool live, ctx.db.Delete(key));
-    if (live) NotifyKeyspaceEvent(ctx, kNotifyExpired, "expired", key);
-  }
+  if (options.expire_at_ms != 0) NotifyKeyspaceEvent(ctx, kNotifyGeneric, "expire", key);
   return Status::Ok();
 }
 
