@@ -80,10 +80,17 @@ Result<std::string_view> CollectionEncoding(Database& db, std::string_view key,
   return std::string_view("raw");
 }
 
+// OBJECT's and MEMORY USAGE's lookup of argv[2], as Redis's objectCommandLookup: counted in
+// keyspace_hits/misses, but a miss is no "keymiss" event.
+Result<std::optional<KeyInfo>> ObjectLookup(CommandContext& ctx, std::string* value = nullptr) {
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(ctx.argv[2], value));
+  CountLookup(ctx, Access::kRead, info.has_value());
+  return info;
+}
+
 Status ObjectEncoding(CommandContext& ctx) {
   std::string value;
-  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info,
-                          LookupKey(ctx, ctx.argv[2], Access::kRead, &value));
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ObjectLookup(ctx, &value));
   if (!info) {
     ctx.reply.Null();
     return Status::Ok();
@@ -99,7 +106,7 @@ Status ObjectEncoding(CommandContext& ctx) {
 }
 
 Status ObjectIdleTime(CommandContext& ctx) {
-  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, LookupKey(ctx, ctx.argv[2], Access::kRead));
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ObjectLookup(ctx));
   if (!info) {
     ctx.reply.Null();
     return Status::Ok();
@@ -113,7 +120,7 @@ Status ObjectIdleTime(CommandContext& ctx) {
 }
 
 Status ObjectFreq(CommandContext& ctx) {
-  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, LookupKey(ctx, ctx.argv[2], Access::kRead));
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ObjectLookup(ctx));
   if (!info) {
     ctx.reply.Null();
     return Status::Ok();
@@ -127,8 +134,7 @@ Status ObjectFreq(CommandContext& ctx) {
 
 Status ObjectRefCount(CommandContext& ctx) {
   std::string value;
-  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info,
-                          LookupKey(ctx, ctx.argv[2], Access::kRead, &value));
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ObjectLookup(ctx, &value));
   if (!info) {
     ctx.reply.Null();
     return Status::Ok();
@@ -179,7 +185,7 @@ Status MemoryUsage(CommandContext& ctx) {
     }
     samples = *parsed == 0 ? INT64_MAX : *parsed;
   }
-  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, LookupKey(ctx, ctx.argv[2], Access::kRead));
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ObjectLookup(ctx));
   if (!info) {
     ctx.reply.Null();
     return Status::Ok();
