@@ -264,6 +264,13 @@ bool GlobMatch(std::string_view pattern, std::string_view s, bool nocase) {
   return p == pattern.size();
 }
 
+std::string FormatDouble(double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  const int len = std::snprintf(buf, sizeof(buf), "%.17g", v);
+  return std::string(buf, len > 0 ? static_cast<std::size_t>(len) : 0);
+}
+
 std::string FormatLongDouble(long double v) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   char buf[5 * 1024 + 64];
