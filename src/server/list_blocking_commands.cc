@@ -3,53 +3,20 @@
 // and is run again when one of them changes, first come, first served. Inside MULTI/EXEC
 // (ctx.may_block false) it replies at once as on a timeout, as Redis does.
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <string_view>
 #include <utility>
 
 #include "server/args.h"
 #include "server/blocking.h"
+#include "server/blocking_keys.h"
 #include "server/list_commands.h"
 #include "server/reply_builder.h"
 
 namespace larder::server {
 namespace {
 
-// The deadline (unix ms; 0: none) of the timeout argument, or nullopt after Redis's error reply.
-std::optional<std::int64_t> DeadlineArgument(CommandContext& ctx, std::string_view arg) {
-  std::string_view error;
-  const std::optional<std::int64_t> ms = ParseTimeoutSeconds(arg, &error);
-  if (!ms) {
-    ctx.reply.Error(error);
-    return std::nullopt;
-  }
-  if (*ms == 0) return std::int64_t{0};
-  std::int64_t deadline;
-  if (__builtin_add_overflow(ctx.now_ms, *ms, &deadline)) {
-    deadline = std::numeric_limits<std::int64_t>::max();
-  }
-  return deadline;
-}
-
 void ReplyNullArray(ReplyBuilder& reply) { reply.NullArray(); }
-
-// Blocks the client on `keys` of its database until `deadline_ms`, or, where it may not block,
-// replies as on a timeout.
-void BlockOrTimeout(CommandContext& ctx, std::span<const std::string_view> keys,
-                    std::int64_t deadline_ms, void (*on_timeout)(ReplyBuilder&)) {
-  if (!ctx.may_block) {
-    on_timeout(ctx.reply);
-    return;
-  }
-  BlockOptions options;
-  for (std::string_view key : keys)
-    options.keys.push_back(WaitKey{ctx.db.index(), std::string(key)});
-  options.deadline_ms = deadline_ms;
-  options.on_timeout = on_timeout;
-  options.key_type = ValueType::kList;  // a key that becomes a string leaves it blocked
-  ctx.server.Service<BlockingService>().Block(ctx, std::move(options));
-}
 
 // The keys a blocking pop may serve from: all of them, or inside a re-run for a ready key only
 // that one (Redis 7.0's order: the keys as they became ready, each key's clients in turn).
@@ -65,12 +32,12 @@ std::span<const std::string_view> ServableKeys(CommandContext& ctx,
 
 // BLPOP/BRPOP key [key ...] timeout.
 Status BPopGeneric(CommandContext& ctx, ListEnd end) {
-  const std::optional<std::int64_t> deadline = DeadlineArgument(ctx, ctx.argv.back());
+  const std::optional<std::int64_t> deadline = ParseBlockDeadline(ctx, ctx.argv.back());
   if (!deadline) return Status::Ok();
   const auto keys = ctx.argv.subspan(1, ctx.argv.size() - 2);
   LARDER_ASSIGN_OR_RETURN(bool served,
                           ServeFirstList(ctx, ServableKeys(ctx, keys), end, 1, /*flat=*/true));
-  if (!served) BlockOrTimeout(ctx, keys, *deadline, ReplyNullArray);
+  if (!served) BlockOnKeys(ctx, keys, *deadline, ReplyNullArray, ValueType::kList);
   return Status::Ok();
 }
 Status BLPopCommand(CommandContext& ctx) { return BPopGeneric(ctx, ListEnd::kHead); }
@@ -78,7 +45,7 @@ Status BRPopCommand(CommandContext& ctx) { return BPopGeneric(ctx, ListEnd::kTai
 
 // BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout, and BRPOPLPUSH (RIGHT LEFT).
 Status BLMoveGeneric(CommandContext& ctx, ListEnd from, ListEnd to, std::string_view timeout) {
-  const std::optional<std::int64_t> deadline = DeadlineArgument(ctx, timeout);
+  const std::optional<std::int64_t> deadline = ParseBlockDeadline(ctx, timeout);
   if (!deadline) return Status::Ok();
   bool replied;
   LARDER_ASSIGN_OR_RETURN(std::optional<ListKey> source,
@@ -90,7 +57,7 @@ Status BLMoveGeneric(CommandContext& ctx, ListEnd from, ListEnd to, std::string_
       ctx.reply.Null();
       return Status::Ok();
     }
-    BlockOrTimeout(ctx, ctx.argv.subspan(1, 1), *deadline, ReplyNullArray);
+    BlockOnKeys(ctx, ctx.argv.subspan(1, 1), *deadline, ReplyNullArray, ValueType::kList);
     return Status::Ok();
   }
   return MoveAndReply(ctx, *source, ctx.argv[2], from, to);
@@ -109,13 +76,13 @@ Status BRPopLPushCommand(CommandContext& ctx) {
 
 // BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count].
 Status BLMPopCommand(CommandContext& ctx) {
-  const std::optional<std::int64_t> deadline = DeadlineArgument(ctx, ctx.argv[1]);
+  const std::optional<std::int64_t> deadline = ParseBlockDeadline(ctx, ctx.argv[1]);
   if (!deadline) return Status::Ok();
   const std::optional<MPopArgs> args = ParseMPop(ctx, 2);
   if (!args) return Status::Ok();
   LARDER_ASSIGN_OR_RETURN(bool served, ServeFirstList(ctx, ServableKeys(ctx, args->keys), args->end,
                                                       args->count, false));
-  if (!served) BlockOrTimeout(ctx, args->keys, *deadline, ReplyNullArray);
+  if (!served) BlockOnKeys(ctx, args->keys, *deadline, ReplyNullArray, ValueType::kList);
   return Status::Ok();
 }
 

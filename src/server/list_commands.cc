@@ -22,6 +22,33 @@ Result<std::optional<ListKey>> OpenList(CommandContext& ctx, std::string_view ke
   return std::optional<ListKey>(ListKey(ctx.db, key, *info));
 }
 
+Result<std::optional<ListKey>> OpenListOrReply(CommandContext& ctx, Access access,
+                                               void (*on_absent)(ReplyBuilder&)) {
+  bool replied;
+  LARDER_ASSIGN_OR_RETURN(std::optional<ListKey> list,
+                          OpenList(ctx, ctx.argv[1], access, &replied));
+  if (!list && !replied) on_absent(ctx.reply);
+  return list;
+}
+
+std::optional<std::pair<std::int64_t, std::int64_t>> RangeArguments(CommandContext& ctx) {
+  const std::optional<std::int64_t> start = IntArgument(ctx, ctx.argv[2]);
+  if (!start) return std::nullopt;
+  const std::optional<std::int64_t> stop = IntArgument(ctx, ctx.argv[3]);
+  if (!stop) return std::nullopt;
+  return std::make_pair(*start, *stop);
+}
+
+ListRange ResolveRange(std::int64_t start, std::int64_t stop, std::uint64_t size) {
+  const auto n = static_cast<std::int64_t>(size);
+  if (start < 0) start += n;
+  if (stop < 0) stop += n;
+  if (start < 0) start = 0;
+  if (start > stop || start >= n) return ListRange{};
+  return ListRange{static_cast<std::uint64_t>(start),
+                   static_cast<std::uint64_t>(std::min(stop, n - 1) - start + 1)};
+}
+
 std::optional<std::int64_t> IntArgument(CommandContext& ctx, std::string_view arg,
                                         std::string_view error) {
   std::optional<std::int64_t> value = ParseInt64(arg);
@@ -101,14 +128,12 @@ Status PopGeneric(CommandContext& ctx, ListEnd end) {
     }
     count = *parsed;
   }
-  bool replied;
   LARDER_ASSIGN_OR_RETURN(std::optional<ListKey> list,
-                          OpenList(ctx, ctx.argv[1], Access::kWrite, &replied));
-  if (replied) return Status::Ok();
-  if (!list) {
-    has_count ? ctx.reply.NullArray() : ctx.reply.Null();
-    return Status::Ok();
-  }
+                          OpenListOrReply(
+                              ctx, Access::kWrite,
+                              has_count ? +[](ReplyBuilder& r) { r.NullArray(); }
+                                        : +[](ReplyBuilder& r) { r.Null(); }));
+  if (!list) return Status::Ok();
   if (count == 0) {
     ctx.reply.ArrayHeader(0);
     return Status::Ok();
@@ -126,14 +151,10 @@ Status LPopCommand(CommandContext& ctx) { return PopGeneric(ctx, ListEnd::kHead)
 Status RPopCommand(CommandContext& ctx) { return PopGeneric(ctx, ListEnd::kTail); }
 
 Status LSetCommand(CommandContext& ctx) {
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(std::optional<ListKey> list,
-                          OpenList(ctx, ctx.argv[1], Access::kWrite, &replied));
-  if (replied) return Status::Ok();
-  if (!list) {
-    ctx.reply.Error(errors::kNoSuchKey);
-    return Status::Ok();
-  }
+  LARDER_ASSIGN_OR_RETURN(
+      std::optional<ListKey> list,
+      OpenListOrReply(ctx, Access::kWrite, [](ReplyBuilder& r) { r.Error(errors::kNoSuchKey); }));
+  if (!list) return Status::Ok();
   std::optional<std::int64_t> index = IntArgument(ctx, ctx.argv[2]);
   if (!index) return Status::Ok();
   const auto size = static_cast<std::int64_t>(list->size());
@@ -160,14 +181,10 @@ Status LInsertCommand(CommandContext& ctx) {
     ctx.reply.Error(errors::kSyntax);
     return Status::Ok();
   }
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(std::optional<ListKey> list,
-                          OpenList(ctx, ctx.argv[1], Access::kWrite, &replied));
-  if (replied) return Status::Ok();
-  if (!list) {
-    ctx.reply.Integer(0);
-    return Status::Ok();
-  }
+  LARDER_ASSIGN_OR_RETURN(
+      std::optional<ListKey> list,
+      OpenListOrReply(ctx, Access::kWrite, [](ReplyBuilder& r) { r.Integer(0); }));
+  if (!list) return Status::Ok();
   std::optional<std::uint64_t> pivot;
   LARDER_RETURN_IF_ERROR(list->Scan(ListEnd::kHead, 0, [&](std::uint64_t i, std::string_view v) {
     if (v == ctx.argv[3]) pivot = i;
@@ -188,14 +205,10 @@ Status LInsertCommand(CommandContext& ctx) {
 Status LRemCommand(CommandContext& ctx) {
   const std::optional<std::int64_t> count = IntArgument(ctx, ctx.argv[2]);
   if (!count) return Status::Ok();
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(std::optional<ListKey> list,
-                          OpenList(ctx, ctx.argv[1], Access::kWrite, &replied));
-  if (replied) return Status::Ok();
-  if (!list) {
-    ctx.reply.Integer(0);
-    return Status::Ok();
-  }
+  LARDER_ASSIGN_OR_RETURN(
+      std::optional<ListKey> list,
+      OpenListOrReply(ctx, Access::kWrite, [](ReplyBuilder& r) { r.Integer(0); }));
+  if (!list) return Status::Ok();
   // |count| without overflow at INT64_MIN; 0: every match.
   const std::uint64_t limit =
       *count < 0 ? 0 - static_cast<std::uint64_t>(*count) : static_cast<std::uint64_t>(*count);
@@ -216,26 +229,13 @@ Status LRemCommand(CommandContext& ctx) {
 
 // LTRIM key start stop.
 Status LTrimCommand(CommandContext& ctx) {
-  std::optional<std::int64_t> start = IntArgument(ctx, ctx.argv[2]);
-  if (!start) return Status::Ok();
-  std::optional<std::int64_t> stop = IntArgument(ctx, ctx.argv[3]);
-  if (!stop) return Status::Ok();
-  bool replied;
+  const auto args = RangeArguments(ctx);
+  if (!args) return Status::Ok();
   LARDER_ASSIGN_OR_RETURN(std::optional<ListKey> list,
-                          OpenList(ctx, ctx.argv[1], Access::kWrite, &replied));
-  if (replied) return Status::Ok();
-  if (!list) {
-    ctx.reply.Ok();
-    return Status::Ok();
-  }
-  const auto size = static_cast<std::int64_t>(list->size());
-  if (*start < 0) *start += size;
-  if (*stop < 0) *stop += size;
-  if (*start < 0) *start = 0;
-  std::int64_t keep = 0;
-  if (*start <= *stop && *start < size) keep = std::min(*stop, size - 1) - *start + 1;
-  LARDER_RETURN_IF_ERROR(list->Trim(keep > 0 ? static_cast<std::uint64_t>(*start) : 0,
-                                    static_cast<std::uint64_t>(keep)));
+                          OpenListOrReply(ctx, Access::kWrite, [](ReplyBuilder& r) { r.Ok(); }));
+  if (!list) return Status::Ok();
+  const ListRange keep = ResolveRange(args->first, args->second, list->size());
+  LARDER_RETURN_IF_ERROR(list->Trim(keep.start, keep.count));
   LARDER_RETURN_IF_ERROR(CommitRemoval(ctx, *list, "ltrim"));
   ctx.reply.Ok();
   return Status::Ok();
@@ -243,14 +243,9 @@ Status LTrimCommand(CommandContext& ctx) {
 
 // LMOVE source destination LEFT|RIGHT LEFT|RIGHT, and RPOPLPUSH (RIGHT LEFT).
 Status LMoveGeneric(CommandContext& ctx, ListEnd from, ListEnd to) {
-  bool replied;
   LARDER_ASSIGN_OR_RETURN(std::optional<ListKey> source,
-                          OpenList(ctx, ctx.argv[1], Access::kWrite, &replied));
-  if (replied) return Status::Ok();
-  if (!source) {
-    ctx.reply.Null();
-    return Status::Ok();
-  }
+                          OpenListOrReply(ctx, Access::kWrite, [](ReplyBuilder& r) { r.Null(); }));
+  if (!source) return Status::Ok();
   return MoveAndReply(ctx, *source, ctx.argv[2], from, to);
 }
 

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "larder/result.h"
@@ -32,6 +33,21 @@ CommandSpec ListCommandSpec(std::string_view name, int arity, std::uint32_t flag
 // sets *replied.
 Result<std::optional<ListKey>> OpenList(CommandContext& ctx, std::string_view key, Access access,
                                         bool* replied);
+
+// The list at argv[1], for a command that replies and ends when there is none: on another type
+// replies WRONGTYPE, on an absent key writes `on_absent`'s reply; nullopt in both cases.
+Result<std::optional<ListKey>> OpenListOrReply(CommandContext& ctx, Access access,
+                                               void (*on_absent)(ReplyBuilder&));
+
+// LRANGE/LTRIM: start and stop from argv[2] and argv[3] (Redis's error on a non-integer: then
+// nullopt), resolved as Redis does against a list of `size` elements: the first index and the
+// number of elements of the range (0: empty).
+struct ListRange {
+  std::uint64_t start = 0;
+  std::uint64_t count = 0;
+};
+std::optional<std::pair<std::int64_t, std::int64_t>> RangeArguments(CommandContext& ctx);
+ListRange ResolveRange(std::int64_t start, std::int64_t stop, std::uint64_t size);
 
 // An integer argument as Redis's getLongFromObjectOrReply: replies `error` (default: "value is
 // not an integer or out of range") and returns nullopt when it is not one.

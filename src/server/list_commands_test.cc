@@ -162,5 +162,21 @@ TEST(ListCommandsTest, BlockingArgumentsAndNonBlockingPaths) {
   EXPECT_EQ(h.Run({"BRPOPLPUSH", "d", "l2", "0"}), "a");
 }
 
+TEST(ListCommandsTest, CopiedRenamedAndMovedListsKeepTheirHead) {
+  CommandHarness h = ListHarness();
+  EXPECT_EQ(h.Run({"RPUSH", "l", "b", "c"}), "2");
+  EXPECT_EQ(h.Run({"LPUSH", "l", "a"}), "3");
+  EXPECT_EQ(h.Run({"COPY", "l", "copy"}), "1");
+  EXPECT_EQ(h.Run({"RENAME", "l", "renamed"}), "OK");
+  EXPECT_EQ(h.Run({"MOVE", "renamed", "1"}), "1");
+  EXPECT_EQ(h.Run({"LPUSH", "copy", "0"}), "4");
+  EXPECT_EQ(h.Run({"RPOP", "copy"}), "c");
+  EXPECT_EQ(h.Run({"LRANGE", "copy", "0", "-1"}), "[0,a,b]");
+  EXPECT_EQ(h.Run({"LINDEX", "copy", "1"}), "a");
+  h.select(1);
+  EXPECT_EQ(h.Run({"LINSERT", "renamed", "BEFORE", "c", "x"}), "4");
+  EXPECT_EQ(h.Run({"LRANGE", "renamed", "0", "-1"}), "[a,b,x,c]");
+}
+
 }  // namespace
 }  // namespace larder::server

@@ -21,14 +21,9 @@ Status LLenCommand(CommandContext& ctx) {
 }
 
 Status LIndexCommand(CommandContext& ctx) {
-  bool replied;
   LARDER_ASSIGN_OR_RETURN(std::optional<ListKey> list,
-                          OpenList(ctx, ctx.argv[1], Access::kRead, &replied));
-  if (replied) return Status::Ok();
-  if (!list) {
-    ctx.reply.Null();
-    return Status::Ok();
-  }
+                          OpenListOrReply(ctx, Access::kRead, [](ReplyBuilder& r) { r.Null(); }));
+  if (!list) return Status::Ok();
   std::optional<std::int64_t> index = IntArgument(ctx, ctx.argv[2]);
   if (!index) return Status::Ok();
   const auto size = static_cast<std::int64_t>(list->size());
@@ -44,31 +39,21 @@ Status LIndexCommand(CommandContext& ctx) {
 
 // LRANGE key start stop.
 Status LRangeCommand(CommandContext& ctx) {
-  std::optional<std::int64_t> start = IntArgument(ctx, ctx.argv[2]);
-  if (!start) return Status::Ok();
-  std::optional<std::int64_t> stop = IntArgument(ctx, ctx.argv[3]);
-  if (!stop) return Status::Ok();
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(std::optional<ListKey> list,
-                          OpenList(ctx, ctx.argv[1], Access::kRead, &replied));
-  if (replied) return Status::Ok();
-  const auto size = list ? static_cast<std::int64_t>(list->size()) : 0;
-  if (*start < 0) *start += size;
-  if (*stop < 0) *stop += size;
-  if (*start < 0) *start = 0;
-  if (*start > *stop || *start >= size) {
-    ctx.reply.ArrayHeader(0);
-    return Status::Ok();
-  }
-  const std::int64_t last = std::min(*stop, size - 1);
-  const auto count = static_cast<std::size_t>(last - *start + 1);
-  ctx.reply.ArrayHeader(count);
-  std::size_t sent = 0;
-  LARDER_RETURN_IF_ERROR(list->Scan(ListEnd::kHead, static_cast<std::uint64_t>(*start),
-                                    [&](std::uint64_t, std::string_view value) {
-                                      ctx.reply.Bulk(value);
-                                      return ++sent < count;
-                                    }));
+  const auto args = RangeArguments(ctx);
+  if (!args) return Status::Ok();
+  LARDER_ASSIGN_OR_RETURN(
+      std::optional<ListKey> list,
+      OpenListOrReply(ctx, Access::kRead, [](ReplyBuilder& r) { r.ArrayHeader(0); }));
+  if (!list) return Status::Ok();
+  const ListRange range = ResolveRange(args->first, args->second, list->size());
+  ctx.reply.ArrayHeader(range.count);
+  if (range.count == 0) return Status::Ok();
+  std::uint64_t sent = 0;
+  LARDER_RETURN_IF_ERROR(
+      list->Scan(ListEnd::kHead, range.start, [&](std::uint64_t, std::string_view value) {
+        ctx.reply.Bulk(value);
+        return ++sent < range.count;
+      }));
   return Status::Ok();
 }
 

@@ -7,6 +7,8 @@
 #include <utility>
 
 #include "base/logging.h"
+#include "server/keyspace_events.h"
+#include "server/pubsub.h"
 
 namespace larder::server {
 
@@ -60,9 +62,23 @@ Server::Server(ServerConfig config, Keyspace* keyspace, const CommandTable* comm
       keyspace_(keyspace),
       config_(std::make_shared<const ServerConfig>(std::move(config))),
       run_id_(RandomRunId()),
-      start_time_ms_(NowMs()) {}
+      start_time_ms_(NowMs()) {
+  // The publisher holds the pub/sub service: created here, so publishing never takes
+  // services_mu_ (an event may be published from a service's hook, which holds it).
+  keyspace_events_ = std::make_unique<KeyspaceEventPublisher>(
+      Service<PubSubService>(), this->config()->notify_keyspace_events);
+  if (keyspace_ != nullptr) {
+    MutexLock lock(&exec_mu_);  // AddObserver's rule; nobody else can hold it yet
+    keyspace_->AddObserver(keyspace_events_.get());
+  }
+}
 
-Server::~Server() = default;
+Server::~Server() {
+  if (keyspace_ != nullptr) {
+    MutexLock lock(&exec_mu_);
+    keyspace_->RemoveObserver(keyspace_events_.get());
+  }
+}
 
 std::shared_ptr<const ServerConfig> Server::config() const {
   MutexLock lock(&config_mu_);
@@ -78,6 +94,7 @@ Status Server::SetConfig(ServerConfig config) {
     config_ = next;
   }
   if (previous->appendfsync != next->appendfsync) keyspace_->SetAppendFsync(next->appendfsync);
+  keyspace_events_->set_flags(next->notify_keyspace_events);
   {
     MutexLock lock(&stats_mu_);
     while (slowlog_.size() > next->slowlog_max_len) slowlog_.pop_back();

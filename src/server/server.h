@@ -39,8 +39,9 @@
 
 namespace larder::server {
 
-class EventLoop;        // event_loop.h: listeners and I/O threads
-class BlockingService;  // blocking.h: blocked clients
+class EventLoop;               // event_loop.h: listeners and I/O threads
+class BlockingService;         // blocking.h: blocked clients
+class KeyspaceEventPublisher;  // keyspace_events.h: notify-keyspace-events
 
 // What the dispatcher reports after each command it ran (or rejected), with the execution lock
 // held. Views are valid during the call only.
@@ -133,6 +134,8 @@ class Server {
   Keyspace& keyspace() { return *keyspace_; }
   ServerStats& stats() { return stats_; }
   Mutex& exec_mutex() RETURN_CAPABILITY(exec_mu_) { return exec_mu_; }
+  // Keyspace notifications (keyspace_events.h): lives as long as the server.
+  KeyspaceEventPublisher& keyspace_events() { return *keyspace_events_; }
 
   // Per-server service of type T, created on first use (thread-safe; the hooks of existing
   // services are called by the dispatcher and the close path).
@@ -200,6 +203,8 @@ class Server {
   Keyspace* const keyspace_;
   ServerStats stats_;
   Mutex exec_mu_;
+  // Registered with the keyspace (when there is one) from the constructor to the destructor.
+  std::unique_ptr<KeyspaceEventPublisher> keyspace_events_;
 
   mutable Mutex config_mu_;
   std::shared_ptr<const ServerConfig> config_ GUARDED_BY(config_mu_);

@@ -202,6 +202,40 @@ class ListDifferentialTest(dt.DifferentialTest):
                            for k in LIST_KEYS]
                 self.check_scenario(blockers, pushes, r.choice([2, 3]))
 
+    def events(self, port, commands):
+        """The keyspace events (every class) a server publishes for `commands`."""
+        ctl, sub = RespClient(port), RespClient(port)
+        try:
+            ctl.call("FLUSHALL")
+            ctl.call("CONFIG", "SET", "notify-keyspace-events", "KEA")
+            sub.call("PSUBSCRIBE", "*")
+            for cmd in commands:
+                ctl.call(*cmd)
+            ctl.call("PUBLISH", "end", "end")
+            seen = []
+            while True:
+                kind, msg = sub.read()
+                if msg[2][1] == b"end":
+                    return seen
+                seen.append((msg[2][1], msg[3][1]))
+        finally:
+            ctl.call("CONFIG", "SET", "notify-keyspace-events", "")
+            ctl.close()
+            sub.close()
+
+    def test_keyspace_events(self):
+        for seed in dt.SEEDS:
+            gen = ListGen(seed)
+            # Commands outside MULTI, without the blocking forms (their timeouts would wait).
+            commands = [c for c in (gen.list_cmd() for _ in range(400))
+                        if not c[0].startswith("B")]
+            got = self.events(self.larder.port, commands)
+            want = self.events(self.redis.port, commands)
+            self.assertGreater(len(want), 50)
+            for i, (a, b) in enumerate(zip(got, want)):
+                self.assertEqual(a, b, f"seed {seed}, event #{i}")
+            self.assertEqual(len(got), len(want), f"seed {seed}")
+
 
 if __name__ == "__main__":
     unittest.main()
