@@ -320,4 +320,12 @@ std::string InvalidExpireError(std::string_view command) {
   return "ERR invalid expire time in '" + ToLower(command) + "' command";
 }
 
+std::optional<std::string_view> ParseRandomCount(std::string_view arg, std::int64_t* count) {
+  const std::optional<std::int64_t> parsed = ParseInt64(arg);
+  if (!parsed) return errors::kNotInteger;
+  if (*parsed == INT64_MIN) return errors::kRandomCountRange;
+  *count = *parsed;
+  return std::nullopt;
+}
+
 }  // namespace larder::server

@@ -73,6 +73,10 @@ inline constexpr std::string_view kRandomCountRange =
     "9223372036854775807";
 }  // namespace errors
 
+// The count argument of HRANDFIELD, SRANDMEMBER, ZRANDMEMBER: sets *count and returns nullopt,
+// or returns the error to reply (not an integer; INT64_MIN, which Redis refuses).
+std::optional<std::string_view> ParseRandomCount(std::string_view arg, std::int64_t* count);
+
 // The biggest |count| the random-member commands (HRANDFIELD, SRANDMEMBER...) answer: the reply
 // is built under the execution lock, and Redis itself runs out of memory long before
 // (docs/server.md, differences). Beyond it: "ERR value is out of range".

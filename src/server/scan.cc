@@ -147,6 +147,19 @@ std::string ScanStartAfter(const std::optional<std::string>& last) {
   return start;
 }
 
+void ReplyEmptyScan(CommandContext& ctx) {
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk("0");
+  ctx.reply.ArrayHeader(0);
+}
+
+std::string CollectionScanScope(std::string_view type, int db, std::string_view key) {
+  std::string scope(type);
+  scope += ":" + std::to_string(db) + ":";
+  scope.append(key);
+  return scope;
+}
+
 void ReplyScan(CommandContext& ctx, ScanCursorTable& table, std::string_view scope,
                const ScanBatch& batch, const std::vector<std::string_view>& elements) {
   std::uint64_t next = 0;

@@ -121,6 +121,11 @@ Result<ScanBatch> CollectScanBatch(Cursor& cursor, std::uint64_t limit);
 // Where a walk starts after `last`: the least string greater than it.
 std::string ScanStartAfter(const std::optional<std::string>& last);
 
+// The reply to a scan of a missing key: [0, []].
+void ReplyEmptyScan(CommandContext& ctx);
+// The scope of a collection's scan: "<type>:<db>:<key>" (type "hash", "set", "zset").
+std::string CollectionScanScope(std::string_view type, int db, std::string_view key);
+
 // Writes the reply [next-cursor, [elements...]] where next-cursor is 0 when !batch.more, and
 // otherwise a new cursor of `scope` resuming after the batch's last element. `emit` lists the
 // elements to return (after filtering) as flat strings.

@@ -159,16 +159,13 @@ Status SScanCommand(CommandContext& ctx) {
                           LookupSet(ctx, ctx.argv[1], /*write=*/false, &replied));
   if (replied) return Status::Ok();
   if (!info) {
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    ctx.reply.ArrayHeader(0);
+    ReplyEmptyScan(ctx);
     return Status::Ok();
   }
   ScanOptions options;
   if (!ParseScanOptions(ctx, 3, /*allow_type=*/false, &options)) return Status::Ok();
   ScanCursorTable& table = ScanCursors(ctx);
-  std::string scope = "set:" + std::to_string(ctx.db.index()) + ":";
-  scope.append(ctx.argv[1]);
+  const std::string scope = CollectionScanScope("set", ctx.db.index(), ctx.argv[1]);
   const std::optional<std::string> last = table.Take(*cursor, scope);
   std::uint64_t limit = options.count;
   if (info->size <= sets::kIntsetEntries) {

@@ -87,16 +87,10 @@ Status SRandMemberCommand(CommandContext& ctx) {
   const bool with_count = ctx.argv.size() == 3;
   std::int64_t count = 1;
   if (with_count) {
-    const std::optional<std::int64_t> parsed = ParseInt64(ctx.argv[2]);
-    if (!parsed) {
-      ctx.reply.Error(errors::kNotInteger);
+    if (const std::optional<std::string_view> error = ParseRandomCount(ctx.argv[2], &count)) {
+      ctx.reply.Error(*error);
       return Status::Ok();
     }
-    if (*parsed == INT64_MIN) {
-      ctx.reply.Error(errors::kRandomCountRange);
-      return Status::Ok();
-    }
-    count = *parsed;
   }
   bool replied;
   LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info,

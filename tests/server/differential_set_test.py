@@ -1,6 +1,6 @@
-"""Differential test of sets and SORT: a seeded random stream of set, SORT and list commands (with
-some of the core families' commands, so that types collide) sent to larderd and redis-server
-7.0.15, replies compared as differential_test.py compares them.
+"""Differential test of sets and SORT: a seeded random stream of set, SORT, list and ZADD commands
+(with some of the core families' commands, so that types collide) sent to larderd and
+redis-server 7.0.15, replies compared as differential_test.py compares them.
 
 Normalized: the order of unordered replies (SMEMBERS, SINTER, SUNION, SDIFF; SORT BY a constant
 of a set, which Redis returns in hash order; SORT ALPHA BY a pattern, whose ties Redis leaves in
@@ -23,6 +23,7 @@ from resp_client import RespClient  # noqa: E402
 
 SET_KEYS = [f"set{i}" for i in range(5)]
 LIST_KEYS = ["list0", "list1"]
+ZSET_KEYS = ["zset0"]
 # Mostly numbers (SORT's numeric path), a few words, strtod's corners.
 # LARDER_DIFF_CHECK_STATE=1: compare every set after every command (finds where states part).
 CHECK_STATE = os.environ.get("LARDER_DIFF_CHECK_STATE") == "1"
@@ -81,12 +82,15 @@ class SetGen(base.Gen):
         if c in (17, 18, 19):
             return self.sort_cmd()
         if c == 20:
+            if r.random() < 0.4:
+                return ["ZADD", r.choice(ZSET_KEYS)] + [
+                    x for m in self.members() for x in (str(r.randint(-3, 3)), m)]
             return [r.choice(["RPUSH", "LPUSH"]), r.choice(LIST_KEYS)] + self.members()
         return [r.choice(["DEL", "EXISTS", "TYPE"]), k()]
 
     def sort_cmd(self):
         r = self.r
-        src = r.choice(SET_KEYS + LIST_KEYS + ["nokey", base.STRING_KEYS[0]])
+        src = r.choice(SET_KEYS + LIST_KEYS + ZSET_KEYS + ["nokey", base.STRING_KEYS[0]])
         cmd = [r.choice(["SORT", "SORT", "SORT_RO"]), src]
         by = r.choice([None, None, "w_*", "o_*->f", "nosort", "w_*->"])
         if by:
@@ -96,7 +100,7 @@ class SetGen(base.Gen):
         # reply is compared as a multiset, and never cut by LIMIT or stored.
         sorting_alpha_by = alpha and by not in (None, "nosort")
         # A set BY a constant comes in Redis's hash order: compared as a multiset, never cut.
-        set_order = by == "nosort" and src not in LIST_KEYS
+        set_order = by == "nosort" and src not in LIST_KEYS + ZSET_KEYS
         if r.random() < 0.3 and not sorting_alpha_by and not set_order:
             cmd += ["LIMIT", str(r.randint(-2, 5)), str(r.randint(-2, 6))]
         for _ in range(r.choice([0, 0, 1, 2])):
@@ -139,7 +143,7 @@ def sort_is_unordered(cmd):
         return False
     by = up[up.index("BY") + 1] if "BY" in up[:-1] else None
     if by is not None and "*" not in by:
-        return not cmd[1].startswith("list")  # a set in its own (hash) order
+        return not cmd[1].startswith(("list", "zset"))  # a set in its own (hash) order
     return by is not None and "ALPHA" in up
 
 
