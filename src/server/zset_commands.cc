@@ -101,16 +101,16 @@ Status ZAddGeneric(CommandContext& ctx, bool zincrby) {
     ctx.reply.Error(errors::kSyntax);
     return Status::Ok();
   }
-  if (incr && elements > 2) {
-    ctx.reply.Error("ERR INCR option supports a single increment-element pair");
-    return Status::Ok();
-  }
   if (nx && (flags & kZAddXx) != 0) {
     ctx.reply.Error("ERR XX and NX options at the same time are not compatible");
     return Status::Ok();
   }
   if ((gt && nx) || (lt && nx) || (gt && lt)) {
     ctx.reply.Error("ERR GT, LT, and/or NX options at the same time are not compatible");
+    return Status::Ok();
+  }
+  if (incr && elements > 2) {
+    ctx.reply.Error("ERR INCR option supports a single increment-element pair");
     return Status::Ok();
   }
   std::vector<double> scores;

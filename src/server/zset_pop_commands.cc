@@ -106,11 +106,7 @@ Status ZPopGeneric(CommandContext& ctx, bool max) {
   std::int64_t count = -1;
   if (ctx.argv.size() == 3) {
     const std::optional<std::int64_t> parsed = ParseInt64(ctx.argv[2]);
-    if (!parsed) {
-      ctx.reply.Error(errors::kNotInteger);
-      return Status::Ok();
-    }
-    if (*parsed < 0) {
+    if (!parsed || *parsed < 0) {
       ctx.reply.Error("ERR value is out of range, must be positive");
       return Status::Ok();
     }

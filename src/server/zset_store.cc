@@ -157,6 +157,11 @@ Result<std::optional<double>> ZSetStore::Score(std::string_view member) {
 Status ZSetStore::Insert(std::string_view member, double score, bool existed, double old_score) {
   ZSetRankIndex index(db_, info_->version, limits_.chunk_max, limits_.group_max);
   if (existed) LARDER_RETURN_IF_ERROR(Erase(member, old_score));
+  if (info_->size + 1 > limits_.listpack_entries || member.size() > limits_.listpack_value) {
+    info_->aux |= kAuxSkiplist;
+  }
+  // Redis 7.0's listpack keeps an integral score as an integer, so -0.0 comes back as 0.
+  if (score == 0 && (info_->aux & kAuxSkiplist) == 0) score = 0.0;
   const std::string record = ScoreKey(zenc::Ordered(score), member);
   LARDER_RETURN_IF_ERROR(
       db_.PutRecord(info_->version, record, std::signbit(score) && score == 0 ? "-" : ""));
@@ -164,9 +169,6 @@ Status ZSetStore::Insert(std::string_view member, double score, bool existed, do
   LARDER_RETURN_IF_ERROR(
       db_.PutRecord(info_->version, zenc::MemberRecord(member), zenc::EncodeScore(score)));
   info_->size += 1;
-  if (info_->size > limits_.listpack_entries || member.size() > limits_.listpack_value) {
-    info_->aux |= kAuxSkiplist;
-  }
   modified_ = true;
   return Status::Ok();
 }

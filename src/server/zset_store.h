@@ -13,8 +13,9 @@
 //
 // Reads need no Commit. Writes change records at once but the key's metadata (its size) only at
 // Commit, so a handler that wrote must Commit before it returns OK (an engine error poisons the
-// keyspace anyway). Scores are doubles as Redis keeps them: never NaN; -0.0 is kept as given and
-// orders as 0.0; ties are ordered by member bytes.
+// keyspace anyway). Scores are doubles as Redis keeps them: never NaN; -0.0 orders as 0.0, and is
+// kept as given once the set is a "skiplist" (a "listpack" stores 0, as Redis 7.0's does); ties
+// are ordered by member bytes.
 //
 // Thread-safety: none; a store lives within one command. Lifetime: it holds `db` and a copy of
 // the key; the Database must outlive it.
