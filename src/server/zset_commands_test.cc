@@ -197,6 +197,17 @@ TEST_F(ZSetCommandsTest, RankQueriesOnALargeSetUseTheIndex) {
   EXPECT_EQ(h.Run({"ZRANGEBYSCORE", "big", "0", "+inf", "LIMIT", "2000", "1"}), "[m2000]");
   EXPECT_EQ(h.Run({"ZREMRANGEBYRANK", "big", "0", "999"}), "1000");
   EXPECT_EQ(h.Run({"ZRANK", "big", "m1234"}), "234");
+  // Keys commands move every record (the rank index too).
+  EXPECT_EQ(h.Run({"COPY", "big", "copy"}), "1");
+  EXPECT_EQ(h.Run({"RENAME", "big", "renamed"}), "OK");
+  EXPECT_EQ(h.Run({"ZRANK", "copy", "m2500"}), "1500");
+  EXPECT_EQ(h.Run({"ZRANK", "renamed", "m2500"}), "1500");
+  EXPECT_EQ(h.Run({"ZADD", "copy", "-1", "first"}), "1");
+  EXPECT_EQ(h.Run({"ZRANK", "copy", "m2500"}), "1501");
+  EXPECT_EQ(h.Run({"ZRANK", "renamed", "m2500"}), "1500");
+  EXPECT_EQ(h.Run({"OBJECT", "ENCODING", "copy"}), "skiplist");
+  EXPECT_EQ(h.Run({"DEL", "renamed", "copy"}), "2");
+  EXPECT_EQ(h.Run({"ZCARD", "copy"}), "0");
 }
 
 }  // namespace
