@@ -18,16 +18,12 @@
 
 namespace larder::server {
 
-Result<ZSetStore::State> LoadZSet(CommandContext& ctx, ZSetStore& store, Access access,
-                                  bool* replied) {
-  *replied = false;
+Result<bool> LoadZSet(CommandContext& ctx, ZSetStore& store, Access access) {
   LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, store.Load());
   CountLookup(ctx, access, state != ZSetStore::State::kMissing);
-  if (state == ZSetStore::State::kWrongType) {
-    ctx.reply.Error(errors::kWrongType);
-    *replied = true;
-  }
-  return state;
+  if (state != ZSetStore::State::kWrongType) return false;
+  ctx.reply.Error(errors::kWrongType);
+  return true;
 }
 
 void ReplyZMembers(ReplyBuilder& reply, const std::vector<ZMember>& members, bool withscores) {
@@ -123,9 +119,7 @@ Status ZAddGeneric(CommandContext& ctx, bool zincrby) {
     scores.push_back(*score);
   }
   ZSetStore z(ctx.db, ctx.argv[1], ZSetLimitsFor(ctx));
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kWrite, &replied));
-  (void)state;
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kWrite));
   if (replied) return Status::Ok();
   std::int64_t added = 0;
   std::int64_t updated = 0;
@@ -172,11 +166,10 @@ Status ZIncrByCommand(CommandContext& ctx) { return ZAddGeneric(ctx, true); }
 
 Status ZRemCommand(CommandContext& ctx) {
   ZSetStore z(ctx.db, ctx.argv[1], ZSetLimitsFor(ctx));
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kWrite, &replied));
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kWrite));
   if (replied) return Status::Ok();
   std::int64_t removed = 0;
-  for (std::size_t i = 2; state == ZSetStore::State::kZSet && i < ctx.argv.size(); ++i) {
+  for (std::size_t i = 2; z.exists() && i < ctx.argv.size(); ++i) {
     LARDER_ASSIGN_OR_RETURN(bool existed, z.Remove(ctx.argv[i]));
     removed += existed ? 1 : 0;
     if (!z.exists()) break;
@@ -186,33 +179,17 @@ Status ZRemCommand(CommandContext& ctx) {
   return Status::Ok();
 }
 
-Status ZScoreCommand(CommandContext& ctx) {
+// ZSCORE key member, and ZMSCORE key member [member ...] (an array).
+Status ZScoreGeneric(CommandContext& ctx, bool multi) {
   ZSetStore z(ctx.db, ctx.argv[1]);
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kRead, &replied));
-  (void)state;
-  if (replied) return Status::Ok();
-  LARDER_ASSIGN_OR_RETURN(std::optional<double> score, z.Score(ctx.argv[2]));
-  if (score) {
-    ctx.reply.Double(*score);
-  } else {
-    ctx.reply.Null();
-  }
-  return Status::Ok();
-}
-
-Status ZMScoreCommand(CommandContext& ctx) {
-  ZSetStore z(ctx.db, ctx.argv[1]);
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kRead, &replied));
-  (void)state;
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kRead));
   if (replied) return Status::Ok();
   std::vector<std::optional<double>> scores;
   for (std::size_t i = 2; i < ctx.argv.size(); ++i) {
     LARDER_ASSIGN_OR_RETURN(std::optional<double> score, z.Score(ctx.argv[i]));
     scores.push_back(score);
   }
-  ctx.reply.ArrayHeader(scores.size());
+  if (multi) ctx.reply.ArrayHeader(scores.size());
   for (const auto& score : scores) {
     if (score) {
       ctx.reply.Double(*score);
@@ -222,12 +199,12 @@ Status ZMScoreCommand(CommandContext& ctx) {
   }
   return Status::Ok();
 }
+Status ZScoreCommand(CommandContext& ctx) { return ZScoreGeneric(ctx, false); }
+Status ZMScoreCommand(CommandContext& ctx) { return ZScoreGeneric(ctx, true); }
 
 Status ZCardCommand(CommandContext& ctx) {
   ZSetStore z(ctx.db, ctx.argv[1]);
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kRead, &replied));
-  (void)state;
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kRead));
   if (!replied) ctx.reply.Integer(static_cast<std::int64_t>(z.card()));
   return Status::Ok();
 }
@@ -240,9 +217,7 @@ Status ZCountCommand(CommandContext& ctx) {
     return Status::Ok();
   }
   ZSetStore z(ctx.db, ctx.argv[1]);
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kRead, &replied));
-  (void)state;
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kRead));
   if (replied) return Status::Ok();
   LARDER_ASSIGN_OR_RETURN(std::uint64_t n, z.CountByScore(ZScoreRange{*min, *max}));
   ctx.reply.Integer(static_cast<std::int64_t>(n));
@@ -257,9 +232,7 @@ Status ZLexCountCommand(CommandContext& ctx) {
     return Status::Ok();
   }
   ZSetStore z(ctx.db, ctx.argv[1]);
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kRead, &replied));
-  (void)state;
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kRead));
   if (replied) return Status::Ok();
   LARDER_ASSIGN_OR_RETURN(std::uint64_t n,
                           z.CountByLex(ZLexRange{std::move(*min), std::move(*max)}));
@@ -269,9 +242,7 @@ Status ZLexCountCommand(CommandContext& ctx) {
 
 Status ZRankGeneric(CommandContext& ctx, bool reverse) {
   ZSetStore z(ctx.db, ctx.argv[1]);
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kRead, &replied));
-  (void)state;
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kRead));
   if (replied) return Status::Ok();
   LARDER_ASSIGN_OR_RETURN(std::optional<std::uint64_t> rank, z.Rank(ctx.argv[2], reverse));
   if (rank) {
@@ -321,9 +292,7 @@ Status ZRandMemberCommand(CommandContext& ctx) {
     }
   }
   ZSetStore z(ctx.db, ctx.argv[1]);
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kRead, &replied));
-  (void)state;
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kRead));
   if (replied) return Status::Ok();
   if (!z.exists() || count == 0) {
     if (with_count) {
@@ -380,10 +349,9 @@ Status ZScanCommand(CommandContext& ctx) {
   const std::optional<std::uint64_t> cursor = ParseScanCursorOrReply(ctx, ctx.argv[2]);
   if (!cursor) return Status::Ok();
   ZSetStore z(ctx.db, ctx.argv[1]);
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kRead, &replied));
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kRead));
   if (replied) return Status::Ok();
-  if (state != ZSetStore::State::kZSet) {
+  if (!z.exists()) {
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk("0");
     ctx.reply.ArrayHeader(0);

@@ -348,8 +348,13 @@ Result<std::unique_ptr<Cursor>> ZSetStore::LexCursor(const ZLexRange& range, boo
                   reverse));
   for (; IsEntry(*it); it->Next()) {
     const std::string_view member = zenc::EntryMember(it->key());
-    if (reverse ? range.BelowMax(member) : range.AboveMin(member)) break;
+    if (reverse ? range.BelowMax(member) : range.AboveMin(member)) {
+      // The first member past the near bound must be within the far one, else nothing is.
+      if (!(reverse ? range.AboveMin(member) : range.BelowMax(member))) *empty = true;
+      break;
+    }
   }
+  if (*empty) return std::unique_ptr<Cursor>();
   for (; offset > 0 && IsEntry(*it); --offset) it->Next();
   LARDER_RETURN_IF_ERROR(it->status());
   return it;

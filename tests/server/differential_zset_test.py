@@ -18,10 +18,10 @@ LARDER_DIFF_SEED / LARDER_DIFF_COMMANDS / LARDER_DIFF_SURVEY as in differential_
 """
 import os
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import differential_list_test as dl  # noqa: E402
 import differential_test as dt  # noqa: E402
 from resp_client import RespClient  # noqa: E402
 
@@ -265,18 +265,12 @@ class ZSetDifferentialTest(dt.DifferentialTest):
         finally:
             dt.Gen = saved
 
-    def wait_blocked(self, ctl, n):
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            info = ctl.call("INFO", "clients")[1]
-            info = info.decode() if isinstance(info, bytes) else str(info)
-            for line in info.splitlines():
-                if line.startswith("blocked_clients:") and int(line.split(":")[1]) == n:
-                    return
-            time.sleep(0.005)
-        self.fail(f"the server did not count {n} blocked clients")
+    # The list test's helpers: wait until the server counts n blocked clients; run a scenario
+    # on both servers and compare.
+    wait_blocked = dl.ListDifferentialTest.wait_blocked
+    check_scenario = dl.ListDifferentialTest.check_scenario
 
-    def scenario(self, port, blockers, writes, protocol=2):
+    def scenario(self, port, blockers, writes, protocol=2):  # the sorted sets left behind
         """Each of `blockers` sent by its own client, in order, each once the server counts it
         blocked; then `writes` from a controller; then every client's reply and the sets."""
         ctl = RespClient(port)
@@ -297,11 +291,6 @@ class ZSetDifferentialTest(dt.DifferentialTest):
         finally:
             for c in clients + [ctl]:
                 c.close()
-
-    def check_scenario(self, blockers, writes, protocol=2):
-        got = self.scenario(self.larder.port, blockers, writes, protocol)
-        want = self.scenario(self.redis.port, blockers, writes, protocol)
-        self.assertEqual(got, want, f"blockers {blockers}, writes {writes}")
 
     def test_bzpopmin_clients_are_served_first_come_first_served(self):
         self.check_scenario([["BZPOPMIN", "z0", "0"], ["BZPOPMAX", "z0", "0"],
