@@ -11,6 +11,7 @@
 
 #include "server/args.h"
 #include "server/key_commands.h"
+#include "server/random_members.h"
 #include "server/reply_builder.h"
 #include "server/scan.h"
 
@@ -81,31 +82,11 @@ void ReplyField(ReplyBuilder& reply, const std::pair<std::string, std::string>& 
 
 // HRANDFIELD key [count [WITHVALUES]]
 Status HRandFieldCommand(CommandContext& ctx) {
-  const bool with_count = ctx.argv.size() >= 3;
-  std::int64_t count = 1;
-  bool with_values = false;
-  if (with_count) {
-    const std::optional<std::int64_t> parsed = ParseInt64(ctx.argv[2]);
-    if (!parsed) {
-      ctx.reply.Error(errors::kNotInteger);
-      return Status::Ok();
-    }
-    if (*parsed == INT64_MIN) {
-      ctx.reply.Error(errors::kRandomCountRange);
-      return Status::Ok();
-    }
-    count = *parsed;
-    if (ctx.argv.size() > 4 ||
-        (ctx.argv.size() == 4 && !EqualsIgnoreCase(ctx.argv[3], "withvalues"))) {
-      ctx.reply.Error(errors::kSyntax);
-      return Status::Ok();
-    }
-    with_values = ctx.argv.size() == 4;
-    if ((with_values && count < -(INT64_MAX / 2)) || count < -kMaxRandomCount) {
-      ctx.reply.Error("ERR value is out of range");
-      return Status::Ok();
-    }
-  }
+  const std::optional<RandomCount> args = ParseRandomCount(ctx, "withvalues");
+  if (!args) return Status::Ok();
+  const bool with_count = args->with_count;
+  const std::int64_t count = args->count;
+  const bool with_values = args->with_values;
   bool replied;
   LARDER_ASSIGN_OR_RETURN(auto info,
                           LookupTyped(ctx, ctx.argv[1], ValueType::kHash, Access::kRead, &replied));
@@ -119,22 +100,7 @@ Status HRandFieldCommand(CommandContext& ctx) {
     return Status::Ok();
   }
   const std::uint64_t size = info->size;
-  std::vector<std::uint64_t> picks;  // positions, in reply order
-  std::uniform_int_distribution<std::uint64_t> any(0, size - 1);
-  if (count < 0) {  // repeats allowed
-    for (std::int64_t i = 0; i < -count; ++i) picks.push_back(any(Random()));
-  } else if (static_cast<std::uint64_t>(count) >= size) {  // the whole hash, in field order
-    for (std::uint64_t i = 0; i < size; ++i) picks.push_back(i);
-  } else {  // `count` distinct positions (Floyd's sampling), then shuffled
-    std::unordered_map<std::uint64_t, bool> chosen;
-    for (std::uint64_t j = size - static_cast<std::uint64_t>(count); j < size; ++j) {
-      const std::uint64_t t = std::uniform_int_distribution<std::uint64_t>(0, j)(Random());
-      const std::uint64_t pick = chosen.count(t) ? j : t;
-      chosen[pick] = true;
-      picks.push_back(pick);
-    }
-    std::shuffle(picks.begin(), picks.end(), Random());
-  }
+  const std::vector<std::uint64_t> picks = RandomPositions(size, count, Random());
   LARDER_ASSIGN_OR_RETURN(auto fields, FieldsAt(ctx.db, ctx.argv[1], picks));
   if (!with_count) {
     auto it = fields.find(picks[0]);

@@ -12,6 +12,7 @@
 
 #include "server/args.h"
 #include "server/keyspace_events.h"
+#include "server/random_members.h"
 #include "server/reply_builder.h"
 #include "server/scan.h"
 #include "server/zset_commands.h"
@@ -265,32 +266,11 @@ constexpr std::uint64_t kRandomReadWhole = 1024;
 
 // ZRANDMEMBER key [count [WITHSCORES]]
 Status ZRandMemberCommand(CommandContext& ctx) {
-  const bool with_count = ctx.argv.size() >= 3;
-  std::int64_t count = 1;
-  bool withscores = false;
-  if (with_count) {
-    const std::optional<std::int64_t> parsed = ParseInt64(ctx.argv[2]);
-    if (!parsed) {
-      ctx.reply.Error(errors::kNotInteger);
-      return Status::Ok();
-    }
-    if (*parsed == INT64_MIN) {
-      ctx.reply.Error(errors::kRandomCountRange);
-      return Status::Ok();
-    }
-    count = *parsed;
-    if (ctx.argv.size() > 4 ||
-        (ctx.argv.size() == 4 && !EqualsIgnoreCase(ctx.argv[3], "withscores"))) {
-      ctx.reply.Error(errors::kSyntax);
-      return Status::Ok();
-    }
-    withscores = ctx.argv.size() == 4;
-    if ((withscores && (count < -(INT64_MAX / 2) || count > INT64_MAX / 2)) ||
-        count < -kMaxRandomCount) {
-      ctx.reply.Error("ERR value is out of range");
-      return Status::Ok();
-    }
-  }
+  const std::optional<RandomCount> args = ParseRandomCount(ctx, "withscores");
+  if (!args) return Status::Ok();
+  const bool with_count = args->with_count;
+  const std::int64_t count = args->count;
+  const bool withscores = args->with_values;
   ZSetStore z(ctx.db, ctx.argv[1]);
   LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kRead));
   if (replied) return Status::Ok();
@@ -303,22 +283,7 @@ Status ZRandMemberCommand(CommandContext& ctx) {
     return Status::Ok();
   }
   const std::uint64_t size = z.card();
-  std::vector<std::uint64_t> picks;  // ranks, in reply order
-  std::uniform_int_distribution<std::uint64_t> any(0, size - 1);
-  if (count < 0) {
-    for (std::int64_t i = 0; i < -count; ++i) picks.push_back(any(Random()));
-  } else if (static_cast<std::uint64_t>(count) >= size) {
-    for (std::uint64_t i = 0; i < size; ++i) picks.push_back(i);
-  } else {  // distinct ranks (Floyd's sampling), shuffled
-    std::unordered_map<std::uint64_t, bool> chosen;
-    for (std::uint64_t j = size - static_cast<std::uint64_t>(count); j < size; ++j) {
-      const std::uint64_t t = std::uniform_int_distribution<std::uint64_t>(0, j)(Random());
-      const std::uint64_t pick = chosen.count(t) != 0 ? j : t;
-      chosen[pick] = true;
-      picks.push_back(pick);
-    }
-    std::shuffle(picks.begin(), picks.end(), Random());
-  }
+  const std::vector<std::uint64_t> picks = RandomPositions(size, count, Random());  // ranks
   std::vector<ZMember> all;
   if (size <= kRandomReadWhole || picks.size() >= size) {
     LARDER_ASSIGN_OR_RETURN(all, z.All());
