@@ -149,13 +149,7 @@ Status HScanCommand(CommandContext& ctx) {
                           ctx.db.Members(ctx.argv[1], ScanStartAfter(last)));
   LARDER_ASSIGN_OR_RETURN(ScanBatch batch, CollectScanBatch(*it, limit));
   it.reset();
-  std::vector<std::string_view> elements;
-  for (const auto& [field, value] : batch.items) {
-    if (options.pattern && !GlobMatch(*options.pattern, field)) continue;
-    elements.push_back(field);
-    elements.push_back(value);
-  }
-  ReplyScan(ctx, table, scope, batch, elements);
+  ReplyScanPairs(ctx, table, scope, batch, options.pattern);
   return Status::Ok();
 }
 

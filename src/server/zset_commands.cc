@@ -338,13 +338,7 @@ Status ZScanCommand(CommandContext& ctx) {
   for (const ZMember& m : members) {
     batch.items.emplace_back(m.member, FormatDouble(m.score));
   }
-  std::vector<std::string_view> elements;
-  for (const auto& [member, score] : batch.items) {
-    if (options.pattern && !GlobMatch(*options.pattern, member)) continue;
-    elements.push_back(member);
-    elements.push_back(score);
-  }
-  ReplyScan(ctx, table, scope, batch, elements);
+  ReplyScanPairs(ctx, table, scope, batch, options.pattern);
   return Status::Ok();
 }
 
