@@ -42,4 +42,14 @@ void BlockOnKeys(CommandContext& ctx, std::span<const std::string_view> keys,
   ctx.server.Service<BlockingService>().Block(ctx, std::move(options));
 }
 
+std::span<const std::string_view> ServableKeys(CommandContext& ctx,
+                                               std::span<const std::string_view> keys) {
+  const WaitKey* ready = ctx.server.Service<BlockingService>().ServingKey(ctx.client);
+  if (ready == nullptr || ready->db != ctx.db.index()) return keys;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i] == ready->key) return keys.subspan(i, 1);
+  }
+  return keys;
+}
+
 }  // namespace larder::server

@@ -27,6 +27,12 @@ void BlockOnKeys(CommandContext& ctx, std::span<const std::string_view> keys,
                  std::int64_t deadline_ms, void (*on_timeout)(ReplyBuilder&),
                  std::optional<ValueType> key_type);
 
+// The keys a blocking pop may serve from: all of `keys`, or inside a re-run for a ready key
+// (BlockingService::ServingKey) only that one, as Redis 7.0 serves a client from the key that
+// became ready.
+std::span<const std::string_view> ServableKeys(CommandContext& ctx,
+                                               std::span<const std::string_view> keys);
+
 }  // namespace larder::server
 
 #endif  // LARDER_SERVER_BLOCKING_KEYS_H_

@@ -11,6 +11,7 @@
 
 #include "server/args.h"
 #include "server/key_commands.h"
+#include "server/random_members.h"
 #include "server/reply_builder.h"
 #include "server/scan.h"
 
@@ -81,25 +82,11 @@ void ReplyField(ReplyBuilder& reply, const std::pair<std::string, std::string>& 
 
 // HRANDFIELD key [count [WITHVALUES]]
 Status HRandFieldCommand(CommandContext& ctx) {
-  const bool with_count = ctx.argv.size() >= 3;
-  std::int64_t count = 1;
-  bool with_values = false;
-  if (with_count) {
-    if (const std::optional<std::string_view> error = ParseRandomCount(ctx.argv[2], &count)) {
-      ctx.reply.Error(*error);
-      return Status::Ok();
-    }
-    if (ctx.argv.size() > 4 ||
-        (ctx.argv.size() == 4 && !EqualsIgnoreCase(ctx.argv[3], "withvalues"))) {
-      ctx.reply.Error(errors::kSyntax);
-      return Status::Ok();
-    }
-    with_values = ctx.argv.size() == 4;
-    if ((with_values && count < -(INT64_MAX / 2)) || count < -kMaxRandomCount) {
-      ctx.reply.Error("ERR value is out of range");
-      return Status::Ok();
-    }
-  }
+  const std::optional<RandomCount> args = ParseRandomCount(ctx, "withvalues");
+  if (!args) return Status::Ok();
+  const bool with_count = args->with_count;
+  const std::int64_t count = args->count;
+  const bool with_values = args->with_values;
   bool replied;
   LARDER_ASSIGN_OR_RETURN(auto info,
                           LookupTyped(ctx, ctx.argv[1], ValueType::kHash, Access::kRead, &replied));
@@ -113,22 +100,7 @@ Status HRandFieldCommand(CommandContext& ctx) {
     return Status::Ok();
   }
   const std::uint64_t size = info->size;
-  std::vector<std::uint64_t> picks;  // positions, in reply order
-  std::uniform_int_distribution<std::uint64_t> any(0, size - 1);
-  if (count < 0) {  // repeats allowed
-    for (std::int64_t i = 0; i < -count; ++i) picks.push_back(any(Random()));
-  } else if (static_cast<std::uint64_t>(count) >= size) {  // the whole hash, in field order
-    for (std::uint64_t i = 0; i < size; ++i) picks.push_back(i);
-  } else {  // `count` distinct positions (Floyd's sampling), then shuffled
-    std::unordered_map<std::uint64_t, bool> chosen;
-    for (std::uint64_t j = size - static_cast<std::uint64_t>(count); j < size; ++j) {
-      const std::uint64_t t = std::uniform_int_distribution<std::uint64_t>(0, j)(Random());
-      const std::uint64_t pick = chosen.count(t) ? j : t;
-      chosen[pick] = true;
-      picks.push_back(pick);
-    }
-    std::shuffle(picks.begin(), picks.end(), Random());
-  }
+  const std::vector<std::uint64_t> picks = RandomPositions(size, count, Random());
   LARDER_ASSIGN_OR_RETURN(auto fields, FieldsAt(ctx.db, ctx.argv[1], picks));
   if (!with_count) {
     auto it = fields.find(picks[0]);
@@ -161,26 +133,23 @@ Status HScanCommand(CommandContext& ctx) {
                           LookupTyped(ctx, ctx.argv[1], ValueType::kHash, Access::kRead, &replied));
   if (replied) return Status::Ok();
   if (!info) {
-    ReplyEmptyScan(ctx);
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("0");
+    ctx.reply.ArrayHeader(0);
     return Status::Ok();
   }
   ScanOptions options;
   if (!ParseScanOptions(ctx, 3, /*allow_type=*/false, &options)) return Status::Ok();
   ScanCursorTable& table = ScanCursors(ctx);
-  const std::string scope = CollectionScanScope("hash", ctx.db.index(), ctx.argv[1]);
+  std::string scope = "hash:" + std::to_string(ctx.db.index()) + ":";
+  scope.append(ctx.argv[1]);
   const std::optional<std::string> last = table.Take(*cursor, scope);
   const std::uint64_t limit = info->size <= kHashListpackEntries ? UINT64_MAX : options.count;
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it,
                           ctx.db.Members(ctx.argv[1], ScanStartAfter(last)));
   LARDER_ASSIGN_OR_RETURN(ScanBatch batch, CollectScanBatch(*it, limit));
   it.reset();
-  std::vector<std::string_view> elements;
-  for (const auto& [field, value] : batch.items) {
-    if (options.pattern && !GlobMatch(*options.pattern, field)) continue;
-    elements.push_back(field);
-    elements.push_back(value);
-  }
-  ReplyScan(ctx, table, scope, batch, elements);
+  ReplyScanPairs(ctx, table, scope, batch, options.pattern);
   return Status::Ok();
 }
 

@@ -169,4 +169,15 @@ void ReplyScan(CommandContext& ctx, ScanCursorTable& table, std::string_view sco
   ctx.reply.BulkArray(std::span<const std::string_view>(elements));
 }
 
+void ReplyScanPairs(CommandContext& ctx, ScanCursorTable& table, std::string_view scope,
+                    const ScanBatch& batch, const std::optional<std::string>& pattern) {
+  std::vector<std::string_view> elements;
+  for (const auto& [key, value] : batch.items) {
+    if (pattern && !GlobMatch(*pattern, key)) continue;
+    elements.push_back(key);
+    elements.push_back(value);
+  }
+  ReplyScan(ctx, table, scope, batch, elements);
+}
+
 }  // namespace larder::server

@@ -132,6 +132,11 @@ std::string CollectionScanScope(std::string_view type, int db, std::string_view 
 void ReplyScan(CommandContext& ctx, ScanCursorTable& table, std::string_view scope,
                const ScanBatch& batch, const std::vector<std::string_view>& elements);
 
+// ReplyScan of a walk over pairs (HSCAN's field and value, ZSCAN's member and score): every
+// pair whose key matches `pattern` (all when none), flat.
+void ReplyScanPairs(CommandContext& ctx, ScanCursorTable& table, std::string_view scope,
+                    const ScanBatch& batch, const std::optional<std::string>& pattern);
+
 }  // namespace larder::server
 
 #endif  // LARDER_SERVER_SCAN_H_

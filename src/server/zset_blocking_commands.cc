@@ -19,8 +19,8 @@ Status BZPopGeneric(CommandContext& ctx, bool max) {
   const std::optional<std::int64_t> deadline = ParseBlockDeadline(ctx, ctx.argv.back());
   if (!deadline) return Status::Ok();
   const auto keys = ctx.argv.subspan(1, ctx.argv.size() - 2);
-  LARDER_ASSIGN_OR_RETURN(ZPopOutcome outcome,
-                          ZPopFirst(ctx, keys, max, -1, ZPopShape::kBlockingPop));
+  LARDER_ASSIGN_OR_RETURN(ZPopOutcome outcome, ZPopFirst(ctx, ServableKeys(ctx, keys), max, -1,
+                                                         ZPopShape::kBlockingPop));
   if (outcome == ZPopOutcome::kEmpty)
     BlockOnKeys(ctx, keys, *deadline, ReplyNullArray, ValueType::kZSet);
   return Status::Ok();
@@ -34,8 +34,8 @@ Status BZMPopCommand(CommandContext& ctx) {
   if (!deadline) return Status::Ok();
   const std::optional<ZMPopArgs> args = ParseZMPopArgs(ctx, 2);
   if (!args) return Status::Ok();
-  LARDER_ASSIGN_OR_RETURN(ZPopOutcome outcome,
-                          ZPopFirst(ctx, args->keys, args->max, args->count, ZPopShape::kMPop));
+  LARDER_ASSIGN_OR_RETURN(ZPopOutcome outcome, ZPopFirst(ctx, ServableKeys(ctx, args->keys),
+                                                         args->max, args->count, ZPopShape::kMPop));
   if (outcome == ZPopOutcome::kEmpty)
     BlockOnKeys(ctx, args->keys, *deadline, ReplyNullArray, ValueType::kZSet);
   return Status::Ok();

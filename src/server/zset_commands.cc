@@ -12,22 +12,19 @@
 
 #include "server/args.h"
 #include "server/keyspace_events.h"
+#include "server/random_members.h"
 #include "server/reply_builder.h"
 #include "server/scan.h"
 #include "server/zset_commands.h"
 
 namespace larder::server {
 
-Result<ZSetStore::State> LoadZSet(CommandContext& ctx, ZSetStore& store, Access access,
-                                  bool* replied) {
-  *replied = false;
+Result<bool> LoadZSet(CommandContext& ctx, ZSetStore& store, Access access) {
   LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, store.Load());
   CountLookup(ctx, access, state != ZSetStore::State::kMissing);
-  if (state == ZSetStore::State::kWrongType) {
-    ctx.reply.Error(errors::kWrongType);
-    *replied = true;
-  }
-  return state;
+  if (state != ZSetStore::State::kWrongType) return false;
+  ctx.reply.Error(errors::kWrongType);
+  return true;
 }
 
 void ReplyZMembers(ReplyBuilder& reply, const std::vector<ZMember>& members, bool withscores) {
@@ -101,16 +98,16 @@ Status ZAddGeneric(CommandContext& ctx, bool zincrby) {
     ctx.reply.Error(errors::kSyntax);
     return Status::Ok();
   }
-  if (incr && elements > 2) {
-    ctx.reply.Error("ERR INCR option supports a single increment-element pair");
-    return Status::Ok();
-  }
   if (nx && (flags & kZAddXx) != 0) {
     ctx.reply.Error("ERR XX and NX options at the same time are not compatible");
     return Status::Ok();
   }
   if ((gt && nx) || (lt && nx) || (gt && lt)) {
     ctx.reply.Error("ERR GT, LT, and/or NX options at the same time are not compatible");
+    return Status::Ok();
+  }
+  if (incr && elements > 2) {
+    ctx.reply.Error("ERR INCR option supports a single increment-element pair");
     return Status::Ok();
   }
   std::vector<double> scores;
@@ -123,9 +120,7 @@ Status ZAddGeneric(CommandContext& ctx, bool zincrby) {
     scores.push_back(*score);
   }
   ZSetStore z(ctx.db, ctx.argv[1], ZSetLimitsFor(ctx));
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kWrite, &replied));
-  (void)state;
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kWrite));
   if (replied) return Status::Ok();
   std::int64_t added = 0;
   std::int64_t updated = 0;
@@ -172,11 +167,10 @@ Status ZIncrByCommand(CommandContext& ctx) { return ZAddGeneric(ctx, true); }
 
 Status ZRemCommand(CommandContext& ctx) {
   ZSetStore z(ctx.db, ctx.argv[1], ZSetLimitsFor(ctx));
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kWrite, &replied));
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kWrite));
   if (replied) return Status::Ok();
   std::int64_t removed = 0;
-  for (std::size_t i = 2; state == ZSetStore::State::kZSet && i < ctx.argv.size(); ++i) {
+  for (std::size_t i = 2; z.exists() && i < ctx.argv.size(); ++i) {
     LARDER_ASSIGN_OR_RETURN(bool existed, z.Remove(ctx.argv[i]));
     removed += existed ? 1 : 0;
     if (!z.exists()) break;
@@ -186,33 +180,17 @@ Status ZRemCommand(CommandContext& ctx) {
   return Status::Ok();
 }
 
-Status ZScoreCommand(CommandContext& ctx) {
+// ZSCORE key member, and ZMSCORE key member [member ...] (an array).
+Status ZScoreGeneric(CommandContext& ctx, bool multi) {
   ZSetStore z(ctx.db, ctx.argv[1]);
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kRead, &replied));
-  (void)state;
-  if (replied) return Status::Ok();
-  LARDER_ASSIGN_OR_RETURN(std::optional<double> score, z.Score(ctx.argv[2]));
-  if (score) {
-    ctx.reply.Double(*score);
-  } else {
-    ctx.reply.Null();
-  }
-  return Status::Ok();
-}
-
-Status ZMScoreCommand(CommandContext& ctx) {
-  ZSetStore z(ctx.db, ctx.argv[1]);
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kRead, &replied));
-  (void)state;
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kRead));
   if (replied) return Status::Ok();
   std::vector<std::optional<double>> scores;
   for (std::size_t i = 2; i < ctx.argv.size(); ++i) {
     LARDER_ASSIGN_OR_RETURN(std::optional<double> score, z.Score(ctx.argv[i]));
     scores.push_back(score);
   }
-  ctx.reply.ArrayHeader(scores.size());
+  if (multi) ctx.reply.ArrayHeader(scores.size());
   for (const auto& score : scores) {
     if (score) {
       ctx.reply.Double(*score);
@@ -222,12 +200,12 @@ Status ZMScoreCommand(CommandContext& ctx) {
   }
   return Status::Ok();
 }
+Status ZScoreCommand(CommandContext& ctx) { return ZScoreGeneric(ctx, false); }
+Status ZMScoreCommand(CommandContext& ctx) { return ZScoreGeneric(ctx, true); }
 
 Status ZCardCommand(CommandContext& ctx) {
   ZSetStore z(ctx.db, ctx.argv[1]);
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kRead, &replied));
-  (void)state;
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kRead));
   if (!replied) ctx.reply.Integer(static_cast<std::int64_t>(z.card()));
   return Status::Ok();
 }
@@ -240,9 +218,7 @@ Status ZCountCommand(CommandContext& ctx) {
     return Status::Ok();
   }
   ZSetStore z(ctx.db, ctx.argv[1]);
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kRead, &replied));
-  (void)state;
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kRead));
   if (replied) return Status::Ok();
   LARDER_ASSIGN_OR_RETURN(std::uint64_t n, z.CountByScore(ZScoreRange{*min, *max}));
   ctx.reply.Integer(static_cast<std::int64_t>(n));
@@ -257,9 +233,7 @@ Status ZLexCountCommand(CommandContext& ctx) {
     return Status::Ok();
   }
   ZSetStore z(ctx.db, ctx.argv[1]);
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kRead, &replied));
-  (void)state;
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kRead));
   if (replied) return Status::Ok();
   LARDER_ASSIGN_OR_RETURN(std::uint64_t n,
                           z.CountByLex(ZLexRange{std::move(*min), std::move(*max)}));
@@ -269,9 +243,7 @@ Status ZLexCountCommand(CommandContext& ctx) {
 
 Status ZRankGeneric(CommandContext& ctx, bool reverse) {
   ZSetStore z(ctx.db, ctx.argv[1]);
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kRead, &replied));
-  (void)state;
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kRead));
   if (replied) return Status::Ok();
   LARDER_ASSIGN_OR_RETURN(std::optional<std::uint64_t> rank, z.Rank(ctx.argv[2], reverse));
   if (rank) {
@@ -294,36 +266,13 @@ constexpr std::uint64_t kRandomReadWhole = 1024;
 
 // ZRANDMEMBER key [count [WITHSCORES]]
 Status ZRandMemberCommand(CommandContext& ctx) {
-  const bool with_count = ctx.argv.size() >= 3;
-  std::int64_t count = 1;
-  bool withscores = false;
-  if (with_count) {
-    const std::optional<std::int64_t> parsed = ParseInt64(ctx.argv[2]);
-    if (!parsed) {
-      ctx.reply.Error(errors::kNotInteger);
-      return Status::Ok();
-    }
-    if (*parsed == INT64_MIN) {
-      ctx.reply.Error(errors::kRandomCountRange);
-      return Status::Ok();
-    }
-    count = *parsed;
-    if (ctx.argv.size() > 4 ||
-        (ctx.argv.size() == 4 && !EqualsIgnoreCase(ctx.argv[3], "withscores"))) {
-      ctx.reply.Error(errors::kSyntax);
-      return Status::Ok();
-    }
-    withscores = ctx.argv.size() == 4;
-    if ((withscores && (count < -(INT64_MAX / 2) || count > INT64_MAX / 2)) ||
-        count < -kMaxRandomCount) {
-      ctx.reply.Error("ERR value is out of range");
-      return Status::Ok();
-    }
-  }
+  const std::optional<RandomCount> args = ParseRandomCount(ctx, "withscores");
+  if (!args) return Status::Ok();
+  const bool with_count = args->with_count;
+  const std::int64_t count = args->count;
+  const bool withscores = args->with_values;
   ZSetStore z(ctx.db, ctx.argv[1]);
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kRead, &replied));
-  (void)state;
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kRead));
   if (replied) return Status::Ok();
   if (!z.exists() || count == 0) {
     if (with_count) {
@@ -334,22 +283,7 @@ Status ZRandMemberCommand(CommandContext& ctx) {
     return Status::Ok();
   }
   const std::uint64_t size = z.card();
-  std::vector<std::uint64_t> picks;  // ranks, in reply order
-  std::uniform_int_distribution<std::uint64_t> any(0, size - 1);
-  if (count < 0) {
-    for (std::int64_t i = 0; i < -count; ++i) picks.push_back(any(Random()));
-  } else if (static_cast<std::uint64_t>(count) >= size) {
-    for (std::uint64_t i = 0; i < size; ++i) picks.push_back(i);
-  } else {  // distinct ranks (Floyd's sampling), shuffled
-    std::unordered_map<std::uint64_t, bool> chosen;
-    for (std::uint64_t j = size - static_cast<std::uint64_t>(count); j < size; ++j) {
-      const std::uint64_t t = std::uniform_int_distribution<std::uint64_t>(0, j)(Random());
-      const std::uint64_t pick = chosen.count(t) != 0 ? j : t;
-      chosen[pick] = true;
-      picks.push_back(pick);
-    }
-    std::shuffle(picks.begin(), picks.end(), Random());
-  }
+  const std::vector<std::uint64_t> picks = RandomPositions(size, count, Random());  // ranks
   std::vector<ZMember> all;
   if (size <= kRandomReadWhole || picks.size() >= size) {
     LARDER_ASSIGN_OR_RETURN(all, z.All());
@@ -380,10 +314,9 @@ Status ZScanCommand(CommandContext& ctx) {
   const std::optional<std::uint64_t> cursor = ParseScanCursorOrReply(ctx, ctx.argv[2]);
   if (!cursor) return Status::Ok();
   ZSetStore z(ctx.db, ctx.argv[1]);
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kRead, &replied));
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kRead));
   if (replied) return Status::Ok();
-  if (state != ZSetStore::State::kZSet) {
+  if (!z.exists()) {
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk("0");
     ctx.reply.ArrayHeader(0);
@@ -405,13 +338,7 @@ Status ZScanCommand(CommandContext& ctx) {
   for (const ZMember& m : members) {
     batch.items.emplace_back(m.member, FormatDouble(m.score));
   }
-  std::vector<std::string_view> elements;
-  for (const auto& [member, score] : batch.items) {
-    if (options.pattern && !GlobMatch(*options.pattern, member)) continue;
-    elements.push_back(member);
-    elements.push_back(score);
-  }
-  ReplyScan(ctx, table, scope, batch, elements);
+  ReplyScanPairs(ctx, table, scope, batch, options.pattern);
   return Status::Ok();
 }
 

@@ -45,10 +45,9 @@ struct ZMPopArgs {
 };
 std::optional<ZMPopArgs> ParseZMPopArgs(CommandContext& ctx, std::size_t numkeys_at);
 
-// Loads `store` for a command (counted as `access`); replies WRONGTYPE and sets *replied when the
-// key holds another type.
-Result<ZSetStore::State> LoadZSet(CommandContext& ctx, ZSetStore& store, Access access,
-                                  bool* replied);
+// Loads `store` for a command (counted as `access`); true when the key holds another type and
+// WRONGTYPE was replied.
+Result<bool> LoadZSet(CommandContext& ctx, ZSetStore& store, Access access);
 
 // Members as ZRANGE replies them: bulk strings, or with scores a flat list (RESP2) or [member,
 // score] pairs (RESP3).

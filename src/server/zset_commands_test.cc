@@ -48,7 +48,9 @@ TEST_F(ZSetCommandsTest, AddScoreAndOptions) {
   EXPECT_EQ(h.Run({"ZMSCORE", "nokey", "b"}), "[(nil)]");
   EXPECT_EQ(h.Run({"ZCARD", "z"}), "3");
   EXPECT_EQ(h.Run({"ZADD", "z", "-0", "neg"}), "1");
-  EXPECT_EQ(h.Run({"ZSCORE", "z", "neg"}), "-0");
+  EXPECT_EQ(h.Run({"ZSCORE", "z", "neg"}), "0");  // a listpack keeps it as the integer 0
+  EXPECT_EQ(h.Run({"ZADD", "big", "1", std::string(65, 'x'), "-0", "neg"}), "2");
+  EXPECT_EQ(h.Run({"ZSCORE", "big", "neg"}), "-0");  // a skiplist keeps the double
 }
 
 TEST_F(ZSetCommandsTest, WrongTypeEverywhere) {
@@ -195,6 +197,17 @@ TEST_F(ZSetCommandsTest, RankQueriesOnALargeSetUseTheIndex) {
   EXPECT_EQ(h.Run({"ZRANGEBYSCORE", "big", "0", "+inf", "LIMIT", "2000", "1"}), "[m2000]");
   EXPECT_EQ(h.Run({"ZREMRANGEBYRANK", "big", "0", "999"}), "1000");
   EXPECT_EQ(h.Run({"ZRANK", "big", "m1234"}), "234");
+  // Keys commands move every record (the rank index too).
+  EXPECT_EQ(h.Run({"COPY", "big", "copy"}), "1");
+  EXPECT_EQ(h.Run({"RENAME", "big", "renamed"}), "OK");
+  EXPECT_EQ(h.Run({"ZRANK", "copy", "m2500"}), "1500");
+  EXPECT_EQ(h.Run({"ZRANK", "renamed", "m2500"}), "1500");
+  EXPECT_EQ(h.Run({"ZADD", "copy", "-1", "first"}), "1");
+  EXPECT_EQ(h.Run({"ZRANK", "copy", "m2500"}), "1501");
+  EXPECT_EQ(h.Run({"ZRANK", "renamed", "m2500"}), "1500");
+  EXPECT_EQ(h.Run({"OBJECT", "ENCODING", "copy"}), "skiplist");
+  EXPECT_EQ(h.Run({"DEL", "renamed", "copy"}), "2");
+  EXPECT_EQ(h.Run({"ZCARD", "copy"}), "0");
 }
 
 }  // namespace

@@ -17,10 +17,9 @@ Result<ZPopOutcome> ZPopFirst(CommandContext& ctx, std::span<const std::string_v
                               std::int64_t count, ZPopShape shape) {
   for (std::string_view key : keys) {
     ZSetStore z(ctx.db, key, ZSetLimitsFor(ctx));
-    bool replied;
-    LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kWrite, &replied));
+    LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kWrite));
     if (replied) return ZPopOutcome::kReplied;
-    if (state != ZSetStore::State::kZSet) continue;
+    if (!z.exists()) continue;
     if (count == 0) {
       ctx.reply.ArrayHeader(0);
       return ZPopOutcome::kReplied;
@@ -106,11 +105,7 @@ Status ZPopGeneric(CommandContext& ctx, bool max) {
   std::int64_t count = -1;
   if (ctx.argv.size() == 3) {
     const std::optional<std::int64_t> parsed = ParseInt64(ctx.argv[2]);
-    if (!parsed) {
-      ctx.reply.Error(errors::kNotInteger);
-      return Status::Ok();
-    }
-    if (*parsed < 0) {
+    if (!parsed || *parsed < 0) {
       ctx.reply.Error("ERR value is out of range, must be positive");
       return Status::Ok();
     }

@@ -114,12 +114,12 @@ Status ZRangeGeneric(CommandContext& ctx, std::size_t first, bool store, RangeTy
       break;
   }
   ZSetStore z(ctx.db, ctx.argv[first]);
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kRead, &replied));
-  (void)state;
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kRead));
   if (replied) return Status::Ok();
   std::vector<ZMember> result;
-  if (z.exists() && offset >= 0) {
+  // A negative LIMIT offset empties a BYSCORE/BYLEX range (Redis walks past the end); rank
+  // ranges ignore LIMIT -1 -1, the only one they accept.
+  if (z.exists() && (offset >= 0 || type == RangeType::kRank)) {
     const ZLimit zlimit{offset, limit};
     if (type == RangeType::kRank) {
       std::uint64_t from = 0, to = 0;
@@ -197,9 +197,7 @@ Status ZRemRangeGeneric(CommandContext& ctx, RangeType type) {
     }
   }
   ZSetStore z(ctx.db, ctx.argv[1], ZSetLimitsFor(ctx));
-  bool replied;
-  LARDER_ASSIGN_OR_RETURN(ZSetStore::State state, LoadZSet(ctx, z, Access::kWrite, &replied));
-  (void)state;
+  LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kWrite));
   if (replied) return Status::Ok();
   std::uint64_t removed = 0;
   if (z.exists()) {

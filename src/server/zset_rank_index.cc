@@ -199,39 +199,28 @@ Result<std::string> ZSetRankIndex::EntryAt(std::uint64_t rank) {
   std::uint64_t before = 0;
   bool first = true;
   std::string key;
-  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it,
-                          db_.Records(version_, std::string(1, zenc::kGroupSub)));
-  for (;; it->Next(), first = false) {
-    if (!Is(*it, zenc::kGroupSub)) {
-      LARDER_RETURN_IF_ERROR(it->status());
-      return Status::Corruption("zset rank beyond the rank index");
+  // Walks level `sub` from `start` to the node holding `rank`: sets key, counts what it passes.
+  const auto descend = [&](char sub, const std::string& start) -> Status {
+    LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it, db_.Records(version_, start));
+    for (;; it->Next(), first = false) {
+      if (!Is(*it, sub)) {
+        LARDER_RETURN_IF_ERROR(it->status());
+        return Status::Corruption("zset rank beyond the rank index");
+      }
+      std::string_view v = it->value();
+      std::uint64_t n = 0;
+      GetVarint64(&v, &n);
+      if (before + n > rank) {
+        key.assign(it->key().substr(1));
+        return Status::Ok();
+      }
+      before += n;
     }
-    std::string_view v = it->value();
-    std::uint64_t n = 0;
-    GetVarint64(&v, &n);
-    if (before + n > rank) {
-      key.assign(it->key().substr(1));
-      break;
-    }
-    before += n;
-  }
-  LARDER_ASSIGN_OR_RETURN(it, db_.Records(version_, WithSub(zenc::kChunkSub, key)));
-  for (;; it->Next(), first = false) {
-    if (!Is(*it, zenc::kChunkSub)) {
-      LARDER_RETURN_IF_ERROR(it->status());
-      return Status::Corruption("zset rank beyond the rank chunks");
-    }
-    std::string_view v = it->value();
-    std::uint64_t n = 0;
-    GetVarint64(&v, &n);
-    if (before + n > rank) {
-      key.assign(it->key().substr(1));
-      break;
-    }
-    before += n;
-  }
+  };
+  LARDER_RETURN_IF_ERROR(descend(zenc::kGroupSub, std::string(1, zenc::kGroupSub)));
+  LARDER_RETURN_IF_ERROR(descend(zenc::kChunkSub, WithSub(zenc::kChunkSub, key)));
   const std::string start = first ? std::string(1, zenc::kScoreSub) : WithSub(zenc::kScoreSub, key);
-  LARDER_ASSIGN_OR_RETURN(it, db_.Records(version_, start));
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it, db_.Records(version_, start));
   for (; before < rank && Is(*it, zenc::kScoreSub); ++before) it->Next();
   if (!Is(*it, zenc::kScoreSub)) {
     LARDER_RETURN_IF_ERROR(it->status());

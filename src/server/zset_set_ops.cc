@@ -188,7 +188,8 @@ Status ZSetOpGeneric(CommandContext& ctx, std::optional<std::string_view> dst,
         if (!other) {
           everywhere = false;
         } else {
-          AggregateInto(&score, Weighted(srcs[i], *other), aggregate);
+          // Redis weighs the other inputs' scores without mapping NaN (inf * 0) to 0 first.
+          AggregateInto(&score, srcs[i].weight * *other, aggregate);
         }
       }
       if (!everywhere) continue;

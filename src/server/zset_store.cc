@@ -157,6 +157,11 @@ Result<std::optional<double>> ZSetStore::Score(std::string_view member) {
 Status ZSetStore::Insert(std::string_view member, double score, bool existed, double old_score) {
   ZSetRankIndex index(db_, info_->version, limits_.chunk_max, limits_.group_max);
   if (existed) LARDER_RETURN_IF_ERROR(Erase(member, old_score));
+  if (info_->size + 1 > limits_.listpack_entries || member.size() > limits_.listpack_value) {
+    info_->aux |= kAuxSkiplist;
+  }
+  // Redis 7.0's listpack keeps an integral score as an integer, so -0.0 comes back as 0.
+  if (score == 0 && (info_->aux & kAuxSkiplist) == 0) score = 0.0;
   const std::string record = ScoreKey(zenc::Ordered(score), member);
   LARDER_RETURN_IF_ERROR(
       db_.PutRecord(info_->version, record, std::signbit(score) && score == 0 ? "-" : ""));
@@ -164,9 +169,6 @@ Status ZSetStore::Insert(std::string_view member, double score, bool existed, do
   LARDER_RETURN_IF_ERROR(
       db_.PutRecord(info_->version, zenc::MemberRecord(member), zenc::EncodeScore(score)));
   info_->size += 1;
-  if (info_->size > limits_.listpack_entries || member.size() > limits_.listpack_value) {
-    info_->aux |= kAuxSkiplist;
-  }
   modified_ = true;
   return Status::Ok();
 }
@@ -319,8 +321,10 @@ Result<std::string> ZSetStore::EndEntry(bool last) {
 }
 
 Result<std::unique_ptr<Cursor>> ZSetStore::LexCursor(const ZLexRange& range, bool reverse,
-                                                     std::uint64_t offset, bool* empty) {
+                                                     std::uint64_t offset, bool* empty,
+                                                     bool* uniform) {
   *empty = true;
+  if (uniform != nullptr) *uniform = false;
   LARDER_ASSIGN_OR_RETURN(std::string first, EndEntry(false));
   LARDER_ASSIGN_OR_RETURN(std::string last, EndEntry(true));
   // As Redis: nothing when the last member is below min or the first above max.
@@ -330,6 +334,7 @@ Result<std::unique_ptr<Cursor>> ZSetStore::LexCursor(const ZLexRange& range, boo
   *empty = false;
   const auto score_bytes = [](const std::string& e) { return e.substr(1, zenc::kOrderedSize); };
   if (score_bytes(first) == score_bytes(last)) {
+    if (uniform != nullptr) *uniform = true;
     // Every score equal: members are in order, so seek.
     const std::uint64_t ordered = enc::ReadBe64(std::string_view(first).substr(1));
     return CursorAt(reverse ? LexUpper(range.max, ordered) : LexLower(range.min, ordered), reverse,
@@ -343,8 +348,13 @@ Result<std::unique_ptr<Cursor>> ZSetStore::LexCursor(const ZLexRange& range, boo
                   reverse));
   for (; IsEntry(*it); it->Next()) {
     const std::string_view member = zenc::EntryMember(it->key());
-    if (reverse ? range.BelowMax(member) : range.AboveMin(member)) break;
+    if (reverse ? range.BelowMax(member) : range.AboveMin(member)) {
+      // The first member past the near bound must be within the far one, else nothing is.
+      if (!(reverse ? range.AboveMin(member) : range.BelowMax(member))) *empty = true;
+      break;
+    }
   }
+  if (*empty) return std::unique_ptr<Cursor>();
   for (; offset > 0 && IsEntry(*it); --offset) it->Next();
   LARDER_RETURN_IF_ERROR(it->status());
   return it;
@@ -382,7 +392,7 @@ Result<std::vector<ZMember>> ZSetStore::RangeByLex(const ZLexRange& range, bool 
   bool empty;
   LARDER_ASSIGN_OR_RETURN(
       std::unique_ptr<Cursor> it,
-      LexCursor(range, reverse, static_cast<std::uint64_t>(limit.offset), &empty));
+      LexCursor(range, reverse, static_cast<std::uint64_t>(limit.offset), &empty, nullptr));
   if (empty) return std::vector<ZMember>();
   return Collect(*it, nullptr, &range, reverse, limit.count);
 }
@@ -400,11 +410,19 @@ Result<std::uint64_t> ZSetStore::CountByScore(const ZScoreRange& range) {
 Result<std::uint64_t> ZSetStore::CountByLex(const ZLexRange& range) {
   if (!exists() || range.Empty()) return std::uint64_t{0};
   bool empty;
-  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it, LexCursor(range, false, 0, &empty));
+  bool uniform;
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it, LexCursor(range, false, 0, &empty, &uniform));
   if (empty) return std::uint64_t{0};
+  if (!uniform) {
+    // Mixed scores: Redis's walk counts from the first member >= min while members are <= max.
+    std::uint64_t n = 0;
+    for (; IsEntry(*it) && range.BelowMax(zenc::EntryMember(it->key())); it->Next()) ++n;
+    LARDER_RETURN_IF_ERROR(it->status());
+    return n;
+  }
   const std::string start(IsEntry(*it) ? it->key() : std::string_view("t"));
   it.reset();
-  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> end, LexCursor(range, true, 0, &empty));
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> end, LexCursor(range, true, 0, &empty, nullptr));
   const std::string stop = IsEntry(*end) ? std::string(end->key()) + '\0' : std::string("s");
   end.reset();
   if (stop <= start) return std::uint64_t{0};

@@ -13,8 +13,9 @@
 //
 // Reads need no Commit. Writes change records at once but the key's metadata (its size) only at
 // Commit, so a handler that wrote must Commit before it returns OK (an engine error poisons the
-// keyspace anyway). Scores are doubles as Redis keeps them: never NaN; -0.0 is kept as given and
-// orders as 0.0; ties are ordered by member bytes.
+// keyspace anyway). Scores are doubles as Redis keeps them: never NaN; -0.0 orders as 0.0, and is
+// kept as given once the set is a "skiplist" (a "listpack" stores 0, as Redis 7.0's does); ties
+// are ordered by member bytes.
 //
 // Thread-safety: none; a store lives within one command. Lifetime: it holds `db` and a copy of
 // the key; the Database must outlive it.
@@ -196,9 +197,10 @@ class ZSetStore {
   // The score-index record of the first (or last) element. REQUIRES: exists().
   Result<std::string> EndEntry(bool last);
   // A cursor at the first element of a lex walk (after `offset` more); *empty (and a null
-  // cursor) when Redis finds the range empty up front.
+  // cursor) when Redis finds the range empty up front; *uniform (when given) when every score
+  // is equal (members in order: the walk seeks).
   Result<std::unique_ptr<Cursor>> LexCursor(const ZLexRange& range, bool reverse,
-                                            std::uint64_t offset, bool* empty);
+                                            std::uint64_t offset, bool* empty, bool* uniform);
   Result<std::uint64_t> EraseAll(Result<std::vector<ZMember>> found);
   Result<std::vector<ZMember>> Collect(Cursor& it, const ZScoreRange* score, const ZLexRange* lex,
                                        bool reverse, std::int64_t count);

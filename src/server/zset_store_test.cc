@@ -78,6 +78,7 @@ ZSetLimits SmallLimits() {
   l.chunk_max = 4;
   l.group_max = 3;
   l.walk_ranks = 2;
+  l.listpack_entries = 0;  // "skiplist" from the start: -0.0 is kept as given
   return l;
 }
 
