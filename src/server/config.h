@@ -50,6 +50,8 @@ struct ServerConfig {
   std::int64_t tcp_keepalive_seconds = 300;
   int hz = 10;
   std::string pidfile;  // empty: none
+  // A sparse HyperLogLog grows up to this many bytes (header included), then turns dense.
+  std::uint64_t hll_sparse_max_bytes = 3000;
   // Redis directives accepted and ignored (save, appendonly, hash-max-listpack-entries...; the
   // list is in config.cc and docs/server.md): name -> value as given, for CONFIG GET.
   std::map<std::string, std::string> ignored;

@@ -14,6 +14,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterTransactionCommands(table);
   RegisterPubSubCommands(table);
   RegisterCompatCommands(table);
+  RegisterHyperLogLogCommands(table);
 }
 
 }  // namespace larder::server
