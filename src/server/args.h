@@ -56,7 +56,16 @@ inline constexpr std::string_view kDbIndex = "ERR DB index is out of range";
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
 inline constexpr std::string_view kStringTooLong =
     "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+// A random-count argument of INT64_MIN (HRANDFIELD, SRANDMEMBER, ZRANDMEMBER).
+inline constexpr std::string_view kRandomCountRange =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
 }  // namespace errors
+
+// The biggest |count| the random-member commands (HRANDFIELD, SRANDMEMBER...) answer: the reply
+// is built under the execution lock, and Redis itself runs out of memory long before
+// (docs/server.md, differences). Beyond it: "ERR value is out of range".
+inline constexpr std::int64_t kMaxRandomCount = std::int64_t{1} << 27;
 
 // "ERR wrong number of arguments for 'get' command" (the name as the client sent it, lower-cased
 // as Redis 7.0 does; "config|get" style for subcommands).

@@ -11,6 +11,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterBitCommands(table);
   RegisterKeyCommands(table);
   RegisterHashCommands(table);
+  RegisterSetCommands(table);
   RegisterTransactionCommands(table);
   RegisterPubSubCommands(table);
   RegisterCompatCommands(table);
