@@ -16,6 +16,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterPubSubCommands(table);
   RegisterCompatCommands(table);
   RegisterHyperLogLogCommands(table);
+  RegisterGeoCommands(table);
 }
 
 }  // namespace larder::server
