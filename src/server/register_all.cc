@@ -15,6 +15,8 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterTransactionCommands(table);
   RegisterPubSubCommands(table);
   RegisterCompatCommands(table);
+  RegisterZSetCommands(table);
+  RegisterListCommands(table);
   RegisterHyperLogLogCommands(table);
   RegisterGeoCommands(table);
 }

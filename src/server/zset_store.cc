@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <utility>
 
@@ -48,15 +49,17 @@ bool ZScoreRange::Empty() const {
 }
 
 std::optional<ZScoreBound> ParseZScoreBound(std::string_view s) {
+  // As Redis's zslParseRange: strtod over the C string (leading blanks, "inf", hex and an empty
+  // number are accepted, as is overflow to an infinity), the whole string used, not NaN.
   ZScoreBound bound;
   if (!s.empty() && s[0] == '(') {
     bound.exclusive = true;
     s.remove_prefix(1);
   }
-  // strtod as Redis: "inf", "+inf", "-inf" and numbers; NaN refused.
-  std::optional<double> v = ParseDouble(s);
-  if (!v || std::isnan(*v)) return std::nullopt;
-  bound.value = *v;
+  const std::string buf(s);
+  char* end = nullptr;
+  bound.value = std::strtod(buf.c_str(), &end);
+  if (*end != '\0' || std::isnan(bound.value)) return std::nullopt;
   return bound;
 }
 
@@ -182,32 +185,33 @@ Status ZSetStore::Erase(std::string_view member, double score) {
 Result<ZAddResult> ZSetStore::Add(std::string_view member, double score, std::uint32_t flags) {
   LARDER_ASSIGN_OR_RETURN(std::optional<double> old, Score(member));
   ZAddResult result;
+  if (!old) {
+    if ((flags & kZAddXx) != 0) return result;
+    LARDER_RETURN_IF_ERROR(EnsureCreated());
+    LARDER_RETURN_IF_ERROR(Insert(member, score, false, 0));
+    result.outcome = ZAddOutcome::kAdded;
+    result.score = score;
+    return result;
+  }
+  // Redis's order: NX first, then the increment (NaN), then GT/LT.
+  result.score = *old;
+  if ((flags & kZAddNx) != 0) return result;
   if ((flags & kZAddIncr) != 0) {
-    if (old) score += *old;
+    score += *old;
     if (std::isnan(score)) {
       result.outcome = ZAddOutcome::kNaN;
       return result;
     }
   }
-  if (old) {
-    result.score = *old;
-    if ((flags & kZAddNx) != 0 || ((flags & kZAddGt) != 0 && !(score > *old)) ||
-        ((flags & kZAddLt) != 0 && !(score < *old))) {
-      return result;
-    }
-    if (score == *old) {
-      result.outcome = ZAddOutcome::kUnchanged;
-      return result;
-    }
-    LARDER_RETURN_IF_ERROR(Insert(member, score, true, *old));
-    result.outcome = ZAddOutcome::kUpdated;
-    result.score = score;
+  if (((flags & kZAddGt) != 0 && !(score > *old)) || ((flags & kZAddLt) != 0 && !(score < *old))) {
     return result;
   }
-  if ((flags & kZAddXx) != 0) return result;
-  LARDER_RETURN_IF_ERROR(EnsureCreated());
-  LARDER_RETURN_IF_ERROR(Insert(member, score, false, 0));
-  result.outcome = ZAddOutcome::kAdded;
+  if (score == *old) {
+    result.outcome = ZAddOutcome::kUnchanged;
+    return result;
+  }
+  LARDER_RETURN_IF_ERROR(Insert(member, score, true, *old));
+  result.outcome = ZAddOutcome::kUpdated;
   result.score = score;
   return result;
 }
@@ -283,34 +287,6 @@ Result<std::unique_ptr<Cursor>> ZSetStore::CursorAt(const std::string& record, b
   return CursorAtRank(reverse ? below - 1 - offset : below + offset, reverse);
 }
 
-Result<std::uint64_t> ZSetStore::EndOrdered(bool last) {
-  LARDER_ASSIGN_OR_RETURN(
-      std::unique_ptr<Cursor> it,
-      db_.Records(info_->version, std::string(1, last ? zenc::kGroupSub : zenc::kScoreSub), last));
-  if (!IsEntry(*it)) {
-    LARDER_RETURN_IF_ERROR(it->status());
-    return Status::Corruption("zset without a score index");
-  }
-  return enc::ReadBe64(it->key().substr(1));
-}
-
-Result<std::vector<ZMember>> ZSetStore::Collect(Cursor& it, const ZScoreRange* score,
-                                                const ZLexRange* lex, bool reverse,
-                                                std::int64_t count) {
-  std::vector<ZMember> out;
-  for (; IsEntry(it); it.Next()) {
-    if (count >= 0 && static_cast<std::int64_t>(out.size()) >= count) break;
-    if (score != nullptr && !score->Contains(zenc::EntryScore(it.key(), it.value()))) break;
-    if (lex != nullptr) {
-      const std::string_view member = zenc::EntryMember(it.key());
-      if (reverse ? !lex->AboveMin(member) : !lex->BelowMax(member)) break;
-    }
-    out.push_back(EntryOf(it));
-  }
-  LARDER_RETURN_IF_ERROR(it.status());
-  return out;
-}
-
 namespace {
 
 // Where a lex walk starts: the first record >= LexLower, or the last record < LexUpper.
@@ -331,6 +307,66 @@ std::string LexUpper(const ZLexBound& max, std::uint64_t ordered) {
 
 }  // namespace
 
+Result<std::string> ZSetStore::EndEntry(bool last) {
+  LARDER_ASSIGN_OR_RETURN(
+      std::unique_ptr<Cursor> it,
+      db_.Records(info_->version, std::string(1, last ? zenc::kGroupSub : zenc::kScoreSub), last));
+  if (!IsEntry(*it)) {
+    LARDER_RETURN_IF_ERROR(it->status());
+    return Status::Corruption("zset without a score index");
+  }
+  return std::string(it->key());
+}
+
+Result<std::unique_ptr<Cursor>> ZSetStore::LexCursor(const ZLexRange& range, bool reverse,
+                                                     std::uint64_t offset, bool* empty) {
+  *empty = true;
+  LARDER_ASSIGN_OR_RETURN(std::string first, EndEntry(false));
+  LARDER_ASSIGN_OR_RETURN(std::string last, EndEntry(true));
+  // As Redis: nothing when the last member is below min or the first above max.
+  if (!range.BelowMax(zenc::EntryMember(first)) || !range.AboveMin(zenc::EntryMember(last))) {
+    return std::unique_ptr<Cursor>();
+  }
+  *empty = false;
+  const auto score_bytes = [](const std::string& e) { return e.substr(1, zenc::kOrderedSize); };
+  if (score_bytes(first) == score_bytes(last)) {
+    // Every score equal: members are in order, so seek.
+    const std::uint64_t ordered = enc::ReadBe64(std::string_view(first).substr(1));
+    return CursorAt(reverse ? LexUpper(range.max, ordered) : LexLower(range.min, ordered), reverse,
+                    offset);
+  }
+  // Mixed scores: Redis's lex ranges are then defined by its walk (a listpack's linear one):
+  // from the end, skip members outside the near bound, then `offset` more.
+  LARDER_ASSIGN_OR_RETURN(
+      std::unique_ptr<Cursor> it,
+      db_.Records(info_->version, std::string(1, reverse ? zenc::kGroupSub : zenc::kScoreSub),
+                  reverse));
+  for (; IsEntry(*it); it->Next()) {
+    const std::string_view member = zenc::EntryMember(it->key());
+    if (reverse ? range.BelowMax(member) : range.AboveMin(member)) break;
+  }
+  for (; offset > 0 && IsEntry(*it); --offset) it->Next();
+  LARDER_RETURN_IF_ERROR(it->status());
+  return it;
+}
+
+Result<std::vector<ZMember>> ZSetStore::Collect(Cursor& it, const ZScoreRange* score,
+                                                const ZLexRange* lex, bool reverse,
+                                                std::int64_t count) {
+  std::vector<ZMember> out;
+  for (; IsEntry(it); it.Next()) {
+    if (count >= 0 && static_cast<std::int64_t>(out.size()) >= count) break;
+    if (score != nullptr && !score->Contains(zenc::EntryScore(it.key(), it.value()))) break;
+    if (lex != nullptr) {
+      const std::string_view member = zenc::EntryMember(it.key());
+      if (reverse ? !lex->AboveMin(member) : !lex->BelowMax(member)) break;
+    }
+    out.push_back(EntryOf(it));
+  }
+  LARDER_RETURN_IF_ERROR(it.status());
+  return out;
+}
+
 Result<std::vector<ZMember>> ZSetStore::RangeByScore(const ZScoreRange& range, bool reverse,
                                                      ZLimit limit) {
   if (!exists() || range.Empty() || limit.count == 0) return std::vector<ZMember>();
@@ -343,11 +379,11 @@ Result<std::vector<ZMember>> ZSetStore::RangeByScore(const ZScoreRange& range, b
 Result<std::vector<ZMember>> ZSetStore::RangeByLex(const ZLexRange& range, bool reverse,
                                                    ZLimit limit) {
   if (!exists() || range.Empty() || limit.count == 0) return std::vector<ZMember>();
-  LARDER_ASSIGN_OR_RETURN(std::uint64_t ordered, EndOrdered(reverse));
+  bool empty;
   LARDER_ASSIGN_OR_RETURN(
       std::unique_ptr<Cursor> it,
-      CursorAt(reverse ? LexUpper(range.max, ordered) : LexLower(range.min, ordered), reverse,
-               static_cast<std::uint64_t>(limit.offset)));
+      LexCursor(range, reverse, static_cast<std::uint64_t>(limit.offset), &empty));
+  if (empty) return std::vector<ZMember>();
   return Collect(*it, nullptr, &range, reverse, limit.count);
 }
 
@@ -363,13 +399,21 @@ Result<std::uint64_t> ZSetStore::CountByScore(const ZScoreRange& range) {
 
 Result<std::uint64_t> ZSetStore::CountByLex(const ZLexRange& range) {
   if (!exists() || range.Empty()) return std::uint64_t{0};
-  LARDER_ASSIGN_OR_RETURN(std::uint64_t first, EndOrdered(false));
-  LARDER_ASSIGN_OR_RETURN(std::uint64_t last, EndOrdered(true));
+  bool empty;
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it, LexCursor(range, false, 0, &empty));
+  if (empty) return std::uint64_t{0};
+  const std::string start(IsEntry(*it) ? it->key() : std::string_view("t"));
+  it.reset();
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> end, LexCursor(range, true, 0, &empty));
+  const std::string stop = IsEntry(*end) ? std::string(end->key()) + '\0' : std::string("s");
+  end.reset();
+  if (stop <= start) return std::uint64_t{0};
+  // Both ends found: count the entries between through the rank index.
   ZSetRankIndex index(db_, info_->version, limits_.chunk_max, limits_.group_max);
-  const std::string lo = LexLower(range.min, first);
-  const std::string hi = LexUpper(range.max, last);
-  LARDER_ASSIGN_OR_RETURN(std::uint64_t below_lo, index.CountLess(std::string_view(lo).substr(1)));
-  LARDER_ASSIGN_OR_RETURN(std::uint64_t below_hi, index.CountLess(std::string_view(hi).substr(1)));
+  LARDER_ASSIGN_OR_RETURN(std::uint64_t below_lo,
+                          index.CountLess(std::string_view(start).substr(1)));
+  LARDER_ASSIGN_OR_RETURN(std::uint64_t below_hi,
+                          index.CountLess(std::string_view(stop).substr(1)));
   return below_hi > below_lo ? below_hi - below_lo : 0;
 }
 

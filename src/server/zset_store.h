@@ -135,6 +135,8 @@ class ZSetStore {
   bool exists() const { return info_.has_value() && info_->size > 0; }
   std::uint64_t card() const { return info_ ? info_->size : 0; }
   const std::string& key() const { return key_; }
+  // The key's metadata as loaded (and as changed since); nullopt when missing.
+  const std::optional<KeyInfo>& info() const { return info_; }
   // Whether a write happened since Load/Reset (the caller's keyspace notifications).
   bool modified() const { return modified_; }
 
@@ -191,8 +193,12 @@ class ZSetStore {
   // `record` (or, with `reverse`, at the last one < `record`).
   Result<std::unique_ptr<Cursor>> CursorAt(const std::string& record, bool reverse,
                                            std::uint64_t offset);
-  // The ordered score of the first (or last) element. REQUIRES: exists().
-  Result<std::uint64_t> EndOrdered(bool last);
+  // The score-index record of the first (or last) element. REQUIRES: exists().
+  Result<std::string> EndEntry(bool last);
+  // A cursor at the first element of a lex walk (after `offset` more); *empty (and a null
+  // cursor) when Redis finds the range empty up front.
+  Result<std::unique_ptr<Cursor>> LexCursor(const ZLexRange& range, bool reverse,
+                                            std::uint64_t offset, bool* empty);
   Result<std::uint64_t> EraseAll(Result<std::vector<ZMember>> found);
   Result<std::vector<ZMember>> Collect(Cursor& it, const ZScoreRange* score, const ZLexRange* lex,
                                        bool reverse, std::int64_t count);

@@ -116,7 +116,7 @@ TEST(ZSetRangeTest, ParsesBounds) {
   EXPECT_EQ(ParseZScoreBound("+inf")->value, kInf);
   EXPECT_FALSE(ParseZScoreBound("nan"));
   EXPECT_FALSE(ParseZScoreBound("(a"));
-  EXPECT_FALSE(ParseZScoreBound(""));
+  EXPECT_EQ(ParseZScoreBound("")->value, 0);  // strtod, as Redis
   EXPECT_FALSE(ParseZLexBound("a"));
   EXPECT_EQ(ParseZLexBound("-")->kind, ZLexBound::Kind::kMinusInf);
   EXPECT_EQ(ParseZLexBound("(ab")->value, "ab");
