@@ -183,16 +183,25 @@ Status GeoAdd(CommandContext& ctx) {
   return Status::Ok();
 }
 
-Status GeoPos(CommandContext& ctx) {
+// The scores of the members argv[2..] (nullopt: no such member, or no such key), after
+// loading argv[1]; nullopt after replying WRONGTYPE.
+Result<std::optional<std::vector<std::optional<double>>>> MemberScores(CommandContext& ctx) {
+  using Scores = std::vector<std::optional<double>>;
   ZSetStore z(ctx.db, ctx.argv[1], ZSetLimitsFor(ctx));
   LARDER_ASSIGN_OR_RETURN(std::optional<ZSetStore::State> state, LoadForRead(ctx, z));
-  if (!state) return Status::Ok();
-  ctx.reply.ArrayHeader(ctx.argv.size() - 2);
-  for (std::size_t i = 2; i < ctx.argv.size(); ++i) {
-    std::optional<double> score;
-    if (*state == ZSetStore::State::kZSet) {
-      LARDER_ASSIGN_OR_RETURN(score, z.Score(ctx.argv[i]));
-    }
+  if (!state) return std::optional<Scores>();
+  Scores scores(ctx.argv.size() - 2);
+  for (std::size_t i = 2; i < ctx.argv.size() && *state == ZSetStore::State::kZSet; ++i) {
+    LARDER_ASSIGN_OR_RETURN(scores[i - 2], z.Score(ctx.argv[i]));
+  }
+  return std::optional<Scores>(std::move(scores));
+}
+
+Status GeoPos(CommandContext& ctx) {
+  LARDER_ASSIGN_OR_RETURN(auto scores, MemberScores(ctx));
+  if (!scores) return Status::Ok();
+  ctx.reply.ArrayHeader(scores->size());
+  for (const std::optional<double>& score : *scores) {
     if (score) {
       ReplyPosition(ctx, *score);
     } else {
@@ -234,15 +243,10 @@ Status GeoDist(CommandContext& ctx) {
 }
 
 Status GeoHash(CommandContext& ctx) {
-  ZSetStore z(ctx.db, ctx.argv[1], ZSetLimitsFor(ctx));
-  LARDER_ASSIGN_OR_RETURN(std::optional<ZSetStore::State> state, LoadForRead(ctx, z));
-  if (!state) return Status::Ok();
-  ctx.reply.ArrayHeader(ctx.argv.size() - 2);
-  for (std::size_t i = 2; i < ctx.argv.size(); ++i) {
-    std::optional<double> score;
-    if (*state == ZSetStore::State::kZSet) {
-      LARDER_ASSIGN_OR_RETURN(score, z.Score(ctx.argv[i]));
-    }
+  LARDER_ASSIGN_OR_RETURN(auto scores, MemberScores(ctx));
+  if (!scores) return Status::Ok();
+  ctx.reply.ArrayHeader(scores->size());
+  for (const std::optional<double>& score : *scores) {
     if (!score) {
       ctx.reply.Null();
       continue;

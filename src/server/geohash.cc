@@ -174,11 +174,13 @@ int EstimateSteps(double range_meters, double lat) {
 }
 
 Hash Move(Hash h, int dlon, int dlat) {
+  // A coordinate that does not move keeps every bit, even one past the step (the index 2^step
+  // of longitude 180 or latitude 85.05112878), as Redis's neighbour computation does.
   const std::uint64_t mask = (std::uint64_t{1} << h.step) - 1;
   std::uint64_t lat = Squeeze(h.bits);
   std::uint64_t lon = Squeeze(h.bits >> 1);
-  lon = (lon + static_cast<std::uint64_t>(static_cast<std::int64_t>(dlon))) & mask;
-  lat = (lat + static_cast<std::uint64_t>(static_cast<std::int64_t>(dlat))) & mask;
+  if (dlon != 0) lon = (lon + static_cast<std::uint64_t>(static_cast<std::int64_t>(dlon))) & mask;
+  if (dlat != 0) lat = (lat + static_cast<std::uint64_t>(static_cast<std::int64_t>(dlat))) & mask;
   return {Interleave(static_cast<std::uint32_t>(lat), static_cast<std::uint32_t>(lon)), h.step};
 }
 

@@ -205,7 +205,7 @@ Status PfDebug(CommandContext& ctx) {
       ctx.reply.Error(kCorruptHll);
       return Status::Ok();
     }
-    ctx.reply.SimpleString(*text);
+    ctx.reply.Bulk(*text);  // a bulk string in Redis 7.0, unlike ENCODING
   } else if (EqualsIgnoreCase(sub, "encoding")) {
     ctx.reply.SimpleString(sparse ? "sparse" : "dense");
   } else {
