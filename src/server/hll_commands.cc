@@ -172,13 +172,9 @@ Status PfDebug(CommandContext& ctx) {
   std::string_view key = ctx.argv[2];
   bool found = false;
   std::string value;
-  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(key));
-  if (!info) {
-    ctx.reply.Error("ERR The specified key does not exist");
-    return Status::Ok();
-  }
   LARDER_ASSIGN_OR_RETURN(bool ok, ReadHll(ctx, key, /*counted=*/false, &found, &value));
-  if (!ok) return Status::Ok();
+  if (ok && !found) ctx.reply.Error("ERR The specified key does not exist");
+  if (!ok || !found) return Status::Ok();
   const bool sparse = !hll::IsDense(value);
   if (EqualsIgnoreCase(sub, "getreg") || EqualsIgnoreCase(sub, "todense")) {
     if (sparse) {
