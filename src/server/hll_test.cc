@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
 #include <string>
 
 namespace larder::server::hll {
@@ -87,6 +89,36 @@ TEST(HllTest, SparseMaxBytesBoundsTheSparseForm) {
     }
   }
   EXPECT_TRUE(IsDense(v));
+}
+
+// Random register raises, in random order and sizes, against a plain array of registers: the
+// encoded value always decodes to the model, stays within the sparse size bound while sparse,
+// and reports kUpdated exactly when a register grew.
+TEST(HllTest, RandomRaisesMatchARegisterModel) {
+  std::mt19937 rng(99);
+  for (int round = 0; round < 20; ++round) {
+    const std::size_t sparse_max = std::uniform_int_distribution<std::size_t>(20, 4000)(rng);
+    std::string v = NewSparse();
+    Registers model{};
+    const int ops = std::uniform_int_distribution<int>(1, 3000)(rng);
+    for (int op = 0; op < ops; ++op) {
+      // Clustered indexes exercise the VAL runs and their merging.
+      int index = (op % 3 == 0) ? std::uniform_int_distribution<int>(0, kRegisters - 1)(rng)
+                                : std::uniform_int_distribution<int>(100, 140)(rng);
+      auto count = static_cast<std::uint8_t>(std::uniform_int_distribution<int>(1, 40)(rng));
+      Change c = SetRegister(&v, index, count, sparse_max);
+      ASSERT_NE(c, Change::kCorrupt);
+      ASSERT_EQ(c == Change::kUpdated, count > model[index]) << round << " " << op;
+      if (count > model[index]) model[index] = count;
+      if (!IsDense(v)) {
+        ASSERT_LE(v.size(), std::max<std::size_t>(sparse_max, 18));
+      }
+    }
+    Registers got{};
+    ASSERT_TRUE(MergeInto(v, &got));
+    ASSERT_EQ(got, model) << round;
+    ASSERT_EQ(*Count(v), Estimate(model));
+  }
 }
 
 TEST(HllTest, CacheBits) {
