@@ -49,9 +49,11 @@ std::vector<std::string> AclCategories(const CommandSpec& spec) {
   if ((spec.flags & kCmdWrite) != 0) out.push_back("@write");
   if ((spec.flags & kCmdReadOnly) != 0) out.push_back("@read");
   static const std::pair<std::string_view, std::string_view> kGroups[] = {
-      {"string", "@string"},         {"hash", "@hash"},     {"generic", "@keyspace"},
-      {"connection", "@connection"}, {"pubsub", "@pubsub"}, {"transactions", "@transaction"},
-      {"bitmap", "@bitmap"}};
+      {"string", "@string"},    {"hash", "@hash"},
+      {"generic", "@keyspace"}, {"connection", "@connection"},
+      {"pubsub", "@pubsub"},    {"transactions", "@transaction"},
+      {"bitmap", "@bitmap"},    {"hyperloglog", "@hyperloglog"},
+      {"geo", "@geo"}};
   for (const auto& [group, category] : kGroups) {
     if (spec.group == group) out.emplace_back(category);
   }

@@ -257,6 +257,8 @@ const Directive kDirectives[] = {
     {"hz", true, false, ApplyHz, RenderNumber<&C::hz>},
     {"pidfile", false, false, ApplyString<&C::pidfile>, RenderString<&C::pidfile>},
     {"notify-keyspace-events", true, false, ApplyNotifyKeyspaceEvents, RenderNotifyKeyspaceEvents},
+    {"hll-sparse-max-bytes", true, false, ApplyMemory<&C::hll_sparse_max_bytes, 0, kInt64Max>,
+     RenderNumber<&C::hll_sparse_max_bytes>},
 };
 
 // Redis directives that larderd accepts and ignores because they have no meaning here (RDB and
@@ -324,7 +326,6 @@ const IgnoredDirective kIgnored[] = {
     {"zset-max-listpack-value", "64", false},
     {"zset-max-ziplist-entries", "128", false},
     {"zset-max-ziplist-value", "64", false},
-    {"hll-sparse-max-bytes", "3000", false},
     {"stream-node-max-bytes", "4096", false},
     {"stream-node-max-entries", "100", false},
     {"oom-score-adj", "no", false},

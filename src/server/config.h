@@ -52,6 +52,8 @@ struct ServerConfig {
   std::string pidfile;  // empty: none
   // notify-keyspace-events: NotifyClass bits (keyspace_events.h); 0 = off.
   std::uint32_t notify_keyspace_events = 0;
+  // A sparse HyperLogLog grows up to this many bytes (header included), then turns dense.
+  std::uint64_t hll_sparse_max_bytes = 3000;
   // Redis directives accepted and ignored (save, appendonly, hash-max-listpack-entries...; the
   // list is in config.cc and docs/server.md): name -> value as given, for CONFIG GET.
   std::map<std::string, std::string> ignored;

@@ -18,6 +18,8 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterCompatCommands(table);
   RegisterZSetCommands(table);
   RegisterListCommands(table);
+  RegisterHyperLogLogCommands(table);
+  RegisterGeoCommands(table);
 }
 
 }  // namespace larder::server

@@ -36,8 +36,8 @@ import larderd  # noqa: E402
 UNITS_FILE = os.path.join(HERE, "redis_suite_units.txt")
 SKIPS_FILE = os.path.join(HERE, "redis_suite_skips.txt")
 # Tags of tests that need what larderd does not have: DEBUG and OBJECT internals, replication,
-# maxmemory eviction, the HyperLogLog debugger.
-DENY_TAGS = "-needs:debug -needs:repl -needs:config-maxmemory -needs:pfdebug"
+# maxmemory eviction. (larderd has PFDEBUG: the HyperLogLog debugger's tests run.)
+DENY_TAGS = "-needs:debug -needs:repl -needs:config-maxmemory"
 SECTION = "## Redis test suite results"
 
 
