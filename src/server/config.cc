@@ -348,6 +348,9 @@ const IgnoredDirective kIgnored[] = {
     {"replica-lazy-flush", "no", true},
     {"rdb-del-sync-files", "no", true},
     {"acllog-max-len", "128", false},
+    // Replication: a master's settings, always empty (CONFIG GET shows both names, as Redis).
+    {"replicaof", "", false, false},
+    {"slaveof", "", false, false},
 };
 
 const Directive* FindDirective(std::string_view name) {
@@ -362,13 +365,18 @@ const Directive* FindDirective(std::string_view name) {
 // bytes, as CONFIG GET shows them), or one of a list.
 struct IgnoredCheck {
   std::string_view name;
-  enum Kind { kInteger, kMemory, kOneOf } kind;
+  // kMemoryOrPercent: a memory value or "N%" (N <= 100); kEmpty: only "" (a feature larderd
+  // does not have, named by the reason in `choices`).
+  enum Kind { kInteger, kMemory, kMemoryOrPercent, kOneOf, kEmpty } kind;
   std::int64_t min = 0;
   std::int64_t max = kInt64Max;
   std::initializer_list<std::string_view> choices = {};
 };
 const IgnoredCheck kIgnoredChecks[] = {
     {"maxmemory", IgnoredCheck::kMemory},
+    {"maxmemory-clients", IgnoredCheck::kMemoryOrPercent},
+    {"replicaof", IgnoredCheck::kEmpty, 0, 0, {"replication is not supported by larderd"}},
+    {"slaveof", IgnoredCheck::kEmpty, 0, 0, {"replication is not supported by larderd"}},
     {"repl-backlog-size", IgnoredCheck::kMemory},
     {"auto-aof-rewrite-min-size", IgnoredCheck::kMemory},
     {"hash-max-listpack-value", IgnoredCheck::kMemory},
@@ -410,8 +418,25 @@ const IgnoredCheck kIgnoredChecks[] = {
 Reason CheckIgnored(std::string_view name, const Args& a, std::string* value) {
   for (const IgnoredCheck& check : kIgnoredChecks) {
     if (check.name != name) continue;
+    if (check.kind == IgnoredCheck::kEmpty) {
+      if (!Join(a).empty()) return std::string(*check.choices.begin());
+      return std::nullopt;
+    }
     if (a.size() != 1) return kWrongArgs;
     if (check.kind == IgnoredCheck::kOneOf) return OneOf(a, check.choices, value);
+    if (check.kind == IgnoredCheck::kMemoryOrPercent && !a[0].empty() && a[0].back() == '%') {
+      const std::optional<std::int64_t> percent =
+          ParseInt64(std::string_view(a[0]).substr(0, a[0].size() - 1));
+      if (!percent || *percent < 0) return "argument must be a memory or percent value";
+      if (*percent > 100) return "percentage argument must be less or equal to 100";
+      return std::nullopt;
+    }
+    if (check.kind == IgnoredCheck::kMemoryOrPercent) {
+      const std::optional<std::int64_t> bytes = ParseMemory(a[0]);
+      if (!bytes || *bytes < 0) return "argument must be a memory or percent value";
+      *value = std::to_string(*bytes);
+      return std::nullopt;
+    }
     if (check.kind == IgnoredCheck::kMemory) {
       const std::optional<std::int64_t> bytes = ParseMemory(a[0]);
       if (!bytes || *bytes < 0) return "argument must be a memory value";

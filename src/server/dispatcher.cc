@@ -181,7 +181,9 @@ void DispatchCommand(Server& server, Client& client, std::span<const std::string
   const bool skip_armed = client.reply_mode == ReplyMode::kSkip;
   std::string out;
   RunHandler(server, client, *spec, full_name, argv, now_ms, &out);
-  const bool drop = skip_armed || client.reply_mode == ReplyMode::kOff;
+  // CLIENT REPLY ON run while SKIP is armed turns the skip off and is answered, as in Redis.
+  const bool drop =
+      (skip_armed && client.reply_mode != ReplyMode::kOn) || client.reply_mode == ReplyMode::kOff;
   if (skip_armed && client.reply_mode == ReplyMode::kSkip) client.reply_mode = ReplyMode::kOn;
   if (!drop && !out.empty()) server.DeliverTo(client, out, now_ms);
 }

@@ -245,6 +245,21 @@ TEST_F(ServerCommandsTest, CommandDocs) {
   EXPECT_EQ(Run({"COMMAND", "DOCS"}).substr(0, 4), "%5\r\n");
 }
 
+TEST_F(ServerCommandsTest, CommandListFiltersAndCluster) {
+  RegisterCompatCommands(table_);
+  table_.Add(CommandSpec{"set", -3, kCmdWrite, 1, 1, 1, nullptr, "string", "", "1.0.0", {}});
+  const std::string scripting = Run({"COMMAND", "LIST", "FILTERBY", "ACLCAT", "scripting"});
+  EXPECT_NE(scripting.find("$14\r\nfunction|flush\r\n"), std::string::npos) << scripting;
+  EXPECT_EQ(scripting.find("$3\r\nset\r\n"), std::string::npos) << scripting;
+  EXPECT_NE(Run({"COMMAND", "LIST", "FILTERBY", "ACLCAT", "string"}).find("$3\r\nset\r\n"),
+            std::string::npos);
+  const std::string help = Run({"COMMAND", "LIST", "FILTERBY", "PATTERN", "cl*help"});
+  EXPECT_NE(help.find("$12\r\ncluster|help\r\n"), std::string::npos) << help;
+  // A Redis without cluster support: every subcommand says so.
+  EXPECT_EQ(Run({"CLUSTER", "INFO"}), "-ERR This instance has cluster support disabled\r\n");
+  EXPECT_EQ(Run({"CLUSTER", "HELP"}), "-ERR This instance has cluster support disabled\r\n");
+}
+
 TEST_F(ServerCommandsTest, CommandGetKeys) {
   // Commands with keys, registered here with their legacy key positions.
   table_.Add(CommandSpec{"get", 2, kCmdReadOnly, 1, 1, 1, nullptr, "string", "", "1.0.0", {}});
