@@ -20,6 +20,7 @@
 #include "server/key_commands.h"
 #include "server/reply_builder.h"
 #include "server/server_commands.h"
+#include "server/zset_store.h"
 
 namespace larder::server {
 namespace {
@@ -55,14 +56,15 @@ Result<std::string_view> CollectionEncoding(Database& db, std::string_view key,
       return std::string_view("raw");  // not reached: strings are handled by the caller
     case ValueType::kList:
       return std::string_view("quicklist");
-    case ValueType::kHash:
-    case ValueType::kZSet: {
+    case ValueType::kZSet:
+      return ZSetEncodingName(info);  // kept in the key's metadata (zset_store.h)
+    case ValueType::kHash: {
       bool listpack = info.size <= kHashListpackEntries;
       if (listpack) {
         LARDER_ASSIGN_OR_RETURN(listpack, AllMembers(db, key, small));
       }
       if (listpack) return std::string_view("listpack");
-      return std::string_view(info.type == ValueType::kHash ? "hashtable" : "skiplist");
+      return std::string_view("hashtable");
     }
     case ValueType::kSet: {
       bool intset = info.size <= kIntsetEntries;
