@@ -7,6 +7,7 @@ Debian's /usr/bin/python3, which has python3-redis).
     with Larderd(bin_dir) as srv:          # larderd on a free port, temp dir
         r = srv.client()                    # a redis.Redis connected to it
         srv.kill9(); srv.start()            # restart on the same dir and port
+                                            # every stop(): `larder check` of the data file
     with RedisServer() as ref: ...          # Debian's redis-server 7.0.15, same interface
 """
 import os
