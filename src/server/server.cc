@@ -85,19 +85,29 @@ Status Server::SetConfig(ServerConfig config) {
   return Status::Ok();
 }
 
+// Services live as long as the server, so the raw pointers stay valid; the hooks run without
+// services_mu_ so that they may call Service<T>() (a lock service's hook signalling the blocking
+// service).
+std::vector<ServerService*> Server::ServicesSnapshot() const {
+  MutexLock lock(&services_mu_);
+  std::vector<ServerService*> out;
+  out.reserve(services_.size());
+  for (const auto& s : services_) out.push_back(s.get());
+  return out;
+}
+
 void Server::NotifyCommand(const CommandRecord& record) {
+  // Under services_mu_ (no allocation per command): OnCommand hooks must not call Service<T>().
   MutexLock lock(&services_mu_);
   for (auto& s : services_) s->OnCommand(record);
 }
 
 void Server::NotifyClientClosed(Client& client) {
-  MutexLock lock(&services_mu_);
-  for (auto& s : services_) s->OnClientClosed(client);
+  for (ServerService* s : ServicesSnapshot()) s->OnClientClosed(client);
 }
 
 void Server::NotifyClientReset(Client& client) {
-  MutexLock lock(&services_mu_);
-  for (auto& s : services_) s->OnClientReset(client);
+  for (ServerService* s : ServicesSnapshot()) s->OnClientReset(client);
 }
 
 void Server::Poison(const Status& status) {

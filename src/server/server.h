@@ -39,7 +39,8 @@
 
 namespace larder::server {
 
-class EventLoop;  // event_loop.h: listeners and I/O threads
+class EventLoop;        // event_loop.h: listeners and I/O threads
+class BlockingService;  // blocking.h: blocked clients
 
 // What the dispatcher reports after each command it ran (or rejected), with the execution lock
 // held. Views are valid during the call only.
@@ -137,7 +138,13 @@ class Server {
   // services are called by the dispatcher and the close path).
   template <class T>
   T& Service();
+  // The BlockingService once created (by Service<BlockingService>()), else null: the cheap
+  // check of the dispatcher and the I/O threads. Thread-safe; the service itself REQUIRES the
+  // execution lock except where blocking.h says otherwise.
+  BlockingService* blocking_service() const { return blocking_.load(std::memory_order_acquire); }
   // Calls OnCommand / OnClientClosed of every service. REQUIRES: the execution lock.
+  // OnClientClosed/Reset hooks may call Service<T>() (they run over a snapshot of the list);
+  // OnCommand hooks must not (they run under services_mu_).
   void NotifyCommand(const CommandRecord& record);
   void NotifyClientClosed(Client& client);
   void NotifyClientReset(Client& client);
@@ -199,6 +206,8 @@ class Server {
 
   mutable Mutex services_mu_;
   std::vector<std::unique_ptr<ServerService>> services_ GUARDED_BY(services_mu_);
+  std::vector<ServerService*> ServicesSnapshot() const;
+  std::atomic<BlockingService*> blocking_{nullptr};  // set by BlockingService's constructor
 
   std::atomic<bool> poisoned_{false};
   mutable Mutex poison_mu_;
@@ -221,6 +230,7 @@ class Server {
   mutable Mutex ports_mu_;
   std::vector<int> bound_ports_ GUARDED_BY(ports_mu_);
   friend class EventLoop;
+  friend class BlockingService;
 };
 
 template <class T>
