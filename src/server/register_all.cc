@@ -14,6 +14,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterTransactionCommands(table);
   RegisterPubSubCommands(table);
   RegisterCompatCommands(table);
+  RegisterLockCommands(table);
 }
 
 }  // namespace larder::server
