@@ -267,6 +267,14 @@ Status DoCommand(CommandContext& ctx) {
   return Status::Ok();
 }
 
+// The `owner` and `client-id` entries of LOCK.INFO's holder and waiter maps.
+void ReplyIdentity(ReplyBuilder& r, std::string_view owner, std::uint64_t client_id) {
+  r.Bulk("owner");
+  r.Bulk(owner);
+  r.Bulk("client-id");
+  r.Integer(static_cast<std::int64_t>(client_id));
+}
+
 // LOCK.INFO lock
 Status InfoCommand(CommandContext& ctx) {
   LARDER_ASSIGN_OR_RETURN(LockService * locks, PreparedLocks(ctx));
@@ -279,10 +287,7 @@ Status InfoCommand(CommandContext& ctx) {
   } else {
     const LockHolder& h = *e->holder;
     r.MapHeader(5);
-    r.Bulk("owner");
-    r.Bulk(h.owner);
-    r.Bulk("client-id");
-    r.Integer(static_cast<std::int64_t>(h.client_id));
+    ReplyIdentity(r, h.owner, h.client_id);
     r.Bulk("held-ms");
     r.Integer(ctx.now_ms - h.acquired_ms);
     r.Bulk("lease-ms");
@@ -295,10 +300,7 @@ Status InfoCommand(CommandContext& ctx) {
   if (e == nullptr) return Status::Ok();
   for (const LockWaiter& w : e->waiters) {
     r.MapHeader(3);
-    r.Bulk("owner");
-    r.Bulk(w.owner);
-    r.Bulk("client-id");
-    r.Integer(static_cast<std::int64_t>(w.client_id));
+    ReplyIdentity(r, w.owner, w.client_id);
     r.Bulk("waiting-ms");
     r.Integer(ctx.now_ms - w.since_ms);
   }

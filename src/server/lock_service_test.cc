@@ -8,21 +8,14 @@
 
 #include "server/command.h"
 #include "server/lock_store.h"
+#include "server/lock_test_util.h"
 #include "server/server.h"
 #include "tests/util/temp_dir.h"
 
 namespace larder::server {
 namespace {
 
-LockHolder StoredHolder(std::uint64_t fencing, std::int64_t lease_until) {
-  LockHolder h;
-  h.fencing = fencing;
-  h.token = std::to_string(fencing) + "-abc";
-  h.owner = "owner";
-  h.client_id = 7;
-  h.lease_until_ms = lease_until;
-  return h;
-}
+using testing::TestHolder;
 
 std::unique_ptr<Keyspace> OpenIn(const std::string& dir) {
   KeyspaceOptions options;
@@ -41,9 +34,9 @@ TEST(LockServiceTest, AfterARestart) {
   {
     auto ks = OpenIn(dir.File("data"));
     ASSERT_TRUE(ks->BeginBatch().ok());
-    ASSERT_TRUE(StoreGrant(*ks, "bound", StoredHolder(4, 0), 4).ok());
-    ASSERT_TRUE(StoreGrant(*ks, "leased", StoredHolder(5, now + 60000), 5).ok());
-    ASSERT_TRUE(StoreGrant(*ks, "over", StoredHolder(6, now - 1), 6).ok());
+    ASSERT_TRUE(StoreGrant(*ks, "bound", TestHolder(4, 0), 4).ok());
+    ASSERT_TRUE(StoreGrant(*ks, "leased", TestHolder(5, now + 60000), 5).ok());
+    ASSERT_TRUE(StoreGrant(*ks, "over", TestHolder(6, now - 1), 6).ok());
     ASSERT_TRUE(ks->EndBatch().ok());
     ASSERT_TRUE(ks->Close().ok());
   }

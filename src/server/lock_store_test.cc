@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "server/lock_test_util.h"
 #include "tests/util/temp_dir.h"
 
 namespace larder::server {
@@ -22,20 +23,10 @@ class LockStoreTest : public ::testing::Test {
   test::TempDir dir_;
 };
 
-LockHolder Holder(std::uint64_t fencing, std::int64_t lease_until) {
-  LockHolder h;
-  h.fencing = fencing;
-  h.token = std::to_string(fencing) + "-abc";
-  h.owner = "pid 42 on host";
-  h.client_id = 7;
-  h.acquired_ms = 1000;
-  h.lease_until_ms = lease_until;
-  h.lease_ms = lease_until == 0 ? -1 : 500;
-  return h;
-}
+using testing::TestHolder;
 
 TEST_F(LockStoreTest, HolderEncodingRoundTrips) {
-  const LockHolder h = Holder(9, 1500);
+  const LockHolder h = TestHolder(9, 1500);
   LockHolder back;
   ASSERT_TRUE(DecodeHolder(EncodeHolder(h), &back));
   EXPECT_EQ(back.fencing, 9u);
@@ -55,9 +46,9 @@ TEST_F(LockStoreTest, GrantsAndReleasesSurviveAReopenThroughTheLog) {
     auto ks = Open();
     ASSERT_TRUE(ks);
     ASSERT_TRUE(ks->BeginBatch().ok());
-    ASSERT_TRUE(StoreGrant(*ks, "a", Holder(1, 0), 1).ok());
-    ASSERT_TRUE(StoreGrant(*ks, "b", Holder(2, 5000), 2).ok());
-    ASSERT_TRUE(StoreGrant(*ks, "c", Holder(3, 0), 3).ok());
+    ASSERT_TRUE(StoreGrant(*ks, "a", TestHolder(1, 0), 1).ok());
+    ASSERT_TRUE(StoreGrant(*ks, "b", TestHolder(2, 5000), 2).ok());
+    ASSERT_TRUE(StoreGrant(*ks, "c", TestHolder(3, 0), 3).ok());
     ASSERT_TRUE(StoreRelease(*ks, "c").ok());
     ASSERT_TRUE(ks->EndBatch().ok());
     // The records are outside every database: FLUSHALL keeps them.
