@@ -9,7 +9,7 @@ running at once in the same durability mode (appendfsync everysec; redis-server 
     grant); Redis's clients retry SET NX at once when refused (the fastest a plain Redis lock
     can hand over; a client library's retry sleep, 100 ms in redis-py's Lock, is slower).
 
-Clients are raw sockets with pre-encoded commands (the same client code for both servers). Each
+Clients are tests/server/resp_client.py's raw RESP client (the same code for both servers). Each
 figure is the median of --rounds rounds, servers alternating which goes first.
 
     bench/lock_bench.py --bin build-bench/bin [--quick] [--out docs/benchmarks.md]
@@ -19,7 +19,6 @@ import json
 import multiprocessing
 import os
 import platform
-import socket
 import statistics
 import sys
 import time
@@ -27,6 +26,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                 "server"))
 from larderd import Larderd, RedisServer  # noqa: E402
+from resp_client import RespClient  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from server_bench import write_markdown  # noqa: E402
@@ -38,88 +38,43 @@ CAD = ("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', K
        "else return 0 end")
 
 
-def enc(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
-
-
-class Conn:
-    """A minimal RESP2 reader: enough for these replies (simple, error, int, bulk, arrays)."""
-
-    def __init__(self, port):
-        self.s = socket.create_connection(("127.0.0.1", port))
-        self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = b""
-
-    def line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.s.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed")
-            self.buf += chunk
-        i = self.buf.index(b"\r\n")
-        ln, self.buf = self.buf[:i], self.buf[i + 2:]
-        return ln
-
-    def read(self):
-        ln = self.line()
-        t = ln[:1]
-        if t in (b"+", b":"):
-            return ln[1:]
-        if t == b"-":
-            raise RuntimeError(ln.decode())
-        if t == b"$":
-            n = int(ln[1:])
-            if n < 0:
-                return None
-            while len(self.buf) < n + 2:
-                self.buf += self.s.recv(65536)
-            v, self.buf = self.buf[:n], self.buf[n + 2:]
-            return v
-        if t == b"*":
-            n = int(ln[1:])
-            return None if n < 0 else [self.read() for _ in range(n)]
-        raise RuntimeError(f"unexpected {ln!r}")
-
-    def call(self, raw):
-        self.s.sendall(raw)
-        return self.read()
+def checked(reply):
+    """A RespClient reply's value; an error reply raises."""
+    kind, value = reply
+    if kind == "-":
+        raise RuntimeError(value)
+    return value
 
 
 class LarderLock:
     def __init__(self, port, name):
-        self.c = Conn(port)
-        self.acq = enc("LOCK.ACQUIRE", name)
+        self.c = RespClient(port, timeout=600)
         self.name = name
 
     def acquire(self):
-        return self.c.call(self.acq)[0]
+        return checked(self.c.call("LOCK.ACQUIRE", self.name))[0][1]
 
     def release(self, token):
-        self.c.call(enc("LOCK.RELEASE", self.name, token))
+        checked(self.c.call("LOCK.RELEASE", self.name, token))
 
 
 class RedisLock:
     def __init__(self, port, name):
-        self.c = Conn(port)
-        self.sha = self.c.call(enc("SCRIPT", "LOAD", CAD))
+        self.c = RespClient(port, timeout=600)
+        self.sha = checked(self.c.call("SCRIPT", "LOAD", CAD))
         self.name = name
         self.n = 0
-        self.prefix = f"{os.getpid()}-{id(self)}-".encode()
+        self.prefix = f"{os.getpid()}-{id(self)}-"
 
     def acquire(self):
         self.n += 1
-        token = self.prefix + str(self.n).encode()
-        raw = enc("SET", self.name, token, "NX", "PX", 30000)
-        while self.c.call(raw) is None:
+        token = self.prefix + str(self.n)
+        while checked(self.c.call("SET", self.name, token, "NX", "PX", 30000)) is None:
             pass  # refused: retry at once
         return token
 
     def release(self, token):
-        self.c.call(enc("EVALSHA", self.sha, 1, self.name, token))
+        checked(self.c.call("EVALSHA", self.sha, 1, self.name, token))
 
 
 def uncontended(kind, port, seconds):
