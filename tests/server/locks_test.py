@@ -8,8 +8,10 @@ during write-releases; `larder lock`; the examples in examples/locks.
 
 Run with Debian's /usr/bin/python3 (python3-redis); LARDER_BIN_DIR names build/bin.
 """
+import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import threading
@@ -18,6 +20,7 @@ import unittest
 
 import redis
 
+from clients_test import NODE_MODULES  # the node client's packages (scripts/setup redis)
 from larderd import LARDER_BIN_DIR, Larderd
 from resp_client import RespClient
 
@@ -218,6 +221,26 @@ class LocksTest(unittest.TestCase):
         self.assertIn("PONG", text)
         holder.close()
 
+    def test_async_grant_reaches_node_redis_resp3(self):
+        """node-redis (RESP: 3), the RESP3 client library at hand: Debian 12's python3-redis
+        (4.3.4) has no RESP3 (redis-py's protocol=3 came in 5.0)."""
+        modules = NODE_MODULES
+        if not os.path.isdir(os.path.join(modules, "redis")) or not shutil.which("node"):
+            self.skipTest("node or the node-redis package (scripts/setup redis) is missing")
+        holder = self.srv.client()
+        token, fencing, _ = acquire(holder, "node")
+        proc = subprocess.Popen(["node", os.path.join(HERE, "node_lock_push.js"),
+                                 str(self.srv.port), "node"], stdout=subprocess.PIPE,
+                                env=dict(os.environ, NODE_PATH=modules))
+        self.assertEqual(json.loads(proc.stdout.readline()), {"reply": "QUEUED"})
+        holder.execute_command("LOCK.RELEASE", "node", token)
+        push = json.loads(proc.stdout.readline())["push"]
+        self.assertEqual(push[:2], ["lock-granted", "node"])
+        self.assertEqual(int(push[3]), fencing + 1)
+        self.assertEqual(proc.wait(30), 0)
+        wait_until(lambda: info(self.r, "node")[b"holder"] is None, what="node's release")
+        holder.close()
+
     def test_larder_lock_runs_the_command_holding_the_lock(self):
         larder = os.path.join(LARDER_BIN_DIR, "larder")
         port = str(self.srv.port)
@@ -263,7 +286,6 @@ class LocksTest(unittest.TestCase):
             out, _ = p.communicate(timeout=120)
             self.assertEqual(p.returncode, 0)
             writes.append(int(out.split()[-1]))
-        import json
         self.assertEqual(json.loads(self.r.get("state"))["count"], sum(writes[:3]))
         self.assertEqual(int(self.r.get("cstate")), sum(writes[3:]))
         self.assertEqual(sum(writes), 6 * 27)
