@@ -5,6 +5,7 @@
 // even between two cron ticks.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -107,9 +108,14 @@ void ReplyTimedOut(ReplyBuilder& reply) { reply.NullArray(); }
 void OnWaiterLeft(Server& server, Client& client, UnblockReason reason) {
   LockService& locks = server.Service<LockService>();
   const std::string* name = locks.table().WaitingFor(client.id());
-  if (name != nullptr && reason == UnblockReason::kTimeout && client.protocol >= 3) {
-    // An ASYNC waiter (the only kind with no on_timeout reply) learns of its timeout by a
-    // push, as it learns of a grant.
+  const LockEntry* e = name != nullptr ? locks.table().Find(*name) : nullptr;
+  const bool async =
+      e != nullptr && std::any_of(e->waiters.begin(), e->waiters.end(), [&](const LockWaiter& w) {
+        return w.client_id == client.id() && w.async;
+      });
+  if (async && reason == UnblockReason::kTimeout) {
+    // An ASYNC waiter (it has no on_timeout reply) learns of its timeout by a push, as it
+    // learns of its grant.
     std::string out;
     ReplyBuilder push(&out, client.protocol);
     push.PushHeader(2);
@@ -117,14 +123,15 @@ void OnWaiterLeft(Server& server, Client& client, UnblockReason reason) {
     push.Bulk(*name);
     server.DeliverTo(client, out, Server::NowMs());
   }
-  locks.table().RemoveWaiter(client.id());
+  locks.RemoveWaiter(client.id());
 }
 
 // Queues the caller (first call) or keeps it in its place (re-run: the blocking service keeps
 // the first call's deadline and place).
 void Wait(CommandContext& ctx, LockService& locks, const AcquireOptions& o) {
   if (!o.rerun) {
-    locks.table().Enqueue(o.name, LockWaiter{ctx.client.id(), std::string(o.owner), ctx.now_ms});
+    locks.table().Enqueue(o.name,
+                          LockWaiter{ctx.client.id(), std::string(o.owner), ctx.now_ms, o.async});
   }
   BlockOptions block;
   block.keys.push_back(WaitKey{kLockNamespace, std::string(o.name)});
@@ -164,7 +171,7 @@ Status AcquireCommand(CommandContext& ctx) {
     LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info,
                             LookupKey(ctx, *o->state, Access::kRead, &state));
     if (info && info->type != ValueType::kString) {
-      table.RemoveWaiter(id);  // a re-run's key changed type: it leaves the queue
+      locks.RemoveWaiter(id);  // a re-run's key changed type: it leaves the queue
       ctx.reply.Error(errors::kWrongType);
       return Status::Ok();
     }
@@ -172,7 +179,7 @@ Status AcquireCommand(CommandContext& ctx) {
   }
   if (!table.CanGrant(o->name, id)) {
     if (o->nowait || !ctx.may_block) {
-      table.RemoveWaiter(id);
+      locks.RemoveWaiter(id);
       ctx.reply.NullArray();
       return Status::Ok();
     }

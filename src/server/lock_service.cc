@@ -41,12 +41,19 @@ Status LockService::Prepare(Keyspace& keyspace, std::int64_t now_ms) {
 
 Status LockService::Release(Keyspace& keyspace, std::string_view name) {
   LARDER_RETURN_IF_ERROR(StoreRelease(keyspace, name));
-  const bool waiters = !table_.Find(name)->waiters.empty();
   table_.Release(name);
-  if (waiters) {
-    server_.Service<BlockingService>().SignalKeyReady(WaitKey{kLockNamespace, std::string(name)});
-  }
+  SignalWaiters(name);
   return Status::Ok();
+}
+
+void LockService::SignalWaiters(std::string_view name) {
+  const LockEntry* e = table_.Find(name);
+  if (e == nullptr || e->holder || e->waiters.empty()) return;
+  server_.Service<BlockingService>().SignalKeyReady(WaitKey{kLockNamespace, std::string(name)});
+}
+
+void LockService::RemoveWaiter(std::uint64_t client_id) {
+  if (std::optional<std::string> name = table_.RemoveWaiter(client_id)) SignalWaiters(*name);
 }
 
 Status LockService::ReleaseConnectionHolds(Keyspace& keyspace, const Client& client,
@@ -66,7 +73,7 @@ Status LockService::ReleaseConnectionHolds(Keyspace& keyspace, const Client& cli
 // The close path and RESET run inside a batch (RunInBatch, or RESET's command batch); the
 // waiters signalled are served before the batch ends.
 void LockService::OnClientClosed(Client& client) {
-  table_.RemoveWaiter(client.id());
+  RemoveWaiter(client.id());
   if (table_.ConnectionHolds(client.id()).empty()) return;
   const Status s = ReleaseConnectionHolds(server_.keyspace(), client, Server::NowMs());
   if (!s.ok()) server_.Poison(s);

@@ -40,6 +40,11 @@ class LockService : public ServerService {
   // Ends the hold of `name` (REQUIRES: held): stored, then the lock's waiters are signalled.
   Status Release(Keyspace& keyspace, std::string_view name);
 
+  // The client leaves the queue it waits in (timeout, close, CLIENT UNBLOCK, refusal). When it
+  // leaves a free lock's queue, the waiters left are signalled: it may have been the one whose
+  // turn it was (a client closing while its grant was due is served nothing).
+  void RemoveWaiter(std::uint64_t client_id);
+
   // Ends the connection-bound holds of `client`. REQUIRES: a batch.
   Status ReleaseConnectionHolds(Keyspace& keyspace, const Client& client, std::int64_t now_ms);
 
@@ -53,6 +58,9 @@ class LockService : public ServerService {
   void Tick(std::int64_t now_ms);
 
  private:
+  // Wakes the lock's waiters (the blocking service re-runs their LOCK.ACQUIREs).
+  void SignalWaiters(std::string_view name);
+
   Server& server_;
   LockTable table_;
   bool loaded_ = false;

@@ -46,6 +46,7 @@ struct LockWaiter {
   std::uint64_t client_id = 0;
   std::string owner;
   std::int64_t since_ms = 0;
+  bool async = false;  // LOCK.ACQUIRE ASYNC: told of its grant or timeout by a push
 };
 
 struct LockEntry {

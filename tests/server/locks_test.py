@@ -147,6 +147,23 @@ class LocksTest(unittest.TestCase):
         waiter.close()
         wait_until(lambda: info(self.r, "dead")[b"holder"] is None, what="release on close")
 
+    def test_a_waiter_closing_as_its_turn_comes_passes_the_turn_on(self):
+        for i in range(20):
+            holder = self.srv.client()
+            token, _, _ = acquire(holder, "turn")
+            first, second = RespClient(self.srv.port), RespClient(self.srv.port, timeout=5)
+            first.send("LOCK.ACQUIRE", "turn")
+            wait_until(lambda: waiters(self.r, "turn") == 1, what="first queued")
+            second.send("LOCK.ACQUIRE", "turn")
+            wait_until(lambda: waiters(self.r, "turn") == 2, what="second queued")
+            first.close()  # its close races with the release below
+            holder.execute_command("LOCK.RELEASE", "turn", token)
+            kind, grant = second.read()  # 5 s timeout: the turn must come
+            self.assertEqual(kind, "*", i)
+            self.assertEqual(second.call("LOCK.RELEASE", "turn", grant[0][1]), (":", 1))
+            second.close()
+            holder.close()
+
     def test_lease_expiry_grants_the_next_waiter_and_is_logged(self):
         c = self.srv.client()
         acquire(c, "leased", "LEASE", "300", "OWNER", "short-lived-owner")
@@ -199,6 +216,14 @@ class LocksTest(unittest.TestCase):
         self.assertEqual(push[3], (":", fencing + 1))
         self.assertEqual(push[4], ("$", b"snap"))
         self.assertEqual(c.call("LOCK.RELEASE", "a", push[2][1]), (":", 1))
+        # Timeouts: an ASYNC waiter gets a push, a blocking RESP3 waiter the null and no push.
+        token, _, _ = acquire(holder, "a")
+        self.assertEqual(c.call("LOCK.ACQUIRE", "a", "ASYNC", "TIMEOUT", "100"), ("+", "QUEUED"))
+        self.assertEqual(c.read(), (">", [("$", b"lock-timeout"), ("$", b"a")]))
+        self.assertEqual(c.call("LOCK.ACQUIRE", "a", "TIMEOUT", "100"), ("_", None))
+        self.assertEqual(c.call("PING"), ("+", "PONG"))
+        self.assertEqual(info(self.r, "a")[b"waiters"], [])
+        holder.execute_command("LOCK.RELEASE", "a", token)
         c.close()
         holder.close()
 
