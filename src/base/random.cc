@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <random>
-#include <vector>
 
 namespace larder {
 
@@ -25,11 +24,16 @@ void RandomBytes(std::uint8_t* out, std::size_t n) {
 }
 
 std::string RandomHex(std::size_t bytes) {
-  std::vector<std::uint8_t> raw(bytes);
-  RandomBytes(raw.data(), raw.size());
+  std::string raw(bytes, '\0');
+  RandomBytes(reinterpret_cast<std::uint8_t*>(raw.data()), raw.size());
+  return ToHex(raw);
+}
+
+std::string ToHex(std::string_view bytes) {
   std::string out;
-  out.reserve(2 * bytes);
-  for (std::uint8_t b : raw) {
+  out.reserve(2 * bytes.size());
+  for (char c : bytes) {
+    const auto b = static_cast<std::uint8_t>(c);
     out += "0123456789abcdef"[b >> 4];
     out += "0123456789abcdef"[b & 0xf];
   }

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace larder {
 
@@ -16,6 +17,9 @@ void RandomBytes(std::uint8_t* out, std::size_t n);
 
 // `bytes` random bytes as 2 * bytes lower-case hex digits.
 std::string RandomHex(std::size_t bytes);
+
+// Bytes as lower-case hex digits, two per byte.
+std::string ToHex(std::string_view bytes);
 
 }  // namespace larder
 

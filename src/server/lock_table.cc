@@ -36,7 +36,7 @@ const LockHolder& LockTable::Grant(std::string_view name, std::uint64_t client_i
   }
   LockHolder h;
   h.fencing = ++last_fencing_;
-  h.token = fmt::format("{}-{}", h.fencing, RandomHex(16));
+  h.token = fmt::format("{}-{}", h.fencing, NewTokenSecret());
   h.owner = std::move(owner);
   h.client_id = client_id;
   h.acquired_ms = now_ms;
@@ -47,6 +47,19 @@ const LockHolder& LockTable::Grant(std::string_view name, std::uint64_t client_i
   e.holder = std::move(h);
   Index(it->first, *e.holder);
   return *e.holder;
+}
+
+// 16 bytes of the pool as 32 hex digits.
+std::string LockTable::NewTokenSecret() {
+  constexpr std::size_t kPool = 4096, kSecret = 16;
+  if (random_pool_.size() < random_used_ + kSecret) {
+    random_pool_.resize(kPool);
+    RandomBytes(reinterpret_cast<std::uint8_t*>(random_pool_.data()), kPool);
+    random_used_ = 0;
+  }
+  const std::string_view secret = std::string_view(random_pool_).substr(random_used_, kSecret);
+  random_used_ += kSecret;
+  return ToHex(secret);
 }
 
 void LockTable::Enqueue(std::string_view name, LockWaiter waiter) {

@@ -112,6 +112,11 @@ class LockTable {
   std::map<std::uint64_t, std::set<std::string>> conn_holds_;  // client -> connection-bound
   std::set<std::pair<std::int64_t, std::string>> leases_;      // (lease end, name)
   std::uint64_t last_fencing_ = 0;
+  // Kernel random bytes fetched 4 KiB at a time (one getrandom per 256 tokens), each byte used
+  // once.
+  std::string random_pool_;
+  std::size_t random_used_ = 0;
+  std::string NewTokenSecret();
 };
 
 }  // namespace larder::server

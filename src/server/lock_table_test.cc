@@ -70,7 +70,7 @@ TEST(LockTableTest, LeasesAreIndexedByDeadlineAndExtendConverts) {
 TEST(LockTableTest, TokensAndFencingNeverRepeatAndRestoreKeepsCounting) {
   LockTable t;
   std::set<std::string> tokens;
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 600; ++i) {  // past one refill of the random pool (256 tokens)
     const LockHolder& h = t.Grant("a", 1, "", 0, 0);
     EXPECT_EQ(h.fencing, static_cast<std::uint64_t>(i + 1));
     EXPECT_TRUE(tokens.insert(h.token).second);
@@ -83,10 +83,10 @@ TEST(LockTableTest, TokensAndFencingNeverRepeatAndRestoreKeepsCounting) {
   h.lease_until_ms = 99;
   h.lease_ms = 9;
   restarted.Restore("b", h);
-  restarted.set_last_fencing(100);
+  restarted.set_last_fencing(600);
   restarted.set_last_fencing(50);  // never goes back
-  EXPECT_EQ(restarted.last_fencing(), 100u);
-  EXPECT_EQ(restarted.Grant("c", 2, "", 0, 0).fencing, 101u);
+  EXPECT_EQ(restarted.last_fencing(), 600u);
+  EXPECT_EQ(restarted.Grant("c", 2, "", 0, 0).fencing, 601u);
   EXPECT_EQ(restarted.DueLeases(99), std::vector<std::string>{"b"});
   EXPECT_TRUE(restarted.CheckInvariants().ok());
 }
