@@ -165,9 +165,11 @@ void RegisterLockCommand(CLI::App& app, Action& action) {
   sub->add_option("--host", args->host, "larderd's host")->default_val("127.0.0.1");
   sub->add_option("--port", args->port, "larderd's port")->default_val(6379);
   sub->add_option("--timeout", args->timeout_ms,
-                  "Give up after this many ms (0: do not wait; default: wait as long as it takes)");
+                  "Give up after this many ms (0: do not wait; default: wait as long as it takes)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 50));
   sub->add_option("--lease", args->lease_ms, "Lease in ms, renewed while the command runs")
-      ->default_val(30000);
+      ->default_val(30000)
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 50));
   sub->add_option("--conflict-exit-code", args->conflict_exit_code,
                   "Exit status when the lock was not acquired in time")
       ->default_val(kExitError);
