@@ -15,9 +15,13 @@ fi
 
 here=$(cd "$(dirname "$0")" && pwd)
 # The server group: redis-benchmark against larderd and redis-server (bench/server_bench.py).
+# The lock benchmark (bench/lock_bench.py) belongs to the same group.
 if [ "${1:-}" = "--server" ]; then
   shift
-  exec /usr/bin/python3 "$here/server_bench.py" --bin "$build/bin" "$@"
+  /usr/bin/python3 "$here/server_bench.py" --bin "$build/bin" "$@"
+  squick=""
+  for a in "$@"; do [ "$a" = --quick ] && squick=--quick; done
+  exec /usr/bin/python3 "$here/lock_bench.py" --bin "$build/bin" $squick
 fi
 quick=""
 for a in "$@"; do [ "$a" = --quick ] && quick=--quick; done
@@ -33,4 +37,5 @@ bin=$(cd "$build/bin" && pwd)
 "$build/bin/bench_driver" --bin "$build/bin" --data "$build/bench-data" "$@"
 if [ $# -eq 0 ] || [ "$*" = --quick ]; then
   /usr/bin/python3 "$here/server_bench.py" --bin "$build/bin" $quick
+  /usr/bin/python3 "$here/lock_bench.py" --bin "$build/bin" $quick
 fi

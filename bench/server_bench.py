@@ -189,13 +189,16 @@ def render(res):
     return "\n".join(out) + "\n"
 
 
-def write_markdown(path, block):
+def write_markdown(path, block, begin=BEGIN, end=END,
+                   heading="## Server (larderd vs redis-server)"):
+    """Replaces the text between the markers begin..end of `path` by block (which holds them),
+    or appends block under `heading` (also used by bench/lock_bench.py)."""
     with open(path) as f:
         doc = f.read()
-    if BEGIN in doc and END in doc:
-        doc = doc[:doc.index(BEGIN)] + block.rstrip("\n") + doc[doc.index(END) + len(END):]
+    if begin in doc and end in doc:
+        doc = doc[:doc.index(begin)] + block.rstrip("\n") + doc[doc.index(end) + len(end):]
     else:
-        doc = doc.rstrip("\n") + "\n\n## Server (larderd vs redis-server)\n\n" + block
+        doc = doc.rstrip("\n") + f"\n\n{heading}\n\n" + block
     with open(path, "w") as f:
         f.write(doc)
 

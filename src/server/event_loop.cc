@@ -18,6 +18,8 @@
 #include <thread>
 
 #include "base/logging.h"
+#include "server/lock_service.h"
+#include "server/run_in_batch.h"
 #include "server/server.h"
 
 namespace larder::server {
@@ -263,6 +265,14 @@ void EventLoop::Cron() {
   const auto config = server_.config();
   const std::int64_t now = Server::NowMs();
   const auto clients = server_.ListClients();
+  // Leases that ran out end (and the lock table is loaded after a restart) in a batch of their
+  // own, so the waiters granted are served, their grants sent once durable.
+  bool lock_tick = false;
+  {
+    MutexLock lock(&server_.exec_mutex());
+    lock_tick = !server_.poisoned() && server_.Service<LockService>().TickDue(now);
+  }
+  if (lock_tick) (void)RunInBatch(server_, [&] { server_.Service<LockService>().Tick(now); });
   MutexLock lock(&server_.exec_mutex());
   Keyspace& keyspace = server_.keyspace();
   if (!server_.poisoned()) {

@@ -44,6 +44,8 @@ inline constexpr std::string_view kNextPdbKey = "snextpdb";      // be32
 inline constexpr std::string_view kNextVersionKey = "snextver";  // be64
 // The log sequence the engine's commit holds: 8 bytes, little-endian (Durability's record).
 inline constexpr std::string_view kCheckpointKey = "scheckpoint";
+// "s:" name -> a server service's record (Keyspace::PutSystemRecord): the lock table.
+inline constexpr std::string_view kServiceRecordPrefix = "s:";
 // "s" "count" pdb(4) -> be64 be64: the number of meta records of physical database pdb, and
 // of those with an expiry.
 std::string CountKey(std::uint32_t pdb);

@@ -59,6 +59,20 @@ Status Database::WriteCollection(std::string_view, const KeyInfo&, bool) {
   return Status::NotSupported("raw collection records");
 }
 
+Result<std::optional<std::string>> Keyspace::GetSystemRecord(std::string_view) {
+  return Status::NotSupported("service records");
+}
+Status Keyspace::PutSystemRecord(std::string_view, std::string_view) {
+  return Status::NotSupported("service records");
+}
+Status Keyspace::DeleteSystemRecord(std::string_view) {
+  return Status::NotSupported("service records");
+}
+Result<std::vector<std::pair<std::string, std::string>>> Keyspace::ScanSystemRecords(
+    std::string_view) {
+  return Status::NotSupported("service records");
+}
+
 namespace {
 
 constexpr std::string_view kDataFile = "larder.db";
@@ -178,6 +192,32 @@ class KeyspaceImpl final : public Keyspace {
     return WithCheckpoint([&] { return durability_->MaybeCheckpoint(); });
   }
 
+  Result<std::optional<std::string>> GetSystemRecord(std::string_view name) override {
+    std::string_view value;
+    Status s = state_.Get(ServiceKey(name), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    LARDER_RETURN_IF_ERROR(s);
+    return std::optional<std::string>(std::string(value));
+  }
+  Status PutSystemRecord(std::string_view name, std::string_view value) override {
+    return state_.Put(ServiceKey(name), value);
+  }
+  Status DeleteSystemRecord(std::string_view name) override {
+    return state_.Delete(ServiceKey(name));
+  }
+  Result<std::vector<std::pair<std::string, std::string>>> ScanSystemRecords(
+      std::string_view prefix) override {
+    const std::string lower = ServiceKey(prefix);
+    LARDER_ASSIGN_OR_RETURN(auto it, state_.Range(lower, enc::PrefixEnd(lower)));
+    std::vector<std::pair<std::string, std::string>> out;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      out.emplace_back(std::string(it->key().substr(enc::kServiceRecordPrefix.size())),
+                       std::string(it->value()));
+    }
+    LARDER_RETURN_IF_ERROR(it->status());
+    return out;
+  }
+
   void SetAppendFsync(AppendFsync mode) override { durability_->SetAppendFsync(mode); }
 
   // With the execution lock (expired_keys is the state's).
@@ -223,6 +263,11 @@ class KeyspaceImpl final : public Keyspace {
   }
 
  private:
+  static std::string ServiceKey(std::string_view name) {
+    std::string key(enc::kServiceRecordPrefix);
+    key += name;
+    return key;
+  }
   std::string Path(std::string_view name) const { return options_.dir + "/" + std::string(name); }
 
   Status LockDir() {

@@ -28,6 +28,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "larder/file_system.h"
 #include "larder/result.h"
@@ -233,6 +235,20 @@ class Keyspace {
   // Reclaims up to `budget` expired keys and dead collection members; returns how many.
   virtual Result<std::uint64_t> ActiveExpireCycle(std::uint64_t budget) = 0;
   virtual Status MaybeCheckpoint() = 0;  // called about every 100 ms by the server's cron
+
+  // ---- Service records ----
+  // State of server services that is not a database's (the lock table: lock_store.h), kept
+  // as records `s:` name (docs/formats/larderd.md, "Service records"): outside every database
+  // (FLUSHALL, SWAPDB and the expiry cycle do not touch them), logged with the batch that wrote
+  // them and checkpointed like every record, so they survive a restart and a kill -9 exactly
+  // as the keys written in the same batch do. REQUIRES: inside a batch. The defaults fail with
+  // NotSupported (test fakes).
+  virtual Result<std::optional<std::string>> GetSystemRecord(std::string_view name);
+  virtual Status PutSystemRecord(std::string_view name, std::string_view value);
+  virtual Status DeleteSystemRecord(std::string_view name);
+  // Every record whose name starts with `prefix`, in name order.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> ScanSystemRecords(
+      std::string_view prefix);
 
   virtual void SetAppendFsync(AppendFsync mode) = 0;  // CONFIG SET appendfsync
   virtual KeyspaceStats stats() const = 0;

@@ -20,6 +20,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterListCommands(table);
   RegisterHyperLogLogCommands(table);
   RegisterGeoCommands(table);
+  RegisterLockCommands(table);
 }
 
 }  // namespace larder::server

@@ -31,12 +31,16 @@ enum ExpireOption : unsigned {
   kOptPx = 1u << 6,
   kOptExAt = 1u << 7,
   kOptPxAt = 1u << 8,
+  kOptIfEq = 1u << 9,   // Redis 8.4: set only when the current value equals `compare`
+  kOptIfNe = 1u << 10,  // Redis 8.4: set unless the current value equals `compare`
 };
+constexpr unsigned kOptAnyCondition = kOptNx | kOptXx | kOptIfEq | kOptIfNe;
 constexpr unsigned kOptAnyExpire = kOptEx | kOptPx | kOptExAt | kOptPxAt;
 
 struct ExpireOptions {
   unsigned flags = 0;
-  std::string_view expire;  // the EX/PX/EXAT/PXAT argument when one of them is set
+  std::string_view expire;   // the EX/PX/EXAT/PXAT argument when one of them is set
+  std::string_view compare;  // the IFEQ/IFNE argument when one of them is set
 };
 
 unsigned ExpireUnitOption(std::string_view opt) {
@@ -56,10 +60,17 @@ std::optional<ExpireOptions> ParseExpireOptions(std::span<const std::string_view
   for (std::size_t j = first; j < argv.size(); ++j) {
     std::string_view opt = argv[j];
     unsigned& f = out.flags;
-    if (for_set && EqualsIgnoreCase(opt, "nx") && !(f & kOptXx)) {
+    if (for_set && EqualsIgnoreCase(opt, "nx") && !(f & (kOptAnyCondition & ~kOptNx))) {
       f |= kOptNx;
-    } else if (for_set && EqualsIgnoreCase(opt, "xx") && !(f & kOptNx)) {
+    } else if (for_set && EqualsIgnoreCase(opt, "xx") && !(f & (kOptAnyCondition & ~kOptXx))) {
       f |= kOptXx;
+    } else if (unsigned cond = !for_set                        ? 0u
+                               : EqualsIgnoreCase(opt, "ifeq") ? kOptIfEq
+                               : EqualsIgnoreCase(opt, "ifne") ? kOptIfNe
+                                                               : 0u;
+               cond != 0 && !(f & (kOptAnyCondition & ~cond)) && j + 1 < argv.size()) {
+      f |= cond;
+      out.compare = argv[++j];
     } else if (for_set && EqualsIgnoreCase(opt, "get")) {
       f |= kOptGet;
     } else if (for_set && EqualsIgnoreCase(opt, "keepttl") &&
@@ -146,12 +157,20 @@ Status Set(CommandContext& ctx) {
       ctx.reply.Error(errors::kWrongType);
       return Status::Ok();
     }
+  } else if (opts->flags & (kOptIfEq | kOptIfNe)) {
+    LARDER_ASSIGN_OR_RETURN(old, ReadStringCounted(ctx, key));
   } else if (opts->flags & (kOptNx | kOptXx)) {
     LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(key));
     old.state = info ? StringState::kString : StringState::kMissing;  // existence only
   }
+  if ((opts->flags & (kOptIfEq | kOptIfNe)) && old.state == StringState::kWrongType) {
+    ctx.reply.Error(errors::kWrongType);  // Redis 8.4: the conditions compare strings only
+    return Status::Ok();
+  }
   bool found = old.state != StringState::kMissing;
-  if (((opts->flags & kOptNx) && found) || ((opts->flags & kOptXx) && !found)) {
+  const bool equal = found && old.value == opts->compare;
+  if (((opts->flags & kOptNx) && found) || ((opts->flags & kOptXx) && !found) ||
+      ((opts->flags & kOptIfEq) && !equal) || ((opts->flags & kOptIfNe) && equal)) {
     if (get) {
       ReplyValue(ctx, old);
     } else {
@@ -224,6 +243,35 @@ Status GetDel(CommandContext& ctx) {
   LARDER_RETURN_IF_ERROR(ctx.db.Delete(ctx.argv[1]).status());
   NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", ctx.argv[1]);
   ctx.reply.Bulk(read->value);
+  return Status::Ok();
+}
+
+// DELEX key [IFEQ value | IFNE value] (Redis 8.4): deletes the key, with a condition only when
+// it is a string whose value equals (IFEQ) or differs from (IFNE) the one given. 1 when deleted.
+Status DelEx(CommandContext& ctx) {
+  std::string_view key = ctx.argv[1];
+  const bool ifeq = ctx.argv.size() == 4 && EqualsIgnoreCase(ctx.argv[2], "ifeq");
+  const bool ifne = ctx.argv.size() == 4 && EqualsIgnoreCase(ctx.argv[2], "ifne");
+  if (ctx.argv.size() != 2 && !ifeq && !ifne) {
+    ctx.reply.Error(errors::kSyntax);
+    return Status::Ok();
+  }
+  bool remove = true;
+  if (ifeq || ifne) {
+    LARDER_ASSIGN_OR_RETURN(StringRead read, ReadStringCounted(ctx, key));
+    if (read.state == StringState::kWrongType) {
+      ctx.reply.Error(errors::kWrongType);
+      return Status::Ok();
+    }
+    const bool equal = read.state == StringState::kString && read.value == ctx.argv[3];
+    remove = read.state == StringState::kString && equal == ifeq;
+  }
+  bool deleted = false;
+  if (remove) {
+    LARDER_ASSIGN_OR_RETURN(deleted, ctx.db.Delete(key));
+  }
+  if (deleted) NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", key);
+  ctx.reply.Integer(deleted ? 1 : 0);
   return Status::Ok();
 }
 
@@ -428,6 +476,8 @@ void RegisterStringCommands(CommandTable& table) {
                        "Returns a string value and changes or removes its expiry", "6.2.0"));
   table.Add(StringSpec("getdel", 2, kW | kF, 1, 1, 1, GetDel,
                        "Returns a string value and deletes the key", "6.2.0"));
+  table.Add(StringSpec("delex", -2, kW | kF, 1, 1, 1, DelEx,
+                       "Deletes a key, optionally only when its string value matches", "8.4.0"));
   table.Add(StringSpec("getset", 3, kW | kM | kF, 1, 1, 1, GetSet,
                        "Sets a string value and returns the previous one", "1.0.0"));
   table.Add(StringSpec("setnx", 3, kW | kM | kF, 1, 1, 1, SetNx,

@@ -321,6 +321,43 @@ TEST_P(StringCommandsTest, KeyspaceHitsAndMisses) {
   }
 }
 
+// Redis 8.4's compare-and-set (docs/locks.md).
+TEST_P(StringCommandsTest, SetIfEqAndIfNe) {
+  EXPECT_EQ(Run({"SET", "k", "a", "IFEQ", "a"}), kNil);  // absent: not created
+  EXPECT_EQ(Run({"GET", "k"}), kNil);
+  EXPECT_EQ(Run({"SET", "k", "a", "IFNE", "x"}), kOk);  // absent: created
+  EXPECT_EQ(Run({"SET", "k", "b", "IFEQ", "x"}), kNil);
+  EXPECT_EQ(Run({"SET", "k", "b", "IFEQ", "a", "GET"}), Bulk("a"));
+  EXPECT_EQ(Run({"GET", "k"}), Bulk("b"));
+  EXPECT_EQ(Run({"SET", "k", "c", "IFNE", "b"}), kNil);
+  EXPECT_EQ(Run({"SET", "k", "c", "IFEQ", "b", "PX", "100000"}), kOk);
+  EXPECT_EQ(Run({"GET", "k"}), Bulk("c"));
+  const std::string syntax = Err("ERR syntax error");
+  EXPECT_EQ(Run({"SET", "k", "d", "IFEQ", "c", "NX"}), syntax);
+  EXPECT_EQ(Run({"SET", "k", "d", "XX", "IFEQ", "c"}), syntax);
+  EXPECT_EQ(Run({"SET", "k", "d", "IFEQ", "c", "IFNE", "c"}), syntax);
+  EXPECT_EQ(Run({"SET", "k", "d", "IFEQ"}), syntax);
+  MakeHash("h");
+  EXPECT_EQ(Run({"SET", "h", "d", "IFEQ", "v"}), Err(errors::kWrongType));
+}
+
+// Redis 8.4's compare-and-delete (docs/locks.md).
+TEST_P(StringCommandsTest, DelEx) {
+  EXPECT_EQ(Run({"SET", "k", "token"}), kOk);
+  EXPECT_EQ(Run({"DELEX", "k", "IFEQ", "other"}), Int(0));
+  EXPECT_EQ(Run({"DELEX", "k", "IFNE", "token"}), Int(0));
+  EXPECT_EQ(Run({"DELEX", "k", "ifeq", "token"}), Int(1));
+  EXPECT_EQ(Run({"DELEX", "k", "IFEQ", "token"}), Int(0));
+  EXPECT_EQ(Run({"SET", "k", "x"}), kOk);
+  EXPECT_EQ(Run({"DELEX", "k", "IFNE", "token"}), Int(1));
+  MakeHash("h");
+  EXPECT_EQ(Run({"DELEX", "h", "IFEQ", "v"}), Err(errors::kWrongType));
+  EXPECT_EQ(Run({"DELEX", "h"}), Int(1));  // no condition: any type, as DEL
+  EXPECT_EQ(Run({"DELEX", "h"}), Int(0));
+  EXPECT_EQ(Run({"DELEX", "k", "IFEQ"}), Err("ERR syntax error"));
+  EXPECT_EQ(Run({"DELEX", "k", "SOME", "x"}), Err("ERR syntax error"));
+}
+
 // The command table entries: what COMMAND INFO reports (Redis 7.0.15's values).
 TEST_P(StringCommandsTest, Specs) {
   struct Want {
@@ -345,7 +382,7 @@ TEST_P(StringCommandsTest, Specs) {
       {"setbit", 4, W | M, 1, 1, 1},       {"getbit", 3, R | F, 1, 1, 1},
       {"bitcount", -2, R, 1, 1, 1},        {"bitpos", -3, R, 1, 1, 1},
       {"bitop", -4, W | M, 2, -1, 1},      {"bitfield", -2, W | M, 1, 1, 1},
-      {"bitfield_ro", -2, R | F, 1, 1, 1},
+      {"bitfield_ro", -2, R | F, 1, 1, 1}, {"delex", -2, W | F, 1, 1, 1},  // Redis 8.4's
   };
   std::size_t ours = 0;
   for (const CommandSpec& spec : table().all())

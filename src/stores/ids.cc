@@ -1,35 +1,14 @@
 #include "stores/ids.h"
 
-#include <sys/random.h>
-
 #include <array>
-#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
-#include <random>
 
 #include <fmt/format.h>
 
+#include "base/random.h"
+
 namespace larder::stores {
-namespace {
-
-void RandomBytes(std::uint8_t* out, std::size_t n) {
-  std::size_t done = 0;
-  while (done < n) {
-    ssize_t got = ::getrandom(out + done, n - done, 0);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      break;  // no getrandom: fall back below
-    }
-    done += static_cast<std::size_t>(got);
-  }
-  if (done < n) {
-    std::random_device rd;
-    for (; done < n; ++done) out[done] = static_cast<std::uint8_t>(rd());
-  }
-}
-
-}  // namespace
 
 std::string NewUuidV4() {
   std::array<std::uint8_t, 16> b{};

@@ -32,6 +32,7 @@ void RegisterBenchCommand(CLI::App& app, Action& action);
 void RegisterPageCommands(CLI::App& app, Action& action);
 void RegisterExportCommands(CLI::App& app, Action& action);
 void RegisterSurgeryCommands(CLI::App& app, Action& action);
+void RegisterLockCommand(CLI::App& app, Action& action);  // larder lock (a larderd client)
 
 // Prints "Error: <message>" on stderr and returns kExitError.
 int Fail(std::string_view message);

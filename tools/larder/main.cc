@@ -57,6 +57,7 @@ int Run(int argc, char** argv) {
   RegisterPageCommands(app, action);
   RegisterExportCommands(app, action);
   RegisterSurgeryCommands(app, action);
+  RegisterLockCommand(app, action);
 
   std::set<std::string> longs;
   CollectLongNames(app, longs);
