@@ -20,6 +20,8 @@ namespace {
 thread_local IoThread* tls_current = nullptr;  // the IoThread running on this thread, if any
 
 constexpr std::size_t kMinRead = 16 * 1024;
+// ReadFrom's buffer for reads of at most kMinRead bytes (one per I/O thread).
+thread_local char tls_read_buf[kMinRead];
 constexpr std::size_t kKeepSendCapacity = 1 << 20;
 
 ParserLimits LimitsOf(const ServerConfig& config) {
@@ -244,15 +246,22 @@ void IoThread::ReadFrom(Conn& conn) {
     const std::size_t want =
         std::max(kMinRead, std::min(conn.parser.bytes_wanted(), kMaxReadPerRound - total));
     const std::size_t old = conn.qbuf.size();
-    conn.qbuf.resize(old + want);
-    const ssize_t n = ::read(conn.fd, conn.qbuf.data() + old, want);
+    ssize_t n;
+    if (want <= kMinRead) {
+      // The common case (commands of a few bytes): read into the thread's buffer and append
+      // what came. Growing qbuf by `want` first would zero-fill 16 KiB per read.
+      n = ::read(conn.fd, tls_read_buf, want);
+      if (n > 0) conn.qbuf.append(tls_read_buf, static_cast<std::size_t>(n));
+    } else {  // a large bulk argument: read straight into qbuf
+      conn.qbuf.resize(old + want);
+      n = ::read(conn.fd, conn.qbuf.data() + old, want);
+      conn.qbuf.resize(old + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+    }
     if (n > 0) {
-      conn.qbuf.resize(old + static_cast<std::size_t>(n));
       total += static_cast<std::size_t>(n);
       if (static_cast<std::size_t>(n) < want) break;
       continue;
     }
-    conn.qbuf.resize(old);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     conn.eof = true;  // orderly close (0) or an error: run what arrived, reply, close
