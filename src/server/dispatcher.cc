@@ -142,8 +142,8 @@ void DispatchCommand(Server& server, Client& client, std::span<const std::string
     Reject(server, client, error, known, full_name, argv, now_ms);
     return;
   }
-  const auto config = server.config();
-  if (!config->requirepass.empty() && !client.authenticated && (spec->flags & kCmdNoAuth) == 0) {
+  if (!client.authenticated && !server.exec_config().requirepass.empty() &&
+      (spec->flags & kCmdNoAuth) == 0) {
     Reject(server, client, errors::kNoAuth, spec, full_name, argv, now_ms);
     return;
   }

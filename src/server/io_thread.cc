@@ -157,6 +157,7 @@ void IoThread::Loop() {
       LARDER_LOG_ERROR("io thread {}: epoll_wait: {}", index_, errno);
       break;
     }
+    round_config_ = server_.config();
     for (int i = 0; i < n; ++i) {
       if (events[i].data.ptr == nullptr) {
         std::uint64_t value;
@@ -274,7 +275,7 @@ void IoThread::ReadFrom(Conn& conn) {
   }
   const std::size_t pending = conn.qbuf.size() - conn.qpos;
   client.SetQueryBufferBytes(pending);
-  const std::uint64_t limit = server_.config()->client_query_buffer_limit;
+  const std::uint64_t limit = round_config_->client_query_buffer_limit;
   if (pending > limit) {
     LARDER_LOG_WARN(
         "closing client id={} addr={}: query buffer of {} bytes over client-query-buffer-limit "
@@ -291,7 +292,7 @@ void IoThread::ReadFrom(Conn& conn) {
 }
 
 void IoThread::ParseCommands(Conn& conn, std::vector<Parsed>* out) {
-  ParserLimits limits = LimitsOf(*server_.config());
+  ParserLimits limits = LimitsOf(*round_config_);
   limits.unauthenticated = conn.unauthenticated;
   conn.parser.set_limits(limits);
   const std::size_t cap = conn.unauthenticated ? 1 : kMaxCommandsPerRound;
@@ -339,7 +340,7 @@ void IoThread::ParseCommands(Conn& conn, std::vector<Parsed>* out) {
 void IoThread::RunBatch(std::vector<Parsed>& commands) {
   Keyspace& keyspace = server_.keyspace();
   const std::int64_t now_ms = Server::NowMs();
-  const bool requirepass = !server_.config()->requirepass.empty();
+  const bool requirepass = !round_config_->requirepass.empty();
   Status failure;
   Keyspace::Ticket ticket = 0;
   {
