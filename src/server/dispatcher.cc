@@ -106,7 +106,7 @@ const CommandSpec* ResolveCommand(const Server& server, std::span<const std::str
     *error = UnknownCommandError(argv[0], argv.data() + 1, argv.size() - 1);
     return nullptr;
   }
-  *full_name = ToLower(argv[0]);
+  *full_name = spec->name;  // lower case (command.h), the same as argv[0] folded
   if (!ArityOk(spec->arity, argv.size())) {
     *error = WrongArityError(*full_name);
     if (known != nullptr) *known = spec;

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <span>
 #include <utility>
 
 #include "base/logging.h"
@@ -56,13 +58,31 @@ struct IoThread::Conn {
 };
 
 // One parsed command. The views point into the connection's qbuf (unchanged until the batch
-// has run) or into `owned` (inline commands the parser rewrote).
+// has run) or into `owned` (inline commands the parser rewrote). Up to kInlineArgs arguments
+// are kept in the object itself (no allocation per command); more go to `more_args`.
 struct IoThread::Parsed {
+  static constexpr std::size_t kInlineArgs = 4;
   Conn* conn = nullptr;
   std::size_t start = 0;  // offset of the command in conn->qbuf
-  std::vector<std::string_view> argv;
+  std::size_t argc = 0;
+  std::array<std::string_view, kInlineArgs> inline_args;
+  std::vector<std::string_view> more_args;
   std::vector<std::string> owned;
   std::string protocol_error;  // non-empty: reply it and close
+
+  template <typename It>
+  void SetArgs(It first, It last) {
+    argc = static_cast<std::size_t>(last - first);
+    if (argc <= kInlineArgs) {
+      std::copy(first, last, inline_args.begin());
+    } else {
+      more_args.assign(first, last);
+    }
+  }
+  std::span<const std::string_view> argv() const {
+    if (argc <= kInlineArgs) return {inline_args.data(), argc};
+    return more_args;
+  }
 };
 
 IoThread::IoThread(Server& server, int index) : server_(server), index_(index) {}
@@ -150,6 +170,10 @@ void IoThread::MarkDirty(Conn& conn) {
 void IoThread::Loop() {
   tls_current = this;
   epoll_event events[256];
+  std::vector<Conn*> ready;
+  std::vector<Parsed> commands;
+  std::vector<Conn*> dirty;
+  std::vector<Conn*> closing;
   while (!stop_.load()) {
     const int timeout = ready_.empty() ? -1 : 0;
     const int n = ::epoll_wait(epfd_, events, 256, timeout);
@@ -179,22 +203,24 @@ void IoThread::Loop() {
       if ((events[i].events & EPOLLOUT) != 0) MarkDirty(conn);
     }
 
-    std::vector<Conn*> ready;
+    // This round's lists are swapped out of the members into these, which keep their capacity
+    // from round to round (no allocation per round); what they held last round is stale.
+    ready.clear();
     ready.swap(ready_);
-    std::vector<Parsed> commands;
+    commands.clear();
     for (Conn* conn : ready) {
       conn->in_ready = false;
       if (!conn->closed && !conn->in_closing) ParseCommands(*conn, &commands);
     }
     if (!commands.empty()) RunBatch(commands);
 
-    std::vector<Conn*> dirty;
+    dirty.clear();
     dirty.swap(dirty_);
     for (Conn* conn : dirty) {
       conn->in_dirty = false;
       if (!conn->closed && !conn->in_closing) Flush(*conn);
     }
-    std::vector<Conn*> closing;
+    closing.clear();
     closing.swap(closing_);
     for (Conn* conn : closing) CloseConn(*conn);
   }
@@ -324,10 +350,10 @@ void IoThread::ParseCommands(Conn& conn, std::vector<Parsed>* out) {
       return a.empty() || (a.data() >= lo && a.data() + a.size() <= hi);
     });
     if (inside) {
-      parsed.argv = argv;
+      parsed.SetArgs(argv.begin(), argv.end());
     } else {  // parser-owned storage: copy before the next Parse call reuses it
       parsed.owned.assign(argv.begin(), argv.end());
-      parsed.argv.assign(parsed.owned.begin(), parsed.owned.end());
+      parsed.SetArgs(parsed.owned.begin(), parsed.owned.end());
     }
     out->push_back(std::move(parsed));
     ++count;
@@ -374,7 +400,7 @@ void IoThread::RunBatch(std::vector<Parsed>& commands) {
           conn.skip_rest = true;
           continue;
         }
-        DispatchCommand(server_, client, p.argv, now_ms);
+        DispatchCommand(server_, client, p.argv(), now_ms);
         conn.unauthenticated = requirepass && !client.authenticated;
         if (client.close_after_reply) {
           conn.close_after_flush = true;
