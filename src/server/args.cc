@@ -200,6 +200,22 @@ std::optional<long double> ParseLongDouble(std::string_view s) {
 
 std::optional<double> ParseDouble(std::string_view s) { return ParseFloating<double, StrToD>(s); }
 
+std::optional<std::int64_t> ParseTimeoutSeconds(std::string_view arg, std::string_view* error) {
+  const std::optional<long double> seconds = ParseLongDouble(arg);
+  if (!seconds) {
+    *error = "ERR timeout is not a float or out of range";
+    return std::nullopt;
+  }
+  const long double ms = *seconds * 1000;
+  // 2^63: outside int64 (infinities too), which Redis's cast turns into a negative number.
+  constexpr long double kLimit = 9223372036854775808.0L;
+  if (!(ms > -kLimit && ms < kLimit) || static_cast<std::int64_t>(ms) < 0) {
+    *error = "ERR timeout is negative";
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(ms);
+}
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -246,6 +262,13 @@ bool GlobMatch(std::string_view pattern, std::string_view s, bool nocase) {
   }
   while (p < pattern.size() && pattern[p] == '*') ++p;
   return p == pattern.size();
+}
+
+std::string FormatDouble(double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  const int len = std::snprintf(buf, sizeof(buf), "%.17g", v);
+  return std::string(buf, len > 0 ? static_cast<std::size_t>(len) : 0);
 }
 
 std::string FormatLongDouble(long double v) {

@@ -24,6 +24,13 @@ std::optional<std::int64_t> ParseInt64InRange(std::string_view s, std::int64_t m
 std::optional<long double> ParseLongDouble(std::string_view s);
 std::optional<double> ParseDouble(std::string_view s);
 
+// A blocking command's timeout in seconds (BLPOP, BZPOPMIN...) as Redis 7.0 parses it: a long
+// double (ParseLongDouble), times 1000, truncated to whole milliseconds. Returns the timeout in ms
+// (0: wait forever), or nullopt with *error set to Redis's reply: "ERR timeout is not a float or
+// out of range", or "ERR timeout is negative" (also for values past the int64 range of ms, as
+// Redis's conversion makes them negative).
+std::optional<std::int64_t> ParseTimeoutSeconds(std::string_view arg, std::string_view* error);
+
 // Splits a line into arguments as Redis's sdssplitargs (inline commands, redis.conf lines):
 // blanks separate arguments; "double quotes" take \n \r \t \b \a \xHH and \<any> escapes;
 // 'single quotes' take \'; a closing quote must be followed by a blank or the end of the line. As
@@ -38,6 +45,10 @@ std::string ToLower(std::string_view s);
 // Redis glob-style pattern match (KEYS, SCAN MATCH, PSUBSCRIBE, CONFIG GET): * ? [abc] [^a] [a-z]
 // and backslash escapes, with optional case folding, as Redis's stringmatchlen.
 bool GlobMatch(std::string_view pattern, std::string_view s, bool nocase = false);
+
+// Formats a double as Redis 7.0 replies one (ZSCORE, RESP3 doubles, ZSCAN's scores): "%.17g",
+// with infinities as "inf" / "-inf".
+std::string FormatDouble(double v);
 
 // Formats a long double as INCRBYFLOAT/HINCRBYFLOAT reply it (%.17Lf, trailing zeros removed).
 std::string FormatLongDouble(long double v);
@@ -56,7 +67,16 @@ inline constexpr std::string_view kDbIndex = "ERR DB index is out of range";
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
 inline constexpr std::string_view kStringTooLong =
     "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+// A random-count argument of INT64_MIN (HRANDFIELD, SRANDMEMBER, ZRANDMEMBER).
+inline constexpr std::string_view kRandomCountRange =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
 }  // namespace errors
+
+// The biggest |count| the random-member commands (HRANDFIELD, SRANDMEMBER...) answer: the reply
+// is built under the execution lock, and Redis itself runs out of memory long before
+// (docs/server.md, differences). Beyond it: "ERR value is out of range".
+inline constexpr std::int64_t kMaxRandomCount = std::int64_t{1} << 27;
 
 // "ERR wrong number of arguments for 'get' command" (the name as the client sent it, lower-cased
 // as Redis 7.0 does; "config|get" style for subcommands).

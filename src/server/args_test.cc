@@ -151,5 +151,24 @@ TEST(ArgsTest, ErrorStrings) {
   EXPECT_EQ(InvalidExpireError("set"), "ERR invalid expire time in 'set' command");
 }
 
+TEST(ArgsTest, ParseTimeoutSecondsAsRedis) {
+  std::string_view error;
+  EXPECT_EQ(ParseTimeoutSeconds("0", &error), 0);
+  EXPECT_EQ(ParseTimeoutSeconds("1.5", &error), 1500);
+  EXPECT_EQ(ParseTimeoutSeconds("0.0001", &error), 0);  // truncated: waits forever, as Redis
+  EXPECT_EQ(ParseTimeoutSeconds("-0.0001", &error), 0);
+  EXPECT_EQ(ParseTimeoutSeconds("0x10", &error), 16000);  // strtold's hex
+  EXPECT_FALSE(ParseTimeoutSeconds("-1", &error));
+  EXPECT_EQ(error, "ERR timeout is negative");
+  EXPECT_FALSE(ParseTimeoutSeconds("inf", &error));
+  EXPECT_EQ(error, "ERR timeout is negative");
+  EXPECT_FALSE(ParseTimeoutSeconds("1e300", &error));
+  EXPECT_EQ(error, "ERR timeout is negative");
+  EXPECT_FALSE(ParseTimeoutSeconds("abc", &error));
+  EXPECT_EQ(error, "ERR timeout is not a float or out of range");
+  EXPECT_FALSE(ParseTimeoutSeconds("nan", &error));
+  EXPECT_EQ(error, "ERR timeout is not a float or out of range");
+}
+
 }  // namespace
 }  // namespace larder::server

@@ -44,6 +44,7 @@ Status SetBit(CommandContext& ctx) {
     SetStringOptions keep;
     keep.keep_ttl = true;
     LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], read.value, keep));
+    NotifyKeyspaceEvent(ctx, kNotifyString, "setbit", ctx.argv[1]);  // as Redis: only a change
   }
   ctx.reply.Integer(old ? 1 : 0);
   return Status::Ok();
@@ -267,8 +268,10 @@ Status BitOp(CommandContext& ctx) {
   }
   if (max_len > 0) {
     LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[2], result));
+    NotifyKeyspaceEvent(ctx, kNotifyString, "set", ctx.argv[2]);
   } else {
-    LARDER_RETURN_IF_ERROR(ctx.db.Delete(ctx.argv[2]).status());
+    LARDER_ASSIGN_OR_RETURN(bool deleted, ctx.db.Delete(ctx.argv[2]));
+    if (deleted) NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", ctx.argv[2]);
   }
   ctx.reply.Integer(static_cast<std::int64_t>(max_len));
   return Status::Ok();

@@ -190,12 +190,13 @@ Status Bitfield(CommandContext& ctx, bool read_only_command) {
     return Status::Ok();
   }
   LARDER_ASSIGN_OR_RETURN(StringRead read, ReadString(ctx.db, ctx.argv[1]));
-  if (!writes) CountRead(ctx, read.state != StringState::kMissing);
+  if (!writes) CountRead(ctx, ctx.argv[1], read.state != StringState::kMissing);
   if (read.state == StringState::kWrongType) {
     ctx.reply.Error(errors::kWrongType);
     return Status::Ok();
   }
   bool dirty = false;
+  bool changed = false;  // a write subcommand ran (not refused by OVERFLOW FAIL)
   if (writes) {
     std::size_t need = (highest_bit >> 3) + 1;
     dirty = read.state == StringState::kMissing || read.value.size() < need;
@@ -207,6 +208,7 @@ Status Bitfield(CommandContext& ctx, bool read_only_command) {
       ctx.reply.Integer(FieldValue(ReadField(read.value, op.offset, op.type.bits), op.type));
     } else if (RunWrite(ctx, op, &read.value)) {
       dirty = true;
+      changed = true;
     }
   }
   if (dirty) {
@@ -214,6 +216,7 @@ Status Bitfield(CommandContext& ctx, bool read_only_command) {
     keep.keep_ttl = true;
     LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], read.value, keep));
   }
+  if (changed) NotifyKeyspaceEvent(ctx, kNotifyString, "setbit", ctx.argv[1]);
   return Status::Ok();
 }
 

@@ -22,6 +22,11 @@
 //   - A timeout delivers options.on_timeout's reply (BLPOP: the null array) and unblocks.
 //   - Inside MULTI/EXEC and LOCK.DO (ctx.may_block == false) a handler must not block: it replies
 //     as on a timeout at once (Redis's behaviour).
+//   - Statistics as Redis 7.0: MONITOR sees the command when it arrives; commandstats count one
+//     call when it ends (served, timed out, unblocked), a CLIENT UNBLOCK ... ERROR as failed.
+//   - A client has at most one pausing block (its connection runs nothing else meanwhile); with
+//     pause_client = false it may have several waits at once (each its own entry in the queues).
+//     CLIENT UNBLOCK, close and RESET end every wait of the client.
 //
 // Lock rule: every method REQUIRES the server's execution lock, except where stated. The
 // service's queues and each client's [E] blocked state (client.h) are guarded by it. A served
@@ -70,6 +75,10 @@ struct BlockOptions {
   // re-run's reply (a push) is delivered when it is served, and nothing on a timeout unless
   // on_timeout is set.
   bool pause_client = true;
+  // (Addition.) Keyspace keys only: re-run the command only when the ready key exists with this
+  // type (Redis 7.0: a BLPOP stays blocked when its key becomes a string, or expired before
+  // serving). Unset: every modification of a waited key re-runs it.
+  std::optional<ValueType> key_type;
 };
 
 class BlockingService : public ServerService, public KeyspaceObserver {
@@ -81,6 +90,10 @@ class BlockingService : public ServerService, public KeyspaceObserver {
   // re-run of that client's command, keeps its place instead. REQUIRES: ctx.may_block.
   void Block(CommandContext& ctx, BlockOptions options);
 
+  // (Addition.) True inside a re-run of the client's blocked command: a handler that replies at
+  // once when it first blocks (LOCK.ACQUIRE ASYNC's +QUEUED) stays silent when it blocks again.
+  bool Rerunning(const Client& client) const;
+
   // Marks a key ready (services whose keys are not keyspace keys).
   void SignalKeyReady(const WaitKey& key);
 
@@ -91,6 +104,10 @@ class BlockingService : public ServerService, public KeyspaceObserver {
   // Times out every client whose deadline is <= now_ms; returns the earliest deadline still
   // pending (0: none), for the caller's next wake-up.
   std::int64_t ExpireTimeouts(std::int64_t now_ms);
+  // (Addition.) The earliest deadline pending (0: none). Thread-safe, without the lock (an
+  // atomic): the I/O threads bound their epoll_wait by it and then call ExpireTimeouts through
+  // RunInBatch (run_in_batch.h).
+  std::int64_t next_deadline_ms() const;
 
   // CLIENT UNBLOCK: false when the client is not blocked.
   bool Unblock(Client& client, UnblockReason reason, std::int64_t now_ms);

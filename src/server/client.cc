@@ -24,6 +24,7 @@ std::string Client::Flags() const {
   char flags[8];
   std::size_t n = 0;
   if (multi.active) flags[n++] = 'x';
+  if (blocked) flags[n++] = 'b';
   if (watch_dirty) flags[n++] = 'd';
   if (subscription_count() > 0) flags[n++] = 'P';
   if (monitor) flags[n++] = 'O';
@@ -89,6 +90,11 @@ void Client::RequestClose(std::string_view reason) {
     close_ = true;
     close_reason_ = std::string(reason);
   }
+  if (waker_ != nullptr) waker_->Wake(*this);
+}
+
+void Client::Resume() {
+  paused_.store(false, std::memory_order_release);
   if (waker_ != nullptr) waker_->Wake(*this);
 }
 

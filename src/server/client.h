@@ -32,6 +32,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -67,7 +68,9 @@ struct MultiState {
 // The output-buffer-limit class the client is counted in (client-output-buffer-limit).
 enum class OutputClass : std::uint8_t { kNormal, kPubSub };
 
-class Client {
+// Held by std::shared_ptr wherever a socket owns it (the blocking service keeps served clients
+// alive through shared_from_this until their replies are delivered).
+class Client : public std::enable_shared_from_this<Client> {
  public:
   // A connection accepted on `fd` (-1 for a test client without a socket). `waker` may be null.
   Client(std::uint64_t id, int fd, std::string addr, std::string laddr, ClientWaker* waker,
@@ -99,6 +102,12 @@ class Client {
   std::set<std::string> shard_channels;
   std::string last_command;        // "cmd=" of CLIENT LIST (lower case; "client|list" style)
   bool close_after_reply = false;  // QUIT, CLIENT KILL of itself: close once the reply is sent
+  // Blocked by a blocking command that pauses the connection (BLPOP...; blocking.h): in the
+  // BlockingService's queues. CLIENT LIST flag 'b', INFO blocked_clients.
+  bool blocked = false;
+  // Set by BlockingService::Block during a handler (a block or a re-run's re-block); the
+  // dispatcher reads and clears it around each handler call.
+  bool block_requested = false;
 
   std::size_t subscription_count() const {
     return channels.size() + patterns.size() + shard_channels.size();
@@ -108,8 +117,8 @@ class Client {
   OutputClass output_class() const {
     return subscription_count() > 0 ? OutputClass::kPubSub : OutputClass::kNormal;
   }
-  // CLIENT LIST "flags=": N, or a combination of x (MULTI), P (pub/sub), O (monitor),
-  // A (closing as soon as possible), d (watched key modified).
+  // CLIENT LIST "flags=": N, or a combination of x (MULTI), b (blocked), P (pub/sub),
+  // O (monitor), A (closing as soon as possible), d (watched key modified).
   std::string Flags() const;
   // One CLIENT LIST / CLIENT INFO line (without the newline), Redis 7.0's fields.
   std::string InfoLine(std::int64_t now_ms) const;
@@ -131,6 +140,17 @@ class Client {
   // The cron: applies the soft limit to a client that receives nothing more (closes it once it
   // stayed over the soft limit for soft-seconds). True when the client was closed.
   bool CheckOutputLimit(const OutputBufferLimit& limit, std::int64_t now_ms);
+
+  // ---- [A] pause of a blocked connection (blocking.h) ----
+  // True from the Block of a pausing blocking command until its reply (served, timed out,
+  // unblocked) is delivered: the owner thread runs none of the connection's commands meanwhile
+  // (pipelined ones wait in its query buffer). Set with the execution lock held (Block); cleared
+  // by Resume, after the reply was delivered, without it.
+  bool paused() const { return paused_.load(std::memory_order_acquire); }
+  void set_paused() { paused_.store(true, std::memory_order_release); }
+  // Clears the pause and wakes the owner thread, which resumes parsing the connection's input.
+  // Thread-safe.
+  void Resume();
 
   // ---- [A] statistics ----
   std::int64_t last_interaction_ms() const {
@@ -167,6 +187,7 @@ class Client {
   bool close_ GUARDED_BY(out_mu_) = false;
   std::string close_reason_ GUARDED_BY(out_mu_);
 
+  std::atomic<bool> paused_{false};
   std::atomic<std::int64_t> last_interaction_ms_;
   std::atomic<std::size_t> qbuf_bytes_{0};
   std::atomic<std::uint64_t> commands_{0};

@@ -1,10 +1,12 @@
-// CLIENT ID | SETNAME | GETNAME | LIST | INFO | KILL | REPLY | NO-EVICT | NO-TOUCH | HELP.
+// CLIENT ID | SETNAME | GETNAME | LIST | INFO | KILL | UNBLOCK | REPLY | NO-EVICT | NO-TOUCH |
+// HELP.
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "server/args.h"
+#include "server/blocking.h"
 #include "server/client.h"
 #include "server/connection_commands.h"
 #include "server/reply_builder.h"
@@ -202,6 +204,37 @@ Status Reply(CommandContext& ctx) {
   return Status::Ok();
 }
 
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends the waits of a blocked client (blocking.h); 1 when it
+// was blocked, else 0.
+Status Unblock(CommandContext& ctx) {
+  if (ctx.argv.size() > 4) {
+    ctx.reply.Error(
+        "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.");
+    return Status::Ok();
+  }
+  UnblockReason reason = UnblockReason::kUnblockTimeout;
+  if (ctx.argv.size() == 4) {
+    if (EqualsIgnoreCase(ctx.argv[3], "error")) {
+      reason = UnblockReason::kUnblockError;
+    } else if (!EqualsIgnoreCase(ctx.argv[3], "timeout")) {
+      ctx.reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return Status::Ok();
+    }
+  }
+  const std::optional<std::int64_t> id = ParseInt64(ctx.argv[2]);
+  if (!id) {
+    ctx.reply.Error(errors::kNotInteger);
+    return Status::Ok();
+  }
+  BlockingService* blocking = ctx.server.blocking_service();
+  const std::shared_ptr<Client> target =
+      *id > 0 ? ctx.server.FindClient(static_cast<std::uint64_t>(*id)) : nullptr;
+  const bool done =
+      blocking != nullptr && target != nullptr && blocking->Unblock(*target, reason, ctx.now_ms);
+  ctx.reply.Integer(done ? 1 : 0);
+  return Status::Ok();
+}
+
 // NO-EVICT / NO-TOUCH: accepted (larderd evicts nothing; OBJECT IDLETIME is best effort).
 Status OnOff(CommandContext& ctx) {
   if (EqualsIgnoreCase(ctx.argv[2], "on") || EqualsIgnoreCase(ctx.argv[2], "off")) {
@@ -225,6 +258,9 @@ Status Help(CommandContext& ctx) {
       "KILL <option> <value> [<option> <value> [...]]",
       "    Kill connections. Options are: ID <client-id>, TYPE (NORMAL|PUBSUB), ADDR <ip:port>,",
       "    LADDR <ip:port>, USER default, SKIPME (YES|NO) (default YES).",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    Unblock the specified blocked client (TIMEOUT: as its timeout; ERROR: with an",
+      "    UNBLOCKED error).",
       "LIST [options ...]",
       "    Return information about client connections. Options: TYPE (NORMAL|PUBSUB),",
       "    ID <client-id> [<client-id> ...].",
@@ -254,6 +290,9 @@ CommandSpec MakeClientCommand() {
       ConnectionSpec("list", -2, kBase | kCmdAdmin, List, "Lists open connections", "2.4.0"),
       ConnectionSpec("info", 2, kBase, Info, "Returns information about the connection", "6.2.0"),
       ConnectionSpec("kill", -3, kBase | kCmdAdmin, Kill, "Terminates open connections", "2.4.0"),
+      ConnectionSpec("unblock", -3, kBase, Unblock,
+                     "Unblocks a client blocked by a blocking command from a different connection",
+                     "5.0.0"),
       ConnectionSpec("reply", 3, kBase, Reply, "Instructs the server whether to reply to commands",
                      "3.2.0"),
       ConnectionSpec("no-evict", 3, kBase | kCmdAdmin, OnOff, "Sets the client eviction mode",

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "server/args.h"
+#include "server/movable_keys.h"
 #include "server/reply_builder.h"
 #include "server/server.h"
 #include "server/server_commands.h"
@@ -244,6 +245,14 @@ const CommandSpec* FindKeys(CommandContext& ctx, std::vector<std::string_view>* 
   if ((spec->arity > 0 && spec->arity != argc) || argc < -spec->arity) {
     ctx.reply.Error("ERR Invalid number of arguments specified for command");
     return nullptr;
+  }
+  if (std::optional<std::vector<std::string_view>> movable = MovableKeys(target)) {
+    if (movable->empty()) {
+      ctx.reply.Error("ERR Invalid arguments specified for command");
+      return nullptr;
+    }
+    *keys = std::move(*movable);
+    return spec;
   }
   if (spec->first_key <= 0) {
     ctx.reply.Error("ERR The command has no key arguments");

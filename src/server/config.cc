@@ -9,6 +9,7 @@
 
 #include "larder/file_system.h"
 #include "server/args.h"
+#include "server/keyspace_events.h"
 
 namespace larder::server {
 namespace {
@@ -202,6 +203,18 @@ std::string RenderOutputBufferLimit(const ServerConfig& c) {
   return out;
 }
 
+Reason ApplyNotifyKeyspaceEvents(ServerConfig& c, const Args& a) {
+  if (a.size() != 1) return kWrongArgs;
+  const std::optional<std::uint32_t> flags = ParseNotifyClasses(a[0]);
+  if (!flags) return std::string(kNotifyClassesError);
+  c.notify_keyspace_events = *flags;
+  return std::nullopt;
+}
+
+std::string RenderNotifyKeyspaceEvents(const ServerConfig& c) {
+  return NotifyClassesToString(c.notify_keyspace_events);
+}
+
 struct Directive {
   std::string_view name;
   bool mutable_at_runtime;
@@ -243,6 +256,7 @@ const Directive kDirectives[] = {
      RenderNumber<&C::tcp_keepalive_seconds>},
     {"hz", true, false, ApplyHz, RenderNumber<&C::hz>},
     {"pidfile", false, false, ApplyString<&C::pidfile>, RenderString<&C::pidfile>},
+    {"notify-keyspace-events", true, false, ApplyNotifyKeyspaceEvents, RenderNotifyKeyspaceEvents},
 };
 
 // Redis directives that larderd accepts and ignores because they have no meaning here (RDB and
@@ -334,8 +348,6 @@ const IgnoredDirective kIgnored[] = {
     {"replica-lazy-flush", "no", true},
     {"rdb-del-sync-files", "no", true},
     {"acllog-max-len", "128", false},
-    // Keyspace notifications are not implemented: only "" (off) is accepted.
-    {"notify-keyspace-events", "", false},
 };
 
 const Directive* FindDirective(std::string_view name) {
@@ -361,9 +373,6 @@ Reason ApplyIgnored(ServerConfig& c, const IgnoredDirective& d, const Args& a) {
     if (d.name == "daemonize" && EqualsIgnoreCase(a[0], "yes")) {
       return "larderd does not daemonize: run it in the foreground under a service manager";
     }
-  }
-  if (d.name == "notify-keyspace-events" && Join(a) != "") {
-    return "keyspace notifications are not supported by larderd";
   }
   c.ignored[std::string(d.name)] = d.yes_no ? ToLower(a[0]) : Join(a);
   return std::nullopt;

@@ -50,6 +50,8 @@ struct ServerConfig {
   std::int64_t tcp_keepalive_seconds = 300;
   int hz = 10;
   std::string pidfile;  // empty: none
+  // notify-keyspace-events: NotifyClass bits (keyspace_events.h); 0 = off.
+  std::uint32_t notify_keyspace_events = 0;
   // Redis directives accepted and ignored (save, appendonly, hash-max-listpack-entries...; the
   // list is in config.cc and docs/server.md): name -> value as given, for CONFIG GET.
   std::map<std::string, std::string> ignored;

@@ -232,7 +232,13 @@ TEST(ConfigTest, StockRedisConfDirectivesLoad) {
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(c.dir, "/var/lib/redis");
   EXPECT_EQ(c.pidfile, "/run/redis/redis-server.pid");
-  EXPECT_NE(ApplyDirective(&c, "notify-keyspace-events", {"KEA"}).message(), "");
+  EXPECT_EQ(c.notify_keyspace_events, 0u);  // "" is off
+  ASSERT_TRUE(ApplyDirective(&c, "notify-keyspace-events", {"KEA"}).ok());
+  EXPECT_EQ(RenderConfigValue(c, "notify-keyspace-events").value(), "AKE");
+  const Status bad = ApplyDirective(&c, "notify-keyspace-events", {"KEQ"});
+  EXPECT_NE(bad.message().find("Invalid event class character. Use 'Ag$lshzxeKEtmdn'."),
+            std::string_view::npos)
+      << bad.ToString();
   EXPECT_NE(ApplyDirective(&c, "replicaof", {"127.0.0.1", "6379"}).message(), "");
 }
 

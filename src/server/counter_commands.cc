@@ -26,10 +26,13 @@ Result<bool> ReadCounter(CommandContext& ctx, StringRead* read) {
   return true;
 }
 
-Status StoreCounter(CommandContext& ctx, std::string_view value) {
+// Stores the new value and publishes `event` ("incrby" or "incrbyfloat", as Redis names them).
+Status StoreCounter(CommandContext& ctx, std::string_view value, std::string_view event) {
   SetStringOptions keep;
   keep.keep_ttl = true;
-  return ctx.db.SetString(ctx.argv[1], value, keep);
+  LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], value, keep));
+  NotifyKeyspaceEvent(ctx, kNotifyString, event, ctx.argv[1]);
+  return Status::Ok();
 }
 
 Status IncrementBy(CommandContext& ctx, std::int64_t incr) {
@@ -50,7 +53,7 @@ Status IncrementBy(CommandContext& ctx, std::int64_t incr) {
     ctx.reply.Error(errors::kOverflow);
     return Status::Ok();
   }
-  LARDER_RETURN_IF_ERROR(StoreCounter(ctx, std::to_string(result)));
+  LARDER_RETURN_IF_ERROR(StoreCounter(ctx, std::to_string(result), "incrby"));
   ctx.reply.Integer(result);
   return Status::Ok();
 }
@@ -106,7 +109,7 @@ Status IncrByFloat(CommandContext& ctx) {
     return Status::Ok();
   }
   std::string text = FormatLongDouble(value);
-  LARDER_RETURN_IF_ERROR(StoreCounter(ctx, text));
+  LARDER_RETURN_IF_ERROR(StoreCounter(ctx, text, "incrbyfloat"));
   ctx.reply.Bulk(text);
   return Status::Ok();
 }

@@ -103,7 +103,10 @@ Status DatabaseImpl::SetString(std::string_view key, std::string_view value,
   m.value = value;
   m.expire_at_ms = options.keep_ttl && found ? old.expire_at_ms : options.expire_at_ms;
   LARDER_RETURN_IF_ERROR(state_->WriteMeta(pdb(), key, m, found ? old.expire_at_ms : 0));
-  if (!found) state_->AddCount(pdb(), 1);
+  if (!found) {
+    state_->AddCount(pdb(), 1);
+    state_->NotifyCreated(index_, key);
+  }
   state_->Notify(index_, key);
   return Status::Ok();
 }
@@ -167,7 +170,10 @@ Result<bool> DatabaseImpl::SetMember(std::string_view key, ValueType type, std::
     ++m.size;
     LARDER_RETURN_IF_ERROR(state_->WriteMeta(pdb(), key, m, m.expire_at_ms));
   }
-  if (!found) state_->AddCount(pdb(), 1);
+  if (!found) {
+    state_->AddCount(pdb(), 1);
+    state_->NotifyCreated(index_, key);
+  }
   state_->Notify(index_, key);
   return is_new;
 }
@@ -274,7 +280,10 @@ Status DatabaseImpl::WriteCollection(std::string_view key, const KeyInfo& info, 
     if (!created) LARDER_RETURN_IF_ERROR(state_->RemoveKey(pdb(), key, m));
   } else {
     LARDER_RETURN_IF_ERROR(state_->WriteMeta(pdb(), key, m, old_expire));
-    if (created) state_->AddCount(pdb(), 1);
+    if (created) {
+      state_->AddCount(pdb(), 1);
+      state_->NotifyCreated(index_, key);
+    }
   }
   state_->Notify(index_, key);
   return Status::Ok();
@@ -379,6 +388,7 @@ Status DatabaseImpl::WriteCopy(int target, std::string_view dst, const Meta& met
   }
   LARDER_RETURN_IF_ERROR(state_->WriteMeta(tpdb, dst, m, 0));
   state_->AddCount(tpdb, 1);
+  state_->NotifyCreated(target, dst);
   return Status::Ok();
 }
 
@@ -414,6 +424,7 @@ Result<bool> DatabaseImpl::RenameKey(std::string_view src, std::string_view dst)
     state_->AddExpires(pdb(), -1);
   }
   LARDER_RETURN_IF_ERROR(state_->Delete(enc::MetaKey(pdb(), src)));
+  state_->NotifyCreated(index_, dst);  // as Redis: dst is removed, then added
   state_->Notify(index_, src);
   state_->Notify(index_, dst);
   return true;

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "server/args.h"
+#include "server/blocking.h"
 #include "server/client.h"
 #include "server/command.h"
 #include "server/keyspace.h"
@@ -54,33 +56,44 @@ void Reject(Server& server, Client& client, std::string_view error, const Comman
   }
 }
 
-// Runs the handler, its reply appended to *out. Accounts stats, the slow log and the services.
+// How a handler runs: in which database, whether it may block (not inside EXEC), and whether it
+// is a blocked command's re-run (blocking.h: MONITOR saw it when it arrived).
+struct HandlerRun {
+  int db;
+  bool may_block;
+  bool rerun;
+};
+
+// Runs the handler, its reply appended to *out. Accounts stats, the slow log and the services;
+// a command that blocks is accounted when its wait ends (blocking.cc), as Redis 7.0 does.
 void RunHandler(Server& server, Client& client, const CommandSpec& spec, std::string_view full_name,
-                std::span<const std::string_view> argv, std::int64_t now_ms, std::string* out) {
+                std::span<const std::string_view> argv, std::int64_t now_ms, std::string* out,
+                HandlerRun how) {
   ReplyBuilder reply(out, client.protocol);
   const std::size_t mark = reply.Mark();
-  const int db_index = client.db;
+  const int db_index = how.db;
   CommandContext ctx{server, client, server.keyspace(), server.keyspace().db(db_index), reply,
-                     argv,   now_ms};
+                     argv,   now_ms, how.may_block};
   // Set before the call, as Redis does: CLIENT LIST/INFO show themselves as the current command.
   client.last_command = std::string(full_name);
+  client.block_requested = false;
   const std::int64_t start_us = Server::NowUs();
   const Status s = spec.handler(ctx);
   const std::int64_t duration_us = Server::NowUs() - start_us;
+  const bool blocked = std::exchange(client.block_requested, false);
   CommandRecord::Outcome outcome = CommandRecord::Outcome::kOk;
   if (!s.ok()) {
     reply.Rollback(mark);
     reply.Error(fmt::format("ERR {}", s.ToString()));
     server.Poison(s);
     outcome = CommandRecord::Outcome::kFailed;
+    // A wait registered before the failure ends here (its client gets this error).
+    if (blocked && !how.rerun && server.blocking_service() != nullptr) {
+      server.blocking_service()->Unblock(client, UnblockReason::kReset, now_ms);
+    }
   } else if (out->size() > mark && (*out)[mark] == '-') {
     outcome = CommandRecord::Outcome::kFailed;
   }
-  if (outcome == CommandRecord::Outcome::kFailed) {
-    server.stats().error_replies.fetch_add(1, std::memory_order_relaxed);
-  }
-  server.stats().commands_processed.fetch_add(1, std::memory_order_relaxed);
-  client.CountCommand();
 
   CommandRecord record;
   record.spec = &spec;
@@ -91,8 +104,15 @@ void RunHandler(Server& server, Client& client, const CommandSpec& spec, std::st
   record.start_us = start_us;
   record.duration_us = duration_us;
   record.outcome = outcome;
-  server.RecordCommand(record);
-  server.NotifyCommand(record);
+  if (!blocked || !s.ok()) {
+    if (outcome == CommandRecord::Outcome::kFailed) {
+      server.stats().error_replies.fetch_add(1, std::memory_order_relaxed);
+    }
+    server.stats().commands_processed.fetch_add(1, std::memory_order_relaxed);
+    client.CountCommand();
+    server.RecordCommand(record);
+  }
+  if (!how.rerun) server.NotifyCommand(record);
 }
 
 }  // namespace
@@ -180,10 +200,13 @@ void DispatchCommand(Server& server, Client& client, std::span<const std::string
   // CLIENT REPLY: SKIP armed before this command drops this command's reply; OFF drops all.
   const bool skip_armed = client.reply_mode == ReplyMode::kSkip;
   std::string out;
-  RunHandler(server, client, *spec, full_name, argv, now_ms, &out);
+  RunHandler(server, client, *spec, full_name, argv, now_ms, &out,
+             HandlerRun{client.db, /*may_block=*/true, /*rerun=*/false});
   const bool drop = skip_armed || client.reply_mode == ReplyMode::kOff;
   if (skip_armed && client.reply_mode == ReplyMode::kSkip) client.reply_mode = ReplyMode::kOn;
   if (!drop && !out.empty()) server.DeliverTo(client, out, now_ms);
+  // After every command run (EXEC as a whole: its queued commands run inside its handler).
+  if (BlockingService* blocking = server.blocking_service()) blocking->ServeReadyClients(now_ms);
 }
 
 void ExecuteResolved(Server& server, Client& client, const CommandSpec& spec,
@@ -194,7 +217,20 @@ void ExecuteResolved(Server& server, Client& client, const CommandSpec& spec,
     full_name += '|';
     full_name += ToLower(argv[1]);
   }
-  RunHandler(server, client, spec, full_name, argv, now_ms, out);
+  RunHandler(server, client, spec, full_name, argv, now_ms, out,
+             HandlerRun{client.db, /*may_block=*/false, /*rerun=*/false});
+}
+
+void ExecuteBlocked(Server& server, Client& client, const CommandSpec& spec,
+                    std::span<const std::string_view> argv, int db, std::int64_t now_ms,
+                    std::string* out) {
+  std::string full_name = ToLower(argv[0]);
+  if (spec.name != full_name && argv.size() > 1) {
+    full_name += '|';
+    full_name += ToLower(argv[1]);
+  }
+  RunHandler(server, client, spec, full_name, argv, now_ms, out,
+             HandlerRun{db, /*may_block=*/true, /*rerun=*/true});
 }
 
 }  // namespace larder::server

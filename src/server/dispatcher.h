@@ -23,15 +23,25 @@ struct CommandSpec;
 // with kCmdNoMulti refused; a rejected one flags the transaction, a rejected EXEC discards it with
 // EXECABORT), refusal of writes once the server is poisoned, then the
 // handler; command stats, the slow log, the services' OnCommand hooks (MONITOR). The reply goes
-// to the client's output (Deliver), unless CLIENT REPLY OFF/SKIP drops it.
+// to the client's output (Deliver), unless CLIENT REPLY OFF/SKIP drops it. After a command that
+// ran (not one rejected or queued), serves the blocked clients its writes made ready
+// (BlockingService::ServeReadyClients; blocking.h).
 void DispatchCommand(Server& server, Client& client, std::span<const std::string_view> argv,
                      std::int64_t now_ms);
 
 // Runs an already accepted command's handler for EXEC (no MULTI queueing, no auth check), the
 // reply appended to *out in the client's protocol; stats, slow log and OnCommand as above.
-// `spec` is the command or subcommand resolved by ResolveCommand.
+// `spec` is the command or subcommand resolved by ResolveCommand. The handler runs with
+// ctx.may_block = false (a blocking command replies as on a timeout), and serves nobody.
 void ExecuteResolved(Server& server, Client& client, const CommandSpec& spec,
                      std::span<const std::string_view> argv, std::int64_t now_ms, std::string* out);
+
+// A blocked command's re-run (BlockingService's serving): as ExecuteResolved, but in database
+// `db` (where it blocked), with ctx.may_block = true, without the OnCommand hooks (MONITOR saw
+// it when it arrived); stats count it unless it blocks again.
+void ExecuteBlocked(Server& server, Client& client, const CommandSpec& spec,
+                    std::span<const std::string_view> argv, int db, std::int64_t now_ms,
+                    std::string* out);
 
 // Looks up argv[0] (and argv[1] for containers) and checks arity. Returns the spec, or null
 // with *error set to the Redis error reply text (unknown command / subcommand, wrong arity).

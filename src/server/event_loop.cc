@@ -272,8 +272,9 @@ void EventLoop::Cron() {
     if (!checkpoint.ok()) server_.Poison(checkpoint);
   }
   for (const auto& client : clients) {
+    // Blocked clients have timeouts of their own (blocking.h), as in Redis.
     if (config->timeout_seconds > 0 && client->subscription_count() == 0 && !client->monitor &&
-        now - client->last_interaction_ms() > config->timeout_seconds * 1000) {
+        !client->blocked && now - client->last_interaction_ms() > config->timeout_seconds * 1000) {
       LARDER_LOG_INFO("closing idle client id={} addr={} (timeout {} s)", client->id(),
                       client->addr(), config->timeout_seconds);
       server_.stats().timeout_disconnections.fetch_add(1, std::memory_order_relaxed);

@@ -8,6 +8,7 @@
 
 #include "server/args.h"
 #include "server/key_commands.h"
+#include "server/keyspace_events.h"
 #include "server/reply_builder.h"
 
 namespace larder::server {
@@ -89,9 +90,11 @@ Status ExpireGeneric(CommandContext& ctx, std::string_view name, bool seconds, b
   if (when <= ctx.now_ms) {  // already past: the key goes now, as Redis does
     LARDER_ASSIGN_OR_RETURN(bool deleted, ctx.db.Delete(ctx.argv[1]));
     (void)deleted;
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", ctx.argv[1]);
   } else {
     LARDER_ASSIGN_OR_RETURN(bool set, ctx.db.SetExpire(ctx.argv[1], when));
     (void)set;
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "expire", ctx.argv[1]);
   }
   ctx.reply.Integer(1);
   return Status::Ok();
@@ -132,6 +135,7 @@ Status PersistCommand(CommandContext& ctx) {
     return Status::Ok();
   }
   LARDER_ASSIGN_OR_RETURN(bool persisted, ctx.db.SetExpire(ctx.argv[1], 0));
+  if (persisted) NotifyKeyspaceEvent(ctx, kNotifyGeneric, "persist", ctx.argv[1]);
   ctx.reply.Integer(persisted ? 1 : 0);
   return Status::Ok();
 }

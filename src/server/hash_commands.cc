@@ -9,6 +9,7 @@
 
 #include "server/args.h"
 #include "server/key_commands.h"
+#include "server/keyspace_events.h"
 #include "server/reply_builder.h"
 
 namespace larder::server {
@@ -31,6 +32,7 @@ Status HSetGeneric(CommandContext& ctx, bool hmset) {
         bool added, ctx.db.SetMember(ctx.argv[1], ValueType::kHash, ctx.argv[i], ctx.argv[i + 1]));
     created += added ? 1 : 0;
   }
+  NotifyKeyspaceEvent(ctx, kNotifyHash, "hset", ctx.argv[1]);
   if (hmset) {
     ctx.reply.Ok();
   } else {
@@ -60,6 +62,7 @@ Status HSetNxCommand(CommandContext& ctx) {
   }
   LARDER_ASSIGN_OR_RETURN(
       bool added, ctx.db.SetMember(ctx.argv[1], ValueType::kHash, ctx.argv[2], ctx.argv[3]));
+  NotifyKeyspaceEvent(ctx, kNotifyHash, "hset", ctx.argv[1]);
   ctx.reply.Integer(added ? 1 : 0);
   return Status::Ok();
 }
@@ -111,6 +114,13 @@ Status HDelCommand(CommandContext& ctx) {
   for (std::size_t i = 2; info && i < ctx.argv.size(); ++i) {
     LARDER_ASSIGN_OR_RETURN(bool existed, ctx.db.DeleteMember(ctx.argv[1], ctx.argv[i]));
     deleted += existed ? 1 : 0;
+  }
+  if (deleted > 0) {
+    NotifyKeyspaceEvent(ctx, kNotifyHash, "hdel", ctx.argv[1]);
+    // The last field gone: the key is gone too.
+    if (static_cast<std::uint64_t>(deleted) == info->size) {
+      NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", ctx.argv[1]);
+    }
   }
   ctx.reply.Integer(deleted);
   return Status::Ok();
@@ -167,6 +177,7 @@ Status HIncrByCommand(CommandContext& ctx) {
   LARDER_ASSIGN_OR_RETURN(bool added, ctx.db.SetMember(ctx.argv[1], ValueType::kHash, ctx.argv[2],
                                                        std::to_string(result)));
   (void)added;
+  NotifyKeyspaceEvent(ctx, kNotifyHash, "hincrby", ctx.argv[1]);
   ctx.reply.Integer(result);
   return Status::Ok();
 }
@@ -202,6 +213,7 @@ Status HIncrByFloatCommand(CommandContext& ctx) {
   LARDER_ASSIGN_OR_RETURN(bool added,
                           ctx.db.SetMember(ctx.argv[1], ValueType::kHash, ctx.argv[2], text));
   (void)added;
+  NotifyKeyspaceEvent(ctx, kNotifyHash, "hincrbyfloat", ctx.argv[1]);
   ctx.reply.Bulk(text);
   return Status::Ok();
 }

@@ -79,10 +79,6 @@ void ReplyField(ReplyBuilder& reply, const std::pair<std::string, std::string>& 
   reply.Bulk(field.second);
 }
 
-// The biggest |count| larderd answers: the reply is built under the execution lock, and Redis
-// itself runs out of memory long before (docs/server.md, differences).
-constexpr std::int64_t kMaxRandomCount = std::int64_t{1} << 27;
-
 // HRANDFIELD key [count [WITHVALUES]]
 Status HRandFieldCommand(CommandContext& ctx) {
   const bool with_count = ctx.argv.size() >= 3;
@@ -95,9 +91,7 @@ Status HRandFieldCommand(CommandContext& ctx) {
       return Status::Ok();
     }
     if (*parsed == INT64_MIN) {
-      ctx.reply.Error(
-          "ERR value is out of range, value must between -9223372036854775807 and "
-          "9223372036854775807");
+      ctx.reply.Error(errors::kRandomCountRange);
       return Status::Ok();
     }
     count = *parsed;

@@ -13,6 +13,7 @@
 #include "larder/file_system.h"
 #include "larder/version.h"
 #include "server/args.h"
+#include "server/blocking.h"
 #include "server/client.h"
 #include "server/keyspace.h"
 #include "server/reply_builder.h"
@@ -114,7 +115,10 @@ void ClientsSection(Server& server, const ServerConfig& config, InfoWriter& w) {
   w.Field("connected_clients", static_cast<std::uint64_t>(server.client_count()));
   w.Field("cluster_connections", 0);
   w.Field("maxclients", config.maxclients);
-  w.Field("blocked_clients", 0);
+  // The execution lock is held (INFO is a command): the blocking service's count may be read.
+  const BlockingService* blocking = server.blocking_service();
+  w.Field("blocked_clients",
+          static_cast<std::uint64_t>(blocking != nullptr ? blocking->blocked_clients() : 0));
   w.Field("tracking_clients", 0);
 }
 

@@ -12,8 +12,10 @@
 #include <utility>
 
 #include "base/logging.h"
+#include "server/blocking.h"
 #include "server/dispatcher.h"
 #include "server/keyspace.h"
+#include "server/run_in_batch.h"
 #include "server/server.h"
 
 namespace larder::server {
@@ -51,6 +53,9 @@ struct IoThread::Conn {
   bool close_after_flush = false;  // QUIT, protocol error
   bool more = false;               // complete commands left unrun (round cap or backpressure)
   bool skip_rest = false;          // during a batch: run no more of this connection's commands
+  // The client is paused (blocked, blocking.h) and input is left unrun: parse it again once
+  // Flush sees the pause over (Client::Resume wakes this thread).
+  bool held = false;
   // requirepass is set and the client has not authenticated: the parser's tighter limits apply,
   // and one command is parsed per round (an AUTH changes the limits for what follows). Copied
   // from the client's [E] state with the execution lock held after each batch.
@@ -175,7 +180,15 @@ void IoThread::Loop() {
   std::vector<Conn*> dirty;
   std::vector<Conn*> closing;
   while (!stop_.load()) {
-    const int timeout = ready_.empty() ? -1 : 0;
+    int timeout = ready_.empty() ? -1 : 0;
+    // Blocked clients' timeouts: wake up by the earliest deadline (each thread bounds its wait by
+    // it; the first to wake expires them all).
+    BlockingService* blocking = server_.blocking_service();
+    const std::int64_t deadline = blocking != nullptr ? blocking->next_deadline_ms() : 0;
+    if (timeout != 0 && deadline != 0) {
+      const std::int64_t wait = std::max<std::int64_t>(0, deadline - Server::NowMs());
+      timeout = static_cast<int>(std::min<std::int64_t>(wait, 60'000));
+    }
     const int n = ::epoll_wait(epfd_, events, 256, timeout);
     if (n < 0 && errno != EINTR) {
       LARDER_LOG_ERROR("io thread {}: epoll_wait: {}", index_, errno);
@@ -203,6 +216,8 @@ void IoThread::Loop() {
       if ((events[i].events & EPOLLOUT) != 0) MarkDirty(conn);
     }
 
+    ExpireBlockedClients();
+
     // This round's lists are swapped out of the members into these, which keep their capacity
     // from round to round (no allocation per round); what they held last round is stale.
     ready.clear();
@@ -210,7 +225,13 @@ void IoThread::Loop() {
     commands.clear();
     for (Conn* conn : ready) {
       conn->in_ready = false;
-      if (!conn->closed && !conn->in_closing) ParseCommands(*conn, &commands);
+      if (conn->closed || conn->in_closing) continue;
+      if (conn->client->paused()) {  // blocked: its input waits until it resumes
+        conn->held = true;
+        conn->more = false;
+        continue;
+      }
+      ParseCommands(*conn, &commands);
     }
     if (!commands.empty()) RunBatch(commands);
 
@@ -226,6 +247,16 @@ void IoThread::Loop() {
   }
   CloseAll();
   tls_current = nullptr;
+}
+
+void IoThread::ExpireBlockedClients() {
+  BlockingService* blocking = server_.blocking_service();
+  if (blocking == nullptr) return;
+  const std::int64_t deadline = blocking->next_deadline_ms();
+  const std::int64_t now_ms = Server::NowMs();
+  if (deadline == 0 || deadline > now_ms) return;
+  // An engine failure poisons the server and closes the clients concerned: nothing to add here.
+  (void)RunInBatch(server_, [&] { blocking->ExpireTimeouts(now_ms); });
 }
 
 void IoThread::DrainInbox() {
@@ -369,6 +400,7 @@ void IoThread::RunBatch(std::vector<Parsed>& commands) {
   const bool requirepass = !round_config_->requirepass.empty();
   Status failure;
   Keyspace::Ticket ticket = 0;
+  std::vector<BlockingService::ServedReply> served;
   {
     MutexLock lock(&server_.exec_mutex());
     const Status begun = keyspace.BeginBatch();
@@ -380,6 +412,15 @@ void IoThread::RunBatch(std::vector<Parsed>& commands) {
         Conn& conn = *p.conn;
         if (conn.skip_rest) continue;
         Client& client = *conn.client;
+        if (client.paused()) {
+          // Blocked by an earlier command (blocking.h): the rest waits in the query buffer.
+          conn.qpos = p.start;
+          conn.parser = RespParser();
+          conn.more = false;
+          conn.held = true;
+          conn.skip_rest = true;
+          continue;
+        }
         if (!p.protocol_error.empty()) {
           LARDER_LOG_INFO("protocol error from client id={} addr={}: {}", client.id(),
                           client.addr(), p.protocol_error);
@@ -415,6 +456,10 @@ void IoThread::RunBatch(std::vector<Parsed>& commands) {
         failure = ended.status();
       }
     }
+    // Replies of the clients this batch served (or unblocked): sent once it is durable.
+    if (BlockingService* blocking = server_.blocking_service()) {
+      served = blocking->TakeServedReplies();
+    }
   }
   if (failure.ok()) {
     const Status durable = keyspace.WaitDurable(ticket);
@@ -422,6 +467,11 @@ void IoThread::RunBatch(std::vector<Parsed>& commands) {
       server_.Poison(durable);
       failure = durable;
     }
+  }
+  if (failure.ok()) {
+    BlockingService::DeliverServedReplies(server_, std::move(served), Server::NowMs());
+  } else {
+    for (auto& r : served) r.client->RequestClose("engine error");
   }
   for (Parsed& p : commands) {
     Conn& conn = *p.conn;
@@ -481,6 +531,10 @@ void IoThread::Flush(Conn& conn) {
     }
     return;
   }
+  if (conn.held && !client.paused()) {  // resumed after its blocking command's reply
+    conn.held = false;
+    MarkReady(conn);
+  }
   if (conn.more && client.output_bytes() <= kPauseOutputBytes) MarkReady(conn);
   UpdateInterest(conn);
 }
@@ -503,10 +557,9 @@ void IoThread::CloseConn(Conn& conn) {
   Client& client = *conn.client;
   client.RequestClose("connection closed");
   ::epoll_ctl(epfd_, EPOLL_CTL_DEL, conn.fd, nullptr);
-  {
-    MutexLock lock(&server_.exec_mutex());
-    server_.NotifyClientClosed(client);
-  }
+  // In a batch of its own: a service that frees something the client held (a lock) gets its
+  // waiters served, their replies sent once durable.
+  (void)RunInBatch(server_, [&] { server_.NotifyClientClosed(client); });
   server_.RemoveClient(client.id());
   ::close(conn.fd);
   LARDER_LOG_DEBUG("client closed id={} addr={} ({})", client.id(), client.addr(),

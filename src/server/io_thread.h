@@ -73,6 +73,8 @@ class IoThread : public ClientWaker {
 
   void Loop();
   void DrainInbox();
+  // Times out blocked clients whose deadline passed (any thread's: the first awake does it).
+  void ExpireBlockedClients();
   void ReadFrom(Conn& conn);
   void ParseCommands(Conn& conn, std::vector<Parsed>* out);
   void RunBatch(std::vector<Parsed>& commands);

@@ -10,6 +10,7 @@
 
 #include "server/access_times.h"
 #include "server/args.h"
+#include "server/keyspace_events.h"
 #include "server/reply_builder.h"
 #include "server/scan.h"
 #include "server/server.h"
@@ -26,6 +27,8 @@ Result<std::optional<KeyInfo>> LookupKey(CommandContext& ctx, std::string_view k
                                          std::string* string_value) {
   LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(key, string_value));
   CountLookup(ctx, access, info.has_value());
+  // As Redis's lookupKeyRead: a read command's miss is also a "keymiss" event.
+  if (access == Access::kRead && !info) NotifyKeyspaceEvent(ctx, kNotifyKeyMiss, "keymiss", key);
   return info;
 }
 
@@ -61,7 +64,9 @@ Status DelCommand(CommandContext& ctx) {
   std::int64_t deleted = 0;
   for (std::size_t i = 1; i < ctx.argv.size(); ++i) {
     LARDER_ASSIGN_OR_RETURN(bool existed, ctx.db.Delete(ctx.argv[i]));
-    deleted += existed ? 1 : 0;
+    if (!existed) continue;
+    ++deleted;
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", ctx.argv[i]);
   }
   ctx.reply.Integer(deleted);
   return Status::Ok();
@@ -121,7 +126,11 @@ Status RenameGeneric(CommandContext& ctx, bool nx) {
   LARDER_ASSIGN_OR_RETURN(bool renamed, ctx.db.RenameKey(src, dst));
   if (!renamed) {  // cannot happen after the lookup above, but answer as Redis would
     ctx.reply.Error(errors::kNoSuchKey);
-  } else if (nx) {
+    return Status::Ok();
+  }
+  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "rename_from", src);
+  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "rename_to", dst);
+  if (nx) {
     ctx.reply.Integer(1);
   } else {
     ctx.reply.Ok();
@@ -150,7 +159,15 @@ Status CopyCommand(CommandContext& ctx) {
     ctx.reply.Error(kSameObjectError);
     return Status::Ok();
   }
+  // As Redis, the source is read like a read command's key (hits, misses, "keymiss").
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> source,
+                          LookupKey(ctx, ctx.argv[1], Access::kRead));
+  if (!source) {
+    ctx.reply.Integer(0);
+    return Status::Ok();
+  }
   LARDER_ASSIGN_OR_RETURN(bool copied, ctx.db.CopyKey(ctx.argv[1], *target, ctx.argv[2], replace));
+  if (copied) NotifyKeyspaceEvent(ctx, kNotifyGeneric, "copy_to", ctx.argv[2], target->index());
   ctx.reply.Integer(copied ? 1 : 0);
   return Status::Ok();
 }
@@ -168,6 +185,8 @@ Status MoveCommand(CommandContext& ctx) {
   if (copied) {
     LARDER_ASSIGN_OR_RETURN(bool deleted, ctx.db.Delete(ctx.argv[1]));
     if (!deleted) return Status::Corruption("MOVE: the copied key vanished from its source");
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "move_from", ctx.argv[1]);
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "move_to", ctx.argv[1], target->index());
   }
   ctx.reply.Integer(copied ? 1 : 0);
   return Status::Ok();

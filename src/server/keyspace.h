@@ -169,6 +169,10 @@ class KeyspaceObserver {
   // A key removed because its time ran out (met lazily or by the expiry cycle), before the
   // OnKeyModified of its removal (keyspace notifications' "expired" event).
   virtual void OnKeyExpired(int db, std::string_view key) {}
+  // A key that did not exist was created (SET of an absent key, the first member of a
+  // collection, the destination of RENAME, COPY or MOVE even when it replaced a key), before
+  // the OnKeyModified of that write (keyspace notifications' "new" event, as Redis's dbAdd).
+  virtual void OnKeyCreated(int db, std::string_view key) {}
 };
 
 enum class AppendFsync { kAlways, kEverySec, kNo };

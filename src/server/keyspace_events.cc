@@ -1,5 +1,12 @@
 #include "server/keyspace_events.h"
 
+#include <algorithm>
+#include <iterator>
+#include <string>
+
+#include "server/pubsub.h"
+#include "server/server.h"
+
 namespace larder::server {
 
 namespace {
@@ -7,14 +14,17 @@ namespace {
 struct ClassLetter {
   char letter;
   std::uint32_t flag;
+  bool always_shown;  // K, E, m: shown even after "A"
 };
 
-// Canonical order of CONFIG GET's reply (after "A" when every class of A is on).
+// Every letter but A, in CONFIG GET's order: the classes (shown when not all of A is on), then
+// K, E, m.
 constexpr ClassLetter kLetters[] = {
-    {'g', kNotifyGeneric},  {'$', kNotifyString},  {'l', kNotifyList},    {'s', kNotifySet},
-    {'h', kNotifyHash},     {'z', kNotifyZSet},    {'x', kNotifyExpired}, {'e', kNotifyEvicted},
-    {'t', kNotifyStream},   {'m', kNotifyKeyMiss}, {'n', kNotifyNew},     {'K', kNotifyKeyspace},
-    {'E', kNotifyKeyevent},
+    {'g', kNotifyGeneric, false}, {'$', kNotifyString, false},  {'l', kNotifyList, false},
+    {'s', kNotifySet, false},     {'h', kNotifyHash, false},    {'z', kNotifyZSet, false},
+    {'x', kNotifyExpired, false}, {'e', kNotifyEvicted, false}, {'t', kNotifyStream, false},
+    {'d', kNotifyModule, false},  {'n', kNotifyNew, false},     {'K', kNotifyKeyspace, true},
+    {'E', kNotifyKeyevent, true}, {'m', kNotifyKeyMiss, true},
 };
 
 }  // namespace
@@ -26,43 +36,57 @@ std::optional<std::uint32_t> ParseNotifyClasses(std::string_view letters) {
       flags |= kNotifyAll;
       continue;
     }
-    bool known = false;
-    for (const ClassLetter& l : kLetters) {
-      if (l.letter == c) {
-        flags |= l.flag;
-        known = true;
-      }
-    }
-    if (!known) return std::nullopt;
+    const auto* l = std::find_if(std::begin(kLetters), std::end(kLetters),
+                                 [c](const ClassLetter& x) { return x.letter == c; });
+    if (l == std::end(kLetters)) return std::nullopt;
+    flags |= l->flag;
   }
   return flags;
 }
 
 std::string NotifyClassesToString(std::uint32_t flags) {
-  std::string out;
-  if ((flags & kNotifyAll) == kNotifyAll) {
-    out += 'A';
-    flags &= ~static_cast<std::uint32_t>(kNotifyAll);
-  }
+  const bool all = (flags & kNotifyAll) == kNotifyAll;
+  std::string out = all ? "A" : "";  // as Redis: after "A", n is not shown
   for (const ClassLetter& l : kLetters) {
-    if ((flags & l.flag) != 0) out += l.letter;
+    if ((flags & l.flag) != 0 && (l.always_shown || !all)) out += l.letter;
   }
   return out;
 }
 
-// Publishing is not wired yet: notify-keyspace-events accepts only "" (config.cc).
+void KeyspaceEventPublisher::Publish(std::uint32_t cls, std::string_view event,
+                                     std::string_view key, int db, std::int64_t now_ms) {
+  const std::uint32_t f = flags();
+  if ((f & cls) == 0) return;
+  const std::string prefix = "@" + std::to_string(db) + "__:";
+  std::string channel;
+  if ((f & kNotifyKeyspace) != 0) {
+    channel.reserve(16 + prefix.size() + key.size());
+    channel.append("__keyspace").append(prefix).append(key);
+    pubsub_.Publish(channel, event, now_ms);
+  }
+  if ((f & kNotifyKeyevent) != 0) {
+    channel.clear();
+    channel.append("__keyevent").append(prefix).append(event);
+    pubsub_.Publish(channel, key, now_ms);
+  }
+}
+
+void KeyspaceEventPublisher::OnKeyExpired(int db, std::string_view key) {
+  Publish(kNotifyExpired, "expired", key, db, Server::NowMs());
+}
+
+void KeyspaceEventPublisher::OnKeyCreated(int db, std::string_view key) {
+  Publish(kNotifyNew, "new", key, db, Server::NowMs());
+}
+
 void NotifyKeyspaceEvent(CommandContext& ctx, std::uint32_t cls, std::string_view event,
                          std::string_view key, int db) {
-  (void)ctx;
-  (void)cls;
-  (void)event;
-  (void)key;
-  (void)db;
+  ctx.server.keyspace_events().Publish(cls, event, key, db, ctx.now_ms);
 }
 
 void NotifyKeyspaceEvent(CommandContext& ctx, std::uint32_t cls, std::string_view event,
                          std::string_view key) {
-  NotifyKeyspaceEvent(ctx, cls, event, key, -1);
+  NotifyKeyspaceEvent(ctx, cls, event, key, ctx.db.index());
 }
 
 }  // namespace larder::server

@@ -97,6 +97,9 @@ class KeyspaceState {
   void NotifyExpired(int db, std::string_view key) {
     for (KeyspaceObserver* o : observers_) o->OnKeyExpired(db, key);
   }
+  void NotifyCreated(int db, std::string_view key) {
+    for (KeyspaceObserver* o : observers_) o->OnKeyCreated(db, key);
+  }
   std::uint64_t expired_keys = 0;
 
   // --- keys ---

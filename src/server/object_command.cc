@@ -20,6 +20,7 @@
 #include "server/key_commands.h"
 #include "server/reply_builder.h"
 #include "server/server_commands.h"
+#include "server/zset_store.h"
 
 namespace larder::server {
 namespace {
@@ -55,14 +56,15 @@ Result<std::string_view> CollectionEncoding(Database& db, std::string_view key,
       return std::string_view("raw");  // not reached: strings are handled by the caller
     case ValueType::kList:
       return std::string_view("quicklist");
-    case ValueType::kHash:
-    case ValueType::kZSet: {
+    case ValueType::kZSet:
+      return ZSetEncodingName(info);  // kept in the key's metadata (zset_store.h)
+    case ValueType::kHash: {
       bool listpack = info.size <= kHashListpackEntries;
       if (listpack) {
         LARDER_ASSIGN_OR_RETURN(listpack, AllMembers(db, key, small));
       }
       if (listpack) return std::string_view("listpack");
-      return std::string_view(info.type == ValueType::kHash ? "hashtable" : "skiplist");
+      return std::string_view("hashtable");
     }
     case ValueType::kSet: {
       bool intset = info.size <= kIntsetEntries;
@@ -78,10 +80,17 @@ Result<std::string_view> CollectionEncoding(Database& db, std::string_view key,
   return std::string_view("raw");
 }
 
+// OBJECT's and MEMORY USAGE's lookup of argv[2], as Redis's objectCommandLookup: counted in
+// keyspace_hits/misses, but a miss is no "keymiss" event.
+Result<std::optional<KeyInfo>> ObjectLookup(CommandContext& ctx, std::string* value = nullptr) {
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(ctx.argv[2], value));
+  CountLookup(ctx, Access::kRead, info.has_value());
+  return info;
+}
+
 Status ObjectEncoding(CommandContext& ctx) {
   std::string value;
-  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info,
-                          LookupKey(ctx, ctx.argv[2], Access::kRead, &value));
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ObjectLookup(ctx, &value));
   if (!info) {
     ctx.reply.Null();
     return Status::Ok();
@@ -97,7 +106,7 @@ Status ObjectEncoding(CommandContext& ctx) {
 }
 
 Status ObjectIdleTime(CommandContext& ctx) {
-  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, LookupKey(ctx, ctx.argv[2], Access::kRead));
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ObjectLookup(ctx));
   if (!info) {
     ctx.reply.Null();
     return Status::Ok();
@@ -111,7 +120,7 @@ Status ObjectIdleTime(CommandContext& ctx) {
 }
 
 Status ObjectFreq(CommandContext& ctx) {
-  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, LookupKey(ctx, ctx.argv[2], Access::kRead));
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ObjectLookup(ctx));
   if (!info) {
     ctx.reply.Null();
     return Status::Ok();
@@ -125,8 +134,7 @@ Status ObjectFreq(CommandContext& ctx) {
 
 Status ObjectRefCount(CommandContext& ctx) {
   std::string value;
-  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info,
-                          LookupKey(ctx, ctx.argv[2], Access::kRead, &value));
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ObjectLookup(ctx, &value));
   if (!info) {
     ctx.reply.Null();
     return Status::Ok();
@@ -177,7 +185,7 @@ Status MemoryUsage(CommandContext& ctx) {
     }
     samples = *parsed == 0 ? INT64_MAX : *parsed;
   }
-  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, LookupKey(ctx, ctx.argv[2], Access::kRead));
+  LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ObjectLookup(ctx));
   if (!info) {
     ctx.reply.Null();
     return Status::Ok();

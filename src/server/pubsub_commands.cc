@@ -23,14 +23,14 @@ PubSubRegistry& Registry(CommandContext& ctx) {
   return ctx.server.Service<PubSubService>().registry();
 }
 
-// One subscribe/unsubscribe frame. In RESP3 it is a push, not a reply: delivered at once, so
-// CLIENT REPLY OFF does not silence it (as Redis); inside EXEC it stays in EXEC's reply.
+// One subscribe/unsubscribe frame. It is a push, not a reply (in RESP2 too, as Redis 7.0):
+// delivered at once, so CLIENT REPLY OFF or SKIP does not silence it; inside EXEC it stays in
+// EXEC's reply.
 void Frame(CommandContext& ctx, std::string_view kind, std::optional<std::string_view> name) {
   const auto count = static_cast<std::int64_t>(ctx.client.subscription_count());
-  if (ctx.reply.protocol() == 3 &&
-      !ctx.server.Service<TransactionService>().InsideExec(ctx.client)) {
+  if (!ctx.server.Service<TransactionService>().InsideExec(ctx.client)) {
     std::string push;
-    AppendSubscriptionFrame(&push, 3, kind, name, count);
+    AppendSubscriptionFrame(&push, ctx.reply.protocol(), kind, name, count);
     ctx.server.DeliverTo(ctx.client, push, ctx.now_ms);
     return;
   }

@@ -11,9 +11,13 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterBitCommands(table);
   RegisterKeyCommands(table);
   RegisterHashCommands(table);
+  RegisterSetCommands(table);
+  RegisterSortCommands(table);
   RegisterTransactionCommands(table);
   RegisterPubSubCommands(table);
   RegisterCompatCommands(table);
+  RegisterZSetCommands(table);
+  RegisterListCommands(table);
 }
 
 }  // namespace larder::server

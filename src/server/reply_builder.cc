@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "server/args.h"
+
 namespace larder::server {
 namespace {
 
@@ -76,14 +78,7 @@ void ReplyBuilder::PushHeader(std::size_t n) { AppendHeader(out_, protocol_ >= 3
 
 void ReplyBuilder::Double(double v) {
   // Redis 7.0 spells infinities itself and formats finite values with "%.17g".
-  std::string text;
-  if (std::isinf(v)) {
-    text = v > 0 ? "inf" : "-inf";
-  } else {
-    char buf[64];
-    const int len = std::snprintf(buf, sizeof(buf), "%.17g", v);
-    text.assign(buf, len > 0 ? static_cast<std::size_t>(len) : 0);
-  }
+  const std::string text = FormatDouble(v);
   if (protocol_ >= 3) {
     out_->push_back(',');
     out_->append(text);

@@ -7,6 +7,8 @@
 #include <utility>
 
 #include "base/logging.h"
+#include "server/keyspace_events.h"
+#include "server/pubsub.h"
 
 namespace larder::server {
 
@@ -61,11 +63,26 @@ Server::Server(ServerConfig config, Keyspace* keyspace, const CommandTable* comm
       config_(std::make_shared<const ServerConfig>(std::move(config))),
       run_id_(RandomRunId()),
       start_time_ms_(NowMs()) {
-  MutexLock lock(&config_mu_);
-  exec_config_.store(config_.get(), std::memory_order_release);
+  {
+    MutexLock lock(&config_mu_);
+    exec_config_.store(config_.get(), std::memory_order_release);
+  }
+  // The publisher holds the pub/sub service: created here, so publishing never takes
+  // services_mu_ (an event may be published from a service's hook, which holds it).
+  keyspace_events_ = std::make_unique<KeyspaceEventPublisher>(
+      Service<PubSubService>(), this->config()->notify_keyspace_events);
+  if (keyspace_ != nullptr) {
+    MutexLock lock(&exec_mu_);  // AddObserver's rule; nobody else can hold it yet
+    keyspace_->AddObserver(keyspace_events_.get());
+  }
 }
 
-Server::~Server() = default;
+Server::~Server() {
+  if (keyspace_ != nullptr) {
+    MutexLock lock(&exec_mu_);
+    keyspace_->RemoveObserver(keyspace_events_.get());
+  }
+}
 
 std::shared_ptr<const ServerConfig> Server::config() const {
   MutexLock lock(&config_mu_);
@@ -82,6 +99,7 @@ Status Server::SetConfig(ServerConfig config) {
     exec_config_.store(config_.get(), std::memory_order_release);
   }
   if (previous->appendfsync != next->appendfsync) keyspace_->SetAppendFsync(next->appendfsync);
+  keyspace_events_->set_flags(next->notify_keyspace_events);
   {
     MutexLock lock(&stats_mu_);
     while (slowlog_.size() > next->slowlog_max_len) slowlog_.pop_back();
@@ -89,19 +107,29 @@ Status Server::SetConfig(ServerConfig config) {
   return Status::Ok();
 }
 
+// Services live as long as the server, so the raw pointers stay valid; the hooks run without
+// services_mu_ so that they may call Service<T>() (a lock service's hook signalling the blocking
+// service).
+std::vector<ServerService*> Server::ServicesSnapshot() const {
+  MutexLock lock(&services_mu_);
+  std::vector<ServerService*> out;
+  out.reserve(services_.size());
+  for (const auto& s : services_) out.push_back(s.get());
+  return out;
+}
+
 void Server::NotifyCommand(const CommandRecord& record) {
+  // Under services_mu_ (no allocation per command): OnCommand hooks must not call Service<T>().
   MutexLock lock(&services_mu_);
   for (auto& s : services_) s->OnCommand(record);
 }
 
 void Server::NotifyClientClosed(Client& client) {
-  MutexLock lock(&services_mu_);
-  for (auto& s : services_) s->OnClientClosed(client);
+  for (ServerService* s : ServicesSnapshot()) s->OnClientClosed(client);
 }
 
 void Server::NotifyClientReset(Client& client) {
-  MutexLock lock(&services_mu_);
-  for (auto& s : services_) s->OnClientReset(client);
+  for (ServerService* s : ServicesSnapshot()) s->OnClientReset(client);
 }
 
 void Server::Poison(const Status& status) {

@@ -45,7 +45,9 @@
 
 namespace larder::server {
 
-class EventLoop;  // event_loop.h: listeners and I/O threads
+class EventLoop;               // event_loop.h: listeners and I/O threads
+class BlockingService;         // blocking.h: blocked clients
+class KeyspaceEventPublisher;  // keyspace_events.h: notify-keyspace-events
 
 // What the dispatcher reports after each command it ran (or rejected), with the execution lock
 // held. Views are valid during the call only.
@@ -142,12 +144,20 @@ class Server {
   Keyspace& keyspace() { return *keyspace_; }
   ServerStats& stats() { return stats_; }
   Mutex& exec_mutex() RETURN_CAPABILITY(exec_mu_) { return exec_mu_; }
+  // Keyspace notifications (keyspace_events.h): lives as long as the server.
+  KeyspaceEventPublisher& keyspace_events() { return *keyspace_events_; }
 
   // Per-server service of type T, created on first use (thread-safe; the hooks of existing
   // services are called by the dispatcher and the close path).
   template <class T>
   T& Service();
+  // The BlockingService once created (by Service<BlockingService>()), else null: the cheap
+  // check of the dispatcher and the I/O threads. Thread-safe; the service itself REQUIRES the
+  // execution lock except where blocking.h says otherwise.
+  BlockingService* blocking_service() const { return blocking_.load(std::memory_order_acquire); }
   // Calls OnCommand / OnClientClosed of every service. REQUIRES: the execution lock.
+  // OnClientClosed/Reset hooks may call Service<T>() (they run over a snapshot of the list);
+  // OnCommand hooks must not (they run under services_mu_).
   void NotifyCommand(const CommandRecord& record);
   void NotifyClientClosed(Client& client);
   void NotifyClientReset(Client& client);
@@ -205,6 +215,8 @@ class Server {
   Keyspace* const keyspace_;
   ServerStats stats_;
   Mutex exec_mu_;
+  // Registered with the keyspace (when there is one) from the constructor to the destructor.
+  std::unique_ptr<KeyspaceEventPublisher> keyspace_events_;
 
   mutable Mutex config_mu_;
   std::shared_ptr<const ServerConfig> config_ GUARDED_BY(config_mu_);
@@ -212,6 +224,8 @@ class Server {
 
   mutable Mutex services_mu_;
   std::vector<std::unique_ptr<ServerService>> services_ GUARDED_BY(services_mu_);
+  std::vector<ServerService*> ServicesSnapshot() const;
+  std::atomic<BlockingService*> blocking_{nullptr};  // set by BlockingService's constructor
 
   std::atomic<bool> poisoned_{false};
   mutable Mutex poison_mu_;
@@ -238,6 +252,7 @@ class Server {
   mutable Mutex ports_mu_;
   std::vector<int> bound_ports_ GUARDED_BY(ports_mu_);
   friend class EventLoop;
+  friend class BlockingService;
 };
 
 template <class T>

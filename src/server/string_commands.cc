@@ -13,6 +13,7 @@
 #include "server/args.h"
 #include "server/command.h"
 #include "server/keyspace.h"
+#include "server/keyspace_events.h"
 #include "server/reply_builder.h"
 #include "server/string_family.h"
 
@@ -104,14 +105,15 @@ std::optional<std::int64_t> ResolveExpire(CommandContext& ctx, unsigned unit, st
   return ms;
 }
 
-// Stores a string; an expiry already in the past deletes the key instead (Redis sets it and
-// lets it expire at once: the same to every observer).
+// Stores a string and publishes Redis's events for it: "set", then "expire" when it has an
+// expiry. An expiry already in the past is stored as it is, as Redis does: the key is invisible
+// from now on and its "expired" event comes when it is met or reclaimed.
 Status StoreString(CommandContext& ctx, std::string_view key, std::string_view value,
                    const SetStringOptions& options) {
-  if (options.expire_at_ms != 0 && options.expire_at_ms <= ctx.now_ms) {
-    return ctx.db.Delete(key).status();
-  }
-  return ctx.db.SetString(key, value, options);
+  LARDER_RETURN_IF_ERROR(ctx.db.SetString(key, value, options));
+  NotifyKeyspaceEvent(ctx, kNotifyString, "set", key);
+  if (options.expire_at_ms != 0) NotifyKeyspaceEvent(ctx, kNotifyGeneric, "expire", key);
+  return Status::Ok();
 }
 
 void ReplyValue(CommandContext& ctx, const StringRead& read) {
@@ -203,11 +205,14 @@ Status GetEx(CommandContext& ctx) {
     if (!at) return Status::Ok();
     if (*at <= ctx.now_ms) {
       LARDER_RETURN_IF_ERROR(ctx.db.Delete(key).status());
+      NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", key);
     } else {
       LARDER_RETURN_IF_ERROR(ctx.db.SetExpire(key, *at).status());
+      NotifyKeyspaceEvent(ctx, kNotifyGeneric, "expire", key);
     }
   } else if ((opts->flags & kOptPersist) && read->expire_at_ms != 0) {
     LARDER_RETURN_IF_ERROR(ctx.db.SetExpire(key, 0).status());
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "persist", key);
   }
   ctx.reply.Bulk(read->value);
   return Status::Ok();
@@ -217,6 +222,7 @@ Status GetDel(CommandContext& ctx) {
   LARDER_ASSIGN_OR_RETURN(std::optional<StringRead> read, ReadExistingString(ctx));
   if (!read) return Status::Ok();
   LARDER_RETURN_IF_ERROR(ctx.db.Delete(ctx.argv[1]).status());
+  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", ctx.argv[1]);
   ctx.reply.Bulk(read->value);
   return Status::Ok();
 }
@@ -227,7 +233,7 @@ Status GetSet(CommandContext& ctx) {
     ctx.reply.Error(errors::kWrongType);
     return Status::Ok();
   }
-  LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], ctx.argv[2]));
+  LARDER_RETURN_IF_ERROR(StoreString(ctx, ctx.argv[1], ctx.argv[2], {}));
   ReplyValue(ctx, old);
   return Status::Ok();
 }
@@ -239,7 +245,7 @@ Status SetNx(CommandContext& ctx) {
     ctx.reply.Integer(0);
     return Status::Ok();
   }
-  LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], ctx.argv[2]));
+  LARDER_RETURN_IF_ERROR(StoreString(ctx, ctx.argv[1], ctx.argv[2], {}));
   ctx.reply.Integer(1);
   return Status::Ok();
 }
@@ -268,7 +274,7 @@ Status MGet(CommandContext& ctx) {
 
 Status SetPairs(CommandContext& ctx) {
   for (std::size_t i = 1; i + 1 < ctx.argv.size(); i += 2) {
-    LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[i], ctx.argv[i + 1]));
+    LARDER_RETURN_IF_ERROR(StoreString(ctx, ctx.argv[i], ctx.argv[i + 1], {}));
   }
   return Status::Ok();
 }
@@ -316,13 +322,14 @@ Status Append(CommandContext& ctx) {
   SetStringOptions keep;
   keep.keep_ttl = true;
   LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], read.value, keep));
+  NotifyKeyspaceEvent(ctx, kNotifyString, "append", ctx.argv[1]);
   ctx.reply.Integer(static_cast<std::int64_t>(read.value.size()));
   return Status::Ok();
 }
 
 Status StrLen(CommandContext& ctx) {
   LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ctx.db.Lookup(ctx.argv[1]));
-  CountRead(ctx, info.has_value());
+  CountRead(ctx, ctx.argv[1], info.has_value());
   if (info && info->type != ValueType::kString) {
     ctx.reply.Error(errors::kWrongType);
     return Status::Ok();
@@ -395,6 +402,7 @@ Status SetRange(CommandContext& ctx) {
   SetStringOptions keep;
   keep.keep_ttl = true;
   LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], read.value, keep));
+  NotifyKeyspaceEvent(ctx, kNotifyString, "setrange", ctx.argv[1]);
   ctx.reply.Integer(static_cast<std::int64_t>(read.value.size()));
   return Status::Ok();
 }

@@ -16,6 +16,7 @@
 #include "server/args.h"
 #include "server/command.h"
 #include "server/keyspace.h"
+#include "server/keyspace_events.h"
 #include "server/server.h"
 
 namespace larder::server {
@@ -46,11 +47,16 @@ inline void CountRead(CommandContext& ctx, bool found) {
   ServerStats& stats = ctx.server.stats();
   (found ? stats.keyspace_hits : stats.keyspace_misses).fetch_add(1, std::memory_order_relaxed);
 }
+// The same, and a miss is also a "keymiss" keyspace event on `key` (as Redis's lookupKeyRead).
+inline void CountRead(CommandContext& ctx, std::string_view key, bool found) {
+  CountRead(ctx, found);
+  if (!found) NotifyKeyspaceEvent(ctx, kNotifyKeyMiss, "keymiss", key);
+}
 
 // ReadString for a read command: counts the hit or miss too.
 inline Result<StringRead> ReadStringCounted(CommandContext& ctx, std::string_view key) {
   LARDER_ASSIGN_OR_RETURN(StringRead read, ReadString(ctx.db, key));
-  CountRead(ctx, read.state != StringState::kMissing);
+  CountRead(ctx, key, read.state != StringState::kMissing);
   return read;
 }
 
