@@ -33,7 +33,6 @@ std::optional<std::int64_t> DeadlineArgument(CommandContext& ctx, std::string_vi
 }
 
 void ReplyNullArray(ReplyBuilder& reply) { reply.NullArray(); }
-void ReplyNull(ReplyBuilder& reply) { reply.Null(); }
 
 // Blocks the client on `keys` of its database until `deadline_ms`, or, where it may not block,
 // replies as on a timeout.
@@ -48,9 +47,20 @@ void BlockOrTimeout(CommandContext& ctx, std::span<const std::string_view> keys,
     options.keys.push_back(WaitKey{ctx.db.index(), std::string(key)});
   options.deadline_ms = deadline_ms;
   options.on_timeout = on_timeout;
-  // TODO(lists): BlockingService::Block once the `block` branch's implementation is merged.
-  (void)options;
-  on_timeout(ctx.reply);
+  options.key_type = ValueType::kList;  // a key that becomes a string leaves it blocked
+  ctx.server.Service<BlockingService>().Block(ctx, std::move(options));
+}
+
+// The keys a blocking pop may serve from: all of them, or inside a re-run for a ready key only
+// that one (Redis 7.0's order: the keys as they became ready, each key's clients in turn).
+std::span<const std::string_view> ServableKeys(CommandContext& ctx,
+                                               std::span<const std::string_view> keys) {
+  const WaitKey* ready = ctx.server.Service<BlockingService>().ServingKey(ctx.client);
+  if (ready == nullptr || ready->db != ctx.db.index()) return keys;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i] == ready->key) return keys.subspan(i, 1);
+  }
+  return keys;
 }
 
 // BLPOP/BRPOP key [key ...] timeout.
@@ -58,7 +68,8 @@ Status BPopGeneric(CommandContext& ctx, ListEnd end) {
   const std::optional<std::int64_t> deadline = DeadlineArgument(ctx, ctx.argv.back());
   if (!deadline) return Status::Ok();
   const auto keys = ctx.argv.subspan(1, ctx.argv.size() - 2);
-  LARDER_ASSIGN_OR_RETURN(bool served, ServeFirstList(ctx, keys, end, 1, /*flat=*/true));
+  LARDER_ASSIGN_OR_RETURN(bool served,
+                          ServeFirstList(ctx, ServableKeys(ctx, keys), end, 1, /*flat=*/true));
   if (!served) BlockOrTimeout(ctx, keys, *deadline, ReplyNullArray);
   return Status::Ok();
 }
@@ -74,7 +85,12 @@ Status BLMoveGeneric(CommandContext& ctx, ListEnd from, ListEnd to, std::string_
                           OpenList(ctx, ctx.argv[1], Access::kWrite, &replied));
   if (replied) return Status::Ok();
   if (!source) {
-    BlockOrTimeout(ctx, ctx.argv.subspan(1, 1), *deadline, ReplyNull);
+    // Redis 7.0: a null bulk where it may not block, but a null array on a timeout.
+    if (!ctx.may_block) {
+      ctx.reply.Null();
+      return Status::Ok();
+    }
+    BlockOrTimeout(ctx, ctx.argv.subspan(1, 1), *deadline, ReplyNullArray);
     return Status::Ok();
   }
   return MoveAndReply(ctx, *source, ctx.argv[2], from, to);
@@ -97,8 +113,8 @@ Status BLMPopCommand(CommandContext& ctx) {
   if (!deadline) return Status::Ok();
   const std::optional<MPopArgs> args = ParseMPop(ctx, 2);
   if (!args) return Status::Ok();
-  LARDER_ASSIGN_OR_RETURN(bool served,
-                          ServeFirstList(ctx, args->keys, args->end, args->count, false));
+  LARDER_ASSIGN_OR_RETURN(bool served, ServeFirstList(ctx, ServableKeys(ctx, args->keys), args->end,
+                                                      args->count, false));
   if (!served) BlockOrTimeout(ctx, args->keys, *deadline, ReplyNullArray);
   return Status::Ok();
 }

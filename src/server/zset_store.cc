@@ -319,8 +319,10 @@ Result<std::string> ZSetStore::EndEntry(bool last) {
 }
 
 Result<std::unique_ptr<Cursor>> ZSetStore::LexCursor(const ZLexRange& range, bool reverse,
-                                                     std::uint64_t offset, bool* empty) {
+                                                     std::uint64_t offset, bool* empty,
+                                                     bool* uniform) {
   *empty = true;
+  if (uniform != nullptr) *uniform = false;
   LARDER_ASSIGN_OR_RETURN(std::string first, EndEntry(false));
   LARDER_ASSIGN_OR_RETURN(std::string last, EndEntry(true));
   // As Redis: nothing when the last member is below min or the first above max.
@@ -330,6 +332,7 @@ Result<std::unique_ptr<Cursor>> ZSetStore::LexCursor(const ZLexRange& range, boo
   *empty = false;
   const auto score_bytes = [](const std::string& e) { return e.substr(1, zenc::kOrderedSize); };
   if (score_bytes(first) == score_bytes(last)) {
+    if (uniform != nullptr) *uniform = true;
     // Every score equal: members are in order, so seek.
     const std::uint64_t ordered = enc::ReadBe64(std::string_view(first).substr(1));
     return CursorAt(reverse ? LexUpper(range.max, ordered) : LexLower(range.min, ordered), reverse,
@@ -382,7 +385,7 @@ Result<std::vector<ZMember>> ZSetStore::RangeByLex(const ZLexRange& range, bool 
   bool empty;
   LARDER_ASSIGN_OR_RETURN(
       std::unique_ptr<Cursor> it,
-      LexCursor(range, reverse, static_cast<std::uint64_t>(limit.offset), &empty));
+      LexCursor(range, reverse, static_cast<std::uint64_t>(limit.offset), &empty, nullptr));
   if (empty) return std::vector<ZMember>();
   return Collect(*it, nullptr, &range, reverse, limit.count);
 }
@@ -400,11 +403,19 @@ Result<std::uint64_t> ZSetStore::CountByScore(const ZScoreRange& range) {
 Result<std::uint64_t> ZSetStore::CountByLex(const ZLexRange& range) {
   if (!exists() || range.Empty()) return std::uint64_t{0};
   bool empty;
-  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it, LexCursor(range, false, 0, &empty));
+  bool uniform;
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it, LexCursor(range, false, 0, &empty, &uniform));
   if (empty) return std::uint64_t{0};
+  if (!uniform) {
+    // Mixed scores: Redis's walk counts from the first member >= min while members are <= max.
+    std::uint64_t n = 0;
+    for (; IsEntry(*it) && range.BelowMax(zenc::EntryMember(it->key())); it->Next()) ++n;
+    LARDER_RETURN_IF_ERROR(it->status());
+    return n;
+  }
   const std::string start(IsEntry(*it) ? it->key() : std::string_view("t"));
   it.reset();
-  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> end, LexCursor(range, true, 0, &empty));
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> end, LexCursor(range, true, 0, &empty, nullptr));
   const std::string stop = IsEntry(*end) ? std::string(end->key()) + '\0' : std::string("s");
   end.reset();
   if (stop <= start) return std::uint64_t{0};

@@ -196,9 +196,10 @@ class ZSetStore {
   // The score-index record of the first (or last) element. REQUIRES: exists().
   Result<std::string> EndEntry(bool last);
   // A cursor at the first element of a lex walk (after `offset` more); *empty (and a null
-  // cursor) when Redis finds the range empty up front.
+  // cursor) when Redis finds the range empty up front; *uniform (when given) when every score
+  // is equal (members in order: the walk seeks).
   Result<std::unique_ptr<Cursor>> LexCursor(const ZLexRange& range, bool reverse,
-                                            std::uint64_t offset, bool* empty);
+                                            std::uint64_t offset, bool* empty, bool* uniform);
   Result<std::uint64_t> EraseAll(Result<std::vector<ZMember>> found);
   Result<std::vector<ZMember>> Collect(Cursor& it, const ZScoreRange* score, const ZLexRange* lex,
                                        bool reverse, std::int64_t count);
