@@ -34,15 +34,30 @@ END = "<!-- server-bench:end -->"
 CLIENTS = 50
 KEYSPACE = 100_000
 
-# name, redis-benchmark test, pipeline, requests (full run; --quick divides), modes it runs in
+# name, redis-benchmark test, pipeline, requests (full run; --quick divides), the commands it
+# needs (a workload whose command larderd lacks is reported as missing, not run). Order matters:
+# a pop runs after its push filled the key (redis-benchmark pops mylist, myset, myzset), and
+# redis-benchmark's LRANGE tests push their list themselves (an LPUSH row first in the CSV).
 WORKLOADS = [
-    ("SET", "set", 1, 200_000),
-    ("GET", "get", 1, 200_000),
-    ("SET -P 16", "set", 16, 1_000_000),
-    ("GET -P 16", "get", 16, 1_000_000),
-    ("INCR", "incr", 1, 200_000),
-    ("HSET", "hset", 1, 200_000),
-    ("MSET (10 keys)", "mset", 1, 100_000),
+    ("SET", "set", 1, 200_000, ["set"]),
+    ("GET", "get", 1, 200_000, ["get"]),
+    ("SET -P 16", "set", 16, 1_000_000, ["set"]),
+    ("GET -P 16", "get", 16, 1_000_000, ["get"]),
+    ("INCR", "incr", 1, 200_000, ["incr"]),
+    ("HSET", "hset", 1, 200_000, ["hset"]),
+    ("MSET (10 keys)", "mset", 1, 100_000, ["mset"]),
+    # issue 14's families
+    ("LPUSH", "lpush", 1, 100_000, ["lpush"]),
+    ("RPUSH", "rpush", 1, 100_000, ["rpush"]),
+    ("LPOP", "lpop", 1, 100_000, ["lpop"]),
+    ("RPOP", "rpop", 1, 100_000, ["rpop"]),
+    ("SADD", "sadd", 1, 100_000, ["sadd"]),
+    ("SPOP", "spop", 1, 100_000, ["spop"]),
+    ("ZADD", "zadd", 1, 100_000, ["zadd"]),
+    ("ZPOPMIN", "zpopmin", 1, 100_000, ["zpopmin"]),
+    ("LRANGE_100", "lrange_100", 1, 50_000, ["lpush", "lrange"]),
+    ("LRANGE_300", "lrange_300", 1, 20_000, ["lpush", "lrange"]),
+    ("LRANGE_600", "lrange_600", 1, 10_000, ["lpush", "lrange"]),
 ]
 ALWAYS_DIVISOR = 4  # appendfsync always is slower: fewer requests keep each run to seconds
 
@@ -68,11 +83,24 @@ def disk_bytes(path):
     return total
 
 
+def missing_commands(port, names):
+    """The commands of `names` the server does not know (COMMAND INFO answers nil for them)."""
+    lacking = []
+    for name in names:
+        out = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port), "--csv", "COMMAND",
+                              "INFO", name], capture_output=True, text=True, timeout=60).stdout
+        if not out.strip().lower().startswith(f'"{name}"'):
+            lacking.append(name)
+    return lacking
+
+
 def bench(port, test, pipeline, n):
     cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c", str(CLIENTS), "-n",
            str(n), "-r", str(KEYSPACE), "-d", "16", "-P", str(pipeline), "-t", test, "--csv"]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     rows = list(csv.DictReader(io.StringIO(p.stdout)))
+    # The test's own row: LRANGE_100's CSV starts with the LPUSH that fills its list.
+    rows = [r for r in rows if r["test"].split(" ")[0].lower() == test.lower()]
     if p.returncode != 0 or not rows:
         raise RuntimeError(f"{' '.join(cmd)} failed: {p.stdout[-500:]} {p.stderr[-500:]}")
     row = rows[0]
@@ -85,7 +113,8 @@ def servers(args, mode, tag):
     shutil.rmtree(root, ignore_errors=True)
     for d in ("larderd", "redis"):
         os.makedirs(os.path.join(root, d))
-    lar = Larderd(args.bin, args=["--appendfsync", mode], data_dir=os.path.join(root, "larderd"))
+    lar = Larderd(args.bin, args=["--appendfsync", mode] + args.larderd_args.split(),
+                  data_dir=os.path.join(root, "larderd"))
     red = RedisServer(args=["--appendonly", "yes", "--appendfsync", mode],
                       data_dir=os.path.join(root, "redis"))
     return {"larderd": lar, "redis-server": red}
@@ -96,14 +125,29 @@ def run_mode(args, mode):
     for s in srv.values():
         s.start()
     results = {}
+    missing = {}
     try:
-        for name, test, pipeline, n in WORKLOADS:
+        for name, test, pipeline, n, needs in WORKLOADS:
+            if args.workloads and name not in args.workloads:
+                continue
+            lacking = missing_commands(srv["larderd"].port, needs)
+            if lacking:
+                missing[name] = lacking
+                print(f"{mode:8} {name:16} skipped: larderd lacks {' '.join(lacking)}", flush=True)
+                continue
             n = max(1000, n // (ALWAYS_DIVISOR if mode == "always" else 1) // args.divisor)
             runs = {k: [] for k in srv}
-            for rnd in range(args.rounds):
-                order = list(srv) if rnd % 2 == 0 else list(srv)[::-1]
-                for k in order:
-                    runs[k].append(bench(srv[k].port, test, pipeline, n))
+            try:
+                for rnd in range(args.rounds):
+                    order = list(srv) if rnd % 2 == 0 else list(srv)[::-1]
+                    for k in order:
+                        runs[k].append(bench(srv[k].port, test, pipeline, n))
+            except RuntimeError as e:  # reported, and the other workloads still run
+                missing[name] = [f"a run (failed: {str(e)[:200]})"]
+                print(f"{mode:8} {name:16} failed: {e}", flush=True)
+                if any(s.proc.poll() is not None for s in srv.values()):
+                    raise
+                continue
             results[name] = {}
             for k, rs in runs.items():
                 med = sorted(rs, key=lambda r: r["rps"])[len(rs) // 2]
@@ -115,7 +159,7 @@ def run_mode(args, mode):
         for s in srv.values():
             s.stop(timeout=120)
     disk = {k: disk_bytes(s.dir) for k, s in srv.items()}
-    return {"workloads": results, "peak_rss_kib": peak, "disk_bytes": disk}
+    return {"workloads": results, "missing": missing, "peak_rss_kib": peak, "disk_bytes": disk}
 
 
 def load_keys(args, count):
@@ -157,7 +201,8 @@ def mib(kib):
 def render(res):
     out = [BEGIN, "", f"Recorded {res['date']} on {res['machine']}; "
            f"`{res['command']}` ({res['rounds']} rounds, median kept; {CLIENTS} clients, "
-           f"random keys over {KEYSPACE}, 16-byte values).", ""]
+           f"random keys over {KEYSPACE}, 16-byte values; the group took "
+           f"{res.get('elapsed_secs', 0) / 60:.0f} min).", ""]
     for mode, m in res["modes"].items():
         out += [f"#### appendfsync {mode} (redis-server: appendonly yes)", "",
                 "| workload | redis-server ops/s | larderd ops/s | larderd / redis | "
@@ -168,6 +213,8 @@ def render(res):
             out.append(f"| {name} | {r['rps']:.0f} | {l_['rps']:.0f} | "
                        f"**{l_['rps'] / r['rps']:.2f}x** | {r['p50_ms']:.2f} / {r['p99_ms']:.2f} | "
                        f"{l_['p50_ms']:.2f} / {l_['p99_ms']:.2f} |")
+        for name, lacking in m.get("missing", {}).items():
+            out.append(f"| {name} | | | missing: larderd lacks {' '.join(lacking).upper()} | | |")
         out += ["", f"Peak RSS: redis-server {mib(m['peak_rss_kib']['redis-server'])}, larderd "
                 f"{mib(m['peak_rss_kib']['larderd'])}. Data on disk after a clean stop: "
                 f"redis-server {m['disk_bytes']['redis-server'] / 2**20:.1f} MiB, larderd "
@@ -209,13 +256,18 @@ def main():
     ap.add_argument("--quick", action="store_true", help="smoke run: 1/50 of the requests")
     ap.add_argument("--rounds", type=int, default=None)
     ap.add_argument("--modes", default="everysec,always")
-    ap.add_argument("--keys", type=int, default=None, help="keys for the RSS measure (1M)")
+    ap.add_argument("--keys", type=int, default=None, help="keys for the RSS measure (1M); 0: skip")
+    ap.add_argument("--workloads", default="",
+                    help="comma-separated workload names to run (default: all), e.g. 'SET,GET -P 16'")
+    ap.add_argument("--larderd-args", default="", help="extra larderd directives, e.g. "
+                    "'--io-threads 1' (recorded in the command line)")
     ap.add_argument("--out", default=None, help="markdown to update (docs/benchmarks.md)")
     args = ap.parse_args()
     build = os.path.dirname(os.path.abspath(args.bin))
     args.divisor = 50 if args.quick else 1
     args.rounds = args.rounds or (1 if args.quick else 3)
-    key_count = args.keys or (20_000 if args.quick else 1_000_000)
+    args.workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    key_count = args.keys if args.keys is not None else (20_000 if args.quick else 1_000_000)
     args.data = os.path.join(build, "bench-data", "server")
     if not os.access(os.path.join(args.bin, "larderd"), os.X_OK):
         print(f"server_bench: no larderd in {args.bin}", file=sys.stderr)
@@ -227,7 +279,10 @@ def main():
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
     outdir = os.path.join(build, "bench-quick") if args.quick else os.path.join(root, "docs")
     md = args.out or os.path.join(outdir, "benchmarks.md")
-    js = os.path.join(outdir, "server-bench.json" if args.quick else "bench/server.json")
+    if args.out:  # the JSON beside the markdown given (docs/bench/server.json is make bench's)
+        js = os.path.splitext(os.path.abspath(args.out))[0] + "-server.json"
+    else:
+        js = os.path.join(outdir, "server-bench.json" if args.quick else "bench/server.json")
     os.makedirs(os.path.dirname(js), exist_ok=True)
     if args.quick and not os.path.exists(md):
         with open(md, "w") as f:
@@ -237,12 +292,15 @@ def main():
            "machine": f"{os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}",
            "command": " ".join(["bench/server_bench.py"] + sys.argv[1:]),
            "rounds": args.rounds, "key_count": key_count, "modes": {}}
+    started = time.monotonic()
     for mode in args.modes.split(","):
         res["modes"][mode] = run_mode(args, mode)
-    res["keys"] = load_keys(args, key_count)
+    res["keys"] = load_keys(args, key_count) if key_count > 0 else {}
     for name, x in res["keys"].items():
         print(f"{key_count} keys: {name} RSS {mib(x['rss_kib'])}, disk "
               f"{x['disk_bytes'] / 2**20:.1f} MiB, keys {x['keys']}")
+    res["elapsed_secs"] = round(time.monotonic() - started)
+    print(f"server_bench: {res['elapsed_secs']} s", flush=True)
     with open(js, "w") as f:
         json.dump(res, f, indent=1)
     write_markdown(md, render(res))

@@ -126,7 +126,7 @@ const CommandSpec* ResolveCommand(const Server& server, std::span<const std::str
     *error = UnknownCommandError(argv[0], argv.data() + 1, argv.size() - 1);
     return nullptr;
   }
-  *full_name = ToLower(argv[0]);
+  *full_name = spec->name;  // lower case (command.h), the same as argv[0] folded
   if (!ArityOk(spec->arity, argv.size())) {
     *error = WrongArityError(*full_name);
     if (known != nullptr) *known = spec;
@@ -162,8 +162,8 @@ void DispatchCommand(Server& server, Client& client, std::span<const std::string
     Reject(server, client, error, known, full_name, argv, now_ms);
     return;
   }
-  const auto config = server.config();
-  if (!config->requirepass.empty() && !client.authenticated && (spec->flags & kCmdNoAuth) == 0) {
+  if (!client.authenticated && !server.exec_config().requirepass.empty() &&
+      (spec->flags & kCmdNoAuth) == 0) {
     Reject(server, client, errors::kNoAuth, spec, full_name, argv, now_ms);
     return;
   }

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <span>
 #include <utility>
 
 #include "base/logging.h"
@@ -22,6 +24,8 @@ namespace {
 thread_local IoThread* tls_current = nullptr;  // the IoThread running on this thread, if any
 
 constexpr std::size_t kMinRead = 16 * 1024;
+// ReadFrom's buffer for reads of at most kMinRead bytes (one per I/O thread).
+thread_local char tls_read_buf[kMinRead];
 constexpr std::size_t kKeepSendCapacity = 1 << 20;
 
 ParserLimits LimitsOf(const ServerConfig& config) {
@@ -59,13 +63,31 @@ struct IoThread::Conn {
 };
 
 // One parsed command. The views point into the connection's qbuf (unchanged until the batch
-// has run) or into `owned` (inline commands the parser rewrote).
+// has run) or into `owned` (inline commands the parser rewrote). Up to kInlineArgs arguments
+// are kept in the object itself (no allocation per command); more go to `more_args`.
 struct IoThread::Parsed {
+  static constexpr std::size_t kInlineArgs = 4;
   Conn* conn = nullptr;
   std::size_t start = 0;  // offset of the command in conn->qbuf
-  std::vector<std::string_view> argv;
+  std::size_t argc = 0;
+  std::array<std::string_view, kInlineArgs> inline_args;
+  std::vector<std::string_view> more_args;
   std::vector<std::string> owned;
   std::string protocol_error;  // non-empty: reply it and close
+
+  template <typename It>
+  void SetArgs(It first, It last) {
+    argc = static_cast<std::size_t>(last - first);
+    if (argc <= kInlineArgs) {
+      std::copy(first, last, inline_args.begin());
+    } else {
+      more_args.assign(first, last);
+    }
+  }
+  std::span<const std::string_view> argv() const {
+    if (argc <= kInlineArgs) return {inline_args.data(), argc};
+    return more_args;
+  }
 };
 
 IoThread::IoThread(Server& server, int index) : server_(server), index_(index) {}
@@ -153,6 +175,10 @@ void IoThread::MarkDirty(Conn& conn) {
 void IoThread::Loop() {
   tls_current = this;
   epoll_event events[256];
+  std::vector<Conn*> ready;
+  std::vector<Parsed> commands;
+  std::vector<Conn*> dirty;
+  std::vector<Conn*> closing;
   while (!stop_.load()) {
     int timeout = ready_.empty() ? -1 : 0;
     // Blocked clients' timeouts: wake up by the earliest deadline (each thread bounds its wait by
@@ -169,6 +195,7 @@ void IoThread::Loop() {
       LARDER_LOG_ERROR("io thread {}: epoll_wait: {}", index_, errno);
       break;
     }
+    round_config_ = server_.config();
     for (int i = 0; i < n; ++i) {
       if (events[i].data.ptr == nullptr) {
         std::uint64_t value;
@@ -192,9 +219,11 @@ void IoThread::Loop() {
 
     ExpireBlockedClients();
 
-    std::vector<Conn*> ready;
+    // This round's lists are swapped out of the members into these, which keep their capacity
+    // from round to round (no allocation per round); what they held last round is stale.
+    ready.clear();
     ready.swap(ready_);
-    std::vector<Parsed> commands;
+    commands.clear();
     for (Conn* conn : ready) {
       conn->in_ready = false;
       if (conn->closed || conn->in_closing) continue;
@@ -207,13 +236,13 @@ void IoThread::Loop() {
     }
     if (!commands.empty()) RunBatch(commands);
 
-    std::vector<Conn*> dirty;
+    dirty.clear();
     dirty.swap(dirty_);
     for (Conn* conn : dirty) {
       conn->in_dirty = false;
       if (!conn->closed && !conn->in_closing) Flush(*conn);
     }
-    std::vector<Conn*> closing;
+    closing.clear();
     closing.swap(closing_);
     for (Conn* conn : closing) CloseConn(*conn);
   }
@@ -276,15 +305,22 @@ void IoThread::ReadFrom(Conn& conn) {
     const std::size_t want =
         std::max(kMinRead, std::min(conn.parser.bytes_wanted(), kMaxReadPerRound - total));
     const std::size_t old = conn.qbuf.size();
-    conn.qbuf.resize(old + want);
-    const ssize_t n = ::read(conn.fd, conn.qbuf.data() + old, want);
+    ssize_t n;
+    if (want <= kMinRead) {
+      // The common case (commands of a few bytes): read into the thread's buffer and append
+      // what came. Growing qbuf by `want` first would zero-fill 16 KiB per read.
+      n = ::read(conn.fd, tls_read_buf, want);
+      if (n > 0) conn.qbuf.append(tls_read_buf, static_cast<std::size_t>(n));
+    } else {  // a large bulk argument: read straight into qbuf
+      conn.qbuf.resize(old + want);
+      n = ::read(conn.fd, conn.qbuf.data() + old, want);
+      conn.qbuf.resize(old + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+    }
     if (n > 0) {
-      conn.qbuf.resize(old + static_cast<std::size_t>(n));
       total += static_cast<std::size_t>(n);
       if (static_cast<std::size_t>(n) < want) break;
       continue;
     }
-    conn.qbuf.resize(old);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     conn.eof = true;  // orderly close (0) or an error: run what arrived, reply, close
@@ -297,7 +333,7 @@ void IoThread::ReadFrom(Conn& conn) {
   }
   const std::size_t pending = conn.qbuf.size() - conn.qpos;
   client.SetQueryBufferBytes(pending);
-  const std::uint64_t limit = server_.config()->client_query_buffer_limit;
+  const std::uint64_t limit = round_config_->client_query_buffer_limit;
   if (pending > limit) {
     LARDER_LOG_WARN(
         "closing client id={} addr={}: query buffer of {} bytes over client-query-buffer-limit "
@@ -314,7 +350,7 @@ void IoThread::ReadFrom(Conn& conn) {
 }
 
 void IoThread::ParseCommands(Conn& conn, std::vector<Parsed>* out) {
-  ParserLimits limits = LimitsOf(*server_.config());
+  ParserLimits limits = LimitsOf(*round_config_);
   limits.unauthenticated = conn.unauthenticated;
   conn.parser.set_limits(limits);
   const std::size_t cap = conn.unauthenticated ? 1 : kMaxCommandsPerRound;
@@ -346,10 +382,10 @@ void IoThread::ParseCommands(Conn& conn, std::vector<Parsed>* out) {
       return a.empty() || (a.data() >= lo && a.data() + a.size() <= hi);
     });
     if (inside) {
-      parsed.argv = argv;
+      parsed.SetArgs(argv.begin(), argv.end());
     } else {  // parser-owned storage: copy before the next Parse call reuses it
       parsed.owned.assign(argv.begin(), argv.end());
-      parsed.argv.assign(parsed.owned.begin(), parsed.owned.end());
+      parsed.SetArgs(parsed.owned.begin(), parsed.owned.end());
     }
     out->push_back(std::move(parsed));
     ++count;
@@ -362,7 +398,7 @@ void IoThread::ParseCommands(Conn& conn, std::vector<Parsed>* out) {
 void IoThread::RunBatch(std::vector<Parsed>& commands) {
   Keyspace& keyspace = server_.keyspace();
   const std::int64_t now_ms = Server::NowMs();
-  const bool requirepass = !server_.config()->requirepass.empty();
+  const bool requirepass = !round_config_->requirepass.empty();
   Status failure;
   Keyspace::Ticket ticket = 0;
   std::vector<BlockingService::ServedReply> served;
@@ -409,7 +445,7 @@ void IoThread::RunBatch(std::vector<Parsed>& commands) {
         // CLIENT LIST's qbuf, as Redis: while a command runs, its own bytes are still in the
         // query buffer (with what follows it); afterwards only the unparsed rest is.
         client.SetQueryBufferBytes(conn.qbuf.size() - p.start);
-        DispatchCommand(server_, client, p.argv, now_ms);
+        DispatchCommand(server_, client, p.argv(), now_ms);
         client.SetQueryBufferBytes(conn.qbuf.size() - conn.qpos);
         conn.unauthenticated = requirepass && !client.authenticated;
         if (client.close_after_reply) {

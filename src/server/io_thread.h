@@ -105,6 +105,8 @@ class IoThread : public ClientWaker {
   std::vector<Conn*> ready_;  // have unparsed input to run this round
   std::vector<Conn*> dirty_;  // may have output to write
   std::vector<Conn*> closing_;
+  // The configuration this round reads with (taken once per round, not once per connection).
+  std::shared_ptr<const ServerConfig> round_config_;
 };
 
 }  // namespace larder::server

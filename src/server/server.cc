@@ -63,6 +63,10 @@ Server::Server(ServerConfig config, Keyspace* keyspace, const CommandTable* comm
       config_(std::make_shared<const ServerConfig>(std::move(config))),
       run_id_(RandomRunId()),
       start_time_ms_(NowMs()) {
+  {
+    MutexLock lock(&config_mu_);
+    exec_config_.store(config_.get(), std::memory_order_release);
+  }
   // The publisher holds the pub/sub service: created here, so publishing never takes
   // services_mu_ (an event may be published from a service's hook, which holds it).
   keyspace_events_ = std::make_unique<KeyspaceEventPublisher>(
@@ -92,6 +96,7 @@ Status Server::SetConfig(ServerConfig config) {
     MutexLock lock(&config_mu_);
     previous = config_;
     config_ = next;
+    exec_config_.store(config_.get(), std::memory_order_release);
   }
   if (previous->appendfsync != next->appendfsync) keyspace_->SetAppendFsync(next->appendfsync);
   keyspace_events_->set_flags(next->notify_keyspace_events);
@@ -171,9 +176,9 @@ std::size_t Server::client_count() const {
 }
 
 bool Server::DeliverTo(Client& client, std::string_view bytes, std::int64_t now_ms) {
-  const auto cfg = config();
+  const ServerConfig& cfg = exec_config();
   const OutputBufferLimit& limit =
-      client.output_class() == OutputClass::kPubSub ? cfg->output_pubsub : cfg->output_normal;
+      client.output_class() == OutputClass::kPubSub ? cfg.output_pubsub : cfg.output_normal;
   const bool ok = client.Deliver(bytes, limit, now_ms);
   if (!ok && client.close_requested()) {
     stats_.client_output_buffer_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
@@ -183,9 +188,9 @@ bool Server::DeliverTo(Client& client, std::string_view bytes, std::int64_t now_
 
 void Server::RecordCommand(const CommandRecord& record) {
   if (record.spec == nullptr) return;
-  const auto cfg = config();
-  MutexLock lock(&stats_mu_);
-  CommandCounters& c = command_stats_[std::string(record.full_name)];
+  CommandCounters*& slot = command_stats_by_spec_[record.spec];
+  if (slot == nullptr) slot = &command_stats_[std::string(record.full_name)];
+  CommandCounters& c = *slot;
   if (record.outcome == CommandRecord::Outcome::kRejected) {
     ++c.rejected_calls;
     return;
@@ -195,10 +200,10 @@ void Server::RecordCommand(const CommandRecord& record) {
   if (record.outcome == CommandRecord::Outcome::kFailed) ++c.failed_calls;
 
   if ((record.spec->flags & kCmdSkipSlowlog) != 0) return;
-  const std::int64_t threshold = cfg->slowlog_log_slower_than_us;
-  if (threshold < 0 || record.duration_us < threshold || cfg->slowlog_max_len == 0) return;
+  const ServerConfig& cfg = exec_config();
+  const std::int64_t threshold = cfg.slowlog_log_slower_than_us;
+  if (threshold < 0 || record.duration_us < threshold || cfg.slowlog_max_len == 0) return;
   SlowLogEntry e;
-  e.id = slowlog_next_id_++;
   e.unix_time = record.start_us / 1000000;
   e.duration_us = record.duration_us;
   e.argv = SlowLogArgs(record.argv);
@@ -206,17 +211,18 @@ void Server::RecordCommand(const CommandRecord& record) {
     e.client_addr = record.client->addr();
     e.client_name = record.client->name;
   }
+  MutexLock lock(&stats_mu_);
+  e.id = slowlog_next_id_++;
   slowlog_.push_front(std::move(e));
-  while (slowlog_.size() > cfg->slowlog_max_len) slowlog_.pop_back();
+  while (slowlog_.size() > cfg.slowlog_max_len) slowlog_.pop_back();
 }
 
 std::map<std::string, CommandCounters> Server::CommandStatsSnapshot() const {
-  MutexLock lock(&stats_mu_);
   return command_stats_;
 }
 
 void Server::ResetCommandStats() {
-  MutexLock lock(&stats_mu_);
+  command_stats_by_spec_.clear();
   command_stats_.clear();
 }
 

@@ -14,8 +14,13 @@
 //     the execution lock (never the other way round), and by I/O threads alone when they accept.
 //   - services_mu_ guards the service list (services are created once, destroyed with the
 //     server). A service's own state is guarded by the execution lock unless it says otherwise.
-//   - stats counters are atomics; the slow log and command stats are guarded by their own mutex
-//     (stats_mu_) so INFO and SLOWLOG need no execution lock.
+//   - stats counters are atomics; the slow log is guarded by its own mutex (stats_mu_), taken
+//     only when an entry is added or read. Command stats (INFO commandstats) are guarded by the
+//     execution lock: RecordCommand runs with it after every command, and so do INFO and CONFIG
+//     RESETSTAT (commands), so counting a command takes no lock of its own.
+//   - exec_config_ points to the object config_ owns; it changes only in SetConfig, which runs
+//     with the execution lock held (CONFIG SET), so exec_config() needs no lock for a thread
+//     holding the execution lock (the dispatcher's per-command reads).
 // Lock order: exec_mu_ -> clients_mu_ / services_mu_ / stats_mu_ -> a client's out_mu_.
 #ifndef LARDER_SERVER_SERVER_H_
 #define LARDER_SERVER_SERVER_H_
@@ -28,6 +33,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/mutex.h"
@@ -120,6 +126,10 @@ class Server {
 
   // ---- configuration (thread-safe) ----
   std::shared_ptr<const ServerConfig> config() const;
+  // The same configuration without a lock or a reference count, for the per-command paths.
+  // REQUIRES: the execution lock (or no concurrent SetConfig, as in single-threaded tests); the
+  // reference is valid until the lock is released (a CONFIG SET replaces the config under it).
+  const ServerConfig& exec_config() const { return *exec_config_.load(std::memory_order_acquire); }
   // CONFIG SET: installs `config` and applies what changes at run time (appendfsync to the
   // keyspace, parser limits of new reads, maxclients, timeout, io limits, slow log length).
   // Directives that cannot change at run time must be equal to the current ones (the caller,
@@ -172,7 +182,9 @@ class Server {
   bool DeliverTo(Client& client, std::string_view bytes, std::int64_t now_ms);
 
   // ---- slow log and command statistics (thread-safe) ----
-  void RecordCommand(const CommandRecord& record);  // the dispatcher, after each command
+  // The dispatcher, after each command. REQUIRES: the execution lock.
+  void RecordCommand(const CommandRecord& record);
+  // REQUIRES: the execution lock (INFO, CONFIG RESETSTAT), or no command running (tests).
   std::map<std::string, CommandCounters> CommandStatsSnapshot() const;
   void ResetCommandStats();
   std::vector<SlowLogEntry> SlowLogGet(std::size_t count) const;  // newest first
@@ -208,6 +220,7 @@ class Server {
 
   mutable Mutex config_mu_;
   std::shared_ptr<const ServerConfig> config_ GUARDED_BY(config_mu_);
+  std::atomic<const ServerConfig*> exec_config_{nullptr};  // *config_ (see the lock rules)
 
   mutable Mutex services_mu_;
   std::vector<std::unique_ptr<ServerService>> services_ GUARDED_BY(services_mu_);
@@ -222,8 +235,12 @@ class Server {
   mutable Mutex clients_mu_;
   std::map<std::uint64_t, std::shared_ptr<Client>> clients_ GUARDED_BY(clients_mu_);
 
+  // Command stats, guarded by the execution lock (see the lock rules): counters by full name,
+  // and the entry of each spec met (a spec always has the same full name), so counting a
+  // command is one pointer-keyed lookup; the map's nodes are stable until a reset.
+  std::map<std::string, CommandCounters> command_stats_;
+  std::unordered_map<const CommandSpec*, CommandCounters*> command_stats_by_spec_;
   mutable Mutex stats_mu_;
-  std::map<std::string, CommandCounters> command_stats_ GUARDED_BY(stats_mu_);
   std::deque<SlowLogEntry> slowlog_ GUARDED_BY(stats_mu_);  // newest at the front
   std::uint64_t slowlog_next_id_ GUARDED_BY(stats_mu_) = 0;
 
