@@ -32,6 +32,10 @@
 // service's queues and each client's [E] blocked state (client.h) are guarded by it. A served
 // client's reply, held between TakeServedReplies and DeliverServedReplies, belongs to the I/O
 // thread that took it.
+// Whoever holds the execution lock and may serve or end waits (a command, CLIENT UNBLOCK, a
+// close, a timeout, a lease expiry) takes TakeServedReplies before releasing it and delivers them
+// after its batch is durable: the I/O threads' batches do, and RunInBatch (run_in_batch.h) does
+// for every other path; nothing else may call ServeReadyClients, ExpireTimeouts or Unblock.
 #ifndef LARDER_SERVER_BLOCKING_H_
 #define LARDER_SERVER_BLOCKING_H_
 
