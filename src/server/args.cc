@@ -206,7 +206,7 @@ std::optional<std::int64_t> ParseTimeoutSeconds(std::string_view arg, std::strin
     *error = "ERR timeout is not a float or out of range";
     return std::nullopt;
   }
-  const long double ms = *seconds * 1000;
+  const long double ms = std::ceil(*seconds * 1000);  // 0.0001 s waits 1 ms, not forever
   // 2^63: outside int64 (infinities too), which Redis's cast turns into a negative number.
   constexpr long double kLimit = 9223372036854775808.0L;
   if (!(ms > -kLimit && ms < kLimit) || static_cast<std::int64_t>(ms) < 0) {

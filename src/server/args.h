@@ -25,7 +25,7 @@ std::optional<long double> ParseLongDouble(std::string_view s);
 std::optional<double> ParseDouble(std::string_view s);
 
 // A blocking command's timeout in seconds (BLPOP, BZPOPMIN...) as Redis 7.0 parses it: a long
-// double (ParseLongDouble), times 1000, truncated to whole milliseconds. Returns the timeout in ms
+// double (ParseLongDouble), times 1000, rounded up to whole milliseconds. Returns the timeout in ms
 // (0: wait forever), or nullopt with *error set to Redis's reply: "ERR timeout is not a float or
 // out of range", or "ERR timeout is negative" (also for values past the int64 range of ms, as
 // Redis's conversion makes them negative).

@@ -155,9 +155,10 @@ TEST(ArgsTest, ParseTimeoutSecondsAsRedis) {
   std::string_view error;
   EXPECT_EQ(ParseTimeoutSeconds("0", &error), 0);
   EXPECT_EQ(ParseTimeoutSeconds("1.5", &error), 1500);
-  EXPECT_EQ(ParseTimeoutSeconds("0.0001", &error), 0);  // truncated: waits forever, as Redis
-  EXPECT_EQ(ParseTimeoutSeconds("-0.0001", &error), 0);
-  EXPECT_EQ(ParseTimeoutSeconds("0x10", &error), 16000);  // strtold's hex
+  EXPECT_EQ(ParseTimeoutSeconds("0.001", &error), 1);
+  EXPECT_EQ(ParseTimeoutSeconds("0.0000001", &error), 1);  // rounded up, as Redis
+  EXPECT_EQ(ParseTimeoutSeconds("-0.0001", &error), 0);    // up to 0: waits forever
+  EXPECT_EQ(ParseTimeoutSeconds("0x10", &error), 16000);   // strtold's hex
   EXPECT_FALSE(ParseTimeoutSeconds("-1", &error));
   EXPECT_EQ(error, "ERR timeout is negative");
   EXPECT_FALSE(ParseTimeoutSeconds("inf", &error));

@@ -156,7 +156,8 @@ std::optional<std::vector<BitfieldOp>> ParseOps(CommandContext& ctx) {
 
 // Runs one SET or INCRBY on *s (already long enough); replies its result. True when it wrote.
 bool RunWrite(CommandContext& ctx, const BitfieldOp& op, std::string* s) {
-  std::int64_t old = FieldValue(ReadField(*s, op.offset, op.type.bits), op.type);
+  const std::uint64_t old_bits = ReadField(*s, op.offset, op.type.bits);
+  std::int64_t old = FieldValue(old_bits, op.type);
   __int128 target;
   if (op.op == FieldOp::kIncrBy) {
     target = __int128{old} + op.value;
@@ -172,7 +173,8 @@ bool RunWrite(CommandContext& ctx, const BitfieldOp& op, std::string* s) {
   }
   WriteField(s, op.offset, op.type.bits, static_cast<std::uint64_t>(*stored));
   ctx.reply.Integer(op.op == FieldOp::kIncrBy ? *stored : old);
-  return true;
+  // As Redis: a SET that leaves the bits as they were is no change; an INCRBY always is.
+  return op.op == FieldOp::kIncrBy || ReadField(*s, op.offset, op.type.bits) != old_bits;
 }
 
 Status Bitfield(CommandContext& ctx, bool read_only_command) {
@@ -195,8 +197,7 @@ Status Bitfield(CommandContext& ctx, bool read_only_command) {
     ctx.reply.Error(errors::kWrongType);
     return Status::Ok();
   }
-  bool dirty = false;
-  bool changed = false;  // a write subcommand ran (not refused by OVERFLOW FAIL)
+  bool dirty = false;  // grown, or a write subcommand changed it: stored, "setbit" event
   if (writes) {
     std::size_t need = (highest_bit >> 3) + 1;
     dirty = read.state == StringState::kMissing || read.value.size() < need;
@@ -208,15 +209,14 @@ Status Bitfield(CommandContext& ctx, bool read_only_command) {
       ctx.reply.Integer(FieldValue(ReadField(read.value, op.offset, op.type.bits), op.type));
     } else if (RunWrite(ctx, op, &read.value)) {
       dirty = true;
-      changed = true;
     }
   }
   if (dirty) {
     SetStringOptions keep;
     keep.keep_ttl = true;
     LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], read.value, keep));
+    NotifyKeyspaceEvent(ctx, kNotifyString, "setbit", ctx.argv[1]);
   }
-  if (changed) NotifyKeyspaceEvent(ctx, kNotifyString, "setbit", ctx.argv[1]);
   return Status::Ok();
 }
 

@@ -90,6 +90,7 @@ struct BlockingService::Impl {
   std::size_t paused_clients = 0;
   bool serving = false;
   Entry* current = nullptr;
+  const WaitKey* current_key = nullptr;  // the ready key current is re-run for (ServingKey)
 
   void MarkReady(QueueMap::iterator it) {
     if (ready_set.insert(it->first).second) ready.push_back(it->first);
@@ -289,7 +290,9 @@ void BlockingService::ServeReadyClients(std::int64_t now_ms) {
         if (it == s.entries.end()) continue;  // served or ended by an earlier re-run
         Impl::Entry* e = it->second.get();
         if (!s.TypeMatches(*e, key)) continue;
+        s.current_key = &key;
         s.Rerun(e, now_ms);
+        s.current_key = nullptr;
       }
     }
   }
@@ -319,6 +322,10 @@ bool BlockingService::Unblock(Client& client, UnblockReason reason, std::int64_t
 
 bool BlockingService::Rerunning(const Client& client) const {
   return impl_->current != nullptr && impl_->current->client == &client;
+}
+
+const WaitKey* BlockingService::ServingKey(const Client& client) const {
+  return Rerunning(client) ? impl_->current_key : nullptr;
 }
 
 std::size_t BlockingService::blocked_clients() const { return impl_->paused_clients; }

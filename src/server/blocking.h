@@ -93,6 +93,10 @@ class BlockingService : public ServerService, public KeyspaceObserver {
   // (Addition.) True inside a re-run of the client's blocked command: a handler that replies at
   // once when it first blocks (LOCK.ACQUIRE ASYNC's +QUEUED) stays silent when it blocks again.
   bool Rerunning(const Client& client) const;
+  // (Addition, lists.) Inside a re-run of the client's command: the ready key it is re-run for,
+  // else null. Redis 7.0 serves a client blocked on several keys from the key that became
+  // ready (BLPOP a b: served from b when b gets an element, even if a has one too).
+  const WaitKey* ServingKey(const Client& client) const;
 
   // Marks a key ready (services whose keys are not keyspace keys).
   void SignalKeyReady(const WaitKey& key);

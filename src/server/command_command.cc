@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "server/args.h"
+#include "server/key_specs.h"
 #include "server/movable_keys.h"
 #include "server/reply_builder.h"
 #include "server/server.h"
@@ -49,9 +50,19 @@ std::vector<std::string> AclCategories(const CommandSpec& spec) {
   if ((spec.flags & kCmdWrite) != 0) out.push_back("@write");
   if ((spec.flags & kCmdReadOnly) != 0) out.push_back("@read");
   static const std::pair<std::string_view, std::string_view> kGroups[] = {
-      {"string", "@string"},         {"hash", "@hash"},     {"generic", "@keyspace"},
-      {"connection", "@connection"}, {"pubsub", "@pubsub"}, {"transactions", "@transaction"},
-      {"bitmap", "@bitmap"}};
+      {"string", "@string"},
+      {"hash", "@hash"},
+      {"generic", "@keyspace"},
+      {"connection", "@connection"},
+      {"pubsub", "@pubsub"},
+      {"transactions", "@transaction"},
+      {"bitmap", "@bitmap"},
+      {"list", "@list"},
+      {"set", "@set"},
+      {"sorted_set", "@sortedset"},
+      {"hyperloglog", "@hyperloglog"},
+      {"geo", "@geo"},
+      {"scripting", "@scripting"}};
   for (const auto& [group, category] : kGroups) {
     if (spec.group == group) out.emplace_back(category);
   }
@@ -273,21 +284,26 @@ Status CommandGetKeys(CommandContext& ctx) {
   return Status::Ok();
 }
 
-// COMMAND GETKEYSANDFLAGS command arg...: each key with access flags. larderd has no key specs,
-// so the flags come from the command's: RO access (read-only), RW update (writes), RW access.
+// COMMAND GETKEYSANDFLAGS command arg...: each key with Redis's key-spec flags (key_specs.h).
 Status CommandGetKeysAndFlags(CommandContext& ctx) {
   std::vector<std::string_view> keys;
   const CommandSpec* spec = FindKeys(ctx, &keys);
   if (spec == nullptr) return Status::Ok();
-  const std::string_view mode = (spec->flags & kCmdReadOnly) != 0 ? "RO" : "RW";
-  const std::string_view access = (spec->flags & kCmdWrite) != 0 ? "update" : "access";
+  const std::span<const std::string_view> target = ctx.argv.subspan(2);
+  std::string full_name = ToLower(target[0]);
+  if (spec->name != full_name) full_name += "|" + ToLower(target[1]);  // a subcommand's keys
   ctx.reply.ArrayHeader(keys.size());
-  for (std::string_view key : keys) {
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    std::vector<std::string_view> flags;
+    for (std::string_view rest = KeyFlags(*spec, full_name, target, i); !rest.empty();) {
+      const std::size_t space = rest.find(' ');
+      flags.push_back(rest.substr(0, space));
+      rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+    }
     ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk(key);
-    ctx.reply.SetHeader(2);
-    ctx.reply.SimpleString(mode);
-    ctx.reply.SimpleString(access);
+    ctx.reply.Bulk(keys[i]);
+    ctx.reply.SetHeader(flags.size());
+    for (std::string_view f : flags) ctx.reply.SimpleString(f);
   }
   return Status::Ok();
 }

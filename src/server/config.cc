@@ -348,6 +348,9 @@ const IgnoredDirective kIgnored[] = {
     {"replica-lazy-flush", "no", true},
     {"rdb-del-sync-files", "no", true},
     {"acllog-max-len", "128", false},
+    // Replication: a master's settings, always empty (CONFIG GET shows both names, as Redis).
+    {"replicaof", "", false, false},
+    {"slaveof", "", false, false},
 };
 
 const Directive* FindDirective(std::string_view name) {
@@ -355,6 +358,98 @@ const Directive* FindDirective(std::string_view name) {
     if (EqualsIgnoreCase(d.name, name)) return &d;
   }
   return nullptr;
+}
+
+// The ignored directives whose values Redis checks (CONFIG SET and the config file refuse what
+// Redis refuses, with its reasons): integers in a range, memory values (stored as the number of
+// bytes, as CONFIG GET shows them), or one of a list.
+struct IgnoredCheck {
+  std::string_view name;
+  // kMemoryOrPercent: a memory value or "N%" (N <= 100); kEmpty: only "" (a feature larderd
+  // does not have, named by the reason in `choices`).
+  enum Kind { kInteger, kMemory, kMemoryOrPercent, kOneOf, kEmpty } kind;
+  std::int64_t min = 0;
+  std::int64_t max = kInt64Max;
+  std::initializer_list<std::string_view> choices = {};
+};
+const IgnoredCheck kIgnoredChecks[] = {
+    {"maxmemory", IgnoredCheck::kMemory},
+    {"maxmemory-clients", IgnoredCheck::kMemoryOrPercent},
+    {"replicaof", IgnoredCheck::kEmpty, 0, 0, {"replication is not supported by larderd"}},
+    {"slaveof", IgnoredCheck::kEmpty, 0, 0, {"replication is not supported by larderd"}},
+    {"repl-backlog-size", IgnoredCheck::kMemory},
+    {"auto-aof-rewrite-min-size", IgnoredCheck::kMemory},
+    {"hash-max-listpack-value", IgnoredCheck::kMemory},
+    {"hash-max-ziplist-value", IgnoredCheck::kMemory},
+    {"zset-max-listpack-value", IgnoredCheck::kMemory},
+    {"zset-max-ziplist-value", IgnoredCheck::kMemory},
+    {"stream-node-max-bytes", IgnoredCheck::kMemory},
+    {"lua-time-limit", IgnoredCheck::kInteger},
+    {"busy-reply-threshold", IgnoredCheck::kInteger},
+    {"latency-monitor-threshold", IgnoredCheck::kInteger},
+    {"hash-max-listpack-entries", IgnoredCheck::kInteger},
+    {"hash-max-ziplist-entries", IgnoredCheck::kInteger},
+    {"set-max-intset-entries", IgnoredCheck::kInteger},
+    {"zset-max-listpack-entries", IgnoredCheck::kInteger},
+    {"zset-max-ziplist-entries", IgnoredCheck::kInteger},
+    {"stream-node-max-entries", IgnoredCheck::kInteger},
+    {"acllog-max-len", IgnoredCheck::kInteger},
+    {"maxmemory-samples", IgnoredCheck::kInteger, 1, kIntMax},
+    {"list-max-listpack-size", IgnoredCheck::kInteger, -kIntMax - 1, kIntMax},
+    {"list-max-ziplist-size", IgnoredCheck::kInteger, -kIntMax - 1, kIntMax},
+    {"list-compress-depth", IgnoredCheck::kInteger, 0, kIntMax},
+    {"auto-aof-rewrite-percentage", IgnoredCheck::kInteger, 0, kIntMax},
+    {"lfu-log-factor", IgnoredCheck::kInteger, 0, kIntMax},
+    {"lfu-decay-time", IgnoredCheck::kInteger, 0, kIntMax},
+    {"repl-diskless-sync-delay", IgnoredCheck::kInteger, 0, kIntMax},
+    {"repl-diskless-sync-max-replicas", IgnoredCheck::kInteger, 0, kIntMax},
+    {"replica-priority", IgnoredCheck::kInteger, 0, kIntMax},
+    {"maxmemory-policy",
+     IgnoredCheck::kOneOf,
+     0,
+     0,
+     {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
+      "allkeys-lfu", "allkeys-random", "noeviction"}},
+    {"repl-diskless-load", IgnoredCheck::kOneOf, 0, 0, {"disabled", "on-empty-db", "swapdb"}},
+    {"oom-score-adj", IgnoredCheck::kOneOf, 0, 0, {"no", "yes", "relative", "absolute"}},
+};
+
+// Checks `a` as Redis checks the directive; on success *value is what CONFIG GET shows.
+Reason CheckIgnored(std::string_view name, const Args& a, std::string* value) {
+  for (const IgnoredCheck& check : kIgnoredChecks) {
+    if (check.name != name) continue;
+    if (check.kind == IgnoredCheck::kEmpty) {
+      if (!Join(a).empty()) return std::string(*check.choices.begin());
+      return std::nullopt;
+    }
+    if (a.size() != 1) return kWrongArgs;
+    if (check.kind == IgnoredCheck::kOneOf) return OneOf(a, check.choices, value);
+    if (check.kind == IgnoredCheck::kMemoryOrPercent && !a[0].empty() && a[0].back() == '%') {
+      const std::optional<std::int64_t> percent =
+          ParseInt64(std::string_view(a[0]).substr(0, a[0].size() - 1));
+      if (!percent || *percent < 0) return "argument must be a memory or percent value";
+      if (*percent > 100) return "percentage argument must be less or equal to 100";
+      return std::nullopt;
+    }
+    if (check.kind == IgnoredCheck::kMemoryOrPercent) {
+      const std::optional<std::int64_t> bytes = ParseMemory(a[0]);
+      if (!bytes || *bytes < 0) return "argument must be a memory or percent value";
+      *value = std::to_string(*bytes);
+      return std::nullopt;
+    }
+    if (check.kind == IgnoredCheck::kMemory) {
+      const std::optional<std::int64_t> bytes = ParseMemory(a[0]);
+      if (!bytes || *bytes < 0) return "argument must be a memory value";
+      *value = std::to_string(*bytes);
+      return std::nullopt;
+    }
+    const std::optional<std::int64_t> n = ParseInt64(a[0]);
+    if (!n) return "argument couldn't be parsed into an integer";
+    if (*n < check.min || *n > check.max) return RangeReason(check.min, check.max);
+    *value = std::to_string(*n);
+    return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 const IgnoredDirective* FindIgnored(std::string_view name) {
@@ -374,7 +469,9 @@ Reason ApplyIgnored(ServerConfig& c, const IgnoredDirective& d, const Args& a) {
       return "larderd does not daemonize: run it in the foreground under a service manager";
     }
   }
-  c.ignored[std::string(d.name)] = d.yes_no ? ToLower(a[0]) : Join(a);
+  std::string value = d.yes_no ? ToLower(a[0]) : Join(a);
+  if (Reason r = CheckIgnored(d.name, a, &value)) return r;
+  c.ignored[std::string(d.name)] = std::move(value);
   return std::nullopt;
 }
 

@@ -202,7 +202,9 @@ void DispatchCommand(Server& server, Client& client, std::span<const std::string
   std::string out;
   RunHandler(server, client, *spec, full_name, argv, now_ms, &out,
              HandlerRun{client.db, /*may_block=*/true, /*rerun=*/false});
-  const bool drop = skip_armed || client.reply_mode == ReplyMode::kOff;
+  // CLIENT REPLY ON run while SKIP is armed turns the skip off and is answered, as in Redis.
+  const bool drop =
+      (skip_armed && client.reply_mode != ReplyMode::kOn) || client.reply_mode == ReplyMode::kOff;
   if (skip_armed && client.reply_mode == ReplyMode::kSkip) client.reply_mode = ReplyMode::kOn;
   if (!drop && !out.empty()) server.DeliverTo(client, out, now_ms);
   // After every command run (EXEC as a whole: its queued commands run inside its handler).

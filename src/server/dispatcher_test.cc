@@ -160,6 +160,10 @@ TEST_F(DispatcherTest, ClientReply) {
   EXPECT_EQ(Exec({"client", "reply", "skip"}), "");
   EXPECT_EQ(Exec({"ping"}), "");
   EXPECT_EQ(Exec({"ping"}), "+PONG\r\n");
+  // ON while SKIP is armed: answered, and the skip is gone (Redis's suite checks it).
+  EXPECT_EQ(Exec({"client", "reply", "skip"}), "");
+  EXPECT_EQ(Exec({"client", "reply", "on"}), "+OK\r\n");
+  EXPECT_EQ(Exec({"ping"}), "+PONG\r\n");
   EXPECT_EQ(Exec({"client", "reply", "maybe"}), "-ERR syntax error\r\n");
 }
 

@@ -152,6 +152,7 @@ void PersistenceSection(Server& server, const ServerConfig& config, InfoWriter& 
   w.Section("Persistence");
   w.Field("loading", 0);
   w.Field("async_loading", 0);
+  w.Field("rdb_changes_since_last_save", stats.changes_since_save);
   w.Field("rdb_bgsave_in_progress", stats.bgsave_in_progress ? 1 : 0);
   w.Field("rdb_last_save_time", stats.last_save_unix);
   w.Field("rdb_last_bgsave_status", stats.last_bgsave_status.ok() ? "ok" : "err");

@@ -405,7 +405,11 @@ void IoThread::RunBatch(std::vector<Parsed>& commands) {
           conn.skip_rest = true;
           continue;
         }
+        // CLIENT LIST's qbuf, as Redis: while a command runs, its own bytes are still in the
+        // query buffer (with what follows it); afterwards only the unparsed rest is.
+        client.SetQueryBufferBytes(conn.qbuf.size() - p.start);
         DispatchCommand(server_, client, p.argv, now_ms);
+        client.SetQueryBufferBytes(conn.qbuf.size() - conn.qpos);
         conn.unauthenticated = requirepass && !client.authenticated;
         if (client.close_after_reply) {
           conn.close_after_flush = true;

@@ -148,10 +148,15 @@ class KeyspaceImpl final : public Keyspace {
   }
 
   Status Save() override {
-    return WithCheckpoint([&] { return durability_->Checkpoint(); });
+    return Saved(WithCheckpoint([&] { return durability_->Checkpoint(); }));
   }
   Status BackgroundSave() override {
-    return WithCheckpoint([&] { return durability_->BackgroundSave(); });
+    return Saved(WithCheckpoint([&] { return durability_->BackgroundSave(); }));
+  }
+  // After SAVE or BGSAVE: a successful one restarts the count of changes since a save.
+  Status Saved(Status s) {
+    if (s.ok()) state_.changes_since_save = 0;
+    return s;
   }
 
   Result<std::uint64_t> ActiveExpireCycle(std::uint64_t budget) override {
@@ -179,6 +184,7 @@ class KeyspaceImpl final : public Keyspace {
   KeyspaceStats stats() const override {
     KeyspaceStats st;
     st.expired_keys = state_.expired_keys;
+    st.changes_since_save = state_.changes_since_save;
     if (durability_ != nullptr) {
       DurabilityStats d = durability_->stats();
       st.commits = d.commits;

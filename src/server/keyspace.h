@@ -188,6 +188,10 @@ struct KeyspaceOptions {
 
 struct KeyspaceStats {
   std::uint64_t expired_keys = 0;
+  // Modifications (one per key written, one per flush) since the last SAVE or BGSAVE, or since
+  // the keyspace opened: INFO's rdb_changes_since_last_save. The automatic checkpoints do not
+  // reset it (every write is in the log already; an explicit save is what a client asks for).
+  std::uint64_t changes_since_save = 0;
   std::uint64_t commits = 0;  // log writes (batches with writes)
   std::uint64_t fsyncs = 0;
   std::uint64_t checkpoints = 0;

@@ -92,6 +92,7 @@ class KeyspaceState {
   void AddObserver(KeyspaceObserver* o) { observers_.push_back(o); }
   void RemoveObserver(KeyspaceObserver* o) { std::erase(observers_, o); }
   void Notify(int db, std::optional<std::string_view> key) {
+    ++changes_since_save;
     for (KeyspaceObserver* o : observers_) o->OnKeyModified(db, key);
   }
   void NotifyExpired(int db, std::string_view key) {
@@ -101,6 +102,7 @@ class KeyspaceState {
     for (KeyspaceObserver* o : observers_) o->OnKeyCreated(db, key);
   }
   std::uint64_t expired_keys = 0;
+  std::uint64_t changes_since_save = 0;  // KeyspaceStats::changes_since_save
 
   // --- keys ---
   // The key's meta record whatever its expiry (raw): false when absent. *buf holds the bytes

@@ -3,63 +3,41 @@
 // and is run again when one of them changes, first come, first served. Inside MULTI/EXEC
 // (ctx.may_block false) it replies at once as on a timeout, as Redis does.
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <string_view>
 #include <utility>
 
 #include "server/args.h"
 #include "server/blocking.h"
+#include "server/blocking_keys.h"
 #include "server/list_commands.h"
 #include "server/reply_builder.h"
 
 namespace larder::server {
 namespace {
 
-// The deadline (unix ms; 0: none) of the timeout argument, or nullopt after Redis's error reply.
-std::optional<std::int64_t> DeadlineArgument(CommandContext& ctx, std::string_view arg) {
-  std::string_view error;
-  const std::optional<std::int64_t> ms = ParseTimeoutSeconds(arg, &error);
-  if (!ms) {
-    ctx.reply.Error(error);
-    return std::nullopt;
-  }
-  if (*ms == 0) return std::int64_t{0};
-  std::int64_t deadline;
-  if (__builtin_add_overflow(ctx.now_ms, *ms, &deadline)) {
-    deadline = std::numeric_limits<std::int64_t>::max();
-  }
-  return deadline;
-}
-
 void ReplyNullArray(ReplyBuilder& reply) { reply.NullArray(); }
-void ReplyNull(ReplyBuilder& reply) { reply.Null(); }
 
-// Blocks the client on `keys` of its database until `deadline_ms`, or, where it may not block,
-// replies as on a timeout.
-void BlockOrTimeout(CommandContext& ctx, std::span<const std::string_view> keys,
-                    std::int64_t deadline_ms, void (*on_timeout)(ReplyBuilder&)) {
-  if (!ctx.may_block) {
-    on_timeout(ctx.reply);
-    return;
+// The keys a blocking pop may serve from: all of them, or inside a re-run for a ready key only
+// that one (Redis 7.0's order: the keys as they became ready, each key's clients in turn).
+std::span<const std::string_view> ServableKeys(CommandContext& ctx,
+                                               std::span<const std::string_view> keys) {
+  const WaitKey* ready = ctx.server.Service<BlockingService>().ServingKey(ctx.client);
+  if (ready == nullptr || ready->db != ctx.db.index()) return keys;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i] == ready->key) return keys.subspan(i, 1);
   }
-  BlockOptions options;
-  for (std::string_view key : keys)
-    options.keys.push_back(WaitKey{ctx.db.index(), std::string(key)});
-  options.deadline_ms = deadline_ms;
-  options.on_timeout = on_timeout;
-  // TODO(lists): BlockingService::Block once the `block` branch's implementation is merged.
-  (void)options;
-  on_timeout(ctx.reply);
+  return keys;
 }
 
 // BLPOP/BRPOP key [key ...] timeout.
 Status BPopGeneric(CommandContext& ctx, ListEnd end) {
-  const std::optional<std::int64_t> deadline = DeadlineArgument(ctx, ctx.argv.back());
+  const std::optional<std::int64_t> deadline = ParseBlockDeadline(ctx, ctx.argv.back());
   if (!deadline) return Status::Ok();
   const auto keys = ctx.argv.subspan(1, ctx.argv.size() - 2);
-  LARDER_ASSIGN_OR_RETURN(bool served, ServeFirstList(ctx, keys, end, 1, /*flat=*/true));
-  if (!served) BlockOrTimeout(ctx, keys, *deadline, ReplyNullArray);
+  LARDER_ASSIGN_OR_RETURN(bool served,
+                          ServeFirstList(ctx, ServableKeys(ctx, keys), end, 1, /*flat=*/true));
+  if (!served) BlockOnKeys(ctx, keys, *deadline, ReplyNullArray, ValueType::kList);
   return Status::Ok();
 }
 Status BLPopCommand(CommandContext& ctx) { return BPopGeneric(ctx, ListEnd::kHead); }
@@ -67,14 +45,19 @@ Status BRPopCommand(CommandContext& ctx) { return BPopGeneric(ctx, ListEnd::kTai
 
 // BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout, and BRPOPLPUSH (RIGHT LEFT).
 Status BLMoveGeneric(CommandContext& ctx, ListEnd from, ListEnd to, std::string_view timeout) {
-  const std::optional<std::int64_t> deadline = DeadlineArgument(ctx, timeout);
+  const std::optional<std::int64_t> deadline = ParseBlockDeadline(ctx, timeout);
   if (!deadline) return Status::Ok();
   bool replied;
   LARDER_ASSIGN_OR_RETURN(std::optional<ListKey> source,
                           OpenList(ctx, ctx.argv[1], Access::kWrite, &replied));
   if (replied) return Status::Ok();
   if (!source) {
-    BlockOrTimeout(ctx, ctx.argv.subspan(1, 1), *deadline, ReplyNull);
+    // Redis 7.0: a null bulk where it may not block, but a null array on a timeout.
+    if (!ctx.may_block) {
+      ctx.reply.Null();
+      return Status::Ok();
+    }
+    BlockOnKeys(ctx, ctx.argv.subspan(1, 1), *deadline, ReplyNullArray, ValueType::kList);
     return Status::Ok();
   }
   return MoveAndReply(ctx, *source, ctx.argv[2], from, to);
@@ -93,13 +76,13 @@ Status BRPopLPushCommand(CommandContext& ctx) {
 
 // BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count].
 Status BLMPopCommand(CommandContext& ctx) {
-  const std::optional<std::int64_t> deadline = DeadlineArgument(ctx, ctx.argv[1]);
+  const std::optional<std::int64_t> deadline = ParseBlockDeadline(ctx, ctx.argv[1]);
   if (!deadline) return Status::Ok();
   const std::optional<MPopArgs> args = ParseMPop(ctx, 2);
   if (!args) return Status::Ok();
-  LARDER_ASSIGN_OR_RETURN(bool served,
-                          ServeFirstList(ctx, args->keys, args->end, args->count, false));
-  if (!served) BlockOrTimeout(ctx, args->keys, *deadline, ReplyNullArray);
+  LARDER_ASSIGN_OR_RETURN(bool served, ServeFirstList(ctx, ServableKeys(ctx, args->keys), args->end,
+                                                      args->count, false));
+  if (!served) BlockOnKeys(ctx, args->keys, *deadline, ReplyNullArray, ValueType::kList);
   return Status::Ok();
 }
 

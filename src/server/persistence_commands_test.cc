@@ -106,6 +106,29 @@ class PersistenceCommandsTest : public ::testing::Test {
   std::shared_ptr<Client> client_;
 };
 
+// INFO's rdb_changes_since_last_save: one per key written, kept by the automatic checkpoints,
+// zeroed by SAVE and BGSAVE.
+TEST_F(PersistenceCommandsTest, ChangesSinceLastSaveCountsWritesUntilASave) {
+  const std::uint64_t start = keyspace_->stats().changes_since_save;
+  Run({"set", "a", "1"});
+  Run({"set", "b", "1"});
+  Run({"get", "a"});
+  EXPECT_EQ(keyspace_->stats().changes_since_save, start + 2);
+  {
+    MutexLock lock(&server_->exec_mutex());
+    clock_.Advance(std::chrono::seconds(10));
+    ASSERT_TRUE(keyspace_->MaybeCheckpoint().ok());
+  }
+  EXPECT_EQ(keyspace_->stats().changes_since_save, start + 2);
+  EXPECT_EQ(Run({"save"}), "+OK\r\n");
+  EXPECT_EQ(keyspace_->stats().changes_since_save, 0u);
+  Run({"set", "a", "2"});
+  EXPECT_EQ(keyspace_->stats().changes_since_save, 1u);
+  EXPECT_EQ(Run({"bgsave"}), "+Background saving started\r\n");
+  WaitForBgsave();
+  EXPECT_EQ(keyspace_->stats().changes_since_save, 0u);
+}
+
 TEST_F(PersistenceCommandsTest, SaveCheckpointsAndLastSaveTellsWhen) {
   const std::string opened = ":" + std::to_string(kStartMicros / 1000000) + "\r\n";
   EXPECT_EQ(Run({"lastsave"}), opened);  // the open checkpointed

@@ -245,6 +245,21 @@ TEST_F(ServerCommandsTest, CommandDocs) {
   EXPECT_EQ(Run({"COMMAND", "DOCS"}).substr(0, 4), "%5\r\n");
 }
 
+TEST_F(ServerCommandsTest, CommandListFiltersAndCluster) {
+  RegisterCompatCommands(table_);
+  table_.Add(CommandSpec{"set", -3, kCmdWrite, 1, 1, 1, nullptr, "string", "", "1.0.0", {}});
+  const std::string scripting = Run({"COMMAND", "LIST", "FILTERBY", "ACLCAT", "scripting"});
+  EXPECT_NE(scripting.find("$14\r\nfunction|flush\r\n"), std::string::npos) << scripting;
+  EXPECT_EQ(scripting.find("$3\r\nset\r\n"), std::string::npos) << scripting;
+  EXPECT_NE(Run({"COMMAND", "LIST", "FILTERBY", "ACLCAT", "string"}).find("$3\r\nset\r\n"),
+            std::string::npos);
+  const std::string help = Run({"COMMAND", "LIST", "FILTERBY", "PATTERN", "cl*help"});
+  EXPECT_NE(help.find("$12\r\ncluster|help\r\n"), std::string::npos) << help;
+  // A Redis without cluster support: every subcommand says so.
+  EXPECT_EQ(Run({"CLUSTER", "INFO"}), "-ERR This instance has cluster support disabled\r\n");
+  EXPECT_EQ(Run({"CLUSTER", "HELP"}), "-ERR This instance has cluster support disabled\r\n");
+}
+
 TEST_F(ServerCommandsTest, CommandGetKeys) {
   // Commands with keys, registered here with their legacy key positions.
   table_.Add(CommandSpec{"get", 2, kCmdReadOnly, 1, 1, 1, nullptr, "string", "", "1.0.0", {}});
@@ -253,11 +268,25 @@ TEST_F(ServerCommandsTest, CommandGetKeys) {
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "mset", "a", "1", "b", "2"}),
             "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "nosuch", "a"}), "-ERR Invalid command specified\r\n");
+  // Redis 7.0's key-spec flags (key_specs.h).
   EXPECT_EQ(Run({"COMMAND", "GETKEYSANDFLAGS", "mset", "a", "1", "b", "2"}),
-            "*2\r\n*2\r\n$1\r\na\r\n*2\r\n+RW\r\n+update\r\n*2\r\n$1\r\nb\r\n*2\r\n+RW\r\n+"
+            "*2\r\n*2\r\n$1\r\na\r\n*2\r\n+OW\r\n+update\r\n*2\r\n$1\r\nb\r\n*2\r\n+OW\r\n+"
             "update\r\n");
   EXPECT_EQ(Run({"COMMAND", "GETKEYSANDFLAGS", "get", "k"}),
             "*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+RO\r\n+access\r\n");
+  table_.Add(CommandSpec{"set", -3, kCmdWrite, 1, 1, 1, nullptr, "string", "", "1.0.0", {}});
+  EXPECT_EQ(Run({"COMMAND", "GETKEYSANDFLAGS", "set", "k", "v"}),
+            "*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+OW\r\n+update\r\n");
+  EXPECT_EQ(Run({"COMMAND", "GETKEYSANDFLAGS", "set", "k", "v", "GET"}),
+            "*1\r\n*2\r\n$1\r\nk\r\n*3\r\n+RW\r\n+access\r\n+update\r\n");
+  table_.Add(CommandSpec{"rename", 3, kCmdWrite, 1, 2, 1, nullptr, "generic", "", "1.0.0", {}});
+  EXPECT_EQ(Run({"COMMAND", "GETKEYSANDFLAGS", "rename", "a", "b"}),
+            "*2\r\n*2\r\n$1\r\na\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n"
+            "*2\r\n$1\r\nb\r\n*2\r\n+OW\r\n+update\r\n");
+  // A command Redis does not have: from its flags.
+  table_.Add(CommandSpec{"larder.w", 2, kCmdWrite, 1, 1, 1, nullptr, "generic", "", "1.0.0", {}});
+  EXPECT_EQ(Run({"COMMAND", "GETKEYSANDFLAGS", "larder.w", "k"}),
+            "*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+RW\r\n+update\r\n");
   EXPECT_EQ(Run({"COMMAND", "GETKEYSANDFLAGS", "info", "x"}),
             "-ERR The command has no key arguments\r\n");
   EXPECT_EQ(Run({"COMMAND", "GETKEYS", "get", "a", "b"}),

@@ -7,6 +7,7 @@ Debian's /usr/bin/python3, which has python3-redis).
     with Larderd(bin_dir) as srv:          # larderd on a free port, temp dir
         r = srv.client()                    # a redis.Redis connected to it
         srv.kill9(); srv.start()            # restart on the same dir and port
+                                            # every stop(): `larder check` of the data file
     with RedisServer() as ref: ...          # Debian's redis-server 7.0.15, same interface
 """
 import os
@@ -105,11 +106,47 @@ class _Server:
 
 
 class Larderd(_Server):
+    """larderd on a free port. Every stop() (a clean stop, and the final stop of a test that
+    killed it with kill9() and started it again) runs `larder check` on the data file and
+    raises AssertionError when the check reports a problem (docs/cli.md: `OK`, or problem lines
+    and exit 1), so no test passes over a damaged file."""
+
     def __init__(self, bin_dir=LARDER_BIN_DIR, args=(), data_dir=None):
         self.binary = os.path.abspath(os.path.join(bin_dir, "larderd"))  # servers run in their dir
+        self.larder = os.path.abspath(os.path.join(bin_dir, "larder"))
         self.args = list(args)
         super().__init__(lambda s: [s.binary, "--port", str(s.port), "--bind", "127.0.0.1",
                                     "--dir", os.path.join(s.dir, "data")] + s.args, data_dir)
+
+    def data_dir(self):
+        """The data directory: <dir>/data, or the last --dir of the extra args (relative to the
+        server's working directory, <dir>)."""
+        path = os.path.join(self.dir, "data")
+        for i, arg in enumerate(self.args[:-1]):
+            if arg == "--dir":
+                path = os.path.join(self.dir, self.args[i + 1])
+        return path
+
+    def stop(self, timeout=30):
+        code = super().stop(timeout)
+        self.check_data_file()
+        return code
+
+    def check_data_file(self):
+        """`larder check <data dir>/larder.db`; AssertionError with its report unless it says OK.
+        Nothing to check when the server never created its data file."""
+        path = os.path.join(self.data_dir(), "larder.db")
+        if not os.path.exists(path):
+            return
+        if not os.path.exists(self.larder):
+            raise AssertionError(f"{self.larder} is missing: build the larder_cli target to check "
+                                 f"{path}")
+        res = subprocess.run([self.larder, "check", path], capture_output=True, timeout=600)
+        out = res.stdout.decode(errors="replace").strip()
+        if res.returncode != 0 or out != "OK":
+            err = res.stderr.decode(errors="replace").strip()
+            raise AssertionError(f"larder check {path} reports a problem (exit {res.returncode}):"
+                                 f"\n{out}\n{err}".rstrip())
 
 
 class RedisServer(_Server):
