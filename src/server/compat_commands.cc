@@ -71,63 +71,43 @@ constexpr ClusterSub kClusterSubs[] = {
     {"slots", 2, false, "Get array of Cluster slot to node mappings", "3.0.0"},
 };
 
-CommandSpec ClusterCommand() {
-  CommandSpec cluster{.name = "cluster",
-                      .arity = -2,
-                      .flags = 0,
-                      .first_key = 0,
-                      .last_key = 0,
-                      .key_step = 0,
-                      .handler = nullptr,
-                      .group = "cluster",
-                      .summary = "A container for cluster commands (cluster support is disabled)",
-                      .since = "3.0.0",
-                      .subcommands = {}};
-  for (const ClusterSub& sub : kClusterSubs) {
-    cluster.subcommands.push_back(CommandSpec{.name = sub.name,
-                                              .arity = sub.arity,
-                                              .flags = kCmdStale | (sub.admin ? kCmdAdmin : 0u),
-                                              .first_key = 0,
-                                              .last_key = 0,
-                                              .key_step = 0,
-                                              .handler = &ClusterDisabled,
-                                              .group = "cluster",
-                                              .summary = sub.summary,
-                                              .since = sub.since,
-                                              .subcommands = {}});
-  }
-  return cluster;
+// A keyless command or container of these families.
+CommandSpec KeylessSpec(std::string_view name, int arity, std::uint32_t flags,
+                        CommandHandler handler, std::string_view group, std::string_view summary,
+                        std::string_view since) {
+  return CommandSpec{.name = name,
+                     .arity = arity,
+                     .flags = flags,
+                     .first_key = 0,
+                     .last_key = 0,
+                     .key_step = 0,
+                     .handler = handler,
+                     .group = group,
+                     .summary = summary,
+                     .since = since,
+                     .subcommands = {}};
 }
 
 }  // namespace
 
 void RegisterCompatCommands(CommandTable& table) {
-  CommandSpec function{.name = "function",
-                       .arity = -2,
-                       .flags = 0,
-                       .first_key = 0,
-                       .last_key = 0,
-                       .key_step = 0,
-                       .handler = nullptr,
-                       .group = "scripting",
-                       .summary =
-                           "A container for function commands (only FLUSH: larderd has "
-                           "no functions)",
-                       .since = "7.0.0",
-                       .subcommands = {}};
-  function.subcommands.push_back(CommandSpec{.name = "flush",
-                                             .arity = -2,
-                                             .flags = kCmdWrite | kCmdNoScript,
-                                             .first_key = 0,
-                                             .last_key = 0,
-                                             .key_step = 0,
-                                             .handler = &FunctionFlush,
-                                             .group = "scripting",
-                                             .summary = "Deleting all functions (none exist)",
-                                             .since = "7.0.0",
-                                             .subcommands = {}});
+  CommandSpec function = KeylessSpec(
+      "function", -2, 0, nullptr, "scripting",
+      "A container for function commands (only FLUSH: larderd has no functions)", "7.0.0");
+  function.subcommands.push_back(KeylessSpec("flush", -2, kCmdWrite | kCmdNoScript, &FunctionFlush,
+                                             "scripting", "Deleting all functions (none exist)",
+                                             "7.0.0"));
   table.Add(std::move(function));
-  table.Add(ClusterCommand());
+
+  CommandSpec cluster =
+      KeylessSpec("cluster", -2, 0, nullptr, "cluster",
+                  "A container for cluster commands (cluster support is disabled)", "3.0.0");
+  for (const ClusterSub& sub : kClusterSubs) {
+    cluster.subcommands.push_back(KeylessSpec(sub.name, sub.arity,
+                                              kCmdStale | (sub.admin ? kCmdAdmin : 0u),
+                                              &ClusterDisabled, "cluster", sub.summary, sub.since));
+  }
+  table.Add(std::move(cluster));
 }
 
 }  // namespace larder::server
