@@ -15,6 +15,11 @@ TEST(RandomTest, HexHasTheLengthAndDigitsAsked) {
   EXPECT_EQ(RandomHex(0), "");
 }
 
+TEST(RandomTest, ToHex) {
+  EXPECT_EQ(ToHex(std::string("\x00\x9f\xff", 3)), "009fff");
+  EXPECT_EQ(ToHex(""), "");
+}
+
 TEST(RandomTest, ValuesDoNotRepeat) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) EXPECT_TRUE(seen.insert(RandomHex(16)).second);

@@ -187,6 +187,10 @@ class LocksTest(unittest.TestCase):
         self.assertIsNone(acquire(self.r, "t", "TIMEOUT", "200"))
         self.assertGreaterEqual(time.monotonic() - start, 0.19)
         self.assertEqual(info(self.r, "t")[b"waiters"], [])
+        # Inside MULTI/EXEC it never waits: as a timeout, at once.
+        p = self.r.pipeline(transaction=True)
+        p.execute_command("LOCK.ACQUIRE", "t")
+        self.assertEqual(p.execute(), [None])
         raw = RespClient(self.srv.port)
         raw.call("HELLO", "3")
         self.assertEqual(raw.call("LOCK.ACQUIRE", "t", "NOWAIT"), ("_", None))
