@@ -18,9 +18,12 @@ void AppendInt(std::string* out, Int v) {
 
 // Appends "<prefix><n>\r\n".
 void AppendHeader(std::string* out, char prefix, std::uint64_t n) {
-  out->push_back(prefix);
-  AppendInt(out, n);
-  out->append("\r\n");
+  char buf[24];  // prefix, at most 20 digits, CR LF: one append
+  buf[0] = prefix;
+  char* end = std::to_chars(buf + 1, buf + sizeof(buf) - 2, n).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  out->append(buf, static_cast<std::size_t>(end - buf));
 }
 
 // Appends s with CR and LF turned into spaces (a status or error line must stay one line).
