@@ -18,18 +18,6 @@ namespace {
 
 void ReplyNullArray(ReplyBuilder& reply) { reply.NullArray(); }
 
-// The keys a blocking pop may serve from: all of them, or inside a re-run for a ready key only
-// that one (Redis 7.0's order: the keys as they became ready, each key's clients in turn).
-std::span<const std::string_view> ServableKeys(CommandContext& ctx,
-                                               std::span<const std::string_view> keys) {
-  const WaitKey* ready = ctx.server.Service<BlockingService>().ServingKey(ctx.client);
-  if (ready == nullptr || ready->db != ctx.db.index()) return keys;
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (keys[i] == ready->key) return keys.subspan(i, 1);
-  }
-  return keys;
-}
-
 // BLPOP/BRPOP key [key ...] timeout.
 Status BPopGeneric(CommandContext& ctx, ListEnd end) {
   const std::optional<std::int64_t> deadline = ParseBlockDeadline(ctx, ctx.argv.back());
