@@ -12,29 +12,15 @@
 #include <string>
 #include <vector>
 
-#include "larder/clock.h"
-#include "tests/util/temp_dir.h"
+#include "server/batch_keyspace_test_util.h"
 
 namespace larder::server::sets {
 namespace {
 
 class SetStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    KeyspaceOptions options;
-    options.dir = dir_.File("data");
-    options.appendfsync = AppendFsync::kNo;
-    auto opened = Keyspace::Open(options);
-    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-    ks_ = std::move(*opened);
-    ASSERT_TRUE(ks_->BeginBatch().ok());
-  }
-  void TearDown() override {
-    if (!ks_) return;
-    EXPECT_TRUE(ks_->EndBatch().ok());
-    EXPECT_TRUE(ks_->Close().ok());
-  }
-  Database& db() { return ks_->db(0); }
+  void SetUp() override { ASSERT_TRUE(ks_.ok()); }
+  Database& db() { return ks_.db(); }
 
   KeyInfo MakeSet(const std::string& key, const std::vector<std::string>& members) {
     std::optional<KeyInfo> info;
@@ -45,8 +31,7 @@ class SetStoreTest : public ::testing::Test {
     return info.value_or(KeyInfo{});
   }
 
-  test::TempDir dir_;
-  std::unique_ptr<Keyspace> ks_;
+  testing::BatchKeyspace ks_;
 };
 
 // Pearson's statistic of `counts` against equal expectations.

@@ -8,38 +8,24 @@
 #include <string>
 #include <vector>
 
+#include "server/batch_keyspace_test_util.h"
 #include "server/set_store.h"
 #include "server/zset_store.h"
-#include "tests/util/temp_dir.h"
 
 namespace larder::server::sort_sources {
 namespace {
 
 class SortSourcesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    KeyspaceOptions options;
-    options.dir = dir_.File("data");
-    options.appendfsync = AppendFsync::kNo;
-    auto opened = Keyspace::Open(options);
-    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-    ks_ = std::move(*opened);
-    ASSERT_TRUE(ks_->BeginBatch().ok());
-  }
-  void TearDown() override {
-    if (!ks_) return;
-    EXPECT_TRUE(ks_->EndBatch().ok());
-    EXPECT_TRUE(ks_->Close().ok());
-  }
-  Database& db() { return ks_->db(0); }
+  void SetUp() override { ASSERT_TRUE(ks_.ok()); }
+  Database& db() { return ks_.db(); }
   KeyInfo Info(const std::string& key) {
     auto info = db().Lookup(key);
     EXPECT_TRUE(info.ok() && info->has_value());
     return info.ok() && info->has_value() ? **info : KeyInfo{};
   }
 
-  test::TempDir dir_;
-  std::unique_ptr<Keyspace> ks_;
+  testing::BatchKeyspace ks_;
 };
 
 using V = std::vector<std::string>;
