@@ -291,7 +291,10 @@ Status CommandGetKeysAndFlags(CommandContext& ctx) {
   if (spec == nullptr) return Status::Ok();
   const std::span<const std::string_view> target = ctx.argv.subspan(2);
   std::string full_name = ToLower(target[0]);
-  if (spec->name != full_name) full_name += "|" + ToLower(target[1]);  // a subcommand's keys
+  if (spec->name != full_name) {  // a subcommand's keys
+    full_name.push_back('|');
+    full_name.append(ToLower(target[1]));
+  }
   ctx.reply.ArrayHeader(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
     std::vector<std::string_view> flags;
