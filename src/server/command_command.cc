@@ -291,8 +291,9 @@ Status CommandGetKeysAndFlags(CommandContext& ctx) {
   if (spec == nullptr) return Status::Ok();
   const std::span<const std::string_view> target = ctx.argv.subspan(2);
   std::string full_name = ToLower(target[0]);
-  if (spec->name != full_name) {  // a subcommand's keys (appends: GCC 12 -O3 -Wrestrict)
-    full_name.append("|").append(ToLower(target[1]));
+  if (spec->name != full_name) {  // a subcommand's keys
+    full_name.push_back('|');
+    full_name.append(ToLower(target[1]));
   }
   ctx.reply.ArrayHeader(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {

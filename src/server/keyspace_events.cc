@@ -57,10 +57,8 @@ void KeyspaceEventPublisher::Publish(std::uint32_t cls, std::string_view event,
                                      std::string_view key, int db, std::int64_t now_ms) {
   const std::uint32_t f = flags();
   if ((f & cls) == 0) return;
-  // Appended piecewise: GCC 12 at -O3 reports a false -Wrestrict on "@" + std::to_string(db).
-  std::string prefix = "@";
-  prefix += std::to_string(db);
-  prefix += "__:";
+  std::string prefix = "@";  // appended, not "@" + ...: GCC 12's -Wrestrict false positive
+  prefix.append(std::to_string(db)).append("__:");
   std::string channel;
   if ((f & kNotifyKeyspace) != 0) {
     channel.reserve(16 + prefix.size() + key.size());
