@@ -1,0 +1,115 @@
+// Options for the LSM engine (include/larder/lsm/db.h): one store per directory.
+//
+// Every field has a default fit for a server with a few GiB of memory; the figures behind each
+// default are in docs/benchmarks.md ("LSM engine"). Options are read at Open; changing the struct
+// later has no effect on an open database.
+#ifndef LARDER_LSM_OPTIONS_H_
+#define LARDER_LSM_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace larder {
+class FileSystem;
+class Clock;
+}  // namespace larder
+
+namespace larder::lsm {
+
+// How a table's data blocks are compressed. A block that does not shrink by at least 1/8 is
+// stored uncompressed whatever this says.
+enum class Compression : std::uint8_t { kNone = 0, kLz4 = 1, kZstd = 2 };
+
+struct Options {
+  // --- Opening -----------------------------------------------------------------------------
+  // Create the directory and an empty database when none exists (else NotFound).
+  bool create_if_missing = true;
+  // Fail (InvalidArgument) when a database already exists in the directory.
+  bool error_if_exists = false;
+  // Open for reading only: no LOCK taken exclusively (a shared lock), no recovery writes, no
+  // background work; writes fail with ReadOnly. A log tail left by a crash is replayed into
+  // memory, not truncated.
+  bool read_only = false;
+  // The file system to use; nullptr means the operating system's. Not owned; must outlive the
+  // database. Tests pass an in-memory or fault-injecting one.
+  FileSystem* file_system = nullptr;
+  // Keep the whole database on a private in-memory file system: the same engine and formats,
+  // nothing survives Close. `file_system` must be nullptr.
+  bool in_memory = false;
+  // Time for TTLs (milliseconds since the Unix epoch); nullptr means the system clock. Not owned.
+  Clock* clock = nullptr;
+
+  // --- Writes ------------------------------------------------------------------------------
+  // Bytes of writes a memtable takes before it is frozen and flushed to a level-0 table. Also
+  // the size of each value-log file (one per memtable).
+  std::size_t write_buffer_size = std::size_t{64} << 20;
+  // Frozen memtables waiting for their flush before writers stop (graduated slowdown first).
+  int max_immutable_memtables = 2;
+  // Values of at least this many bytes stay in the value log, with a pointer in the tables;
+  // smaller ones are copied into the tables at flush. 0 disables key-value separation.
+  std::size_t value_threshold = std::size_t{64} << 10;
+  // Upper bound on the bytes of one group commit (the leader's batch plus followers').
+  std::size_t max_write_group_bytes = std::size_t{1} << 20;
+
+  // --- Value-log garbage collection (automatic; see docs/lsm.md) ---------------------------
+  // A value-log file whose discarded (overwritten or deleted) value bytes reach this fraction
+  // of its value bytes is rewritten in the background and then deleted.
+  double vlog_gc_discard_ratio = 0.5;
+
+  // --- Tables --------------------------------------------------------------------------------
+  // Uncompressed bytes of a data block.
+  std::size_t block_size = 4096;
+  // Keys between restart points (full keys) in a data block; the others share a prefix.
+  int block_restart_interval = 16;
+  // Bloom filter bits per key (about 1% false positives at 10); 0 builds no filter.
+  int bloom_bits_per_key = 10;
+  // Compression of the tables of each level; levels past the vector's end use its last entry.
+  std::vector<Compression> compression_per_level = {Compression::kNone, Compression::kNone,
+                                                    Compression::kLz4};
+  // The block cache shared by every table of the database, in bytes.
+  std::size_t block_cache_bytes = std::size_t{32} << 20;
+  // Tables kept open (their index and filter in memory); the least recently used are closed.
+  int max_open_tables = 1000;
+  // Target size of a table written by a compaction.
+  std::uint64_t target_file_size = std::uint64_t{64} << 20;
+  // Check every block's checksum on each read (the block cache holds checked blocks, so this
+  // costs only on a cache miss). Tables and logs are always checked at open and recovery.
+  bool verify_checksums = true;
+
+  // --- Compaction and write slowdowns --------------------------------------------------------
+  int num_levels = 7;
+  // Level-0 table counts: compact at `level0_compaction_trigger`; from
+  // `level0_slowdown_trigger` each write group waits 1 ms (more as the count grows), giving
+  // compaction the core; at `level0_stop_trigger` writers wait until compaction catches up.
+  int level0_compaction_trigger = 4;
+  int level0_slowdown_trigger = 12;
+  int level0_stop_trigger = 24;
+  // Size of level 1; each deeper level is `level_size_multiplier` times larger.
+  std::uint64_t max_bytes_for_level_base = std::uint64_t{256} << 20;
+  double level_size_multiplier = 10;
+  // Deletion-density trigger: a table whose tombstones make up at least this fraction of its
+  // entries (and at least `deletion_compaction_min_entries` of them) is compacted even when its
+  // level is within size, so delete-heavy key ranges (a queue's head) do not rot.
+  double deletion_compaction_ratio = 0.5;
+  std::uint64_t deletion_compaction_min_entries = 1000;
+  // Background threads for flushes and compactions (flushes first).
+  int background_threads = 1;
+};
+
+class Snapshot;
+
+struct ReadOptions {
+  // Read the state of this snapshot; nullptr reads the latest state.
+  const Snapshot* snapshot = nullptr;
+  // Check the checksum of every block read from a table, even when Options::verify_checksums
+  // is off.
+  bool verify_checksums = false;
+  // Keep blocks read by this read out of the block cache (scans that should not evict the
+  // working set).
+  bool fill_cache = true;
+};
+
+}  // namespace larder::lsm
+
+#endif  // LARDER_LSM_OPTIONS_H_
