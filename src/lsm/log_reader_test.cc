@@ -10,6 +10,8 @@
 #include "base/coding.h"
 #include "larder/file_system.h"
 #include "lsm/log_writer.h"
+#include "lsm/vlog_pointer.h"
+#include "lsm/write_batch_internal.h"
 #include "testing/fault_injection_file_system.h"
 
 namespace larder::lsm {
@@ -294,6 +296,72 @@ TEST_F(LsmLogReaderTest, RandomModel) {
     // A truncation exactly at a record boundary keeps the records before it.
     ExpectPrefix(intact, LogReader::End::kNone, "damaged round " + std::to_string(round));
   }
+}
+
+// Writes the seed corpus of fuzz/fuzz_lsm_log.cc into fuzz/corpus/lsm_log (run by hand with
+// --gtest_also_run_disabled_tests --gtest_filter='*WriteFuzzCorpus').
+TEST_F(LsmLogReaderTest, DISABLED_WriteFuzzCorpus) {
+  const std::string dir = std::string(LARDER_SOURCE_DIR) + "/fuzz/corpus/lsm_log/";
+  FileSystem* disk = DefaultFileSystem();
+  const auto save = [&](const std::string& name, std::string_view bytes) {
+    auto f = disk->Open(dir + name, {.create = true});
+    ASSERT_TRUE(f.ok()) << f.status().ToString();
+    ASSERT_TRUE((*f)->Truncate(0).ok());
+    ASSERT_TRUE(
+        (*f)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}).ok());
+  };
+  // A clean log: plain batches and one whose large values moved into value records.
+  {
+    auto w = fs_->NewAppendWriter("/log", {.truncate = true});
+    ASSERT_TRUE(w.ok());
+    LogWriter log(std::move(*w));
+    WriteBatch a;
+    a.Put("apple", "red");
+    a.Delete("banana");
+    a.DeleteRange("c", "d");
+    a.PutWithExpiry("eel", "slippery", 1700000000000);
+    WriteBatchInternal::SetSequence(&a, 1);
+    WriteBatch b;
+    b.Put("big", std::string(300, 'B'));
+    b.PutWithExpiry("bigttl", std::string(200, 'T'), 42);
+    b.Put("small", "s");
+    WriteBatchInternal::SetSequence(&b, 5);
+    WriteBatch scratch;
+    const WriteBatch* stored;
+    ASSERT_TRUE(AddBatchRecord(&log, 1, a, 100, &scratch, &stored).ok());
+    ASSERT_TRUE(AddBatchRecord(&log, 1, b, 100, &scratch, &stored).ok());
+    ASSERT_TRUE(
+        log.AddRecord(LogRecordType::kBatch, WriteBatchInternal::Contents(WriteBatch())).ok());
+    ASSERT_TRUE(log.Close().ok());
+  }
+  const std::string clean = Contents();
+  save("clean", clean);
+  save("empty", "");
+  save("truncated", std::string_view(clean).substr(0, clean.size() - 7));
+  save("zero_tail", clean + std::string(100, '\0'));
+  std::string flipped = clean;
+  flipped[20] = static_cast<char>(flipped[20] ^ 4);
+  save("flipped", flipped);
+  // Intact records holding malformed batches and a pointer to nowhere.
+  {
+    auto w = fs_->NewAppendWriter("/log", {.truncate = true});
+    ASSERT_TRUE(w.ok());
+    LogWriter log(std::move(*w));
+    std::string header;
+    PutFixed64(&header, 9);
+    PutFixed32(&header, 2);
+    ASSERT_TRUE(log.AddRecord(LogRecordType::kBatch, header + "\x01\x01k\x05v").ok());
+    WriteBatch p;
+    std::string ptr;
+    VlogPointer{1, 5000, 70}.EncodeTo(&ptr);
+    WriteBatchInternal::AppendEntry(&p, ValueType::kValuePointer, "p", ptr);
+    ptr.clear();
+    VlogPointer{1, 0, 3}.EncodeTo(&ptr);
+    WriteBatchInternal::AppendEntry(&p, ValueType::kValuePointer, "q", ptr);
+    ASSERT_TRUE(log.AddRecord(LogRecordType::kBatch, WriteBatchInternal::Contents(p)).ok());
+    ASSERT_TRUE(log.Close().ok());
+  }
+  save("bad_batches", Contents());
 }
 
 }  // namespace

@@ -219,6 +219,7 @@ TEST(LsmVlogPointerTest, ReadValueChecksTheRecord) {
   expect_corrupt({3, ptr.offset, 600}, "past the end");
   expect_corrupt({3, ptr.offset + 1, 6}, "not a record boundary");
   expect_corrupt({3, ptr.offset, kMaxRecordSize + 1}, "impossible length");
+  expect_corrupt({3, ptr.offset, kMaxRecordSize}, "larger than the file: never allocated");
   // A flipped payload byte.
   const std::uint64_t at = ptr.offset + kLogHeaderSize + 2;
   ASSERT_TRUE((*f)->WriteAt(at, {reinterpret_cast<const std::uint8_t*>("X"), 1}).ok());
