@@ -27,7 +27,8 @@ class LsmLogReplayTest : public ::testing::Test {
   std::string AddBatch(SequenceNumber seq, int n) {
     WriteBatch b;
     for (int i = 0; i < n; ++i) {
-      const std::string key = "k" + std::to_string(seq + static_cast<SequenceNumber>(i));
+      std::string key = "k";
+      key += std::to_string(seq + static_cast<SequenceNumber>(i));
       b.Put(key, std::string(i % 3 == 0 ? 500 : 5, static_cast<char>('a' + i)));
     }
     WriteBatchInternal::SetSequence(&b, seq);
