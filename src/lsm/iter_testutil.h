@@ -5,6 +5,8 @@
 #define LARDER_LSM_ITER_TESTUTIL_H_
 
 #include <algorithm>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "lsm/dbformat.h"
+#include "lsm/expiring_value.h"
 #include "lsm/internal_iterator.h"
 #include "lsm/vector_iterator.h"
 
@@ -113,6 +116,97 @@ inline std::string CheckInternalIterator(InternalIterator* it, const std::vector
     }
   }
   return "";
+}
+
+// ---- Random user-level histories and the reads they define -----------------------------------
+
+// "Now" of the random histories; expiring values expire at now-1, now or now+1.
+inline constexpr std::uint64_t kTestNow = 1000;
+
+inline std::string ExpiringValue(std::uint64_t at, std::string_view payload) {
+  std::string v;
+  AppendExpiringValue(&v, at, payload);
+  return v;
+}
+
+// Keys with shared prefixes, the empty key and 0xff bytes.
+inline const std::vector<std::string>& KeyPool() {
+  static const std::vector<std::string> pool = {"",   "a",  "ab", "abc", "abd",  "ac",
+                                                "b",  "ba", "bb", "c",   "k0",   "k1",
+                                                "k2", "k3", "k4", "kk",  "\xff", "\xff\xff"};
+  return pool;
+}
+
+// `n` entries with sequences first_seq, first_seq + 1, ...: values, deletions, value pointers
+// ("ptr:<value>"), expiring values and pointers, range deletions.
+inline std::vector<Entry> RandomHistory(std::mt19937* rng, int n, SequenceNumber first_seq) {
+  const auto& pool = KeyPool();
+  auto pick = [&] { return pool[(*rng)() % pool.size()]; };
+  std::vector<Entry> out;
+  for (SequenceNumber seq = first_seq; seq < first_seq + static_cast<SequenceNumber>(n); ++seq) {
+    const std::string user = pick();
+    const std::string v = user + "@" + std::to_string(seq);
+    const std::uint64_t at = kTestNow - 1 + (*rng)() % 3;
+    switch ((*rng)() % 10) {
+      case 0:
+      case 1:
+        out.push_back({IKey(user, seq, ValueType::kDeletion), ""});
+        break;
+      case 2:
+        out.push_back({IKey(user, seq, ValueType::kValuePointer), "ptr:" + v});
+        break;
+      case 3:
+        out.push_back({IKey(user, seq, ValueType::kExpiringValue), ExpiringValue(at, v)});
+        break;
+      case 4:
+        out.push_back(
+            {IKey(user, seq, ValueType::kExpiringPointer), ExpiringValue(at, "ptr:" + v)});
+        break;
+      case 5: {
+        std::string end = (*rng)() % 4 == 0 ? user + "\x01" : pick();
+        out.push_back({IKey(user, seq, ValueType::kRangeDeletion), end});
+        break;
+      }
+      default:
+        out.push_back({IKey(user, seq, ValueType::kValue), v});
+    }
+  }
+  return out;
+}
+
+// The user's view of `entries` at `read_seq` and kTestNow, computed directly: the newest
+// visible version of each key, unless a deletion, expired, or covered by a visible range
+// tombstone newer than it; pointers shown as what they point to.
+inline std::map<std::string, std::string> ReadAt(const std::vector<Entry>& entries,
+                                                 SequenceNumber read_seq) {
+  std::map<std::string, std::pair<ParsedInternalKey, std::string_view>> newest;
+  std::vector<std::pair<ParsedInternalKey, std::string_view>> ranges;
+  for (const Entry& e : entries) {
+    ParsedInternalKey k;
+    if (!ParseInternalKey(e.first, &k) || k.sequence > read_seq) continue;
+    if (k.type == ValueType::kRangeDeletion) {
+      ranges.emplace_back(k, e.second);
+      continue;
+    }
+    auto [it, inserted] = newest.try_emplace(std::string(k.user_key), k, e.second);
+    if (!inserted && it->second.first.sequence < k.sequence) it->second = {k, e.second};
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& [user, ver] : newest) {
+    const ParsedInternalKey& k = ver.first;
+    bool dead = k.type == ValueType::kDeletion;
+    for (const auto& [r, end] : ranges) {
+      dead |= r.user_key <= user && user < end && r.sequence > k.sequence;
+    }
+    std::string_view payload = ver.second;
+    if (IsExpiringType(k.type)) {
+      std::uint64_t at = 0;
+      dead |= !SplitExpiringValue(payload, &at, &payload) || at <= kTestNow;
+    }
+    if (IsPointerType(k.type)) payload.remove_prefix(4);
+    if (!dead) out.emplace(user, std::string(payload));
+  }
+  return out;
 }
 
 }  // namespace larder::lsm::itertest
