@@ -11,6 +11,7 @@ Debian's /usr/bin/python3, which has python3-redis).
     with RedisServer() as ref: ...          # Debian's redis-server 7.0.15, same interface
 """
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -147,6 +148,35 @@ class Larderd(_Server):
             err = res.stderr.decode(errors="replace").strip()
             raise AssertionError(f"larder check {path} reports a problem (exit {res.returncode}):"
                                  f"\n{out}\n{err}".rstrip())
+
+
+def kill9_rounds(test, srv, rounds, start_writers, check):
+    """The kill -9 loop of the durability suites, on a running Larderd `srv`. Each round:
+    `start_writers(round)` returns started threads that write until their connection fails,
+    each recording what the server acknowledged in `acked` (a count or a collection); after
+    0.3 to 1 s the server is killed with SIGKILL; every writer must notice and at least one
+    write must have been acknowledged; the data file must pass `larder check`; the server
+    restarts and `check(client, writers)` checks the writers of every round so far. Ends with a
+    clean stop (exit 0, checked again). Returns every writer."""
+    everyone = []
+    for rnd in range(rounds):
+        current = start_writers(rnd)
+        time.sleep(random.uniform(0.3, 1.0))  # let them write, then pull the plug
+        srv.kill9()
+        for w in current:
+            w.join(60)
+            test.assertFalse(w.is_alive(), "a client did not notice the kill")
+        everyone += current
+        test.assertTrue(any(w.acked for w in current), f"nothing was written in round {rnd}")
+        srv.check_data_file()
+        srv.start()
+        r = srv.client()
+        try:
+            check(r, everyone)
+        finally:
+            r.close()
+    test.assertEqual(srv.stop(), 0)
+    return everyone
 
 
 class RedisServer(_Server):
