@@ -234,7 +234,7 @@ TEST(LsmLogWriterTest, ThroughputOf116ByteBatches) {
   const std::string payload(116, 'x');
   for (int group : {1, 64}) {
     auto log = OpenLog(DefaultFileSystem(), dir.File("bench" + std::to_string(group) + ".vlog"));
-    constexpr int kRecords = 200000;
+    constexpr int kRecords = 50000;
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < kRecords; ++i) {
       ASSERT_TRUE(log->AddRecord(LogRecordType::kBatch, payload).ok());
