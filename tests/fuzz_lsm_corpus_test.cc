@@ -9,11 +9,19 @@
 #include "fuzz/fuzz_lsm_log.cc"  // NOLINT
 #undef LLVMFuzzerTestOneInput
 
+#define LLVMFuzzerTestOneInput FuzzLsmManifestTestOneInput
+#include "fuzz/fuzz_lsm_manifest.cc"  // NOLINT
+#undef LLVMFuzzerTestOneInput
+
 namespace larder {
 namespace {
 
 TEST(LsmFuzzCorpusTest, LogTargetReplaysCorpus) {
   EXPECT_GT(test::ReplayFuzzCorpus("lsm_log", FuzzLsmLogTestOneInput), 0);
+}
+
+TEST(LsmFuzzCorpusTest, ManifestTargetReplaysCorpus) {
+  EXPECT_GT(test::ReplayFuzzCorpus("lsm_manifest", FuzzLsmManifestTestOneInput), 0);
 }
 
 }  // namespace

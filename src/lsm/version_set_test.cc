@@ -364,3 +364,48 @@ TEST(LsmVersionSetTest, CrashAtEveryPointRecoversOldOrNewState) {
 
 }  // namespace
 }  // namespace larder::lsm
+
+namespace larder::lsm {
+namespace {
+
+// Writes the seed corpus of fuzz/fuzz_lsm_manifest.cc into fuzz/corpus/lsm_manifest (run by
+// hand with --gtest_also_run_disabled_tests --gtest_filter='*WriteManifestFuzzCorpus').
+TEST(LsmVersionSetTest, DISABLED_WriteManifestFuzzCorpus) {
+  const std::string dir = std::string(LARDER_SOURCE_DIR) + "/fuzz/corpus/lsm_manifest/";
+  FileSystem* disk = DefaultFileSystem();
+  ASSERT_TRUE(disk->CreateDirs(dir).ok());
+  const auto save = [&](const std::string& name, std::string_view bytes) {
+    auto f = disk->Open(dir + name, {.create = true});
+    ASSERT_TRUE(f.ok()) << f.status().ToString();
+    ASSERT_TRUE((*f)->Truncate(0).ok());
+    ASSERT_TRUE(
+        (*f)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}).ok());
+  };
+  auto fs = NewMemFileSystem(std::size_t{1} << 24);
+  ASSERT_TRUE(fs->CreateDirs("/db").ok());
+  VersionSet vs("/db", fs.get(), SmallOptions());
+  ASSERT_TRUE(vs.Create().ok());
+  save("empty_db", ManifestContents(fs.get(), "/db"));
+  EditGenerator gen(5);
+  for (int i = 0; i < 8; ++i) {
+    VersionEdit e = gen.Next();
+    ASSERT_TRUE(vs.LogAndApply(&e).ok());
+  }
+  const std::string edits = ManifestContents(fs.get(), "/db");
+  save("edits", edits);
+  save("torn_tail", edits + edits.substr(kManifestHeaderSize, 20));
+  std::string damaged = edits;
+  damaged[kManifestHeaderSize + kManifestRecordHeaderSize + 2] ^= 1;
+  save("damaged_middle", damaged);
+  vs.set_manifest_rewrite_bytes(256);
+  VersionEdit e = gen.Next();
+  ASSERT_TRUE(vs.LogAndApply(&e).ok());
+  save("rewritten", ManifestContents(fs.get(), "/db"));
+  std::mt19937_64 rng(8);
+  std::string edit;
+  manifest_test::RandomEdit(rng).EncodeTo(&edit);
+  save("one_edit", edit);
+}
+
+}  // namespace
+}  // namespace larder::lsm
