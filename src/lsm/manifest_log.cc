@@ -113,4 +113,10 @@ Status ReadWholeFile(FileSystem* fs, const std::string& path, std::string* conte
   return Status::Ok();
 }
 
+Status WriteWholeFile(FileSystem* fs, const std::string& path, std::string_view contents) {
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> f, fs->Open(path, {.create = true}));
+  LARDER_RETURN_IF_ERROR(f->Truncate(0));
+  return f->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(contents.data()), contents.size()});
+}
+
 }  // namespace larder::lsm

@@ -73,6 +73,10 @@ struct ParsedManifest {
 
 // Reads the whole file at `path` into *contents (NotFound when absent).
 [[nodiscard]] Status ReadWholeFile(FileSystem* fs, const std::string& path, std::string* contents);
+// Replaces the content of `path` (created when missing) with `contents`; syncs nothing. For
+// tests and tools.
+[[nodiscard]] Status WriteWholeFile(FileSystem* fs, const std::string& path,
+                                    std::string_view contents);
 
 }  // namespace larder::lsm
 

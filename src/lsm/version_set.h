@@ -54,9 +54,9 @@ class VersionSet {
   // Writes the MANIFEST of a new, empty database in the (existing) directory: next file number
   // 1, last sequence 0, log number 0. AlreadyExists when a MANIFEST is there.
   [[nodiscard]] Status Create();
-  // Reads the MANIFEST and replays its edits (once, on a new VersionSet). NotFound when there is none; Corruption naming
-  // the MANIFEST and the record's offset when a record (not a torn last one, see
-  // manifest_log.h) is damaged, an edit does not apply (a table deleted twice, levels
+  // Reads the MANIFEST and replays its edits (once, on a new VersionSet). NotFound when there is
+  // none; Corruption naming the MANIFEST and the record's offset when a record (not a torn last
+  // one, see manifest_log.h) is damaged, an edit does not apply (a table deleted twice, levels
   // overlapping) or the state lacks a field. Unless read-only, a torn tail or an oversized
   // MANIFEST is rewritten, and a stray MANIFEST.tmp removed.
   [[nodiscard]] Status Recover();

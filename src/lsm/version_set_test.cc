@@ -244,12 +244,7 @@ TEST(LsmVersionSetTest, DamagedManifestIsCorruptionNamingIt) {
   }
   const std::string good = ManifestContents(fs.get(), "/db");
   auto write = [&](const std::string& contents) {
-    auto f = fs->Open("/db/MANIFEST", {.create = true});
-    ASSERT_TRUE(f.ok());
-    ASSERT_TRUE((*f)->Truncate(0).ok());
-    ASSERT_TRUE(
-        (*f)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(contents.data()), contents.size()})
-            .ok());
+    ASSERT_TRUE(WriteWholeFile(fs.get(), "/db/MANIFEST", contents).ok());
   };
   // A flipped byte in the snapshot record (followed by intact records).
   std::string bad = good;
@@ -375,11 +370,7 @@ TEST(LsmVersionSetTest, DISABLED_WriteManifestFuzzCorpus) {
   FileSystem* disk = DefaultFileSystem();
   ASSERT_TRUE(disk->CreateDirs(dir).ok());
   const auto save = [&](const std::string& name, std::string_view bytes) {
-    auto f = disk->Open(dir + name, {.create = true});
-    ASSERT_TRUE(f.ok()) << f.status().ToString();
-    ASSERT_TRUE((*f)->Truncate(0).ok());
-    ASSERT_TRUE(
-        (*f)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}).ok());
+    ASSERT_TRUE(WriteWholeFile(disk, dir + name, bytes).ok());
   };
   auto fs = NewMemFileSystem(std::size_t{1} << 24);
   ASSERT_TRUE(fs->CreateDirs("/db").ok());
