@@ -1,5 +1,7 @@
 #include "lsm/compaction_picker.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include "lsm/manifest_test_util.h"
@@ -38,6 +40,14 @@ std::vector<std::uint64_t> Numbers(const std::vector<FileRef>& files) {
 
 const std::vector<std::string> kNoPointers(4);
 
+// "reason: Lx->Ly [inputs of x] [inputs of y]".
+std::string Describe(const Compaction& c) {
+  std::string out =
+      fmt::format("{}: L{}->L{}", CompactionReasonName(c.reason), c.level, c.output_level);
+  for (const auto& which : c.inputs) out += fmt::format(" [{}]", fmt::join(Numbers(which), ","));
+  return out;
+}
+
 TEST(LsmCompactionPickerTest, ScoresAndLevelSizes) {
   CompactionPicker picker(PickerOptions());
   EXPECT_EQ(picker.MaxBytesForLevel(1), 1000u);
@@ -66,11 +76,7 @@ TEST(LsmCompactionPickerTest, Level0TakesEveryOverlappingTableAndExpands) {
   auto v = Build(e);
   auto c = picker.Pick(v, kNoPointers);
   ASSERT_TRUE(c.has_value());
-  EXPECT_EQ(c->reason, CompactionReason::kLevel0Count);
-  EXPECT_EQ(c->level, 0);
-  EXPECT_EQ(c->output_level, 1);
-  EXPECT_EQ(Numbers(c->inputs[0]), (std::vector<std::uint64_t>{2, 1}));
-  EXPECT_EQ(Numbers(c->inputs[1]), (std::vector<std::uint64_t>{4, 5}));
+  EXPECT_EQ(Describe(*c), "level-0 count: L0->L1 [2,1] [4,5]");
   EXPECT_EQ(c->smallest_user_key, "a");
   EXPECT_EQ(c->largest_user_key, "g");            // widened by table 5
   EXPECT_EQ(c->grandparent_overlap_bytes, 333u);  // table 7 meets [a, g]
@@ -95,8 +101,7 @@ TEST(LsmCompactionPickerTest, LevelSizeRoundRobinSkipsBusyTables) {
   std::vector<std::string> pointers(4);
   auto c = picker.Pick(v, pointers);
   ASSERT_TRUE(c.has_value());
-  EXPECT_EQ(c->reason, CompactionReason::kLevelSize);
-  EXPECT_EQ(Numbers(c->inputs[0]), (std::vector<std::uint64_t>{1}));
+  EXPECT_EQ(Describe(*c), "level size: L1->L2 [1] []");
   EXPECT_EQ(c->grandparent_overlap_bytes, 77u);
   VersionEdit done;
   c->AddInputDeletions(&done);
@@ -106,8 +111,7 @@ TEST(LsmCompactionPickerTest, LevelSizeRoundRobinSkipsBusyTables) {
 
   c = picker.Pick(v, pointers);
   ASSERT_TRUE(c.has_value());
-  EXPECT_EQ(Numbers(c->inputs[0]), (std::vector<std::uint64_t>{2}));
-  EXPECT_EQ(Numbers(c->inputs[1]), (std::vector<std::uint64_t>{4}));
+  EXPECT_EQ(Describe(*c), "level size: L1->L2 [2] [4]");
   // Table 2 and its overlap are busy now: the next pick moves on to table 3.
   auto c2 = picker.Pick(v, pointers);
   ASSERT_TRUE(c2.has_value());
@@ -173,11 +177,7 @@ TEST(LsmCompactionPickerTest, DeletionDensity) {
   auto v = Build(e);
   auto c = picker.Pick(v, kNoPointers);
   ASSERT_TRUE(c.has_value());
-  EXPECT_EQ(c->reason, CompactionReason::kDeletionDensity);
-  EXPECT_EQ(c->level, 2);
-  EXPECT_EQ(c->output_level, 3);
-  EXPECT_EQ(Numbers(c->inputs[0]), (std::vector<std::uint64_t>{2}));
-  EXPECT_EQ(Numbers(c->inputs[1]), (std::vector<std::uint64_t>{4}));
+  EXPECT_EQ(Describe(*c), "deletion density: L2->L3 [2] [4]");
   EXPECT_FALSE(picker.Pick(v, kNoPointers).has_value());  // nothing else qualifies
 
   // At the last level the table is rewritten in place.
@@ -186,9 +186,7 @@ TEST(LsmCompactionPickerTest, DeletionDensity) {
   v = Build(last);
   c = picker.Pick(v, kNoPointers);
   ASSERT_TRUE(c.has_value());
-  EXPECT_EQ(c->level, 3);
-  EXPECT_EQ(c->output_level, 3);
-  EXPECT_TRUE(c->inputs[1].empty());
+  EXPECT_EQ(Describe(*c), "deletion density: L3->L3 [2] []");
 
   // Size work comes first.
   VersionEdit both;

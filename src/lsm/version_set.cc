@@ -252,11 +252,8 @@ Status VersionSet::LogAndApply(VersionEdit* edit) {
   }
   if (edit->next_file_number().value_or(0) > 0) MarkFileNumberUsed(*edit->next_file_number() - 1);
   edit->SetNextFileNumber(next_file_number_.load());
-  if (edit->last_sequence()) {
-    SetLastSequence(*edit->last_sequence());
-  } else {
-    edit->SetLastSequence(last_sequence_.load());
-  }
+  if (edit->last_sequence()) SetLastSequence(*edit->last_sequence());
+  edit->SetLastSequence(last_sequence_.load());
   for (const auto& [level, key] : edit->compact_pointers()) {
     if (level >= num_levels_) return Status::InvalidArgument("compact pointer past the last level");
     s.compact_pointers[static_cast<std::size_t>(level)] = key;

@@ -54,13 +54,14 @@ class VersionSet {
   // Writes the MANIFEST of a new, empty database in the (existing) directory: next file number
   // 1, last sequence 0, log number 0. AlreadyExists when a MANIFEST is there.
   [[nodiscard]] Status Create();
-  // Reads the MANIFEST and replays its edits. NotFound when there is none; Corruption naming
-  // the MANIFEST and the record's offset when a record (not a torn last one, see
-  // manifest_log.h) is damaged, an edit does not apply (a table deleted twice, levels
+  // Reads the MANIFEST and replays its edits (once, on a new VersionSet). NotFound when there is
+  // none; Corruption naming the MANIFEST and the record's offset when a record (not a torn last
+  // one, see manifest_log.h) is damaged, an edit does not apply (a table deleted twice, levels
   // overlapping) or the state lacks a field. Unless read-only, a torn tail or an oversized
   // MANIFEST is rewritten, and a stray MANIFEST.tmp removed.
   [[nodiscard]] Status Recover();
-  // Fills in edit's next file number and last sequence (when unset), checks that it applies,
+  // Sets edit's next file number and last sequence to the current ones (the edit's own last
+  // sequence, when set, first raises last_sequence()), checks that it applies,
   // makes it durable, then installs the new Version. InvalidArgument (nothing written) when it
   // does not apply; Poisoned after any I/O failure; ReadOnly on a read-only VersionSet.
   [[nodiscard]] Status LogAndApply(VersionEdit* edit);
