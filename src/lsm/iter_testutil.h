@@ -29,6 +29,13 @@ inline std::string IKey(std::string_view user_key, SequenceNumber seq, ValueType
   return k;
 }
 
+// prefix ++ decimal n. (Not "k" + std::to_string(n): GCC 12 at -O2 warns, wrongly, on that.)
+inline std::string Numbered(std::string_view prefix, std::uint64_t n) {
+  std::string s(prefix);
+  s += std::to_string(n);
+  return s;
+}
+
 inline void SortEntries(std::vector<Entry>* entries) {
   std::sort(entries->begin(), entries->end(), [](const Entry& a, const Entry& b) {
     return CompareInternalKeys(a.first, b.first) < 0;

@@ -71,7 +71,7 @@ TEST(LsmLevelIteratorTest, MatchesTheConcatenationUnderRandomMoves) {
     for (int k = 0; k < n; ++k) {
       const SequenceNumber seq = 1 + rng() % 3;
       all.push_back(
-          {IKey("k" + std::to_string(1000 + k / 2), seq + (k % 2) * 10, ValueType::kValue),
+          {IKey(itertest::Numbered("k", 1000 + k / 2), seq + (k % 2) * 10, ValueType::kValue),
            std::to_string(k)});
     }
     itertest::SortEntries(&all);
@@ -81,7 +81,7 @@ TEST(LsmLevelIteratorTest, MatchesTheConcatenationUnderRandomMoves) {
     std::vector<std::string> targets;
     for (const Entry& e : all) targets.push_back(e.first);
     for (int t = 0; t < 30; ++t) {
-      targets.push_back(IKey("k" + std::to_string(995 + rng() % 60), rng() % 15, kMaxValueType));
+      targets.push_back(IKey(itertest::Numbered("k", 995 + rng() % 60), rng() % 15, kMaxValueType));
     }
     int opens = 0;
     auto level = NewLevelIterator(CutIntoFiles(all, &rng, &opens));
@@ -93,7 +93,7 @@ TEST(LsmLevelIteratorTest, MatchesTheConcatenationUnderRandomMoves) {
 TEST(LsmLevelIteratorTest, OpensEachFileOncePerCrossing) {
   std::vector<Entry> all;
   for (int k = 0; k < 40; ++k) {
-    all.push_back({IKey("k" + std::to_string(100 + k), 1, ValueType::kValue), "v"});
+    all.push_back({IKey(itertest::Numbered("k", 100 + k), 1, ValueType::kValue), "v"});
   }
   std::mt19937 rng(3);
   int opens = 0;
@@ -116,7 +116,7 @@ TEST(LsmLevelIteratorTest, OpensEachFileOncePerCrossing) {
 TEST(LsmLevelIteratorTest, AFileThatFailsToOpenStopsTheLevel) {
   std::vector<Entry> all;
   for (int k = 0; k < 30; ++k) {
-    all.push_back({IKey("k" + std::to_string(100 + k), 1, ValueType::kValue), "v"});
+    all.push_back({IKey(itertest::Numbered("k", 100 + k), 1, ValueType::kValue), "v"});
   }
   std::mt19937 rng(5);
   int opens = 0;
