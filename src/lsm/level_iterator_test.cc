@@ -90,11 +90,17 @@ TEST(LsmLevelIteratorTest, MatchesTheConcatenationUnderRandomMoves) {
   }
 }
 
-TEST(LsmLevelIteratorTest, OpensEachFileOncePerCrossing) {
+// Keys k100, k101, ... with one version each.
+std::vector<Entry> OneVersionEach(int n) {
   std::vector<Entry> all;
-  for (int k = 0; k < 40; ++k) {
+  for (int k = 0; k < n; ++k) {
     all.push_back({IKey(itertest::Numbered("k", 100 + k), 1, ValueType::kValue), "v"});
   }
+  return all;
+}
+
+TEST(LsmLevelIteratorTest, OpensEachFileOncePerCrossing) {
+  const std::vector<Entry> all = OneVersionEach(40);
   std::mt19937 rng(3);
   int opens = 0;
   auto files = CutIntoFiles(all, &rng, &opens);
@@ -114,10 +120,7 @@ TEST(LsmLevelIteratorTest, OpensEachFileOncePerCrossing) {
 }
 
 TEST(LsmLevelIteratorTest, AFileThatFailsToOpenStopsTheLevel) {
-  std::vector<Entry> all;
-  for (int k = 0; k < 30; ++k) {
-    all.push_back({IKey(itertest::Numbered("k", 100 + k), 1, ValueType::kValue), "v"});
-  }
+  const std::vector<Entry> all = OneVersionEach(30);
   std::mt19937 rng(5);
   int opens = 0;
   auto files = CutIntoFiles(all, &rng, &opens);

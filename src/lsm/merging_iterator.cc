@@ -21,39 +21,16 @@ class MergingIterator final : public InternalIterator {
   bool Valid() const override { return !heap_.empty() && status_.ok(); }
 
   void SeekToFirst() override {
-    Reset(kForward);
-    for (auto& c : children_) {
-      c->SeekToFirst();
-      Add(c.get());
-    }
-    Heapify();
+    SeekAll(kForward, [](InternalIterator* c) { c->SeekToFirst(); });
   }
-
   void SeekToLast() override {
-    Reset(kReverse);
-    for (auto& c : children_) {
-      c->SeekToLast();
-      Add(c.get());
-    }
-    Heapify();
+    SeekAll(kReverse, [](InternalIterator* c) { c->SeekToLast(); });
   }
-
   void Seek(std::string_view target) override {
-    Reset(kForward);
-    for (auto& c : children_) {
-      c->Seek(target);
-      Add(c.get());
-    }
-    Heapify();
+    SeekAll(kForward, [target](InternalIterator* c) { c->Seek(target); });
   }
-
   void SeekForPrev(std::string_view target) override {
-    Reset(kReverse);
-    for (auto& c : children_) {
-      c->SeekForPrev(target);
-      Add(c.get());
-    }
-    Heapify();
+    SeekAll(kReverse, [target](InternalIterator* c) { c->SeekForPrev(target); });
   }
 
   void Next() override {
@@ -88,6 +65,17 @@ class MergingIterator final : public InternalIterator {
     direction_ = d;
     heap_.clear();
     status_ = Status::Ok();
+  }
+
+  // Positions every child with `seek` and builds the heap for direction `d`.
+  template <typename SeekFn>
+  void SeekAll(Direction d, SeekFn seek) {
+    Reset(d);
+    for (auto& c : children_) {
+      seek(c.get());
+      Add(c.get());
+    }
+    Heapify();
   }
 
   // After `c` moved: into the heap if positioned, else its error (if any) is recorded.
