@@ -50,8 +50,7 @@ std::unique_ptr<kv::Iterator> MakeIter(const std::vector<Entry>& entries, Sequen
   EXPECT_TRUE(CollectRangeTombstones(&scan, &ts).ok());
   DBIteratorArgs args;
   std::mt19937 local(1);
-  args.input =
-      NewMergingIterator(itertest::SplitIntoChildren(sorted, children, rng ? rng : &local));
+  args.input = NewMergingIterator(itertest::SplitIntoStack(sorted, children, rng ? rng : &local));
   args.sequence = seq;
   args.tombstones = std::make_shared<RangeTombstones>(ts);
   args.resolver = resolver;
