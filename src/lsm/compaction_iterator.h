@@ -10,6 +10,10 @@
 //     level in its key range), point tombstones and expired values in the oldest stripe, as
 //     nothing older is left for them to hide, and range tombstones in the oldest stripe (every
 //     entry they cover in the input is dropped with them: see `tombstones` below).
+// Range tombstones travel in the input as kRangeDeletion entries (the input tables' and
+// memtables' range-deletion iterators merged in beside their point entries): each is written
+// out (a TableBuilder routes it to its range-deletion block) or dropped at the bottommost level
+// as above; they take no part in the per-key version walk.
 // An expired value (expiring_value.h) that cannot be dropped yet is written as a point
 // tombstone (kDeletion, same sequence, empty value): it hides the same versions for every
 // read, as "now" only moves forward.

@@ -37,8 +37,7 @@ Result Compact(const std::vector<Entry>& input, std::vector<SequenceNumber> snap
   EXPECT_TRUE(CollectRangeTombstones(&scan, &ts).ok());
   const RangeTombstones tombstones(ts);
   std::mt19937 local(1);
-  auto merged =
-      NewMergingIterator(itertest::SplitIntoChildren(sorted, children, rng ? rng : &local));
+  auto merged = NewMergingIterator(itertest::SplitIntoStack(sorted, children, rng ? rng : &local));
   CollectPointers sink;
   CompactionIteratorOptions o;
   o.snapshots = std::move(snapshots);

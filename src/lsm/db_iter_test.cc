@@ -50,8 +50,7 @@ std::unique_ptr<kv::Iterator> MakeIter(const std::vector<Entry>& entries, Sequen
   EXPECT_TRUE(CollectRangeTombstones(&scan, &ts).ok());
   DBIteratorArgs args;
   std::mt19937 local(1);
-  args.input =
-      NewMergingIterator(itertest::SplitIntoChildren(sorted, children, rng ? rng : &local));
+  args.input = NewMergingIterator(itertest::SplitIntoStack(sorted, children, rng ? rng : &local));
   args.sequence = seq;
   args.tombstones = std::make_shared<RangeTombstones>(ts);
   args.resolver = resolver;
@@ -143,6 +142,35 @@ TEST(LsmDBIterTest, BoundsAndPrefix) {
   EXPECT_TRUE(ScanForward(e.get()).empty());
   e->SeekToLast();
   EXPECT_FALSE(e->Valid());
+}
+
+TEST(LsmDBIterTest, ManyVersionsOfAKeyAreSkippedBothWays) {
+  FakeResolver resolver;
+  std::vector<Entry> entries;
+  SequenceNumber seq = 1;
+  for (const char* k : {"a", "b", "c"}) {
+    for (int v = 0; v < 50; ++v, ++seq) {
+      entries.push_back({IKey(k, seq, ValueType::kValue), k + std::to_string(seq)});
+    }
+  }
+  entries.push_back({IKey("b", seq++, ValueType::kDeletion), ""});  // b is deleted at 151
+  for (SequenceNumber read : {SequenceNumber{25}, SequenceNumber{75}, SequenceNumber{120},
+                              SequenceNumber{150}, kMaxSequenceNumber}) {
+    auto it = MakeIter(entries, read, &resolver, {}, 3);
+    KVs want;
+    for (SequenceNumber first : {SequenceNumber{1}, SequenceNumber{51}, SequenceNumber{101}}) {
+      if (read < first) continue;
+      const char* k = first == 1 ? "a" : first == 51 ? "b" : "c";
+      if (std::string(k) == "b" && read > 150) continue;
+      want.emplace_back(k, k + std::to_string(std::min<SequenceNumber>(read, first + 49)));
+    }
+    EXPECT_EQ(ScanForward(it.get()), want) << "read " << read;
+    KVs back;
+    for (it->SeekToLast(); it->Valid(); it->Prev()) {
+      back.emplace_back(std::string(it->key()), std::string(it->value()));
+    }
+    EXPECT_EQ(KVs(want.rbegin(), want.rend()), back) << "read " << read;
+  }
 }
 
 TEST(LsmDBIterTest, PinsAreReleasedOnDestruction) {

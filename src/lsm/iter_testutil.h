@@ -17,6 +17,7 @@
 #include "lsm/dbformat.h"
 #include "lsm/expiring_value.h"
 #include "lsm/internal_iterator.h"
+#include "lsm/level_iterator.h"
 #include "lsm/vector_iterator.h"
 
 namespace larder::lsm::itertest {
@@ -29,10 +30,70 @@ inline std::string IKey(std::string_view user_key, SequenceNumber seq, ValueType
   return k;
 }
 
+// prefix ++ decimal n. (Not "k" + std::to_string(n): GCC 12 at -O2 warns, wrongly, on that.)
+inline std::string Numbered(std::string_view prefix, std::uint64_t n) {
+  std::string s(prefix);
+  s += std::to_string(n);
+  return s;
+}
+
 inline void SortEntries(std::vector<Entry>* entries) {
   std::sort(entries->begin(), entries->end(), [](const Entry& a, const Entry& b) {
     return CompareInternalKeys(a.first, b.first) < 0;
   });
+}
+
+// ---- Levels of vector-backed files ------------------------------------------------------------
+
+// Files over vectors; counts opens in *opens (when not null); file `bad` fails to open.
+class VectorLevelFiles final : public LevelFiles {
+ public:
+  VectorLevelFiles(std::vector<std::vector<Entry>> files, std::vector<std::string> smallest,
+                   std::vector<std::string> largest, int* opens)
+      : files_(std::move(files)),
+        smallest_(std::move(smallest)),
+        largest_(std::move(largest)),
+        opens_(opens) {}
+  std::size_t size() const override { return files_.size(); }
+  std::string_view smallest(std::size_t i) const override { return smallest_[i]; }
+  std::string_view largest(std::size_t i) const override { return largest_[i]; }
+  std::unique_ptr<InternalIterator> NewIterator(std::size_t i) override {
+    if (opens_ != nullptr) ++*opens_;
+    if (i == bad) return NewErrorIterator(Status::Corruption("000009.sst: bad footer"));
+    return std::make_unique<VectorIterator>(files_[i]);
+  }
+  std::size_t bad = static_cast<std::size_t>(-1);
+
+ private:
+  std::vector<std::vector<Entry>> files_;
+  std::vector<std::string> smallest_, largest_;
+  int* opens_;
+};
+
+// Cuts the sorted `all` into files at random points (files are ranges of internal keys, so two
+// versions of a user key may land in neighbouring files). Some files are empty.
+inline std::unique_ptr<VectorLevelFiles> CutIntoFiles(const std::vector<Entry>& all,
+                                                      std::mt19937* rng, int* opens) {
+  std::vector<std::vector<Entry>> files;
+  std::vector<std::string> smallest, largest;
+  std::size_t i = 0;
+  while (i < all.size()) {
+    const std::size_t len = 1 + (*rng)() % 7;
+    std::vector<Entry> f(all.begin() + static_cast<std::ptrdiff_t>(i),
+                         all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), i + len)));
+    i += f.size();
+    smallest.push_back(f.front().first);
+    largest.push_back(f.back().first);
+    files.push_back(std::move(f));
+    if ((*rng)() % 5 == 0 && i < all.size()) {
+      // An empty file (a degenerate one: its bounds are the previous file's last key).
+      files.emplace_back();
+      smallest.push_back(largest.back());
+      largest.push_back(largest.back());
+    }
+  }
+  return std::make_unique<VectorLevelFiles>(std::move(files), std::move(smallest),
+                                            std::move(largest), opens);
 }
 
 // Deals `entries` at random into `n` vector iterators.
@@ -44,6 +105,22 @@ inline std::vector<std::unique_ptr<InternalIterator>> SplitIntoChildren(
   }
   std::vector<std::unique_ptr<InternalIterator>> children;
   for (auto& p : parts) children.push_back(std::make_unique<VectorIterator>(std::move(p)));
+  return children;
+}
+
+// Like SplitIntoChildren, but about half of the children are levels: their entries cut into
+// files read through a level iterator (the read stack of a DB, over vectors).
+inline std::vector<std::unique_ptr<InternalIterator>> SplitIntoStack(
+    const std::vector<Entry>& entries, int n, std::mt19937* rng) {
+  auto children = SplitIntoChildren(entries, n, rng);
+  for (auto& child : children) {
+    if ((*rng)() % 2 == 0) continue;
+    std::vector<Entry> part;
+    for (child->SeekToFirst(); child->Valid(); child->Next()) {
+      part.emplace_back(std::string(child->key()), std::string(child->value()));
+    }
+    child = NewLevelIterator(CutIntoFiles(part, rng, nullptr));
+  }
   return children;
 }
 

@@ -12,56 +12,8 @@ namespace {
 using itertest::Entry;
 using itertest::IKey;
 
-// Files over vectors; counts opens; file `bad` fails to open.
-class VectorLevelFiles final : public LevelFiles {
- public:
-  VectorLevelFiles(std::vector<std::vector<Entry>> files, std::vector<std::string> smallest,
-                   std::vector<std::string> largest, int* opens)
-      : files_(std::move(files)),
-        smallest_(std::move(smallest)),
-        largest_(std::move(largest)),
-        opens_(opens) {}
-  std::size_t size() const override { return files_.size(); }
-  std::string_view smallest(std::size_t i) const override { return smallest_[i]; }
-  std::string_view largest(std::size_t i) const override { return largest_[i]; }
-  std::unique_ptr<InternalIterator> NewIterator(std::size_t i) override {
-    ++*opens_;
-    if (i == bad) return NewErrorIterator(Status::Corruption("000009.sst: bad footer"));
-    return std::make_unique<VectorIterator>(files_[i]);
-  }
-  std::size_t bad = SIZE_MAX;
-
- private:
-  std::vector<std::vector<Entry>> files_;
-  std::vector<std::string> smallest_, largest_;
-  int* opens_;
-};
-
-// Cuts the sorted `all` into files at random points (files are ranges of internal keys, so two
-// versions of a user key may land in neighbouring files). Some files are empty.
-std::unique_ptr<VectorLevelFiles> CutIntoFiles(const std::vector<Entry>& all, std::mt19937* rng,
-                                               int* opens) {
-  std::vector<std::vector<Entry>> files;
-  std::vector<std::string> smallest, largest;
-  std::size_t i = 0;
-  while (i < all.size()) {
-    const std::size_t len = 1 + (*rng)() % 7;
-    std::vector<Entry> f(all.begin() + static_cast<std::ptrdiff_t>(i),
-                         all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), i + len)));
-    i += f.size();
-    smallest.push_back(f.front().first);
-    largest.push_back(f.back().first);
-    files.push_back(std::move(f));
-    if ((*rng)() % 5 == 0 && i < all.size()) {
-      // An empty file (a degenerate one: its bounds are the previous file's last key).
-      files.emplace_back();
-      smallest.push_back(largest.back());
-      largest.push_back(largest.back());
-    }
-  }
-  return std::make_unique<VectorLevelFiles>(std::move(files), std::move(smallest),
-                                            std::move(largest), opens);
-}
+using itertest::CutIntoFiles;
+using itertest::VectorLevelFiles;
 
 TEST(LsmLevelIteratorTest, MatchesTheConcatenationUnderRandomMoves) {
   std::mt19937 rng(7);
@@ -71,7 +23,7 @@ TEST(LsmLevelIteratorTest, MatchesTheConcatenationUnderRandomMoves) {
     for (int k = 0; k < n; ++k) {
       const SequenceNumber seq = 1 + rng() % 3;
       all.push_back(
-          {IKey("k" + std::to_string(1000 + k / 2), seq + (k % 2) * 10, ValueType::kValue),
+          {IKey(itertest::Numbered("k", 1000 + k / 2), seq + (k % 2) * 10, ValueType::kValue),
            std::to_string(k)});
     }
     itertest::SortEntries(&all);
@@ -81,7 +33,7 @@ TEST(LsmLevelIteratorTest, MatchesTheConcatenationUnderRandomMoves) {
     std::vector<std::string> targets;
     for (const Entry& e : all) targets.push_back(e.first);
     for (int t = 0; t < 30; ++t) {
-      targets.push_back(IKey("k" + std::to_string(995 + rng() % 60), rng() % 15, kMaxValueType));
+      targets.push_back(IKey(itertest::Numbered("k", 995 + rng() % 60), rng() % 15, kMaxValueType));
     }
     int opens = 0;
     auto level = NewLevelIterator(CutIntoFiles(all, &rng, &opens));
@@ -90,11 +42,17 @@ TEST(LsmLevelIteratorTest, MatchesTheConcatenationUnderRandomMoves) {
   }
 }
 
-TEST(LsmLevelIteratorTest, OpensEachFileOncePerCrossing) {
+// Keys k100, k101, ... with one version each.
+std::vector<Entry> OneVersionEach(int n) {
   std::vector<Entry> all;
-  for (int k = 0; k < 40; ++k) {
-    all.push_back({IKey("k" + std::to_string(100 + k), 1, ValueType::kValue), "v"});
+  for (int k = 0; k < n; ++k) {
+    all.push_back({IKey(itertest::Numbered("k", 100 + k), 1, ValueType::kValue), "v"});
   }
+  return all;
+}
+
+TEST(LsmLevelIteratorTest, OpensEachFileOncePerCrossing) {
+  const std::vector<Entry> all = OneVersionEach(40);
   std::mt19937 rng(3);
   int opens = 0;
   auto files = CutIntoFiles(all, &rng, &opens);
@@ -114,10 +72,7 @@ TEST(LsmLevelIteratorTest, OpensEachFileOncePerCrossing) {
 }
 
 TEST(LsmLevelIteratorTest, AFileThatFailsToOpenStopsTheLevel) {
-  std::vector<Entry> all;
-  for (int k = 0; k < 30; ++k) {
-    all.push_back({IKey("k" + std::to_string(100 + k), 1, ValueType::kValue), "v"});
-  }
+  const std::vector<Entry> all = OneVersionEach(30);
   std::mt19937 rng(5);
   int opens = 0;
   auto files = CutIntoFiles(all, &rng, &opens);
