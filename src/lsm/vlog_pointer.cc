@@ -39,8 +39,17 @@ Status ReadValue(File& file, const VlogPointer& ptr, std::string* out) {
   };
   if (ptr.length > kMaxRecordSize) return corrupt("pointer length exceeds the record limit");
   const std::size_t total = kLogHeaderSize + ptr.length;
-  // The length is bounded above, so this allocation is too (at most 1 GiB + 9 bytes), and the
-  // read below tells when the file is shorter.
+  // Allocate only what the file can hold: up to kUncheckedBytes without asking its size (the
+  // read below tells when it is shorter), beyond that after checking the size (a syscall that
+  // costs little beside reading that much).
+  constexpr std::size_t kUncheckedBytes = std::size_t{1} << 20;
+  if (total > kUncheckedBytes) {
+    LARDER_ASSIGN_OR_RETURN(std::uint64_t size, file.Size());
+    if (ptr.offset > size || total > size - ptr.offset) {
+      return corrupt(
+          fmt::format("a {}-byte record does not fit in the file's {} bytes", total, size));
+    }
+  }
   out->resize(total);
   auto* buf = reinterpret_cast<std::uint8_t*>(out->data());
   LARDER_ASSIGN_OR_RETURN(std::size_t n, file.ReadAt(ptr.offset, {buf, total}));

@@ -183,11 +183,12 @@ TEST(LsmWriteBatchTest, MalformedBytesAreCorruption) {
   std::string header;
   PutFixed64(&header, 1);
   PutFixed32(&header, 1);
-  EXPECT_TRUE(corrupt(header));                                 // count 1, no entry
-  EXPECT_TRUE(corrupt(header + "\x09\x01k"));                   // unknown type
-  EXPECT_TRUE(corrupt(header + std::string("\x00\x05k", 3)));   // key longer than the bytes
-  EXPECT_TRUE(corrupt(header + "\x01\x01k"));                   // value missing
-  EXPECT_TRUE(corrupt(header + "\x04\x01k\x03" "abc"));            // expiry shorter than 8 bytes
+  EXPECT_TRUE(corrupt(header));                                // count 1, no entry
+  EXPECT_TRUE(corrupt(header + "\x09\x01k"));                  // unknown type
+  EXPECT_TRUE(corrupt(header + std::string("\x00\x05k", 3)));  // key longer than the bytes
+  EXPECT_TRUE(corrupt(header + "\x01\x01k"));                  // value missing
+  EXPECT_TRUE(corrupt(header + "\x04\x01k\x03"
+                               "abc"));                         // expiry shorter than 8 bytes
   EXPECT_TRUE(corrupt(header + "\x02\x01k\x01\x80"));           // bad pointer varint
   EXPECT_TRUE(corrupt(header + std::string("\x00\x01kX", 4)));  // trailing byte
   EXPECT_TRUE(WriteBatchInternal::Validate(header + std::string("\x00\x01k", 3)).ok());
