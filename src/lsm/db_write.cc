@@ -220,6 +220,7 @@ Status DBImpl::SwitchMemtable() {
     return poisoned_;
   }
   const std::uint64_t number = versions_->NewFileNumber();
+  const std::uint64_t old_number = log_number_;
   std::unique_ptr<LogWriter> old = std::move(log_);
   s = NewLogFile(number);
   if (!s.ok()) {
@@ -228,9 +229,8 @@ Status DBImpl::SwitchMemtable() {
     return poisoned_;
   }
   s = old->Close();
-  if (log_has_values_) logs_with_values_.insert(log_number_);
+  if (log_has_values_) logs_with_values_.insert(old_number);
   imm_.push_back({mem_, mem_first_log_});
-  log_number_ = number;
   mem_first_log_ = number;
   mem_bytes_ = 0;
   log_has_values_ = false;
