@@ -115,7 +115,10 @@ class Larderd(_Server):
     def __init__(self, bin_dir=LARDER_BIN_DIR, args=(), data_dir=None):
         self.binary = os.path.abspath(os.path.join(bin_dir, "larderd"))  # servers run in their dir
         self.larder = os.path.abspath(os.path.join(bin_dir, "larder"))
-        self.args = list(args)
+        # LARDER_TEST_ENGINE=lsm runs every suite's larderd on the LSM engine (ctest's *.lsm
+        # entries); an explicit --engine in `args` wins.
+        engine = os.environ.get("LARDER_TEST_ENGINE")
+        self.args = (["--engine", engine] if engine else []) + list(args)
         super().__init__(lambda s: [s.binary, "--port", str(s.port), "--bind", "127.0.0.1",
                                     "--dir", os.path.join(s.dir, "data")] + s.args, data_dir)
 
@@ -134,20 +137,23 @@ class Larderd(_Server):
         return code
 
     def check_data_file(self):
-        """`larder check <data dir>/larder.db`; AssertionError with its report unless it says OK.
-        Nothing to check when the server never created its data file."""
-        path = os.path.join(self.data_dir(), "larder.db")
-        if not os.path.exists(path):
-            return
-        if not os.path.exists(self.larder):
-            raise AssertionError(f"{self.larder} is missing: build the larder_cli target to check "
-                                 f"{path}")
-        res = subprocess.run([self.larder, "check", path], capture_output=True, timeout=600)
-        out = res.stdout.decode(errors="replace").strip()
-        if res.returncode != 0 or out != "OK":
-            err = res.stderr.decode(errors="replace").strip()
-            raise AssertionError(f"larder check {path} reports a problem (exit {res.returncode}):"
-                                 f"\n{out}\n{err}".rstrip())
+        """`larder check <data dir>/larder.db` (bolt) or `larder lsm check <data dir>/larder.lsm`
+        (the LSM engine); AssertionError with its report unless it says OK. Nothing to check
+        when the server never created its data."""
+        for path, command in ((os.path.join(self.data_dir(), "larder.db"), ["check"]),
+                              (os.path.join(self.data_dir(), "larder.lsm"), ["lsm", "check"])):
+            if not os.path.exists(path):
+                continue
+            if not os.path.exists(self.larder):
+                raise AssertionError(f"{self.larder} is missing: build the larder_cli target to "
+                                     f"check {path}")
+            res = subprocess.run([self.larder] + command + [path], capture_output=True,
+                                 timeout=600)
+            out = res.stdout.decode(errors="replace").strip()
+            if res.returncode != 0 or out != "OK":
+                err = res.stderr.decode(errors="replace").strip()
+                raise AssertionError(f"larder {' '.join(command)} {path} reports a problem "
+                                     f"(exit {res.returncode}):\n{out}\n{err}".rstrip())
 
 
 def kill9_rounds(test, srv, rounds, start_writers, check):
