@@ -47,6 +47,12 @@ bool LogReader::Fill(std::size_t n) {
     keep = static_cast<std::size_t>(buf_end - pos_);
     std::memmove(buf_.data(), buf_.data() + (pos_ - buf_off_), keep);
   }
+  if (buf_.size() > 4 * kChunk && n <= kChunk) {
+    // Past a huge record: give its memory back, keeping what the next record needs.
+    keep = std::min(keep, kChunk);
+    buf_.resize(kChunk);
+    buf_.shrink_to_fit();
+  }
   const std::size_t want = std::max(n, kChunk);
   if (buf_.size() < want) buf_.resize(want);
   buf_off_ = pos_;

@@ -27,7 +27,8 @@
 // offset of the bad record.
 //
 // Bounds: every length read from the file is checked against the file's size before anything
-// is allocated or read; memory is at most one chunk (256 KiB) or the largest intact record.
+// is allocated or read; memory is one 256 KiB chunk, or the record being read when it is larger
+// (given back once past it).
 // A kBatch payload is only checksummed here: its entries are decoded by WriteBatchReader, whose
 // Corruption the DB treats as the end of the log at that record (end_offset() before it is the
 // record's offset, record_offset from ReadRecord).
