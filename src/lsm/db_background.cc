@@ -90,6 +90,8 @@ Status DBImpl::FlushOldest() {
   {
     mu_.Unlock();
     s = WriteLevel0Table(*frozen.mem, number, &meta);
+    // The table's name must be durable before the MANIFEST lists it.
+    if (s.ok() && meta.number != 0) s = fs_->SyncDir(dir_);
     mu_.Lock();
   }
   pending_outputs_.erase(number);
