@@ -110,7 +110,10 @@ TEST_P(LsmCrashTest, EveryCrashPointRecoversToAnAllowedState) {
   std::cerr << (GetParam() ? "sync" : "nosync") << ": crash states: " << r.states_checked
             << " over " << r.crash_points << " crash points (" << r.interrupted << " interrupted); "
             << r.recovered_in_flight << " kept the batch in flight, " << r.recovered_older
-            << " an older state\n";
+            << " an older state; the workload made " << reach->flushes << " flushes and "
+            << reach->compactions << " compactions\n";
+  EXPECT_GE(reach->flushes, 3u);
+  EXPECT_GE(reach->compactions, 1u);
   EXPECT_EQ(r.acknowledged_steps, static_cast<std::uint64_t>(kBatches));
   EXPECT_EQ(r.states_checked, r.crash_points * static_cast<std::uint64_t>(seeds));
   // Both modes together give the >= 10,000 crash states the issue asks for.
