@@ -13,6 +13,7 @@
 #include "larder/file_system.h"
 #include "larder/lsm/write_batch.h"
 #include "lsm/log_reader.h"
+#include "lsm/log_replay.h"
 #include "lsm/vlog_pointer.h"
 #include "lsm/write_batch_internal.h"
 
@@ -93,6 +94,24 @@ std::size_t ReadLog(File& file, std::uint64_t size, bool decode, std::uint64_t* 
   return n;
 }
 
+// Replays the file as recovery does; returns the batches and the end offset.
+std::size_t Replay(File& file, std::uint64_t size, std::uint64_t* end_offset, LogReader::End* end) {
+  LogReplayer replayer(&file, 1, size);
+  std::string_view batch;
+  std::uint64_t offset = 0;
+  std::size_t n = 0;
+  while (replayer.NextBatch(&batch, &offset)) {
+    Require(WriteBatchInternal::Validate(batch).ok());
+    Require(offset + kLogHeaderSize + batch.size() == replayer.end_offset());
+    ++n;
+  }
+  Require(replayer.end_offset() <= size);
+  Require(replayer.status().ok() == (replayer.end() == LogReader::End::kEndOfFile));
+  *end_offset = replayer.end_offset();
+  *end = replayer.end();
+  return n;
+}
+
 }  // namespace fuzz_lsm_log
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -106,7 +125,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The same bytes as one batch: mutations rarely keep a record's checksum, so this is how the
   // batch decoder and ReadValue see damaged input.
   CheckBatch(**f, {reinterpret_cast<const char*>(data), size});
-  // Recovery truncates at the end offset: the prefix must read back the same records, cleanly.
+  // Recovery replays, then truncates at the replay's end offset: the prefix must replay the
+  // same batches, cleanly.
+  std::uint64_t replay_end = 0;
+  const std::size_t batches = Replay(**f, size, &replay_end, &end);
+  Require(replay_end <= end_offset);
+  if (end != LogReader::End::kEndOfFile) {
+    std::uint64_t again = 0;
+    Require(Replay(**f, replay_end, &again, &end) == batches);
+    Require(again == replay_end && end == LogReader::End::kEndOfFile);
+  }
+  // The reader alone, truncated at its end offset, reads back the same records, cleanly.
+  Require(ReadLog(**f, size, /*decode=*/false, &end_offset, &end) == n);
   if (end != LogReader::End::kEndOfFile) {
     Require((*f)->Truncate(end_offset).ok());
     std::uint64_t again = 0;

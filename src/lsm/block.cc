@@ -16,6 +16,20 @@ Status BlockCorruption(BlockOrigin origin, std::string_view what) {
       fmt::format("{}: block at offset {}: {}", origin.file, origin.offset, what));
 }
 
+// An entry's three varints. Most are one byte each: read those inline.
+inline bool DecodeEntryHeader(std::string_view* in, std::uint32_t* shared,
+                              std::uint32_t* non_shared, std::uint32_t* value_len) {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(in->data());
+  if (in->size() >= 3 && (p[0] | p[1] | p[2]) < 0x80) {
+    *shared = p[0];
+    *non_shared = p[1];
+    *value_len = p[2];
+    in->remove_prefix(3);
+    return true;
+  }
+  return GetVarint32(in, shared) && GetVarint32(in, non_shared) && GetVarint32(in, value_len);
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const Block>> Block::Create(std::string contents, BlockOrigin origin) {
@@ -68,8 +82,7 @@ bool BlockIter::ParseEntryAt(std::uint32_t offset) {
   }
   std::string_view in(data_ + offset, restarts_offset_ - offset);
   std::uint32_t shared = 0, non_shared = 0, value_len = 0;
-  if (!GetVarint32(&in, &shared) || !GetVarint32(&in, &non_shared) ||
-      !GetVarint32(&in, &value_len)) {
+  if (!DecodeEntryHeader(&in, &shared, &non_shared, &value_len)) {
     Corrupt("bad entry header", offset);
     return false;
   }
@@ -88,8 +101,17 @@ bool BlockIter::ParseEntryAt(std::uint32_t offset) {
     Corrupt("key shorter than an internal key", offset);
     return false;
   }
-  key_.resize(shared);
-  key_.append(in.data(), non_shared);
+  if (shared == 0) {
+    key_ = in.substr(0, non_shared);  // whole in the block: no copy
+  } else {
+    if (key_.data() != key_buf_.data()) {
+      key_buf_.assign(key_.data(), shared);
+    } else {
+      key_buf_.resize(shared);
+    }
+    key_buf_.append(in.data(), non_shared);
+    key_ = key_buf_;
+  }
   value_ = in.substr(non_shared, value_len);
   current_ = offset;
   next_ = static_cast<std::uint32_t>(value_.data() + value_.size() - data_);
@@ -98,7 +120,7 @@ bool BlockIter::ParseEntryAt(std::uint32_t offset) {
 }
 
 void BlockIter::SeekToRestart(std::uint32_t index) {
-  key_.clear();
+  key_ = {};
   restart_index_ = index;
   ParseEntryAt(RestartOffset(index));
 }
@@ -107,9 +129,8 @@ bool BlockIter::RestartKey(std::uint32_t index, std::string_view* key) {
   const std::uint32_t offset = RestartOffset(index);
   std::string_view in(data_ + offset, restarts_offset_ - offset);
   std::uint32_t shared = 0, non_shared = 0, value_len = 0;
-  if (!GetVarint32(&in, &shared) || !GetVarint32(&in, &non_shared) ||
-      !GetVarint32(&in, &value_len) || shared != 0 || non_shared > in.size() ||
-      non_shared < kTrailerSize) {
+  if (!DecodeEntryHeader(&in, &shared, &non_shared, &value_len) || shared != 0 ||
+      non_shared > in.size() || non_shared < kTrailerSize) {
     Corrupt("bad restart entry", offset);
     return false;
   }

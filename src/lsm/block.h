@@ -71,7 +71,7 @@ class BlockIter final : public InternalIterator {
   Status status() const override { return status_; }
 
  private:
-  // Decodes the entry at `offset` after key_ holds the previous entry's key (or nothing, at a
+  // Decodes the entry at `offset` while key_ holds the previous entry's key (or nothing, at a
   // restart). False (and status_ set, or not valid at the end) when it cannot.
   bool ParseEntryAt(std::uint32_t offset);
   // The full key stored at restart `index` (a view into the block), or false on damage.
@@ -91,7 +91,10 @@ class BlockIter final : public InternalIterator {
   std::uint32_t current_ = 0;        // offset of the current entry
   std::uint32_t next_ = 0;           // offset just past it
   std::uint32_t restart_index_ = 0;  // the restart point at or before current_
-  std::string key_;
+  // The current key: a view into the block when the entry stores it whole (shared = 0, as
+  // every restart point and every index entry), else into key_buf_.
+  std::string_view key_;
+  std::string key_buf_;
   std::string_view value_;
   Status status_;
 };

@@ -22,6 +22,10 @@ bool PrefixSuccessor(std::string_view prefix, std::string* out) {
 
 namespace {
 
+// Entries a forward step skips one by one before it seeks instead (each skip costs a
+// comparison; a seek costs a search in every merged child).
+constexpr int kMaxSkips = 8;
+
 class DBIter final : public kv::Iterator {
  public:
   explicit DBIter(DBIteratorArgs args)
@@ -191,16 +195,40 @@ class DBIter final : public kv::Iterator {
   }
 
   // Forward: from the input's entry on, the first user key to show. With `skipping`, the
-  // entries of key_ (versions older than the one just passed) are skipped first.
+  // entries of key_ (versions older than the one just passed) are skipped first. After
+  // kMaxSkips entries skipped in a row (many versions of one key), a seek jumps over the rest.
   void FindNextUserEntry(bool skipping) {
     reverse_ = false;
-    for (; input_->Valid(); input_->Next()) {
+    int skipped = 0;
+    while (input_->Valid()) {
       ParsedInternalKey k;
       if (!Parse(&k)) return;
       if (has_upper_ && k.user_key >= upper_) break;
-      if (k.sequence > sequence_ || k.type == ValueType::kRangeDeletion) continue;
-      if (skipping && k.user_key == std::string_view(key_)) continue;
+      if (k.sequence > sequence_ && ++skipped > kMaxSkips) {
+        // Newer versions than the read sees: jump to the first it sees.
+        skipped = 0;
+        SetSeekKey(k.user_key, sequence_, kMaxValueType);
+        input_->Seek(seek_key_);
+        continue;
+      }
+      if (k.sequence > sequence_ || k.type == ValueType::kRangeDeletion) {
+        input_->Next();
+        continue;
+      }
+      if (skipping && k.user_key == std::string_view(key_)) {
+        if (++skipped > kMaxSkips) {
+          // Older versions of key_: jump past its last possible entry.
+          skipped = 0;
+          SetSeekKey(key_, 0, ValueType::kDeletion);
+          input_->Seek(seek_key_);
+          if (input_->Valid() && input_->key() == std::string_view(seek_key_)) input_->Next();
+        } else {
+          input_->Next();
+        }
+        continue;
+      }
       // The newest visible version of a new user key.
+      skipped = 0;
       key_.assign(k.user_key);
       skipping = true;
       if (Show(k.user_key, k.type, k.sequence, input_->value())) {
@@ -208,6 +236,7 @@ class DBIter final : public kv::Iterator {
         return;
       }
       if (!status_.ok()) return;
+      input_->Next();
     }
     Stop();
   }

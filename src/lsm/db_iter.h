@@ -49,7 +49,8 @@ class IteratorPins {
 };
 
 struct DBIteratorArgs {
-  // The merged entries (merging_iterator.h); owned.
+  // The merged point entries (merging_iterator.h); owned, never null. kRangeDeletion entries in it
+  // are ignored: range tombstones act through `tombstones`.
   std::unique_ptr<InternalIterator> input;
   // Entries with a larger sequence are invisible.
   SequenceNumber sequence = kMaxSequenceNumber;

@@ -14,9 +14,10 @@ namespace larder::lsm {
 namespace {
 
 using itertest::Entry;
+using itertest::ExpiringValue;
 using itertest::IKey;
 
-constexpr std::uint64_t kNow = 1000;
+constexpr std::uint64_t kNow = itertest::kTestNow;
 
 // Pointers are "ptr:<value>"; they resolve to "<value>". Anything else is an error.
 class FakeResolver final : public ValueResolver {
@@ -39,12 +40,6 @@ class CountingPins final : public IteratorPins {
   int* released_;
 };
 
-std::string Expiring(std::uint64_t at, std::string_view payload) {
-  std::string v;
-  AppendExpiringValue(&v, at, payload);
-  return v;
-}
-
 std::unique_ptr<kv::Iterator> MakeIter(const std::vector<Entry>& entries, SequenceNumber seq,
                                        ValueResolver* resolver, IteratorOptions options = {},
                                        int children = 1, std::mt19937* rng = nullptr) {
@@ -55,8 +50,7 @@ std::unique_ptr<kv::Iterator> MakeIter(const std::vector<Entry>& entries, Sequen
   EXPECT_TRUE(CollectRangeTombstones(&scan, &ts).ok());
   DBIteratorArgs args;
   std::mt19937 local(1);
-  args.input =
-      NewMergingIterator(itertest::SplitIntoChildren(sorted, children, rng ? rng : &local));
+  args.input = NewMergingIterator(itertest::SplitIntoStack(sorted, children, rng ? rng : &local));
   args.sequence = seq;
   args.tombstones = std::make_shared<RangeTombstones>(ts);
   args.resolver = resolver;
@@ -83,9 +77,9 @@ TEST(LsmDBIterTest, ShowsNewestVisibleVersionAndHidesDeletions) {
       {IKey("b", 2, ValueType::kValue), "b2"},
       {IKey("b", 4, ValueType::kDeletion), ""},
       {IKey("c", 5, ValueType::kValuePointer), "ptr:c5"},
-      {IKey("d", 6, ValueType::kExpiringValue), Expiring(kNow, "gone")},
+      {IKey("d", 6, ValueType::kExpiringValue), ExpiringValue(kNow, "gone")},
       {IKey("d", 2, ValueType::kValue), "d2-hidden-by-expired"},
-      {IKey("e", 7, ValueType::kExpiringPointer), Expiring(kNow + 1, "ptr:e7")},
+      {IKey("e", 7, ValueType::kExpiringPointer), ExpiringValue(kNow + 1, "ptr:e7")},
   };
   auto it = MakeIter(entries, kMaxSequenceNumber, &resolver);
   EXPECT_EQ(ScanForward(it.get()), (KVs{{"a", "a3"}, {"c", "c5"}, {"e", "e7"}}));
@@ -150,6 +144,35 @@ TEST(LsmDBIterTest, BoundsAndPrefix) {
   EXPECT_FALSE(e->Valid());
 }
 
+TEST(LsmDBIterTest, ManyVersionsOfAKeyAreSkippedBothWays) {
+  FakeResolver resolver;
+  std::vector<Entry> entries;
+  SequenceNumber seq = 1;
+  for (const char* k : {"a", "b", "c"}) {
+    for (int v = 0; v < 50; ++v, ++seq) {
+      entries.push_back({IKey(k, seq, ValueType::kValue), k + std::to_string(seq)});
+    }
+  }
+  entries.push_back({IKey("b", seq++, ValueType::kDeletion), ""});  // b is deleted at 151
+  for (SequenceNumber read : {SequenceNumber{25}, SequenceNumber{75}, SequenceNumber{120},
+                              SequenceNumber{150}, kMaxSequenceNumber}) {
+    auto it = MakeIter(entries, read, &resolver, {}, 3);
+    KVs want;
+    for (SequenceNumber first : {SequenceNumber{1}, SequenceNumber{51}, SequenceNumber{101}}) {
+      if (read < first) continue;
+      const char* k = first == 1 ? "a" : first == 51 ? "b" : "c";
+      if (std::string(k) == "b" && read > 150) continue;
+      want.emplace_back(k, k + std::to_string(std::min<SequenceNumber>(read, first + 49)));
+    }
+    EXPECT_EQ(ScanForward(it.get()), want) << "read " << read;
+    KVs back;
+    for (it->SeekToLast(); it->Valid(); it->Prev()) {
+      back.emplace_back(std::string(it->key()), std::string(it->value()));
+    }
+    EXPECT_EQ(KVs(want.rbegin(), want.rend()), back) << "read " << read;
+  }
+}
+
 TEST(LsmDBIterTest, PinsAreReleasedOnDestruction) {
   int released = 0;
   {
@@ -199,13 +222,6 @@ TEST(LsmDBIterTest, ErrorsStopTheIterator) {
 
 // ---- The randomized model test -------------------------------------------------------------
 
-const std::vector<std::string>& KeyPool() {
-  static const std::vector<std::string> pool = {"",   "a",  "ab", "abc", "abd",  "ac",
-                                                "b",  "ba", "bb", "c",   "k0",   "k1",
-                                                "k2", "k3", "k4", "kk",  "\xff", "\xff\xff"};
-  return pool;
-}
-
 struct RandomCase {
   std::vector<Entry> entries;
   SequenceNumber read_seq = 0;
@@ -215,38 +231,10 @@ struct RandomCase {
 
 RandomCase MakeRandomCase(std::mt19937* rng) {
   RandomCase c;
-  const auto& pool = KeyPool();
+  const auto& pool = itertest::KeyPool();
   auto pick = [&] { return pool[(*rng)() % pool.size()]; };
   const int n = static_cast<int>((*rng)() % 120);
-  for (SequenceNumber seq = 1; seq <= static_cast<SequenceNumber>(n); ++seq) {
-    const std::string user = pick();
-    const std::string v = user + "@" + std::to_string(seq);
-    switch ((*rng)() % 10) {
-      case 0:
-      case 1:
-        c.entries.push_back({IKey(user, seq, ValueType::kDeletion), ""});
-        break;
-      case 2:
-        c.entries.push_back({IKey(user, seq, ValueType::kValuePointer), "ptr:" + v});
-        break;
-      case 3:
-        c.entries.push_back(
-            {IKey(user, seq, ValueType::kExpiringValue), Expiring(kNow - 1 + (*rng)() % 3, v)});
-        break;
-      case 4:
-        c.entries.push_back({IKey(user, seq, ValueType::kExpiringPointer),
-                             Expiring(kNow - 1 + (*rng)() % 3, "ptr:" + v)});
-        break;
-      case 5: {
-        std::string end = pick();
-        if ((*rng)() % 4 == 0) end = user + "\x01";
-        c.entries.push_back({IKey(user, seq, ValueType::kRangeDeletion), end});
-        break;
-      }
-      default:
-        c.entries.push_back({IKey(user, seq, ValueType::kValue), v});
-    }
-  }
+  c.entries = itertest::RandomHistory(rng, n, 1);
   c.read_seq = (*rng)() % 5 == 0 ? kMaxSequenceNumber : (*rng)() % (n + 2);
   if ((*rng)() % 3 == 0) c.lower = pick();
   if ((*rng)() % 3 == 0) c.upper = pick();
@@ -257,52 +245,21 @@ RandomCase MakeRandomCase(std::mt19937* rng) {
   return c;
 }
 
-// The user view computed directly from the entries.
+// The user view computed directly from the entries, within the bounds and prefix.
 std::map<std::string, std::string> Model(const RandomCase& c) {
-  std::map<std::string, std::pair<SequenceNumber, const Entry*>> newest;
-  std::vector<ParsedInternalKey> ranges;
-  std::vector<std::string_view> range_ends;
-  for (const Entry& e : c.entries) {
-    ParsedInternalKey k;
-    EXPECT_TRUE(ParseInternalKey(e.first, &k));
-    if (k.sequence > c.read_seq) continue;
-    if (k.type == ValueType::kRangeDeletion) {
-      ranges.push_back(k);
-      range_ends.push_back(e.second);
-      continue;
-    }
-    auto [it, inserted] = newest.try_emplace(std::string(k.user_key), k.sequence, &e);
-    if (!inserted && it->second.first < k.sequence) it->second = {k.sequence, &e};
-  }
-  std::map<std::string, std::string> out;
-  for (const auto& [user, ver] : newest) {
-    ParsedInternalKey k;
-    EXPECT_TRUE(ParseInternalKey(ver.second->first, &k));
-    bool dead = k.type == ValueType::kDeletion;
-    for (std::size_t i = 0; i < ranges.size(); ++i) {
-      if (ranges[i].user_key <= user && user < range_ends[i] && ranges[i].sequence > k.sequence) {
-        dead = true;
-      }
-    }
-    std::string_view payload = ver.second->second;
-    if (IsExpiringType(k.type)) {
-      std::uint64_t at = 0;
-      EXPECT_TRUE(SplitExpiringValue(payload, &at, &payload));
-      if (at <= kNow) dead = true;
-    }
-    if (IsPointerType(k.type)) payload.remove_prefix(4);
-    if (c.lower && user < *c.lower) dead = true;
-    if (c.upper && user >= *c.upper) dead = true;
-    if (c.prefix && user.compare(0, c.prefix->size(), *c.prefix) != 0) dead = true;
-    if (!dead) out.emplace(user, std::string(payload));
-  }
+  std::map<std::string, std::string> out = itertest::ReadAt(c.entries, c.read_seq);
+  std::erase_if(out, [&](const auto& kv) {
+    const std::string& user = kv.first;
+    return (c.lower && user < *c.lower) || (c.upper && user >= *c.upper) ||
+           (c.prefix && user.compare(0, c.prefix->size(), *c.prefix) != 0);
+  });
   return out;
 }
 
 TEST(LsmDBIterTest, RandomizedAgainstAModel) {
   std::mt19937 rng(1616);
   FakeResolver resolver;
-  std::vector<std::string> targets = KeyPool();
+  std::vector<std::string> targets = itertest::KeyPool();
   for (const char* t : {"a\x00", "aa", "abcd", "k", "k5", "zz", "\xff\xff\xff"}) {
     targets.emplace_back(t);
   }

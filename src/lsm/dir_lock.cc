@@ -30,8 +30,13 @@ std::string HolderPid(File* file) {
 
 Result<std::unique_ptr<DirLock>> DirLock::Acquire(FileSystem* fs, const std::string& dir,
                                                   bool shared) {
-  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
-                          fs->Open(LockFileName(dir), {.create = true}));
+  // A reader opens LOCK read-only when it exists (the directory may be on read-only media).
+  Result<std::unique_ptr<File>> opened = Status::NotFound();
+  if (shared) opened = fs->Open(LockFileName(dir), {.read_only = true});
+  if (!opened.ok() && opened.status().IsNotFound()) {
+    opened = fs->Open(LockFileName(dir), {.create = true});
+  }
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> file, std::move(opened));
   Status s = file->TryLock(shared ? LockMode::kShared : LockMode::kExclusive);
   if (s.code() == Code::kBusy) {
     return Status::Busy(fmt::format(

@@ -10,6 +10,8 @@ namespace {
 
 constexpr std::uint8_t kBloomKind = 1;
 constexpr int kMaxProbes = 30;
+// At most 2^22 lines (256 MiB): far above any table, and a bound for a damaged block.
+constexpr std::uint64_t kMaxLines = std::uint64_t{1} << 22;
 // Odd constants with well-spread bits (from the golden ratio and two large primes' digits).
 constexpr std::uint64_t kMulA = 0x9e3779b97f4a7c15ull;
 constexpr std::uint64_t kMulB = 0xd6e8feb86659fd93ull;
@@ -17,8 +19,29 @@ constexpr std::uint64_t kMulC = 0xa0761d6478bd642full;
 
 inline std::uint64_t Word(std::uint64_t w) { return std::rotl(w * kMulB, 29) * kMulA; }
 
-inline std::uint32_t ProbeBit(std::uint32_t h, std::uint64_t num_bits) {
-  return static_cast<std::uint32_t>((std::uint64_t{h} * num_bits) >> 32);
+constexpr std::uint64_t kLineBits = 512;  // one 64-byte cache line
+
+// The cache line of a key: its hash's high half mapped onto [0, lines) by multiply-shift.
+inline std::uint64_t LineOf(std::uint64_t h, std::uint64_t lines) {
+  return ((h >> 32) * lines) >> 32;
+}
+
+// The stream the probe positions come from: 9 bits per probe, refilled every 7 probes.
+inline std::uint64_t Remix(std::uint64_t g) {
+  g = (g ^ (g >> 31)) * kMulB;
+  return g ^ (g >> 29);
+}
+
+// Calls f(bit) for each of the `probes` bits (0..511) of the key with hash h in its line.
+template <typename F>
+inline bool ForEachProbe(std::uint64_t h, int probes, F&& f) {
+  std::uint64_t g = Remix(h);
+  for (int i = 0; i < probes; ++i) {
+    if (i > 0 && i % 7 == 0) g = Remix(g + kMulC);
+    if (!f(static_cast<std::uint32_t>(g & (kLineBits - 1)))) return false;
+    g >>= 9;
+  }
+  return true;
 }
 
 }  // namespace
@@ -59,20 +82,20 @@ void FilterBuilder::AddKey(std::string_view user_key) {
 std::string FilterBuilder::Finish() {
   // k = bits_per_key * ln 2 minimises the false-positive rate.
   const int probes = std::clamp(static_cast<int>(bits_per_key_ * 0.69 + 0.5), 1, kMaxProbes);
-  std::uint64_t bits = std::max<std::uint64_t>(64, hashes_.size() * std::uint64_t(bits_per_key_));
-  bits = std::min<std::uint64_t>((bits + 7) / 8 * 8, std::uint64_t{1} << 32);
-  std::string out(bits / 8 + 2, '\0');
+  const std::uint64_t bits = hashes_.size() * std::uint64_t(bits_per_key_);
+  const std::uint64_t lines =
+      std::clamp<std::uint64_t>((bits + kLineBits - 1) / kLineBits, 1, kMaxLines);
+  std::string out(lines * kLineBits / 8 + 2, '\0');
   auto* array = reinterpret_cast<std::uint8_t*>(out.data());
   for (const std::uint64_t h : hashes_) {
-    auto h1 = static_cast<std::uint32_t>(h);
-    const auto h2 = static_cast<std::uint32_t>(h >> 32);
-    for (int i = 0; i < probes; ++i, h1 += h2) {
-      const std::uint32_t bit = ProbeBit(h1, bits);
-      array[bit >> 3] |= static_cast<std::uint8_t>(1u << (bit & 7));
-    }
+    std::uint8_t* line = array + LineOf(h, lines) * (kLineBits / 8);
+    ForEachProbe(h, probes, [line](std::uint32_t bit) {
+      line[bit >> 3] |= static_cast<std::uint8_t>(1u << (bit & 7));
+      return true;
+    });
   }
-  out[bits / 8] = static_cast<char>(probes);
-  out[bits / 8 + 1] = static_cast<char>(kBloomKind);
+  out[out.size() - 2] = static_cast<char>(probes);
+  out[out.size() - 1] = static_cast<char>(kBloomKind);
   hashes_.clear();
   return out;
 }
@@ -83,26 +106,27 @@ Status FilterReader::Init(std::string contents) {
   const auto probes = static_cast<std::uint8_t>(contents[contents.size() - 2]);
   if (kind != kBloomKind) return Status::Corruption("unknown filter kind");
   if (probes < 1 || probes > kMaxProbes) return Status::Corruption("bad filter probe count");
-  if (contents.size() - 2 > (std::uint64_t{1} << 29)) {
-    return Status::Corruption("filter larger than 512 MiB");
+  if ((contents.size() - 2) % (kLineBits / 8) != 0) {
+    return Status::Corruption("filter not a whole number of 64-byte lines");
   }
-  num_bits_ = (contents.size() - 2) * 8;
+  if ((contents.size() - 2) / (kLineBits / 8) > kMaxLines) {
+    return Status::Corruption("filter larger than 256 MiB");
+  }
+  num_lines_ = (contents.size() - 2) / (kLineBits / 8);
   num_probes_ = probes;
-  data_ = std::move(contents);
+  size_ = contents.size();
+  data_ = AlignedBuffer(kLineBits / 8, contents.size());
+  std::memcpy(data_.data(), contents.data(), contents.size());
   return Status::Ok();
 }
 
 bool FilterReader::KeyMayMatch(std::string_view user_key) const {
-  if (num_bits_ == 0) return true;
+  if (num_lines_ == 0) return true;
   const std::uint64_t h = FilterHash64(user_key);
-  auto h1 = static_cast<std::uint32_t>(h);
-  const auto h2 = static_cast<std::uint32_t>(h >> 32);
-  const auto* array = reinterpret_cast<const std::uint8_t*>(data_.data());
-  for (int i = 0; i < num_probes_; ++i, h1 += h2) {
-    const std::uint32_t bit = ProbeBit(h1, num_bits_);
-    if ((array[bit >> 3] & (1u << (bit & 7))) == 0) return false;
-  }
-  return true;
+  const auto* line = data_.data() + LineOf(h, num_lines_) * (kLineBits / 8);
+  return ForEachProbe(h, num_probes_, [line](std::uint32_t bit) {
+    return (line[bit >> 3] & (1u << (bit & 7))) != 0;
+  });
 }
 
 }  // namespace larder::lsm

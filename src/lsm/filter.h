@@ -7,10 +7,13 @@
 // and k probes per read, with no index lookup first. Partitioning pays off only when filters
 // no longer fit in memory, which max_open_tables bounds.
 //
-// Format (docs/formats/lsm.md): the bit array (num_bits / 8 bytes), one byte k (the number of
-// probes, 1..30), one byte kind (1: this Bloom filter). Probe i of a key sets bit
-// ((h1 + i * h2) mod 2^32) * num_bits >> 32, with h1, h2 the low and high halves of
-// FilterHash64(key) (double hashing; the multiply-shift maps a 32-bit value onto the array).
+// A blocked Bloom filter: each key sets its k bits inside one 64-byte cache line, so a probe
+// costs one cache miss instead of k (about 1.2% false positives at 10 bits/key instead of 0.8%).
+//
+// Format (docs/formats/lsm.md): the bit array (a whole number of 64-byte lines), one byte k
+// (the number of probes, 1..30), one byte kind (1: this filter). A key's line is
+// (hash >> 32) * lines >> 32 with hash = FilterHash64(key); its probes are consecutive 9-bit
+// fields of a second mix of the hash (filter.cc).
 //
 // Thread-safety: the builder is used by one thread; FilterReader is immutable, safe for
 // concurrent reads.
@@ -23,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "larder/file_system.h"  // AlignedBuffer
 #include "larder/status.h"
 
 namespace larder::lsm {
@@ -54,11 +58,12 @@ class FilterReader {
   [[nodiscard]] Status Init(std::string contents);
   // False only when `user_key` was certainly not added.
   bool KeyMayMatch(std::string_view user_key) const;
-  std::size_t size() const { return data_.size(); }
+  std::size_t size() const { return size_; }
 
  private:
-  std::string data_;
-  std::uint64_t num_bits_ = 0;  // 0: no filter, everything may match
+  AlignedBuffer data_;  // the lines, 64-byte aligned: one line is one cache line
+  std::size_t size_ = 0;
+  std::uint64_t num_lines_ = 0;  // 0: no filter, everything may match
   int num_probes_ = 0;
 };
 

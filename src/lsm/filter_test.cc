@@ -65,7 +65,9 @@ TEST(LsmFilterTest, BadLayoutIsCorruption) {
   EXPECT_TRUE(r.Init("").IsCorruption());
   EXPECT_TRUE(r.Init(std::string("\0\0\0\0\x07\x02", 6)).IsCorruption());  // kind 2
   EXPECT_TRUE(r.Init(std::string("\0\0\0\0\x00\x01", 6)).IsCorruption());  // 0 probes
-  EXPECT_TRUE(r.Init(std::string("\0\0\0\0\x07\x01", 6)).ok());
+  EXPECT_TRUE(r.Init(std::string("\0\0\0\0\x07\x01", 6)).IsCorruption());  // not a line
+  EXPECT_TRUE(r.Init(std::string(64, '\0') + "\x07\x01").ok());
+  EXPECT_FALSE(r.KeyMayMatch("x"));  // no bit set
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "lsm/log_writer.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -169,28 +170,28 @@ TEST(LsmLogWriterTest, AddBatchRecordMovesLargeValuesOut) {
   auto file = fs->Open("/000007.vlog", {.read_only = true});
   ASSERT_TRUE(file.ok());
   std::vector<std::string> seen;
-  ASSERT_TRUE(
-      WriteBatchInternal::ForEach(got[2].second, [&](const WriteBatchEntry& e) {
-        std::string line = std::to_string(static_cast<int>(e.type)) + " " + std::string(e.key);
-        std::string_view v = e.value;
-        if (e.type == ValueType::kExpiringPointer || e.type == ValueType::kExpiringValue) {
-          line += " @" + std::to_string(LoadU64(reinterpret_cast<const std::uint8_t*>(v.data())));
-          v.remove_prefix(8);
-        }
-        if (e.type == ValueType::kValuePointer || e.type == ValueType::kExpiringPointer) {
-          VlogPointer ptr;
-          EXPECT_TRUE(ptr.Decode(v));
-          EXPECT_EQ(ptr.file_number, 7u);
-          std::string value;
-          Status s = ReadValue(**file, ptr, &value);
-          EXPECT_TRUE(s.ok()) << s.ToString();
-          line += " ->" + std::to_string(value.size()) + value.substr(0, 1);
-        } else {
-          line += " " + std::string(v);
-        }
-        seen.push_back(line);
-        return Status::Ok();
-      }).ok());
+  ASSERT_TRUE(WriteBatchInternal::ForEach(got[2].second, [&](const WriteBatchEntry& e) {
+                std::string line = fmt::format("{} {}", static_cast<int>(e.type), e.key);
+                std::string_view v = e.value;
+                if (e.type == ValueType::kExpiringPointer || e.type == ValueType::kExpiringValue) {
+                  line +=
+                      fmt::format(" @{}", LoadU64(reinterpret_cast<const std::uint8_t*>(v.data())));
+                  v.remove_prefix(8);
+                }
+                if (e.type == ValueType::kValuePointer || e.type == ValueType::kExpiringPointer) {
+                  VlogPointer ptr;
+                  EXPECT_TRUE(ptr.Decode(v));
+                  EXPECT_EQ(ptr.file_number, 7u);
+                  std::string value;
+                  Status s = ReadValue(**file, ptr, &value);
+                  EXPECT_TRUE(s.ok()) << s.ToString();
+                  line += fmt::format(" ->{}{}", value.size(), value.substr(0, 1));
+                } else {
+                  line += fmt::format(" {}", v);
+                }
+                seen.push_back(line);
+                return Status::Ok();
+              }).ok());
   EXPECT_EQ(seen, (std::vector<std::string>{"1 small s", "2 big ->5000B", "0 gone ",
                                             "5 big2 @777 ->100C", "4 small2 @888 t", "3 a b"}));
 }
@@ -233,7 +234,7 @@ TEST(LsmLogWriterTest, ThroughputOf116ByteBatches) {
   const std::string payload(116, 'x');
   for (int group : {1, 64}) {
     auto log = OpenLog(DefaultFileSystem(), dir.File("bench" + std::to_string(group) + ".vlog"));
-    constexpr int kRecords = 200000;
+    constexpr int kRecords = 50000;
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < kRecords; ++i) {
       ASSERT_TRUE(log->AddRecord(LogRecordType::kBatch, payload).ok());

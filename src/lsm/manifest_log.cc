@@ -25,16 +25,16 @@ std::string FileHeader() {
   return h;
 }
 
-// The length of the record at the front of `in` when its header and payload are intact.
+// The length of the record at the front of `in` when it is intact.
 bool IntactRecordAt(std::string_view in, std::uint32_t* length) {
-  if (in.size() < kManifestRecordHeaderSize) return false;
+  if (in.size() < kLogHeaderSize) return false;
   const auto* p = reinterpret_cast<const std::uint8_t*>(in.data());
-  const std::uint32_t len = LoadU32(p);
-  if (crc32c::Unmask(LoadU32(p + 4)) != crc32c::Value({p, 4})) return false;
-  if (len > in.size() - kManifestRecordHeaderSize) return false;
-  if (crc32c::Unmask(LoadU32(p + 8)) != crc32c::Value({p + kManifestRecordHeaderSize, len})) {
+  const std::uint32_t len = LoadU32(p + 4);
+  if (p[8] != static_cast<std::uint8_t>(kManifestRecordType) || len > kMaxRecordSize ||
+      len > in.size() - kLogHeaderSize) {
     return false;
   }
+  if (LoadU32(p) != LogRecordCrc(p, in.substr(kLogHeaderSize, len))) return false;
   *length = len;
   return true;
 }
@@ -59,17 +59,11 @@ Result<std::unique_ptr<ManifestWriter>> ManifestWriter::Reopen(FileSystem* fs,
 }
 
 Status ManifestWriter::AddRecord(std::string_view payload) {
-  if (payload.size() > 0xffffffffu) return Status::InvalidArgument("MANIFEST record too large");
-  std::string header;
-  PutFixed32(&header, static_cast<std::uint32_t>(payload.size()));
-  PutFixed32(&header, MaskedCrc(header));
-  PutFixed32(&header, MaskedCrc(payload));
-  LARDER_RETURN_IF_ERROR(writer_->Append(header));
-  return writer_->Append(payload);
+  return log_.AddRecord(kManifestRecordType, payload);
 }
 
-Status ManifestWriter::Sync() { return writer_->Sync(); }
-Status ManifestWriter::Close() { return writer_->Close(); }
+Status ManifestWriter::Sync() { return log_.Sync(); }
+Status ManifestWriter::Close() { return log_.Close(); }
 
 Status ParseManifest(std::string_view contents, const std::string& path, ParsedManifest* out) {
   *out = ParsedManifest();
@@ -117,6 +111,12 @@ Status ReadWholeFile(FileSystem* fs, const std::string& path, std::string* conte
   }
   contents->resize(done);
   return Status::Ok();
+}
+
+Status WriteWholeFile(FileSystem* fs, const std::string& path, std::string_view contents) {
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> f, fs->Open(path, {.create = true}));
+  LARDER_RETURN_IF_ERROR(f->Truncate(0));
+  return f->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(contents.data()), contents.size()});
 }
 
 }  // namespace larder::lsm

@@ -1,20 +1,17 @@
 // The MANIFEST's file framing (docs/formats/lsm.md, "MANIFEST and version edits"): a 16-byte
-// file header, then records, each one encoded VersionEdit:
+// file header, then records in the value log's framing (log_format.h), each one encoded
+// VersionEdit in a record of type kManifestRecordType:
 //
 //   header  "LarderMF" | fixed32 version (1) | fixed32 masked CRC32C of the 12 bytes before
-//   record  fixed32 length | fixed32 masked CRC32C of the length's 4 bytes
-//           | fixed32 masked CRC32C of the payload | payload (length bytes)
+//   record  masked CRC32C | fixed32 length | type | payload    (log_format.h)
 //
-// The length has its own checksum so that a damaged length is told from a torn tail: a record
-// whose length is wrong is not taken as "the file ends here".
-//
-// Recovery rule (ParseManifest): records are taken in order up to the first bad one (bad header
-// checksum, length past the end, bad payload checksum). That bad record is a torn tail, left by
-// a crash in the middle of the last append (whose edit was never acknowledged), only when no
-// intact record starts anywhere after it; then it and everything after it are ignored. Otherwise
-// the MANIFEST is damaged in the middle and the parse fails with Corruption naming the file and
-// the offset: later, acknowledged edits are never dropped silently. (A damaged LAST record is
-// indistinguishable from a torn one and is ignored too.)
+// Recovery rule (ParseManifest), stricter than the value log's: records are taken in order up
+// to the first one that is not intact. That one is a torn tail, left by a crash in the middle of
+// the last append (whose edit was never acknowledged), only when no intact record starts
+// anywhere after it; then it and everything after it are ignored. Otherwise the MANIFEST is
+// damaged in the middle and the parse fails with Corruption naming the file and the offset:
+// later, acknowledged edits are never dropped silently, even when the damage is to a length. (A
+// damaged LAST record is indistinguishable from a torn one and is ignored too.)
 //
 // Thread-safety: ManifestWriter is used by one thread at a time; ParseManifest is pure.
 #ifndef LARDER_LSM_MANIFEST_LOG_H_
@@ -29,11 +26,16 @@
 #include "larder/file_system.h"
 #include "larder/result.h"
 #include "larder/status.h"
+#include "lsm/log_format.h"
+#include "lsm/log_writer.h"
 
 namespace larder::lsm {
 
 inline constexpr std::size_t kManifestHeaderSize = 16;
-inline constexpr std::size_t kManifestRecordHeaderSize = 12;
+inline constexpr std::size_t kManifestRecordHeaderSize = kLogHeaderSize;
+// MANIFEST records reuse the log's type 1; a MANIFEST is never read as a value log (its file
+// header differs) and the payload is a VersionEdit.
+inline constexpr LogRecordType kManifestRecordType = LogRecordType::kBatch;
 
 // Appends records to a MANIFEST through an AppendWriter.
 class ManifestWriter {
@@ -50,11 +52,11 @@ class ManifestWriter {
   // Writes and fsyncs everything added.
   [[nodiscard]] Status Sync();
   [[nodiscard]] Status Close();
-  std::uint64_t size() const { return writer_->size(); }
+  std::uint64_t size() const { return log_.size(); }
 
  private:
-  explicit ManifestWriter(std::unique_ptr<AppendWriter> w) : writer_(std::move(w)) {}
-  std::unique_ptr<AppendWriter> writer_;
+  explicit ManifestWriter(std::unique_ptr<AppendWriter> w) : log_(std::move(w)) {}
+  LogWriter log_;
 };
 
 // One MANIFEST's records, as parsed.
@@ -71,6 +73,10 @@ struct ParsedManifest {
 
 // Reads the whole file at `path` into *contents (NotFound when absent).
 [[nodiscard]] Status ReadWholeFile(FileSystem* fs, const std::string& path, std::string* contents);
+// Replaces the content of `path` (created when missing) with `contents`; syncs nothing. For
+// tests and tools.
+[[nodiscard]] Status WriteWholeFile(FileSystem* fs, const std::string& path,
+                                    std::string_view contents);
 
 }  // namespace larder::lsm
 

@@ -21,63 +21,45 @@ class MergingIterator final : public InternalIterator {
   bool Valid() const override { return !heap_.empty() && status_.ok(); }
 
   void SeekToFirst() override {
-    Reset(kForward);
-    for (auto& c : children_) {
-      c->SeekToFirst();
-      Add(c.get());
-    }
-    Heapify();
+    SeekAll(kForward, [](InternalIterator* c) { c->SeekToFirst(); });
   }
-
   void SeekToLast() override {
-    Reset(kReverse);
-    for (auto& c : children_) {
-      c->SeekToLast();
-      Add(c.get());
-    }
-    Heapify();
+    SeekAll(kReverse, [](InternalIterator* c) { c->SeekToLast(); });
   }
-
   void Seek(std::string_view target) override {
-    Reset(kForward);
-    for (auto& c : children_) {
-      c->Seek(target);
-      Add(c.get());
-    }
-    Heapify();
+    SeekAll(kForward, [target](InternalIterator* c) { c->Seek(target); });
   }
-
   void SeekForPrev(std::string_view target) override {
-    Reset(kReverse);
-    for (auto& c : children_) {
-      c->SeekForPrev(target);
-      Add(c.get());
-    }
-    Heapify();
+    SeekAll(kReverse, [target](InternalIterator* c) { c->SeekForPrev(target); });
   }
 
   void Next() override {
     if (direction_ != kForward) SwitchDirection(kForward);
     if (heap_.empty()) return;  // the switch met an error
-    InternalIterator* top = heap_[0];
-    top->Next();
-    ReplaceTop(top);
+    heap_[0].child->Next();
+    ReplaceTop();
   }
 
   void Prev() override {
     if (direction_ != kReverse) SwitchDirection(kReverse);
     if (heap_.empty()) return;
-    InternalIterator* top = heap_[0];
-    top->Prev();
-    ReplaceTop(top);
+    heap_[0].child->Prev();
+    ReplaceTop();
   }
 
-  std::string_view key() const override { return heap_[0]->key(); }
-  std::string_view value() const override { return heap_[0]->value(); }
+  std::string_view key() const override { return heap_[0].key; }
+  std::string_view value() const override { return heap_[0].child->value(); }
   Status status() const override { return status_; }
 
  private:
   enum Direction { kForward, kReverse };
+
+  // A positioned child and its current key (a view valid until the child moves), cached so
+  // that sifting compares without virtual calls.
+  struct Item {
+    InternalIterator* child;
+    std::string_view key;
+  };
 
   void Reset(Direction d) {
     direction_ = d;
@@ -85,10 +67,21 @@ class MergingIterator final : public InternalIterator {
     status_ = Status::Ok();
   }
 
+  // Positions every child with `seek` and builds the heap for direction `d`.
+  template <typename SeekFn>
+  void SeekAll(Direction d, SeekFn seek) {
+    Reset(d);
+    for (auto& c : children_) {
+      seek(c.get());
+      Add(c.get());
+    }
+    Heapify();
+  }
+
   // After `c` moved: into the heap if positioned, else its error (if any) is recorded.
   void Add(InternalIterator* c) {
     if (c->Valid()) {
-      heap_.push_back(c);
+      heap_.push_back(Item{c, c->key()});
     } else {
       NoteError(c);
     }
@@ -101,14 +94,14 @@ class MergingIterator final : public InternalIterator {
   }
 
   // True when a belongs above b in the heap (it comes first in the current direction).
-  bool Above(InternalIterator* a, InternalIterator* b) const {
-    const int r = CompareInternalKeys(a->key(), b->key());
+  bool Above(const Item& a, const Item& b) const {
+    const int r = CompareInternalKeys(a.key, b.key);
     return direction_ == kForward ? r < 0 : r > 0;
   }
 
   void SiftDown(std::size_t i) {
     const std::size_t n = heap_.size();
-    InternalIterator* item = heap_[i];
+    const Item item = heap_[i];
     for (;;) {
       std::size_t child = 2 * i + 1;
       if (child >= n) break;
@@ -125,8 +118,10 @@ class MergingIterator final : public InternalIterator {
   }
 
   // The top child moved: sift it down, or drop it when it ran off its end.
-  void ReplaceTop(InternalIterator* top) {
+  void ReplaceTop() {
+    InternalIterator* top = heap_[0].child;
     if (top->Valid()) {
+      heap_[0].key = top->key();
       SiftDown(0);
       return;
     }
@@ -139,13 +134,13 @@ class MergingIterator final : public InternalIterator {
   // Positions every child other than the current one just past the current key in direction
   // `d`, so that the heap holds the neighbours of the current entry on that side.
   void SwitchDirection(Direction d) {
-    InternalIterator* current = heap_[0];
-    const std::string_view k = current->key();  // current does not move below
+    const Item current = heap_[0];
+    const std::string_view k = current.key;  // current does not move below
     heap_.clear();
     direction_ = d;
     for (auto& owned : children_) {
       InternalIterator* c = owned.get();
-      if (c == current) continue;
+      if (c == current.child) continue;
       if (d == kForward) {
         c->Seek(k);
         if (c->Valid() && CompareInternalKeys(c->key(), k) == 0) c->Next();
@@ -166,7 +161,7 @@ class MergingIterator final : public InternalIterator {
   }
 
   std::vector<std::unique_ptr<InternalIterator>> children_;
-  std::vector<InternalIterator*> heap_;  // the positioned children
+  std::vector<Item> heap_;  // the positioned children
   Direction direction_ = kForward;
   Status status_;
 };

@@ -18,11 +18,11 @@ std::vector<Entry> RandomEntries(std::mt19937* rng, int count) {
   std::vector<Entry> out;
   SequenceNumber seq = 1;
   for (int i = 0; i < count; ++i) {
-    std::string user = "k" + std::to_string((*rng)() % 40);
+    std::string user = itertest::Numbered("k", (*rng)() % 40);
     if ((*rng)() % 5 == 0) user.pop_back();  // prefixes of other keys too
     std::string k = IKey(user, seq++, (*rng)() % 4 == 0 ? ValueType::kDeletion : ValueType::kValue);
     if (!seen.insert(k).second) continue;
-    out.emplace_back(k, "v" + std::to_string(seq));
+    out.emplace_back(k, itertest::Numbered("v", seq));
   }
   itertest::SortEntries(&out);
   return out;
@@ -32,7 +32,7 @@ std::vector<std::string> SeekTargets(const std::vector<Entry>& entries, std::mt1
   std::vector<std::string> t;
   for (const Entry& e : entries) t.push_back(e.first);
   for (int i = 0; i < 50; ++i) {
-    t.push_back(IKey("k" + std::to_string((*rng)() % 45), (*rng)() % 400, kMaxValueType));
+    t.push_back(IKey(itertest::Numbered("k", (*rng)() % 45), (*rng)() % 400, kMaxValueType));
   }
   t.push_back(IKey("", kMaxSequenceNumber, kMaxValueType));
   t.push_back(IKey("z", 0, ValueType::kDeletion));

@@ -11,61 +11,25 @@
 #include "larder/file_system.h"
 #include "lsm/dbformat.h"
 #include "lsm/table_builder.h"
+#include "lsm/table_test_util.h"
 
 namespace larder::lsm {
 namespace {
 
-using Model = std::map<std::string, std::string, InternalKeyLess>;
+using table_test::Built;
+using table_test::Model;
+using table_test::OpenBuilt;
+using table_test::RandomModel;
+using table_test::RandomUserKey;
 
-struct Built {
-  std::unique_ptr<FileSystem> fs = NewMemFileSystem(std::size_t{1} << 28);
-  std::uint64_t size = 0;
-  TableProperties props;
-};
-
-// Writes `m` (and `range_dels`, in the given order) as /t.sst.
-void Build(Built* b, const Model& m, const TableOptions& options,
-           const std::vector<std::pair<std::string, std::string>>& range_dels = {}) {
-  auto w = b->fs->NewAppendWriter("/t.sst", {.truncate = true});
-  ASSERT_TRUE(w.ok());
-  TableBuilder tb(options, w->get());
-  for (const auto& [k, v] : range_dels) tb.Add(k, v);
-  for (const auto& [k, v] : m) tb.Add(k, v);
-  ASSERT_TRUE(tb.Finish().ok());
-  ASSERT_TRUE((*w)->Close().ok());
-  b->size = tb.FileSize();
-  b->props = tb.properties();
-  auto size = b->fs->FileSize("/t.sst");
+// Builds and checks the build went through.
+void MustBuild(Built* b, const Model& m, const TableOptions& options,
+               const table_test::RangeDels& range_dels = {}) {
+  table_test::Build(b, m, options, range_dels);
+  ASSERT_TRUE(b->status.ok()) << b->status.ToString();
+  auto size = b->fs->FileSize(table_test::kPath);
   ASSERT_TRUE(size.ok());
   ASSERT_EQ(*size, b->size);
-}
-
-Result<std::unique_ptr<Table>> OpenBuilt(const Built& b, BlockCache* cache = nullptr,
-                                         bool verify = true) {
-  LARDER_ASSIGN_OR_RETURN(auto f, b.fs->Open("/t.sst", {.read_only = true}));
-  return Table::Open(std::move(f), b.size, cache ? cache->NewId() : 0, cache, verify);
-}
-
-std::string UserKey(std::mt19937_64& rng, int distinct) {
-  return "user" + std::to_string(rng() % static_cast<std::uint64_t>(distinct));
-}
-
-Model RandomModel(std::mt19937_64& rng, int n, int distinct) {
-  Model m;
-  while (static_cast<int>(m.size()) < n) {
-    std::string k;
-    const auto r = rng() % 10;
-    const ValueType type =
-        r == 0 ? ValueType::kDeletion : (r == 1 ? ValueType::kValuePointer : ValueType::kValue);
-    AppendInternalKey(&k, UserKey(rng, distinct), 1 + rng() % 100000, type);
-    std::string v;
-    if (type != ValueType::kDeletion) {
-      // Compressible values: a repeated pattern with a random head.
-      v = std::to_string(rng()) + std::string(rng() % 200, static_cast<char>('a' + rng() % 3));
-    }
-    m[k] = v;
-  }
-  return m;
 }
 
 void ExpectSameAsModel(const Table& t, const Model& m, std::mt19937_64& rng, int distinct) {
@@ -86,7 +50,7 @@ void ExpectSameAsModel(const Table& t, const Model& m, std::mt19937_64& rng, int
   }
   ASSERT_EQ(rit, m.rend());
   for (int i = 0; i < 2000; ++i) {
-    const LookupKey lk(UserKey(rng, distinct + 10), rng() % 100010);
+    const LookupKey lk(RandomUserKey(rng, distinct + 10), rng() % 100010);
     const std::string_view target = lk.internal_key();
     auto lb = m.lower_bound(std::string(target));
     it->Seek(target);
@@ -129,7 +93,7 @@ void ExpectSameAsModel(const Table& t, const Model& m, std::mt19937_64& rng, int
 
 TEST(LsmTableTest, EmptyTable) {
   Built b;
-  Build(&b, {}, {});
+  MustBuild(&b, {}, {});
   auto t = OpenBuilt(b);
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   auto it = (*t)->NewIterator(true, true);
@@ -158,7 +122,7 @@ TEST(LsmTableTest, RoundTripsAgainstModelWithEveryCompression) {
       o.block_size = n > 1000 ? 1024 : 4096;
       o.restart_interval = static_cast<int>(rng() % 16) + 1;
       Built b;
-      Build(&b, m, o);
+      MustBuild(&b, m, o);
       BlockCache cache(std::size_t{1} << 20);
       for (BlockCache* cp : {static_cast<BlockCache*>(nullptr), &cache}) {
         auto t = OpenBuilt(b, cp);
@@ -191,7 +155,7 @@ TEST(LsmTableTest, PropertiesCountWhatWasAdded) {
   k.clear();
   AppendInternalKey(&k, "b", 7, ValueType::kExpiringPointer);
   m[k] = "ptr";
-  std::vector<std::pair<std::string, std::string>> rd;
+  table_test::RangeDels rd;
   k.clear();
   AppendInternalKey(&k, "m", 20, ValueType::kRangeDeletion);
   rd.emplace_back(k, "p");
@@ -199,7 +163,7 @@ TEST(LsmTableTest, PropertiesCountWhatWasAdded) {
   AppendInternalKey(&k, "c", 2, ValueType::kRangeDeletion);
   rd.emplace_back(k, "d");
   Built b;
-  Build(&b, m, {}, rd);
+  MustBuild(&b, m, {}, rd);
   auto t = OpenBuilt(b);
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   const TableProperties& p = (*t)->properties();
@@ -253,7 +217,7 @@ TEST(LsmTableTest, ApproximateOffsetsGrow) {
   std::mt19937_64 rng(3);
   const Model m = RandomModel(rng, 5000, 5000);
   Built b;
-  Build(&b, m, {});
+  MustBuild(&b, m, {});
   auto t = OpenBuilt(b);
   ASSERT_TRUE(t.ok());
   std::uint64_t prev = 0;
@@ -278,7 +242,7 @@ TEST(LsmTableTest, FilterSkipsAbsentKeys) {
     m[k] = "v";
   }
   Built b;
-  Build(&b, m, {});
+  MustBuild(&b, m, {});
   auto t = OpenBuilt(b);
   ASSERT_TRUE(t.ok());
   int maybe = 0;

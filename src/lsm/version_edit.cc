@@ -88,6 +88,12 @@ Status DecodeFile(Decoder* d, FileMetaData* f) {
   return Status::Ok();
 }
 
+void PutOptional(std::string* dst, Tag tag, const std::optional<std::uint64_t>& v) {
+  if (!v) return;
+  PutVarint32(dst, tag);
+  PutVarint64(dst, *v);
+}
+
 template <class T>
 Status SetOnce(Decoder* d, std::optional<T>* field, std::string_view what) {
   if (field->has_value()) return d->Bad(fmt::format("{} given twice", what));
@@ -100,22 +106,10 @@ Status SetOnce(Decoder* d, std::optional<T>* field, std::string_view what) {
 }  // namespace
 
 void VersionEdit::EncodeTo(std::string* dst) const {
-  if (log_number_) {
-    PutVarint32(dst, kLogNumber);
-    PutVarint64(dst, *log_number_);
-  }
-  if (log_offset_) {
-    PutVarint32(dst, kLogOffset);
-    PutVarint64(dst, *log_offset_);
-  }
-  if (next_file_number_) {
-    PutVarint32(dst, kNextFileNumber);
-    PutVarint64(dst, *next_file_number_);
-  }
-  if (last_sequence_) {
-    PutVarint32(dst, kLastSequence);
-    PutVarint64(dst, *last_sequence_);
-  }
+  PutOptional(dst, kLogNumber, log_number_);
+  PutOptional(dst, kLogOffset, log_offset_);
+  PutOptional(dst, kNextFileNumber, next_file_number_);
+  PutOptional(dst, kLastSequence, last_sequence_);
   for (const auto& [level, f] : new_files_) {
     PutVarint32(dst, kNewFile);
     PutVarint32(dst, static_cast<std::uint32_t>(level));

@@ -112,11 +112,15 @@ Status VersionSet::RewriteManifest(const Version& v, const Scalars& s) {
   LARDER_RETURN_IF_ERROR(w->Sync());
   const std::uint64_t size = w->size();
   LARDER_RETURN_IF_ERROR(w->Close());
+  // The temporary file's name is made durable before the rename, so that a crash before the
+  // directory sync below finds either the old MANIFEST or the new one in place.
+  LARDER_RETURN_IF_ERROR(fs_->SyncDir(dir_));
   LARDER_RETURN_IF_ERROR(fs_->Rename(tmp, path));
   LARDER_RETURN_IF_ERROR(fs_->SyncDir(dir_));
   LARDER_ASSIGN_OR_RETURN(manifest_, ManifestWriter::Reopen(fs_, path, size));
   snapshot_bytes_ = size;
   manifest_size_.store(size);
+  manifest_rewrites_.fetch_add(1);
   return Status::Ok();
 }
 
@@ -248,11 +252,8 @@ Status VersionSet::LogAndApply(VersionEdit* edit) {
   }
   if (edit->next_file_number().value_or(0) > 0) MarkFileNumberUsed(*edit->next_file_number() - 1);
   edit->SetNextFileNumber(next_file_number_.load());
-  if (edit->last_sequence()) {
-    SetLastSequence(*edit->last_sequence());
-  } else {
-    edit->SetLastSequence(last_sequence_.load());
-  }
+  if (edit->last_sequence()) SetLastSequence(*edit->last_sequence());
+  edit->SetLastSequence(last_sequence_.load());
   for (const auto& [level, key] : edit->compact_pointers()) {
     if (level >= num_levels_) return Status::InvalidArgument("compact pointer past the last level");
     s.compact_pointers[static_cast<std::size_t>(level)] = key;

@@ -54,13 +54,14 @@ class VersionSet {
   // Writes the MANIFEST of a new, empty database in the (existing) directory: next file number
   // 1, last sequence 0, log number 0. AlreadyExists when a MANIFEST is there.
   [[nodiscard]] Status Create();
-  // Reads the MANIFEST and replays its edits. NotFound when there is none; Corruption naming
-  // the MANIFEST and the record's offset when a record (not a torn last one, see
-  // manifest_log.h) is damaged, an edit does not apply (a table deleted twice, levels
+  // Reads the MANIFEST and replays its edits (once, on a new VersionSet). NotFound when there is
+  // none; Corruption naming the MANIFEST and the record's offset when a record (not a torn last
+  // one, see manifest_log.h) is damaged, an edit does not apply (a table deleted twice, levels
   // overlapping) or the state lacks a field. Unless read-only, a torn tail or an oversized
   // MANIFEST is rewritten, and a stray MANIFEST.tmp removed.
   [[nodiscard]] Status Recover();
-  // Fills in edit's next file number and last sequence (when unset), checks that it applies,
+  // Sets edit's next file number and last sequence to the current ones (the edit's own last
+  // sequence, when set, first raises last_sequence()), checks that it applies,
   // makes it durable, then installs the new Version. InvalidArgument (nothing written) when it
   // does not apply; Poisoned after any I/O failure; ReadOnly on a read-only VersionSet.
   [[nodiscard]] Status LogAndApply(VersionEdit* edit);
@@ -91,6 +92,8 @@ class VersionSet {
 
   // The MANIFEST's size now, and that of its opening snapshot.
   std::uint64_t manifest_bytes() const;
+  // MANIFEST rewrites done since this object was made (Create and Recover's included).
+  std::uint64_t manifest_rewrites() const { return manifest_rewrites_.load(); }
   // Rewrite threshold floor (default 4 MiB); tests set it low.
   void set_manifest_rewrite_bytes(std::uint64_t bytes) { manifest_rewrite_bytes_ = bytes; }
   // OK, or the Poisoned status LogAndApply returns.
@@ -128,6 +131,7 @@ class VersionSet {
   std::unique_ptr<ManifestWriter> manifest_;
   std::uint64_t snapshot_bytes_ = 0;
   std::atomic<std::uint64_t> manifest_size_{0};
+  std::atomic<std::uint64_t> manifest_rewrites_{0};
 
   mutable Mutex mu_;
   std::shared_ptr<const Version> current_ GUARDED_BY(mu_);

@@ -140,11 +140,15 @@ bool WriteBatchReader::Next(WriteBatchEntry* e) {
 
 // --- WriteBatchInternal ----------------------------------------------------------------------
 
+// The accessors stay inside rep_ even after SetContents gave it fewer bytes than a header: the
+// readers see 0, the writers first pad the header with zeros.
 SequenceNumber WriteBatchInternal::Sequence(const WriteBatch& b) {
+  if (b.rep_.size() < kHeader) return 0;
   return LoadU64(reinterpret_cast<const std::uint8_t*>(b.rep_.data()));
 }
 
 void WriteBatchInternal::SetSequence(WriteBatch* b, SequenceNumber seq) {
+  if (b->rep_.size() < kHeader) b->rep_.resize(kHeader);
   StoreU64(reinterpret_cast<std::uint8_t*>(b->rep_.data()), seq);
 }
 
@@ -154,6 +158,7 @@ std::uint32_t WriteBatchInternal::Count(const WriteBatch& b) {
 }
 
 void WriteBatchInternal::SetCount(WriteBatch* b, std::uint32_t n) {
+  if (b->rep_.size() < kHeader) b->rep_.resize(kHeader);
   StoreU32(reinterpret_cast<std::uint8_t*>(b->rep_.data()) + 8, n);
 }
 

@@ -70,11 +70,10 @@ class WriteBatchInternal {
  public:
   static constexpr std::size_t kHeaderSize = 12;
 
-  // REQUIRES for the four accessors: the batch holds at least a header (every batch built
-  // through the public API does; after SetContents, the caller checked it or Iterate will).
+  // The header's fields. After SetContents with fewer bytes than a header, the getters return
+  // 0 and the setters first pad the header with zeros (never out of bounds).
   static SequenceNumber Sequence(const WriteBatch& b);
   static void SetSequence(WriteBatch* b, SequenceNumber seq);
-  // 0 for bytes shorter than a header.
   static std::uint32_t Count(const WriteBatch& b);
   static void SetCount(WriteBatch* b, std::uint32_t n);
 

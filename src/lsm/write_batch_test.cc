@@ -166,6 +166,21 @@ TEST(LsmWriteBatchTest, ReaderGivesMemtableValues) {
   EXPECT_EQ(s.code(), Code::kNotSupported);
 }
 
+TEST(LsmWriteBatchTest, ShortContentsStayInBounds) {
+  WriteBatch b;
+  WriteBatchInternal::SetContents(&b, "abc");
+  EXPECT_EQ(WriteBatchInternal::Sequence(b), 0u);
+  EXPECT_EQ(b.Count(), 0u);
+  Status s;
+  Decode(b, &s);
+  EXPECT_TRUE(s.IsCorruption());
+  WriteBatchInternal::SetSequence(&b, 5);
+  EXPECT_EQ(b.ByteSize(), WriteBatchInternal::kHeaderSize);
+  b.Put("k", "v");
+  EXPECT_EQ(b.Count(), 1u);
+  EXPECT_EQ(Decode(b), std::vector<std::string>{"put k=v@0"});
+}
+
 TEST(LsmWriteBatchTest, ResetKeepsNothingButTheSequence) {
   WriteBatch b;
   b.Put("a", "1");
