@@ -118,7 +118,8 @@ TEST(LsmMemTableTest, ViewsOutliveTheIterator) {
     k = it->key();
     v = it->value();
   }
-  for (int i = 0; i < 1000; ++i) mem.Add(2 + i, ValueType::kValue, "k" + std::to_string(i), "y");
+  for (int i = 0; i < 1000; ++i)
+    mem.Add(2 + i, ValueType::kValue, std::string("k").append(std::to_string(i)), "y");
   EXPECT_EQ(k, IKey("key", 1, ValueType::kValue));
   EXPECT_EQ(v, std::string(3000, 'x'));
 }
@@ -157,7 +158,8 @@ TEST(LsmMemTableTest, MatchesAMapModel) {
   for (SequenceNumber seq : seqs) {
     const auto type = static_cast<ValueType>(rng() % 6);
     const std::string user = random_user();
-    const std::string value = type == ValueType::kDeletion ? "" : "v" + std::to_string(seq);
+    const std::string value =
+        type == ValueType::kDeletion ? "" : std::string("v").append(std::to_string(seq));
     mem.Add(seq, type, user, value);
     (type == ValueType::kRangeDeletion ? ranges : points)[IKey(user, seq, type)] = value;
     deletions += type == ValueType::kDeletion || type == ValueType::kRangeDeletion;
