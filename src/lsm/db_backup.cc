@@ -12,4 +12,9 @@ Status DBImpl::Checkpoint(const std::string& /*dest*/) {
   return Status::NotSupported("lsm::DB::Checkpoint is not implemented yet");
 }
 
+Result<std::uint64_t> Restore(const std::vector<std::string>& /*backup_files*/,
+                              const std::string& /*dir*/, const Options& /*options*/) {
+  return Status::NotSupported("lsm::Restore is not implemented yet");
+}
+
 }  // namespace larder::lsm
