@@ -181,7 +181,7 @@ Status DBImpl::CompactRange(std::optional<std::string_view> begin,
 // --- Obsolete files ------------------------------------------------------------------------
 
 void DBImpl::DeleteObsoleteFiles() {
-  if (options_.read_only || !bg_error_.ok()) return;
+  if (options_.read_only || !bg_error_.ok() || file_pins_ > 0) return;
   std::set<std::uint64_t> live = versions_->LiveFiles();
   live.insert(pending_outputs_.begin(), pending_outputs_.end());
   // Value logs still needed for replay: from the MANIFEST's log number on.
