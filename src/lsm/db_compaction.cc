@@ -1,14 +1,7 @@
 // DBImpl::RunCompaction: merges a compaction's input tables into new tables of its output
-// level, dropping what no read can see any more, then installs the result.
-//
-// What is dropped (entries arrive newest first within a user key):
-//  - a version hidden by a newer version of its key that every read sees (the newer one's
-//    sequence is at or below the oldest snapshot);
-//  - a deletion or an expired value at or below the oldest snapshot, when no deeper level
-//    holds the key (nothing older can show through);
-//  - a version covered by a range tombstone for every read that could see it
-//    (RangeTombstones::ShouldDrop);
-//  - a range tombstone at or below the oldest snapshot when no deeper level holds its range.
+// level through the CompactionIterator (compaction_iterator.h says what is dropped: versions no
+// snapshot can see, versions covered by range tombstones, and at the bottommost level
+// tombstones and expired values in the oldest snapshot stripe), then installs the result.
 // Value-pointer entries dropped count as discarded bytes of their value log (the MANIFEST's
 // discard statistics, for value-log garbage collection).
 //
@@ -19,6 +12,7 @@
 #include <map>
 #include <optional>
 
+#include "lsm/compaction_iterator.h"
 #include "lsm/compaction_picker.h"
 #include "lsm/db_impl.h"
 #include "lsm/expiring_value.h"
@@ -34,18 +28,15 @@ namespace larder::lsm {
 
 namespace {
 
-// Counts a dropped pointer entry's value bytes as garbage in its value log.
-void NoteDiscard(ValueType type, std::string_view value,
-                 std::map<std::uint64_t, std::uint64_t>* discards) {
-  if (!IsPointerType(type)) return;
-  std::string_view ptr = value;
-  if (type == ValueType::kExpiringPointer) {
-    if (ptr.size() < kExpiryPrefixSize) return;
-    ptr.remove_prefix(kExpiryPrefixSize);
+// Counts the value bytes of dropped pointer entries as garbage in their value logs.
+class DiscardCounter final : public DroppedPointers {
+ public:
+  void OnDroppedPointer(std::string_view pointer_bytes) override {
+    VlogPointer p;
+    if (p.Decode(pointer_bytes)) bytes[p.file_number] += p.length;
   }
-  VlogPointer p;
-  if (p.Decode(ptr)) (*discards)[p.file_number] += p.length;
-}
+  std::map<std::uint64_t, std::uint64_t> bytes;
+};
 
 // The outputs of one compaction: cut between user keys once target_file_size is reached.
 class CompactionOutputs {
@@ -134,13 +125,6 @@ class CompactionOutputs {
   std::vector<std::uint64_t> numbers_;
 };
 
-bool Expired(ValueType type, std::string_view value, std::uint64_t now) {
-  std::uint64_t expires;
-  std::string_view payload;
-  return IsExpiringType(type) && SplitExpiringValue(value, &expires, &payload) &&
-         IsExpired(expires, now);
-}
-
 }  // namespace
 
 Status DBImpl::RunCompaction(Compaction* c) {
@@ -159,11 +143,13 @@ Status DBImpl::RunCompaction(Compaction* c) {
     return Status::Ok();
   }
 
-  const std::vector<SequenceNumber> snapshots = SnapshotList();
-  const SequenceNumber oldest = snapshots.empty() ? LastSequence() : snapshots.front();
-  const bool bottommost =
+  CompactionIteratorOptions cio;
+  cio.snapshots = SnapshotList();
+  cio.bottommost =
       KeyRangeFreeBelow(*c->version, c->output_level, c->smallest_user_key, c->largest_user_key);
-  const std::uint64_t now = NowMillis();
+  cio.now_ms = NowMillis();
+  DiscardCounter discards;
+  cio.dropped_pointers = &discards;
   std::vector<std::uint64_t> reserved;
   auto new_number = [&] {
     MutexLock l(&mu_);
@@ -172,13 +158,12 @@ Status DBImpl::RunCompaction(Compaction* c) {
     reserved.push_back(n);
     return n;
   };
-
-  std::map<std::uint64_t, std::uint64_t> discards;
   CompactionOutputs outputs(fs_, dir_, TableOutputOptions(options_, c->output_level),
                             options_.target_file_size, new_number);
   Status s;
   mu_.Unlock();
   {
+    // The inputs' point entries and range tombstones, merged.
     std::vector<std::unique_ptr<InternalIterator>> children;
     std::vector<std::shared_ptr<const Table>> tables;
     std::vector<RangeTombstone> tombstones;
@@ -190,54 +175,44 @@ Status DBImpl::RunCompaction(Compaction* c) {
           break;
         }
         children.push_back((*t)->NewIterator(true, false));
-        if (auto r = (*t)->NewRangeTombstoneIterator(); r != nullptr && s.ok()) {
-          s = CollectRangeTombstones(r.get(), &tombstones);
+        if (auto r = (*t)->NewRangeTombstoneIterator(); r != nullptr) {
+          if (s.ok()) s = CollectRangeTombstones(r.get(), &tombstones);
+          children.push_back((*t)->NewRangeTombstoneIterator());
         }
         tables.push_back(std::move(*t));
       }
     }
-    // Range tombstones every read already sees, with nothing below them, are done.
-    std::vector<RangeTombstone> kept;
-    for (const RangeTombstone& t : tombstones) {
-      if (!(bottommost && t.seq <= oldest)) kept.push_back(t);
-    }
-    outputs.SetTombstones(&kept);
     const RangeTombstones covering(tombstones);
-    RangeTombstones::Cursor cursor(&covering);
-    std::unique_ptr<InternalIterator> it = NewMergingIterator(std::move(children));
+    if (!covering.empty()) cio.tombstones = &covering;
+    std::unique_ptr<InternalIterator> input = NewMergingIterator(std::move(children));
+    CompactionIterator it(input.get(), std::move(cio));
+    // Range tombstones kept, in begin order: each output gets its clipped share when it
+    // closes (every tombstone beginning before a cut has been seen by then).
+    std::vector<RangeTombstone> kept;
+    outputs.SetTombstones(&kept);
     std::string current_key;
     bool has_current = false;
-    SequenceNumber last_seq_for_key = kMaxSequenceNumber;
-    for (it->SeekToFirst(); s.ok() && it->Valid(); it->Next()) {
+    for (it.SeekToFirst(); s.ok() && it.Valid(); it.Next()) {
       ParsedInternalKey k;
-      if (!ParseInternalKey(it->key(), &k)) {
+      if (!ParseInternalKey(it.key(), &k)) {
         s = Status::Corruption("a malformed key in a compaction input of " + dir_);
         break;
+      }
+      if (k.type == ValueType::kRangeDeletion) {
+        kept.push_back({std::string(k.user_key), std::string(it.value()), k.sequence});
+        continue;
       }
       const bool new_key = !has_current || k.user_key != current_key;
       if (new_key) {
         current_key.assign(k.user_key);
         has_current = true;
-        last_seq_for_key = kMaxSequenceNumber;
       }
-      bool drop = false;
-      if (last_seq_for_key != kMaxSequenceNumber && last_seq_for_key <= oldest) {
-        drop = true;  // a newer version every read sees hides it
-      } else if (k.sequence <= oldest && bottommost &&
-                 (k.type == ValueType::kDeletion || Expired(k.type, it->value(), now))) {
-        drop = true;  // nothing older below can show through
-      } else if (!covering.empty() && cursor.ShouldDrop(k.user_key, k.sequence, snapshots)) {
-        drop = true;
-      }
-      last_seq_for_key = k.sequence;
-      if (drop) {
-        NoteDiscard(k.type, it->value(), &discards);
-        continue;
-      }
-      s = outputs.Add(it->key(), it->value(), new_key);
+      s = outputs.Add(it.key(), it.value(), new_key);
     }
-    if (s.ok()) s = it->status();
+    if (s.ok()) s = it.status();
     if (s.ok()) s = outputs.Finish();
+    // The tables' names must be durable before the MANIFEST lists them.
+    if (s.ok() && !outputs.files().empty()) s = fs_->SyncDir(dir_);
   }
   mu_.Lock();
   for (std::uint64_t n : reserved) pending_outputs_.erase(n);
@@ -246,7 +221,7 @@ Status DBImpl::RunCompaction(Compaction* c) {
     return s;
   }
   for (const FileMetaData& f : outputs.files()) edit.AddFile(c->output_level, f);
-  for (const auto& [vlog, bytes] : discards) edit.AddVlogDiscard(vlog, bytes);
+  for (const auto& [vlog, bytes] : discards.bytes) edit.AddVlogDiscard(vlog, bytes);
   LARDER_RETURN_IF_ERROR(versions_->LogAndApply(&edit));
   RebuildReadStateLocked();
   ++stats_.compactions;

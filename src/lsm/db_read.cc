@@ -5,6 +5,7 @@
 #include "lsm/db_impl.h"
 #include "lsm/db_iter.h"
 #include "lsm/expiring_value.h"
+#include "lsm/level_iterator.h"
 #include "lsm/memtable.h"
 #include "lsm/merging_iterator.h"
 #include "lsm/range_tombstones.h"
@@ -188,12 +189,10 @@ namespace {
 // Keeps a registered snapshot (and the read state) alive for as long as an iterator lives.
 class SnapshotPins final : public IteratorPins {
  public:
-  SnapshotPins(DBImpl* db, std::shared_ptr<const ReadState> state,
-               std::vector<std::shared_ptr<const Table>> tables, bool owns_snapshot,
+  SnapshotPins(DBImpl* db, std::shared_ptr<const ReadState> state, bool owns_snapshot,
                SequenceNumber seq, std::shared_ptr<void> extra)
       : db_(db),
         state_(std::move(state)),
-        tables_(std::move(tables)),
         owns_snapshot_(owns_snapshot),
         seq_(seq),
         extra_(std::move(extra)) {}
@@ -204,10 +203,34 @@ class SnapshotPins final : public IteratorPins {
  private:
   DBImpl* db_;
   std::shared_ptr<const ReadState> state_;
-  std::vector<std::shared_ptr<const Table>> tables_;
   bool owns_snapshot_;
   SequenceNumber seq_;
   std::shared_ptr<void> extra_;
+};
+
+// A level's tables as the level iterator sees them, from a pinned Version.
+class VersionLevelFiles final : public LevelFiles {
+ public:
+  VersionLevelFiles(std::shared_ptr<const Version> v, int level, TableCache* tables, bool verify,
+                    bool fill_cache)
+      : v_(std::move(v)),
+        level_(level),
+        tables_(tables),
+        verify_(verify),
+        fill_cache_(fill_cache) {}
+  std::size_t size() const override { return v_->files(level_).size(); }
+  std::string_view smallest(std::size_t i) const override { return v_->files(level_)[i]->smallest; }
+  std::string_view largest(std::size_t i) const override { return v_->files(level_)[i]->largest; }
+  std::unique_ptr<InternalIterator> NewIterator(std::size_t i) override {
+    const FileRef& f = v_->files(level_)[i];
+    return tables_->NewIterator(f->number, f->file_size, verify_, fill_cache_);
+  }
+
+ private:
+  std::shared_ptr<const Version> v_;
+  int level_;
+  TableCache* tables_;
+  bool verify_, fill_cache_;
 };
 
 class SnapshotImpl final : public Snapshot {
@@ -292,16 +315,17 @@ Result<std::unique_ptr<kv::Iterator>> DBImpl::NewIteratorAt(
 
   const bool verify = read.verify_checksums || options_.verify_checksums;
   std::vector<std::unique_ptr<InternalIterator>> children;
-  std::vector<std::shared_ptr<const Table>> tables;
   children.push_back(state->mem->NewIterator());
   for (const auto& m : state->imm) children.push_back(m->NewIterator());
-  for (int level = 0; level < state->version->num_levels(); ++level) {
-    for (const FileRef& f : state->version->files(level)) {
-      LARDER_ASSIGN_OR_RETURN(std::shared_ptr<const Table> t,
-                              table_cache_->Get(f->number, f->file_size));
-      children.push_back(t->NewIterator(verify, read.fill_cache));
-      tables.push_back(std::move(t));
-    }
+  // Level 0's tables overlap: each is merged; deeper levels are read as one concatenation each,
+  // opening a table only when the iterator reaches it.
+  for (const FileRef& f : state->version->files(0)) {
+    children.push_back(table_cache_->NewIterator(f->number, f->file_size, verify, read.fill_cache));
+  }
+  for (int level = 1; level < state->version->num_levels(); ++level) {
+    if (state->version->files(level).empty()) continue;
+    children.push_back(NewLevelIterator(std::make_unique<VersionLevelFiles>(
+        state->version, level, table_cache_.get(), verify, read.fill_cache)));
   }
   DBIteratorArgs args;
   if (state->frozen_tombstones || state->mem->num_range_deletions() > 0) {
@@ -320,8 +344,8 @@ Result<std::unique_ptr<kv::Iterator>> DBImpl::NewIteratorAt(
   args.now_ms = NowMillis();
   args.options = options;
   release.armed = false;
-  args.pins = std::make_unique<SnapshotPins>(this, std::move(state), std::move(tables),
-                                             owns_snapshot, seq, std::move(extra));
+  args.pins =
+      std::make_unique<SnapshotPins>(this, std::move(state), owns_snapshot, seq, std::move(extra));
   return NewDBIterator(std::move(args));
 }
 

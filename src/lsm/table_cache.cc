@@ -5,7 +5,9 @@
 
 #include "lsm/block_cache.h"
 #include "lsm/filename.h"
+#include "lsm/internal_iterator.h"
 #include "lsm/table.h"
+#include "lsm/vector_iterator.h"
 
 namespace larder::lsm {
 
@@ -60,6 +62,41 @@ void TableCache::Evict(std::uint64_t number) {
   evicted = std::move(it->second.table);
   lru_.erase(it->second.lru);
   map_.erase(it);
+}
+
+namespace {
+
+// A table's iterator that holds the table open.
+class PinnedTableIterator final : public InternalIterator {
+ public:
+  PinnedTableIterator(std::shared_ptr<const Table> table, std::unique_ptr<InternalIterator> it)
+      : table_(std::move(table)), it_(std::move(it)) {}
+  ~PinnedTableIterator() override { it_.reset(); }  // before the table
+  bool Valid() const override { return it_->Valid(); }
+  void SeekToFirst() override { it_->SeekToFirst(); }
+  void SeekToLast() override { it_->SeekToLast(); }
+  void Seek(std::string_view target) override { it_->Seek(target); }
+  void SeekForPrev(std::string_view target) override { it_->SeekForPrev(target); }
+  void Next() override { it_->Next(); }
+  void Prev() override { it_->Prev(); }
+  std::string_view key() const override { return it_->key(); }
+  std::string_view value() const override { return it_->value(); }
+  Status status() const override { return it_->status(); }
+
+ private:
+  std::shared_ptr<const Table> table_;
+  std::unique_ptr<InternalIterator> it_;
+};
+
+}  // namespace
+
+std::unique_ptr<InternalIterator> TableCache::NewIterator(std::uint64_t number,
+                                                          std::uint64_t file_size,
+                                                          bool verify_checksums, bool fill_cache) {
+  auto table = Get(number, file_size);
+  if (!table.ok()) return NewErrorIterator(table.status());
+  auto it = (*table)->NewIterator(verify_checksums, fill_cache);
+  return std::make_unique<PinnedTableIterator>(std::move(*table), std::move(it));
 }
 
 int TableCache::open_tables() const {

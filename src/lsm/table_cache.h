@@ -28,6 +28,7 @@
 namespace larder::lsm {
 
 class BlockCache;
+class InternalIterator;
 class Table;
 
 class TableCache {
@@ -41,6 +42,10 @@ class TableCache {
   // Forgets table `number` (its file is being deleted).
   void Evict(std::uint64_t number);
   int open_tables() const;
+  // An iterator over table `number`'s entries that keeps the table open while it lives; an
+  // error iterator (status() set) when the table cannot be opened.
+  std::unique_ptr<InternalIterator> NewIterator(std::uint64_t number, std::uint64_t file_size,
+                                                bool verify_checksums, bool fill_cache);
 
  private:
   struct Entry {
