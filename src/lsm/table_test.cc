@@ -151,13 +151,13 @@ TEST(LsmTableTest, PropertiesCountWhatWasAdded) {
   Model m;
   std::string k;
   AppendInternalKey(&k, "a", 9, ValueType::kValue);
-  m[k] = "1";
+  m.emplace(k, "1");
   k.clear();
   AppendInternalKey(&k, "a", 3, ValueType::kDeletion);
-  m[k] = "";
+  m.emplace(k, "");
   k.clear();
   AppendInternalKey(&k, "b", 7, ValueType::kExpiringPointer);
-  m[k] = "ptr";
+  m.emplace(k, "ptr");
   table_test::RangeDels rd;
   k.clear();
   AppendInternalKey(&k, "m", 20, ValueType::kRangeDeletion);
@@ -242,7 +242,7 @@ TEST(LsmTableTest, FilterSkipsAbsentKeys) {
   for (int i = 0; i < 20000; ++i) {
     std::string k;
     AppendInternalKey(&k, "present" + std::to_string(i), 5, ValueType::kValue);
-    m[k] = "v";
+    m.emplace(k, "v");
   }
   Built b;
   MustBuild(&b, m, {});
