@@ -147,6 +147,27 @@ TEST(LsmTableTest, RoundTripsAgainstModelWithEveryCompression) {
   }
 }
 
+// Tiny blocks (one or two entries each) and many versions per user key: seeks, steps and Gets
+// cross block boundaries all the time, including a version run split between two blocks.
+TEST(LsmTableTest, TinyBlocksAndLongVersionRuns) {
+  for (const std::size_t block_size : {1, 64, 200}) {
+    SCOPED_TRACE(::testing::Message() << "block_size " << block_size);
+    std::mt19937_64 rng(block_size);
+    const int distinct = 40;
+    const Model m = RandomModel(rng, 600, distinct);
+    TableOptions o;
+    o.block_size = block_size;
+    o.restart_interval = 2;
+    Built b;
+    MustBuild(&b, m, o);
+    EXPECT_GT(b.props.num_data_blocks, 100u);
+    auto t = OpenBuilt(b, nullptr, true);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    ExpectSameAsModel(**t, m, rng, distinct);
+    ASSERT_TRUE((*t)->VerifyAll().ok());
+  }
+}
+
 TEST(LsmTableTest, PropertiesCountWhatWasAdded) {
   Model m;
   std::string k;
