@@ -66,6 +66,17 @@ BlockIter::BlockIter(std::shared_ptr<const Block> block, BlockOrigin origin)
       restarts_offset_(block_->restarts_offset()),
       num_restarts_(block_->num_restarts()) {}
 
+void BlockIter::Reset(std::shared_ptr<const Block> block, BlockOrigin origin) {
+  block_ = std::move(block);
+  origin_ = origin;
+  data_ = block_->data().data();
+  restarts_offset_ = block_->restarts_offset();
+  num_restarts_ = block_->num_restarts();
+  valid_ = false;
+  key_ = {};
+  status_ = Status::Ok();
+}
+
 std::uint32_t BlockIter::RestartOffset(std::uint32_t index) const {
   return Fixed32At(data_ + restarts_offset_ + index * sizeof(std::uint32_t));
 }

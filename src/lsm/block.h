@@ -58,6 +58,8 @@ class Block {
 class BlockIter final : public InternalIterator {
  public:
   BlockIter(std::shared_ptr<const Block> block, BlockOrigin origin);
+  // Points the cursor at another block (unpositioned, status OK), keeping its buffers.
+  void Reset(std::shared_ptr<const Block> block, BlockOrigin origin);
 
   bool Valid() const override { return valid_; }
   void SeekToFirst() override;

@@ -104,6 +104,11 @@ Result<std::unique_ptr<Table>> Table::Open(std::unique_ptr<File> file, std::uint
   return table;
 }
 
+std::size_t Table::ApproximateMemoryUsage() const {
+  return sizeof(*this) + index_->size() + filter_.size() +
+         (range_dels_ != nullptr ? range_dels_->size() : 0);
+}
+
 std::unique_ptr<BlockIter> Table::NewIndexIterator() const {
   return std::make_unique<BlockIter>(index_, BlockOrigin{path(), footer_.index.offset});
 }

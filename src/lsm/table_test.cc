@@ -202,6 +202,7 @@ TEST(LsmTableTest, PropertiesCountWhatWasAdded) {
   EXPECT_GT(p.filter_bytes, 0u);
   EXPECT_GT(p.index_bytes, 0u);
   EXPECT_EQ(p.index_bytes, b.props.index_bytes);
+  EXPECT_GE((*t)->ApproximateMemoryUsage(), p.index_bytes + p.filter_bytes - 2 * kBlockTrailerSize);
   // Range deletions come back sorted, and are not data entries.
   auto rit = (*t)->NewRangeTombstoneIterator();
   ASSERT_NE(rit, nullptr);
