@@ -60,11 +60,15 @@ Result<std::shared_ptr<const Block>> Block::Create(std::string contents, BlockOr
 }
 
 BlockIter::BlockIter(std::shared_ptr<const Block> block, BlockOrigin origin)
-    : block_(std::move(block)),
-      origin_(origin),
-      data_(block_->data().data()),
-      restarts_offset_(block_->restarts_offset()),
-      num_restarts_(block_->num_restarts()) {}
+    : BlockIter(*block, origin) {
+  block_ = std::move(block);
+}
+
+BlockIter::BlockIter(const Block& block, BlockOrigin origin)
+    : origin_(origin),
+      data_(block.data().data()),
+      restarts_offset_(block.restarts_offset()),
+      num_restarts_(block.num_restarts()) {}
 
 void BlockIter::Reset(std::shared_ptr<const Block> block, BlockOrigin origin) {
   block_ = std::move(block);

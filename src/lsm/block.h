@@ -57,7 +57,11 @@ class Block {
 // must be at least kTrailerSize long, else Corruption.
 class BlockIter final : public InternalIterator {
  public:
+  // Holds a reference to the block: it stays alive while the cursor does.
   BlockIter(std::shared_ptr<const Block> block, BlockOrigin origin);
+  // Borrows the block, which must outlive the cursor (a table's pinned index): no reference
+  // count touched, so concurrent readers do not contend on one.
+  BlockIter(const Block& block, BlockOrigin origin);
   // Points the cursor at another block (unpositioned, status OK), keeping its buffers.
   void Reset(std::shared_ptr<const Block> block, BlockOrigin origin);
 
@@ -83,7 +87,7 @@ class BlockIter final : public InternalIterator {
   void SeekToRestart(std::uint32_t index);
   void Corrupt(std::string_view what, std::uint32_t at);
 
-  std::shared_ptr<const Block> block_;
+  std::shared_ptr<const Block> block_;  // nullptr when borrowed
   BlockOrigin origin_;
   const char* data_;
   std::uint32_t restarts_offset_;

@@ -110,7 +110,7 @@ std::size_t Table::ApproximateMemoryUsage() const {
 }
 
 std::unique_ptr<BlockIter> Table::NewIndexIterator() const {
-  return std::make_unique<BlockIter>(index_, BlockOrigin{path(), footer_.index.offset});
+  return std::make_unique<BlockIter>(*index_, BlockOrigin{path(), footer_.index.offset});
 }
 
 Status Table::DecodeIndexValue(std::string_view value, BlockHandle* h) const {
@@ -148,7 +148,7 @@ std::unique_ptr<InternalIterator> Table::NewIterator(bool verify_checksums, bool
 
 std::unique_ptr<InternalIterator> Table::NewRangeTombstoneIterator() const {
   if (range_dels_ == nullptr) return nullptr;
-  return std::make_unique<BlockIter>(range_dels_,
+  return std::make_unique<BlockIter>(*range_dels_,
                                      BlockOrigin{path(), footer_.range_deletions.offset});
 }
 
@@ -157,7 +157,7 @@ Status Table::Get(const LookupKey& key, bool verify_checksums, bool* found,
   *found = false;
   if (!filter_.KeyMayMatch(key.user_key())) return Status::Ok();
   const std::string_view target = key.internal_key();
-  BlockIter index(index_, BlockOrigin{path(), footer_.index.offset});
+  BlockIter index(*index_, BlockOrigin{path(), footer_.index.offset});
   for (index.Seek(target); index.Valid(); index.Next()) {
     BlockHandle h;
     LARDER_RETURN_IF_ERROR(DecodeIndexValue(index.value(), &h));
@@ -179,7 +179,7 @@ Status Table::Get(const LookupKey& key, bool verify_checksums, bool* found,
 }
 
 std::uint64_t Table::ApproximateOffsetOf(std::string_view internal_key) const {
-  BlockIter index(index_, BlockOrigin{path(), footer_.index.offset});
+  BlockIter index(*index_, BlockOrigin{path(), footer_.index.offset});
   index.Seek(internal_key);
   if (!index.Valid()) return data_end_;
   BlockHandle h;
