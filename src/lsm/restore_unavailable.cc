@@ -4,8 +4,7 @@
 
 namespace larder::lsm {
 
-Result<std::uint64_t> Restore(const std::vector<std::string>&, const std::string&,
-                              const Options&) {
+Result<std::uint64_t> Restore(const std::vector<std::string>&, const std::string&, const Options&) {
   return Status::NotSupported("lsm restore: online backup is not built yet");
 }
 

@@ -19,9 +19,7 @@ Status TableCorruption(std::string_view file, std::string_view what) {
 Table::~Table() = default;
 
 Status Table::ReadMetaBlock(BlockHandle h, std::string_view what, std::string* out) const {
-  auto contents = ReadBlockContents(*file_, h, /*verify=*/true);
-  if (!contents.ok()) return contents.status().WithContext(what);
-  *out = std::move(*contents);
+  LARDER_ASSIGN_OR_RETURN(*out, ReadBlockContents(*file_, h, /*verify=*/true, what));
   return Status::Ok();
 }
 
@@ -87,7 +85,7 @@ Result<std::unique_ptr<Table>> Table::Open(std::unique_ptr<File> file, std::uint
   }
   if (!footer.range_deletions.empty()) {
     LARDER_RETURN_IF_ERROR(
-        table->ReadMetaBlock(footer.range_deletions, "range deletions", &contents));
+        table->ReadMetaBlock(footer.range_deletions, "range-deletion", &contents));
     LARDER_ASSIGN_OR_RETURN(
         table->range_dels_,
         Block::Create(std::move(contents), {path, footer.range_deletions.offset}));

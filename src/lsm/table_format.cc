@@ -181,10 +181,11 @@ Status UncompressBlock(std::uint8_t type, std::string_view payload, std::string*
   return Status::Corruption(fmt::format("unknown compression type {}", type));
 }
 
-Result<std::string> ReadBlockContents(File& file, BlockHandle h, bool verify) {
-  auto fail = [&](std::string_view what) {
+Result<std::string> ReadBlockContents(File& file, BlockHandle h, bool verify,
+                                      std::string_view what) {
+  auto fail = [&](std::string_view problem) {
     return Status::Corruption(
-        fmt::format("{}: block at offset {}: {}", file.path(), h.offset, what));
+        fmt::format("{}: {} block at offset {}: {}", file.path(), what, h.offset, problem));
   };
   if (h.size > kMaxBlockSize) return fail(fmt::format("implausible size {}", h.size));
   const std::size_t n = static_cast<std::size_t>(h.size) + kBlockTrailerSize;

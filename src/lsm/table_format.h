@@ -83,8 +83,10 @@ bool CompressBlock(Compression type, std::string_view raw, std::string* out);
 [[nodiscard]] Status UncompressBlock(std::uint8_t type, std::string_view payload, std::string* out);
 
 // Reads the block at `h` from `file`: the payload and its trailer, the CRC (when `verify`),
-// the decompression. The result is the uncompressed block. Errors name the file and offset.
-Result<std::string> ReadBlockContents(File& file, BlockHandle h, bool verify);
+// the decompression. The result is the uncompressed block. Errors name the file, the block's
+// kind (`what`: "data", "index", ...) and its offset.
+Result<std::string> ReadBlockContents(File& file, BlockHandle h, bool verify,
+                                      std::string_view what = "data");
 
 }  // namespace larder::lsm
 
