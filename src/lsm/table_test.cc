@@ -15,6 +15,7 @@
 #include "lsm/dbformat.h"
 #include "lsm/table_builder.h"
 #include "lsm/table_test_util.h"
+#include "lsm/vlog_pointer.h"
 
 namespace larder::lsm {
 namespace {
@@ -178,7 +179,9 @@ TEST(LsmTableTest, PropertiesCountWhatWasAdded) {
   m.emplace(k, "");
   k.clear();
   AppendInternalKey(&k, "b", 7, ValueType::kExpiringPointer);
-  m.emplace(k, "ptr");
+  std::string expiring_pointer(8, '\x01');  // expires_at_ms, then the pointer
+  VlogPointer{12, 4096, 7000}.EncodeTo(&expiring_pointer);
+  m.emplace(k, expiring_pointer);
   table_test::RangeDels rd;
   k.clear();
   AppendInternalKey(&k, "m", 20, ValueType::kRangeDeletion);
@@ -197,11 +200,13 @@ TEST(LsmTableTest, PropertiesCountWhatWasAdded) {
   EXPECT_EQ(p.num_pointer_values, 1u);
   EXPECT_EQ(p.smallest_seq, 2u);
   EXPECT_EQ(p.largest_seq, 20u);
-  EXPECT_EQ(p.raw_value_bytes, 4u);
+  EXPECT_EQ(p.raw_value_bytes, 1 + expiring_pointer.size());
   EXPECT_EQ(p.num_data_blocks, 1u);
   EXPECT_GT(p.filter_bytes, 0u);
   EXPECT_GT(p.index_bytes, 0u);
   EXPECT_EQ(p.index_bytes, b.props.index_bytes);
+  ASSERT_EQ(p.pointer_bytes_by_vlog.size(), 1u);
+  EXPECT_EQ(p.pointer_bytes_by_vlog[0], (std::pair<std::uint64_t, std::uint64_t>{12, 7000}));
   EXPECT_GE((*t)->ApproximateMemoryUsage(), p.index_bytes + p.filter_bytes - 2 * kBlockTrailerSize);
   // Range deletions come back sorted, and are not data entries.
   auto rit = (*t)->NewRangeTombstoneIterator();
