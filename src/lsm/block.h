@@ -34,7 +34,12 @@ struct BlockOrigin {
 };
 
 class Block {
+  struct Key {};  // only Create makes Blocks
+
  public:
+  // For Create only (std::make_shared needs a public constructor).
+  explicit Block(Key) {}
+
   // Takes the block's bytes (the payload without its trailer, uncompressed) and checks its
   // restart array. Corruption when it does not fit.
   static Result<std::shared_ptr<const Block>> Create(std::string contents, BlockOrigin origin);
@@ -47,7 +52,6 @@ class Block {
   std::uint32_t restarts_offset() const { return restarts_offset_; }
 
  private:
-  Block() = default;
   std::string data_;
   std::uint32_t restarts_offset_ = 0;
   std::uint32_t num_restarts_ = 0;
