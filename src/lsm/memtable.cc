@@ -1,5 +1,6 @@
 #include "lsm/memtable.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace larder::lsm {
@@ -68,7 +69,7 @@ bool MemTable::Get(const LookupKey& key, ValueType* type, std::string_view* valu
 bool MemTable::Get(std::string_view user_key, SequenceNumber snapshot, ValueType* type,
                    std::string_view* value, SequenceNumber* seq) const {
   SkipList::Iterator it(&points_);
-  it.Seek(user_key, PackTrailer(snapshot, kMaxValueType));
+  it.Seek(user_key, PackTrailer(std::min(snapshot, kMaxSequenceNumber), kMaxValueType));
   if (!it.Valid() || it.user_key() != user_key) return false;
   const std::uint64_t trailer = it.trailer();
   if (type != nullptr) *type = static_cast<ValueType>(trailer & 0xff);

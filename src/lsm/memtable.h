@@ -48,7 +48,8 @@ class MemTable {
   // none. Range deletions are not consulted. Any out-parameter may be null.
   bool Get(const LookupKey& key, ValueType* type, std::string_view* value,
            SequenceNumber* seq) const;
-  // The same without building a LookupKey.
+  // The same without building a LookupKey (no allocation); snapshots above kMaxSequenceNumber
+  // read as kMaxSequenceNumber.
   bool Get(std::string_view user_key, SequenceNumber snapshot, ValueType* type,
            std::string_view* value, SequenceNumber* seq) const;
 

@@ -75,6 +75,12 @@ TEST(LsmMemTableTest, GetFindsTheNewestVisibleVersion) {
   EXPECT_FALSE(GetAt(mem, "kb", 100).ok);
   EXPECT_EQ(GetAt(mem, "ka", 100).value, "other");
 
+  // The overload without a LookupKey; a snapshot past the largest sequence reads everything.
+  SequenceNumber seq = 0;
+  EXPECT_TRUE(mem.Get("k", ~SequenceNumber{0}, nullptr, nullptr, &seq));
+  EXPECT_EQ(seq, 9u);
+  EXPECT_TRUE(mem.Get("k", 8, nullptr, nullptr, &seq));
+  EXPECT_EQ(seq, 7u);
   // Null out-parameters are allowed.
   EXPECT_TRUE(mem.Get(LookupKey("k", 6), nullptr, nullptr, nullptr));
 

@@ -65,7 +65,8 @@ class SkipList {
   SkipList& operator=(const SkipList&) = delete;
 
   // Adds the entry (user_key ++ trailer(seq, type), value). REQUIRES: external
-  // synchronization; no entry with the same user key, sequence and type is present.
+  // synchronization; no entry with the same user key, sequence and type is present; user_key
+  // and value shorter than 4 GiB each (the DB bounds both far lower).
   void Insert(std::string_view user_key, SequenceNumber seq, ValueType type,
               std::string_view value);
 
