@@ -1,7 +1,6 @@
 #include "lsm/memtable.h"
 
 #include <algorithm>
-#include <utility>
 
 namespace larder::lsm {
 namespace {
@@ -33,11 +32,8 @@ void Bump(std::atomic<std::uint64_t>* counter) {
 
 }  // namespace
 
-MemTable::MemTable(std::shared_ptr<ArenaBlockCache> cache)
-    : arena_(std::move(cache)),
-      points_(&arena_, 0x9e3779b97f4a7c15),
-      ranges_(&arena_, 0x5851f42d4c957f2d) {
-  memory_usage_.store(arena_.bytes(), std::memory_order_relaxed);
+MemTable::MemTable() : points_(&arena_, 0x9e3779b97f4a7c15), ranges_(&arena_, 0x5851f42d4c957f2d) {
+  memory_usage_.store(arena_.used(), std::memory_order_relaxed);
 }
 
 void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key,
@@ -57,7 +53,7 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   if (seq > largest_sequence_.load(std::memory_order_relaxed)) {
     largest_sequence_.store(seq, std::memory_order_relaxed);
   }
-  memory_usage_.store(arena_.bytes(), std::memory_order_relaxed);
+  memory_usage_.store(arena_.used(), std::memory_order_relaxed);
 }
 
 bool MemTable::Get(const LookupKey& key, ValueType* type, std::string_view* value,

@@ -2,7 +2,7 @@
 // after its log record; when it is full the DB freezes it (no more Adds), flushes it to a table
 // in the background and drops it once the table is installed, while readers may still use it.
 //
-// Structure: two SkipLists (skiplist.h) in one Arena: the point entries (every type but
+// Structure: two SkipLists (skiplist.h) in one MemTableArena: the point entries (every type but
 // kRangeDeletion) and the range deletions (user key = begin, value = end, exclusive), which are
 // few and are consulted separately by the iterators above this layer.
 //
@@ -23,18 +23,16 @@
 #include <memory>
 #include <string_view>
 
-#include "base/arena.h"
 #include "lsm/dbformat.h"
 #include "lsm/internal_iterator.h"
+#include "lsm/memtable_arena.h"
 #include "lsm/skiplist.h"
 
 namespace larder::lsm {
 
 class MemTable {
  public:
-  // `cache` (may be null) supplies the arena's blocks and takes them back when the MemTable is
-  // destroyed, so that the next memtable does not fault its memory in again.
-  explicit MemTable(std::shared_ptr<ArenaBlockCache> cache = nullptr);
+  MemTable();
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
 
@@ -60,7 +58,8 @@ class MemTable {
   // when the memtable holds none (when the call began). Same lifetime rule.
   std::unique_ptr<InternalIterator> NewRangeTombstoneIterator() const;
 
-  // Bytes of arena blocks allocated (what the memtable's size limit compares against).
+  // Arena bytes taken by the entries and their nodes (what the memtable's size limit compares
+  // against; the arena maps memory in 2 MiB blocks, memtable_arena.h).
   std::size_t ApproximateMemoryUsage() const {
     return memory_usage_.load(std::memory_order_relaxed);
   }
@@ -80,7 +79,7 @@ class MemTable {
   bool empty() const { return num_entries() == 0; }
 
  private:
-  Arena arena_;
+  MemTableArena arena_;
   SkipList points_;
   SkipList ranges_;
   // Written by the writer only (a load and a store, no read-modify-write); read by anyone.

@@ -136,20 +136,6 @@ TEST(LsmMemTableTest, ViewsOutliveTheIterator) {
   EXPECT_EQ(v, std::string(3000, 'x'));
 }
 
-TEST(LsmMemTableTest, ArenaBlocksGoBackToTheCache) {
-  auto cache = std::make_shared<ArenaBlockCache>(std::size_t{1} << 20);
-  {
-    MemTable mem(cache);
-    for (int i = 0; i < 2000; ++i) mem.Add(i + 1, ValueType::kValue, std::to_string(i), "value");
-    EXPECT_GT(mem.ApproximateMemoryUsage(), Arena::kBlockSize);
-  }
-  const std::size_t kept = cache->bytes();
-  EXPECT_GT(kept, 0u);
-  MemTable next(cache);
-  next.Add(1, ValueType::kValue, "a", "b");
-  EXPECT_LT(cache->bytes(), kept);  // the new memtable took a cached block
-}
-
 // Random entries (duplicated user keys at many sequences, every type) against a std::map of
 // internal keys: Get at random snapshots, full scans both ways, seeks, and random walks.
 TEST(LsmMemTableTest, MatchesAMapModel) {

@@ -6,7 +6,7 @@
 
 namespace larder::lsm {
 
-SkipList::SkipList(Arena* arena, std::uint64_t seed)
+SkipList::SkipList(MemTableArena* arena, std::uint64_t seed)
     : arena_(arena),
       head_(NewNode(MakeKey(std::string_view(), 0), {}, kMaxHeight)),
       rnd_(seed | 1) {}

@@ -46,9 +46,9 @@
 #include <cstring>
 #include <string_view>
 
-#include "base/arena.h"
 #include "base/coding.h"
 #include "lsm/dbformat.h"
+#include "lsm/memtable_arena.h"
 
 namespace larder::lsm {
 
@@ -60,7 +60,7 @@ class SkipList {
   static constexpr int kMaxHeight = 12;
 
   // Allocates from `arena` (not owned; it must outlive this list). `seed` picks node heights.
-  explicit SkipList(Arena* arena, std::uint64_t seed = 0x9e3779b97f4a7c15);
+  explicit SkipList(MemTableArena* arena, std::uint64_t seed = 0x9e3779b97f4a7c15);
   SkipList(const SkipList&) = delete;
   SkipList& operator=(const SkipList&) = delete;
 
@@ -194,7 +194,7 @@ class SkipList {
   // The last node, or head_.
   Node* FindLast() const;
 
-  Arena* const arena_;
+  MemTableArena* const arena_;
   Node* const head_;
   std::atomic<int> max_height_{1};
   std::uint64_t rnd_;  // writer only
