@@ -35,8 +35,9 @@
 // happens-before edge from one writer to the next, e.g. a mutex). Iterators and empty() are
 // safe concurrently with one Insert and with each other, without locks. A reader sees every
 // entry whose Insert happened before its read began, and maybe some inserted concurrently.
-// Lifetime: the Arena must outlive the SkipList; key()/value() views returned by an iterator
-// point into the arena and stay valid while the SkipList lives (not only until the next move).
+// Lifetime: the MemTableArena must outlive the SkipList; key()/value() views returned by an
+// iterator point into the arena and stay valid while the arena lives (not only until the
+// iterator moves).
 #ifndef LARDER_LSM_SKIPLIST_H_
 #define LARDER_LSM_SKIPLIST_H_
 
