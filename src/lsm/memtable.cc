@@ -1,6 +1,7 @@
 #include "lsm/memtable.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace larder::lsm {
 namespace {
@@ -32,7 +33,10 @@ void Bump(std::atomic<std::uint64_t>* counter) {
 
 }  // namespace
 
-MemTable::MemTable() : points_(&arena_, 0x9e3779b97f4a7c15), ranges_(&arena_, 0x5851f42d4c957f2d) {
+MemTable::MemTable(std::shared_ptr<ArenaBlockCache> cache)
+    : arena_(std::move(cache)),
+      points_(&arena_, 0x9e3779b97f4a7c15),
+      ranges_(&arena_, 0x5851f42d4c957f2d) {
   memory_usage_.store(arena_.used(), std::memory_order_relaxed);
 }
 

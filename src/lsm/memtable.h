@@ -32,7 +32,9 @@ namespace larder::lsm {
 
 class MemTable {
  public:
-  MemTable();
+  // `cache` (may be null) supplies the arena's blocks and takes them back when the MemTable is
+  // destroyed, so that the next memtable finds its memory already faulted in.
+  explicit MemTable(std::shared_ptr<ArenaBlockCache> cache = nullptr);
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
 

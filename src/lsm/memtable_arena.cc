@@ -2,13 +2,10 @@
 
 #include <sys/mman.h>
 
-#include <cstdio>
-#include <cstdlib>
-
 namespace larder::lsm {
 
 MemTableArena::~MemTableArena() {
-  for (const Mapping& m : mappings_) munmap(m.addr, m.size);
+  if (cache_ != nullptr && !blocks_.empty()) cache_->Give(&blocks_);
 }
 
 std::uint8_t* MemTableArena::Allocate(std::size_t n) {
@@ -16,10 +13,10 @@ std::uint8_t* MemTableArena::Allocate(std::size_t n) {
   used_ += n;
   if (n > left_) {
     if (n > kBlockSize / 4) {
-      // Its own mapping, whole huge pages; the current block stays.
-      return Map((n + kBlockSize - 1) / kBlockSize * kBlockSize);
+      // A block of its own, whole huge pages; the current one stays.
+      return NewBlock((n + kHugePage - 1) / kHugePage * kHugePage);
     }
-    ptr_ = Map(kBlockSize);
+    ptr_ = NewBlock(kBlockSize);
     left_ = kBlockSize;
   }
   std::uint8_t* p = ptr_;
@@ -28,26 +25,21 @@ std::uint8_t* MemTableArena::Allocate(std::size_t n) {
   return p;
 }
 
-// `size` (a multiple of kBlockSize) bytes at a kBlockSize-aligned address: map size + one block
-// and unmap the unaligned head and the tail.
-std::uint8_t* MemTableArena::Map(std::size_t size) {
-  const std::size_t span = size + kBlockSize;
-  void* raw = mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) {
-    std::fprintf(stderr, "larder: memtable arena: cannot map %zu bytes\n", span);
-    std::abort();
+std::uint8_t* MemTableArena::NewBlock(std::size_t usable) {
+  const std::size_t want = usable + kHugePage;  // room to start at a kHugePage boundary
+  ArenaBlock b;
+  if (cache_ != nullptr) b = cache_->Take(want);
+  if (b.data == nullptr) {
+    b.data = std::make_unique_for_overwrite<std::uint8_t[]>(want);
+    b.size = want;
   }
-  const auto start = reinterpret_cast<std::uintptr_t>(raw);
-  const std::uintptr_t aligned = (start + kBlockSize - 1) & ~(std::uintptr_t{kBlockSize} - 1);
-  const std::size_t head = aligned - start;
-  if (head > 0) munmap(raw, head);
-  const std::size_t tail = span - head - size;
-  if (tail > 0) munmap(reinterpret_cast<void*>(aligned + size), tail);
-  auto* p = reinterpret_cast<std::uint8_t*>(aligned);
-  madvise(p, size, MADV_HUGEPAGE);  // advice only: without it the block still works
-  mappings_.push_back({p, size});
-  reserved_ += size;
-  return p;
+  const auto addr = reinterpret_cast<std::uintptr_t>(b.data.get());
+  auto* start = reinterpret_cast<std::uint8_t*>((addr + kHugePage - 1) & ~(kHugePage - 1));
+  // Advice only: where the kernel declines, the block still works with small pages.
+  madvise(start, usable, MADV_HUGEPAGE);
+  reserved_ += b.size;
+  blocks_.push_back(std::move(b));
+  return start;
 }
 
 }  // namespace larder::lsm

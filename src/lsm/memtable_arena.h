@@ -1,10 +1,15 @@
-// MemTableArena: the memtable's bump allocator. Memory comes from the kernel in 2 MiB blocks
-// aligned to 2 MiB and advised as transparent huge pages (madvise(MADV_HUGEPAGE); where the
-// kernel declines, they are ordinary pages). A memtable's skiplist is walked by pointer chasing
-// across ~100 MiB: with 4 KiB pages nearly every step also misses the TLB, and on this project's
+// MemTableArena: the memtable's bump allocator. Memory comes in blocks of 2 MiB starting at a
+// 2 MiB boundary, advised as transparent huge pages (madvise(MADV_HUGEPAGE); where the kernel
+// declines, they are ordinary pages). A memtable's skiplist is walked by pointer chasing across
+// up to ~100 MiB: with 4 KiB pages nearly every step also misses the TLB, and on this project's
 // VMs huge pages made random Add and Get 20-30% faster (bench/memtable_bench.cc).
 //
-// Blocks never move and are all unmapped together when the arena is destroyed, so a pointer it
+// Each block is an ArenaBlock (base/arena.h) of 4 MiB, so that an aligned 2 MiB lies inside it
+// wherever malloc put it; the unused head and tail are never touched, so they cost address
+// space only. With an ArenaBlockCache, blocks come from it and go back to it when the arena is
+// destroyed (the next memtable then finds its memory already faulted in).
+//
+// Blocks never move and are freed together when the arena is destroyed, so a pointer it
 // returned stays valid for the arena's lifetime.
 //
 // Thread-safety: Allocate requires external synchronization (the memtable's one writer).
@@ -15,37 +20,41 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
+
+#include "base/arena.h"
 
 namespace larder::lsm {
 
 class MemTableArena {
  public:
-  static constexpr std::size_t kBlockSize = std::size_t{2} << 20;
+  static constexpr std::size_t kHugePage = std::size_t{2} << 20;
+  static constexpr std::size_t kBlockSize = kHugePage;  // usable bytes of a regular block
 
-  MemTableArena() = default;
+  // `cache` (may be null) supplies blocks and takes them back at destruction.
+  explicit MemTableArena(std::shared_ptr<ArenaBlockCache> cache = nullptr)
+      : cache_(std::move(cache)) {}
   ~MemTableArena();
   MemTableArena(const MemTableArena&) = delete;
   MemTableArena& operator=(const MemTableArena&) = delete;
 
-  // `n` uninitialized bytes, 8-byte aligned. Allocations above a quarter block get a mapping
-  // of their own (the current block goes on being used). Aborts when the kernel has no memory,
-  // as operator new would.
+  // `n` uninitialized bytes, 8-byte aligned. Allocations above a quarter block get a block of
+  // their own (the current block goes on being used).
   std::uint8_t* Allocate(std::size_t n);
 
   // Bytes handed out (rounded up to 8 each): what the memtable's size limit compares against.
   std::size_t used() const { return used_; }
-  // Bytes mapped (whole blocks).
+  // Bytes of the blocks held (with their unaligned heads and tails).
   std::size_t reserved() const { return reserved_; }
 
  private:
-  struct Mapping {
-    void* addr;
-    std::size_t size;
-  };
-  std::uint8_t* Map(std::size_t size);
+  // A block with `usable` bytes (a multiple of kHugePage) from a kHugePage boundary on;
+  // returns that boundary.
+  std::uint8_t* NewBlock(std::size_t usable);
 
-  std::vector<Mapping> mappings_;
+  std::shared_ptr<ArenaBlockCache> cache_;
+  std::vector<ArenaBlock> blocks_;
   std::uint8_t* ptr_ = nullptr;
   std::size_t left_ = 0;
   std::size_t used_ = 0;

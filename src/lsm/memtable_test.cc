@@ -136,6 +136,23 @@ TEST(LsmMemTableTest, ViewsOutliveTheIterator) {
   EXPECT_EQ(v, std::string(3000, 'x'));
 }
 
+TEST(LsmMemTableTest, ArenaBlocksGoBackToTheCache) {
+  auto cache = std::make_shared<ArenaBlockCache>(std::size_t{64} << 20);
+  {
+    MemTable mem(cache);
+    for (int i = 0; i < 30000; ++i) {
+      mem.Add(i + 1, ValueType::kValue, std::to_string(i), std::string(100, 'v'));
+    }
+    EXPECT_GT(mem.ApproximateMemoryUsage(), MemTableArena::kBlockSize);
+  }
+  const std::size_t kept = cache->bytes();
+  EXPECT_GT(kept, MemTableArena::kBlockSize);
+  MemTable next(cache);
+  next.Add(1, ValueType::kValue, "a", "b");
+  EXPECT_LT(cache->bytes(), kept);  // the new memtable took a cached block
+  EXPECT_EQ(GetAt(next, "a", 1).value, "b");
+}
+
 // Random entries (duplicated user keys at many sequences, every type) against a std::map of
 // internal keys: Get at random snapshots, full scans both ways, seeks, and random walks.
 TEST(LsmMemTableTest, MatchesAMapModel) {
