@@ -3,6 +3,7 @@
 # Usage: bench/run.sh BUILD_DIR [--quick] [bench_driver flags...]
 #        bench/run.sh BUILD_DIR --micro [Google Benchmark flags...]   (bolt_bench only)
 #        bench/run.sh BUILD_DIR --server [--quick] [server_bench.py flags...]  (larderd only)
+#        bench/run.sh BUILD_DIR --lsm [--quick] [lsm_compare.py flags...]  (LSM engine only)
 # --quick is a smoke run (tiny sizes, one round) that writes into BUILD_DIR/bench-quick/, not docs/.
 set -euo pipefail
 build=${1:-build-bench}
@@ -23,6 +24,11 @@ if [ "${1:-}" = "--server" ]; then
   for a in "$@"; do [ "$a" = --quick ] && squick=--quick; done
   exec /usr/bin/python3 "$here/lock_bench.py" --bin "$build/bin" $squick
 fi
+# The LSM group: larder's LSM engine against RocksDB and LevelDB (bench/lsm_compare.py).
+if [ "${1:-}" = "--lsm" ]; then
+  shift
+  exec /usr/bin/python3 "$here/lsm_compare.py" --bin "$build/bin" --data "$build/bench-lsm" "$@"
+fi
 quick=""
 for a in "$@"; do [ "$a" = --quick ] && quick=--quick; done
 
@@ -38,4 +44,6 @@ bin=$(cd "$build/bin" && pwd)
 if [ $# -eq 0 ] || [ "$*" = --quick ]; then
   /usr/bin/python3 "$here/server_bench.py" --bin "$build/bin" $quick
   /usr/bin/python3 "$here/lock_bench.py" --bin "$build/bin" $quick
+  /usr/bin/python3 "$here/lsm_compare.py" --bin "$build/bin" --data "$build/bench-lsm" $quick \
+    --out "$build/bench-lsm/report.md"
 fi

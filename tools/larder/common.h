@@ -33,6 +33,7 @@ void RegisterPageCommands(CLI::App& app, Action& action);
 void RegisterExportCommands(CLI::App& app, Action& action);
 void RegisterSurgeryCommands(CLI::App& app, Action& action);
 void RegisterLockCommand(CLI::App& app, Action& action);  // larder lock (a larderd client)
+void RegisterLsmCommands(CLI::App& app, Action& action);  // larder lsm (cmd_lsm.cc)
 
 // Prints "Error: <message>" on stderr and returns kExitError.
 int Fail(std::string_view message);

@@ -58,6 +58,7 @@ int Run(int argc, char** argv) {
   RegisterExportCommands(app, action);
   RegisterSurgeryCommands(app, action);
   RegisterLockCommand(app, action);
+  RegisterLsmCommands(app, action);
 
   std::set<std::string> longs;
   CollectLongNames(app, longs);

@@ -1,0 +1,233 @@
+// DBImpl::RunCompaction: merges a compaction's input tables into new tables of its output
+// level through the CompactionIterator (compaction_iterator.h says what is dropped: versions no
+// snapshot can see, versions covered by range tombstones, and at the bottommost level
+// tombstones and expired values in the oldest snapshot stripe), then installs the result.
+// Value-pointer entries dropped count as discarded bytes of their value log (the MANIFEST's
+// discard statistics, for value-log garbage collection).
+//
+// Output tables are cut at target_file_size, between user keys; range tombstones are clipped to
+// each output's share of the key space, so the outputs never overlap.
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <optional>
+
+#include "lsm/compaction_iterator.h"
+#include "lsm/compaction_picker.h"
+#include "lsm/db_impl.h"
+#include "lsm/expiring_value.h"
+#include "lsm/filename.h"
+#include "lsm/merging_iterator.h"
+#include "lsm/table.h"
+#include "lsm/table_cache.h"
+#include "lsm/table_output.h"
+#include "lsm/version_set.h"
+#include "lsm/vlog_pointer.h"
+
+namespace larder::lsm {
+
+namespace {
+
+// Counts the value bytes of dropped pointer entries as garbage in their value logs.
+class DiscardCounter final : public DroppedPointers {
+ public:
+  void OnDroppedPointer(std::string_view pointer_bytes) override {
+    VlogPointer p;
+    if (p.Decode(pointer_bytes)) bytes[p.file_number] += p.length;
+  }
+  std::map<std::uint64_t, std::uint64_t> bytes;
+};
+
+// The outputs of one compaction: cut between user keys once target_file_size is reached.
+class CompactionOutputs {
+ public:
+  CompactionOutputs(FileSystem* fs, const std::string& dir, const TableOptions& options,
+                    std::uint64_t target, std::function<std::uint64_t()> new_number)
+      : fs_(fs), dir_(dir), options_(options), target_(target), new_number_(new_number) {}
+
+  // Adds a point entry; `new_user_key` when it starts a user key (a possible cut).
+  Status Add(std::string_view ikey, std::string_view value, bool new_user_key) {
+    if (out_ != nullptr && new_user_key && out_->FileSize() >= target_) {
+      LARDER_RETURN_IF_ERROR(Cut(std::string(ExtractUserKey(ikey))));
+    }
+    if (out_ == nullptr) LARDER_RETURN_IF_ERROR(Start());
+    out_->Add(ikey, value);
+    return Status::Ok();
+  }
+
+  // The range tombstones to write, each clipped to every output's share of the key space.
+  // REQUIRES: set before the first Add; `t` outlives the outputs.
+  void SetTombstones(const std::vector<RangeTombstone>* t) { tombstones_ = t; }
+  // Finishes the last output.
+  Status Finish() {
+    if (out_ == nullptr && tombstones_ != nullptr && !tombstones_->empty()) {
+      LARDER_RETURN_IF_ERROR(Start());
+    }
+    if (out_ == nullptr) return Status::Ok();
+    return Close(std::nullopt);
+  }
+
+  const std::vector<FileMetaData>& files() const { return files_; }
+  const std::vector<std::uint64_t>& numbers() const { return numbers_; }
+  std::uint64_t bytes() const {
+    std::uint64_t b = 0;
+    for (const FileMetaData& f : files_) b += f.file_size;
+    return b;
+  }
+
+ private:
+  Status Start() {
+    const std::uint64_t number = new_number_();
+    numbers_.push_back(number);
+    out_ = std::make_unique<TableOutput>(fs_, dir_, options_);
+    return out_->Open(number);
+  }
+  Status Cut(std::string next_start) {
+    LARDER_RETURN_IF_ERROR(Close(next_start));
+    start_ = std::move(next_start);
+    return Status::Ok();
+  }
+  // Adds the tombstones' parts within [start_, end) and finishes the output.
+  Status Close(const std::optional<std::string>& end) {
+    if (tombstones_ != nullptr) {
+      std::string key;
+      for (const RangeTombstone& t : *tombstones_) {
+        std::string_view b = t.begin, e = t.end;
+        if (start_.has_value() && b < *start_) b = *start_;
+        if (end.has_value() && e > *end) e = *end;
+        if (b >= e) continue;
+        key.clear();
+        AppendInternalKey(&key, b, t.seq, ValueType::kRangeDeletion);
+        out_->Add(key, e);
+      }
+    }
+    if (out_->empty()) {
+      out_->Abandon();
+      out_.reset();
+      return Status::Ok();
+    }
+    FileMetaData meta;
+    LARDER_RETURN_IF_ERROR(out_->Finish(&meta));
+    files_.push_back(std::move(meta));
+    out_.reset();
+    return Status::Ok();
+  }
+
+  FileSystem* fs_;
+  const std::string& dir_;
+  TableOptions options_;
+  std::uint64_t target_;
+  std::function<std::uint64_t()> new_number_;
+  std::unique_ptr<TableOutput> out_;
+  std::optional<std::string> start_;  // the current output's share starts here (none: -inf)
+  const std::vector<RangeTombstone>* tombstones_ = nullptr;
+  std::vector<FileMetaData> files_;
+  std::vector<std::uint64_t> numbers_;
+};
+
+}  // namespace
+
+Status DBImpl::RunCompaction(Compaction* c) {
+  VersionEdit edit;
+  c->AddInputDeletions(&edit);
+  // A single table with nothing to merge below moves down as it is.
+  if (c->inputs[0].size() == 1 && c->inputs[1].empty() && c->level != c->output_level &&
+      c->reason != CompactionReason::kDeletionDensity &&
+      c->grandparent_overlap_bytes <= 10 * options_.target_file_size) {
+    FileMetaData moved = *c->inputs[0][0];
+    moved.being_compacted = false;  // a new FileMetaData in the next Version
+    edit.AddFile(c->output_level, std::move(moved));
+    LARDER_RETURN_IF_ERROR(versions_->LogAndApply(&edit));
+    RebuildReadStateLocked();
+    ++stats_.compactions;
+    return Status::Ok();
+  }
+
+  CompactionIteratorOptions cio;
+  cio.snapshots = SnapshotList();
+  cio.bottommost =
+      KeyRangeFreeBelow(*c->version, c->output_level, c->smallest_user_key, c->largest_user_key);
+  cio.now_ms = NowMillis();
+  DiscardCounter discards;
+  cio.dropped_pointers = &discards;
+  std::vector<std::uint64_t> reserved;
+  auto new_number = [&] {
+    MutexLock l(&mu_);
+    const std::uint64_t n = versions_->NewFileNumber();
+    pending_outputs_.insert(n);
+    reserved.push_back(n);
+    return n;
+  };
+  CompactionOutputs outputs(fs_, dir_, TableOutputOptions(options_, c->output_level),
+                            options_.target_file_size, new_number);
+  Status s;
+  mu_.Unlock();
+  {
+    // The inputs' point entries and range tombstones, merged.
+    std::vector<std::unique_ptr<InternalIterator>> children;
+    std::vector<std::shared_ptr<const Table>> tables;
+    std::vector<RangeTombstone> tombstones;
+    for (const auto& inputs : c->inputs) {
+      for (const FileRef& f : inputs) {
+        auto t = table_cache_->Get(f->number, f->file_size);
+        if (!t.ok()) {
+          s = t.status();
+          break;
+        }
+        children.push_back((*t)->NewIterator(true, false));
+        if (auto r = (*t)->NewRangeTombstoneIterator(); r != nullptr) {
+          if (s.ok()) s = CollectRangeTombstones(r.get(), &tombstones);
+          children.push_back((*t)->NewRangeTombstoneIterator());
+        }
+        tables.push_back(std::move(*t));
+      }
+    }
+    const RangeTombstones covering(tombstones);
+    if (!covering.empty()) cio.tombstones = &covering;
+    std::unique_ptr<InternalIterator> input = NewMergingIterator(std::move(children));
+    CompactionIterator it(input.get(), std::move(cio));
+    // Range tombstones kept, in begin order: each output gets its clipped share when it
+    // closes (every tombstone beginning before a cut has been seen by then).
+    std::vector<RangeTombstone> kept;
+    outputs.SetTombstones(&kept);
+    std::string current_key;
+    bool has_current = false;
+    for (it.SeekToFirst(); s.ok() && it.Valid(); it.Next()) {
+      ParsedInternalKey k;
+      if (!ParseInternalKey(it.key(), &k)) {
+        s = Status::Corruption("a malformed key in a compaction input of " + dir_);
+        break;
+      }
+      if (k.type == ValueType::kRangeDeletion) {
+        kept.push_back({std::string(k.user_key), std::string(it.value()), k.sequence});
+        continue;
+      }
+      const bool new_key = !has_current || k.user_key != current_key;
+      if (new_key) {
+        current_key.assign(k.user_key);
+        has_current = true;
+      }
+      s = outputs.Add(it.key(), it.value(), new_key);
+    }
+    if (s.ok()) s = it.status();
+    if (s.ok()) s = outputs.Finish();
+    // The tables' names must be durable before the MANIFEST lists them.
+    if (s.ok() && !outputs.files().empty()) s = fs_->SyncDir(dir_);
+  }
+  mu_.Lock();
+  for (std::uint64_t n : reserved) pending_outputs_.erase(n);
+  if (!s.ok()) {
+    for (std::uint64_t n : outputs.numbers()) (void)fs_->Remove(TableFileName(dir_, n));
+    return s;
+  }
+  for (const FileMetaData& f : outputs.files()) edit.AddFile(c->output_level, f);
+  for (const auto& [vlog, bytes] : discards.bytes) edit.AddVlogDiscard(vlog, bytes);
+  LARDER_RETURN_IF_ERROR(versions_->LogAndApply(&edit));
+  RebuildReadStateLocked();
+  ++stats_.compactions;
+  stats_.disk_bytes_written += outputs.bytes();
+  DeleteObsoleteFiles();
+  return Status::Ok();
+}
+
+}  // namespace larder::lsm
