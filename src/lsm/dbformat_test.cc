@@ -22,7 +22,7 @@ TEST(LsmDbFormatTest, RoundTripsThroughParse) {
   EXPECT_EQ(p.user_key, "user");
   EXPECT_EQ(p.sequence, 0x00abcdef12345678u);
   EXPECT_EQ(p.type, ValueType::kExpiringPointer);
-  EXPECT_EQ(DebugString(k), "user@48358647703213688:5");
+  EXPECT_EQ(DebugString(k), "user@48358647703819896:5");
 }
 
 TEST(LsmDbFormatTest, RejectsShortKeysAndUnknownTypes) {

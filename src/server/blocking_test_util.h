@@ -43,6 +43,7 @@
 #include "server/reply_builder.h"
 #include "server/run_in_batch.h"
 #include "server/server.h"
+#include "tests/util/temp_dir.h"
 
 namespace larder::server::blocking_testing {
 
@@ -328,6 +329,36 @@ class BlockingHarness {
   std::int64_t now_ms_ = 1'000'000;
   std::vector<std::shared_ptr<Client>> clients_;
   std::map<const Client*, std::deque<std::vector<std::string>>> pending_;
+};
+
+// A gtest fixture for a family's blocking commands over a real Keyspace (appendfsync no) in a
+// scratch directory, behind a BlockingHarness registering `families`:
+//
+//   class ListBlockingTest : public EngineBlockingTest {
+//    protected:
+//     ListBlockingTest() : EngineBlockingTest({RegisterListTestFamilies}) {}
+//   };
+class EngineBlockingTest : public ::testing::Test {
+ protected:
+  explicit EngineBlockingTest(std::vector<BlockingHarness::Registrar> families) {
+    KeyspaceOptions options;
+    options.dir = dir_.File("data");
+    options.appendfsync = AppendFsync::kNo;
+    auto opened = Keyspace::Open(options);
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    if (opened.ok()) keyspace_ = std::move(*opened);
+    h_ = std::make_unique<BlockingHarness>(keyspace_.get(), std::move(families));
+  }
+  ~EngineBlockingTest() override {
+    h_.reset();
+    if (keyspace_) {
+      EXPECT_TRUE(keyspace_->Close().ok());
+    }
+  }
+
+  test::TempDir dir_;  // declared first: outlives the keyspace
+  std::unique_ptr<Keyspace> keyspace_;
+  std::unique_ptr<BlockingHarness> h_;
 };
 
 }  // namespace larder::server::blocking_testing

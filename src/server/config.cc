@@ -136,10 +136,7 @@ Reason ApplyLogLevel(ServerConfig& c, const Args& a) {
   return OneOf(a, {"debug", "verbose", "notice", "warning"}, &c.loglevel);
 }
 
-Reason ApplyEngine(ServerConfig& c, const Args& a) {
-  if (a.size() == 1 && EqualsIgnoreCase(a[0], "lsm")) return "the lsm engine is not available yet";
-  return OneOf(a, {"bolt"}, &c.engine);
-}
+Reason ApplyEngine(ServerConfig& c, const Args& a) { return OneOf(a, {"bolt", "lsm"}, &c.engine); }
 
 Reason ApplyBind(ServerConfig& c, const Args& a) {
   if (a.empty() || a.size() > kMaxBindAddresses) return "Too many bind addresses specified.";

@@ -134,7 +134,8 @@ TEST(ConfigTest, ErrorsNameDirectiveAndValue) {
   EXPECT_NE(ApplyError("client-output-buffer-limit", {"normal", "x", "2", "3"}), "");
   EXPECT_NE(ApplyError("databases", {"0"}), "");
   EXPECT_NE(ApplyError("loglevel", {"loud"}), "");
-  EXPECT_NE(ApplyError("engine", {"lsm"}), "");
+  EXPECT_EQ(ApplyError("engine", {"lsm"}), "");
+  EXPECT_NE(ApplyError("engine", {"rocks"}), "");
   EXPECT_NE(ApplyError("appendonly", {"maybe"}), "");
   EXPECT_NE(ApplyError("daemonize", {"yes"}), "");
   EXPECT_NE(ApplyError("dir", {""}), "");

@@ -11,7 +11,6 @@
 #include "base/logging.h"
 #include "base/mutex.h"
 #include "base/thread_annotations.h"
-#include "larder/bolt/backup.h"
 #include "larder/clock.h"
 #include "server/wal.h"
 
@@ -252,9 +251,7 @@ void DurabilityImpl::CopyForBackup() {
   const std::string tmp = options_.backup_file + ".tmp";
   Status s = fs_->Remove(tmp);  // a leftover of a crash during an earlier copy
   if (s.IsNotFound()) s = Status::Ok();
-  bolt::BackupOptions backup;
-  backup.fs = fs_;
-  if (s.ok()) s = bolt::BackupFile(options_.data_file, tmp, backup).status();
+  if (s.ok()) s = options_.copy_engine(tmp);
   if (s.ok()) s = fs_->Rename(tmp, options_.backup_file);
   if (s.ok()) s = fs_->SyncDir(DirName(options_.backup_file));
   if (s.ok()) {

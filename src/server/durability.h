@@ -8,17 +8,18 @@
 //     writes appends nothing and its ticket is 0 (nothing to wait for).
 //   - Checkpoint() puts the log sequence it holds under `checkpoint_key` (8 bytes, big-endian)
 //     in the transaction,
-//     commits it with sync (the only way the engine file is ever written: a synced, atomic
-//     bolt commit, never damaged by a power loss), begins the next transaction and rotates the
+//     commits it with sync (the only way the engine's files are ever written: a synced,
+//     atomic commit, never damaged by a power loss), begins the next transaction and rotates the
 //     log (the old file is deleted). MaybeCheckpoint() does so about every
 //     `checkpoint_interval_ms` or when the log exceeds `checkpoint_log_bytes`.
 //   - Open() recovers: it reads the checkpointed sequence from the store's committed state,
 //     begins the transaction and replays the log records after it into the transaction, then
 //     checkpoints so recovery is not repeated.
-//   - BackgroundSave() (BGSAVE) checkpoints, then copies the engine file online (bolt's
-//     lock-free hot backup, checked after the copy) into `backup_file` on a thread of its own;
-//     checkpoints are deferred while it runs (the log keeps everything durable meanwhile) so the
-//     copy sees one stable commit, unless the log grows past 4 x checkpoint_log_bytes.
+//   - BackgroundSave() (BGSAVE) checkpoints, then copies the engine's data online
+//     (`copy_engine`: bolt's lock-free hot backup, the LSM engine's online backup) into
+//     `backup_file` on a thread of its own; checkpoints are deferred while it runs (the log keeps
+//     everything durable meanwhile) so the copy sees one stable commit, unless the log grows past 4
+//     x checkpoint_log_bytes.
 //
 // Lock rule: every method except WaitDurable, stats() and SetAppendFsync is called with the
 // server's execution lock held (one thread at a time); tx() and anything it returned must not
@@ -32,6 +33,7 @@
 #define LARDER_SERVER_DURABILITY_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -49,8 +51,10 @@ namespace larder::server {
 
 struct DurabilityOptions {
   std::string dir;          // where the log files live (the keyspace's data directory)
-  std::string data_file;    // the engine file (BGSAVE copies it)
   std::string backup_file;  // BGSAVE's destination (replaced atomically when a copy succeeds)
+  // Writes a consistent copy of the store's committed data to the path given, while the store
+  // is in use (called on BGSAVE's own thread).
+  std::function<Status(const std::string&)> copy_engine;
   // The store key holding the checkpointed log sequence (8 bytes, big-endian). The keyspace's
   // encoding reserves it (docs/formats/larderd.md).
   std::string checkpoint_key;

@@ -45,7 +45,6 @@ Result<Opened> Open(FileSystem* fs, AppendFsync mode) {
   LARDER_ASSIGN_OR_RETURN(o.store, bolt::OpenKV(kDataFile, BoltOptions(fs)));
   DurabilityOptions d;
   d.dir = kDir;
-  d.data_file = kDataFile;
   d.backup_file = std::string(kDir) + "/backup.db";
   d.checkpoint_key = kCheckpointKey;
   d.appendfsync = mode;

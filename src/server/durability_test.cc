@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "larder/bolt/backup.h"
 #include "larder/bolt/kv.h"
 #include "larder/clock.h"
 #include "larder/file_system.h"
@@ -29,7 +30,11 @@ class Harness {
   DurabilityOptions Options() const {
     DurabilityOptions o;
     o.dir = dir_;
-    o.data_file = dir_ + "/data.db";
+    o.copy_engine = [fs = fs_, data = dir_ + "/data.db"](const std::string& dest) {
+      bolt::BackupOptions backup;
+      backup.fs = fs;
+      return bolt::BackupFile(data, dest, backup).status();
+    };
     o.backup_file = dir_ + "/backup.db";
     o.checkpoint_key = kCheckpointKey;
     o.appendfsync = mode;

@@ -133,16 +133,13 @@ Status HScanCommand(CommandContext& ctx) {
                           LookupTyped(ctx, ctx.argv[1], ValueType::kHash, Access::kRead, &replied));
   if (replied) return Status::Ok();
   if (!info) {
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    ctx.reply.ArrayHeader(0);
+    ReplyEmptyScan(ctx);
     return Status::Ok();
   }
   ScanOptions options;
   if (!ParseScanOptions(ctx, 3, /*allow_type=*/false, &options)) return Status::Ok();
   ScanCursorTable& table = ScanCursors(ctx);
-  std::string scope = "hash:" + std::to_string(ctx.db.index()) + ":";
-  scope.append(ctx.argv[1]);
+  const std::string scope = CollectionScanScope("hash", ctx.db.index(), ctx.argv[1]);
   const std::optional<std::string> last = table.Take(*cursor, scope);
   const std::uint64_t limit = info->size <= kHashListpackEntries ? UINT64_MAX : options.count;
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it,

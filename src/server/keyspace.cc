@@ -13,10 +13,10 @@
 #include <utility>
 #include <vector>
 
-#include "larder/bolt/kv.h"
 #include "larder/clock.h"
 #include "server/database.h"
 #include "server/durability.h"
+#include "server/engine.h"
 #include "server/keyspace.h"
 #include "server/keyspace_state.h"
 #include "server/reclaim.h"
@@ -75,9 +75,7 @@ Result<std::vector<std::pair<std::string, std::string>>> Keyspace::ScanSystemRec
 
 namespace {
 
-constexpr std::string_view kDataFile = "larder.db";
 constexpr std::string_view kLockFile = "LOCK";
-constexpr std::string_view kBackupFile = "backup.db";
 
 class KeyspaceImpl final : public Keyspace {
  public:
@@ -88,21 +86,18 @@ class KeyspaceImpl final : public Keyspace {
   Status Init() {
     LARDER_RETURN_IF_ERROR(fs_->CreateDirs(options_.dir));
     LARDER_RETURN_IF_ERROR(LockDir());
-    if (options_.engine != "bolt") {
-      return Status::InvalidArgument(fmt::format("unknown engine '{}'", options_.engine));
-    }
-    bolt::Options bo;
-    bo.file_system = fs_;
-    LARDER_ASSIGN_OR_RETURN(store_, bolt::OpenKV(Path(kDataFile), bo));
+    LARDER_ASSIGN_OR_RETURN(engine_, OpenEngine(options_.engine, options_.dir, fs_));
     DurabilityOptions d;
     d.dir = options_.dir;
-    d.data_file = Path(kDataFile);
-    d.backup_file = Path(kBackupFile);
+    d.backup_file = engine_->backup_path();
+    d.copy_engine = [engine = engine_.get()](const std::string& dest) {
+      return engine->CopyTo(dest);
+    };
     d.checkpoint_key = std::string(enc::kCheckpointKey);
     d.appendfsync = options_.appendfsync;
     d.fs = fs_;
     d.clock = clock_;
-    LARDER_ASSIGN_OR_RETURN(durability_, Durability::Open(store_.get(), d));
+    LARDER_ASSIGN_OR_RETURN(durability_, Durability::Open(engine_->store(), d));
     UseTx();
     state_.set_now_ms(static_cast<std::int64_t>(clock_->NowUnixMillis()));
     LARDER_RETURN_IF_ERROR(state_.Load());
@@ -235,8 +230,10 @@ class KeyspaceImpl final : public Keyspace {
       st.bgsave_in_progress = d.bgsave_in_progress;
       st.last_bgsave_status = d.last_bgsave_status;
     }
-    auto size = fs_->FileSize(Path(kDataFile));
-    if (size.ok()) st.data_file_bytes = *size;
+    if (engine_ != nullptr) {
+      auto size = engine_->DiskBytes();
+      if (size.ok()) st.data_file_bytes = *size;
+    }
     return st;
   }
 
@@ -250,10 +247,10 @@ class KeyspaceImpl final : public Keyspace {
       state_.set_tx(nullptr);
       durability_.reset();  // rolls back what is left
     }
-    if (store_ != nullptr) {
-      Status c = store_->Close();
+    if (engine_ != nullptr) {
+      Status c = engine_->Close();
       if (s.ok()) s = c;
-      store_.reset();
+      engine_.reset();
     }
     if (lock_ != nullptr) {
       (void)lock_->Unlock();  // closing the file releases it anyway
@@ -351,8 +348,8 @@ class KeyspaceImpl final : public Keyspace {
   Clock* const clock_;
   KeyspaceState state_;
   std::unique_ptr<File> lock_;
-  std::unique_ptr<kv::Store> store_;
-  std::unique_ptr<Durability> durability_;  // declared after store_: destroyed before it
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Durability> durability_;  // declared after engine_: destroyed before it
   std::vector<std::unique_ptr<DatabaseImpl>> dbs_;
   bool in_batch_ = false;
   Ticket logged_in_batch_ = 0;  // the batch's writes logged before its end (SAVE, BGSAVE)

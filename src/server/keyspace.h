@@ -181,7 +181,7 @@ enum class AppendFsync { kAlways, kEverySec, kNo };
 
 struct KeyspaceOptions {
   std::string dir = "./larder-data";  // data directory (created if missing)
-  std::string engine = "bolt";        // "bolt" today; "lsm" later
+  std::string engine = "bolt";        // "bolt" or "lsm" (engine.h)
   int databases = 16;
   AppendFsync appendfsync = AppendFsync::kEverySec;
   FileSystem* fs = nullptr;  // null: the default POSIX file system

@@ -4,7 +4,6 @@
 #include <string>
 
 #include "server/blocking_test_util.h"
-#include "tests/util/temp_dir.h"
 
 namespace larder::server {
 namespace {
@@ -18,28 +17,9 @@ void RegisterListTestFamilies(CommandTable& table) {
   RegisterTransactionCommands(table);
 }
 
-class ListBlockingTest : public ::testing::Test {
+class ListBlockingTest : public blocking_testing::EngineBlockingTest {
  protected:
-  ListBlockingTest() {
-    KeyspaceOptions options;
-    options.dir = dir_.File("data");
-    options.appendfsync = AppendFsync::kNo;
-    auto opened = Keyspace::Open(options);
-    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
-    if (opened.ok()) keyspace_ = std::move(*opened);
-    h_ = std::make_unique<BlockingHarness>(
-        keyspace_.get(), std::vector<BlockingHarness::Registrar>{RegisterListTestFamilies});
-  }
-  ~ListBlockingTest() override {
-    h_.reset();
-    if (keyspace_) {
-      EXPECT_TRUE(keyspace_->Close().ok());
-    }
-  }
-
-  test::TempDir dir_;
-  std::unique_ptr<Keyspace> keyspace_;
-  std::unique_ptr<BlockingHarness> h_;
+  ListBlockingTest() : EngineBlockingTest({RegisterListTestFamilies}) {}
 };
 
 TEST_F(ListBlockingTest, ClientsAreServedInTheOrderTheyBlocked) {

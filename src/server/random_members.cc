@@ -12,16 +12,10 @@ std::optional<RandomCount> ParseRandomCount(CommandContext& ctx, std::string_vie
   RandomCount out;
   if (ctx.argv.size() < 3) return out;
   out.with_count = true;
-  const std::optional<std::int64_t> parsed = ParseInt64(ctx.argv[2]);
-  if (!parsed) {
-    ctx.reply.Error(errors::kNotInteger);
+  if (const std::optional<std::string_view> error = ParseRandomCount(ctx.argv[2], &out.count)) {
+    ctx.reply.Error(*error);
     return std::nullopt;
   }
-  if (*parsed == INT64_MIN) {
-    ctx.reply.Error(errors::kRandomCountRange);
-    return std::nullopt;
-  }
-  out.count = *parsed;
   if (ctx.argv.size() > 4 || (ctx.argv.size() == 4 && !EqualsIgnoreCase(ctx.argv[3], flag))) {
     ctx.reply.Error(errors::kSyntax);
     return std::nullopt;

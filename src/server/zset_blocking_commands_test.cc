@@ -7,7 +7,6 @@
 
 #include "server/blocking_test_util.h"
 #include "server/command.h"
-#include "tests/util/temp_dir.h"
 
 namespace larder::server {
 namespace {
@@ -21,28 +20,9 @@ void RegisterZSetTestFamilies(CommandTable& table) {
   RegisterTransactionCommands(table);
 }
 
-class ZSetBlockingTest : public ::testing::Test {
+class ZSetBlockingTest : public blocking_testing::EngineBlockingTest {
  protected:
-  ZSetBlockingTest() {
-    KeyspaceOptions options;
-    options.dir = dir_.File("data");
-    options.appendfsync = AppendFsync::kNo;
-    auto opened = Keyspace::Open(options);
-    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
-    if (opened.ok()) keyspace_ = std::move(*opened);
-    h_ = std::make_unique<BlockingHarness>(
-        keyspace_.get(), std::vector<BlockingHarness::Registrar>{RegisterZSetTestFamilies});
-  }
-  ~ZSetBlockingTest() override {
-    h_.reset();
-    if (keyspace_) {
-      EXPECT_TRUE(keyspace_->Close().ok());
-    }
-  }
-
-  test::TempDir dir_;
-  std::unique_ptr<Keyspace> keyspace_;
-  std::unique_ptr<BlockingHarness> h_;
+  ZSetBlockingTest() : EngineBlockingTest({RegisterZSetTestFamilies}) {}
 };
 
 TEST_F(ZSetBlockingTest, ClientsAreServedInTheOrderTheyBlocked) {

@@ -317,16 +317,13 @@ Status ZScanCommand(CommandContext& ctx) {
   LARDER_ASSIGN_OR_RETURN(const bool replied, LoadZSet(ctx, z, Access::kRead));
   if (replied) return Status::Ok();
   if (!z.exists()) {
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    ctx.reply.ArrayHeader(0);
+    ReplyEmptyScan(ctx);
     return Status::Ok();
   }
   ScanOptions options;
   if (!ParseScanOptions(ctx, 3, /*allow_type=*/false, &options)) return Status::Ok();
   ScanCursorTable& table = ScanCursors(ctx);
-  std::string scope = "zset:" + std::to_string(ctx.db.index()) + ":";
-  scope.append(ctx.argv[1]);
+  const std::string scope = CollectionScanScope("zset", ctx.db.index(), ctx.argv[1]);
   const std::optional<std::string> last = table.Take(*cursor, scope);
   const bool listpack = ZSetEncodingName(*z.info()) == "listpack";
   bool more = false;

@@ -11,7 +11,6 @@ LARDER_DIFF_SEED / LARDER_DIFF_COMMANDS / LARDER_DIFF_SURVEY as in differential_
 """
 import os
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -110,50 +109,14 @@ class ListGen(dt.Gen):
         return out
 
 
-class ListDifferentialTest(dt.DifferentialTest):
+class ListDifferentialTest(dt.BlockedClientScenarios, dt.DifferentialTest):
     gen = ListGen
     # The base class's scenarios are not about lists.
     test_scan_iterates_the_same_keys = None
     test_pubsub_messages = None
 
-    def wait_blocked(self, ctl, n):
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            info = ctl.call("INFO", "clients")[1]
-            info = info.decode() if isinstance(info, bytes) else str(info)
-            for line in info.splitlines():
-                if line.startswith("blocked_clients:") and int(line.split(":")[1]) == n:
-                    return
-            time.sleep(0.005)
-        self.fail(f"the server did not count {n} blocked clients")
-
-    def scenario(self, port, blockers, pushes, protocol=2):
-        """Each of `blockers` (commands) sent by its own client, in order, each once the server
-        counts it blocked; then `pushes` from a controller; then every client's reply, and the
-        lists' contents."""
-        ctl = RespClient(port)
-        clients = []
-        try:
-            ctl.call("FLUSHALL")
-            for i, cmd in enumerate(blockers):
-                c = RespClient(port)
-                clients.append(c)
-                if protocol == 3:
-                    c.call("HELLO", "3")
-                c.send(*cmd)
-                self.wait_blocked(ctl, i + 1)
-            ctl_replies = [ctl.call(*cmd) for cmd in pushes]
-            replies = [c.read() for c in clients]
-            contents = [ctl.call("LRANGE", k, "0", "-1") for k in LIST_KEYS + ["s0"]]
-            return ctl_replies, replies, contents
-        finally:
-            for c in clients + [ctl]:
-                c.close()
-
-    def check_scenario(self, blockers, pushes, protocol=2):
-        got = self.scenario(self.larder.port, blockers, pushes, protocol)
-        want = self.scenario(self.redis.port, blockers, pushes, protocol)
-        self.assertEqual(got, want, f"blockers {blockers}, pushes {pushes}")
+    def contents(self, ctl):
+        return [ctl.call("LRANGE", k, "0", "-1") for k in LIST_KEYS + ["s0"]]
 
     def test_blocked_clients_are_served_first_come_first_served(self):
         self.check_scenario([["BLPOP", "l0", "0"], ["BRPOP", "l0", "0"], ["BLPOP", "l0", "0"]],

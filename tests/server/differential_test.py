@@ -318,6 +318,50 @@ def show(cmd):
     return " ".join(repr(x) if isinstance(x, bytes) else str(x) for x in cmd)
 
 
+class BlockedClientScenarios:
+    """For a DifferentialTest of blocking commands: run the same scenario of blocked clients on
+    larderd and redis-server and compare. The family defines contents(ctl): what its keys hold
+    afterwards (e.g. every list's elements)."""
+
+    def wait_blocked(self, ctl, n):
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            info = ctl.call("INFO", "clients")[1]
+            info = info.decode() if isinstance(info, bytes) else str(info)
+            for line in info.splitlines():
+                if line.startswith("blocked_clients:") and int(line.split(":")[1]) == n:
+                    return
+            time.sleep(0.005)
+        self.fail(f"the server did not count {n} blocked clients")
+
+    def scenario(self, port, blockers, writes, protocol=2):
+        """Each of `blockers` (commands) sent by its own client, in order, each once the server
+        counts it blocked; then `writes` from a controller; then every client's reply, and the
+        keys' contents."""
+        ctl = RespClient(port)
+        clients = []
+        try:
+            ctl.call("FLUSHALL")
+            for i, cmd in enumerate(blockers):
+                c = RespClient(port)
+                clients.append(c)
+                if protocol == 3:
+                    c.call("HELLO", "3")
+                c.send(*cmd)
+                self.wait_blocked(ctl, i + 1)
+            ctl_replies = [ctl.call(*cmd) for cmd in writes]
+            replies = [c.read() for c in clients]
+            return ctl_replies, replies, self.contents(ctl)
+        finally:
+            for c in clients + [ctl]:
+                c.close()
+
+    def check_scenario(self, blockers, writes, protocol=2):
+        got = self.scenario(self.larder.port, blockers, writes, protocol)
+        want = self.scenario(self.redis.port, blockers, writes, protocol)
+        self.assertEqual(got, want, f"blockers {blockers}, writes {writes}")
+
+
 class DifferentialTest(unittest.TestCase):
     gen = Gen  # the command generator (differential_<family>_test.py swap in their own)
 

@@ -21,7 +21,6 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import differential_list_test as dl  # noqa: E402
 import differential_test as dt  # noqa: E402
 from resp_client import RespClient  # noqa: E402
 
@@ -250,7 +249,7 @@ def _zset_normalize(cmd, reply):
 dt.normalize = _zset_normalize
 
 
-class ZSetDifferentialTest(dt.DifferentialTest):
+class ZSetDifferentialTest(dt.BlockedClientScenarios, dt.DifferentialTest):
     gen = ZSetGen
     # The base class's scenarios are not about sorted sets.
     test_scan_iterates_the_same_keys = None
@@ -265,32 +264,8 @@ class ZSetDifferentialTest(dt.DifferentialTest):
         finally:
             dt.Gen = saved
 
-    # The list test's helpers: wait until the server counts n blocked clients; run a scenario
-    # on both servers and compare.
-    wait_blocked = dl.ListDifferentialTest.wait_blocked
-    check_scenario = dl.ListDifferentialTest.check_scenario
-
-    def scenario(self, port, blockers, writes, protocol=2):  # the sorted sets left behind
-        """Each of `blockers` sent by its own client, in order, each once the server counts it
-        blocked; then `writes` from a controller; then every client's reply and the sets."""
-        ctl = RespClient(port)
-        clients = []
-        try:
-            ctl.call("FLUSHALL")
-            for i, cmd in enumerate(blockers):
-                c = RespClient(port)
-                clients.append(c)
-                if protocol == 3:
-                    c.call("HELLO", "3")
-                c.send(*cmd)
-                self.wait_blocked(ctl, i + 1)
-            ctl_replies = [ctl.call(*cmd) for cmd in writes]
-            replies = [c.read() for c in clients]
-            contents = [ctl.call("ZRANGE", k, "0", "-1", "WITHSCORES") for k in ZSET_KEYS]
-            return ctl_replies, replies, contents
-        finally:
-            for c in clients + [ctl]:
-                c.close()
+    def contents(self, ctl):  # the sorted sets left behind
+        return [ctl.call("ZRANGE", k, "0", "-1", "WITHSCORES") for k in ZSET_KEYS]
 
     def test_bzpopmin_clients_are_served_first_come_first_served(self):
         self.check_scenario([["BZPOPMIN", "z0", "0"], ["BZPOPMAX", "z0", "0"],

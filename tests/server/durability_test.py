@@ -9,7 +9,6 @@ commits). BGSAVE's copy passes the check and serves as a data directory of its o
 Run with Debian's /usr/bin/python3 (python3-redis); LARDER_BIN_DIR names build/bin.
 """
 import os
-import random
 import shutil
 import subprocess
 import threading
@@ -18,7 +17,7 @@ import unittest
 
 import redis
 
-from larderd import LARDER_BIN_DIR, Larderd
+from larderd import LARDER_BIN_DIR, Larderd, kill9_rounds
 
 CLIENTS = 4
 ROUNDS = 5
@@ -63,40 +62,28 @@ class Writer(threading.Thread):
 
 class KillNineTest(unittest.TestCase):
     def run_mode(self, mode):
-        acked = {}          # every acknowledged key -> value, over all rounds
-        counters = {}       # counter key -> (last acknowledged, sent)
+        def start_writers(rnd):
+            writers = [Writer(srv.port, f"{rnd}.{i}") for i in range(CLIENTS)]
+            for w in writers:
+                w.start()
+            return writers
+
+        def check(r, writers):
+            acked = {k: v for w in writers for k, v in w.acked.items()}
+            keys = list(acked)
+            values = r.mget(keys) if keys else []
+            missing = [k for k, v in zip(keys, values) if v is None or v.decode() != acked[k]]
+            self.assertEqual(missing[:5], [], f"{len(missing)} acknowledged writes lost "
+                             f"in {mode}; log: {srv.log()}")
+            for w in writers:
+                got = int(r.get(f"ctr:{w.tag}") or 0)
+                # The one INCR in flight at the kill may or may not have been applied.
+                self.assertGreaterEqual(got, w.counter_acked, w.tag)
+                self.assertLessEqual(got, w.counter_sent, w.tag)
+
         with Larderd(args=["--appendfsync", mode]) as srv:
-            data_file = os.path.join(srv.dir, "data", "larder.db")
-            for rnd in range(ROUNDS):
-                writers = [Writer(srv.port, f"{rnd}.{i}") for i in range(CLIENTS)]
-                for w in writers:
-                    w.start()
-                time.sleep(random.uniform(0.3, 1.0))  # let them write, then pull the plug
-                srv.kill9()
-                for w in writers:
-                    w.join(60)
-                    self.assertFalse(w.is_alive(), "a client did not notice the kill")
-                    acked.update(w.acked)
-                    counters[f"ctr:{w.tag}"] = (w.counter_acked, w.counter_sent)
-                self.assertGreater(sum(len(w.acked) for w in writers), 0, "nothing was written")
-                code, out = larder_check(data_file)
-                self.assertEqual(code, 0, f"larder check after kill -9 (round {rnd}): {out}")
-                srv.start()
-                r = srv.client()
-                keys = list(acked)
-                values = r.mget(keys) if keys else []
-                missing = [k for k, v in zip(keys, values) if v is None or v.decode() != acked[k]]
-                self.assertEqual(missing[:5], [], f"{len(missing)} acknowledged writes lost "
-                                 f"in {mode} after round {rnd}; log: {srv.log()}")
-                for key, (last_acked, sent) in counters.items():
-                    got = int(r.get(key) or 0)
-                    # The one INCR in flight at the kill may or may not have been applied.
-                    self.assertGreaterEqual(got, last_acked, key)
-                    self.assertLessEqual(got, sent, key)
-                r.close()
-            self.assertEqual(srv.stop(), 0)
-            code, out = larder_check(data_file)
-            self.assertEqual(code, 0, out)
+            writers = kill9_rounds(self, srv, ROUNDS, start_writers, check)
+        acked = {k for w in writers for k in w.acked}
         print(f"{mode}: {len(acked)} acknowledged writes survived {ROUNDS} kill -9s", flush=True)
 
     def test_always(self):

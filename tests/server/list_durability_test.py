@@ -8,16 +8,12 @@ may or may not be there), and the data file passes `larder check`.
 
 Run with Debian's /usr/bin/python3 (python3-redis); LARDER_BIN_DIR names build/bin.
 """
-import os
-import random
 import threading
-import time
 import unittest
 
 import redis
 
-from durability_test import larder_check
-from larderd import Larderd
+from larderd import Larderd, kill9_rounds
 
 CLIENTS = 4
 ROUNDS = 5
@@ -58,39 +54,25 @@ class Pusher(threading.Thread):
 
 class ListKillNineTest(unittest.TestCase):
     def test_acknowledged_pushes_survive_in_order(self):
-        pushers = []
-        with Larderd(args=["--appendfsync", "always"]) as srv:
-            data_file = os.path.join(srv.dir, "data", "larder.db")
-            for rnd in range(ROUNDS):
-                modes = ["right", "left", "multi", "right"]
-                current = [Pusher(srv.port, f"list:{rnd}:{i}", modes[i % len(modes)])
-                           for i in range(CLIENTS)]
-                for p in current:
-                    p.start()
-                time.sleep(random.uniform(0.3, 1.0))
-                srv.kill9()
-                for p in current:
-                    p.join(60)
-                    self.assertFalse(p.is_alive(), "a client did not notice the kill")
-                pushers += current
-                self.assertGreater(sum(p.acked for p in current), 0, "nothing was pushed")
-                code, out = larder_check(data_file)
-                self.assertEqual(code, 0, f"larder check after kill -9 (round {rnd}): {out}")
-                srv.start()
-                r = srv.client()
-                for p in pushers:
-                    got = r.lrange(p.key, 0, -1)
-                    self.assertGreaterEqual(len(got), p.acked, f"{p.key}: acknowledged pushes lost")
-                    self.assertLessEqual(len(got), p.sent, p.key)
-                    self.assertEqual(got, p.expected(len(got)), f"{p.key}: out of order")
-                    self.assertEqual(r.llen(p.key), len(got))
-                r.close()
-            self.assertEqual(srv.stop(), 0)
-            code, out = larder_check(data_file)
-            self.assertEqual(code, 0, out)
-        print(f"{sum(p.acked for p in pushers)} acknowledged list pushes survived {ROUNDS} "
-              "kill -9s", flush=True)
+        modes = ["right", "left", "multi", "right"]
 
+        def start_pushers(rnd):
+            pushers = [Pusher(srv.port, f"list:{rnd}:{i}", modes[i % len(modes)])
+                       for i in range(CLIENTS)]
+            for p in pushers:
+                p.start()
+            return pushers
+
+        def check(r, pushers):
+            for p in pushers:
+                got = r.lrange(p.key, 0, -1)
+                self.assertGreaterEqual(len(got), p.acked, f"{p.key}: acknowledged pushes lost")
+                self.assertLessEqual(len(got), p.sent, p.key)
+                self.assertEqual(got, p.expected(len(got)), f"{p.key}: out of order")
+                self.assertEqual(r.llen(p.key), len(got))
+
+        with Larderd(args=["--appendfsync", "always"]) as srv:
+            kill9_rounds(self, srv, ROUNDS, start_pushers, check)
 
 if __name__ == "__main__":
     unittest.main()

@@ -10,16 +10,13 @@ data file passes `larder check`.
 
 Run with Debian's /usr/bin/python3 (python3-redis); LARDER_BIN_DIR names build/bin.
 """
-import os
 import random
 import threading
-import time
 import unittest
 
 import redis
 
-from durability_test import larder_check
-from larderd import Larderd
+from larderd import Larderd, kill9_rounds
 
 CLIENTS = 4
 ROUNDS = 5
@@ -83,32 +80,21 @@ class ZSetKillNineTest(unittest.TestCase):
             self.assertEqual(r.zcount(u.key, 1, f"({k - 1}"), k - 2, u.key)
 
     def test_acknowledged_updates_survive(self):
-        updaters = []
+        modes = ["one", "multi", "incr", "one"]
+
+        def start_updaters(rnd):
+            updaters = [Updater(srv.port, f"zset:{rnd}:{i}", modes[i % len(modes)])
+                        for i in range(CLIENTS)]
+            for u in updaters:
+                u.start()
+            return updaters
+
+        def check(r, updaters):
+            for u in updaters:
+                self.check(r, u)
+
         with Larderd(args=["--appendfsync", "always"]) as srv:
-            data_file = os.path.join(srv.dir, "data", "larder.db")
-            for rnd in range(ROUNDS):
-                modes = ["one", "multi", "incr", "one"]
-                current = [Updater(srv.port, f"zset:{rnd}:{i}", modes[i % len(modes)])
-                           for i in range(CLIENTS)]
-                for u in current:
-                    u.start()
-                time.sleep(random.uniform(0.3, 1.0))
-                srv.kill9()
-                for u in current:
-                    u.join(60)
-                    self.assertFalse(u.is_alive(), "a client did not notice the kill")
-                updaters += current
-                self.assertGreater(sum(u.acked for u in current), 0, "nothing was written")
-                code, out = larder_check(data_file)
-                self.assertEqual(code, 0, f"larder check after kill -9 (round {rnd}): {out}")
-                srv.start()
-                r = srv.client()
-                for u in updaters:
-                    self.check(r, u)
-                r.close()
-            self.assertEqual(srv.stop(), 0)
-            code, out = larder_check(data_file)
-            self.assertEqual(code, 0, out)
+            updaters = kill9_rounds(self, srv, ROUNDS, start_updaters, check)
         print(f"{sum(u.acked for u in updaters)} acknowledged sorted-set updates survived "
               f"{ROUNDS} kill -9s", flush=True)
 

@@ -1,0 +1,104 @@
+// Block: a read-only, parsed block of a sorted table (format in block_builder.h and
+// docs/formats/lsm.md), and BlockIter, the InternalIterator over its entries.
+//
+// Every read is bounds-checked: a damaged block makes its iterator !Valid() with a Corruption
+// status naming the file and the block's offset, never a read outside the block.
+//
+// Ownership and lifetime: a Block owns its bytes. Blocks are shared (std::shared_ptr) between
+// the block cache, the tables and the iterators reading them: an iterator keeps its block
+// alive after the cache evicts it. key() and value() of a BlockIter stay valid until its next
+// move or its destruction.
+//
+// Thread-safety: a Block is immutable after Create and may be read by any number of threads;
+// a BlockIter is used by one thread at a time.
+#ifndef LARDER_LSM_BLOCK_H_
+#define LARDER_LSM_BLOCK_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "larder/result.h"
+#include "larder/status.h"
+#include "lsm/internal_iterator.h"
+
+namespace larder::lsm {
+
+// Where a block came from, for error messages: "<file>: block at <offset>". `file` must
+// outlive every iterator made with it (tables pass their File::path()).
+struct BlockOrigin {
+  std::string_view file;
+  std::uint64_t offset = 0;
+};
+
+class Block {
+ public:
+  // Takes the block's bytes (the payload without its trailer, uncompressed) and checks its
+  // restart array. Corruption when it does not fit.
+  static Result<std::shared_ptr<const Block>> Create(std::string contents, BlockOrigin origin);
+
+  std::string_view data() const { return data_; }
+  // The bytes this block holds in memory (the block cache's charge).
+  std::size_t size() const { return data_.size(); }
+  std::uint32_t num_restarts() const { return num_restarts_; }
+  // Where the entries end and the restart array begins.
+  std::uint32_t restarts_offset() const { return restarts_offset_; }
+
+ private:
+  Block() = default;
+  std::string data_;
+  std::uint32_t restarts_offset_ = 0;
+  std::uint32_t num_restarts_ = 0;
+};
+
+// The cursor over one block's entries, in internal-key order (CompareInternalKeys). Every key
+// must be at least kTrailerSize long, else Corruption.
+class BlockIter final : public InternalIterator {
+ public:
+  BlockIter(std::shared_ptr<const Block> block, BlockOrigin origin);
+
+  bool Valid() const override { return valid_; }
+  void SeekToFirst() override;
+  void SeekToLast() override;
+  void Seek(std::string_view target) override;
+  void SeekForPrev(std::string_view target) override;
+  void Next() override;
+  void Prev() override;
+  std::string_view key() const override { return key_; }
+  std::string_view value() const override { return value_; }
+  Status status() const override { return status_; }
+
+ private:
+  // Decodes the entry at `offset` while key_ holds the previous entry's key (or nothing, at a
+  // restart). False (and status_ set, or not valid at the end) when it cannot.
+  bool ParseEntryAt(std::uint32_t offset);
+  // The full key stored at restart `index` (a view into the block), or false on damage.
+  bool RestartKey(std::uint32_t index, std::string_view* key);
+  std::uint32_t RestartOffset(std::uint32_t index) const;
+  // Positions on the first entry of restart `index`.
+  void SeekToRestart(std::uint32_t index);
+  void Corrupt(std::string_view what, std::uint32_t at);
+
+  std::shared_ptr<const Block> block_;
+  BlockOrigin origin_;
+  const char* data_;
+  std::uint32_t restarts_offset_;
+  std::uint32_t num_restarts_;
+
+  bool valid_ = false;
+  std::uint32_t current_ = 0;        // offset of the current entry
+  std::uint32_t next_ = 0;           // offset just past it
+  std::uint32_t restart_index_ = 0;  // the restart point at or before current_
+  // The current key: a view into the block when the entry stores it whole (shared = 0, as
+  // every restart point and every index entry), else into key_buf_.
+  std::string_view key_;
+  std::string key_buf_;
+  std::string_view value_;
+  Status status_;
+};
+
+}  // namespace larder::lsm
+
+#endif  // LARDER_LSM_BLOCK_H_

@@ -1,0 +1,322 @@
+// DBImpl: Open (directory, lock, MANIFEST, value-log replay), Close and statistics. The lock
+// rule is in db_impl.h.
+#include "lsm/db_impl.h"
+
+#include <algorithm>
+
+#include "lsm/block_cache.h"
+#include "lsm/compaction_picker.h"
+#include "lsm/dir_lock.h"
+#include "lsm/filename.h"
+#include "lsm/log_replay.h"
+#include "lsm/log_writer.h"
+#include "lsm/memtable.h"
+#include "lsm/table_cache.h"
+#include "lsm/value_log_reader.h"
+#include "lsm/version_set.h"
+#include "lsm/vlog_pointer.h"
+#include "lsm/write_batch_internal.h"
+
+namespace larder::lsm {
+
+Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const Options& options) {
+  return DBImpl::OpenImpl(dir, options);
+}
+
+namespace {
+
+Status CheckOptions(const Options& o) {
+  if (o.in_memory && o.file_system != nullptr) {
+    return Status::InvalidArgument("Options::in_memory takes no file_system");
+  }
+  if (o.num_levels < 2 || o.num_levels > kMaxNumLevels) {
+    return Status::InvalidArgument("Options::num_levels must be in [2, " +
+                                   std::to_string(kMaxNumLevels) + "]");
+  }
+  if (o.write_buffer_size < 1024) {
+    return Status::InvalidArgument("Options::write_buffer_size must be at least 1024");
+  }
+  if (o.max_immutable_memtables < 1) {
+    return Status::InvalidArgument("Options::max_immutable_memtables must be at least 1");
+  }
+  if (o.level0_compaction_trigger < 1 || o.level0_slowdown_trigger < o.level0_compaction_trigger ||
+      o.level0_stop_trigger < o.level0_slowdown_trigger) {
+    return Status::InvalidArgument(
+        "Options: need 1 <= level0_compaction_trigger <= level0_slowdown_trigger <= "
+        "level0_stop_trigger");
+  }
+  if (o.block_size == 0 || o.block_restart_interval < 1 || o.max_open_tables < 1 ||
+      o.target_file_size == 0 || o.level_size_multiplier <= 1) {
+    return Status::InvalidArgument(
+        "Options: block_size, block_restart_interval, max_open_tables, target_file_size must "
+        "be positive and level_size_multiplier above 1");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+DBImpl::DBImpl(const std::string& dir, const Options& options) : dir_(dir), options_(options) {
+  if (options_.in_memory) {
+    owned_fs_ = NewMemFileSystem();
+    fs_ = owned_fs_.get();
+  } else {
+    fs_ = options_.file_system != nullptr ? options_.file_system : DefaultFileSystem();
+  }
+  clock_ = options_.clock != nullptr ? options_.clock : SystemClock();
+  stats_.levels.resize(static_cast<std::size_t>(options_.num_levels));
+}
+
+DBImpl::~DBImpl() { (void)Close(); }
+
+Result<std::unique_ptr<DB>> DBImpl::OpenImpl(const std::string& dir, const Options& options) {
+  LARDER_RETURN_IF_ERROR(CheckOptions(options));
+  std::unique_ptr<DBImpl> db(new DBImpl(dir, options));
+  LARDER_RETURN_IF_ERROR(db->OpenDirectory());
+  LARDER_RETURN_IF_ERROR(db->Recover());
+  if (!options.read_only) {
+    MutexLock l(&db->mu_);
+    db->DeleteObsoleteFiles();
+    db->bg_thread_ = std::thread([p = db.get()] { p->BackgroundThread(); });
+    db->MaybeScheduleWork();
+  }
+  return std::unique_ptr<DB>(std::move(db));
+}
+
+Status DBImpl::OpenDirectory() {
+  if (!options_.read_only && options_.create_if_missing) {
+    LARDER_RETURN_IF_ERROR(fs_->CreateDirs(dir_));
+  }
+  LARDER_ASSIGN_OR_RETURN(bool dir_exists, fs_->Exists(dir_));
+  if (!dir_exists) {
+    return Status::NotFound("no LSM database in " + dir_ + " (the directory does not exist)");
+  }
+  LARDER_ASSIGN_OR_RETURN(lock_, DirLock::Acquire(fs_, dir_, options_.read_only));
+  LARDER_ASSIGN_OR_RETURN(bool exists, fs_->Exists(ManifestFileName(dir_)));
+  if (exists && options_.error_if_exists) {
+    return Status::InvalidArgument("an LSM database already exists in " + dir_);
+  }
+  if (!exists && (options_.read_only || !options_.create_if_missing)) {
+    return Status::NotFound("no LSM database in " + dir_ + " (no MANIFEST)");
+  }
+  block_cache_ = std::make_shared<BlockCache>(options_.block_cache_bytes);
+  table_cache_ =
+      std::make_unique<TableCache>(dir_, fs_, block_cache_.get(), options_.max_open_tables);
+  vlog_reader_ = std::make_unique<ValueLogReader>(dir_, fs_);
+  picker_ = std::make_unique<CompactionPicker>(options_);
+  arena_cache_ = std::make_shared<ArenaBlockCache>(options_.write_buffer_size);
+  versions_ = std::make_unique<VersionSet>(dir_, fs_, options_);
+  if (!exists) return versions_->Create();
+  return versions_->Recover();
+}
+
+Status DBImpl::Recover() {
+  mem_ = std::make_shared<MemTable>(arena_cache_);
+  // Sequences grow along the logs; `replayed` is the last one replayed so far.
+  SequenceNumber replayed = 0;
+  const std::uint64_t first_log = versions_->log_number();
+
+  // The value logs to replay: every one numbered from the MANIFEST's log number on, in order.
+  LARDER_ASSIGN_OR_RETURN(std::vector<std::string> names, fs_->ListDir(dir_));
+  std::vector<std::uint64_t> logs;
+  for (const std::string& name : names) {
+    std::uint64_t number;
+    FileType type;
+    if (!ParseFileName(name, &number, &type)) continue;
+    versions_->MarkFileNumberUsed(number);
+    if (type == FileType::kVlog && number >= first_log) logs.push_back(number);
+  }
+  std::sort(logs.begin(), logs.end());
+
+  bool stopped = false;          // a damaged record ended the replay: later logs are not replayed
+  std::uint64_t append_log = 0;  // the last log replayed: writes go on there
+  std::uint64_t append_offset = 0;  // the end of its last intact record
+  for (std::uint64_t number : logs) {
+    const std::string path = VlogFileName(dir_, number);
+    if (stopped) {
+      // Point-in-time recovery: writes after the first damaged record are not replayed; a
+      // read-write open removes them so that new writes never follow a gap.
+      if (!options_.read_only) LARDER_RETURN_IF_ERROR(fs_->Remove(path));
+      continue;
+    }
+    bool has_values = false;
+    std::uint64_t end = 0;
+    LARDER_RETURN_IF_ERROR(ReplayLog(path, number, &replayed, &has_values, &end, &stopped));
+    if (has_values) logs_with_values_.insert(number);
+    mem_bytes_ += end;
+    append_log = number;
+    append_offset = end;
+  }
+  const SequenceNumber last = std::max(versions_->last_sequence(), replayed);
+  last_sequence_.store(last, std::memory_order_release);
+  versions_->SetLastSequence(last);
+  mem_first_log_ = logs.empty() ? 0 : logs.front();
+
+  if (!options_.read_only) {
+    if (logs.empty()) {
+      LARDER_RETURN_IF_ERROR(NewLogFile(versions_->NewFileNumber()));
+      mem_first_log_ = log_number_;
+    } else {
+      // Go on appending to the last log replayed, after its last intact record (a damaged or
+      // torn tail is cut off first, so that new records never follow garbage).
+      const std::string path = VlogFileName(dir_, append_log);
+      {
+        LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> f, fs_->Open(path, OpenOptions{}));
+        LARDER_ASSIGN_OR_RETURN(std::uint64_t size, f->Size());
+        if (size > append_offset) {
+          LARDER_RETURN_IF_ERROR(f->Truncate(append_offset));
+          LARDER_RETURN_IF_ERROR(f->Sync());
+        }
+      }
+      LARDER_ASSIGN_OR_RETURN(
+          std::unique_ptr<AppendWriter> w,
+          fs_->NewAppendWriter(path, {.buffer_size = options_.max_write_group_bytes + (64 << 10)}));
+      log_ = std::make_unique<LogWriter>(std::move(w));
+      log_number_ = append_log;
+      log_file_number_ = append_log;
+      log_has_values_ = logs_with_values_.count(append_log) != 0;
+    }
+  }
+  MutexLock l(&mu_);
+  RebuildReadStateLocked();
+  return Status::Ok();
+}
+
+Status DBImpl::ReplayLog(const std::string& path, std::uint64_t number, SequenceNumber* replayed,
+                         bool* has_values, std::uint64_t* end, bool* stopped) {
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs_->Open(path, {.read_only = true}));
+  LARDER_ASSIGN_OR_RETURN(std::uint64_t size, file->Size());
+  LogReplayer replayer(file.get(), number, size);
+  std::string_view payload;
+  std::uint64_t offset = 0;
+  while (replayer.NextBatch(&payload, &offset)) {
+    // Sequences grow along the logs: a batch that does not follow the last one is damage,
+    // and the replay stops before it (point in time).
+    WriteBatchReader batch(payload);
+    if (batch.sequence() <= *replayed) {
+      *stopped = true;
+      *end = offset;
+      return Status::Ok();
+    }
+    SequenceNumber seq = batch.sequence();
+    WriteBatchEntry e;
+    while (batch.Next(&e)) {
+      if (e.type == ValueType::kValuePointer || e.type == ValueType::kExpiringPointer) {
+        *has_values = true;
+      }
+      mem_->Add(seq++, e.type, e.key, e.value);
+    }
+    if (seq > batch.sequence()) *replayed = seq - 1;
+  }
+  // An I/O error fails the open; damage or a torn tail ends the replay (point in time), and
+  // the logs after it are not replayed: they can only hold writes a power loss may drop with
+  // it.
+  if (replayer.end() == LogReader::End::kIOError) return replayer.status();
+  *end = replayer.end_offset();
+  *stopped = replayer.end() != LogReader::End::kEndOfFile;
+  return Status::Ok();
+}
+
+Status DBImpl::NewLogFile(std::uint64_t number) {
+  LARDER_ASSIGN_OR_RETURN(
+      std::unique_ptr<AppendWriter> w,
+      fs_->NewAppendWriter(
+          VlogFileName(dir_, number),
+          {.buffer_size = options_.max_write_group_bytes + (64 << 10), .exclusive = true}));
+  log_ = std::make_unique<LogWriter>(std::move(w));
+  // The new file's name must be durable before a synced write in it is acknowledged.
+  LARDER_RETURN_IF_ERROR(fs_->SyncDir(dir_));
+  log_number_ = number;
+  log_file_number_ = number;
+  return Status::Ok();
+}
+void DBImpl::RebuildReadStateLocked() {
+  auto rs = std::make_shared<ReadState>();
+  rs->mem = mem_;
+  for (auto it = imm_.rbegin(); it != imm_.rend(); ++it) rs->imm.push_back(it->mem);
+  rs->version = versions_->current();
+  for (const Frozen& f : imm_) rs->frozen_tombstones |= f.mem->num_range_deletions() > 0;
+  for (int level = 0; level < rs->version->num_levels(); ++level) {
+    for (const FileRef& f : rs->version->files(level)) {
+      rs->frozen_tombstones |= f->num_range_deletions > 0;
+    }
+  }
+  l0_files_ = rs->version->NumFiles(0);
+  read_state_ = std::move(rs);
+}
+
+std::shared_ptr<const ReadState> DBImpl::GetReadState() {
+  MutexLock l(&mu_);
+  return read_state_;
+}
+
+Status DBImpl::Close() {
+  {
+    MutexLock l(&mu_);
+    if (closed_) return Status::Ok();
+    // Wait for the writers in the queue, then refuse new ones.
+    while (!writers_.empty()) bg_cv_.Wait(mu_);
+    closed_ = true;
+    bg_stop_ = true;
+    bg_cv_.SignalAll();
+  }
+  if (bg_thread_.joinable()) bg_thread_.join();
+  Status s;
+  MutexLock l(&mu_);
+  if (log_ != nullptr) {
+    // Unsynced writes become durable at a clean close (cheap: one fsync).
+    if (poisoned_.ok()) s = log_->Sync();
+    Status c = log_->Close();
+    if (s.ok()) s = c;
+    log_.reset();
+  }
+  read_state_.reset();
+  imm_.clear();
+  mem_.reset();
+  table_cache_.reset();
+  lock_.reset();  // releases the LOCK
+  return s;
+}
+
+Stats DBImpl::GetStats() {
+  MutexLock l(&mu_);
+  Stats s = stats_;
+  s.last_sequence = LastSequence();
+  std::shared_ptr<const Version> v = versions_->current();
+  s.levels.assign(static_cast<std::size_t>(v->num_levels()), {});
+  std::uint64_t live = 0;
+  for (int level = 0; level < v->num_levels(); ++level) {
+    s.levels[static_cast<std::size_t>(level)].tables = v->NumFiles(level);
+    s.levels[static_cast<std::size_t>(level)].bytes = v->LevelBytes(level);
+    live += v->LevelBytes(level);
+  }
+  s.memtable_bytes = mem_ != nullptr ? mem_->ApproximateMemoryUsage() : 0;
+  for (const Frozen& f : imm_) s.memtable_bytes += f.mem->ApproximateMemoryUsage();
+  // Value logs: every one on disk (the current one, those waiting for a flush, those that
+  // hold values).
+  if (auto names = fs_->ListDir(dir_); names.ok()) {
+    for (const std::string& name : *names) {
+      std::uint64_t number;
+      FileType type;
+      if (!ParseFileName(name, &number, &type) || type != FileType::kVlog) continue;
+      auto size = fs_->FileSize(VlogFileName(dir_, number));
+      if (!size.ok()) continue;
+      ++s.vlog_files;
+      s.vlog_bytes += *size;
+    }
+  }
+  live += s.vlog_bytes + versions_->manifest_bytes();
+  s.live_disk_bytes = live;
+  s.block_cache_bytes = block_cache_->usage();
+  s.block_cache_hits = block_cache_->hits();
+  s.block_cache_misses = block_cache_->misses();
+  return s;
+}
+
+double Stats::write_amplification() const {
+  return user_bytes_written == 0
+             ? 0
+             : static_cast<double>(disk_bytes_written) / static_cast<double>(user_bytes_written);
+}
+
+}  // namespace larder::lsm

@@ -1,0 +1,285 @@
+// DBImpl: the LSM engine behind lsm::DB (include/larder/lsm/db.h): the write path (value log +
+// memtable, group commit), reads (memtables, then the current Version's tables), the memtable
+// switch, flushes and compactions on a background thread, snapshots and transactions.
+//
+// The state and who may touch it:
+//  - mu_ guards every field marked GUARDED_BY(mu_): the writer queue, the read state (memtables
+//    and Version readers take), the snapshot list, the background-work flags, the poisoned
+//    status, the statistics and the VersionSet (LogAndApply runs with mu_ held, releasing it
+//    around its I/O as the VersionSet documents).
+//  - The writer queue (writers_) admits one leader at a time: the writer at its front. Only the
+//    leader appends to the current value log (log_), inserts into the mutable memtable and
+//    switches memtables, and it does all three WITHOUT mu_ (the front position is the token):
+//    nobody else touches log_ or inserts into mem while a leader runs. Followers wait on their
+//    own CondVar until the leader marks them done.
+//  - The published last sequence (last_sequence_) is stored by the leader after every entry of
+//    its group is in the memtable, with release order; readers load it with acquire order and
+//    read at most that sequence, so they never see part of a group.
+//  - Readers take a reference to the read state (ReadState: the mutable memtable, the frozen
+//    ones, the current Version) under mu_ and then read without any lock: memtables take
+//    concurrent readers with one writer, tables and Versions are immutable. The read state is
+//    rebuilt (under mu_) whenever one of its three parts changes.
+//  - The background thread (one; flushes first, then compactions) owns the frozen memtables'
+//    flushes and the compactions; it takes mu_ to pick work, to install results (LogAndApply)
+//    and to delete files nobody references.
+//  - Files are deleted only when no Version (LiveFiles) references a table and no memtable,
+//    frozen memtable or table points into a value log (the log numbers at or after the
+//    VersionSet's log number, plus those a table's values point to).
+//
+// Lock order: mu_, then a Writer's state (guarded by mu_ too), then the table cache's own lock.
+// No I/O under mu_ except the MANIFEST append inside LogAndApply and file deletion.
+#ifndef LARDER_LSM_DB_IMPL_H_
+#define LARDER_LSM_DB_IMPL_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/arena.h"
+#include "base/mutex.h"
+#include "base/thread_annotations.h"
+#include "larder/clock.h"
+#include "larder/file_system.h"
+#include "larder/lsm/db.h"
+#include "lsm/dbformat.h"
+#include "lsm/range_tombstones.h"
+#include "lsm/version.h"
+
+namespace larder::lsm {
+
+class MemTable;
+class TableCache;
+class VersionSet;
+class LogWriter;
+class DirLock;
+class BlockCache;
+class CompactionPicker;
+class ValueLogReader;
+struct Compaction;
+
+// What a reader reads: the memtables and the Version current when it was built. Immutable
+// (the mutable memtable takes concurrent readers); shared by every reader that took it.
+struct ReadState {
+  std::shared_ptr<MemTable> mem;
+  std::vector<std::shared_ptr<MemTable>> imm;  // newest first
+  std::shared_ptr<const Version> version;
+  // Whether `imm` or `version` hold range tombstones (set when built).
+  bool frozen_tombstones = false;
+
+  // The range tombstones of `imm` and `version`, collected at the first call (opening the
+  // tables that hold some). Thread-safe; the views live as long as the ReadState.
+  Status Frozen(TableCache* tables, const std::vector<RangeTombstone>** list,
+                const RangeTombstones** set) const;
+
+ private:
+  mutable std::once_flag frozen_once_;
+  mutable std::vector<RangeTombstone> frozen_list_;
+  mutable RangeTombstones frozen_set_;
+  mutable Status frozen_status_;
+};
+
+class DBImpl final : public DB {
+ public:
+  static Result<std::unique_ptr<DB>> OpenImpl(const std::string& dir, const Options& options);
+  ~DBImpl() override;
+
+  // --- kv::Store / DB ---------------------------------------------------------------------
+  Status Write(const kv::WriteOptions& options, const kv::WriteBatch& batch) override;
+  Status Write(const kv::WriteOptions& options, const WriteBatch& batch) override;
+  Status Put(const kv::WriteOptions& options, std::string_view key,
+             std::string_view value) override;
+  Status Delete(const kv::WriteOptions& options, std::string_view key) override;
+  Status Get(std::string_view key, std::string* value) override;
+  Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
+  Result<std::unique_ptr<kv::Iterator>> NewIterator(const kv::IteratorOptions& options) override;
+  Result<std::unique_ptr<kv::Iterator>> NewIterator(const ReadOptions& read,
+                                                    const IteratorOptions& options) override;
+  Result<std::unique_ptr<kv::Snapshot>> GetSnapshot() override;
+  Result<std::unique_ptr<Snapshot>> NewSnapshot() override;
+  Result<std::unique_ptr<kv::Transaction>> BeginTransaction() override;
+  Result<std::unique_ptr<OptimisticTransaction>> BeginOptimistic() override;
+  Status Flush() override;
+  Status CompactRange(std::optional<std::string_view> begin,
+                      std::optional<std::string_view> end) override;
+  Stats GetStats() override;
+  Result<std::uint64_t> Backup(const std::string& file,
+                               std::optional<std::uint64_t> since) override;
+  Status Checkpoint(const std::string& dest) override;
+  Status Close() override;
+
+  // --- For the snapshot, iterator and transaction objects ------------------------------------
+  // Registers a snapshot at the last published sequence until ReleaseSnapshot.
+  SequenceNumber AcquireSnapshot();
+  void ReleaseSnapshot(SequenceNumber seq);
+  // The read state now (nullptr once closed). Thread-safe.
+  std::shared_ptr<const ReadState> GetReadState();
+  SequenceNumber LastSequence() const { return last_sequence_.load(std::memory_order_acquire); }
+  // Reads `key` as of `seq` from `state`.
+  Status GetAt(const ReadState& state, SequenceNumber seq, const ReadOptions& options,
+               std::string_view key, std::string* value);
+  // An iterator over `state` at `seq`; with `owns_snapshot` it releases `seq` (registered by
+  // the caller) when destroyed, and even when this fails. `extra` is kept alive with it.
+  Result<std::unique_ptr<kv::Iterator>> NewIteratorAt(std::shared_ptr<const ReadState> state,
+                                                      SequenceNumber seq, const ReadOptions& read,
+                                                      const IteratorOptions& options,
+                                                      bool owns_snapshot,
+                                                      std::shared_ptr<void> extra);
+  // A condition the leader checks before applying a writer's batch (an optimistic
+  // transaction's conflict check). Called without mu_, by the leader, with every earlier write
+  // in the memtable and none of this group: a non-OK result fails this writer alone.
+  class WriteCheck {
+   public:
+    virtual ~WriteCheck() = default;
+    virtual Status Validate(DBImpl* db) = 0;
+  };
+  // Applies `batch` through the writer queue. `gate`: wait while a kv::Transaction is open
+  // (every write but that transaction's commit).
+  Status WriteInternal(const kv::WriteOptions& options, const WriteBatch* batch, WriteCheck* check,
+                       bool gate = true);
+  // The sequence of the newest entry of `key` (point or covering range tombstone) in the
+  // memtables and tables, 0 when none. For conflict checks.
+  Result<SequenceNumber> LatestSequenceOf(std::string_view key);
+  // The kv::Transaction gate: one open at a time; plain writes wait while it is open.
+  void OpenTransactionGate();
+  void CloseTransactionGate();
+  const Options& options() const { return options_; }
+  std::uint64_t NowMillis() const { return clock_->NowUnixMillis(); }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  struct Writer;
+  struct Found {
+    bool ok = false;
+    ValueType type = ValueType::kValue;
+    SequenceNumber seq = 0;
+    std::string value;  // as stored (pointer, expiry prefix)
+  };
+  DBImpl(const std::string& dir, const Options& options);
+
+  // --- Open and recovery (db_impl.cc): run before the DB is shared with another thread -------
+  Status OpenDirectory() NO_THREAD_SAFETY_ANALYSIS;
+  Status Recover() NO_THREAD_SAFETY_ANALYSIS;
+  // Replays the batches of value log `number` into mem_; *replayed is the last sequence
+  // replayed (batches must go past it); *end the end of the last batch applied; *stopped when
+  // damage or a torn tail ended it.
+  Status ReplayLog(const std::string& path, std::uint64_t number, SequenceNumber* replayed,
+                   bool* has_values, std::uint64_t* end, bool* stopped) NO_THREAD_SAFETY_ANALYSIS;
+  Status NewLogFile(std::uint64_t number) NO_THREAD_SAFETY_ANALYSIS;
+  void RebuildReadStateLocked() REQUIRES(mu_);
+
+  // --- Reads (db_read.cc) ------------------------------------------------------------------
+  // The newest entry of lk.user_key() at lk's sequence, ignoring range tombstones.
+  Status FindNewest(const ReadState& state, const LookupKey& lk, bool verify, Found* found);
+  // The largest sequence <= seq of a range tombstone covering `key` in `state`; 0 when none.
+  Result<SequenceNumber> CoveringTombstone(const ReadState& state, std::string_view key,
+                                           SequenceNumber seq);
+  Status ResolveValue(ValueType type, std::string_view stored, std::string* value);
+
+  // --- Writes (db_write.cc) -----------------------------------------------------------------
+  // Makes room in the memtable for the leader's group: slowdowns, stops, memtable switch.
+  // Called by the leader with mu_ held; may release and retake it.
+  Status MakeRoomForWrite(bool force) REQUIRES(mu_);
+  Status SwitchMemtable() REQUIRES(mu_);
+  // Joins followers' batches to the leader's (same sync mode, up to max_write_group_bytes).
+  // Returns the last writer of the group.
+  Writer* BuildGroup(const WriteBatch** merged) REQUIRES(mu_);
+  // Appends the group's value records and batch record to log_ (one flush, a sync when
+  // asked) and inserts it into `mem`. The leader, without mu_.
+  Status AppendAndInsert(const WriteBatch* group, SequenceNumber first, bool sync, MemTable* mem);
+  Status CheckWritable() REQUIRES(mu_);
+  void Poison(const Status& cause) REQUIRES(mu_);
+
+  // --- Background work (db_background.cc) ----------------------------------------------------
+  void MaybeScheduleWork() REQUIRES(mu_);
+  void BackgroundThread();
+  // One step of background work: a flush when one waits, else a compaction. False when there
+  // was nothing to do.
+  bool BackgroundStep() REQUIRES(mu_);
+  Status FlushOldest() REQUIRES(mu_);
+  // Writes `mem`'s entries to new level-0 table `number`; fills *meta (number 0: empty).
+  Status WriteLevel0Table(const MemTable& mem, std::uint64_t number, FileMetaData* meta);
+  Status RunCompaction(Compaction* c) REQUIRES(mu_);
+  void DeleteObsoleteFiles() REQUIRES(mu_);
+  std::vector<SequenceNumber> SnapshotList() REQUIRES(mu_);
+
+  // --- Configuration, fixed at Open ----------------------------------------------------------
+  const std::string dir_;
+  Options options_;
+  std::unique_ptr<FileSystem> owned_fs_;  // in_memory mode
+  FileSystem* fs_ = nullptr;
+  Clock* clock_ = nullptr;
+  std::unique_ptr<DirLock> lock_;
+  std::shared_ptr<BlockCache> block_cache_;
+  std::unique_ptr<TableCache> table_cache_;
+  std::unique_ptr<ValueLogReader> vlog_reader_;
+  std::unique_ptr<CompactionPicker> picker_;
+  std::shared_ptr<ArenaBlockCache> arena_cache_;
+
+  // --- State --------------------------------------------------------------------------------
+  mutable Mutex mu_;
+  // The VersionSet's own methods are thread-safe; LogAndApply is called with mu_ held (one at
+  // a time, and readers never see a Version without the memtable it replaced, or both).
+  std::unique_ptr<VersionSet> versions_;
+  std::atomic<SequenceNumber> last_sequence_{0};
+  std::deque<Writer*> writers_ GUARDED_BY(mu_);
+  // Leader-only scratch (see the file comment): the merged group and its copy with pointers.
+  WriteBatch group_batch_;
+  WriteBatch pointer_batch_;
+  // The current value log: appended to by the leader only; replaced by the leader (under mu_)
+  // at a memtable switch. log_has_values_: it holds kValue records (leader only).
+  std::unique_ptr<LogWriter> log_;
+  std::uint64_t log_file_number_ = 0;
+  // Log bytes written for mem_ (what write_buffer_size limits); leader only.
+  std::uint64_t mem_bytes_ = 0;  // log_'s number (log_number_ without the lock)
+  bool log_has_values_ = false;
+  std::uint64_t log_number_ GUARDED_BY(mu_) = 0;
+  std::shared_ptr<MemTable> mem_ GUARDED_BY(mu_);
+  // The first value log whose writes mem_ holds (a recovered memtable spans several).
+  std::uint64_t mem_first_log_ GUARDED_BY(mu_) = 0;
+  // Frozen memtables waiting for their flush, oldest first, each with the first value log its
+  // writes went to.
+  struct Frozen {
+    std::shared_ptr<MemTable> mem;
+    std::uint64_t first_log;
+  };
+  std::deque<Frozen> imm_ GUARDED_BY(mu_);
+  // Value logs that hold kValue records: kept (and listed in the MANIFEST) after their
+  // memtable's flush, as tables point into them.
+  std::set<std::uint64_t> logs_with_values_ GUARDED_BY(mu_);
+  // Tables being written (not yet in a Version): never deleted as obsolete.
+  std::set<std::uint64_t> pending_outputs_ GUARDED_BY(mu_);
+  std::shared_ptr<const ReadState> read_state_ GUARDED_BY(mu_);
+  int l0_files_ GUARDED_BY(mu_) = 0;  // of the current Version
+  std::multiset<SequenceNumber> snapshots_ GUARDED_BY(mu_);
+
+  CondVar bg_cv_;  // background work finished a step, or was asked for; the queue changed
+  std::thread bg_thread_;
+  bool bg_stop_ GUARDED_BY(mu_) = false;
+  bool bg_work_ GUARDED_BY(mu_) = false;  // MaybeScheduleWork asked for a look
+  Status bg_error_ GUARDED_BY(mu_);
+  // Manual compactions asked for and not done (CompactRange waits for its own).
+  struct Manual {
+    int level;
+    std::optional<std::string> begin, end;
+    bool done = false;
+    Status status;
+  };
+  std::deque<Manual*> manual_ GUARDED_BY(mu_);
+  std::uint64_t flush_requests_ GUARDED_BY(mu_) = 0;  // Flush() calls waiting
+
+  Status poisoned_ GUARDED_BY(mu_);
+  bool closed_ GUARDED_BY(mu_) = false;
+  bool tx_open_ GUARDED_BY(mu_) = false;
+  CondVar tx_cv_;
+  Stats stats_ GUARDED_BY(mu_);
+};
+
+}  // namespace larder::lsm
+
+#endif  // LARDER_LSM_DB_IMPL_H_

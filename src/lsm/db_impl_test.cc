@@ -1,0 +1,338 @@
+// Unit tests of the LSM engine through its public API (db.h), on the in-memory file system
+// unless said otherwise.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "larder/clock.h"
+#include "larder/file_system.h"
+#include "larder/file_system_wrapper.h"
+#include "larder/lsm/db.h"
+#include "testing/fault_injection_file_system.h"
+
+namespace larder::lsm {
+namespace {
+
+class LsmDBTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fs_ = NewMemFileSystem(std::size_t{256} << 20);
+    options_.file_system = fs_.get();
+  }
+  std::unique_ptr<DB> Open(const Options& o) {
+    auto db = DB::Open("/db", o);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    return db.ok() ? std::move(*db) : nullptr;
+  }
+  std::unique_ptr<DB> Open() { return Open(options_); }
+  static std::string Get(DB* db, std::string_view key) {
+    std::string v;
+    Status s = db->Get(key, &v);
+    if (s.IsNotFound()) return "NOT_FOUND";
+    if (!s.ok()) return "ERROR: " + s.ToString();
+    return v;
+  }
+  static std::map<std::string, std::string> Scan(kv::ReadView& view) {
+    std::map<std::string, std::string> m;
+    auto it = view.NewIterator();
+    EXPECT_TRUE(it.ok());
+    for ((*it)->SeekToFirst(); (*it)->Valid(); (*it)->Next()) {
+      m[std::string((*it)->key())] = std::string((*it)->value());
+    }
+    EXPECT_TRUE((*it)->status().ok()) << (*it)->status().ToString();
+    return m;
+  }
+
+  std::unique_ptr<FileSystem> fs_;
+  Options options_;
+};
+
+TEST_F(LsmDBTest, PutGetDeleteAndReopen) {
+  auto db = Open();
+  ASSERT_TRUE(db->Put({}, "a", "1").ok());
+  ASSERT_TRUE(db->Put({.sync = false}, "b", "2").ok());
+  ASSERT_TRUE(db->Delete({}, "a").ok());
+  EXPECT_EQ(Get(db.get(), "a"), "NOT_FOUND");
+  EXPECT_EQ(Get(db.get(), "b"), "2");
+  ASSERT_TRUE(db->Close().ok());
+  db = Open();
+  EXPECT_EQ(Get(db.get(), "a"), "NOT_FOUND");
+  EXPECT_EQ(Get(db.get(), "b"), "2");
+  EXPECT_EQ(db->GetStats().last_sequence, 3u);
+}
+
+TEST_F(LsmDBTest, ManyWritesFlushCompactAndReopen) {
+  options_.write_buffer_size = 8 << 10;
+  options_.target_file_size = 8 << 10;
+  options_.max_bytes_for_level_base = 32 << 10;
+  options_.level0_compaction_trigger = 2;
+  std::map<std::string, std::string> model;
+  std::mt19937_64 rng(7);
+  {
+    auto db = Open();
+    for (int i = 0; i < 5000; ++i) {
+      std::string k = "key" + std::to_string(rng() % 1500);
+      if (rng() % 7 == 0) {
+        ASSERT_TRUE(db->Delete({.sync = false}, k).ok());
+        model.erase(k);
+      } else {
+        std::string v(rng() % 100, static_cast<char>('a' + i % 26));
+        ASSERT_TRUE(db->Put({.sync = false}, k, v).ok());
+        model[k] = v;
+      }
+    }
+    EXPECT_EQ(Scan(*db), model);
+    Stats st = db->GetStats();
+    EXPECT_GT(st.flushes, 3u);
+    ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+    EXPECT_EQ(Scan(*db), model);
+    EXPECT_GT(db->GetStats().compactions, 0u);
+    ASSERT_TRUE(db->Close().ok());
+  }
+  auto db = Open();
+  EXPECT_EQ(Scan(*db), model);
+  for (const auto& [k, v] : model) ASSERT_EQ(Get(db.get(), k), v) << k;
+}
+
+TEST_F(LsmDBTest, LargeValuesLiveInTheValueLog) {
+  options_.value_threshold = 100;
+  options_.write_buffer_size = 16 << 10;
+  std::map<std::string, std::string> model;
+  {
+    auto db = Open();
+    for (int i = 0; i < 300; ++i) {
+      std::string v(50 + (i * 37) % 400, static_cast<char>('a' + i % 26));
+      ASSERT_TRUE(db->Put({.sync = false}, "k" + std::to_string(i % 120), v).ok());
+      model["k" + std::to_string(i % 120)] = v;
+    }
+    ASSERT_TRUE(db->Flush().ok());
+    EXPECT_EQ(Scan(*db), model);
+    ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+    EXPECT_EQ(Scan(*db), model);
+    EXPECT_GT(db->GetStats().vlog_files, 1);
+    ASSERT_TRUE(db->Close().ok());
+  }
+  auto db = Open();
+  EXPECT_EQ(Scan(*db), model);
+  for (const auto& [k, v] : model) ASSERT_EQ(Get(db.get(), k), v) << k;
+}
+
+TEST_F(LsmDBTest, SnapshotsSeeTheirPointInTime) {
+  options_.write_buffer_size = 4 << 10;
+  auto db = Open();
+  ASSERT_TRUE(db->Put({}, "k", "old").ok());
+  auto snap = db->NewSnapshot();
+  ASSERT_TRUE(snap.ok());
+  ASSERT_TRUE(db->Put({}, "k", "new").ok());
+  ASSERT_TRUE(db->Delete({}, "gone").ok());
+  for (int i = 0; i < 500; ++i)
+    ASSERT_TRUE(db->Put({.sync = false}, "f" + std::to_string(i), "x").ok());
+  ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+  std::string v;
+  ASSERT_TRUE((*snap)->Get("k", &v).ok());
+  EXPECT_EQ(v, "old");
+  EXPECT_EQ(Get(db.get(), "k"), "new");
+  EXPECT_TRUE((*snap)->Get("f1", &v).IsNotFound());
+  snap->reset();
+}
+
+TEST_F(LsmDBTest, RangeDeletionAndExpiry) {
+  ManualClock clock(ManualClock::SleepMode::kAdvance, 0, 1'000'000'000);
+  options_.clock = &clock;
+  auto db = Open();
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(db->Put({}, "q" + std::to_string(i), "v").ok());
+  WriteBatch b;
+  b.DeleteRange("q2", "q5");
+  b.PutWithExpiry("ttl", "short", clock.NowUnixMillis() + 1000);
+  b.Put("q3", "back");  // after the range deletion: survives
+  ASSERT_TRUE(db->Write({}, b).ok());
+  EXPECT_EQ(Get(db.get(), "q1"), "v");
+  EXPECT_EQ(Get(db.get(), "q2"), "NOT_FOUND");
+  EXPECT_EQ(Get(db.get(), "q3"), "back");
+  EXPECT_EQ(Get(db.get(), "q4"), "NOT_FOUND");
+  EXPECT_EQ(Get(db.get(), "q5"), "v");
+  EXPECT_EQ(Get(db.get(), "ttl"), "short");
+  ASSERT_TRUE(db->Flush().ok());
+  EXPECT_EQ(Get(db.get(), "q4"), "NOT_FOUND");
+  EXPECT_EQ(Scan(*db).size(), 9u);  // q0 q1 q3 q5..q9 ttl
+  clock.Advance(std::chrono::seconds(2));
+  EXPECT_EQ(Get(db.get(), "ttl"), "NOT_FOUND");
+  ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+  EXPECT_EQ(Get(db.get(), "q2"), "NOT_FOUND");
+  EXPECT_EQ(Get(db.get(), "q3"), "back");
+  EXPECT_EQ(Scan(*db).size(), 8u);
+}
+
+TEST_F(LsmDBTest, OptimisticTransactionsDetectConflicts) {
+  auto db = Open();
+  ASSERT_TRUE(db->Put({}, "x", "0").ok());
+  auto t1 = db->BeginOptimistic();
+  auto t2 = db->BeginOptimistic();
+  ASSERT_TRUE(t1.ok() && t2.ok());
+  std::string v;
+  ASSERT_TRUE((*t1)->Get("x", &v).ok());
+  ASSERT_TRUE((*t2)->Get("x", &v).ok());
+  ASSERT_TRUE((*t1)->Put("x", "1").ok());
+  ASSERT_TRUE((*t2)->Put("x", "2").ok());
+  ASSERT_TRUE((*t1)->Commit().ok());
+  Status s = (*t2)->Commit();
+  EXPECT_TRUE(s.IsConflict()) << s.ToString();
+  EXPECT_EQ(Get(db.get(), "x"), "1");
+  // No conflict on disjoint keys.
+  auto t3 = db->BeginOptimistic();
+  ASSERT_TRUE((*t3)->Put("y", "3").ok());
+  ASSERT_TRUE(db->Put({}, "z", "4").ok());
+  EXPECT_TRUE((*t3)->Commit().ok());
+  EXPECT_EQ(Get(db.get(), "y"), "3");
+}
+
+TEST_F(LsmDBTest, KvTransactionSeesItsWritesAndCommitsAtomically) {
+  auto db = Open();
+  ASSERT_TRUE(db->Put({}, "a", "1").ok());
+  auto tx = db->BeginTransaction();
+  ASSERT_TRUE(tx.ok());
+  ASSERT_TRUE((*tx)->Put("b", "2").ok());
+  ASSERT_TRUE((*tx)->Delete("a").ok());
+  std::string v;
+  EXPECT_TRUE((*tx)->Get("a", &v).IsNotFound());
+  EXPECT_EQ(Scan(**tx), (std::map<std::string, std::string>{{"b", "2"}}));
+  EXPECT_EQ(Get(db.get(), "a"), "1");
+  ASSERT_TRUE((*tx)->Commit().ok());
+  tx->reset();
+  EXPECT_EQ(Scan(*db), (std::map<std::string, std::string>{{"b", "2"}}));
+}
+
+TEST_F(LsmDBTest, SecondOpenerGetsTheLockError) {
+  auto db = Open();
+  auto second = DB::Open("/db", options_);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().ToString().find("Cannot acquire directory lock"), std::string::npos)
+      << second.status().ToString();
+}
+
+TEST_F(LsmDBTest, ReadOnlyOpenReadsAndRefusesWrites) {
+  {
+    auto db = Open();
+    ASSERT_TRUE(db->Put({}, "k", "v").ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  Options ro = options_;
+  ro.read_only = true;
+  auto db = Open(ro);
+  EXPECT_EQ(Get(db.get(), "k"), "v");
+  EXPECT_EQ(db->Put({}, "k", "w").code(), Code::kReadOnly);
+}
+
+TEST_F(LsmDBTest, InMemoryModeNeedsNoFileSystem) {
+  Options o;
+  o.in_memory = true;
+  auto db = DB::Open("/mem", o);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  ASSERT_TRUE((*db)->Put({}, "k", "v").ok());
+  EXPECT_EQ(Get(db->get(), "k"), "v");
+}
+
+TEST_F(LsmDBTest, MissingDatabaseIsNotFoundWithoutCreate) {
+  Options o = options_;
+  o.create_if_missing = false;
+  EXPECT_TRUE(DB::Open("/nothing", o).status().IsNotFound());
+}
+
+TEST(LsmDBFaultTest, AFailedSyncPoisonsUntilReopen) {
+  FaultInjectionFileSystem fs;
+  Options o;
+  o.file_system = &fs;
+  {
+    auto db = DB::Open("/p", o);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)->Put({}, "a", "1").ok());
+    fs.FailNth(FaultInjectionFileSystem::Op::kSync, 1, false);
+    Status s = (*db)->Put({}, "b", "2");
+    EXPECT_FALSE(s.ok());
+    EXPECT_EQ((*db)->Put({}, "c", "3").code(), Code::kPoisoned);
+    std::string v;
+    EXPECT_TRUE((*db)->Get("a", &v).ok());
+    (void)(*db)->Close();
+  }
+  auto db = DB::Open("/p", o);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  EXPECT_TRUE((*db)->Put({}, "c", "3").ok());
+}
+
+// Counts File::Sync and write calls on value logs.
+class CountingFileSystem final : public FileSystemWrapper {
+ public:
+  explicit CountingFileSystem(FileSystem* target) : FileSystemWrapper(target) {}
+  Result<std::unique_ptr<File>> Open(const std::string& path, const OpenOptions& o) override {
+    LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> f, target()->Open(path, o));
+    if (!path.ends_with(".vlog")) return f;
+    return std::unique_ptr<File>(new CountingFile(std::move(f), this));
+  }
+  std::atomic<int> syncs{0};
+  std::atomic<int> writes{0};
+
+ private:
+  class CountingFile final : public FileWrapper {
+   public:
+    CountingFile(std::unique_ptr<File> f, CountingFileSystem* fs)
+        : FileWrapper(std::move(f)), fs_(fs) {}
+    Status Sync() override {
+      ++fs_->syncs;
+      return FileWrapper::Sync();
+    }
+    Status WriteAt(std::uint64_t offset, std::span<const std::uint8_t> data) override {
+      ++fs_->writes;
+      return FileWrapper::WriteAt(offset, data);
+    }
+    Status WriteAtV(std::uint64_t offset,
+                    std::span<const std::span<const std::uint8_t>> pieces) override {
+      ++fs_->writes;
+      return FileWrapper::WriteAtV(offset, pieces);
+    }
+
+   private:
+    CountingFileSystem* fs_;
+  };
+};
+
+TEST(LsmDBGroupCommitTest, ConcurrentSyncedWritersShareSyncs) {
+  auto mem = NewMemFileSystem(std::size_t{256} << 20);
+  CountingFileSystem fs(mem.get());
+  Options o;
+  o.file_system = &fs;
+  auto db = DB::Open("/g", o);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  const int syncs_before = fs.syncs.load(), writes_before = fs.writes.load();
+  constexpr int kThreads = 8, kWrites = 300;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kWrites; ++i) {
+        ASSERT_TRUE((*db)->Put({}, "t" + std::to_string(t) + "-" + std::to_string(i), "v").ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const int syncs = fs.syncs.load() - syncs_before;
+  const int writes = fs.writes.load() - writes_before;
+  std::cerr << kThreads * kWrites << " synced writes: " << writes << " log writes (groups), "
+            << syncs << " syncs\n";
+  // One write() and at most one sync per group (a leader syncing per writer would sync more
+  // often than it writes).
+  EXPECT_LE(syncs, writes);
+  EXPECT_GT(syncs, 0);
+  for (int t = 0; t < kThreads; ++t) {
+    std::string v;
+    ASSERT_TRUE((*db)->Get("t" + std::to_string(t) + "-" + std::to_string(kWrites - 1), &v).ok());
+  }
+  EXPECT_EQ((*db)->GetStats().last_sequence, static_cast<std::uint64_t>(kThreads * kWrites));
+}
+
+}  // namespace
+}  // namespace larder::lsm

@@ -1,0 +1,243 @@
+// DBImpl's write path: the writer queue and group commit, value separation, the memtable
+// switch and write slowdowns. The lock rule is in db_impl.h.
+#include <chrono>
+#include <thread>
+
+#include "lsm/db_impl.h"
+#include "lsm/db_internal.h"
+#include "lsm/log_writer.h"
+#include "lsm/memtable.h"
+#include "lsm/version_set.h"
+#include "lsm/write_batch_internal.h"
+
+namespace larder::lsm {
+
+// One caller of WriteInternal, queued in writers_. Every field but cv is guarded by mu_.
+struct DBImpl::Writer {
+  const WriteBatch* batch = nullptr;  // nullptr: make room only (a forced memtable switch)
+  bool sync = false;
+  WriteCheck* check = nullptr;
+  bool done = false;
+  Status status;
+  CondVar cv;
+};
+
+namespace {
+
+// The batch of a single-entry Put or Delete, reused by each thread (no allocation per write).
+WriteBatch& ThreadBatch() {
+  thread_local WriteBatch batch;
+  batch.Clear();
+  return batch;
+}
+
+}  // namespace
+
+Status DBImpl::Put(const kv::WriteOptions& options, std::string_view key, std::string_view value) {
+  WriteBatch& b = ThreadBatch();
+  b.Put(key, value);
+  return WriteInternal(options, &b, nullptr);
+}
+
+Status DBImpl::Delete(const kv::WriteOptions& options, std::string_view key) {
+  WriteBatch& b = ThreadBatch();
+  b.Delete(key);
+  return WriteInternal(options, &b, nullptr);
+}
+
+Status DBImpl::Write(const kv::WriteOptions& options, const kv::WriteBatch& batch) {
+  if (batch.empty()) return Status::Ok();
+  const WriteBatch b(batch);
+  return WriteInternal(options, &b, nullptr);
+}
+
+Status DBImpl::Write(const kv::WriteOptions& options, const WriteBatch& batch) {
+  if (batch.empty()) return Status::Ok();
+  return WriteInternal(options, &batch, nullptr);
+}
+
+Status DBImpl::CheckWritable() {
+  if (options_.read_only)
+    return Status::ReadOnly("the LSM database " + dir_ + " is open read-only");
+  if (closed_) return Status::InvalidArgument("the LSM database " + dir_ + " is closed");
+  if (!poisoned_.ok()) return poisoned_;
+  return Status::Ok();
+}
+
+void DBImpl::Poison(const Status& cause) {
+  if (poisoned_.ok()) {
+    poisoned_ = Status::Poisoned(
+        "the LSM database " + dir_ +
+        " refuses writes until reopened after a failed write or sync: " + cause.ToString());
+  }
+}
+
+Status DBImpl::WriteInternal(const kv::WriteOptions& options, const WriteBatch* batch,
+                             WriteCheck* check, bool gate) {
+  Writer w;
+  w.batch = batch;
+  w.sync = options.sync;
+  w.check = check;
+
+  MutexLock l(&mu_);
+  // Writes wait while the kv.h transaction is open (all but its own commit).
+  while (gate && tx_open_) tx_cv_.Wait(mu_);
+  writers_.push_back(&w);
+  while (!w.done && &w != writers_.front()) w.cv.Wait(mu_);
+  if (w.done) return w.status;
+
+  // The leader.
+  Status s = CheckWritable();
+  if (s.ok()) s = MakeRoomForWrite(batch == nullptr);
+  Writer* last = &w;
+  if (s.ok() && check != nullptr) {
+    // The front of the queue keeps every other write out while the check reads.
+    mu_.Unlock();
+    s = check->Validate(this);
+    mu_.Lock();
+  }
+  if (s.ok() && batch != nullptr) {
+    const WriteBatch* group = nullptr;
+    last = BuildGroup(&group);
+    const SequenceNumber first = LastSequence() + 1;
+    const std::uint32_t count = WriteBatchInternal::Count(*group);
+    std::shared_ptr<MemTable> mem = mem_;
+    const std::uint64_t user_bytes = group->ByteSize();
+    {
+      // The queue's front is the token for log_ and mem (db_impl.h): release mu_ for the I/O.
+      mu_.Unlock();
+      s = AppendAndInsert(group, first, w.sync, mem.get());
+      mu_.Lock();
+    }
+    if (s.ok()) {
+      last_sequence_.store(first + count - 1, std::memory_order_release);
+      stats_.user_bytes_written += user_bytes;
+    } else {
+      // The log may hold part of the group: later records would be unreachable by recovery
+      // (it stops at the first bad one), so no later write may be acknowledged.
+      Poison(s);
+    }
+  }
+
+  while (true) {
+    Writer* ready = writers_.front();
+    writers_.pop_front();
+    if (ready != &w) {
+      ready->status = s;
+      ready->done = true;
+      ready->cv.Signal();
+    }
+    if (ready == last) break;
+  }
+  if (!writers_.empty()) writers_.front()->cv.Signal();
+  return s;
+}
+
+DBImpl::Writer* DBImpl::BuildGroup(const WriteBatch** merged) {
+  Writer* first = writers_.front();
+  // The group is always copied into group_batch_: the callers' batches are const, and the
+  // record needs the group's first sequence in its header.
+  WriteBatchInternal::Reset(&group_batch_, 0);
+  WriteBatchInternal::Append(&group_batch_, *first->batch);
+  *merged = &group_batch_;
+  std::size_t size = first->batch->ByteSize();
+  // A small first batch does not wait on a large group (its latency matters).
+  std::size_t max_size = options_.max_write_group_bytes;
+  if (size <= (std::size_t{128} << 10)) max_size = std::min(max_size, size + (128 << 10));
+  Writer* last = first;
+  if (first->check != nullptr) return last;  // a checked write goes alone
+  auto it = writers_.begin();
+  for (++it; it != writers_.end(); ++it) {
+    Writer* w = *it;
+    if (w->sync && !first->sync) break;  // a non-sync leader never carries a sync write
+    if (w->batch == nullptr || w->check != nullptr) break;
+    size += w->batch->ByteSize();
+    if (size > max_size) break;
+    WriteBatchInternal::Append(&group_batch_, *w->batch);
+    last = w;
+  }
+  return last;
+}
+
+Status DBImpl::AppendAndInsert(const WriteBatch* group, SequenceNumber first, bool sync,
+                               MemTable* mem) {
+  WriteBatchInternal::SetSequence(&group_batch_, first);
+  // Large values first, as kValue records of their own; the batch record then points to them.
+  const WriteBatch* stored = nullptr;
+  const std::uint64_t log_size = log_->size();
+  LARDER_RETURN_IF_ERROR(AddBatchRecord(log_.get(), log_file_number_, *group,
+                                        options_.value_threshold, &pointer_batch_, &stored));
+  if (stored != group) log_has_values_ = true;
+  mem_bytes_ += log_->size() - log_size;
+  LARDER_RETURN_IF_ERROR(log_->Flush());  // one write() for the whole group
+  if (sync) LARDER_RETURN_IF_ERROR(log_->Sync());
+  SequenceNumber seq = first;
+  return WriteBatchInternal::ForEach(*stored, [&](const WriteBatchEntry& e) {
+    mem->Add(seq++, e.type, e.key, e.value);
+    return Status::Ok();
+  });
+}
+
+Status DBImpl::MakeRoomForWrite(bool force) {
+  bool allow_delay = !force;
+  while (true) {
+    if (!bg_error_.ok()) return bg_error_;
+    const int l0 = l0_files_;
+    if (allow_delay && l0 >= options_.level0_slowdown_trigger) {
+      // Give the compaction the core for a moment, once per group; longer as L0 grows.
+      const int over = l0 - options_.level0_slowdown_trigger;
+      const auto pause = std::chrono::microseconds(1000 * (1 + over / 4));
+      mu_.Unlock();
+      std::this_thread::sleep_for(pause);
+      mu_.Lock();
+      stats_.stall_micros += static_cast<std::uint64_t>(pause.count());
+      allow_delay = false;
+    } else if (mem_->empty() || (!force && mem_bytes_ < options_.write_buffer_size)) {
+      // (An empty memtable is never switched: a forced switch has nothing to flush.)
+      return Status::Ok();
+    } else if (static_cast<int>(imm_.size()) >= options_.max_immutable_memtables ||
+               l0 >= options_.level0_stop_trigger) {
+      const auto start = std::chrono::steady_clock::now();
+      MaybeScheduleWork();
+      bg_cv_.Wait(mu_);
+      stats_.stall_micros +=
+          static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::steady_clock::now() - start)
+                                         .count());
+    } else {
+      LARDER_RETURN_IF_ERROR(SwitchMemtable());
+      force = false;
+    }
+  }
+}
+
+Status DBImpl::SwitchMemtable() {
+  // The old log is synced before the new one takes writes: a power loss must never keep a
+  // newer log's writes and lose an older one's (LevelDB #193).
+  Status s = log_->Sync();
+  if (!s.ok()) {
+    Poison(s);
+    return poisoned_;
+  }
+  const std::uint64_t number = versions_->NewFileNumber();
+  const std::uint64_t old_number = log_number_;
+  std::unique_ptr<LogWriter> old = std::move(log_);
+  s = NewLogFile(number);
+  if (!s.ok()) {
+    log_ = std::move(old);
+    Poison(s);
+    return poisoned_;
+  }
+  s = old->Close();
+  if (log_has_values_) logs_with_values_.insert(old_number);
+  imm_.push_back({mem_, mem_first_log_});
+  mem_first_log_ = number;
+  mem_bytes_ = 0;
+  log_has_values_ = false;
+  mem_ = std::make_shared<MemTable>(arena_cache_);
+  RebuildReadStateLocked();
+  MaybeScheduleWork();
+  return s.ok() ? Status::Ok() : s;
+}
+
+}  // namespace larder::lsm

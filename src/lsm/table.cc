@@ -1,0 +1,185 @@
+// Table (table.h).
+#include "lsm/table.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "lsm/table_iterator.h"
+
+namespace larder::lsm {
+namespace {
+
+Status TableCorruption(std::string_view file, std::string_view what) {
+  return Status::Corruption(fmt::format("{}: {}", file, what));
+}
+
+}  // namespace
+
+Table::~Table() = default;
+
+Status Table::ReadMetaBlock(BlockHandle h, std::string_view what, std::string* out) const {
+  auto contents = ReadBlockContents(*file_, h, /*verify=*/true);
+  if (!contents.ok()) return contents.status().WithContext(what);
+  *out = std::move(*contents);
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Table>> Table::Open(std::unique_ptr<File> file, std::uint64_t file_size,
+                                           std::uint64_t cache_id, BlockCache* cache,
+                                           bool verify_checksums) {
+  const std::string& path = file->path();
+  if (file_size < Footer::kSize) {
+    return TableCorruption(path, fmt::format("{} bytes: too short for a table", file_size));
+  }
+  std::string buf(Footer::kSize, '\0');
+  auto got = file->ReadAt(file_size - Footer::kSize,
+                          {reinterpret_cast<std::uint8_t*>(buf.data()), buf.size()});
+  if (!got.ok()) return got.status().WithContext(path);
+  if (*got != buf.size()) return TableCorruption(path, "truncated footer");
+  LARDER_ASSIGN_OR_RETURN(Footer footer, Footer::Decode(buf, path));
+
+  // Every block lies before the footer; the data blocks before every other block.
+  const std::uint64_t blocks_end = file_size - Footer::kSize;
+  std::uint64_t data_end = blocks_end;
+  const std::pair<BlockHandle, const char*> handles[] = {{footer.index, "index"},
+                                                         {footer.filter, "filter"},
+                                                         {footer.properties, "properties"},
+                                                         {footer.range_deletions, "range dels"}};
+  for (const auto& [h, name] : handles) {
+    if (h.empty()) continue;
+    if (h.offset > blocks_end || h.size > blocks_end - h.offset ||
+        blocks_end - h.offset - h.size < kBlockTrailerSize) {
+      return TableCorruption(
+          path, fmt::format("{} block handle ({}, {}) outside the file", name, h.offset, h.size));
+    }
+    data_end = std::min(data_end, h.offset);
+  }
+  if (footer.index.empty() || footer.properties.empty()) {
+    return TableCorruption(path, "footer without index or properties");
+  }
+
+  auto table = std::unique_ptr<Table>(new Table());
+  table->file_ = std::move(file);
+  table->file_size_ = file_size;
+  table->data_end_ = data_end;
+  table->cache_id_ = cache_id;
+  table->cache_ = cache;
+  table->footer_ = footer;
+
+  std::string contents;
+  LARDER_RETURN_IF_ERROR(table->ReadMetaBlock(footer.properties, "properties", &contents));
+  Status s = table->props_.DecodeFrom(contents);
+  if (!s.ok()) {
+    return TableCorruption(path, fmt::format("properties block at offset {}: {}",
+                                             footer.properties.offset, s.message()));
+  }
+  LARDER_RETURN_IF_ERROR(table->ReadMetaBlock(footer.index, "index", &contents));
+  LARDER_ASSIGN_OR_RETURN(table->index_,
+                          Block::Create(std::move(contents), {path, footer.index.offset}));
+  if (!footer.filter.empty()) {
+    LARDER_RETURN_IF_ERROR(table->ReadMetaBlock(footer.filter, "filter", &contents));
+    s = table->filter_.Init(std::move(contents));
+    if (!s.ok()) {
+      return TableCorruption(
+          path, fmt::format("filter block at offset {}: {}", footer.filter.offset, s.message()));
+    }
+  }
+  if (!footer.range_deletions.empty()) {
+    LARDER_RETURN_IF_ERROR(
+        table->ReadMetaBlock(footer.range_deletions, "range deletions", &contents));
+    LARDER_ASSIGN_OR_RETURN(
+        table->range_dels_,
+        Block::Create(std::move(contents), {path, footer.range_deletions.offset}));
+  }
+  if (verify_checksums) {
+    auto it = table->NewIndexIterator();
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      BlockHandle h;
+      LARDER_RETURN_IF_ERROR(table->DecodeIndexValue(it->value(), &h));
+      LARDER_RETURN_IF_ERROR(table->ReadDataBlock(h, true, false).status());
+    }
+    LARDER_RETURN_IF_ERROR(it->status());
+  }
+  return table;
+}
+
+std::unique_ptr<BlockIter> Table::NewIndexIterator() const {
+  return std::make_unique<BlockIter>(index_, BlockOrigin{path(), footer_.index.offset});
+}
+
+Status Table::DecodeIndexValue(std::string_view value, BlockHandle* h) const {
+  std::string_view in = value;
+  if (!GetBlockHandle(&in, h) || !in.empty()) {
+    return TableCorruption(
+        path(), fmt::format("index block at offset {}: bad block handle", footer_.index.offset));
+  }
+  if (h->offset > data_end_ || h->size > data_end_ - h->offset ||
+      data_end_ - h->offset - h->size < kBlockTrailerSize) {
+    return TableCorruption(path(), fmt::format("index block at offset {}: data block handle "
+                                               "({}, {}) outside the data",
+                                               footer_.index.offset, h->offset, h->size));
+  }
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<const Block>> Table::ReadDataBlock(BlockHandle h, bool verify_checksums,
+                                                          bool fill_cache) const {
+  if (cache_ != nullptr) {
+    if (auto b = cache_->Lookup(cache_id_, h.offset)) return b;
+  }
+  const bool insert = cache_ != nullptr && fill_cache;
+  // The cache holds verified blocks only.
+  LARDER_ASSIGN_OR_RETURN(std::string contents,
+                          ReadBlockContents(*file_, h, verify_checksums || insert));
+  LARDER_ASSIGN_OR_RETURN(auto block, Block::Create(std::move(contents), {path(), h.offset}));
+  if (insert) cache_->Insert(cache_id_, h.offset, block);
+  return block;
+}
+
+std::unique_ptr<InternalIterator> Table::NewIterator(bool verify_checksums, bool fill_cache) const {
+  return std::make_unique<TableIterator>(this, verify_checksums, fill_cache);
+}
+
+std::unique_ptr<InternalIterator> Table::NewRangeTombstoneIterator() const {
+  if (range_dels_ == nullptr) return nullptr;
+  return std::make_unique<BlockIter>(range_dels_,
+                                     BlockOrigin{path(), footer_.range_deletions.offset});
+}
+
+Status Table::Get(const LookupKey& key, bool verify_checksums, bool* found,
+                  std::string* internal_key_out, std::string* value_out) const {
+  *found = false;
+  if (!filter_.KeyMayMatch(key.user_key())) return Status::Ok();
+  const std::string_view target = key.internal_key();
+  BlockIter index(index_, BlockOrigin{path(), footer_.index.offset});
+  for (index.Seek(target); index.Valid(); index.Next()) {
+    BlockHandle h;
+    LARDER_RETURN_IF_ERROR(DecodeIndexValue(index.value(), &h));
+    LARDER_ASSIGN_OR_RETURN(auto block, ReadDataBlock(h, verify_checksums, true));
+    BlockIter it(std::move(block), BlockOrigin{path(), h.offset});
+    it.Seek(target);
+    if (it.Valid()) {
+      if (ExtractUserKey(it.key()) == key.user_key()) {
+        *found = true;
+        internal_key_out->assign(it.key());
+        value_out->assign(it.value());
+      }
+      return Status::Ok();
+    }
+    LARDER_RETURN_IF_ERROR(it.status());
+    // The block ended below the target (its separator was above it): the next block.
+  }
+  return index.status();
+}
+
+std::uint64_t Table::ApproximateOffsetOf(std::string_view internal_key) const {
+  BlockIter index(index_, BlockOrigin{path(), footer_.index.offset});
+  index.Seek(internal_key);
+  if (!index.Valid()) return data_end_;
+  BlockHandle h;
+  if (!DecodeIndexValue(index.value(), &h).ok()) return data_end_;
+  return h.offset;
+}
+
+}  // namespace larder::lsm

@@ -1,0 +1,102 @@
+// Table: a sorted table (.sst) opened for reading (format in docs/formats/lsm.md, "Sorted
+// tables"; written by TableBuilder).
+//
+// Open reads and checks the footer, the index, the filter, the properties and the
+// range-deletion block, and keeps them in memory; data blocks are read on demand, through the
+// block cache when there is one. Every block is bounds-checked and (on a read from the file)
+// checksummed: damage gives Corruption naming the file and the block's offset, never a crash
+// or a wrong answer.
+//
+// Lifetime: iterators made by a Table must be destroyed before it. The Table owns its File.
+// The cache (when given) must outlive the Table.
+//
+// Thread-safety: immutable after Open; every const method may run concurrently.
+#ifndef LARDER_LSM_TABLE_H_
+#define LARDER_LSM_TABLE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "larder/file_system.h"
+#include "larder/result.h"
+#include "larder/status.h"
+#include "lsm/block.h"
+#include "lsm/block_cache.h"
+#include "lsm/dbformat.h"
+#include "lsm/filter.h"
+#include "lsm/internal_iterator.h"
+#include "lsm/table_format.h"
+
+namespace larder::lsm {
+
+class Table {
+ public:
+  // Opens the table of `file_size` bytes at the start of `file`. `cache_id` names this open
+  // table in `cache` (BlockCache::NewId()); `cache` may be nullptr. With `verify_checksums`,
+  // Open also checks every data block (as VerifyAll does, without the order checks).
+  static Result<std::unique_ptr<Table>> Open(std::unique_ptr<File> file, std::uint64_t file_size,
+                                             std::uint64_t cache_id, BlockCache* cache,
+                                             bool verify_checksums);
+  ~Table();
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+  // Every entry of the data blocks (range deletions excluded), in internal-key order.
+  // `fill_cache` false keeps the blocks it reads out of the cache.
+  std::unique_ptr<InternalIterator> NewIterator(bool verify_checksums, bool fill_cache) const;
+
+  // Point read: the first entry >= key.internal_key() with the same user key, when the filter
+  // says the user key may be here. *found = false when there is none. Range deletions are not
+  // applied (the caller reads NewRangeTombstoneIterator).
+  [[nodiscard]] Status Get(const LookupKey& key, bool verify_checksums, bool* found,
+                           std::string* internal_key_out, std::string* value_out) const;
+
+  // The range-deletion entries (key: begin ++ trailer, value: end user key), sorted; nullptr
+  // when the table has none.
+  std::unique_ptr<InternalIterator> NewRangeTombstoneIterator() const;
+
+  // False only when no entry of `user_key` is in the table (the Bloom filter's answer).
+  bool KeyMayMatch(std::string_view user_key) const { return filter_.KeyMayMatch(user_key); }
+
+  const TableProperties& properties() const { return props_; }
+  const std::string& path() const { return file_->path(); }
+  std::uint64_t file_size() const { return file_size_; }
+
+  // The file offset at which the data for `internal_key` would be (the start of its block;
+  // the end of the data blocks when it is past the last key).
+  std::uint64_t ApproximateOffsetOf(std::string_view internal_key) const;
+
+  // Reads every block and checks its checksum, that keys increase across the whole table, that
+  // the index separates the blocks, and that the properties count what is there. For
+  // `larder lsm check`.
+  [[nodiscard]] Status VerifyAll() const;
+
+  // For the table's iterators: the data block at `h`, through the cache.
+  Result<std::shared_ptr<const Block>> ReadDataBlock(BlockHandle h, bool verify_checksums,
+                                                     bool fill_cache) const;
+  // A cursor over the index block (separator -> encoded BlockHandle).
+  std::unique_ptr<BlockIter> NewIndexIterator() const;
+  // Decodes an index entry's value; Corruption naming the file when it is bad.
+  [[nodiscard]] Status DecodeIndexValue(std::string_view value, BlockHandle* h) const;
+
+ private:
+  Table() = default;
+  Status ReadMetaBlock(BlockHandle h, std::string_view what, std::string* out) const;
+
+  std::unique_ptr<File> file_;
+  std::uint64_t file_size_ = 0;
+  std::uint64_t data_end_ = 0;  // where the data blocks end
+  std::uint64_t cache_id_ = 0;
+  BlockCache* cache_ = nullptr;
+  Footer footer_;
+  std::shared_ptr<const Block> index_;
+  std::shared_ptr<const Block> range_dels_;  // nullptr when none
+  FilterReader filter_;
+  TableProperties props_;
+};
+
+}  // namespace larder::lsm
+
+#endif  // LARDER_LSM_TABLE_H_

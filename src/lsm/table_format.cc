@@ -1,0 +1,213 @@
+// Block handles, footer, properties, compression and block reads (table_format.h).
+#include "lsm/table_format.h"
+
+#include <lz4.h>
+#include <zstd.h>
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <span>
+
+#include "base/checksum.h"
+#include "base/coding.h"
+
+namespace larder::lsm {
+namespace {
+
+// The largest inflation each codec can produce per compressed byte: an LZ4 sequence of n
+// bytes yields at most about 255n; a zstd RLE block of 4 bytes yields at most 128 KiB.
+constexpr std::uint64_t kLz4MaxRatio = 256;
+constexpr std::uint64_t kZstdMaxRatio = 32768;
+constexpr int kZstdLevel = 1;
+
+std::span<const std::uint8_t> Bytes(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+struct ZstdCCtxFree {
+  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+};
+struct ZstdDCtxFree {
+  void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
+};
+
+}  // namespace
+
+void PutBlockHandle(std::string* dst, BlockHandle h) {
+  PutVarint64(dst, h.offset);
+  PutVarint64(dst, h.size);
+}
+
+bool GetBlockHandle(std::string_view* in, BlockHandle* h) {
+  return GetVarint64(in, &h->offset) && GetVarint64(in, &h->size);
+}
+
+void Footer::EncodeTo(std::string* dst) const {
+  const std::size_t start = dst->size();
+  for (const BlockHandle& h : {index, filter, properties, range_deletions}) {
+    PutFixed64(dst, h.offset);
+    PutFixed64(dst, h.size);
+  }
+  PutFixed32(dst, version);
+  const std::uint32_t crc = crc32c::Value(Bytes(std::string_view(*dst).substr(start)));
+  PutFixed32(dst, crc32c::Mask(crc));
+  PutFixed64(dst, kTableMagic);
+}
+
+Result<Footer> Footer::Decode(std::string_view in, std::string_view file) {
+  if (in.size() != kSize) {
+    return Status::Corruption(fmt::format("{}: footer of {} bytes", file, in.size()));
+  }
+  const auto* p = reinterpret_cast<const std::uint8_t*>(in.data());
+  if (LoadU64(p + kSize - 8) != kTableMagic) {
+    return Status::Corruption(fmt::format("{}: not a sorted table (bad magic number)", file));
+  }
+  const std::uint32_t crc = crc32c::Value({p, 68});
+  if (crc32c::Unmask(LoadU32(p + 68)) != crc) {
+    return Status::Corruption(fmt::format("{}: footer checksum mismatch", file));
+  }
+  Footer f;
+  BlockHandle* handles[] = {&f.index, &f.filter, &f.properties, &f.range_deletions};
+  for (int i = 0; i < 4; ++i) {
+    handles[i]->offset = LoadU64(p + 16 * i);
+    handles[i]->size = LoadU64(p + 16 * i + 8);
+  }
+  f.version = LoadU32(p + 64);
+  if (f.version != kTableFormatVersion) {
+    return Status::NotSupported(fmt::format("{}: table format version {} (this build reads {})",
+                                            file, f.version, kTableFormatVersion));
+  }
+  return f;
+}
+
+void TableProperties::EncodeTo(std::string* dst) const {
+  const std::uint64_t values[] = {
+      num_entries,        num_deletions,   num_range_deletions, raw_key_bytes, raw_value_bytes,
+      data_bytes,         index_bytes,     filter_bytes,        smallest_seq,  largest_seq,
+      num_pointer_values, num_data_blocks, compression};
+  std::uint32_t tag = 1;
+  for (const std::uint64_t v : values) {
+    PutVarint32(dst, tag++);
+    PutVarint64(dst, v);
+  }
+}
+
+Status TableProperties::DecodeFrom(std::string_view in) {
+  std::uint64_t* fields[] = {
+      &num_entries,        &num_deletions,   &num_range_deletions, &raw_key_bytes, &raw_value_bytes,
+      &data_bytes,         &index_bytes,     &filter_bytes,        &smallest_seq,  &largest_seq,
+      &num_pointer_values, &num_data_blocks, &compression};
+  *this = TableProperties();
+  while (!in.empty()) {
+    std::uint32_t tag = 0;
+    std::uint64_t v = 0;
+    if (!GetVarint32(&in, &tag) || !GetVarint64(&in, &v)) {
+      return Status::Corruption("bad properties entry");
+    }
+    if (tag >= 1 && tag <= std::size(fields)) *fields[tag - 1] = v;  // else: a newer field
+  }
+  return Status::Ok();
+}
+
+bool CompressBlock(Compression type, std::string_view raw, std::string* out) {
+  out->clear();
+  PutVarint64(out, raw.size());
+  const std::size_t header = out->size();
+  std::size_t produced = 0;
+  switch (type) {
+    case Compression::kNone:
+      return false;
+    case Compression::kLz4: {
+      if (raw.size() > LZ4_MAX_INPUT_SIZE) return false;
+      const int bound = LZ4_compressBound(static_cast<int>(raw.size()));
+      out->resize(header + static_cast<std::size_t>(bound));
+      const int n = LZ4_compress_default(raw.data(), out->data() + header,
+                                         static_cast<int>(raw.size()), bound);
+      if (n <= 0) return false;
+      produced = static_cast<std::size_t>(n);
+      break;
+    }
+    case Compression::kZstd: {
+      thread_local std::unique_ptr<ZSTD_CCtx, ZstdCCtxFree> cctx(ZSTD_createCCtx());
+      if (!cctx) return false;
+      const std::size_t bound = ZSTD_compressBound(raw.size());
+      out->resize(header + bound);
+      const std::size_t n = ZSTD_compressCCtx(cctx.get(), out->data() + header, bound, raw.data(),
+                                              raw.size(), kZstdLevel);
+      if (ZSTD_isError(n)) return false;
+      produced = n;
+      break;
+    }
+  }
+  out->resize(header + produced);
+  return out->size() < raw.size() - raw.size() / 8;
+}
+
+Status UncompressBlock(std::uint8_t type, std::string_view payload, std::string* out) {
+  if (type == static_cast<std::uint8_t>(Compression::kNone)) {
+    out->assign(payload);
+    return Status::Ok();
+  }
+  std::uint64_t raw_size = 0;
+  if (!GetVarint64(&payload, &raw_size)) return Status::Corruption("bad uncompressed size");
+  if (type == static_cast<std::uint8_t>(Compression::kLz4)) {
+    if (raw_size > kLz4MaxRatio * payload.size() + 64 || raw_size > LZ4_MAX_INPUT_SIZE ||
+        payload.size() > LZ4_MAX_INPUT_SIZE) {
+      return Status::Corruption("implausible lz4 uncompressed size");
+    }
+    out->resize(raw_size);
+    const int n = LZ4_decompress_safe(payload.data(), out->data(), static_cast<int>(payload.size()),
+                                      static_cast<int>(raw_size));
+    if (n < 0 || static_cast<std::uint64_t>(n) != raw_size) {
+      return Status::Corruption("lz4 data does not decompress");
+    }
+    return Status::Ok();
+  }
+  if (type == static_cast<std::uint8_t>(Compression::kZstd)) {
+    if (raw_size > kZstdMaxRatio * payload.size() + 64 || raw_size > kMaxBlockSize) {
+      return Status::Corruption("implausible zstd uncompressed size");
+    }
+    thread_local std::unique_ptr<ZSTD_DCtx, ZstdDCtxFree> dctx(ZSTD_createDCtx());
+    if (!dctx) return Status::IOError("zstd: out of memory");
+    out->resize(raw_size);
+    const std::size_t n =
+        ZSTD_decompressDCtx(dctx.get(), out->data(), raw_size, payload.data(), payload.size());
+    if (ZSTD_isError(n) || n != raw_size) {
+      return Status::Corruption("zstd data does not decompress");
+    }
+    return Status::Ok();
+  }
+  return Status::Corruption(fmt::format("unknown compression type {}", type));
+}
+
+Result<std::string> ReadBlockContents(File& file, BlockHandle h, bool verify) {
+  auto fail = [&](std::string_view what) {
+    return Status::Corruption(
+        fmt::format("{}: block at offset {}: {}", file.path(), h.offset, what));
+  };
+  if (h.size > kMaxBlockSize) return fail(fmt::format("implausible size {}", h.size));
+  const std::size_t n = static_cast<std::size_t>(h.size) + kBlockTrailerSize;
+  std::string buf(n, '\0');
+  auto got = file.ReadAt(h.offset, {reinterpret_cast<std::uint8_t*>(buf.data()), n});
+  if (!got.ok()) return got.status().WithContext(file.path());
+  if (*got != n) return fail("truncated");
+  const auto* p = reinterpret_cast<const std::uint8_t*>(buf.data());
+  const std::uint8_t type = p[h.size];
+  if (verify) {
+    const std::uint32_t expected = crc32c::Unmask(LoadU32(p + h.size + 1));
+    if (crc32c::Value({p, static_cast<std::size_t>(h.size) + 1}) != expected) {
+      return fail("checksum mismatch");
+    }
+  }
+  if (type == static_cast<std::uint8_t>(Compression::kNone)) {
+    buf.resize(static_cast<std::size_t>(h.size));
+    return buf;
+  }
+  std::string out;
+  Status s = UncompressBlock(type, std::string_view(buf).substr(0, h.size), &out);
+  if (!s.ok()) return fail(s.message());
+  return out;
+}
+
+}  // namespace larder::lsm

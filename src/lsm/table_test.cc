@@ -1,0 +1,257 @@
+// Sorted tables: round trips against a std::map, every compression, Get, range deletions,
+// properties, the block cache.
+#include "lsm/table.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <string>
+
+#include "larder/file_system.h"
+#include "lsm/dbformat.h"
+#include "lsm/table_builder.h"
+#include "lsm/table_test_util.h"
+
+namespace larder::lsm {
+namespace {
+
+using table_test::Built;
+using table_test::Model;
+using table_test::OpenBuilt;
+using table_test::RandomModel;
+using table_test::RandomUserKey;
+
+// Builds and checks the build went through.
+void MustBuild(Built* b, const Model& m, const TableOptions& options,
+               const table_test::RangeDels& range_dels = {}) {
+  table_test::Build(b, m, options, range_dels);
+  ASSERT_TRUE(b->status.ok()) << b->status.ToString();
+  auto size = b->fs->FileSize(table_test::kPath);
+  ASSERT_TRUE(size.ok());
+  ASSERT_EQ(*size, b->size);
+}
+
+void ExpectSameAsModel(const Table& t, const Model& m, std::mt19937_64& rng, int distinct) {
+  auto it = t.NewIterator(true, true);
+  auto mit = m.begin();
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++mit) {
+    ASSERT_NE(mit, m.end());
+    ASSERT_EQ(it->key(), mit->first);
+    ASSERT_EQ(it->value(), mit->second);
+  }
+  ASSERT_TRUE(it->status().ok()) << it->status().ToString();
+  ASSERT_EQ(mit, m.end());
+  auto rit = m.rbegin();
+  for (it->SeekToLast(); it->Valid(); it->Prev(), ++rit) {
+    ASSERT_NE(rit, m.rend());
+    ASSERT_EQ(it->key(), rit->first);
+    ASSERT_EQ(it->value(), rit->second);
+  }
+  ASSERT_EQ(rit, m.rend());
+  for (int i = 0; i < 2000; ++i) {
+    const LookupKey lk(RandomUserKey(rng, distinct + 10), rng() % 100010);
+    const std::string_view target = lk.internal_key();
+    auto lb = m.lower_bound(std::string(target));
+    it->Seek(target);
+    if (lb == m.end()) {
+      ASSERT_FALSE(it->Valid());
+    } else {
+      ASSERT_TRUE(it->Valid());
+      ASSERT_EQ(it->key(), lb->first);
+      ASSERT_EQ(it->value(), lb->second);
+      it->Prev();
+      ASSERT_EQ(it->Valid(), lb != m.begin());
+      if (lb != m.begin()) {
+        ASSERT_EQ(it->key(), std::prev(lb)->first);
+      }
+    }
+    auto ub = m.upper_bound(std::string(target));
+    it->SeekForPrev(target);
+    ASSERT_EQ(it->Valid(), ub != m.begin());
+    if (ub != m.begin()) {
+      ASSERT_EQ(it->key(), std::prev(ub)->first);
+      it->Next();
+      ASSERT_EQ(it->Valid(), ub != m.end());
+      if (ub != m.end()) {
+        ASSERT_EQ(it->key(), ub->first);
+      }
+    }
+    // Get: the first entry at or after the lookup key with the same user key.
+    bool found = false;
+    std::string k, v;
+    ASSERT_TRUE(t.Get(lk, true, &found, &k, &v).ok());
+    const bool expect = lb != m.end() && ExtractUserKey(lb->first) == lk.user_key();
+    ASSERT_EQ(found, expect) << DebugString(target);
+    if (expect) {
+      ASSERT_EQ(k, lb->first);
+      ASSERT_EQ(v, lb->second);
+    }
+  }
+  ASSERT_TRUE(it->status().ok());
+}
+
+TEST(LsmTableTest, EmptyTable) {
+  Built b;
+  MustBuild(&b, {}, {});
+  auto t = OpenBuilt(b);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  auto it = (*t)->NewIterator(true, true);
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  it->SeekToLast();
+  EXPECT_FALSE(it->Valid());
+  bool found = true;
+  std::string k, v;
+  EXPECT_TRUE((*t)->Get(LookupKey("a", 5), true, &found, &k, &v).ok());
+  EXPECT_FALSE(found);
+  EXPECT_EQ((*t)->NewRangeTombstoneIterator(), nullptr);
+  EXPECT_TRUE((*t)->VerifyAll().ok());
+  EXPECT_EQ((*t)->properties().num_entries, 0u);
+}
+
+TEST(LsmTableTest, RoundTripsAgainstModelWithEveryCompression) {
+  for (const Compression c : {Compression::kNone, Compression::kLz4, Compression::kZstd}) {
+    for (const int n : {1, 50, 3000}) {
+      SCOPED_TRACE(::testing::Message() << "compression " << int(c) << " n " << n);
+      std::mt19937_64 rng(n * 31 + static_cast<int>(c));
+      const int distinct = n / 2 + 1;
+      const Model m = RandomModel(rng, n, distinct);
+      TableOptions o;
+      o.compression = c;
+      o.block_size = n > 1000 ? 1024 : 4096;
+      o.restart_interval = static_cast<int>(rng() % 16) + 1;
+      Built b;
+      MustBuild(&b, m, o);
+      BlockCache cache(std::size_t{1} << 20);
+      for (BlockCache* cp : {static_cast<BlockCache*>(nullptr), &cache}) {
+        auto t = OpenBuilt(b, cp);
+        ASSERT_TRUE(t.ok()) << t.status().ToString();
+        ExpectSameAsModel(**t, m, rng, distinct);
+        ASSERT_TRUE((*t)->VerifyAll().ok()) << (*t)->VerifyAll().ToString();
+        const TableProperties& p = (*t)->properties();
+        EXPECT_EQ(p.num_entries, m.size());
+        EXPECT_EQ(p.compression, static_cast<std::uint64_t>(c));
+      }
+      if (n == 3000) {
+        EXPECT_GT(cache.hits(), 0u);
+        EXPECT_GT(cache.misses(), 0u);
+        if (c != Compression::kNone) {
+          EXPECT_LT(b.props.data_bytes, b.props.raw_key_bytes + b.props.raw_value_bytes);
+        }
+      }
+    }
+  }
+}
+
+TEST(LsmTableTest, PropertiesCountWhatWasAdded) {
+  Model m;
+  std::string k;
+  AppendInternalKey(&k, "a", 9, ValueType::kValue);
+  m[k] = "1";
+  k.clear();
+  AppendInternalKey(&k, "a", 3, ValueType::kDeletion);
+  m[k] = "";
+  k.clear();
+  AppendInternalKey(&k, "b", 7, ValueType::kExpiringPointer);
+  m[k] = "ptr";
+  table_test::RangeDels rd;
+  k.clear();
+  AppendInternalKey(&k, "m", 20, ValueType::kRangeDeletion);
+  rd.emplace_back(k, "p");
+  k.clear();
+  AppendInternalKey(&k, "c", 2, ValueType::kRangeDeletion);
+  rd.emplace_back(k, "d");
+  Built b;
+  MustBuild(&b, m, {}, rd);
+  auto t = OpenBuilt(b);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  const TableProperties& p = (*t)->properties();
+  EXPECT_EQ(p.num_entries, 3u);
+  EXPECT_EQ(p.num_deletions, 1u);
+  EXPECT_EQ(p.num_range_deletions, 2u);
+  EXPECT_EQ(p.num_pointer_values, 1u);
+  EXPECT_EQ(p.smallest_seq, 2u);
+  EXPECT_EQ(p.largest_seq, 20u);
+  EXPECT_EQ(p.raw_value_bytes, 4u);
+  EXPECT_EQ(p.num_data_blocks, 1u);
+  EXPECT_GT(p.filter_bytes, 0u);
+  EXPECT_GT(p.index_bytes, 0u);
+  EXPECT_EQ(p.index_bytes, b.props.index_bytes);
+  // Range deletions come back sorted, and are not data entries.
+  auto rit = (*t)->NewRangeTombstoneIterator();
+  ASSERT_NE(rit, nullptr);
+  rit->SeekToFirst();
+  ASSERT_TRUE(rit->Valid());
+  EXPECT_EQ(ExtractUserKey(rit->key()), "c");
+  EXPECT_EQ(rit->value(), "d");
+  rit->Next();
+  ASSERT_TRUE(rit->Valid());
+  EXPECT_EQ(ExtractUserKey(rit->key()), "m");
+  EXPECT_EQ(rit->value(), "p");
+  rit->Next();
+  EXPECT_FALSE(rit->Valid());
+  EXPECT_TRUE((*t)->VerifyAll().ok());
+  // The filter knows the data keys only.
+  EXPECT_TRUE((*t)->KeyMayMatch("a"));
+  EXPECT_TRUE((*t)->KeyMayMatch("b"));
+}
+
+TEST(LsmTableTest, KeysOutOfOrderFailTheBuild) {
+  auto fs = NewMemFileSystem(std::size_t{1} << 20);
+  auto w = fs->NewAppendWriter("/bad.sst");
+  ASSERT_TRUE(w.ok());
+  TableBuilder tb({}, w->get());
+  std::string a, b;
+  AppendInternalKey(&a, "b", 1, ValueType::kValue);
+  AppendInternalKey(&b, "a", 1, ValueType::kValue);
+  tb.Add(a, "1");
+  tb.Add(b, "2");
+  tb.Add(b, "2");
+  Status s = tb.Finish();
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("/bad.sst"), std::string_view::npos);
+}
+
+TEST(LsmTableTest, ApproximateOffsetsGrow) {
+  std::mt19937_64 rng(3);
+  const Model m = RandomModel(rng, 5000, 5000);
+  Built b;
+  MustBuild(&b, m, {});
+  auto t = OpenBuilt(b);
+  ASSERT_TRUE(t.ok());
+  std::uint64_t prev = 0;
+  int i = 0;
+  for (const auto& [k, v] : m) {
+    const std::uint64_t off = (*t)->ApproximateOffsetOf(k);
+    ASSERT_GE(off, prev);
+    prev = off;
+    ++i;
+  }
+  EXPECT_GT(prev, b.props.data_bytes / 2);
+  std::string past;
+  AppendInternalKey(&past, "zzzz", 1, ValueType::kValue);
+  EXPECT_EQ((*t)->ApproximateOffsetOf(past), b.props.data_bytes);
+}
+
+TEST(LsmTableTest, FilterSkipsAbsentKeys) {
+  Model m;
+  for (int i = 0; i < 20000; ++i) {
+    std::string k;
+    AppendInternalKey(&k, "present" + std::to_string(i), 5, ValueType::kValue);
+    m[k] = "v";
+  }
+  Built b;
+  MustBuild(&b, m, {});
+  auto t = OpenBuilt(b);
+  ASSERT_TRUE(t.ok());
+  int maybe = 0;
+  for (int i = 0; i < 20000; ++i) maybe += (*t)->KeyMayMatch("absent" + std::to_string(i));
+  EXPECT_LT(maybe, 600);  // < 3%
+  for (int i = 0; i < 20000; i += 7) {
+    ASSERT_TRUE((*t)->KeyMayMatch("present" + std::to_string(i)));
+  }
+}
+
+}  // namespace
+}  // namespace larder::lsm

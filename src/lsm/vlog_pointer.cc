@@ -1,0 +1,78 @@
+#include "lsm/vlog_pointer.h"
+
+#include <fmt/format.h>
+
+#include "base/coding.h"
+#include "lsm/log_format.h"
+
+namespace larder::lsm {
+
+void VlogPointer::EncodeTo(std::string* dst) const {
+  char buf[kMaxEncodedLength];
+  dst->append(buf, EncodeTo(buf));
+}
+
+std::size_t VlogPointer::EncodeTo(char* dst) const {
+  auto* p = reinterpret_cast<std::uint8_t*>(dst);
+  std::uint8_t* end = EncodeVarint64(p, file_number);
+  end = EncodeVarint64(end, offset);
+  end = EncodeVarint32(end, length);
+  return static_cast<std::size_t>(end - p);
+}
+
+bool VlogPointer::DecodeFrom(std::string_view* in) {
+  std::string_view rest = *in;
+  VlogPointer p;
+  if (!GetVarint64(&rest, &p.file_number) || !GetVarint64(&rest, &p.offset) ||
+      !GetVarint32(&rest, &p.length)) {
+    return false;
+  }
+  *this = p;
+  *in = rest;
+  return true;
+}
+
+Status ReadValue(File& file, const VlogPointer& ptr, std::string* out) {
+  auto corrupt = [&](std::string_view what) {
+    return Status::Corruption(
+        fmt::format("{}: value record at offset {}: {}", file.path(), ptr.offset, what));
+  };
+  if (ptr.length > kMaxRecordSize) return corrupt("pointer length exceeds the record limit");
+  const std::size_t total = kLogHeaderSize + ptr.length;
+  // Allocate only what the file can hold: up to kUncheckedBytes without asking its size (the
+  // read below tells when it is shorter), beyond that after checking the size (a syscall that
+  // costs little beside reading that much).
+  constexpr std::size_t kUncheckedBytes = std::size_t{1} << 20;
+  if (total > kUncheckedBytes) {
+    LARDER_ASSIGN_OR_RETURN(std::uint64_t size, file.Size());
+    if (ptr.offset > size || total > size - ptr.offset) {
+      return corrupt(
+          fmt::format("a {}-byte record does not fit in the file's {} bytes", total, size));
+    }
+  }
+  out->resize(total);
+  auto* buf = reinterpret_cast<std::uint8_t*>(out->data());
+  LARDER_ASSIGN_OR_RETURN(std::size_t n, file.ReadAt(ptr.offset, {buf, total}));
+  if (n < total) {
+    out->clear();
+    return corrupt(fmt::format("file ends after {} of the record's {} bytes", n, total));
+  }
+  if (buf[8] != static_cast<std::uint8_t>(LogRecordType::kValue)) {
+    out->clear();
+    return corrupt(fmt::format("record type {} is not a value", buf[8]));
+  }
+  const std::uint32_t length = LoadU32(buf + 4);
+  if (length != ptr.length) {
+    out->clear();
+    return corrupt(fmt::format("record length {} but the pointer says {}", length, ptr.length));
+  }
+  const std::string_view payload(out->data() + kLogHeaderSize, ptr.length);
+  if (LoadU32(buf) != LogRecordCrc(buf, payload)) {
+    out->clear();
+    return corrupt("checksum mismatch");
+  }
+  out->erase(0, kLogHeaderSize);
+  return Status::Ok();
+}
+
+}  // namespace larder::lsm
