@@ -90,6 +90,8 @@ Status DBImpl::FlushOldest() {
   {
     mu_.Unlock();
     s = WriteLevel0Table(*frozen.mem, number, &meta);
+    // The table's name must be durable before the MANIFEST lists it.
+    if (s.ok() && meta.number != 0) s = fs_->SyncDir(dir_);
     mu_.Lock();
   }
   pending_outputs_.erase(number);
@@ -179,7 +181,7 @@ Status DBImpl::CompactRange(std::optional<std::string_view> begin,
 // --- Obsolete files ------------------------------------------------------------------------
 
 void DBImpl::DeleteObsoleteFiles() {
-  if (options_.read_only || !bg_error_.ok()) return;
+  if (options_.read_only || !bg_error_.ok() || file_pins_ > 0) return;
   std::set<std::uint64_t> live = versions_->LiveFiles();
   live.insert(pending_outputs_.begin(), pending_outputs_.end());
   // Value logs still needed for replay: from the MANIFEST's log number on.

@@ -238,6 +238,8 @@ Status DBImpl::RunCompaction(Compaction* c) {
     }
     if (s.ok()) s = it->status();
     if (s.ok()) s = outputs.Finish();
+    // The tables' names must be durable before the MANIFEST lists them.
+    if (s.ok() && !outputs.files().empty()) s = fs_->SyncDir(dir_);
   }
   mu_.Lock();
   for (std::uint64_t n : reserved) pending_outputs_.erase(n);

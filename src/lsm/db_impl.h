@@ -271,7 +271,8 @@ class DBImpl final : public DB {
     Status status;
   };
   std::deque<Manual*> manual_ GUARDED_BY(mu_);
-  std::uint64_t flush_requests_ GUARDED_BY(mu_) = 0;  // Flush() calls waiting
+  // Checkpoints copying files: while above 0, no file is deleted.
+  int file_pins_ GUARDED_BY(mu_) = 0;
 
   Status poisoned_ GUARDED_BY(mu_);
   bool closed_ GUARDED_BY(mu_) = false;

@@ -244,6 +244,52 @@ TEST_F(LsmDBTest, MissingDatabaseIsNotFoundWithoutCreate) {
   EXPECT_TRUE(DB::Open("/nothing", o).status().IsNotFound());
 }
 
+TEST_F(LsmDBTest, BackupIncrementalRestoreAndCheckpoint) {
+  options_.write_buffer_size = 4 << 10;
+  auto db = Open();
+  for (int i = 0; i < 200; ++i)
+    ASSERT_TRUE(db->Put({.sync = false}, "k" + std::to_string(i), "v1").ok());
+  auto full = db->Backup("/full.bk", std::nullopt);
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  ASSERT_TRUE(db->Delete({}, "k7").ok());
+  ASSERT_TRUE(db->Put({}, "k8", "v2").ok());
+  ASSERT_TRUE(db->Put({}, "new", "v3").ok());
+  ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());  // the tombstone may go
+  auto incr = db->Backup("/incr.bk", *full);
+  ASSERT_TRUE(incr.ok()) << incr.status().ToString();
+  EXPECT_GT(*incr, *full);
+  EXPECT_FALSE(db->Backup("/full.bk", std::nullopt).ok());  // never over a file
+  const auto want = Scan(*db);
+
+  auto restored = Restore({"/full.bk", "/incr.bk"}, "/restored", options_);
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ(*restored, *incr);
+  {
+    auto r = DB::Open("/restored", options_);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(Scan(**r), want);
+  }
+  // The incremental one alone, or out of order, is refused.
+  EXPECT_FALSE(Restore({"/incr.bk"}, "/r2", options_).ok());
+
+  // A damaged backup is refused before anything is written.
+  {
+    auto f = fs_->Open("/full.bk", OpenOptions{});
+    ASSERT_TRUE(f.ok());
+    const std::uint8_t x = 0x5a;
+    ASSERT_TRUE((*f)->WriteAt(100, {&x, 1}).ok());
+  }
+  auto bad = Restore({"/full.bk"}, "/r3", options_);
+  EXPECT_TRUE(bad.status().IsCorruption()) << bad.status().ToString();
+
+  ASSERT_TRUE(db->Checkpoint("/copy").ok());
+  EXPECT_FALSE(db->Checkpoint("/copy").ok());
+  ASSERT_TRUE(db->Put({}, "after", "x").ok());
+  auto copy = DB::Open("/copy", options_);
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  EXPECT_EQ(Scan(**copy), want);
+}
+
 TEST(LsmDBFaultTest, AFailedSyncPoisonsUntilReopen) {
   FaultInjectionFileSystem fs;
   Options o;

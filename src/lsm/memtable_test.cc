@@ -34,6 +34,19 @@ Found GetAt(const MemTable& mem, std::string_view user, SequenceNumber snapshot)
   return f;
 }
 
+struct Counters {
+  std::uint64_t entries, deletions, ranges;
+  SequenceNumber smallest, largest;
+};
+void ExpectCounters(const MemTable& mem, const Counters& want) {
+  EXPECT_EQ(mem.num_entries(), want.entries);
+  EXPECT_EQ(mem.num_deletions(), want.deletions);
+  EXPECT_EQ(mem.num_range_deletions(), want.ranges);
+  EXPECT_EQ(mem.smallest_sequence(), want.smallest);
+  EXPECT_EQ(mem.largest_sequence(), want.largest);
+  EXPECT_GT(mem.ApproximateMemoryUsage(), 0u);
+}
+
 TEST(LsmMemTableTest, GetFindsTheNewestVisibleVersion) {
   MemTable mem;
   EXPECT_TRUE(mem.empty());
@@ -65,11 +78,7 @@ TEST(LsmMemTableTest, GetFindsTheNewestVisibleVersion) {
   // Null out-parameters are allowed.
   EXPECT_TRUE(mem.Get(LookupKey("k", 6), nullptr, nullptr, nullptr));
 
-  EXPECT_EQ(mem.num_entries(), 4u);
-  EXPECT_EQ(mem.num_deletions(), 1u);
-  EXPECT_EQ(mem.smallest_sequence(), 5u);
-  EXPECT_EQ(mem.largest_sequence(), 9u);
-  EXPECT_GT(mem.ApproximateMemoryUsage(), 0u);
+  ExpectCounters(mem, {.entries = 4, .deletions = 1, .ranges = 0, .smallest = 5, .largest = 9});
 }
 
 TEST(LsmMemTableTest, RangeDeletionsAreKeptApart) {
@@ -101,10 +110,7 @@ TEST(LsmMemTableTest, RangeDeletionsAreKeptApart) {
   EXPECT_EQ(got, (std::vector<std::pair<std::string, std::string>>{
                      {IKey("a", 3, ValueType::kRangeDeletion), "z"},
                      {IKey("a", 2, ValueType::kRangeDeletion), "c"}}));
-  EXPECT_EQ(mem.num_entries(), 4u);
-  EXPECT_EQ(mem.num_deletions(), 3u);
-  EXPECT_EQ(mem.num_range_deletions(), 2u);
-  EXPECT_EQ(mem.largest_sequence(), 4u);
+  ExpectCounters(mem, {.entries = 4, .deletions = 3, .ranges = 2, .smallest = 1, .largest = 4});
 }
 
 TEST(LsmMemTableTest, ViewsOutliveTheIterator) {
@@ -118,7 +124,8 @@ TEST(LsmMemTableTest, ViewsOutliveTheIterator) {
     k = it->key();
     v = it->value();
   }
-  for (int i = 0; i < 1000; ++i) mem.Add(2 + i, ValueType::kValue, "k" + std::to_string(i), "y");
+  for (int i = 0; i < 1000; ++i)
+    mem.Add(2 + i, ValueType::kValue, std::string("k").append(std::to_string(i)), "y");
   EXPECT_EQ(k, IKey("key", 1, ValueType::kValue));
   EXPECT_EQ(v, std::string(3000, 'x'));
 }
@@ -157,16 +164,17 @@ TEST(LsmMemTableTest, MatchesAMapModel) {
   for (SequenceNumber seq : seqs) {
     const auto type = static_cast<ValueType>(rng() % 6);
     const std::string user = random_user();
-    const std::string value = type == ValueType::kDeletion ? "" : "v" + std::to_string(seq);
+    const std::string value =
+        type == ValueType::kDeletion ? "" : std::string("v").append(std::to_string(seq));
     mem.Add(seq, type, user, value);
     (type == ValueType::kRangeDeletion ? ranges : points)[IKey(user, seq, type)] = value;
     deletions += type == ValueType::kDeletion || type == ValueType::kRangeDeletion;
   }
-  EXPECT_EQ(mem.num_entries(), static_cast<std::uint64_t>(kEntries));
-  EXPECT_EQ(mem.num_deletions(), deletions);
-  EXPECT_EQ(mem.num_range_deletions(), ranges.size());
-  EXPECT_EQ(mem.smallest_sequence(), 100u);
-  EXPECT_EQ(mem.largest_sequence(), 100u + (kEntries - 1) * 3);
+  ExpectCounters(mem, {.entries = kEntries,
+                       .deletions = deletions,
+                       .ranges = ranges.size(),
+                       .smallest = 100,
+                       .largest = 100 + (kEntries - 1) * 3});
 
   // Get: the model's first entry at or after the lookup key, if it has the same user key.
   for (int probe = 0; probe < 5000; ++probe) {

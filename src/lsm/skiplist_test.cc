@@ -93,7 +93,8 @@ TEST(LsmSkipListTest, SeeksLandOnTheNeighbours) {
   Arena arena;
   SkipList list(&arena);
   Model model;
-  for (int i = 0; i < 50; ++i) InsertBoth(&list, &model, "k" + std::to_string(i * 2), 10 + i);
+  for (int i = 0; i < 50; ++i)
+    InsertBoth(&list, &model, std::string("k").append(std::to_string(i * 2)), 10 + i);
   SkipList::Iterator it(&list);
 
   it.Seek(IKey("k10", kMaxSequenceNumber));  // before every version of k10

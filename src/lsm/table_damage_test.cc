@@ -49,22 +49,30 @@ Status ReadAllAgainstModel(const std::string& bytes, const Model& m) {
   return t->VerifyAll();
 }
 
-class LsmTableDamageTest : public ::testing::TestWithParam<Compression> {};
+class LsmTableDamageTest : public ::testing::TestWithParam<Compression> {
+ protected:
+  // A table of 40 entries in several 512-byte blocks with this test's codec; its bytes.
+  std::string BuildSmall(std::uint64_t seed, int distinct, const table_test::RangeDels& rd) {
+    std::mt19937_64 rng(seed);
+    model_ = table_test::RandomModel(rng, 40, distinct);
+    TableOptions o;
+    o.block_size = 512;
+    o.compression = GetParam();
+    table_test::Build(&built_, model_, o, rd);
+    EXPECT_TRUE(built_.status.ok());
+    EXPECT_GT(built_.props.num_data_blocks, 2u);
+    return table_test::Contents(built_);
+  }
+  Model model_;
+  table_test::Built built_;
+};
 
 TEST_P(LsmTableDamageTest, EveryFlippedByteIsCaught) {
-  std::mt19937_64 rng(5);
-  const Model m = table_test::RandomModel(rng, 40, 25);
-  TableOptions o;
-  o.block_size = 512;
-  o.compression = GetParam();
-  table_test::Built b;
   std::string rd;
   AppendInternalKey(&rd, "user1", 7, ValueType::kRangeDeletion);
-  table_test::Build(&b, m, o, {{rd, "user3"}});
-  ASSERT_TRUE(b.status.ok());
-  const std::string good = table_test::Contents(b);
-  ASSERT_EQ(good.size(), b.size);
-  ASSERT_GT(b.props.num_data_blocks, 2u);
+  const std::string good = BuildSmall(5, 25, {{rd, "user3"}});
+  const Model& m = model_;
+  ASSERT_EQ(good.size(), built_.size);
   ASSERT_TRUE(ReadAllAgainstModel(good, m).ok());
   for (std::size_t i = 0; i < good.size(); ++i) {
     for (const std::uint8_t mask : {0x01, 0x40}) {
@@ -80,14 +88,9 @@ TEST_P(LsmTableDamageTest, EveryFlippedByteIsCaught) {
 }
 
 TEST_P(LsmTableDamageTest, EveryTruncationIsCaught) {
-  std::mt19937_64 rng(6);
-  const Model m = table_test::RandomModel(rng, 40, 40);
-  TableOptions o;
-  o.block_size = 512;
-  o.compression = GetParam();
-  table_test::Built b;
-  table_test::Build(&b, m, o);
-  const std::string good = table_test::Contents(b);
+  const std::string good = BuildSmall(6, 40, {});
+  const Model& m = model_;
+  const table_test::Built& b = built_;
   for (std::size_t n = 0; n < good.size(); ++n) {
     const Status s = ReadAllAgainstModel(good.substr(0, n), m);
     ASSERT_TRUE(s.IsCorruption()) << n << ": " << s.ToString();

@@ -4,9 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "larder/file_system.h"
 #include "lsm/dbformat.h"
@@ -251,6 +254,56 @@ TEST(LsmTableTest, FilterSkipsAbsentKeys) {
   for (int i = 0; i < 20000; i += 7) {
     ASSERT_TRUE((*t)->KeyMayMatch("present" + std::to_string(i)));
   }
+}
+
+}  // namespace
+}  // namespace larder::lsm
+
+namespace larder::lsm {
+namespace {
+
+// Concurrent readers of one table through a small shared cache (constant eviction): every
+// Get and every scan still returns the model's data.
+TEST(LsmTableTest, ConcurrentReadersThroughASmallCache) {
+  std::mt19937_64 rng(9);
+  const Model m = RandomModel(rng, 4000, 3000);
+  table_test::Built b;
+  TableOptions o;
+  o.block_size = 1024;
+  o.compression = Compression::kLz4;
+  MustBuild(&b, m, o);
+  BlockCache cache(64 * 1024);
+  auto t = OpenBuilt(b, &cache, false);
+  ASSERT_TRUE(t.ok());
+  const std::vector<std::pair<std::string, std::string>> entries(m.begin(), m.end());
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int th = 0; th < 4; ++th) {
+    threads.emplace_back([&, th] {
+      std::mt19937_64 r(th);
+      std::string k, v;
+      for (int i = 0; i < 3000; ++i) {
+        const auto& [ik, iv] = entries[r() % entries.size()];
+        ParsedInternalKey p;
+        bool found = false;
+        if (!ParseInternalKey(ik, &p) ||
+            !(*t)->Get(LookupKey(p.user_key, p.sequence), true, &found, &k, &v).ok() || !found ||
+            k != ik || v != iv) {
+          ++wrong;
+        }
+      }
+      auto it = (*t)->NewIterator(false, true);
+      std::size_t n = 0;
+      for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) {
+        if (n >= entries.size() || it->key() != entries[n].first) ++wrong;
+      }
+      if (n != entries.size() || !it->status().ok()) ++wrong;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_LE(cache.usage(), cache.capacity());
+  EXPECT_GT(cache.hits(), 0u);
 }
 
 }  // namespace

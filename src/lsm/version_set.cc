@@ -238,7 +238,13 @@ Status VersionSet::Recover() {
   return Status::Ok();
 }
 
-Status VersionSet::LogAndApply(VersionEdit* edit) {
+Status VersionSet::LogAndApply(VersionEdit* edit) { return Apply(edit, nullptr); }
+
+Status VersionSet::LogAndApply(VersionEdit* edit, Mutex* mu) { return Apply(edit, mu); }
+
+// Thread-safety analysis off: `caller_mu`, when given, is held on entry and on return and
+// released around the I/O.
+Status VersionSet::Apply(VersionEdit* edit, Mutex* caller_mu) {
   if (read_only_) return Status::ReadOnly("the database is open read-only: " + dir_);
   LARDER_RETURN_IF_ERROR(poisoned());
   if (manifest_ == nullptr) return Status::InvalidArgument("LogAndApply before Create/Recover");
@@ -271,6 +277,7 @@ Status VersionSet::LogAndApply(VersionEdit* edit) {
   std::string record;
   edit->EncodeTo(&record);
   const std::uint64_t after = manifest_size_.load() + kManifestRecordHeaderSize + record.size();
+  if (caller_mu != nullptr) caller_mu->Unlock();
   if (after > RewriteThreshold()) {
     st = RewriteManifest(*v, s);
   } else {
@@ -278,6 +285,7 @@ Status VersionSet::LogAndApply(VersionEdit* edit) {
     if (st.ok()) st = manifest_->Sync();
     if (st.ok()) manifest_size_.store(manifest_->size());
   }
+  if (caller_mu != nullptr) caller_mu->Lock();
   if (!st.ok()) return Poison(st);
   Install(std::move(v), s);
   return Status::Ok();

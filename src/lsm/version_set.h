@@ -14,7 +14,8 @@
 // Thread-safety and lock rule:
 //  - LogAndApply, Create and Recover are called by ONE thread at a time (the caller serializes
 //    them: DBImpl holds its "MANIFEST writer" role, never two at once). They do the file I/O
-//    without holding mu_ and take mu_ only to install the result.
+//    without holding mu_ and take mu_ only to install the result. Lock order: a caller's lock
+//    (LogAndApply's `mu`) before mu_.
 //  - Every other method may be called from any thread at any time: current(), the counters and
 //    LiveFiles take mu_ or are atomics.
 //  - Files numbered by NewFileNumber that a caller is still writing (a flush's table, the
@@ -65,6 +66,12 @@ class VersionSet {
   // makes it durable, then installs the new Version. InvalidArgument (nothing written) when it
   // does not apply; Poisoned after any I/O failure; ReadOnly on a read-only VersionSet.
   [[nodiscard]] Status LogAndApply(VersionEdit* edit);
+  // The same for a caller that holds its own lock `mu` (a DB's mutex): the edit is checked and
+  // the new Version built with `mu` held, `mu` is released for the MANIFEST write and fsync,
+  // and held again when the Version is installed and the call returns. The caller still keeps
+  // LogAndApply calls one at a time (e.g. only its background thread applies edits, or a flag
+  // under `mu` says one is running): releasing `mu` does not make two calls safe.
+  [[nodiscard]] Status LogAndApply(VersionEdit* edit, Mutex* mu) REQUIRES(mu);
 
   std::shared_ptr<const Version> current() const;
   int num_levels() const { return num_levels_; }
@@ -106,6 +113,7 @@ class VersionSet {
   // Writes MANIFEST.tmp with the snapshot, fsyncs, renames, fsyncs the directory, reopens.
   Status RewriteManifest(const Version& v, const Scalars& s);
   Status Poison(const Status& cause);
+  Status Apply(VersionEdit* edit, Mutex* caller_mu) NO_THREAD_SAFETY_ANALYSIS;
   std::uint64_t RewriteThreshold() const {
     return std::max(manifest_rewrite_bytes_, 2 * snapshot_bytes_);
   }

@@ -4,11 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
+#include <future>
 #include <map>
 #include <random>
 #include <set>
 #include <thread>
 
+#include "larder/file_system_wrapper.h"
 #include "lsm/filename.h"
 #include "lsm/manifest_test_util.h"
 #include "testing/fault_injection_file_system.h"
@@ -444,6 +448,70 @@ TEST(LsmVersionSetTest, ReadersWhileOneThreadApplies) {
     for (std::uint64_t n : list) EXPECT_TRUE(all.insert(n).second) << n;
   }
   EXPECT_GE(checks.load(), 100);
+}
+
+}  // namespace
+}  // namespace larder::lsm
+
+namespace larder::lsm {
+namespace {
+
+// Runs `hook` before every file sync.
+class SyncHookFileSystem : public FileSystemWrapper {
+ public:
+  SyncHookFileSystem(FileSystem* target, std::function<void()> hook)
+      : FileSystemWrapper(target), hook_(std::move(hook)) {}
+  Result<std::unique_ptr<File>> Open(const std::string& path, const OpenOptions& o) override {
+    LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> f, FileSystemWrapper::Open(path, o));
+    return std::unique_ptr<File>(std::make_unique<HookFile>(std::move(f), &hook_));
+  }
+
+ private:
+  class HookFile : public FileWrapper {
+   public:
+    HookFile(std::unique_ptr<File> f, std::function<void()>* hook)
+        : FileWrapper(std::move(f)), hook_(hook) {}
+    Status Sync() override {
+      (*hook_)();
+      return FileWrapper::Sync();
+    }
+
+   private:
+    std::function<void()>* hook_;
+  };
+  std::function<void()> hook_;
+};
+
+// LogAndApply(edit, mu) lets other threads take `mu` while it syncs the MANIFEST, and holds it
+// again when it returns.
+TEST(LsmVersionSetTest, CallerMutexIsReleasedDuringTheSync) {
+  auto mem = NewMemFileSystem(std::size_t{1} << 24);
+  Mutex mu;
+  bool armed = false;
+  int syncs_with_mu_free = 0;
+  // Kept until mu is free for good: a future's destructor waits for its thread.
+  std::vector<std::future<void>> takers;
+  SyncHookFileSystem fs(mem.get(), [&] {
+    if (!armed) return;
+    // Another thread must be able to take mu now (bounded wait: a held mu fails the test).
+    takers.push_back(std::async(std::launch::async, [&] { MutexLock lock(&mu); }));
+    if (takers.back().wait_for(std::chrono::seconds(20)) == std::future_status::ready) {
+      ++syncs_with_mu_free;
+    }
+  });
+  VersionSet vs("/db", &fs, SmallOptions());
+  ASSERT_TRUE(vs.Create().ok());
+  armed = true;
+  mu.Lock();
+  VersionEdit e;
+  e.AddFile(0, Table(vs.NewFileNumber(), "a", "b"));
+  ASSERT_TRUE(vs.LogAndApply(&e, &mu).ok());
+  mu.AssertHeld();
+  EXPECT_EQ(vs.current()->NumFiles(0), 1);
+  mu.Unlock();
+  armed = false;
+  takers.clear();
+  EXPECT_EQ(syncs_with_mu_free, 1);
 }
 
 }  // namespace
