@@ -48,6 +48,15 @@ Result<ZSetRankIndex::Node> ZSetRankIndex::Find(char sub, std::string_view entry
   return node;
 }
 
+Result<std::string> ZSetRankIndex::FirstKey() {
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it,
+                          db_.Records(version_, std::string(1, zenc::kChunkSub)));
+  std::string key;
+  if (Is(*it, zenc::kChunkSub)) key.assign(it->key().substr(1));
+  LARDER_RETURN_IF_ERROR(it->status());
+  return key;
+}
+
 Status ZSetRankIndex::Write(char sub, const Node& node) {
   std::string value;
   PutVarint64(&value, node.n);

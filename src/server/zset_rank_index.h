@@ -49,6 +49,10 @@ class ZSetRankIndex {
   Result<std::uint64_t> CountLess(std::string_view bound);
   // The entry at 0-based `rank`. REQUIRES: rank < the number of entries.
   Result<std::string> EntryAt(std::uint64_t rank);
+  // The first chunk's key: no entry sorts below it ("" when the set has no chunk). A walk from
+  // the start of the score index seeks here first, skipping the removed entries below it (on an
+  // LSM engine, tombstones a walk from the very start would step over one by one).
+  Result<std::string> FirstKey();
   // Checks the invariants above against the score index; `entries` is the set's size.
   // Corruption with a description when one does not hold (tests).
   Status Check(std::uint64_t entries);

@@ -238,7 +238,12 @@ Result<std::unique_ptr<Cursor>> ZSetStore::CursorAtRank(std::uint64_t rank, bool
   std::unique_ptr<Cursor> it;
   std::uint64_t skip = 0;
   if (!reverse && rank < limits_.walk_ranks) {
-    LARDER_ASSIGN_OR_RETURN(it, db_.Records(info_->version, std::string(1, zenc::kScoreSub)));
+    // From the first chunk's key, not the index's start: the entries removed below it (ZPOPMIN
+    // after ZPOPMIN) are not walked again.
+    ZSetRankIndex index(db_, info_->version, limits_.chunk_max, limits_.group_max);
+    LARDER_ASSIGN_OR_RETURN(const std::string first, index.FirstKey());
+    LARDER_ASSIGN_OR_RETURN(it,
+                            db_.Records(info_->version, zenc::EntryRecord(zenc::kScoreSub, first)));
     skip = rank;
   } else if (reverse && card() - 1 - rank < limits_.walk_ranks) {
     // Records below the first group's sub-tag: the score index from its last record.
