@@ -290,6 +290,45 @@ TEST_F(LsmDBTest, BackupIncrementalRestoreAndCheckpoint) {
   EXPECT_EQ(Scan(**copy), want);
 }
 
+TEST_F(LsmDBTest, ValueLogCollectionRunsByItselfAndNeverResurrects) {
+  options_.value_threshold = 100;
+  options_.write_buffer_size = 8 << 10;
+  options_.vlog_gc_discard_ratio = 0.3;
+  options_.level0_compaction_trigger = 2;
+  std::map<std::string, std::string> model;
+  auto db = Open();
+  // Keys written once (their values must move when their log is collected), keys overwritten
+  // (garbage) and keys deleted (must stay deleted).
+  for (int i = 0; i < 40; ++i) {
+    const std::string v(200, static_cast<char>('a' + i % 26));
+    ASSERT_TRUE(db->Put({.sync = false}, "keep" + std::to_string(i), v).ok());
+    model["keep" + std::to_string(i)] = v;
+    ASSERT_TRUE(db->Put({.sync = false}, "gone" + std::to_string(i), v).ok());
+  }
+  for (int round = 0; round < 30; ++round) {
+    for (int i = 0; i < 40; ++i) {
+      const std::string v(200 + round, static_cast<char>('A' + (i + round) % 26));
+      ASSERT_TRUE(db->Put({.sync = false}, "hot" + std::to_string(i), v).ok());
+      model["hot" + std::to_string(i)] = v;
+    }
+    if (round == 5) {
+      for (int i = 0; i < 40; ++i)
+        ASSERT_TRUE(db->Delete({.sync = false}, "gone" + std::to_string(i)).ok());
+    }
+  }
+  for (int i = 0; i < 5 && db->GetStats().vlog_gc_runs == 0; ++i) {
+    ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+    ASSERT_TRUE(db->Flush().ok());
+  }
+  Stats st = db->GetStats();
+  EXPECT_GT(st.vlog_gc_runs, 0u);
+  EXPECT_EQ(Scan(*db), model);
+  ASSERT_TRUE(db->Close().ok());
+  db = Open();
+  EXPECT_EQ(Scan(*db), model);
+  for (const auto& [k, v] : model) ASSERT_EQ(Get(db.get(), k), v) << k;
+}
+
 TEST(LsmDBFaultTest, AFailedSyncPoisonsUntilReopen) {
   FaultInjectionFileSystem fs;
   Options o;

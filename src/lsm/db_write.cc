@@ -129,7 +129,11 @@ Status DBImpl::WriteInternal(const kv::WriteOptions& options, const WriteBatch* 
     }
     if (ready == last) break;
   }
-  if (!writers_.empty()) writers_.front()->cv.Signal();
+  if (!writers_.empty()) {
+    writers_.front()->cv.Signal();
+  } else if (closed_) {
+    bg_cv_.SignalAll();  // Close waits for the queue to drain
+  }
   return s;
 }
 
@@ -182,6 +186,7 @@ Status DBImpl::MakeRoomForWrite(bool force) {
   bool allow_delay = !force;
   while (true) {
     if (!bg_error_.ok()) return bg_error_;
+    if (closed_) return Status::InvalidArgument("the LSM database " + dir_ + " is closed");
     const int l0 = l0_files_;
     if (allow_delay && l0 >= options_.level0_slowdown_trigger) {
       // Give the compaction the core for a moment, once per group; longer as L0 grows.
