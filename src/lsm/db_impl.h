@@ -221,6 +221,8 @@ class DBImpl final : public DB {
   // Copies the live values of value log `number` into the current log; *last: the sequence
   // after the copies.
   Status RewriteLiveValues(std::uint64_t number, SequenceNumber* last);
+  // Adds a Put of `v`'s value (read from its value log) to *batch.
+  Status AddCopy(const GcValue& v, WriteBatch* batch, std::string* scratch);
   std::vector<SequenceNumber> SnapshotList() REQUIRES(mu_);
 
   // --- Configuration, fixed at Open ----------------------------------------------------------

@@ -113,6 +113,19 @@ bool DBImpl::MaybeCollectValueLog() {
   return false;
 }
 
+Status DBImpl::AddCopy(const GcValue& v, WriteBatch* batch, std::string* scratch) {
+  std::uint64_t expires = 0;
+  std::string_view ptr = v.stored;
+  if (v.type == ValueType::kExpiringPointer) (void)SplitExpiringValue(v.stored, &expires, &ptr);
+  LARDER_RETURN_IF_ERROR(vlog_reader_->Resolve(ptr, scratch));
+  if (expires != 0) {
+    batch->PutWithExpiry(v.key, *scratch, expires);
+  } else {
+    batch->Put(v.key, *scratch);
+  }
+  return Status::Ok();
+}
+
 Status DBImpl::RewriteLiveValues(std::uint64_t number, SequenceNumber* last) {
   const std::string path = VlogFileName(dir_, number);
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs_->Open(path, {.read_only = true}));
@@ -127,19 +140,7 @@ Status DBImpl::RewriteLiveValues(std::uint64_t number, SequenceNumber* last) {
     if (chunk.empty()) return Status::Ok();
     WriteBatch batch;
     std::string value;
-    for (const GcValue& v : chunk) {
-      std::uint64_t expires = 0;
-      std::string_view ptr = v.stored;
-      if (v.type == ValueType::kExpiringPointer) {
-        (void)SplitExpiringValue(v.stored, &expires, &ptr);
-      }
-      LARDER_RETURN_IF_ERROR(vlog_reader_->Resolve(ptr, &value));
-      if (expires != 0) {
-        batch.PutWithExpiry(v.key, value, expires);
-      } else {
-        batch.Put(v.key, value);
-      }
-    }
+    for (const GcValue& v : chunk) LARDER_RETURN_IF_ERROR(AddCopy(v, &batch, &value));
     StillPointsThere check(&chunk);
     Status s = WriteInternal({.sync = false}, &batch, &check, /*gate=*/false);
     if (s.IsConflict()) {
@@ -147,16 +148,7 @@ Status DBImpl::RewriteLiveValues(std::uint64_t number, SequenceNumber* last) {
       for (const GcValue& v : chunk) {
         std::vector<GcValue> one{v};
         WriteBatch b;
-        std::uint64_t expires = 0;
-        std::string_view ptr = v.stored;
-        if (v.type == ValueType::kExpiringPointer)
-          (void)SplitExpiringValue(v.stored, &expires, &ptr);
-        LARDER_RETURN_IF_ERROR(vlog_reader_->Resolve(ptr, &value));
-        if (expires != 0) {
-          b.PutWithExpiry(v.key, value, expires);
-        } else {
-          b.Put(v.key, value);
-        }
+        LARDER_RETURN_IF_ERROR(AddCopy(v, &b, &value));
         StillPointsThere c(&one);
         Status s1 = WriteInternal({.sync = false}, &b, &c, /*gate=*/false);
         if (!s1.ok() && !s1.IsConflict()) return s1;
