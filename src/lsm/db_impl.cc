@@ -285,6 +285,7 @@ Stats DBImpl::GetStats() {
   MutexLock l(&mu_);
   Stats s = stats_;
   s.last_sequence = LastSequence();
+  s.disk_bytes_written += log_bytes_written_.load(std::memory_order_relaxed);
   std::shared_ptr<const Version> v = versions_->current();
   s.levels.assign(static_cast<std::size_t>(v->num_levels()), {});
   std::uint64_t live = 0;

@@ -253,7 +253,9 @@ class DBImpl final : public DB {
   std::unique_ptr<LogWriter> log_;
   std::uint64_t log_file_number_ = 0;
   // Log bytes written for mem_ (what write_buffer_size limits); leader only.
-  std::uint64_t mem_bytes_ = 0;  // log_'s number (log_number_ without the lock)
+  std::uint64_t mem_bytes_ = 0;
+  // Value-log bytes written since Open (for Stats::disk_bytes_written).
+  std::atomic<std::uint64_t> log_bytes_written_{0};  // log_'s number (log_number_ without the lock)
   bool log_has_values_ = false;
   std::uint64_t log_number_ GUARDED_BY(mu_) = 0;
   std::shared_ptr<MemTable> mem_ GUARDED_BY(mu_);

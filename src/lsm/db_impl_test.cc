@@ -92,7 +92,11 @@ TEST_F(LsmDBTest, ManyWritesFlushCompactAndReopen) {
     EXPECT_GT(st.flushes, 3u);
     ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
     EXPECT_EQ(Scan(*db), model);
-    EXPECT_GT(db->GetStats().compactions, 0u);
+    st = db->GetStats();
+    EXPECT_GT(st.compactions, 0u);
+    // Every byte went to the log, then to tables at least once.
+    EXPECT_GT(st.write_amplification(), 1.5);
+    EXPECT_GT(st.live_disk_bytes, 0u);
     ASSERT_TRUE(db->Close().ok());
   }
   auto db = Open();

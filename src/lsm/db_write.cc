@@ -173,6 +173,7 @@ Status DBImpl::AppendAndInsert(const WriteBatch* group, SequenceNumber first, bo
                                         options_.value_threshold, &pointer_batch_, &stored));
   if (stored != group) log_has_values_ = true;
   mem_bytes_ += log_->size() - log_size;
+  log_bytes_written_.fetch_add(log_->size() - log_size, std::memory_order_relaxed);
   LARDER_RETURN_IF_ERROR(log_->Flush());  // one write() for the whole group
   if (sync) LARDER_RETURN_IF_ERROR(log_->Sync());
   SequenceNumber seq = first;
