@@ -104,7 +104,7 @@ def case_flags(case, value_size, num, reads):
         return common + [f"--num={num}", f"--benchmarks={MIXED}"]
     if case == "delete":
         return common + [f"--num={num}", "--benchmarks=fillseq,deleterandom"]
-    sync_num = max(200, num // 50)  # synced writes are slow: a slice of the keys
+    sync_num = max(200, num // 500)  # synced writes are slow: a slice of the keys
     if case == "sync1":
         return common + [f"--num={sync_num}", "--benchmarks=fillrandom", "--sync=1",
                          "--threads=1"]

@@ -34,7 +34,12 @@ struct BlockOrigin {
 };
 
 class Block {
+  struct Key {};  // only Create makes Blocks
+
  public:
+  // For Create only (std::make_shared needs a public constructor).
+  explicit Block(Key) {}
+
   // Takes the block's bytes (the payload without its trailer, uncompressed) and checks its
   // restart array. Corruption when it does not fit.
   static Result<std::shared_ptr<const Block>> Create(std::string contents, BlockOrigin origin);
@@ -47,7 +52,6 @@ class Block {
   std::uint32_t restarts_offset() const { return restarts_offset_; }
 
  private:
-  Block() = default;
   std::string data_;
   std::uint32_t restarts_offset_ = 0;
   std::uint32_t num_restarts_ = 0;
@@ -57,7 +61,13 @@ class Block {
 // must be at least kTrailerSize long, else Corruption.
 class BlockIter final : public InternalIterator {
  public:
+  // Holds a reference to the block: it stays alive while the cursor does.
   BlockIter(std::shared_ptr<const Block> block, BlockOrigin origin);
+  // Borrows the block, which must outlive the cursor (a table's pinned index): no reference
+  // count touched, so concurrent readers do not contend on one.
+  BlockIter(const Block& block, BlockOrigin origin);
+  // Points the cursor at another block (unpositioned, status OK), keeping its buffers.
+  void Reset(std::shared_ptr<const Block> block, BlockOrigin origin);
 
   bool Valid() const override { return valid_; }
   void SeekToFirst() override;
@@ -81,7 +91,7 @@ class BlockIter final : public InternalIterator {
   void SeekToRestart(std::uint32_t index);
   void Corrupt(std::string_view what, std::uint32_t at);
 
-  std::shared_ptr<const Block> block_;
+  std::shared_ptr<const Block> block_;  // nullptr when borrowed
   BlockOrigin origin_;
   const char* data_;
   std::uint32_t restarts_offset_;

@@ -119,7 +119,7 @@ TEST(LsmBlockTest, RestartPointsStoreFullKeys) {
   for (int i = 0; i < 40; ++i) {
     std::string k;
     AppendInternalKey(&k, "commonprefix" + std::to_string(100 + i), 1, ValueType::kValue);
-    m[k] = "v";
+    m.emplace(k, "v");
   }
   BlockBuilder b(8);
   for (const auto& [k, v] : m) b.Add(k, v);

@@ -101,7 +101,6 @@ std::optional<Compaction> CompactionPicker::Plan(const std::shared_ptr<const Ver
   c.level = level;
   c.output_level = std::min(level + 1, v->num_levels() - 1);
   c.reason = reason;
-  c.version = v;
   std::string lo, hi;
   bool set = false;
   ExtendRange(seed, &lo, &hi, &set);
@@ -123,6 +122,7 @@ std::optional<Compaction> CompactionPicker::Plan(const std::shared_ptr<const Ver
       c.grandparent_overlap_bytes += f->file_size;
     }
   }
+  c.version = std::make_shared<const Version>(*v);  // not a holder of v's files: see the header
   c.smallest_user_key = std::move(lo);
   c.largest_user_key = std::move(hi);
   for (const auto& which : c.inputs) {

@@ -40,7 +40,7 @@ namespace larder::lsm {
 enum class CompactionReason { kLevel0Count, kLevelSize, kDeletionDensity, kManual };
 const char* CompactionReasonName(CompactionReason reason);
 
-// A compaction plan. Holds the Version its inputs come from (the tables stay alive).
+// A compaction plan.
 struct Compaction {
   int level = 0;
   int output_level = 0;
@@ -51,6 +51,10 @@ struct Compaction {
   // table is best cut before it overlaps too much of them).
   std::uint64_t grandparent_overlap_bytes = 0;
   CompactionReason reason = CompactionReason::kLevelSize;
+  // A private copy of the Version the plan was made from, for reading its metadata while the
+  // compaction runs (KeyRangeFreeBelow). Being a copy, it does not count in
+  // VersionSet::LiveFiles: once the compaction's edit is applied its inputs may be deleted even
+  // while the plan lives (the compaction reads them no more).
   std::shared_ptr<const Version> version;
   // The inputs' user-key range (both inclusive).
   std::string smallest_user_key;

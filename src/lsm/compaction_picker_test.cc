@@ -4,7 +4,10 @@
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "lsm/manifest_test_util.h"
+#include "lsm/version_set.h"
 
 namespace larder::lsm {
 namespace {
@@ -245,6 +248,33 @@ TEST(LsmCompactionPickerTest, KeyRangeFreeBelow) {
   EXPECT_FALSE(KeyRangeFreeBelow(*v, 1, "e", "x"));
   EXPECT_TRUE(KeyRangeFreeBelow(*v, 3, "a", "z"));
   EXPECT_FALSE(KeyRangeFreeBelow(*v, 0, "a", "a"));
+}
+
+}  // namespace
+}  // namespace larder::lsm
+
+namespace larder::lsm {
+namespace {
+
+// A running compaction's plan does not keep its inputs from deletion once its edit is in.
+TEST(LsmCompactionPickerTest, PlanDoesNotPinInputsInLiveFiles) {
+  auto fs = NewMemFileSystem(std::size_t{1} << 24);
+  VersionSet vs("/db", fs.get(), PickerOptions());
+  ASSERT_TRUE(vs.Create().ok());
+  VersionEdit e;
+  e.AddFile(1, Table(5, "a", "c", 5000));
+  e.AddFile(2, Table(6, "b", "d", 10));
+  ASSERT_TRUE(vs.LogAndApply(&e).ok());
+  CompactionPicker picker(PickerOptions());
+  auto c = picker.Pick(vs.current(), vs.compact_pointers());
+  ASSERT_TRUE(c.has_value());
+  EXPECT_TRUE(KeyRangeFreeBelow(*c->version, 2, "a", "d"));  // the plan's metadata is readable
+  VersionEdit done;
+  c->AddInputDeletions(&done);
+  done.AddFile(2, Table(7, "a", "d", 5010));
+  ASSERT_TRUE(vs.LogAndApply(&done).ok());
+  EXPECT_EQ(vs.LiveFiles(), (std::set<std::uint64_t>{7}));
+  c->ReleaseInputs();
 }
 
 }  // namespace

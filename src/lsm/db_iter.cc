@@ -244,24 +244,38 @@ class DBIter final : public kv::Iterator {
   // Backward: from the input's entry back, the first user key to show. Each visible version
   // met replaces the candidate (older versions come first); the candidate is judged when the
   // walk leaves its key, with the input left on the entry before all of the key's versions.
+  // After kMaxSkips versions of one key in a row (a hot key rewritten many times in a
+  // memtable), JumpBeforeKey takes the newest visible version with a seek and jumps over the
+  // rest: a backward step costs O(kMaxSkips + seeks), not O(versions).
   void FindPrevUserEntry() {
     reverse_ = true;
     bool have = false;
-    for (; input_->Valid(); input_->Prev()) {
+    int versions = 0;  // visible versions of key_ met in a row
+    while (input_->Valid()) {
       ParsedInternalKey k;
       if (!Parse(&k)) return;
       if (has_lower_ && k.user_key < lower_) break;
-      if (has_upper_ && k.user_key >= upper_) continue;
-      if (k.sequence > sequence_ || k.type == ValueType::kRangeDeletion) continue;
-      if (have && k.user_key != std::string_view(key_)) {
-        if (ShowCandidate()) return;
-        if (!status_.ok()) return;
+      const bool shown = !(has_upper_ && k.user_key >= upper_) && k.sequence <= sequence_ &&
+                         k.type != ValueType::kRangeDeletion;
+      if (shown) {
+        const bool same_key = have && k.user_key == std::string_view(key_);
+        if (have && !same_key) {
+          if (ShowCandidate()) return;
+          if (!status_.ok()) return;
+        }
+        versions = same_key ? versions + 1 : 1;
+        key_.assign(k.user_key);
+        raw_.assign(input_->value());
+        type_ = k.type;
+        seq_ = k.sequence;
+        have = true;
+        if (versions > kMaxSkips) {
+          versions = 0;
+          if (!JumpBeforeKey()) return;
+          continue;  // the input is on the entry before key_'s versions (or !Valid)
+        }
       }
-      key_.assign(k.user_key);
-      raw_.assign(input_->value());
-      type_ = k.type;
-      seq_ = k.sequence;
-      have = true;
+      input_->Prev();
     }
     if (!input_->Valid() && !input_->status().ok()) {
       Stop();
@@ -269,6 +283,36 @@ class DBIter final : public kv::Iterator {
     }
     if (have && ShowCandidate()) return;
     Stop();
+  }
+
+  // For FindPrevUserEntry: makes the newest version of key_ the read sees the candidate (a
+  // forward seek), then leaves the input on the last entry before every version of key_.
+  // False when the input failed (then the iterator is stopped with its status).
+  bool JumpBeforeKey() {
+    SetSeekKey(key_, sequence_, kMaxValueType);
+    input_->Seek(seek_key_);
+    for (; input_->Valid(); input_->Next()) {
+      ParsedInternalKey k;
+      if (!Parse(&k)) return false;
+      if (k.user_key != std::string_view(key_)) break;
+      if (k.type == ValueType::kRangeDeletion) continue;
+      raw_.assign(input_->value());
+      type_ = k.type;
+      seq_ = k.sequence;
+      break;
+    }
+    if (!input_->status().ok()) {
+      Stop();
+      return false;
+    }
+    SetSeekKey(key_, kMaxSequenceNumber, kMaxValueType);
+    input_->SeekForPrev(seek_key_);
+    if (input_->Valid() && input_->key() == std::string_view(seek_key_)) input_->Prev();
+    if (!input_->Valid() && !input_->status().ok()) {
+      Stop();
+      return false;
+    }
+    return true;
   }
 
   bool ShowCandidate() {

@@ -86,21 +86,38 @@ class TransactionImpl final : public kv::Transaction {
   Status Put(std::string_view key, std::string_view value) override {
     LARDER_RETURN_IF_ERROR(Usable());
     mem_->Add(next_seq_++, ValueType::kValue, key, value);
-    batch_.Put(key, value);
     return Status::Ok();
   }
 
   Status Delete(std::string_view key) override {
     LARDER_RETURN_IF_ERROR(Usable());
     mem_->Add(next_seq_++, ValueType::kDeletion, key, {});
-    batch_.Delete(key);
     return Status::Ok();
   }
 
+  // Writes the newest write of each key the transaction touched, in key order, as one batch:
+  // a key rewritten many times (larderd's list and set metadata, once per command between
+  // checkpoints) costs the log and the memtable one entry, not one per rewrite.
   Status Commit(const kv::WriteOptions& options) override {
     LARDER_RETURN_IF_ERROR(Usable());
+    WriteBatch batch;
+    std::unique_ptr<InternalIterator> it = mem_->NewIterator();
+    std::string last;
+    bool have_last = false;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ParsedInternalKey k;
+      if (!ParseInternalKey(it->key(), &k)) return Status::Corruption("transaction entry");
+      if (have_last && k.user_key == std::string_view(last)) continue;  // an older write
+      last.assign(k.user_key);
+      have_last = true;
+      if (k.type == ValueType::kDeletion) {
+        batch.Delete(k.user_key);
+      } else {
+        batch.Put(k.user_key, it->value());
+      }
+    }
     Status s;
-    if (!batch_.empty()) s = db_->WriteInternal(options, &batch_, nullptr, /*gate=*/false);
+    if (!batch.empty()) s = db_->WriteInternal(options, &batch, nullptr, /*gate=*/false);
     End();
     return s;
   }
@@ -119,8 +136,7 @@ class TransactionImpl final : public kv::Transaction {
   }
 
   DBImpl* db_;
-  std::shared_ptr<MemTable> mem_;
-  WriteBatch batch_;
+  std::shared_ptr<MemTable> mem_;  // every write, newest last; Commit keeps the newest per key
   SequenceNumber next_seq_ = kTxSequenceBase;
   bool open_ = true;
 };

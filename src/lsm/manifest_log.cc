@@ -25,15 +25,24 @@ std::string FileHeader() {
   return h;
 }
 
-// The length of the record at the front of `in` when it is intact.
-bool IntactRecordAt(std::string_view in, std::uint32_t* length) {
-  if (in.size() < kLogHeaderSize) return false;
+// The payload length of a record at the front of `in` that could be intact (type and length
+// plausible), +1; 0 when it cannot be.
+std::uint64_t CandidateLength(std::string_view in) {
+  if (in.size() < kLogHeaderSize) return 0;
   const auto* p = reinterpret_cast<const std::uint8_t*>(in.data());
   const std::uint32_t len = LoadU32(p + 4);
   if (p[8] != static_cast<std::uint8_t>(kManifestRecordType) || len > kMaxRecordSize ||
       len > in.size() - kLogHeaderSize) {
-    return false;
+    return 0;
   }
+  return std::uint64_t{len} + 1;
+}
+
+// The length of the record at the front of `in` when it is intact.
+bool IntactRecordAt(std::string_view in, std::uint32_t* length) {
+  if (CandidateLength(in) == 0) return false;
+  const auto* p = reinterpret_cast<const std::uint8_t*>(in.data());
+  const std::uint32_t len = LoadU32(p + 4);
   if (LoadU32(p) != LogRecordCrc(p, in.substr(kLogHeaderSize, len))) return false;
   *length = len;
   return true;
@@ -81,10 +90,20 @@ Status ParseManifest(std::string_view contents, const std::string& path, ParsedM
       pos += kManifestRecordHeaderSize + len;
       continue;
     }
-    // A bad record: a torn tail only when nothing intact follows it.
+    // A bad record: a torn tail only when nothing intact follows it. The checksums tried are
+    // bounded (a crafted file could make the scan quadratic); past the budget the damage is
+    // reported rather than assumed torn.
+    std::uint64_t budget = 16 * std::uint64_t{contents.size()} + (std::uint64_t{1} << 20);
     for (std::size_t later = pos + 1; later + kManifestRecordHeaderSize <= contents.size();
          ++later) {
-      if (IntactRecordAt(contents.substr(later), &len)) {
+      const std::uint64_t cost = CandidateLength(contents.substr(later));
+      if (cost > budget) {
+        return Status::Corruption(fmt::format(
+            "{}: damaged record at offset {} (too much after it to rule out intact records)", path,
+            pos));
+      }
+      budget -= cost;
+      if (cost != 0 && IntactRecordAt(contents.substr(later), &len)) {
         return Status::Corruption(
             fmt::format("{}: damaged record at offset {} followed by intact records (at offset {})",
                         path, pos, later));

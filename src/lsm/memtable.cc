@@ -1,5 +1,6 @@
 #include "lsm/memtable.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace larder::lsm {
@@ -36,7 +37,7 @@ MemTable::MemTable(std::shared_ptr<ArenaBlockCache> cache)
     : arena_(std::move(cache)),
       points_(&arena_, 0x9e3779b97f4a7c15),
       ranges_(&arena_, 0x5851f42d4c957f2d) {
-  memory_usage_.store(arena_.bytes(), std::memory_order_relaxed);
+  memory_usage_.store(arena_.used(), std::memory_order_relaxed);
 }
 
 void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key,
@@ -56,7 +57,7 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   if (seq > largest_sequence_.load(std::memory_order_relaxed)) {
     largest_sequence_.store(seq, std::memory_order_relaxed);
   }
-  memory_usage_.store(arena_.bytes(), std::memory_order_relaxed);
+  memory_usage_.store(arena_.used(), std::memory_order_relaxed);
 }
 
 bool MemTable::Get(const LookupKey& key, ValueType* type, std::string_view* value,
@@ -68,7 +69,7 @@ bool MemTable::Get(const LookupKey& key, ValueType* type, std::string_view* valu
 bool MemTable::Get(std::string_view user_key, SequenceNumber snapshot, ValueType* type,
                    std::string_view* value, SequenceNumber* seq) const {
   SkipList::Iterator it(&points_);
-  it.Seek(user_key, PackTrailer(snapshot, kMaxValueType));
+  it.Seek(user_key, PackTrailer(std::min(snapshot, kMaxSequenceNumber), kMaxValueType));
   if (!it.Valid() || it.user_key() != user_key) return false;
   const std::uint64_t trailer = it.trailer();
   if (type != nullptr) *type = static_cast<ValueType>(trailer & 0xff);

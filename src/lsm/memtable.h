@@ -2,7 +2,7 @@
 // after its log record; when it is full the DB freezes it (no more Adds), flushes it to a table
 // in the background and drops it once the table is installed, while readers may still use it.
 //
-// Structure: two SkipLists (skiplist.h) in one Arena: the point entries (every type but
+// Structure: two SkipLists (skiplist.h) in one MemTableArena: the point entries (every type but
 // kRangeDeletion) and the range deletions (user key = begin, value = end, exclusive), which are
 // few and are consulted separately by the iterators above this layer.
 //
@@ -23,9 +23,9 @@
 #include <memory>
 #include <string_view>
 
-#include "base/arena.h"
 #include "lsm/dbformat.h"
 #include "lsm/internal_iterator.h"
+#include "lsm/memtable_arena.h"
 #include "lsm/skiplist.h"
 
 namespace larder::lsm {
@@ -33,7 +33,7 @@ namespace larder::lsm {
 class MemTable {
  public:
   // `cache` (may be null) supplies the arena's blocks and takes them back when the MemTable is
-  // destroyed, so that the next memtable does not fault its memory in again.
+  // destroyed, so that the next memtable finds its memory already faulted in.
   explicit MemTable(std::shared_ptr<ArenaBlockCache> cache = nullptr);
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
@@ -48,7 +48,8 @@ class MemTable {
   // none. Range deletions are not consulted. Any out-parameter may be null.
   bool Get(const LookupKey& key, ValueType* type, std::string_view* value,
            SequenceNumber* seq) const;
-  // The same without building a LookupKey.
+  // The same without building a LookupKey (no allocation); snapshots above kMaxSequenceNumber
+  // read as kMaxSequenceNumber.
   bool Get(std::string_view user_key, SequenceNumber snapshot, ValueType* type,
            std::string_view* value, SequenceNumber* seq) const;
 
@@ -59,7 +60,8 @@ class MemTable {
   // when the memtable holds none (when the call began). Same lifetime rule.
   std::unique_ptr<InternalIterator> NewRangeTombstoneIterator() const;
 
-  // Bytes of arena blocks allocated (what the memtable's size limit compares against).
+  // Arena bytes taken by the entries and their nodes (what the memtable's size limit compares
+  // against; the arena maps memory in 2 MiB blocks, memtable_arena.h).
   std::size_t ApproximateMemoryUsage() const {
     return memory_usage_.load(std::memory_order_relaxed);
   }
@@ -79,7 +81,7 @@ class MemTable {
   bool empty() const { return num_entries() == 0; }
 
  private:
-  Arena arena_;
+  MemTableArena arena_;
   SkipList points_;
   SkipList ranges_;
   // Written by the writer only (a load and a store, no read-modify-write); read by anyone.

@@ -75,6 +75,12 @@ TEST(LsmMemTableTest, GetFindsTheNewestVisibleVersion) {
   EXPECT_FALSE(GetAt(mem, "kb", 100).ok);
   EXPECT_EQ(GetAt(mem, "ka", 100).value, "other");
 
+  // The overload without a LookupKey; a snapshot past the largest sequence reads everything.
+  SequenceNumber seq = 0;
+  EXPECT_TRUE(mem.Get("k", ~SequenceNumber{0}, nullptr, nullptr, &seq));
+  EXPECT_EQ(seq, 9u);
+  EXPECT_TRUE(mem.Get("k", 8, nullptr, nullptr, &seq));
+  EXPECT_EQ(seq, 7u);
   // Null out-parameters are allowed.
   EXPECT_TRUE(mem.Get(LookupKey("k", 6), nullptr, nullptr, nullptr));
 
@@ -131,17 +137,20 @@ TEST(LsmMemTableTest, ViewsOutliveTheIterator) {
 }
 
 TEST(LsmMemTableTest, ArenaBlocksGoBackToTheCache) {
-  auto cache = std::make_shared<ArenaBlockCache>(std::size_t{1} << 20);
+  auto cache = std::make_shared<ArenaBlockCache>(std::size_t{64} << 20);
   {
     MemTable mem(cache);
-    for (int i = 0; i < 2000; ++i) mem.Add(i + 1, ValueType::kValue, std::to_string(i), "value");
-    EXPECT_GT(mem.ApproximateMemoryUsage(), Arena::kBlockSize);
+    for (int i = 0; i < 30000; ++i) {
+      mem.Add(i + 1, ValueType::kValue, std::to_string(i), std::string(100, 'v'));
+    }
+    EXPECT_GT(mem.ApproximateMemoryUsage(), MemTableArena::kBlockSize);
   }
   const std::size_t kept = cache->bytes();
-  EXPECT_GT(kept, 0u);
+  EXPECT_GT(kept, MemTableArena::kBlockSize);
   MemTable next(cache);
   next.Add(1, ValueType::kValue, "a", "b");
   EXPECT_LT(cache->bytes(), kept);  // the new memtable took a cached block
+  EXPECT_EQ(GetAt(next, "a", 1).value, "b");
 }
 
 // Random entries (duplicated user keys at many sequences, every type) against a std::map of

@@ -1,11 +1,12 @@
 #include "lsm/skiplist.h"
 
 #include <bit>
+#include <cstdint>
 #include <new>
 
 namespace larder::lsm {
 
-SkipList::SkipList(Arena* arena, std::uint64_t seed)
+SkipList::SkipList(MemTableArena* arena, std::uint64_t seed)
     : arena_(arena),
       head_(NewNode(MakeKey(std::string_view(), 0), {}, kMaxHeight)),
       rnd_(seed | 1) {}
@@ -23,6 +24,7 @@ int SkipList::RandomHeight() {
 SkipList::Node* SkipList::NewNode(const Key& key, std::string_view value, int height) {
   const std::size_t links = static_cast<std::size_t>(height - 1) * sizeof(std::atomic<Node*>);
   const std::size_t size = links + sizeof(Node) + key.user_key.size() + kTrailerSize + value.size();
+  assert(key.user_key.size() <= UINT32_MAX && value.size() <= UINT32_MAX);
   std::uint8_t* mem = arena_->Allocate(size);
   for (int i = 1; i < height; ++i) {
     new (mem + links - static_cast<std::size_t>(i) * sizeof(std::atomic<Node*>))

@@ -35,8 +35,9 @@
 // happens-before edge from one writer to the next, e.g. a mutex). Iterators and empty() are
 // safe concurrently with one Insert and with each other, without locks. A reader sees every
 // entry whose Insert happened before its read began, and maybe some inserted concurrently.
-// Lifetime: the Arena must outlive the SkipList; key()/value() views returned by an iterator
-// point into the arena and stay valid while the SkipList lives (not only until the next move).
+// Lifetime: the MemTableArena must outlive the SkipList; key()/value() views returned by an
+// iterator point into the arena and stay valid while the arena lives (not only until the
+// iterator moves).
 #ifndef LARDER_LSM_SKIPLIST_H_
 #define LARDER_LSM_SKIPLIST_H_
 
@@ -46,9 +47,9 @@
 #include <cstring>
 #include <string_view>
 
-#include "base/arena.h"
 #include "base/coding.h"
 #include "lsm/dbformat.h"
+#include "lsm/memtable_arena.h"
 
 namespace larder::lsm {
 
@@ -60,12 +61,13 @@ class SkipList {
   static constexpr int kMaxHeight = 12;
 
   // Allocates from `arena` (not owned; it must outlive this list). `seed` picks node heights.
-  explicit SkipList(Arena* arena, std::uint64_t seed = 0x9e3779b97f4a7c15);
+  explicit SkipList(MemTableArena* arena, std::uint64_t seed = 0x9e3779b97f4a7c15);
   SkipList(const SkipList&) = delete;
   SkipList& operator=(const SkipList&) = delete;
 
   // Adds the entry (user_key ++ trailer(seq, type), value). REQUIRES: external
-  // synchronization; no entry with the same user key, sequence and type is present.
+  // synchronization; no entry with the same user key, sequence and type is present; user_key
+  // and value shorter than 4 GiB each (the DB bounds both far lower).
   void Insert(std::string_view user_key, SequenceNumber seq, ValueType type,
               std::string_view value);
 
@@ -193,7 +195,7 @@ class SkipList {
   // The last node, or head_.
   Node* FindLast() const;
 
-  Arena* const arena_;
+  MemTableArena* const arena_;
   Node* const head_;
   std::atomic<int> max_height_{1};
   std::uint64_t rnd_;  // writer only

@@ -37,7 +37,7 @@ void InsertBoth(SkipList* list, Model* model, std::string_view user, SequenceNum
 }
 
 TEST(LsmSkipListTest, EmptyListHasNoEntries) {
-  Arena arena;
+  MemTableArena arena;
   SkipList list(&arena);
   EXPECT_TRUE(list.empty());
   SkipList::Iterator it(&list);
@@ -55,7 +55,7 @@ TEST(LsmSkipListTest, EmptyListHasNoEntries) {
 // Keys that agree in their first 8 bytes, are shorter than 8 bytes, end in zero bytes or are
 // empty: the cached prefix must never decide their order wrongly.
 TEST(LsmSkipListTest, OrdersKeysAroundThePrefixCache) {
-  Arena arena;
+  MemTableArena arena;
   SkipList list(&arena);
   Model model;
   const std::vector<std::string> users = {"",
@@ -90,7 +90,7 @@ TEST(LsmSkipListTest, OrdersKeysAroundThePrefixCache) {
 }
 
 TEST(LsmSkipListTest, SeeksLandOnTheNeighbours) {
-  Arena arena;
+  MemTableArena arena;
   SkipList list(&arena);
   Model model;
   for (int i = 0; i < 50; ++i)
@@ -127,7 +127,7 @@ TEST(LsmSkipListTest, SeeksLandOnTheNeighbours) {
 
 // Random inserts against a std::set: forward, backward and every kind of seek.
 TEST(LsmSkipListTest, MatchesASetModel) {
-  Arena arena;
+  MemTableArena arena;
   SkipList list(&arena, 7);
   Model model;
   std::mt19937_64 rng(42);
@@ -162,7 +162,7 @@ TEST(LsmSkipListTest, MatchesASetModel) {
 }
 
 TEST(LsmSkipListTest, ManyEntriesStayInOrder) {
-  Arena arena;
+  MemTableArena arena;
   SkipList list(&arena, 3);
   for (int i = 0; i < 20000; ++i) list.Insert("key" + std::to_string(i), 1, ValueType::kValue, "");
   // Every entry present once, in order: the upper levels may only shortcut, never skip.

@@ -19,9 +19,7 @@ Status TableCorruption(std::string_view file, std::string_view what) {
 Table::~Table() = default;
 
 Status Table::ReadMetaBlock(BlockHandle h, std::string_view what, std::string* out) const {
-  auto contents = ReadBlockContents(*file_, h, /*verify=*/true);
-  if (!contents.ok()) return contents.status().WithContext(what);
-  *out = std::move(*contents);
+  LARDER_ASSIGN_OR_RETURN(*out, ReadBlockContents(*file_, h, /*verify=*/true, what));
   return Status::Ok();
 }
 
@@ -87,7 +85,7 @@ Result<std::unique_ptr<Table>> Table::Open(std::unique_ptr<File> file, std::uint
   }
   if (!footer.range_deletions.empty()) {
     LARDER_RETURN_IF_ERROR(
-        table->ReadMetaBlock(footer.range_deletions, "range deletions", &contents));
+        table->ReadMetaBlock(footer.range_deletions, "range-deletion", &contents));
     LARDER_ASSIGN_OR_RETURN(
         table->range_dels_,
         Block::Create(std::move(contents), {path, footer.range_deletions.offset}));
@@ -104,8 +102,13 @@ Result<std::unique_ptr<Table>> Table::Open(std::unique_ptr<File> file, std::uint
   return table;
 }
 
+std::size_t Table::ApproximateMemoryUsage() const {
+  return sizeof(*this) + index_->size() + filter_.size() +
+         (range_dels_ != nullptr ? range_dels_->size() : 0);
+}
+
 std::unique_ptr<BlockIter> Table::NewIndexIterator() const {
-  return std::make_unique<BlockIter>(index_, BlockOrigin{path(), footer_.index.offset});
+  return std::make_unique<BlockIter>(*index_, BlockOrigin{path(), footer_.index.offset});
 }
 
 Status Table::DecodeIndexValue(std::string_view value, BlockHandle* h) const {
@@ -143,7 +146,7 @@ std::unique_ptr<InternalIterator> Table::NewIterator(bool verify_checksums, bool
 
 std::unique_ptr<InternalIterator> Table::NewRangeTombstoneIterator() const {
   if (range_dels_ == nullptr) return nullptr;
-  return std::make_unique<BlockIter>(range_dels_,
+  return std::make_unique<BlockIter>(*range_dels_,
                                      BlockOrigin{path(), footer_.range_deletions.offset});
 }
 
@@ -152,7 +155,7 @@ Status Table::Get(const LookupKey& key, bool verify_checksums, bool* found,
   *found = false;
   if (!filter_.KeyMayMatch(key.user_key())) return Status::Ok();
   const std::string_view target = key.internal_key();
-  BlockIter index(index_, BlockOrigin{path(), footer_.index.offset});
+  BlockIter index(*index_, BlockOrigin{path(), footer_.index.offset});
   for (index.Seek(target); index.Valid(); index.Next()) {
     BlockHandle h;
     LARDER_RETURN_IF_ERROR(DecodeIndexValue(index.value(), &h));
@@ -174,7 +177,7 @@ Status Table::Get(const LookupKey& key, bool verify_checksums, bool* found,
 }
 
 std::uint64_t Table::ApproximateOffsetOf(std::string_view internal_key) const {
-  BlockIter index(index_, BlockOrigin{path(), footer_.index.offset});
+  BlockIter index(*index_, BlockOrigin{path(), footer_.index.offset});
   index.Seek(internal_key);
   if (!index.Valid()) return data_end_;
   BlockHandle h;

@@ -61,6 +61,9 @@ class Table {
   bool KeyMayMatch(std::string_view user_key) const { return filter_.KeyMayMatch(user_key); }
 
   const TableProperties& properties() const { return props_; }
+  // Bytes this open table holds in memory (index, filter, range deletions): what a table
+  // cache charges for keeping it open. Data blocks are charged to the block cache.
+  std::size_t ApproximateMemoryUsage() const;
   const std::string& path() const { return file_->path(); }
   std::uint64_t file_size() const { return file_size_; }
 

@@ -9,6 +9,7 @@
 #include "base/checksum.h"
 #include "base/coding.h"
 #include "lsm/dbformat.h"
+#include "lsm/vlog_pointer.h"
 
 namespace larder::lsm {
 namespace {
@@ -115,6 +116,11 @@ void TableBuilder::Add(std::string_view internal_key, std::string_view value) {
   if (parsed.type == ValueType::kDeletion) ++props_.num_deletions;
   if (parsed.type == ValueType::kValuePointer || parsed.type == ValueType::kExpiringPointer) {
     ++props_.num_pointer_values;
+    std::string_view pointer = value;
+    if (parsed.type == ValueType::kExpiringPointer)
+      pointer.remove_prefix(std::min<std::size_t>(8, pointer.size()));
+    VlogPointer p;
+    if (p.Decode(pointer)) pointer_bytes_[p.file_number] += p.length;
   }
   if (data_block_.CurrentSizeEstimate() >= options_.block_size) FlushDataBlock();
 }
@@ -189,6 +195,7 @@ Status TableBuilder::Finish() {
     props_.num_range_deletions = range_dels_.size();
     WriteBlock(block.Finish(), Compression::kNone, &footer.range_deletions);
   }
+  props_.pointer_bytes_by_vlog.assign(pointer_bytes_.begin(), pointer_bytes_.end());
   const std::string_view index = index_block_.Finish();
   props_.index_bytes = index.size() + kBlockTrailerSize;
   std::string props;

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -98,6 +99,7 @@ class TableBuilder {
   std::string scratch_;     // separators, handles
   TableProperties props_;
   bool any_seq_ = false;
+  std::map<std::uint64_t, std::uint64_t> pointer_bytes_;  // by value-log file
 };
 
 }  // namespace larder::lsm

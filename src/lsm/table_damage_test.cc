@@ -108,3 +108,37 @@ INSTANTIATE_TEST_SUITE_P(LsmCodecs, LsmTableDamageTest,
 
 }  // namespace
 }  // namespace larder::lsm
+
+namespace larder::lsm {
+namespace {
+
+TEST(LsmTableDamageMessageTest, NamesTheFileTheBlockAndItsOffset) {
+  std::mt19937_64 rng(8);
+  const table_test::Model m = table_test::RandomModel(rng, 100, 100);
+  TableOptions o;
+  o.block_size = 256;
+  table_test::Built b;
+  table_test::Build(&b, m, o);
+  ASSERT_TRUE(b.status.ok());
+  std::string bytes = table_test::Contents(b);
+  bytes[3] = static_cast<char>(bytes[3] ^ 1);  // inside the first data block
+  {
+    auto f = b.fs->Open(table_test::kPath, {});
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE(
+        (*f)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}).ok());
+  }
+  auto t = table_test::OpenBuilt(b, nullptr, false);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  auto it = (*t)->NewIterator(true, false);
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  EXPECT_EQ(it->status().ToString(),
+            "corruption: /t.sst: data block at offset 0: checksum mismatch");
+  // At open, with every block checked.
+  EXPECT_EQ(table_test::OpenBuilt(b, nullptr, true).status().ToString(),
+            "corruption: /t.sst: data block at offset 0: checksum mismatch");
+}
+
+}  // namespace
+}  // namespace larder::lsm

@@ -20,6 +20,9 @@ namespace {
 constexpr std::uint64_t kLz4MaxRatio = 256;
 constexpr std::uint64_t kZstdMaxRatio = 32768;
 constexpr int kZstdLevel = 1;
+// Properties: tags from 64 carry bytes; 64 is pointer_bytes_by_vlog.
+constexpr std::uint32_t kFirstBytesTag = 64;
+constexpr std::uint32_t kPointerBytesTag = 64;
 
 std::span<const std::uint8_t> Bytes(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
@@ -91,6 +94,15 @@ void TableProperties::EncodeTo(std::string* dst) const {
     PutVarint32(dst, tag++);
     PutVarint64(dst, v);
   }
+  if (!pointer_bytes_by_vlog.empty()) {
+    std::string pairs;
+    for (const auto& [file, bytes] : pointer_bytes_by_vlog) {
+      PutVarint64(&pairs, file);
+      PutVarint64(&pairs, bytes);
+    }
+    PutVarint32(dst, kPointerBytesTag);
+    PutLengthPrefixed(dst, pairs);
+  }
 }
 
 Status TableProperties::DecodeFrom(std::string_view in) {
@@ -101,10 +113,23 @@ Status TableProperties::DecodeFrom(std::string_view in) {
   *this = TableProperties();
   while (!in.empty()) {
     std::uint32_t tag = 0;
-    std::uint64_t v = 0;
-    if (!GetVarint32(&in, &tag) || !GetVarint64(&in, &v)) {
-      return Status::Corruption("bad properties entry");
+    if (!GetVarint32(&in, &tag)) return Status::Corruption("bad properties tag");
+    if (tag >= kFirstBytesTag) {
+      std::string_view bytes;
+      if (!GetLengthPrefixed(&in, &bytes)) return Status::Corruption("bad properties field");
+      if (tag != kPointerBytesTag) continue;  // a newer field
+      while (!bytes.empty()) {
+        std::uint64_t file = 0, n = 0;
+        if (!GetVarint64(&bytes, &file) || !GetVarint64(&bytes, &n) ||
+            (!pointer_bytes_by_vlog.empty() && file <= pointer_bytes_by_vlog.back().first)) {
+          return Status::Corruption("bad value-log pointer bytes");
+        }
+        pointer_bytes_by_vlog.emplace_back(file, n);
+      }
+      continue;
     }
+    std::uint64_t v = 0;
+    if (!GetVarint64(&in, &v)) return Status::Corruption("bad properties entry");
     if (tag >= 1 && tag <= std::size(fields)) *fields[tag - 1] = v;  // else: a newer field
   }
   return Status::Ok();
@@ -181,10 +206,11 @@ Status UncompressBlock(std::uint8_t type, std::string_view payload, std::string*
   return Status::Corruption(fmt::format("unknown compression type {}", type));
 }
 
-Result<std::string> ReadBlockContents(File& file, BlockHandle h, bool verify) {
-  auto fail = [&](std::string_view what) {
+Result<std::string> ReadBlockContents(File& file, BlockHandle h, bool verify,
+                                      std::string_view what) {
+  auto fail = [&](std::string_view problem) {
     return Status::Corruption(
-        fmt::format("{}: block at offset {}: {}", file.path(), h.offset, what));
+        fmt::format("{}: {} block at offset {}: {}", file.path(), what, h.offset, problem));
   };
   if (h.size > kMaxBlockSize) return fail(fmt::format("implausible size {}", h.size));
   const std::size_t n = static_cast<std::size_t>(h.size) + kBlockTrailerSize;

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "larder/file_system.h"
 #include "larder/lsm/options.h"
@@ -53,8 +55,8 @@ struct Footer {
   static Result<Footer> Decode(std::string_view in, std::string_view file);
 };
 
-// Counters of one table, stored in its properties block as (varint tag, varint64 value) pairs;
-// readers skip tags they do not know.
+// Counters of one table, stored in its properties block as tagged fields: tags 1..63 carry a
+// varint64, tags from 64 a length-prefixed byte string; readers skip tags they do not know.
 struct TableProperties {
   std::uint64_t num_entries = 0;          // entries of the data blocks
   std::uint64_t num_deletions = 0;        // point tombstones (kDeletion)
@@ -69,6 +71,9 @@ struct TableProperties {
   std::uint64_t num_pointer_values = 0;  // kValuePointer and kExpiringPointer entries
   std::uint64_t num_data_blocks = 0;
   std::uint64_t compression = 0;  // the TableOptions::compression it was built with
+  // (value-log file number, bytes of the values this table's pointers name in it), ascending by
+  // file number: which value-log files the table keeps alive, and how much of each.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> pointer_bytes_by_vlog;
 
   void EncodeTo(std::string* dst) const;
   [[nodiscard]] Status DecodeFrom(std::string_view in);
@@ -83,8 +88,10 @@ bool CompressBlock(Compression type, std::string_view raw, std::string* out);
 [[nodiscard]] Status UncompressBlock(std::uint8_t type, std::string_view payload, std::string* out);
 
 // Reads the block at `h` from `file`: the payload and its trailer, the CRC (when `verify`),
-// the decompression. The result is the uncompressed block. Errors name the file and offset.
-Result<std::string> ReadBlockContents(File& file, BlockHandle h, bool verify);
+// the decompression. The result is the uncompressed block. Errors name the file, the block's
+// kind (`what`: "data", "index", ...) and its offset.
+Result<std::string> ReadBlockContents(File& file, BlockHandle h, bool verify,
+                                      std::string_view what = "data");
 
 }  // namespace larder::lsm
 

@@ -38,7 +38,11 @@ void TableIterator::LoadBlock() {
     data_.reset();
     return;
   }
-  data_.emplace(std::move(*block), BlockOrigin{table_->path(), h.offset});
+  if (data_.has_value()) {
+    data_->Reset(std::move(*block), BlockOrigin{table_->path(), h.offset});
+  } else {
+    data_.emplace(std::move(*block), BlockOrigin{table_->path(), h.offset});
+  }
   data_offset_ = h.offset;
 }
 

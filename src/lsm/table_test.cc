@@ -15,6 +15,7 @@
 #include "lsm/dbformat.h"
 #include "lsm/table_builder.h"
 #include "lsm/table_test_util.h"
+#include "lsm/vlog_pointer.h"
 
 namespace larder::lsm {
 namespace {
@@ -147,17 +148,40 @@ TEST(LsmTableTest, RoundTripsAgainstModelWithEveryCompression) {
   }
 }
 
+// Tiny blocks (one or two entries each) and many versions per user key: seeks, steps and Gets
+// cross block boundaries all the time, including a version run split between two blocks.
+TEST(LsmTableTest, TinyBlocksAndLongVersionRuns) {
+  for (const std::size_t block_size : {1, 64, 200}) {
+    SCOPED_TRACE(::testing::Message() << "block_size " << block_size);
+    std::mt19937_64 rng(block_size);
+    const int distinct = 40;
+    const Model m = RandomModel(rng, 600, distinct);
+    TableOptions o;
+    o.block_size = block_size;
+    o.restart_interval = 2;
+    Built b;
+    MustBuild(&b, m, o);
+    EXPECT_GT(b.props.num_data_blocks, 100u);
+    auto t = OpenBuilt(b, nullptr, true);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    ExpectSameAsModel(**t, m, rng, distinct);
+    ASSERT_TRUE((*t)->VerifyAll().ok());
+  }
+}
+
 TEST(LsmTableTest, PropertiesCountWhatWasAdded) {
   Model m;
   std::string k;
   AppendInternalKey(&k, "a", 9, ValueType::kValue);
-  m[k] = "1";
+  m.emplace(k, "1");
   k.clear();
   AppendInternalKey(&k, "a", 3, ValueType::kDeletion);
-  m[k] = "";
+  m.emplace(k, "");
   k.clear();
   AppendInternalKey(&k, "b", 7, ValueType::kExpiringPointer);
-  m[k] = "ptr";
+  std::string expiring_pointer(8, '\x01');  // expires_at_ms, then the pointer
+  VlogPointer{12, 4096, 7000}.EncodeTo(&expiring_pointer);
+  m.emplace(k, expiring_pointer);
   table_test::RangeDels rd;
   k.clear();
   AppendInternalKey(&k, "m", 20, ValueType::kRangeDeletion);
@@ -176,11 +200,14 @@ TEST(LsmTableTest, PropertiesCountWhatWasAdded) {
   EXPECT_EQ(p.num_pointer_values, 1u);
   EXPECT_EQ(p.smallest_seq, 2u);
   EXPECT_EQ(p.largest_seq, 20u);
-  EXPECT_EQ(p.raw_value_bytes, 4u);
+  EXPECT_EQ(p.raw_value_bytes, 1 + expiring_pointer.size());
   EXPECT_EQ(p.num_data_blocks, 1u);
   EXPECT_GT(p.filter_bytes, 0u);
   EXPECT_GT(p.index_bytes, 0u);
   EXPECT_EQ(p.index_bytes, b.props.index_bytes);
+  ASSERT_EQ(p.pointer_bytes_by_vlog.size(), 1u);
+  EXPECT_EQ(p.pointer_bytes_by_vlog[0], (std::pair<std::uint64_t, std::uint64_t>{12, 7000}));
+  EXPECT_GE((*t)->ApproximateMemoryUsage(), p.index_bytes + p.filter_bytes - 2 * kBlockTrailerSize);
   // Range deletions come back sorted, and are not data entries.
   auto rit = (*t)->NewRangeTombstoneIterator();
   ASSERT_NE(rit, nullptr);
@@ -242,7 +269,7 @@ TEST(LsmTableTest, FilterSkipsAbsentKeys) {
   for (int i = 0; i < 20000; ++i) {
     std::string k;
     AppendInternalKey(&k, "present" + std::to_string(i), 5, ValueType::kValue);
-    m[k] = "v";
+    m.emplace(k, "v");
   }
   Built b;
   MustBuild(&b, m, {});

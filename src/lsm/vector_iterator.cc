@@ -77,9 +77,15 @@ void VectorIterator::SeekForPrev(std::string_view target) {
                               : static_cast<std::size_t>(it - entries_.begin()) - 1);
 }
 
-void VectorIterator::Next() { Land(pos_ + 1); }
+void VectorIterator::Next() {
+  ++steps_;
+  Land(pos_ + 1);
+}
 
-void VectorIterator::Prev() { Land(pos_ == 0 ? entries_.size() : pos_ - 1); }
+void VectorIterator::Prev() {
+  ++steps_;
+  Land(pos_ == 0 ? entries_.size() : pos_ - 1);
+}
 
 std::unique_ptr<InternalIterator> NewEmptyIterator() {
   return std::make_unique<VectorIterator>(std::vector<VectorIterator::Entry>{});

@@ -47,6 +47,8 @@ class VectorIterator final : public InternalIterator {
   Status status() const override { return status_; }
 
   std::size_t size() const { return entries_.size(); }
+  // Next and Prev calls so far (tests count the steps a layer above takes).
+  std::size_t steps() const { return steps_; }
 
  private:
   // Positions on `pos` (entries_.size() = off either end) and applies the injected error.
@@ -54,6 +56,7 @@ class VectorIterator final : public InternalIterator {
 
   std::vector<Entry> entries_;
   std::size_t pos_;  // entries_.size() when not positioned
+  std::size_t steps_ = 0;
   Status status_;
   std::size_t error_at_;
   Status injected_;

@@ -17,11 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-void PrintJson(const json& j) {
-  WriteOut(j.dump(2, ' ', false, json::error_handler_t::replace));
-  WriteOut("\n");
-}
-
 // Flags shared by the inspection commands.
 struct Common {
   std::string file;

@@ -29,11 +29,6 @@ namespace {
 
 using nlohmann::json;
 
-void PrintJson(const json& j) {
-  WriteOut(j.dump(2, ' ', false, json::error_handler_t::replace));
-  WriteOut("\n");
-}
-
 // Flags of every lsm command; each uses those it registers.
 struct LsmArgs {
   std::string dir;

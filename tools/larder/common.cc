@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "format.h"
 #include "larder/file_system.h"
@@ -71,5 +72,10 @@ int KeyNotFound(std::string_view key) {
 }
 
 void WriteOut(std::string_view bytes) { std::fwrite(bytes.data(), 1, bytes.size(), stdout); }
+
+void PrintJson(const nlohmann::json& j) {
+  WriteOut(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+  WriteOut("\n");
+}
 
 }  // namespace larder::cli

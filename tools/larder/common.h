@@ -4,6 +4,7 @@
 #define LARDER_TOOLS_LARDER_COMMON_H_
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <functional>
 #include <memory>
@@ -59,6 +60,8 @@ int KeyNotFound(std::string_view key);
 
 // Writes bytes to stdout as they are.
 void WriteOut(std::string_view bytes);
+// Writes `j` to stdout, indented by 2, and a newline (invalid UTF-8 replaced): --json output.
+void PrintJson(const nlohmann::json& j);
 
 }  // namespace larder::cli
 

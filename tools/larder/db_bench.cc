@@ -349,6 +349,7 @@ Status Runner::KeepWriting(ThreadState& t) {
   while (!readers_done_.load(std::memory_order_acquire)) {
     LARDER_RETURN_IF_ERROR(
         store_->Put(options, Key(t, t.rng.Uniform(num)), t.values->Next(value_size)));
+    t.stats.bytes += f_.key_size + f_.value_size;  // not reported; counts in user_bytes_written
   }
   return Status::Ok();
 }
@@ -416,6 +417,7 @@ Status Runner::RunOne(const BenchmarkInfo& b, Result1* result) {
   for (std::thread& th : threads) th.join();
   if (tty) fmt::print(stderr, "{:60}\r", "");
   for (const Status& s : statuses) LARDER_RETURN_IF_ERROR(s);
+  if (with_writer) user_bytes_written_ += states.back().stats.bytes;
 
   result->name = std::string(b.name);
   SteadyClock::time_point start = states[0].stats.start, finish = states[0].stats.finish;

@@ -57,8 +57,9 @@ struct DbBenchFlags {
   bool use_existing_db = false;
   double compression_ratio = 0.5;
   std::uint64_t seed = 0;  // 0: from the clock (printed)
-  // Beyond db_bench: a JSON file with each benchmark's figures and the run's byte counts
-  // (bytes written by the process, database size, live data) for bench/lsm_compare.py.
+  // Beyond db_bench: a JSON file with each benchmark's figures and the run's byte counts for
+  // bench/lsm_compare.py: user_bytes_written (key and value bytes of every write, including
+  // readwhilewriting's writer), process_write_bytes, db_bytes, live_keys, live_bytes.
   std::string stats_file;
 };
 

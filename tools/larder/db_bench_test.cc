@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -45,6 +46,38 @@ TEST(LsmDbBenchKeyTest, BigEndianNumberThenZeros) {
   EXPECT_EQ(std::string(key, 8), std::string("\0\0\0\0\0\0\x01\x02", 8));
 }
 
+// Counts the key and value bytes of every Put given to the store it wraps.
+class CountingStore final : public kv::Store {
+ public:
+  CountingStore(std::unique_ptr<kv::Store> base, std::int64_t* put_bytes)
+      : base_(std::move(base)), put_bytes_(put_bytes) {}
+  Status Write(const kv::WriteOptions& o, const kv::WriteBatch& b) override {
+    for (const kv::WriteBatch::Entry& e : b) {
+      if (e.op == kv::WriteBatch::Op::kPut) Count(e.key, e.value);
+    }
+    return base_->Write(o, b);
+  }
+  Status Put(const kv::WriteOptions& o, std::string_view k, std::string_view v) override {
+    Count(k, v);
+    return base_->Put(o, k, v);
+  }
+  Status Get(std::string_view k, std::string* v) override { return base_->Get(k, v); }
+  Result<std::unique_ptr<kv::Iterator>> NewIterator(const kv::IteratorOptions& o = {}) override {
+    return base_->NewIterator(o);
+  }
+  Result<std::unique_ptr<kv::Snapshot>> GetSnapshot() override { return base_->GetSnapshot(); }
+  Status Close() override { return base_->Close(); }
+
+ private:
+  void Count(std::string_view k, std::string_view v) {
+    std::lock_guard lock(mu_);
+    *put_bytes_ += static_cast<std::int64_t>(k.size() + v.size());
+  }
+  std::unique_ptr<kv::Store> base_;
+  std::mutex mu_;
+  std::int64_t* put_bytes_;
+};
+
 class LsmDbBenchRunTest : public ::testing::Test {
  protected:
   DbBenchEngine Engine() {
@@ -55,7 +88,9 @@ class LsmDbBenchRunTest : public ::testing::Test {
       std::filesystem::create_directories(dir);
       bolt::Options options;
       options.no_sync = true;
-      return bolt::OpenKV(dir + "/bolt.db", options);
+      LARDER_ASSIGN_OR_RETURN(std::unique_ptr<kv::Store> store,
+                              bolt::OpenKV(dir + "/bolt.db", options));
+      return std::unique_ptr<kv::Store>(new CountingStore(std::move(store), &put_bytes_));
     };
     return e;
   }
@@ -77,6 +112,7 @@ class LsmDbBenchRunTest : public ::testing::Test {
 
   test::TempDir dir_;
   int opens_ = 0;
+  std::int64_t put_bytes_ = 0;  // every Put the engine was given, by any thread
 };
 
 TEST_F(LsmDbBenchRunTest, FillThenReadFindsEverything) {
@@ -136,17 +172,20 @@ TEST_F(LsmDbBenchRunTest, ReadWhileWritingCountsOnlyReads) {
   DbBenchFlags f;
   f.benchmarks = "fillrandom,overwrite,readwhilewriting,fillsync";
   f.num = 2000;
-  f.reads = 500;
+  f.reads = 50000;  // long enough (tens of ms) for the writer to write
   f.stats_file = dir_.File("stats.json");
   int code = -1;
   const std::string out = Run(f, &code);
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("readwhilewriting : "), std::string::npos) << out;
-  EXPECT_NE(out.find(" 500 operations;"), std::string::npos) << out;
+  EXPECT_NE(out.find(" 50000 operations;"), std::string::npos) << out;
   EXPECT_NE(out.find("(2 ops)"), std::string::npos) << out;  // fillsync: --num/1000 keys
   std::ifstream in(f.stats_file);
   nlohmann::json j = nlohmann::json::parse(in);
   EXPECT_LE(j["live_keys"].get<int>(), 2);  // fillsync started afresh over 2 keys
+  // Every write counts, readwhilewriting's writer too (it wrote at least once).
+  EXPECT_EQ(j["user_bytes_written"].get<std::int64_t>(), put_bytes_);
+  EXPECT_GT(put_bytes_, 3 * 2000 * 116);  // fillrandom, overwrite, fillsync, and the writer
 }
 
 TEST_F(LsmDbBenchRunTest, UnknownBenchmarkIsAUsageError) {
