@@ -17,16 +17,10 @@
 
 #include "larder/lsm/db.h"
 #include "tests/util/crash_harness.h"
+#include "tests/util/kv_model.h"
 
 namespace larder::lsm {
 namespace {
-
-// "prefix<n>", built by appends (GCC 12 at -O3 warns, -Wrestrict, on "literal" + std::string).
-std::string Name(std::string_view prefix, std::uint64_t n) {
-  std::string s(prefix);
-  s.append(std::to_string(n));
-  return s;
-}
 
 std::uint64_t EnvOr(const char* name, std::uint64_t fallback) {
   const char* v = std::getenv(name);
@@ -52,7 +46,7 @@ void MakeBatch(int b, WriteBatch* batch, test::KVMap* m) {
   std::mt19937_64 rng(EnvOr("LARDER_CRASH_SEED", 0) * 1000003 + 77 + b);
   const int ops = 1 + static_cast<int>(rng() % 6);
   for (int i = 0; i < ops; ++i) {
-    std::string k = Name("k", rng() % 40);
+    std::string k = test::NumberedKey("k", rng() % 40);
     if (rng() % 5 == 0) {
       batch->Delete(k);
       m->erase(k);

@@ -14,17 +14,11 @@
 
 #include "larder/lsm/db.h"
 #include "tests/util/kill_cycle.h"
+#include "tests/util/kv_model.h"
 #include "tests/util/temp_dir.h"
 
 namespace larder::lsm {
 namespace {
-
-// "prefix<n>", built by appends (GCC 12 at -O3 warns, -Wrestrict, on "literal" + std::string).
-std::string Name(std::string_view prefix, std::uint64_t n) {
-  std::string s(prefix);
-  s.append(std::to_string(n));
-  return s;
-}
 
 Options KillOptions() {
   Options o;
@@ -44,7 +38,7 @@ Options KillOptions() {
   for (std::uint64_t t = first;; ++t) {
     kv::WriteBatch b;
     b.Put("counter", std::to_string(t));
-    b.Put(Name("t", t), std::string((t * 37) % 3000, 'v'));  // some in the vlog
+    b.Put(test::NumberedKey("t", t), std::string((t * 37) % 3000, 'v'));  // some in the vlog
     if (!(*db)->Write({.sync = true}, b).ok()) _exit(3);
     if (write(fd, &t, sizeof t) != sizeof t) _exit(4);
   }
@@ -75,7 +69,8 @@ TEST(LsmKillTest, SigkillNeverLosesAcknowledgedWrites) {
       ASSERT_LE(c, acked + 1) << "cycle " << cycle;
       for (std::uint64_t i = 1; i <= c; i += 1 + c / 50) {
         std::string v;
-        ASSERT_TRUE((*db)->Get(Name("t", i), &v).ok()) << "cycle " << cycle << " " << i;
+        ASSERT_TRUE((*db)->Get(test::NumberedKey("t", i), &v).ok())
+            << "cycle " << cycle << " " << i;
         ASSERT_EQ(v.size(), (i * 37) % 3000) << "cycle " << cycle << " " << i;
       }
       acked = c;

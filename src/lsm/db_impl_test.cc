@@ -17,16 +17,10 @@
 #include "larder/file_system_wrapper.h"
 #include "larder/lsm/db.h"
 #include "testing/fault_injection_file_system.h"
+#include "tests/util/kv_model.h"
 
 namespace larder::lsm {
 namespace {
-
-// "prefix<n>", built by appends (GCC 12 at -O3 warns, -Wrestrict, on "literal" + std::string).
-std::string Name(std::string_view prefix, std::uint64_t n) {
-  std::string s(prefix);
-  s.append(std::to_string(n));
-  return s;
-}
 
 class LsmDBTest : public ::testing::Test {
  protected:
@@ -86,7 +80,7 @@ TEST_F(LsmDBTest, ManyWritesFlushCompactAndReopen) {
   {
     auto db = Open();
     for (int i = 0; i < 5000; ++i) {
-      std::string k = Name("key", rng() % 1500);
+      std::string k = test::NumberedKey("key", rng() % 1500);
       if (rng() % 7 == 0) {
         ASSERT_TRUE(db->Delete({.sync = false}, k).ok());
         model.erase(k);
@@ -121,8 +115,8 @@ TEST_F(LsmDBTest, LargeValuesLiveInTheValueLog) {
     auto db = Open();
     for (int i = 0; i < 300; ++i) {
       std::string v(50 + (i * 37) % 400, static_cast<char>('a' + i % 26));
-      ASSERT_TRUE(db->Put({.sync = false}, Name("k", i % 120), v).ok());
-      model[Name("k", i % 120)] = v;
+      ASSERT_TRUE(db->Put({.sync = false}, test::NumberedKey("k", i % 120), v).ok());
+      model[test::NumberedKey("k", i % 120)] = v;
     }
     ASSERT_TRUE(db->Flush().ok());
     EXPECT_EQ(Scan(*db), model);
@@ -144,7 +138,8 @@ TEST_F(LsmDBTest, SnapshotsSeeTheirPointInTime) {
   ASSERT_TRUE(snap.ok());
   ASSERT_TRUE(db->Put({}, "k", "new").ok());
   ASSERT_TRUE(db->Delete({}, "gone").ok());
-  for (int i = 0; i < 500; ++i) ASSERT_TRUE(db->Put({.sync = false}, Name("f", i), "x").ok());
+  for (int i = 0; i < 500; ++i)
+    ASSERT_TRUE(db->Put({.sync = false}, test::NumberedKey("f", i), "x").ok());
   ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
   std::string v;
   ASSERT_TRUE((*snap)->Get("k", &v).ok());
@@ -158,7 +153,7 @@ TEST_F(LsmDBTest, RangeDeletionAndExpiry) {
   ManualClock clock(ManualClock::SleepMode::kAdvance, 0, 1'000'000'000);
   options_.clock = &clock;
   auto db = Open();
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(db->Put({}, Name("q", i), "v").ok());
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(db->Put({}, test::NumberedKey("q", i), "v").ok());
   WriteBatch b;
   b.DeleteRange("q2", "q5");
   b.PutWithExpiry("ttl", "short", clock.NowUnixMillis() + 1000);
@@ -259,7 +254,8 @@ TEST_F(LsmDBTest, MissingDatabaseIsNotFoundWithoutCreate) {
 TEST_F(LsmDBTest, BackupIncrementalRestoreAndCheckpoint) {
   options_.write_buffer_size = 4 << 10;
   auto db = Open();
-  for (int i = 0; i < 200; ++i) ASSERT_TRUE(db->Put({.sync = false}, Name("k", i), "v1").ok());
+  for (int i = 0; i < 200; ++i)
+    ASSERT_TRUE(db->Put({.sync = false}, test::NumberedKey("k", i), "v1").ok());
   auto full = db->Backup("/full.bk", std::nullopt);
   ASSERT_TRUE(full.ok()) << full.status().ToString();
   ASSERT_TRUE(db->Delete({}, "k7").ok());
@@ -312,18 +308,19 @@ TEST_F(LsmDBTest, ValueLogCollectionRunsByItselfAndNeverResurrects) {
   // (garbage) and keys deleted (must stay deleted).
   for (int i = 0; i < 40; ++i) {
     const std::string v(200, static_cast<char>('a' + i % 26));
-    ASSERT_TRUE(db->Put({.sync = false}, Name("keep", i), v).ok());
-    model[Name("keep", i)] = v;
-    ASSERT_TRUE(db->Put({.sync = false}, Name("gone", i), v).ok());
+    ASSERT_TRUE(db->Put({.sync = false}, test::NumberedKey("keep", i), v).ok());
+    model[test::NumberedKey("keep", i)] = v;
+    ASSERT_TRUE(db->Put({.sync = false}, test::NumberedKey("gone", i), v).ok());
   }
   for (int round = 0; round < 30; ++round) {
     for (int i = 0; i < 40; ++i) {
       const std::string v(200 + round, static_cast<char>('A' + (i + round) % 26));
-      ASSERT_TRUE(db->Put({.sync = false}, Name("hot", i), v).ok());
-      model[Name("hot", i)] = v;
+      ASSERT_TRUE(db->Put({.sync = false}, test::NumberedKey("hot", i), v).ok());
+      model[test::NumberedKey("hot", i)] = v;
     }
     if (round == 5) {
-      for (int i = 0; i < 40; ++i) ASSERT_TRUE(db->Delete({.sync = false}, Name("gone", i)).ok());
+      for (int i = 0; i < 40; ++i)
+        ASSERT_TRUE(db->Delete({.sync = false}, test::NumberedKey("gone", i)).ok());
     }
   }
   // Collection runs by itself after the compactions; its copies go on a thread of their own,
@@ -412,7 +409,8 @@ TEST(LsmDBGroupCommitTest, ConcurrentSyncedWritersShareSyncs) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kWrites; ++i) {
-        ASSERT_TRUE((*db)->Put({}, Name("t", t) + Name("-", i), "v").ok());
+        ASSERT_TRUE(
+            (*db)->Put({}, test::NumberedKey("t", t) + test::NumberedKey("-", i), "v").ok());
       }
     });
   }
@@ -427,7 +425,8 @@ TEST(LsmDBGroupCommitTest, ConcurrentSyncedWritersShareSyncs) {
   EXPECT_GT(syncs, 0);
   for (int t = 0; t < kThreads; ++t) {
     std::string v;
-    ASSERT_TRUE((*db)->Get(Name("t", t) + Name("-", kWrites - 1), &v).ok());
+    ASSERT_TRUE(
+        (*db)->Get(test::NumberedKey("t", t) + test::NumberedKey("-", kWrites - 1), &v).ok());
   }
   EXPECT_EQ((*db)->GetStats().last_sequence, static_cast<std::uint64_t>(kThreads * kWrites));
 }
