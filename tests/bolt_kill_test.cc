@@ -2,17 +2,15 @@
 // acknowledgment through a pipe; the parent kills it with SIGKILL at a random moment, reopens
 // the file, checks it and verifies that every acknowledged commit is there.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
 #include <random>
 #include <string>
-#include <thread>
 
 #include "larder/bolt/db.h"
+#include "tests/util/kill_cycle.h"
 #include "tests/util/temp_dir.h"
 
 namespace larder::bolt {
@@ -45,23 +43,10 @@ TEST(BoltKillTest, SigkillNeverLosesAcknowledgedCommits) {
   // until 50 were acknowledged (at most 1,000 cycles), so the test never passes vacuously.
   int cycle = 0;
   for (; cycle < kCycles || (acked < 50 && cycle < 1000); ++cycle) {
-    int fds[2];
-    ASSERT_EQ(pipe(fds), 0);
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      close(fds[0]);
-      Child(path, fds[1], acked + 1);
-    }
-    close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 20000));
-    kill(pid, SIGKILL);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    std::uint64_t t;
-    while (read(fds[0], &t, sizeof t) == sizeof t) acked = std::max(acked, t);
-    close(fds[0]);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited on its own with " << WEXITSTATUS(status);
+    const test::KillCycle k = test::RunKillCycle([&](int fd) { Child(path, fd, acked + 1); },
+                                                 std::chrono::microseconds(rng() % 20000), acked);
+    acked = k.acked;
+    ASSERT_TRUE(k.killed) << "child exited on its own with " << k.exit_code;
 
     auto db = DB::Open(path);
     ASSERT_TRUE(db.ok()) << "cycle " << cycle << ": " << db.status().ToString();

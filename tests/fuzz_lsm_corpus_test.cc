@@ -14,6 +14,10 @@
 #include "fuzz/fuzz_lsm_manifest.cc"  // NOLINT
 #undef LLVMFuzzerTestOneInput
 
+#define LLVMFuzzerTestOneInput FuzzLsmBackupTestOneInput
+#include "fuzz/fuzz_lsm_backup.cc"  // NOLINT
+#undef LLVMFuzzerTestOneInput
+
 #define LARDER_FUZZ_REPLAY 1
 #include "fuzz/fuzz_lsm_block.cc"  // NOLINT: the target itself, compiled into the test
 #include "fuzz/fuzz_lsm_table.cc"  // NOLINT
@@ -35,6 +39,10 @@ TEST(LsmFuzzCorpusTest, TableTargetReplaysCorpus) {
 
 TEST(LsmFuzzCorpusTest, BlockTargetReplaysCorpus) {
   EXPECT_GT(test::ReplayFuzzCorpus("lsm_block", lsm::fuzz::FuzzLsmBlock), 0);
+}
+
+TEST(LsmFuzzCorpusTest, BackupTargetReplaysCorpus) {
+  EXPECT_GT(test::ReplayFuzzCorpus("lsm_backup", FuzzLsmBackupTestOneInput), 0);
 }
 
 }  // namespace

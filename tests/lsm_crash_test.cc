@@ -13,9 +13,11 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <string_view>
 
 #include "larder/lsm/db.h"
 #include "tests/util/crash_harness.h"
+#include "tests/util/kv_model.h"
 
 namespace larder::lsm {
 namespace {
@@ -44,7 +46,7 @@ void MakeBatch(int b, WriteBatch* batch, test::KVMap* m) {
   std::mt19937_64 rng(EnvOr("LARDER_CRASH_SEED", 0) * 1000003 + 77 + b);
   const int ops = 1 + static_cast<int>(rng() % 6);
   for (int i = 0; i < ops; ++i) {
-    std::string k = "k" + std::to_string(rng() % 40);
+    std::string k = test::NumberedKey("k", rng() % 40);
     if (rng() % 5 == 0) {
       batch->Delete(k);
       m->erase(k);

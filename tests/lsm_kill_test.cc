@@ -3,8 +3,6 @@
 // the database and verifies that every acknowledged batch is there (and at most the one in
 // flight beyond it). Memtables are tiny, so kills land in flushes and compactions too.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -12,9 +10,11 @@
 #include <iostream>
 #include <random>
 #include <string>
-#include <thread>
+#include <string_view>
 
 #include "larder/lsm/db.h"
+#include "tests/util/kill_cycle.h"
+#include "tests/util/kv_model.h"
 #include "tests/util/temp_dir.h"
 
 namespace larder::lsm {
@@ -38,7 +38,7 @@ Options KillOptions() {
   for (std::uint64_t t = first;; ++t) {
     kv::WriteBatch b;
     b.Put("counter", std::to_string(t));
-    b.Put("t" + std::to_string(t), std::string((t * 37) % 3000, 'v'));  // some in the vlog
+    b.Put(test::NumberedKey("t", t), std::string((t * 37) % 3000, 'v'));  // some in the vlog
     if (!(*db)->Write({.sync = true}, b).ok()) _exit(3);
     if (write(fd, &t, sizeof t) != sizeof t) _exit(4);
   }
@@ -51,23 +51,10 @@ TEST(LsmKillTest, SigkillNeverLosesAcknowledgedWrites) {
   std::uint64_t acked = 0;
   int cycle = 0;
   for (; cycle < 100 || (acked < 50 && cycle < 1000); ++cycle) {
-    int fds[2];
-    ASSERT_EQ(pipe(fds), 0);
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      close(fds[0]);
-      KillChild(path, fds[1], acked + 1);
-    }
-    close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 30000));
-    kill(pid, SIGKILL);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    std::uint64_t t;
-    while (read(fds[0], &t, sizeof t) == sizeof t) acked = std::max(acked, t);
-    close(fds[0]);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited on its own with " << WEXITSTATUS(status);
+    const test::KillCycle k = test::RunKillCycle([&](int fd) { KillChild(path, fd, acked + 1); },
+                                                 std::chrono::microseconds(rng() % 30000), acked);
+    acked = k.acked;
+    ASSERT_TRUE(k.killed) << "child exited on its own with " << k.exit_code;
 
     auto db = DB::Open(path, KillOptions());
     ASSERT_TRUE(db.ok()) << "cycle " << cycle << ": " << db.status().ToString();
@@ -82,7 +69,8 @@ TEST(LsmKillTest, SigkillNeverLosesAcknowledgedWrites) {
       ASSERT_LE(c, acked + 1) << "cycle " << cycle;
       for (std::uint64_t i = 1; i <= c; i += 1 + c / 50) {
         std::string v;
-        ASSERT_TRUE((*db)->Get("t" + std::to_string(i), &v).ok()) << "cycle " << cycle << " " << i;
+        ASSERT_TRUE((*db)->Get(test::NumberedKey("t", i), &v).ok())
+            << "cycle " << cycle << " " << i;
         ASSERT_EQ(v.size(), (i * 37) % 3000) << "cycle " << cycle << " " << i;
       }
       acked = c;

@@ -63,7 +63,7 @@ bool DBImpl::BackgroundStep() {
   } else {
     std::optional<Compaction> c =
         picker_->Pick(versions_->current(), versions_->compact_pointers());
-    if (!c.has_value()) return false;
+    if (!c.has_value()) return MaybeCollectValueLog();
     s = RunCompaction(&*c);
     c->ReleaseInputs();
   }

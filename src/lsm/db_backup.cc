@@ -1,24 +1,13 @@
-// Online backup, restore and checkpoint (db.h). The backup file format is in
-// docs/formats/lsm.md, "Backup file":
-//
-//   header  "LarderBK" | fixed32 version (1) | fixed64 sequence | fixed64 since (0: full)
-//           | fixed32 masked CRC32C of the 28 bytes before
-//   records fixed32 payload length | fixed32 masked CRC32C of the payload | payload
-//           payload: kind byte, varint32 key length, key, then
-//             kPut         varint32 value length, value
-//             kPutExpiring fixed64 expires_at_ms, varint32 value length, value
-//             kUnchanged   nothing (incremental: the key is live and unchanged since `since`)
-//             kEnd         (empty key) fixed64 count of the records before it
-//
-// A full backup lists every live key at its sequence with its value. An incremental one lists
-// every live key, with a value only when its newest version is newer than `since`: restore
-// deletes the keys it does not list, so deletions are carried even after compaction dropped
-// their tombstones.
+// Online backup, restore and checkpoint (db.h). The backup file's format: backup_format.h and
+// docs/formats/lsm.md, "Backup file". A full backup lists every live key at its sequence with
+// its value. An incremental one lists every live key, with a value only when its newest version
+// is newer than `since`: restore deletes the keys it does not list, so deletions are carried
+// even after compaction dropped their tombstones.
 #include <algorithm>
 #include <set>
 
-#include "base/checksum.h"
 #include "base/coding.h"
+#include "lsm/backup_format.h"
 #include "lsm/db_impl.h"
 #include "lsm/expiring_value.h"
 #include "lsm/filename.h"
@@ -29,23 +18,6 @@
 namespace larder::lsm {
 
 namespace {
-
-constexpr char kBackupMagic[8] = {'L', 'a', 'r', 'd', 'e', 'r', 'B', 'K'};
-constexpr std::size_t kBackupHeaderSize = 32;
-enum class BackupKind : std::uint8_t { kPut = 1, kPutExpiring = 2, kUnchanged = 3, kEnd = 4 };
-
-std::uint32_t Crc(std::string_view s) {
-  return crc32c::Mask(crc32c::Value({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}));
-}
-
-// Appends one framed record.
-Status AddRecord(AppendWriter* w, std::string_view payload) {
-  std::string frame;
-  PutFixed32(&frame, static_cast<std::uint32_t>(payload.size()));
-  PutFixed32(&frame, Crc(payload));
-  LARDER_RETURN_IF_ERROR(w->Append(frame));
-  return w->Append(payload);
-}
 
 // Copies `from` to the new file `to` (durable when it returns).
 Status CopyFile(FileSystem* fs, const std::string& from, const std::string& to) {
@@ -64,84 +36,6 @@ Status CopyFile(FileSystem* fs, const std::string& from, const std::string& to) 
   }
   LARDER_RETURN_IF_ERROR(out->Sync());
   return out->Close();
-}
-
-// One backup file read whole and checked.
-struct BackupFile {
-  std::string path;
-  SequenceNumber sequence = 0;
-  SequenceNumber since = 0;
-  std::string contents;
-  std::vector<std::string_view> records;  // payloads, without the kEnd record
-};
-
-Status ReadBackup(FileSystem* fs, const std::string& path, BackupFile* b) {
-  b->path = path;
-  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> f, fs->Open(path, {.read_only = true}));
-  LARDER_ASSIGN_OR_RETURN(std::uint64_t size, f->Size());
-  b->contents.resize(size);
-  LARDER_ASSIGN_OR_RETURN(
-      std::size_t got,
-      f->ReadAt(0, {reinterpret_cast<std::uint8_t*>(b->contents.data()), b->contents.size()}));
-  auto bad = [&](std::uint64_t offset, std::string_view what) {
-    return Status::Corruption("backup file " + path + " at offset " + std::to_string(offset) +
-                              ": " + std::string(what));
-  };
-  if (got != size) return bad(got, "short read");
-  std::string_view in = b->contents;
-  if (in.size() < kBackupHeaderSize || in.substr(0, 8) != std::string_view(kBackupMagic, 8)) {
-    return bad(0, "not a backup file (bad magic)");
-  }
-  const auto* p = reinterpret_cast<const std::uint8_t*>(in.data());
-  if (LoadU32(p + 28) != Crc(in.substr(0, 28))) return bad(0, "header checksum mismatch");
-  if (LoadU32(p + 8) != 1) return bad(8, "unknown version");
-  b->sequence = LoadU64(p + 12);
-  b->since = LoadU64(p + 20);
-  std::uint64_t pos = kBackupHeaderSize;
-  while (true) {
-    if (in.size() - pos < 8) return bad(pos, "truncated (no end record)");
-    const std::uint32_t len = LoadU32(p + pos);
-    const std::uint32_t crc = LoadU32(p + pos + 4);
-    if (len > in.size() - pos - 8) return bad(pos, "record length past the end of the file");
-    std::string_view payload = in.substr(pos + 8, len);
-    if (Crc(payload) != crc) return bad(pos, "record checksum mismatch");
-    if (payload.empty()) return bad(pos, "empty record");
-    if (static_cast<BackupKind>(payload[0]) == BackupKind::kEnd) {
-      if (payload.size() != 1 + 8 || LoadU64(p + pos + 9) != b->records.size()) {
-        return bad(pos, "end record does not match the records");
-      }
-      if (pos + 8 + len != in.size()) return bad(pos + 8 + len, "bytes after the end record");
-      return Status::Ok();
-    }
-    b->records.push_back(payload);
-    pos += 8 + len;
-  }
-}
-
-struct BackupEntry {
-  BackupKind kind;
-  std::string_view key;
-  std::uint64_t expires = 0;
-  std::string_view value;
-};
-
-bool DecodeEntry(std::string_view payload, BackupEntry* e) {
-  e->kind = static_cast<BackupKind>(payload[0]);
-  payload.remove_prefix(1);
-  if (!GetLengthPrefixed(&payload, &e->key)) return false;
-  switch (e->kind) {
-    case BackupKind::kUnchanged:
-      return payload.empty();
-    case BackupKind::kPutExpiring:
-      if (payload.size() < 8) return false;
-      e->expires = LoadU64(reinterpret_cast<const std::uint8_t*>(payload.data()));
-      payload.remove_prefix(8);
-      [[fallthrough]];
-    case BackupKind::kPut:
-      return GetLengthPrefixed(&payload, &e->value) && payload.empty();
-    default:
-      return false;
-  }
 }
 
 }  // namespace
@@ -164,41 +58,33 @@ Result<std::uint64_t> DBImpl::Backup(const std::string& file, std::optional<std:
   (void)fs_->Remove(tmp);
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<AppendWriter> w,
                           fs_->NewAppendWriter(tmp, {.buffer_size = std::size_t{1} << 20}));
-  std::string header(kBackupMagic, 8);
-  PutFixed32(&header, 1);
-  PutFixed64(&header, seq);
-  PutFixed64(&header, since.value_or(0));
-  PutFixed32(&header, Crc(header));
-  Status s = w->Append(header);
+  Status s = w->Append(EncodeBackupHeader(seq, since.value_or(0)));
   std::uint64_t count = 0;
-  std::string payload;
+  std::string record;
   for (it->SeekToFirst(); s.ok() && it->Valid(); it->Next()) {
     // The version the iterator shows: its sequence (incremental) and expiry.
     Found f;
     s = FindNewest(*state, LookupKey(it->key(), seq), false, &f);
     if (!s.ok()) break;
-    payload.clear();
+    BackupEntry e;
+    e.key = it->key();
+    e.value = it->value();
     if (since.has_value() && f.ok && f.seq <= *since) {
-      payload.push_back(static_cast<char>(BackupKind::kUnchanged));
-      PutLengthPrefixed(&payload, it->key());
+      e.kind = BackupKind::kUnchanged;
     } else if (f.ok && IsExpiringType(f.type) && f.value.size() >= kExpiryPrefixSize) {
-      payload.push_back(static_cast<char>(BackupKind::kPutExpiring));
-      PutLengthPrefixed(&payload, it->key());
-      PutFixed64(&payload, LoadU64(reinterpret_cast<const std::uint8_t*>(f.value.data())));
-      PutLengthPrefixed(&payload, it->value());
-    } else {
-      payload.push_back(static_cast<char>(BackupKind::kPut));
-      PutLengthPrefixed(&payload, it->key());
-      PutLengthPrefixed(&payload, it->value());
+      e.kind = BackupKind::kPutExpiring;
+      e.expires = LoadU64(reinterpret_cast<const std::uint8_t*>(f.value.data()));
     }
-    s = AddRecord(w.get(), payload);
+    record.clear();
+    AppendBackupEntry(&record, e);
+    s = w->Append(record);
     ++count;
   }
   if (s.ok()) s = it->status();
   if (s.ok()) {
-    payload.assign(1, static_cast<char>(BackupKind::kEnd));
-    PutFixed64(&payload, count);
-    s = AddRecord(w.get(), payload);
+    record.clear();
+    AppendBackupEnd(&record, count);
+    s = w->Append(record);
   }
   if (s.ok()) s = w->Sync();
   if (s.ok()) s = w->Close();
@@ -216,9 +102,11 @@ Result<std::uint64_t> Restore(const std::vector<std::string>& backup_files, cons
   if (backup_files.empty()) return Status::InvalidArgument("restore needs a backup file");
   FileSystem* fs = options.file_system != nullptr ? options.file_system : DefaultFileSystem();
   // Every file is read and checked before anything is written.
-  std::vector<BackupFile> backups(backup_files.size());
+  std::vector<std::string> contents(backup_files.size());
+  std::vector<ParsedBackup> backups(backup_files.size());
   for (std::size_t i = 0; i < backup_files.size(); ++i) {
-    LARDER_RETURN_IF_ERROR(ReadBackup(fs, backup_files[i], &backups[i]));
+    LARDER_RETURN_IF_ERROR(ReadWholeFile(fs, backup_files[i], &contents[i]));
+    LARDER_RETURN_IF_ERROR(ParseBackup(contents[i], backup_files[i], &backups[i]));
     if (i == 0 && backups[i].since != 0) {
       return Status::InvalidArgument(backup_files[i] +
                                      " is incremental: restore a full backup first");
@@ -226,12 +114,6 @@ Result<std::uint64_t> Restore(const std::vector<std::string>& backup_files, cons
     if (i > 0 && backups[i].since != backups[i - 1].sequence) {
       return Status::InvalidArgument(backup_files[i] + " does not follow " + backup_files[i - 1] +
                                      " (its --since is not that backup's sequence)");
-    }
-    BackupEntry e;
-    for (std::string_view r : backups[i].records) {
-      if (!DecodeEntry(r, &e)) {
-        return Status::Corruption("backup file " + backup_files[i] + ": a malformed record");
-      }
     }
   }
   if (auto exists = fs->Exists(dir); exists.ok() && *exists) {
@@ -244,12 +126,10 @@ Result<std::uint64_t> Restore(const std::vector<std::string>& backup_files, cons
   o.read_only = false;
   auto restore = [&]() -> Status {
     LARDER_ASSIGN_OR_RETURN(std::unique_ptr<DB> db, DB::Open(dir, o));
-    for (const BackupFile& b : backups) {
+    for (const ParsedBackup& b : backups) {
       std::set<std::string, std::less<>> listed;
       WriteBatch batch;
-      BackupEntry e;
-      for (std::string_view r : b.records) {
-        (void)DecodeEntry(r, &e);
+      for (const BackupEntry& e : b.entries) {
         if (b.since != 0) listed.emplace(e.key);
         if (e.kind == BackupKind::kPut) batch.Put(e.key, e.value);
         if (e.kind == BackupKind::kPutExpiring) batch.PutWithExpiry(e.key, e.value, e.expires);

@@ -254,13 +254,16 @@ Status DBImpl::Close() {
   {
     MutexLock l(&mu_);
     if (closed_) return Status::Ok();
-    // Wait for the writers in the queue, then refuse new ones.
-    while (!writers_.empty()) bg_cv_.Wait(mu_);
+    // Refuse new writes, let the queued writers finish (with an error), then stop the
+    // background work.
     closed_ = true;
+    bg_cv_.SignalAll();
+    while (!writers_.empty()) bg_cv_.Wait(mu_);
     bg_stop_ = true;
     bg_cv_.SignalAll();
   }
   if (bg_thread_.joinable()) bg_thread_.join();
+  if (gc_thread_.joinable()) gc_thread_.join();
   Status s;
   MutexLock l(&mu_);
   if (log_ != nullptr) {
@@ -282,6 +285,7 @@ Stats DBImpl::GetStats() {
   MutexLock l(&mu_);
   Stats s = stats_;
   s.last_sequence = LastSequence();
+  s.disk_bytes_written += log_bytes_written_.load(std::memory_order_relaxed);
   std::shared_ptr<const Version> v = versions_->current();
   s.levels.assign(static_cast<std::size_t>(v->num_levels()), {});
   std::uint64_t live = 0;

@@ -84,6 +84,13 @@ struct ReadState {
   mutable Status frozen_status_;
 };
 
+// A live value a value-log collection copies: the key, and its entry as the collection read it.
+struct GcValue {
+  std::string key;
+  ValueType type;
+  std::string stored;  // the entry's value: (expiry ++) pointer bytes
+};
+
 class DBImpl final : public DB {
  public:
   static Result<std::unique_ptr<DB>> OpenImpl(const std::string& dir, const Options& options);
@@ -145,6 +152,9 @@ class DBImpl final : public DB {
   // The sequence of the newest entry of `key` (point or covering range tombstone) in the
   // memtables and tables, 0 when none. For conflict checks.
   Result<SequenceNumber> LatestSequenceOf(std::string_view key);
+  // OK when every key still reads as the entry the collection copied (the leader's check of
+  // a value-log collection's rewrite; db_vlog_gc.cc).
+  Status CheckValuesUnchanged(const std::vector<GcValue>& values);
   // The kv::Transaction gate: one open at a time; plain writes wait while it is open.
   void OpenTransactionGate();
   void CloseTransactionGate();
@@ -206,6 +216,13 @@ class DBImpl final : public DB {
   Status WriteLevel0Table(const MemTable& mem, std::uint64_t number, FileMetaData* meta);
   Status RunCompaction(Compaction* c) REQUIRES(mu_);
   void DeleteObsoleteFiles() REQUIRES(mu_);
+  // Value-log garbage collection (db_vlog_gc.cc): one step; false when there was nothing to do.
+  bool MaybeCollectValueLog() REQUIRES(mu_);
+  // Copies the live values of value log `number` into the current log; *last: the sequence
+  // after the copies.
+  Status RewriteLiveValues(std::uint64_t number, SequenceNumber* last);
+  // Adds a Put of `v`'s value (read from its value log) to *batch.
+  Status AddCopy(const GcValue& v, WriteBatch* batch, std::string* scratch);
   std::vector<SequenceNumber> SnapshotList() REQUIRES(mu_);
 
   // --- Configuration, fixed at Open ----------------------------------------------------------
@@ -236,7 +253,9 @@ class DBImpl final : public DB {
   std::unique_ptr<LogWriter> log_;
   std::uint64_t log_file_number_ = 0;
   // Log bytes written for mem_ (what write_buffer_size limits); leader only.
-  std::uint64_t mem_bytes_ = 0;  // log_'s number (log_number_ without the lock)
+  std::uint64_t mem_bytes_ = 0;
+  // Value-log bytes written since Open (for Stats::disk_bytes_written).
+  std::atomic<std::uint64_t> log_bytes_written_{0};  // log_'s number (log_number_ without the lock)
   bool log_has_values_ = false;
   std::uint64_t log_number_ GUARDED_BY(mu_) = 0;
   std::shared_ptr<MemTable> mem_ GUARDED_BY(mu_);
@@ -271,6 +290,13 @@ class DBImpl final : public DB {
     Status status;
   };
   std::deque<Manual*> manual_ GUARDED_BY(mu_);
+  // A collected value log waiting for older snapshots to end before it is dropped (0: none),
+  // and the last sequence of its rewrites.
+  std::uint64_t gc_pending_log_ GUARDED_BY(mu_) = 0;
+  // The thread copying a log's live values (one at a time), and whether it runs.
+  std::thread gc_thread_;
+  bool gc_running_ GUARDED_BY(mu_) = false;
+  SequenceNumber gc_pending_seq_ GUARDED_BY(mu_) = 0;
   // Checkpoints copying files: while above 0, no file is deleted.
   int file_pins_ GUARDED_BY(mu_) = 0;
 

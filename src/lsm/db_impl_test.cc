@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -15,6 +17,7 @@
 #include "larder/file_system_wrapper.h"
 #include "larder/lsm/db.h"
 #include "testing/fault_injection_file_system.h"
+#include "tests/util/kv_model.h"
 
 namespace larder::lsm {
 namespace {
@@ -77,7 +80,7 @@ TEST_F(LsmDBTest, ManyWritesFlushCompactAndReopen) {
   {
     auto db = Open();
     for (int i = 0; i < 5000; ++i) {
-      std::string k = "key" + std::to_string(rng() % 1500);
+      std::string k = test::NumberedKey("key", rng() % 1500);
       if (rng() % 7 == 0) {
         ASSERT_TRUE(db->Delete({.sync = false}, k).ok());
         model.erase(k);
@@ -92,7 +95,11 @@ TEST_F(LsmDBTest, ManyWritesFlushCompactAndReopen) {
     EXPECT_GT(st.flushes, 3u);
     ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
     EXPECT_EQ(Scan(*db), model);
-    EXPECT_GT(db->GetStats().compactions, 0u);
+    st = db->GetStats();
+    EXPECT_GT(st.compactions, 0u);
+    // Every byte went to the log, then to tables at least once.
+    EXPECT_GT(st.write_amplification(), 1.5);
+    EXPECT_GT(st.live_disk_bytes, 0u);
     ASSERT_TRUE(db->Close().ok());
   }
   auto db = Open();
@@ -108,8 +115,8 @@ TEST_F(LsmDBTest, LargeValuesLiveInTheValueLog) {
     auto db = Open();
     for (int i = 0; i < 300; ++i) {
       std::string v(50 + (i * 37) % 400, static_cast<char>('a' + i % 26));
-      ASSERT_TRUE(db->Put({.sync = false}, "k" + std::to_string(i % 120), v).ok());
-      model["k" + std::to_string(i % 120)] = v;
+      ASSERT_TRUE(db->Put({.sync = false}, test::NumberedKey("k", i % 120), v).ok());
+      model[test::NumberedKey("k", i % 120)] = v;
     }
     ASSERT_TRUE(db->Flush().ok());
     EXPECT_EQ(Scan(*db), model);
@@ -132,7 +139,7 @@ TEST_F(LsmDBTest, SnapshotsSeeTheirPointInTime) {
   ASSERT_TRUE(db->Put({}, "k", "new").ok());
   ASSERT_TRUE(db->Delete({}, "gone").ok());
   for (int i = 0; i < 500; ++i)
-    ASSERT_TRUE(db->Put({.sync = false}, "f" + std::to_string(i), "x").ok());
+    ASSERT_TRUE(db->Put({.sync = false}, test::NumberedKey("f", i), "x").ok());
   ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
   std::string v;
   ASSERT_TRUE((*snap)->Get("k", &v).ok());
@@ -146,7 +153,7 @@ TEST_F(LsmDBTest, RangeDeletionAndExpiry) {
   ManualClock clock(ManualClock::SleepMode::kAdvance, 0, 1'000'000'000);
   options_.clock = &clock;
   auto db = Open();
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(db->Put({}, "q" + std::to_string(i), "v").ok());
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(db->Put({}, test::NumberedKey("q", i), "v").ok());
   WriteBatch b;
   b.DeleteRange("q2", "q5");
   b.PutWithExpiry("ttl", "short", clock.NowUnixMillis() + 1000);
@@ -248,7 +255,7 @@ TEST_F(LsmDBTest, BackupIncrementalRestoreAndCheckpoint) {
   options_.write_buffer_size = 4 << 10;
   auto db = Open();
   for (int i = 0; i < 200; ++i)
-    ASSERT_TRUE(db->Put({.sync = false}, "k" + std::to_string(i), "v1").ok());
+    ASSERT_TRUE(db->Put({.sync = false}, test::NumberedKey("k", i), "v1").ok());
   auto full = db->Backup("/full.bk", std::nullopt);
   ASSERT_TRUE(full.ok()) << full.status().ToString();
   ASSERT_TRUE(db->Delete({}, "k7").ok());
@@ -288,6 +295,48 @@ TEST_F(LsmDBTest, BackupIncrementalRestoreAndCheckpoint) {
   auto copy = DB::Open("/copy", options_);
   ASSERT_TRUE(copy.ok()) << copy.status().ToString();
   EXPECT_EQ(Scan(**copy), want);
+}
+
+TEST_F(LsmDBTest, ValueLogCollectionRunsByItselfAndNeverResurrects) {
+  options_.value_threshold = 100;
+  options_.write_buffer_size = 8 << 10;
+  options_.vlog_gc_discard_ratio = 0.3;
+  options_.level0_compaction_trigger = 2;
+  std::map<std::string, std::string> model;
+  auto db = Open();
+  // Keys written once (their values must move when their log is collected), keys overwritten
+  // (garbage) and keys deleted (must stay deleted).
+  for (int i = 0; i < 40; ++i) {
+    const std::string v(200, static_cast<char>('a' + i % 26));
+    ASSERT_TRUE(db->Put({.sync = false}, test::NumberedKey("keep", i), v).ok());
+    model[test::NumberedKey("keep", i)] = v;
+    ASSERT_TRUE(db->Put({.sync = false}, test::NumberedKey("gone", i), v).ok());
+  }
+  for (int round = 0; round < 30; ++round) {
+    for (int i = 0; i < 40; ++i) {
+      const std::string v(200 + round, static_cast<char>('A' + (i + round) % 26));
+      ASSERT_TRUE(db->Put({.sync = false}, test::NumberedKey("hot", i), v).ok());
+      model[test::NumberedKey("hot", i)] = v;
+    }
+    if (round == 5) {
+      for (int i = 0; i < 40; ++i)
+        ASSERT_TRUE(db->Delete({.sync = false}, test::NumberedKey("gone", i)).ok());
+    }
+  }
+  // Collection runs by itself after the compactions; its copies go on a thread of their own,
+  // so give it rounds of background work (a bounded wait, no timing assertion).
+  for (int i = 0; i < 200 && db->GetStats().vlog_gc_runs == 0; ++i) {
+    ASSERT_TRUE(db->CompactRange(std::nullopt, std::nullopt).ok());
+    ASSERT_TRUE(db->Flush().ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Stats st = db->GetStats();
+  EXPECT_GT(st.vlog_gc_runs, 0u);
+  EXPECT_EQ(Scan(*db), model);
+  ASSERT_TRUE(db->Close().ok());
+  db = Open();
+  EXPECT_EQ(Scan(*db), model);
+  for (const auto& [k, v] : model) ASSERT_EQ(Get(db.get(), k), v) << k;
 }
 
 TEST(LsmDBFaultTest, AFailedSyncPoisonsUntilReopen) {
@@ -360,7 +409,8 @@ TEST(LsmDBGroupCommitTest, ConcurrentSyncedWritersShareSyncs) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kWrites; ++i) {
-        ASSERT_TRUE((*db)->Put({}, "t" + std::to_string(t) + "-" + std::to_string(i), "v").ok());
+        ASSERT_TRUE(
+            (*db)->Put({}, test::NumberedKey("t", t) + test::NumberedKey("-", i), "v").ok());
       }
     });
   }
@@ -375,7 +425,8 @@ TEST(LsmDBGroupCommitTest, ConcurrentSyncedWritersShareSyncs) {
   EXPECT_GT(syncs, 0);
   for (int t = 0; t < kThreads; ++t) {
     std::string v;
-    ASSERT_TRUE((*db)->Get("t" + std::to_string(t) + "-" + std::to_string(kWrites - 1), &v).ok());
+    ASSERT_TRUE(
+        (*db)->Get(test::NumberedKey("t", t) + test::NumberedKey("-", kWrites - 1), &v).ok());
   }
   EXPECT_EQ((*db)->GetStats().last_sequence, static_cast<std::uint64_t>(kThreads * kWrites));
 }

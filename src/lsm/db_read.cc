@@ -86,7 +86,7 @@ Status DBImpl::FindNewest(const ReadState& state, const LookupKey& lk, bool veri
     }
   }
   Status s;
-  std::string ikey;
+  thread_local std::string ikey;  // reused: no allocation per read
   state.version->ForEachFileForGet(lk, [&](int, const FileMetaData& f) {
     auto table = table_cache_->Get(f.number, f.file_size);
     if (!table.ok()) {
@@ -114,7 +114,7 @@ Status DBImpl::FindNewest(const ReadState& state, const LookupKey& lk, bool veri
 Status DBImpl::GetAt(const ReadState& state, SequenceNumber seq, const ReadOptions& options,
                      std::string_view key, std::string* value) {
   const LookupKey lk(key, seq);
-  Found f;
+  thread_local Found f;  // reused (its value's capacity): no allocation per read
   LARDER_RETURN_IF_ERROR(
       FindNewest(state, lk, options.verify_checksums || options_.verify_checksums, &f));
   if (!f.ok) return Status::NotFound();

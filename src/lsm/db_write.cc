@@ -129,7 +129,11 @@ Status DBImpl::WriteInternal(const kv::WriteOptions& options, const WriteBatch* 
     }
     if (ready == last) break;
   }
-  if (!writers_.empty()) writers_.front()->cv.Signal();
+  if (!writers_.empty()) {
+    writers_.front()->cv.Signal();
+  } else if (closed_) {
+    bg_cv_.SignalAll();  // Close waits for the queue to drain
+  }
   return s;
 }
 
@@ -169,6 +173,7 @@ Status DBImpl::AppendAndInsert(const WriteBatch* group, SequenceNumber first, bo
                                         options_.value_threshold, &pointer_batch_, &stored));
   if (stored != group) log_has_values_ = true;
   mem_bytes_ += log_->size() - log_size;
+  log_bytes_written_.fetch_add(log_->size() - log_size, std::memory_order_relaxed);
   LARDER_RETURN_IF_ERROR(log_->Flush());  // one write() for the whole group
   if (sync) LARDER_RETURN_IF_ERROR(log_->Sync());
   SequenceNumber seq = first;
@@ -182,6 +187,7 @@ Status DBImpl::MakeRoomForWrite(bool force) {
   bool allow_delay = !force;
   while (true) {
     if (!bg_error_.ok()) return bg_error_;
+    if (closed_) return Status::InvalidArgument("the LSM database " + dir_ + " is closed");
     const int l0 = l0_files_;
     if (allow_delay && l0 >= options_.level0_slowdown_trigger) {
       // Give the compaction the core for a moment, once per group; longer as L0 grows.

@@ -35,6 +35,13 @@ std::string RandomValue(std::mt19937_64& rng, std::size_t large);
 // that keys share prefixes and compare as unsigned bytes).
 std::string RandomKey(std::mt19937_64& rng, std::size_t max_len);
 
+// "prefix<n>", built by appends (GCC 12 at -O3 warns, -Wrestrict, on "literal" + std::string).
+inline std::string NumberedKey(std::string_view prefix, std::uint64_t n) {
+  std::string s(prefix);
+  s.append(std::to_string(n));
+  return s;
+}
+
 // The seed to use: LARDER_MODEL_SEED when set, else `fallback`.
 std::uint64_t ModelSeed(std::uint64_t fallback);
 
