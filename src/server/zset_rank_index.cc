@@ -29,8 +29,6 @@ Result<ZSetRankIndex::Node> ZSetRankIndex::Find(char sub, std::string_view entry
     std::string_view v = it->value();
     GetVarint64(&v, &node.n);
     GetVarint64(&v, &node.c);
-    it->Next();
-    node.first = !Is(*it, sub);
     LARDER_RETURN_IF_ERROR(it->status());
     return node;
   }
@@ -38,7 +36,6 @@ Result<ZSetRankIndex::Node> ZSetRankIndex::Find(char sub, std::string_view entry
   LARDER_ASSIGN_OR_RETURN(it, db_.Records(version_, std::string(1, sub)));
   if (Is(*it, sub)) {
     node.found = true;
-    node.first = true;
     node.key.assign(it->key().substr(1));
     std::string_view v = it->value();
     GetVarint64(&v, &node.n);
@@ -66,8 +63,8 @@ Status ZSetRankIndex::Write(char sub, const Node& node) {
 
 Status ZSetRankIndex::SplitChunk(Node* chunk, Node* group) {
   const std::uint64_t keep = chunk->n / 2;
-  const std::string start =
-      chunk->first ? std::string(1, zenc::kScoreSub) : WithSub(zenc::kScoreSub, chunk->key);
+  // The chunk's entries start at its key (the first chunk's too: no entry sorts below it).
+  const std::string start = WithSub(zenc::kScoreSub, chunk->key);
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it, db_.Records(version_, start));
   for (std::uint64_t i = 0; i < keep && Is(*it, zenc::kScoreSub); ++i) it->Next();
   LARDER_RETURN_IF_ERROR(it->status());
@@ -106,7 +103,7 @@ Status ZSetRankIndex::SplitGroup(Node* group) {
 Status ZSetRankIndex::OnInsert(std::string_view entry) {
   LARDER_ASSIGN_OR_RETURN(Node chunk, Find(zenc::kChunkSub, entry));
   if (!chunk.found) {
-    Node first{.found = true, .first = true, .key = std::string(entry), .n = 1, .c = 1};
+    Node first{.found = true, .key = std::string(entry), .n = 1, .c = 1};
     LARDER_RETURN_IF_ERROR(Write(zenc::kChunkSub, first));
     return Write(zenc::kGroupSub, first);
   }

@@ -60,8 +60,7 @@ class ZSetRankIndex {
  private:
   struct Node {
     bool found = false;
-    bool first = false;  // no node of its level sorts before it
-    std::string key;     // the entry it is keyed by
+    std::string key;  // the entry it is keyed by
     std::uint64_t n = 0;
     std::uint64_t c = 0;  // groups: chunks
   };
