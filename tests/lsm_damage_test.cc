@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -141,8 +142,9 @@ std::vector<int> AllowedStates(const Damage& d, const std::string& replayed_log)
 }
 
 // Reads everything from a damaged copy; returns how it went or adds a gtest failure.
+// `while_open`, when set, damages the directory after the open and before the reads.
 Outcome Verify(const std::string& dir, const Damage& d, const std::vector<int>& allowed,
-               bool read_only) {
+               bool read_only, const std::function<void(const std::string&)>& while_open) {
   Pristine& p = GetPristine();
   Options o = DamageDbOptions();
   o.read_only = read_only;
@@ -153,6 +155,7 @@ Outcome Verify(const std::string& dir, const Damage& d, const std::vector<int>& 
     EXPECT_TRUE(NamesFile(s, d.file)) << d.what << ": open: " << s.ToString();
     return Outcome::kDetected;
   }
+  if (while_open) while_open(dir);
   bool detected = false;
   auto error = [&](const Status& s, const char* where) {
     detected = true;
@@ -233,7 +236,8 @@ class LsmDamageTest : public ::testing::Test {
  protected:
   // Copies the pristine database, applies `damage` to the copy, checks and verifies it.
   template <typename Fn>
-  void Run(const Damage& d, Fn damage) {
+  void Run(const Damage& d, Fn damage,
+           const std::function<void(const std::string&)>& while_open = {}) {
     Pristine& p = GetPristine();
     const std::string copy = scratch_.File("case" + std::to_string(tally_.cases));
     fs::copy(p.path, copy, fs::copy_options::recursive);
@@ -242,6 +246,13 @@ class LsmDamageTest : public ::testing::Test {
     ++tally_.cases;
     const std::vector<int> allowed = AllowedStates(d, replayed_log_);
     // Check first: a read-write open may repair (truncate a log tail).
+    if (while_open) {
+      // Only the reads of an open database are under test.
+      EXPECT_EQ(Verify(copy, d, allowed, false, while_open), Outcome::kDetected) << d.what;
+      ++tally_.detected;
+      fs::remove_all(copy);
+      return;
+    }
     auto problems = Check(copy, DamageDbOptions());
     bool reported = false;
     if (!problems.ok()) {
@@ -254,7 +265,7 @@ class LsmDamageTest : public ::testing::Test {
         EXPECT_TRUE(reported) << d.what << ": Check names another file: " << (*problems)[0];
       }
     }
-    const Outcome out = Verify(copy, d, allowed, tally_.cases % 3 == 0);
+    const Outcome out = Verify(copy, d, allowed, tally_.cases % 3 == 0, {});
     switch (out) {
       case Outcome::kExact:
         ++tally_.exact;
@@ -384,6 +395,13 @@ TEST_F(LsmDamageTest, MissingFilesAreNamed) {
   }
   for (const std::string& v : vlogs_) {
     Run({"missing " + v, v}, [&](const std::string& dir) { fs::remove(dir + "/" + v); });
+  }
+  // Removed while the database is open, before any read opened it: reads of its keys must
+  // be Corruption naming it, never NotFound as if the keys were absent.
+  for (const std::string& t : tables_) {
+    Run(
+        {"removed while open " + t, t}, [](const std::string&) {},
+        [&](const std::string& dir) { fs::remove(dir + "/" + t); });
   }
   Run({"missing MANIFEST", "MANIFEST"},
       [&](const std::string& dir) { fs::remove(dir + "/MANIFEST"); });
