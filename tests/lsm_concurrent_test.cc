@@ -22,8 +22,13 @@ namespace {
 
 constexpr int kGroups = 16, kKeysPerGroup = 8;
 
+// Built by append: GCC 12 at -O3 warns falsely (-Wrestrict) on "g" + string.
 std::string GroupKey(int g, int k) {
-  return "g" + std::to_string(100 + g) + "/" + std::to_string(k);
+  std::string key = "g";
+  key += std::to_string(100 + g);
+  key += '/';
+  key += std::to_string(k);
+  return key;
 }
 
 // Values of 0..~300 bytes: some stay in the value log (value_threshold 128).
