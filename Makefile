@@ -44,6 +44,9 @@ test: setup
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
+# Concurrency tests are caught by name: a test with threads has Concurrent, Batch or Snapshot in
+# its name (the LSM engine's: memtable, table cache, block cache, version set, group commit,
+# readers during flushes and compactions are all *Concurrent*).
 tsan: setup
 	@cmake -S . -B build-tsan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
 	  -DCMAKE_CXX_FLAGS="-O1" -DLARDER_SANITIZE="thread" >/dev/null

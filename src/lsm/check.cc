@@ -55,12 +55,16 @@ void CheckTable(FileSystem* fs, const std::string& path, int level, const FileMe
   if (!it->status().ok()) report(it->status().ToString());
 }
 
-void CheckVlog(FileSystem* fs, const std::string& path, bool newest,
+void CheckVlog(FileSystem* fs, const std::string& path, bool newest, bool named,
                std::vector<std::string>* problems) {
   auto file = fs->Open(path, {.read_only = true});
   if (!file.ok()) return problems->push_back(fmt::format("{}: {}", path, file.status().ToString()));
   auto size = (*file)->Size();
   if (!size.ok()) return problems->push_back(fmt::format("{}: {}", path, size.status().ToString()));
+  if (*size == 0 && named) {
+    return problems->push_back(
+        fmt::format("{}: empty, but the MANIFEST names it as holding values", path));
+  }
   LogReader reader(file->get(), 0, *size);
   LogRecordType type;
   std::string_view payload;
@@ -137,7 +141,7 @@ Result<std::vector<std::string>> Check(const std::string& dir, const Options& op
                       path, versions.log_number()));
       continue;
     }
-    CheckVlog(fs, path, n == *vlogs_present.rbegin(), &problems);
+    CheckVlog(fs, path, n == *vlogs_present.rbegin(), v->vlogs().count(n) != 0, &problems);
   }
   return problems;
 }

@@ -3,6 +3,9 @@
 #include "lsm/db_impl.h"
 
 #include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
 
 #include "lsm/block_cache.h"
 #include "lsm/compaction_picker.h"
@@ -119,14 +122,28 @@ Status DBImpl::Recover() {
   // The value logs to replay: every one numbered from the MANIFEST's log number on, in order.
   LARDER_ASSIGN_OR_RETURN(std::vector<std::string> names, fs_->ListDir(dir_));
   std::vector<std::uint64_t> logs;
+  std::set<std::uint64_t> tables;
   for (const std::string& name : names) {
     std::uint64_t number;
     FileType type;
     if (!ParseFileName(name, &number, &type)) continue;
     versions_->MarkFileNumberUsed(number);
     if (type == FileType::kVlog && number >= first_log) logs.push_back(number);
+    if (type == FileType::kTable) tables.insert(number);
   }
   std::sort(logs.begin(), logs.end());
+  // Every table the MANIFEST lists must be there: a missing one (deleted, or a MANIFEST cut
+  // back to an older version whose tables compaction removed) would silently hide its keys.
+  const std::shared_ptr<const Version> current = versions_->current();
+  for (int level = 0; level < current->num_levels(); ++level) {
+    for (const FileRef& f : current->files(level)) {
+      if (!tables.contains(f->number)) {
+        return Status::Corruption(fmt::format("{} lists table {}, which is missing",
+                                              ManifestFileName(dir_),
+                                              TableFileName(dir_, f->number)));
+      }
+    }
+  }
 
   bool stopped = false;          // a damaged record ended the replay: later logs are not replayed
   std::uint64_t append_log = 0;  // the last log replayed: writes go on there

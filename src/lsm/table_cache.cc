@@ -32,7 +32,16 @@ Result<std::shared_ptr<const Table>> TableCache::Get(std::uint64_t number,
   OpenOptions oo;
   oo.read_only = true;
   oo.access = AccessPattern::kRandom;
-  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs_->Open(TableFileName(dir_, number), oo));
+  const std::string path = TableFileName(dir_, number);
+  Result<std::unique_ptr<File>> opened_file = fs_->Open(path, oo);
+  if (!opened_file.ok()) {
+    // A table the version lists is gone: damage, never to be read as an absent key.
+    if (opened_file.status().IsNotFound()) {
+      return Status::Corruption(path + ": missing, but listed in the MANIFEST");
+    }
+    return opened_file.status();
+  }
+  std::unique_ptr<File> file = std::move(*opened_file);
   const std::uint64_t id = cache_ != nullptr ? cache_->NewId() : 0;
   // Blocks are checked when read (Options::verify_checksums); Open checks the meta blocks.
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Table> opened,

@@ -414,7 +414,7 @@ namespace {
 // Readers take current(), LiveFiles() and new file numbers while one thread applies edits: every
 // Version a reader holds stays whole (its tables stay listed by LiveFiles) and numbers are
 // never handed out twice. Run under TSan by `make tsan`.
-TEST(LsmVersionSetTest, ReadersWhileOneThreadApplies) {
+TEST(LsmVersionSetTest, ConcurrentReadersWhileOneThreadApplies) {
   auto fs = NewMemFileSystem(std::size_t{1} << 26);
   VersionSet vs("/db", fs.get(), SmallOptions());
   ASSERT_TRUE(vs.Create().ok());
