@@ -35,10 +35,13 @@ run: build
 	@echo "Ctrl-C stops it cleanly."
 	build/bin/larderd $(RUN_ARGS)
 
+# The sanitizer build keeps line tables only (-g1): ASan's reports keep file:line, and the
+# build is about a third faster than with full debug information.
 test: setup
 	@scripts/setup redis
 	@cmake -S . -B build-asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
-	  -DCMAKE_CXX_FLAGS="-O1" -DLARDER_SANITIZE="address;undefined" >/dev/null
+	  -DCMAKE_CXX_FLAGS="-O1" -DCMAKE_CXX_FLAGS_DEBUG="-g1" \
+	  -DLARDER_SANITIZE="address;undefined" >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

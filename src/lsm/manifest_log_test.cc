@@ -123,7 +123,8 @@ TEST(LsmManifestLogTest, GarbageAfterTheLastRecordIsATornTail) {
   for (const std::string& tail :
        {std::string(700, '\0'), std::string(3, '\x5a'), std::string(4096, '\xff')}) {
     ParsedManifest p;
-    ASSERT_TRUE(ParseManifest(contents + tail, "/M", &p).ok());
+    const std::string damaged = contents + tail;  // p's records view it
+    ASSERT_TRUE(ParseManifest(damaged, "/M", &p).ok());
     EXPECT_TRUE(p.torn_tail);
     EXPECT_EQ(Strings(p), records);
     EXPECT_EQ(p.valid_bytes, contents.size());
