@@ -22,7 +22,8 @@ std::string SampleBackup(SequenceNumber since) {
 
 TEST(LsmBackupFormatTest, RoundTrips) {
   ParsedBackup p;
-  ASSERT_TRUE(ParseBackup(SampleBackup(7), "x", &p).ok());
+  const std::string backup = SampleBackup(7);  // p's entries view it
+  ASSERT_TRUE(ParseBackup(backup, "x", &p).ok());
   EXPECT_EQ(p.sequence, 42u);
   EXPECT_EQ(p.since, 7u);
   ASSERT_EQ(p.entries.size(), 3u);
