@@ -102,6 +102,20 @@ Status DBImpl::OpenDirectory() {
   if (!exists && (options_.read_only || !options_.create_if_missing)) {
     return Status::NotFound("no LSM database in " + dir_ + " (no MANIFEST)");
   }
+  if (!exists) {
+    // Tables or value logs without a MANIFEST: the MANIFEST was lost, not never written (it
+    // is created before any other file). A new, empty database over them would hide their data.
+    LARDER_ASSIGN_OR_RETURN(std::vector<std::string> names, fs_->ListDir(dir_));
+    for (const std::string& name : names) {
+      std::uint64_t number;
+      FileType type;
+      if (ParseFileName(name, &number, &type) &&
+          (type == FileType::kTable || type == FileType::kVlog)) {
+        return Status::Corruption(dir_ + "/MANIFEST is missing, but the directory holds " + name +
+                                  ": refusing to create a new database over the old one's files");
+      }
+    }
+  }
   block_cache_ = std::make_shared<BlockCache>(options_.block_cache_bytes);
   table_cache_ =
       std::make_unique<TableCache>(dir_, fs_, block_cache_.get(), options_.max_open_tables);

@@ -238,10 +238,11 @@ void EventLoop::AcceptFrom(int listen_fd) {
     }
     const auto config = server_.config();
     if (server_.client_count() >= config->maxclients) {
+      // Counted before the reply goes out: a client that read the error sees the count.
+      server_.stats().rejected_connections.fetch_add(1, std::memory_order_relaxed);
       static constexpr char kMsg[] = "-ERR max number of clients reached\r\n";
       [[maybe_unused]] ssize_t n = ::send(fd, kMsg, sizeof(kMsg) - 1, MSG_NOSIGNAL);
       ::close(fd);
-      server_.stats().rejected_connections.fetch_add(1, std::memory_order_relaxed);
       LARDER_LOG_WARN("connection refused: max number of clients reached (maxclients {})",
                       config->maxclients);
       continue;
