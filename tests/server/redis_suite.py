@@ -11,6 +11,8 @@ runs against a fresh server on a free loopback port:
 tests/server/redis_suite_units.txt lists the units and whether each is asserted (every test not
 in the skip list must pass) or only recorded; tests/server/redis_suite_skips.txt names each
 skipped test and why. The [ok]/[err]/[skip]/[ignore] lines are counted per unit.
+A test that fails runs once more alone (--only) on the same server; passing then, it is
+printed as [flaky] with its first failure, and does not fail the unit.
 
     redis_suite.py --unit type/string --check     # ctest: exit 1 on a failure in an asserted unit
     redis_suite.py --all --docs docs/server.md    # every unit; rewrites the results table
@@ -85,6 +87,7 @@ class Result:
         self.passed, self.failed, self.skipped, self.ignored = [], [], [], []
         self.completed = False
         self.tail = ""
+        self.flaky = []  # (name, why): failed, then passed when run again alone
 
     def ok(self):
         return self.completed and not self.failed
@@ -154,26 +157,44 @@ def run_unit(unit, args, skips):
             # paths are tested by blocking_test.py, the differential tests and the rest.
             server = larderd.Larderd(args.bin_dir, args=["--io-threads", "1"])
         with server:
-            env = dict(os.environ, TERM="dumb")
-            for attempt in range(3):
-                # The test server's own port: runtest probes 32 from --baseport - 32 (and each
-                # +10000), kept below the kernel's ephemeral range (32768 up).
-                base = random.randrange(21000, 22700)
-                cmd = [args.tclsh, "tests/test_helper.tcl", "--host", "127.0.0.1", "--port",
-                       str(server.port), "--ignore-encoding", "--ignore-digest", "--durable",
-                       "--tags", DENY_TAGS, "--skipfile", skipfile, "--timeout", str(args.stall),
-                       "--baseport", str(base), "--single", "unit/" + unit]
-                out = run_runtest(cmd, work, env, args.timeout + 60)
-                if "couldn't open socket: address already in use" not in out:
-                    break  # else: lost a race for the test server's port; another one
-            if args.verbose:
-                print(out)
-            alive = server.proc.poll() is None
-            r = parse(unit, out)
-            if not alive:
+            r = run_on(server, work, skipfile, unit, args, only=[])
+            retry = [name for name, _ in r.failed]
+            if retry and r.completed and server.proc.poll() is None:
+                # A failed test runs once more alone (--only), against the same server: under
+                # ASan on a loaded 2-core machine some of the suite's timing assumptions (a
+                # blocked client seen within 5 s, a 10 ms timeout) can miss once. It stays a
+                # failure unless it passes then; a pass is reported as flaky, never hidden.
+                again = run_on(server, work, skipfile, unit, args, only=retry)
+                still = {name for name, _ in again.failed}
+                passed = set(again.passed)
+                if again.completed and server.proc.poll() is None:
+                    r.flaky = [(n, why) for n, why in r.failed if n in passed and n not in still]
+                    r.failed = [(n, why) for n, why in r.failed if (n, why) not in r.flaky]
+            if server.proc.poll() is not None:
                 r.completed = False
                 r.tail += f"\nthe server exited ({server.proc.returncode}):\n{server.log()}"
         return r
+
+
+def run_on(server, work, skipfile, unit, args, only):
+    """One runtest run of `unit` against `server`; `only`: just these tests (none: all)."""
+    env = dict(os.environ, TERM="dumb")
+    for attempt in range(3):
+        # The test server's own port: runtest probes 32 from --baseport - 32 (and each
+        # +10000), kept below the kernel's ephemeral range (32768 up).
+        base = random.randrange(21000, 22700)
+        cmd = [args.tclsh, "tests/test_helper.tcl", "--host", "127.0.0.1", "--port",
+               str(server.port), "--ignore-encoding", "--ignore-digest", "--durable",
+               "--tags", DENY_TAGS, "--skipfile", skipfile, "--timeout", str(args.stall),
+               "--baseport", str(base), "--single", "unit/" + unit]
+        for name in only:
+            cmd += ["--only", name]
+        out = run_runtest(cmd, work, env, args.timeout + 60)
+        if "couldn't open socket: address already in use" not in out:
+            break  # else: lost a race for the test server's port; another one
+    if args.verbose:
+        print(out)
+    return parse(unit, out)
 
 
 def summary_line(r, mode):
@@ -272,6 +293,8 @@ def main():
         print(summary_line(r, modes[unit]), flush=True)
         for name, why in r.failed:
             print(f"  [err] {name}: {why}")
+        for name, why in r.flaky:
+            print(f"  [flaky] {name}: failed once ({why}), passed when run again alone")
         if not r.completed:
             print("  the unit did not reach its end; last lines:\n" + r.tail)
         if modes[unit] == "assert" and not r.ok():
