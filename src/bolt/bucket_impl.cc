@@ -64,6 +64,10 @@ Status PageNode::EmptyBranch() const {
 bool BucketImpl::writable() const { return tx->writable; }
 
 Result<PageNode> BucketImpl::PageNodeOf(Pgid pgid, std::size_t prefetch_bytes) {
+  if (IsTransientPgid(pgid)) {  // a node SplitEarly made: only in the node map
+    if (auto it = nodes.find(pgid); it != nodes.end()) return PageNode{PageView(), it->second};
+    return Status::Corruption(fmt::format("no node for transient id {}", pgid));
+  }
   if (header.root == 0) {
     if (pgid != 0) {
       return Status::Corruption(fmt::format("inline bucket refers to page {}", pgid));
@@ -289,6 +293,9 @@ Status BucketImpl::Put(std::string_view key, std::string_view value) {
     leaf->InsertAt(i, tx->arena.Copy(key), tx->arena.Copy(value));
     // Later keys past this one belong to this leaf too while it is the tree's last.
     append_leaf = rightmost && i + 1 == in.size() ? leaf : nullptr;
+    if (append_leaf == nullptr && leaf->WantsEarlySplit()) {
+      leaf->SplitEarly();
+    }
   }
   ++mutations;
   return Status::Ok();

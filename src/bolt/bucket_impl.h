@@ -52,7 +52,8 @@ struct PageNode {
       return true;
     }
     BranchElement e;
-    if (!page.Branch(i, &e)) return false;
+    // A transient id would name a node of the writer's map, not a page: damage.
+    if (!page.Branch(i, &e) || IsTransientPgid(e.pgid)) return false;
     *out = e.pgid;
     return true;
   }
@@ -78,9 +79,11 @@ class BucketImpl {
   double fill_percent;
   bool deleted = false;
   // The bucket's last leaf, materialized by a Put that appended to it: later Puts of keys past
-  // its last key go straight there instead of seeking from the root (sequential loads). Nodes
-  // never move or split before commit, so it stays right for the transaction's life.
+  // its last key go straight there instead of seeking from the root (sequential loads). Appends
+  // never split a node before commit (SplitEarly follows only a Put into the middle, which
+  // clears this), so it stays right until then.
   Node* append_leaf = nullptr;
+  Pgid next_transient_pgid = kTransientPgidBase;  // the next id SplitEarly gives a new node
   std::uint64_t mutations = 0;  // bumped by every write; cursors re-seek when it changes
 
   bool writable() const;

@@ -38,6 +38,10 @@ Status Node::Read(PageView page) {
       if (!page.Branch(i, &e)) {
         return Status::Corruption(fmt::format("page {}: branch element {} out of bounds", pgid, i));
       }
+      if (IsTransientPgid(e.pgid)) {
+        return Status::Corruption(fmt::format(
+            "page {}: branch element {} names page {}, beyond any file", pgid, i, e.pgid));
+      }
       inodes.push_back(Inode{0, e.pgid, e.key, {}});
     }
   }
@@ -132,7 +136,10 @@ void Node::RemoveChild(const Node* child) {
 }
 
 Status Node::Free() {
-  if (pgid == 0) return Status::Ok();
+  if (pgid == 0 || IsTransientPgid(pgid)) {  // no page (yet)
+    pgid = 0;
+    return Status::Ok();
+  }
   // The run's length as read (Read checked it against the file); no page lookup, which after
   // the first spills would search this writer's dirty pages.
   TxImpl* tx = bucket->tx;
@@ -246,6 +253,7 @@ std::vector<Node*> Node::Split(std::size_t page_size) {
   TxImpl* tx = bucket->tx;
   if (parent == nullptr) {
     parent = tx->NewNode(bucket, /*is_leaf=*/false, nullptr);
+    parent->made_by_split = true;
     parent->children.push_back(this);
   }
   for (std::size_t c = 0; c < cuts.size(); ++c) {
@@ -258,6 +266,56 @@ std::vector<Node*> Node::Split(std::size_t page_size) {
   }
   inodes.resize(cuts[0]);
   return out;
+}
+
+namespace {
+// A leaf is cut early once it holds this many inodes and this many pages' worth of bytes: the
+// memmove of an insert into it is then bounded by a few pages, and each piece still fills pages
+// the way Spill's cuts do.
+constexpr std::size_t kEarlySplitMinInodes = 32;
+constexpr std::size_t kEarlySplitPages = 2;
+constexpr std::size_t kEarlySplitCheckInterval = 16;
+}  // namespace
+
+bool Node::WantsEarlySplit() {
+  if (!is_leaf || inodes.size() < kEarlySplitMinInodes) return false;
+  if (++inserts_since_size_check_ < kEarlySplitCheckInterval) return false;
+  inserts_since_size_check_ = 0;
+  return Size() > kEarlySplitPages * bucket->tx->page_size;
+}
+
+void Node::SplitEarly() {
+  if (parent == nullptr) {
+    // The root leaf hands its inodes to a new leaf and becomes a branch over it; it keeps its
+    // id (the bucket's root) and its page, which Spill frees as for any rewritten node.
+    Node* leaf = bucket->tx->NewNode(bucket, /*is_leaf=*/true, this);
+    leaf->pgid = bucket->next_transient_pgid++;
+    leaf->inodes = std::move(inodes);
+    leaf->key = leaf->inodes.front().key;
+    leaf->appended_only = appended_only;
+    bucket->nodes[leaf->pgid] = leaf;
+    is_leaf = false;
+    inodes.clear();
+    inodes.push_back(Inode{0, leaf->pgid, leaf->key, {}});
+    children.push_back(leaf);
+    leaf->SplitEarly();
+    return;
+  }
+  if (key != inodes.front().key) {
+    // A first child holds keys below the one its parent knows it by (they route to it): cut
+    // now, its second piece would sort before it in the parent. Known by its first key instead.
+    parent->Put(key, inodes.front().key, {}, pgid, 0);
+    key = inodes.front().key;
+  }
+  std::vector<Node*> pieces = Split(bucket->tx->page_size);
+  for (std::size_t i = 1; i < pieces.size(); ++i) {
+    Node* piece = pieces[i];
+    piece->pgid = bucket->next_transient_pgid++;
+    piece->key = piece->inodes.front().key;
+    piece->appended_only = appended_only;
+    bucket->nodes[piece->pgid] = piece;
+    parent->Put(piece->key, piece->key, {}, piece->pgid, 0);
+  }
 }
 
 Status Node::WriteToNewPages() {
@@ -304,7 +362,7 @@ Status Node::Spill() {
     for (Node* node : Split(tx->page_size)) LARDER_RETURN_IF_ERROR(node->WriteToNewPages());
   }
   // A split root made a new parent: spill it too.
-  if (parent != nullptr && parent->pgid == 0) {
+  if (parent != nullptr && parent->made_by_split && !parent->spilled) {
     children.clear();
     return parent->Spill();
   }

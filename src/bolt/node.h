@@ -6,11 +6,19 @@
 // larger than a page and writes each to newly allocated pages, freeing the old ones. Thresholds are
 // bbolt 1.3.x's.
 //
+// One departure from bbolt: a leaf that grows past a few pages inside a transaction is cut into
+// page-sized pieces at once (SplitEarly), the cuts Spill would make, so that inserting n keys
+// into one key range in one transaction costs O(n * page) rather than O(n^2) moves of inodes.
+// The new pieces have no page yet: each carries a transient id (kTransientPgidBase and up),
+// under which its bucket's node map and its parent's inode find it until Spill gives it a page.
+//
 // Invariants:
 //  - inodes are sorted by key, unique; a branch inode's key is its child's first key.
 //  - `parent` links and `children` describe only materialized nodes; `pgid` is 0 for a node that
 //    has no page yet (new root of a split, new bucket).
 //  - a node removed by a merge is `detached` and never used again.
+//  - a transient id names a node of this transaction's node map, never a page: Read refuses a
+//    page that names one, and Free has nothing to free for one.
 // Thread-safety: none; owned by one write transaction.
 #ifndef LARDER_BOLT_NODE_H_
 #define LARDER_BOLT_NODE_H_
@@ -30,6 +38,10 @@ namespace larder::bolt::internal {
 
 class BucketImpl;
 
+// Ids of nodes made by SplitEarly before they have a page (see the class comment).
+inline constexpr Pgid kTransientPgidBase = Pgid{1} << 63;
+inline bool IsTransientPgid(Pgid id) { return id >= kTransientPgidBase; }
+
 struct Inode {
   std::uint32_t flags = 0;
   Pgid pgid = 0;  // branch: child page
@@ -48,6 +60,9 @@ class Node {
   bool unbalanced = false;
   bool spilled = false;
   bool detached = false;
+  // Made by Split at commit as the new parent of a root that split: its first split child
+  // spills it. (Not an inline root that SplitEarly turned into a branch: its id is also 0.)
+  bool made_by_split = false;
   // True while every key added since the node was read (or made) went after all its keys, and
   // none was deleted: an append-only load. Split then packs pages full (as LMDB does) instead
   // of leaving them at the fill percent, which appends would never refill.
@@ -91,6 +106,14 @@ class Node {
   }
   void Del(std::string_view key);
 
+  // True when this leaf has grown to several pages in this transaction, so that each further
+  // insert would move many inodes; checked every kEarlySplitCheckInterval inserts (it walks the
+  // inodes). BucketImpl::Put then calls SplitEarly.
+  bool WantsEarlySplit();
+  // Cuts this leaf into page-sized pieces now (see the class comment). A root leaf becomes a
+  // branch over the pieces, keeping its page id, so the bucket's root does not change.
+  void SplitEarly();
+
   Result<Node*> ChildAt(std::size_t index);
   std::size_t ChildIndex(const Node* child) const;
   void RemoveChild(const Node* child);
@@ -105,6 +128,7 @@ class Node {
   // Frees the node's old pages, writes it to newly allocated ones and updates the parent.
   Status WriteToNewPages();
   std::size_t put_hint_ = 0;  // where the next Put probably lands (after the last one)
+  std::size_t inserts_since_size_check_ = 0;  // for WantsEarlySplit
 
   // Cuts the node into pieces that fit a page (bbolt's thresholds); the first piece is this.
   std::vector<Node*> Split(std::size_t page_size);
