@@ -380,6 +380,59 @@ TEST_F(LsmDamageTest, BitFlipsInTablesAreCorruptionNamingTheTable) {
 TEST_F(LsmDamageTest, BitFlipsInValueLogsAndTheManifest) {
   for (std::size_t i = 0; i < vlogs_.size(); ++i) FlipBits(vlogs_[i], 32, 200 + i);
   FlipBits("MANIFEST", 48, 300);
+  // Damage to a synced batch of the replayed log is refused (a later sync mark covers it),
+  // never recovered past: only unsynced batches may be lost.
+  EXPECT_EQ(tally_.synced_lost, 0);
+  EXPECT_GT(tally_.unsynced_lost, 0);
+}
+
+// Damage in a log's unsynced tail is refused too when a later log holds intact records: a log
+// is synced whole before the next one takes writes.
+TEST_F(LsmDamageTest, DamageBeforeALaterLogWithRecordsIsRefused) {
+  const std::string pristine = Read(GetPristine().path + "/" + replayed_log_);
+  const std::string copy = scratch_.File("later");
+  fs::copy(GetPristine().path, copy, fs::copy_options::recursive);
+  fs::remove(copy + "/LOCK");
+  std::string f = pristine;
+  f[f.size() - 5] = static_cast<char>(f[f.size() - 5] ^ 0x01);  // the last, unsynced, batch
+  Write(copy + "/" + replayed_log_, f);
+  {
+    auto db = DB::Open(copy, DamageDbOptions());  // alone, it is a torn tail: point in time
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+  Write(copy + "/" + replayed_log_, f);
+  Write(copy + "/999999.vlog", pristine);  // a later log with intact records
+  auto refused = DB::Open(copy, DamageDbOptions());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.status().IsCorruption()) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("999999.vlog"), std::string::npos)
+      << refused.status().ToString();
+  EXPECT_TRUE(fs::exists(copy + "/999999.vlog"));
+  EXPECT_EQ(Read(copy + "/" + replayed_log_), f) << "a refused open changed the log";
+}
+
+// With drop_synced_writes_after_damage, damage to a synced batch opens at the point before it.
+TEST_F(LsmDamageTest, DroppingSyncedWritesAfterDamageIsAnOption) {
+  const std::string pristine = Read(GetPristine().path + "/" + replayed_log_);
+  const std::string copy = scratch_.File("drop");
+  fs::copy(GetPristine().path, copy, fs::copy_options::recursive);
+  fs::remove(copy + "/LOCK");
+  std::string f = pristine;
+  f[f.size() / 4] = static_cast<char>(f[f.size() / 4] ^ 0x10);  // inside the synced batches
+  Write(copy + "/" + replayed_log_, f);
+  auto refused = DB::Open(copy, DamageDbOptions());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.status().IsCorruption()) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("sync mark"), std::string::npos)
+      << refused.status().ToString();
+  EXPECT_EQ(Read(copy + "/" + replayed_log_), f) << "a refused open changed the log";
+  Options o = DamageDbOptions();
+  o.drop_synced_writes_after_damage = true;
+  auto db = DB::Open(copy, o);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  EXPECT_LT(Read(copy + "/" + replayed_log_).size(), f.size()) << "cut at the damage";
+  ASSERT_TRUE((*db)->Close().ok());
 }
 
 TEST_F(LsmDamageTest, TruncatedFiles) {

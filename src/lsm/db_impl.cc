@@ -7,11 +7,13 @@
 
 #include <fmt/format.h>
 
+#include "base/logging.h"
 #include "lsm/block_cache.h"
 #include "lsm/compaction_picker.h"
 #include "lsm/dir_lock.h"
 #include "lsm/filename.h"
 #include "lsm/log_replay.h"
+#include "lsm/log_sync_mark.h"
 #include "lsm/log_writer.h"
 #include "lsm/memtable.h"
 #include "lsm/table_cache.h"
@@ -162,8 +164,16 @@ Status DBImpl::Recover() {
   bool stopped = false;          // a damaged record ended the replay: later logs are not replayed
   std::uint64_t append_log = 0;  // the last log replayed: writes go on there
   std::uint64_t append_offset = 0;  // the end of its last intact record
-  for (std::uint64_t number : logs) {
+  bool later_logs_checked = false;
+  for (std::size_t i = 0; i < logs.size(); ++i) {
+    const std::uint64_t number = logs[i];
     const std::string path = VlogFileName(dir_, number);
+    if (stopped && !later_logs_checked) {
+      later_logs_checked = true;
+      // The first log after the one that stopped: a log is synced whole before the next one
+      // takes writes, so an intact record in any later log proves the damage hit synced bytes.
+      LARDER_RETURN_IF_ERROR(RefuseToDropLaterLogs(append_log, append_offset, logs, i));
+    }
     if (stopped) {
       // Point-in-time recovery: writes after the first damaged record are not replayed; a
       // read-write open removes them so that new writes never follow a gap.
@@ -227,7 +237,7 @@ Status DBImpl::ReplayLog(const std::string& path, std::uint64_t number, Sequence
     if (batch.sequence() <= *replayed) {
       *stopped = true;
       *end = offset;
-      return Status::Ok();
+      return RefuseToDropSynced(file.get(), path, offset, size, Status::Ok());
     }
     SequenceNumber seq = batch.sequence();
     WriteBatchEntry e;
@@ -240,11 +250,58 @@ Status DBImpl::ReplayLog(const std::string& path, std::uint64_t number, Sequence
     if (seq > batch.sequence()) *replayed = seq - 1;
   }
   // An I/O error fails the open; damage or a torn tail ends the replay (point in time), and
-  // the logs after it are not replayed: they can only hold writes a power loss may drop with
-  // it.
+  // the logs after it are not replayed (Recover checks they hold nothing synced).
   if (replayer.end() == LogReader::End::kIOError) return replayer.status();
   *end = replayer.end_offset();
   *stopped = replayer.end() != LogReader::End::kEndOfFile;
+  if (*stopped) return RefuseToDropSynced(file.get(), path, *end, size, replayer.status());
+  return Status::Ok();
+}
+
+Status DBImpl::RefuseToDropLaterLogs(std::uint64_t stopped_log, std::uint64_t damaged,
+                                     const std::vector<std::uint64_t>& logs, std::size_t from) {
+  for (std::size_t i = from; i < logs.size(); ++i) {
+    const std::string path = VlogFileName(dir_, logs[i]);
+    LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs_->Open(path, {.read_only = true}));
+    LARDER_ASSIGN_OR_RETURN(std::uint64_t size, file->Size());
+    LogReader reader(file.get(), 0, size);
+    LogRecordType type;
+    std::string_view payload;
+    if (!reader.ReadRecord(&type, &payload)) {
+      if (reader.end() == LogReader::End::kIOError) return reader.status();
+      continue;  // empty or torn from its first record: nothing synced in it
+    }
+    const std::string what = fmt::format(
+        "{}: the record at offset {} is damaged, but the later log {} holds intact records, so "
+        "the damaged one had been synced: acknowledged writes after the damage would be lost",
+        VlogFileName(dir_, stopped_log), damaged, path);
+    if (!options_.drop_synced_writes_after_damage) {
+      return Status::Corruption(what +
+                                "; restore from a backup, or open with "
+                                "drop_synced_writes_after_damage to recover without them");
+    }
+    LARDER_LOG_ERROR("{}; dropped (drop_synced_writes_after_damage)", what);
+    return Status::Ok();
+  }
+  return Status::Ok();
+}
+
+Status DBImpl::RefuseToDropSynced(File* file, const std::string& path, std::uint64_t damaged,
+                                  std::uint64_t size, const Status& why) {
+  LARDER_ASSIGN_OR_RETURN(std::optional<SyncMarkHit> mark,
+                          FindSyncMarkCovering(file, damaged, size));
+  if (!mark) return Status::Ok();  // nothing says the damaged bytes were synced: a torn tail
+  const std::string what = fmt::format(
+      "{}: the record at offset {} is damaged ({}), but the sync mark at offset {} shows the "
+      "file was synced through offset {}: acknowledged writes after the damage would be lost",
+      path, damaged, why.ok() ? "a batch out of sequence" : why.message(), mark->offset,
+      mark->synced);
+  if (!options_.drop_synced_writes_after_damage) {
+    return Status::Corruption(what +
+                              "; restore from a backup, or open with "
+                              "drop_synced_writes_after_damage to recover without them");
+  }
+  LARDER_LOG_ERROR("{}; dropped (drop_synced_writes_after_damage)", what);
   return Status::Ok();
 }
 

@@ -180,6 +180,14 @@ class DBImpl final : public DB {
   // damage or a torn tail ended it.
   Status ReplayLog(const std::string& path, std::uint64_t number, SequenceNumber* replayed,
                    bool* has_values, std::uint64_t* end, bool* stopped) NO_THREAD_SAFETY_ANALYSIS;
+  // After the replay of a log stopped at offset `damaged` (options.h,
+  // drop_synced_writes_after_damage): Corruption when a sync mark after it in `file` covers
+  // it, or (RefuseToDropLaterLogs) when one of logs[from..] holds an intact record; else OK.
+  Status RefuseToDropSynced(File* file, const std::string& path, std::uint64_t damaged,
+                            std::uint64_t size, const Status& why) NO_THREAD_SAFETY_ANALYSIS;
+  Status RefuseToDropLaterLogs(std::uint64_t stopped_log, std::uint64_t damaged,
+                               const std::vector<std::uint64_t>& logs,
+                               std::size_t from) NO_THREAD_SAFETY_ANALYSIS;
   Status NewLogFile(std::uint64_t number) NO_THREAD_SAFETY_ANALYSIS;
   void RebuildReadStateLocked() REQUIRES(mu_);
 

@@ -11,9 +11,13 @@
 //
 // A kBatch payload is a write batch's bytes (write_batch_internal.h); a kValue payload is one
 // large value, written before the kBatch record whose entry points to it (vlog_pointer.h), in
-// the same append. Recovery reads records in order and stops at the first one that is not
-// intact (log_reader.h): it never resynchronises, so there are no blocks to resynchronise on.
-// The full description is in docs/formats/lsm.md, "Value log and write batches".
+// the same append. A kSyncMark payload is 8 bytes, little-endian: an offset of this file up to
+// which an fdatasync had returned when the mark was appended (the first append after each sync
+// starts with one). Recovery uses marks to tell damage to synced records, which a power loss
+// cannot cause, from a torn unsynced tail (log_sync_mark.h). Recovery reads records in order and
+// stops at the first one that is not intact (log_reader.h): it never resynchronises, so there are
+// no blocks to resynchronise on. The full description is in docs/formats/lsm.md, "Value log and
+// write batches".
 //
 // Thread-safety: constants and pure functions.
 #ifndef LARDER_LSM_LOG_FORMAT_H_
@@ -31,9 +35,12 @@ namespace larder::lsm {
 
 // Stored in files: never renumber. 0 is never written, so that a zeroed tail reads as no record.
 enum class LogRecordType : std::uint8_t {
-  kBatch = 1,  // a write batch
-  kValue = 2,  // one value, pointed to by a later batch's entry
+  kBatch = 1,     // a write batch
+  kValue = 2,     // one value, pointed to by a later batch's entry
+  kSyncMark = 3,  // the file was durable up to the offset in the payload
 };
+
+inline constexpr std::size_t kSyncMarkPayloadSize = 8;
 
 inline constexpr std::size_t kLogHeaderSize = 9;
 // The largest payload a record may declare: larger lengths are corruption, never allocated.
@@ -41,7 +48,8 @@ inline constexpr std::uint32_t kMaxRecordSize = std::uint32_t{1} << 30;
 
 inline bool IsValidLogRecordType(std::uint8_t t) {
   return t == static_cast<std::uint8_t>(LogRecordType::kBatch) ||
-         t == static_cast<std::uint8_t>(LogRecordType::kValue);
+         t == static_cast<std::uint8_t>(LogRecordType::kValue) ||
+         t == static_cast<std::uint8_t>(LogRecordType::kSyncMark);
 }
 
 // The masked CRC stored in a header whose bytes 4..8 are already filled in `header`.

@@ -26,6 +26,21 @@ Status LogWriter::AddRecord(LogRecordType type, std::string_view payload,
   return dest_->Append(payload);
 }
 
+Status LogWriter::Sync() {
+  LARDER_RETURN_IF_ERROR(dest_->Sync());
+  synced_size_ = dest_->size();
+  return Status::Ok();
+}
+
+Status LogWriter::AddSyncMarkIfBehind() {
+  if (synced_size_ <= marked_size_) return Status::Ok();
+  char payload[kSyncMarkPayloadSize];
+  StoreU64(reinterpret_cast<std::uint8_t*>(payload), synced_size_);
+  LARDER_RETURN_IF_ERROR(AddRecord(LogRecordType::kSyncMark, {payload, sizeof payload}));
+  marked_size_ = synced_size_;
+  return Status::Ok();
+}
+
 namespace {
 
 bool HasLargeValue(const WriteBatch& batch, std::size_t threshold) {
@@ -48,6 +63,7 @@ bool HasLargeValue(const WriteBatch& batch, std::size_t threshold) {
 Status AddBatchRecord(LogWriter* log, std::uint64_t file_number, const WriteBatch& batch,
                       std::size_t value_threshold, WriteBatch* scratch, const WriteBatch** stored,
                       std::uint64_t* batch_offset) {
+  LARDER_RETURN_IF_ERROR(log->AddSyncMarkIfBehind());
   *stored = &batch;
   if (HasLargeValue(batch, value_threshold)) {
     WriteBatchInternal::Reset(scratch, WriteBatchInternal::Sequence(batch));

@@ -41,7 +41,12 @@ class LogWriter {
   // Writes the buffered records to the file (not durable yet).
   [[nodiscard]] Status Flush() { return dest_->Flush(); }
   // Flush, then fdatasync: every record added so far is durable.
-  [[nodiscard]] Status Sync() { return dest_->Sync(); }
+  [[nodiscard]] Status Sync();
+  // Appends a kSyncMark record naming the offset the last successful Sync reached, when no
+  // mark has named it yet (nothing otherwise). AddBatchRecord calls it first, so the first
+  // append after each sync carries one. A recovered file's earlier bytes count as unsynced
+  // until this writer syncs.
+  [[nodiscard]] Status AddSyncMarkIfBehind();
   // Flush and release the file (no sync).
   [[nodiscard]] Status Close() { return dest_->Close(); }
 
@@ -51,9 +56,12 @@ class LogWriter {
 
  private:
   std::unique_ptr<AppendWriter> dest_;
+  std::uint64_t synced_size_ = 0;  // size() when the last Sync returned OK
+  std::uint64_t marked_size_ = 0;  // the offset the last kSyncMark named
 };
 
-// Appends `batch` to the log in the form the engine stores it (docs/formats/lsm.md): each value
+// Appends `batch` to the log in the form the engine stores it (docs/formats/lsm.md): a sync
+// mark when the log was synced since the last one (LogWriter::AddSyncMarkIfBehind), each value
 // of at least `value_threshold` bytes (0: none) first, as a kValue record of its own, then the
 // batch as one kBatch record whose entries point to those records (kValuePointer,
 // kExpiringPointer, in file `file_number`). *stored is set to the batch as written: `&batch`

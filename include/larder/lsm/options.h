@@ -39,6 +39,15 @@ struct Options {
   bool in_memory = false;
   // Time for TTLs (milliseconds since the Unix epoch); nullptr means the system clock. Not owned.
   Clock* clock = nullptr;
+  // Recovery replays the value logs up to the first record that is not intact (point in time).
+  // A crash only tears what was not synced yet, so that is normally a torn tail. When the
+  // files prove the damaged record had been synced (a later log holds intact records: logs are
+  // synced before the next one starts; or a later sync mark in the same log covers it), the
+  // damage is bit rot or a stray write and stopping there would drop acknowledged writes:
+  // false (the default) fails Open with Corruption naming the file and offset, changing nothing
+  // on disk; true opens at the point before the damage, dropping those writes (a read-write
+  // open then removes them from the logs). docs/lsm.md, "Open".
+  bool drop_synced_writes_after_damage = false;
 
   // --- Writes ------------------------------------------------------------------------------
   // Bytes of writes a memtable takes before it is frozen and flushed to a level-0 table. Also
