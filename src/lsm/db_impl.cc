@@ -275,14 +275,18 @@ Status DBImpl::RefuseToDropLaterLogs(std::uint64_t stopped_log, std::uint64_t da
         "{}: the record at offset {} is damaged, but the later log {} holds intact records, so "
         "the damaged one had been synced: acknowledged writes after the damage would be lost",
         VlogFileName(dir_, stopped_log), damaged, path);
-    if (!options_.drop_synced_writes_after_damage) {
-      return Status::Corruption(what +
-                                "; restore from a backup, or open with "
-                                "drop_synced_writes_after_damage to recover without them");
-    }
-    LARDER_LOG_ERROR("{}; dropped (drop_synced_writes_after_damage)", what);
-    return Status::Ok();
+    return SyncedDamageVerdict(what);
   }
+  return Status::Ok();
+}
+
+Status DBImpl::SyncedDamageVerdict(const std::string& what) const {
+  if (!options_.drop_synced_writes_after_damage) {
+    return Status::Corruption(what +
+                              "; restore from a backup, or open with "
+                              "drop_synced_writes_after_damage to recover without them");
+  }
+  LARDER_LOG_ERROR("{}; dropped (drop_synced_writes_after_damage)", what);
   return Status::Ok();
 }
 
@@ -296,13 +300,7 @@ Status DBImpl::RefuseToDropSynced(File* file, const std::string& path, std::uint
       "file was synced through offset {}: acknowledged writes after the damage would be lost",
       path, damaged, why.ok() ? "a batch out of sequence" : why.message(), mark->offset,
       mark->synced);
-  if (!options_.drop_synced_writes_after_damage) {
-    return Status::Corruption(what +
-                              "; restore from a backup, or open with "
-                              "drop_synced_writes_after_damage to recover without them");
-  }
-  LARDER_LOG_ERROR("{}; dropped (drop_synced_writes_after_damage)", what);
-  return Status::Ok();
+  return SyncedDamageVerdict(what);
 }
 
 Status DBImpl::NewLogFile(std::uint64_t number) {

@@ -188,6 +188,8 @@ class DBImpl final : public DB {
   Status RefuseToDropLaterLogs(std::uint64_t stopped_log, std::uint64_t damaged,
                                const std::vector<std::uint64_t>& logs,
                                std::size_t from) NO_THREAD_SAFETY_ANALYSIS;
+  // Corruption(what + advice), or OK after logging `what` when drop_synced_writes_after_damage.
+  Status SyncedDamageVerdict(const std::string& what) const;
   Status NewLogFile(std::uint64_t number) NO_THREAD_SAFETY_ANALYSIS;
   void RebuildReadStateLocked() REQUIRES(mu_);
 
