@@ -20,6 +20,7 @@
 #include "lsm/dir_lock.h"
 #include "lsm/filename.h"
 #include "lsm/log_reader.h"
+#include "lsm/log_sync_mark.h"
 #include "lsm/table.h"
 #include "lsm/version_set.h"
 
@@ -71,7 +72,15 @@ void CheckVlog(FileSystem* fs, const std::string& path, bool newest, bool named,
   while (reader.ReadRecord(&type, &payload)) {
   }
   const LogReader::End end = reader.end();
-  if (end == LogReader::End::kEndOfFile || (newest && end == LogReader::End::kTornTail)) return;
+  if (newest && end == LogReader::End::kTornTail) {
+    // A torn tail is what a crash leaves, unless a later sync mark shows it had been synced.
+    auto mark = FindSyncMarkCovering(file->get(), reader.end_offset(), *size);
+    if (!mark.ok() || !mark->has_value()) return;
+    return problems->push_back(fmt::format(
+        "{}: damaged at offset {} ({}), which the sync mark at offset {} shows was synced", path,
+        reader.end_offset(), reader.status().ToString(), (*mark)->offset));
+  }
+  if (end == LogReader::End::kEndOfFile) return;
   problems->push_back(
       fmt::format("{}: {} ({})", path, LogEndName(end), reader.status().ToString()));
 }
