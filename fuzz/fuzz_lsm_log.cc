@@ -1,6 +1,7 @@
 // Arbitrary bytes as an LSM value-log file: read every record with LogReader, decode each batch
-// (and the whole input as one batch) with WriteBatch::Iterate and WriteBatchReader, and read the
-// value record each pointer names with ReadValue. A crash, a sanitizer report, or a broken reader
+// (and the whole input as one batch) with WriteBatch::Iterate and WriteBatchReader, read the
+// value record each pointer names with ReadValue, and scan past a damaged replay for a sync mark
+// (FindSyncMarkCovering). A crash, a sanitizer report, or a broken reader
 // contract (a record outside the file or not where the previous one ended, a status other than OK
 // or Corruption, a prefix that does not read back the same) is a finding.
 #include <cstddef>
@@ -14,6 +15,7 @@
 #include "larder/lsm/write_batch.h"
 #include "lsm/log_reader.h"
 #include "lsm/log_replay.h"
+#include "lsm/log_sync_mark.h"
 #include "lsm/vlog_pointer.h"
 #include "lsm/write_batch_internal.h"
 
@@ -82,7 +84,9 @@ std::size_t ReadLog(File& file, std::uint64_t size, bool decode, std::uint64_t* 
     Require(offset == expect);
     expect = offset + kLogHeaderSize + payload.size();
     Require(expect <= size);
-    Require(type == LogRecordType::kBatch || type == LogRecordType::kValue);
+    // A mark's payload is not checked by the reader (recovery's scan checks its length).
+    Require(type == LogRecordType::kBatch || type == LogRecordType::kValue ||
+            type == LogRecordType::kSyncMark);
     if (decode && type == LogRecordType::kBatch) CheckBatch(file, payload);
     ++n;
   }
@@ -131,6 +135,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t batches = Replay(**f, size, &replay_end, &end);
   Require(replay_end <= end_offset);
   if (end != LogReader::End::kEndOfFile) {
+    // Recovery's question after damage: does an intact sync mark past it cover it?
+    auto mark = FindSyncMarkCovering(f->get(), replay_end, size);
+    Require(mark.ok());
+    if (mark->has_value()) {
+      const SyncMarkHit& hit = **mark;
+      Require(hit.offset > replay_end && hit.synced > replay_end && hit.synced <= hit.offset);
+      Require(hit.offset + kLogHeaderSize + kSyncMarkPayloadSize <= size);
+    }
     std::uint64_t again = 0;
     Require(Replay(**f, replay_end, &again, &end) == batches);
     Require(again == replay_end && end == LogReader::End::kEndOfFile);

@@ -362,6 +362,28 @@ TEST_F(LsmLogReaderTest, DISABLED_WriteFuzzCorpus) {
     ASSERT_TRUE(log.Close().ok());
   }
   save("bad_batches", Contents());
+  // Synced appends (each after the first starts with a sync mark), intact and with the first
+  // batch damaged: recovery's scan finds the mark that covers it.
+  {
+    auto w = fs_->NewAppendWriter("/log", {.truncate = true});
+    ASSERT_TRUE(w.ok());
+    LogWriter log(std::move(*w));
+    WriteBatch scratch;
+    const WriteBatch* stored;
+    for (int i = 0; i < 3; ++i) {
+      WriteBatch b;
+      b.Put("k" + std::to_string(i), std::string(static_cast<std::size_t>(20 + i * 150), 'v'));
+      WriteBatchInternal::SetSequence(&b, static_cast<SequenceNumber>(10 + i));
+      ASSERT_TRUE(AddBatchRecord(&log, 1, b, 100, &scratch, &stored).ok());
+      ASSERT_TRUE(log.Sync().ok());
+    }
+    ASSERT_TRUE(log.Close().ok());
+  }
+  const std::string synced = Contents();
+  save("synced", synced);
+  std::string synced_damaged = synced;
+  synced_damaged[kLogHeaderSize + 3] = static_cast<char>(synced_damaged[kLogHeaderSize + 3] ^ 1);
+  save("synced_damaged", synced_damaged);
 }
 
 }  // namespace
