@@ -70,10 +70,7 @@ TEST(BoltPowerCutTest, Ext4ShutdownNeverLosesAcknowledgedCommits) {
   test::PowerCutReport r;
   test::RunPowerCuts({.name = "cut.db", .writer = Writer, .verify = Verify}, &r);
   if (!r.skipped.empty()) GTEST_SKIP() << "real power cut not possible here: " << r.skipped;
-  std::cerr << "ext4 power cuts: " << r.cuts << " (" << r.cuts_during_writes
-            << " while commits ran), last commit acknowledged: " << r.acknowledged << "; "
-            << r.acknowledged_during_cut << " acknowledged while the cut ran, " << r.lost_during_cut
-            << " of them lost\n";
+  std::cerr << test::Summary(r, "commit") << "\n";
 }
 
 }  // namespace

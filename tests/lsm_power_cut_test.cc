@@ -80,10 +80,7 @@ TEST(LsmPowerCutTest, Ext4ShutdownNeverLosesAcknowledgedWrites) {
   test::PowerCutReport r;
   test::RunPowerCuts({.name = "cut-lsm", .writer = Writer, .verify = Verify}, &r);
   if (!r.skipped.empty()) GTEST_SKIP() << "real power cut not possible here: " << r.skipped;
-  std::cerr << "ext4 power cuts: " << r.cuts << " (" << r.cuts_during_writes
-            << " while writes ran), last batch acknowledged: " << r.acknowledged << "; "
-            << r.acknowledged_during_cut << " acknowledged while the cut ran, " << r.lost_during_cut
-            << " of them lost\n";
+  std::cerr << test::Summary(r, "batch") << "\n";
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -243,6 +245,14 @@ void RunPowerCuts(const PowerCutWorkload& workload, PowerCutReport* report) {
   ASSERT_EQ(fs.Unmount(), "");
   EXPECT_EQ(fs.Fsck(), 0) << "e2fsck found the file system damaged";
   EXPECT_EQ(report->cuts_during_writes, cuts) << "a writer stopped before it was cut";
+}
+
+std::string Summary(const PowerCutReport& r, std::string_view unit) {
+  return fmt::format(
+      "ext4 power cuts: {} ({} while the writer ran), last {} acknowledged: {}; {} acknowledged "
+      "while the cut ran, {} of them lost",
+      r.cuts, r.cuts_during_writes, unit, r.acknowledged, r.acknowledged_during_cut,
+      r.lost_during_cut);
 }
 
 }  // namespace larder::test

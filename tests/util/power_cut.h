@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "larder/result.h"
 
@@ -50,6 +51,10 @@ struct PowerCutReport {
 
 // Runs the cuts; broken promises are gtest failures.
 void RunPowerCuts(const PowerCutWorkload& workload, PowerCutReport* report);
+
+// One line for the test's output: the cuts, and what `unit` ("commit", "batch") the writer had
+// acknowledged, including while a cut ran.
+std::string Summary(const PowerCutReport& report, std::string_view unit);
 
 }  // namespace larder::test
 
