@@ -238,10 +238,7 @@ class LsmDamageTest : public ::testing::Test {
   template <typename Fn>
   void Run(const Damage& d, Fn damage,
            const std::function<void(const std::string&)>& while_open = {}) {
-    Pristine& p = GetPristine();
-    const std::string copy = scratch_.File("case" + std::to_string(tally_.cases));
-    fs::copy(p.path, copy, fs::copy_options::recursive);
-    fs::remove(copy + "/LOCK");
+    const std::string copy = CopyPristine("case" + std::to_string(tally_.cases));
     damage(copy);
     ++tally_.cases;
     const std::vector<int> allowed = AllowedStates(d, replayed_log_);
@@ -320,6 +317,24 @@ class LsmDamageTest : public ::testing::Test {
     for (const std::string& m : tally_.check_misses) std::cerr << "  Check silent: " << m << "\n";
   }
 
+  // A copy of the pristine database in the scratch directory, without its LOCK file.
+  std::string CopyPristine(const std::string& name) {
+    const std::string copy = scratch_.File(name);
+    fs::copy(GetPristine().path, copy, fs::copy_options::recursive);
+    fs::remove(copy + "/LOCK");
+    return copy;
+  }
+  // A copy (CopyPristine) whose replayed log has the byte at `offset` xor `mask`; *log gets
+  // the damaged log's bytes.
+  std::string CopyWithReplayedLogFlipped(const std::string& name, std::size_t offset, char mask,
+                                         std::string* log) {
+    const std::string copy = CopyPristine(name);
+    *log = Read(GetPristine().path + "/" + replayed_log_);
+    (*log)[offset] = static_cast<char>((*log)[offset] ^ mask);
+    Write(copy + "/" + replayed_log_, *log);
+    return copy;
+  }
+
   static std::string Read(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -390,12 +405,8 @@ TEST_F(LsmDamageTest, BitFlipsInValueLogsAndTheManifest) {
 // is synced whole before the next one takes writes.
 TEST_F(LsmDamageTest, DamageBeforeALaterLogWithRecordsIsRefused) {
   const std::string pristine = Read(GetPristine().path + "/" + replayed_log_);
-  const std::string copy = scratch_.File("later");
-  fs::copy(GetPristine().path, copy, fs::copy_options::recursive);
-  fs::remove(copy + "/LOCK");
-  std::string f = pristine;
-  f[f.size() - 5] = static_cast<char>(f[f.size() - 5] ^ 0x01);  // the last, unsynced, batch
-  Write(copy + "/" + replayed_log_, f);
+  std::string f;  // the last, unsynced, batch damaged
+  const std::string copy = CopyWithReplayedLogFlipped("later", pristine.size() - 5, 0x01, &f);
   {
     auto db = DB::Open(copy, DamageDbOptions());  // alone, it is a torn tail: point in time
     ASSERT_TRUE(db.ok()) << db.status().ToString();
@@ -414,13 +425,9 @@ TEST_F(LsmDamageTest, DamageBeforeALaterLogWithRecordsIsRefused) {
 
 // With drop_synced_writes_after_damage, damage to a synced batch opens at the point before it.
 TEST_F(LsmDamageTest, DroppingSyncedWritesAfterDamageIsAnOption) {
-  const std::string pristine = Read(GetPristine().path + "/" + replayed_log_);
-  const std::string copy = scratch_.File("drop");
-  fs::copy(GetPristine().path, copy, fs::copy_options::recursive);
-  fs::remove(copy + "/LOCK");
-  std::string f = pristine;
-  f[f.size() / 4] = static_cast<char>(f[f.size() / 4] ^ 0x10);  // inside the synced batches
-  Write(copy + "/" + replayed_log_, f);
+  const std::size_t size = Read(GetPristine().path + "/" + replayed_log_).size();
+  std::string f;  // damaged inside the synced batches
+  const std::string copy = CopyWithReplayedLogFlipped("drop", size / 4, 0x10, &f);
   auto refused = DB::Open(copy, DamageDbOptions());
   ASSERT_FALSE(refused.ok());
   EXPECT_TRUE(refused.status().IsCorruption()) << refused.status().ToString();
