@@ -315,6 +315,13 @@ class Store : public ReadView {
     return Write(options, b);
   }
 
+  // Makes every write that returned OK before this call durable, as if each had been written
+  // with sync = true (group commit done by the caller: write with sync = false, then one
+  // SyncWrites covers them all). Cheap when nothing is unsynced. Errors: IOError (the store is
+  // then Poisoned, as after a failed sync write), Poisoned; NotSupported for an engine that
+  // cannot tell (the default: callers must then write with sync = true).
+  virtual Status SyncWrites() { return Status::NotSupported("SyncWrites"); }
+
   // A snapshot of the latest state.
   virtual Result<std::unique_ptr<Snapshot>> GetSnapshot() = 0;
 

@@ -102,6 +102,7 @@ class DBImpl final : public DB {
   Status Put(const kv::WriteOptions& options, std::string_view key,
              std::string_view value) override;
   Status Delete(const kv::WriteOptions& options, std::string_view key) override;
+  Status SyncWrites() override;
   Status Get(std::string_view key, std::string* value) override;
   Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
   Result<std::unique_ptr<kv::Iterator>> NewIterator(const kv::IteratorOptions& options) override;

@@ -14,8 +14,10 @@ namespace larder::lsm {
 
 // One caller of WriteInternal, queued in writers_. Every field but cv is guarded by mu_.
 struct DBImpl::Writer {
-  const WriteBatch* batch = nullptr;  // nullptr: make room only (a forced memtable switch)
+  const WriteBatch* batch = nullptr;  // nullptr: make room only (a forced memtable switch),
+                                      // or sync only (sync_only)
   bool sync = false;
+  bool sync_only = false;  // SyncWrites: sync the log, write nothing
   WriteCheck* check = nullptr;
   bool done = false;
   Status status;
@@ -54,6 +56,31 @@ Status DBImpl::Write(const kv::WriteOptions& options, const kv::WriteBatch& batc
 Status DBImpl::Write(const kv::WriteOptions& options, const WriteBatch& batch) {
   if (batch.empty()) return Status::Ok();
   return WriteInternal(options, &batch, nullptr);
+}
+
+Status DBImpl::SyncWrites() {
+  Writer w;
+  w.sync_only = true;
+  MutexLock l(&mu_);
+  writers_.push_back(&w);
+  while (!w.done && &w != writers_.front()) w.cv.Wait(mu_);
+  if (w.done) return w.status;
+  // The leader, alone: every write acknowledged before this call is in log_ or in an older log
+  // (synced when it was switched out), so syncing log_ covers them all.
+  Status s = CheckWritable();
+  if (s.ok()) {
+    mu_.Unlock();  // the queue's front is the token for log_ (db_impl.h)
+    if (!log_->fully_synced()) s = log_->Sync();
+    mu_.Lock();
+    if (!s.ok()) Poison(s);
+  }
+  writers_.pop_front();
+  if (!writers_.empty()) {
+    writers_.front()->cv.Signal();
+  } else if (closed_) {
+    bg_cv_.SignalAll();
+  }
+  return s;
 }
 
 Status DBImpl::CheckWritable() {
@@ -154,7 +181,7 @@ DBImpl::Writer* DBImpl::BuildGroup(const WriteBatch** merged) {
   for (++it; it != writers_.end(); ++it) {
     Writer* w = *it;
     if (w->sync && !first->sync) break;  // a non-sync leader never carries a sync write
-    if (w->batch == nullptr || w->check != nullptr) break;
+    if (w->batch == nullptr || w->check != nullptr || w->sync_only) break;
     size += w->batch->ByteSize();
     if (size > max_size) break;
     WriteBatchInternal::Append(&group_batch_, *w->batch);

@@ -52,6 +52,8 @@ class LogWriter {
 
   // Bytes of the log: records flushed or not.
   std::uint64_t size() const { return dest_->size(); }
+  // True when the last Sync covered every byte (a recovered file: only once this writer synced).
+  bool fully_synced() const { return synced_size_ == dest_->size(); }
   const std::string& path() const { return dest_->path(); }
 
  private:
