@@ -252,6 +252,13 @@ std::unique_ptr<FileSystem> NewMemFileSystem(std::size_t max_file_bytes = std::s
 // The directory part of `path` ("." when there is none).
 std::string DirName(const std::string& path);
 
+// Reads the whole file at `path` into *contents (NotFound when absent).
+[[nodiscard]] Status ReadWholeFile(FileSystem* fs, const std::string& path, std::string* contents);
+// Replaces the content of `path` (created when missing) with `contents`; syncs nothing (for
+// tests, tools and files rewritten whole under another durability rule).
+[[nodiscard]] Status WriteWholeFile(FileSystem* fs, const std::string& path,
+                                    std::string_view contents);
+
 }  // namespace larder
 
 #endif  // LARDER_FILE_SYSTEM_H_

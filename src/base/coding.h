@@ -61,6 +61,11 @@ inline void StoreBigEndianU64(std::uint8_t* p, std::uint64_t v) {
   StoreBigEndianU32(p, static_cast<std::uint32_t>(v >> 32));
   StoreBigEndianU32(p + 4, static_cast<std::uint32_t>(v));
 }
+inline std::uint64_t LoadBigEndianU64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+  return v;
+}
 
 // Fixed-width little-endian appends and consuming reads.
 inline void PutFixed32(std::string* dst, std::uint32_t v) {

@@ -46,4 +46,26 @@ Result<std::unique_ptr<AppendWriter>> FileSystem::NewAppendWriter(
   return AppendWriter::Create(std::move(f), size, options.buffer_size);
 }
 
+Status ReadWholeFile(FileSystem* fs, const std::string& path, std::string* contents) {
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> f, fs->Open(path, {.read_only = true}));
+  LARDER_ASSIGN_OR_RETURN(std::uint64_t size, f->Size());
+  contents->resize(static_cast<std::size_t>(size));
+  std::size_t done = 0;
+  while (done < contents->size()) {
+    LARDER_ASSIGN_OR_RETURN(
+        std::size_t n, f->ReadAt(done, {reinterpret_cast<std::uint8_t*>(contents->data()) + done,
+                                        contents->size() - done}));
+    if (n == 0) break;
+    done += n;
+  }
+  contents->resize(done);
+  return Status::Ok();
+}
+
+Status WriteWholeFile(FileSystem* fs, const std::string& path, std::string_view contents) {
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> f, fs->Open(path, {.create = true}));
+  LARDER_RETURN_IF_ERROR(f->Truncate(0));
+  return f->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(contents.data()), contents.size()});
+}
+
 }  // namespace larder

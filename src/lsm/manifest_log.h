@@ -71,13 +71,6 @@ struct ParsedManifest {
 [[nodiscard]] Status ParseManifest(std::string_view contents, const std::string& path,
                                    ParsedManifest* out);
 
-// Reads the whole file at `path` into *contents (NotFound when absent).
-[[nodiscard]] Status ReadWholeFile(FileSystem* fs, const std::string& path, std::string* contents);
-// Replaces the content of `path` (created when missing) with `contents`; syncs nothing. For
-// tests and tools.
-[[nodiscard]] Status WriteWholeFile(FileSystem* fs, const std::string& path,
-                                    std::string_view contents);
-
 }  // namespace larder::lsm
 
 #endif  // LARDER_LSM_MANIFEST_LOG_H_

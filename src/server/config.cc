@@ -226,6 +226,7 @@ const Directive kDirectives[] = {
     {"bind", false, true, ApplyBind, RenderBind},
     {"dir", false, false, ApplyDir, RenderString<&C::dir>},
     {"engine", false, false, ApplyEngine, RenderString<&C::engine>},
+    {"queue-config", false, false, ApplyString<&C::queue_config>, RenderString<&C::queue_config>},
     {"requirepass", true, false, ApplyString<&C::requirepass>, RenderString<&C::requirepass>},
     {"maxclients", true, false, ApplyInt<&C::maxclients, 1, kUIntMax>,
      RenderNumber<&C::maxclients>},

@@ -31,6 +31,7 @@ struct ServerConfig {
   std::vector<std::string> bind = {"127.0.0.1"};
   std::string dir = "./larder-data";
   std::string engine = "bolt";
+  std::string queue_config;  // the queue storage layout file (docs/queue.md); empty: <dir>/queues
   std::string requirepass;  // empty: no AUTH needed
   std::uint64_t maxclients = 10000;
   std::int64_t timeout_seconds = 0;  // idle client timeout; 0 = never

@@ -20,6 +20,7 @@
 #include "larder/kv.h"
 #include "larder/result.h"
 #include "larder/status.h"
+#include "queue/storage_layout.h"
 
 namespace larder::server {
 
@@ -42,6 +43,12 @@ class Engine {
 // outlives the engine). InvalidArgument for another name; the engine's own open errors.
 Result<std::unique_ptr<Engine>> OpenEngine(std::string_view name, const std::string& dir,
                                            FileSystem* fs);
+
+// Opens (creating) one store of the durable queue (a partition or the queue metadata) in `dir`
+// with `location`'s driver: lsm (a directory), bolt (<dir>/partition.db) or memory (the LSM
+// engine in memory: nothing survives a restart).
+Result<std::unique_ptr<kv::Store>> OpenQueueStore(const queue::StorageLocation& location,
+                                                  const std::string& dir, FileSystem* fs);
 
 }  // namespace larder::server
 

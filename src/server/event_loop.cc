@@ -19,6 +19,7 @@
 
 #include "base/logging.h"
 #include "server/lock_service.h"
+#include "server/queue_service.h"
 #include "server/run_in_batch.h"
 #include "server/server.h"
 
@@ -274,6 +275,13 @@ void EventLoop::Cron() {
     lock_tick = !server_.poisoned() && server_.Service<LockService>().TickDue(now);
   }
   if (lock_tick) (void)RunInBatch(server_, [&] { server_.Service<LockService>().Tick(now); });
+  bool queue_tick = false;
+  {
+    MutexLock lock(&server_.exec_mutex());
+    queue_tick = !server_.poisoned() && server_.Service<QueueService>().TickDue(now);
+  }
+  if (queue_tick) (void)RunInBatch(server_, [&] { server_.Service<QueueService>().Tick(now); });
+  server_.Service<QueueService>().SyncEverySecond(now);
   MutexLock lock(&server_.exec_mutex());
   Keyspace& keyspace = server_.keyspace();
   if (!server_.poisoned()) {

@@ -402,6 +402,7 @@ void IoThread::RunBatch(std::vector<Parsed>& commands) {
   Status failure;
   Keyspace::Ticket ticket = 0;
   std::vector<BlockingService::ServedReply> served;
+  std::vector<Server::SideSync> side_syncs;
   {
     MutexLock lock(&server_.exec_mutex());
     const Status begun = keyspace.BeginBatch();
@@ -460,6 +461,7 @@ void IoThread::RunBatch(std::vector<Parsed>& commands) {
         server_.Poison(ended.status());
         failure = ended.status();
       }
+      side_syncs = server_.TakeSideSyncs();
     }
     // Replies of the clients this batch served (or unblocked): sent once it is durable.
     if (BlockingService* blocking = server_.blocking_service()) {
@@ -467,11 +469,13 @@ void IoThread::RunBatch(std::vector<Parsed>& commands) {
     }
   }
   if (failure.ok()) {
-    const Status durable = keyspace.WaitDurable(ticket);
+    Status durable = keyspace.WaitDurable(ticket);
     if (!durable.ok()) {
       server_.Poison(durable);
-      failure = durable;
+    } else {
+      durable = server_.RunSideSyncs(side_syncs);
     }
+    failure = durable;
   }
   if (failure.ok()) {
     BlockingService::DeliverServedReplies(server_, std::move(served), Server::NowMs());

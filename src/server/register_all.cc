@@ -21,6 +21,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterHyperLogLogCommands(table);
   RegisterGeoCommands(table);
   RegisterLockCommands(table);
+  RegisterQueueCommands(table);
 }
 
 }  // namespace larder::server

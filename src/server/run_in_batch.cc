@@ -14,6 +14,7 @@ Status RunInBatch(Server& server, const std::function<void()>& fn) {
   Status failure;
   Keyspace::Ticket ticket = 0;
   std::vector<BlockingService::ServedReply> served;
+  std::vector<Server::SideSync> side_syncs;
   {
     MutexLock lock(&server.exec_mutex());
     const Status begun = keyspace.BeginBatch();
@@ -31,6 +32,7 @@ Status RunInBatch(Server& server, const std::function<void()>& fn) {
       } else {
         failure = ended.status();
       }
+      side_syncs = server.TakeSideSyncs();
     }
     // Taken before the lock is released (blocking.cc's invariant), even after a failure.
     if (BlockingService* blocking = server.blocking_service()) {
@@ -38,6 +40,7 @@ Status RunInBatch(Server& server, const std::function<void()>& fn) {
     }
   }
   if (failure.ok()) failure = keyspace.WaitDurable(ticket);
+  if (failure.ok()) failure = server.RunSideSyncs(side_syncs);
   if (!failure.ok()) {
     server.Poison(failure);
     // The batch's writes may not be durable: its replies must not be sent.

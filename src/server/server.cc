@@ -132,6 +132,17 @@ void Server::NotifyClientReset(Client& client) {
   for (ServerService* s : ServicesSnapshot()) s->OnClientReset(client);
 }
 
+Status Server::RunSideSyncs(std::vector<SideSync>& syncs) {
+  for (SideSync& sync : syncs) {
+    Status s = sync();
+    if (!s.ok()) {
+      Poison(s);
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
 void Server::Poison(const Status& status) {
   MutexLock lock(&poison_mu_);
   if (poisoned_.load(std::memory_order_relaxed)) return;

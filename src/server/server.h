@@ -28,6 +28,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -168,6 +169,25 @@ class Server {
   bool poisoned() const { return poisoned_.load(std::memory_order_acquire); }
   Status poison_status() const;
 
+  // ---- writes beside the keyspace (the durable queue's partitions) ----
+  // A batch of commands may write stores other than the keyspace's engine, with sync = false.
+  // Their owner registers a source; at the end of each batch (the I/O threads' and
+  // RunInBatch's), with the execution lock held, TakeSideSyncs collects the syncs the batch
+  // needs (none under appendfsync everysec or no); they run after the lock is released and
+  // after Keyspace::WaitDurable, before any reply of the batch is sent. A failed one poisons the
+  // server like a failed keyspace sync. REQUIRES: the execution lock (both calls).
+  using SideSync = std::function<Status()>;
+  using SideSyncSource = std::function<void(std::vector<SideSync>* out)>;
+  void SetSideSyncSource(SideSyncSource source) { side_sync_source_ = std::move(source); }
+  std::vector<SideSync> TakeSideSyncs() {
+    std::vector<SideSync> out;
+    if (side_sync_source_) side_sync_source_(&out);
+    return out;
+  }
+  // Runs `syncs` (without the execution lock); the first failure poisons the server and is
+  // returned.
+  Status RunSideSyncs(std::vector<SideSync>& syncs);
+
   // ---- client registry (thread-safe; see lock order) ----
   std::uint64_t NextClientId() { return next_client_id_.fetch_add(1) + 1; }
   void AddClient(std::shared_ptr<Client> client);
@@ -226,6 +246,8 @@ class Server {
   std::vector<std::unique_ptr<ServerService>> services_ GUARDED_BY(services_mu_);
   std::vector<ServerService*> ServicesSnapshot() const;
   std::atomic<BlockingService*> blocking_{nullptr};  // set by BlockingService's constructor
+
+  SideSyncSource side_sync_source_;  // guarded by the execution lock (see the lock rules)
 
   std::atomic<bool> poisoned_{false};
   mutable Mutex poison_mu_;

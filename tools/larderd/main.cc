@@ -24,6 +24,7 @@
 #include "server/command.h"
 #include "server/config.h"
 #include "server/keyspace.h"
+#include "server/queue_service.h"
 #include "server/server.h"
 
 namespace larder::server {
@@ -143,6 +144,14 @@ int Main(int argc, char** argv) {
   const std::string pidfile = config->pidfile;
   Server server(*config, keyspace->get(), &commands);
   if (argc > 1 && std::string_view(argv[1]).substr(0, 2) != "--") server.set_config_file(argv[1]);
+  {
+    // The durable queues: a bad queue-config layout stops the start here, naming line and field.
+    MutexLock lock(&server.exec_mutex());
+    if (Status s = server.Service<QueueService>().Open(); !s.ok()) {
+      (void)(*keyspace)->Close();
+      return Fail("cannot open the queues", s);
+    }
+  }
   if (!pidfile.empty()) {
     if (Status s = WritePidFile(pidfile); !s.ok()) {
       LARDER_LOG_WARN("cannot write pidfile {}: {}", pidfile, s.ToString());
@@ -157,6 +166,11 @@ int Main(int argc, char** argv) {
     code = Fail("cannot serve", run);
   } else {
     LARDER_LOG_INFO("shutting down: in-flight commands finished, closing the data");
+  }
+  {
+    MutexLock lock(&server.exec_mutex());
+    if (Status s = server.Service<QueueService>().Close(); !s.ok())
+      code = Fail("closing the queues", s);
   }
   if (Status s = (*keyspace)->Close(); !s.ok()) {
     code = Fail("closing the data", s);

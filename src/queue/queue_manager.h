@@ -1,0 +1,146 @@
+// QueueManager: larderd's durable queues (docs/queue.md). Queue records live in the metadata
+// store (<queue-storage dir>/~queue-storage-partition/); partition N of queue Q in its own store,
+// <location dir>/Q-00000N-partition/, at the location placement.h chose. The manager routes
+// produces to the least loaded partition and leases to the fullest, checks and applies
+// completes and retries, runs the partitions' cron work and moves dead letters.
+//
+// Dead letters cross stores, so they move in three steps, each durable before the next:
+// (1) the source partition puts the item in its outbox (with the state change that killed it);
+// (2) the dead-letter queue's partition takes it in with a marker naming the source item, and
+// syncs; (3) the source drops it from its outbox and syncs; then the marker is forgotten. A
+// crash between steps repeats the step, and the marker keeps step (2) from adding it twice.
+//
+// Errors: user errors come back as InvalidArgument, NotFound (no such queue) or AlreadyExists
+// (IsUserError); every other code is the engine's and means the write did not happen.
+//
+// Lock rule: not thread-safe; every method REQUIRES the owner's lock (larderd's execution
+// lock). Partitions handed out (shared_ptr) may be synced without it (Partition::SyncThrough).
+#ifndef LARDER_QUEUE_QUEUE_MANAGER_H_
+#define LARDER_QUEUE_QUEUE_MANAGER_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "larder/file_system.h"
+#include "larder/kv.h"
+#include "larder/result.h"
+#include "larder/status.h"
+#include "queue/partition.h"
+#include "queue/storage_layout.h"
+
+namespace larder::queue {
+
+inline constexpr std::size_t kMaxBatch = 1000;  // items per produce, lease, complete, retry
+inline constexpr std::size_t kMaxQueueName = 512;
+
+// Opens (creating) the store of one partition, or the metadata store, in directory `dir` of
+// `location` (the driver decides what lives inside).
+using StoreOpener = std::function<Result<std::unique_ptr<kv::Store>>(
+    const StorageLocation& location, const std::string& dir)>;
+
+// QCREATE/QUPDATE options; absent fields keep the default (create) or current value (update).
+struct QueueOptions {
+  std::optional<std::uint32_t> partitions;
+  std::optional<std::int64_t> lease_timeout_ms;
+  std::optional<std::int64_t> expire_timeout_ms;
+  std::optional<std::uint32_t> max_attempts;
+  std::optional<std::string> dead_queue;  // "" clears it (update)
+};
+
+struct PartitionPlacement {
+  std::string location;  // the partition-storage name
+  std::string dir;
+};
+
+struct QueueInfo {
+  std::string name;
+  QueueSettings settings;
+  std::string dead_queue;  // empty: dead items are logged and dropped
+  std::int64_t created_ms = 0;
+  std::vector<PartitionPlacement> partitions;
+};
+
+struct QueueStats {
+  PartitionStats total;
+  std::vector<PartitionStats> partitions;
+};
+
+bool IsUserError(const Status& s);
+
+class QueueManager {
+ public:
+  // Opens the metadata store and every queue's partitions. `fs` removes deleted queues'
+  // directories (not owned; outlives the manager).
+  static Result<std::unique_ptr<QueueManager>> Open(StorageLayout layout, StoreOpener opener,
+                                                    FileSystem* fs);
+  ~QueueManager();
+  // Closes every store (the first error is returned; all are closed).
+  Status Close();
+
+  Status Create(std::string_view name, const QueueOptions& options, std::int64_t now_ms);
+  Status Update(std::string_view name, const QueueOptions& options);
+  Status Delete(std::string_view name);
+  std::vector<std::string> List() const;
+  Result<QueueInfo> Info(std::string_view name) const;
+  Status Clear(std::string_view name);
+
+  Status Produce(std::string_view name, std::span<const std::string_view> payloads,
+                 const ProduceOptions& options, std::int64_t now_ms, std::vector<std::string>* ids);
+  Status Lease(std::string_view name, std::string_view client, std::uint32_t n, std::int64_t now_ms,
+               std::vector<LeasedItem>* out);
+  // Every id must be leased (else *not_leased lists those that are not and nothing is done).
+  Status Complete(std::string_view name, std::span<const std::string_view> ids,
+                  std::vector<std::string>* not_leased);
+  Status Retry(std::string_view name, std::span<const std::string_view> ids, std::int64_t delay_ms,
+               bool dead, std::int64_t now_ms, std::vector<std::string>* not_leased);
+  Result<QueueStats> Stats(std::string_view name, std::int64_t now_ms);
+
+  // The cron: leases ending, scheduled items due, expiry, dead-letter moves. Adds to *readied
+  // the queues that gained ready items (their blocked leases can be served).
+  Status Tick(std::int64_t now_ms, std::set<std::string>* readied);
+  std::int64_t NextDue() const;
+
+  // Partitions written since the last call, with their written() count then: what a batch of
+  // commands must SyncThrough before replying (appendfsync always).
+  std::vector<std::pair<std::shared_ptr<Partition>, std::uint64_t>> TakeWritten();
+  // Every open partition (the everysec syncer).
+  std::vector<std::shared_ptr<Partition>> AllPartitions() const;
+
+ private:
+  struct Queue;
+  QueueManager(StorageLayout layout, StoreOpener opener, FileSystem* fs);
+  Status Load();
+  Result<Queue*> Find(std::string_view name) const;
+  Status Validate(const QueueInfo& info, std::string_view self) const;
+  Status SaveRecord(const Queue& q);
+  Result<std::shared_ptr<Partition>> OpenPartition(const PartitionPlacement& placement,
+                                                   std::uint32_t number);
+  Result<PartitionPlacement> PlacementFor(std::string_view queue, std::uint32_t number,
+                                          std::uint32_t location) const;
+  void NoteWritten(const std::shared_ptr<Partition>& p);
+  // Moves the outboxes of q's partitions to its dead-letter queue (or drops them).
+  Status MoveDeadLetters(Queue& q, std::int64_t now_ms, std::set<std::string>* readied);
+  // Parses "<partition>-<seq>" ids of q; the unparseable and unleased go to *not_leased.
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> LeasedIds(
+      const Queue& q, std::span<const std::string_view> ids, std::vector<std::string>* not_leased);
+
+  StorageLayout layout_;
+  StoreOpener opener_;
+  FileSystem* fs_;
+  std::unique_ptr<kv::Store> meta_;
+  std::map<std::string, std::unique_ptr<Queue>, std::less<>> queues_;
+  std::vector<std::pair<std::shared_ptr<Partition>, std::uint64_t>> written_;
+};
+
+}  // namespace larder::queue
+
+#endif  // LARDER_QUEUE_QUEUE_MANAGER_H_

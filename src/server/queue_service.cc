@@ -1,0 +1,105 @@
+#include "server/queue_service.h"
+
+#include <fmt/format.h>
+
+#include <utility>
+#include <vector>
+
+#include "base/logging.h"
+#include "base/mutex.h"
+#include "server/blocking.h"
+#include "server/engine.h"
+
+namespace larder::server {
+
+QueueService::QueueService(Server& server) : server_(server) {}
+
+QueueService::~QueueService() { (void)Close(); }
+
+Status QueueService::Open() {
+  if (opened_) return open_status_;
+  opened_ = true;
+  const ServerConfig& config = server_.exec_config();
+  FileSystem* fs = DefaultFileSystem();
+  Result<queue::StorageLayout> layout = config.queue_config.empty()
+                                            ? queue::DefaultStorageLayout(config.dir + "/queues")
+                                            : queue::LoadStorageLayout(fs, config.queue_config);
+  if (!layout.ok()) {
+    open_status_ = layout.status();
+    return open_status_;
+  }
+  auto opener = [fs](const queue::StorageLocation& location, const std::string& dir) {
+    return OpenQueueStore(location, dir, fs);
+  };
+  Result<std::unique_ptr<queue::QueueManager>> manager =
+      queue::QueueManager::Open(std::move(*layout), opener, fs);
+  if (!manager.ok()) {
+    open_status_ = manager.status();
+    return open_status_;
+  }
+  manager_ = std::move(*manager);
+  server_.SetSideSyncSource([this](std::vector<Server::SideSync>* out) {
+    if (manager_ == nullptr) return;
+    auto written = manager_->TakeWritten();
+    if (server_.exec_config().appendfsync != AppendFsync::kAlways) return;
+    for (auto& [partition, count] : written) {
+      out->push_back([p = partition, w = count] { return p->SyncThrough(w); });
+    }
+  });
+  return Status::Ok();
+}
+
+Result<queue::QueueManager*> QueueService::Manager() {
+  LARDER_RETURN_IF_ERROR(Open());
+  return manager_.get();
+}
+
+Status QueueService::Close() {
+  if (manager_ == nullptr) return Status::Ok();
+  server_.SetSideSyncSource(nullptr);
+  Status s = manager_->Close();
+  manager_.reset();
+  return s;
+}
+
+void QueueService::SignalReady(const std::string& queue) {
+  if (BlockingService* blocking = server_.blocking_service()) {
+    blocking->SignalKeyReady(WaitKey{kQueueNamespace, queue});
+  }
+}
+
+bool QueueService::TickDue(std::int64_t now_ms) const {
+  return manager_ != nullptr && manager_->NextDue() <= now_ms;
+}
+
+void QueueService::Tick(std::int64_t now_ms) {
+  if (manager_ == nullptr) return;
+  std::set<std::string> readied;
+  Status s = manager_->Tick(now_ms, &readied);
+  if (!s.ok()) {
+    LARDER_LOG_ERROR("queue cron failed: {}", s.ToString());
+    server_.Poison(s);
+  }
+  for (const std::string& q : readied) SignalReady(q);
+}
+
+void QueueService::SyncEverySecond(std::int64_t now_ms) {
+  if (now_ms - last_sync_ms_ < 1000) return;
+  last_sync_ms_ = now_ms;
+  std::vector<std::pair<std::shared_ptr<queue::Partition>, std::uint64_t>> todo;
+  {
+    MutexLock lock(&server_.exec_mutex());
+    if (manager_ == nullptr || server_.exec_config().appendfsync != AppendFsync::kEverySec) return;
+    for (auto& p : manager_->AllPartitions()) todo.emplace_back(p, p->written());
+  }
+  for (auto& [p, w] : todo) {
+    Status s = p->SyncThrough(w);
+    if (!s.ok()) {
+      LARDER_LOG_ERROR("queue partition sync failed: {}", s.ToString());
+      server_.Poison(s);
+      return;
+    }
+  }
+}
+
+}  // namespace larder::server
