@@ -46,8 +46,8 @@ struct QueueSettings {
 
 struct ProduceOptions {
   std::int64_t due_ms = 0;  // scheduled until then; <= now: ready at once
-  std::string_view reference;
-  std::string_view kind;
+  std::string_view reference{};
+  std::string_view kind{};
 };
 
 struct LeasedItem {

@@ -73,12 +73,16 @@ TEST(QueuePlacementTest, RandomWeightsKeepEveryPromise) {
     for (std::size_t i = 0; i < k; ++i) {
       sum += c[i];
       positive += w[i] > 0;
-      if (w[i] == 0) EXPECT_EQ(c[i], 0u);
+      if (w[i] == 0) {
+        EXPECT_EQ(c[i], 0u);
+      }
       if (w[i] > 0 && w[i] * n < total) adjusted = adjusted || c[i] == 1;
     }
     EXPECT_EQ(sum, n) << "round " << round;
     for (std::size_t i = 0; i < k; ++i) {
-      if (n >= positive && w[i] > 0) EXPECT_GE(c[i], 1u) << "round " << round;
+      if (n >= positive && w[i] > 0) {
+        EXPECT_GE(c[i], 1u) << "round " << round;
+      }
       // Each count is within one of its exact share, except where the floor of one moved one.
       const std::uint64_t lo = w[i] * n / total;
       if (!adjusted) {
@@ -104,7 +108,10 @@ TEST(QueuePlacementTest, GrowingPlacesNewPartitionsWhereTheRuleWantsMore) {
   all.insert(all.end(), added->begin(), added->end());
   EXPECT_EQ(std::count(all.begin(), all.end(), 0u), 7);
   EXPECT_EQ(std::count(all.begin(), all.end(), 1u), 3);
-  EXPECT_EQ((*added)[0], 1u);  // the second partition goes where the rule wants it
+  // Growing one at a time: the second partition goes to the location the rule wants for two.
+  auto second = PlaceNewPartitions(w, *first, 2);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second, Counts({1}));
 }
 
 }  // namespace
