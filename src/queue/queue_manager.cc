@@ -40,15 +40,16 @@ Status CheckName(std::string_view name) {
   return Status::Ok();
 }
 
-// Removes `path` and everything under it.
-Status RemoveTree(FileSystem* fs, const std::string& path) {
-  auto entries = fs->ListDir(path);
-  if (!entries.ok()) {
-    Status s = fs->Remove(path);  // a file (or nothing)
-    return s.ok() || s.code() == Code::kNotFound ? Status::Ok() : s;
+// Removes directory `dir` and everything under it (a missing one is no error).
+Status RemoveTree(FileSystem* fs, const std::string& dir) {
+  auto entries = fs->ListDir(dir);
+  if (!entries.ok())
+    return entries.status().code() == Code::kNotFound ? Status::Ok() : entries.status();
+  for (const std::string& e : *entries) {
+    const std::string child = dir + "/" + e;
+    if (!fs->Remove(child).ok()) LARDER_RETURN_IF_ERROR(RemoveTree(fs, child));  // a directory
   }
-  for (const std::string& e : *entries) LARDER_RETURN_IF_ERROR(RemoveTree(fs, path + "/" + e));
-  return fs->RemoveDir(path);
+  return fs->RemoveDir(dir);
 }
 
 }  // namespace
@@ -480,6 +481,9 @@ Status QueueManager::MoveDeadLetters(Queue& q, std::int64_t now_ms,
     if (it != queues_.end()) dead = it->second.get();
   }
   for (auto& source : q.partitions) {
+    if (source->meta().outbox == 0) continue;
+    // Step (1) durable first: an arrival must never outlive the outbox entry it came from.
+    LARDER_RETURN_IF_ERROR(source->SyncThrough(source->written()));
     while (source->meta().outbox > 0) {
       LARDER_ASSIGN_OR_RETURN(std::vector<OutboxItem> items, source->Outbox(256));
       if (items.empty()) break;

@@ -49,11 +49,11 @@ using StoreOpener = std::function<Result<std::unique_ptr<kv::Store>>(
 
 // QCREATE/QUPDATE options; absent fields keep the default (create) or current value (update).
 struct QueueOptions {
-  std::optional<std::uint32_t> partitions;
-  std::optional<std::int64_t> lease_timeout_ms;
-  std::optional<std::int64_t> expire_timeout_ms;
-  std::optional<std::uint32_t> max_attempts;
-  std::optional<std::string> dead_queue;  // "" clears it (update)
+  std::optional<std::uint32_t> partitions{};
+  std::optional<std::int64_t> lease_timeout_ms{};
+  std::optional<std::int64_t> expire_timeout_ms{};
+  std::optional<std::uint32_t> max_attempts{};
+  std::optional<std::string> dead_queue{};  // "" clears it (update)
 };
 
 struct PartitionPlacement {
