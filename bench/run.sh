@@ -16,12 +16,13 @@ fi
 
 here=$(cd "$(dirname "$0")" && pwd)
 # The server group: redis-benchmark against larderd and redis-server (bench/server_bench.py).
-# The lock benchmark (bench/lock_bench.py) belongs to the same group.
+# The lock and queue benchmarks (bench/lock_bench.py, bench/queue_bench.py) belong to the same group.
 if [ "${1:-}" = "--server" ]; then
   shift
   /usr/bin/python3 "$here/server_bench.py" --bin "$build/bin" "$@"
   squick=""
   for a in "$@"; do [ "$a" = --quick ] && squick=--quick; done
+  /usr/bin/python3 "$here/queue_bench.py" --bin "$build/bin" $squick
   exec /usr/bin/python3 "$here/lock_bench.py" --bin "$build/bin" $squick
 fi
 # The LSM group: larder's LSM engine against RocksDB and LevelDB (bench/lsm_compare.py).
@@ -44,6 +45,7 @@ bin=$(cd "$build/bin" && pwd)
 if [ $# -eq 0 ] || [ "$*" = --quick ]; then
   /usr/bin/python3 "$here/server_bench.py" --bin "$build/bin" $quick
   /usr/bin/python3 "$here/lock_bench.py" --bin "$build/bin" $quick
+  /usr/bin/python3 "$here/queue_bench.py" --bin "$build/bin" $quick
   /usr/bin/python3 "$here/lsm_compare.py" --bin "$build/bin" --data "$build/bench-lsm" $quick \
     --out "$build/bench-lsm/report.md"
 fi
