@@ -13,6 +13,10 @@ std::size_t BlockCache::KeyHash::operator()(const Key& k) const {
   return static_cast<std::size_t>(h);
 }
 
+std::shared_ptr<BlockCache> NewBlockCache(std::size_t capacity_bytes) {
+  return std::make_shared<BlockCache>(capacity_bytes);
+}
+
 BlockCache::BlockCache(std::size_t capacity_bytes)
     : capacity_(capacity_bytes), shard_capacity_(capacity_bytes / kShards) {}
 

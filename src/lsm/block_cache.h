@@ -33,6 +33,7 @@
 #include <unordered_map>
 
 #include "base/mutex.h"
+#include "larder/lsm/options.h"
 #include "lsm/block.h"
 
 namespace larder::lsm {

@@ -118,7 +118,9 @@ Status DBImpl::OpenDirectory() {
       }
     }
   }
-  block_cache_ = std::make_shared<BlockCache>(options_.block_cache_bytes);
+  block_cache_ = options_.block_cache != nullptr
+                     ? options_.block_cache
+                     : std::make_shared<BlockCache>(options_.block_cache_bytes);
   table_cache_ =
       std::make_unique<TableCache>(dir_, fs_, block_cache_.get(), options_.max_open_tables);
   vlog_reader_ = std::make_unique<ValueLogReader>(dir_, fs_);

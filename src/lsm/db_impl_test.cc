@@ -483,5 +483,33 @@ TEST(LsmDBFaultTest, AFailedSyncWritesPoisons) {
   (void)(*db)->Close();
 }
 
+TEST(LsmDBBlockCacheTest, DatabasesCanShareOneBlockCache) {
+  auto fs = NewMemFileSystem(std::size_t{256} << 20);
+  Options o;
+  o.file_system = fs.get();
+  o.block_cache = NewBlockCache(std::size_t{1} << 20);
+  auto a = DB::Open("/a", o);
+  auto b = DB::Open("/b", o);
+  ASSERT_TRUE(a.ok() && b.ok());
+  for (int i = 0; i < 500; ++i) {
+    // The same keys in both: blocks of one must never answer for the other.
+    ASSERT_TRUE((*a)->Put({}, test::NumberedKey("k", i), "a" + std::to_string(i)).ok());
+    ASSERT_TRUE((*b)->Put({}, test::NumberedKey("k", i), "b" + std::to_string(i)).ok());
+  }
+  ASSERT_TRUE((*a)->Flush().ok());
+  ASSERT_TRUE((*b)->Flush().ok());
+  std::string v;
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_TRUE((*a)->Get(test::NumberedKey("k", i), &v).ok());
+    ASSERT_EQ(v, "a" + std::to_string(i));
+    ASSERT_TRUE((*b)->Get(test::NumberedKey("k", i), &v).ok());
+    ASSERT_EQ(v, "b" + std::to_string(i));
+  }
+  const Stats sa = (*a)->GetStats(), sb = (*b)->GetStats();
+  EXPECT_GT(sa.block_cache_bytes, 0u);
+  EXPECT_EQ(sa.block_cache_bytes, sb.block_cache_bytes);  // one cache, one budget
+  EXPECT_EQ(sa.block_cache_misses, sb.block_cache_misses);
+}
+
 }  // namespace
 }  // namespace larder::lsm

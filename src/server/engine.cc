@@ -82,14 +82,15 @@ Result<std::unique_ptr<Engine>> OpenEngine(std::string_view name, const std::str
 }
 
 Result<std::unique_ptr<kv::Store>> OpenQueueStore(const queue::StorageLocation& location,
-                                                  const std::string& dir, FileSystem* fs) {
+                                                  const std::string& dir, FileSystem* fs,
+                                                  std::shared_ptr<lsm::BlockCache> block_cache) {
   switch (location.driver) {
     case queue::Driver::kLsm:
     case queue::Driver::kMemory: {
       lsm::Options options;
       // Small per partition: a queue's working set is its head and tail (docs/queue.md).
       options.write_buffer_size = std::size_t{4} << 20;
-      options.block_cache_bytes = std::size_t{4} << 20;
+      options.block_cache = std::move(block_cache);
       if (location.driver == queue::Driver::kMemory) {
         options.in_memory = true;
       } else {

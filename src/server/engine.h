@@ -18,6 +18,7 @@
 
 #include "larder/file_system.h"
 #include "larder/kv.h"
+#include "larder/lsm/options.h"
 #include "larder/result.h"
 #include "larder/status.h"
 #include "queue/storage_layout.h"
@@ -47,8 +48,10 @@ Result<std::unique_ptr<Engine>> OpenEngine(std::string_view name, const std::str
 // Opens (creating) one store of the durable queue (a partition or the queue metadata) in `dir`
 // with `location`'s driver: lsm (a directory), bolt (<dir>/partition.db) or memory (the LSM
 // engine in memory: nothing survives a restart).
+// Partitions on the LSM engine read through `block_cache` (shared by all of them: one budget).
 Result<std::unique_ptr<kv::Store>> OpenQueueStore(const queue::StorageLocation& location,
-                                                  const std::string& dir, FileSystem* fs);
+                                                  const std::string& dir, FileSystem* fs,
+                                                  std::shared_ptr<lsm::BlockCache> block_cache);
 
 }  // namespace larder::server
 

@@ -12,6 +12,10 @@
 
 namespace larder::server {
 
+namespace {
+constexpr std::size_t kQueueBlockCacheBytes = std::size_t{32} << 20;
+}  // namespace
+
 QueueService::QueueService(Server& server) : server_(server) {}
 
 QueueService::~QueueService() { (void)Close(); }
@@ -28,8 +32,10 @@ Status QueueService::Open() {
     open_status_ = layout.status();
     return open_status_;
   }
-  auto opener = [fs](const queue::StorageLocation& location, const std::string& dir) {
-    return OpenQueueStore(location, dir, fs);
+  // One block cache for every partition (docs/queue.md, "Memory").
+  auto opener = [fs, cache = lsm::NewBlockCache(kQueueBlockCacheBytes)](
+                    const queue::StorageLocation& location, const std::string& dir) {
+    return OpenQueueStore(location, dir, fs, cache);
   };
   Result<std::unique_ptr<queue::QueueManager>> manager =
       queue::QueueManager::Open(std::move(*layout), opener, fs);

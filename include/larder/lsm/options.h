@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace larder {
@@ -20,6 +21,12 @@ namespace larder::lsm {
 // How a table's data blocks are compressed. A block that does not shrink by at least 1/8 is
 // stored uncompressed whatever this says.
 enum class Compression : std::uint8_t { kNone = 0, kLz4 = 1, kZstd = 2 };
+
+// A block cache (an LRU of uncompressed table blocks within a byte budget) that several
+// databases can share through Options::block_cache, so that many small databases (larderd's
+// queue partitions) have one budget instead of one each. Opaque; thread-safe.
+class BlockCache;
+std::shared_ptr<BlockCache> NewBlockCache(std::size_t capacity_bytes);
 
 struct Options {
   // --- Opening -----------------------------------------------------------------------------
@@ -78,6 +85,10 @@ struct Options {
                                                     Compression::kLz4};
   // The block cache shared by every table of the database, in bytes.
   std::size_t block_cache_bytes = std::size_t{32} << 20;
+  // When set, the database uses this cache (shared with the other databases given it) instead
+  // of one of its own; block_cache_bytes is then ignored, and Stats::block_cache_* describe the
+  // shared cache.
+  std::shared_ptr<BlockCache> block_cache;
   // Tables kept open (their index and filter in memory); the least recently used are closed.
   int max_open_tables = 1000;
   // Target size of a table written by a compaction.
