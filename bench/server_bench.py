@@ -236,6 +236,22 @@ def render(res):
     return "\n".join(out) + "\n"
 
 
+def save_report(bin_dir, quick, out, json_name, res, block, begin, end, heading):
+    """Writes res as docs/bench/<json_name> and block into docs/benchmarks.md (or, for a --quick
+    run, into <build>/bench-quick/), or into `out` when given (bench/lock_bench.py and
+    bench/queue_bench.py)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    outdir = os.path.join(os.path.dirname(os.path.abspath(bin_dir)), "bench-quick") if quick \
+        else os.path.join(here, "..", "docs")
+    os.makedirs(os.path.join(outdir, "bench"), exist_ok=True)
+    with open(os.path.join(outdir, "bench", json_name), "w") as f:
+        json.dump(res, f, indent=1)
+    md = out or os.path.join(outdir, "benchmarks.md")
+    if not os.path.exists(md):
+        open(md, "w").close()
+    write_markdown(md, block, begin, end, heading)
+
+
 def write_markdown(path, block, begin=BEGIN, end=END,
                    heading="## Server (larderd vs redis-server)"):
     """Replaces the text between the markers begin..end of `path` by block (which holds them),
