@@ -42,6 +42,8 @@ Status CheckName(std::string_view name) {
 
 // Removes directory `dir` and everything under it (a missing one is no error).
 Status RemoveTree(FileSystem* fs, const std::string& dir) {
+  LARDER_ASSIGN_OR_RETURN(bool exists, fs->Exists(dir));
+  if (!exists) return Status::Ok();
   auto entries = fs->ListDir(dir);
   if (!entries.ok())
     return entries.status().code() == Code::kNotFound ? Status::Ok() : entries.status();
@@ -49,7 +51,8 @@ Status RemoveTree(FileSystem* fs, const std::string& dir) {
     const std::string child = dir + "/" + e;
     if (!fs->Remove(child).ok()) LARDER_RETURN_IF_ERROR(RemoveTree(fs, child));  // a directory
   }
-  return fs->RemoveDir(dir);
+  Status s = fs->RemoveDir(dir);
+  return s.code() == Code::kNotFound ? Status::Ok() : s;
 }
 
 }  // namespace
@@ -471,6 +474,87 @@ Result<QueueStats> QueueManager::Stats(std::string_view name, std::int64_t now_m
     st.partitions.push_back(ps);
   }
   return st;
+}
+
+Status QueueManager::CopyStore(kv::Store& from, const PartitionPlacement& to,
+                               std::size_t location) {
+  // Through kv.h, so a partition may change driver on the way; the source does not change
+  // meanwhile (the caller holds the owner's lock). A copy a crash cut short is started over.
+  LARDER_RETURN_IF_ERROR(RemoveTree(fs_, to.dir));
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<kv::Store> dest,
+                          opener_(layout_.partition_storage[location], to.dir));
+  LARDER_ASSIGN_OR_RETURN(auto it, from.NewIterator());
+  kv::WriteBatch batch;
+  Status s;
+  for (it->SeekToFirst(); it->Valid() && s.ok(); it->Next()) {
+    batch.Put(it->key(), it->value());
+    if (batch.ByteSize() >= (std::size_t{1} << 20)) {
+      s = dest->Write({.sync = false}, batch);
+      batch.Clear();
+    }
+  }
+  if (s.ok()) s = it->status();
+  if (s.ok()) s = dest->Write({.sync = false}, batch);
+  if (s.ok()) s = dest->SyncWrites();
+  it.reset();
+  Status closed = dest->Close();
+  return s.ok() ? closed : s;
+}
+
+Status QueueManager::Rebalance(std::string_view name, std::vector<std::uint32_t>* moved) {
+  LARDER_ASSIGN_OR_RETURN(Queue * q, Find(name));
+  const auto n = static_cast<std::uint32_t>(q->partitions.size());
+  const std::vector<std::uint64_t> weights = layout_.Weights();
+  LARDER_ASSIGN_OR_RETURN(std::vector<std::uint32_t> target, PartitionCounts(weights, n));
+  // Where each partition is now (-1: a location no longer listed), and how many each holds.
+  std::vector<int> at(n);
+  std::vector<std::int64_t> have(weights.size());
+  for (std::uint32_t i = 0; i < n; ++i) {
+    at[i] = layout_.Find(q->info.partitions[i].location);
+    if (at[i] >= 0) ++have[static_cast<std::size_t>(at[i])];
+  }
+  // Movers: partitions of unlisted locations, then the highest-numbered of locations above
+  // their count.
+  std::vector<std::uint32_t> movers;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (at[i] < 0) movers.push_back(i);
+  }
+  for (std::uint32_t i = n; i-- > 0;) {
+    if (at[i] < 0) continue;
+    const auto loc = static_cast<std::size_t>(at[i]);
+    if (have[loc] > static_cast<std::int64_t>(target[loc])) {
+      movers.push_back(i);
+      --have[loc];
+    }
+  }
+  for (std::uint32_t i : movers) {
+    // To the location furthest below its count (ties: the first listed).
+    std::size_t best = weights.size();
+    for (std::size_t l = 0; l < weights.size(); ++l) {
+      if (best == weights.size() || static_cast<std::int64_t>(target[l]) - have[l] >
+                                        static_cast<std::int64_t>(target[best]) - have[best]) {
+        best = l;
+      }
+    }
+    ++have[best];
+    LARDER_ASSIGN_OR_RETURN(PartitionPlacement to,
+                            PlacementFor(name, i, static_cast<std::uint32_t>(best)));
+    const PartitionPlacement from = q->info.partitions[i];
+    std::shared_ptr<Partition> old = q->partitions[i];
+    LARDER_RETURN_IF_ERROR(CopyStore(*old->store(), to, best));
+    LARDER_RETURN_IF_ERROR(old->Close());
+    std::erase_if(written_, [&](const auto& w) { return w.first == old; });
+    q->info.partitions[i] = to;
+    Status saved = SaveRecord(*q);
+    if (!saved.ok()) {
+      q->info.partitions[i] = from;  // the record may or may not name the copy: both are whole
+      return saved;
+    }
+    LARDER_RETURN_IF_ERROR(RemoveTree(fs_, from.dir));
+    LARDER_ASSIGN_OR_RETURN(q->partitions[i], OpenPartition(to, i));
+    moved->push_back(i);
+  }
+  return Status::Ok();
 }
 
 Status QueueManager::MoveDeadLetters(Queue& q, std::int64_t now_ms,

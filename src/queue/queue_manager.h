@@ -104,6 +104,15 @@ class QueueManager {
                bool dead, std::int64_t now_ms, std::vector<std::string>* not_leased);
   Result<QueueStats> Stats(std::string_view name, std::int64_t now_ms);
 
+  // Moves partitions so that their locations follow the placement rule over the current layout
+  // (after locations were added, removed or reweighted). Each move: copy the partition's records
+  // into a new store at the new location (through kv.h, so the driver may change; synced),
+  // switch the queue record (synced), remove the old directory, reopen. A crash leaves the
+  // record naming the old or the new copy, both whole: an item is never lost or doubled (a
+  // half-made copy is ignored, and remade by the next QREBALANCE). Partitions of locations no
+  // longer listed move first; *moved receives the numbers of the partitions moved.
+  Status Rebalance(std::string_view name, std::vector<std::uint32_t>* moved);
+
   // The cron: leases ending, scheduled items due, expiry, dead-letter moves. Adds to *readied
   // the queues that gained ready items (their blocked leases can be served).
   Status Tick(std::int64_t now_ms, std::set<std::string>* readied);
@@ -127,6 +136,8 @@ class QueueManager {
   Result<PartitionPlacement> PlacementFor(std::string_view queue, std::uint32_t number,
                                           std::uint32_t location) const;
   void NoteWritten(const std::shared_ptr<Partition>& p);
+  // Copies every record of `from` into a new store at `to` (location index `location`), synced.
+  Status CopyStore(kv::Store& from, const PartitionPlacement& to, std::size_t location);
   // Moves the outboxes of q's partitions to its dead-letter queue (or drops them).
   Status MoveDeadLetters(Queue& q, std::int64_t now_ms, std::set<std::string>* readied);
   // Parses "<partition>-<seq>" ids of q; the unparseable and unleased go to *not_leased.

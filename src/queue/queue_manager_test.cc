@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <set>
 
 #include "larder/file_system.h"
 #include "larder/lsm/db.h"
@@ -183,6 +184,57 @@ TEST(QueueManagerTest, ProducesGoToTheLeastLoadedPartitionAndLeasesToTheFullest)
   ASSERT_TRUE((*m)->Complete("q", bogus, &not_leased).ok());
   EXPECT_EQ(not_leased, (std::vector<std::string>{"7-1", "junk", "2-x"}));
   EXPECT_EQ((*m)->Stats("q", kNow)->total.leased, 9u);  // nothing applied
+}
+
+TEST(QueueManagerTest, RebalanceMovesPartitionsToNewLocationsWithEveryItem) {
+  auto fs = NewMemFileSystem(std::size_t{128} << 20);
+  StorageLayout one = DefaultStorageLayout("/meta");
+  one.partition_storage = {{.name = "fast", .driver = Driver::kLsm, .affinity = 1, .dir = "/fast"}};
+  std::vector<LeasedItem> leased;
+  {
+    auto m = QueueManager::Open(one, LsmOpener(fs.get()), fs.get());
+    ASSERT_TRUE(m.ok());
+    ASSERT_TRUE((*m)->Create("q", {.partitions = 4}, kNow).ok());
+    std::vector<std::string> ids;
+    for (int i = 0; i < 40; ++i) {
+      const std::string p = "item" + std::to_string(i);
+      std::vector<std::string_view> one_item = {p};
+      ASSERT_TRUE((*m)->Produce("q", one_item, {}, kNow, &ids).ok());
+    }
+    ASSERT_TRUE((*m)->Lease("q", "c", 3, kNow, &leased).ok());
+    ASSERT_TRUE((*m)->Close().ok());
+  }
+  // A second location joins: 4 partitions at 2/1 are 3 + 1.
+  auto m = OpenManager(fs.get());
+  ASSERT_TRUE(m.ok());
+  std::vector<std::uint32_t> moved;
+  Status rebalanced = (*m)->Rebalance("q", &moved);
+  ASSERT_TRUE(rebalanced.ok()) << rebalanced.ToString();
+  EXPECT_EQ(moved, (std::vector<std::uint32_t>{3}));
+  EXPECT_EQ((*m)->Info("q")->partitions[3].location, "slow");
+  EXPECT_TRUE(*fs->Exists("/slow/q-000003-partition"));
+  EXPECT_FALSE(*fs->Exists("/fast/q-000003-partition"));
+  moved.clear();
+  ASSERT_TRUE((*m)->Rebalance("q", &moved).ok());
+  EXPECT_TRUE(moved.empty());  // already where the rule wants them
+  // Every item is still there exactly once; the leases still hold.
+  std::vector<std::string_view> lease_ids;
+  for (auto& l : leased) lease_ids.push_back(l.id);
+  std::vector<std::string> not_leased;
+  ASSERT_TRUE((*m)->Complete("q", lease_ids, &not_leased).ok());
+  EXPECT_TRUE(not_leased.empty());
+  std::set<std::string> seen;
+  for (auto& l : leased) seen.insert(l.payload);
+  for (int round = 0; round < 10; ++round) {
+    std::vector<LeasedItem> got;
+    ASSERT_TRUE((*m)->Lease("q", "c", 100, kNow, &got).ok());
+    for (auto& g : got) EXPECT_TRUE(seen.insert(g.payload).second) << g.payload;
+  }
+  EXPECT_EQ(seen.size(), 40u);
+  ASSERT_TRUE((*m)->Close().ok());
+  auto again = OpenManager(fs.get());  // the record names the new place
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->Info("q")->partitions[3].dir, "/slow/q-000003-partition");
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // The durable queue's commands (docs/queue.md): QCREATE QUPDATE QDELETE QLIST QINFO QCLEAR
-// QPRODUCE QLEASE QCOMPLETE QRETRY QSTATS. Queues live outside the Redis keyspace (FLUSHALL does
-// not touch them); their writes are made durable per appendfsync by QueueService.
+// QPRODUCE QLEASE QCOMPLETE QRETRY QSTATS QREBALANCE. Queues live outside the Redis keyspace
+// (FLUSHALL does not touch them); their writes are made durable per appendfsync by QueueService.
 #include <fmt/format.h>
 
 #include <optional>
@@ -330,6 +330,17 @@ Status StatsCommand(CommandContext& ctx) {
   return Status::Ok();
 }
 
+// QREBALANCE queue: the count of partitions moved to follow the current storage layout.
+Status RebalanceCommand(CommandContext& ctx) {
+  QueueManager* m = Queues(ctx);
+  if (m == nullptr) return Status::Ok();
+  std::vector<std::uint32_t> moved;
+  Status s = m->Rebalance(ctx.argv[1], &moved);
+  if (!s.ok()) return Reply(ctx, s);
+  ctx.reply.Integer(static_cast<std::int64_t>(moved.size()));
+  return Status::Ok();
+}
+
 CommandSpec QueueSpec(std::string_view name, int arity, std::uint32_t flags, CommandHandler handler,
                       std::string_view summary) {
   return CommandSpec{name, arity, flags, 0, 0, 0, handler, "queue", summary, "1.0.0", {}};
@@ -353,6 +364,8 @@ void RegisterQueueCommands(CommandTable& table) {
   table.Add(QueueSpec("qretry", -3, kW, RetryCommand,
                       "Puts leased items back (tail, later, or dead-letter queue)"));
   table.Add(QueueSpec("qstats", 2, kR, StatsCommand, "Counts of a queue's items"));
+  table.Add(QueueSpec("qrebalance", 2, kW, RebalanceCommand,
+                      "Moves partitions to follow the storage layout's affinities"));
 }
 
 }  // namespace larder::server

@@ -261,6 +261,36 @@ class QueueConfigTest(unittest.TestCase):
             r.execute_command("QPRODUCE", "ten", "on-bolt-or-lsm")
             self.assertEqual(len(lease(r, "ten")), 1)
 
+    def test_rebalance_after_a_location_joins(self):
+        srv = Larderd(args=["--queue-config", "layout.yaml"])
+        only_ssd = LAYOUT[:LAYOUT.index("  - name: hdd")]
+        with open(os.path.join(srv.dir, "layout.yaml"), "w") as f:
+            f.write(only_ssd.format(base=srv.dir))
+        with srv:
+            r = srv.client()
+            r.execute_command("QCREATE", "q", "PARTITIONS", 4)
+            for i in range(20):
+                r.execute_command("QPRODUCE", "q", f"item{i}")
+            held = lease(r, "q", "c", 2)
+            srv.stop()
+            with open(os.path.join(srv.dir, "layout.yaml"), "w") as f:
+                f.write(LAYOUT.format(base=srv.dir, hdd_driver="bolt"))  # lsm -> bolt on the way
+            srv.start()
+            r = srv.client()
+            self.assertEqual(r.execute_command("QREBALANCE", "q"), 1)  # 4 at 7/3: 3 + 1
+            self.assertEqual(r.execute_command("QREBALANCE", "q"), 0)
+            places = [p[b"location"] for p in info(r, "q")[b"placement"]]
+            self.assertEqual(places, [b"ssd", b"ssd", b"ssd", b"hdd"])
+            self.assertFalse(os.path.exists(os.path.join(srv.dir, "ssd", "q-000003-partition")))
+            self.assertEqual(r.execute_command("QCOMPLETE", "q", *[h[0] for h in held]), 2)
+            seen = [h[3] for h in held]
+            while True:
+                items = lease(r, "q", "c", 100)
+                if not items:
+                    break
+                seen += [i[3] for i in items]
+            self.assertEqual(sorted(seen), sorted(f"item{i}".encode() for i in range(20)))
+
     def test_a_bad_layout_stops_the_start_naming_line_and_field(self):
         cases = [
             (LAYOUT.replace("affinity: 3", "affinity: -3"), "layout.yaml:13: field "
