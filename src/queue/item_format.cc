@@ -40,6 +40,14 @@ std::string TagKey(char tag, std::uint64_t a, std::uint64_t b) {
   return k;
 }
 
+std::string TagKey(char tag, std::string_view rest) {
+  std::string k;
+  k.reserve(1 + rest.size());
+  k.push_back(tag);
+  k.append(rest);
+  return k;
+}
+
 std::string TagEnd(char tag) { return std::string(1, static_cast<char>(tag + 1)); }
 
 std::optional<std::uint64_t> KeyNumber(std::string_view key, char tag, int index, int count) {

@@ -41,6 +41,8 @@ inline constexpr char kDeadMarkerTag = 'D';
 // "<tag>" + big-endian numbers.
 std::string TagKey(char tag, std::uint64_t a);
 std::string TagKey(char tag, std::uint64_t a, std::uint64_t b);
+// "<tag>" + bytes (the dead-letter marker and queue record keys).
+std::string TagKey(char tag, std::string_view rest);
 // The smallest key above every key of `tag`'s range: an iterator's upper bound.
 std::string TagEnd(char tag);
 // The numbers of a TagKey of the given width (1 or 2 numbers); nullopt for another shape.

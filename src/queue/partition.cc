@@ -395,7 +395,7 @@ Status Partition::DropFromOutbox(std::span<const std::uint64_t> outbox_seqs) {
 Status Partition::AcceptDeadLetter(std::string_view source_id, const OutboxItem& item,
                                    const QueueSettings& settings, std::int64_t now_ms,
                                    std::string* id) {
-  const std::string marker = std::string(1, kDeadMarkerTag) + std::string(source_id);
+  const std::string marker = TagKey(kDeadMarkerTag, source_id);
   Status s = store_->Get(marker, id);
   if (s.ok()) return Status::Ok();  // arrived before a crash
   if (s.code() != Code::kNotFound) return s;
@@ -417,7 +417,7 @@ Status Partition::AcceptDeadLetter(std::string_view source_id, const OutboxItem&
 
 Status Partition::ForgetDeadLetterMarkers(std::span<const std::string> source_ids) {
   kv::WriteBatch b;
-  for (const std::string& s : source_ids) b.Delete(std::string(1, kDeadMarkerTag) + s);
+  for (const std::string& s : source_ids) b.Delete(TagKey(kDeadMarkerTag, std::string_view(s)));
   if (b.empty()) return Status::Ok();
   return Commit(&b);
 }

@@ -7,6 +7,7 @@
 
 #include "base/coding.h"
 #include "base/logging.h"
+#include "queue/item_format.h"
 #include "queue/placement.h"
 
 namespace larder::queue {
@@ -17,9 +18,7 @@ constexpr std::uint8_t kRecordVersion = 1;
 constexpr char kQueueRecordTag = 'Q';
 constexpr std::string_view kMetaDirName = "~queue-storage-partition";
 
-std::string QueueKey(std::string_view name) {
-  return std::string(1, kQueueRecordTag) + std::string(name);
-}
+std::string QueueKey(std::string_view name) { return TagKey(kQueueRecordTag, name); }
 
 Status NoSuchQueue(std::string_view name) {
   return Status::NotFound(fmt::format("queue '{}' does not exist", name));
