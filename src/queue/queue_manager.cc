@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "base/checksum.h"
 #include "base/coding.h"
 #include "base/logging.h"
 #include "queue/item_format.h"
@@ -475,13 +476,12 @@ Result<QueueStats> QueueManager::Stats(std::string_view name, std::int64_t now_m
   return st;
 }
 
-Status QueueManager::CopyStore(kv::Store& from, const PartitionPlacement& to,
-                               std::size_t location) {
+Status QueueManager::CopyStore(kv::Store& from, const StorageLocation& location,
+                               const std::string& dir) {
   // Through kv.h, so a partition may change driver on the way; the source does not change
   // meanwhile (the caller holds the owner's lock). A copy a crash cut short is started over.
-  LARDER_RETURN_IF_ERROR(RemoveTree(fs_, to.dir));
-  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<kv::Store> dest,
-                          opener_(layout_.partition_storage[location], to.dir));
+  LARDER_RETURN_IF_ERROR(RemoveTree(fs_, dir));
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<kv::Store> dest, opener_(location, dir));
   LARDER_ASSIGN_OR_RETURN(auto it, from.NewIterator());
   kv::WriteBatch batch;
   Status s;
@@ -498,6 +498,105 @@ Status QueueManager::CopyStore(kv::Store& from, const PartitionPlacement& to,
   it.reset();
   Status closed = dest->Close();
   return s.ok() ? closed : s;
+}
+
+namespace {
+
+constexpr std::string_view kBackupMagic = "larder-queue-backup 1\n";
+
+StorageLocation BackupLocation(const std::string& dir) {
+  return {.name = "backup", .driver = Driver::kLsm, .affinity = 0, .dir = dir};
+}
+
+std::string BackupPartitionDir(const std::string& dir, std::uint32_t i) {
+  return fmt::format("{}/partition-{:06d}", dir, i);
+}
+
+}  // namespace
+
+Status QueueManager::Backup(std::string_view name, const std::string& dir, std::uint64_t* items) {
+  LARDER_ASSIGN_OR_RETURN(Queue * q, Find(name));
+  LARDER_ASSIGN_OR_RETURN(bool exists, fs_->Exists(dir));
+  if (exists) {
+    LARDER_ASSIGN_OR_RETURN(std::vector<std::string> entries, fs_->ListDir(dir));
+    if (!entries.empty()) {
+      return Status::InvalidArgument(fmt::format("backup directory {} is not empty", dir));
+    }
+  }
+  LARDER_RETURN_IF_ERROR(fs_->CreateDirs(dir));
+  *items = 0;
+  for (std::uint32_t i = 0; i < q->partitions.size(); ++i) {
+    Partition& p = *q->partitions[i];
+    LARDER_RETURN_IF_ERROR(CopyStore(*p.store(), BackupLocation(dir), BackupPartitionDir(dir, i)));
+    const PartitionMeta& m = p.meta();
+    *items += m.ready + m.leased + m.scheduled + m.outbox;
+  }
+  // The record last: a backup without it is not whole, and Restore says so.
+  const std::string record = EncodeQueueRecord(q->info);
+  std::string file(kBackupMagic);
+  PutFixed32(&file, crc32c::Mask(crc32c::Value(
+                        {reinterpret_cast<const std::uint8_t*>(record.data()), record.size()})));
+  file += record;
+  const std::string path = dir + "/QUEUE";
+  LARDER_RETURN_IF_ERROR(WriteWholeFile(fs_, path, file));
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> f, fs_->Open(path, {.read_only = true}));
+  LARDER_RETURN_IF_ERROR(f->Sync());
+  return fs_->SyncDir(dir);
+}
+
+Status QueueManager::Restore(std::string_view name, const std::string& dir) {
+  LARDER_RETURN_IF_ERROR(CheckName(name));
+  if (queues_.contains(name)) {
+    return Status::InvalidArgument(fmt::format("queue '{}' already exists", name));
+  }
+  std::string file;
+  Status read = ReadWholeFile(fs_, dir + "/QUEUE", &file);
+  if (!read.ok()) {
+    return Status::InvalidArgument(
+        fmt::format("{} is not a whole queue backup: {}", dir, read.ToString()));
+  }
+  const std::size_t header = kBackupMagic.size() + 4;
+  if (file.size() < header || !file.starts_with(kBackupMagic)) {
+    return Status::InvalidArgument(fmt::format("{}/QUEUE is not a queue backup", dir));
+  }
+  std::string_view rest(file);
+  rest.remove_prefix(kBackupMagic.size());
+  std::uint32_t crc = 0;
+  (void)GetFixed32(&rest, &crc);
+  if (crc32c::Unmask(crc) !=
+      crc32c::Value({reinterpret_cast<const std::uint8_t*>(rest.data()), rest.size()})) {
+    return Status::InvalidArgument(fmt::format("{}/QUEUE: checksum mismatch", dir));
+  }
+  LARDER_ASSIGN_OR_RETURN(QueueInfo info, DecodeQueueRecord(name, rest));
+  if (!info.dead_queue.empty() && !queues_.contains(info.dead_queue)) {
+    return Status::InvalidArgument(fmt::format(
+        "the backup's DEAD-QUEUE '{}' does not exist here: create it first", info.dead_queue));
+  }
+  const auto n = static_cast<std::uint32_t>(info.partitions.size());
+  auto q = std::make_unique<Queue>();
+  q->info = std::move(info);
+  q->info.partitions.clear();
+  LARDER_ASSIGN_OR_RETURN(std::vector<std::uint32_t> where, PlacePartitions(layout_.Weights(), n));
+  for (std::uint32_t i = 0; i < n; ++i) {
+    LARDER_ASSIGN_OR_RETURN(PartitionPlacement pl, PlacementFor(name, i, where[i]));
+    LARDER_ASSIGN_OR_RETURN(bool present, fs_->Exists(BackupPartitionDir(dir, i)));
+    if (!present) {
+      return Status::InvalidArgument(fmt::format("{} is not a whole queue backup: {} is missing",
+                                                 dir, BackupPartitionDir(dir, i)));
+    }
+    LARDER_ASSIGN_OR_RETURN(std::unique_ptr<kv::Store> source,
+                            opener_(BackupLocation(dir), BackupPartitionDir(dir, i)));
+    Status copied = CopyStore(*source, layout_.partition_storage[where[i]], pl.dir);
+    Status closed = source->Close();
+    LARDER_RETURN_IF_ERROR(copied);
+    LARDER_RETURN_IF_ERROR(closed);
+    LARDER_ASSIGN_OR_RETURN(auto p, OpenPartition(pl, i));
+    q->info.partitions.push_back(std::move(pl));
+    q->partitions.push_back(std::move(p));
+  }
+  LARDER_RETURN_IF_ERROR(SaveRecord(*q));
+  queues_.emplace(q->info.name, std::move(q));
+  return Status::Ok();
 }
 
 Status QueueManager::Rebalance(std::string_view name, std::vector<std::uint32_t>* moved) {
@@ -540,7 +639,7 @@ Status QueueManager::Rebalance(std::string_view name, std::vector<std::uint32_t>
                             PlacementFor(name, i, static_cast<std::uint32_t>(best)));
     const PartitionPlacement from = q->info.partitions[i];
     std::shared_ptr<Partition> old = q->partitions[i];
-    LARDER_RETURN_IF_ERROR(CopyStore(*old->store(), to, best));
+    LARDER_RETURN_IF_ERROR(CopyStore(*old->store(), layout_.partition_storage[best], to.dir));
     LARDER_RETURN_IF_ERROR(old->Close());
     std::erase_if(written_, [&](const auto& w) { return w.first == old; });
     q->info.partitions[i] = to;

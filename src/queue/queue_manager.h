@@ -104,6 +104,18 @@ class QueueManager {
                bool dead, std::int64_t now_ms, std::vector<std::string>* not_leased);
   Result<QueueStats> Stats(std::string_view name, std::int64_t now_ms);
 
+  // Online backup: a copy of queue `name` as of one moment (the owner's lock keeps every
+  // partition still while it is copied) in directory `dir`, which must not exist or be empty:
+  // `dir/QUEUE` (the queue record, checksummed) and one LSM store per partition,
+  // `dir/partition-NNNNNN`, holding the partition's records (ready, leased, scheduled, outbox,
+  // payloads), every file synced. *items receives the items copied.
+  Status Backup(std::string_view name, const std::string& dir, std::uint64_t* items);
+  // Creates queue `name` from the backup in `dir` (InvalidArgument when it exists, when the
+  // backup is not whole, or when its dead-letter queue does not exist here): the same settings
+  // and partition count, placed by the current layout, each partition's records copied in.
+  // Leases in the backup are kept and end at their deadlines (the cron ends those past).
+  Status Restore(std::string_view name, const std::string& dir);
+
   // Moves partitions so that their locations follow the placement rule over the current layout
   // (after locations were added, removed or reweighted). Each move: copy the partition's records
   // into a new store at the new location (through kv.h, so the driver may change; synced),
@@ -136,8 +148,8 @@ class QueueManager {
   Result<PartitionPlacement> PlacementFor(std::string_view queue, std::uint32_t number,
                                           std::uint32_t location) const;
   void NoteWritten(const std::shared_ptr<Partition>& p);
-  // Copies every record of `from` into a new store at `to` (location index `location`), synced.
-  Status CopyStore(kv::Store& from, const PartitionPlacement& to, std::size_t location);
+  // Copies every record of `from` into a new store in `dir` at `location`, synced.
+  Status CopyStore(kv::Store& from, const StorageLocation& location, const std::string& dir);
   // Moves the outboxes of q's partitions to its dead-letter queue (or drops them).
   Status MoveDeadLetters(Queue& q, std::int64_t now_ms, std::set<std::string>* readied);
   // Parses "<partition>-<seq>" ids of q; the unparseable and unleased go to *not_leased.

@@ -237,5 +237,49 @@ TEST(QueueManagerTest, RebalanceMovesPartitionsToNewLocationsWithEveryItem) {
   EXPECT_EQ((*again)->Info("q")->partitions[3].dir, "/slow/q-000003-partition");
 }
 
+TEST(QueueManagerTest, BackupAndRestoreKeepEveryItemAndLease) {
+  auto fs = NewMemFileSystem(std::size_t{128} << 20);
+  auto m = OpenManager(fs.get());
+  ASSERT_TRUE(m.ok());
+  ASSERT_TRUE(
+      (*m)->Create("q", {.partitions = 3, .lease_timeout_ms = 1000, .max_attempts = 7}, kNow).ok());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 30; ++i) {
+    const std::string p = "item" + std::to_string(i);
+    std::vector<std::string_view> one = {p};
+    ASSERT_TRUE((*m)->Produce("q", one, {.due_ms = i % 10 == 0 ? kNow + 500 : 0}, kNow, &ids).ok());
+  }
+  std::vector<LeasedItem> leased;
+  ASSERT_TRUE((*m)->Lease("q", "c", 4, kNow, &leased).ok());
+  std::uint64_t items = 0;
+  ASSERT_TRUE((*m)->Backup("q", "/backup", &items).ok());
+  EXPECT_EQ(items, 30u);
+  EXPECT_EQ((*m)->Backup("q", "/backup", &items).code(), Code::kInvalidArgument);  // not empty
+  EXPECT_EQ((*m)->Restore("q", "/backup").code(), Code::kInvalidArgument);         // exists
+  ASSERT_TRUE((*m)->Restore("copy", "/backup").ok());
+  auto info = (*m)->Info("copy");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->partitions.size(), 3u);
+  EXPECT_EQ(info->settings.max_attempts, 7u);
+  auto a = (*m)->Stats("q", kNow), b = (*m)->Stats("copy", kNow);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(b->total.ready, a->total.ready);
+  EXPECT_EQ(b->total.leased, a->total.leased);
+  EXPECT_EQ(b->total.scheduled, a->total.scheduled);
+  // The copy's leases end at their deadlines and its scheduled items come due: all 30 return.
+  std::set<std::string> readied;
+  ASSERT_TRUE((*m)->Tick(kNow + 2000, &readied).ok());
+  std::set<std::string> seen;
+  for (int round = 0; round < 10; ++round) {
+    std::vector<LeasedItem> got;
+    ASSERT_TRUE((*m)->Lease("copy", "c", 100, kNow + 2000, &got).ok());
+    for (auto& g : got) EXPECT_TRUE(seen.insert(g.payload).second) << g.payload;
+  }
+  EXPECT_EQ(seen.size(), 30u);
+  // A backup missing a piece is refused, not restored empty.
+  ASSERT_TRUE(fs->Remove("/backup/QUEUE").ok());
+  EXPECT_EQ((*m)->Restore("other", "/backup").code(), Code::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace larder::queue

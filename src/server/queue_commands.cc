@@ -1,6 +1,7 @@
 // The durable queue's commands (docs/queue.md): QCREATE QUPDATE QDELETE QLIST QINFO QCLEAR
-// QPRODUCE QLEASE QCOMPLETE QRETRY QSTATS QREBALANCE. Queues live outside the Redis keyspace
-// (FLUSHALL does not touch them); their writes are made durable per appendfsync by QueueService.
+// QPRODUCE QLEASE QCOMPLETE QRETRY QSTATS QREBALANCE QBACKUP QRESTORE. Queues live outside the
+// Redis keyspace (FLUSHALL does not touch them); their writes are made durable per appendfsync by
+// QueueService.
 #include <fmt/format.h>
 
 #include <optional>
@@ -341,6 +342,29 @@ Status RebalanceCommand(CommandContext& ctx) {
   return Status::Ok();
 }
 
+// QBACKUP queue dir: the count of items copied into the backup directory.
+Status BackupCommand(CommandContext& ctx) {
+  QueueManager* m = Queues(ctx);
+  if (m == nullptr) return Status::Ok();
+  std::uint64_t items = 0;
+  Status s = m->Backup(ctx.argv[1], std::string(ctx.argv[2]), &items);
+  if (!s.ok()) return Reply(ctx, s);
+  ctx.reply.Integer(static_cast<std::int64_t>(items));
+  return Status::Ok();
+}
+
+// QRESTORE queue dir: a new queue from a QBACKUP directory.
+Status RestoreCommand(CommandContext& ctx) {
+  QueueManager* m = Queues(ctx);
+  if (m == nullptr) return Status::Ok();
+  Status s = m->Restore(ctx.argv[1], std::string(ctx.argv[2]));
+  if (s.ok()) {
+    ctx.server.Service<QueueService>().SignalReady(std::string(ctx.argv[1]));
+    ctx.reply.Ok();
+  }
+  return Reply(ctx, s);
+}
+
 CommandSpec QueueSpec(std::string_view name, int arity, std::uint32_t flags, CommandHandler handler,
                       std::string_view summary) {
   return CommandSpec{name, arity, flags, 0, 0, 0, handler, "queue", summary, "1.0.0", {}};
@@ -364,6 +388,10 @@ void RegisterQueueCommands(CommandTable& table) {
   table.Add(QueueSpec("qretry", -3, kW, RetryCommand,
                       "Puts leased items back (tail, later, or dead-letter queue)"));
   table.Add(QueueSpec("qstats", 2, kR, StatsCommand, "Counts of a queue's items"));
+  table.Add(QueueSpec("qbackup", 3, kCmdAdmin | kCmdNoScript, BackupCommand,
+                      "Copies a queue as of one moment into a backup directory"));
+  table.Add(QueueSpec("qrestore", 3, kW | kCmdAdmin, RestoreCommand,
+                      "Creates a queue from a QBACKUP directory"));
   table.Add(QueueSpec("qrebalance", 2, kW, RebalanceCommand,
                       "Moves partitions to follow the storage layout's affinities"));
 }
