@@ -120,6 +120,7 @@ void RegisterHyperLogLogCommands(CommandTable& table);  // PFADD PFCOUNT PFMERGE
 void RegisterGeoCommands(CommandTable& table);          // GEOADD ... GEORADIUS family
 void RegisterSortCommands(CommandTable& table);         // SORT SORT_RO
 void RegisterLockCommands(CommandTable& table);         // LOCK.* (docs/locks.md)
+void RegisterStreamCommands(CommandTable& table);       // every stream command (X*)
 
 // Every family above.
 void RegisterAllCommands(CommandTable& table);

@@ -21,6 +21,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterHyperLogLogCommands(table);
   RegisterGeoCommands(table);
   RegisterLockCommands(table);
+  RegisterStreamCommands(table);
 }
 
 }  // namespace larder::server

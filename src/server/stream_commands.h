@@ -1,0 +1,52 @@
+// Helpers shared by the stream command files (stream_commands.cc: XADD XLEN XRANGE XREVRANGE
+// XDEL XTRIM XSETID; stream_read_commands.cc: XREAD XREADGROUP; stream_group_commands.cc: XGROUP
+// XACK XPENDING XCLAIM XAUTOCLAIM; stream_info_command.cc: XINFO). Not a contract for other
+// families; command.h declares RegisterStreamCommands.
+//
+// Thread-safety: as command handlers (the execution lock, inside a batch).
+#ifndef LARDER_SERVER_STREAM_COMMANDS_H_
+#define LARDER_SERVER_STREAM_COMMANDS_H_
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "larder/result.h"
+#include "server/command.h"
+#include "server/key_commands.h"
+#include "server/stream_store.h"
+
+namespace larder::server {
+
+// Registered by RegisterStreamCommands.
+void RegisterStreamReadCommands(CommandTable& table);
+void RegisterStreamGroupCommands(CommandTable& table);
+void RegisterStreamInfoCommand(CommandTable& table);
+
+CommandSpec StreamCommandSpec(std::string_view name, int arity, std::uint32_t flags, int first_key,
+                              int last_key, CommandHandler handler, std::string_view summary,
+                              std::string_view since);
+
+// The stream at `key`, or nullopt when absent. On another type replies WRONGTYPE and sets
+// *replied.
+Result<std::optional<streams::StreamKey>> OpenStream(CommandContext& ctx, std::string_view key,
+                                                     Access access, bool* replied);
+
+// The server's stream-node-max-entries / -bytes.
+streams::NodeLimits NodeLimitsFor(CommandContext& ctx);
+
+// Redis's ID arguments; each replies "Invalid stream ID specified as stream command argument"
+// and returns nullopt when invalid. Strict: no "-" / "+".
+std::optional<streams::StreamId> IdArgument(CommandContext& ctx, std::string_view arg,
+                                            std::uint64_t missing_seq, bool strict);
+inline constexpr std::string_view kInvalidId =
+    "ERR Invalid stream ID specified as stream command argument";
+
+// An entry as Redis replies it: [id, [field, value, ...]].
+void ReplyEntry(ReplyBuilder& reply, const streams::Entry& entry);
+void ReplyEntries(ReplyBuilder& reply, std::span<const streams::Entry> entries);
+
+}  // namespace larder::server
+
+#endif  // LARDER_SERVER_STREAM_COMMANDS_H_
