@@ -457,6 +457,8 @@ constexpr std::uint32_t kWriteFast = kCmdWrite | kCmdDenyOom | kCmdFast;
 
 void RegisterStreamCommands(CommandTable& table) {
   RegisterStreamReadCommands(table);
+  RegisterStreamGroupCommands(table);
+  RegisterStreamInfoCommand(table);
   table.Add(StreamCommandSpec("xadd", -5, kWriteFast, 1, 1, XAddCommand,
                               "Appends a new entry to a stream", "5.0.0"));
   table.Add(StreamCommandSpec("xlen", 2, kCmdReadOnly | kCmdFast, 1, 1, XLenCommand,

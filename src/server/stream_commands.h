@@ -47,6 +47,22 @@ inline constexpr std::string_view kInvalidId =
 void ReplyEntry(ReplyBuilder& reply, const streams::Entry& entry);
 void ReplyEntries(ReplyBuilder& reply, std::span<const streams::Entry> entries);
 
+// The consumer `name` of `group` (stream_group_commands.cc), created when absent (counted in
+// group.consumers, written, with the "xgroup-createconsumer" event); an existing one has its
+// seen-time set to now when `refresh`. The caller writes the group (and a refreshed consumer).
+Result<streams::ConsumerMeta> LookupOrCreateConsumer(CommandContext& ctx, streams::StreamKey& s,
+                                                     std::string_view key,
+                                                     streams::GroupMeta& group,
+                                                     std::string_view name, bool refresh);
+// Gives the pending entry `pe` (new to the group when `is_new`) to consumer `to`, moving it from
+// its previous owner, and keeps the pending counts of the group and consumers right. The caller
+// writes `to` and the group.
+Status AssignPending(streams::StreamKey& s, streams::GroupMeta& group, streams::PendingEntry pe,
+                     streams::ConsumerMeta& to, bool is_new);
+// Removes the pending entry `pe` (XACK; an entry deleted from the stream), with its counts.
+Status DropPending(streams::StreamKey& s, streams::GroupMeta& group,
+                   const streams::PendingEntry& pe);
+
 }  // namespace larder::server
 
 #endif  // LARDER_SERVER_STREAM_COMMANDS_H_

@@ -118,13 +118,7 @@ Status ServeGroup(CommandContext& ctx, StreamKey& s, std::string_view key,
                   std::string_view group_name, GroupMeta& group, std::string_view consumer_name,
                   StreamId after, bool history, bool noack, std::uint64_t count) {
   LARDER_ASSIGN_OR_RETURN(std::optional<streams::ConsumerMeta> consumer,
-                          s.GetConsumer(group.gid, consumer_name));
-  if (!consumer) {
-    consumer = streams::ConsumerMeta{.name = std::string(consumer_name)};
-    ++group.consumers;
-    NotifyKeyspaceEvent(ctx, kNotifyStream, "xgroup-createconsumer", key);
-  }
-  consumer->seen_time = ctx.now_ms;
+                          LookupOrCreateConsumer(ctx, s, key, group, consumer_name, true));
   StreamId start = after;
   streams::Increment(&start);
   if (history) {
@@ -162,26 +156,11 @@ Status ServeGroup(CommandContext& ctx, StreamKey& s, std::string_view key,
       if (noack) continue;
       LARDER_ASSIGN_OR_RETURN(std::optional<streams::PendingEntry> old,
                               s.GetPending(group.gid, e.id));
-      if (old) {
-        LARDER_RETURN_IF_ERROR(s.DeletePending(group.gid, *old));
-        if (old->consumer != consumer->name) {
-          LARDER_ASSIGN_OR_RETURN(std::optional<streams::ConsumerMeta> prev,
-                                  s.GetConsumer(group.gid, old->consumer));
-          if (prev && prev->pending > 0) {
-            --prev->pending;
-            LARDER_RETURN_IF_ERROR(s.PutConsumer(group.gid, *prev));
-          }
-          ++consumer->pending;
-        }
-      } else {
-        ++group.pending;
-        ++consumer->pending;
-      }
-      LARDER_RETURN_IF_ERROR(
-          s.PutPending(group.gid, streams::PendingEntry{.id = e.id,
-                                                        .delivery_time = ctx.now_ms,
-                                                        .delivery_count = 1,
-                                                        .consumer = consumer->name}));
+      streams::PendingEntry pe = old.value_or(streams::PendingEntry{});
+      pe.id = e.id;
+      pe.delivery_time = ctx.now_ms;
+      pe.delivery_count = 1;
+      LARDER_RETURN_IF_ERROR(AssignPending(s, group, pe, *consumer, !old.has_value()));
     }
   }
   LARDER_RETURN_IF_ERROR(s.PutConsumer(group.gid, *consumer));
