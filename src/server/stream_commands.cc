@@ -425,10 +425,6 @@ Status XSetIdCommand(CommandContext& ctx) {
     return Status::Ok();
   }
   streams::StreamMeta& meta = s->mutable_meta();
-  if (*id < meta.max_deleted) {
-    ctx.reply.Error("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
-    return Status::Ok();
-  }
   if (s->length() > 0) {
     LARDER_ASSIGN_OR_RETURN(std::optional<StreamId> top, s->EdgeId(false));
     if (top && *id < *top) {

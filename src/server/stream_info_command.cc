@@ -36,13 +36,13 @@ void ReplyEntriesRead(ReplyBuilder& reply, const GroupMeta& g) {
 // The fields XINFO STREAM and XINFO STREAM FULL begin with.
 Status ReplyStreamHead(CommandContext& ctx, StreamKey& s) {
   ReplyBuilder& r = ctx.reply;
-  LARDER_ASSIGN_OR_RETURN(std::uint64_t nodes, s.NodeCount());
+  const auto nodes = static_cast<std::int64_t>(s.meta().nodes);
   r.Bulk("length");
   r.Integer(static_cast<std::int64_t>(s.length()));
   r.Bulk("radix-tree-keys");
-  r.Integer(static_cast<std::int64_t>(nodes));
+  r.Integer(nodes);
   r.Bulk("radix-tree-nodes");
-  r.Integer(static_cast<std::int64_t>(nodes));
+  r.Integer(nodes);
   r.Bulk("last-generated-id");
   r.Bulk(s.meta().last_id.ToString());
   r.Bulk("max-deleted-entry-id");

@@ -254,6 +254,14 @@ Status ReadGeneric(CommandContext& ctx, bool xreadgroup) {
     Target& t = targets[i];
     if (!t.stream) continue;
     if (serving != nullptr && serving->key != keys[i]) continue;
+    if (t.group && i > 0) {
+      // The same key may come twice: read the stream and its group as the reads before left
+      // them (Redis serves the keys one after the other).
+      bool replied = false;
+      LARDER_ASSIGN_OR_RETURN(t.stream, OpenStream(ctx, keys[i], Access::kRead, &replied));
+      LARDER_ASSIGN_OR_RETURN(t.group, t.stream->GetGroup(*a.group));
+      if (!t.group) return Status::Corruption("stream: a group vanished during XREADGROUP");
+    }
     StreamKey& s = *t.stream;
     bool serve = false;
     bool history = false;

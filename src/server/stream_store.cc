@@ -197,7 +197,7 @@ Result<StreamKey> StreamKey::Open(Database& db, std::string_view key, const KeyI
   StreamMeta& m = s.meta_;
   if (!GetId(&in, &m.last_id) || !GetId(&in, &m.max_deleted) || !GetId(&in, &m.first_id) ||
       !GetVarint64(&in, &m.entries_added) || !GetVarint64(&in, &m.next_group_id) ||
-      !GetVarint64(&in, &m.groups) || !in.empty()) {
+      !GetVarint64(&in, &m.groups) || !GetVarint64(&in, &m.nodes) || !in.empty()) {
     return Bad("metadata");
   }
   return s;
@@ -216,6 +216,7 @@ Status StreamKey::Commit() {
   PutVarint64(&raw, meta_.entries_added);
   PutVarint64(&raw, meta_.next_group_id);
   PutVarint64(&raw, meta_.groups);
+  PutVarint64(&raw, meta_.nodes);
   LARDER_RETURN_IF_ERROR(db_->PutRecord(info_.version, kMetaRecord, raw));
   LARDER_RETURN_IF_ERROR(db_->WriteCollection(key_, info_, created_));
   created_ = false;
@@ -234,6 +235,7 @@ Status StreamKey::PutNode(const Node& node) {
 }
 
 Status StreamKey::DeleteNode(const Node& node) {
+  --meta_.nodes;
   return db_->DeleteRecord(info_.version, TagId(kNodeTag, node.first));
 }
 
@@ -269,15 +271,6 @@ Result<std::optional<StreamKey::Node>> StreamKey::FirstNode() {
   return ReadNode(*it);
 }
 
-Result<std::uint64_t> StreamKey::NodeCount() {
-  std::uint64_t n = 0;
-  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it,
-                          db_->Records(info_.version, std::string(1, kNodeTag)));
-  for (; it->Valid() && it->key()[0] == kNodeTag; it->Next()) ++n;
-  LARDER_RETURN_IF_ERROR(it->status());
-  return n;
-}
-
 // ---- Entries ----
 
 Status StreamKey::Append(StreamId id, std::span<const std::string_view> fields,
@@ -295,6 +288,7 @@ Status StreamKey::Append(StreamId id, std::span<const std::string_view> fields,
     }
   }
   if (!node) {
+    ++meta_.nodes;
     node = Node{};
     node->first = id;
     node->bytes = 16 + bytes;
@@ -552,7 +546,8 @@ Result<std::vector<PendingEntry>> StreamKey::PendingRange(
     LARDER_ASSIGN_OR_RETURN(it, db_->Records(info_.version, hi, /*reverse=*/true));
   }
   std::vector<StreamId> ids;
-  for (; it->Valid() && (count == 0 || ids.size() < count); it->Next()) {
+  std::uint64_t n = 0;
+  for (; it->Valid() && (count == 0 || n < count); it->Next(), ++n) {
     std::string_view k = it->key();
     if (!k.starts_with(prefix) || k.size() != prefix.size() + 16) break;
     const StreamId id = ReadId(k.substr(prefix.size()));

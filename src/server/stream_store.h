@@ -71,6 +71,7 @@ struct StreamMeta {
   std::uint64_t entries_added = 0;
   std::uint64_t next_group_id = 1;
   std::uint64_t groups = 0;
+  std::uint64_t nodes = 0;  // node records (XINFO's radix-tree-keys)
 };
 
 struct GroupMeta {
@@ -120,8 +121,6 @@ class StreamKey {
   const StreamMeta& meta() const { return meta_; }
   StreamMeta& mutable_meta() { return meta_; }
   const KeyInfo& info() const { return info_; }
-  // The number of node records (XINFO's radix-tree-keys).
-  Result<std::uint64_t> NodeCount();
 
   // Appends an entry with `id` (REQUIRES id > meta().last_id).
   Status Append(StreamId id, std::span<const std::string_view> fields, const NodeLimits& limits);

@@ -179,6 +179,16 @@ TEST_F(StreamStoreModelTest, RandomEditsMatchAMap) {
     ASSERT_EQ(r.length(), model.size());
     EXPECT_EQ(r.meta().last_id, last);
     EXPECT_EQ(r.meta().entries_added, added);
+    // The node records: as many as the metadata says, each holding at most max_entries entries
+    // (live + deleted), so there are at least length / 5.
+    {
+      auto nodes = keyspace_->db(0).Records(r.info().version, "n");
+      ASSERT_TRUE(nodes.ok());
+      std::uint64_t n = 0;
+      for (; (*nodes)->Valid() && (*nodes)->key()[0] == 'n'; (*nodes)->Next()) ++n;
+      EXPECT_EQ(n, r.meta().nodes);
+      EXPECT_GE(n * limits.max_entries, model.size());
+    }
     auto all = r.Range(StreamId{}, kMaxId, 0);
     ASSERT_TRUE(all.ok());
     ASSERT_EQ(all->size(), model.size());
