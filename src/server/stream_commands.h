@@ -59,9 +59,11 @@ Result<streams::ConsumerMeta> LookupOrCreateConsumer(CommandContext& ctx, stream
 // writes `to` and the group.
 Status AssignPending(streams::StreamKey& s, streams::GroupMeta& group, streams::PendingEntry pe,
                      streams::ConsumerMeta& to, bool is_new);
-// Removes the pending entry `pe` (XACK; an entry deleted from the stream), with its counts.
+// Removes the pending entry `pe` (XACK; an entry deleted from the stream), with its counts:
+// its owner's in `held` when that is the owner (a consumer the caller holds and writes later),
+// else in the owner's record.
 Status DropPending(streams::StreamKey& s, streams::GroupMeta& group,
-                   const streams::PendingEntry& pe);
+                   const streams::PendingEntry& pe, streams::ConsumerMeta* held);
 
 }  // namespace larder::server
 

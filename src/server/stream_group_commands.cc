@@ -53,9 +53,13 @@ Status AssignPending(StreamKey& s, GroupMeta& group, PendingEntry pe, ConsumerMe
   return s.PutPending(group.gid, pe);
 }
 
-Status DropPending(StreamKey& s, GroupMeta& group, const PendingEntry& pe) {
+Status DropPending(StreamKey& s, GroupMeta& group, const PendingEntry& pe, ConsumerMeta* held) {
   LARDER_RETURN_IF_ERROR(s.DeletePending(group.gid, pe));
   if (group.pending > 0) --group.pending;
+  if (held != nullptr && held->name == pe.consumer) {
+    if (held->pending > 0) --held->pending;
+    return Status::Ok();
+  }
   LARDER_ASSIGN_OR_RETURN(std::optional<ConsumerMeta> owner, s.GetConsumer(group.gid, pe.consumer));
   if (owner && owner->pending > 0) {
     --owner->pending;
@@ -332,7 +336,7 @@ Status XAckCommand(CommandContext& ctx) {
   for (StreamId id : ids) {
     LARDER_ASSIGN_OR_RETURN(std::optional<PendingEntry> pe, s.GetPending(g.gid, id));
     if (!pe) continue;
-    LARDER_RETURN_IF_ERROR(DropPending(s, g, *pe));
+    LARDER_RETURN_IF_ERROR(DropPending(s, g, *pe, nullptr));
     ++acked;
   }
   if (acked > 0) {
@@ -547,12 +551,14 @@ Status XClaimCommand(CommandContext& ctx) {
     LARDER_ASSIGN_OR_RETURN(std::optional<PendingEntry> pe, s.GetPending(g.gid, id));
     LARDER_ASSIGN_OR_RETURN(std::optional<streams::Entry> entry, s.Get(id));
     if (!entry) {
-      if (pe) LARDER_RETURN_IF_ERROR(DropPending(s, g, *pe));
+      if (pe) {
+        LARDER_RETURN_IF_ERROR(DropPending(s, g, *pe, consumer ? &*consumer : nullptr));
+      }
       continue;
     }
     bool is_new = false;
     if (!pe && force) {
-      pe = PendingEntry{.id = id, .delivery_time = now, .delivery_count = 0, .consumer = ""};
+      pe = PendingEntry{.id = id, .delivery_time = now, .delivery_count = 1, .consumer = ""};
       is_new = true;
     }
     if (!pe) continue;
@@ -639,7 +645,7 @@ Status XAutoClaimCommand(CommandContext& ctx) {
       }
       LARDER_ASSIGN_OR_RETURN(std::optional<streams::Entry> entry, s.Get(pe.id));
       if (!entry) {
-        LARDER_RETURN_IF_ERROR(DropPending(s, g, pe));
+        LARDER_RETURN_IF_ERROR(DropPending(s, g, pe, consumer ? &*consumer : nullptr));
         deleted.push_back(pe.id);
         --count;
         continue;

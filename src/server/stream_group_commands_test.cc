@@ -94,7 +94,7 @@ TEST_F(StreamGroupTest, ClaimAndAutoClaim) {
   EXPECT_EQ(Run({"XCLAIM", "s", "g", "c4", "0", "4", "FORCE"}), "[]");  // deleted: not claimed
   EXPECT_EQ(Run({"XACK", "s", "g", "5"}), "1");
   EXPECT_EQ(Run({"XCLAIM", "s", "g", "c4", "0", "5", "FORCE", "JUSTID"}), "[5-0]");
-  EXPECT_EQ(Run({"XPENDING", "s", "g", "5", "5", "1"}), "[[5-0,c4,0,0]]");
+  EXPECT_EQ(Run({"XPENDING", "s", "g", "5", "5", "1"}), "[[5-0,c4,0,1]]");
 }
 
 }  // namespace

@@ -136,43 +136,36 @@ Result<std::optional<StreamKey>> OpenInfoStream(CommandContext& ctx) {
 }
 
 Status XInfoStream(CommandContext& ctx) {
-  bool full = false;
-  std::int64_t count = 10;
-  const std::size_t argc = ctx.argv.size();
-  if (argc > 3) {
-    if (argc != 4 && argc != 6) {
-      ctx.reply.Error(errors::kSyntax);
-      return Status::Ok();
-    }
-    if (!EqualsIgnoreCase(ctx.argv[3], "full")) {
-      ctx.reply.Error(errors::kSyntax);
-      return Status::Ok();
-    }
-    if (argc == 6) {
-      if (!EqualsIgnoreCase(ctx.argv[4], "count")) {
-        ctx.reply.Error(errors::kSyntax);
-        return Status::Ok();
-      }
-      std::optional<std::int64_t> n = ParseInt64(ctx.argv[5]);
-      if (!n) {
-        ctx.reply.Error(errors::kNotInteger);
-        return Status::Ok();
-      }
-      count = *n < 0 ? 0 : *n;
-    }
-    full = true;
-  }
+  // The key first, then the options (Redis 7.0's order): [FULL [COUNT n]].
   LARDER_ASSIGN_OR_RETURN(std::optional<StreamKey> s, OpenInfoStream(ctx));
   if (!s) return Status::Ok();
-  if (full) return ReplyStreamFull(ctx, *s, static_cast<std::uint64_t>(count));
-  ctx.reply.MapHeader(10);
-  LARDER_RETURN_IF_ERROR(ReplyStreamHead(ctx, *s));
-  ctx.reply.Bulk("groups");
-  ctx.reply.Integer(static_cast<std::int64_t>(s->meta().groups));
-  ctx.reply.Bulk("first-entry");
-  LARDER_RETURN_IF_ERROR(ReplyEdgeEntry(ctx, *s, true));
-  ctx.reply.Bulk("last-entry");
-  return ReplyEdgeEntry(ctx, *s, false);
+  const std::size_t options = ctx.argv.size() - 3;
+  if (options == 0) {
+    ctx.reply.MapHeader(10);
+    LARDER_RETURN_IF_ERROR(ReplyStreamHead(ctx, *s));
+    ctx.reply.Bulk("groups");
+    ctx.reply.Integer(static_cast<std::int64_t>(s->meta().groups));
+    ctx.reply.Bulk("first-entry");
+    LARDER_RETURN_IF_ERROR(ReplyEdgeEntry(ctx, *s, true));
+    ctx.reply.Bulk("last-entry");
+    return ReplyEdgeEntry(ctx, *s, false);
+  }
+  std::int64_t count = 10;
+  if ((options != 1 && options != 3) || !EqualsIgnoreCase(ctx.argv[3], "full") ||
+      (options == 3 && !EqualsIgnoreCase(ctx.argv[4], "count"))) {
+    ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" +
+                    std::string(ctx.argv[1].substr(0, 128)) + "'. Try XINFO HELP.");
+    return Status::Ok();
+  }
+  if (options == 3) {
+    std::optional<std::int64_t> n = ParseInt64(ctx.argv[5]);
+    if (!n) {
+      ctx.reply.Error(errors::kNotInteger);
+      return Status::Ok();
+    }
+    count = *n < 0 ? 10 : *n;
+  }
+  return ReplyStreamFull(ctx, *s, static_cast<std::uint64_t>(count));
 }
 
 Status XInfoGroups(CommandContext& ctx) {

@@ -55,7 +55,9 @@ TEST_F(StreamInfoTest, StreamGroupsAndConsumers) {
             "lag:(nil),pel-count:2,pending:[[1-0,c," +
                 t + ",1]],consumers:[{name:c,seen-time:" + t + ",pel-count:2,pending:[[1-0," + t +
                 ",1]]}]}]}");
-  EXPECT_EQ(Run({"XINFO", "STREAM", "s", "FULL", "BOGUS"}), "-ERR syntax error");
+  EXPECT_EQ(Run({"XINFO", "stream", "s", "FULL", "BOGUS"}),
+            "-ERR unknown subcommand or wrong number of arguments for 'stream'. Try XINFO HELP.");
+  EXPECT_EQ(Run({"XINFO", "STREAM", "missing", "FULL", "BOGUS"}), "-ERR no such key");
   EXPECT_EQ(Run({"XINFO", "HELP", "x"}), "-ERR wrong number of arguments for 'xinfo|help' command");
 }
 

@@ -243,6 +243,8 @@ Status ReadGeneric(CommandContext& ctx, bool xreadgroup) {
     std::optional<StreamId> id = IdArgument(ctx, arg, 0, /*strict=*/true);
     if (!id) return Status::Ok();
     t.after = *id;
+    // Redis encodes ">" as the greatest ID: that ID given explicitly reads as ">".
+    t.new_only = xreadgroup && *id == streams::kMaxId;
   }
 
   const WaitKey* serving = blocking.ServingKey(ctx.client);

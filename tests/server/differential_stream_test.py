@@ -188,6 +188,25 @@ class StreamGen(dt.Gen):
                              ["DEL", k()], ["RENAME", k(), k()], ["COPY", k(), k()]])
         if n == 32:
             return ["SET", dt.STRING_KEYS[0], "v"]
+        if n == 33:  # argument errors, in Redis's order of checks
+            return r.choice([
+                ["XINFO", "STREAM", k(), "FULL", "COUNT", r.choice(["-5", "x"])],
+                ["XINFO", "stream", k(), r.choice(["bogus", "FULL"]), "x", "y"],
+                ["XGROUP", "CREATE", k(), g(), "0", r.choice(["bogus", "ENTRIESREAD"])],
+                ["XGROUP", "SETID", k(), g(), "0", "x", "y", "z"],
+                ["XGROUP", "CREATECONSUMER", k(), g()], ["XGROUP", "HELP", "x"],
+                ["XAUTOCLAIM", k(), g(), c(), r.choice(["x", "-1"]), "0", "COUNT",
+                 r.choice(["0", "x", "5"])],
+                ["XCLAIM", k(), g(), c(), r.choice(["x", "-1"]), "1", r.choice(["IDLE", "TIME",
+                                                                            "RETRYCOUNT"]),
+                 r.choice(["x", "5"])],
+                ["XPENDING", k(), g(), r.choice(["IDLE", "-"]), r.choice(["x", "+"]), "5"],
+                ["XREAD", r.choice(["BLOCK", "COUNT", "GROUP", "NOACK"]), r.choice(["x", "-1"]),
+                 "STREAMS", k(), "0"],
+                ["XREADGROUP", "GROUP", g(), c(), "STREAMS", k(), r.choice(["$", "x"])],
+                ["XADD", k(), r.choice(["MAXLEN", "MINID", "LIMIT"]), r.choice(["x", "-1", "~"]),
+                 "*", "f", "v"],
+                ["XTRIM", k(), r.choice(["MAXLEN", "bogus"]), r.choice(["~", "x", "-3"])]])
         return ["XRANGE", k(), "-", "+"]
 
     def command(self, in_multi=False):
