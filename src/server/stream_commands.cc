@@ -179,13 +179,10 @@ int ParseAddOrTrim(CommandContext& ctx, bool xadd, AddTrimArgs* args) {
 std::optional<StreamId> NewEntryId(const AddTrimArgs& args, StreamId last, std::int64_t now_ms) {
   StreamId id;
   if (args.id_given) {
-    if (args.seq_given) {
-      id = args.id;
-    } else if (last.ms == args.id.ms) {
+    id = args.id;
+    if (!args.seq_given && last.ms == args.id.ms) {  // "ms-*" in the last ID's millisecond
       if (last.seq == UINT64_MAX) return std::nullopt;
-      id = StreamId{last.ms, last.seq + 1};
-    } else {
-      id = args.id;
+      id.seq = last.seq + 1;
     }
   } else {
     const auto ms = static_cast<std::uint64_t>(now_ms);

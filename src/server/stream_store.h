@@ -45,6 +45,8 @@ namespace larder::server::streams {
 struct StreamId {
   std::uint64_t ms = 0;
   std::uint64_t seq = 0;
+  // clang-tidy 14 reads the defaulted <=>'s comparison with 0 as a null pointer constant.
+  // NOLINTNEXTLINE(modernize-use-nullptr)
   friend auto operator<=>(const StreamId&, const StreamId&) = default;
   bool zero() const { return ms == 0 && seq == 0; }
   std::string ToString() const;  // "ms-seq"
