@@ -13,7 +13,8 @@ normalize() is extended (not edited) for what may differ between two correct ser
 inner nodes of Redis's radix tree, which larderd does not have).
 
 Then scenarios of blocked XREAD / XREADGROUP clients (served in order, woken by XADD, replied
-"no longer exists" or NOGROUP when the key or group goes away, timeouts), in RESP2 and RESP3.
+"no longer exists" or NOGROUP when the key or group goes away, its expiry included, timeouts),
+in RESP2 and RESP3.
 
 LARDER_DIFF_SEED / LARDER_DIFF_COMMANDS / LARDER_DIFF_SURVEY as in differential_test.py.
 """
@@ -341,7 +342,7 @@ class StreamDifferentialTest(dt.BlockedClientScenarios, dt.DifferentialTest):
 
     def test_xreadgroup_unblocked_when_key_or_group_goes(self):
         for ending in ([["XGROUP", "DESTROY", "x0", "g0"]], [["DEL", "x0"]],
-                       [["SET", "x0", "s"]], [["FLUSHALL"]],
+                       [["SET", "x0", "s"]], [["FLUSHALL"]], [["PEXPIRE", "x0", "50"]],
                        [["XADD", "x1", "9", "f", "v"], ["RENAME", "x1", "x0"]]):
             self.setup_scenario(
                 [["XGROUP", "CREATE", "x0", "g0", "$", "MKSTREAM"]],
