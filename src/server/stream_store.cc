@@ -197,7 +197,8 @@ Result<StreamKey> StreamKey::Open(Database& db, std::string_view key, const KeyI
   StreamMeta& m = s.meta_;
   if (!GetId(&in, &m.last_id) || !GetId(&in, &m.max_deleted) || !GetId(&in, &m.first_id) ||
       !GetVarint64(&in, &m.entries_added) || !GetVarint64(&in, &m.next_group_id) ||
-      !GetVarint64(&in, &m.groups) || !GetVarint64(&in, &m.nodes) || !in.empty()) {
+      !GetVarint64(&in, &m.groups) || !GetVarint64(&in, &m.nodes) || !GetId(&in, &m.first_node) ||
+      !in.empty()) {
     return Bad("metadata");
   }
   return s;
@@ -217,6 +218,7 @@ Status StreamKey::Commit() {
   PutVarint64(&raw, meta_.next_group_id);
   PutVarint64(&raw, meta_.groups);
   PutVarint64(&raw, meta_.nodes);
+  AppendId(&raw, meta_.first_node);
   LARDER_RETURN_IF_ERROR(db_->PutRecord(info_.version, kMetaRecord, raw));
   LARDER_RETURN_IF_ERROR(db_->WriteCollection(key_, info_, created_));
   created_ = false;
@@ -224,20 +226,6 @@ Status StreamKey::Commit() {
 }
 
 // ---- Nodes ----
-
-Status StreamKey::PutNode(const Node& node) {
-  std::string v;
-  PutVarint64(&v, node.live);
-  PutVarint64(&v, node.deleted);
-  PutVarint64(&v, node.bytes);
-  AppendId(&v, node.last);
-  return db_->PutRecord(info_.version, TagId(kNodeTag, node.first), v);
-}
-
-Status StreamKey::DeleteNode(const Node& node) {
-  --meta_.nodes;
-  return db_->DeleteRecord(info_.version, TagId(kNodeTag, node.first));
-}
 
 namespace {
 using Node = StreamKey::Node;
@@ -257,6 +245,31 @@ Result<std::optional<Node>> ReadNode(Cursor& it) {
 }
 }  // namespace
 
+Status StreamKey::PutNode(const Node& node) {
+  std::string v;
+  PutVarint64(&v, node.live);
+  PutVarint64(&v, node.deleted);
+  PutVarint64(&v, node.bytes);
+  AppendId(&v, node.last);
+  return db_->PutRecord(info_.version, TagId(kNodeTag, node.first), v);
+}
+
+Status StreamKey::DeleteNode(const Node& node) {
+  --meta_.nodes;
+  LARDER_RETURN_IF_ERROR(db_->DeleteRecord(info_.version, TagId(kNodeTag, node.first)));
+  if (node.first != meta_.first_node) return Status::Ok();
+  // The first node went (a trim, or XDEL of its last live entry): the next one is first.
+  meta_.first_node = StreamId{};
+  if (meta_.nodes == 0) return Status::Ok();
+  std::string after = TagId(kNodeTag, node.first);
+  after.push_back('\0');
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it, db_->Records(info_.version, after));
+  LARDER_ASSIGN_OR_RETURN(std::optional<Node> next, ReadNode(*it));
+  if (!next) return Bad("node (fewer node records than the metadata counts)");
+  meta_.first_node = next->first;
+  return Status::Ok();
+}
+
 Result<std::optional<StreamKey::Node>> StreamKey::NodeOf(StreamId id) {
   std::string bound = TagId(kNodeTag, id);
   bound.push_back('\0');  // the last record <= id
@@ -266,8 +279,9 @@ Result<std::optional<StreamKey::Node>> StreamKey::NodeOf(StreamId id) {
 }
 
 Result<std::optional<StreamKey::Node>> StreamKey::FirstNode() {
+  if (meta_.nodes == 0) return std::optional<Node>();
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it,
-                          db_->Records(info_.version, std::string(1, kNodeTag)));
+                          db_->Records(info_.version, TagId(kNodeTag, meta_.first_node)));
   return ReadNode(*it);
 }
 
@@ -288,6 +302,7 @@ Status StreamKey::Append(StreamId id, std::span<const std::string_view> fields,
     }
   }
   if (!node) {
+    if (meta_.nodes == 0) meta_.first_node = id;
     ++meta_.nodes;
     node = Node{};
     node->first = id;
@@ -377,7 +392,8 @@ Result<std::int64_t> StreamKey::Trim(const TrimSpec& spec) {
 Result<std::vector<Entry>> StreamKey::Range(StreamId start, StreamId end, std::uint64_t count,
                                             bool reverse) {
   std::vector<Entry> out;
-  if (start > end) return out;
+  if (info_.size > 0 && start < meta_.first_id) start = meta_.first_id;  // nothing lies below
+  if (start > end || info_.size == 0) return out;
   std::unique_ptr<Cursor> it;
   if (!reverse) {
     LARDER_ASSIGN_OR_RETURN(it, db_->Records(info_.version, EntryRecord(start)));

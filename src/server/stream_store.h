@@ -10,7 +10,10 @@
 //   "c" gid(8) consumer-name          -> a consumer (ConsumerMeta)
 //   "q" gid(8) len(4) name ms(8) seq(8) -> "" (the consumer's own pending entries, by ID)
 //
-// Integers are big-endian, so entries and pending entries sort by ID. KeyInfo::size is the
+// Integers are big-endian, so entries and pending entries sort by ID. Seeks at the head start
+// from the first entry's and the first node's IDs kept in the metadata (no entry and no node
+// lies below them), so the records trimmed away before them are never walked over, whatever
+// deletion markers an engine keeps for them until it compacts. KeyInfo::size is the
 // entry count (XLEN reads only the key's metadata); unlike the other types an empty stream stays
 // a key (Redis keeps it: XDEL/XTRIM to zero, XADD MAXLEN 0, XGROUP CREATE MKSTREAM).
 //
@@ -74,6 +77,7 @@ struct StreamMeta {
   std::uint64_t next_group_id = 1;
   std::uint64_t groups = 0;
   std::uint64_t nodes = 0;  // node records (XINFO's radix-tree-keys)
+  StreamId first_node;      // the first node record's ID (when nodes > 0)
 };
 
 struct GroupMeta {

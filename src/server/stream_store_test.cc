@@ -158,12 +158,14 @@ TEST_F(StreamStoreModelTest, RandomEditsMatchAMap) {
       }
       for (std::int64_t i = 0; i < *trimmed; ++i) model.erase(model.begin());
     }
-    if (s.length() == 0) {
-      s.mutable_meta().first_id = StreamId{};
-    } else {
-      auto first = s.EdgeId(true);
-      ASSERT_TRUE(first.ok());
-      s.mutable_meta().first_id = **first;
+    if (op >= 5 && op < 8) {  // XDEL keeps the first ID as the command does
+      if (s.length() == 0) {
+        s.mutable_meta().first_id = StreamId{};
+      } else if (!model.empty() && s.meta().first_id < model.begin()->first) {
+        auto first = s.EdgeId(true);
+        ASSERT_TRUE(first.ok());
+        s.mutable_meta().first_id = **first;
+      }
     }
     ASSERT_TRUE(s.Commit().ok());
     ASSERT_TRUE(keyspace_->EndBatch().ok());
@@ -179,13 +181,18 @@ TEST_F(StreamStoreModelTest, RandomEditsMatchAMap) {
     ASSERT_EQ(r.length(), model.size());
     EXPECT_EQ(r.meta().last_id, last);
     EXPECT_EQ(r.meta().entries_added, added);
+    EXPECT_EQ(r.meta().first_id, model.empty() ? StreamId{} : model.begin()->first);
     // The node records: as many as the metadata says, each holding at most max_entries entries
     // (live + deleted), so there are at least length / 5.
     {
       auto nodes = keyspace_->db(0).Records(r.info().version, "n");
       ASSERT_TRUE(nodes.ok());
       std::uint64_t n = 0;
-      for (; (*nodes)->Valid() && (*nodes)->key()[0] == 'n'; (*nodes)->Next()) ++n;
+      for (; (*nodes)->Valid() && (*nodes)->key()[0] == 'n'; (*nodes)->Next()) {
+        if (n++ == 0) {
+          EXPECT_EQ((*nodes)->key().substr(1), EntryRecord(r.meta().first_node).substr(1));
+        }
+      }
       EXPECT_EQ(n, r.meta().nodes);
       EXPECT_GE(n * limits.max_entries, model.size());
     }
