@@ -56,7 +56,8 @@ class StreamGen(dt.Gen):
         if x < 0.2:
             return f"{max(0, self.clock - r.randrange(1, 10))}-0"  # too small, or not
         if x < 0.22:
-            return r.choice(["0-0", "0", "x", "1-x", "-", "18446744073709551615-18446744073709551615"])
+            return r.choice(["0-0", "0", "x", "1-x", "-",
+                             "18446744073709551615-18446744073709551615"])
         return f"{self.clock}-{r.randrange(3)}"
 
     def some_id(self, special=True):
