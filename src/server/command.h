@@ -121,6 +121,7 @@ void RegisterGeoCommands(CommandTable& table);          // GEOADD ... GEORADIUS 
 void RegisterSortCommands(CommandTable& table);         // SORT SORT_RO
 void RegisterLockCommands(CommandTable& table);         // LOCK.* (docs/locks.md)
 void RegisterQueueCommands(CommandTable& table);        // Q* (docs/queue.md)
+void RegisterStreamCommands(CommandTable& table);       // every stream command (X*)
 
 // Every family above.
 void RegisterAllCommands(CommandTable& table);

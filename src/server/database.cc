@@ -276,7 +276,7 @@ Status DatabaseImpl::WriteCollection(std::string_view key, const KeyInfo& info, 
     m.expire_at_ms = old.expire_at_ms;
     old_expire = old.expire_at_ms;
   }
-  if (m.size == 0) {
+  if (m.size == 0 && m.type != ValueType::kStream) {
     if (!created) LARDER_RETURN_IF_ERROR(state_->RemoveKey(pdb(), key, m));
   } else {
     LARDER_RETURN_IF_ERROR(state_->WriteMeta(pdb(), key, m, old_expire));

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "base/logging.h"
+#include "server/blocking.h"
 #include "server/lock_service.h"
 #include "server/queue_service.h"
 #include "server/run_in_batch.h"
@@ -282,14 +283,24 @@ void EventLoop::Cron() {
   }
   if (queue_tick) (void)RunInBatch(server_, [&] { server_.Service<QueueService>().Tick(now); });
   server_.Service<QueueService>().SyncEverySecond(now);
-  MutexLock lock(&server_.exec_mutex());
-  Keyspace& keyspace = server_.keyspace();
-  if (!server_.poisoned()) {
-    Result<std::uint64_t> expired = keyspace.ActiveExpireCycle(kExpireBudgetPerTick);
-    if (!expired.ok()) server_.Poison(expired.status());
-    const Status checkpoint = keyspace.MaybeCheckpoint();
-    if (!checkpoint.ok()) server_.Poison(checkpoint);
+  // Keys the expiry cycle removed are ready keys for the clients blocked on them (a blocked
+  // XREADGROUP replies that its stream is gone): an empty batch of their own serves them.
+  bool serve_expired = false;
+  {
+    MutexLock lock(&server_.exec_mutex());
+    Keyspace& keyspace = server_.keyspace();
+    if (!server_.poisoned()) {
+      Result<std::uint64_t> expired = keyspace.ActiveExpireCycle(kExpireBudgetPerTick);
+      if (!expired.ok()) server_.Poison(expired.status());
+      const BlockingService* blocking = server_.blocking_service();
+      serve_expired =
+          expired.ok() && *expired > 0 && blocking != nullptr && blocking->blocked_clients() > 0;
+      const Status checkpoint = keyspace.MaybeCheckpoint();
+      if (!checkpoint.ok()) server_.Poison(checkpoint);
+    }
   }
+  if (serve_expired) (void)RunInBatch(server_, [] {});
+  MutexLock lock(&server_.exec_mutex());
   for (const auto& client : clients) {
     // Blocked clients have timeouts of their own (blocking.h), as in Redis.
     if (config->timeout_seconds > 0 && client->subscription_count() == 0 && !client->monitor &&

@@ -124,7 +124,7 @@ bool DecodeMeta(std::string_view bytes, Meta* meta) {
   const auto type = static_cast<std::uint8_t>(bytes[0]);
   const auto flags = static_cast<std::uint8_t>(bytes[1]);
   if (type < static_cast<std::uint8_t>(ValueType::kString) ||
-      type > static_cast<std::uint8_t>(ValueType::kZSet) || (flags & ~kHasExpiry) != 0) {
+      type > static_cast<std::uint8_t>(ValueType::kStream) || (flags & ~kHasExpiry) != 0) {
     return false;
   }
   meta->type = static_cast<ValueType>(type);

@@ -41,8 +41,15 @@ class Clock;
 
 namespace larder::server {
 
-enum class ValueType : std::uint8_t { kString = 1, kHash = 2, kList = 3, kSet = 4, kZSet = 5 };
-// "string", "hash", "list", "set", "zset" (TYPE's reply).
+enum class ValueType : std::uint8_t {
+  kString = 1,
+  kHash = 2,
+  kList = 3,
+  kSet = 4,
+  kZSet = 5,
+  kStream = 6,
+};
+// "string", "hash", "list", "set", "zset", "stream" (TYPE's reply).
 std::string_view TypeName(ValueType type);
 
 struct KeyInfo {
@@ -158,7 +165,8 @@ class Database {
   // Writes the key's metadata from `info` (type, version, size, aux; the expiry it has, or
   // info.expire_at_ms when `created`). info.size == 0 removes the key and every record under
   // its version (an emptied collection disappears, as in Redis). `created`: the key did not
-  // exist (NewCollection) and is counted now. Reports the key as modified.
+  // exist (NewCollection) and is counted now. Reports the key as modified. Streams are the
+  // exception to "size 0 removes the key": an empty stream stays (as in Redis).
   virtual Status WriteCollection(std::string_view key, const KeyInfo& info, bool created);
 };
 

@@ -36,12 +36,36 @@ std::optional<std::vector<std::string_view>> NumKeys(std::span<const std::string
   return std::vector<std::string_view>(first, first + *n);
 }
 
+// XREAD / XREADGROUP [BLOCK ms] [COUNT n] [GROUP g c] [NOACK] STREAMS key ... id ...: the first
+// half of what follows STREAMS, rounded down (Redis 7.0's key spec; none on a syntax error).
+std::vector<std::string_view> XReadKeys(std::span<const std::string_view> argv) {
+  for (std::size_t i = 1; i < argv.size(); ++i) {
+    if (EqualsIgnoreCase(argv[i], "block") || EqualsIgnoreCase(argv[i], "count")) {
+      ++i;
+    } else if (EqualsIgnoreCase(argv[i], "group")) {
+      i += 2;
+    } else if (EqualsIgnoreCase(argv[i], "noack")) {
+    } else if (EqualsIgnoreCase(argv[i], "streams")) {
+      const std::size_t n = argv.size() - i - 1;
+      if (n < 2) break;  // as Redis 7.0's key spec: half the arguments, rounded down
+      const auto first = argv.begin() + static_cast<std::ptrdiff_t>(i + 1);
+      return std::vector<std::string_view>(first, first + static_cast<std::ptrdiff_t>(n / 2));
+    } else {
+      break;
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 std::optional<std::vector<std::string_view>> MovableKeys(std::span<const std::string_view> argv) {
   if (argv.size() < 2) return std::nullopt;
   if (EqualsIgnoreCase(argv[0], "sort")) return SortKeys(argv);
   if (EqualsIgnoreCase(argv[0], "sintercard")) return NumKeys(argv, 1);
+  if (EqualsIgnoreCase(argv[0], "xread") || EqualsIgnoreCase(argv[0], "xreadgroup")) {
+    return XReadKeys(argv);
+  }
   return std::nullopt;
 }
 

@@ -27,6 +27,12 @@ TEST(MovableKeysTest, SInterCardCountsItsKeys) {
   EXPECT_EQ(Keys({"sintercard", "2", "a", "b", "LIMIT", "1"}), (V{"a", "b"}));
   EXPECT_EQ(Keys({"sintercard", "3", "a", "b"}), V{});
   EXPECT_EQ(Keys({"sintercard", "x", "a"}), V{});
+  EXPECT_EQ(Keys({"xread", "COUNT", "2", "BLOCK", "0", "STREAMS", "a", "b", "$", "0"}),
+            (V{"a", "b"}));
+  EXPECT_EQ(Keys({"xreadgroup", "GROUP", "g", "c", "NOACK", "streams", "s", ">"}), V{"s"});
+  EXPECT_EQ(Keys({"xread", "STREAMS", "a", "b", "0"}), V{"a"});
+  EXPECT_EQ(Keys({"xread", "STREAMS", "a"}), V{});
+  EXPECT_EQ(Keys({"xread", "BOGUS", "STREAMS", "a", "0"}), V{});
   EXPECT_EQ(Keys({"get", "k"}), (V{"<fixed>"}));
 }
 

@@ -56,6 +56,8 @@ Result<std::string_view> CollectionEncoding(Database& db, std::string_view key,
       return std::string_view("raw");  // not reached: strings are handled by the caller
     case ValueType::kList:
       return std::string_view("quicklist");
+    case ValueType::kStream:
+      return std::string_view("stream");
     case ValueType::kZSet:
       return ZSetEncodingName(info);  // kept in the key's metadata (zset_store.h)
     case ValueType::kHash: {

@@ -22,6 +22,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterGeoCommands(table);
   RegisterLockCommands(table);
   RegisterQueueCommands(table);
+  RegisterStreamCommands(table);
 }
 
 }  // namespace larder::server
