@@ -28,6 +28,7 @@ double AggregateValues(std::span<const double> v, Aggregation aggregation) {
       return *std::max_element(v.begin(), v.end()) - *std::min_element(v.begin(), v.end());
     case Aggregation::kVarP:
     case Aggregation::kStdP: {
+      if (std::all_of(v.begin(), v.end(), [&](double x) { return x == v.front(); })) return 0;
       const double mean = sum / n;
       double sq = 0;
       for (double x : v) sq += (x - mean) * (x - mean);

@@ -116,7 +116,8 @@ class DBImpl final : public DB {
   Status RotateHotLogLocked();
 
   Status ReadPage(Pair* pair, const PageRef& ref, std::string* extent_cache,
-                  std::uint64_t* cached_offset, std::shared_ptr<const std::string>* page);
+                  std::uint64_t* cached_offset, std::shared_ptr<const std::string>* page,
+                  bool use_cache = true);
   Result<std::shared_ptr<File>> Reader(Pair* pair);
   void BackgroundLoop();
   void SetBackgroundError(const Status& s);

@@ -25,9 +25,10 @@ Result<std::shared_ptr<File>> DBImpl::Reader(Pair* pair) {
 // The page `ref`, from the cache or its extent; `*extent_cache` keeps the last extent read
 // (at `*cached_offset` of the same pair) for the next page of the same query.
 Status DBImpl::ReadPage(Pair* pair, const PageRef& ref, std::string* extent_cache,
-                        std::uint64_t* cached_offset, std::shared_ptr<const std::string>* page) {
+                        std::uint64_t* cached_offset, std::shared_ptr<const std::string>* page,
+                        bool use_cache) {
   const PageKey key{ref.pair, ref.extent_offset, ref.raw_offset};
-  *page = cache_.Lookup(key);
+  *page = use_cache ? cache_.Lookup(key) : nullptr;
   if (*page != nullptr) return Status::Ok();
   if (*cached_offset != ref.extent_offset || extent_cache->empty()) {
     LARDER_ASSIGN_OR_RETURN(std::shared_ptr<File> f, Reader(pair));
@@ -60,7 +61,7 @@ Status DBImpl::ReadPage(Pair* pair, const PageRef& ref, std::string* extent_cach
   }
   auto p =
       std::make_shared<const std::string>(extent_cache->substr(ref.raw_offset, ref.raw_length));
-  cache_.Insert(key, p);
+  if (use_cache) cache_.Insert(key, p);
   *page = std::move(p);
   return Status::Ok();
 }
@@ -200,7 +201,7 @@ Status DBImpl::Check(std::uint64_t* problems) {
     if (r.pair != extent_pair) extent.clear();
     extent_pair = r.pair;
     std::shared_ptr<const std::string> page;
-    Status s = ReadPage(pair.get(), r, &extent, &extent_at, &page);
+    Status s = ReadPage(pair.get(), r, &extent, &extent_at, &page, /*use_cache=*/false);
     if (!s.ok()) {
       bad_extents.insert({r.pair, r.extent_offset});
       extent.clear();

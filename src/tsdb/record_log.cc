@@ -26,6 +26,7 @@ Status RecordWriter::Add(RecordType type, std::string_view payload) {
   StoreU32(h + 4, static_cast<std::uint32_t>(payload.size()));
   h[8] = static_cast<std::uint8_t>(type);
   rec += payload;
+  h = reinterpret_cast<std::uint8_t*>(rec.data());  // the append may have moved it
   StoreU32(h, crc32c::Mask(crc32c::Value(Bytes(std::string_view(rec).substr(4)))));
   return writer_->Append(rec);
 }
