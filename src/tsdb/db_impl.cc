@@ -23,8 +23,11 @@ DBImpl::DBImpl(std::string dir, const Options& options)
       fs_(options.file_system != nullptr ? options.file_system : DefaultFileSystem()),
       clock_(options.clock != nullptr ? options.clock : SystemClock()),
       quota_bytes_(std::uint64_t{std::max<std::size_t>(options.disk_space_mb, 1)} << 20),
-      datafile_target_(quota_bytes_ / 15),
-      hot_log_limit_(std::max<std::uint64_t>(quota_bytes_ / 40, 16 << 10)),
+      datafile_target_(options.datafile_bytes_for_testing > 0 ? options.datafile_bytes_for_testing
+                                                              : quota_bytes_ / 15),
+      hot_log_limit_(options.hot_log_bytes_for_testing > 0
+                         ? options.hot_log_bytes_for_testing
+                         : std::max<std::uint64_t>(quota_bytes_ / 40, 16 << 10)),
       cache_(options.page_cache_mb << 20) {
   stats_.datafile_target = datafile_target_;
 }

@@ -56,6 +56,14 @@ struct Options {
   std::uint32_t page_samples = 512;
   // Pages packed into one extent (compressed together) at most.
   std::uint32_t max_pages_per_extent = 64;
+
+  // --- For tests -----------------------------------------------------------------------------
+  // Close the open pair once datafile + journal reach this many bytes; 0 (the default) means
+  // disk_space_mb / 15. Crash tests lower it to reach pair rotation with a small workload.
+  std::uint64_t datafile_bytes_for_testing = 0;
+  // Rotate the hot log once it exceeds this many bytes; 0 (the default) means
+  // disk_space_mb / 40, at least 16 KiB.
+  std::uint64_t hot_log_bytes_for_testing = 0;
 };
 
 }  // namespace larder::tsdb
