@@ -31,6 +31,13 @@ std::uint32_t FileNumber(const std::string& name, std::string_view prefix,
 // Cuts `path` at `r.valid_end` when replay stopped before its end.
 Status CutTail(FileSystem* fs, const std::string& path, const ReplayResult& r) {
   if (r.valid_end >= r.file_size) return Status::Ok();
+  if (r.damaged) {
+    LARDER_LOG_ERROR(
+        "tsdb: {}: the record at offset {} is damaged and later bytes follow; "
+        "replay stopped there, the file is left as it is",
+        path, r.valid_end);
+    return Status::Ok();
+  }
   LARDER_LOG_WARN("tsdb: {}: cutting {} bytes after offset {} (a torn tail)", path,
                   r.file_size - r.valid_end, r.valid_end);
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> f, fs->Open(path, {}));
@@ -151,6 +158,10 @@ Status DBImpl::ReplayMeta() {
                             ReplayRecords(fs_, path, [&](RecordType t, std::string_view p) {
                               return ApplyMetaRecord(t, p);
                             }));
+    if (r.damaged) {
+      return Status::Corruption(
+          fmt::format("tsdb: {}: the record at offset {} is damaged", path, r.valid_end));
+    }
     LARDER_RETURN_IF_ERROR(CutTail(fs_, path, r));
   }
   LARDER_ASSIGN_OR_RETURN(meta_, RecordWriter::Open(fs_, path, false));
@@ -205,6 +216,7 @@ Status DBImpl::ReplayJournal(Pair* pair) {
   };
   LARDER_ASSIGN_OR_RETURN(ReplayResult r, ReplayRecords(fs_, pair->journal_path, apply));
   r.valid_end = good_end;
+  r.damaged = r.damaged || stopped;  // a checksummed record that makes no sense: keep the evidence
   return CutTail(fs_, pair->journal_path, r);
 }
 

@@ -53,6 +53,15 @@ Result<ReplayResult> ReplayRecords(FileSystem* fs, const std::string& path,
     r.valid_end += kRecordHeaderSize + len;
     ++r.records;
   }
+  if (rest.size() >= kRecordHeaderSize) {
+    const std::uint32_t len = LoadU32(reinterpret_cast<const std::uint8_t*>(rest.data()) + 4);
+    if (len <= rest.size() - kRecordHeaderSize) {
+      const std::string_view after = rest.substr(kRecordHeaderSize + len);
+      r.damaged = after.find_first_not_of('\0') != std::string_view::npos;
+    } else if (len > kMaxRecordPayload) {
+      r.damaged = rest.find_first_not_of('\0') != std::string_view::npos;
+    }
+  }
   return r;
 }
 
