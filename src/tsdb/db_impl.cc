@@ -138,7 +138,7 @@ Status DBImpl::Add(SeriesId id, std::int64_t time_ms, double value) {
     const std::size_t pending = pending_.size();
     LARDER_RETURN_IF_ERROR(AddLocked(*series_[id], time_ms, value));
     unlogged_.push_back({id, time_ms, value});
-    if (pending_.size() > pending) {
+    if (pending_.size() > pending && pending_.size() >= options_.max_pages_per_extent) {
       if (options_.background_flush) {
         cv_.notify_all();
       } else {
@@ -148,16 +148,17 @@ Status DBImpl::Add(SeriesId id, std::int64_t time_ms, double value) {
   }
   if (!flush_now) return Status::Ok();
   std::lock_guard<std::mutex> f(flush_mu_);
-  return FlushPendingLocked();
+  return FlushPendingLocked(/*all=*/false);
 }
 
 // --- Flushing ----------------------------------------------------------------------------------
 
-Status DBImpl::FlushPendingLocked() {
+Status DBImpl::FlushPendingLocked(bool all) {
   for (;;) {
     std::vector<std::shared_ptr<PendingPage>> batch;
     {
       std::lock_guard<std::mutex> l(mu_);
+      if (!all && pending_.size() < options_.max_pages_per_extent) return Status::Ok();
       for (const auto& p : pending_) {
         if (batch.size() >= options_.max_pages_per_extent) break;
         batch.push_back(p);
@@ -291,7 +292,7 @@ Status DBImpl::FlushFullPages() {
     std::lock_guard<std::mutex> l(mu_);
     LARDER_RETURN_IF_ERROR(CheckOpenLocked());
   }
-  return FlushPendingLocked();
+  return FlushPendingLocked(/*all=*/true);
 }
 
 // --- The hot log -------------------------------------------------------------------------------
@@ -374,11 +375,11 @@ void DBImpl::BackgroundLoop() {
                    [&] { return stop_ || (options_.background_flush && !pending_.empty()); });
       if (stop_) return;
       if (!bg_error_.ok()) continue;
-      flush = options_.background_flush && !pending_.empty();
+      flush = options_.background_flush && pending_.size() >= options_.max_pages_per_extent;
     }
     if (flush) {
       std::lock_guard<std::mutex> f(flush_mu_);
-      (void)FlushPendingLocked();  // errors are kept in bg_error_
+      (void)FlushPendingLocked(/*all=*/false);  // errors are kept in bg_error_
     }
     if (interval_ns > 0 && clock_->NowNanos() >= next_sync) {
       std::lock_guard<std::mutex> h(hot_mu_);
@@ -408,7 +409,7 @@ Status DBImpl::Close() {
   }
   std::lock_guard<std::mutex> f(flush_mu_);
   std::lock_guard<std::mutex> h(hot_mu_);
-  if (s.ok() && data_writer_ != nullptr) s = FlushPendingLocked();
+  if (s.ok() && data_writer_ != nullptr) s = FlushPendingLocked(/*all=*/true);
   const Status w = ClosePairWritersLocked();
   if (s.ok()) s = w;
   if (hot_log_ != nullptr) (void)hot_log_->Close();

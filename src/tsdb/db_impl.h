@@ -107,7 +107,9 @@ class DBImpl final : public DB {
   Status CheckOpenLocked() const;                         // REQUIRES: mu_ held
 
   // REQUIRES: flush_mu_ held.
-  Status FlushPendingLocked();
+  // Writes pending pages, max_pages_per_extent to an extent; with !all only while a whole
+  // extent's worth is pending (the rest waits: the hot log holds its samples).
+  Status FlushPendingLocked(bool all);
   Status OpenNewPairLocked(std::uint32_t number);
   Status ClosePairWritersLocked();
   Status EnforceQuotaLocked();
@@ -115,9 +117,12 @@ class DBImpl final : public DB {
   Status SyncHotLogLocked();
   Status RotateHotLogLocked();
 
-  Status ReadPage(Pair* pair, const PageRef& ref, std::string* extent_cache,
-                  std::uint64_t* cached_offset, std::shared_ptr<const std::string>* page,
-                  bool use_cache = true);
+  struct ExtentHandle {
+    PageKey key;
+    std::shared_ptr<const std::string> raw;  // decompressed
+  };
+  Status ReadPage(Pair* pair, const PageRef& ref, bool use_cache, ExtentHandle* extent,
+                  std::string_view* page);
   Result<std::shared_ptr<File>> Reader(Pair* pair);
   void BackgroundLoop();
   void SetBackgroundError(const Status& s);

@@ -117,7 +117,7 @@ Status DBImpl::Open() {
   }
   {
     std::lock_guard<std::mutex> f(flush_mu_);
-    LARDER_RETURN_IF_ERROR(FlushPendingLocked());
+    LARDER_RETURN_IF_ERROR(FlushPendingLocked(/*all=*/false));
   }
   bg_ = std::thread([this] { BackgroundLoop(); });
   return Status::Ok();

@@ -22,15 +22,17 @@ Result<std::shared_ptr<File>> DBImpl::Reader(Pair* pair) {
   return pair->reader;
 }
 
-// The page `ref`, from the cache or its extent; `*extent_cache` keeps the last extent read
-// (at `*cached_offset` of the same pair) for the next page of the same query.
-Status DBImpl::ReadPage(Pair* pair, const PageRef& ref, std::string* extent_cache,
-                        std::uint64_t* cached_offset, std::shared_ptr<const std::string>* page,
-                        bool use_cache) {
-  const PageKey key{ref.pair, ref.extent_offset, ref.raw_offset};
-  *page = use_cache ? cache_.Lookup(key) : nullptr;
-  if (*page != nullptr) return Status::Ok();
-  if (*cached_offset != ref.extent_offset || extent_cache->empty()) {
+// The page `ref` as a view into its decompressed extent, held by `*extent`. The extent comes
+// from `*extent` when it is the same one (the previous page of this query), else from the page
+// cache, else from the datafile (checked, decompressed, and cached when `use_cache`).
+Status DBImpl::ReadPage(Pair* pair, const PageRef& ref, bool use_cache, ExtentHandle* extent,
+                        std::string_view* page) {
+  const PageKey key{ref.pair, ref.extent_offset, 0};
+  if (extent->raw == nullptr || !(extent->key == key)) {
+    extent->key = key;
+    extent->raw = use_cache ? cache_.Lookup(key) : nullptr;
+  }
+  if (extent->raw == nullptr) {
     LARDER_ASSIGN_OR_RETURN(std::shared_ptr<File> f, Reader(pair));
     std::string bytes;
     if (f->direct_io()) {
@@ -51,18 +53,16 @@ Status DBImpl::ReadPage(Pair* pair, const PageRef& ref, std::string* extent_cach
                     {reinterpret_cast<std::uint8_t*>(bytes.data()), bytes.size()}));
       bytes.resize(got);
     }
-    extent_cache->clear();
-    LARDER_RETURN_IF_ERROR(DecodeExtent(bytes, pair->data_path, ref.extent_offset, extent_cache));
-    *cached_offset = ref.extent_offset;
+    auto raw = std::make_shared<std::string>();
+    LARDER_RETURN_IF_ERROR(DecodeExtent(bytes, pair->data_path, ref.extent_offset, raw.get()));
+    extent->raw = std::move(raw);
+    if (use_cache) cache_.Insert(key, extent->raw);
   }
-  if (std::uint64_t{ref.raw_offset} + ref.raw_length > extent_cache->size()) {
+  if (std::uint64_t{ref.raw_offset} + ref.raw_length > extent->raw->size()) {
     return Status::Corruption(fmt::format("{}: extent at offset {}: page past its end",
                                           pair->data_path, ref.extent_offset));
   }
-  auto p =
-      std::make_shared<const std::string>(extent_cache->substr(ref.raw_offset, ref.raw_length));
-  if (use_cache) cache_.Insert(key, p);
-  *page = std::move(p);
+  *page = std::string_view(*extent->raw).substr(ref.raw_offset, ref.raw_length);
   return Status::Ok();
 }
 
@@ -93,16 +93,13 @@ Status DBImpl::Range(SeriesId id, std::int64_t from, std::int64_t to, const Rang
     s.hot.AppendTo(from, to, &memory);
   }
   std::vector<Sample> samples;
-  std::string extent;
-  std::uint64_t extent_at = ~std::uint64_t{0};
-  std::uint32_t extent_pair = 0;
+  ExtentHandle extent;
+  std::vector<Sample> decoded;
   for (const PageRef& r : refs) {
-    if (r.pair != extent_pair) extent.clear();
-    extent_pair = r.pair;
-    std::shared_ptr<const std::string> page;
-    LARDER_RETURN_IF_ERROR(ReadPage(pairs[r.pair].get(), r, &extent, &extent_at, &page));
-    std::vector<Sample> decoded;
-    const Status s = DecodePage(*page, &decoded);
+    std::string_view page;
+    LARDER_RETURN_IF_ERROR(ReadPage(pairs[r.pair].get(), r, /*use_cache=*/true, &extent, &page));
+    decoded.clear();
+    const Status s = DecodePage(page, &decoded);
     if (!s.ok()) {
       return Status::Corruption(fmt::format("{}: extent at offset {}, page at {}: {}",
                                             pairs[r.pair]->data_path, r.extent_offset, r.raw_offset,
@@ -192,22 +189,18 @@ Status DBImpl::Check(std::uint64_t* problems) {
            std::tie(b.first.pair, b.first.extent_offset, b.first.raw_offset);
   });
   Status first;
-  std::string extent;
-  std::uint64_t extent_at = ~std::uint64_t{0};
-  std::uint32_t extent_pair = 0;
+  ExtentHandle extent;
   std::set<std::pair<std::uint32_t, std::uint64_t>> bad_extents;
   for (const auto& [r, pair] : refs) {
     if (bad_extents.count({r.pair, r.extent_offset}) != 0) continue;
-    if (r.pair != extent_pair) extent.clear();
-    extent_pair = r.pair;
-    std::shared_ptr<const std::string> page;
-    Status s = ReadPage(pair.get(), r, &extent, &extent_at, &page, /*use_cache=*/false);
+    std::string_view page;
+    Status s = ReadPage(pair.get(), r, /*use_cache=*/false, &extent, &page);
     if (!s.ok()) {
       bad_extents.insert({r.pair, r.extent_offset});
-      extent.clear();
+      extent.raw.reset();
     } else {
       std::vector<Sample> decoded;
-      s = DecodePage(*page, &decoded);
+      s = DecodePage(page, &decoded);
       if (s.ok() && (decoded.front().time_ms != r.start || decoded.back().time_ms != r.end)) {
         s = Status::Corruption("page times disagree with the journal");
       }

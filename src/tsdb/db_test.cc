@@ -256,6 +256,7 @@ TEST_F(TsdbDbTest, HotLogKeepsUnflushedSamplesAcrossACrash) {
   auto db = Open(o);
   const SeriesId id = *db->CreateSeries("h", 1000);
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(db->Add(id, i * 1000, i).ok());
+  ASSERT_TRUE(db->FlushFullPages().ok());  // the first page, alone in its extent
   ASSERT_TRUE(db->SyncHotLog().ok());
   for (int i = 100; i < 110; ++i) ASSERT_TRUE(db->Add(id, i * 1000, i).ok());  // not synced
   // A crash: copy the files as they are now, without closing.

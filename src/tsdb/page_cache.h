@@ -1,5 +1,7 @@
-// The page cache: encoded pages read from disk for queries, within a byte budget, the least
-// recently used evicted first (docs/tsdb.md, "Memory").
+// The page cache: pages read from disk for queries, kept as the decompressed extents that hold
+// them (an extent packs pages of many series, so a query over many series decompresses each
+// extent once), within a byte budget, the least recently used evicted first (docs/tsdb.md,
+// "Memory").
 //
 // Invariant: bytes_ == sum of the sizes of the entries in map_; lru_ lists exactly the keys of
 // map_, most recently used first; bytes_ <= budget_ after every Insert returns (an entry larger
@@ -18,8 +20,8 @@
 
 namespace larder::tsdb {
 
-// Where a page lies: its pair, its extent's offset in the datafile, its offset in the extent's
-// raw bytes.
+// An extent (raw_offset 0) or a page in it: its pair, its extent's offset in the datafile, its
+// offset in the extent's raw bytes.
 struct PageKey {
   std::uint32_t pair = 0;
   std::uint64_t extent_offset = 0;

@@ -132,7 +132,8 @@ class DB {
 
   // Writes and syncs the hot log now (the timer does this every hot_log_sync_ms).
   virtual Status SyncHotLog() = 0;
-  // Waits until every full page is flushed (the background flusher's queue is empty).
+  // Flushes every full page now, even fewer than an extent's worth (the flusher otherwise waits
+  // for max_pages_per_extent of them; their samples are in the hot log meanwhile).
   virtual Status FlushFullPages() = 0;
   // Reads every extent of every pair and checks its checksum and pages; returns the first
   // problem (Corruption naming file and offset) after looking at all of them, `*problems`

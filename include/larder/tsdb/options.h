@@ -47,14 +47,17 @@ struct Options {
   // whether or not samples arrive: a kill -9 or power loss loses at most this much of the
   // latest samples, never a flushed page. 0 disables the timer (SyncHotLog() by hand only).
   std::uint32_t hot_log_sync_ms = 1000;
-  // Flush full pages from a background thread (true) or inside the Add that fills them.
+  // Flush full pages from a background thread (true) or inside the Add that completes an
+  // extent's worth of them (false: one thread does everything, as the ingest benchmark wants).
   bool background_flush = true;
 
   // --- Pages ---------------------------------------------------------------------------------
   // Samples a hot page holds before it is full and flushed: 512 doubles (4096 bytes) for a
   // series with an interval, 256 (time, value) pairs for an irregular one. Tests lower it.
   std::uint32_t page_samples = 512;
-  // Pages packed into one extent (compressed together) at most.
+  // Pages packed into one extent and compressed together. Full pages wait in memory until this
+  // many are pending (their samples are in the hot log meanwhile), so that zstd sees them
+  // together: at most this many x 4096 bytes of pending pages.
   std::uint32_t max_pages_per_extent = 64;
 
   // --- For tests -----------------------------------------------------------------------------
