@@ -28,6 +28,14 @@ DBImpl::DBImpl(std::string dir, const Options& options)
       hot_log_limit_(options.hot_log_bytes_for_testing > 0
                          ? options.hot_log_bytes_for_testing
                          : std::max<std::uint64_t>(quota_bytes_ / 40, 16 << 10)),
+      // Pending pages wait in the hot log as raw samples (~15 bytes each), so a small quota
+      // takes fewer pages to an extent: one page per 256 KiB of quota, up to the option.
+      extent_pages_(static_cast<std::uint32_t>(
+          std::clamp<std::uint64_t>(quota_bytes_ >> 18, 1, options.max_pages_per_extent))),
+      // Samples gathered before an Add writes them to the hot log (without a sync), so that
+      // the buffer (24 bytes a sample) and each write (~15) stay small whatever the ingest
+      // rate: a 64th of the hot log's limit.
+      unlogged_threshold_(std::clamp<std::size_t>(hot_log_limit_ / 64 / 15, 64, 65536)),
       cache_(options.page_cache_mb << 20) {
   stats_.datafile_target = datafile_target_;
 }
@@ -130,7 +138,7 @@ Status DBImpl::AddLocked(Series& s, std::int64_t t, double v) {
 }
 
 Status DBImpl::Add(SeriesId id, std::int64_t time_ms, double value) {
-  bool flush_now = false;
+  bool flush_now = false, write_log = false;
   {
     std::lock_guard<std::mutex> l(mu_);
     LARDER_RETURN_IF_ERROR(CheckOpenLocked());
@@ -138,11 +146,24 @@ Status DBImpl::Add(SeriesId id, std::int64_t time_ms, double value) {
     const std::size_t pending = pending_.size();
     LARDER_RETURN_IF_ERROR(AddLocked(*series_[id], time_ms, value));
     unlogged_.push_back({id, time_ms, value});
-    if (pending_.size() > pending && pending_.size() >= options_.max_pages_per_extent) {
+    write_log = unlogged_.size() >= unlogged_threshold_;
+    if (pending_.size() > pending && pending_.size() >= extent_pages_) {
       if (options_.background_flush) {
         cv_.notify_all();
       } else {
         flush_now = true;
+      }
+    }
+  }
+  if (write_log) {
+    // The adder writes the hot log itself (no sync), unless a sync is under way: the buffer
+    // stays near unlogged_threshold_ however fast samples come.
+    std::unique_lock<std::mutex> h(hot_mu_, std::try_to_lock);
+    if (h.owns_lock()) {
+      const Status s = WriteHotLogLocked(/*sync=*/false, /*may_rotate=*/true);
+      if (!s.ok()) {
+        SetBackgroundError(s);
+        return s;
       }
     }
   }
@@ -158,9 +179,9 @@ Status DBImpl::FlushPendingLocked(bool all) {
     std::vector<std::shared_ptr<PendingPage>> batch;
     {
       std::lock_guard<std::mutex> l(mu_);
-      if (!all && pending_.size() < options_.max_pages_per_extent) return Status::Ok();
+      if (!all && pending_.size() < extent_pages_) return Status::Ok();
       for (const auto& p : pending_) {
-        if (batch.size() >= options_.max_pages_per_extent) break;
+        if (batch.size() >= extent_pages_) break;
         batch.push_back(p);
       }
     }
@@ -261,16 +282,21 @@ Status DBImpl::OpenNewPairLocked(std::uint32_t number) {
 Status DBImpl::EnforceQuotaLocked() {
   for (;;) {
     LARDER_ASSIGN_OR_RETURN(std::vector<std::string> names, fs_->ListDir(dir_));
-    std::uint64_t total = 0;
+    // The hot logs count as the most they grow to (a rotation keeps two for a moment), so that
+    // the pairs get a steady share of the quota.
+    const std::uint64_t reserve = std::max(hot_log_limit_, 2 * hot_log_base_.load());
+    std::uint64_t total = 0, counted = reserve;
     for (const std::string& n : names) {
       auto size = fs_->FileSize(Path(n));
-      if (size.ok()) total += *size;
+      if (!size.ok()) continue;
+      total += *size;
+      if (!n.starts_with("hotlog-")) counted += *size;
     }
     std::shared_ptr<Pair> victim;
     {
       std::lock_guard<std::mutex> l(mu_);
       stats_.disk_bytes = total;
-      if (total <= quota_bytes_ || pairs_.size() <= 1) return Status::Ok();
+      if (counted <= quota_bytes_ || pairs_.size() <= 1) return Status::Ok();
       victim = pairs_.begin()->second;
       if (victim->number == open_pair_) return Status::Ok();
       pairs_.erase(pairs_.begin());
@@ -306,7 +332,9 @@ Status DBImpl::SyncHotLog() {
   return SyncHotLogLocked();
 }
 
-Status DBImpl::SyncHotLogLocked() {
+Status DBImpl::SyncHotLogLocked() { return WriteHotLogLocked(/*sync=*/true, /*may_rotate=*/true); }
+
+Status DBImpl::WriteHotLogLocked(bool sync, bool may_rotate) {
   std::vector<Logged> batch;
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -323,8 +351,11 @@ Status DBImpl::SyncHotLogLocked() {
     }
     LARDER_RETURN_IF_ERROR(hot_log_->Add(RecordType::kSamples, rec));
   }
-  LARDER_RETURN_IF_ERROR(hot_log_->Sync());
-  if (hot_log_->size() > hot_log_limit_) return RotateHotLogLocked();
+  // Rotate once the log holds well more than the hot data it was started with.
+  if (may_rotate && hot_log_->size() > std::max(hot_log_limit_, 2 * hot_log_base_)) {
+    return RotateHotLogLocked();  // syncs the new log
+  }
+  if (sync) LARDER_RETURN_IF_ERROR(hot_log_->Sync());
   return Status::Ok();
 }
 
@@ -353,7 +384,8 @@ Status DBImpl::RotateHotLogLocked() {
     std::lock_guard<std::mutex> l(mu_);
     unlogged_.insert(unlogged_.begin(), snapshot.begin(), snapshot.end());
   }
-  LARDER_RETURN_IF_ERROR(SyncHotLogLocked());
+  LARDER_RETURN_IF_ERROR(WriteHotLogLocked(/*sync=*/true, /*may_rotate=*/false));
+  hot_log_base_ = hot_log_->size();
   LARDER_RETURN_IF_ERROR(fs_->SyncDir(dir_));
   if (old > 0) {
     LARDER_RETURN_IF_ERROR(fs_->Remove(Path(HotLogName(old))));
@@ -375,7 +407,7 @@ void DBImpl::BackgroundLoop() {
                    [&] { return stop_ || (options_.background_flush && !pending_.empty()); });
       if (stop_) return;
       if (!bg_error_.ok()) continue;
-      flush = options_.background_flush && pending_.size() >= options_.max_pages_per_extent;
+      flush = options_.background_flush && pending_.size() >= extent_pages_;
     }
     if (flush) {
       std::lock_guard<std::mutex> f(flush_mu_);

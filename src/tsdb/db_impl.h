@@ -7,7 +7,9 @@
 //   flush_mu_ the open pair's writers (datafile, journal), pair rotation and quota deletion:
 //             held by whoever flushes (the background thread, Close, an Add without
 //             background_flush).
-//   hot_mu_   the hot-log writer and its rotation.
+//   hot_mu_   the hot-log writer and its rotation: held by the timer's sync, by SyncHotLog, and
+//             by an Add that finds unlogged_threshold_ samples waiting (try_lock: it never
+//             waits for a sync).
 // Invariants: a series' pages_ are in time order and older than its pending pages, which are
 // older than its hot page; a pending page stays in pending_ until its PageRefs are in pages_
 // (so a query always finds a sample in exactly one of the three); every sample added and not
@@ -15,6 +17,7 @@
 #ifndef LARDER_TSDB_DB_IMPL_H_
 #define LARDER_TSDB_DB_IMPL_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -115,6 +118,8 @@ class DBImpl final : public DB {
   Status EnforceQuotaLocked();
   // REQUIRES: hot_mu_ held.
   Status SyncHotLogLocked();
+  // Appends unlogged_ to the hot log; may_rotate: rotates a log grown past its limit.
+  Status WriteHotLogLocked(bool sync, bool may_rotate);
   Status RotateHotLogLocked();
 
   struct ExtentHandle {
@@ -134,6 +139,9 @@ class DBImpl final : public DB {
   std::uint64_t quota_bytes_;
   std::uint64_t datafile_target_;
   std::uint64_t hot_log_limit_;
+  std::uint32_t extent_pages_;
+  std::size_t unlogged_threshold_;  // unlogged_ samples after which an Add writes them  // pages to
+                                    // an extent: max_pages_per_extent, less under a small quota
   PageCache cache_;
   std::unique_ptr<File> lock_;
 
@@ -145,6 +153,8 @@ class DBImpl final : public DB {
   std::mutex hot_mu_;
   std::unique_ptr<RecordWriter> hot_log_;  // hot_mu_
   std::uint32_t hot_log_number_ = 0;       // hot_mu_
+  // The hot log's size after its last rotation; written under hot_mu_, read by the quota.
+  std::atomic<std::uint64_t> hot_log_base_{0};
 
   std::mutex mu_;
   std::condition_variable cv_;  // pending_ grew, or stop_

@@ -1,5 +1,7 @@
 #include "tsdb/record_log.h"
 
+#include <algorithm>
+
 #include "base/checksum.h"
 #include "base/coding.h"
 
@@ -53,14 +55,15 @@ Result<ReplayResult> ReplayRecords(FileSystem* fs, const std::string& path,
     r.valid_end += kRecordHeaderSize + len;
     ++r.records;
   }
-  if (rest.size() >= kRecordHeaderSize) {
-    const std::uint32_t len = LoadU32(reinterpret_cast<const std::uint8_t*>(rest.data()) + 4);
-    if (len <= rest.size() - kRecordHeaderSize) {
-      const std::string_view after = rest.substr(kRecordHeaderSize + len);
-      r.damaged = after.find_first_not_of('\0') != std::string_view::npos;
-    } else if (len > kMaxRecordPayload) {
-      r.damaged = rest.find_first_not_of('\0') != std::string_view::npos;
-    }
+  // Damage rather than a torn tail: an intact record follows the bad one (a crash tears only
+  // what was not synced, and records are synced in order). Looked for within 1 MiB.
+  const std::size_t limit = std::min<std::size_t>(rest.size(), std::size_t{1} << 20);
+  for (std::size_t pos = 1; pos + kRecordHeaderSize <= limit && !r.damaged; ++pos) {
+    const auto* h = reinterpret_cast<const std::uint8_t*>(rest.data()) + pos;
+    const std::uint32_t len = LoadU32(h + 4);
+    if (len > rest.size() - pos - kRecordHeaderSize) continue;
+    const std::string_view body = rest.substr(pos + 4, 5 + std::size_t{len});
+    r.damaged = crc32c::Unmask(LoadU32(h)) == crc32c::Value(Bytes(body));
   }
   return r;
 }

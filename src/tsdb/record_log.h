@@ -55,9 +55,8 @@ struct ReplayResult {
   std::uint64_t valid_end = 0;  // the offset after the last intact record
   std::uint64_t file_size = 0;
   std::uint64_t records = 0;
-  // Replay stopped at a record that is whole (its length fits in the file) but wrong, with
-  // non-zero bytes after it: damage to synced data, not a torn append. Callers must not cut
-  // the file then.
+  // Replay stopped at a bad record followed by an intact one: damage to synced data, not a
+  // torn append. Callers must not cut the file then.
   bool damaged = false;
 };
 

@@ -57,7 +57,8 @@ struct Options {
   std::uint32_t page_samples = 512;
   // Pages packed into one extent and compressed together. Full pages wait in memory until this
   // many are pending (their samples are in the hot log meanwhile), so that zstd sees them
-  // together: at most this many x 4096 bytes of pending pages.
+  // together: at most this many x 4096 bytes of pending pages. A quota below 16 MiB lowers it
+  // to one page per 256 KiB of quota, so that the hot log stays a small part of the quota.
   std::uint32_t max_pages_per_extent = 64;
 
   // --- For tests -----------------------------------------------------------------------------
