@@ -50,7 +50,11 @@ std::vector<DataSet> DataSets() {
              100;
          return v;
        }},
-      {"monotonic counter (+0..+2000 a second)",
+      {"monotonic counter (+0..+20 a second, uniform)",
+       [c = 0.0](int, std::mt19937_64& rng) mutable {
+         return c += static_cast<double>(rng() % 21);
+       }},
+      {"monotonic counter (+0..+2000 a second, uniform)",
        [c = 0.0](int, std::mt19937_64& rng) mutable {
          return c += static_cast<double>(rng() % 2001);
        }},
