@@ -248,7 +248,7 @@ std::string EncodePage(std::span<const Sample> s, std::int64_t interval_ms,
       prev_delta = delta;
     }
   }
-  // Values: every candidate the data allows, the smallest kept.
+  // Values: the candidates the data allows, the smallest kept.
   std::string best;
   ValueCodec best_codec = ValueCodec::kXor;
   const int scale = FindDecimalScale(s);
@@ -257,6 +257,8 @@ std::string EncodePage(std::span<const Sample> s, std::int64_t interval_ms,
     for (std::size_t i = 0; i < s.size(); ++i) (void)Mantissa(s[i].value, scale, &m[i]);
     for (ValueCodec c : {ValueCodec::kScaledBitpack, ValueCodec::kScaledVarint}) {
       if (choice.force_codec && choice.codec != c) continue;
+      // Varints take at least a byte a delta: they cannot beat a narrower bit-packing.
+      if (c == ValueCodec::kScaledVarint && !best.empty() && best.size() <= s.size()) continue;
       std::string candidate;
       EncodeScaled(m, scale, c, &candidate);
       if (best.empty() || candidate.size() < best.size()) {
@@ -265,7 +267,9 @@ std::string EncodePage(std::span<const Sample> s, std::int64_t interval_ms,
       }
     }
   }
-  if (best.empty() || !choice.force_codec) {
+  // XOR costs at least a bit a sample and seldom less than a byte on decimal data: it is tried
+  // only where no scale exists or the scaled form takes more than a byte a sample.
+  if (best.empty() || (!choice.force_codec && best.size() > s.size() + 8)) {
     std::string candidate;
     EncodeXor(s, &candidate);
     if (best.empty() || candidate.size() < best.size()) {

@@ -7,7 +7,9 @@
 //    hold a sample when some are gaps;
 //  - irregular: t0, the first delta, then delta-of-deltas (zigzag varints; 1 byte each on a
 //    steady beat, which the extent's zstd then squeezes further).
-// Values (doubles, returned bit-exact) take the smallest of:
+// Values (doubles, returned bit-exact) take the smallest of (a candidate that cannot win is
+// skipped: varints when the bit-packing takes at most a byte a sample, XOR when a scaled form
+// takes at most a byte a sample):
 //  - scaled, bit-packed: the smallest decimal scale s (0..15) such that every value is
 //    m / 10^s for an integer m (|m| < 2^53) that reproduces it bit for bit; then m0 and the
 //    deltas of m, minus their minimum, in a fixed width of bits (0 bits when the deltas are
