@@ -1,7 +1,7 @@
 // The time-series engine's bytes per sample and speed (docs/benchmarks.md, "Time-series
 // engine"; docs/tsdb.md explains the encodings).
 //
-//   tsdb_bench [--dir DIR] [--series N] [--samples N]
+//   tsdb_bench [--dir DIR] [--series N] [--prometheus N]
 //
 // Part 1, encodings: each data set (one day of 1 s samples of one series) cut into pages of 512
 // samples, packed 64 pages to an extent, encoded with each value codec (forced) and the
@@ -12,6 +12,8 @@
 // cleanly, every file of the directory counted: bytes per sample on disk; the ingest rate of
 // Add on one thread (background flush off: flushing is included, on the same core); query
 // latency for one day of one series (raw, and avg over 60 s buckets), and for N series.
+// Part 3 (--prometheus N): N series of each data set through the engine and through Prometheus's
+// TSDB (Debian's promtool, create-blocks-from openmetrics), bytes per sample of every file.
 #include <fmt/format.h>
 
 #include <time.h>
@@ -127,15 +129,77 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
+std::uint64_t TreeBytes(const std::string& dir) {
+  std::uint64_t n = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) n += e.file_size();
+  }
+  return n;
+}
+
+// Part 3: the same samples (`series` series of each data set, one day each) through this engine
+// and through Prometheus's TSDB (promtool tsdb create-blocks-from openmetrics, which writes 2 h
+// blocks), every file counted.
+int ComparePrometheus(const std::string& dir, int series) {
+  fmt::print(
+      "\n## Against Prometheus's TSDB: {} series x one day of 1 s samples per data set\n\n"
+      "| data set | LarderDB tsdb (bytes/sample) | Prometheus 2.42 blocks (bytes/sample) |\n"
+      "|---|---|---|\n",
+      series);
+  for (const DataSet& d : DataSets()) {
+    std::vector<std::vector<Sample>> data;
+    for (int i = 0; i < series; ++i)
+      data.push_back(Generate(d, kDay, 500 + static_cast<std::uint64_t>(i)));
+    std::filesystem::remove_all(dir);
+    Options o;
+    o.background_flush = false;
+    auto db = std::move(*DB::Open(dir, o));
+    for (int i = 0; i < series; ++i) (void)*db->CreateSeries(fmt::format("m{}", i), 1000);
+    for (int k = 0; k < kDay; ++k) {
+      for (int i = 0; i < series; ++i) {
+        if (!db->Add(static_cast<SeriesId>(i), data[i][k].time_ms, data[i][k].value).ok()) return 1;
+      }
+    }
+    if (!db->Close().ok()) return 1;
+    const double ours = static_cast<double>(DirBytes(dir)) / (series * double{kDay});
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    {
+      std::ofstream om(dir + "/input.om");
+      om << "# TYPE m gauge\n";
+      for (int i = 0; i < series; ++i) {
+        for (const Sample& x : data[i]) {
+          om << fmt::format("m{{s=\"{}\"}} {} {}.{:03}\n", i, fmt::format("{}", x.value),
+                            x.time_ms / 1000, x.time_ms % 1000);
+        }
+      }
+      om << "# EOF\n";
+    }
+    const std::string cmd = fmt::format(
+        "promtool tsdb create-blocks-from openmetrics --quiet {0}/input.om {0}/blocks >/dev/null",
+        dir);
+    if (std::system(cmd.c_str()) != 0) {
+      fmt::print("| {} | {:.3f} | (promtool failed) |\n", d.name, ours);
+      continue;
+    }
+    const double prom = static_cast<double>(TreeBytes(dir + "/blocks")) / (series * double{kDay});
+    fmt::print("| {} | {:.3f} | {:.3f} |\n", d.name, ours, prom);
+  }
+  std::filesystem::remove_all(dir);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string dir = "/tmp/tsdb_bench";
   int series = 1000;
+  int prometheus_series = 0;  // --prometheus N: part 3 with N series per data set
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--dir") dir = argv[i + 1];
     if (a == "--series") series = std::atoi(argv[i + 1]);
+    if (a == "--prometheus") prometheus_series = std::atoi(argv[i + 1]);
   }
   fmt::print("## Encodings: bytes per sample, one day of 1 s samples (86,400)\n\n");
   fmt::print(
@@ -249,5 +313,5 @@ int main(int argc, char** argv) {
       static_cast<double>(st.cache_bytes) / (1 << 20));
   (void)db->Close();
   std::filesystem::remove_all(dir);
-  return 0;
+  return prometheus_series > 0 ? ComparePrometheus(dir, prometheus_series) : 0;
 }
