@@ -54,6 +54,7 @@ std::string DBImpl::HotLogName(std::uint32_t n) const {
 
 Status DBImpl::CheckOpenLocked() const {
   if (closed_) return Status::InvalidArgument("tsdb: the engine is closed");
+  if (options_.read_only) return Status::ReadOnly("tsdb: opened read-only");
   return bg_error_;
 }
 
@@ -446,7 +447,7 @@ Status DBImpl::Close() {
   if (s.ok()) s = w;
   if (hot_log_ != nullptr) (void)hot_log_->Close();
   hot_log_.reset();
-  if (s.ok() && hot_log_number_ > 0) {
+  if (s.ok() && hot_log_number_ > 0 && !options_.read_only) {
     // Every sample is in a flushed page now: the hot log is no longer needed.
     s = fs_->Remove(Path(HotLogName(hot_log_number_)));
     if (s.ok()) s = fs_->SyncDir(dir_);

@@ -29,8 +29,8 @@ std::uint32_t FileNumber(const std::string& name, std::string_view prefix,
 }
 
 // Cuts `path` at `r.valid_end` when replay stopped before its end.
-Status CutTail(FileSystem* fs, const std::string& path, const ReplayResult& r) {
-  if (r.valid_end >= r.file_size) return Status::Ok();
+Status CutTail(FileSystem* fs, const std::string& path, const ReplayResult& r, bool read_only) {
+  if (r.valid_end >= r.file_size || read_only) return Status::Ok();
   if (r.damaged) {
     LARDER_LOG_ERROR(
         "tsdb: {}: the record at offset {} is damaged and later bytes follow; "
@@ -60,12 +60,13 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const Options& opti
 
 Status DBImpl::Open() {
   LARDER_ASSIGN_OR_RETURN(bool exists, fs_->Exists(Path(kMetaName)));
-  if (!exists && !options_.create_if_missing) {
+  if (!exists && (!options_.create_if_missing || options_.read_only)) {
     return Status::NotFound(fmt::format("tsdb: no engine in {}", dir_));
   }
-  LARDER_RETURN_IF_ERROR(fs_->CreateDirs(dir_));
-  LARDER_ASSIGN_OR_RETURN(lock_, fs_->Open(Path("LOCK"), {.create = true}));
-  LARDER_RETURN_IF_ERROR(lock_->TryLock(LockMode::kExclusive));
+  const bool ro = options_.read_only;
+  if (!ro) LARDER_RETURN_IF_ERROR(fs_->CreateDirs(dir_));
+  LARDER_ASSIGN_OR_RETURN(lock_, fs_->Open(Path("LOCK"), {.create = !ro, .read_only = ro}));
+  LARDER_RETURN_IF_ERROR(lock_->TryLock(ro ? LockMode::kShared : LockMode::kExclusive));
 
   LARDER_RETURN_IF_ERROR(ReplayMeta());
   LARDER_ASSIGN_OR_RETURN(std::vector<std::string> names, fs_->ListDir(dir_));
@@ -85,7 +86,7 @@ Status DBImpl::Open() {
     if (!std::binary_search(datafiles.begin(), datafiles.end(), k)) {
       // The user removed the datafile alone: its journal points nowhere.
       LARDER_LOG_WARN("tsdb: {}: no datafile; removing the journal", pair->journal_path);
-      LARDER_RETURN_IF_ERROR(fs_->Remove(pair->journal_path));
+      if (!ro) LARDER_RETURN_IF_ERROR(fs_->Remove(pair->journal_path));
       continue;
     }
     LARDER_RETURN_IF_ERROR(ReplayJournal(pair.get()));
@@ -95,8 +96,13 @@ Status DBImpl::Open() {
     last = std::max(last, k);
     if (!std::binary_search(journals.begin(), journals.end(), k)) {
       LARDER_LOG_WARN("tsdb: {}: no journal (an unfinished rotation); removing it", DataName(k));
-      LARDER_RETURN_IF_ERROR(fs_->Remove(Path(DataName(k))));
+      if (!ro) LARDER_RETURN_IF_ERROR(fs_->Remove(Path(DataName(k))));
     }
+  }
+  if (ro) {
+    // Inspection: the hot logs' samples into memory, nothing written, no background thread.
+    std::lock_guard<std::mutex> h(hot_mu_);
+    return ReplayHotLogs(hotlogs);
   }
   {
     std::lock_guard<std::mutex> f(flush_mu_);
@@ -162,8 +168,9 @@ Status DBImpl::ReplayMeta() {
       return Status::Corruption(
           fmt::format("tsdb: {}: the record at offset {} is damaged", path, r.valid_end));
     }
-    LARDER_RETURN_IF_ERROR(CutTail(fs_, path, r));
+    LARDER_RETURN_IF_ERROR(CutTail(fs_, path, r, options_.read_only));
   }
+  if (options_.read_only) return Status::Ok();
   LARDER_ASSIGN_OR_RETURN(meta_, RecordWriter::Open(fs_, path, false));
   LARDER_RETURN_IF_ERROR(meta_->Sync());
   return fs_->SyncDir(dir_);
@@ -217,7 +224,7 @@ Status DBImpl::ReplayJournal(Pair* pair) {
   LARDER_ASSIGN_OR_RETURN(ReplayResult r, ReplayRecords(fs_, pair->journal_path, apply));
   r.valid_end = good_end;
   r.damaged = r.damaged || stopped;  // a checksummed record that makes no sense: keep the evidence
-  return CutTail(fs_, pair->journal_path, r);
+  return CutTail(fs_, pair->journal_path, r, options_.read_only);
 }
 
 Status DBImpl::ReplayHotLogs(const std::vector<std::uint32_t>& numbers) {

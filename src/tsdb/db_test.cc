@@ -282,6 +282,53 @@ TEST_F(TsdbDbTest, HotLogKeepsUnflushedSamplesAcrossACrash) {
   EXPECT_EQ((*db2)->GetStats().samples_recovered, 100u - 64u);  // the first page was flushed
 }
 
+TEST_F(TsdbDbTest, ReadOnlyOpenSeesEverythingAndWritesNothing) {
+  Options o = Opts();
+  auto db = Open(o);
+  const SeriesId id = *db->CreateSeries("r", 1000);
+  for (int i = 0; i < 150; ++i) ASSERT_TRUE(db->Add(id, i * 1000, i * 0.5).ok());
+  ASSERT_TRUE(db->FlushFullPages().ok());
+  ASSERT_TRUE(db->SyncHotLog().ok());  // 150 - 128 samples only in the hot log
+  Options ro = o;
+  ro.read_only = true;
+  EXPECT_EQ(DB::Open("/ts", ro).status().code(), Code::kBusy);  // the writer holds LOCK
+  EXPECT_EQ(DB::Open("/none", ro).status().code(), Code::kNotFound);
+  // Inspect a copy of the files as the writer left them (a crash: no Close).
+  auto copy = NewMemFileSystem(std::size_t{1} << 26);
+  ASSERT_TRUE(copy->CreateDirs("/ts").ok());
+  std::map<std::string, std::string> before;
+  const std::vector<std::string> names = *fs_->ListDir("/ts");
+  for (const std::string& n : names) {
+    auto f = *fs_->Open("/ts/" + n, {.read_only = true});
+    std::string data(*f->Size(), '\0');
+    ASSERT_TRUE(f->ReadAt(0, {reinterpret_cast<std::uint8_t*>(data.data()), data.size()}).ok());
+    auto g = *copy->Open("/ts/" + n, {.create = true});
+    ASSERT_TRUE(
+        g->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()}).ok());
+    before[n] = data;
+  }
+  ro.file_system = copy.get();
+  auto rdb = std::move(*DB::Open("/ts", ro));
+  const auto got = All(rdb.get(), id);
+  ASSERT_EQ(got.size(), 150u);
+  EXPECT_EQ(got.back(), (Sample{149'000, 74.5}));
+  EXPECT_EQ(rdb->Add(id, 200'000, 1).code(), Code::kReadOnly);
+  EXPECT_EQ(rdb->CreateSeries("x", 0).status().code(), Code::kReadOnly);
+  std::uint64_t problems = 1;
+  EXPECT_TRUE(rdb->Check(&problems).ok());
+  EXPECT_EQ(problems, 0u);
+  ASSERT_TRUE(rdb->Close().ok());
+  const std::vector<std::string> after_names = *copy->ListDir("/ts");
+  ASSERT_EQ(after_names.size(), before.size());
+  for (const std::string& n : after_names) {
+    auto f = *copy->Open("/ts/" + n, {.read_only = true});
+    std::string data(*f->Size(), '\0');
+    ASSERT_TRUE(f->ReadAt(0, {reinterpret_cast<std::uint8_t*>(data.data()), data.size()}).ok());
+    EXPECT_EQ(data, before[n]) << n;
+  }
+  ASSERT_TRUE(db->Close().ok());
+}
+
 TEST_F(TsdbDbTest, TimerSyncsTheHotLog) {
   larder::ManualClock clock;
   Options o = Opts();

@@ -99,10 +99,11 @@ struct Stats {
 class DB {
  public:
   // Opens (or creates, with create_if_missing) the engine in `dir`: replays the journals, then
-  // the hot log. Errors: NotFound (no engine and !create_if_missing), Busy (another process
-  // holds LOCK), InvalidArgument (bad options), Corruption (series.meta damaged before its
-  // tail; a damaged journal record or hot-log record ends that file's replay: a torn tail,
-  // cut and logged).
+  // the hot log (Options::read_only: for inspection, writing nothing). Errors: NotFound (no
+  // engine and !create_if_missing, or read_only), Busy (another open holds LOCK: a writer
+  // excludes every other open, readers only writers), InvalidArgument (bad options), Corruption
+  // (series.meta damaged before its tail; a damaged journal record or hot-log record ends that
+  // file's replay: a torn tail, cut and logged).
   static Result<std::unique_ptr<DB>> Open(const std::string& dir, const Options& options);
   virtual ~DB() = default;
 

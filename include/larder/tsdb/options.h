@@ -19,6 +19,11 @@ struct Options {
   // --- Opening -------------------------------------------------------------------------------
   // Create the directory and an empty engine when none exists (else NotFound).
   bool create_if_missing = true;
+  // Open for inspection (`larder ts`, a check): LOCK taken shared, nothing written (no new
+  // pair, torn tails not cut, the hot logs' samples replayed into memory and left on disk), no
+  // background thread. CreateSeries, SetInterval, Add, SyncHotLog and FlushFullPages return
+  // ReadOnly; queries, Info and Check work. NotFound when there is no engine in the directory.
+  bool read_only = false;
   // The file system to use; nullptr means the operating system's. Not owned; must outlive the
   // engine. Tests pass an in-memory or fault-injecting one.
   FileSystem* file_system = nullptr;
