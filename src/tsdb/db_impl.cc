@@ -149,7 +149,9 @@ Status DBImpl::Add(SeriesId id, std::int64_t time_ms, double value) {
     unlogged_.push_back({id, time_ms, value});
     write_log = unlogged_.size() >= unlogged_threshold_;
     if (pending_.size() > pending && pending_.size() >= extent_pages_) {
-      if (options_.background_flush) {
+      // Backpressure: when the background flusher is four extents behind, the adder flushes
+      // too (waiting for flush_mu_), so pending pages stay bounded.
+      if (options_.background_flush && pending_.size() < 4 * std::size_t{extent_pages_}) {
         cv_.notify_all();
       } else {
         flush_now = true;
