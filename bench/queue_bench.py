@@ -217,7 +217,7 @@ def main():
     res.update(date=time.strftime("%Y-%m-%d"),
                machine=f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}")
     save_report(args.bin, args.quick, args.out, "queue.json", res, markdown(res), BEGIN, END,
-                "### Durable queue (larderd Q* vs Redis Streams)")
+                "## Durable queue (larderd Q* vs Redis Streams)")
     return 0
 
 

@@ -59,6 +59,7 @@ int Run(int argc, char** argv) {
   RegisterSurgeryCommands(app, action);
   RegisterLockCommand(app, action);
   RegisterLsmCommands(app, action);
+  RegisterTsCommands(app, action);
 
   std::set<std::string> longs;
   CollectLongNames(app, longs);
