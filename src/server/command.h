@@ -122,6 +122,7 @@ void RegisterSortCommands(CommandTable& table);         // SORT SORT_RO
 void RegisterLockCommands(CommandTable& table);         // LOCK.* (docs/locks.md)
 void RegisterQueueCommands(CommandTable& table);        // Q* (docs/queue.md)
 void RegisterStreamCommands(CommandTable& table);       // every stream command (X*)
+void RegisterTsCommands(CommandTable& table);           // TS.* (docs/server.md, "Time series")
 
 // Every family above.
 void RegisterAllCommands(CommandTable& table);

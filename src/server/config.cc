@@ -132,6 +132,15 @@ std::string RenderAppendFsync(const ServerConfig& c) {
   return std::string(AppendFsyncName(c.appendfsync));
 }
 
+Reason ApplyTsDirectIo(ServerConfig& c, const Args& a) {
+  std::string v;
+  if (Reason r = OneOf(a, {"yes", "no"}, &v)) return r;
+  c.ts_direct_io = v == "yes";
+  return std::nullopt;
+}
+
+std::string RenderTsDirectIo(const ServerConfig& c) { return c.ts_direct_io ? "yes" : "no"; }
+
 Reason ApplyLogLevel(ServerConfig& c, const Args& a) {
   return OneOf(a, {"debug", "verbose", "notice", "warning"}, &c.loglevel);
 }
@@ -227,6 +236,12 @@ const Directive kDirectives[] = {
     {"dir", false, false, ApplyDir, RenderString<&C::dir>},
     {"engine", false, false, ApplyEngine, RenderString<&C::engine>},
     {"queue-config", false, false, ApplyString<&C::queue_config>, RenderString<&C::queue_config>},
+    {"ts-dir", false, false, ApplyString<&C::ts_dir>, RenderString<&C::ts_dir>},
+    {"ts-page-cache-mb", false, false, ApplyInt<&C::ts_page_cache_mb, 1, 1 << 20>,
+     RenderNumber<&C::ts_page_cache_mb>},
+    {"ts-disk-space-mb", false, false, ApplyInt<&C::ts_disk_space_mb, 1, 1 << 30>,
+     RenderNumber<&C::ts_disk_space_mb>},
+    {"ts-direct-io", false, false, ApplyTsDirectIo, RenderTsDirectIo},
     {"requirepass", true, false, ApplyString<&C::requirepass>, RenderString<&C::requirepass>},
     {"maxclients", true, false, ApplyInt<&C::maxclients, 1, kUIntMax>,
      RenderNumber<&C::maxclients>},

@@ -32,6 +32,12 @@ struct ServerConfig {
   std::string dir = "./larder-data";
   std::string engine = "bolt";
   std::string queue_config;  // the queue storage layout file (docs/queue.md); empty: <dir>/queues
+  // The time-series engine (docs/server.md, "Time series"): its directory (empty: <dir>/dbengine),
+  // page cache and disk quota in MiB, direct I/O.
+  std::string ts_dir;
+  std::uint64_t ts_page_cache_mb = 32;
+  std::uint64_t ts_disk_space_mb = 256;
+  bool ts_direct_io = false;
   std::string requirepass;  // empty: no AUTH needed
   std::uint64_t maxclients = 10000;
   std::int64_t timeout_seconds = 0;  // idle client timeout; 0 = never

@@ -109,4 +109,9 @@ Result<std::unique_ptr<kv::Store>> OpenQueueStore(const queue::StorageLocation& 
   return Status::InvalidArgument("unknown queue storage driver");
 }
 
+Result<std::unique_ptr<tsdb::DB>> OpenTsEngine(const std::string& dir,
+                                               const tsdb::Options& options) {
+  return tsdb::DB::Open(dir, options);
+}
+
 }  // namespace larder::server

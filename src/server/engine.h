@@ -21,6 +21,7 @@
 #include "larder/lsm/options.h"
 #include "larder/result.h"
 #include "larder/status.h"
+#include "larder/tsdb/db.h"
 #include "queue/storage_layout.h"
 
 namespace larder::server {
@@ -52,6 +53,11 @@ Result<std::unique_ptr<Engine>> OpenEngine(std::string_view name, const std::str
 Result<std::unique_ptr<kv::Store>> OpenQueueStore(const queue::StorageLocation& location,
                                                   const std::string& dir, FileSystem* fs,
                                                   std::shared_ptr<lsm::BlockCache> block_cache);
+
+// Opens (creating) the time-series engine (larder/tsdb/db.h) in `dir` for larderd's TS.*
+// commands (ts_service.h). The engine's own open errors (InvalidArgument for bad options).
+Result<std::unique_ptr<tsdb::DB>> OpenTsEngine(const std::string& dir,
+                                               const tsdb::Options& options);
 
 }  // namespace larder::server
 

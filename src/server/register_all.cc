@@ -23,6 +23,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterLockCommands(table);
   RegisterQueueCommands(table);
   RegisterStreamCommands(table);
+  RegisterTsCommands(table);
 }
 
 }  // namespace larder::server

@@ -26,6 +26,7 @@
 #include "server/keyspace.h"
 #include "server/queue_service.h"
 #include "server/server.h"
+#include "server/ts_service.h"
 
 namespace larder::server {
 namespace {
@@ -151,6 +152,12 @@ int Main(int argc, char** argv) {
       (void)(*keyspace)->Close();
       return Fail("cannot open the queues", s);
     }
+    // The time-series engine: a bad ts-dir or option stops the start here.
+    if (Status s = server.Service<TsService>().Open(); !s.ok()) {
+      (void)server.Service<QueueService>().Close();
+      (void)(*keyspace)->Close();
+      return Fail("cannot open the time series", s);
+    }
   }
   if (!pidfile.empty()) {
     if (Status s = WritePidFile(pidfile); !s.ok()) {
@@ -171,6 +178,8 @@ int Main(int argc, char** argv) {
     MutexLock lock(&server.exec_mutex());
     if (Status s = server.Service<QueueService>().Close(); !s.ok())
       code = Fail("closing the queues", s);
+    if (Status s = server.Service<TsService>().Close(); !s.ok())
+      code = Fail("closing the time series", s);
   }
   if (Status s = (*keyspace)->Close(); !s.ok()) {
     code = Fail("closing the data", s);

@@ -1,0 +1,89 @@
+// Shared pieces of larderd's TS.* commands (ts_commands.cc, ts_range_commands.cc): argument
+// parsing with RedisTimeSeries' error messages, FILTER label matchers, bucketing with ALIGN and
+// GROUPBY reducers computed in the server, and access to TsService.
+//
+// Thread-safety: the parsers and aggregations are pure; the rest REQUIRES the execution lock
+// (a command's context).
+#ifndef LARDER_SERVER_TS_FAMILY_H_
+#define LARDER_SERVER_TS_FAMILY_H_
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "larder/status.h"
+#include "larder/tsdb/db.h"
+#include "server/command.h"
+#include "server/ts_meta.h"
+
+namespace larder::server::tsfamily {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+inline constexpr std::string_view kNoKey = "ERR TSDB: the key does not exist";
+inline constexpr std::string_view kKeyExists = "ERR TSDB: key already exists";
+inline constexpr std::string_view kBadTimestamp = "ERR TSDB: invalid timestamp";
+inline constexpr std::string_view kBadValue = "ERR TSDB: invalid value";
+inline constexpr std::string_view kOlderThanLast =
+    "ERR TSDB: timestamp must be equal to or higher than the maximum existing timestamp";
+
+// Case-insensitive RedisTimeSeries names: "avg", "std.p", ... and BLOCK, FIRST, ...
+std::optional<tsdb::Aggregation> ParseAggregation(std::string_view name);
+std::string_view AggregationName(tsdb::Aggregation aggregation);  // "avg", "std.p", ...
+std::optional<DuplicatePolicy> ParseDuplicatePolicy(std::string_view name);
+std::string_view DuplicatePolicyName(DuplicatePolicy policy);  // "block", ...
+// A timestamp argument: an integer in [0, kMaxTime].
+std::optional<std::int64_t> ParseTimestamp(std::string_view arg);
+
+// One FILTER matcher: label l's value (empty when the series lacks l) is one of `values`
+// (l=v, l=, l=(a,b)), or with `negate` none of them (l!=v, l!=, l!=(a,b)).
+struct Matcher {
+  std::string label;
+  bool negate = false;
+  std::vector<std::string> values;
+};
+// Parses FILTER's arguments; on error returns the reply ("ERR TSDB: failed parsing labels", or
+// "... please provide at least one matcher" when no matcher requires a non-empty value).
+std::optional<std::string> ParseFilter(std::span<const std::string_view> args,
+                                       std::vector<Matcher>* out);
+bool MatchesAll(const std::vector<Matcher>& matchers, const Labels& labels);
+
+// The aggregate of `values` (REQUIRES: not empty); std.p/var.p in two passes (a constant gives 0).
+double AggregateValues(std::span<const double> values, tsdb::Aggregation aggregation);
+// Buckets of `bucket_ms` whose starts are align_ms + k * bucket_ms, each reported at its start
+// (clamped to 0), empty ones left out; `samples` oldest first, appended oldest first.
+void Bucketize(std::span<const tsdb::Sample> samples, std::int64_t bucket_ms, std::int64_t align_ms,
+               tsdb::Aggregation aggregation, std::vector<tsdb::Sample>* out);
+// GROUPBY ... REDUCE: the samples of several series merged by timestamp, the values at one
+// timestamp reduced; oldest first.
+std::vector<tsdb::Sample> ReduceSeries(const std::vector<std::vector<tsdb::Sample>>& series,
+                                       tsdb::Aggregation reducer);
+
+// TS.RANGE TS.REVRANGE TS.MGET TS.MRANGE TS.MREVRANGE TS.QUERYINDEX (ts_range_commands.cc).
+void RegisterTsRangeCommands(CommandTable& table);
+
+// --- Service access (REQUIRE the execution lock) ---------------------------------------------
+
+// The engine, or nullptr after replying why there is none.
+tsdb::DB* TsDb(CommandContext& ctx);
+// A series' metadata (the defaults when the table has none).
+TsSeriesMeta MetaOf(CommandContext& ctx, const std::string& name);
+// The series named `name`; nullopt after replying kNoKey, or with *engine_error set.
+std::optional<tsdb::SeriesId> FindOrReply(CommandContext& ctx, tsdb::DB* db, std::string_view name,
+                                          Status* engine_error);
+// Raw samples in [from, to] after the series' retention (last - retention_ms) is applied.
+Status RawRange(tsdb::DB* db, tsdb::SeriesId id, const TsSeriesMeta& meta, std::int64_t from,
+                std::int64_t to, std::vector<tsdb::Sample>* out);
+
+// Writes a sample: [time, value] (an empty array for nullopt).
+void ReplySample(ReplyBuilder& reply, const std::optional<tsdb::Sample>& sample);
+void ReplySamples(ReplyBuilder& reply, std::span<const tsdb::Sample> samples);
+void ReplyLabels(ReplyBuilder& reply, const Labels& labels);
+
+}  // namespace larder::server::tsfamily
+
+#endif  // LARDER_SERVER_TS_FAMILY_H_

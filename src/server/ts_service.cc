@@ -1,0 +1,63 @@
+#include "server/ts_service.h"
+
+#include <fmt/format.h>
+
+#include <utility>
+
+#include "base/logging.h"
+#include "server/engine.h"
+
+namespace larder::server {
+namespace {
+constexpr const char* kMetaFile = "/larderd-series.meta";
+}  // namespace
+
+TsService::TsService(Server& server) : server_(server) {}
+
+TsService::~TsService() { (void)Close(); }
+
+Status TsService::Open() {
+  if (opened_) return open_status_;
+  opened_ = true;
+  const ServerConfig& config = server_.exec_config();
+  dir_ = config.ts_dir.empty() ? config.dir + "/dbengine" : config.ts_dir;
+  tsdb::Options options;
+  options.page_cache_mb = config.ts_page_cache_mb;
+  options.disk_space_mb = config.ts_disk_space_mb;
+  options.direct_io = config.ts_direct_io;
+  Result<std::unique_ptr<tsdb::DB>> db = OpenTsEngine(dir_, options);
+  if (!db.ok()) {
+    open_status_ = Status(db.status().code(),
+                          fmt::format("time-series engine in {}: {}", dir_, db.status().message()));
+    return open_status_;
+  }
+  Result<TsMetaTable> meta = LoadTsMeta(DefaultFileSystem(), dir_ + kMetaFile);
+  if (!meta.ok()) {
+    (void)(*db)->Close();
+    open_status_ = meta.status();
+    return open_status_;
+  }
+  db_ = std::move(*db);
+  meta_ = std::move(*meta);
+  LARDER_LOG_INFO("time series opened in {} ({} series, page cache {} MiB, disk {} MiB{})", dir_,
+                  db_->ListSeries().size(), options.page_cache_mb, options.disk_space_mb,
+                  db_->GetStats().direct_io ? ", direct I/O" : "");
+  return Status::Ok();
+}
+
+Result<tsdb::DB*> TsService::Db() {
+  LARDER_RETURN_IF_ERROR(Open());
+  if (db_ == nullptr) return Status::InvalidArgument("the time-series engine is closed");
+  return db_.get();
+}
+
+Status TsService::SaveMeta() { return SaveTsMeta(DefaultFileSystem(), dir_ + kMetaFile, meta_); }
+
+Status TsService::Close() {
+  if (db_ == nullptr) return Status::Ok();
+  Status s = db_->Close();
+  db_.reset();
+  return s;
+}
+
+}  // namespace larder::server

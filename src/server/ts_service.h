@@ -1,0 +1,57 @@
+// TsService: larderd's time-series engine (larder/tsdb/db.h) for the TS.* commands
+// (ts_commands.cc; docs/server.md, "Time series"): opened at start-up in `ts-dir` (default
+// <dir>/dbengine) with the ts-page-cache-mb, ts-disk-space-mb and ts-direct-io directives,
+// closed at shutdown (every hot page flushed, cut short: a clean stop loses nothing). The
+// engine's hot log is synced by its own timer (1 s), so a kill -9 loses at most that second.
+//
+// Series live beside the Redis keyspace (as the durable queues do): TYPE, DEL, KEYS and
+// FLUSHALL do not see them. What the engine does not keep (labels, retention, duplicate policy,
+// rules) is in `larderd-series.meta` in the same directory (ts_meta.h), rewritten atomically on
+// every change of it.
+//
+// Lock rule: every method REQUIRES the server's execution lock (the commands hold it); the
+// engine itself is thread-safe and runs its flusher and hot-log timer on its own threads.
+#ifndef LARDER_SERVER_TS_SERVICE_H_
+#define LARDER_SERVER_TS_SERVICE_H_
+
+#include <memory>
+#include <string>
+
+#include "larder/status.h"
+#include "larder/tsdb/db.h"
+#include "server/server.h"
+#include "server/ts_meta.h"
+
+namespace larder::server {
+
+class TsService : public ServerService {
+ public:
+  explicit TsService(Server& server);
+  ~TsService() override;
+
+  // Opens the engine and the metadata (once). Errors name the directory or the file.
+  Status Open();
+  // The open engine, or the error Open met (commands reply it).
+  Result<tsdb::DB*> Db();
+  // The series' metadata (a series the engine has and the table lacks gets the defaults).
+  // REQUIRES: Db() succeeded.
+  TsMetaTable& meta() { return meta_; }
+  // Makes meta() durable.
+  Status SaveMeta();
+  // Closes the engine (flushing hot pages). Later Db() calls fail.
+  Status Close();
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  Server& server_;
+  std::unique_ptr<tsdb::DB> db_;
+  TsMetaTable meta_;
+  std::string dir_;
+  Status open_status_;
+  bool opened_ = false;
+};
+
+}  // namespace larder::server
+
+#endif  // LARDER_SERVER_TS_SERVICE_H_

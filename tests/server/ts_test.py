@@ -1,0 +1,131 @@
+"""larderd's TS.* commands (docs/server.md, "Time series"; issue 18) through python3-redis's
+execute_command and redis-cli, and their durability: a clean SIGTERM loses nothing, a kill -9
+loses at most the engine's hot-log interval (1 s) of the newest samples and never leaves a gap;
+labels, retention, policies and rules survive both. A bad ts-dir stops larderd with exit 1.
+
+Run with Debian's /usr/bin/python3 (python3-redis); LARDER_BIN_DIR names build/bin.
+"""
+import os
+import shutil
+import subprocess
+import time
+import unittest
+
+import redis
+
+from larderd import Larderd
+
+
+def cli(srv, *args):
+    res = subprocess.run(["redis-cli", "-p", str(srv.port)] + [str(a) for a in args],
+                         capture_output=True, timeout=30)
+    return res.stdout.decode().strip()
+
+
+def ts_range(r, key):
+    return [(int(t), float(v)) for t, v in r.execute_command("TS.RANGE", key, "-", "+")]
+
+
+class TsCommandsTest(unittest.TestCase):
+    def test_commands_replies_and_errors(self):
+        with Larderd(args=["--ts-disk-space-mb", "8"]) as srv:
+            r = srv.client()
+            self.assertEqual(r.execute_command("TS.CREATE", "temp", "RETENTION", 0, "LABELS",
+                                               "room", "kitchen", "kind", "temp"), b"OK")
+            with self.assertRaisesRegex(redis.ResponseError, "TSDB: key already exists"):
+                r.execute_command("TS.CREATE", "temp")
+            self.assertEqual(r.execute_command("TS.ADD", "temp", 1000, 21.5), 1000)
+            self.assertEqual(r.execute_command("TS.MADD", "temp", 2000, 22.25, "temp", 3000, 20),
+                             [2000, 3000])
+            now = r.execute_command("TS.ADD", "auto", "*", 1)
+            self.assertGreater(now, 1_600_000_000_000)
+            with self.assertRaisesRegex(redis.ResponseError, "TSDB: the key does not exist"):
+                r.execute_command("TS.GET", "missing")
+            with self.assertRaisesRegex(redis.ResponseError, "TSDB: invalid timestamp"):
+                r.execute_command("TS.ADD", "temp", "soon", 1)
+            self.assertEqual(r.execute_command("TS.GET", "temp"), [3000, b"20"])
+            self.assertEqual(r.execute_command("TS.RANGE", "temp", "-", "+", "AGGREGATION",
+                                               "max", 2000),
+                             [[0, b"21.5"], [2000, b"22.25"]])
+            self.assertEqual(r.execute_command("TS.REVRANGE", "temp", 0, 2500),
+                             [[2000, b"22.25"], [1000, b"21.5"]])
+            r.execute_command("TS.CREATE", "hum", "LABELS", "room", "kitchen", "kind", "hum")
+            r.execute_command("TS.ADD", "hum", 1000, 40)
+            self.assertEqual(r.execute_command("TS.QUERYINDEX", "room=kitchen"),
+                             [b"hum", b"temp"])
+            self.assertEqual(r.execute_command("TS.MGET", "FILTER", "room=kitchen", "kind!=hum"),
+                             [[b"temp", [], [3000, b"20"]]])
+            grouped = r.execute_command("TS.MRANGE", 0, 1000, "FILTER", "room=kitchen",
+                                        "GROUPBY", "room", "REDUCE", "sum")
+            self.assertEqual(grouped[0][0], b"room=kitchen")
+            self.assertEqual(grouped[0][2], [[1000, b"61.5"]])
+            info = r.execute_command("TS.INFO", "temp")
+            fields = dict(zip(info[0::2], info[1::2]))
+            self.assertEqual(fields[b"totalSamples"], 3)
+            self.assertEqual(fields[b"labels"], [[b"room", b"kitchen"], [b"kind", b"temp"]])
+            self.assertEqual(r.execute_command("CONFIG", "GET", "ts-disk-space-mb"),
+                             [b"ts-disk-space-mb", b"8"])
+            # Series live beside the keyspace.
+            self.assertEqual(r.execute_command("EXISTS", "temp"), 0)
+            if shutil.which("redis-cli"):
+                self.assertEqual(cli(srv, "TS.ADD", "temp", 4000, 19), "4000")
+                self.assertEqual(cli(srv, "TS.GET", "temp"), "4000\n19")
+                self.assertIn("TSDB: the key does not exist", cli(srv, "TS.INFO", "nope"))
+
+    def test_restarts_keep_samples_and_metadata(self):
+        with Larderd() as srv:
+            r = srv.client()
+            r.execute_command("TS.CREATE", "src", "DUPLICATE_POLICY", "FIRST", "LABELS", "a", "1")
+            r.execute_command("TS.CREATE", "down")
+            r.execute_command("TS.CREATERULE", "src", "down", "AGGREGATION", "sum", 100)
+            for t in range(1, 301):
+                r.execute_command("TS.ADD", "src", t, t % 7)
+            want = ts_range(r, "src")
+            self.assertEqual(srv.stop(), 0)  # SIGTERM: nothing lost
+            srv.start()
+            r = srv.client()
+            self.assertEqual(ts_range(r, "src"), want)
+            self.assertEqual(r.execute_command("TS.QUERYINDEX", "a=1"), [b"src"])
+            self.assertEqual(r.execute_command("TS.ADD", "src", 300, 99), 300)  # FIRST kept
+            self.assertEqual(r.execute_command("TS.ADD", "src", 301, 1), 301)
+            self.assertEqual([t for t, _ in ts_range(r, "down")], [0, 100, 200])
+
+            # kill -9 after the hot log's 1 s timer has run: nothing acknowledged is lost.
+            for t in range(302, 501):
+                r.execute_command("TS.ADD", "src", t, t)
+            time.sleep(1.6)
+            srv.kill9()
+            srv.start()
+            r = srv.client()
+            got = ts_range(r, "src")
+            self.assertEqual(got[-1], (500, 500.0))
+            # kill -9 right after adding: at most the newest second is lost, never a gap.
+            for t in range(501, 701):
+                r.execute_command("TS.ADD", "src", t, t)
+            srv.kill9()
+            srv.start()
+            r = srv.client()
+            got = ts_range(r, "src")
+            times = [t for t, _ in got]
+            self.assertEqual(times, list(range(1, len(times) + 1)))
+            self.assertGreaterEqual(times[-1], 500)
+            info = r.execute_command("TS.INFO", "src")
+            self.assertEqual(dict(zip(info[0::2], info[1::2]))[b"labels"], [[b"a", b"1"]])
+
+    def test_bad_ts_dir_stops_the_start(self):
+        srv = Larderd()
+        try:
+            blocker = os.path.join(srv.dir, "file")
+            with open(blocker, "w") as f:
+                f.write("not a directory")
+            res = subprocess.run([srv.binary, "--port", str(srv.port), "--dir",
+                                  os.path.join(srv.dir, "data"), "--ts-dir", blocker],
+                                 capture_output=True, timeout=60, cwd=srv.dir)
+            self.assertEqual(res.returncode, 1)
+            self.assertIn(b"cannot open the time series", res.stderr + res.stdout)
+        finally:
+            srv._tmp.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main()
