@@ -111,6 +111,12 @@ class TsCommandsTest(unittest.TestCase):
             self.assertGreaterEqual(times[-1], 500)
             info = r.execute_command("TS.INFO", "src")
             self.assertEqual(dict(zip(info[0::2], info[1::2]))[b"labels"], [[b"a", b"1"]])
+            self.assertEqual(srv.stop(), 0)
+            # The engine's files pass `larder ts check` after the kills and the clean stop.
+            res = subprocess.run([srv.larder, "ts", "check", os.path.join(srv.data_dir(),
+                                                                         "dbengine")],
+                                 capture_output=True, timeout=60)
+            self.assertEqual((res.returncode, res.stdout.strip()), (0, b"OK"), res.stderr)
 
     def test_bad_ts_dir_stops_the_start(self):
         srv = Larderd()
