@@ -247,7 +247,7 @@ Status AddCommand(CommandContext& ctx) {
   if (db == nullptr) return Status::Ok();
   const std::string name(ctx.argv[1]);
   LARDER_ASSIGN_OR_RETURN(tsdb::SeriesId id, FindOrCreate(ctx, db, name, args));
-  const TsSeriesMeta meta = MetaOf(ctx, name);
+  const TsSeriesMeta& meta = MetaOf(ctx, name);
   std::optional<std::string> error;
   LARDER_RETURN_IF_ERROR(
       AddSample(db, id, meta, *t, *v, args.on_duplicate.value_or(meta.duplicate_policy), &error));
@@ -283,7 +283,7 @@ Status MAddCommand(CommandContext& ctx) {
     } else if (!v || std::isnan(*v)) {
       error = std::string(kBadValue);
     } else {
-      const TsSeriesMeta meta = MetaOf(ctx, name);
+      const TsSeriesMeta& meta = MetaOf(ctx, name);
       LARDER_RETURN_IF_ERROR(AddSample(db, *id, meta, *t, *v, meta.duplicate_policy, &error));
     }
     if (error) {
@@ -315,7 +315,7 @@ Status IncrByCommand(CommandContext& ctx, double sign) {
     last = v.value_or(0);
   }
   std::optional<std::string> error;
-  const TsSeriesMeta meta = MetaOf(ctx, name);
+  const TsSeriesMeta& meta = MetaOf(ctx, name);
   // At the last timestamp the sum replaces the sample: LAST, as RedisTimeSeries does.
   LARDER_RETURN_IF_ERROR(
       AddSample(db, id, meta, t, last + sign * *by, DuplicatePolicy::kLast, &error));
@@ -358,7 +358,7 @@ Status InfoCommand(CommandContext& ctx) {
   if (!id) return engine;
   const std::string name(ctx.argv[1]);
   LARDER_ASSIGN_OR_RETURN(tsdb::SeriesInfo info, db->Info(*id));
-  const TsSeriesMeta meta = MetaOf(ctx, name);
+  const TsSeriesMeta& meta = MetaOf(ctx, name);
   std::vector<tsdb::Sample> samples;
   LARDER_RETURN_IF_ERROR(RawRange(db, *id, meta, 0, tsdb::kMaxTime, &samples));
   std::string source;

@@ -196,10 +196,11 @@ tsdb::DB* TsDb(CommandContext& ctx) {
   return *db;
 }
 
-TsSeriesMeta MetaOf(CommandContext& ctx, const std::string& name) {
+const TsSeriesMeta& MetaOf(CommandContext& ctx, const std::string& name) {
+  static const TsSeriesMeta kDefaults;
   const TsMetaTable& table = ctx.server.Service<TsService>().meta();
   auto it = table.find(name);
-  return it == table.end() ? TsSeriesMeta{} : it->second;
+  return it == table.end() ? kDefaults : it->second;
 }
 
 std::optional<tsdb::SeriesId> FindOrReply(CommandContext& ctx, tsdb::DB* db, std::string_view name,

@@ -70,8 +70,9 @@ void RegisterTsRangeCommands(CommandTable& table);
 
 // The engine, or nullptr after replying why there is none.
 tsdb::DB* TsDb(CommandContext& ctx);
-// A series' metadata (the defaults when the table has none).
-TsSeriesMeta MetaOf(CommandContext& ctx, const std::string& name);
+// A series' metadata (the defaults when the table has none). Valid until the table changes
+// (TS.CREATE, TS.ALTER, rules, a series created by TS.ADD).
+const TsSeriesMeta& MetaOf(CommandContext& ctx, const std::string& name);
 // The series named `name`; nullopt after replying kNoKey, or with *engine_error set.
 std::optional<tsdb::SeriesId> FindOrReply(CommandContext& ctx, tsdb::DB* db, std::string_view name,
                                           Status* engine_error);
