@@ -108,7 +108,7 @@ Result<tsdb::SeriesId> CreateSeries(CommandContext& ctx, tsdb::DB* db, const std
   TsSeriesMeta meta;
   ApplySeriesArgs(args, &meta);
   service.meta()[name] = std::move(meta);
-  LARDER_RETURN_IF_ERROR(service.SaveMeta());
+  LARDER_RETURN_IF_ERROR(service.SaveMeta(name));
   return id;
 }
 
@@ -224,7 +224,7 @@ Status AlterCommand(CommandContext& ctx) {
   if (!FindOrReply(ctx, db, ctx.argv[1], &engine)) return engine;
   TsService& service = ctx.server.Service<TsService>();
   ApplySeriesArgs(args, &service.meta()[std::string(ctx.argv[1])]);
-  LARDER_RETURN_IF_ERROR(service.SaveMeta());
+  LARDER_RETURN_IF_ERROR(service.SaveMeta(std::string(ctx.argv[1])));
   ctx.reply.Ok();
   return Status::Ok();
 }
@@ -463,7 +463,7 @@ Status CreateRuleCommand(CommandContext& ctx) {
     }
   }
   service.meta()[std::string(a[1])].rules.push_back(std::move(rule));
-  LARDER_RETURN_IF_ERROR(service.SaveMeta());
+  LARDER_RETURN_IF_ERROR(service.SaveMeta(std::string(a[1])));
   ctx.reply.Ok();
   return Status::Ok();
 }
@@ -482,7 +482,7 @@ Status DeleteRuleCommand(CommandContext& ctx) {
     return Status::Ok();
   }
   rules.erase(it);
-  LARDER_RETURN_IF_ERROR(service.SaveMeta());
+  LARDER_RETURN_IF_ERROR(service.SaveMeta(std::string(ctx.argv[1])));
   ctx.reply.Ok();
   return Status::Ok();
 }

@@ -12,34 +12,35 @@ namespace larder::server {
 namespace {
 
 constexpr std::string_view kMagic = "LTSM";
-constexpr std::uint32_t kVersion = 1;
-constexpr std::size_t kHeaderBytes = 16;
+constexpr std::uint32_t kVersion = 2;
+constexpr std::size_t kHeaderBytes = 8;
+constexpr std::size_t kRecordHeaderBytes = 8;
 
 std::span<const std::uint8_t> Bytes(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
-std::string EncodeBody(const TsMetaTable& table) {
+// One record: CRC32C, length, payload.
+void AppendRecord(const std::string& name, const TsSeriesMeta& m, std::string* out) {
   std::string b;
-  PutVarint64(&b, table.size());
-  for (const auto& [name, m] : table) {
-    PutLengthPrefixed(&b, name);
-    PutVarint64(&b, static_cast<std::uint64_t>(m.retention_ms));
-    b.push_back(static_cast<char>(m.duplicate_policy));
-    PutVarint64(&b, m.labels.size());
-    for (const auto& [k, v] : m.labels) {
-      PutLengthPrefixed(&b, k);
-      PutLengthPrefixed(&b, v);
-    }
-    PutVarint64(&b, m.rules.size());
-    for (const TsRule& r : m.rules) {
-      PutLengthPrefixed(&b, r.dest);
-      b.push_back(static_cast<char>(r.aggregation));
-      PutVarint64(&b, static_cast<std::uint64_t>(r.bucket_ms));
-      PutVarint64(&b, static_cast<std::uint64_t>(r.align_ms));
-    }
+  PutLengthPrefixed(&b, name);
+  PutVarint64(&b, static_cast<std::uint64_t>(m.retention_ms));
+  b.push_back(static_cast<char>(m.duplicate_policy));
+  PutVarint64(&b, m.labels.size());
+  for (const auto& [k, v] : m.labels) {
+    PutLengthPrefixed(&b, k);
+    PutLengthPrefixed(&b, v);
   }
-  return b;
+  PutVarint64(&b, m.rules.size());
+  for (const TsRule& r : m.rules) {
+    PutLengthPrefixed(&b, r.dest);
+    b.push_back(static_cast<char>(r.aggregation));
+    PutVarint64(&b, static_cast<std::uint64_t>(r.bucket_ms));
+    PutVarint64(&b, static_cast<std::uint64_t>(r.align_ms));
+  }
+  PutFixed32(out, Crc32c(Bytes(b)));
+  PutFixed32(out, static_cast<std::uint32_t>(b.size()));
+  *out += b;
 }
 
 // Reads one value of the body; false at a truncated or out-of-range field.
@@ -98,9 +99,10 @@ bool DecodeSeries(std::string_view* in, TsMetaTable* table) {
 
 }  // namespace
 
-Result<TsMetaTable> LoadTsMeta(FileSystem* fs, const std::string& path) {
-  LARDER_ASSIGN_OR_RETURN(bool exists, fs->Exists(path));
-  if (!exists) return TsMetaTable{};
+Result<TsMetaLog> LoadTsMeta(FileSystem* fs, const std::string& path) {
+  TsMetaLog log;
+  LARDER_ASSIGN_OR_RETURN(log.exists, fs->Exists(path));
+  if (!log.exists) return log;
   OpenOptions options;
   options.read_only = true;
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs->Open(path, options));
@@ -116,31 +118,36 @@ Result<TsMetaTable> LoadTsMeta(FileSystem* fs, const std::string& path) {
   const auto* p = reinterpret_cast<const std::uint8_t*>(data.data());
   if (std::string_view(data).substr(0, 4) != kMagic) return corrupt(0, "bad magic");
   if (LoadU32(p + 4) != kVersion) return corrupt(4, "unknown version");
-  const std::uint32_t crc = LoadU32(p + 8), length = LoadU32(p + 12);
-  if (length != size - kHeaderBytes) return corrupt(12, "body length does not match the file");
-  std::string_view body = std::string_view(data).substr(kHeaderBytes);
-  if (Crc32c(Bytes(body)) != crc) return corrupt(kHeaderBytes, "checksum mismatch");
-  TsMetaTable table;
-  std::uint64_t count;
-  if (!GetVarint64(&body, &count) || count > body.size()) {
-    return corrupt(kHeaderBytes, "bad series count");
-  }
-  for (std::uint64_t i = 0; i < count; ++i) {
-    if (!DecodeSeries(&body, &table)) {
-      return corrupt(size - body.size(), fmt::format("bad record of series {}", i));
+  std::uint64_t at = kHeaderBytes;
+  while (at < size) {
+    const std::uint64_t left = size - at;
+    const std::uint64_t length = left >= kRecordHeaderBytes ? LoadU32(p + at + 4) : left;
+    if (left < kRecordHeaderBytes || length > left - kRecordHeaderBytes) {
+      log.torn_tail = true;  // cut short: the last append did not complete
+      break;
     }
+    const std::uint64_t end = at + kRecordHeaderBytes + length;
+    std::string_view payload = std::string_view(data).substr(at + kRecordHeaderBytes, length);
+    if (Crc32c(Bytes(payload)) != LoadU32(p + at)) {
+      if (end == size) {
+        log.torn_tail = true;
+        break;
+      }
+      return corrupt(at, "record checksum mismatch");
+    }
+    if (!DecodeSeries(&payload, &log.table) || !payload.empty()) {
+      return corrupt(at, "bad record");
+    }
+    ++log.records;
+    at = end;
   }
-  if (!body.empty()) return corrupt(size - body.size(), "trailing bytes");
-  return table;
+  return log;
 }
 
-Status SaveTsMeta(FileSystem* fs, const std::string& path, const TsMetaTable& table) {
-  const std::string body = EncodeBody(table);
+Status RewriteTsMeta(FileSystem* fs, const std::string& path, const TsMetaTable& table) {
   std::string data(kMagic);
   PutFixed32(&data, kVersion);
-  PutFixed32(&data, Crc32c(Bytes(body)));
-  PutFixed32(&data, static_cast<std::uint32_t>(body.size()));
-  data += body;
+  for (const auto& [name, meta] : table) AppendRecord(name, meta, &data);
   const std::string tmp = path + ".tmp";
   OpenOptions options;
   options.create = true;
@@ -152,6 +159,16 @@ Status SaveTsMeta(FileSystem* fs, const std::string& path, const TsMetaTable& ta
   }
   LARDER_RETURN_IF_ERROR(fs->Rename(tmp, path));
   return fs->SyncDir(DirName(path));
+}
+
+Status AppendTsMeta(FileSystem* fs, const std::string& path, const std::string& name,
+                    const TsSeriesMeta& meta) {
+  std::string record;
+  AppendRecord(name, meta, &record);
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs->Open(path, OpenOptions{}));
+  LARDER_ASSIGN_OR_RETURN(std::uint64_t size, file->Size());
+  LARDER_RETURN_IF_ERROR(file->WriteAt(size, Bytes(record)));
+  return file->Sync();
 }
 
 }  // namespace larder::server

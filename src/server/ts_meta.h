@@ -2,13 +2,15 @@
 // stores only names, intervals and samples (larder/tsdb/db.h): labels, retention, duplicate
 // policy and downsampling rules (docs/server.md, "Time series").
 //
-// Durability: SaveTsMeta writes the whole table to `<path>.tmp`, syncs it, renames it over
-// `path` and syncs the directory, so a crash leaves the old table or the new one. The file is
-// small (one record per series) and rewritten on TS.CREATE, TS.ALTER and rule changes only.
+// Durability: a log of records, one per change of one series (the last record of a name wins),
+// each appended and synced before the command replies (AppendTsMeta). A crash can leave a torn
+// last record: LoadTsMeta drops it and reports it, and the caller rewrites the file
+// (RewriteTsMeta: `<path>.tmp`, sync, rename, directory sync), as it does when the log holds
+// many more records than series. So a change costs one small append, whatever the series count.
 //
-// Format (little-endian): "LTSM" magic, u32 version (1), u32 CRC32C of the body, u32 body
-// length, body = varint series count, per series: length-prefixed name, varint retention_ms,
-// u8 duplicate policy, varint label count, length-prefixed key and value per label, varint rule
+// Format (little-endian): "LTSM" magic, u32 version (2); then records: u32 CRC32C of the
+// payload, u32 payload length, payload = length-prefixed name, varint retention_ms, u8
+// duplicate policy, varint label count, length-prefixed key and value per label, varint rule
 // count, per rule: length-prefixed destination, u8 aggregation, varint bucket_ms, varint
 // align_ms.
 //
@@ -50,10 +52,22 @@ struct TsSeriesMeta {
 
 using TsMetaTable = std::map<std::string, TsSeriesMeta>;
 
-// The table at `path`: empty when the file does not exist; Corruption naming the file and the
-// offset when it is damaged.
-Result<TsMetaTable> LoadTsMeta(FileSystem* fs, const std::string& path);
-Status SaveTsMeta(FileSystem* fs, const std::string& path, const TsMetaTable& table);
+struct TsMetaLog {
+  TsMetaTable table;
+  std::uint64_t records = 0;  // records read (more than table.size() after changes)
+  bool exists = false;
+  bool torn_tail = false;  // the last record was cut short or its checksum fails: dropped
+};
+
+// The table at `path` (empty when the file does not exist). Corruption naming the file and the
+// offset when the header or a record before the last one is damaged.
+Result<TsMetaLog> LoadTsMeta(FileSystem* fs, const std::string& path);
+// Replaces the file with one record per series of `table`.
+Status RewriteTsMeta(FileSystem* fs, const std::string& path, const TsMetaTable& table);
+// Appends the record of series `name` and syncs it. REQUIRES: the file exists (RewriteTsMeta)
+// and ends on a whole record (not torn).
+Status AppendTsMeta(FileSystem* fs, const std::string& path, const std::string& name,
+                    const TsSeriesMeta& meta);
 
 }  // namespace larder::server
 

@@ -31,14 +31,21 @@ Status TsService::Open() {
                           fmt::format("time-series engine in {}: {}", dir_, db.status().message()));
     return open_status_;
   }
-  Result<TsMetaTable> meta = LoadTsMeta(DefaultFileSystem(), dir_ + kMetaFile);
-  if (!meta.ok()) {
+  FileSystem* fs = DefaultFileSystem();
+  Result<TsMetaLog> log = LoadTsMeta(fs, dir_ + kMetaFile);
+  Status s = log.status();
+  if (s.ok() && (!log->exists || log->torn_tail || log->records > 2 * log->table.size() + 64)) {
+    // A new file, a torn last record cut away, or a log mostly of superseded records.
+    if (log->torn_tail) LARDER_LOG_WARN("{}{}: torn last record dropped", dir_, kMetaFile);
+    s = RewriteTsMeta(fs, dir_ + kMetaFile, log->table);
+  }
+  if (!s.ok()) {
     (void)(*db)->Close();
-    open_status_ = meta.status();
+    open_status_ = s;
     return open_status_;
   }
   db_ = std::move(*db);
-  meta_ = std::move(*meta);
+  meta_ = std::move(log->table);
   LARDER_LOG_INFO("time series opened in {} ({} series, page cache {} MiB, disk {} MiB{})", dir_,
                   db_->ListSeries().size(), options.page_cache_mb, options.disk_space_mb,
                   db_->GetStats().direct_io ? ", direct I/O" : "");
@@ -51,7 +58,9 @@ Result<tsdb::DB*> TsService::Db() {
   return db_.get();
 }
 
-Status TsService::SaveMeta() { return SaveTsMeta(DefaultFileSystem(), dir_ + kMetaFile, meta_); }
+Status TsService::SaveMeta(const std::string& name) {
+  return AppendTsMeta(DefaultFileSystem(), dir_ + kMetaFile, name, meta_[name]);
+}
 
 Status TsService::Close() {
   if (db_ == nullptr) return Status::Ok();

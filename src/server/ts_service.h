@@ -6,8 +6,8 @@
 //
 // Series live beside the Redis keyspace (as the durable queues do): TYPE, DEL, KEYS and
 // FLUSHALL do not see them. What the engine does not keep (labels, retention, duplicate policy,
-// rules) is in `larderd-series.meta` in the same directory (ts_meta.h), rewritten atomically on
-// every change of it.
+// rules) is in `larderd-series.meta` in the same directory (ts_meta.h): a record appended and
+// synced per change, compacted at Open.
 //
 // Lock rule: every method REQUIRES the server's execution lock (the commands hold it); the
 // engine itself is thread-safe and runs its flusher and hot-log timer on its own threads.
@@ -36,8 +36,8 @@ class TsService : public ServerService {
   // The series' metadata (a series the engine has and the table lacks gets the defaults).
   // REQUIRES: Db() succeeded.
   TsMetaTable& meta() { return meta_; }
-  // Makes meta() durable.
-  Status SaveMeta();
+  // Makes meta()[name] durable (one record appended to the log, ts_meta.h).
+  Status SaveMeta(const std::string& name);
   // Closes the engine (flushing hot pages). Later Db() calls fail.
   Status Close();
 
