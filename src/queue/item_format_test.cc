@@ -38,8 +38,10 @@ TEST(QueueItemFormatTest, RecordsRoundTrip) {
   EXPECT_EQ(p2->created_ms, 1700000000000);
   EXPECT_EQ(p2->payload, payload_bytes);
   EXPECT_EQ(p2->kind, "k");
-  auto e = DecodeEntry(EncodeEntry(
-      {.origin = 12, .attempts = 3, .time_ms = 99, .expires_ms = 5, .client = "worker-1"}));
+  // DecodeEntry's views point into its input: the encoding must outlive them.
+  const std::string encoded = EncodeEntry(
+      {.origin = 12, .attempts = 3, .time_ms = 99, .expires_ms = 5, .client = "worker-1"});
+  auto e = DecodeEntry(encoded);
   ASSERT_TRUE(e.ok());
   EXPECT_EQ(e->origin, 12u);
   EXPECT_EQ(e->attempts, 3u);
