@@ -94,12 +94,12 @@ double CompactionPicker::Score(const Version& v, int level) const {
 }
 
 std::optional<Compaction> CompactionPicker::Plan(const std::shared_ptr<const Version>& v, int level,
-                                                 std::vector<FileRef> seed,
+                                                 bool in_place, std::vector<FileRef> seed,
                                                  CompactionReason reason) const {
   if (seed.empty()) return std::nullopt;
   Compaction c;
   c.level = level;
-  c.output_level = std::min(level + 1, v->num_levels() - 1);
+  c.output_level = in_place ? level : std::min(level + 1, v->num_levels() - 1);
   c.reason = reason;
   std::string lo, hi;
   bool set = false;
@@ -137,7 +137,7 @@ std::optional<Compaction> CompactionPicker::PickSizeAt(const std::shared_ptr<con
   const auto& files = v->files(level);
   if (level == 0) {
     return files.empty() ? std::nullopt
-                         : Plan(v, 0, {files.back()}, CompactionReason::kLevel0Count);
+                         : Plan(v, 0, false, {files.back()}, CompactionReason::kLevel0Count);
   }
   std::size_t start = 0;
   if (!compact_pointer.empty()) {
@@ -151,7 +151,7 @@ std::optional<Compaction> CompactionPicker::PickSizeAt(const std::shared_ptr<con
   for (std::size_t k = 0; k < files.size(); ++k) {
     const FileRef& f = files[(start + k) % files.size()];
     if (f->being_compacted) continue;
-    if (auto c = Plan(v, level, {f}, CompactionReason::kLevelSize)) return c;
+    if (auto c = Plan(v, level, false, {f}, CompactionReason::kLevelSize)) return c;
   }
   return std::nullopt;
 }
@@ -177,7 +177,8 @@ std::optional<Compaction> CompactionPicker::PickDeletionDensity(
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const Candidate& a, const Candidate& b) { return a.density > b.density; });
   for (const Candidate& cand : candidates) {
-    if (auto c = Plan(v, cand.level, {cand.file}, CompactionReason::kDeletionDensity)) return c;
+    if (auto c = Plan(v, cand.level, false, {cand.file}, CompactionReason::kDeletionDensity))
+      return c;
   }
   return std::nullopt;
 }
@@ -206,13 +207,17 @@ std::optional<Compaction> CompactionPicker::Pick(
 
 Result<std::optional<Compaction>> CompactionPicker::PickManual(
     const std::shared_ptr<const Version>& v, int level, std::optional<std::string_view> begin,
-    std::optional<std::string_view> end) const {
-  if (level < 0 || level >= v->num_levels()) {
+    std::optional<std::string_view> end, bool in_place, std::uint64_t older_than) const {
+  if (level < 0 || level >= v->num_levels() || (in_place && level == 0)) {
     return Status::InvalidArgument("manual compaction of a level that does not exist");
   }
   std::vector<FileRef> seed = v->OverlappingInputs(level, begin, end);
+  if (older_than != 0) {
+    std::erase_if(seed, [&](const FileRef& f) { return f->number >= older_than; });
+  }
   if (seed.empty()) return std::optional<Compaction>();
-  std::optional<Compaction> c = Plan(v, level, std::move(seed), CompactionReason::kManual);
+  std::optional<Compaction> c =
+      Plan(v, level, in_place, std::move(seed), CompactionReason::kManual);
   if (!c) return Status::Busy("a table in the range is being compacted");
   return c;
 }

@@ -83,15 +83,20 @@ class CompactionPicker {
   std::optional<Compaction> Pick(const std::shared_ptr<const Version>& v,
                                  const std::vector<std::string>& compact_pointers) const;
   // Compacts the tables of `level` overlapping user keys [begin, end] (nullopt: unbounded) into
-  // level + 1 (or within the last level); marks its inputs. nullopt when the level has nothing
-  // there; Busy when some table needed is being compacted (retry when it ends).
+  // level + 1 (or within the last level); with `in_place` (level >= 1), rewrites them within
+  // `level`. Only tables numbered below `older_than` seed the plan (0: any), so a rewrite can
+  // skip the tables a caller's earlier steps just wrote. Marks its inputs. nullopt when the
+  // level has nothing there; Busy when some table needed is being compacted (retry when it
+  // ends).
   Result<std::optional<Compaction>> PickManual(const std::shared_ptr<const Version>& v, int level,
                                                std::optional<std::string_view> begin,
-                                               std::optional<std::string_view> end) const;
+                                               std::optional<std::string_view> end,
+                                               bool in_place = false,
+                                               std::uint64_t older_than = 0) const;
 
  private:
   // A plan seeded by the tables `seed` of `level`, or nullopt when a table it needs is busy.
-  std::optional<Compaction> Plan(const std::shared_ptr<const Version>& v, int level,
+  std::optional<Compaction> Plan(const std::shared_ptr<const Version>& v, int level, bool in_place,
                                  std::vector<FileRef> seed, CompactionReason reason) const;
   std::optional<Compaction> PickLevel0(const std::shared_ptr<const Version>& v, const FileRef& seed,
                                        CompactionReason reason) const;

@@ -1,6 +1,7 @@
 // DBImpl's background work: flushes of frozen memtables to level-0 tables, leveled
-// compactions, manual Flush and CompactRange, and deleting files nobody needs. One background
-// thread does all of it, flushes first (db_impl.h has the lock rule).
+// compactions, manual Flush and CompactRange, and deleting files nobody needs. Each of the
+// Options::background_threads threads does any of it, flushes first (db_impl.h has the lock
+// rule).
 #include <algorithm>
 
 #include "lsm/compaction_picker.h"
@@ -17,17 +18,18 @@
 namespace larder::lsm {
 
 void DBImpl::MaybeScheduleWork() {
-  bg_work_ = true;
+  ++bg_work_generation_;
   bg_cv_.SignalAll();
 }
 
 void DBImpl::BackgroundThread() {
   MutexLock l(&mu_);
+  std::uint64_t seen = 0;
   while (!bg_stop_) {
-    if (bg_work_) {
-      bg_work_ = false;
-      // Work until there is none left; each step may create more (a flush adds a level-0
-      // table that may need a compaction).
+    if (seen != bg_work_generation_) {
+      seen = bg_work_generation_;
+      // Work until this thread finds none; each step may create more (a flush adds a level-0
+      // table that may need a compaction) and wakes the other threads to look too.
       while (!bg_stop_ && BackgroundStep()) {
       }
       bg_cv_.SignalAll();  // writers waiting for room, Flush and CompactRange callers
@@ -40,11 +42,15 @@ void DBImpl::BackgroundThread() {
 bool DBImpl::BackgroundStep() {
   if (!bg_error_.ok()) return false;
   Status s;
-  if (!imm_.empty()) {
+  if (!imm_.empty() && !flush_running_) {
+    // Flushes go one at a time, oldest first: their edits move the replay point forward.
+    flush_running_ = true;
     s = FlushOldest();
-  } else if (!manual_.empty()) {
+    flush_running_ = false;
+  } else if (!manual_.empty() && !manual_.front()->running) {
     Manual* m = manual_.front();
-    auto picked = picker_->PickManual(versions_->current(), m->level, m->begin, m->end);
+    auto picked = picker_->PickManual(versions_->current(), m->level, m->begin, m->end, m->in_place,
+                                      m->older_than);
     if (!picked.ok()) {
       if (picked.status().code() != Code::kBusy) {
         m->status = picked.status();
@@ -53,13 +59,16 @@ bool DBImpl::BackgroundStep() {
       }
       return false;  // busy: retried when the running compaction ends
     }
+    m->running = true;
     if (picked->has_value()) {
       s = RunCompaction(&**picked);
       (*picked)->ReleaseInputs();
     }
+    // Still queued: CompactRange does not take a running request out.
+    manual_.erase(std::find(manual_.begin(), manual_.end(), m));
     m->status = s;
+    m->running = false;
     m->done = true;
-    manual_.pop_front();
   } else {
     std::optional<Compaction> c =
         picker_->Pick(versions_->current(), versions_->compact_pointers());
@@ -73,8 +82,20 @@ bool DBImpl::BackgroundStep() {
     bg_error_ = s;
     Poison(s);
   }
+  // What this step finished may let another thread's work go ahead (a busy manual compaction,
+  // a level that needs one): every thread takes a look.
+  ++bg_work_generation_;
   bg_cv_.SignalAll();
   return s.ok();
+}
+
+Status DBImpl::ApplyEdit(VersionEdit* edit) {
+  while (manifest_writer_busy_) manifest_cv_.Wait(mu_);
+  manifest_writer_busy_ = true;
+  Status s = versions_->LogAndApply(edit, &mu_);
+  manifest_writer_busy_ = false;
+  manifest_cv_.SignalAll();
+  return s;
 }
 
 std::vector<SequenceNumber> DBImpl::SnapshotList() {
@@ -94,8 +115,10 @@ Status DBImpl::FlushOldest() {
     if (s.ok() && meta.number != 0) s = fs_->SyncDir(dir_);
     mu_.Lock();
   }
-  pending_outputs_.erase(number);
-  LARDER_RETURN_IF_ERROR(s);
+  if (!s.ok()) {
+    pending_outputs_.erase(number);
+    return s;
+  }
 
   VersionEdit edit;
   if (meta.number != 0) edit.AddFile(0, meta);
@@ -108,7 +131,9 @@ Status DBImpl::FlushOldest() {
   for (std::uint64_t log : logs_with_values_) {
     if (log < next_log && live_vlogs.count(log) == 0) edit.AddVlog(log);
   }
-  LARDER_RETURN_IF_ERROR(versions_->LogAndApply(&edit));
+  s = ApplyEdit(&edit);
+  pending_outputs_.erase(number);  // listed by the Version now, or to be deleted
+  LARDER_RETURN_IF_ERROR(s);
   imm_.pop_front();
   RebuildReadStateLocked();
   ++stats_.flushes;
@@ -151,31 +176,51 @@ Status DBImpl::CompactRange(std::optional<std::string_view> begin,
                             std::optional<std::string_view> end) {
   if (options_.read_only) return Status::ReadOnly("the LSM database " + dir_ + " is read-only");
   LARDER_RETURN_IF_ERROR(Flush());
-  // Compact every level down to the deepest one holding data in the range.
-  int deepest = 0;
-  {
-    std::shared_ptr<const Version> v = versions_->current();
-    for (int level = 1; level < v->num_levels(); ++level) {
-      if (v->OverlapsRange(level, begin, end)) deepest = level;
-    }
-  }
+  // Tables numbered from here on are written by this call (or by concurrent work, which the
+  // final rewrite may skip).
+  const std::uint64_t first_new = versions_->next_file_number();
+  // Compact every level down to the deepest one holding data in the range...
+  const std::optional<std::string> lo(begin), hi(end);
+  const int deepest = DeepestLevelWith(begin, end);
   for (int level = 0; level < std::max(deepest, 1); ++level) {
-    Manual m;
-    m.level = level;
-    if (begin) m.begin = std::string(*begin);
-    if (end) m.end = std::string(*end);
-    MutexLock l(&mu_);
-    manual_.push_back(&m);
-    MaybeScheduleWork();
-    while (!m.done && bg_error_.ok() && !closed_) bg_cv_.Wait(mu_);
-    if (!m.done) {
-      // Stopped by an error or Close: take it out of the queue before it goes out of scope.
-      manual_.erase(std::find(manual_.begin(), manual_.end(), &m));
-      return bg_error_.ok() ? Status::InvalidArgument("closed") : bg_error_;
-    }
-    LARDER_RETURN_IF_ERROR(m.status);
+    LARDER_RETURN_IF_ERROR(RunManual(level, lo, hi, /*in_place=*/false, /*older_than=*/0));
   }
-  return Status::Ok();
+  // ...then rewrite that level's tables this call did not write, dropping what has expired or
+  // was kept for a snapshot that has ended since: the range holds no garbage afterwards.
+  const int bottom = DeepestLevelWith(begin, end);
+  if (bottom == 0) return Status::Ok();
+  return RunManual(bottom, lo, hi, /*in_place=*/true, first_new);
+}
+
+int DBImpl::DeepestLevelWith(std::optional<std::string_view> begin,
+                             std::optional<std::string_view> end) const {
+  std::shared_ptr<const Version> v = versions_->current();
+  for (int level = v->num_levels() - 1; level > 0; --level) {
+    if (v->OverlapsRange(level, begin, end)) return level;
+  }
+  return 0;
+}
+
+Status DBImpl::RunManual(int level, const std::optional<std::string>& begin,
+                         const std::optional<std::string>& end, bool in_place,
+                         std::uint64_t older_than) {
+  Manual m;
+  m.level = level;
+  m.begin = begin;
+  m.end = end;
+  m.in_place = in_place;
+  m.older_than = older_than;
+  MutexLock l(&mu_);
+  manual_.push_back(&m);
+  MaybeScheduleWork();
+  // A running request is finished by its thread even after an error or Close.
+  while (!m.done && (m.running || (bg_error_.ok() && !closed_))) bg_cv_.Wait(mu_);
+  if (!m.done) {
+    // Stopped by an error or Close: take it out of the queue before it goes out of scope.
+    manual_.erase(std::find(manual_.begin(), manual_.end(), &m));
+    return bg_error_.ok() ? Status::InvalidArgument("closed") : bg_error_;
+  }
+  return m.status;
 }
 
 // --- Obsolete files ------------------------------------------------------------------------

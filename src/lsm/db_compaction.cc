@@ -137,7 +137,7 @@ Status DBImpl::RunCompaction(Compaction* c) {
     FileMetaData moved = *c->inputs[0][0];
     moved.being_compacted = false;  // a new FileMetaData in the next Version
     edit.AddFile(c->output_level, std::move(moved));
-    LARDER_RETURN_IF_ERROR(versions_->LogAndApply(&edit));
+    LARDER_RETURN_IF_ERROR(ApplyEdit(&edit));
     RebuildReadStateLocked();
     ++stats_.compactions;
     return Status::Ok();
@@ -215,14 +215,17 @@ Status DBImpl::RunCompaction(Compaction* c) {
     if (s.ok() && !outputs.files().empty()) s = fs_->SyncDir(dir_);
   }
   mu_.Lock();
-  for (std::uint64_t n : reserved) pending_outputs_.erase(n);
   if (!s.ok()) {
+    for (std::uint64_t n : reserved) pending_outputs_.erase(n);
     for (std::uint64_t n : outputs.numbers()) (void)fs_->Remove(TableFileName(dir_, n));
     return s;
   }
   for (const FileMetaData& f : outputs.files()) edit.AddFile(c->output_level, f);
   for (const auto& [vlog, bytes] : discards.bytes) edit.AddVlogDiscard(vlog, bytes);
-  LARDER_RETURN_IF_ERROR(versions_->LogAndApply(&edit));
+  s = ApplyEdit(&edit);
+  // The outputs are listed by the Version now, or (on an error) left for deletion.
+  for (std::uint64_t n : reserved) pending_outputs_.erase(n);
+  LARDER_RETURN_IF_ERROR(s);
   RebuildReadStateLocked();
   ++stats_.compactions;
   stats_.disk_bytes_written += outputs.bytes();

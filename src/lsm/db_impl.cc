@@ -56,6 +56,9 @@ Status CheckOptions(const Options& o) {
         "Options: block_size, block_restart_interval, max_open_tables, target_file_size must "
         "be positive and level_size_multiplier above 1");
   }
+  if (o.background_threads < 1 || o.background_threads > 64) {
+    return Status::InvalidArgument("Options::background_threads must be in [1, 64]");
+  }
   return Status::Ok();
 }
 
@@ -82,7 +85,9 @@ Result<std::unique_ptr<DB>> DBImpl::OpenImpl(const std::string& dir, const Optio
   if (!options.read_only) {
     MutexLock l(&db->mu_);
     db->DeleteObsoleteFiles();
-    db->bg_thread_ = std::thread([p = db.get()] { p->BackgroundThread(); });
+    for (int i = 0; i < options.background_threads; ++i) {
+      db->bg_threads_.emplace_back([p = db.get()] { p->BackgroundThread(); });
+    }
     db->MaybeScheduleWork();
   }
   return std::unique_ptr<DB>(std::move(db));
@@ -350,7 +355,8 @@ Status DBImpl::Close() {
     bg_stop_ = true;
     bg_cv_.SignalAll();
   }
-  if (bg_thread_.joinable()) bg_thread_.join();
+  for (std::thread& t : bg_threads_) t.join();
+  bg_threads_.clear();
   if (gc_thread_.joinable()) gc_thread_.join();
   Status s;
   MutexLock l(&mu_);
@@ -373,7 +379,8 @@ Stats DBImpl::GetStats() {
   MutexLock l(&mu_);
   Stats s = stats_;
   s.last_sequence = LastSequence();
-  s.disk_bytes_written += log_bytes_written_.load(std::memory_order_relaxed);
+  s.disk_bytes_written +=
+      log_bytes_written_.load(std::memory_order_relaxed) + versions_->manifest_bytes_written();
   std::shared_ptr<const Version> v = versions_->current();
   s.levels.assign(static_cast<std::size_t>(v->num_levels()), {});
   std::uint64_t live = 0;

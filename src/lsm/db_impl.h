@@ -19,15 +19,23 @@
 //    ones, the current Version) under mu_ and then read without any lock: memtables take
 //    concurrent readers with one writer, tables and Versions are immutable. The read state is
 //    rebuilt (under mu_) whenever one of its three parts changes.
-//  - The background thread (one; flushes first, then compactions) owns the frozen memtables'
-//    flushes and the compactions; it takes mu_ to pick work, to install results (LogAndApply)
-//    and to delete files nobody references.
+//  - The background threads (Options::background_threads; each takes a flush first, then a
+//    compaction) own the frozen memtables' flushes and the compactions. They take mu_ to pick
+//    work, to install results and to delete files nobody references. Flushes run one at a time
+//    (flush_running_), oldest first. Compactions run side by side on disjoint inputs: the
+//    picker never takes a table being compacted (compaction_picker.h), so their outputs never
+//    overlap in one level. A manual request runs on one thread at a time (Manual::running).
+//  - Edits go to the VersionSet one at a time (manifest_writer_busy_): ApplyEdit releases mu_
+//    for the MANIFEST write and fsync, so writers and readers are not held up by it, and
+//    installs the new Version and rebuilds the read state with mu_ held again. A table written
+//    by a flush or compaction stays in pending_outputs_ until its edit is applied, so a
+//    DeleteObsoleteFiles on another thread in that window keeps it.
 //  - Files are deleted only when no Version (LiveFiles) references a table and no memtable,
 //    frozen memtable or table points into a value log (the log numbers at or after the
 //    VersionSet's log number, plus those a table's values point to).
 //
 // Lock order: mu_, then a Writer's state (guarded by mu_ too), then the table cache's own lock.
-// No I/O under mu_ except the MANIFEST append inside LogAndApply and file deletion.
+// No I/O under mu_ except file deletion (and listing the directory for it and for GetStats).
 #ifndef LARDER_LSM_DB_IMPL_H_
 #define LARDER_LSM_DB_IMPL_H_
 
@@ -226,6 +234,9 @@ class DBImpl final : public DB {
   // Writes `mem`'s entries to new level-0 table `number`; fills *meta (number 0: empty).
   Status WriteLevel0Table(const MemTable& mem, std::uint64_t number, FileMetaData* meta);
   Status RunCompaction(Compaction* c) REQUIRES(mu_);
+  // Applies `edit` to the VersionSet once no other thread is applying one; releases mu_ while
+  // the MANIFEST is written and synced (see the file comment).
+  Status ApplyEdit(VersionEdit* edit) REQUIRES(mu_);
   void DeleteObsoleteFiles() REQUIRES(mu_);
   // Value-log garbage collection (db_vlog_gc.cc): one step; false when there was nothing to do.
   bool MaybeCollectValueLog() REQUIRES(mu_);
@@ -251,8 +262,8 @@ class DBImpl final : public DB {
 
   // --- State --------------------------------------------------------------------------------
   mutable Mutex mu_;
-  // The VersionSet's own methods are thread-safe; LogAndApply is called with mu_ held (one at
-  // a time, and readers never see a Version without the memtable it replaced, or both).
+  // The VersionSet's own methods are thread-safe; LogAndApply is called through ApplyEdit only
+  // (one at a time; readers never see a Version without the memtable it replaced, or both).
   std::unique_ptr<VersionSet> versions_;
   std::atomic<SequenceNumber> last_sequence_{0};
   std::deque<Writer*> writers_ GUARDED_BY(mu_);
@@ -289,17 +300,33 @@ class DBImpl final : public DB {
   std::multiset<SequenceNumber> snapshots_ GUARDED_BY(mu_);
 
   CondVar bg_cv_;  // background work finished a step, or was asked for; the queue changed
-  std::thread bg_thread_;
+  std::vector<std::thread> bg_threads_;
   bool bg_stop_ GUARDED_BY(mu_) = false;
-  bool bg_work_ GUARDED_BY(mu_) = false;  // MaybeScheduleWork asked for a look
+  // Bumped when work is asked for or a step ends: a thread that saw another value looks again.
+  std::uint64_t bg_work_generation_ GUARDED_BY(mu_) = 0;
   Status bg_error_ GUARDED_BY(mu_);
-  // Manual compactions asked for and not done (CompactRange waits for its own).
+  bool flush_running_ GUARDED_BY(mu_) = false;
+  bool manifest_writer_busy_ GUARDED_BY(mu_) = false;
+  CondVar manifest_cv_;  // manifest_writer_busy_ went false
+  // Manual compactions asked for and not done (CompactRange waits for its own). A running
+  // request stays queued until its thread marks it done.
   struct Manual {
-    int level;
+    int level = 0;
     std::optional<std::string> begin, end;
+    bool in_place = false;         // see CompactionPicker::PickManual
+    std::uint64_t older_than = 0;  // likewise
+    bool running = false;
     bool done = false;
     Status status;
   };
+  // Queues a manual compaction (the fields of Manual), waits until a background thread has run
+  // it; its status.
+  Status RunManual(int level, const std::optional<std::string>& begin,
+                   const std::optional<std::string>& end, bool in_place, std::uint64_t older_than)
+      EXCLUDES(mu_);
+  // The deepest level >= 1 with a table overlapping [begin, end]; 0 when none.
+  int DeepestLevelWith(std::optional<std::string_view> begin,
+                       std::optional<std::string_view> end) const;
   std::deque<Manual*> manual_ GUARDED_BY(mu_);
   // A collected value log waiting for older snapshots to end before it is dropped (0: none),
   // and the last sequence of its rewrites.
@@ -307,6 +334,8 @@ class DBImpl final : public DB {
   // The thread copying a log's live values (one at a time), and whether it runs.
   std::thread gc_thread_;
   bool gc_running_ GUARDED_BY(mu_) = false;
+  // A background thread is applying the removal of gc_pending_log_ (mu_ released meanwhile).
+  bool gc_removing_ GUARDED_BY(mu_) = false;
   SequenceNumber gc_pending_seq_ GUARDED_BY(mu_) = 0;
   // Checkpoints copying files: while above 0, no file is deleted.
   int file_pins_ GUARDED_BY(mu_) = 0;

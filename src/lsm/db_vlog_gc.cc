@@ -61,12 +61,16 @@ Status DBImpl::CheckValuesUnchanged(const std::vector<GcValue>& values) {
 }
 
 bool DBImpl::MaybeCollectValueLog() {
-  // A collected log waits for the snapshots older than its rewrites.
+  // A collected log waits for the snapshots older than its rewrites. Its removal is applied
+  // by one thread; the others leave the collection alone until it is done.
+  if (gc_removing_) return false;
   if (gc_pending_log_ != 0) {
     if (!snapshots_.empty() && *snapshots_.begin() < gc_pending_seq_) return false;
     VersionEdit edit;
     edit.RemoveVlog(gc_pending_log_);
-    Status s = versions_->LogAndApply(&edit);
+    gc_removing_ = true;
+    Status s = ApplyEdit(&edit);
+    gc_removing_ = false;
     if (!s.ok()) {
       bg_error_ = s;
       Poison(s);

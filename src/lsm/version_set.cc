@@ -121,6 +121,7 @@ Status VersionSet::RewriteManifest(const Version& v, const Scalars& s) {
   snapshot_bytes_ = size;
   manifest_size_.store(size);
   manifest_rewrites_.fetch_add(1);
+  manifest_bytes_written_.fetch_add(size);
   return Status::Ok();
 }
 
@@ -281,9 +282,13 @@ Status VersionSet::Apply(VersionEdit* edit, Mutex* caller_mu) {
   if (after > RewriteThreshold()) {
     st = RewriteManifest(*v, s);
   } else {
+    const std::uint64_t before = manifest_->size();
     st = manifest_->AddRecord(record);
     if (st.ok()) st = manifest_->Sync();
-    if (st.ok()) manifest_size_.store(manifest_->size());
+    if (st.ok()) {
+      manifest_size_.store(manifest_->size());
+      manifest_bytes_written_.fetch_add(manifest_->size() - before);
+    }
   }
   if (caller_mu != nullptr) caller_mu->Lock();
   if (!st.ok()) return Poison(st);

@@ -101,6 +101,8 @@ class VersionSet {
   std::uint64_t manifest_bytes() const;
   // MANIFEST rewrites done since this object was made (Create and Recover's included).
   std::uint64_t manifest_rewrites() const { return manifest_rewrites_.load(); }
+  // MANIFEST bytes written since construction: appended edits and rewritten snapshots.
+  std::uint64_t manifest_bytes_written() const { return manifest_bytes_written_.load(); }
   // Rewrite threshold floor (default 4 MiB); tests set it low.
   void set_manifest_rewrite_bytes(std::uint64_t bytes) { manifest_rewrite_bytes_ = bytes; }
   // OK, or the Poisoned status LogAndApply returns.
@@ -140,6 +142,7 @@ class VersionSet {
   std::uint64_t snapshot_bytes_ = 0;
   std::atomic<std::uint64_t> manifest_size_{0};
   std::atomic<std::uint64_t> manifest_rewrites_{0};
+  std::atomic<std::uint64_t> manifest_bytes_written_{0};
 
   mutable Mutex mu_;
   std::shared_ptr<const Version> current_ GUARDED_BY(mu_);
