@@ -514,5 +514,27 @@ TEST(LsmVersionSetTest, CallerMutexIsReleasedDuringTheSync) {
   EXPECT_EQ(syncs_with_mu_free, 1);
 }
 
+// manifest_bytes_written counts appended edits and rewritten snapshots (Stats counts it in
+// disk_bytes_written).
+TEST(LsmVersionSetTest, CountsEveryManifestByteWritten) {
+  auto fs = NewMemFileSystem();
+  ASSERT_TRUE(fs->CreateDirs("/db").ok());
+  VersionSet vs("/db", fs.get(), SmallOptions());
+  vs.set_manifest_rewrite_bytes(1024);
+  ASSERT_TRUE(vs.Create().ok());
+  auto size = [&] { return *fs->FileSize(ManifestFileName("/db")); };
+  std::uint64_t expected = size();
+  EXPECT_EQ(vs.manifest_bytes_written(), expected);
+  EditGenerator gen(11);
+  for (int i = 0; i < 40; ++i) {
+    const std::uint64_t before = size(), rewrites = vs.manifest_rewrites();
+    VersionEdit e = gen.Next();
+    ASSERT_TRUE(vs.LogAndApply(&e).ok());
+    expected += vs.manifest_rewrites() != rewrites ? size() : size() - before;
+    ASSERT_EQ(vs.manifest_bytes_written(), expected) << i;
+  }
+  EXPECT_GE(vs.manifest_rewrites(), 3u);  // Create's and rewrites
+}
+
 }  // namespace
 }  // namespace larder::lsm
