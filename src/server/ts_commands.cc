@@ -156,7 +156,15 @@ Status AddSample(tsdb::DB* db, tsdb::SeriesId id, const TsSeriesMeta& meta, std:
   }
   if (time_ms == info.last_time_ms) {
     LARDER_ASSIGN_OR_RETURN(std::optional<double> old, ValueAt(db, id, time_ms));
-    const double o = old.value_or(value);
+    if (!old) {
+      // TS.DEL removed it; the engine still appends only after its time.
+      *error = fmt::format(
+          "ERR TSDB: cannot add at {}: a deleted sample's time (the engine appends after the "
+          "newest sample ever added)",
+          time_ms);
+      return Status::Ok();
+    }
+    const double o = *old;
     bool same = false;
     switch (policy) {
       case DuplicatePolicy::kBlock:
@@ -307,15 +315,11 @@ Status IncrByCommand(CommandContext& ctx, double sign) {
   if (db == nullptr) return Status::Ok();
   const std::string name(ctx.argv[1]);
   LARDER_ASSIGN_OR_RETURN(tsdb::SeriesId id, FindOrCreate(ctx, db, name, args));
-  LARDER_ASSIGN_OR_RETURN(tsdb::SeriesInfo info, db->Info(id));
   const std::int64_t t = args.timestamp.value_or(ctx.now_ms);
-  double last = 0;
-  if (info.last_time_ms >= 0) {
-    LARDER_ASSIGN_OR_RETURN(std::optional<double> v, ValueAt(db, id, info.last_time_ms));
-    last = v.value_or(0);
-  }
-  std::optional<std::string> error;
   const TsSeriesMeta& meta = MetaOf(ctx, name);
+  LARDER_ASSIGN_OR_RETURN(std::optional<tsdb::Sample> newest, LastSample(db, id, meta));
+  const double last = newest ? newest->value : 0;
+  std::optional<std::string> error;
   // At the last timestamp the sum replaces the sample: LAST, as RedisTimeSeries does.
   LARDER_RETURN_IF_ERROR(
       AddSample(db, id, meta, t, last + sign * *by, DuplicatePolicy::kLast, &error));
@@ -340,11 +344,12 @@ Status GetCommand(CommandContext& ctx) {
   Status engine;
   std::optional<tsdb::SeriesId> id = FindOrReply(ctx, db, ctx.argv[1], &engine);
   if (!id) return engine;
-  LARDER_ASSIGN_OR_RETURN(tsdb::SeriesInfo info, db->Info(*id));
-  std::optional<tsdb::Sample> sample;
-  if (info.last_time_ms >= 0) {
-    LARDER_ASSIGN_OR_RETURN(std::optional<double> v, ValueAt(db, *id, info.last_time_ms));
-    if (v) sample = tsdb::Sample{info.last_time_ms, *v};
+  const std::string name(ctx.argv[1]);
+  LARDER_ASSIGN_OR_RETURN(std::optional<tsdb::Sample> sample,
+                          LastSample(db, *id, MetaOf(ctx, name)));
+  if (ctx.argv.size() == 3) {  // LATEST: a rule destination's still-open bucket
+    LARDER_ASSIGN_OR_RETURN(std::optional<tsdb::Sample> open, LatestBucket(ctx, db, name));
+    if (open) sample = open;
   }
   ReplySample(ctx.reply, sample);
   return Status::Ok();
@@ -376,7 +381,7 @@ Status InfoCommand(CommandContext& ctx) {
   r.Bulk("firstTimestamp");
   r.Integer(samples.empty() ? 0 : samples.front().time_ms);
   r.Bulk("lastTimestamp");
-  r.Integer(std::max<std::int64_t>(info.last_time_ms, 0));
+  r.Integer(samples.empty() ? 0 : samples.back().time_ms);
   r.Bulk("retentionTime");
   r.Integer(meta.retention_ms);
   r.Bulk("chunkCount");
@@ -415,10 +420,53 @@ Status InfoCommand(CommandContext& ctx) {
   return Status::Ok();
 }
 
+// TS.DEL key from to: the number of samples deleted. Rules' destinations lose the buckets the
+// range touches (not recomputed: the engine cannot insert before a destination's newest).
 Status DelCommand(CommandContext& ctx) {
-  ctx.reply.Error(
-      "ERR TSDB: TS.DEL is not supported: samples stay until the disk quota (ts-disk-space-mb) "
-      "or RETENTION removes them");
+  const std::optional<std::int64_t> from = ParseRangeBound(ctx.argv[2]);
+  const std::optional<std::int64_t> to = ParseRangeBound(ctx.argv[3]);
+  if (!from) {
+    ctx.reply.Error("ERR TSDB: wrong fromTimestamp");
+    return Status::Ok();
+  }
+  if (!to) {
+    ctx.reply.Error("ERR TSDB: wrong toTimestamp");
+    return Status::Ok();
+  }
+  tsdb::DB* db = TsDb(ctx);
+  if (db == nullptr) return Status::Ok();
+  Status engine;
+  std::optional<tsdb::SeriesId> id = FindOrReply(ctx, db, ctx.argv[1], &engine);
+  if (!id) return engine;
+  const TsSeriesMeta& meta = MetaOf(ctx, std::string(ctx.argv[1]));
+  LARDER_ASSIGN_OR_RETURN(tsdb::SeriesInfo info, db->Info(*id));
+  std::int64_t start = *from;
+  if (meta.retention_ms > 0 && info.last_time_ms >= 0) {
+    const std::int64_t oldest = info.last_time_ms - meta.retention_ms;
+    if (*from < oldest && !meta.rules.empty()) {
+      ctx.reply.Error(
+          "ERR TSDB: When a series has compactions, deleting samples or compaction buckets "
+          "beyond the series retention period is not possible");
+      return Status::Ok();
+    }
+    start = std::max(start, oldest);  // expired samples are not counted
+  }
+  std::uint64_t deleted = 0;
+  if (start <= *to) {
+    LARDER_ASSIGN_OR_RETURN(deleted, db->Delete(*id, start, *to));
+  }
+  if (deleted > 0) {
+    for (const TsRule& rule : meta.rules) {
+      Result<tsdb::SeriesId> dest = db->FindSeries(rule.dest);
+      if (!dest.ok()) continue;
+      std::vector<tsdb::Sample> bounds;
+      Bucketize(std::vector<tsdb::Sample>{{start, 0}, {*to, 0}}, rule.bucket_ms, rule.align_ms,
+                tsdb::Aggregation::kFirst, &bounds);
+      LARDER_RETURN_IF_ERROR(
+          db->Delete(*dest, bounds.front().time_ms, bounds.back().time_ms).status());
+    }
+  }
+  ctx.reply.Integer(static_cast<std::int64_t>(deleted));
   return Status::Ok();
 }
 
@@ -506,7 +554,7 @@ void RegisterTsCommands(CommandTable& table) {
   add("ts.decrby", -3, kW, DecrCommand, "Appends the last value minus a decrement");
   add("ts.get", -2, kR, GetCommand, "The last sample of a series");
   add("ts.info", -2, kR, InfoCommand, "A series' samples, retention, labels and rules");
-  add("ts.del", 4, kW, DelCommand, "Deleting samples (not supported)");
+  add("ts.del", 4, kW, DelCommand, "Deletes the samples of a time range");
   add("ts.createrule", -6, kW, CreateRuleCommand, "Downsamples a series into another");
   add("ts.deleterule", 3, kW, DeleteRuleCommand, "Removes a downsampling rule");
   tsfamily::RegisterTsRangeCommands(table);

@@ -78,7 +78,10 @@ TEST_F(TsCommandsTest, AggregationAlignAndFilters) {
             "[[50,4]]");
   EXPECT_EQ(Run({"TS.RANGE", "s", "-", "+", "FILTER_BY_VALUE", "2", "3"}), "[[25,2],[35,3]]");
   EXPECT_EQ(Run({"TS.RANGE", "s", "-", "+", "FILTER_BY_TS", "15", "95", "7"}), "[[15,1],[95,9]]");
+  // twa: the line through the samples, cut at the buckets' edges (a sample every 10 ms at 5).
   EXPECT_EQ(Run({"TS.RANGE", "s", "-", "+", "AGGREGATION", "twa", "10"}),
+            "[[0,0.25],[10,1],[20,2],[30,3],[40,4],[50,5],[60,6],[70,7],[80,8],[90,8.75]]");
+  EXPECT_EQ(Run({"TS.RANGE", "s", "-", "+", "AGGREGATION", "median", "10"}),
             "-ERR TSDB: Unknown aggregation type");
   // RETENTION hides samples older than last - retention.
   EXPECT_EQ(Run({"TS.ALTER", "s", "RETENTION", "20"}), "OK");
@@ -136,7 +139,13 @@ TEST_F(TsCommandsTest, MetadataAndRulesSurviveARestart) {
   EXPECT_EQ(Run({"TS.DELETERULE", "src", "dst"}), "OK");
   EXPECT_EQ(Run({"TS.DELETERULE", "src", "dst"}), "-ERR TSDB: compaction rule does not exist");
   EXPECT_EQ(Run({"TS.QUERYINDEX", "a=1"}), "[src]");
-  EXPECT_EQ(Run({"TS.DEL", "src", "0", "10"}).substr(0, 30), "-ERR TSDB: TS.DEL is not suppo");
+  EXPECT_EQ(Run({"TS.DEL", "src", "0", "10"}), "2");
+  EXPECT_EQ(Run({"TS.DEL", "src", "x", "10"}), "-ERR TSDB: wrong fromTimestamp");
+  EXPECT_EQ(Run({"TS.DEL", "src", "0", "y"}), "-ERR TSDB: wrong toTimestamp");
+  EXPECT_EQ(Run({"TS.RANGE", "src", "-", "+", "COUNT", "1"}), "[[12,12]]");
+  Start();  // the deletion is durable
+  EXPECT_EQ(Run({"TS.GET", "src"}), "[31,1]");
+  EXPECT_EQ(Run({"TS.RANGE", "src", "0", "12"}), "[[12,12]]");
 }
 
 TEST(TsConfigTest, DirectivesParseRenderAndRefuseBadValues) {
