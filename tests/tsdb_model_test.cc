@@ -1,7 +1,8 @@
 // The time-series engine against an in-memory model (a std::map per series), with random
 // series, samples (regular, jittered, irregular; decimal, integer, arbitrary bits), interval
-// changes, deletes of random ranges (the count checked), raw and aggregated queries forward and
-// reverse, with and without a limit, and reopens. The background flusher
+// changes, deletes of random ranges (the count checked), upserts at or before the newest time
+// (new times and stored ones), raw and aggregated queries forward and reverse, with and without
+// a limit, and reopens. The background flusher
 // and the timer run, as in production.
 #include <gtest/gtest.h>
 
@@ -55,7 +56,7 @@ TEST(TsdbModelTest, RandomOperationsWithReopens) {
         return std::bit_cast<double>(rng());
     }
   };
-  int queries = 0, reopens = 0, deletes = 0;
+  int queries = 0, reopens = 0, deletes = 0, upserts = 0;
   std::uint64_t deleted = 0;
   std::uint64_t cache_hits = 0;
   for (int step = 0; step < 20000; ++step) {
@@ -87,6 +88,20 @@ TEST(TsdbModelTest, RandomOperationsWithReopens) {
       const auto id = static_cast<SeriesId>(rng() % model.size());
       model[id].interval = 1000 * static_cast<std::int64_t>(rng() % 4);
       ASSERT_TRUE(db->SetInterval(id, model[id].interval).ok());
+    } else if (op < 920 && model[rng() % model.size()].newest >= 0) {
+      // An upsert at or before the newest time: half on a stored sample, half anywhere.
+      const auto id = static_cast<SeriesId>(rng() % model.size());
+      ModelSeries& m = model[id];
+      if (m.newest < 0) continue;
+      std::int64_t t = static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(m.newest + 1));
+      if (rng() % 2 == 0 && !m.samples.empty()) {
+        auto it = m.samples.lower_bound(t);
+        if (it != m.samples.end()) t = it->first;
+      }
+      const double v = value(static_cast<int>(rng() % 3));
+      ASSERT_TRUE(db->Upsert(id, t, v).ok());
+      m.samples[t] = v;
+      ++upserts;
     } else if (op < 930) {
       ++deletes;
       const auto id = static_cast<SeriesId>(rng() % model.size());
@@ -159,7 +174,8 @@ TEST(TsdbModelTest, RandomOperationsWithReopens) {
   EXPECT_EQ(problems, 0u);
   EXPECT_GT(queries, 300);
   EXPECT_GT(reopens, 10);
-  EXPECT_GT(deletes, 200);
+  EXPECT_GT(deletes, 100);
+  EXPECT_GT(upserts, 50);
   EXPECT_GT(deleted, 1000u);
   EXPECT_GT(cache_hits + db->GetStats().cache_hits, 0u);
   ASSERT_TRUE(db->Close().ok());

@@ -18,7 +18,9 @@
 // (so a query always finds a sample in exactly one of the three); every sample added and not
 // yet written to the hot log is in unlogged_; a deleted range never reaches past the series'
 // last_time when recorded, so a later Add is never hidden by it; no page in pages_ lies wholly
-// in a deleted range.
+// in a deleted range; no late sample lies in a deleted range recorded after it (Delete erases
+// them), so reads apply the deleted ranges to the stored samples and then lay the late ones
+// over them.
 #ifndef LARDER_TSDB_DB_IMPL_H_
 #define LARDER_TSDB_DB_IMPL_H_
 
@@ -64,6 +66,7 @@ class DBImpl final : public DB {
   Result<SeriesId> FindSeries(std::string_view name) override;
   Status SetInterval(SeriesId id, std::int64_t interval_ms) override;
   Status Add(SeriesId id, std::int64_t time_ms, double value) override;
+  Status Upsert(SeriesId id, std::int64_t time_ms, double value) override;
   Result<std::uint64_t> Delete(SeriesId id, std::int64_t from_ms, std::int64_t to_ms) override;
   Status Range(SeriesId id, std::int64_t from_ms, std::int64_t to_ms, const RangeOptions& options,
                std::vector<Sample>* out) override;
@@ -84,6 +87,7 @@ class DBImpl final : public DB {
     std::deque<PageRef> pages;
     HotPage hot;
     DeletedRanges deleted;
+    std::map<std::int64_t, double> late;  // Upsert at or before last_time: over everything
   };
   struct PendingPage {
     SeriesId id = 0;

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 
 #include "base/coding.h"
@@ -143,7 +144,18 @@ Status DBImpl::ApplyMetaRecord(RecordType type, std::string_view payload) {
     }
     Series& s = *series_[id];
     s.deleted.Add(static_cast<std::int64_t>(a), static_cast<std::int64_t>(b));
+    s.late.erase(s.late.lower_bound(static_cast<std::int64_t>(a)),
+                 s.late.upper_bound(static_cast<std::int64_t>(b)));
     std::erase_if(s.pages, [&](const PageRef& r) { return s.deleted.Covers(r.start, r.end); });
+    return Status::Ok();
+  }
+  if (type == RecordType::kLateSample) {
+    // id, time, value bits.
+    if (!GetVarint64(&in, &id) || !GetVarint64(&in, &a) || !GetFixed64(&in, &b) || !in.empty() ||
+        id >= series_.size() || a > static_cast<std::uint64_t>(kMaxTime)) {
+      return bad();
+    }
+    series_[id]->late[static_cast<std::int64_t>(a)] = std::bit_cast<double>(b);
     return Status::Ok();
   }
   if (!GetVarint64(&in, &id) || !GetVarint64(&in, &a) || a > (std::uint64_t{1} << 40)) {

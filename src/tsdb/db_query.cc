@@ -76,12 +76,16 @@ Status DBImpl::Range(SeriesId id, std::int64_t from, std::int64_t to, const Rang
   std::map<std::uint32_t, std::shared_ptr<Pair>> pairs;
   std::vector<Sample> memory;  // pending and hot samples, newer than every page
   DeletedRanges deleted;       // a copy: Delete may change the series' meanwhile
+  std::vector<Sample> late;    // Upsert's samples in the range, laid over the rest
   {
     std::lock_guard<std::mutex> l(mu_);
     if (closed_) return Status::InvalidArgument("tsdb: the engine is closed");
     if (id >= series_.size()) return Status::NotFound("tsdb: no such series");
     const Series& s = *series_[id];
     deleted = s.deleted;
+    for (auto it = s.late.lower_bound(from); it != s.late.end() && it->first <= to; ++it) {
+      late.push_back({it->first, it->second});
+    }
     for (const PageRef& r : s.pages) {
       if (r.end < from || r.start > to) continue;
       auto it = pairs_.find(r.pair);
@@ -129,6 +133,21 @@ Status DBImpl::Range(SeriesId id, std::int64_t from, std::int64_t to, const Rang
   std::vector<Sample> samples;
   for (const auto& p : parts) samples.insert(samples.end(), p.begin(), p.end());
   samples.insert(samples.end(), memory.begin(), memory.end());
+  if (!late.empty()) {
+    // Merge by time; a late sample replaces a stored one at its time.
+    std::vector<Sample> merged;
+    merged.reserve(samples.size() + late.size());
+    std::size_t i = 0, j = 0;
+    while (i < samples.size() || j < late.size()) {
+      if (j == late.size() || (i < samples.size() && samples[i].time_ms < late[j].time_ms)) {
+        merged.push_back(samples[i++]);
+      } else {
+        if (i < samples.size() && samples[i].time_ms == late[j].time_ms) ++i;
+        merged.push_back(late[j++]);
+      }
+    }
+    samples = std::move(merged);
+  }
   const std::size_t first = out->size();
   if (options.bucket_ms > 0) {
     AggregateBuckets(samples, options.bucket_ms, options.aggregation, out);
@@ -167,6 +186,9 @@ Result<SeriesInfo> DBImpl::Info(SeriesId id) {
       }
     }
     if (info.first_time_ms < 0 && !s.hot.empty()) info.first_time_ms = s.hot.first_time();
+  }
+  if (!s.late.empty() && (info.first_time_ms < 0 || s.late.begin()->first < info.first_time_ms)) {
+    info.first_time_ms = s.late.begin()->first;
   }
   return info;
 }

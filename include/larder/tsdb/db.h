@@ -144,12 +144,21 @@ class DB {
   // a full page goes to the background flusher.
   virtual Status Add(SeriesId id, std::int64_t time_ms, double value) = 0;
 
+  // Sets the sample at time_ms to `value`, whatever the series holds: after last_time_ms it is an
+  // Add; at or before it (an out-of-order sample, or a new value for a stored one) it is a
+  // *late sample*: a record in series.meta, synced before it returns, and an entry in memory
+  // that every read lays over the stored samples (24 bytes or so each, never compacted into
+  // pages: meant for occasional corrections, not a second ingest path). InvalidArgument when
+  // time_ms is out of [0, kMaxTime].
+  virtual Status Upsert(SeriesId id, std::int64_t time_ms, double value) = 0;
+
   // Deletes the samples with from_ms <= time <= to_ms and returns how many there were (samples
   // the quota removes at the same moment may be counted). Durable when it returns (a record in
   // series.meta); every later read, and every read after a reopen or a crash, leaves them out.
   // Pages whose whole span is deleted leave the page index (their bytes go with their pair).
-  // Adds still need a time after last_time_ms, deleted or not. InvalidArgument when from_ms >
-  // to_ms or either is out of [0, kMaxTime]. Deletes of one series are serialised.
+  // Adds still need a time after last_time_ms, deleted or not (Upsert writes before it).
+  // InvalidArgument when from_ms > to_ms or either is out of [0, kMaxTime]. Deletes of one series
+  // are serialised.
   virtual Result<std::uint64_t> Delete(SeriesId id, std::int64_t from_ms, std::int64_t to_ms) = 0;
 
   // The samples (or buckets, see RangeOptions) with from_ms <= time <= to_ms, appended to
