@@ -50,6 +50,10 @@ double Twa(std::span<const tsdb::Sample> in, const std::optional<tsdb::Sample>& 
 
 }  // namespace
 
+std::int64_t BucketStart(std::int64_t t, std::int64_t bucket_ms, std::int64_t align_ms) {
+  return StartOf(t, bucket_ms, align_ms % bucket_ms);
+}
+
 bool Bucketize(std::span<const tsdb::Sample> samples, const BucketSpec& spec,
                std::vector<tsdb::Sample>* out) {
   const std::int64_t bucket = spec.bucket_ms;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -145,27 +146,41 @@ Status ApplyRules(tsdb::DB* db, tsdb::SeriesId id, const TsSeriesMeta& meta, std
   return Status::Ok();
 }
 
-// Appends (time_ms, value) to series `id` under `policy`. A user error goes to *error; an
-// engine error is returned.
+// After a late sample or a deletion at `time_ms`: the rule's bucket holding it, if closed (the
+// source's newest sample, `source_last`, lies in a later bucket), recomputed from the source and
+// written to the destination, or deleted there when nothing is left in it. The open bucket is
+// written when it closes (ApplyRules).
+Status RecomputeBucket(tsdb::DB* db, tsdb::SeriesId id, const TsRule& rule, std::int64_t time_ms,
+                       std::int64_t source_last) {
+  const std::int64_t start = BucketStart(time_ms, rule.bucket_ms, rule.align_ms);
+  if (BucketStart(source_last, rule.bucket_ms, rule.align_ms) == start) return Status::Ok();
+  Result<tsdb::SeriesId> dest = db->FindSeries(rule.dest);
+  if (!dest.ok()) return Status::Ok();  // the destination was never created
+  std::vector<tsdb::Sample> raw, agg;
+  const std::int64_t from = std::max<std::int64_t>(start, 0);
+  LARDER_RETURN_IF_ERROR(db->Range(id, from, start + rule.bucket_ms - 1, {}, &raw));
+  Bucketize(raw, rule.bucket_ms, rule.align_ms, rule.aggregation, &agg);
+  if (agg.empty()) return db->Delete(*dest, from, from).status();
+  return db->Upsert(*dest, agg[0].time_ms, agg[0].value);
+}
+
+// Writes (time_ms, value) to series `id`: appended after its newest sample; at or before it
+// (out of order) the duplicate policy decides when a sample is at that time, and the rules'
+// closed buckets are recomputed. A user error goes to *error; an engine error is returned.
 Status AddSample(tsdb::DB* db, tsdb::SeriesId id, const TsSeriesMeta& meta, std::int64_t time_ms,
                  double value, DuplicatePolicy policy, std::optional<std::string>* error) {
   LARDER_ASSIGN_OR_RETURN(tsdb::SeriesInfo info, db->Info(id));
-  if (info.last_time_ms >= 0 && time_ms < info.last_time_ms) {
-    *error = std::string(kOlderThanLast);
+  if (time_ms > info.last_time_ms) {
+    LARDER_RETURN_IF_ERROR(db->Add(id, time_ms, value));
+    return ApplyRules(db, id, meta, info.last_time_ms, time_ms);
+  }
+  if (meta.retention_ms > 0 && time_ms < info.last_time_ms - meta.retention_ms) {
+    *error = "ERR TSDB: Timestamp is older than retention";
     return Status::Ok();
   }
-  if (time_ms == info.last_time_ms) {
-    LARDER_ASSIGN_OR_RETURN(std::optional<double> old, ValueAt(db, id, time_ms));
-    if (!old) {
-      // TS.DEL removed it; the engine still appends only after its time.
-      *error = fmt::format(
-          "ERR TSDB: cannot add at {}: a deleted sample's time (the engine appends after the "
-          "newest sample ever added)",
-          time_ms);
-      return Status::Ok();
-    }
-    const double o = *old;
-    bool same = false;
+  LARDER_ASSIGN_OR_RETURN(std::optional<double> old, ValueAt(db, id, time_ms));
+  double v = value;
+  if (old) {
     switch (policy) {
       case DuplicatePolicy::kBlock:
         *error =
@@ -173,31 +188,28 @@ Status AddSample(tsdb::DB* db, tsdb::SeriesId id, const TsSeriesMeta& meta, std:
             "BLOCK mode";
         return Status::Ok();
       case DuplicatePolicy::kFirst:
-        same = true;
-        break;
+        return Status::Ok();
       case DuplicatePolicy::kLast:
-        same = value == o;
         break;
       case DuplicatePolicy::kMin:
-        same = value >= o;
+        v = std::min(*old, value);
         break;
       case DuplicatePolicy::kMax:
-        same = value <= o;
+        v = std::max(*old, value);
         break;
       case DuplicatePolicy::kSum:
-        same = value == 0;
+        v = *old + value;
         break;
     }
-    if (!same) {
-      *error = fmt::format(
-          "ERR TSDB: cannot change the sample at the last timestamp under DUPLICATE_POLICY {} "
-          "(the engine appends only)",
-          DuplicatePolicyName(policy));
+    if (std::bit_cast<std::uint64_t>(v) == std::bit_cast<std::uint64_t>(*old)) {
+      return Status::Ok();
     }
-    return Status::Ok();
   }
-  LARDER_RETURN_IF_ERROR(db->Add(id, time_ms, value));
-  return ApplyRules(db, id, meta, info.last_time_ms, time_ms);
+  LARDER_RETURN_IF_ERROR(db->Upsert(id, time_ms, v));
+  for (const TsRule& rule : meta.rules) {
+    LARDER_RETURN_IF_ERROR(RecomputeBucket(db, id, rule, time_ms, info.last_time_ms));
+  }
+  return Status::Ok();
 }
 
 // The series `name`, created with `args` when missing (TS.ADD, TS.INCRBY).
@@ -317,6 +329,11 @@ Status IncrByCommand(CommandContext& ctx, double sign) {
   LARDER_ASSIGN_OR_RETURN(tsdb::SeriesId id, FindOrCreate(ctx, db, name, args));
   const std::int64_t t = args.timestamp.value_or(ctx.now_ms);
   const TsSeriesMeta& meta = MetaOf(ctx, name);
+  LARDER_ASSIGN_OR_RETURN(tsdb::SeriesInfo info, db->Info(id));
+  if (t < info.last_time_ms) {  // TS.INCRBY never writes out of order
+    ctx.reply.Error(kOlderThanLast);
+    return Status::Ok();
+  }
   LARDER_ASSIGN_OR_RETURN(std::optional<tsdb::Sample> newest, LastSample(db, id, meta));
   const double last = newest ? newest->value : 0;
   std::optional<std::string> error;
@@ -420,8 +437,8 @@ Status InfoCommand(CommandContext& ctx) {
   return Status::Ok();
 }
 
-// TS.DEL key from to: the number of samples deleted. Rules' destinations lose the buckets the
-// range touches (not recomputed: the engine cannot insert before a destination's newest).
+// TS.DEL key from to: the number of samples deleted. Rules' destinations get the closed buckets
+// the range touches recomputed (or deleted when emptied), as RedisTimeSeries does.
 Status DelCommand(CommandContext& ctx) {
   const std::optional<std::int64_t> from = ParseRangeBound(ctx.argv[2]);
   const std::optional<std::int64_t> to = ParseRangeBound(ctx.argv[3]);
@@ -455,15 +472,16 @@ Status DelCommand(CommandContext& ctx) {
   if (start <= *to) {
     LARDER_ASSIGN_OR_RETURN(deleted, db->Delete(*id, start, *to));
   }
-  if (deleted > 0) {
-    for (const TsRule& rule : meta.rules) {
-      Result<tsdb::SeriesId> dest = db->FindSeries(rule.dest);
-      if (!dest.ok()) continue;
-      std::vector<tsdb::Sample> bounds;
-      Bucketize(std::vector<tsdb::Sample>{{start, 0}, {*to, 0}}, rule.bucket_ms, rule.align_ms,
-                tsdb::Aggregation::kFirst, &bounds);
-      LARDER_RETURN_IF_ERROR(
-          db->Delete(*dest, bounds.front().time_ms, bounds.back().time_ms).status());
+  for (const TsRule& rule : deleted > 0 ? meta.rules : std::vector<TsRule>{}) {
+    // Each destination bucket the range touches, recomputed from what is left.
+    Result<tsdb::SeriesId> dest = db->FindSeries(rule.dest);
+    if (!dest.ok()) continue;
+    std::vector<tsdb::Sample> buckets;
+    const std::int64_t first =
+        std::max<std::int64_t>(BucketStart(start, rule.bucket_ms, rule.align_ms), 0);
+    LARDER_RETURN_IF_ERROR(db->Range(*dest, first, *to, {}, &buckets));
+    for (const tsdb::Sample& b : buckets) {
+      LARDER_RETURN_IF_ERROR(RecomputeBucket(db, *id, rule, b.time_ms, info.last_time_ms));
     }
   }
   ctx.reply.Integer(static_cast<std::int64_t>(deleted));

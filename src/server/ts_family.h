@@ -61,6 +61,9 @@ double AggregateValues(std::span<const double> values, tsdb::Aggregation aggrega
 void Bucketize(std::span<const tsdb::Sample> samples, std::int64_t bucket_ms, std::int64_t align_ms,
                tsdb::Aggregation aggregation, std::vector<tsdb::Sample>* out);
 
+// The start of the bucket holding t: align_ms + k * bucket_ms <= t (negative near 0 with ALIGN).
+std::int64_t BucketStart(std::int64_t t, std::int64_t bucket_ms, std::int64_t align_ms);
+
 // TS.RANGE's aggregation options (ts_buckets.cc).
 enum class BucketTimestamp { kStart, kEnd, kMid };  // BUCKETTIMESTAMP - + ~
 struct BucketSpec {

@@ -1,5 +1,6 @@
 """larderd's TS.* commands (docs/server.md, "Time series"; issue 18) through python3-redis's
-execute_command and redis-cli, TS.DEL (counts, GET/INFO after it, rules, restart and kill -9),
+execute_command and redis-cli, TS.DEL and out-of-order TS.ADD (counts, policies, GET/INFO, rules'
+buckets recomputed, restart and kill -9),
 TYPE, the range options EMPTY, BUCKETTIMESTAMP, LATEST, twa, std.s and var.s, and durability: a clean SIGTERM loses nothing, a kill -9
 loses at most the engine's hot-log interval (1 s) of the newest samples and never leaves a gap;
 labels, retention, policies and rules survive both. A bad ts-dir stops larderd with exit 1.
@@ -92,9 +93,14 @@ class TsCommandsTest(unittest.TestCase):
             fields = dict(zip(*[iter(r.execute_command("TS.INFO", "d"))] * 2))
             self.assertEqual((fields[b"totalSamples"], fields[b"firstTimestamp"],
                               fields[b"lastTimestamp"]), (len(want), 1, 94))
-            with self.assertRaisesRegex(redis.ResponseError, "deleted sample"):
-                r.execute_command("TS.ADD", "d", 100, 1)
             self.assertEqual(r.execute_command("TS.ADD", "d", 101, 101), 101)
+            # Out of order: into a deleted range, and over a stored sample per DUPLICATE_POLICY.
+            self.assertEqual(r.execute_command("TS.ADD", "d", 12, 12), 12)
+            with self.assertRaisesRegex(redis.ResponseError, "BLOCK mode"):
+                r.execute_command("TS.ADD", "d", 30, 1)
+            self.assertEqual(r.execute_command("TS.ADD", "d", 30, 5, "ON_DUPLICATE", "SUM"), 30)
+            self.assertEqual(r.execute_command("TS.RANGE", "d", 30, 30), [[30, b"35"]])
+            want = sorted(want + [12])
             self.assertEqual(r.execute_command("TYPE", "d"), b"TSDB-TYPE")
             self.assertEqual(r.execute_command("TYPE", "nothing"), b"none")
 
@@ -110,8 +116,13 @@ class TsCommandsTest(unittest.TestCase):
             self.assertEqual(r.execute_command("TS.RANGE", "dst", "-", "+", "LATEST"),
                              [[0, b"9"], [10, b"10"], [20, b"6"]])
             self.assertEqual(r.execute_command("TS.MGET", "LATEST", "FILTER", "x=y"), [])
+            # A deletion or a late sample recomputes the closed buckets it touches.
             self.assertEqual(r.execute_command("TS.DEL", "src", 12, 13), 2)
-            self.assertEqual(r.execute_command("TS.RANGE", "dst", "-", "+"), [[0, b"9"]])
+            self.assertEqual(r.execute_command("TS.RANGE", "dst", "-", "+"),
+                             [[0, b"9"], [10, b"8"]])
+            self.assertEqual(r.execute_command("TS.ADD", "src", 12, 5), 12)
+            self.assertEqual(r.execute_command("TS.DEL", "src", 1, 9), 9)
+            self.assertEqual(r.execute_command("TS.RANGE", "dst", "-", "+"), [[10, b"13"]])
 
             # twa, EMPTY, BUCKETTIMESTAMP, std.s/var.s (RedisTimeSeries 1.8's documented results).
             for t in (12, 15, 19, 22):
@@ -147,7 +158,8 @@ class TsCommandsTest(unittest.TestCase):
             srv.start()
             r = srv.client()
             self.assertEqual([t for t, _ in ts_range(r, "d")], want + [101])
-            self.assertEqual(r.execute_command("TS.RANGE", "dst", "-", "+"), [[0, b"9"]])
+            self.assertEqual(r.execute_command("TS.RANGE", "d", 30, 30), [[30, b"35"]])
+            self.assertEqual(r.execute_command("TS.RANGE", "dst", "-", "+"), [[10, b"13"]])
             self.assertEqual(r.execute_command("TYPE", "d"), b"TSDB-TYPE")
             self.assertEqual(srv.stop(), 0)
             srv.start()
