@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -288,8 +289,9 @@ TEST_F(TsdbDbTest, HotLogKeepsUnflushedSamplesAcrossACrash) {
 }
 
 // Deletes of a whole flushed page, of part of a page and of hot samples: counted, gone from
-// every read (raw, aggregated, newest-first with a limit), the whole page out of the index,
-// and all of it durable across a crash (no Close) and a clean reopen.
+// every read (raw, aggregated, newest-first with a limit), the whole page out of the index;
+// late samples (Upsert) in a deleted range and over a stored sample, and a delete between two
+// of them; all of it durable across a crash (no Close) and a clean reopen.
 TEST_F(TsdbDbTest, DeleteCountsHidesAndSurvivesACrash) {
   Options o = Opts();
   auto db = Open(o);
@@ -318,6 +320,18 @@ TEST_F(TsdbDbTest, DeleteCountsHidesAndSurvivesACrash) {
   EXPECT_EQ(newest, (std::vector<Sample>{{289'000, 289}, {288'000, 288}}));
   const auto counts = All(db.get(), id, {.bucket_ms = 100'000, .aggregation = Aggregation::kCount});
   EXPECT_EQ(counts, (std::vector<Sample>{{0, 36}, {100'000, 79}, {200'000, 90}}));
+  // Late samples: one into a deleted range, one over a flushed sample.
+  auto at = [&](std::int64_t t) {
+    return std::find_if(want.begin(), want.end(), [&](const Sample& x) { return x.time_ms >= t; });
+  };
+  ASSERT_TRUE(db->Upsert(id, 110'500, 7).ok());
+  ASSERT_TRUE(db->Upsert(id, 200'000, -1).ok());
+  want.insert(at(110'500), Sample{110'500, 7});
+  at(200'000)->value = -1;
+  EXPECT_EQ(All(db.get(), id), want);
+  EXPECT_EQ(*db->Delete(id, 110'000, 111'000), 1u);  // the late one only: the rest is gone
+  ASSERT_TRUE(db->Upsert(id, 110'500, 8).ok());      // after the delete: it stays
+  at(110'500)->value = 8;
   ASSERT_TRUE(db->SyncHotLog().ok());  // the hot samples, deleted ones included
   auto copy = CrashCopy();
   ASSERT_TRUE(db->Close().ok());
