@@ -1,11 +1,12 @@
 // Crash-point enumeration over the time-series engine (tests/util/crash_harness.h): one series
 // fed sample by sample, with pages of 16 samples, extents of 2 pages, pairs closed every ~1.5
 // KiB and a hot log rotated every ~600 bytes, so that the workload spans page flushes (datafile
-// append and sync, journal append and sync), pair rotations, hot-log syncs and rotations and an
-// interval change. Crashed after every mutating I/O operation and reopened after several
-// simulated power losses each, the engine must show the samples of an allowed state: at least
-// everything acknowledged durable (a synced hot log, a flushed page, a clean Close), and then a
-// prefix of the samples added after it, never a gap.
+// append and sync, journal append and sync), pair rotations, hot-log syncs and rotations, an
+// interval change and deletes (a series.meta record each, after a hot-log sync). Crashed after
+// every mutating I/O operation and reopened after several simulated power losses each, the engine
+// must show the samples of an allowed state: at least everything acknowledged durable (a synced hot
+// log, a flushed page, a clean Close), and then a prefix of the samples added after it, never a
+// gap.
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -64,6 +65,15 @@ test::CrashWorkload TsdbWorkload() {
       tracker->Acknowledged(false);
       if (i % 8 == 7) {
         if (!(*db)->SyncHotLog().ok()) return;
+        tracker->Acknowledged(true);
+      }
+      if (i % 40 == 39) {  // a few samples before the newest, durable when Delete returns
+        const std::int64_t from = t - 5500, to = t - 2000;
+        const auto n = std::erase_if(
+            model, [&](const Sample& x) { return x.time_ms >= from && x.time_ms <= to; });
+        tracker->InFlight(Dump(model));
+        auto deleted = (*db)->Delete(*id, from, to);
+        if (!deleted.ok() || *deleted != n) return;
         tracker->Acknowledged(true);
       }
     }

@@ -1,6 +1,8 @@
 // The time-series engine against an in-memory model (a std::map per series), with random
 // series, samples (regular, jittered, irregular; decimal, integer, arbitrary bits), interval
-// changes, raw and aggregated queries forward and reverse, and reopens. The background flusher
+// changes, deletes of random ranges (the count checked), upserts at or before the newest time
+// (new times and stored ones), raw and aggregated queries forward and reverse, with and without
+// a limit, and reopens. The background flusher
 // and the timer run, as in production.
 #include <gtest/gtest.h>
 
@@ -18,6 +20,7 @@ namespace {
 struct ModelSeries {
   std::int64_t interval = 0;
   std::map<std::int64_t, double> samples;
+  std::int64_t newest = -1;  // newest sample ever added, deleted or not
 };
 
 bool SameBits(const std::vector<Sample>& a, const std::vector<Sample>& b) {
@@ -53,7 +56,8 @@ TEST(TsdbModelTest, RandomOperationsWithReopens) {
         return std::bit_cast<double>(rng());
     }
   };
-  int queries = 0, reopens = 0;
+  int queries = 0, reopens = 0, deletes = 0, upserts = 0;
+  std::uint64_t deleted = 0;
   std::uint64_t cache_hits = 0;
   for (int step = 0; step < 20000; ++step) {
     const int op = static_cast<int>(rng() % 1000);
@@ -76,6 +80,7 @@ TEST(TsdbModelTest, RandomOperationsWithReopens) {
       const double v = value(static_cast<int>(id % 3));
       ASSERT_TRUE(db->Add(id, last[id], v).ok());
       m.samples[last[id]] = v;
+      m.newest = last[id];
       if (rng() % 100 == 0) {
         EXPECT_EQ(db->Add(id, last[id], 1).code(), Code::kInvalidArgument);
       }
@@ -83,6 +88,35 @@ TEST(TsdbModelTest, RandomOperationsWithReopens) {
       const auto id = static_cast<SeriesId>(rng() % model.size());
       model[id].interval = 1000 * static_cast<std::int64_t>(rng() % 4);
       ASSERT_TRUE(db->SetInterval(id, model[id].interval).ok());
+    } else if (op < 920 && model[rng() % model.size()].newest >= 0) {
+      // An upsert at or before the newest time: half on a stored sample, half anywhere.
+      const auto id = static_cast<SeriesId>(rng() % model.size());
+      ModelSeries& m = model[id];
+      if (m.newest < 0) continue;
+      std::int64_t t = static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(m.newest + 1));
+      if (rng() % 2 == 0 && !m.samples.empty()) {
+        auto it = m.samples.lower_bound(t);
+        if (it != m.samples.end()) t = it->first;
+      }
+      const double v = value(static_cast<int>(rng() % 3));
+      ASSERT_TRUE(db->Upsert(id, t, v).ok());
+      m.samples[t] = v;
+      ++upserts;
+    } else if (op < 930) {
+      ++deletes;
+      const auto id = static_cast<SeriesId>(rng() % model.size());
+      ModelSeries& m = model[id];
+      const auto span = static_cast<std::uint64_t>(last[id] + 1);
+      const std::int64_t from = static_cast<std::int64_t>(rng() % span);
+      const std::int64_t to =
+          from + static_cast<std::int64_t>(rng() % (rng() % 4 == 0 ? span : span / 20 + 1));
+      auto lo = m.samples.lower_bound(from), hi = m.samples.upper_bound(to);
+      const auto want = static_cast<std::uint64_t>(std::distance(lo, hi));
+      m.samples.erase(lo, hi);
+      auto got = db->Delete(id, from, to);
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      ASSERT_EQ(*got, want) << "step " << step << " series " << id;
+      deleted += want;
     } else if (op < 995) {
       ++queries;
       const auto id = static_cast<SeriesId>(rng() % model.size());
@@ -92,7 +126,9 @@ TEST(TsdbModelTest, RandomOperationsWithReopens) {
       std::int64_t to = from + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(span));
       RangeOptions ro;
       ro.reverse = rng() % 2 == 0;
-      if (rng() % 3 == 0) {
+      if (rng() % 4 == 0) {
+        ro.limit = 1 + rng() % 40;
+      } else if (rng() % 3 == 0) {
         ro.bucket_ms = 1 + static_cast<std::int64_t>(rng() % 60000);
         ro.aggregation = static_cast<Aggregation>(rng() % 10);
       }
@@ -106,6 +142,7 @@ TEST(TsdbModelTest, RandomOperationsWithReopens) {
         want = std::move(buckets);
       }
       if (ro.reverse) std::reverse(want.begin(), want.end());
+      if (ro.limit > 0 && want.size() > ro.limit) want.resize(ro.limit);
       std::vector<Sample> got;
       ASSERT_TRUE(db->Range(id, from, to, ro, &got).ok());
       ASSERT_TRUE(SameBits(got, want)) << "step " << step << " series " << id << " got "
@@ -125,8 +162,10 @@ TEST(TsdbModelTest, RandomOperationsWithReopens) {
         auto info = db->Info(static_cast<SeriesId>(id));
         ASSERT_TRUE(info.ok());
         EXPECT_EQ(info->interval_ms, model[id].interval);
-        EXPECT_EQ(info->last_time_ms,
-                  model[id].samples.empty() ? -1 : model[id].samples.rbegin()->first);
+        EXPECT_EQ(info->last_time_ms, model[id].newest);
+        if (!model[id].samples.empty()) {
+          EXPECT_LE(info->first_time_ms, model[id].samples.begin()->first);
+        }
       }
     }
   }
@@ -135,6 +174,9 @@ TEST(TsdbModelTest, RandomOperationsWithReopens) {
   EXPECT_EQ(problems, 0u);
   EXPECT_GT(queries, 300);
   EXPECT_GT(reopens, 10);
+  EXPECT_GT(deletes, 100);
+  EXPECT_GT(upserts, 50);
+  EXPECT_GT(deleted, 1000u);
   EXPECT_GT(cache_hits + db->GetStats().cache_hits, 0u);
   ASSERT_TRUE(db->Close().ok());
 }

@@ -14,6 +14,7 @@
 #include "server/reply_builder.h"
 #include "server/scan.h"
 #include "server/server.h"
+#include "server/ts_service.h"
 
 namespace larder::server {
 
@@ -96,6 +97,11 @@ Status TouchCommand(CommandContext& ctx) {
 
 Status TypeCommand(CommandContext& ctx) {
   LARDER_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, LookupKey(ctx, ctx.argv[1], Access::kRead));
+  if (!info && ctx.server.Service<TsService>().HasSeries(ctx.argv[1])) {
+    // Series live beside the keyspace (ts_service.h); TYPE names them as RedisTimeSeries does.
+    ctx.reply.SimpleString("TSDB-TYPE");
+    return Status::Ok();
+  }
   ctx.reply.SimpleString(info ? TypeName(info->type) : "none");
   return Status::Ok();
 }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -145,19 +146,41 @@ Status ApplyRules(tsdb::DB* db, tsdb::SeriesId id, const TsSeriesMeta& meta, std
   return Status::Ok();
 }
 
-// Appends (time_ms, value) to series `id` under `policy`. A user error goes to *error; an
-// engine error is returned.
+// After a late sample or a deletion at `time_ms`: the rule's bucket holding it, if closed (the
+// source's newest sample, `source_last`, lies in a later bucket), recomputed from the source and
+// written to the destination, or deleted there when nothing is left in it. The open bucket is
+// written when it closes (ApplyRules).
+Status RecomputeBucket(tsdb::DB* db, tsdb::SeriesId id, const TsRule& rule, std::int64_t time_ms,
+                       std::int64_t source_last) {
+  const std::int64_t start = BucketStart(time_ms, rule.bucket_ms, rule.align_ms);
+  if (BucketStart(source_last, rule.bucket_ms, rule.align_ms) == start) return Status::Ok();
+  Result<tsdb::SeriesId> dest = db->FindSeries(rule.dest);
+  if (!dest.ok()) return Status::Ok();  // the destination was never created
+  std::vector<tsdb::Sample> raw, agg;
+  const std::int64_t from = std::max<std::int64_t>(start, 0);
+  LARDER_RETURN_IF_ERROR(db->Range(id, from, start + rule.bucket_ms - 1, {}, &raw));
+  Bucketize(raw, rule.bucket_ms, rule.align_ms, rule.aggregation, &agg);
+  if (agg.empty()) return db->Delete(*dest, from, from).status();
+  return db->Upsert(*dest, agg[0].time_ms, agg[0].value);
+}
+
+// Writes (time_ms, value) to series `id`: appended after its newest sample; at or before it
+// (out of order) the duplicate policy decides when a sample is at that time, and the rules'
+// closed buckets are recomputed. A user error goes to *error; an engine error is returned.
 Status AddSample(tsdb::DB* db, tsdb::SeriesId id, const TsSeriesMeta& meta, std::int64_t time_ms,
                  double value, DuplicatePolicy policy, std::optional<std::string>* error) {
   LARDER_ASSIGN_OR_RETURN(tsdb::SeriesInfo info, db->Info(id));
-  if (info.last_time_ms >= 0 && time_ms < info.last_time_ms) {
-    *error = std::string(kOlderThanLast);
+  if (time_ms > info.last_time_ms) {
+    LARDER_RETURN_IF_ERROR(db->Add(id, time_ms, value));
+    return ApplyRules(db, id, meta, info.last_time_ms, time_ms);
+  }
+  if (meta.retention_ms > 0 && time_ms < info.last_time_ms - meta.retention_ms) {
+    *error = "ERR TSDB: Timestamp is older than retention";
     return Status::Ok();
   }
-  if (time_ms == info.last_time_ms) {
-    LARDER_ASSIGN_OR_RETURN(std::optional<double> old, ValueAt(db, id, time_ms));
-    const double o = old.value_or(value);
-    bool same = false;
+  LARDER_ASSIGN_OR_RETURN(std::optional<double> old, ValueAt(db, id, time_ms));
+  double v = value;
+  if (old) {
     switch (policy) {
       case DuplicatePolicy::kBlock:
         *error =
@@ -165,31 +188,28 @@ Status AddSample(tsdb::DB* db, tsdb::SeriesId id, const TsSeriesMeta& meta, std:
             "BLOCK mode";
         return Status::Ok();
       case DuplicatePolicy::kFirst:
-        same = true;
-        break;
+        return Status::Ok();
       case DuplicatePolicy::kLast:
-        same = value == o;
         break;
       case DuplicatePolicy::kMin:
-        same = value >= o;
+        v = std::min(*old, value);
         break;
       case DuplicatePolicy::kMax:
-        same = value <= o;
+        v = std::max(*old, value);
         break;
       case DuplicatePolicy::kSum:
-        same = value == 0;
+        v = *old + value;
         break;
     }
-    if (!same) {
-      *error = fmt::format(
-          "ERR TSDB: cannot change the sample at the last timestamp under DUPLICATE_POLICY {} "
-          "(the engine appends only)",
-          DuplicatePolicyName(policy));
+    if (std::bit_cast<std::uint64_t>(v) == std::bit_cast<std::uint64_t>(*old)) {
+      return Status::Ok();
     }
-    return Status::Ok();
   }
-  LARDER_RETURN_IF_ERROR(db->Add(id, time_ms, value));
-  return ApplyRules(db, id, meta, info.last_time_ms, time_ms);
+  LARDER_RETURN_IF_ERROR(db->Upsert(id, time_ms, v));
+  for (const TsRule& rule : meta.rules) {
+    LARDER_RETURN_IF_ERROR(RecomputeBucket(db, id, rule, time_ms, info.last_time_ms));
+  }
+  return Status::Ok();
 }
 
 // The series `name`, created with `args` when missing (TS.ADD, TS.INCRBY).
@@ -307,15 +327,16 @@ Status IncrByCommand(CommandContext& ctx, double sign) {
   if (db == nullptr) return Status::Ok();
   const std::string name(ctx.argv[1]);
   LARDER_ASSIGN_OR_RETURN(tsdb::SeriesId id, FindOrCreate(ctx, db, name, args));
-  LARDER_ASSIGN_OR_RETURN(tsdb::SeriesInfo info, db->Info(id));
   const std::int64_t t = args.timestamp.value_or(ctx.now_ms);
-  double last = 0;
-  if (info.last_time_ms >= 0) {
-    LARDER_ASSIGN_OR_RETURN(std::optional<double> v, ValueAt(db, id, info.last_time_ms));
-    last = v.value_or(0);
-  }
-  std::optional<std::string> error;
   const TsSeriesMeta& meta = MetaOf(ctx, name);
+  LARDER_ASSIGN_OR_RETURN(tsdb::SeriesInfo info, db->Info(id));
+  if (t < info.last_time_ms) {  // TS.INCRBY never writes out of order
+    ctx.reply.Error(kOlderThanLast);
+    return Status::Ok();
+  }
+  LARDER_ASSIGN_OR_RETURN(std::optional<tsdb::Sample> newest, LastSample(db, id, meta));
+  const double last = newest ? newest->value : 0;
+  std::optional<std::string> error;
   // At the last timestamp the sum replaces the sample: LAST, as RedisTimeSeries does.
   LARDER_RETURN_IF_ERROR(
       AddSample(db, id, meta, t, last + sign * *by, DuplicatePolicy::kLast, &error));
@@ -340,11 +361,12 @@ Status GetCommand(CommandContext& ctx) {
   Status engine;
   std::optional<tsdb::SeriesId> id = FindOrReply(ctx, db, ctx.argv[1], &engine);
   if (!id) return engine;
-  LARDER_ASSIGN_OR_RETURN(tsdb::SeriesInfo info, db->Info(*id));
-  std::optional<tsdb::Sample> sample;
-  if (info.last_time_ms >= 0) {
-    LARDER_ASSIGN_OR_RETURN(std::optional<double> v, ValueAt(db, *id, info.last_time_ms));
-    if (v) sample = tsdb::Sample{info.last_time_ms, *v};
+  const std::string name(ctx.argv[1]);
+  LARDER_ASSIGN_OR_RETURN(std::optional<tsdb::Sample> sample,
+                          LastSample(db, *id, MetaOf(ctx, name)));
+  if (ctx.argv.size() == 3) {  // LATEST: a rule destination's still-open bucket
+    LARDER_ASSIGN_OR_RETURN(std::optional<tsdb::Sample> open, LatestBucket(ctx, db, name));
+    if (open) sample = open;
   }
   ReplySample(ctx.reply, sample);
   return Status::Ok();
@@ -376,7 +398,7 @@ Status InfoCommand(CommandContext& ctx) {
   r.Bulk("firstTimestamp");
   r.Integer(samples.empty() ? 0 : samples.front().time_ms);
   r.Bulk("lastTimestamp");
-  r.Integer(std::max<std::int64_t>(info.last_time_ms, 0));
+  r.Integer(samples.empty() ? 0 : samples.back().time_ms);
   r.Bulk("retentionTime");
   r.Integer(meta.retention_ms);
   r.Bulk("chunkCount");
@@ -415,10 +437,54 @@ Status InfoCommand(CommandContext& ctx) {
   return Status::Ok();
 }
 
+// TS.DEL key from to: the number of samples deleted. Rules' destinations get the closed buckets
+// the range touches recomputed (or deleted when emptied), as RedisTimeSeries does.
 Status DelCommand(CommandContext& ctx) {
-  ctx.reply.Error(
-      "ERR TSDB: TS.DEL is not supported: samples stay until the disk quota (ts-disk-space-mb) "
-      "or RETENTION removes them");
+  const std::optional<std::int64_t> from = ParseRangeBound(ctx.argv[2]);
+  const std::optional<std::int64_t> to = ParseRangeBound(ctx.argv[3]);
+  if (!from) {
+    ctx.reply.Error("ERR TSDB: wrong fromTimestamp");
+    return Status::Ok();
+  }
+  if (!to) {
+    ctx.reply.Error("ERR TSDB: wrong toTimestamp");
+    return Status::Ok();
+  }
+  tsdb::DB* db = TsDb(ctx);
+  if (db == nullptr) return Status::Ok();
+  Status engine;
+  std::optional<tsdb::SeriesId> id = FindOrReply(ctx, db, ctx.argv[1], &engine);
+  if (!id) return engine;
+  const TsSeriesMeta& meta = MetaOf(ctx, std::string(ctx.argv[1]));
+  LARDER_ASSIGN_OR_RETURN(tsdb::SeriesInfo info, db->Info(*id));
+  std::int64_t start = *from;
+  if (meta.retention_ms > 0 && info.last_time_ms >= 0) {
+    const std::int64_t oldest = info.last_time_ms - meta.retention_ms;
+    if (*from < oldest && !meta.rules.empty()) {
+      ctx.reply.Error(
+          "ERR TSDB: When a series has compactions, deleting samples or compaction buckets "
+          "beyond the series retention period is not possible");
+      return Status::Ok();
+    }
+    start = std::max(start, oldest);  // expired samples are not counted
+  }
+  std::uint64_t deleted = 0;
+  if (start <= *to) {
+    LARDER_ASSIGN_OR_RETURN(deleted, db->Delete(*id, start, *to));
+  }
+  for (const TsRule& rule : deleted > 0 ? meta.rules : std::vector<TsRule>{}) {
+    // Each destination bucket the range touches, recomputed from what is left.
+    Result<tsdb::SeriesId> dest = db->FindSeries(rule.dest);
+    if (!dest.ok()) continue;
+    std::vector<tsdb::Sample> buckets;
+    const std::int64_t first =
+        std::max<std::int64_t>(BucketStart(start, rule.bucket_ms, rule.align_ms), 0);
+    LARDER_RETURN_IF_ERROR(db->Range(*dest, first, *to, {}, &buckets));
+    for (const tsdb::Sample& b : buckets) {
+      LARDER_RETURN_IF_ERROR(RecomputeBucket(db, *id, rule, b.time_ms, info.last_time_ms));
+    }
+  }
+  ctx.reply.Integer(static_cast<std::int64_t>(deleted));
   return Status::Ok();
 }
 
@@ -506,7 +572,7 @@ void RegisterTsCommands(CommandTable& table) {
   add("ts.decrby", -3, kW, DecrCommand, "Appends the last value minus a decrement");
   add("ts.get", -2, kR, GetCommand, "The last sample of a series");
   add("ts.info", -2, kR, InfoCommand, "A series' samples, retention, labels and rules");
-  add("ts.del", 4, kW, DelCommand, "Deleting samples (not supported)");
+  add("ts.del", 4, kW, DelCommand, "Deletes the samples of a time range");
   add("ts.createrule", -6, kW, CreateRuleCommand, "Downsamples a series into another");
   add("ts.deleterule", 3, kW, DeleteRuleCommand, "Removes a downsampling rule");
   tsfamily::RegisterTsRangeCommands(table);

@@ -38,7 +38,13 @@ TEST_F(TsCommandsTest, CreateAddGetRange) {
   EXPECT_EQ(Run({"TS.GET", "t"}), "[]");
   EXPECT_EQ(Run({"TS.ADD", "t", "10", "1.5"}), "10");
   EXPECT_EQ(Run({"TS.ADD", "t", "20", "2"}), "20");
-  EXPECT_EQ(Run({"TS.ADD", "t", "15", "2"}),
+  // Out of order: a new time is inserted, a stored one goes by the duplicate policy.
+  EXPECT_EQ(Run({"TS.ADD", "t", "15", "2"}), "15");
+  EXPECT_EQ(Run({"TS.ADD", "t", "15", "7", "ON_DUPLICATE", "SUM"}), "15");
+  EXPECT_EQ(Run({"TS.ADD", "t", "15", "4", "ON_DUPLICATE", "MIN"}), "15");
+  EXPECT_EQ(Run({"TS.RANGE", "t", "11", "19"}), "[[15,4]]");
+  EXPECT_EQ(Run({"TS.DEL", "t", "15", "15"}), "1");
+  EXPECT_EQ(Run({"TS.INCRBY", "t", "1", "TIMESTAMP", "12"}),
             "-ERR TSDB: timestamp must be equal to or higher than the maximum existing timestamp");
   EXPECT_EQ(Run({"TS.ADD", "t", "20", "3"}),
             "-ERR TSDB: Error at upsert, update is not supported when DUPLICATE_POLICY is set to "
@@ -54,9 +60,9 @@ TEST_F(TsCommandsTest, CreateAddGetRange) {
   EXPECT_EQ(Run({"TS.RANGE", "nope", "-", "+"}), "-ERR TSDB: the key does not exist");
   // TS.ADD creates; TS.MADD replies a timestamp or an error per sample.
   EXPECT_EQ(Run({"TS.ADD", "u", "5", "1", "LABELS", "host", "b"}), "5");
-  EXPECT_EQ(Run({"TS.MADD", "t", "30", "3", "nope", "1", "1", "u", "4", "1", "u", "6", "2"}),
-            "[30,-ERR TSDB: the key does not exist,-ERR TSDB: timestamp must be equal to or "
-            "higher than the maximum existing timestamp,6]");
+  EXPECT_EQ(Run({"TS.MADD", "t", "30", "3", "nope", "1", "1", "u", "5", "1", "u", "6", "2"}),
+            "[30,-ERR TSDB: the key does not exist,-ERR TSDB: Error at upsert, update is not "
+            "supported when DUPLICATE_POLICY is set to BLOCK mode,6]");
   EXPECT_EQ(Run({"TS.INCRBY", "c", "5", "TIMESTAMP", "100"}), "100");
   EXPECT_EQ(Run({"TS.INCRBY", "c", "2.5", "TIMESTAMP", "200"}), "200");
   EXPECT_EQ(Run({"TS.DECRBY", "c", "1", "TIMESTAMP", "300"}), "300");
@@ -78,7 +84,10 @@ TEST_F(TsCommandsTest, AggregationAlignAndFilters) {
             "[[50,4]]");
   EXPECT_EQ(Run({"TS.RANGE", "s", "-", "+", "FILTER_BY_VALUE", "2", "3"}), "[[25,2],[35,3]]");
   EXPECT_EQ(Run({"TS.RANGE", "s", "-", "+", "FILTER_BY_TS", "15", "95", "7"}), "[[15,1],[95,9]]");
+  // twa: the line through the samples, cut at the buckets' edges (a sample every 10 ms at 5).
   EXPECT_EQ(Run({"TS.RANGE", "s", "-", "+", "AGGREGATION", "twa", "10"}),
+            "[[0,0.25],[10,1],[20,2],[30,3],[40,4],[50,5],[60,6],[70,7],[80,8],[90,8.75]]");
+  EXPECT_EQ(Run({"TS.RANGE", "s", "-", "+", "AGGREGATION", "median", "10"}),
             "-ERR TSDB: Unknown aggregation type");
   // RETENTION hides samples older than last - retention.
   EXPECT_EQ(Run({"TS.ALTER", "s", "RETENTION", "20"}), "OK");
@@ -136,7 +145,13 @@ TEST_F(TsCommandsTest, MetadataAndRulesSurviveARestart) {
   EXPECT_EQ(Run({"TS.DELETERULE", "src", "dst"}), "OK");
   EXPECT_EQ(Run({"TS.DELETERULE", "src", "dst"}), "-ERR TSDB: compaction rule does not exist");
   EXPECT_EQ(Run({"TS.QUERYINDEX", "a=1"}), "[src]");
-  EXPECT_EQ(Run({"TS.DEL", "src", "0", "10"}).substr(0, 30), "-ERR TSDB: TS.DEL is not suppo");
+  EXPECT_EQ(Run({"TS.DEL", "src", "0", "10"}), "2");
+  EXPECT_EQ(Run({"TS.DEL", "src", "x", "10"}), "-ERR TSDB: wrong fromTimestamp");
+  EXPECT_EQ(Run({"TS.DEL", "src", "0", "y"}), "-ERR TSDB: wrong toTimestamp");
+  EXPECT_EQ(Run({"TS.RANGE", "src", "-", "+", "COUNT", "1"}), "[[12,12]]");
+  Start();  // the deletion is durable
+  EXPECT_EQ(Run({"TS.GET", "src"}), "[31,1]");
+  EXPECT_EQ(Run({"TS.RANGE", "src", "0", "12"}), "[[12,12]]");
 }
 
 TEST(TsConfigTest, DirectivesParseRenderAndRefuseBadValues) {

@@ -13,7 +13,7 @@
 namespace larder::server::tsfamily {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, tsdb::Aggregation>, 10> kAggregations = {{
+constexpr std::array<std::pair<std::string_view, tsdb::Aggregation>, 13> kAggregations = {{
     {"avg", tsdb::Aggregation::kAvg},
     {"min", tsdb::Aggregation::kMin},
     {"max", tsdb::Aggregation::kMax},
@@ -24,6 +24,9 @@ constexpr std::array<std::pair<std::string_view, tsdb::Aggregation>, 10> kAggreg
     {"range", tsdb::Aggregation::kRange},
     {"std.p", tsdb::Aggregation::kStdP},
     {"var.p", tsdb::Aggregation::kVarP},
+    {"std.s", tsdb::Aggregation::kStdS},
+    {"var.s", tsdb::Aggregation::kVarS},
+    {"twa", tsdb::Aggregation::kTwa},
 }};
 
 constexpr std::array<std::pair<std::string_view, DuplicatePolicy>, 6> kPolicies = {{
@@ -79,6 +82,12 @@ std::string_view DuplicatePolicyName(DuplicatePolicy policy) {
 
 std::optional<std::int64_t> ParseTimestamp(std::string_view arg) {
   return ParseInt64InRange(arg, 0, tsdb::kMaxTime);
+}
+
+std::optional<std::int64_t> ParseRangeBound(std::string_view arg) {
+  if (arg == "-") return std::int64_t{0};
+  if (arg == "+") return tsdb::kMaxTime;
+  return ParseTimestamp(arg);
 }
 
 std::optional<std::string> ParseFilter(std::span<const std::string_view> args,
@@ -142,37 +151,33 @@ double AggregateValues(std::span<const double> values, tsdb::Aggregation aggrega
     case tsdb::Aggregation::kRange:
       return *hi - *lo;
     case tsdb::Aggregation::kStdP:
-    case tsdb::Aggregation::kVarP: {
+    case tsdb::Aggregation::kVarP:
+    case tsdb::Aggregation::kStdS:
+    case tsdb::Aggregation::kVarS: {
+      const bool sample =
+          aggregation == tsdb::Aggregation::kStdS || aggregation == tsdb::Aggregation::kVarS;
+      if (sample && values.size() == 1) return 0;
       const double mean = sum / n;
       double squares = 0;
       for (double v : values) squares += (v - mean) * (v - mean);
-      const double var = squares / n;
-      return aggregation == tsdb::Aggregation::kVarP ? var : std::sqrt(var);
+      const double var = squares / (sample ? n - 1 : n);
+      return aggregation == tsdb::Aggregation::kVarP || aggregation == tsdb::Aggregation::kVarS
+                 ? var
+                 : std::sqrt(var);
     }
+    case tsdb::Aggregation::kTwa:
+      return sum / n;  // without times (a reducer): the plain average
   }
   return 0;
 }
 
 void Bucketize(std::span<const tsdb::Sample> samples, std::int64_t bucket_ms, std::int64_t align_ms,
                tsdb::Aggregation aggregation, std::vector<tsdb::Sample>* out) {
-  const std::int64_t offset = align_ms % bucket_ms;
-  auto start_of = [&](std::int64_t t) {
-    std::int64_t d = (t - offset) % bucket_ms;
-    if (d < 0) d += bucket_ms;
-    return t - d;
-  };
-  std::vector<double> values;
-  std::int64_t start = 0;
-  for (std::size_t i = 0; i <= samples.size(); ++i) {
-    const bool end = i == samples.size();
-    if (!values.empty() && (end || start_of(samples[i].time_ms) != start)) {
-      out->push_back({std::max<std::int64_t>(start, 0), AggregateValues(values, aggregation)});
-      values.clear();
-    }
-    if (end) break;
-    start = start_of(samples[i].time_ms);
-    values.push_back(samples[i].value);
-  }
+  BucketSpec spec;
+  spec.bucket_ms = bucket_ms;
+  spec.align_ms = align_ms;
+  spec.aggregation = aggregation;
+  (void)Bucketize(samples, spec, out);  // without EMPTY it always succeeds
 }
 
 std::vector<tsdb::Sample> ReduceSeries(const std::vector<std::vector<tsdb::Sample>>& series,
@@ -215,14 +220,63 @@ std::optional<tsdb::SeriesId> FindOrReply(CommandContext& ctx, tsdb::DB* db, std
   return std::nullopt;
 }
 
+namespace {
+
+// The oldest time RETENTION lets a read see (0 without retention).
+Result<std::int64_t> RetentionStart(tsdb::DB* db, tsdb::SeriesId id, const TsSeriesMeta& meta) {
+  if (meta.retention_ms <= 0) return std::int64_t{0};
+  LARDER_ASSIGN_OR_RETURN(tsdb::SeriesInfo info, db->Info(id));
+  return std::max<std::int64_t>(0, info.last_time_ms - meta.retention_ms);
+}
+
+}  // namespace
+
 Status RawRange(tsdb::DB* db, tsdb::SeriesId id, const TsSeriesMeta& meta, std::int64_t from,
-                std::int64_t to, std::vector<tsdb::Sample>* out) {
-  if (meta.retention_ms > 0) {
-    LARDER_ASSIGN_OR_RETURN(tsdb::SeriesInfo info, db->Info(id));
-    if (info.last_time_ms >= 0) from = std::max(from, info.last_time_ms - meta.retention_ms);
-  }
+                std::int64_t to, std::vector<tsdb::Sample>* out, std::size_t limit, bool reverse) {
+  LARDER_ASSIGN_OR_RETURN(std::int64_t start, RetentionStart(db, id, meta));
+  from = std::max(from, start);
   if (from > to) return Status::Ok();
-  return db->Range(id, from, to, {}, out);
+  tsdb::RangeOptions options;
+  options.limit = limit;
+  options.reverse = reverse;
+  return db->Range(id, from, to, options, out);
+}
+
+Result<std::optional<tsdb::Sample>> LatestBucket(CommandContext& ctx, tsdb::DB* db,
+                                                 const std::string& dest) {
+  for (const auto& [src, m] : ctx.server.Service<TsService>().meta()) {
+    for (const TsRule& rule : m.rules) {
+      if (rule.dest != dest) continue;
+      Result<tsdb::SeriesId> src_id = db->FindSeries(src);
+      Result<tsdb::SeriesId> dest_id = db->FindSeries(dest);
+      if (!src_id.ok() || !dest_id.ok()) return std::optional<tsdb::Sample>();
+      LARDER_ASSIGN_OR_RETURN(std::optional<tsdb::Sample> last, LastSample(db, *src_id, m));
+      if (!last) return std::optional<tsdb::Sample>();
+      std::vector<tsdb::Sample> bucket, open;
+      Bucketize(std::vector<tsdb::Sample>{*last}, rule.bucket_ms, rule.align_ms,
+                tsdb::Aggregation::kFirst, &bucket);
+      LARDER_RETURN_IF_ERROR(RawRange(db, *src_id, m, bucket[0].time_ms, last->time_ms, &open));
+      bucket.clear();
+      Bucketize(open, rule.bucket_ms, rule.align_ms, rule.aggregation, &bucket);
+      if (bucket.empty()) return std::optional<tsdb::Sample>();
+      LARDER_ASSIGN_OR_RETURN(tsdb::SeriesInfo info, db->Info(*dest_id));
+      if (info.last_time_ms >= bucket.back().time_ms) return std::optional<tsdb::Sample>();
+      return std::optional<tsdb::Sample>(bucket.back());
+    }
+  }
+  return std::optional<tsdb::Sample>();
+}
+
+Result<std::optional<tsdb::Sample>> LastSample(tsdb::DB* db, tsdb::SeriesId id,
+                                               const TsSeriesMeta& meta) {
+  LARDER_ASSIGN_OR_RETURN(std::int64_t start, RetentionStart(db, id, meta));
+  tsdb::RangeOptions options;
+  options.reverse = true;
+  options.limit = 1;
+  std::vector<tsdb::Sample> out;
+  LARDER_RETURN_IF_ERROR(db->Range(id, start, tsdb::kMaxTime, options, &out));
+  if (out.empty()) return std::optional<tsdb::Sample>();
+  return std::optional<tsdb::Sample>(out[0]);
 }
 
 void ReplySample(ReplyBuilder& reply, const std::optional<tsdb::Sample>& sample) {

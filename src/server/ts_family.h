@@ -38,6 +38,8 @@ std::optional<DuplicatePolicy> ParseDuplicatePolicy(std::string_view name);
 std::string_view DuplicatePolicyName(DuplicatePolicy policy);  // "block", ...
 // A timestamp argument: an integer in [0, kMaxTime].
 std::optional<std::int64_t> ParseTimestamp(std::string_view arg);
+// A range's bound: a timestamp, or `-` (0) or `+` (kMaxTime).
+std::optional<std::int64_t> ParseRangeBound(std::string_view arg);
 
 // One FILTER matcher: label l's value (empty when the series lacks l) is one of `values`
 // (l=v, l=, l=(a,b)), or with `negate` none of them (l!=v, l!=, l!=(a,b)).
@@ -58,6 +60,36 @@ double AggregateValues(std::span<const double> values, tsdb::Aggregation aggrega
 // (clamped to 0), empty ones left out; `samples` oldest first, appended oldest first.
 void Bucketize(std::span<const tsdb::Sample> samples, std::int64_t bucket_ms, std::int64_t align_ms,
                tsdb::Aggregation aggregation, std::vector<tsdb::Sample>* out);
+
+// The start of the bucket holding t: align_ms + k * bucket_ms <= t (negative near 0 with ALIGN).
+std::int64_t BucketStart(std::int64_t t, std::int64_t bucket_ms, std::int64_t align_ms);
+
+// TS.RANGE's aggregation options (ts_buckets.cc).
+enum class BucketTimestamp { kStart, kEnd, kMid };  // BUCKETTIMESTAMP - + ~
+struct BucketSpec {
+  std::int64_t bucket_ms = 1;
+  std::int64_t align_ms = 0;
+  tsdb::Aggregation aggregation = tsdb::Aggregation::kAvg;
+  BucketTimestamp timestamp = BucketTimestamp::kStart;
+  // EMPTY: also the empty buckets between the first and the last bucket with samples (for twa,
+  // between the range's ends when samples lie beyond them): 0 for sum and count, the previous
+  // sample's value for last, the interpolation for twa, NaN for the rest.
+  bool empty = false;
+  // The query's range and the samples just outside it (twa interpolates towards them; `last`
+  // of an empty bucket may be `before`).
+  std::int64_t from = 0;
+  std::int64_t to = tsdb::kMaxTime;
+  std::optional<tsdb::Sample> before, after;
+};
+// `samples` (oldest first, within [spec.from, spec.to]) into buckets, appended oldest first,
+// each at its start, end or middle (clamped to 0). twa: the area under the line through the
+// samples (and the neighbours interpolated to the bucket's edges) over the time it covers; a
+// lone sample gives its value. False, appending nothing, when EMPTY would make more than
+// kMaxBuckets buckets.
+inline constexpr std::int64_t kMaxBuckets = std::int64_t{1} << 22;
+bool Bucketize(std::span<const tsdb::Sample> samples, const BucketSpec& spec,
+               std::vector<tsdb::Sample>* out);
+
 // GROUPBY ... REDUCE: the samples of several series merged by timestamp, the values at one
 // timestamp reduced; oldest first.
 std::vector<tsdb::Sample> ReduceSeries(const std::vector<std::vector<tsdb::Sample>>& series,
@@ -76,9 +108,19 @@ const TsSeriesMeta& MetaOf(CommandContext& ctx, const std::string& name);
 // The series named `name`; nullopt after replying kNoKey, or with *engine_error set.
 std::optional<tsdb::SeriesId> FindOrReply(CommandContext& ctx, tsdb::DB* db, std::string_view name,
                                           Status* engine_error);
-// Raw samples in [from, to] after the series' retention (last - retention_ms) is applied.
+// Raw samples in [from, to] after the series' retention (last - retention_ms) is applied; with
+// a limit, the first `limit` (the newest with reverse, appended newest first).
 Status RawRange(tsdb::DB* db, tsdb::SeriesId id, const TsSeriesMeta& meta, std::int64_t from,
-                std::int64_t to, std::vector<tsdb::Sample>* out);
+                std::int64_t to, std::vector<tsdb::Sample>* out, std::size_t limit = 0,
+                bool reverse = false);
+// LATEST: when `dest` is a rule's destination, the source's still-open bucket aggregated (at
+// its start), if the destination has nothing at or after that time; else nullopt.
+Result<std::optional<tsdb::Sample>> LatestBucket(CommandContext& ctx, tsdb::DB* db,
+                                                 const std::string& dest);
+
+// The newest sample RawRange would return (nullopt when none: empty, deleted or expired).
+Result<std::optional<tsdb::Sample>> LastSample(tsdb::DB* db, tsdb::SeriesId id,
+                                               const TsSeriesMeta& meta);
 
 // Writes a sample: [time, value] (an empty array for nullopt).
 void ReplySample(ReplyBuilder& reply, const std::optional<tsdb::Sample>& sample);

@@ -42,13 +42,13 @@ TEST(TsFamilyTest, FilterMatchersAsRedisTimeSeries) {
 }
 
 TEST(TsFamilyTest, NamesRoundTrip) {
-  for (std::string_view n :
-       {"avg", "min", "max", "sum", "count", "first", "last", "range", "std.p", "var.p"}) {
+  for (std::string_view n : {"avg", "min", "max", "sum", "count", "first", "last", "range", "std.p",
+                             "var.p", "std.s", "var.s", "twa"}) {
     ASSERT_TRUE(ParseAggregation(n));
     EXPECT_EQ(AggregationName(*ParseAggregation(n)), n);
   }
   EXPECT_EQ(ParseAggregation("STD.P"), tsdb::Aggregation::kStdP);
-  EXPECT_FALSE(ParseAggregation("twa"));
+  EXPECT_FALSE(ParseAggregation("median"));
   for (std::string_view n : {"block", "first", "last", "min", "max", "sum"}) {
     EXPECT_EQ(DuplicatePolicyName(*ParseDuplicatePolicy(n)), n);
   }

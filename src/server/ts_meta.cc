@@ -86,7 +86,7 @@ bool DecodeSeries(std::string_view* in, TsMetaTable* table) {
     TsRule r;
     std::uint8_t agg;
     if (!GetString(in, &r.dest) ||
-        !GetByte(in, static_cast<std::uint8_t>(tsdb::Aggregation::kVarP), &agg) ||
+        !GetByte(in, static_cast<std::uint8_t>(tsdb::Aggregation::kTwa), &agg) ||
         !GetTime(in, &r.bucket_ms) || !GetTime(in, &r.align_ms)) {
       return false;
     }

@@ -1,7 +1,8 @@
 // larderd's TS.* range and multi-series reads (docs/server.md, "Time series"): TS.RANGE
 // TS.REVRANGE TS.MGET TS.MRANGE TS.MREVRANGE TS.QUERYINDEX, with FILTER label matchers,
-// FILTER_BY_TS, FILTER_BY_VALUE, COUNT, ALIGN, AGGREGATION and GROUPBY ... REDUCE. Buckets are
-// computed here (ts_family.h) so that ALIGN and the reducers share one code path.
+// FILTER_BY_TS, FILTER_BY_VALUE, COUNT, ALIGN, AGGREGATION (EMPTY, BUCKETTIMESTAMP), LATEST and
+// GROUPBY ... REDUCE. Buckets are computed here (ts_family.h, ts_buckets.cc) so that ALIGN and
+// the reducers share one code path.
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -28,6 +29,9 @@ struct RangeArgs {
   std::optional<tsdb::Aggregation> aggregation;
   std::int64_t bucket_ms = 0;
   std::int64_t align_ms = 0;
+  bool empty = false;
+  BucketTimestamp bucket_timestamp = BucketTimestamp::kStart;
+  bool latest = false;
   // Multi-series commands.
   bool with_labels = false;
   std::optional<std::vector<std::string>> selected_labels;
@@ -45,12 +49,6 @@ bool IsKeyword(std::string_view a) {
   return false;
 }
 
-std::optional<std::int64_t> ParseBound(std::string_view arg) {
-  if (arg == "-") return std::int64_t{0};
-  if (arg == "+") return tsdb::kMaxTime;
-  return ParseTimestamp(arg);
-}
-
 // Parses argv[at..] (after the key or the from/to pair); false after replying an error.
 // `multi`: the M* commands (WITHLABELS, SELECTED_LABELS, FILTER, GROUPBY; FILTER required).
 bool ParseRangeArgs(CommandContext& ctx, std::size_t at, bool multi, bool range, RangeArgs* out) {
@@ -60,7 +58,7 @@ bool ParseRangeArgs(CommandContext& ctx, std::size_t at, bool multi, bool range,
     return false;
   };
   if (range) {
-    std::optional<std::int64_t> from = ParseBound(a[at]), to = ParseBound(a[at + 1]);
+    std::optional<std::int64_t> from = ParseRangeBound(a[at]), to = ParseRangeBound(a[at + 1]);
     if (!from) return fail("ERR TSDB: wrong fromTimestamp");
     if (!to) return fail("ERR TSDB: wrong toTimestamp");
     out->from = *from;
@@ -73,6 +71,9 @@ bool ParseRangeArgs(CommandContext& ctx, std::size_t at, bool multi, bool range,
     const std::string_view opt = a[i];
     const std::size_t left = a.size() - i - 1;
     if (EqualsIgnoreCase(opt, "LATEST")) {
+      out->latest = true;
+    } else if (range && EqualsIgnoreCase(opt, "EMPTY")) {
+      out->empty = true;
     } else if (EqualsIgnoreCase(opt, "FILTER_BY_TS")) {
       std::vector<std::int64_t> ts;
       while (i + 1 < a.size() && !IsKeyword(a[i + 1])) {
@@ -107,12 +108,17 @@ bool ParseRangeArgs(CommandContext& ctx, std::size_t at, bool multi, bool range,
       if (!b) return fail("ERR TSDB: bucketDuration must be greater than zero");
       out->bucket_ms = *b;
       i += 2;
-    } else if (EqualsIgnoreCase(opt, "BUCKETTIMESTAMP")) {
-      // Only the start, which is the default (docs/server.md).
-      if (left < 1 || !(a[i + 1] == "-" || EqualsIgnoreCase(a[i + 1], "start"))) {
-        return fail("ERR TSDB: only BUCKETTIMESTAMP - (the bucket's start) is supported");
+    } else if (range && EqualsIgnoreCase(opt, "BUCKETTIMESTAMP")) {
+      const std::string_view v = left < 1 ? std::string_view() : a[++i];
+      if (v == "-" || EqualsIgnoreCase(v, "start")) {
+        out->bucket_timestamp = BucketTimestamp::kStart;
+      } else if (v == "+" || EqualsIgnoreCase(v, "end")) {
+        out->bucket_timestamp = BucketTimestamp::kEnd;
+      } else if (v == "~" || EqualsIgnoreCase(v, "mid")) {
+        out->bucket_timestamp = BucketTimestamp::kMid;
+      } else {
+        return fail("ERR TSDB: unknown BUCKETTIMESTAMP parameter");
       }
-      ++i;
     } else if (multi && EqualsIgnoreCase(opt, "WITHLABELS")) {
       out->with_labels = true;
     } else if (multi && EqualsIgnoreCase(opt, "SELECTED_LABELS")) {
@@ -145,6 +151,9 @@ bool ParseRangeArgs(CommandContext& ctx, std::size_t at, bool multi, bool range,
     }
   }
   if (multi && !has_filter) return fail("ERR TSDB: missing FILTER argument");
+  if (out->empty && !out->aggregation) {
+    return fail("ERR TSDB: EMPTY is only supported with AGGREGATION");
+  }
   if (out->with_labels && out->selected_labels) {
     return fail("ERR TSDB: cannot accept WITHLABELS and SELECT_LABELS together");
   }
@@ -164,23 +173,64 @@ bool ParseRangeArgs(CommandContext& ctx, std::size_t at, bool multi, bool range,
   return true;
 }
 
+// One sample next to the range: the newest before `from` (before) or the oldest after `to`.
+Result<std::optional<tsdb::Sample>> Neighbour(tsdb::DB* db, tsdb::SeriesId id,
+                                              const TsSeriesMeta& meta, const RangeArgs& args,
+                                              bool before) {
+  std::vector<tsdb::Sample> out;
+  if (before && args.from > 0) {
+    LARDER_RETURN_IF_ERROR(RawRange(db, id, meta, 0, args.from - 1, &out, /*limit=*/1, true));
+  } else if (!before && args.to < tsdb::kMaxTime) {
+    LARDER_RETURN_IF_ERROR(RawRange(db, id, meta, args.to + 1, tsdb::kMaxTime, &out, 1, false));
+  }
+  if (out.empty()) return std::optional<tsdb::Sample>();
+  return std::optional<tsdb::Sample>(out[0]);
+}
+
 // One series' samples (or buckets) for `args`, oldest first (reverse and COUNT not applied).
-Status SeriesSamples(tsdb::DB* db, tsdb::SeriesId id, const TsSeriesMeta& meta,
-                     const RangeArgs& args, std::vector<tsdb::Sample>* out) {
+// A reply error (too many EMPTY buckets) goes to *error.
+Status SeriesSamples(CommandContext& ctx, tsdb::DB* db, const std::string& name, tsdb::SeriesId id,
+                     const TsSeriesMeta& meta, const RangeArgs& args,
+                     std::vector<tsdb::Sample>* out, std::optional<std::string>* error) {
   std::vector<tsdb::Sample> raw;
   LARDER_RETURN_IF_ERROR(RawRange(db, id, meta, args.from, args.to, &raw));
-  std::erase_if(raw, [&](const tsdb::Sample& s) {
+  if (args.latest) {
+    // A rule's destination: the source's still-open bucket, when it falls in the range.
+    LARDER_ASSIGN_OR_RETURN(std::optional<tsdb::Sample> open, LatestBucket(ctx, db, name));
+    if (open && open->time_ms >= args.from && open->time_ms <= args.to &&
+        (raw.empty() || raw.back().time_ms < open->time_ms)) {
+      raw.push_back(*open);
+    }
+  }
+  auto keep = [&](const tsdb::Sample& s) {
     if (args.filter_ts &&
         !std::binary_search(args.filter_ts->begin(), args.filter_ts->end(), s.time_ms)) {
-      return true;
+      return false;
     }
-    return args.filter_value &&
-           (s.value < args.filter_value->first || s.value > args.filter_value->second);
-  });
+    return !args.filter_value ||
+           (s.value >= args.filter_value->first && s.value <= args.filter_value->second);
+  };
+  std::erase_if(raw, [&](const tsdb::Sample& s) { return !keep(s); });
   if (!args.aggregation) {
     *out = std::move(raw);
-  } else {
-    Bucketize(raw, args.bucket_ms, args.align_ms, *args.aggregation, out);
+    return Status::Ok();
+  }
+  BucketSpec spec;
+  spec.bucket_ms = args.bucket_ms;
+  spec.align_ms = args.align_ms;
+  spec.aggregation = *args.aggregation;
+  spec.timestamp = args.bucket_timestamp;
+  spec.empty = args.empty;
+  spec.from = args.from;
+  spec.to = args.to;
+  if (spec.aggregation == tsdb::Aggregation::kTwa) {
+    LARDER_ASSIGN_OR_RETURN(spec.before, Neighbour(db, id, meta, args, true));
+    LARDER_ASSIGN_OR_RETURN(spec.after, Neighbour(db, id, meta, args, false));
+    if (spec.before && !keep(*spec.before)) spec.before.reset();
+    if (spec.after && !keep(*spec.after)) spec.after.reset();
+  }
+  if (!Bucketize(raw, spec, out)) {
+    *error = "ERR TSDB: too many empty buckets (narrow the range or widen the buckets)";
   }
   return Status::Ok();
 }
@@ -198,16 +248,15 @@ struct Matched {
   TsSeriesMeta meta;
 };
 
-// The series matching args.matchers, by name.
+// The series matching args.matchers, by name, found through the label index.
 std::vector<Matched> MatchSeries(CommandContext& ctx, tsdb::DB* db, const RangeArgs& args) {
   std::vector<Matched> out;
-  for (const tsdb::SeriesInfo& info : db->ListSeries()) {
-    TsSeriesMeta meta = MetaOf(ctx, info.name);
-    if (MatchesAll(args.matchers, meta.labels))
-      out.push_back({info.name, info.id, std::move(meta)});
+  for (std::string& name : ctx.server.Service<TsService>().label_index().Match(args.matchers)) {
+    Result<tsdb::SeriesId> id = db->FindSeries(name);
+    if (!id.ok()) continue;  // metadata of a series the engine lost (not expected)
+    TsSeriesMeta meta = MetaOf(ctx, name);
+    out.push_back({std::move(name), *id, std::move(meta)});
   }
-  std::sort(out.begin(), out.end(),
-            [](const Matched& a, const Matched& b) { return a.name < b.name; });
   return out;
 }
 
@@ -244,8 +293,14 @@ Status RangeCommand(CommandContext& ctx, bool reverse) {
   std::optional<tsdb::SeriesId> id = FindOrReply(ctx, db, ctx.argv[1], &engine);
   if (!id) return engine;
   std::vector<tsdb::Sample> samples;
+  std::optional<std::string> error;
+  const std::string name(ctx.argv[1]);
   LARDER_RETURN_IF_ERROR(
-      SeriesSamples(db, *id, MetaOf(ctx, std::string(ctx.argv[1])), args, &samples));
+      SeriesSamples(ctx, db, name, *id, MetaOf(ctx, name), args, &samples, &error));
+  if (error) {
+    ctx.reply.Error(*error);
+    return Status::Ok();
+  }
   Finish(args, &samples);
   ReplySamples(ctx.reply, samples);
   return Status::Ok();
@@ -263,7 +318,13 @@ Status MRangeCommand(CommandContext& ctx, bool reverse) {
   std::vector<Matched> series = MatchSeries(ctx, db, args);
   std::vector<std::vector<tsdb::Sample>> samples(series.size());
   for (std::size_t i = 0; i < series.size(); ++i) {
-    LARDER_RETURN_IF_ERROR(SeriesSamples(db, series[i].id, series[i].meta, args, &samples[i]));
+    std::optional<std::string> error;
+    LARDER_RETURN_IF_ERROR(SeriesSamples(ctx, db, series[i].name, series[i].id, series[i].meta,
+                                         args, &samples[i], &error));
+    if (error) {
+      ctx.reply.Error(*error);
+      return Status::Ok();
+    }
   }
   ReplyBuilder& r = ctx.reply;
   if (!args.group_by) {
@@ -317,19 +378,20 @@ Status MGetCommand(CommandContext& ctx) {
   const std::size_t mark = r.Mark();
   r.ArrayHeader(series.size());
   for (const Matched& m : series) {
-    Result<tsdb::SeriesInfo> info = db->Info(m.id);
-    std::vector<tsdb::Sample> last;
-    if (info.ok() && info->last_time_ms >= 0) {
-      Status s = db->Range(m.id, info->last_time_ms, info->last_time_ms, {}, &last);
-      if (!s.ok()) {
-        r.Rollback(mark);
-        return s;
-      }
+    Result<std::optional<tsdb::Sample>> last = LastSample(db, m.id, m.meta);
+    if (last.ok() && args.latest) {
+      Result<std::optional<tsdb::Sample>> open = LatestBucket(ctx, db, m.name);
+      if (!open.ok()) last = open.status();
+      if (open.ok() && *open) last = *open;
+    }
+    if (!last.ok()) {
+      r.Rollback(mark);
+      return last.status();
     }
     r.ArrayHeader(3);
     r.Bulk(m.name);
     ReplySeriesLabels(r, args, m.meta.labels);
-    ReplySample(r, last.empty() ? std::nullopt : std::optional<tsdb::Sample>(last.back()));
+    ReplySample(r, *last);
   }
   return Status::Ok();
 }

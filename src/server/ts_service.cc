@@ -46,6 +46,7 @@ Status TsService::Open() {
   }
   db_ = std::move(*db);
   meta_ = std::move(log->table);
+  for (const auto& [name, m] : meta_) index_.Set(name, m.labels);
   LARDER_LOG_INFO("time series opened in {} ({} series, page cache {} MiB, disk {} MiB{})", dir_,
                   db_->ListSeries().size(), options.page_cache_mb, options.disk_space_mb,
                   db_->GetStats().direct_io ? ", direct I/O" : "");
@@ -58,7 +59,12 @@ Result<tsdb::DB*> TsService::Db() {
   return db_.get();
 }
 
+bool TsService::HasSeries(std::string_view name) {
+  return db_ != nullptr && db_->FindSeries(name).ok();
+}
+
 Status TsService::SaveMeta(const std::string& name) {
+  index_.Set(name, meta_[name].labels);
   return AppendTsMeta(DefaultFileSystem(), dir_ + kMetaFile, name, meta_[name]);
 }
 

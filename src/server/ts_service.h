@@ -4,10 +4,10 @@
 // closed at shutdown (every hot page flushed, cut short: a clean stop loses nothing). The
 // engine's hot log is synced by its own timer (1 s), so a kill -9 loses at most that second.
 //
-// Series live beside the Redis keyspace (as the durable queues do): TYPE, DEL, KEYS and
-// FLUSHALL do not see them. What the engine does not keep (labels, retention, duplicate policy,
-// rules) is in `larderd-series.meta` in the same directory (ts_meta.h): a record appended and
-// synced per change, compacted at Open.
+// Series live beside the Redis keyspace (as the durable queues do): DEL, EXISTS, KEYS and
+// FLUSHALL do not see them; TYPE of a name the keyspace lacks asks HasSeries ("TSDB-TYPE"). What
+// the engine does not keep (labels, retention, duplicate policy, rules) is in `larderd-series.meta`
+// in the same directory (ts_meta.h): a record appended and synced per change, compacted at Open.
 //
 // Lock rule: every method REQUIRES the server's execution lock (the commands hold it); the
 // engine itself is thread-safe and runs its flusher and hot-log timer on its own threads.
@@ -16,10 +16,12 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "larder/status.h"
 #include "larder/tsdb/db.h"
 #include "server/server.h"
+#include "server/ts_label_index.h"
 #include "server/ts_meta.h"
 
 namespace larder::server {
@@ -36,10 +38,16 @@ class TsService : public ServerService {
   // The series' metadata (a series the engine has and the table lacks gets the defaults).
   // REQUIRES: Db() succeeded.
   TsMetaTable& meta() { return meta_; }
-  // Makes meta()[name] durable (one record appended to the log, ts_meta.h).
+  // Makes meta()[name] durable (one record appended to the log, ts_meta.h) and brings the label
+  // index up to date with it: every change of meta() is followed by SaveMeta.
   Status SaveMeta(const std::string& name);
+  // label=value -> series, equal to meta()'s labels (rebuilt at Open, updated by SaveMeta).
+  const TsLabelIndex& label_index() const { return index_; }
   // Closes the engine (flushing hot pages). Later Db() calls fail.
   Status Close();
+
+  // Whether a series has this name; false while the engine is not open (never opens it).
+  bool HasSeries(std::string_view name);
 
   const std::string& dir() const { return dir_; }
 
@@ -47,6 +55,7 @@ class TsService : public ServerService {
   Server& server_;
   std::unique_ptr<tsdb::DB> db_;
   TsMetaTable meta_;
+  TsLabelIndex index_;
   std::string dir_;
   Status open_status_;
   bool opened_ = false;

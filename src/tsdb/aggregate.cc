@@ -27,14 +27,21 @@ double AggregateValues(std::span<const double> v, Aggregation aggregation) {
     case Aggregation::kRange:
       return *std::max_element(v.begin(), v.end()) - *std::min_element(v.begin(), v.end());
     case Aggregation::kVarP:
-    case Aggregation::kStdP: {
+    case Aggregation::kStdP:
+    case Aggregation::kVarS:
+    case Aggregation::kStdS: {
       if (std::all_of(v.begin(), v.end(), [&](double x) { return x == v.front(); })) return 0;
       const double mean = sum / n;
       double sq = 0;
       for (double x : v) sq += (x - mean) * (x - mean);
-      const double var = sq / n;
-      return aggregation == Aggregation::kVarP ? var : std::sqrt(var);
+      const bool sample = aggregation == Aggregation::kVarS || aggregation == Aggregation::kStdS;
+      const double var = sq / (sample ? n - 1 : n);
+      return aggregation == Aggregation::kVarP || aggregation == Aggregation::kVarS
+                 ? var
+                 : std::sqrt(var);
     }
+    case Aggregation::kTwa:
+      return sum / n;  // not reached: Range refuses twa
   }
   return 0;
 }

@@ -175,6 +175,61 @@ Status DBImpl::Add(SeriesId id, std::int64_t time_ms, double value) {
   return FlushPendingLocked(/*all=*/false);
 }
 
+// --- Late samples and deleting
+// ------------------------------------------------------------------------------------
+
+Status DBImpl::Upsert(SeriesId id, std::int64_t time_ms, double value) {
+  if (time_ms < 0 || time_ms > kMaxTime) return Status::InvalidArgument("tsdb: time out of range");
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      LARDER_RETURN_IF_ERROR(CheckOpenLocked());
+      if (id >= series_.size()) return Status::NotFound("tsdb: no such series");
+      if (time_ms <= series_[id]->last_time) {
+        std::string rec;
+        PutVarint64(&rec, id);
+        PutVarint64(&rec, static_cast<std::uint64_t>(time_ms));
+        PutFixed64(&rec, std::bit_cast<std::uint64_t>(value));
+        LARDER_RETURN_IF_ERROR(meta_->Add(RecordType::kLateSample, rec));
+        LARDER_RETURN_IF_ERROR(meta_->Sync());
+        return ApplyMetaRecord(RecordType::kLateSample, rec);
+      }
+    }
+    // After the last sample: an Add, unless another Add overtook it meanwhile (then late).
+    const Status s = Add(id, time_ms, value);
+    if (!s.IsInvalidArgument()) return s;
+  }
+}
+
+Result<std::uint64_t> DBImpl::Delete(SeriesId id, std::int64_t from_ms, std::int64_t to_ms) {
+  if (from_ms < 0 || to_ms > kMaxTime || from_ms > to_ms) {
+    return Status::InvalidArgument("tsdb: bad range to delete");
+  }
+  std::lock_guard<std::mutex> d(delete_mu_);
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    LARDER_RETURN_IF_ERROR(CheckOpenLocked());
+    if (id >= series_.size()) return Status::NotFound("tsdb: no such series");
+    // Only what exists now: a later Add (after last_time) must not fall in the range.
+    to_ms = std::min(to_ms, series_[id]->last_time);
+  }
+  if (to_ms < from_ms) return std::uint64_t{0};
+  // Counting reads the range (deletes of this series wait on delete_mu_, adds land after it).
+  std::vector<Sample> doomed;
+  LARDER_RETURN_IF_ERROR(Range(id, from_ms, to_ms, {}, &doomed));
+  if (doomed.empty()) return std::uint64_t{0};
+  std::string rec;
+  PutVarint64(&rec, id);
+  PutVarint64(&rec, static_cast<std::uint64_t>(from_ms));
+  PutVarint64(&rec, static_cast<std::uint64_t>(to_ms));
+  std::lock_guard<std::mutex> l(mu_);
+  LARDER_RETURN_IF_ERROR(CheckOpenLocked());
+  LARDER_RETURN_IF_ERROR(meta_->Add(RecordType::kDeleteRange, rec));
+  LARDER_RETURN_IF_ERROR(meta_->Sync());
+  LARDER_RETURN_IF_ERROR(ApplyMetaRecord(RecordType::kDeleteRange, rec));
+  return std::uint64_t{doomed.size()};
+}
+
 // --- Flushing ----------------------------------------------------------------------------------
 
 Status DBImpl::FlushPendingLocked(bool all) {

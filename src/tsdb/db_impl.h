@@ -1,8 +1,11 @@
 // DBImpl: the time-series engine behind include/larder/tsdb/db.h.
 //
-// State and locks (the rule: flush_mu_ before hot_mu_ before mu_; no lock is taken while mu_
-// is held, and mu_ is never held across file I/O except series.meta's small appends):
-//   mu_       series_ (hot pages, page refs), names_, pending_, unlogged_, pairs_, counters,
+// State and locks (the rule: delete_mu_ before flush_mu_ before hot_mu_ before mu_; no lock is
+// taken while mu_ is held, and mu_ is never held across file I/O except series.meta's small
+// appends):
+//   delete_mu_ serialises Delete (counting, then recording): held across a Range.
+//   mu_       series_ (hot pages, page refs, deleted ranges), names_, pending_, unlogged_, pairs_,
+//   counters,
 //             closed_, bg_error_.
 //   flush_mu_ the open pair's writers (datafile, journal), pair rotation and quota deletion:
 //             held by whoever flushes (the background thread, Close, an Add without
@@ -13,7 +16,11 @@
 // Invariants: a series' pages_ are in time order and older than its pending pages, which are
 // older than its hot page; a pending page stays in pending_ until its PageRefs are in pages_
 // (so a query always finds a sample in exactly one of the three); every sample added and not
-// yet written to the hot log is in unlogged_.
+// yet written to the hot log is in unlogged_; a deleted range never reaches past the series'
+// last_time when recorded, so a later Add is never hidden by it; no page in pages_ lies wholly
+// in a deleted range; no late sample lies in a deleted range recorded after it (Delete erases
+// them), so reads apply the deleted ranges to the stored samples and then lay the late ones
+// over them.
 #ifndef LARDER_TSDB_DB_IMPL_H_
 #define LARDER_TSDB_DB_IMPL_H_
 
@@ -31,6 +38,7 @@
 #include "larder/clock.h"
 #include "larder/file_system.h"
 #include "larder/tsdb/db.h"
+#include "tsdb/deleted_ranges.h"
 #include "tsdb/hot_page.h"
 #include "tsdb/page_cache.h"
 #include "tsdb/record_log.h"
@@ -58,6 +66,8 @@ class DBImpl final : public DB {
   Result<SeriesId> FindSeries(std::string_view name) override;
   Status SetInterval(SeriesId id, std::int64_t interval_ms) override;
   Status Add(SeriesId id, std::int64_t time_ms, double value) override;
+  Status Upsert(SeriesId id, std::int64_t time_ms, double value) override;
+  Result<std::uint64_t> Delete(SeriesId id, std::int64_t from_ms, std::int64_t to_ms) override;
   Status Range(SeriesId id, std::int64_t from_ms, std::int64_t to_ms, const RangeOptions& options,
                std::vector<Sample>* out) override;
   Result<SeriesInfo> Info(SeriesId id) override;
@@ -76,6 +86,8 @@ class DBImpl final : public DB {
     std::int64_t last_time = -1;
     std::deque<PageRef> pages;
     HotPage hot;
+    DeletedRanges deleted;
+    std::map<std::int64_t, double> late;  // Upsert at or before last_time: over everything
   };
   struct PendingPage {
     SeriesId id = 0;
@@ -145,6 +157,7 @@ class DBImpl final : public DB {
   PageCache cache_;
   std::unique_ptr<File> lock_;
 
+  std::mutex delete_mu_;
   std::mutex flush_mu_;
   std::unique_ptr<AppendWriter> data_writer_;  // flush_mu_
   std::unique_ptr<RecordWriter> journal_;      // flush_mu_

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 
 #include "base/coding.h"
@@ -131,11 +132,36 @@ Status DBImpl::Open() {
 
 Status DBImpl::ApplyMetaRecord(RecordType type, std::string_view payload) {
   std::string_view in = payload;
-  std::uint64_t id = 0, interval = 0;
-  if (!GetVarint64(&in, &id) || !GetVarint64(&in, &interval) ||
-      interval > (std::uint64_t{1} << 40)) {
+  std::uint64_t id = 0, a = 0, b = 0;
+  auto bad = [&] {
     return Status::Corruption(fmt::format("tsdb: {}: bad series record", Path(kMetaName)));
+  };
+  if (type == RecordType::kDeleteRange) {
+    // id, first and last deleted time.
+    if (!GetVarint64(&in, &id) || !GetVarint64(&in, &a) || !GetVarint64(&in, &b) || !in.empty() ||
+        id >= series_.size() || a > b || b > static_cast<std::uint64_t>(kMaxTime)) {
+      return bad();
+    }
+    Series& s = *series_[id];
+    s.deleted.Add(static_cast<std::int64_t>(a), static_cast<std::int64_t>(b));
+    s.late.erase(s.late.lower_bound(static_cast<std::int64_t>(a)),
+                 s.late.upper_bound(static_cast<std::int64_t>(b)));
+    std::erase_if(s.pages, [&](const PageRef& r) { return s.deleted.Covers(r.start, r.end); });
+    return Status::Ok();
   }
+  if (type == RecordType::kLateSample) {
+    // id, time, value bits.
+    if (!GetVarint64(&in, &id) || !GetVarint64(&in, &a) || !GetFixed64(&in, &b) || !in.empty() ||
+        id >= series_.size() || a > static_cast<std::uint64_t>(kMaxTime)) {
+      return bad();
+    }
+    series_[id]->late[static_cast<std::int64_t>(a)] = std::bit_cast<double>(b);
+    return Status::Ok();
+  }
+  if (!GetVarint64(&in, &id) || !GetVarint64(&in, &a) || a > (std::uint64_t{1} << 40)) {
+    return bad();
+  }
+  const std::uint64_t interval = a;
   if (type == RecordType::kCreateSeries) {
     if (id != series_.size() || in.empty() || names_.count(std::string(in)) != 0) {
       return Status::Corruption(
@@ -215,7 +241,8 @@ Status DBImpl::ReplayJournal(Pair* pair) {
     for (const auto& [id, r] : refs) {
       Series& s = *series_[id];
       if (r.start <= s.last_time) continue;
-      s.pages.push_back(r);
+      // A page wholly deleted stays out of the index; its times still bound later adds.
+      if (!s.deleted.Covers(r.start, r.end)) s.pages.push_back(r);
       s.last_time = r.end;
     }
     good_end += kRecordHeaderSize + payload.size();

@@ -69,14 +69,23 @@ Status DBImpl::ReadPage(Pair* pair, const PageRef& ref, bool use_cache, ExtentHa
 Status DBImpl::Range(SeriesId id, std::int64_t from, std::int64_t to, const RangeOptions& options,
                      std::vector<Sample>* out) {
   if (options.bucket_ms < 0) return Status::InvalidArgument("tsdb: negative bucket");
+  if (options.bucket_ms > 0 && options.aggregation == Aggregation::kTwa) {
+    return Status::InvalidArgument("tsdb: twa is not an engine aggregation");
+  }
   std::vector<PageRef> refs;
   std::map<std::uint32_t, std::shared_ptr<Pair>> pairs;
   std::vector<Sample> memory;  // pending and hot samples, newer than every page
+  DeletedRanges deleted;       // a copy: Delete may change the series' meanwhile
+  std::vector<Sample> late;    // Upsert's samples in the range, laid over the rest
   {
     std::lock_guard<std::mutex> l(mu_);
     if (closed_) return Status::InvalidArgument("tsdb: the engine is closed");
     if (id >= series_.size()) return Status::NotFound("tsdb: no such series");
     const Series& s = *series_[id];
+    deleted = s.deleted;
+    for (auto it = s.late.lower_bound(from); it != s.late.end() && it->first <= to; ++it) {
+      late.push_back({it->first, it->second});
+    }
     for (const PageRef& r : s.pages) {
       if (r.end < from || r.start > to) continue;
       auto it = pairs_.find(r.pair);
@@ -92,30 +101,63 @@ Status DBImpl::Range(SeriesId id, std::int64_t from, std::int64_t to, const Rang
     }
     s.hot.AppendTo(from, to, &memory);
   }
-  std::vector<Sample> samples;
+  auto gone = [&](const Sample& x) { return deleted.Contains(x.time_ms); };
+  if (!deleted.empty()) std::erase_if(memory, gone);
+  // Newest-first with a limit reads pages from the newest back until it has enough.
+  const bool newest_only = options.limit > 0 && options.reverse && options.bucket_ms == 0;
+  std::vector<std::vector<Sample>> parts;  // per page read, oldest first
+  std::size_t have = memory.size();
   ExtentHandle extent;
-  std::vector<Sample> decoded;
-  for (const PageRef& r : refs) {
+  for (std::size_t k = 0; k < refs.size(); ++k) {
+    if (newest_only && have >= options.limit) break;
+    const PageRef& r = newest_only ? refs[refs.size() - 1 - k] : refs[k];
     std::string_view page;
     const Status read = ReadPage(pairs[r.pair].get(), r, /*use_cache=*/true, &extent, &page);
     // The quota may delete the pair after the references were copied: its time is gone.
     if (read.IsNotFound()) continue;
     LARDER_RETURN_IF_ERROR(read);
-    decoded.clear();
+    std::vector<Sample> decoded;
     const Status s = DecodePage(page, &decoded);
     if (!s.ok()) {
       return Status::Corruption(fmt::format("{}: extent at offset {}, page at {}: {}",
                                             pairs[r.pair]->data_path, r.extent_offset, r.raw_offset,
                                             s.message()));
     }
-    for (const Sample& x : decoded) {
-      if (x.time_ms >= from && x.time_ms <= to) samples.push_back(x);
-    }
+    std::erase_if(decoded, [&](const Sample& x) {
+      return x.time_ms < from || x.time_ms > to || (!deleted.empty() && gone(x));
+    });
+    have += decoded.size();
+    parts.push_back(std::move(decoded));
   }
+  if (newest_only) std::reverse(parts.begin(), parts.end());
+  std::vector<Sample> samples;
+  for (const auto& p : parts) samples.insert(samples.end(), p.begin(), p.end());
   samples.insert(samples.end(), memory.begin(), memory.end());
+  if (!late.empty()) {
+    // Merge by time; a late sample replaces a stored one at its time.
+    std::vector<Sample> merged;
+    merged.reserve(samples.size() + late.size());
+    std::size_t i = 0, j = 0;
+    while (i < samples.size() || j < late.size()) {
+      if (j == late.size() || (i < samples.size() && samples[i].time_ms < late[j].time_ms)) {
+        merged.push_back(samples[i++]);
+      } else {
+        if (i < samples.size() && samples[i].time_ms == late[j].time_ms) ++i;
+        merged.push_back(late[j++]);
+      }
+    }
+    samples = std::move(merged);
+  }
   const std::size_t first = out->size();
   if (options.bucket_ms > 0) {
     AggregateBuckets(samples, options.bucket_ms, options.aggregation, out);
+  } else if (options.limit > 0 && options.limit < samples.size()) {
+    const auto n = static_cast<std::ptrdiff_t>(options.limit);
+    if (options.reverse) {
+      out->insert(out->end(), samples.end() - n, samples.end());
+    } else {
+      out->insert(out->end(), samples.begin(), samples.begin() + n);
+    }
   } else {
     out->insert(out->end(), samples.begin(), samples.end());
   }
@@ -144,6 +186,9 @@ Result<SeriesInfo> DBImpl::Info(SeriesId id) {
       }
     }
     if (info.first_time_ms < 0 && !s.hot.empty()) info.first_time_ms = s.hot.first_time();
+  }
+  if (!s.late.empty() && (info.first_time_ms < 0 || s.late.begin()->first < info.first_time_ms)) {
+    info.first_time_ms = s.late.begin()->first;
   }
   return info;
 }

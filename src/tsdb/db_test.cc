@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -35,6 +36,21 @@ class TsdbDbTest : public ::testing::Test {
     const Status s = db->Range(id, 0, kMaxTime, ro, &out);
     EXPECT_TRUE(s.ok()) << s.ToString();
     return out;
+  }
+  // The engine's files as they are now, in a new file system: what a crash leaves.
+  std::unique_ptr<FileSystem> CrashCopy() {
+    auto copy = NewMemFileSystem(std::size_t{1} << 26);
+    EXPECT_TRUE(copy->CreateDirs("/ts").ok());
+    const std::vector<std::string> names = *fs_->ListDir("/ts");
+    for (const std::string& n : names) {
+      auto f = *fs_->Open("/ts/" + n, {.read_only = true});
+      std::string data(*f->Size(), '\0');
+      EXPECT_TRUE(f->ReadAt(0, {reinterpret_cast<std::uint8_t*>(data.data()), data.size()}).ok());
+      auto g = *copy->Open("/ts/" + n, {.create = true});
+      EXPECT_TRUE(
+          g->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()}).ok());
+    }
+    return copy;
   }
   std::unique_ptr<FileSystem> fs_ = NewMemFileSystem(std::size_t{1} << 26);
 };
@@ -261,17 +277,7 @@ TEST_F(TsdbDbTest, HotLogKeepsUnflushedSamplesAcrossACrash) {
   ASSERT_TRUE(db->SyncHotLog().ok());
   for (int i = 100; i < 110; ++i) ASSERT_TRUE(db->Add(id, i * 1000, i).ok());  // not synced
   // A crash: copy the files as they are now, without closing.
-  auto copy = NewMemFileSystem(std::size_t{1} << 26);
-  ASSERT_TRUE(copy->CreateDirs("/ts").ok());
-  const std::vector<std::string> names = *fs_->ListDir("/ts");
-  for (const std::string& n : names) {
-    auto f = *fs_->Open("/ts/" + n, {.read_only = true});
-    std::string data(*f->Size(), '\0');
-    ASSERT_TRUE(f->ReadAt(0, {reinterpret_cast<std::uint8_t*>(data.data()), data.size()}).ok());
-    auto g = *copy->Open("/ts/" + n, {.create = true});
-    ASSERT_TRUE(
-        g->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()}).ok());
-  }
+  auto copy = CrashCopy();
   ASSERT_TRUE(db->Close().ok());
   o.file_system = copy.get();
   auto db2 = DB::Open("/ts", o);
@@ -280,6 +286,68 @@ TEST_F(TsdbDbTest, HotLogKeepsUnflushedSamplesAcrossACrash) {
   ASSERT_EQ(got.size(), 100u);
   EXPECT_EQ(got.back().time_ms, 99'000);
   EXPECT_EQ((*db2)->GetStats().samples_recovered, 100u - 64u);  // the first page was flushed
+}
+
+// Deletes of a whole flushed page, of part of a page and of hot samples: counted, gone from
+// every read (raw, aggregated, newest-first with a limit), the whole page out of the index;
+// late samples (Upsert) in a deleted range and over a stored sample, and a delete between two
+// of them; all of it durable across a crash (no Close) and a clean reopen.
+TEST_F(TsdbDbTest, DeleteCountsHidesAndSurvivesACrash) {
+  Options o = Opts();
+  auto db = Open(o);
+  const SeriesId id = *db->CreateSeries("d", 1000);
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(db->Add(id, i * 1000, i).ok());
+  ASSERT_TRUE(db->FlushFullPages().ok());
+  const std::uint64_t pages = db->Info(id)->pages_on_disk;
+  ASSERT_GE(pages, 4u);
+  EXPECT_EQ(*db->Delete(id, 0, 63'500), 64u);          // the first page, whole
+  EXPECT_EQ(*db->Delete(id, 100'000, 110'000), 11u);   // part of the second
+  EXPECT_EQ(*db->Delete(id, 105'000, 120'000), 10u);   // overlapping: only the new ones count
+  EXPECT_EQ(*db->Delete(id, 290'000, kMaxTime), 10u);  // hot samples, up to the newest
+  EXPECT_EQ(*db->Delete(id, 290'000, 299'000), 0u);
+  EXPECT_EQ(db->Info(id)->pages_on_disk, pages - 1);
+  EXPECT_EQ(db->Info(id)->last_time_ms, 299'000);
+  EXPECT_EQ(db->Add(id, 299'000, 1).code(), Code::kInvalidArgument);  // still appends only
+  EXPECT_EQ(db->Delete(id, 5, 4).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(db->Delete(7, 0, 1).status().code(), Code::kNotFound);
+  std::vector<Sample> want;
+  for (int i = 64; i < 290; ++i) {
+    if (i < 100 || i > 120) want.push_back({i * 1000, static_cast<double>(i)});
+  }
+  EXPECT_EQ(All(db.get(), id), want);
+  std::vector<Sample> newest;
+  ASSERT_TRUE(db->Range(id, 0, kMaxTime, {.reverse = true, .limit = 2}, &newest).ok());
+  EXPECT_EQ(newest, (std::vector<Sample>{{289'000, 289}, {288'000, 288}}));
+  const auto counts = All(db.get(), id, {.bucket_ms = 100'000, .aggregation = Aggregation::kCount});
+  EXPECT_EQ(counts, (std::vector<Sample>{{0, 36}, {100'000, 79}, {200'000, 90}}));
+  // Late samples: one into a deleted range, one over a flushed sample.
+  auto at = [&](std::int64_t t) {
+    return std::find_if(want.begin(), want.end(), [&](const Sample& x) { return x.time_ms >= t; });
+  };
+  ASSERT_TRUE(db->Upsert(id, 110'500, 7).ok());
+  ASSERT_TRUE(db->Upsert(id, 200'000, -1).ok());
+  want.insert(at(110'500), Sample{110'500, 7});
+  at(200'000)->value = -1;
+  EXPECT_EQ(All(db.get(), id), want);
+  EXPECT_EQ(*db->Delete(id, 110'000, 111'000), 1u);  // the late one only: the rest is gone
+  ASSERT_TRUE(db->Upsert(id, 110'500, 8).ok());      // after the delete: it stays
+  at(110'500)->value = 8;
+  ASSERT_TRUE(db->SyncHotLog().ok());  // the hot samples, deleted ones included
+  auto copy = CrashCopy();
+  ASSERT_TRUE(db->Close().ok());
+  o.file_system = copy.get();
+  for (int round = 0; round < 2; ++round) {  // after the crash, then after a clean Close
+    auto db2 = DB::Open("/ts", o);
+    ASSERT_TRUE(db2.ok()) << db2.status().ToString();
+    EXPECT_EQ(All(db2->get(), id), want);
+    // The clean Close flushed the hot page (deleted samples in it stay hidden).
+    EXPECT_EQ((*db2)->Info(id)->pages_on_disk, pages - 1 + round);
+    EXPECT_EQ((*db2)->Info(id)->last_time_ms, 299'000);
+    std::uint64_t problems = 1;
+    EXPECT_TRUE((*db2)->Check(&problems).ok());
+    EXPECT_EQ(problems, 0u);
+    ASSERT_TRUE((*db2)->Close().ok());
+  }
 }
 
 TEST_F(TsdbDbTest, ReadOnlyOpenSeesEverythingAndWritesNothing) {

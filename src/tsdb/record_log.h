@@ -28,6 +28,8 @@ enum class RecordType : std::uint8_t {
   kSetInterval = 2,   // series.meta: id, interval
   kExtent = 3,        // journal: an extent and its pages
   kSamples = 4,       // hot log: samples of one series
+  kDeleteRange = 5,   // series.meta: id, first and last deleted time
+  kLateSample = 6,    // series.meta: id, time, value bits (Upsert at or before the last time)
 };
 
 inline constexpr std::size_t kRecordHeaderSize = 9;

@@ -1,5 +1,7 @@
 """larderd's TS.* commands (docs/server.md, "Time series"; issue 18) through python3-redis's
-execute_command and redis-cli, and their durability: a clean SIGTERM loses nothing, a kill -9
+execute_command and redis-cli, TS.DEL and out-of-order TS.ADD (counts, policies, GET/INFO, rules'
+buckets recomputed, restart and kill -9),
+TYPE, the range options EMPTY, BUCKETTIMESTAMP, LATEST, twa, std.s and var.s, and durability: a clean SIGTERM loses nothing, a kill -9
 loses at most the engine's hot-log interval (1 s) of the newest samples and never leaves a gap;
 labels, retention, policies and rules survive both. A bad ts-dir stops larderd with exit 1.
 
@@ -65,12 +67,107 @@ class TsCommandsTest(unittest.TestCase):
             self.assertEqual(fields[b"labels"], [[b"room", b"kitchen"], [b"kind", b"temp"]])
             self.assertEqual(r.execute_command("CONFIG", "GET", "ts-disk-space-mb"),
                              [b"ts-disk-space-mb", b"8"])
-            # Series live beside the keyspace.
+            # Series live beside the keyspace; TYPE names them.
             self.assertEqual(r.execute_command("EXISTS", "temp"), 0)
             if shutil.which("redis-cli"):
                 self.assertEqual(cli(srv, "TS.ADD", "temp", 4000, 19), "4000")
                 self.assertEqual(cli(srv, "TS.GET", "temp"), "4000\n19")
                 self.assertIn("TSDB: the key does not exist", cli(srv, "TS.INFO", "nope"))
+
+    def test_del_type_and_range_options(self):
+        with Larderd(args=["--ts-disk-space-mb", "8"]) as srv:
+            r = srv.client()
+            for t in range(1, 101):
+                r.execute_command("TS.ADD", "d", t, t)
+            self.assertEqual(r.execute_command("TS.DEL", "d", 10, 19), 10)
+            self.assertEqual(r.execute_command("TS.DEL", "d", 15, 25), 6)  # 10..14 gone already
+            self.assertEqual(r.execute_command("TS.DEL", "d", 95, "+"), 6)
+            self.assertEqual(r.execute_command("TS.DEL", "d", 95, "+"), 0)
+            with self.assertRaisesRegex(redis.ResponseError, "TSDB: the key does not exist"):
+                r.execute_command("TS.DEL", "nope", 0, 1)
+            with self.assertRaisesRegex(redis.ResponseError, "TSDB: wrong fromTimestamp"):
+                r.execute_command("TS.DEL", "d", "x", 1)
+            want = [t for t in range(1, 95) if not 10 <= t <= 25]
+            self.assertEqual([t for t, _ in ts_range(r, "d")], want)
+            self.assertEqual(r.execute_command("TS.GET", "d"), [94, b"94"])
+            fields = dict(zip(*[iter(r.execute_command("TS.INFO", "d"))] * 2))
+            self.assertEqual((fields[b"totalSamples"], fields[b"firstTimestamp"],
+                              fields[b"lastTimestamp"]), (len(want), 1, 94))
+            self.assertEqual(r.execute_command("TS.ADD", "d", 101, 101), 101)
+            # Out of order: into a deleted range, and over a stored sample per DUPLICATE_POLICY.
+            self.assertEqual(r.execute_command("TS.ADD", "d", 12, 12), 12)
+            with self.assertRaisesRegex(redis.ResponseError, "BLOCK mode"):
+                r.execute_command("TS.ADD", "d", 30, 1)
+            self.assertEqual(r.execute_command("TS.ADD", "d", 30, 5, "ON_DUPLICATE", "SUM"), 30)
+            self.assertEqual(r.execute_command("TS.RANGE", "d", 30, 30), [[30, b"35"]])
+            want = sorted(want + [12])
+            self.assertEqual(r.execute_command("TYPE", "d"), b"TSDB-TYPE")
+            self.assertEqual(r.execute_command("TYPE", "nothing"), b"none")
+
+            # Rules: the destination loses the buckets a deletion touches; LATEST shows the
+            # source's open bucket.
+            r.execute_command("TS.CREATE", "src")
+            r.execute_command("TS.CREATE", "dst")
+            r.execute_command("TS.CREATERULE", "src", "dst", "AGGREGATION", "sum", 10)
+            for t in range(1, 26):
+                r.execute_command("TS.ADD", "src", t, 1)
+            self.assertEqual(r.execute_command("TS.GET", "dst"), [10, b"10"])
+            self.assertEqual(r.execute_command("TS.GET", "dst", "LATEST"), [20, b"6"])
+            self.assertEqual(r.execute_command("TS.RANGE", "dst", "-", "+", "LATEST"),
+                             [[0, b"9"], [10, b"10"], [20, b"6"]])
+            self.assertEqual(r.execute_command("TS.MGET", "LATEST", "FILTER", "x=y"), [])
+            # A deletion or a late sample recomputes the closed buckets it touches.
+            self.assertEqual(r.execute_command("TS.DEL", "src", 12, 13), 2)
+            self.assertEqual(r.execute_command("TS.RANGE", "dst", "-", "+"),
+                             [[0, b"9"], [10, b"8"]])
+            self.assertEqual(r.execute_command("TS.ADD", "src", 12, 5), 12)
+            self.assertEqual(r.execute_command("TS.DEL", "src", 1, 9), 9)
+            self.assertEqual(r.execute_command("TS.RANGE", "dst", "-", "+"), [[10, b"13"]])
+
+            # twa, EMPTY, BUCKETTIMESTAMP, std.s/var.s (RedisTimeSeries 1.8's documented results).
+            for t in (12, 15, 19, 22):
+                r.execute_command("TS.ADD", "w", t, t)
+            self.assertEqual(r.execute_command("TS.RANGE", "w", "-", "+", "AGGREGATION", "twa", 10),
+                             [[10, b"16"], [20, b"21"]])
+            self.assertEqual(r.execute_command("TS.RANGE", "w", "-", "+", "AGGREGATION", "max", 10,
+                                               "BUCKETTIMESTAMP", "+"), [[20, b"19"], [30, b"22"]])
+            self.assertEqual(r.execute_command("TS.RANGE", "w", "-", "+", "AGGREGATION", "max", 10,
+                                               "BUCKETTIMESTAMP", "~"), [[15, b"19"], [25, b"22"]])
+            var_s = r.execute_command("TS.RANGE", "w", 0, 19, "AGGREGATION", "var.s", 10)
+            self.assertAlmostEqual(float(var_s[0][1]), 37 / 3)
+            std_s = r.execute_command("TS.RANGE", "w", 0, 19, "AGGREGATION", "std.s", 10)
+            self.assertAlmostEqual(float(std_s[0][1]) ** 2, 37 / 3)
+            r.execute_command("TS.ADD", "g", 10, 34)
+            r.execute_command("TS.ADD", "g", 95, 34)
+            self.assertEqual(r.execute_command("TS.RANGE", "g", 20, 90, "AGGREGATION", "twa", 10,
+                                               "EMPTY"), [[t, b"34"] for t in range(20, 100, 10)])
+            self.assertEqual(r.execute_command("TS.RANGE", "g", 20, 90, "AGGREGATION", "sum", 10,
+                                               "EMPTY"), [])
+            counts = r.execute_command("TS.RANGE", "g", "-", "+", "AGGREGATION", "count", 10,
+                                       "EMPTY")
+            self.assertEqual(counts, [[t, b"1" if t in (10, 90) else b"0"]
+                                      for t in range(10, 100, 10)])
+            avgs = r.execute_command("TS.RANGE", "g", "-", "+", "AGGREGATION", "avg", 10, "EMPTY")
+            self.assertEqual([v for _, v in avgs], [b"34"] + [b"nan"] * 7 + [b"34"])
+            with self.assertRaisesRegex(redis.ResponseError, "EMPTY is only supported"):
+                r.execute_command("TS.RANGE", "g", "-", "+", "EMPTY")
+
+            # Deletions survive a kill -9 (after the hot log's timer) and a restart.
+            time.sleep(1.6)
+            srv.kill9()
+            srv.start()
+            r = srv.client()
+            self.assertEqual([t for t, _ in ts_range(r, "d")], want + [101])
+            self.assertEqual(r.execute_command("TS.RANGE", "d", 30, 30), [[30, b"35"]])
+            self.assertEqual(r.execute_command("TS.RANGE", "dst", "-", "+"), [[10, b"13"]])
+            self.assertEqual(r.execute_command("TYPE", "d"), b"TSDB-TYPE")
+            self.assertEqual(srv.stop(), 0)
+            srv.start()
+            r = srv.client()
+            self.assertEqual([t for t, _ in ts_range(r, "d")], want + [101])
+            self.assertEqual(r.execute_command("TS.DEL", "d", "-", "+"), len(want) + 1)
+            self.assertEqual(r.execute_command("TS.GET", "d"), [])
+            self.assertEqual(srv.stop(), 0)
 
     def test_restarts_keep_samples_and_metadata(self):
         with Larderd() as srv:

@@ -156,7 +156,8 @@ int RunQuery(const TsArgs& a, const CLI::App& sub) {
       {"max", tsdb::Aggregation::kMax},     {"sum", tsdb::Aggregation::kSum},
       {"count", tsdb::Aggregation::kCount}, {"first", tsdb::Aggregation::kFirst},
       {"last", tsdb::Aggregation::kLast},   {"range", tsdb::Aggregation::kRange},
-      {"std.p", tsdb::Aggregation::kStdP},  {"var.p", tsdb::Aggregation::kVarP}};
+      {"std.p", tsdb::Aggregation::kStdP},  {"var.p", tsdb::Aggregation::kVarP},
+      {"std.s", tsdb::Aggregation::kStdS},  {"var.s", tsdb::Aggregation::kVarS}};
   tsdb::RangeOptions ro;
   ro.reverse = a.reverse;
   if (!a.aggregation.empty()) {
@@ -210,7 +211,7 @@ void RegisterTsCommands(CLI::App& app, Action& action) {
   query->add_option("--to", a->to, "Last time, ms (default: the end)");
   query->add_flag("--reverse", a->reverse, "Newest first");
   query->add_option("--aggregation", a->aggregation,
-                    "avg, min, max, sum, count, first, last, range, std.p, var.p");
+                    "avg, min, max, sum, count, first, last, range, std.p, var.p, std.s, var.s");
   query->add_option("--bucket", a->bucket, "Bucket width in ms, with --aggregation");
   query->add_flag("--json", a->json, "JSON output");
   query->callback([&action, a, query] { action = [a, query] { return RunQuery(*a, *query); }; });

@@ -13,7 +13,7 @@
 // The directory:
 //   datafile-1-0000000001.ndf     extents: compressed groups of encoded pages
 //   journalfile-1-0000000001.njf  which pages went into which extent; replayed at Open
-//   series.meta                   series names, ids and interval changes
+//   series.meta                   series names, ids, interval changes and deleted ranges
 //   hotlog-0000000001.log         samples not yet in a flushed page, synced on a timer
 //   LOCK                          held by the process that has the engine open
 // A higher pair number is newer. The oldest pairs may be deleted while the engine is stopped;
@@ -61,8 +61,24 @@ struct Sample {
 };
 
 // Aggregations over buckets (RedisTimeSeries' names): std.p and var.p are the population
-// standard deviation and variance; range is max - min.
-enum class Aggregation { kAvg, kMin, kMax, kSum, kCount, kFirst, kLast, kRange, kStdP, kVarP };
+// standard deviation and variance, std.s and var.s the sample ones (n - 1; 0 for one sample);
+// range is max - min. twa (time-weighted average) needs samples outside the bucket: larderd
+// computes it; Range refuses it (InvalidArgument).
+enum class Aggregation {
+  kAvg,
+  kMin,
+  kMax,
+  kSum,
+  kCount,
+  kFirst,
+  kLast,
+  kRange,
+  kStdP,
+  kVarP,
+  kStdS,
+  kVarS,
+  kTwa,
+};
 
 struct RangeOptions {
   bool reverse = false;  // newest first
@@ -71,14 +87,21 @@ struct RangeOptions {
   // left out.
   std::int64_t bucket_ms = 0;
   Aggregation aggregation = Aggregation::kAvg;
+  // Raw queries only (bucket_ms == 0): at most this many samples, the first in the order
+  // returned (0: all). With reverse, the newest `limit`: the last sample is limit 1, and only
+  // the newest pages are read.
+  std::size_t limit = 0;
 };
 
 struct SeriesInfo {
   SeriesId id = 0;
   std::string name;
-  std::int64_t interval_ms = 0;     // 0: irregular
-  std::int64_t first_time_ms = -1;  // oldest sample still stored; -1 when none
-  std::int64_t last_time_ms = -1;   // newest sample added; -1 when none
+  std::int64_t interval_ms = 0;  // 0: irregular
+  // Oldest time still stored; -1 when none. After a Delete it may be the time of a deleted
+  // sample in a page that still holds others (a lower bound, cheap to compute).
+  std::int64_t first_time_ms = -1;
+  // Newest sample ever added, deleted or not (Add needs a later time); -1 when none.
+  std::int64_t last_time_ms = -1;
   std::uint64_t pages_on_disk = 0;
   std::uint32_t hot_samples = 0;  // in memory, not yet in a flushed page
 };
@@ -121,9 +144,26 @@ class DB {
   // a full page goes to the background flusher.
   virtual Status Add(SeriesId id, std::int64_t time_ms, double value) = 0;
 
+  // Sets the sample at time_ms to `value`, whatever the series holds: after last_time_ms it is an
+  // Add; at or before it (an out-of-order sample, or a new value for a stored one) it is a
+  // *late sample*: a record in series.meta, synced before it returns, and an entry in memory
+  // that every read lays over the stored samples (24 bytes or so each, never compacted into
+  // pages: meant for occasional corrections, not a second ingest path). InvalidArgument when
+  // time_ms is out of [0, kMaxTime].
+  virtual Status Upsert(SeriesId id, std::int64_t time_ms, double value) = 0;
+
+  // Deletes the samples with from_ms <= time <= to_ms and returns how many there were (samples
+  // the quota removes at the same moment may be counted). Durable when it returns (a record in
+  // series.meta); every later read, and every read after a reopen or a crash, leaves them out.
+  // Pages whose whole span is deleted leave the page index (their bytes go with their pair).
+  // Adds still need a time after last_time_ms, deleted or not (Upsert writes before it).
+  // InvalidArgument when from_ms > to_ms or either is out of [0, kMaxTime]. Deletes of one series
+  // are serialised.
+  virtual Result<std::uint64_t> Delete(SeriesId id, std::int64_t from_ms, std::int64_t to_ms) = 0;
+
   // The samples (or buckets, see RangeOptions) with from_ms <= time <= to_ms, appended to
-  // `*out`, oldest first (newest first with reverse). Time removed by the quota returns
-  // nothing. Corruption when an extent it needs is damaged (file and offset named).
+  // `*out`, oldest first (newest first with reverse). Time removed by the quota or by Delete
+  // returns nothing. Corruption when an extent it needs is damaged (file and offset named).
   virtual Status Range(SeriesId id, std::int64_t from_ms, std::int64_t to_ms,
                        const RangeOptions& options, std::vector<Sample>* out) = 0;
 
