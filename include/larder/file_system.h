@@ -195,6 +195,10 @@ class AppendWriter {
   // the partial last block, which is written but rewritten by the next flush.
   std::size_t buffered() const { return buffered_; }
   const std::string& path() const { return path_; }
+  // The file written (nullptr once closed); owned by this writer and valid while it is open.
+  // Another thread may call its Sync while this writer appends (File's thread-safety): a sync
+  // that starts after a Flush returned covers every byte that Flush wrote.
+  File* file() const { return file_.get(); }
 
  private:
   AppendWriter(std::unique_ptr<File> file, std::uint64_t offset, std::size_t buffer_size);

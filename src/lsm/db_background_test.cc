@@ -3,78 +3,20 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 
 #include "larder/clock.h"
 #include "larder/file_system.h"
-#include "larder/file_system_wrapper.h"
 #include "larder/lsm/db.h"
+#include "tests/util/gate_file_system.h"
 #include "tests/util/kv_model.h"
 
 namespace larder::lsm {
 namespace {
-
-// Holds every read of one file (chosen by Block) until Release: a compaction reading it stops
-// there, mid-compaction, while the test goes on.
-class ReadGateFileSystem final : public FileSystemWrapper {
- public:
-  explicit ReadGateFileSystem(FileSystem* target) : FileSystemWrapper(target) {}
-
-  Result<std::unique_ptr<File>> Open(const std::string& path, const OpenOptions& o) override {
-    LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> f, target()->Open(path, o));
-    return std::unique_ptr<File>(new GatedFile(std::move(f), this));
-  }
-
-  void Block(std::set<std::string> paths) {
-    std::lock_guard l(mu_);
-    blocked_ = std::move(paths);
-  }
-  // Waits until a read of a blocked file is held; false when none came (a bound that only
-  // turns a hang into a failure).
-  bool WaitUntilHolding() {
-    std::unique_lock l(mu_);
-    return cv_.wait_for(l, std::chrono::seconds(60), [&] { return holding_ > 0; });
-  }
-  void Release() {
-    std::lock_guard l(mu_);
-    blocked_.clear();
-    cv_.notify_all();
-  }
-
- private:
-  class GatedFile final : public FileWrapper {
-   public:
-    GatedFile(std::unique_ptr<File> f, ReadGateFileSystem* fs)
-        : FileWrapper(std::move(f)), fs_(fs) {}
-    Result<std::size_t> ReadAt(std::uint64_t offset, std::span<std::uint8_t> buf) override {
-      fs_->MaybeHold(path());
-      return FileWrapper::ReadAt(offset, buf);
-    }
-
-   private:
-    ReadGateFileSystem* fs_;
-  };
-
-  void MaybeHold(const std::string& path) {
-    std::unique_lock l(mu_);
-    if (blocked_.count(path) == 0) return;
-    ++holding_;
-    cv_.notify_all();
-    cv_.wait(l, [&] { return blocked_.count(path) == 0; });
-    --holding_;
-  }
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::set<std::string> blocked_;
-  int holding_ = 0;
-};
 
 std::set<std::string> Tables(FileSystem* fs, const std::string& dir) {
   auto names = fs->ListDir(dir);
@@ -94,7 +36,7 @@ std::uint64_t TablesInLevels(const Stats& s) {
 
 TEST(LsmBackgroundTest, AFlushGoesAheadWhileACompactionRuns) {
   auto mem = NewMemFileSystem(std::size_t{64} << 20);
-  ReadGateFileSystem fs(mem.get());
+  test::GateFileSystem fs(mem.get());
   Options o;
   o.file_system = &fs;
   o.background_threads = 2;
@@ -117,7 +59,7 @@ TEST(LsmBackgroundTest, AFlushGoesAheadWhileACompactionRuns) {
   ASSERT_EQ(tables.size(), 2u);
   auto db = DB::Open("/db", o);
   ASSERT_TRUE(db.ok()) << db.status().ToString();
-  fs.Block(tables);
+  fs.Hold(test::GateFileSystem::Call::kRead, tables);
   std::future<Status> compaction = std::async(
       std::launch::async, [&] { return (*db)->CompactRange(std::nullopt, std::nullopt); });
   ASSERT_TRUE(fs.WaitUntilHolding()) << "the compaction read no table";

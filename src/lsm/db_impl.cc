@@ -360,6 +360,7 @@ Status DBImpl::Close() {
   if (gc_thread_.joinable()) gc_thread_.join();
   Status s;
   MutexLock l(&mu_);
+  while (log_sync_pins_ > 0) log_sync_cv_.Wait(mu_);  // a SyncWrites still syncing log_
   if (log_ != nullptr) {
     // Unsynced writes become durable at a clean close (cheap: one fsync).
     if (poisoned_.ok()) s = log_->Sync();

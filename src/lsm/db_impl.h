@@ -273,6 +273,10 @@ class DBImpl final : public DB {
   // The current value log: appended to by the leader only; replaced by the leader (under mu_)
   // at a memtable switch. log_has_values_: it holds kValue records (leader only).
   std::unique_ptr<LogWriter> log_;
+  // SyncWrites calls syncing log_'s file without the writer role; log_ is neither switched out
+  // nor closed while above 0 (log_sync_cv_ signals the drop to 0).
+  int log_sync_pins_ GUARDED_BY(mu_) = 0;
+  CondVar log_sync_cv_;
   std::uint64_t log_file_number_ = 0;
   // Log bytes written for mem_ (what write_buffer_size limits); leader only.
   std::uint64_t mem_bytes_ = 0;

@@ -66,13 +66,23 @@ Status DBImpl::SyncWrites() {
   while (!w.done && &w != writers_.front()) w.cv.Wait(mu_);
   if (w.done) return w.status;
   // The leader, alone: every write acknowledged before this call is in log_ or in an older log
-  // (synced when it was switched out), so syncing log_ covers them all.
+  // (synced when it was switched out), so syncing log_ covers them all. The role is needed only
+  // to write out log_'s buffer and read its size; the fsync runs after the next writers have
+  // been let go, with log_ pinned (log_sync_pins_) so that no switch or Close destroys it.
   Status s = CheckWritable();
-  if (s.ok()) {
+  LogWriter* log = nullptr;
+  std::uint64_t flushed = 0;
+  if (s.ok() && !log_->fully_synced()) {
     mu_.Unlock();  // the queue's front is the token for log_ (db_impl.h)
-    if (!log_->fully_synced()) s = log_->Sync();
+    s = log_->Flush();
     mu_.Lock();
-    if (!s.ok()) Poison(s);
+    if (s.ok()) {
+      log = log_.get();
+      flushed = log->size();
+      ++log_sync_pins_;
+    } else {
+      Poison(s);
+    }
   }
   writers_.pop_front();
   if (!writers_.empty()) {
@@ -80,6 +90,13 @@ Status DBImpl::SyncWrites() {
   } else if (closed_) {
     bg_cv_.SignalAll();
   }
+  if (log == nullptr) return s;
+  mu_.Unlock();
+  s = log->file()->Sync();
+  if (s.ok()) log->NoteSynced(flushed);  // the next batch's sync mark names it
+  mu_.Lock();
+  if (!s.ok()) Poison(s);  // the file's state after a failed fsync is unknown
+  if (--log_sync_pins_ == 0) log_sync_cv_.SignalAll();
   return s;
 }
 
@@ -245,6 +262,8 @@ Status DBImpl::MakeRoomForWrite(bool force) {
 }
 
 Status DBImpl::SwitchMemtable() {
+  // A SyncWrites may be syncing the old log's file without the writer role: it must not close.
+  while (log_sync_pins_ > 0) log_sync_cv_.Wait(mu_);
   // The old log is synced before the new one takes writes: a power loss must never keep a
   // newer log's writes and lose an older one's (LevelDB #193).
   Status s = log_->Sync();

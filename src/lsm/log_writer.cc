@@ -28,16 +28,23 @@ Status LogWriter::AddRecord(LogRecordType type, std::string_view payload,
 
 Status LogWriter::Sync() {
   LARDER_RETURN_IF_ERROR(dest_->Sync());
-  synced_size_ = dest_->size();
+  NoteSynced(dest_->size());
   return Status::Ok();
 }
 
+void LogWriter::NoteSynced(std::uint64_t offset) {
+  std::uint64_t seen = synced_size_.load();
+  while (seen < offset && !synced_size_.compare_exchange_weak(seen, offset)) {
+  }
+}
+
 Status LogWriter::AddSyncMarkIfBehind() {
-  if (synced_size_ <= marked_size_) return Status::Ok();
+  const std::uint64_t synced = synced_size_.load();
+  if (synced <= marked_size_) return Status::Ok();
   char payload[kSyncMarkPayloadSize];
-  StoreU64(reinterpret_cast<std::uint8_t*>(payload), synced_size_);
+  StoreU64(reinterpret_cast<std::uint8_t*>(payload), synced);
   LARDER_RETURN_IF_ERROR(AddRecord(LogRecordType::kSyncMark, {payload, sizeof payload}));
-  marked_size_ = synced_size_;
+  marked_size_ = synced;
   return Status::Ok();
 }
 

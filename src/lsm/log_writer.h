@@ -9,10 +9,14 @@
 // Errors are sticky (the AppendWriter's): after a failed write or sync every later call fails
 // with the first error, and the log must not be appended to again (the DB poisons itself).
 //
-// Thread-safety: not thread-safe; the DB's write leader holds it.
+// Thread-safety: not thread-safe; the DB's write leader holds it. The exception is a sync by
+// another thread (DBImpl::SyncWrites): with the leader's role it calls Flush and reads size(),
+// then, without it, calls file()->Sync() and NoteSynced(that size), which is thread-safe. The
+// LogWriter must stay alive meanwhile (the DB pins it).
 #ifndef LARDER_LSM_LOG_WRITER_H_
 #define LARDER_LSM_LOG_WRITER_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -53,12 +57,18 @@ class LogWriter {
   // Bytes of the log: records flushed or not.
   std::uint64_t size() const { return dest_->size(); }
   // True when the last Sync covered every byte (a recovered file: only once this writer synced).
-  bool fully_synced() const { return synced_size_ == dest_->size(); }
+  bool fully_synced() const { return synced_size_.load() == dest_->size(); }
   const std::string& path() const { return dest_->path(); }
+
+  // For a sync by another thread (see Thread-safety): the file, and the note that a File::Sync
+  // begun after the first `offset` bytes were flushed has returned OK. Thread-safe.
+  File* file() const { return dest_->file(); }
+  void NoteSynced(std::uint64_t offset);
 
  private:
   std::unique_ptr<AppendWriter> dest_;
-  std::uint64_t synced_size_ = 0;  // size() when the last Sync returned OK
+  // The offset every byte before which is durable: raised by Sync and NoteSynced, never lowered.
+  std::atomic<std::uint64_t> synced_size_{0};
   std::uint64_t marked_size_ = 0;  // the offset the last kSyncMark named
 };
 
