@@ -239,6 +239,13 @@ class FileSystem {
   // The size in bytes of the file at `path`. Errors: NotFound, InvalidArgument (a directory),
   // IOError. The default opens the file read-only and asks it.
   virtual Result<std::uint64_t> FileSize(const std::string& path);
+  // Makes `new_path` a second name of the file at `existing` (a hard link); no data is copied.
+  // Meant for files neither name will write again (a database's finished tables): the
+  // fault-injecting file system models the link as a copy. Errors: NotFound (no `existing`),
+  // AlreadyExists (`new_path` exists), NotSupported when this file system cannot link these two
+  // paths (the default; on POSIX also across devices or where links are refused: callers then
+  // copy), IOError. Durable after SyncDir of new_path's directory.
+  virtual Status Link(const std::string& existing, const std::string& new_path);
   // Opens `path` for appending through a buffer (see AppendWriter). Creates the file when it
   // does not exist. Errors: as Open (AlreadyExists with options.exclusive), and the writer's.
   virtual Result<std::unique_ptr<AppendWriter>> NewAppendWriter(

@@ -81,6 +81,9 @@ class FileSystemWrapper : public FileSystem {
   Result<std::uint64_t> FileSize(const std::string& path) override {
     return target_->FileSize(path);
   }
+  Status Link(const std::string& existing, const std::string& new_path) override {
+    return target_->Link(existing, new_path);
+  }
   // Not forwarded: FileSystem's default builds the writer on this->Open, so a wrapper that
   // overrides Open (to wrap the File) sees the appends too. Forward it in a subclass to reach
   // the target's own implementation instead.

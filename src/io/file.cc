@@ -30,6 +30,11 @@ Status FileSystem::RemoveDir(const std::string& dir) {
   return Status::NotSupported("remove directory " + dir + ": not supported by this file system");
 }
 
+Status FileSystem::Link(const std::string& existing, const std::string& new_path) {
+  return Status::NotSupported("link " + existing + " to " + new_path +
+                              ": not supported by this file system");
+}
+
 Result<std::uint64_t> FileSystem::FileSize(const std::string& path) {
   LARDER_ASSIGN_OR_RETURN(auto f, Open(path, {.read_only = true}));
   return f->Size();

@@ -99,6 +99,22 @@ TEST_P(FileSystemTest, RenameRemoveList) {
   EXPECT_TRUE(fs_->Remove(Path("y")).ok());
 }
 
+TEST_P(FileSystemTest, LinkGivesAFileASecondName) {
+  {
+    auto f = fs_->Open(Path("x"), {.create = true});
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE((*f)->WriteAt(0, Bytes("linked")).ok());
+  }
+  ASSERT_TRUE(fs_->Link(Path("x"), Path("y")).ok());
+  EXPECT_EQ(fs_->Link(Path("x"), Path("y")).code(), Code::kAlreadyExists);
+  EXPECT_EQ(fs_->Link(Path("missing"), Path("z")).code(), Code::kNotFound);
+  ASSERT_TRUE(fs_->Remove(Path("x")).ok());  // the data lives on under the other name
+  std::string content;
+  ASSERT_TRUE(ReadWholeFile(fs_, Path("y"), &content).ok());
+  EXPECT_EQ(content, "linked");
+  EXPECT_EQ(*fs_->ListDir(dir_), std::vector<std::string>{"y"});
+}
+
 TEST_P(FileSystemTest, ReadOnlyRefusesWrites) {
   { ASSERT_TRUE(fs_->Open(Path("r"), {.create = true}).ok()); }
   auto f = fs_->Open(Path("r"), {.read_only = true});

@@ -222,6 +222,16 @@ class MemFileSystem final : public FileSystem {
     files_[to] = std::move(data);
     return Status::Ok();
   }
+  Status Link(const std::string& existing, const std::string& new_path) override {
+    MutexLock lock(&mu_);
+    auto it = files_.find(existing);
+    if (it == files_.end()) return Status::NotFound(existing + ": no such file");
+    if (files_.count(new_path) != 0 || IsDirLocked(new_path)) {
+      return Status::AlreadyExists(new_path + " already exists");
+    }
+    files_.emplace(new_path, it->second);  // one data, two names
+    return Status::Ok();
+  }
   Status SyncDir(const std::string&) override { return Status::Ok(); }
   Status CreateDirs(const std::string& dir) override {
     MutexLock lock(&mu_);

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 
 #include "larder/file_system.h"
 
@@ -303,6 +304,18 @@ class PosixFileSystem final : public FileSystem {
       return Status::FromErrno("remove directory " + dir, errno);
     }
     return Status::Ok();
+  }
+
+  Status Link(const std::string& existing, const std::string& new_path) override {
+    if (::link(existing.c_str(), new_path.c_str()) == 0) return Status::Ok();
+    const int err = errno;
+    if (err == ENOENT) return Status::NotFound(existing + ": no such file");
+    if (err == EEXIST) return Status::AlreadyExists(new_path + " already exists");
+    if (err == EXDEV || err == EPERM || err == EMLINK || err == EOPNOTSUPP) {
+      return Status::NotSupported("link " + existing + " to " + new_path + ": " +
+                                  std::strerror(err));
+    }
+    return Status::FromErrno("link " + existing + " to " + new_path, err);
   }
 
   Result<std::uint64_t> FileSize(const std::string& path) override {

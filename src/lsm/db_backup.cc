@@ -169,6 +169,7 @@ Status DBImpl::Checkpoint(const std::string& dest) {
   // logs with values, and the (short) current log.
   if (!options_.read_only) LARDER_RETURN_IF_ERROR(Flush());
   std::vector<std::string> names;
+  std::string open_log;  // the value log still taking appends: copied, never linked
   std::string manifest;
   {
     MutexLock l(&mu_);
@@ -187,6 +188,7 @@ Status DBImpl::Checkpoint(const std::string& dest) {
       if ((type == FileType::kTable && live.count(number) != 0) ||
           (type == FileType::kVlog && (number >= replay_from || live.count(number) != 0))) {
         names.push_back(name);
+        if (type == FileType::kVlog && number == log_number_) open_log = name;
       }
     }
     // The MANIFEST as of now (no edit is applied while mu_ is held).
@@ -198,8 +200,18 @@ Status DBImpl::Checkpoint(const std::string& dest) {
   }
   auto copy = [&]() -> Status {
     LARDER_RETURN_IF_ERROR(fs_->CreateDirs(dest));
+    // Tables and finished value logs never change again: hard links where the file system
+    // allows, copies otherwise (another device, or no links).
+    bool links = true;
     for (const std::string& name : names) {
-      LARDER_RETURN_IF_ERROR(CopyFile(fs_, dir_ + "/" + name, dest + "/" + name));
+      const std::string from = dir_ + "/" + name, to = dest + "/" + name;
+      if (links && name != open_log) {
+        Status s = fs_->Link(from, to);
+        if (s.ok()) continue;
+        if (s.code() != Code::kNotSupported) return s;
+        links = false;
+      }
+      LARDER_RETURN_IF_ERROR(CopyFile(fs_, from, to));
     }
     LARDER_ASSIGN_OR_RETURN(std::unique_ptr<AppendWriter> w,
                             fs_->NewAppendWriter(ManifestFileName(dest), {.exclusive = true}));

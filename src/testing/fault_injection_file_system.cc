@@ -323,6 +323,22 @@ Status FaultInjectionFileSystem::RemoveDir(const std::string& dir) {
   return base_->RemoveDir(dir);
 }
 
+Status FaultInjectionFileSystem::Link(const std::string& existing, const std::string& new_path) {
+  LARDER_ASSIGN_OR_RETURN(bool found, base_->Exists(existing));
+  if (!found) return Status::NotFound(existing + ": no such file");
+  LARDER_ASSIGN_OR_RETURN(bool taken, base_->Exists(new_path));
+  if (taken) return Status::AlreadyExists(new_path + " already exists");
+  LARDER_RETURN_IF_ERROR(Check(Op::kCreate, new_path));
+  MutexLock lock(&mu_);
+  WriteCurrent(new_path, ReadCurrent(existing));
+  FileLog log = files_[existing];
+  log.durable_name = false;
+  log.old_name.clear();
+  log.replaced.reset();
+  files_[new_path] = std::move(log);
+  return Status::Ok();
+}
+
 Result<std::uint64_t> FaultInjectionFileSystem::FileSize(const std::string& path) {
   return base_->FileSize(path);
 }

@@ -20,6 +20,10 @@
 //    kRemoveDir). Preallocate changes no content. Directories themselves are not part of the
 //    power-loss model: a removed directory stays removed.
 //  - Advise and FileSize are forwarded and never fail.
+//  - Link is modelled as a copy (files are tracked by name, not by inode): right for the files
+//    FileSystem::Link is meant for, which neither name writes again. The new name counts as a
+//    created file (kCreate): a power loss before a SyncDir may drop it; its content is as
+//    durable as the original's.
 //
 // Thread-safety: safe for concurrent use. PowerLoss/Save/Restore REQUIRE that no file is open.
 #ifndef LARDER_TESTING_FAULT_INJECTION_FILE_SYSTEM_H_
@@ -79,6 +83,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   Result<std::vector<std::string>> ListDir(const std::string& dir) override;
   Status RemoveDir(const std::string& dir) override;
   Result<std::uint64_t> FileSize(const std::string& path) override;
+  Status Link(const std::string& existing, const std::string& new_path) override;
 
   // Used by the file handles.
   Status Check(Op op, const std::string& path);  // injected fault or crash, else OK

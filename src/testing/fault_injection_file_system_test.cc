@@ -121,6 +121,21 @@ TEST_F(FaultFsTest, FilesCreatedSinceTheLastSyncDirMayVanish) {
   for (const std::string& c : Outcomes("/d/new", 32)) EXPECT_EQ(c, "data");
 }
 
+// A link is a new directory entry: it may vanish until the directory sync; its content is the
+// original's durable content.
+TEST_F(FaultFsTest, ALinkMayVanishUntilTheDirectorySync) {
+  Write("/d/a", 0, "data", /*sync=*/true);
+  ASSERT_TRUE(fs_.SyncDir("/d").ok());
+  ASSERT_TRUE(fs_.Link("/d/a", "/d/b").ok());
+  EXPECT_EQ(Content("/d/b"), "data");
+  using Seen = std::set<std::vector<std::string>>;
+  EXPECT_EQ(DistinctOutcomes({"/d/a", "/d/b"}, 32), (Seen{{"data", "<gone>"}, {"data", "data"}}));
+  ASSERT_TRUE(fs_.SyncDir("/d").ok());
+  for (const std::string& c : Outcomes("/d/b", 16)) EXPECT_EQ(c, "data");
+  fs_.CrashAfter(0);
+  EXPECT_FALSE(fs_.Link("/d/a", "/d/c").ok());  // a mutating operation: stopped by a crash
+}
+
 TEST_F(FaultFsTest, AnUnsyncedRenameMayBeUndone) {
   Write("/d/tmp", 0, "v1", true);
   ASSERT_TRUE(fs_.SyncDir("/d").ok());
