@@ -180,7 +180,7 @@ Result<std::shared_ptr<Partition>> QueueManager::OpenPartition(const PartitionPl
 Result<PartitionPlacement> QueueManager::PlacementFor(std::string_view queue, std::uint32_t number,
                                                       std::uint32_t location) const {
   const StorageLocation& l = layout_.partition_storage[location];
-  return PartitionPlacement{l.name, fmt::format("{}/{}-{:06d}-partition", l.dir, queue, number)};
+  return PartitionPlacement{l.name, PartitionDir(l.dir, queue, number)};
 }
 
 Result<QueueManager::Queue*> QueueManager::Find(std::string_view name) const {
@@ -307,6 +307,12 @@ Status QueueManager::Delete(std::string_view name) {
   return first;
 }
 
+Result<std::vector<std::shared_ptr<Partition>>> QueueManager::Partitions(
+    std::string_view name) const {
+  LARDER_ASSIGN_OR_RETURN(Queue * q, Find(name));
+  return q->partitions;
+}
+
 std::vector<std::string> QueueManager::List() const {
   std::vector<std::string> names;
   for (const auto& [name, q] : queues_) names.push_back(name);
@@ -397,9 +403,13 @@ Status QueueManager::Lease(std::string_view name, std::string_view client, std::
   return Status::Ok();
 }
 
-std::vector<std::pair<std::uint32_t, std::uint64_t>> QueueManager::LeasedIds(
-    const Queue& q, std::span<const std::string_view> ids, std::vector<std::string>* not_leased) {
-  std::vector<std::pair<std::uint32_t, std::uint64_t>> parsed;
+Result<std::map<std::uint32_t, std::vector<std::uint64_t>>> QueueManager::LeasedByPartition(
+    const Queue& q, std::string_view verb, std::span<const std::string_view> ids,
+    std::vector<std::string>* not_leased) const {
+  if (ids.empty() || ids.size() > kMaxBatch) {
+    return Status::InvalidArgument(fmt::format("a {} takes 1 to {} ids", verb, kMaxBatch));
+  }
+  std::map<std::uint32_t, std::vector<std::uint64_t>> by_partition;
   for (std::string_view id : ids) {
     const auto dash = id.find('-');
     std::uint32_t p = 0;
@@ -415,22 +425,17 @@ std::vector<std::pair<std::uint32_t, std::uint64_t>> QueueManager::LeasedIds(
     if (!ok) {
       not_leased->emplace_back(id);
     } else {
-      parsed.emplace_back(p, seq);
+      by_partition[p].push_back(seq);
     }
   }
-  return parsed;
+  if (!not_leased->empty()) by_partition.clear();
+  return by_partition;
 }
 
 Status QueueManager::Complete(std::string_view name, std::span<const std::string_view> ids,
                               std::vector<std::string>* not_leased) {
   LARDER_ASSIGN_OR_RETURN(Queue * q, Find(name));
-  if (ids.empty() || ids.size() > kMaxBatch) {
-    return Status::InvalidArgument(fmt::format("a complete takes 1 to {} ids", kMaxBatch));
-  }
-  auto parsed = LeasedIds(*q, ids, not_leased);
-  if (!not_leased->empty()) return Status::Ok();
-  std::map<std::uint32_t, std::vector<std::uint64_t>> by_partition;
-  for (auto [p, seq] : parsed) by_partition[p].push_back(seq);
+  LARDER_ASSIGN_OR_RETURN(auto by_partition, LeasedByPartition(*q, "complete", ids, not_leased));
   for (auto& [p, seqs] : by_partition) {
     LARDER_RETURN_IF_ERROR(q->partitions[p]->Complete(seqs));
     NoteWritten(q->partitions[p]);
@@ -442,13 +447,7 @@ Status QueueManager::Retry(std::string_view name, std::span<const std::string_vi
                            std::int64_t delay_ms, bool dead, std::int64_t now_ms,
                            std::vector<std::string>* not_leased) {
   LARDER_ASSIGN_OR_RETURN(Queue * q, Find(name));
-  if (ids.empty() || ids.size() > kMaxBatch) {
-    return Status::InvalidArgument(fmt::format("a retry takes 1 to {} ids", kMaxBatch));
-  }
-  auto parsed = LeasedIds(*q, ids, not_leased);
-  if (!not_leased->empty()) return Status::Ok();
-  std::map<std::uint32_t, std::vector<std::uint64_t>> by_partition;
-  for (auto [p, seq] : parsed) by_partition[p].push_back(seq);
+  LARDER_ASSIGN_OR_RETURN(auto by_partition, LeasedByPartition(*q, "retry", ids, not_leased));
   bool moved_dead = false;
   for (auto& [p, seqs] : by_partition) {
     Partition& part = *q->partitions[p];

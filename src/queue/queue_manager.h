@@ -91,6 +91,8 @@ class QueueManager {
   Status Delete(std::string_view name);
   std::vector<std::string> List() const;
   Result<QueueInfo> Info(std::string_view name) const;
+  // Queue `name`'s partitions, by number (offline tools read their stores and meta).
+  Result<std::vector<std::shared_ptr<Partition>>> Partitions(std::string_view name) const;
   Status Clear(std::string_view name);
 
   Status Produce(std::string_view name, std::span<const std::string_view> payloads,
@@ -152,9 +154,12 @@ class QueueManager {
   Status CopyStore(kv::Store& from, const StorageLocation& location, const std::string& dir);
   // Moves the outboxes of q's partitions to its dead-letter queue (or drops them).
   Status MoveDeadLetters(Queue& q, std::int64_t now_ms, std::set<std::string>* readied);
-  // Parses "<partition>-<seq>" ids of q; the unparseable and unleased go to *not_leased.
-  std::vector<std::pair<std::uint32_t, std::uint64_t>> LeasedIds(
-      const Queue& q, std::span<const std::string_view> ids, std::vector<std::string>* not_leased);
+  // The prelude of Complete and Retry (`verb` names it in errors): 1..kMaxBatch ids of the form
+  // "<partition>-<seq>", each leased now, grouped by partition. When some are not, *not_leased
+  // names them and the map is empty (nothing may be applied).
+  Result<std::map<std::uint32_t, std::vector<std::uint64_t>>> LeasedByPartition(
+      const Queue& q, std::string_view verb, std::span<const std::string_view> ids,
+      std::vector<std::string>* not_leased) const;
 
   StorageLayout layout_;
   StoreOpener opener_;

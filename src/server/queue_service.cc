@@ -7,8 +7,9 @@
 
 #include "base/logging.h"
 #include "base/mutex.h"
+#include "larder/lsm/options.h"
+#include "queue/store_opener.h"
 #include "server/blocking.h"
-#include "server/engine.h"
 
 namespace larder::server {
 
@@ -33,9 +34,11 @@ Status QueueService::Open() {
     return open_status_;
   }
   // One block cache for every partition (docs/queue.md, "Memory").
-  auto opener = [fs, cache = lsm::NewBlockCache(kQueueBlockCacheBytes)](
+  auto opener = [open =
+                     queue::StoreOpenOptions{
+                         .fs = fs, .block_cache = lsm::NewBlockCache(kQueueBlockCacheBytes)}](
                     const queue::StorageLocation& location, const std::string& dir) {
-    return OpenQueueStore(location, dir, fs, cache);
+    return queue::OpenQueueStore(location, dir, open);
   };
   Result<std::unique_ptr<queue::QueueManager>> manager =
       queue::QueueManager::Open(std::move(*layout), opener, fs);
