@@ -159,6 +159,21 @@ TEST_F(QueueStoreTest, CheckReportsADamagedPartition) {
   EXPECT_NE(report->problems[0].find("is missing"), std::string::npos) << report->problems[0];
 }
 
+TEST_F(QueueStoreTest, CheckReportsDirectoriesTheLayoutNoLongerNames) {
+  // The administrator changed fast's storage-dir without moving its partitions.
+  std::string moved(kLayout);
+  moved.replace(moved.find("/fast"), 5, "/fast-new");
+  ASSERT_TRUE(WriteWholeFile(fs_.get(), "/moved.yaml", moved).ok());
+  auto store = QueueStore::Open("/moved.yaml", {.file_system = fs_.get()});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();  // the records name the old directories
+  auto report = (*store)->Check();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(report->problems.size(), 3u);  // d's partition and q's first two are on fast
+  EXPECT_EQ(report->problems[1],
+            "queue q: partition 0: directory /fast/q-000000-partition is not the placement's "
+            "/fast-new/q-000000-partition");
+}
+
 TEST_F(QueueStoreTest, BackupRestoresUnderAnotherName) {
   std::uint64_t items = 0;
   {
