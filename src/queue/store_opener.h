@@ -7,6 +7,7 @@
 #ifndef LARDER_QUEUE_STORE_OPENER_H_
 #define LARDER_QUEUE_STORE_OPENER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -28,6 +29,11 @@ struct StoreOpenOptions {
   // driver has nothing to read: InvalidArgument.
   bool read_only = false;
 };
+
+// Opens (creating) the store of one partition, or the metadata store, in directory `dir` of
+// `location` (the driver decides what lives inside): what the queue manager is handed.
+using StoreOpener = std::function<Result<std::unique_ptr<kv::Store>>(
+    const StorageLocation& location, const std::string& dir)>;
 
 // Opens (creating, unless read_only) the store in `dir` with `location`'s driver: lsm (the
 // directory itself), bolt (<dir>/partition.db) or memory (the LSM engine in memory: nothing
