@@ -207,6 +207,46 @@ class QueueTest(unittest.TestCase):
             st = stats(r, q)
             self.assertEqual((st[b"ready"], st[b"leased"]), (15, 5), q)
 
+    def test_backup_copies_a_moment_while_producers_go_on(self):
+        # QBACKUP snapshots the partitions under the execution lock and copies outside it: a
+        # producer keeps being served meanwhile, and the backup holds the queue as of one moment
+        # (the items acknowledged before it, and a prefix of those racing it).
+        r = self.r
+        r.execute_command("QCREATE", "big")
+        blob = "x" * 2000
+        for b in range(5):
+            r.execute_command("QPRODUCE", "big", *[f"{b}-{i}-{blob}" for i in range(1000)])
+        done = threading.Event()
+        reply = []
+
+        def backup():
+            c = self.srv.client()
+            reply.append(c.execute_command("QBACKUP", "big",
+                                           os.path.join(self.srv.dir, "big-backup")))
+            done.set()
+
+        t = threading.Thread(target=backup)
+        t.start()
+        late = 0
+        while not done.is_set():
+            r.execute_command("QPRODUCE", "big", f"late-{late}")
+            late += 1
+        t.join()
+        print(f"\n  QBACKUP copied {reply[0]} items; {late} produces were served meanwhile")
+        self.assertGreaterEqual(reply[0], 5000)
+        self.assertEqual(r.execute_command("QRESTORE", "copy",
+                                           os.path.join(self.srv.dir, "big-backup")), b"OK")
+        self.assertEqual(stats(r, "copy")[b"ready"], reply[0])
+        got = []
+        while True:
+            items = lease(r, "copy", "c", 1000)
+            if not items:
+                break
+            got += [i[3] for i in items]
+        later = [p for p in got if p.startswith(b"late-")]
+        self.assertEqual(later, [f"late-{i}".encode() for i in range(len(later))])
+        self.assertEqual(len(got), reply[0])
+
     def test_blocking_lease(self):
         r = self.r
         r.execute_command("QCREATE", "b", "PARTITIONS", 2)
