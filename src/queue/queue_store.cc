@@ -32,7 +32,10 @@ class QueueStoreImpl final : public QueueStore {
                       const StorageLocation& location, const std::string& dir) {
       const bool backup = !backup_dir_.empty() && dir.starts_with(backup_dir_ + "/");
       return OpenQueueStore(location, dir,
-                            {.fs = fs_, .block_cache = cache, .read_only = read_only_ && !backup});
+                            {.fs = fs_,
+                             .block_cache = cache,
+                             .read_only = read_only_ && !backup,
+                             .fail_if_locked = true});
     };
     LARDER_ASSIGN_OR_RETURN(manager_, QueueManager::Open(layout_, opener, fs_));
     return Status::Ok();

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "larder/bolt/kv.h"
 #include "larder/lsm/db.h"
 
@@ -39,6 +41,7 @@ Result<std::unique_ptr<kv::Store>> OpenQueueStore(const StorageLocation& locatio
       bolt::Options o;
       o.file_system = options.fs;
       o.read_only = options.read_only;
+      if (options.fail_if_locked) o.lock_timeout = std::chrono::milliseconds(1);
       return bolt::OpenKV(dir + "/partition.db", o);
     }
   }

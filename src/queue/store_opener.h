@@ -28,6 +28,9 @@ struct StoreOpenOptions {
   // engine's lock is taken shared (so it fails while larderd holds the store). The memory
   // driver has nothing to read: InvalidArgument.
   bool read_only = false;
+  // Fail (Busy) at once when another process holds the store's lock, instead of waiting for it
+  // (the bolt driver waits by default; the LSM engine never waits). Offline tools set it.
+  bool fail_if_locked = false;
 };
 
 // Opens (creating) the store of one partition, or the metadata store, in directory `dir` of

@@ -22,6 +22,17 @@ TEST(QueueStoreOpenerTest, EachDriverOpensWhereItsRuleSays) {
     if (d == Driver::kBolt) {
       EXPECT_TRUE(*fs->Exists(dir + "/partition.db"));
     }
+    {
+      // Held by another opener (larderd): an offline open fails at once instead of waiting.
+      auto held = OpenQueueStore(loc, dir, rw);
+      ASSERT_TRUE(held.ok());
+      EXPECT_EQ(
+          OpenQueueStore(loc, dir, {.fs = fs.get(), .read_only = true, .fail_if_locked = true})
+              .status()
+              .code(),
+          Code::kBusy);
+      ASSERT_TRUE((*held)->Close().ok());
+    }
     auto ro = OpenQueueStore(loc, dir, {.fs = fs.get(), .read_only = true});
     ASSERT_TRUE(ro.ok()) << ro.status().ToString();
     std::string v;

@@ -16,15 +16,15 @@
 // Opening: every store of the layout (the metadata store and each queue's partitions) is
 // opened read-only (QueueStoreOptions::read_only, for Describe and Check: nothing is created or
 // written) or read-write (for Restore; Backup works either way). The engines' LOCK files keep
-// larderd and a QueueStore from using the stores at the same time: opening fails (IOError,
-// naming the lock) while larderd runs, and larderd does not start while a QueueStore is open
-// read-write. A layout without the metadata store is NotFound (no queues were ever created
-// there); the memory driver has nothing on disk and is refused read-only.
+// larderd and a QueueStore from using the stores at the same time: opening fails (Busy,
+// naming the directory and the process holding it) while larderd runs, and larderd does not open
+// its queues while a QueueStore has them open. A layout without the metadata store is NotFound (no
+// queues were ever created there); the memory driver has nothing on disk and is refused read-only.
 //
-// Errors: NotFound (no such queue, no such store), InvalidArgument (a bad layout file, naming
-// its line and field; a bad backup; a name in use), Corruption (a record that does not decode:
-// Open fails on a damaged queue record or partition meta; Check reports the rest), the
-// engines' IOError. No exceptions.
+// Errors: NotFound (no such queue, no such store), Busy (larderd holds the stores), InvalidArgument
+// (a bad layout file, naming its line and field; a bad backup; a name in use), Corruption (a record
+// that does not decode: Open fails on a damaged queue record or partition meta; Check reports the
+// rest), the engines' IOError. No exceptions.
 //
 // Thread-safety: not thread-safe; one thread at a time. Lifetime: Close (or destroy) it before
 // another program opens the stores; returned values are copies.
