@@ -72,6 +72,11 @@ std::string EncodePayload(const PayloadRecord& r);
 // Views into `v`.
 Result<PayloadRecord> DecodePayload(std::string_view v);
 
+// The reasons an outbox entry carries (its `client` field).
+inline constexpr std::string_view kReasonRetryDead = "retry dead";
+inline constexpr std::string_view kReasonMaxAttempts = "max attempts";
+inline constexpr std::string_view kReasonExpired = "expired";
+
 // Ready, leased, scheduled and outbox entries share one shape.
 struct EntryRecord {
   std::uint64_t origin = 0;

@@ -59,6 +59,20 @@ void Partition::TimedRange::Added(std::string_view key, std::int64_t at_ms) {
   next_ms = std::min(next_ms, at_ms);
 }
 
+Status Partition::TimedRange::StopAt(const kv::Iterator& it) {
+  LARDER_RETURN_IF_ERROR(it.status());
+  next_ms = std::numeric_limits<std::int64_t>::max();
+  if (!it.Valid()) {
+    floor = TagEnd(tag);
+    return Status::Ok();
+  }
+  auto at = KeyNumber(it.key(), tag, 0, 2);
+  if (!at) return BadKey("timed", it.key());
+  floor = std::string(it.key());
+  next_ms = static_cast<std::int64_t>(*at);
+  return Status::Ok();
+}
+
 Partition::Partition(std::uint32_t number, std::unique_ptr<kv::Store> store)
     : number_(number), store_(std::move(store)) {}
 
@@ -103,15 +117,7 @@ Status Partition::LoadTimedRange(TimedRange* range) {
   const std::string lo(1, range->tag), hi = TagEnd(range->tag);
   LARDER_ASSIGN_OR_RETURN(auto it, store_->NewIterator({.lower_bound = lo, .upper_bound = hi}));
   it->SeekToFirst();
-  LARDER_RETURN_IF_ERROR(it->status());
-  range->floor = it->Valid() ? std::string(it->key()) : hi;
-  range->next_ms = std::numeric_limits<std::int64_t>::max();
-  if (it->Valid()) {
-    auto at = KeyNumber(it->key(), range->tag, 0, 2);
-    if (!at) return BadKey("timed", it->key());
-    range->next_ms = static_cast<std::int64_t>(*at);
-  }
-  return Status::Ok();
+  return range->StopAt(*it);
 }
 
 std::string Partition::IdOf(std::uint64_t seq) const { return fmt::format("{}-{}", number_, seq); }
@@ -214,7 +220,7 @@ Status Partition::Lease(std::uint32_t n, std::string_view client, const QueueSet
     --meta_.ready;
     b.Delete(it->key());
     if (e.expires_ms > 0 && now_ms >= e.expires_ms) {
-      ToOutbox(&b, e.origin, e.attempts, e.expires_ms, "expired");
+      ToOutbox(&b, e.origin, e.attempts, e.expires_ms, kReasonExpired);
       continue;
     }
     LARDER_ASSIGN_OR_RETURN(std::string_view payload_record, payloads.Find(e.origin));
@@ -275,9 +281,9 @@ void Partition::EndLease(kv::WriteBatch* b, std::uint64_t seq, std::int64_t dela
   if (dead || used_up || expired) {
     // (ToOutbox deletes an expiry index entry; a leased item has none, so that is a no-op.)
     ToOutbox(b, l.origin, l.attempts, 0,
-             dead      ? "retry dead"
-             : used_up ? "max attempts"
-                       : "expired");
+             dead      ? kReasonRetryDead
+             : used_up ? kReasonMaxAttempts
+                       : kReasonExpired);
     return;
   }
   Enqueue(b, {.origin = l.origin, .attempts = l.attempts, .expires_ms = l.expires_ms}, delay_ms,
@@ -313,17 +319,12 @@ Status Partition::TickScheduled(kv::WriteBatch* b, std::int64_t now_ms, std::siz
     b->Delete(it->key());
     --meta_.scheduled;
     if (e.expires_ms > 0 && now_ms >= e.expires_ms) {
-      ToOutbox(b, e.origin, e.attempts, e.expires_ms, "expired");
+      ToOutbox(b, e.origin, e.attempts, e.expires_ms, kReasonExpired);
     } else {
       Enqueue(b, e, 0, now_ms);  // rewrites the expiry index entry to the ready key
     }
   }
-  LARDER_RETURN_IF_ERROR(it->status());
-  scheduled_.floor = it->Valid() ? std::string(it->key()) : hi;
-  scheduled_.next_ms = std::numeric_limits<std::int64_t>::max();
-  if (it->Valid())
-    scheduled_.next_ms = static_cast<std::int64_t>(*KeyNumber(it->key(), kScheduledTag, 0, 2));
-  return Status::Ok();
+  return scheduled_.StopAt(*it);
 }
 
 Status Partition::TickExpiry(kv::WriteBatch* b, std::int64_t now_ms, std::size_t* budget) {
@@ -356,14 +357,9 @@ Status Partition::TickExpiry(kv::WriteBatch* b, std::int64_t now_ms, std::size_t
     } else {
       --meta_.scheduled;
     }
-    ToOutbox(b, e.origin, e.attempts, e.expires_ms, "expired");
+    ToOutbox(b, e.origin, e.attempts, e.expires_ms, kReasonExpired);
   }
-  LARDER_RETURN_IF_ERROR(it->status());
-  expiry_.floor = it->Valid() ? std::string(it->key()) : hi;
-  expiry_.next_ms = std::numeric_limits<std::int64_t>::max();
-  if (it->Valid())
-    expiry_.next_ms = static_cast<std::int64_t>(*KeyNumber(it->key(), kExpiryTag, 0, 2));
-  return Status::Ok();
+  return expiry_.StopAt(*it);
 }
 
 Status Partition::Tick(const QueueSettings& settings, std::int64_t now_ms, std::size_t limit) {

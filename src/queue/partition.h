@@ -142,6 +142,9 @@ class Partition {
     std::string floor{};  // every key of the range below it is gone
     std::int64_t next_ms = std::numeric_limits<std::int64_t>::max();  // earliest entry
     void Added(std::string_view key, std::int64_t at_ms);
+    // A scan of the range stopped at `it` (its first entry not taken, or the end): the floor
+    // moves there and next_ms becomes that entry's time. Corruption for a key of another shape.
+    Status StopAt(const kv::Iterator& it);
   };
 
   Partition(std::uint32_t number, std::unique_ptr<kv::Store> store);

@@ -9,6 +9,7 @@
 
 #include "larder/file_system.h"
 #include "larder/lsm/db.h"
+#include "queue/partition_check.h"
 
 namespace larder::queue {
 namespace {
@@ -134,6 +135,12 @@ class PartitionModelTest : public ::testing::Test {
     p_.reset();
     Open();
   }
+  // The offline checker (partition_check.h) finds nothing wrong in a store the partition wrote.
+  void CheckStore() {
+    PartitionCheckResult r;
+    ASSERT_TRUE(CheckPartitionStore(*p_->store(), &r).ok());
+    ASSERT_EQ(r.problem_count, 0u) << r.problems[0];
+  }
   void CheckCounts(const Model& m) {
     const PartitionMeta& meta = p_->meta();
     ASSERT_EQ(meta.ready, m.ready.size());
@@ -221,6 +228,7 @@ TEST_F(PartitionModelTest, RandomOperationsMatchTheModelAcrossReopens) {
       expired_total += static_cast<int>(drop.size());
     } else if (op < 98) {
       Reopen();
+      CheckStore();
     } else if (op == 98) {
       // Items start to expire from here on (the settings of a QUPDATE apply to new items).
       s.expire_timeout_ms = s.expire_timeout_ms == 0 ? 120 : 0;
@@ -237,6 +245,7 @@ TEST_F(PartitionModelTest, RandomOperationsMatchTheModelAcrossReopens) {
   EXPECT_GT(expired_total, 0);
   Reopen();
   CheckCounts(m);
+  CheckStore();
 }
 
 TEST_F(PartitionModelTest, LeaseCostDoesNotGrowWithTheDeletedHead) {

@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 
-#include "base/checksum.h"
 #include "base/coding.h"
 #include "base/logging.h"
 #include "queue/item_format.h"
@@ -38,21 +37,6 @@ Status CheckName(std::string_view name) {
     }
   }
   return Status::Ok();
-}
-
-// Removes directory `dir` and everything under it (a missing one is no error).
-Status RemoveTree(FileSystem* fs, const std::string& dir) {
-  LARDER_ASSIGN_OR_RETURN(bool exists, fs->Exists(dir));
-  if (!exists) return Status::Ok();
-  auto entries = fs->ListDir(dir);
-  if (!entries.ok())
-    return entries.status().code() == Code::kNotFound ? Status::Ok() : entries.status();
-  for (const std::string& e : *entries) {
-    const std::string child = dir + "/" + e;
-    if (!fs->Remove(child).ok()) LARDER_RETURN_IF_ERROR(RemoveTree(fs, child));  // a directory
-  }
-  Status s = fs->RemoveDir(dir);
-  return s.code() == Code::kNotFound ? Status::Ok() : s;
 }
 
 }  // namespace
@@ -180,7 +164,7 @@ Result<std::shared_ptr<Partition>> QueueManager::OpenPartition(const PartitionPl
 Result<PartitionPlacement> QueueManager::PlacementFor(std::string_view queue, std::uint32_t number,
                                                       std::uint32_t location) const {
   const StorageLocation& l = layout_.partition_storage[location];
-  return PartitionPlacement{l.name, fmt::format("{}/{}-{:06d}-partition", l.dir, queue, number)};
+  return PartitionPlacement{l.name, PartitionDir(l.dir, queue, number)};
 }
 
 Result<QueueManager::Queue*> QueueManager::Find(std::string_view name) const {
@@ -285,6 +269,7 @@ Status QueueManager::Update(std::string_view name, const QueueOptions& options) 
 
 Status QueueManager::Delete(std::string_view name) {
   LARDER_ASSIGN_OR_RETURN(Queue * q, Find(name));
+  LARDER_RETURN_IF_ERROR(CheckNoBackup(name, "delete"));
   for (const auto& [other, oq] : queues_) {
     if (oq->info.dead_queue == name) {
       return Status::InvalidArgument(
@@ -305,6 +290,12 @@ Status QueueManager::Delete(std::string_view name) {
   });
   queues_.erase(queues_.find(name));
   return first;
+}
+
+Result<std::vector<std::shared_ptr<Partition>>> QueueManager::Partitions(
+    std::string_view name) const {
+  LARDER_ASSIGN_OR_RETURN(Queue * q, Find(name));
+  return q->partitions;
 }
 
 std::vector<std::string> QueueManager::List() const {
@@ -397,9 +388,13 @@ Status QueueManager::Lease(std::string_view name, std::string_view client, std::
   return Status::Ok();
 }
 
-std::vector<std::pair<std::uint32_t, std::uint64_t>> QueueManager::LeasedIds(
-    const Queue& q, std::span<const std::string_view> ids, std::vector<std::string>* not_leased) {
-  std::vector<std::pair<std::uint32_t, std::uint64_t>> parsed;
+Result<std::map<std::uint32_t, std::vector<std::uint64_t>>> QueueManager::LeasedByPartition(
+    const Queue& q, std::string_view verb, std::span<const std::string_view> ids,
+    std::vector<std::string>* not_leased) const {
+  if (ids.empty() || ids.size() > kMaxBatch) {
+    return Status::InvalidArgument(fmt::format("a {} takes 1 to {} ids", verb, kMaxBatch));
+  }
+  std::map<std::uint32_t, std::vector<std::uint64_t>> by_partition;
   for (std::string_view id : ids) {
     const auto dash = id.find('-');
     std::uint32_t p = 0;
@@ -415,22 +410,17 @@ std::vector<std::pair<std::uint32_t, std::uint64_t>> QueueManager::LeasedIds(
     if (!ok) {
       not_leased->emplace_back(id);
     } else {
-      parsed.emplace_back(p, seq);
+      by_partition[p].push_back(seq);
     }
   }
-  return parsed;
+  if (!not_leased->empty()) by_partition.clear();
+  return by_partition;
 }
 
 Status QueueManager::Complete(std::string_view name, std::span<const std::string_view> ids,
                               std::vector<std::string>* not_leased) {
   LARDER_ASSIGN_OR_RETURN(Queue * q, Find(name));
-  if (ids.empty() || ids.size() > kMaxBatch) {
-    return Status::InvalidArgument(fmt::format("a complete takes 1 to {} ids", kMaxBatch));
-  }
-  auto parsed = LeasedIds(*q, ids, not_leased);
-  if (!not_leased->empty()) return Status::Ok();
-  std::map<std::uint32_t, std::vector<std::uint64_t>> by_partition;
-  for (auto [p, seq] : parsed) by_partition[p].push_back(seq);
+  LARDER_ASSIGN_OR_RETURN(auto by_partition, LeasedByPartition(*q, "complete", ids, not_leased));
   for (auto& [p, seqs] : by_partition) {
     LARDER_RETURN_IF_ERROR(q->partitions[p]->Complete(seqs));
     NoteWritten(q->partitions[p]);
@@ -442,13 +432,7 @@ Status QueueManager::Retry(std::string_view name, std::span<const std::string_vi
                            std::int64_t delay_ms, bool dead, std::int64_t now_ms,
                            std::vector<std::string>* not_leased) {
   LARDER_ASSIGN_OR_RETURN(Queue * q, Find(name));
-  if (ids.empty() || ids.size() > kMaxBatch) {
-    return Status::InvalidArgument(fmt::format("a retry takes 1 to {} ids", kMaxBatch));
-  }
-  auto parsed = LeasedIds(*q, ids, not_leased);
-  if (!not_leased->empty()) return Status::Ok();
-  std::map<std::uint32_t, std::vector<std::uint64_t>> by_partition;
-  for (auto [p, seq] : parsed) by_partition[p].push_back(seq);
+  LARDER_ASSIGN_OR_RETURN(auto by_partition, LeasedByPartition(*q, "retry", ids, not_leased));
   bool moved_dead = false;
   for (auto& [p, seqs] : by_partition) {
     Partition& part = *q->partitions[p];
@@ -476,45 +460,15 @@ Result<QueueStats> QueueManager::Stats(std::string_view name, std::int64_t now_m
   return st;
 }
 
-Status QueueManager::CopyStore(kv::Store& from, const StorageLocation& location,
-                               const std::string& dir) {
-  // Through kv.h, so a partition may change driver on the way; the source does not change
-  // meanwhile (the caller holds the owner's lock). A copy a crash cut short is started over.
-  LARDER_RETURN_IF_ERROR(RemoveTree(fs_, dir));
-  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<kv::Store> dest, opener_(location, dir));
-  LARDER_ASSIGN_OR_RETURN(auto it, from.NewIterator());
-  kv::WriteBatch batch;
-  Status s;
-  for (it->SeekToFirst(); it->Valid() && s.ok(); it->Next()) {
-    batch.Put(it->key(), it->value());
-    if (batch.ByteSize() >= (std::size_t{1} << 20)) {
-      s = dest->Write({.sync = false}, batch);
-      batch.Clear();
-    }
-  }
-  if (s.ok()) s = it->status();
-  if (s.ok()) s = dest->Write({.sync = false}, batch);
-  if (s.ok()) s = dest->SyncWrites();
-  it.reset();
-  Status closed = dest->Close();
-  return s.ok() ? closed : s;
+Status QueueManager::CheckNoBackup(std::string_view name, std::string_view what) const {
+  auto it = backups_.find(name);
+  if (it == backups_.end()) return Status::Ok();
+  return Status::InvalidArgument(
+      fmt::format("cannot {} queue '{}' while a QBACKUP of it runs", what, name));
 }
 
-namespace {
-
-constexpr std::string_view kBackupMagic = "larder-queue-backup 1\n";
-
-StorageLocation BackupLocation(const std::string& dir) {
-  return {.name = "backup", .driver = Driver::kLsm, .affinity = 0, .dir = dir};
-}
-
-std::string BackupPartitionDir(const std::string& dir, std::uint32_t i) {
-  return fmt::format("{}/partition-{:06d}", dir, i);
-}
-
-}  // namespace
-
-Status QueueManager::Backup(std::string_view name, const std::string& dir, std::uint64_t* items) {
+Result<std::unique_ptr<QueueBackup>> QueueManager::StartBackup(std::string_view name,
+                                                               const std::string& dir) {
   LARDER_ASSIGN_OR_RETURN(Queue * q, Find(name));
   LARDER_ASSIGN_OR_RETURN(bool exists, fs_->Exists(dir));
   if (exists) {
@@ -524,24 +478,31 @@ Status QueueManager::Backup(std::string_view name, const std::string& dir, std::
     }
   }
   LARDER_RETURN_IF_ERROR(fs_->CreateDirs(dir));
-  *items = 0;
-  for (std::uint32_t i = 0; i < q->partitions.size(); ++i) {
-    Partition& p = *q->partitions[i];
-    LARDER_RETURN_IF_ERROR(CopyStore(*p.store(), BackupLocation(dir), BackupPartitionDir(dir, i)));
-    const PartitionMeta& m = p.meta();
-    *items += m.ready + m.leased + m.scheduled + m.outbox;
+  std::vector<std::unique_ptr<kv::Snapshot>> snapshots;
+  std::uint64_t items = 0;
+  for (auto& p : q->partitions) {
+    LARDER_ASSIGN_OR_RETURN(std::unique_ptr<kv::Snapshot> snap, p->store()->GetSnapshot());
+    snapshots.push_back(std::move(snap));
+    const PartitionMeta& m = p->meta();
+    items += m.ready + m.leased + m.scheduled + m.outbox;
   }
-  // The record last: a backup without it is not whole, and Restore says so.
-  const std::string record = EncodeQueueRecord(q->info);
-  std::string file(kBackupMagic);
-  PutFixed32(&file, crc32c::Mask(crc32c::Value(
-                        {reinterpret_cast<const std::uint8_t*>(record.data()), record.size()})));
-  file += record;
-  const std::string path = dir + "/QUEUE";
-  LARDER_RETURN_IF_ERROR(WriteWholeFile(fs_, path, file));
-  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> f, fs_->Open(path, {.read_only = true}));
-  LARDER_RETURN_IF_ERROR(f->Sync());
-  return fs_->SyncDir(dir);
+  ++backups_[q->info.name];
+  return std::make_unique<QueueBackup>(q->info.name, dir, EncodeQueueRecord(q->info),
+                                       std::move(snapshots), items, opener_, fs_);
+}
+
+void QueueManager::FinishBackup(std::unique_ptr<QueueBackup> backup) {
+  backup->ReleaseSnapshots();
+  auto it = backups_.find(backup->queue());
+  if (it != backups_.end() && --it->second == 0) backups_.erase(it);
+}
+
+Status QueueManager::Backup(std::string_view name, const std::string& dir, std::uint64_t* items) {
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<QueueBackup> backup, StartBackup(name, dir));
+  Status s = backup->Write();
+  *items = backup->items();
+  FinishBackup(std::move(backup));
+  return s;
 }
 
 Status QueueManager::Restore(std::string_view name, const std::string& dir) {
@@ -555,19 +516,8 @@ Status QueueManager::Restore(std::string_view name, const std::string& dir) {
     return Status::InvalidArgument(
         fmt::format("{} is not a whole queue backup: {}", dir, read.ToString()));
   }
-  const std::size_t header = kBackupMagic.size() + 4;
-  if (file.size() < header || !file.starts_with(kBackupMagic)) {
-    return Status::InvalidArgument(fmt::format("{}/QUEUE is not a queue backup", dir));
-  }
-  std::string_view rest(file);
-  rest.remove_prefix(kBackupMagic.size());
-  std::uint32_t crc = 0;
-  (void)GetFixed32(&rest, &crc);
-  if (crc32c::Unmask(crc) !=
-      crc32c::Value({reinterpret_cast<const std::uint8_t*>(rest.data()), rest.size()})) {
-    return Status::InvalidArgument(fmt::format("{}/QUEUE: checksum mismatch", dir));
-  }
-  LARDER_ASSIGN_OR_RETURN(QueueInfo info, DecodeQueueRecord(name, rest));
+  LARDER_ASSIGN_OR_RETURN(std::string_view record, DecodeBackupFile(dir, file));
+  LARDER_ASSIGN_OR_RETURN(QueueInfo info, DecodeQueueRecord(name, record));
   if (!info.dead_queue.empty() && !queues_.contains(info.dead_queue)) {
     return Status::InvalidArgument(fmt::format(
         "the backup's DEAD-QUEUE '{}' does not exist here: create it first", info.dead_queue));
@@ -586,7 +536,7 @@ Status QueueManager::Restore(std::string_view name, const std::string& dir) {
     }
     LARDER_ASSIGN_OR_RETURN(std::unique_ptr<kv::Store> source,
                             opener_(BackupLocation(dir), BackupPartitionDir(dir, i)));
-    Status copied = CopyStore(*source, layout_.partition_storage[where[i]], pl.dir);
+    Status copied = CopyRecords(*source, opener_, fs_, layout_.partition_storage[where[i]], pl.dir);
     Status closed = source->Close();
     LARDER_RETURN_IF_ERROR(copied);
     LARDER_RETURN_IF_ERROR(closed);
@@ -601,6 +551,7 @@ Status QueueManager::Restore(std::string_view name, const std::string& dir) {
 
 Status QueueManager::Rebalance(std::string_view name, std::vector<std::uint32_t>* moved) {
   LARDER_ASSIGN_OR_RETURN(Queue * q, Find(name));
+  LARDER_RETURN_IF_ERROR(CheckNoBackup(name, "rebalance"));
   const auto n = static_cast<std::uint32_t>(q->partitions.size());
   const std::vector<std::uint64_t> weights = layout_.Weights();
   LARDER_ASSIGN_OR_RETURN(std::vector<std::uint32_t> target, PartitionCounts(weights, n));
@@ -639,7 +590,8 @@ Status QueueManager::Rebalance(std::string_view name, std::vector<std::uint32_t>
                             PlacementFor(name, i, static_cast<std::uint32_t>(best)));
     const PartitionPlacement from = q->info.partitions[i];
     std::shared_ptr<Partition> old = q->partitions[i];
-    LARDER_RETURN_IF_ERROR(CopyStore(*old->store(), layout_.partition_storage[best], to.dir));
+    LARDER_RETURN_IF_ERROR(
+        CopyRecords(*old->store(), opener_, fs_, layout_.partition_storage[best], to.dir));
     LARDER_RETURN_IF_ERROR(old->Close());
     std::erase_if(written_, [&](const auto& w) { return w.first == old; });
     q->info.partitions[i] = to;

@@ -35,17 +35,14 @@
 #include "larder/result.h"
 #include "larder/status.h"
 #include "queue/partition.h"
+#include "queue/queue_backup.h"
 #include "queue/storage_layout.h"
+#include "queue/store_opener.h"
 
 namespace larder::queue {
 
 inline constexpr std::size_t kMaxBatch = 1000;  // items per produce, lease, complete, retry
 inline constexpr std::size_t kMaxQueueName = 512;
-
-// Opens (creating) the store of one partition, or the metadata store, in directory `dir` of
-// `location` (the driver decides what lives inside).
-using StoreOpener = std::function<Result<std::unique_ptr<kv::Store>>(
-    const StorageLocation& location, const std::string& dir)>;
 
 // QCREATE/QUPDATE options; absent fields keep the default (create) or current value (update).
 struct QueueOptions {
@@ -91,6 +88,8 @@ class QueueManager {
   Status Delete(std::string_view name);
   std::vector<std::string> List() const;
   Result<QueueInfo> Info(std::string_view name) const;
+  // Queue `name`'s partitions, by number (offline tools read their stores and meta).
+  Result<std::vector<std::shared_ptr<Partition>>> Partitions(std::string_view name) const;
   Status Clear(std::string_view name);
 
   Status Produce(std::string_view name, std::span<const std::string_view> payloads,
@@ -109,7 +108,17 @@ class QueueManager {
   // `dir/QUEUE` (the queue record, checksummed) and one LSM store per partition,
   // `dir/partition-NNNNNN`, holding the partition's records (ready, leased, scheduled, outbox,
   // payloads), every file synced. *items receives the items copied.
+  // (StartBackup, QueueBackup::Write and FinishBackup in one call, the lock held throughout.)
   Status Backup(std::string_view name, const std::string& dir, std::uint64_t* items);
+  // The same backup in three steps, so that the copy runs without the owner's lock:
+  // StartBackup (the lock held; quick: checks `dir` and creates it, takes a snapshot of every
+  // partition's store and the queue record), then QueueBackup::Write (WITHOUT the lock: copies
+  // the snapshots, writes QUEUE last), then FinishBackup (the lock again: releases the
+  // snapshots). The backup is the queue as of StartBackup, whatever is written meanwhile.
+  // Until FinishBackup the queue cannot be deleted nor rebalanced (InvalidArgument: its
+  // partitions' stores must outlive the snapshots), and Close REQUIRES that none is pending.
+  Result<std::unique_ptr<QueueBackup>> StartBackup(std::string_view name, const std::string& dir);
+  void FinishBackup(std::unique_ptr<QueueBackup> backup);
   // Creates queue `name` from the backup in `dir` (InvalidArgument when it exists, when the
   // backup is not whole, or when its dead-letter queue does not exist here): the same settings
   // and partition count, placed by the current layout, each partition's records copied in.
@@ -148,13 +157,16 @@ class QueueManager {
   Result<PartitionPlacement> PlacementFor(std::string_view queue, std::uint32_t number,
                                           std::uint32_t location) const;
   void NoteWritten(const std::shared_ptr<Partition>& p);
-  // Copies every record of `from` into a new store in `dir` at `location`, synced.
-  Status CopyStore(kv::Store& from, const StorageLocation& location, const std::string& dir);
+  // InvalidArgument while a backup of queue `name` holds snapshots of its partitions.
+  Status CheckNoBackup(std::string_view name, std::string_view what) const;
   // Moves the outboxes of q's partitions to its dead-letter queue (or drops them).
   Status MoveDeadLetters(Queue& q, std::int64_t now_ms, std::set<std::string>* readied);
-  // Parses "<partition>-<seq>" ids of q; the unparseable and unleased go to *not_leased.
-  std::vector<std::pair<std::uint32_t, std::uint64_t>> LeasedIds(
-      const Queue& q, std::span<const std::string_view> ids, std::vector<std::string>* not_leased);
+  // The prelude of Complete and Retry (`verb` names it in errors): 1..kMaxBatch ids of the form
+  // "<partition>-<seq>", each leased now, grouped by partition. When some are not, *not_leased
+  // names them and the map is empty (nothing may be applied).
+  Result<std::map<std::uint32_t, std::vector<std::uint64_t>>> LeasedByPartition(
+      const Queue& q, std::string_view verb, std::span<const std::string_view> ids,
+      std::vector<std::string>* not_leased) const;
 
   StorageLayout layout_;
   StoreOpener opener_;
@@ -162,6 +174,7 @@ class QueueManager {
   std::unique_ptr<kv::Store> meta_;
   std::map<std::string, std::unique_ptr<Queue>, std::less<>> queues_;
   std::vector<std::pair<std::shared_ptr<Partition>, std::uint64_t>> written_;
+  std::map<std::string, int, std::less<>> backups_;  // queue -> backups between Start and Finish
 };
 
 }  // namespace larder::queue

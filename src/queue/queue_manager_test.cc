@@ -281,5 +281,46 @@ TEST(QueueManagerTest, BackupAndRestoreKeepEveryItemAndLease) {
   EXPECT_EQ((*m)->Restore("other", "/backup").code(), Code::kInvalidArgument);
 }
 
+// The backup in steps (larderd copies without its lock): what is written between StartBackup
+// and FinishBackup stays out of the backup, and the queue cannot be deleted or rebalanced
+// meanwhile (its stores must outlive the snapshots).
+TEST(QueueManagerTest, StepwiseBackupIsTheQueueAsOfItsStart) {
+  auto fs = NewMemFileSystem(std::size_t{128} << 20);
+  auto m = OpenManager(fs.get());
+  ASSERT_TRUE(m.ok());
+  ASSERT_TRUE((*m)->Create("q", {.partitions = 2}, kNow).ok());
+  std::vector<std::string> ids;
+  std::vector<std::string_view> ten(10, "before");
+  ASSERT_TRUE((*m)->Produce("q", ten, {}, kNow, &ids).ok());
+  std::vector<LeasedItem> leased;
+  ASSERT_TRUE((*m)->Lease("q", "c", 3, kNow, &leased).ok());
+  auto backup = (*m)->StartBackup("q", "/backup");
+  ASSERT_TRUE(backup.ok()) << backup.status().ToString();
+  // Meanwhile: more items, a completion, and the refused commands.
+  std::vector<std::string_view> five(5, "after");
+  ASSERT_TRUE((*m)->Produce("q", five, {}, kNow, &ids).ok());
+  std::vector<std::string_view> done = {leased[0].id};
+  std::vector<std::string> not_leased;
+  ASSERT_TRUE((*m)->Complete("q", done, &not_leased).ok());
+  EXPECT_EQ((*m)->Delete("q").code(), Code::kInvalidArgument);
+  std::vector<std::uint32_t> moved;
+  EXPECT_EQ((*m)->Rebalance("q", &moved).code(), Code::kInvalidArgument);
+  ASSERT_TRUE((*backup)->Write().ok());
+  EXPECT_EQ((*backup)->items(), 10u);
+  (*m)->FinishBackup(std::move(*backup));
+  ASSERT_TRUE((*m)->Restore("copy", "/backup").ok());
+  auto st = (*m)->Stats("copy", kNow);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->total.ready, 7u);
+  EXPECT_EQ(st->total.leased, 3u);
+  std::vector<LeasedItem> got;
+  for (int round = 0; round < 2; ++round)
+    ASSERT_TRUE((*m)->Lease("copy", "c", 100, kNow, &got).ok());
+  ASSERT_EQ(got.size(), 7u);
+  for (const LeasedItem& g : got) EXPECT_EQ(g.payload, "before");
+  EXPECT_TRUE((*m)->Delete("copy").ok());
+  EXPECT_TRUE((*m)->Delete("q").ok());  // the backup is finished
+}
+
 }  // namespace
 }  // namespace larder::queue

@@ -34,6 +34,11 @@ int StorageLayout::Find(std::string_view name) const {
   return -1;
 }
 
+std::string PartitionDir(std::string_view location_dir, std::string_view queue,
+                         std::uint32_t number) {
+  return fmt::format("{}/{}-{:06d}-partition", location_dir, queue, number);
+}
+
 StorageLayout DefaultStorageLayout(const std::string& dir) {
   StorageLayout layout;
   layout.queue_storage = {

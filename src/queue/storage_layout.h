@@ -47,6 +47,11 @@ struct StorageLayout {
   int Find(std::string_view name) const;
 };
 
+// The directory of partition `number` of queue `queue` at a location whose storage-dir is
+// `location_dir`: <location_dir>/<queue>-<number, 6 digits>-partition.
+std::string PartitionDir(std::string_view location_dir, std::string_view queue,
+                         std::uint32_t number);
+
 // The layout without a file: everything under `dir` with the LSM driver, one partition location
 // named "default".
 StorageLayout DefaultStorageLayout(const std::string& dir);

@@ -81,34 +81,6 @@ Result<std::unique_ptr<Engine>> OpenEngine(std::string_view name, const std::str
   return Status::InvalidArgument(fmt::format("unknown engine '{}'", name));
 }
 
-Result<std::unique_ptr<kv::Store>> OpenQueueStore(const queue::StorageLocation& location,
-                                                  const std::string& dir, FileSystem* fs,
-                                                  std::shared_ptr<lsm::BlockCache> block_cache) {
-  switch (location.driver) {
-    case queue::Driver::kLsm:
-    case queue::Driver::kMemory: {
-      lsm::Options options;
-      // Small per partition: a queue's working set is its head and tail (docs/queue.md).
-      options.write_buffer_size = std::size_t{4} << 20;
-      options.block_cache = std::move(block_cache);
-      if (location.driver == queue::Driver::kMemory) {
-        options.in_memory = true;
-      } else {
-        options.file_system = fs;
-      }
-      LARDER_ASSIGN_OR_RETURN(std::unique_ptr<lsm::DB> db, lsm::DB::Open(dir, options));
-      return std::unique_ptr<kv::Store>(std::move(db));
-    }
-    case queue::Driver::kBolt: {
-      LARDER_RETURN_IF_ERROR(fs->CreateDirs(dir));
-      bolt::Options options;
-      options.file_system = fs;
-      return bolt::OpenKV(dir + "/partition.db", options);
-    }
-  }
-  return Status::InvalidArgument("unknown queue storage driver");
-}
-
 Result<std::unique_ptr<tsdb::DB>> OpenTsEngine(const std::string& dir,
                                                const tsdb::Options& options) {
   return tsdb::DB::Open(dir, options);

@@ -18,11 +18,9 @@
 
 #include "larder/file_system.h"
 #include "larder/kv.h"
-#include "larder/lsm/options.h"
 #include "larder/result.h"
 #include "larder/status.h"
 #include "larder/tsdb/db.h"
-#include "queue/storage_layout.h"
 
 namespace larder::server {
 
@@ -45,14 +43,6 @@ class Engine {
 // outlives the engine). InvalidArgument for another name; the engine's own open errors.
 Result<std::unique_ptr<Engine>> OpenEngine(std::string_view name, const std::string& dir,
                                            FileSystem* fs);
-
-// Opens (creating) one store of the durable queue (a partition or the queue metadata) in `dir`
-// with `location`'s driver: lsm (a directory), bolt (<dir>/partition.db) or memory (the LSM
-// engine in memory: nothing survives a restart).
-// Partitions on the LSM engine read through `block_cache` (shared by all of them: one budget).
-Result<std::unique_ptr<kv::Store>> OpenQueueStore(const queue::StorageLocation& location,
-                                                  const std::string& dir, FileSystem* fs,
-                                                  std::shared_ptr<lsm::BlockCache> block_cache);
 
 // Opens (creating) the time-series engine (larder/tsdb/db.h) in `dir` for larderd's TS.*
 // commands (ts_service.h). The engine's own open errors (InvalidArgument for bad options).

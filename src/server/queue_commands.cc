@@ -342,14 +342,56 @@ Status RebalanceCommand(CommandContext& ctx) {
   return Status::Ok();
 }
 
-// QBACKUP queue dir: the count of items copied into the backup directory.
+void ReplyBackupUnblocked(ReplyBuilder& reply) {
+  reply.Error(
+      "ERR QBACKUP unblocked: the copy goes on, and its directory is whole only once "
+      "it holds QUEUE");
+}
+
+void OnBackupUnblocked(Server& server, Client& client, UnblockReason) {
+  server.Service<QueueService>().AbandonBackup(client.id());
+}
+
+// Replies the outcome of a copy: the count of items, or the error. A failed copy is this
+// command's error, not the server's (what failed is the backup directory or its copy; the queue
+// was only read): it does not poison the server.
+Status ReplyBackup(CommandContext& ctx, const Result<std::uint64_t>& items) {
+  if (items.ok()) {
+    ctx.reply.Integer(static_cast<std::int64_t>(*items));
+  } else if (queue::IsUserError(items.status())) {
+    ctx.reply.Error(fmt::format("ERR {}", items.status().message()));
+  } else {
+    ctx.reply.Error(fmt::format("ERR QBACKUP failed: {}", items.status().ToString()));
+  }
+  return Status::Ok();
+}
+
+// QBACKUP queue dir: the count of items copied into the backup directory. The snapshots are
+// taken here, with the execution lock; the copy runs on a thread of its own while the client
+// waits blocked (queue_service.h), and the re-run replies. Inside MULTI it copies at once.
 Status BackupCommand(CommandContext& ctx) {
   QueueManager* m = Queues(ctx);
   if (m == nullptr) return Status::Ok();
-  std::uint64_t items = 0;
-  Status s = m->Backup(ctx.argv[1], std::string(ctx.argv[2]), &items);
-  if (!s.ok()) return Reply(ctx, s);
-  ctx.reply.Integer(static_cast<std::int64_t>(items));
+  QueueService& service = ctx.server.Service<QueueService>();
+  BlockOptions block;
+  block.keys.push_back(WaitKey{kQueueBackupNamespace, std::to_string(ctx.client.id())});
+  block.on_timeout = ReplyBackupUnblocked;
+  block.on_unblock = OnBackupUnblocked;
+  if (std::optional<bool> done = service.BackupDone(ctx.client.id())) {  // a re-run
+    if (*done) return ReplyBackup(ctx, service.TakeBackupResult(ctx.client.id()));
+    ctx.server.Service<BlockingService>().Block(ctx, std::move(block));
+    return Status::Ok();
+  }
+  if (!ctx.may_block) {
+    std::uint64_t items = 0;
+    Status s = m->Backup(ctx.argv[1], std::string(ctx.argv[2]), &items);
+    return ReplyBackup(ctx, s.ok() ? Result<std::uint64_t>(items) : Result<std::uint64_t>(s));
+  }
+  Result<std::unique_ptr<queue::QueueBackup>> backup =
+      m->StartBackup(ctx.argv[1], std::string(ctx.argv[2]));
+  if (!backup.ok()) return Reply(ctx, backup.status());
+  service.StartBackupCopy(ctx.client.id(), std::move(*backup));
+  ctx.server.Service<BlockingService>().Block(ctx, std::move(block));
   return Status::Ok();
 }
 
@@ -388,7 +430,7 @@ void RegisterQueueCommands(CommandTable& table) {
   table.Add(QueueSpec("qretry", -3, kW, RetryCommand,
                       "Puts leased items back (tail, later, or dead-letter queue)"));
   table.Add(QueueSpec("qstats", 2, kR, StatsCommand, "Counts of a queue's items"));
-  table.Add(QueueSpec("qbackup", 3, kCmdAdmin | kCmdNoScript, BackupCommand,
+  table.Add(QueueSpec("qbackup", 3, kCmdAdmin | kCmdNoScript | kCmdBlocking, BackupCommand,
                       "Copies a queue as of one moment into a backup directory"));
   table.Add(QueueSpec("qrestore", 3, kW | kCmdAdmin, RestoreCommand,
                       "Creates a queue from a QBACKUP directory"));

@@ -7,8 +7,9 @@
 
 #include "base/logging.h"
 #include "base/mutex.h"
+#include "larder/lsm/options.h"
+#include "queue/store_opener.h"
 #include "server/blocking.h"
-#include "server/engine.h"
 
 namespace larder::server {
 
@@ -33,9 +34,11 @@ Status QueueService::Open() {
     return open_status_;
   }
   // One block cache for every partition (docs/queue.md, "Memory").
-  auto opener = [fs, cache = lsm::NewBlockCache(kQueueBlockCacheBytes)](
+  auto opener = [open =
+                     queue::StoreOpenOptions{
+                         .fs = fs, .block_cache = lsm::NewBlockCache(kQueueBlockCacheBytes)}](
                     const queue::StorageLocation& location, const std::string& dir) {
-    return OpenQueueStore(location, dir, fs, cache);
+    return queue::OpenQueueStore(location, dir, open);
   };
   Result<std::unique_ptr<queue::QueueManager>> manager =
       queue::QueueManager::Open(std::move(*layout), opener, fs);
@@ -61,6 +64,10 @@ Result<queue::QueueManager*> QueueService::Manager() {
 }
 
 Status QueueService::Close() {
+  // Backup copies first: their snapshots must go before the stores (the threads never wait
+  // for the execution lock, so joining them with it held is safe).
+  for (auto& [id, copy] : backups_) (void)FinishCopy(*copy);
+  backups_.clear();
   if (manager_ == nullptr) return Status::Ok();
   server_.SetSideSyncSource(nullptr);
   Status s = manager_->Close();
@@ -75,11 +82,31 @@ void QueueService::SignalReady(const std::string& queue) {
 }
 
 bool QueueService::TickDue(std::int64_t now_ms) const {
+  for (const auto& [id, copy] : backups_) {
+    if (!copy->signaled && copy->done.load(std::memory_order_acquire)) return true;
+  }
   return manager_ != nullptr && manager_->NextDue() <= now_ms;
 }
 
 void QueueService::Tick(std::int64_t now_ms) {
   if (manager_ == nullptr) return;
+  for (auto it = backups_.begin(); it != backups_.end();) {
+    BackupCopy& copy = *it->second;
+    if (copy.signaled || !copy.done.load(std::memory_order_acquire)) {
+      ++it;
+    } else if (copy.abandoned) {
+      if (Status s = FinishCopy(copy); !s.ok()) {
+        LARDER_LOG_WARN("QBACKUP of queue {} failed: {}", copy.backup->queue(), s.ToString());
+      }
+      it = backups_.erase(it);
+    } else {
+      copy.signaled = true;
+      if (BlockingService* blocking = server_.blocking_service()) {
+        blocking->SignalKeyReady(WaitKey{kQueueBackupNamespace, std::to_string(it->first)});
+      }
+      ++it;
+    }
+  }
   std::set<std::string> readied;
   Status s = manager_->Tick(now_ms, &readied);
   if (!s.ok()) {
@@ -87,6 +114,55 @@ void QueueService::Tick(std::int64_t now_ms) {
     server_.Poison(s);
   }
   for (const std::string& q : readied) SignalReady(q);
+}
+
+void QueueService::StartBackupCopy(std::uint64_t client_id,
+                                   std::unique_ptr<queue::QueueBackup> backup) {
+  auto copy = std::make_unique<BackupCopy>();
+  copy->backup = std::move(backup);
+  BackupCopy* c = copy.get();
+  c->thread = std::thread([c] {
+    c->result = c->backup->Write();
+    c->done.store(true, std::memory_order_release);
+  });
+  backups_[client_id] = std::move(copy);
+}
+
+std::optional<bool> QueueService::BackupDone(std::uint64_t client_id) const {
+  auto it = backups_.find(client_id);
+  if (it == backups_.end()) return std::nullopt;
+  return it->second->done.load(std::memory_order_acquire);
+}
+
+Status QueueService::FinishCopy(BackupCopy& copy) {
+  if (copy.thread.joinable()) copy.thread.join();
+  if (manager_ != nullptr) {
+    manager_->FinishBackup(std::move(copy.backup));
+  } else {
+    copy.backup.reset();
+  }
+  return copy.result;
+}
+
+Result<std::uint64_t> QueueService::TakeBackupResult(std::uint64_t client_id) {
+  auto it = backups_.find(client_id);
+  if (it == backups_.end()) return Status::NotFound("no QBACKUP of this client");
+  const std::uint64_t items = it->second->backup->items();
+  Status s = FinishCopy(*it->second);
+  backups_.erase(it);
+  if (!s.ok()) return s;
+  return items;
+}
+
+void QueueService::AbandonBackup(std::uint64_t client_id) {
+  auto it = backups_.find(client_id);
+  if (it == backups_.end()) return;
+  if (!it->second->done.load(std::memory_order_acquire)) {
+    it->second->abandoned = true;  // the cron finishes it
+    return;
+  }
+  (void)FinishCopy(*it->second);
+  backups_.erase(it);
 }
 
 void QueueService::SyncEverySecond(std::int64_t now_ms) {

@@ -1,10 +1,12 @@
 // A program built outside the source tree against an installed LarderDB (tests/install/run.sh):
 // writes a key with the bolt engine, reads it back in a new transaction and prints it with the
-// library version. Exit code 0 only if the value read is the value written.
+// library version; then asks the offline queue facade for queues where none were made (NotFound:
+// it links, with the engines it opens). Exit code 0 only if both go as expected.
 #include <cstdio>
 #include <string>
 
 #include "larder/bolt/db.h"
+#include "larder/queue/queue_store.h"
 #include "larder/version.h"
 
 int main(int argc, char** argv) {
@@ -38,6 +40,11 @@ int main(int argc, char** argv) {
   }
   if (value != LARDER_VERSION_STRING) {
     std::fprintf(stderr, "read back '%s'\n", value.c_str());
+    return 1;
+  }
+  auto queues = queue::QueueStore::OpenDefault(std::string(argv[1]) + ".no-queues");
+  if (queues.ok() || queues.status().code() != Code::kNotFound) {
+    std::fprintf(stderr, "queues: %s\n", queues.status().ToString().c_str());
     return 1;
   }
   std::printf("larder %s\n", value.c_str());

@@ -7,11 +7,15 @@ come back after their lease ends. Afterwards the queue and its dead-letter queue
     QCOMPLETE, or sits in the dead-letter queue, or its QCOMPLETE was in flight at a kill;
   - nothing turns up that was never produced (or in flight);
   - no two leases of one item overlapped in time (each lease runs from its deadline minus the
-    lease timeout to its deadline, as the server granted it).
+    lease timeout to its deadline, as the server granted it);
+  - after each kill, `larder queue check` finds every invariant of docs/formats/queue.md kept in
+    the stores as the kill left them.
 
 Run with Debian's /usr/bin/python3 (python3-redis); LARDER_BIN_DIR names build/bin.
 """
+import os
 import random
+import subprocess
 import threading
 import time
 import unittest
@@ -19,7 +23,7 @@ from collections import defaultdict
 
 import redis
 
-from larderd import Larderd
+from larderd import LARDER_BIN_DIR, Larderd
 
 LEASE_MS = 300
 ROUNDS = 4
@@ -92,6 +96,11 @@ class QueueKillTest(unittest.TestCase):
             for _ in range(ROUNDS):
                 time.sleep(0.6)
                 srv.kill9()
+                # The stores as the kill left them keep every invariant of formats/queue.md.
+                check = subprocess.run(
+                    [os.path.join(LARDER_BIN_DIR, "larder"), "queue", "check", srv.data_dir()],
+                    capture_output=True, text=True)
+                self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
                 srv.start()
             time.sleep(0.5)
             stop.set()

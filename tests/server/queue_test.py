@@ -4,7 +4,8 @@ Produce, lease, complete and NOTLEASED; lease expiry back to the tail under a ne
 and EXPIRE-TIMEOUT to the dead-letter queue (or dropped without one); scheduled items (DELAY and
 AT); QRETRY to the tail, later and DEAD; blocking QLEASE; QCLEAR, QDELETE, QUPDATE rules;
 placement by affinity from a queue-config file and the errors a bad file gets; FLUSHALL leaves
-queues alone; everything survives a restart and a kill -9 under appendfsync always.
+queues alone; everything survives a restart and a kill -9 under appendfsync always; QBACKUP and
+QRESTORE against `larder queue backup|restore|check|info` on the stopped server's stores.
 
 Run with Debian's /usr/bin/python3 (python3-redis); LARDER_BIN_DIR names build/bin.
 """
@@ -174,6 +175,77 @@ class QueueTest(unittest.TestCase):
         self.assertEqual(lease(r, "q")[0][3], b"a")
         wait_until(lambda: stats(r, "q")[b"ready"] == 1, what="the delayed retry")
         self.assertEqual(lease(r, "q")[0][3], b"b")
+
+    def test_backup_and_restore_online_and_offline(self):
+        # QBACKUP and `larder queue backup` write one format: each restores the other's.
+        r = self.r
+        larder = os.path.join(LARDER_BIN_DIR, "larder")
+
+        def run_larder(*args, code=0):
+            p = subprocess.run([larder, "queue", *args], capture_output=True, text=True)
+            self.assertEqual(p.returncode, code, f"{args}: {p.stdout}{p.stderr}")
+            return p.stdout
+
+        r.execute_command("QCREATE", "jobs", "PARTITIONS", 2)
+        r.execute_command("QPRODUCE", "jobs", *[f"p{i}" for i in range(20)])
+        self.assertEqual(len(lease(r, "jobs", "w", 5)), 5)
+        online = os.path.join(self.srv.dir, "online-backup")
+        self.assertEqual(r.execute_command("QBACKUP", "jobs", online), 20)
+        data = self.srv.data_dir()
+        run_larder("info", data, code=1)  # refused while larderd holds the stores
+        self.srv.stop()
+        self.assertTrue(run_larder("check", data).startswith("OK: 1 queues, 2 partitions, 20 items"))
+        self.assertEqual(run_larder("restore", data, "copy", online),
+                         "restored queue copy: 20 items in 2 partitions\n")
+        offline = os.path.join(self.srv.dir, "offline-backup")
+        run_larder("backup", data, "jobs", offline)
+        self.assertIn("copy: 2 partitions", run_larder("info", data, "copy"))
+        self.srv.start()
+        r = self.r = self.srv.client()
+        self.assertEqual(r.execute_command("QRESTORE", "again", offline), b"OK")
+        for q in ("jobs", "copy", "again"):
+            st = stats(r, q)
+            self.assertEqual((st[b"ready"], st[b"leased"]), (15, 5), q)
+
+    def test_backup_copies_a_moment_while_producers_go_on(self):
+        # QBACKUP snapshots the partitions under the execution lock and copies outside it: a
+        # producer keeps being served meanwhile, and the backup holds the queue as of one moment
+        # (the items acknowledged before it, and a prefix of those racing it).
+        r = self.r
+        r.execute_command("QCREATE", "big")
+        blob = "x" * 2000
+        for b in range(5):
+            r.execute_command("QPRODUCE", "big", *[f"{b}-{i}-{blob}" for i in range(1000)])
+        done = threading.Event()
+        reply = []
+
+        def backup():
+            c = self.srv.client()
+            reply.append(c.execute_command("QBACKUP", "big",
+                                           os.path.join(self.srv.dir, "big-backup")))
+            done.set()
+
+        t = threading.Thread(target=backup)
+        t.start()
+        late = 0
+        while not done.is_set():
+            r.execute_command("QPRODUCE", "big", f"late-{late}")
+            late += 1
+        t.join()
+        print(f"\n  QBACKUP copied {reply[0]} items; {late} produces were served meanwhile")
+        self.assertGreaterEqual(reply[0], 5000)
+        self.assertEqual(r.execute_command("QRESTORE", "copy",
+                                           os.path.join(self.srv.dir, "big-backup")), b"OK")
+        self.assertEqual(stats(r, "copy")[b"ready"], reply[0])
+        got = []
+        while True:
+            items = lease(r, "copy", "c", 1000)
+            if not items:
+                break
+            got += [i[3] for i in items]
+        later = [p for p in got if p.startswith(b"late-")]
+        self.assertEqual(later, [f"late-{i}".encode() for i in range(len(later))])
+        self.assertEqual(len(got), reply[0])
 
     def test_blocking_lease(self):
         r = self.r

@@ -33,9 +33,10 @@ void RegisterBenchCommand(CLI::App& app, Action& action);
 void RegisterPageCommands(CLI::App& app, Action& action);
 void RegisterExportCommands(CLI::App& app, Action& action);
 void RegisterSurgeryCommands(CLI::App& app, Action& action);
-void RegisterLockCommand(CLI::App& app, Action& action);  // larder lock (a larderd client)
-void RegisterLsmCommands(CLI::App& app, Action& action);  // larder lsm (cmd_lsm.cc)
-void RegisterTsCommands(CLI::App& app, Action& action);   // larder ts (cmd_ts.cc)
+void RegisterLockCommand(CLI::App& app, Action& action);    // larder lock (a larderd client)
+void RegisterLsmCommands(CLI::App& app, Action& action);    // larder lsm (cmd_lsm.cc)
+void RegisterTsCommands(CLI::App& app, Action& action);     // larder ts (cmd_ts.cc)
+void RegisterQueueCommands(CLI::App& app, Action& action);  // larder queue (cmd_queue.cc)
 
 // Prints "Error: <message>" on stderr and returns kExitError.
 int Fail(std::string_view message);

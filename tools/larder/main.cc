@@ -60,6 +60,7 @@ int Run(int argc, char** argv) {
   RegisterLockCommand(app, action);
   RegisterLsmCommands(app, action);
   RegisterTsCommands(app, action);
+  RegisterQueueCommands(app, action);
 
   std::set<std::string> longs;
   CollectLongNames(app, longs);
