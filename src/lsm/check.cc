@@ -13,6 +13,7 @@
 // writer, an I/O failure) are the Result's status.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -87,7 +88,8 @@ void CheckVlog(FileSystem* fs, const std::string& path, bool newest, bool named,
 
 }  // namespace
 
-Result<std::vector<std::string>> Check(const std::string& dir, const Options& options) {
+Result<std::vector<std::string>> Check(const std::string& dir, const Options& options,
+                                       const CheckProgress& progress) {
   if (options.in_memory)
     return Status::InvalidArgument("an in-memory database has no files to check");
   FileSystem* fs = options.file_system != nullptr ? options.file_system : DefaultFileSystem();
@@ -117,6 +119,19 @@ Result<std::vector<std::string>> Check(const std::string& dir, const Options& op
     if (type == FileType::kVlog) vlogs_present.insert(number);
   }
 
+  // Progress: table sizes from the MANIFEST, value-log sizes from the file system.
+  std::uint64_t total = 0, done = 0;
+  std::map<std::uint64_t, std::uint64_t> vlog_sizes;
+  for (int level = 0; level < v->num_levels(); ++level) total += v->LevelBytes(level);
+  for (std::uint64_t n : vlogs_present) {
+    vlog_sizes[n] = fs->FileSize(VlogFileName(dir, n)).value_or(0);
+    total += vlog_sizes[n];
+  }
+  auto advance = [&](std::uint64_t bytes) {
+    done += bytes;
+    if (progress) progress(std::min(done, total), total);
+  };
+
   std::set<std::uint64_t> tables_named;
   for (int level = 0; level < v->num_levels(); ++level) {
     for (const FileRef& f : v->files(level)) {
@@ -128,6 +143,7 @@ Result<std::vector<std::string>> Check(const std::string& dir, const Options& op
         continue;
       }
       CheckTable(fs, path, level, *f, &problems);
+      advance(f->file_size);
     }
   }
   for (std::uint64_t n : tables_present) {
@@ -151,6 +167,7 @@ Result<std::vector<std::string>> Check(const std::string& dir, const Options& op
       continue;
     }
     CheckVlog(fs, path, n == *vlogs_present.rbegin(), v->vlogs().count(n) != 0, &problems);
+    advance(vlog_sizes[n]);
   }
   return problems;
 }

@@ -88,6 +88,25 @@ TEST_F(LsmCheckTest, CleanDatabaseHasNoProblems) {
   EXPECT_EQ(Problems(), std::vector<std::string>{});
 }
 
+TEST_F(LsmCheckTest, ProgressClimbsToEveryByteOfTablesAndLogs) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> calls;
+  auto r = Check("/db", options_,
+                 [&](std::uint64_t done, std::uint64_t total) { calls.emplace_back(done, total); });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_FALSE(calls.empty());
+  std::uint64_t files_bytes = 0;
+  const auto names = fs_->ListDir("/db");
+  ASSERT_TRUE(names.ok());
+  for (const std::string& name : *names) {
+    if (name.ends_with(".sst") || name.ends_with(".vlog")) {
+      files_bytes += *fs_->FileSize("/db/" + name);
+    }
+  }
+  for (std::size_t i = 1; i < calls.size(); ++i) EXPECT_GE(calls[i].first, calls[i - 1].first);
+  EXPECT_EQ(calls.back().first, calls.back().second);
+  EXPECT_EQ(calls.back().second, files_bytes);
+}
+
 TEST_F(LsmCheckTest, DamagedTableIsNamed) {
   Damage("/db/000006.sst", 20);
   const auto problems = Problems();

@@ -11,7 +11,10 @@
 // damage: "Error: ..." on stderr), 2 bad usage.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -234,7 +237,12 @@ int RunCheck(const LsmArgs& a) {
   lsm::Options options;
   options.read_only = true;
   options.create_if_missing = false;
-  auto problems = lsm::Check(a.dir, options);
+  ProgressBar bar("check", 0, ProgressBar::Unit::kBytes);
+  auto problems = lsm::Check(a.dir, options, [&](std::uint64_t done, std::uint64_t total) {
+    bar.set_total(total);
+    bar.Update(done);
+  });
+  bar.Finish();
   if (!problems.ok()) return Fail(problems.status());
   if (a.json) {
     PrintJson({{"ok", problems->empty()}, {"errors", *problems}});
@@ -297,7 +305,23 @@ int RunCompact(const LsmArgs& a) {
   auto db = OpenLsm(a.dir, /*read_only=*/false);
   if (!db.ok()) return Fail(db.status());
   const lsm::Stats before = (*db)->GetStats();
-  Status s = (*db)->CompactRange(std::nullopt, std::nullopt);
+  Status s;
+  {
+    // Progress: the bytes compactions wrote against the tables' bytes (about what a full
+    // compaction rewrites), polled while CompactRange runs on its own thread.
+    std::uint64_t table_bytes = 0;
+    for (const auto& level : before.levels) table_bytes += level.bytes;
+    ProgressBar bar("compact", table_bytes, ProgressBar::Unit::kBytes);
+    std::future<Status> done = std::async(
+        std::launch::async, [&db] { return (*db)->CompactRange(std::nullopt, std::nullopt); });
+    while (done.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+      const std::uint64_t written =
+          (*db)->GetStats().disk_bytes_written - before.disk_bytes_written;
+      bar.Update(std::min(written, table_bytes));
+    }
+    s = done.get();
+    bar.Finish();
+  }
   const lsm::Stats after = (*db)->GetStats();
   s = CloseWith(*db, s);
   if (!s.ok()) return Fail(s.WithContext("compact"));

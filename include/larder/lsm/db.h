@@ -35,6 +35,7 @@
 #define LARDER_LSM_DB_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -165,8 +166,12 @@ Result<std::uint64_t> Restore(const std::vector<std::string>& backup_files, cons
 
 // Checks a closed (or read-only openable) database: every table's blocks and checksums, key
 // order within and across tables of a level, the MANIFEST against the files present, the value
-// logs' records. One line per problem; empty when all is well.
-Result<std::vector<std::string>> Check(const std::string& dir, const Options& options = {});
+// logs' records. One line per problem; empty when all is well. `progress`, when set, is called
+// on the calling thread after each file with the bytes checked so far and in all (tables and
+// value logs), for a progress display.
+using CheckProgress = std::function<void(std::uint64_t done_bytes, std::uint64_t total_bytes)>;
+Result<std::vector<std::string>> Check(const std::string& dir, const Options& options = {},
+                                       const CheckProgress& progress = {});
 
 }  // namespace larder::lsm
 
