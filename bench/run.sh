@@ -4,6 +4,7 @@
 #        bench/run.sh BUILD_DIR --micro [Google Benchmark flags...]   (bolt_bench only)
 #        bench/run.sh BUILD_DIR --server [--quick] [server_bench.py flags...]  (larderd only)
 #        bench/run.sh BUILD_DIR --lsm [--quick] [lsm_compare.py flags...]  (LSM engine only)
+#        bench/run.sh BUILD_DIR --tsdb [--quick]   (time-series engine only, bench/tsdb_bench.cc)
 # --quick is a smoke run (tiny sizes, one round) that writes into BUILD_DIR/bench-quick/, not docs/.
 set -euo pipefail
 build=${1:-build-bench}
@@ -30,6 +31,22 @@ if [ "${1:-}" = "--lsm" ]; then
   shift
   exec /usr/bin/python3 "$here/lsm_compare.py" --bin "$build/bin" --data "$build/bench-lsm" "$@"
 fi
+# The time-series group: bench/tsdb_bench.cc (synthetic data sets, 1,000 series, Prometheus's
+# TSDB fed the same samples, the /proc recording in bench/fixtures); a few minutes, --quick
+# seconds. Its tables go to BUILD_DIR/bench-tsdb/report.md (docs/benchmarks.md quotes them).
+tsdb_group() {
+  local args="--series 1000 --prometheus 20"
+  [ "${1:-}" = --quick ] && args="--series 10 --prometheus 1"
+  mkdir -p "$build/bench-tsdb"
+  # shellcheck disable=SC2086
+  "$build/bin/tsdb_bench" --dir "$build/bench-tsdb/data" $args \
+    --proc "$here/fixtures/proc-metrics.csv.zst" | tee "$build/bench-tsdb/report.md"
+}
+if [ "${1:-}" = "--tsdb" ]; then
+  shift
+  tsdb_group "$@"
+  exit 0
+fi
 quick=""
 for a in "$@"; do [ "$a" = --quick ] && quick=--quick; done
 
@@ -48,4 +65,5 @@ if [ $# -eq 0 ] || [ "$*" = --quick ]; then
   /usr/bin/python3 "$here/queue_bench.py" --bin "$build/bin" $quick
   /usr/bin/python3 "$here/lsm_compare.py" --bin "$build/bin" --data "$build/bench-lsm" $quick \
     --out "$build/bench-lsm/report.md"
+  tsdb_group $quick
 fi

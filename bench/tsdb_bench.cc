@@ -1,7 +1,7 @@
 // The time-series engine's bytes per sample and speed (docs/benchmarks.md, "Time-series
 // engine"; docs/tsdb.md explains the encodings).
 //
-//   tsdb_bench [--dir DIR] [--series N] [--prometheus N]
+//   tsdb_bench [--dir DIR] [--series N] [--prometheus N] [--proc FIXTURE] [--only-proc]
 //
 // Part 1, encodings: each data set (one day of 1 s samples of one series) cut into pages of 512
 // samples, packed 64 pages to an extent, encoded with each value codec (forced) and the
@@ -14,9 +14,13 @@
 // latency for one day of one series (raw, and avg over 60 s buckets), and for N series.
 // Part 3 (--prometheus N): N series of each data set through the engine and through Prometheus's
 // TSDB (Debian's promtool, create-blocks-from openmetrics), bytes per sample of every file.
+// Part 4 (--proc FIXTURE): a recording of a machine's real metrics (bench/record_proc.py, a
+// zstd-compressed wide CSV; bench/fixtures/proc-metrics.csv.zst) replayed over its real length
+// through the engine and through Prometheus's TSDB, as part 3. --only-proc runs part 4 alone.
 #include <fmt/format.h>
 
 #include <time.h>
+#include <zstd.h>
 
 #include <bit>
 #include <chrono>
@@ -25,6 +29,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -129,12 +134,42 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
-std::uint64_t TreeBytes(const std::string& dir) {
+// The bytes of every file under `dir`; `named`: only files with that name.
+std::uint64_t TreeBytes(const std::string& dir, const std::string& named = "") {
   std::uint64_t n = 0;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) n += e.file_size();
+    if (e.is_regular_file() && (named.empty() || e.path().filename() == named)) n += e.file_size();
   }
   return n;
+}
+
+// The bytes of every file Prometheus's TSDB writes for `data` (series i labelled
+// s="names[i]" of one metric), through promtool tsdb create-blocks-from openmetrics in `dir`
+// (emptied first, then removed); -1 when promtool fails. `index`: the bytes of the blocks'
+// index files alone.
+double PrometheusBytes(const std::string& dir, const std::vector<std::string>& names,
+                       const std::vector<std::vector<Sample>>& data, double* index = nullptr) {
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream om(dir + "/input.om");
+    om << "# TYPE m gauge\n";
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      for (const Sample& x : data[i]) {
+        om << fmt::format("m{{s=\"{}\"}} {} {}.{:03}\n", names[i], x.value, x.time_ms / 1000,
+                          x.time_ms % 1000);
+      }
+    }
+    om << "# EOF\n";
+  }
+  const std::string cmd = fmt::format(
+      "promtool tsdb create-blocks-from openmetrics --quiet {0}/input.om {0}/blocks >/dev/null",
+      dir);
+  const bool ok = std::system(cmd.c_str()) == 0;
+  const double bytes = ok ? static_cast<double>(TreeBytes(dir + "/blocks")) : -1;
+  if (index != nullptr) *index = ok ? static_cast<double>(TreeBytes(dir + "/blocks", "index")) : 0;
+  std::filesystem::remove_all(dir);
+  return bytes;
 }
 
 // Part 3: the same samples (`series` series of each data set, one day each) through this engine
@@ -162,30 +197,128 @@ int ComparePrometheus(const std::string& dir, int series) {
     }
     if (!db->Close().ok()) return 1;
     const double ours = static_cast<double>(DirBytes(dir)) / (series * double{kDay});
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    {
-      std::ofstream om(dir + "/input.om");
-      om << "# TYPE m gauge\n";
-      for (int i = 0; i < series; ++i) {
-        for (const Sample& x : data[i]) {
-          om << fmt::format("m{{s=\"{}\"}} {} {}.{:03}\n", i, fmt::format("{}", x.value),
-                            x.time_ms / 1000, x.time_ms % 1000);
-        }
-      }
-      om << "# EOF\n";
-    }
-    const std::string cmd = fmt::format(
-        "promtool tsdb create-blocks-from openmetrics --quiet {0}/input.om {0}/blocks >/dev/null",
-        dir);
-    if (std::system(cmd.c_str()) != 0) {
+    std::vector<std::string> names;
+    for (int i = 0; i < series; ++i) names.push_back(fmt::format("{}", i));
+    const double prom = PrometheusBytes(dir, names, data) / (series * double{kDay});
+    if (prom < 0) {
       fmt::print("| {} | {:.3f} | (promtool failed) |\n", d.name, ours);
       continue;
     }
-    const double prom = static_cast<double>(TreeBytes(dir + "/blocks")) / (series * double{kDay});
     fmt::print("| {} | {:.3f} | {:.3f} |\n", d.name, ours, prom);
   }
   std::filesystem::remove_all(dir);
+  return 0;
+}
+
+// A recording of real metrics (bench/record_proc.py): series names and each one's samples.
+struct Recording {
+  std::vector<std::string> names;
+  std::vector<std::vector<Sample>> data;
+  std::int64_t first = 0, last = 0;  // ms
+  std::size_t rows = 0, samples = 0;
+};
+
+// Reads a zstd-compressed wide CSV: `time_ms,name...`, then `time,value...` lines; an empty
+// cell is no sample. False (with a message) when the file is missing or malformed.
+bool ReadRecording(const std::string& path, Recording* r) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string z((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) return false;
+  std::string csv;
+  ZSTD_DStream* ds = ZSTD_createDStream();
+  ZSTD_inBuffer zin{z.data(), z.size(), 0};
+  std::string buf(ZSTD_DStreamOutSize(), '\0');
+  while (zin.pos < zin.size) {
+    ZSTD_outBuffer zout{buf.data(), buf.size(), 0};
+    const std::size_t rc = ZSTD_decompressStream(ds, &zout, &zin);
+    if (ZSTD_isError(rc)) {
+      ZSTD_freeDStream(ds);
+      fmt::print(stderr, "{}: {}\n", path, ZSTD_getErrorName(rc));
+      return false;
+    }
+    csv.append(buf.data(), zout.pos);
+  }
+  ZSTD_freeDStream(ds);
+  std::size_t pos = 0;
+  auto next_line = [&](std::string_view* line) {
+    if (pos >= csv.size()) return false;
+    std::size_t e = csv.find('\n', pos);
+    if (e == std::string::npos) e = csv.size();
+    *line = std::string_view(csv).substr(pos, e - pos);
+    pos = e + 1;
+    return true;
+  };
+  auto split = [](std::string_view line) {
+    std::vector<std::string_view> f;
+    std::size_t b = 0;
+    for (std::size_t e; (e = line.find(',', b)) != std::string_view::npos; b = e + 1)
+      f.push_back(line.substr(b, e - b));
+    f.push_back(line.substr(b));
+    return f;
+  };
+  std::string_view line;
+  if (!next_line(&line) || !line.starts_with("time_ms,")) {
+    fmt::print(stderr, "{}: not a recording (no time_ms header)\n", path);
+    return false;
+  }
+  for (std::string_view n : split(line)) r->names.emplace_back(n);
+  r->names.erase(r->names.begin());
+  r->data.resize(r->names.size());
+  while (next_line(&line)) {
+    const auto f = split(line);
+    if (f.size() != r->names.size() + 1) {
+      fmt::print(stderr, "{}: line {} has {} fields\n", path, r->rows + 2, f.size());
+      return false;
+    }
+    const std::int64_t t = std::stoll(std::string(f[0]));
+    if (r->rows++ == 0) r->first = t;
+    r->last = t;
+    for (std::size_t i = 0; i < r->names.size(); ++i) {
+      if (f[i + 1].empty()) continue;
+      r->data[i].push_back({t, std::strtod(std::string(f[i + 1]).c_str(), nullptr)});
+      ++r->samples;
+    }
+  }
+  return r->rows > 0;
+}
+
+// Part 4: the recording through this engine (every series at 1 s, samples added row by row as a
+// collector would) and through Prometheus's TSDB, every file counted, over its real length.
+int CompareRecording(const std::string& dir, const std::string& path) {
+  Recording r;
+  if (!ReadRecording(path, &r)) {
+    fmt::print(stderr, "tsdb_bench: cannot read the recording {}\n", path);
+    return 1;
+  }
+  std::filesystem::remove_all(dir);
+  Options o;
+  o.background_flush = false;
+  auto db = std::move(*DB::Open(dir, o));
+  for (const std::string& n : r.names) (void)*db->CreateSeries(n, 1000);
+  std::vector<std::size_t> at(r.names.size(), 0);
+  for (std::size_t row = 0; row < r.rows; ++row) {
+    for (std::size_t i = 0; i < r.names.size(); ++i) {
+      if (at[i] >= r.data[i].size()) continue;
+      const Sample& x = r.data[i][at[i]];
+      if (x.time_ms != r.first + static_cast<std::int64_t>(row) * 1000) continue;
+      ++at[i];
+      if (!db->Add(static_cast<SeriesId>(i), x.time_ms, x.value).ok()) return 1;
+    }
+  }
+  if (!db->Close().ok()) return 1;
+  const double n = static_cast<double>(r.samples);
+  const double ours = static_cast<double>(DirBytes(dir)) / n;
+  const double meta = static_cast<double>(TreeBytes(dir, "series.meta")) / n;
+  std::filesystem::remove_all(dir);
+  double index = 0;
+  const double prom = PrometheusBytes(dir, r.names, r.data, &index) / n;
+  fmt::print(
+      "\n## A recording of real metrics: {} series from /proc, {} rows at 1 s ({:.1f} minutes), "
+      "{} samples\n\n| engine | bytes/sample on disk | of which series names and index |\n"
+      "|---|---|---|\n| LarderDB tsdb | {:.3f} | {:.3f} (series.meta) |\n"
+      "| Prometheus 2.42 blocks | {} | {:.3f} (index) |\n",
+      r.names.size(), r.rows, static_cast<double>(r.last - r.first + 1000) / 60000, r.samples, ours,
+      meta, prom < 0 ? std::string("(promtool failed)") : fmt::format("{:.3f}", prom), index / n);
   return 0;
 }
 
@@ -195,12 +328,22 @@ int main(int argc, char** argv) {
   std::string dir = "/tmp/tsdb_bench";
   int series = 1000;
   int prometheus_series = 0;  // --prometheus N: part 3 with N series per data set
-  for (int i = 1; i + 1 < argc; i += 2) {
+  std::string proc;           // --proc FIXTURE: part 4
+  bool only_proc = false;
+  for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--only-proc") {
+      only_proc = true;
+      continue;
+    }
+    if (i + 1 >= argc) break;
+    if (a == "--proc") proc = argv[i + 1];
     if (a == "--dir") dir = argv[i + 1];
     if (a == "--series") series = std::atoi(argv[i + 1]);
     if (a == "--prometheus") prometheus_series = std::atoi(argv[i + 1]);
+    ++i;
   }
+  if (only_proc) return proc.empty() ? 1 : CompareRecording(dir, proc);
   fmt::print("## Encodings: bytes per sample, one day of 1 s samples (86,400)\n\n");
   fmt::print(
       "| data set | Gorilla (XOR, dod times, no zstd) | XOR+zstd | scaled varint+zstd | "
@@ -313,5 +456,6 @@ int main(int argc, char** argv) {
       static_cast<double>(st.cache_bytes) / (1 << 20));
   (void)db->Close();
   std::filesystem::remove_all(dir);
-  return prometheus_series > 0 ? ComparePrometheus(dir, prometheus_series) : 0;
+  if (prometheus_series > 0 && ComparePrometheus(dir, prometheus_series) != 0) return 1;
+  return proc.empty() ? 0 : CompareRecording(dir, proc);
 }

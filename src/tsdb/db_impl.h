@@ -116,6 +116,13 @@ class DBImpl final : public DB {
   Status ReplayJournal(Pair* pair);
   Status ReplayHotLogs(const std::vector<std::uint32_t>& numbers);
   Status ApplyMetaRecord(RecordType type, std::string_view payload);
+  // series.meta's compaction (db_meta.cc). REQUIRES: Open, before any other thread exists.
+  // The records a rewrite of series.meta would keep: one per series, deleted range and late
+  // sample.
+  std::uint64_t MetaRecordsNeeded() const;
+  // Rewrites series.meta at `path` with exactly the replayed state: into `path`.compact (a
+  // leftover one removed first), synced, renamed over `path`, the directory synced.
+  Status CompactMeta(const std::string& path);
 
   Status AddLocked(Series& s, std::int64_t t, double v);  // REQUIRES: mu_ held
   void CutLocked(Series& s);                              // REQUIRES: mu_ held

@@ -195,8 +195,18 @@ Status DBImpl::ReplayMeta() {
           fmt::format("tsdb: {}: the record at offset {} is damaged", path, r.valid_end));
     }
     LARDER_RETURN_IF_ERROR(CutTail(fs_, path, r, options_.read_only));
+    const std::uint64_t needed = MetaRecordsNeeded();
+    const std::uint64_t superseded = r.records - std::min(r.records, needed);
+    if (!options_.read_only && options_.meta_compaction_records > 0 &&
+        superseded >= options_.meta_compaction_records && superseded >= needed) {
+      LARDER_RETURN_IF_ERROR(CompactMeta(path));
+      stats_.meta_records_compacted = superseded;
+    }
   }
   if (options_.read_only) return Status::Ok();
+  // A rewrite that a crash interrupted before its rename: series.meta is whole without it.
+  LARDER_ASSIGN_OR_RETURN(bool leftover, fs_->Exists(path + ".compact"));
+  if (leftover) LARDER_RETURN_IF_ERROR(fs_->Remove(path + ".compact"));
   LARDER_ASSIGN_OR_RETURN(meta_, RecordWriter::Open(fs_, path, false));
   LARDER_RETURN_IF_ERROR(meta_->Sync());
   return fs_->SyncDir(dir_);

@@ -116,7 +116,10 @@ struct Stats {
   std::uint64_t cache_hits = 0;
   std::uint64_t cache_misses = 0;
   std::uint64_t samples_recovered = 0;  // from the hot log at Open
-  bool direct_io = false;               // in effect for the open pair
+  // series.meta records Open's compaction dropped (superseded intervals, merged deleted
+  // ranges, late samples replaced or deleted); 0 when the log was not rewritten.
+  std::uint64_t meta_records_compacted = 0;
+  bool direct_io = false;  // in effect for the open pair
 };
 
 class DB {

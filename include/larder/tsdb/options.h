@@ -46,6 +46,12 @@ struct Options {
   // Open datafiles and journals with O_DIRECT (aligned buffers), falling back to buffered I/O,
   // with a warning in the log, where the file system refuses it.
   bool direct_io = false;
+  // series.meta keeps one record per deletion, late sample and interval change. When Open
+  // finds at least this many records that a rewrite would drop (superseded intervals, ranges
+  // merged into others, late samples replaced or deleted later), and at least as many as the
+  // rewrite would keep, it rewrites the log with the same effective state (a new file, synced,
+  // renamed over the old one). 0 disables the rewrite.
+  std::uint64_t meta_compaction_records = 1024;
 
   // --- Durability ----------------------------------------------------------------------------
   // How often the hot-page log (samples not yet in a flushed page) is synced, in milliseconds,
