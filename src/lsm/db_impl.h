@@ -276,7 +276,10 @@ class DBImpl final : public DB {
   // SyncWrites calls syncing log_'s file without the writer role; log_ is neither switched out
   // nor closed while above 0 (log_sync_cv_ signals the drop to 0).
   int log_sync_pins_ GUARDED_BY(mu_) = 0;
-  CondVar log_sync_cv_;
+  // The largest log_ offset a running SyncWrites fsync covers (0 when none runs): a later call
+  // with nothing appended since waits for that sync instead of starting its own.
+  std::uint64_t log_sync_target_ GUARDED_BY(mu_) = 0;
+  CondVar log_sync_cv_;  // a SyncWrites fsync finished
   std::uint64_t log_file_number_ = 0;
   // Log bytes written for mem_ (what write_buffer_size limits); leader only.
   std::uint64_t mem_bytes_ = 0;

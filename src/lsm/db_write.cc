@@ -1,5 +1,6 @@
 // DBImpl's write path: the writer queue and group commit, value separation, the memtable
 // switch and write slowdowns. The lock rule is in db_impl.h.
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -68,11 +69,17 @@ Status DBImpl::SyncWrites() {
   // The leader, alone: every write acknowledged before this call is in log_ or in an older log
   // (synced when it was switched out), so syncing log_ covers them all. The role is needed only
   // to write out log_'s buffer and read its size; the fsync runs after the next writers have
-  // been let go, with log_ pinned (log_sync_pins_) so that no switch or Close destroys it.
+  // been let go, with log_ pinned (log_sync_pins_) so that no switch or Close destroys it. When
+  // a sync already running covers log_'s every byte (nothing was appended since its flush),
+  // this call waits for that sync instead of starting another: group commit of SyncWrites.
   Status s = CheckWritable();
   LogWriter* log = nullptr;
   std::uint64_t flushed = 0;
-  if (s.ok() && !log_->fully_synced()) {
+  bool join = false;
+  const std::uint64_t needed = s.ok() ? log_->size() : 0;
+  if (s.ok() && !log_->fully_synced() && log_sync_pins_ > 0 && needed <= log_sync_target_) {
+    join = true;
+  } else if (s.ok() && !log_->fully_synced()) {
     mu_.Unlock();  // the queue's front is the token for log_ (db_impl.h)
     s = log_->Flush();
     mu_.Lock();
@@ -80,6 +87,7 @@ Status DBImpl::SyncWrites() {
       log = log_.get();
       flushed = log->size();
       ++log_sync_pins_;
+      log_sync_target_ = std::max(log_sync_target_, flushed);
     } else {
       Poison(s);
     }
@@ -90,13 +98,25 @@ Status DBImpl::SyncWrites() {
   } else if (closed_) {
     bg_cv_.SignalAll();
   }
+  if (join) {
+    ++stats_.sync_writes_joined;
+    // Until the running sync covers `needed`, fails (poisoned), or log_ is switched out (the
+    // switch syncs the old log whole, or poisons).
+    const std::uint64_t number = log_number_;
+    while (poisoned_.ok() && log_number_ == number && log_->synced_size() < needed) {
+      log_sync_cv_.Wait(mu_);
+    }
+    return poisoned_;
+  }
   if (log == nullptr) return s;
+  ++stats_.sync_writes_syncs;
   mu_.Unlock();
   s = log->file()->Sync();
   if (s.ok()) log->NoteSynced(flushed);  // the next batch's sync mark names it
   mu_.Lock();
   if (!s.ok()) Poison(s);  // the file's state after a failed fsync is unknown
-  if (--log_sync_pins_ == 0) log_sync_cv_.SignalAll();
+  if (--log_sync_pins_ == 0) log_sync_target_ = 0;
+  log_sync_cv_.SignalAll();  // the calls that joined this sync, a switch or Close waiting
   return s;
 }
 

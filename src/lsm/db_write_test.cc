@@ -5,6 +5,7 @@
 #include <future>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "larder/lsm/db.h"
 #include "testing/fault_injection_file_system.h"
@@ -66,6 +67,37 @@ TEST(LsmWriteTest, WritersGoOnWhileSyncWritesWaitsForTheDisk) {
     }
     ASSERT_TRUE((*again)->Close().ok());
   }
+}
+
+// A SyncWrites that finds a sync running which covers every byte of the log waits for it
+// instead of starting its own: group commit of SyncWrites calls.
+TEST(LsmWriteTest, SyncWritesJoinsARunningSyncThatCoversIt) {
+  auto mem = NewMemFileSystem(std::size_t{64} << 20);
+  test::GateFileSystem fs(mem.get());
+  Options o;
+  o.file_system = &fs;
+  auto db = DB::Open("/w", o);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  ASSERT_TRUE((*db)->Put({.sync = false}, "a", "1").ok());
+  fs.Hold(test::GateFileSystem::Call::kSync, ValueLogs(mem.get(), "/w"));
+  std::future<Status> first = std::async(std::launch::async, [&] { return (*db)->SyncWrites(); });
+  ASSERT_TRUE(fs.WaitUntilHolding());
+  std::future<Status> second = std::async(std::launch::async, [&] { return (*db)->SyncWrites(); });
+  // Bounded polls: a failure, never a hang.
+  for (int i = 0; i < 60000 && (*db)->GetStats().sync_writes_joined == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const Stats joined = (*db)->GetStats();
+  EXPECT_EQ(joined.sync_writes_joined, 1u);
+  EXPECT_EQ(joined.sync_writes_syncs, 1u);
+  EXPECT_EQ(fs.holding(), 1);  // the second call started no fsync of its own
+  fs.Release();
+  EXPECT_TRUE(first.get().ok());
+  EXPECT_TRUE(second.get().ok());
+  // Something new to sync: a sync of its own.
+  ASSERT_TRUE((*db)->Put({.sync = false}, "b", "2").ok());
+  ASSERT_TRUE((*db)->SyncWrites().ok());
+  EXPECT_EQ((*db)->GetStats().sync_writes_syncs, 2u);
 }
 
 }  // namespace

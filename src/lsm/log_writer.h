@@ -64,6 +64,8 @@ class LogWriter {
   // begun after the first `offset` bytes were flushed has returned OK. Thread-safe.
   File* file() const { return dest_->file(); }
   void NoteSynced(std::uint64_t offset);
+  // The offset every byte before which is durable. Thread-safe.
+  std::uint64_t synced_size() const { return synced_size_.load(); }
 
  private:
   std::unique_ptr<AppendWriter> dest_;

@@ -46,6 +46,11 @@ class GateFileSystem final : public FileSystemWrapper {
     std::unique_lock l(mu_);
     return cv_.wait_for(l, std::chrono::seconds(60), [&] { return holding_ > 0; });
   }
+  // How many calls are held now.
+  int holding() {
+    std::lock_guard l(mu_);
+    return holding_;
+  }
   // Lets the held calls go on and holds nothing more.
   void Release() {
     std::lock_guard l(mu_);

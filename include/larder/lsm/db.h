@@ -98,6 +98,9 @@ struct Stats {
   std::uint64_t compactions = 0;
   std::uint64_t vlog_gc_runs = 0;
   std::uint64_t stall_micros = 0;  // writers' time in slowdowns and stops
+  // SyncWrites calls that fsynced the log, and those served by an fsync already running.
+  std::uint64_t sync_writes_syncs = 0;
+  std::uint64_t sync_writes_joined = 0;
   std::uint64_t block_cache_bytes = 0;
   std::uint64_t block_cache_hits = 0;
   std::uint64_t block_cache_misses = 0;
