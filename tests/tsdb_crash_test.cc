@@ -2,7 +2,8 @@
 // fed sample by sample, with pages of 16 samples, extents of 2 pages, pairs closed every ~1.5
 // KiB and a hot log rotated every ~600 bytes, so that the workload spans page flushes (datafile
 // append and sync, journal append and sync), pair rotations, hot-log syncs and rotations, an
-// interval change and deletes (a series.meta record each, after a hot-log sync). Crashed after
+// interval change, deletes (a series.meta record each, after a hot-log sync), and at the end a
+// DropSeries and a CreateSeries of the same name fed a few samples. Crashed after
 // every mutating I/O operation and reopened after several simulated power losses each, the engine
 // must show the samples of an allowed state: at least everything acknowledged durable (a synced hot
 // log, a flushed page, a clean Close), and then a prefix of the samples added after it, never a
@@ -77,6 +78,24 @@ test::CrashWorkload TsdbWorkload() {
         tracker->Acknowledged(true);
       }
     }
+    // The series dropped and its name re-created (a new, empty series): each durable when it
+    // returns; the old series' pages and hot-log samples must never come back under the name.
+    model.clear();
+    tracker->InFlight(Dump(model));
+    if (!(*db)->DropSeries(*id).ok()) return;
+    tracker->Acknowledged(true);
+    id = (*db)->CreateSeries("s", 1000);
+    if (!id.ok()) return;
+    tracker->Acknowledged(true);
+    for (int i = 0; i < 12; ++i) {
+      t += 1000;
+      model.push_back({t, ValueOf(i)});
+      tracker->InFlight(Dump(model));
+      if (!(*db)->Add(*id, t, ValueOf(i)).ok()) return;
+      tracker->Acknowledged(false);
+    }
+    if (!(*db)->SyncHotLog().ok()) return;
+    tracker->Acknowledged(true);
     if ((*db)->Close().ok()) tracker->Acknowledged(true);
   };
   w.recover = [](FileSystem* fs) -> Result<std::string> {

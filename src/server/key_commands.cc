@@ -60,11 +60,16 @@ Database* ParseDbArgument(CommandContext& ctx, std::string_view arg) {
 
 namespace {
 
-// DEL and UNLINK: Database::Delete never blocks on a big collection, so both are the same.
+// DEL and UNLINK: Database::Delete never blocks on a big collection, so both are the same. A
+// name the keyspace lacks may be a time series (beside the keyspace, ts_service.h): dropped.
 Status DelCommand(CommandContext& ctx) {
   std::int64_t deleted = 0;
   for (std::size_t i = 1; i < ctx.argv.size(); ++i) {
     LARDER_ASSIGN_OR_RETURN(bool existed, ctx.db.Delete(ctx.argv[i]));
+    if (!existed) {
+      LARDER_ASSIGN_OR_RETURN(existed,
+                              ctx.server.Service<TsService>().DropSeries(std::string(ctx.argv[i])));
+    }
     if (!existed) continue;
     ++deleted;
     NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", ctx.argv[i]);

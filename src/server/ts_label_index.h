@@ -2,7 +2,7 @@
 // FILTER (TS.MGET, TS.MRANGE, TS.MREVRANGE, TS.QUERYINDEX) starts from, so that a query looks at
 // the series one of its matchers names rather than at every series. TsService keeps it equal
 // to the labels in its metadata table: rebuilt at start-up, updated whenever a series' metadata
-// is saved (TS.CREATE, TS.ALTER, a TS.ADD that creates).
+// is saved (TS.CREATE, TS.ALTER, a TS.ADD that creates) or a series dropped (DEL).
 //
 // Thread-safety: none; TsService's callers hold the execution lock.
 #ifndef LARDER_SERVER_TS_LABEL_INDEX_H_

@@ -20,6 +20,13 @@ std::span<const std::uint8_t> Bytes(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
+// Frames a payload: CRC32C, length, payload.
+void Frame(const std::string& b, std::string* out) {
+  PutFixed32(out, Crc32c(Bytes(b)));
+  PutFixed32(out, static_cast<std::uint32_t>(b.size()));
+  *out += b;
+}
+
 // One record: CRC32C, length, payload.
 void AppendRecord(const std::string& name, const TsSeriesMeta& m, std::string* out) {
   std::string b;
@@ -38,9 +45,7 @@ void AppendRecord(const std::string& name, const TsSeriesMeta& m, std::string* o
     PutVarint64(&b, static_cast<std::uint64_t>(r.bucket_ms));
     PutVarint64(&b, static_cast<std::uint64_t>(r.align_ms));
   }
-  PutFixed32(out, Crc32c(Bytes(b)));
-  PutFixed32(out, static_cast<std::uint32_t>(b.size()));
-  *out += b;
+  Frame(b, out);
 }
 
 // Reads one value of the body; false at a truncated or out-of-range field.
@@ -70,7 +75,12 @@ bool DecodeSeries(std::string_view* in, TsMetaTable* table) {
   TsSeriesMeta m;
   std::uint8_t policy;
   std::uint64_t labels, rules;
-  if (!GetString(in, &name) || !GetTime(in, &m.retention_ms) ||
+  if (!GetString(in, &name)) return false;
+  if (in->empty()) {  // a deletion (AppendTsMetaDeletion)
+    table->erase(name);
+    return true;
+  }
+  if (!GetTime(in, &m.retention_ms) ||
       !GetByte(in, static_cast<std::uint8_t>(DuplicatePolicy::kSum), &policy) ||
       !GetVarint64(in, &labels) || labels > in->size()) {
     return false;
@@ -161,14 +171,27 @@ Status RewriteTsMeta(FileSystem* fs, const std::string& path, const TsMetaTable&
   return fs->SyncDir(DirName(path));
 }
 
-Status AppendTsMeta(FileSystem* fs, const std::string& path, const std::string& name,
-                    const TsSeriesMeta& meta) {
-  std::string record;
-  AppendRecord(name, meta, &record);
+namespace {
+Status AppendAndSync(FileSystem* fs, const std::string& path, const std::string& record) {
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs->Open(path, OpenOptions{}));
   LARDER_ASSIGN_OR_RETURN(std::uint64_t size, file->Size());
   LARDER_RETURN_IF_ERROR(file->WriteAt(size, Bytes(record)));
   return file->Sync();
+}
+}  // namespace
+
+Status AppendTsMeta(FileSystem* fs, const std::string& path, const std::string& name,
+                    const TsSeriesMeta& meta) {
+  std::string record;
+  AppendRecord(name, meta, &record);
+  return AppendAndSync(fs, path, record);
+}
+
+Status AppendTsMetaDeletion(FileSystem* fs, const std::string& path, const std::string& name) {
+  std::string b, record;
+  PutLengthPrefixed(&b, name);
+  Frame(b, &record);
+  return AppendAndSync(fs, path, record);
 }
 
 }  // namespace larder::server

@@ -12,7 +12,8 @@
 // payload, u32 payload length, payload = length-prefixed name, varint retention_ms, u8
 // duplicate policy, varint label count, length-prefixed key and value per label, varint rule
 // count, per rule: length-prefixed destination, u8 aggregation, varint bucket_ms, varint
-// align_ms.
+// align_ms. A record of the name alone (nothing after it) deletes the series' metadata (DEL of
+// a series; larderd before it reads such a record as damage).
 //
 // Thread-safety: pure functions; the caller serialises calls on one path.
 #ifndef LARDER_SERVER_TS_META_H_
@@ -68,6 +69,9 @@ Status RewriteTsMeta(FileSystem* fs, const std::string& path, const TsMetaTable&
 // and ends on a whole record (not torn).
 Status AppendTsMeta(FileSystem* fs, const std::string& path, const std::string& name,
                     const TsSeriesMeta& meta);
+
+// Appends a record deleting series `name`'s metadata and syncs it (same REQUIRES).
+Status AppendTsMetaDeletion(FileSystem* fs, const std::string& path, const std::string& name);
 
 }  // namespace larder::server
 

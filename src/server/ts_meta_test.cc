@@ -50,6 +50,20 @@ TEST_F(TsMetaTest, MissingFileRewriteAppendRoundTrip) {
   EXPECT_EQ(back->records, 3u);
 }
 
+// A deletion record removes the name (DEL of a series); a later record brings it back.
+TEST_F(TsMetaTest, DeletionRecordRemovesTheName) {
+  ASSERT_TRUE(RewriteTsMeta(fs_.get(), "/d/meta", SampleTable()).ok());
+  ASSERT_TRUE(AppendTsMetaDeletion(fs_.get(), "/d/meta", "cpu").ok());
+  ASSERT_TRUE(AppendTsMetaDeletion(fs_.get(), "/d/meta", "empty").ok());
+  ASSERT_TRUE(AppendTsMeta(fs_.get(), "/d/meta", "empty", TsSeriesMeta{5, {}, {}, {}}).ok());
+  Result<TsMetaLog> back = LoadTsMeta(fs_.get(), "/d/meta");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  TsMetaTable want;
+  want["empty"].retention_ms = 5;
+  EXPECT_EQ(back->table, want);
+  EXPECT_EQ(back->records, 5u);
+}
+
 TEST_F(TsMetaTest, TornLastRecordIsDroppedAtEveryCut) {
   ASSERT_TRUE(RewriteTsMeta(fs_.get(), "/d/meta", SampleTable()).ok());
   const std::uint64_t whole = *OpenFile()->Size();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <utility>
+#include <vector>
 
 #include "base/logging.h"
 #include "server/engine.h"
@@ -34,8 +35,25 @@ Status TsService::Open() {
   FileSystem* fs = DefaultFileSystem();
   Result<TsMetaLog> log = LoadTsMeta(fs, dir_ + kMetaFile);
   Status s = log.status();
-  if (s.ok() && (!log->exists || log->torn_tail || log->records > 2 * log->table.size() + 64)) {
-    // A new file, a torn last record cut away, or a log mostly of superseded records.
+  // Metadata of series the engine lacks, and rules into them: a DEL that a crash interrupted.
+  bool stale = false;
+  if (s.ok()) {
+    for (auto it = log->table.begin(); it != log->table.end();) {
+      if ((*db)->FindSeries(it->first).ok()) {
+        stale |= std::erase_if(it->second.rules, [&](const TsRule& r) {
+                   return !(*db)->FindSeries(r.dest).ok();
+                 }) > 0;
+        ++it;
+      } else {
+        it = log->table.erase(it);
+        stale = true;
+      }
+    }
+  }
+  if (s.ok() &&
+      (!log->exists || log->torn_tail || stale || log->records > 2 * log->table.size() + 64)) {
+    // A new file, a torn last record cut away, stale metadata, or a log mostly of superseded
+    // records.
     if (log->torn_tail) LARDER_LOG_WARN("{}{}: torn last record dropped", dir_, kMetaFile);
     s = RewriteTsMeta(fs, dir_ + kMetaFile, log->table);
   }
@@ -61,6 +79,23 @@ Result<tsdb::DB*> TsService::Db() {
 
 bool TsService::HasSeries(std::string_view name) {
   return db_ != nullptr && db_->FindSeries(name).ok();
+}
+
+Result<bool> TsService::DropSeries(const std::string& name) {
+  if (db_ == nullptr) return false;
+  Result<tsdb::SeriesId> id = db_->FindSeries(name);
+  if (!id.ok()) return false;
+  LARDER_RETURN_IF_ERROR(db_->DropSeries(*id));
+  for (auto& [src, m] : meta_) {
+    if (src == name) continue;
+    if (std::erase_if(m.rules, [&](const TsRule& r) { return r.dest == name; }) > 0) {
+      LARDER_RETURN_IF_ERROR(SaveMeta(src));
+    }
+  }
+  meta_.erase(name);
+  index_.Set(name, {});
+  LARDER_RETURN_IF_ERROR(AppendTsMetaDeletion(DefaultFileSystem(), dir_ + kMetaFile, name));
+  return true;
 }
 
 Status TsService::SaveMeta(const std::string& name) {

@@ -4,8 +4,9 @@
 // closed at shutdown (every hot page flushed, cut short: a clean stop loses nothing). The
 // engine's hot log is synced by its own timer (1 s), so a kill -9 loses at most that second.
 //
-// Series live beside the Redis keyspace (as the durable queues do): DEL, EXISTS, KEYS and
-// FLUSHALL do not see them; TYPE of a name the keyspace lacks asks HasSeries ("TSDB-TYPE"). What
+// Series live beside the Redis keyspace (as the durable queues do): EXISTS, KEYS and FLUSHALL do
+// not see them; TYPE of a name the keyspace lacks asks HasSeries ("TSDB-TYPE"), DEL and UNLINK
+// of one call DropSeries. What
 // the engine does not keep (labels, retention, duplicate policy, rules) is in `larderd-series.meta`
 // in the same directory (ts_meta.h): a record appended and synced per change, compacted at Open.
 //
@@ -48,6 +49,12 @@ class TsService : public ServerService {
 
   // Whether a series has this name; false while the engine is not open (never opens it).
   bool HasSeries(std::string_view name);
+  // Drops series `name` (DEL): the engine's DropSeries, then its metadata deleted (a durable
+  // record), its labels out of the index, and the rules naming it as destination removed from
+  // their sources (its own rules go with its metadata). False when no series has the name or the
+  // engine is not open (never opens it). A crash between the steps leaves metadata of a name the
+  // engine lacks: Open removes it.
+  Result<bool> DropSeries(const std::string& name);
 
   const std::string& dir() const { return dir_; }
 

@@ -58,6 +58,11 @@ Status DBImpl::CheckOpenLocked() const {
   return bg_error_;
 }
 
+DBImpl::Series* DBImpl::LiveLocked(SeriesId id) const {
+  if (id >= series_.size() || series_[id]->dropped) return nullptr;
+  return series_[id].get();
+}
+
 void DBImpl::SetBackgroundError(const Status& s) {
   std::lock_guard<std::mutex> l(mu_);
   if (bg_error_.ok()) {
@@ -94,11 +99,23 @@ Result<SeriesId> DBImpl::FindSeries(std::string_view name) {
   return it->second;
 }
 
+Status DBImpl::DropSeries(SeriesId id) {
+  std::lock_guard<std::mutex> d(delete_mu_);  // no Delete of it between its count and record
+  std::lock_guard<std::mutex> l(mu_);
+  LARDER_RETURN_IF_ERROR(CheckOpenLocked());
+  if (LiveLocked(id) == nullptr) return Status::NotFound("tsdb: no such series");
+  std::string rec;
+  PutVarint64(&rec, id);
+  LARDER_RETURN_IF_ERROR(meta_->Add(RecordType::kDropSeries, rec));
+  LARDER_RETURN_IF_ERROR(meta_->Sync());
+  return ApplyMetaRecord(RecordType::kDropSeries, rec);
+}
+
 Status DBImpl::SetInterval(SeriesId id, std::int64_t interval_ms) {
   if (interval_ms < 0) return Status::InvalidArgument("tsdb: negative interval");
   std::unique_lock<std::mutex> l(mu_);
   LARDER_RETURN_IF_ERROR(CheckOpenLocked());
-  if (id >= series_.size()) return Status::NotFound("tsdb: no such series");
+  if (LiveLocked(id) == nullptr) return Status::NotFound("tsdb: no such series");
   std::string rec;
   PutVarint64(&rec, id);
   PutVarint64(&rec, static_cast<std::uint64_t>(interval_ms));
@@ -143,7 +160,7 @@ Status DBImpl::Add(SeriesId id, std::int64_t time_ms, double value) {
   {
     std::lock_guard<std::mutex> l(mu_);
     LARDER_RETURN_IF_ERROR(CheckOpenLocked());
-    if (id >= series_.size()) return Status::NotFound("tsdb: no such series");
+    if (LiveLocked(id) == nullptr) return Status::NotFound("tsdb: no such series");
     const std::size_t pending = pending_.size();
     LARDER_RETURN_IF_ERROR(AddLocked(*series_[id], time_ms, value));
     unlogged_.push_back({id, time_ms, value});
@@ -184,7 +201,7 @@ Status DBImpl::Upsert(SeriesId id, std::int64_t time_ms, double value) {
     {
       std::lock_guard<std::mutex> l(mu_);
       LARDER_RETURN_IF_ERROR(CheckOpenLocked());
-      if (id >= series_.size()) return Status::NotFound("tsdb: no such series");
+      if (LiveLocked(id) == nullptr) return Status::NotFound("tsdb: no such series");
       if (time_ms <= series_[id]->last_time) {
         std::string rec;
         PutVarint64(&rec, id);
@@ -209,7 +226,7 @@ Result<std::uint64_t> DBImpl::Delete(SeriesId id, std::int64_t from_ms, std::int
   {
     std::lock_guard<std::mutex> l(mu_);
     LARDER_RETURN_IF_ERROR(CheckOpenLocked());
-    if (id >= series_.size()) return Status::NotFound("tsdb: no such series");
+    if (LiveLocked(id) == nullptr) return Status::NotFound("tsdb: no such series");
     // Only what exists now: a later Add (after last_time) must not fall in the range.
     to_ms = std::min(to_ms, series_[id]->last_time);
   }
@@ -224,6 +241,7 @@ Result<std::uint64_t> DBImpl::Delete(SeriesId id, std::int64_t from_ms, std::int
   PutVarint64(&rec, static_cast<std::uint64_t>(to_ms));
   std::lock_guard<std::mutex> l(mu_);
   LARDER_RETURN_IF_ERROR(CheckOpenLocked());
+  if (LiveLocked(id) == nullptr) return Status::NotFound("tsdb: no such series");
   LARDER_RETURN_IF_ERROR(meta_->Add(RecordType::kDeleteRange, rec));
   LARDER_RETURN_IF_ERROR(meta_->Sync());
   LARDER_RETURN_IF_ERROR(ApplyMetaRecord(RecordType::kDeleteRange, rec));
@@ -290,7 +308,7 @@ Status DBImpl::FlushPendingLocked(bool all) {
     {
       std::lock_guard<std::mutex> l(mu_);
       for (std::size_t i = 0; i < refs.size(); ++i) {
-        series_[ids[i]]->pages.push_back(refs[i]);
+        if (!series_[ids[i]]->dropped) series_[ids[i]]->pages.push_back(refs[i]);
         pending_.pop_front();
       }
       stats_.pages_flushed += refs.size();

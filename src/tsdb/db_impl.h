@@ -64,6 +64,7 @@ class DBImpl final : public DB {
 
   Result<SeriesId> CreateSeries(std::string_view name, std::int64_t interval_ms) override;
   Result<SeriesId> FindSeries(std::string_view name) override;
+  Status DropSeries(SeriesId id) override;
   Status SetInterval(SeriesId id, std::int64_t interval_ms) override;
   Status Add(SeriesId id, std::int64_t time_ms, double value) override;
   Status Upsert(SeriesId id, std::int64_t time_ms, double value) override;
@@ -88,6 +89,10 @@ class DBImpl final : public DB {
     HotPage hot;
     DeletedRanges deleted;
     std::map<std::int64_t, double> late;  // Upsert at or before last_time: over everything
+    // DropSeries: out of names_, no pages, hot samples, ranges or late samples; its id stays
+    // taken (ids are dense) and answers NotFound. Its pending pages are still flushed (the
+    // flusher pops pending_ in order) but their refs are not kept.
+    bool dropped = false;
   };
   struct PendingPage {
     SeriesId id = 0;
@@ -127,6 +132,8 @@ class DBImpl final : public DB {
   Status AddLocked(Series& s, std::int64_t t, double v);  // REQUIRES: mu_ held
   void CutLocked(Series& s);                              // REQUIRES: mu_ held
   Status CheckOpenLocked() const;                         // REQUIRES: mu_ held
+  // The live series `id`, or nullptr when unknown or dropped. REQUIRES: mu_ held.
+  Series* LiveLocked(SeriesId id) const;
 
   // REQUIRES: flush_mu_ held.
   // Writes pending pages, max_pages_per_extent to an extent; with !all only while a whole

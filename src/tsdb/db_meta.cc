@@ -5,10 +5,11 @@
 // deleted ranges and the late samples no later record replaced or deleted. Writing exactly that
 // (CreateSeries with the current interval, then the ranges, then the late samples: replaying
 // the ranges first deletes none of the late samples, which survived every range recorded after
-// them) gives the same state. The rewrite goes to series.meta.compact, is synced (file and
-// directory), renamed over series.meta and the directory synced again: a crash before the rename
-// leaves the old log whole (the leftover is removed at the next Open), after it the new one; both
-// replay to the same state.
+// them) gives the same state. A dropped series keeps its CreateSeries, followed at once by its
+// DropSeries (ids are dense: later ids must stay the same, and its name is free for a later one).
+// The rewrite goes to series.meta.compact, is synced (file and directory), renamed over series.meta
+// and the directory synced again: a crash before the rename leaves the old log whole (the leftover
+// is removed at the next Open), after it the new one; both replay to the same state.
 #include <fmt/format.h>
 
 #include <bit>
@@ -21,7 +22,9 @@ namespace larder::tsdb {
 
 std::uint64_t DBImpl::MetaRecordsNeeded() const {
   std::uint64_t n = 0;
-  for (const auto& s : series_) n += 1 + s->deleted.ranges().size() + s->late.size();
+  for (const auto& s : series_) {
+    n += 1 + (s->dropped ? 1 : 0) + s->deleted.ranges().size() + s->late.size();
+  }
   return n;
 }
 
@@ -37,6 +40,13 @@ Status DBImpl::CompactMeta(const std::string& path) {
     PutVarint64(&rec, static_cast<std::uint64_t>(s->interval));
     rec.append(s->name);
     LARDER_RETURN_IF_ERROR(w->Add(RecordType::kCreateSeries, rec));
+    if (s->dropped) {
+      // Kept so that later ids stay the same; a dropped series has nothing else.
+      rec.clear();
+      PutVarint64(&rec, s->id);
+      LARDER_RETURN_IF_ERROR(w->Add(RecordType::kDropSeries, rec));
+      continue;
+    }
     for (const auto& [from, to] : s->deleted.ranges()) {
       rec.clear();
       PutVarint64(&rec, s->id);

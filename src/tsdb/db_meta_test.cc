@@ -34,12 +34,14 @@ std::string DumpState(DB* db) {
   return out;
 }
 
+// Indexed by series id; a dropped series has an empty name (ListSeries leaves it out).
 using Model =
     std::vector<std::pair<std::pair<std::string, std::int64_t>, std::map<std::int64_t, double>>>;
 
 std::string DumpModel(const Model& m) {
   std::string out;
   for (const auto& [head, samples] : m) {
+    if (head.first.empty()) continue;
     out += head.first + "@" + std::to_string(head.second) + ":";
     for (const auto& [t, v] : samples) {
       out += std::to_string(t) + "=" + std::to_string(std::bit_cast<std::uint64_t>(v)) + ",";
@@ -77,15 +79,36 @@ TEST(TsdbMetaCompactionTest, RewriteKeepsTheStateAcrossReopens) {
     model.push_back({{name, 1000}, {}});
     last.push_back(0);
   }
-  // Random adds, late samples (many at the same few times), deletes and interval changes,
-  // with a reopen (no compaction) now and then.
+  // Random adds, late samples (many at the same few times), deletes, interval changes and
+  // drops (the name re-created at once, under a new id), with a reopen (no compaction) now and
+  // then.
   auto random_ops = [&](int n) {
     for (int op = 0; op < n; ++op) {
       const std::size_t k = rng() % model.size();
       auto& samples = model[k].second;
       const auto id = static_cast<SeriesId>(k);
       const int what = static_cast<int>(rng() % 10);
-      if (what < 6 || last[k] < 5000) {
+      if (model[k].first.first.empty()) {  // dropped: every call answers NotFound
+        std::vector<Sample> got;
+        ASSERT_TRUE(db->Add(id, last[k] + 1000, 1).IsNotFound());
+        ASSERT_TRUE(db->Upsert(id, 1000, 1).IsNotFound());
+        ASSERT_TRUE(db->Delete(id, 0, kMaxTime).status().IsNotFound());
+        ASSERT_TRUE(db->SetInterval(id, 1000).IsNotFound());
+        ASSERT_TRUE(db->Range(id, 0, kMaxTime, {}, &got).IsNotFound());
+        ASSERT_TRUE(db->Info(id).status().IsNotFound());
+        ASSERT_TRUE(db->DropSeries(id).IsNotFound());
+      } else if (rng() % 25 == 0) {
+        const std::string name = model[k].first.first;
+        ASSERT_TRUE(db->DropSeries(id).ok());
+        ASSERT_TRUE(db->FindSeries(name).status().IsNotFound());
+        auto again = db->CreateSeries(name, 1000);
+        ASSERT_TRUE(again.ok()) << again.status().ToString();
+        ASSERT_EQ(*again, model.size());
+        model[k].first.first.clear();
+        model[k].second.clear();
+        model.push_back({{name, 1000}, {}});
+        last.push_back(0);
+      } else if (what < 6 || last[k] < 5000) {
         last[k] += 1000 * static_cast<std::int64_t>(1 + rng() % 2);
         const double v = static_cast<double>(rng() % 1000) / 10;
         ASSERT_TRUE(db->Add(id, last[k], v).ok());
@@ -117,6 +140,7 @@ TEST(TsdbMetaCompactionTest, RewriteKeepsTheStateAcrossReopens) {
   }
   const std::string before = DumpState(db.get());
   ASSERT_EQ(before, DumpModel(model));
+  ASSERT_GT(model.size(), 3u);  // some drops happened
   ASSERT_TRUE(db->Close().ok());
   const std::uint64_t old_size = MetaSize(fs.get(), "/ts");
 

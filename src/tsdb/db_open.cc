@@ -139,7 +139,8 @@ Status DBImpl::ApplyMetaRecord(RecordType type, std::string_view payload) {
   if (type == RecordType::kDeleteRange) {
     // id, first and last deleted time.
     if (!GetVarint64(&in, &id) || !GetVarint64(&in, &a) || !GetVarint64(&in, &b) || !in.empty() ||
-        id >= series_.size() || a > b || b > static_cast<std::uint64_t>(kMaxTime)) {
+        id >= series_.size() || series_[id]->dropped || a > b ||
+        b > static_cast<std::uint64_t>(kMaxTime)) {
       return bad();
     }
     Series& s = *series_[id];
@@ -149,10 +150,23 @@ Status DBImpl::ApplyMetaRecord(RecordType type, std::string_view payload) {
     std::erase_if(s.pages, [&](const PageRef& r) { return s.deleted.Covers(r.start, r.end); });
     return Status::Ok();
   }
+  if (type == RecordType::kDropSeries) {
+    if (!GetVarint64(&in, &id) || !in.empty() || id >= series_.size() || series_[id]->dropped) {
+      return bad();
+    }
+    Series& s = *series_[id];
+    s.dropped = true;
+    names_.erase(s.name);
+    s.pages.clear();
+    s.hot.Clear();
+    s.deleted = DeletedRanges();
+    s.late.clear();
+    return Status::Ok();
+  }
   if (type == RecordType::kLateSample) {
     // id, time, value bits.
     if (!GetVarint64(&in, &id) || !GetVarint64(&in, &a) || !GetFixed64(&in, &b) || !in.empty() ||
-        id >= series_.size() || a > static_cast<std::uint64_t>(kMaxTime)) {
+        id >= series_.size() || series_[id]->dropped || a > static_cast<std::uint64_t>(kMaxTime)) {
       return bad();
     }
     series_[id]->late[static_cast<std::int64_t>(a)] = std::bit_cast<double>(b);
@@ -175,7 +189,7 @@ Status DBImpl::ApplyMetaRecord(RecordType type, std::string_view payload) {
     series_.push_back(std::move(s));
     return Status::Ok();
   }
-  if (type == RecordType::kSetInterval && id < series_.size()) {
+  if (type == RecordType::kSetInterval && id < series_.size() && !series_[id]->dropped) {
     series_[id]->interval = static_cast<std::int64_t>(interval);
     return Status::Ok();
   }
@@ -250,7 +264,7 @@ Status DBImpl::ReplayJournal(Pair* pair) {
     }
     for (const auto& [id, r] : refs) {
       Series& s = *series_[id];
-      if (r.start <= s.last_time) continue;
+      if (s.dropped || r.start <= s.last_time) continue;
       // A page wholly deleted stays out of the index; its times still bound later adds.
       if (!s.deleted.Covers(r.start, r.end)) s.pages.push_back(r);
       s.last_time = r.end;
@@ -277,6 +291,7 @@ Status DBImpl::ReplayHotLogs(const std::vector<std::uint32_t>& numbers) {
         if (!GetVarint64(&in, &id) || !GetVarint64(&in, &t) || !GetFixed64(&in, &bits)) break;
         if (id >= series_.size() || t > static_cast<std::uint64_t>(kMaxTime)) continue;
         Series& s = *series_[id];
+        if (s.dropped) continue;
         if (static_cast<std::int64_t>(t) <= s.last_time) continue;  // already in a page
         (void)AddLocked(s, static_cast<std::int64_t>(t), std::bit_cast<double>(bits));
         ++stats_.samples_recovered;

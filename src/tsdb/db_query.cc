@@ -80,7 +80,7 @@ Status DBImpl::Range(SeriesId id, std::int64_t from, std::int64_t to, const Rang
   {
     std::lock_guard<std::mutex> l(mu_);
     if (closed_) return Status::InvalidArgument("tsdb: the engine is closed");
-    if (id >= series_.size()) return Status::NotFound("tsdb: no such series");
+    if (LiveLocked(id) == nullptr) return Status::NotFound("tsdb: no such series");
     const Series& s = *series_[id];
     deleted = s.deleted;
     for (auto it = s.late.lower_bound(from); it != s.late.end() && it->first <= to; ++it) {
@@ -167,7 +167,7 @@ Status DBImpl::Range(SeriesId id, std::int64_t from, std::int64_t to, const Rang
 
 Result<SeriesInfo> DBImpl::Info(SeriesId id) {
   std::lock_guard<std::mutex> l(mu_);
-  if (id >= series_.size()) return Status::NotFound("tsdb: no such series");
+  if (LiveLocked(id) == nullptr) return Status::NotFound("tsdb: no such series");
   const Series& s = *series_[id];
   SeriesInfo info;
   info.id = s.id;

@@ -288,6 +288,48 @@ TEST_F(TsdbDbTest, HotLogKeepsUnflushedSamplesAcrossACrash) {
   EXPECT_EQ((*db2)->GetStats().samples_recovered, 100u - 64u);  // the first page was flushed
 }
 
+// DropSeries of a series with flushed pages, pending and hot samples: gone at once and after a
+// crash (no Close) and a clean reopen, its pages never returned; the name re-created under a new
+// id starts empty; the other series keeps its samples.
+TEST_F(TsdbDbTest, DropSeriesIsDurableAndFreesTheName) {
+  Options o = Opts();
+  auto db = Open(o);
+  const SeriesId a = *db->CreateSeries("a", 1000);
+  const SeriesId b = *db->CreateSeries("b", 1000);
+  for (int i = 0; i < 150; ++i) {
+    ASSERT_TRUE(db->Add(a, i * 1000, i).ok());
+    ASSERT_TRUE(db->Add(b, i * 1000, -i).ok());
+  }
+  ASSERT_TRUE(db->FlushFullPages().ok());
+  ASSERT_TRUE(db->SyncHotLog().ok());
+  ASSERT_TRUE(db->DropSeries(a).ok());
+  EXPECT_TRUE(db->DropSeries(a).IsNotFound());
+  EXPECT_TRUE(db->FindSeries("a").status().IsNotFound());
+  ASSERT_EQ(db->ListSeries().size(), 1u);
+  EXPECT_EQ(db->ListSeries()[0].name, "b");
+  auto copy = CrashCopy();
+  ASSERT_TRUE(db->Close().ok());
+  o.file_system = copy.get();
+  for (int reopen = 0; reopen < 2; ++reopen) {
+    auto db2 = Open(o);
+    ASSERT_NE(db2, nullptr);
+    std::vector<Sample> got;
+    EXPECT_TRUE(db2->Range(a, 0, kMaxTime, {}, &got).IsNotFound());
+    EXPECT_TRUE(db2->Add(a, 200'000, 1).IsNotFound());
+    EXPECT_EQ(All(db2.get(), b).size(), 150u);
+    if (reopen == 0) {
+      const SeriesId a2 = *db2->CreateSeries("a", 500);
+      EXPECT_EQ(a2, 2u);
+      EXPECT_TRUE(All(db2.get(), a2).empty());
+      ASSERT_TRUE(db2->Add(a2, 5, 42).ok());
+    }
+    EXPECT_EQ(*db2->FindSeries("a"), 2u);
+    EXPECT_EQ(All(db2.get(), 2), (std::vector<Sample>{{5, 42}}));
+    ASSERT_EQ(db2->ListSeries().size(), 2u);
+    ASSERT_TRUE(db2->Close().ok());
+  }
+}
+
 // Deletes of a whole flushed page, of part of a page and of hot samples: counted, gone from
 // every read (raw, aggregated, newest-first with a limit), the whole page out of the index;
 // late samples (Upsert) in a deleted range and over a stored sample, and a delete between two

@@ -30,6 +30,7 @@ enum class RecordType : std::uint8_t {
   kSamples = 4,       // hot log: samples of one series
   kDeleteRange = 5,   // series.meta: id, first and last deleted time
   kLateSample = 6,    // series.meta: id, time, value bits (Upsert at or before the last time)
+  kDropSeries = 7,    // series.meta: id (the series is gone; its name free again)
 };
 
 inline constexpr std::size_t kRecordHeaderSize = 9;

@@ -169,6 +169,64 @@ class TsCommandsTest(unittest.TestCase):
             self.assertEqual(r.execute_command("TS.GET", "d"), [])
             self.assertEqual(srv.stop(), 0)
 
+    def test_del_drops_a_series(self):
+        with Larderd() as srv:
+            r = srv.client()
+            r.execute_command("TS.CREATE", "gone", "LABELS", "team", "a")
+            r.execute_command("TS.CREATE", "down", "LABELS", "team", "a")
+            r.execute_command("TS.CREATE", "up")
+            r.execute_command("TS.CREATERULE", "gone", "down", "AGGREGATION", "sum", 10)
+            r.execute_command("TS.CREATERULE", "up", "gone", "AGGREGATION", "max", 10)
+            for t in range(1, 40):
+                r.execute_command("TS.ADD", "gone", t, t)
+            r.execute_command("SET", "plain", "x")
+            self.assertEqual(r.execute_command("DEL", "gone", "plain", "nokey"), 2)
+            self.assertEqual(r.execute_command("UNLINK", "gone"), 0)
+            with self.assertRaisesRegex(redis.ResponseError, "TSDB: the key does not exist"):
+                r.execute_command("TS.GET", "gone")
+            self.assertEqual(r.execute_command("TYPE", "gone"), b"none")
+            self.assertEqual(r.execute_command("TS.QUERYINDEX", "team=a"), [b"down"])
+            # The rule into it went with it; the one out of it too.
+            info = r.execute_command("TS.INFO", "up")
+            self.assertEqual(dict(zip(info[0::2], info[1::2]))[b"rules"], [])
+            self.assertEqual(r.execute_command("TS.CREATE", "gone"), b"OK")
+            self.assertEqual(ts_range(r, "gone"), [])
+            for t in (5, 15):  # a rule left in "up" would write bucket 0 into the new "gone"
+                r.execute_command("TS.ADD", "up", t, t)
+            r.execute_command("TS.ADD", "gone", 100, 1)
+            r.execute_command("TS.ADD", "gone", 200, 2)
+            self.assertEqual([t for t, _ in ts_range(r, "down")], [0, 10, 20])
+            self.assertEqual(r.execute_command("UNLINK", "down"), 1)
+            self.assertEqual(srv.stop(), 0)
+            srv.start()
+            r = srv.client()
+            self.assertEqual(ts_range(r, "gone"), [(100, 1.0), (200, 2.0)])
+            self.assertEqual(r.execute_command("TS.QUERYINDEX", "team=a"), [])
+            self.assertEqual(r.execute_command("TYPE", "down"), b"none")
+            info = r.execute_command("TS.INFO", "gone")
+            fields = dict(zip(info[0::2], info[1::2]))
+            self.assertEqual((fields[b"labels"], fields[b"rules"]), ([], []))
+            self.assertEqual(r.execute_command("TS.CREATE", "down"), b"OK")
+            self.assertEqual(ts_range(r, "down"), [])
+
+            # A crash after the engine's drop and before the metadata's: the old metadata file
+            # put back; start-up removes what names the missing series (labels, rules into it).
+            r.execute_command("TS.CREATE", "x", "LABELS", "team", "b")
+            r.execute_command("TS.CREATERULE", "gone", "x", "AGGREGATION", "avg", 10)
+            self.assertEqual(srv.stop(), 0)
+            meta = os.path.join(srv.data_dir(), "dbengine", "larderd-series.meta")
+            shutil.copy(meta, meta + ".old")
+            srv.start()
+            self.assertEqual(srv.client().execute_command("DEL", "x"), 1)
+            self.assertEqual(srv.stop(), 0)
+            os.replace(meta + ".old", meta)
+            srv.start()
+            r = srv.client()
+            self.assertEqual(r.execute_command("TS.QUERYINDEX", "team=b"), [])
+            info = r.execute_command("TS.INFO", "gone")
+            self.assertEqual(dict(zip(info[0::2], info[1::2]))[b"rules"], [])
+            self.assertEqual(srv.stop(), 0)
+
     def test_restarts_keep_samples_and_metadata(self):
         with Larderd() as srv:
             r = srv.client()

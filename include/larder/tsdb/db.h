@@ -139,6 +139,11 @@ class DB {
   virtual Result<SeriesId> CreateSeries(std::string_view name, std::int64_t interval_ms) = 0;
   // NotFound when no series has that name.
   virtual Result<SeriesId> FindSeries(std::string_view name) = 0;
+  // Drops a series: durable when it returns (a record in series.meta). Its name becomes free:
+  // a later CreateSeries of it gets a new id and starts empty. The dropped id answers NotFound
+  // to every call and ListSeries leaves it out. Its flushed pages stay on disk until the quota
+  // removes their pair, and are never returned. NotFound for an unknown (or dropped) id.
+  virtual Status DropSeries(SeriesId id) = 0;
   // Changes the collection interval: the hot page is cut, samples before keep their spacing.
   virtual Status SetInterval(SeriesId id, std::int64_t interval_ms) = 0;
 
