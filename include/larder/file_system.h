@@ -270,6 +270,13 @@ std::string DirName(const std::string& path);
 [[nodiscard]] Status WriteWholeFile(FileSystem* fs, const std::string& path,
                                     std::string_view contents);
 
+// Puts `from`, a file whose contents the caller has synced, in place of `to` (in the same
+// directory), durably: syncs the directory first (the new file's name is durable, so no crash
+// can leave neither file under `to`), renames, and syncs the directory again (on return the
+// replacement survives a crash). The one protocol for every file replaced whole (MANIFEST
+// rewrites, backups, compactions, a new database's first pages).
+[[nodiscard]] Status InstallFile(FileSystem* fs, const std::string& from, const std::string& to);
+
 }  // namespace larder
 
 #endif  // LARDER_FILE_SYSTEM_H_

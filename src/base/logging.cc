@@ -2,10 +2,20 @@
 
 #include <spdlog/sinks/stdout_sinks.h>
 
-#include "larder/logging.h"
+#include "base/spdlog_logger.h"
 
 namespace larder {
 namespace internal {
+namespace {
+
+spdlog::level::level_enum ToSpdlog(LogLevel level) {
+  static constexpr spdlog::level::level_enum kMap[] = {spdlog::level::debug, spdlog::level::info,
+                                                       spdlog::level::warn, spdlog::level::err,
+                                                       spdlog::level::off};
+  return kMap[static_cast<int>(level)];
+}
+
+}  // namespace
 
 spdlog::logger& Log() {
   static spdlog::logger* logger = [] {
@@ -17,13 +27,14 @@ spdlog::logger& Log() {
   return *logger;
 }
 
+bool LogEnabled(LogLevel level) { return Log().should_log(ToSpdlog(level)); }
+
+void LogMessage(LogLevel level, std::string_view message) {
+  Log().log(ToSpdlog(level), spdlog::string_view_t(message.data(), message.size()));
+}
+
 }  // namespace internal
 
-void SetLogLevel(LogLevel level) {
-  static constexpr spdlog::level::level_enum kMap[] = {spdlog::level::debug, spdlog::level::info,
-                                                       spdlog::level::warn, spdlog::level::err,
-                                                       spdlog::level::off};
-  internal::Log().set_level(kMap[static_cast<int>(level)]);
-}
+void SetLogLevel(LogLevel level) { internal::Log().set_level(internal::ToSpdlog(level)); }
 
 }  // namespace larder

@@ -98,8 +98,7 @@ Status DBImpl::Initialize() {
     LARDER_RETURN_IF_ERROR(f->WriteAt(0, buf));
     LARDER_RETURN_IF_ERROR(f->SyncAll());
   }
-  LARDER_RETURN_IF_ERROR(fs_->Rename(tmp, path_));
-  LARDER_RETURN_IF_ERROR(fs_->SyncDir(DirName(path_)));
+  LARDER_RETURN_IF_ERROR(InstallFile(fs_, tmp, path_));
   // Our handle and lock are on the empty file the rename replaced: take the new one.
   file_.reset();
   LARDER_ASSIGN_OR_RETURN(file_, fs_->Open(path_, {.access = AccessPattern::kRandom}));

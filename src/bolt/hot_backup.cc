@@ -151,8 +151,7 @@ Result<BackupInfo> BackupFile(const std::string& src_path, const std::string& ds
   if (s.ok()) s = dst->SyncAll();
   dst.reset();
   if (s.ok()) s = VerifyCopy(tmp_path, meta, fs);
-  if (s.ok()) s = fs->Rename(tmp_path, dst_path);
-  if (s.ok()) s = fs->SyncDir(DirName(dst_path));
+  if (s.ok()) s = InstallFile(fs, tmp_path, dst_path);
   if (!s.ok()) {
     (void)fs->Remove(tmp_path);
     return s;

@@ -20,7 +20,6 @@ Status RepairCopy(const std::string& src, const std::string& dst, const SurgeryO
   LARDER_ASSIGN_OR_RETURN(bool dst_exists, fs->Exists(dst));
   if (dst_exists) return Status::AlreadyExists(fmt::format("output file {:?} already exists", dst));
   const std::string tmp = dst + ".larder-surgery";
-  bool renamed = false;
   auto run = [&]() -> Status {
     {
       // The shared lock keeps writers out while the bytes are copied.
@@ -34,13 +33,15 @@ Status RepairCopy(const std::string& src, const std::string& dst, const SurgeryO
       LARDER_RETURN_IF_ERROR(out->SyncAll());
     }
     LARDER_RETURN_IF_ERROR(fix(tmp));
-    LARDER_RETURN_IF_ERROR(fs->Rename(tmp, dst));
-    renamed = true;
-    return fs->SyncDir(DirName(dst));
+    return InstallFile(fs, tmp, dst);
   };
   Status s = run();
-  // A copy whose rename may not be durable is removed too: an error leaves no output.
-  if (!s.ok()) (void)fs->Remove(renamed ? dst : tmp);
+  // An error leaves no output: neither the copy nor one renamed to `dst` (which did not exist
+  // before) whose rename may not be durable.
+  if (!s.ok()) {
+    (void)fs->Remove(tmp);
+    (void)fs->Remove(dst);
+  }
   return s;
 }
 

@@ -73,4 +73,11 @@ Status WriteWholeFile(FileSystem* fs, const std::string& path, std::string_view 
   return f->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(contents.data()), contents.size()});
 }
 
+Status InstallFile(FileSystem* fs, const std::string& from, const std::string& to) {
+  const std::string dir = DirName(to);
+  LARDER_RETURN_IF_ERROR(fs->SyncDir(dir));
+  LARDER_RETURN_IF_ERROR(fs->Rename(from, to));
+  return fs->SyncDir(dir);
+}
+
 }  // namespace larder

@@ -18,16 +18,6 @@
 namespace larder::lsm {
 namespace {
 
-std::set<std::string> Tables(FileSystem* fs, const std::string& dir) {
-  auto names = fs->ListDir(dir);
-  EXPECT_TRUE(names.ok());
-  std::set<std::string> found;
-  for (const std::string& n : *names) {
-    if (n.ends_with(".sst")) found.insert(dir + "/" + n);
-  }
-  return found;
-}
-
 std::uint64_t TablesInLevels(const Stats& s) {
   std::uint64_t n = 0;
   for (const auto& level : s.levels) n += level.tables;
@@ -55,7 +45,7 @@ TEST(LsmBackgroundTest, AFlushGoesAheadWhileACompactionRuns) {
     }
   }
   // Reopened: nothing has read the tables yet, so the compaction must.
-  const std::set<std::string> tables = Tables(mem.get(), "/db");
+  const std::set<std::string> tables = test::FilesEndingWith(mem.get(), "/db", ".sst");
   ASSERT_EQ(tables.size(), 2u);
   auto db = DB::Open("/db", o);
   ASSERT_TRUE(db.ok()) << db.status().ToString();

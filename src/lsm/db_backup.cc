@@ -88,8 +88,7 @@ Result<std::uint64_t> DBImpl::Backup(const std::string& file, std::optional<std:
   }
   if (s.ok()) s = w->Sync();
   if (s.ok()) s = w->Close();
-  if (s.ok()) s = fs_->Rename(tmp, file);
-  if (s.ok()) s = fs_->SyncDir(DirName(file));
+  if (s.ok()) s = InstallFile(fs_, tmp, file);
   if (!s.ok()) {
     (void)fs_->Remove(tmp);
     return s;

@@ -15,16 +15,6 @@
 namespace larder::lsm {
 namespace {
 
-std::set<std::string> ValueLogs(FileSystem* fs, const std::string& dir) {
-  auto names = fs->ListDir(dir);
-  EXPECT_TRUE(names.ok());
-  std::set<std::string> found;
-  for (const std::string& n : *names) {
-    if (n.ends_with(".vlog")) found.insert(dir + "/" + n);
-  }
-  return found;
-}
-
 // SyncWrites needs the writer role only to write out the log's buffer: while its fsync waits
 // for the disk, other writers go on; and it still makes every write before it durable.
 TEST(LsmWriteTest, WritersGoOnWhileSyncWritesWaitsForTheDisk) {
@@ -37,7 +27,7 @@ TEST(LsmWriteTest, WritersGoOnWhileSyncWritesWaitsForTheDisk) {
   for (int i = 0; i < 50; ++i) {
     ASSERT_TRUE((*db)->Put({.sync = false}, test::NumberedKey("before", i), "v").ok());
   }
-  fs.Hold(test::GateFileSystem::Call::kSync, ValueLogs(&fault, "/w"));
+  fs.Hold(test::GateFileSystem::Call::kSync, test::FilesEndingWith(&fault, "/w", ".vlog"));
   std::future<Status> sync = std::async(std::launch::async, [&] { return (*db)->SyncWrites(); });
   ASSERT_TRUE(fs.WaitUntilHolding()) << "SyncWrites did not sync the log";
   std::future<Status> writes = std::async(std::launch::async, [&] {
@@ -79,7 +69,7 @@ TEST(LsmWriteTest, SyncWritesJoinsARunningSyncThatCoversIt) {
   auto db = DB::Open("/w", o);
   ASSERT_TRUE(db.ok()) << db.status().ToString();
   ASSERT_TRUE((*db)->Put({.sync = false}, "a", "1").ok());
-  fs.Hold(test::GateFileSystem::Call::kSync, ValueLogs(mem.get(), "/w"));
+  fs.Hold(test::GateFileSystem::Call::kSync, test::FilesEndingWith(mem.get(), "/w", ".vlog"));
   std::future<Status> first = std::async(std::launch::async, [&] { return (*db)->SyncWrites(); });
   ASSERT_TRUE(fs.WaitUntilHolding());
   std::future<Status> second = std::async(std::launch::async, [&] { return (*db)->SyncWrites(); });

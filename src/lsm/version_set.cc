@@ -112,11 +112,7 @@ Status VersionSet::RewriteManifest(const Version& v, const Scalars& s) {
   LARDER_RETURN_IF_ERROR(w->Sync());
   const std::uint64_t size = w->size();
   LARDER_RETURN_IF_ERROR(w->Close());
-  // The temporary file's name is made durable before the rename, so that a crash before the
-  // directory sync below finds either the old MANIFEST or the new one in place.
-  LARDER_RETURN_IF_ERROR(fs_->SyncDir(dir_));
-  LARDER_RETURN_IF_ERROR(fs_->Rename(tmp, path));
-  LARDER_RETURN_IF_ERROR(fs_->SyncDir(dir_));
+  LARDER_RETURN_IF_ERROR(InstallFile(fs_, tmp, path));
   LARDER_ASSIGN_OR_RETURN(manifest_, ManifestWriter::Reopen(fs_, path, size));
   snapshot_bytes_ = size;
   manifest_size_.store(size);

@@ -252,8 +252,7 @@ void DurabilityImpl::CopyForBackup() {
   Status s = fs_->Remove(tmp);  // a leftover of a crash during an earlier copy
   if (s.IsNotFound()) s = Status::Ok();
   if (s.ok()) s = options_.copy_engine(tmp);
-  if (s.ok()) s = fs_->Rename(tmp, options_.backup_file);
-  if (s.ok()) s = fs_->SyncDir(DirName(options_.backup_file));
+  if (s.ok()) s = InstallFile(fs_, tmp, options_.backup_file);
   if (s.ok()) {
     LARDER_LOG_INFO("background save: {} written", options_.backup_file);
   } else {

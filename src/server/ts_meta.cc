@@ -167,8 +167,7 @@ Status RewriteTsMeta(FileSystem* fs, const std::string& path, const TsMetaTable&
     LARDER_RETURN_IF_ERROR(file->WriteAt(0, Bytes(data)));
     LARDER_RETURN_IF_ERROR(file->Sync());
   }
-  LARDER_RETURN_IF_ERROR(fs->Rename(tmp, path));
-  return fs->SyncDir(DirName(path));
+  return InstallFile(fs, tmp, path);
 }
 
 namespace {

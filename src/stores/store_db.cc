@@ -90,8 +90,7 @@ Result<CompactionOutcome> CompactIfNeeded(std::unique_ptr<bolt::DB>* db,
   }
   LARDER_RETURN_IF_ERROR((*db)->Close().WithContext("compaction: close " + path));
   db->reset();
-  LARDER_RETURN_IF_ERROR(fs->Rename(tmp, path).WithContext("compaction: rename " + tmp));
-  LARDER_RETURN_IF_ERROR(fs->SyncDir(DirName(path)).WithContext("compaction: sync directory"));
+  LARDER_RETURN_IF_ERROR(InstallFile(fs, tmp, path).WithContext("compaction: install " + tmp));
   LARDER_ASSIGN_OR_RETURN(*db, OpenStoreDb(options));
   out.compacted = true;
   out.free_pages_after = (*db)->Stats().free_page_n;

@@ -16,9 +16,10 @@ struct FaultInjectionFileSystem::FileLog {
   };
   std::string durable;        // content as of the last sync
   bool durable_name = false;  // the directory entry has been synced
-  // Set by a rename of a file whose name was durable, until the directory sync: the name a power
-  // loss may put the file back under, and the file the rename replaced (null if none), which
-  // then comes back too.
+  // Set by a rename, until the directory sync: the name a power loss may put the file back
+  // under (when its name was durable before the rename), and the durable file the rename
+  // replaced (null if none), which comes back when the power loss undoes the rename or takes
+  // the file.
   std::string old_name;
   std::shared_ptr<const FileLog> replaced;
   std::vector<Entry> unsynced;  // operations since, in order
@@ -212,11 +213,12 @@ void FaultInjectionFileSystem::PowerLoss(std::uint64_t seed) {
     std::string name = path;
     if (!log.durable_name && rng() % 2 == 0) {
       (void)base_->Remove(path);
+      // Renamed over a durable file but the rename never synced: that file is back under the
+      // name.
+      if (log.replaced != nullptr) survivors.insert_or_assign(path, *log.replaced);
       // Created but its directory entry never synced: the file is gone.
       if (log.old_name.empty()) continue;
-      // Renamed but the rename never synced: back under its old name, and the file it replaced
-      // back under the new one.
-      if (log.replaced != nullptr) survivors.insert_or_assign(path, *log.replaced);
+      // Renamed but the rename never synced: back under its old name.
       name = log.old_name;
     }
     log.old_name.clear();
@@ -284,12 +286,18 @@ Status FaultInjectionFileSystem::Rename(const std::string& from, const std::stri
   auto node = files_.extract(from);
   if (!node.empty()) {
     FileLog& log = node.mapped();
-    if (log.durable_name) {  // else keep what the first unsynced rename recorded
+    auto replaced = files_.find(to);
+    std::shared_ptr<const FileLog> durable_target =
+        replaced != files_.end() && replaced->second.durable_name
+            ? std::make_shared<const FileLog>(replaced->second)
+            : nullptr;
+    if (log.durable_name) {
       log.old_name = from;
-      auto replaced = files_.find(to);
-      log.replaced = replaced != files_.end() && replaced->second.durable_name
-                         ? std::make_shared<const FileLog>(replaced->second)
-                         : nullptr;
+      log.replaced = std::move(durable_target);
+    } else if (log.replaced == nullptr) {
+      // Else keep what the first unsynced rename recorded. A file never named durably that
+      // replaces a durable one: if a power loss takes the new file, the old one stays.
+      log.replaced = std::move(durable_target);
     }
     log.durable_name = false;  // durable only after the directory sync
     files_.insert_or_assign(to, std::move(log));

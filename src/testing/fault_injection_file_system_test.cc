@@ -160,6 +160,44 @@ TEST_F(FaultFsTest, AnUndoneRenameBringsBackTheFileItReplaced) {
             (Seen{{"new", "<gone>"}, {"old", "new"}}));
 }
 
+// As above, with a new file whose own name was never synced: a power loss may take the new file,
+// and then the one it replaced is back; never neither.
+TEST_F(FaultFsTest, ANeverNamedFileRenamedOverADurableOneLeavesOneOfThem) {
+  Write("/d/db", 0, "old", true);
+  ASSERT_TRUE(fs_.SyncDir("/d").ok());
+  Write("/d/db.tmp", 0, "new", true);
+  ASSERT_TRUE(fs_.Rename("/d/db.tmp", "/d/db").ok());
+  using Seen = std::set<std::vector<std::string>>;
+  EXPECT_EQ(DistinctOutcomes({"/d/db", "/d/db.tmp"}, 32),
+            (Seen{{"new", "<gone>"}, {"old", "<gone>"}}));
+}
+
+// InstallFile (larder/file_system.h) over a file whose name was never synced: a crash at any of
+// its steps, then a power loss, leaves the old file or the new one under the name, never
+// neither; once it returned, always the new one.
+TEST_F(FaultFsTest, InstallFileLeavesTheOldFileOrTheNewOne) {
+  Write("/d/db", 0, "old", true);
+  ASSERT_TRUE(fs_.SyncDir("/d").ok());
+  Write("/d/db.tmp", 0, "new", true);  // created since the last directory sync
+  auto before = fs_.Save();
+  std::set<std::string> seen;
+  for (std::uint64_t steps = 0; steps <= 3; ++steps) {
+    fs_.Restore(*before);
+    fs_.CrashAfter(steps);
+    const bool returned = InstallFile(&fs_, "/d/db.tmp", "/d/db").ok();
+    EXPECT_EQ(returned, steps == 3) << steps;
+    for (const std::string& c : Outcomes("/d/db", 16)) {
+      if (returned) {
+        EXPECT_EQ(c, "new") << steps;
+      } else {
+        EXPECT_TRUE(c == "old" || c == "new") << steps << ": " << c;
+      }
+      seen.insert(c);
+    }
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"old", "new"}));  // the crashes did cut it midway
+}
+
 TEST_F(FaultFsTest, CrashAfterStopsEveryLaterMutation) {
   auto f = fs_.Open("/d/a", {.create = true});
   ASSERT_TRUE(f.ok());

@@ -65,12 +65,7 @@ Status DBImpl::CompactMeta(const std::string& path) {
   LARDER_RETURN_IF_ERROR(w->Sync());
   const std::uint64_t size = w->size();
   LARDER_RETURN_IF_ERROR(w->Close());
-  // The new file's name made durable before the rename, so that no crash can leave neither
-  // log under series.meta (the fault-injecting file system models a rename of a file whose
-  // creation was never synced as possibly losing both).
-  LARDER_RETURN_IF_ERROR(fs_->SyncDir(dir_));
-  LARDER_RETURN_IF_ERROR(fs_->Rename(tmp, path));
-  LARDER_RETURN_IF_ERROR(fs_->SyncDir(dir_));
+  LARDER_RETURN_IF_ERROR(InstallFile(fs_, tmp, path));
   LARDER_LOG_INFO("tsdb: {}: compacted to {} records ({} bytes)", path, MetaRecordsNeeded(), size);
   return Status::Ok();
 }

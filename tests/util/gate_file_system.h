@@ -15,11 +15,27 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "larder/file_system.h"
 #include "larder/file_system_wrapper.h"
 
 namespace larder::test {
+
+// The paths (dir + "/" + name) of the files in `dir` whose names end with `suffix`, for a test
+// that holds calls on an engine's files by kind (".sst", ".vlog"); empty when `dir` cannot be
+// listed.
+inline std::set<std::string> FilesEndingWith(FileSystem* fs, const std::string& dir,
+                                             std::string_view suffix) {
+  std::set<std::string> found;
+  Result<std::vector<std::string>> names = fs->ListDir(dir);
+  if (!names.ok()) return found;
+  for (const std::string& n : *names) {
+    if (n.ends_with(suffix)) found.insert(dir + "/" + n);
+  }
+  return found;
+}
 
 class GateFileSystem final : public FileSystemWrapper {
  public:

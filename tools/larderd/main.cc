@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "base/logging.h"
+#include "base/spdlog_logger.h"
 #include "larder/file_system.h"
 #include "larder/version.h"
 #include "server/command.h"
