@@ -361,6 +361,9 @@ Status DBImpl::Close() {
   Status s;
   MutexLock l(&mu_);
   while (log_sync_pins_ > 0) log_sync_cv_.Wait(mu_);  // a SyncWrites still syncing log_
+  // Tables a reader's older Version kept alive when the last compaction ended are garbage
+  // now: a cleanly closed directory holds only what its MANIFEST lists (lsm::Check's rule).
+  if (!options_.read_only) DeleteObsoleteFiles();
   if (log_ != nullptr) {
     // Unsynced writes become durable at a clean close (cheap: one fsync).
     if (poisoned_.ok()) s = log_->Sync();
