@@ -84,6 +84,7 @@ Result<std::unique_ptr<DB>> DBImpl::OpenImpl(const std::string& dir, const Optio
   LARDER_RETURN_IF_ERROR(db->Recover());
   if (!options.read_only) {
     MutexLock l(&db->mu_);
+    db->opened_writable_ = true;
     db->DeleteObsoleteFiles();
     for (int i = 0; i < options.background_threads; ++i) {
       db->bg_threads_.emplace_back([p = db.get()] { p->BackgroundThread(); });
@@ -363,7 +364,7 @@ Status DBImpl::Close() {
   while (log_sync_pins_ > 0) log_sync_cv_.Wait(mu_);  // a SyncWrites still syncing log_
   // Tables a reader's older Version kept alive when the last compaction ended are garbage
   // now: a cleanly closed directory holds only what its MANIFEST lists (lsm::Check's rule).
-  if (!options_.read_only) DeleteObsoleteFiles();
+  if (opened_writable_) DeleteObsoleteFiles();
   if (log_ != nullptr) {
     // Unsynced writes become durable at a clean close (cheap: one fsync).
     if (poisoned_.ok()) s = log_->Sync();

@@ -349,6 +349,8 @@ class DBImpl final : public DB {
 
   Status poisoned_ GUARDED_BY(mu_);
   bool closed_ GUARDED_BY(mu_) = false;
+  // Set once Open recovered a writable database: only then may Close delete obsolete files.
+  bool opened_writable_ GUARDED_BY(mu_) = false;
   bool tx_open_ GUARDED_BY(mu_) = false;
   CondVar tx_cv_;
   Stats stats_ GUARDED_BY(mu_);

@@ -2,6 +2,8 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
+
 namespace larder::lsm {
 
 MemTableArena::~MemTableArena() {
@@ -12,12 +14,13 @@ std::uint8_t* MemTableArena::Allocate(std::size_t n) {
   n = (n + 7) & ~std::size_t{7};
   used_ += n;
   if (n > left_) {
-    if (n > kBlockSize / 4) {
-      // A block of its own, whole huge pages; the current one stays.
-      return NewBlock((n + kHugePage - 1) / kHugePage * kHugePage);
-    }
-    ptr_ = NewBlock(kBlockSize);
-    left_ = kBlockSize;
+    // A block of its own; the current one stays.
+    if (n > next_block_size_ / 4) return NewBlock(n);
+    // Memory the cache holds is already faulted in: no reason to start small.
+    if (cache_ != nullptr && cache_->bytes() > 0) next_block_size_ = kBlockSize;
+    ptr_ = NewBlock(next_block_size_);
+    left_ = next_block_size_;
+    next_block_size_ = std::min(next_block_size_ * 2, kBlockSize);
   }
   std::uint8_t* p = ptr_;
   ptr_ += n;
@@ -26,6 +29,12 @@ std::uint8_t* MemTableArena::Allocate(std::size_t n) {
 }
 
 std::uint8_t* MemTableArena::NewBlock(std::size_t usable) {
+  if (usable < kHugePage) {
+    small_blocks_.push_back(std::make_unique_for_overwrite<std::uint8_t[]>(usable));
+    reserved_ += usable;
+    return small_blocks_.back().get();
+  }
+  usable = (usable + kHugePage - 1) / kHugePage * kHugePage;
   const std::size_t want = usable + kHugePage;  // room to start at a kHugePage boundary
   ArenaBlock b;
   if (cache_ != nullptr) b = cache_->Take(want);

@@ -9,6 +9,11 @@
 // space only. With an ArenaBlockCache, blocks come from it and go back to it when the arena is
 // destroyed (the next memtable then finds its memory already faulted in).
 //
+// A new arena starts small: its regular blocks go 4 KiB, 8 KiB, ... up to 2 MiB, plain
+// memory below 2 MiB. A memtable that stays small (a transaction's writes, a small
+// write_buffer_size) then never faults in and zeroes a whole huge page; one that grows reaches
+// huge pages after about 2 MiB. An arena whose cache holds blocks starts at 2 MiB at once.
+//
 // Blocks never move and are freed together when the arena is destroyed, so a pointer it
 // returned stays valid for the arena's lifetime.
 //
@@ -30,7 +35,8 @@ namespace larder::lsm {
 class MemTableArena {
  public:
   static constexpr std::size_t kHugePage = std::size_t{2} << 20;
-  static constexpr std::size_t kBlockSize = kHugePage;  // usable bytes of a regular block
+  static constexpr std::size_t kBlockSize = kHugePage;  // usable bytes of a grown regular block
+  static constexpr std::size_t kFirstBlockSize = 4096;  // usable bytes of the first one
 
   // `cache` (may be null) supplies blocks and takes them back at destruction.
   explicit MemTableArena(std::shared_ptr<ArenaBlockCache> cache = nullptr)
@@ -49,12 +55,14 @@ class MemTableArena {
   std::size_t reserved() const { return reserved_; }
 
  private:
-  // A block with `usable` bytes (a multiple of kHugePage) from a kHugePage boundary on;
-  // returns that boundary.
+  // A block of at least `usable` bytes: below kHugePage plain memory, else whole huge pages
+  // from a kHugePage boundary on (returned).
   std::uint8_t* NewBlock(std::size_t usable);
 
   std::shared_ptr<ArenaBlockCache> cache_;
-  std::vector<ArenaBlock> blocks_;
+  std::vector<ArenaBlock> blocks_;  // huge-page blocks (what the cache takes back)
+  std::vector<std::unique_ptr<std::uint8_t[]>> small_blocks_;
+  std::size_t next_block_size_ = kFirstBlockSize;
   std::uint8_t* ptr_ = nullptr;
   std::size_t left_ = 0;
   std::size_t used_ = 0;
