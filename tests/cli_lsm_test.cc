@@ -163,7 +163,7 @@ TEST_F(LsmCliTest, BadUsageExitsTwo) {
 }
 
 TEST_F(LsmCliTest, DamagedTableIsReported) {
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < 30; ++i) {
     Ok({"put", i == 0 ? "--create" : "--no-sync", db_, "key" + std::to_string(1000 + i),
         std::string(100, static_cast<char>('a' + i % 26))});
   }
