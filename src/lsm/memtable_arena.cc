@@ -14,8 +14,12 @@ std::uint8_t* MemTableArena::Allocate(std::size_t n) {
   n = (n + 7) & ~std::size_t{7};
   used_ += n;
   if (n > left_) {
-    // A block of its own; the current one stays.
-    if (n > next_block_size_ / 4) return NewBlock(n);
+    if (n > next_block_size_ / 4) {
+      // A block of its own; the current one stays. Blocks still grow, so that a memtable of
+      // large values too reaches huge-page blocks.
+      next_block_size_ = std::min(next_block_size_ * 2, kBlockSize);
+      return NewBlock(n);
+    }
     // Memory the cache holds is already faulted in: no reason to start small.
     if (cache_ != nullptr && cache_->bytes() > 0) next_block_size_ = kBlockSize;
     ptr_ = NewBlock(next_block_size_);

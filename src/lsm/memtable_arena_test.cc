@@ -57,5 +57,20 @@ TEST(LsmMemTableArenaTest, ASmallArenaReservesLittle) {
   EXPECT_GE(arena.reserved(), arena.used());
 }
 
+// Large values grow the blocks too: after a few values of 100 KiB, each with a block of its own,
+// the next ones share regular blocks (adjacent in memory).
+TEST(LsmMemTableArenaTest, LargeAllocationsGrowTheBlocks) {
+  constexpr std::size_t kValue = 100 << 10;
+  MemTableArena arena;
+  std::uint8_t* last = nullptr;
+  bool adjacent = false;
+  for (int i = 0; i < 12; ++i) {
+    std::uint8_t* p = arena.Allocate(kValue);
+    adjacent = adjacent || (last != nullptr && p == last + kValue);
+    last = p;
+  }
+  EXPECT_TRUE(adjacent);
+}
+
 }  // namespace
 }  // namespace larder::lsm
