@@ -65,7 +65,7 @@ bool BucketImpl::writable() const { return tx->writable; }
 
 Result<PageNode> BucketImpl::PageNodeOf(Pgid pgid, std::size_t prefetch_bytes) {
   if (IsTransientPgid(pgid)) {  // a node SplitEarly made: only in the node map
-    if (auto it = nodes.find(pgid); it != nodes.end()) return PageNode{PageView(), it->second};
+    if (Node* n = nodes.Find(pgid); n != nullptr) return PageNode{PageView(), n};
     return Status::Corruption(fmt::format("no node for transient id {}", pgid));
   }
   if (header.root == 0) {
@@ -74,16 +74,14 @@ Result<PageNode> BucketImpl::PageNodeOf(Pgid pgid, std::size_t prefetch_bytes) {
     }
     return PageNode{inline_page, root_node};
   }
-  if (!nodes.empty()) {
-    if (auto it = nodes.find(pgid); it != nodes.end()) return PageNode{PageView(), it->second};
-  }
+  if (Node* n = nodes.Find(pgid); n != nullptr) return PageNode{PageView(), n};
   if (prefetch_bytes != 0) tx->Prefetch(pgid, prefetch_bytes);
   LARDER_ASSIGN_OR_RETURN(PageView page, tx->TreePage(pgid));
   return PageNode{page, nullptr};
 }
 
 Result<Node*> BucketImpl::NodeOf(Pgid pgid, Node* parent) {
-  if (auto it = nodes.find(pgid); it != nodes.end()) return it->second;
+  if (Node* n = nodes.Find(pgid); n != nullptr) return n;
   PageView page = inline_page;
   if (header.root != 0) {
     // Read parses the element array and the edit that follows probes keys: ask for it all.
@@ -100,7 +98,7 @@ Result<Node*> BucketImpl::NodeOf(Pgid pgid, Node* parent) {
   } else {
     parent->children.push_back(node);
   }
-  nodes[pgid] = node;
+  nodes.Set(pgid, node);
   return node;
 }
 
@@ -192,7 +190,7 @@ Status BucketImpl::DeleteChild(std::string_view name) {
   }
   for (const std::string& n : nested) LARDER_RETURN_IF_ERROR(child->DeleteChild(n));
   buckets.erase(buckets.find(name));
-  child->nodes.clear();
+  child->nodes.Clear();
   child->root_node = nullptr;
   LARDER_RETURN_IF_ERROR(child->FreePages());
   child->deleted = true;
@@ -318,9 +316,9 @@ void BucketImpl::Rebalance() {
   // Rebalance errors surface again at spill, which walks the same nodes.
   // Only nodes that lost keys can need a merge (an insert-only transaction has none).
   std::vector<Node*> list;
-  for (auto& [id, n] : nodes) {
+  nodes.ForEach([&list](Pgid, Node* n) {
     if (n->unbalanced) list.push_back(n);
-  }
+  });
   std::sort(list.begin(), list.end(), [](Node* a, Node* b) { return a->pgid < b->pgid; });
   for (Node* n : list) {
     if (!n->detached) n->Rebalance().ok();

@@ -11,9 +11,9 @@
 #include <memory_resource>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "bolt/node.h"
+#include "bolt/node_map.h"
 #include "bolt/page.h"
 #include "bolt/page_search.h"
 #include "larder/bolt/stats.h"
@@ -74,7 +74,7 @@ class BucketImpl {
   BucketImpl* parent = nullptr;  // the enclosing bucket (nullptr: the root bucket)
   PageView inline_page;          // the page image of an inline bucket (header.root == 0)
   Node* root_node = nullptr;
-  std::pmr::unordered_map<Pgid, Node*> nodes;
+  NodeMap nodes;  // the materialized nodes by page id (or transient id)
   std::map<std::string, BucketImpl*, std::less<>> buckets;  // opened children, by name
   double fill_percent;
   bool deleted = false;

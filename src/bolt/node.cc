@@ -152,9 +152,8 @@ Status Node::MergeInto(Node* target, Node* source) {
   // Moves source's inodes (and materialized children) to the end of target, then drops source.
   if (!source->is_leaf) {
     for (const Inode& in : source->inodes) {
-      auto it = bucket->nodes.find(in.pgid);
-      if (it == bucket->nodes.end()) continue;
-      Node* child = it->second;
+      Node* child = bucket->nodes.Find(in.pgid);
+      if (child == nullptr) continue;
       if (child->parent != nullptr) child->parent->RemoveChild(child);
       child->parent = target;
       target->children.push_back(child);
@@ -163,7 +162,7 @@ Status Node::MergeInto(Node* target, Node* source) {
   target->inodes.insert(target->inodes.end(), source->inodes.begin(), source->inodes.end());
   parent->Del(source->key);
   parent->RemoveChild(source);
-  bucket->nodes.erase(source->pgid);
+  bucket->nodes.Erase(source->pgid);
   source->detached = true;
   return source->Free();
 }
@@ -183,12 +182,13 @@ Status Node::Rebalance() {
       children = child->children;
       if (!is_leaf) {
         for (const Inode& in : inodes) {
-          auto it = bucket->nodes.find(in.pgid);
-          if (it != bucket->nodes.end()) it->second->parent = this;
+          if (Node* grandchild = bucket->nodes.Find(in.pgid); grandchild != nullptr) {
+            grandchild->parent = this;
+          }
         }
       }
       child->parent = nullptr;
-      bucket->nodes.erase(child->pgid);
+      bucket->nodes.Erase(child->pgid);
       child->detached = true;
       LARDER_RETURN_IF_ERROR(child->Free());
     }
@@ -199,7 +199,7 @@ Status Node::Rebalance() {
   if (inodes.empty()) {
     parent->Del(key);
     parent->RemoveChild(this);
-    bucket->nodes.erase(pgid);
+    bucket->nodes.Erase(pgid);
     detached = true;
     LARDER_RETURN_IF_ERROR(Free());
     return parent->Rebalance();
@@ -293,7 +293,7 @@ void Node::SplitEarly() {
     leaf->inodes = std::move(inodes);
     leaf->key = leaf->inodes.front().key;
     leaf->appended_only = appended_only;
-    bucket->nodes[leaf->pgid] = leaf;
+    bucket->nodes.Set(leaf->pgid, leaf);
     is_leaf = false;
     inodes.clear();
     inodes.push_back(Inode{0, leaf->pgid, leaf->key, {}});
@@ -313,7 +313,7 @@ void Node::SplitEarly() {
     piece->pgid = bucket->next_transient_pgid++;
     piece->key = piece->inodes.front().key;
     piece->appended_only = appended_only;
-    bucket->nodes[piece->pgid] = piece;
+    bucket->nodes.Set(piece->pgid, piece);
     parent->Put(piece->key, piece->key, {}, piece->pgid, 0);
   }
 }
