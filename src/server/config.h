@@ -48,7 +48,7 @@ struct ServerConfig {
   OutputBufferLimit output_normal{0, 0, 0};
   OutputBufferLimit output_replica{256ull << 20, 64ull << 20, 60};
   OutputBufferLimit output_pubsub{32ull << 20, 8ull << 20, 60};
-  int io_threads = 0;               // 0: one per core, at most 8
+  int io_threads = 0;               // 0: one per core but one, 1 to 8
   std::string loglevel = "notice";  // debug, verbose, notice, warning
   std::string logfile;              // empty: standard output
   std::int64_t slowlog_log_slower_than_us = 10000;

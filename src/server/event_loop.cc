@@ -133,8 +133,11 @@ EventLoop::~EventLoop() {
 
 int EventLoop::ThreadCount(int configured) {
   if (configured > 0) return std::min(configured, 128);
+  // One core is left to the rest of the machine (clients, the cron, the log's syncer, the
+  // kernel's network work): every command runs under one execution lock, so an I/O thread per
+  // core only adds context switches once the cores are busy (docs/server.md, "Threads").
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
-  return std::clamp(cores, 1, 8);
+  return std::clamp(cores - 1, 1, 8);
 }
 
 Status EventLoop::Listen(const ServerConfig& config) {

@@ -36,7 +36,7 @@ class EventLoop {
   // finish its round and close its clients, and returns.
   Status Run();
 
-  // The number of I/O threads for `configured` (0: one per core, at most 8).
+  // The number of I/O threads for `configured` (0: the cores less one, from 1 to 8).
   static int ThreadCount(int configured);
 
  private:

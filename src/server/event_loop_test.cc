@@ -62,6 +62,14 @@ class EventLoopTest : public ::testing::Test {
   int port_ = 0;
 };
 
+TEST(EventLoopThreadCountTest, DefaultLeavesOneCoreAndStaysWithinOneToEight) {
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  const int expected = cores <= 2 ? 1 : (cores - 1 > 8 ? 8 : cores - 1);
+  EXPECT_EQ(EventLoop::ThreadCount(0), expected);
+  EXPECT_EQ(EventLoop::ThreadCount(3), 3);  // a configured count is kept
+  EXPECT_EQ(EventLoop::ThreadCount(500), 128);
+}
+
 TEST_F(EventLoopTest, PipelinedAndInlineCommandsKeepOrder) {
   Start(ServerConfig());
   Conn c(port_);
