@@ -180,7 +180,10 @@ void IoThread::Loop() {
   std::vector<Conn*> dirty;
   std::vector<Conn*> closing;
   while (!stop_.load()) {
-    int timeout = ready_.empty() ? -1 : 0;
+    // Not blocking while work is pending: ready input, or output a wake from this thread's own
+    // close path queued after this round's flush (a lock granted to a waiter when its holder's
+    // connection closed, say).
+    int timeout = ready_.empty() && dirty_.empty() ? -1 : 0;
     // Blocked clients' timeouts: wake up by the earliest deadline (each thread bounds its wait by
     // it; the first to wake expires them all).
     BlockingService* blocking = server_.blocking_service();
