@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Server CPU time per request: larderd in one or more configurations against redis-server.
+
+Throughput ratios on a 2-core machine move by 10-30% from run to run (redis-benchmark shares the
+cores); the server's own CPU time per request moves far less. This runs each workload on every
+server in turn (alternating, --rounds times), reads each server's user and system time from
+/proc/PID/stat around the run, and prints the medians: ops/s, user and system microseconds per
+request. appendfsync everysec on both sides (redis-server: appendonly yes).
+
+  bench/server_cpu.py --bin build/bin --larderd "io1=--io-threads 1" --larderd "io2=--io-threads 2"
+
+The figures of docs/server.md ("Threads") and docs/benchmarks.md ("Server") come from it.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from server_bench import Larderd, RedisServer, bench  # noqa: E402
+
+TICKS = os.sysconf("SC_CLK_TCK")
+WORKLOADS = {"SET": ("set", 1, 200_000), "GET": ("get", 1, 200_000),
+             "SET -P 16": ("set", 16, 1_000_000), "INCR": ("incr", 1, 200_000),
+             "HSET": ("hset", 1, 200_000), "MSET (10 keys)": ("mset", 1, 100_000)}
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) / TICKS, int(fields[12]) / TICKS  # utime, stime
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bin", required=True, help="the build's bin dir (larderd)")
+    ap.add_argument("--larderd", action="append", default=[],
+                    help="NAME=DIRECTIVES, a larderd to compare (repeatable); default: 'larderd='")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--workloads", default=",".join(WORKLOADS))
+    args = ap.parse_args()
+    data = tempfile.mkdtemp(prefix="server-cpu-")
+    servers = {}
+    try:
+        for spec in args.larderd or ["larderd="]:
+            name, _, directives = spec.partition("=")
+            os.makedirs(os.path.join(data, name))
+            servers[name] = Larderd(args.bin, args=["--appendfsync", "everysec"] +
+                                    directives.split(), data_dir=os.path.join(data, name)).start()
+        os.makedirs(os.path.join(data, "redis"))
+        servers["redis-server"] = RedisServer(
+            args=["--appendonly", "yes", "--appendfsync", "everysec"],
+            data_dir=os.path.join(data, "redis")).start()
+        samples = {}
+        for _ in range(args.rounds):
+            for workload in args.workloads.split(","):
+                test, pipeline, n = WORKLOADS[workload]
+                for name, srv in servers.items():
+                    u0, s0 = cpu_seconds(srv.proc.pid)
+                    rps = bench(srv.port, test, pipeline, n)["rps"]
+                    u1, s1 = cpu_seconds(srv.proc.pid)
+                    samples.setdefault((workload, name), []).append(
+                        (rps, (u1 - u0) * 1e6 / n, (s1 - s0) * 1e6 / n))
+        print(f"{'workload':16} {'server':14} {'ops/s':>9} {'user us':>8} {'sys us':>8}")
+        for (workload, name), runs in samples.items():
+            med = [statistics.median(r[i] for r in runs) for i in range(3)]
+            print(f"{workload:16} {name:14} {med[0]:9.0f} {med[1]:8.2f} {med[2]:8.2f}")
+    finally:
+        for srv in servers.values():
+            srv.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
