@@ -133,14 +133,9 @@ void Server::NotifyClientReset(Client& client) {
 }
 
 Status Server::RunSideSyncs(std::vector<SideSync>& syncs) {
-  for (SideSync& sync : syncs) {
-    Status s = sync();
-    if (!s.ok()) {
-      Poison(s);
-      return s;
-    }
-  }
-  return Status::Ok();
+  Status s = side_sync_runner_.RunAll(syncs);
+  if (!s.ok()) Poison(s);
+  return s;
 }
 
 void Server::Poison(const Status& status) {

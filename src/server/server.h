@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "base/mutex.h"
+#include "base/parallel_runner.h"
 #include "larder/status.h"
 #include "server/client.h"
 #include "server/command.h"
@@ -176,7 +177,7 @@ class Server {
   // needs (none under appendfsync everysec or no); they run after the lock is released and
   // after Keyspace::WaitDurable, before any reply of the batch is sent. A failed one poisons the
   // server like a failed keyspace sync. REQUIRES: the execution lock (both calls).
-  using SideSync = std::function<Status()>;
+  using SideSync = ParallelRunner::Task;
   using SideSyncSource = std::function<void(std::vector<SideSync>* out)>;
   void SetSideSyncSource(SideSyncSource source) { side_sync_source_ = std::move(source); }
   std::vector<SideSync> TakeSideSyncs() {
@@ -184,8 +185,9 @@ class Server {
     if (side_sync_source_) side_sync_source_(&out);
     return out;
   }
-  // Runs `syncs` (without the execution lock); the first failure poisons the server and is
-  // returned.
+  // Runs `syncs` (without the execution lock), at the same time when there are several (each
+  // syncs a different store; overlapping fsyncs share the device's flushes); the first failure
+  // poisons the server and is returned. Thread-safe: the I/O threads' batches share the workers.
   Status RunSideSyncs(std::vector<SideSync>& syncs);
 
   // ---- client registry (thread-safe; see lock order) ----
@@ -248,6 +250,8 @@ class Server {
   std::atomic<BlockingService*> blocking_{nullptr};  // set by BlockingService's constructor
 
   SideSyncSource side_sync_source_;  // guarded by the execution lock (see the lock rules)
+  // Up to 7 syncs beside the caller's own (8 partitions synced at once); threads start on need.
+  ParallelRunner side_sync_runner_{7};
 
   std::atomic<bool> poisoned_{false};
   mutable Mutex poison_mu_;
