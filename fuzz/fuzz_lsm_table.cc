@@ -57,7 +57,8 @@ inline void FixTableChecksums(std::string* bytes) {
   }
 }
 
-// Opens `bytes` as a table (without and with a block cache) and reads all of it every way.
+// Opens `bytes` as a table (without and with a block cache, read with ReadAt and mapped) and
+// reads all of it every way.
 inline void ReadTable(std::string_view bytes) {
   const std::size_t size = bytes.size();
   auto fs = NewMemFileSystem(std::size_t{1} << 26);
@@ -69,47 +70,48 @@ inline void ReadTable(std::string_view bytes) {
     }
   }
   BlockCache cache(std::size_t{1} << 20);
-  for (BlockCache* c : {static_cast<BlockCache*>(nullptr), &cache}) {
-    auto f = fs->Open("/f.sst", {.read_only = true});
-    if (!f.ok()) return;
-    auto t = Table::Open(std::move(*f), size, c ? c->NewId() : 0, c, c == nullptr);
-    if (!t.ok()) continue;
-    const Table& table = **t;
-    (void)table.VerifyAll();
-    std::string first;
-    {
-      auto it = table.NewIterator(/*verify_checksums=*/c == nullptr, /*fill_cache=*/true);
-      int steps = 0;
-      for (it->SeekToFirst(); it->Valid() && steps < 100000; it->Next(), ++steps) {
-        if (first.empty()) first.assign(it->key());
+  for (const bool mapped : {false, true})
+    for (BlockCache* c : {static_cast<BlockCache*>(nullptr), &cache}) {
+      auto f = fs->Open("/f.sst", {.read_only = true});
+      if (!f.ok()) return;
+      auto t = Table::Open(std::move(*f), size, c ? c->NewId() : 0, c, c == nullptr, mapped);
+      if (!t.ok()) continue;
+      const Table& table = **t;
+      (void)table.VerifyAll();
+      std::string first;
+      {
+        auto it = table.NewIterator(/*verify_checksums=*/c == nullptr, /*fill_cache=*/true);
+        int steps = 0;
+        for (it->SeekToFirst(); it->Valid() && steps < 100000; it->Next(), ++steps) {
+          if (first.empty()) first.assign(it->key());
+        }
+        for (it->SeekToLast(); it->Valid() && steps < 200000; it->Prev(), ++steps) {
+        }
+        for (const char* k : {"", "a", "m", "user5", "\xff"}) {
+          const LookupKey lk(k, kMaxSequenceNumber);
+          it->Seek(lk.internal_key());
+          if (it->Valid()) it->Prev();
+          it->SeekForPrev(lk.internal_key());
+          if (it->Valid()) it->Next();
+          bool found = false;
+          std::string key, value;
+          (void)table.Get(lk, true, &found, &key, &value);
+          (void)table.ApproximateOffsetOf(lk.internal_key());
+          (void)table.KeyMayMatch(k);
+        }
+        (void)it->status();
       }
-      for (it->SeekToLast(); it->Valid() && steps < 200000; it->Prev(), ++steps) {
-      }
-      for (const char* k : {"", "a", "m", "user5", "\xff"}) {
-        const LookupKey lk(k, kMaxSequenceNumber);
-        it->Seek(lk.internal_key());
-        if (it->Valid()) it->Prev();
-        it->SeekForPrev(lk.internal_key());
-        if (it->Valid()) it->Next();
+      if (first.size() >= kTrailerSize) {
         bool found = false;
         std::string key, value;
-        (void)table.Get(lk, true, &found, &key, &value);
-        (void)table.ApproximateOffsetOf(lk.internal_key());
-        (void)table.KeyMayMatch(k);
+        (void)table.Get(LookupKey(ExtractUserKey(first), kMaxSequenceNumber), false, &found, &key,
+                        &value);
       }
-      (void)it->status();
+      if (auto rit = table.NewRangeTombstoneIterator()) {
+        int steps = 0;
+        for (rit->SeekToFirst(); rit->Valid() && steps < 100000; rit->Next()) ++steps;
+      }
     }
-    if (first.size() >= kTrailerSize) {
-      bool found = false;
-      std::string key, value;
-      (void)table.Get(LookupKey(ExtractUserKey(first), kMaxSequenceNumber), false, &found, &key,
-                      &value);
-    }
-    if (auto rit = table.NewRangeTombstoneIterator()) {
-      int steps = 0;
-      for (rit->SeekToFirst(); rit->Valid() && steps < 100000; rit->Next()) ++steps;
-    }
-  }
 }
 
 inline int FuzzLsmTable(const std::uint8_t* data, std::size_t size) {

@@ -32,8 +32,9 @@ inline bool DecodeEntryHeader(std::string_view* in, std::uint32_t* shared,
 
 }  // namespace
 
-Result<std::shared_ptr<const Block>> Block::Create(std::string contents, BlockOrigin origin) {
+Status Block::Parse(BlockOrigin origin) {
   constexpr std::size_t kU32 = sizeof(std::uint32_t);
+  const std::string_view contents = data_;
   if (contents.size() < kU32) return BlockCorruption(origin, "shorter than its restart count");
   if (contents.size() > UINT32_MAX) return BlockCorruption(origin, "larger than 4 GiB");
   const std::uint32_t n = Fixed32At(contents.data() + contents.size() - kU32);
@@ -52,11 +53,27 @@ Result<std::shared_ptr<const Block>> Block::Create(std::string contents, BlockOr
       return BlockCorruption(origin, fmt::format("bad restart point {} (offset {})", i, r));
     }
   }
+  restarts_offset_ = restarts_offset;
+  num_restarts_ = n;
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<const Block>> Block::Create(std::string contents, BlockOrigin origin) {
   // One allocation for the block and its reference count: one cache line less per reader.
   auto block = std::make_shared<Block>(Key{});
-  block->data_ = std::move(contents);
-  block->restarts_offset_ = restarts_offset;
-  block->num_restarts_ = n;
+  block->owned_ = std::move(contents);
+  block->data_ = block->owned_;  // after the move: a short string lives inside owned_
+  LARDER_RETURN_IF_ERROR(block->Parse(origin));
+  return std::shared_ptr<const Block>(std::move(block));
+}
+
+Result<std::shared_ptr<const Block>> Block::CreateView(std::string_view bytes,
+                                                       std::shared_ptr<const void> owner,
+                                                       BlockOrigin origin) {
+  auto block = std::make_shared<Block>(Key{});
+  block->data_ = bytes;
+  block->owner_ = std::move(owner);
+  LARDER_RETURN_IF_ERROR(block->Parse(origin));
   return std::shared_ptr<const Block>(std::move(block));
 }
 

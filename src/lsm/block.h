@@ -4,10 +4,11 @@
 // Every read is bounds-checked: a damaged block makes its iterator !Valid() with a Corruption
 // status naming the file and the block's offset, never a read outside the block.
 //
-// Ownership and lifetime: a Block owns its bytes. Blocks are shared (std::shared_ptr) between
-// the block cache, the tables and the iterators reading them: an iterator keeps its block
-// alive after the cache evicts it. key() and value() of a BlockIter stay valid until its next
-// move or its destruction.
+// Ownership and lifetime: a Block owns its bytes (Create), or views bytes that an owner it
+// holds keeps alive (CreateView: a table's memory mapping). Blocks are shared (std::shared_ptr)
+// between the block cache, the tables and the iterators reading them: an iterator keeps its
+// block, and so the bytes, alive after the cache evicts it. key() and value() of a BlockIter stay
+// valid until its next move or its destruction.
 //
 // Thread-safety: a Block is immutable after Create and may be read by any number of threads;
 // a BlockIter is used by one thread at a time.
@@ -43,16 +44,29 @@ class Block {
   // Takes the block's bytes (the payload without its trailer, uncompressed) and checks its
   // restart array. Corruption when it does not fit.
   static Result<std::shared_ptr<const Block>> Create(std::string contents, BlockOrigin origin);
+  // The same over `bytes`, which the block does not copy: `owner` (a table's MappedRegion) keeps
+  // them alive as long as the block lives.
+  static Result<std::shared_ptr<const Block>> CreateView(std::string_view bytes,
+                                                         std::shared_ptr<const void> owner,
+                                                         BlockOrigin origin);
 
   std::string_view data() const { return data_; }
-  // The bytes this block holds in memory (the block cache's charge).
+  // The block's size in bytes (entries and restart array).
   std::size_t size() const { return data_.size(); }
+  // The heap bytes this block holds (the block cache's charge): its size when it owns its
+  // bytes, only the object when it views a mapping (those bytes are the OS page cache's).
+  std::size_t memory_usage() const { return sizeof(Block) + owned_.size(); }
   std::uint32_t num_restarts() const { return num_restarts_; }
   // Where the entries end and the restart array begins.
   std::uint32_t restarts_offset() const { return restarts_offset_; }
 
  private:
-  std::string data_;
+  // Checks data_'s restart array and sets restarts_offset_ and num_restarts_.
+  Status Parse(BlockOrigin origin);
+
+  std::string owned_;                  // the bytes, when the block owns them
+  std::string_view data_;              // owned_, or bytes owner_ keeps alive
+  std::shared_ptr<const void> owner_;  // nullptr when the block owns its bytes
   std::uint32_t restarts_offset_ = 0;
   std::uint32_t num_restarts_ = 0;
 };

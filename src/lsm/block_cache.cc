@@ -39,7 +39,7 @@ std::shared_ptr<const Block> BlockCache::Lookup(std::uint64_t cache_id, std::uin
 void BlockCache::Insert(std::uint64_t cache_id, std::uint64_t offset,
                         std::shared_ptr<const Block> block) {
   const Key key{cache_id, offset};
-  const std::size_t charge = block->size() + kEntryOverhead;
+  const std::size_t charge = block->memory_usage() + kEntryOverhead;
   if (charge > shard_capacity_) return;
   Shard& s = ShardFor(key);
   std::vector<std::shared_ptr<const Block>> released;  // destroyed after the unlock
@@ -73,6 +73,23 @@ void BlockCache::Clear() {
       released.swap(s.lru);
       s.map.clear();
       s.usage = 0;
+    }
+  }
+}
+
+void BlockCache::EraseId(std::uint64_t cache_id) {
+  for (Shard& s : shards_) {
+    std::vector<std::shared_ptr<const Block>> released;  // destroyed after the unlock
+    MutexLock lock(&s.mu);
+    for (auto it = s.lru.begin(); it != s.lru.end();) {
+      if (it->key.id != cache_id) {
+        ++it;
+        continue;
+      }
+      s.usage -= it->charge;
+      released.push_back(std::move(it->block));
+      s.map.erase(it->key);
+      it = s.lru.erase(it);
     }
   }
 }

@@ -16,7 +16,8 @@
 //
 // Invariants, per shard, with `mu` held:
 //   - `map` and `lru` hold the same entries; `lru` is ordered most recently used first.
-//   - `usage` is the sum of the entries' charges (block size plus a fixed overhead).
+//   - `usage` is the sum of the entries' charges (Block::memory_usage() plus a fixed
+//     overhead).
 //   - after an Insert returns, usage <= capacity, except that a block larger than the whole
 //     shard's capacity is not inserted at all.
 //
@@ -53,6 +54,10 @@ class BlockCache {
   void Insert(std::uint64_t cache_id, std::uint64_t offset, std::shared_ptr<const Block> block);
   // Drops every block (tests, and a database closing its cache).
   void Clear();
+  // Drops the blocks of `cache_id` (a table closing whose cached blocks view its memory
+  // mapping: they would keep the mapping, and a deleted file's disk space, alive). Visits every
+  // entry: for table closes, not for reads.
+  void EraseId(std::uint64_t cache_id);
 
   std::size_t capacity() const { return capacity_; }
   std::size_t usage() const;  // bytes charged by the blocks held now
@@ -60,7 +65,8 @@ class BlockCache {
   std::uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
   std::size_t entries() const;
 
-  // Bytes charged per entry beyond the block's size (list node, map node, control block).
+  // Bytes charged per entry beyond the block's memory_usage() (list and map nodes, control
+  // block).
   static constexpr std::size_t kEntryOverhead = 96;
 
  private:

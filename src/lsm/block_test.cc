@@ -133,6 +133,44 @@ TEST(LsmBlockTest, RestartPointsStoreFullKeys) {
   EXPECT_LT(contents.size(), raw * 2 / 3);
 }
 
+// A view reads the same entries as a copy, charges its object only, and keeps its owner (a
+// mapping) alive while it lives.
+TEST(LsmBlockTest, ViewReadsLikeACopyAndKeepsItsOwnerAlive) {
+  Model m;
+  for (int i = 0; i < 100; ++i) {
+    std::string k;
+    AppendInternalKey(&k, "key" + std::to_string(1000 + i), 1, ValueType::kValue);
+    m.emplace(k, std::string(50, 'v'));
+  }
+  BlockBuilder b(16);
+  for (const auto& [k, v] : m) b.Add(k, v);
+  auto bytes = std::make_shared<const std::string>(b.Finish());
+  std::weak_ptr<const std::string> watch = bytes;
+  auto copy = Block::Create(*bytes, {"test", 0});
+  auto view = Block::CreateView(*bytes, bytes, {"test", 0});
+  ASSERT_TRUE(copy.ok() && view.ok());
+  EXPECT_EQ((*view)->data().data(), bytes->data());  // not copied
+  EXPECT_EQ((*view)->num_restarts(), (*copy)->num_restarts());
+  EXPECT_EQ((*view)->size(), (*copy)->size());
+  EXPECT_EQ((*copy)->memory_usage(), sizeof(Block) + bytes->size());
+  EXPECT_EQ((*view)->memory_usage(), sizeof(Block));
+  bytes.reset();
+  ASSERT_FALSE(watch.expired());  // the view holds its owner
+  {
+    BlockIter it(*view, {"test", 0});  // holds the block too, until the end of this scope
+    auto mit = m.begin();
+    for (it.SeekToFirst(); it.Valid(); it.Next(), ++mit) {
+      ASSERT_NE(mit, m.end());
+      EXPECT_EQ(it.key(), mit->first);
+      EXPECT_EQ(it.value(), mit->second);
+    }
+    EXPECT_EQ(mit, m.end());
+  }
+  view->reset();
+  EXPECT_TRUE(watch.expired());
+  EXPECT_TRUE(Block::CreateView("abcd", nullptr, {"f", 3}).status().IsCorruption());
+}
+
 TEST(LsmBlockTest, BadRestartArraysAreCorruption) {
   EXPECT_TRUE(Block::Create("", {"f", 9}).status().IsCorruption());
   EXPECT_TRUE(Block::Create(std::string("\xff\xff\xff\x0f", 4), {"f", 9}).status().IsCorruption());

@@ -127,8 +127,8 @@ Status DBImpl::OpenDirectory() {
   block_cache_ = options_.block_cache != nullptr
                      ? options_.block_cache
                      : std::make_shared<BlockCache>(options_.block_cache_bytes);
-  table_cache_ =
-      std::make_unique<TableCache>(dir_, fs_, block_cache_.get(), options_.max_open_tables);
+  table_cache_ = std::make_unique<TableCache>(dir_, fs_, block_cache_.get(),
+                                              options_.max_open_tables, options_.mmap_reads);
   vlog_reader_ = std::make_unique<ValueLogReader>(dir_, fs_);
   picker_ = std::make_unique<CompactionPicker>(options_);
   arena_cache_ = std::make_shared<ArenaBlockCache>(options_.write_buffer_size);

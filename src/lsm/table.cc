@@ -16,7 +16,9 @@ Status TableCorruption(std::string_view file, std::string_view what) {
 
 }  // namespace
 
-Table::~Table() = default;
+Table::~Table() {
+  if (cached_views_.load(std::memory_order_acquire)) cache_->EraseId(cache_id_);
+}
 
 Status Table::ReadMetaBlock(BlockHandle h, std::string_view what, std::string* out) const {
   LARDER_ASSIGN_OR_RETURN(*out, ReadBlockContents(*file_, h, /*verify=*/true, what));
@@ -25,7 +27,7 @@ Status Table::ReadMetaBlock(BlockHandle h, std::string_view what, std::string* o
 
 Result<std::unique_ptr<Table>> Table::Open(std::unique_ptr<File> file, std::uint64_t file_size,
                                            std::uint64_t cache_id, BlockCache* cache,
-                                           bool verify_checksums) {
+                                           bool verify_checksums, bool map_file) {
   const std::string& path = file->path();
   if (file_size < Footer::kSize) {
     return TableCorruption(path, fmt::format("{} bytes: too short for a table", file_size));
@@ -64,6 +66,11 @@ Result<std::unique_ptr<Table>> Table::Open(std::unique_ptr<File> file, std::uint
   table->cache_id_ = cache_id;
   table->cache_ = cache;
   table->footer_ = footer;
+  if (map_file) {
+    // The footer was read whole above, so the file holds file_size bytes (tables never shrink).
+    auto mapped = table->file_->Map(static_cast<std::size_t>(file_size));
+    if (mapped.ok()) table->map_ = std::move(*mapped);
+  }
 
   std::string contents;
   LARDER_RETURN_IF_ERROR(table->ReadMetaBlock(footer.properties, "properties", &contents));
@@ -131,12 +138,37 @@ Result<std::shared_ptr<const Block>> Table::ReadDataBlock(BlockHandle h, bool ve
   if (cache_ != nullptr) {
     if (auto b = cache_->Lookup(cache_id_, h.offset)) return b;
   }
+  if (map_ != nullptr) return MapDataBlock(h, verify_checksums, fill_cache);
   const bool insert = cache_ != nullptr && fill_cache;
   // The cache holds verified blocks only.
   LARDER_ASSIGN_OR_RETURN(std::string contents,
                           ReadBlockContents(*file_, h, verify_checksums || insert));
   LARDER_ASSIGN_OR_RETURN(auto block, Block::Create(std::move(contents), {path(), h.offset}));
   if (insert) cache_->Insert(cache_id_, h.offset, block);
+  return block;
+}
+
+Result<std::shared_ptr<const Block>> Table::MapDataBlock(BlockHandle h, bool verify_checksums,
+                                                         bool fill_cache) const {
+  const bool insert = cache_ != nullptr && fill_cache;
+  // DecodeIndexValue put the block and its trailer inside the data, so inside the mapping.
+  const std::span<const std::uint8_t> raw(map_->data() + h.offset,
+                                          static_cast<std::size_t>(h.size) + kBlockTrailerSize);
+  std::string inflated;
+  // The cache holds verified blocks only.
+  LARDER_ASSIGN_OR_RETURN(std::string_view bytes, UnwrapBlock(raw, h, verify_checksums || insert,
+                                                              path(), "data", &inflated));
+  std::shared_ptr<const Block> block;
+  const bool view = bytes.data() != inflated.data();
+  if (view) {
+    LARDER_ASSIGN_OR_RETURN(block, Block::CreateView(bytes, map_, {path(), h.offset}));
+  } else {
+    LARDER_ASSIGN_OR_RETURN(block, Block::Create(std::move(inflated), {path(), h.offset}));
+  }
+  if (insert) {
+    if (view) cached_views_.store(true, std::memory_order_release);
+    cache_->Insert(cache_id_, h.offset, block);
+  }
   return block;
 }
 

@@ -3,17 +3,23 @@
 //
 // Open reads and checks the footer, the index, the filter, the properties and the
 // range-deletion block, and keeps them in memory; data blocks are read on demand, through the
-// block cache when there is one. Every block is bounds-checked and (on a read from the file)
-// checksummed: damage gives Corruption naming the file and the block's offset, never a crash
+// block cache when there is one. A table opened with `map_file` reads its data blocks from a
+// read-only memory mapping of the file: an uncompressed block is used where it lies (no copy;
+// the cache then holds a checked view of it, charged for the view only), a compressed one is
+// inflated from the mapping into the cache. Every block is bounds-checked and (on a read from the
+// file) checksummed: damage gives Corruption naming the file and the block's offset, never a crash
 // or a wrong answer.
 //
-// Lifetime: iterators made by a Table must be destroyed before it. The Table owns its File.
-// The cache (when given) must outlive the Table.
+// Lifetime: iterators made by a Table must be destroyed before it. The Table owns its File and
+// its mapping (a block viewing the mapping keeps it alive; the destructor drops this table's
+// blocks from the cache so that a closed table's mapping, and a deleted file, is let go). The
+// cache (when given) must outlive the Table.
 //
 // Thread-safety: immutable after Open; every const method may run concurrently.
 #ifndef LARDER_LSM_TABLE_H_
 #define LARDER_LSM_TABLE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -35,10 +41,12 @@ class Table {
  public:
   // Opens the table of `file_size` bytes at the start of `file`. `cache_id` names this open
   // table in `cache` (BlockCache::NewId()); `cache` may be nullptr. With `verify_checksums`,
-  // Open also checks every data block (as VerifyAll does, without the order checks).
+  // Open also checks every data block (as VerifyAll does, without the order checks). With
+  // `map_file`, data blocks are read from a memory mapping (see above); when the file system
+  // cannot map the file, the table reads with ReadAt instead.
   static Result<std::unique_ptr<Table>> Open(std::unique_ptr<File> file, std::uint64_t file_size,
                                              std::uint64_t cache_id, BlockCache* cache,
-                                             bool verify_checksums);
+                                             bool verify_checksums, bool map_file = false);
   ~Table();
   Table(const Table&) = delete;
   Table& operator=(const Table&) = delete;
@@ -87,12 +95,19 @@ class Table {
  private:
   Table() = default;
   Status ReadMetaBlock(BlockHandle h, std::string_view what, std::string* out) const;
+  // ReadDataBlock's miss on a mapped table.
+  Result<std::shared_ptr<const Block>> MapDataBlock(BlockHandle h, bool verify_checksums,
+                                                    bool fill_cache) const;
 
   std::unique_ptr<File> file_;
   std::uint64_t file_size_ = 0;
   std::uint64_t data_end_ = 0;  // where the data blocks end
   std::uint64_t cache_id_ = 0;
   BlockCache* cache_ = nullptr;
+  // The whole file, mapped (nullptr: blocks are read with ReadAt). Its size is file_size_.
+  std::shared_ptr<const MappedRegion> map_;
+  // Set once a block viewing map_ went into the cache: the destructor must then drop them.
+  mutable std::atomic<bool> cached_views_{false};
   Footer footer_;
   std::shared_ptr<const Block> index_;
   std::shared_ptr<const Block> range_dels_;  // nullptr when none

@@ -11,11 +11,13 @@
 
 namespace larder::lsm {
 
-TableCache::TableCache(std::string dir, FileSystem* fs, BlockCache* cache, int max_open)
+TableCache::TableCache(std::string dir, FileSystem* fs, BlockCache* cache, int max_open,
+                       bool map_files)
     : dir_(std::move(dir)),
       fs_(fs),
       cache_(cache),
-      max_open_(static_cast<std::size_t>(std::max(max_open, 1))) {}
+      max_open_(static_cast<std::size_t>(std::max(max_open, 1))),
+      map_files_(map_files) {}
 
 TableCache::~TableCache() = default;
 
@@ -45,7 +47,7 @@ Result<std::shared_ptr<const Table>> TableCache::Get(std::uint64_t number,
   const std::uint64_t id = cache_ != nullptr ? cache_->NewId() : 0;
   // Blocks are checked when read (Options::verify_checksums); Open checks the meta blocks.
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Table> opened,
-                          Table::Open(std::move(file), file_size, id, cache_, false));
+                          Table::Open(std::move(file), file_size, id, cache_, false, map_files_));
   std::shared_ptr<const Table> table(std::move(opened));
   std::shared_ptr<const Table> evicted;  // released after unlock
   MutexLock l(&mu_);

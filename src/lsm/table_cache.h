@@ -33,8 +33,10 @@ class Table;
 
 class TableCache {
  public:
-  // `fs` and `cache` (may be nullptr) must outlive the TableCache.
-  TableCache(std::string dir, FileSystem* fs, BlockCache* cache, int max_open);
+  // `fs` and `cache` (may be nullptr) must outlive the TableCache. `map_files`: tables read
+  // their data blocks from memory mappings (Options::mmap_reads).
+  TableCache(std::string dir, FileSystem* fs, BlockCache* cache, int max_open,
+             bool map_files = false);
   ~TableCache();
 
   // The open table `number` of `file_size` bytes, opening it when needed.
@@ -57,6 +59,7 @@ class TableCache {
   FileSystem* const fs_;
   BlockCache* const cache_;
   const std::size_t max_open_;
+  const bool map_files_;
   mutable Mutex mu_;
   std::unordered_map<std::uint64_t, Entry> map_ GUARDED_BY(mu_);
   std::list<std::uint64_t> lru_ GUARDED_BY(mu_);  // front: most recently used

@@ -4,6 +4,7 @@
 
 #include <random>
 #include <string>
+#include <tuple>
 
 #include "lsm/table.h"
 #include "lsm/table_test_util.h"
@@ -13,9 +14,9 @@ namespace {
 
 using table_test::Model;
 
-// Opens `bytes` as a table and reads all of it. Returns the first error, or OK when every
-// read matched `m` (a wrong answer fails the test).
-Status ReadAllAgainstModel(const std::string& bytes, const Model& m) {
+// Opens `bytes` as a table (read with ReadAt, or mapped) and reads all of it. Returns the first
+// error, or OK when every read matched `m` (a wrong answer fails the test).
+Status ReadAllAgainstModel(const std::string& bytes, const Model& m, bool mapped) {
   auto fs = NewMemFileSystem(std::size_t{1} << 24);
   {
     auto f = fs->Open("/d.sst", {.create = true});
@@ -25,7 +26,8 @@ Status ReadAllAgainstModel(const std::string& bytes, const Model& m) {
   }
   LARDER_ASSIGN_OR_RETURN(auto f, fs->Open("/d.sst", {.read_only = true}));
   BlockCache cache(1 << 20);
-  LARDER_ASSIGN_OR_RETURN(auto t, Table::Open(std::move(f), bytes.size(), 1, &cache, false));
+  LARDER_ASSIGN_OR_RETURN(auto t,
+                          Table::Open(std::move(f), bytes.size(), 1, &cache, false, mapped));
   auto it = t->NewIterator(/*verify_checksums=*/true, /*fill_cache=*/true);
   auto mit = m.begin();
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++mit) {
@@ -49,7 +51,8 @@ Status ReadAllAgainstModel(const std::string& bytes, const Model& m) {
   return t->VerifyAll();
 }
 
-class LsmTableDamageTest : public ::testing::TestWithParam<Compression> {
+// Parameters: the codec, and whether the table is read from a mapping.
+class LsmTableDamageTest : public ::testing::TestWithParam<std::tuple<Compression, bool>> {
  protected:
   // A table of 40 entries in several 512-byte blocks with this test's codec; its bytes.
   std::string BuildSmall(std::uint64_t seed, int distinct, const table_test::RangeDels& rd) {
@@ -57,12 +60,13 @@ class LsmTableDamageTest : public ::testing::TestWithParam<Compression> {
     model_ = table_test::RandomModel(rng, 40, distinct);
     TableOptions o;
     o.block_size = 512;
-    o.compression = GetParam();
+    o.compression = std::get<0>(GetParam());
     table_test::Build(&built_, model_, o, rd);
     EXPECT_TRUE(built_.status.ok());
     EXPECT_GT(built_.props.num_data_blocks, 2u);
     return table_test::Contents(built_);
   }
+  bool mapped() const { return std::get<1>(GetParam()); }
   Model model_;
   table_test::Built built_;
 };
@@ -73,12 +77,12 @@ TEST_P(LsmTableDamageTest, EveryFlippedByteIsCaught) {
   const std::string good = BuildSmall(5, 25, {{rd, "user3"}});
   const Model& m = model_;
   ASSERT_EQ(good.size(), built_.size);
-  ASSERT_TRUE(ReadAllAgainstModel(good, m).ok());
+  ASSERT_TRUE(ReadAllAgainstModel(good, m, mapped()).ok());
   for (std::size_t i = 0; i < good.size(); ++i) {
     for (const std::uint8_t mask : {0x01, 0x40}) {
       std::string bad = good;
       bad[i] = static_cast<char>(bad[i] ^ mask);
-      const Status s = ReadAllAgainstModel(bad, m);
+      const Status s = ReadAllAgainstModel(bad, m, mapped());
       // Every byte is under a checksum: a flip is always noticed.
       ASSERT_FALSE(s.ok()) << "flip at " << i << " went unnoticed";
       ASSERT_TRUE(s.IsCorruption() || s.code() == Code::kNotSupported) << i << ": " << s.ToString();
@@ -92,19 +96,20 @@ TEST_P(LsmTableDamageTest, EveryTruncationIsCaught) {
   const Model& m = model_;
   const table_test::Built& b = built_;
   for (std::size_t n = 0; n < good.size(); ++n) {
-    const Status s = ReadAllAgainstModel(good.substr(0, n), m);
+    const Status s = ReadAllAgainstModel(good.substr(0, n), m, mapped());
     ASSERT_TRUE(s.IsCorruption()) << n << ": " << s.ToString();
   }
   // A file shorter than the size the caller believes.
   auto f = b.fs->Open(table_test::kPath, {.read_only = true});
   ASSERT_TRUE(f.ok());
-  auto t = Table::Open(std::move(*f), b.size + 100, 0, nullptr, false);
+  auto t = Table::Open(std::move(*f), b.size + 100, 0, nullptr, false, mapped());
   EXPECT_TRUE(t.status().IsCorruption()) << t.status().ToString();
 }
 
 INSTANTIATE_TEST_SUITE_P(LsmCodecs, LsmTableDamageTest,
-                         ::testing::Values(Compression::kNone, Compression::kLz4,
-                                           Compression::kZstd));
+                         ::testing::Combine(::testing::Values(Compression::kNone, Compression::kLz4,
+                                                              Compression::kZstd),
+                                            ::testing::Bool()));
 
 }  // namespace
 }  // namespace larder::lsm

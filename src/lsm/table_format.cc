@@ -206,34 +206,46 @@ Status UncompressBlock(std::uint8_t type, std::string_view payload, std::string*
   return Status::Corruption(fmt::format("unknown compression type {}", type));
 }
 
-Result<std::string> ReadBlockContents(File& file, BlockHandle h, bool verify,
-                                      std::string_view what) {
+Result<std::string_view> UnwrapBlock(std::span<const std::uint8_t> raw, BlockHandle h, bool verify,
+                                     std::string_view file, std::string_view what,
+                                     std::string* inflated) {
   auto fail = [&](std::string_view problem) {
     return Status::Corruption(
-        fmt::format("{}: {} block at offset {}: {}", file.path(), what, h.offset, problem));
+        fmt::format("{}: {} block at offset {}: {}", file, what, h.offset, problem));
   };
   if (h.size > kMaxBlockSize) return fail(fmt::format("implausible size {}", h.size));
+  const std::size_t payload_size = static_cast<std::size_t>(h.size);
+  if (raw.size() != payload_size + kBlockTrailerSize) return fail("truncated");
+  const std::uint8_t* p = raw.data();
+  const std::uint8_t type = p[payload_size];
+  if (verify) {
+    const std::uint32_t expected = crc32c::Unmask(LoadU32(p + payload_size + 1));
+    if (crc32c::Value({p, payload_size + 1}) != expected) return fail("checksum mismatch");
+  }
+  const std::string_view payload(reinterpret_cast<const char*>(p), payload_size);
+  if (type == static_cast<std::uint8_t>(Compression::kNone)) return payload;
+  Status s = UncompressBlock(type, payload, inflated);
+  if (!s.ok()) return fail(s.message());
+  return std::string_view(*inflated);
+}
+
+Result<std::string> ReadBlockContents(File& file, BlockHandle h, bool verify,
+                                      std::string_view what) {
+  if (h.size > kMaxBlockSize) {
+    return Status::Corruption(fmt::format("{}: {} block at offset {}: implausible size {}",
+                                          file.path(), what, h.offset, h.size));
+  }
   const std::size_t n = static_cast<std::size_t>(h.size) + kBlockTrailerSize;
   std::string buf(n, '\0');
   auto got = file.ReadAt(h.offset, {reinterpret_cast<std::uint8_t*>(buf.data()), n});
   if (!got.ok()) return got.status().WithContext(file.path());
-  if (*got != n) return fail("truncated");
-  const auto* p = reinterpret_cast<const std::uint8_t*>(buf.data());
-  const std::uint8_t type = p[h.size];
-  if (verify) {
-    const std::uint32_t expected = crc32c::Unmask(LoadU32(p + h.size + 1));
-    if (crc32c::Value({p, static_cast<std::size_t>(h.size) + 1}) != expected) {
-      return fail("checksum mismatch");
-    }
-  }
-  if (type == static_cast<std::uint8_t>(Compression::kNone)) {
-    buf.resize(static_cast<std::size_t>(h.size));
-    return buf;
-  }
-  std::string out;
-  Status s = UncompressBlock(type, std::string_view(buf).substr(0, h.size), &out);
-  if (!s.ok()) return fail(s.message());
-  return out;
+  std::string inflated;
+  LARDER_ASSIGN_OR_RETURN(std::string_view block,
+                          UnwrapBlock({reinterpret_cast<const std::uint8_t*>(buf.data()), *got}, h,
+                                      verify, file.path(), what, &inflated));
+  if (block.data() != buf.data()) return inflated;
+  buf.resize(block.size());
+  return buf;
 }
 
 }  // namespace larder::lsm

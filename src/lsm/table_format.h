@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -92,6 +93,14 @@ bool CompressBlock(Compression type, std::string_view raw, std::string* out);
 // kind (`what`: "data", "index", ...) and its offset.
 Result<std::string> ReadBlockContents(File& file, BlockHandle h, bool verify,
                                       std::string_view what = "data");
+
+// The same for a block already in memory: `raw` is the block at `h` with its trailer (h.size +
+// kBlockTrailerSize bytes, e.g. in a table's memory mapping). Returns a view of the payload in
+// `raw` when the block is stored uncompressed, else a view of *inflated, which receives the
+// uncompressed block. Errors as ReadBlockContents's, naming `file`.
+Result<std::string_view> UnwrapBlock(std::span<const std::uint8_t> raw, BlockHandle h, bool verify,
+                                     std::string_view file, std::string_view what,
+                                     std::string* inflated);
 
 }  // namespace larder::lsm
 

@@ -128,15 +128,17 @@ TEST(LsmTableTest, RoundTripsAgainstModelWithEveryCompression) {
       Built b;
       MustBuild(&b, m, o);
       BlockCache cache(std::size_t{1} << 20);
-      for (BlockCache* cp : {static_cast<BlockCache*>(nullptr), &cache}) {
-        auto t = OpenBuilt(b, cp);
-        ASSERT_TRUE(t.ok()) << t.status().ToString();
-        ExpectSameAsModel(**t, m, rng, distinct);
-        ASSERT_TRUE((*t)->VerifyAll().ok()) << (*t)->VerifyAll().ToString();
-        const TableProperties& p = (*t)->properties();
-        EXPECT_EQ(p.num_entries, m.size());
-        EXPECT_EQ(p.compression, static_cast<std::uint64_t>(c));
-      }
+      for (const bool mapped : {false, true})
+        for (BlockCache* cp : {static_cast<BlockCache*>(nullptr), &cache}) {
+          SCOPED_TRACE(::testing::Message() << "mapped " << mapped << " cache " << (cp != nullptr));
+          auto t = OpenBuilt(b, cp, true, mapped);
+          ASSERT_TRUE(t.ok()) << t.status().ToString();
+          ExpectSameAsModel(**t, m, rng, distinct);
+          ASSERT_TRUE((*t)->VerifyAll().ok()) << (*t)->VerifyAll().ToString();
+          const TableProperties& p = (*t)->properties();
+          EXPECT_EQ(p.num_entries, m.size());
+          EXPECT_EQ(p.compression, static_cast<std::uint64_t>(c));
+        }
       if (n == 3000) {
         EXPECT_GT(cache.hits(), 0u);
         EXPECT_GT(cache.misses(), 0u);
@@ -290,17 +292,22 @@ namespace larder::lsm {
 namespace {
 
 // Concurrent readers of one table through a small shared cache (constant eviction): every
-// Get and every scan still returns the model's data.
-TEST(LsmTableTest, ConcurrentReadersThroughASmallCache) {
+// Get and every scan still returns the model's data. Read with ReadAt (compressed blocks) and
+// from a mapping (uncompressed blocks: the cache holds views).
+class LsmTableConcurrentTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(LsmTableConcurrentTest, ConcurrentReadersThroughASmallCache) {
+  const bool mapped = GetParam();
   std::mt19937_64 rng(9);
   const Model m = RandomModel(rng, 4000, 3000);
   table_test::Built b;
   TableOptions o;
   o.block_size = 1024;
-  o.compression = Compression::kLz4;
+  o.compression = mapped ? Compression::kNone : Compression::kLz4;
   MustBuild(&b, m, o);
-  BlockCache cache(64 * 1024);
-  auto t = OpenBuilt(b, &cache, false);
+  // Mapped, a cached block costs its view only: a smaller budget keeps evictions going.
+  BlockCache cache(mapped ? 8 * 1024 : 64 * 1024);
+  auto t = OpenBuilt(b, &cache, false, mapped);
   ASSERT_TRUE(t.ok());
   const std::vector<std::pair<std::string, std::string>> entries(m.begin(), m.end());
   std::atomic<int> wrong{0};
@@ -331,6 +338,47 @@ TEST(LsmTableTest, ConcurrentReadersThroughASmallCache) {
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_LE(cache.usage(), cache.capacity());
   EXPECT_GT(cache.hits(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(ReadAtAndMapped, LsmTableConcurrentTest, ::testing::Bool());
+
+// A mapped table's uncompressed blocks enter the cache as views: charged the view, not the
+// block; checked once (a later read of the block is a hit); dropped from the cache when the
+// table closes (they would keep its mapping, and a deleted file, alive), and only its own.
+TEST(LsmTableTest, MappedTableCachesViewsAndDropsThemWhenClosed) {
+  std::mt19937_64 rng(12);
+  const Model m = RandomModel(rng, 3000, 2000);
+  table_test::Built b;
+  TableOptions o;
+  o.block_size = 1024;
+  o.compression = Compression::kNone;
+  MustBuild(&b, m, o);
+  BlockCache cache(std::size_t{1} << 20);
+  auto other = OpenBuilt(b, &cache, false, /*map_file=*/false);
+  auto mapped = OpenBuilt(b, &cache, false, /*map_file=*/true);
+  ASSERT_TRUE(other.ok() && mapped.ok());
+  auto scan = [](const Table& t) {
+    auto it = t.NewIterator(/*verify_checksums=*/false, /*fill_cache=*/true);
+    std::size_t n = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+    EXPECT_TRUE(it->status().ok());
+    return n;
+  };
+  ASSERT_EQ(scan(**other), m.size());
+  const std::size_t blocks = (*other)->properties().num_data_blocks;
+  ASSERT_GT(blocks, 20u);
+  ASSERT_EQ(cache.entries(), blocks);
+  const std::size_t copies_usage = cache.usage();
+  ASSERT_EQ(scan(**mapped), m.size());
+  ASSERT_EQ(cache.entries(), 2 * blocks);
+  const std::size_t views_usage = cache.usage() - copies_usage;
+  EXPECT_LT(views_usage * 4, copies_usage);  // ~200 bytes a view against ~1 KiB a copy
+  const std::uint64_t misses = cache.misses();
+  ASSERT_EQ(scan(**mapped), m.size());
+  EXPECT_EQ(cache.misses(), misses);  // every block a hit: no second read nor check
+  mapped->reset();
+  EXPECT_EQ(cache.entries(), blocks);  // the other table's blocks stay
+  EXPECT_EQ(cache.usage(), copies_usage);
 }
 
 }  // namespace

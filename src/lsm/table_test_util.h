@@ -58,9 +58,9 @@ inline std::string Contents(const Built& b) {
 }
 
 inline Result<std::unique_ptr<Table>> OpenBuilt(const Built& b, BlockCache* cache = nullptr,
-                                                bool verify = true) {
+                                                bool verify = true, bool map_file = false) {
   LARDER_ASSIGN_OR_RETURN(auto f, b.fs->Open(kPath, {.read_only = true}));
-  return Table::Open(std::move(f), b.size, cache ? cache->NewId() : 0, cache, verify);
+  return Table::Open(std::move(f), b.size, cache ? cache->NewId() : 0, cache, verify, map_file);
 }
 
 inline std::string RandomUserKey(std::mt19937_64& rng, int distinct) {

@@ -93,6 +93,13 @@ struct Options {
   int max_open_tables = 1000;
   // Target size of a table written by a compaction.
   std::uint64_t target_file_size = std::uint64_t{64} << 20;
+  // Read tables' data blocks through read-only memory mappings of their files: a block stored
+  // uncompressed (levels 0 and 1 by default) is read where it lies in the OS page cache, with
+  // no copy, and its checksum is checked once, when it enters the block cache (which then holds
+  // a view of it, charged about 100 bytes instead of the block's size). Compressed blocks are
+  // inflated from the mapping into the cache as before. Off: every block is read with pread
+  // into the cache. Costs address space only (one mapping per open table, max_open_tables).
+  bool mmap_reads = true;
   // Check every block's checksum on each read (the block cache holds checked blocks, so this
   // costs only on a cache miss). Tables and logs are always checked at open and recovery.
   bool verify_checksums = true;
