@@ -119,6 +119,12 @@ class File {
   // Changes the access-pattern hint for later reads and later Map calls (existing mappings keep
   // theirs). The default does nothing; failures of the hint are ignored.
   virtual Status Advise(AccessPattern pattern);
+  // Starts writing [offset, offset + length)'s written bytes to the device without waiting for
+  // them (sync_file_range(SYNC_FILE_RANGE_WRITE)). Durability is unchanged: only Sync makes
+  // data durable; a later Sync then finds less to write, and the device's work is spread out
+  // instead of arriving all at once. The default does nothing; failures of the hint are
+  // ignored.
+  virtual Status WriteBack(std::uint64_t offset, std::uint64_t length);
   // Whether reads and writes bypass the page cache (OpenOptions::direct_io was asked for and the
   // file system accepted it). When true, the offset, the length and the buffer address of every
   // ReadAt and WriteAt (and WriteAtV piece) must be multiples of alignment(), else
@@ -150,6 +156,10 @@ struct AppendWriterOptions {
   bool exclusive = false;  // the file must not exist yet (else AlreadyExists)
   bool truncate = false;   // discard the file's content, else append after it
   bool direct_io = false;  // as OpenOptions::direct_io
+  // When above 0, each time this many bytes have been written since the last time, their
+  // writeback is started (File::WriteBack), so that a later Sync of a large file does not
+  // stall on all of it at once. 0: the kernel decides when to write.
+  std::uint64_t writeback_bytes = 0;
 };
 
 // Appends to one file through a buffer: Append copies into the buffer and writes it when full;
@@ -172,8 +182,8 @@ class AppendWriter {
  public:
   // Appends to `file` from `offset` (its current size, usually). REQUIRES: file != nullptr.
   static Result<std::unique_ptr<AppendWriter>> Create(std::unique_ptr<File> file,
-                                                      std::uint64_t offset,
-                                                      std::size_t buffer_size);
+                                                      std::uint64_t offset, std::size_t buffer_size,
+                                                      std::uint64_t writeback_bytes = 0);
   ~AppendWriter();  // flushes and closes, ignoring errors: call Close to see them
   AppendWriter(const AppendWriter&) = delete;
   AppendWriter& operator=(const AppendWriter&) = delete;
@@ -201,18 +211,21 @@ class AppendWriter {
   File* file() const { return file_.get(); }
 
  private:
-  AppendWriter(std::unique_ptr<File> file, std::uint64_t offset, std::size_t buffer_size);
+  AppendWriter(std::unique_ptr<File> file, std::uint64_t offset, std::size_t buffer_size,
+               std::uint64_t writeback_bytes);
   Status WriteBuffer();
   Status Fail(Status s);
 
   std::unique_ptr<File> file_;
   std::string path_;
   AlignedBuffer buf_;
-  std::size_t buffered_ = 0;  // bytes used in buf_
-  std::uint64_t buf_start_;   // file offset of buf_[0]
-  std::uint64_t size_;        // logical size
-  std::size_t align_;         // 1 without direct I/O
-  Status error_;              // the first failure: sticky
+  std::size_t buffered_ = 0;             // bytes used in buf_
+  std::uint64_t buf_start_;              // file offset of buf_[0]
+  std::uint64_t size_;                   // logical size
+  std::size_t align_;                    // 1 without direct I/O
+  const std::uint64_t writeback_bytes_;  // AppendWriterOptions::writeback_bytes
+  std::uint64_t writeback_from_;         // where the next File::WriteBack starts
+  Status error_;                         // the first failure: sticky
 };
 
 class FileSystem {

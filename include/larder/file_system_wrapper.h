@@ -48,6 +48,9 @@ class FileWrapper : public File {
     return target_->Preallocate(offset, length);
   }
   Status Advise(AccessPattern pattern) override { return target_->Advise(pattern); }
+  Status WriteBack(std::uint64_t offset, std::uint64_t length) override {
+    return target_->WriteBack(offset, length);
+  }
   bool direct_io() const override { return target_->direct_io(); }
   std::size_t alignment() const override { return target_->alignment(); }
 

@@ -7,10 +7,12 @@
 namespace larder {
 
 AppendWriter::AppendWriter(std::unique_ptr<File> file, std::uint64_t offset,
-                           std::size_t buffer_size)
+                           std::size_t buffer_size, std::uint64_t writeback_bytes)
     : file_(std::move(file)),
       path_(file_->path()),
-      align_(file_->direct_io() ? file_->alignment() : 1) {
+      align_(file_->direct_io() ? file_->alignment() : 1),
+      writeback_bytes_(writeback_bytes),
+      writeback_from_(offset) {
   buf_ = AlignedBuffer(std::max<std::size_t>(align_, 64), std::max(buffer_size, align_));
   // Under direct I/O the buffer starts at the aligned block holding `offset`: the block's head
   // is already in the file and is written again with the first flush.
@@ -21,8 +23,10 @@ AppendWriter::AppendWriter(std::unique_ptr<File> file, std::uint64_t offset,
 
 Result<std::unique_ptr<AppendWriter>> AppendWriter::Create(std::unique_ptr<File> file,
                                                            std::uint64_t offset,
-                                                           std::size_t buffer_size) {
-  std::unique_ptr<AppendWriter> w(new AppendWriter(std::move(file), offset, buffer_size));
+                                                           std::size_t buffer_size,
+                                                           std::uint64_t writeback_bytes) {
+  std::unique_ptr<AppendWriter> w(
+      new AppendWriter(std::move(file), offset, buffer_size, writeback_bytes));
   if (w->buffered_ > 0) {
     // Read the partial block back so that rewriting it keeps its bytes.
     LARDER_ASSIGN_OR_RETURN(std::size_t n,
@@ -65,6 +69,10 @@ Status AppendWriter::WriteBuffer() {
   if (padded > buffered_) std::memset(buf_.data() + buffered_, 0, padded - buffered_);
   Status s = file_->WriteAt(buf_start_, {buf_.data(), padded});
   if (!s.ok()) return Fail(s);
+  if (writeback_bytes_ > 0 && size_ - writeback_from_ >= writeback_bytes_) {
+    (void)file_->WriteBack(writeback_from_, size_ - writeback_from_);  // a hint
+    writeback_from_ = size_;
+  }
   const auto whole = static_cast<std::size_t>(AlignedBuffer::RoundDown(buffered_, align_));
   if (whole < buffered_) std::memmove(buf_.data(), buf_.data() + whole, buffered_ - whole);
   buf_start_ += whole;

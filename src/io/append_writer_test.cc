@@ -4,6 +4,8 @@
 #include <random>
 #include <string>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "io/file_system_test_util.h"
 #include "larder/file_system.h"
@@ -149,6 +151,54 @@ TEST(AppendWriterErrorTest, AWriteErrorIsSticky) {
   EXPECT_TRUE((*w)->Sync().IsIOError());
   EXPECT_EQ(file->writes, writes) << "no write after the first failure";
   EXPECT_TRUE((*w)->Close().IsIOError());
+}
+
+// Records the WriteBack hints it is given.
+class WriteBackRecordingFile final : public FileWrapper {
+ public:
+  using FileWrapper::FileWrapper;
+  Status WriteBack(std::uint64_t offset, std::uint64_t length) override {
+    ranges.emplace_back(offset, length);
+    return FileWrapper::WriteBack(offset, length);
+  }
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+};
+
+// With writeback_bytes, the written bytes get their writeback started in contiguous ranges of
+// at least that size, from the append offset on, and only bytes already written; without it,
+// never.
+TEST(AppendWriterWriteBackTest, StartsWritebackOfEveryWrittenStretch) {
+  auto fs = NewMemFileSystem(1 << 24);
+  for (const std::uint64_t every : {0u, 10000u}) {
+    auto f = fs->Open("/log", {.create = true});
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE((*f)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>("head"), 4}).ok());
+    auto recording = std::make_unique<WriteBackRecordingFile>(std::move(*f));
+    WriteBackRecordingFile* file = recording.get();
+    auto w = AppendWriter::Create(std::move(recording), 4, 3000, every);
+    ASSERT_TRUE(w.ok());
+    std::mt19937 rng(3);
+    for (int i = 0; i < 300; ++i) {
+      ASSERT_TRUE((*w)->Append(RandomString(rng, rng() % 700)).ok());
+      if (i % 50 == 0) {
+        ASSERT_TRUE((*w)->Flush().ok());
+      }
+    }
+    ASSERT_TRUE((*w)->Flush().ok());
+    if (every == 0) {
+      EXPECT_TRUE(file->ranges.empty());
+      continue;
+    }
+    ASSERT_GT(file->ranges.size(), 5u);
+    std::uint64_t next = 4;
+    for (const auto& [offset, length] : file->ranges) {
+      EXPECT_EQ(offset, next);
+      EXPECT_GE(length, every);
+      next = offset + length;
+    }
+    EXPECT_LE(next, (*w)->size());
+    EXPECT_GT(next + every, (*w)->size()) << "a whole stretch was left without writeback";
+  }
 }
 
 }  // namespace

@@ -26,6 +26,8 @@ Status File::Preallocate(std::uint64_t, std::uint64_t) { return Status::Ok(); }
 
 Status File::Advise(AccessPattern) { return Status::Ok(); }
 
+Status File::WriteBack(std::uint64_t, std::uint64_t) { return Status::Ok(); }
+
 Status FileSystem::RemoveDir(const std::string& dir) {
   return Status::NotSupported("remove directory " + dir + ": not supported by this file system");
 }
@@ -48,7 +50,7 @@ Result<std::unique_ptr<AppendWriter>> FileSystem::NewAppendWriter(
                                               .access = AccessPattern::kSequential}));
   if (options.truncate) LARDER_RETURN_IF_ERROR(f->Truncate(0));
   LARDER_ASSIGN_OR_RETURN(std::uint64_t size, f->Size());
-  return AppendWriter::Create(std::move(f), size, options.buffer_size);
+  return AppendWriter::Create(std::move(f), size, options.buffer_size, options.writeback_bytes);
 }
 
 Status ReadWholeFile(FileSystem* fs, const std::string& path, std::string* contents) {

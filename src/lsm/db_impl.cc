@@ -219,7 +219,8 @@ Status DBImpl::Recover() {
       }
       LARDER_ASSIGN_OR_RETURN(
           std::unique_ptr<AppendWriter> w,
-          fs_->NewAppendWriter(path, {.buffer_size = options_.max_write_group_bytes + (64 << 10)}));
+          fs_->NewAppendWriter(path, {.buffer_size = options_.max_write_group_bytes + (64 << 10),
+                                      .writeback_bytes = options_.writeback_bytes}));
       log_ = std::make_unique<LogWriter>(std::move(w));
       log_number_ = append_log;
       log_file_number_ = append_log;
@@ -314,9 +315,10 @@ Status DBImpl::RefuseToDropSynced(File* file, const std::string& path, std::uint
 Status DBImpl::NewLogFile(std::uint64_t number) {
   LARDER_ASSIGN_OR_RETURN(
       std::unique_ptr<AppendWriter> w,
-      fs_->NewAppendWriter(
-          VlogFileName(dir_, number),
-          {.buffer_size = options_.max_write_group_bytes + (64 << 10), .exclusive = true}));
+      fs_->NewAppendWriter(VlogFileName(dir_, number),
+                           {.buffer_size = options_.max_write_group_bytes + (64 << 10),
+                            .exclusive = true,
+                            .writeback_bytes = options_.writeback_bytes}));
   log_ = std::make_unique<LogWriter>(std::move(w));
   // The new file's name must be durable before a synced write in it is acknowledged.
   LARDER_RETURN_IF_ERROR(fs_->SyncDir(dir_));

@@ -42,6 +42,8 @@ struct TableOptions {
   int bloom_bits_per_key = 10;
   // Data blocks' codec; a block that does not shrink by 1/8 is stored uncompressed.
   Compression compression = Compression::kNone;
+  // For the file's writer (TableOutput; the builder ignores it): AppendWriterOptions's.
+  std::uint64_t writeback_bytes = 0;
 };
 
 class TableBuilder {

@@ -14,6 +14,7 @@ TableOptions TableOutputOptions(const Options& options, int level) {
   t.restart_interval = options.block_restart_interval;
   t.bloom_bits_per_key = options.bloom_bits_per_key;
   t.compression = CompressionFor(options, level);
+  t.writeback_bytes = options.writeback_bytes;
   return t;
 }
 
@@ -26,9 +27,11 @@ TableOutput::~TableOutput() {
 
 Status TableOutput::Open(std::uint64_t number) {
   number_ = number;
-  LARDER_ASSIGN_OR_RETURN(
-      writer_, fs_->NewAppendWriter(TableFileName(dir_, number),
-                                    {.buffer_size = std::size_t{256} << 10, .exclusive = true}));
+  LARDER_ASSIGN_OR_RETURN(writer_,
+                          fs_->NewAppendWriter(TableFileName(dir_, number),
+                                               {.buffer_size = std::size_t{256} << 10,
+                                                .exclusive = true,
+                                                .writeback_bytes = options_.writeback_bytes}));
   builder_ = std::make_unique<TableBuilder>(options_, writer_.get());
   return Status::Ok();
 }

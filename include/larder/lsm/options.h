@@ -65,6 +65,11 @@ struct Options {
   // Values of at least this many bytes stay in the value log, with a pointer in the tables;
   // smaller ones are copied into the tables at flush. 0 disables key-value separation.
   std::size_t value_threshold = std::size_t{64} << 10;
+  // Logs and tables start the device writeback of each this many bytes written
+  // (File::WriteBack: sync_file_range), so that the fsync of a log at a memtable switch (in the
+  // writers' path) or of a table at its end finds little left to write instead of up to
+  // write_buffer_size bytes. Durability is unchanged. 0: the kernel decides when to write.
+  std::uint64_t writeback_bytes = std::uint64_t{1} << 20;
   // Upper bound on the bytes of one group commit (the leader's batch plus followers').
   std::size_t max_write_group_bytes = std::size_t{1} << 20;
 
