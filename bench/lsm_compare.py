@@ -5,7 +5,8 @@ Every engine runs db_bench's workloads through the same runner (tools/larder/db_
 `larder lsm bench` for larder, bench/lsm_bench_rocksdb and bench/lsm_bench_leveldb (one kv::Store
 adapter, bench/lsm_kv_adapter.h) for the peers; with --db-bench, Debian's own /usr/bin/db_bench
 runs too (RocksDB without the adapter, a check of the adapter's cost). Each run is a child
-process (its peak RSS is the child's ru_maxrss); engines ALTERNATE within each case and round,
+process (its peak RSS is the child's ru_maxrss, which counts the file pages it maps; its peak
+anonymous RSS, sampled from /proc/PID/status every 20 ms, does not); engines ALTERNATE within each case and round,
 the order rotating per round, so a change in the machine's load hits every engine alike. The
 figure kept is the median over rounds.
 
@@ -29,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 MIXED = "fillrandom,overwrite,readrandom,readseq,readwhilewriting,seekrandom"
@@ -64,11 +66,33 @@ def engine_commands(bin_dir, names):
     return cmds
 
 
+def sample_anon_rss(pid, peak, done):
+    """Keeps peak[0] at the largest RssAnon (KiB) of /proc/PID/status seen every 20 ms: the
+    process's own memory, without the file pages it maps (ru_maxrss counts both; an engine that
+    reads its tables through mmap shows the page cache it touches there)."""
+    while not done.is_set():
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("RssAnon:"):
+                        peak[0] = max(peak[0], int(line.split()[1]))
+                        break
+        except OSError:
+            return
+        done.wait(0.02)
+
+
 def run_child(cmd, stats_file):
-    """Runs cmd; returns (stdout, peak RSS in KiB, parsed stats JSON or None)."""
+    """Runs cmd; returns (stdout, peak RSS in KiB, peak anonymous RSS in KiB, parsed stats JSON
+    or None)."""
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
+        anon, done = [0], threading.Event()
+        sampler = threading.Thread(target=sample_anon_rss, args=(proc.pid, anon, done))
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
+        done.set()
+        sampler.join()
         err = proc.stderr.read().decode(errors="replace")
         proc.stderr.close()
         out.seek(0)
@@ -80,7 +104,7 @@ def run_child(cmd, stats_file):
     if stats_file and os.path.exists(stats_file):
         with open(stats_file) as f:
             stats = json.load(f)
-    return text, usage.ru_maxrss, stats
+    return text, usage.ru_maxrss, anon[0], stats
 
 
 def parse_lines(text):
@@ -157,11 +181,13 @@ def main():
                     else:
                         cmd += ["--use_existing_db=0", "--bloom_bits=10",
                                 "--cache_size=33554432"]
-                    text, rss, stats = run_child(cmd, stats_file if engine != "db_bench" else None)
+                    text, rss, anon, stats = run_child(
+                        cmd, stats_file if engine != "db_bench" else None)
                     entry = results.setdefault((case, value_size, engine),
-                                               {"ops": [], "rss": [], "stats": []})
+                                               {"ops": [], "rss": [], "anon_rss": [], "stats": []})
                     entry["ops"].append(parse_lines(text))
                     entry["rss"].append(rss)
+                    entry["anon_rss"].append(anon)
                     if stats:
                         entry["stats"].append(stats)
                     subprocess.run(["rm", "-rf", db])
@@ -211,7 +237,8 @@ def render(results, engines, rounds, nums, args, load_before, load_after, second
                              " (sync, 1 writer)" if case == "sync1" else "")
             lines.append(f"| {case} | {value} B | {label} | " + " | ".join(cells) + " |")
     lines += ["", "The mixed case's amplification and memory (median over rounds):", "",
-              "| value | engine | write amp. | space amp. | peak RSS (MiB) |", "|---|---|---|---|---|"]
+              "| value | engine | write amp. | space amp. | peak RSS (MiB) | peak anonymous RSS (MiB) |",
+              "|---|---|---|---|---|---|"]
     for case, value in keys:
         if case != "mixed":
             continue
@@ -223,8 +250,9 @@ def render(results, engines, rounds, nums, args, load_before, load_after, second
                   if s.get("process_write_bytes", -1) >= 0 and s.get("user_bytes_written")]
             sa = [s["db_bytes"] / s["live_bytes"] for s in entry["stats"] if s.get("live_bytes")]
             rss = statistics.median(entry["rss"]) / 1024
+            anon = statistics.median(entry.get("anon_rss") or [0]) / 1024
             fmt = lambda v: f"{statistics.median(v):.2f}" if v else "-"
-            lines.append(f"| {value} B | {e} | {fmt(wa)} | {fmt(sa)} | {rss:.0f} |")
+            lines.append(f"| {value} B | {e} | {fmt(wa)} | {fmt(sa)} | {rss:.0f} | {anon:.0f} |")
     return "\n".join(lines) + "\n"
 
 
