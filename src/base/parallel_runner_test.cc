@@ -1,5 +1,6 @@
-// ParallelRunner: every task runs once, tasks of one call run at the same time, failures are
-// reported in order without stopping the others, several callers share the workers.
+// ParallelRunner (threaded: the suite name puts it in `make tsan`): every task runs once, tasks
+// of one call run at the same time, failures are reported in order without stopping the
+// others, several callers share the workers.
 #include "base/parallel_runner.h"
 
 #include <gtest/gtest.h>
@@ -36,7 +37,7 @@ class Rendezvous {
   int arrived_ GUARDED_BY(mu_) = 0;
 };
 
-TEST(ParallelRunnerTest, RunsTheTasksOfOneCallAtTheSameTime) {
+TEST(ParallelRunnerConcurrentTest, RunsTheTasksOfOneCallAtTheSameTime) {
   ParallelRunner runner(3);
   EXPECT_EQ(runner.workers_started(), 0);  // started on first need
   Rendezvous meet(4);                      // the caller and three workers
@@ -45,7 +46,7 @@ TEST(ParallelRunnerTest, RunsTheTasksOfOneCallAtTheSameTime) {
   EXPECT_EQ(runner.workers_started(), 3);
 }
 
-TEST(ParallelRunnerTest, RunsEveryTaskExactlyOnceWithMoreTasksThanWorkers) {
+TEST(ParallelRunnerConcurrentTest, RunsEveryTaskExactlyOnceWithMoreTasksThanWorkers) {
   ParallelRunner runner(2);
   for (int round = 0; round < 50; ++round) {
     std::vector<std::atomic<int>> runs(37);
@@ -62,7 +63,7 @@ TEST(ParallelRunnerTest, RunsEveryTaskExactlyOnceWithMoreTasksThanWorkers) {
   EXPECT_LE(runner.workers_started(), 2);
 }
 
-TEST(ParallelRunnerTest, ReturnsTheFirstFailureInOrderAndStillRunsTheRest) {
+TEST(ParallelRunnerConcurrentTest, ReturnsTheFirstFailureInOrderAndStillRunsTheRest) {
   for (int workers : {0, 4}) {
     ParallelRunner runner(workers);
     std::atomic<int> ran{0};
@@ -82,7 +83,7 @@ TEST(ParallelRunnerTest, ReturnsTheFirstFailureInOrderAndStillRunsTheRest) {
   }
 }
 
-TEST(ParallelRunnerTest, WithoutWorkersOrWithOneTaskTheCallerRunsIt) {
+TEST(ParallelRunnerConcurrentTest, WithoutWorkersOrWithOneTaskTheCallerRunsIt) {
   ParallelRunner none(0);
   ParallelRunner some(4);
   const std::thread::id caller = std::this_thread::get_id();
@@ -101,7 +102,7 @@ TEST(ParallelRunnerTest, WithoutWorkersOrWithOneTaskTheCallerRunsIt) {
   EXPECT_TRUE(some.RunAll(empty).ok());
 }
 
-TEST(ParallelRunnerTest, SeveralCallersShareTheWorkers) {
+TEST(ParallelRunnerConcurrentTest, SeveralCallersShareTheWorkers) {
   ParallelRunner runner(3);
   std::atomic<int> total{0};
   std::vector<std::thread> callers;
