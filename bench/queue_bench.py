@@ -11,12 +11,16 @@ the same run (larderd --appendfsync M; redis-server --appendonly yes --appendfsy
   - lease latency with N items queued (1k, 1M, ... by --depths): one client, QLEASE COUNT 1 +
     QCOMPLETE round trips, median and 99th percentile in microseconds.
 
+Each fsync mode and partition count runs on a fresh pair of servers (empty directories), and so
+do the latency runs: a row does not pay for the compactions of the rows before it.
+
 Clients are tests/server/resp_client.py's raw RESP client (the same code for both servers), so a
 small batch measures the client as much as the server; compare the columns of one run.
 
     bench/queue_bench.py --bin build-bench/bin [--quick] [--out docs/benchmarks.md]
 """
 import argparse
+import contextlib
 import json
 import multiprocessing
 import os
@@ -191,29 +195,38 @@ def main():
     res = {"throughput": [], "latency": [], "per_client": per_client,
            "command": "bench/queue_bench.py " + " ".join(sys.argv[1:])}
     n = 0
-    for mode in args.modes.split(","):
+
+    @contextlib.contextmanager
+    def fresh_servers(mode):
+        """A new larderd and redis-server pair on empty directories: each group of rows starts
+        without the earlier rows' data (whose compactions would still be running)."""
         with tempfile.TemporaryDirectory(dir=data) as d1, \
                 tempfile.TemporaryDirectory(dir=data) as d2:
             larderd = Larderd(bin_dir=args.bin, args=["--appendfsync", mode], data_dir=d1)
             redis = RedisServer(args=["--appendonly", "yes", "--appendfsync", mode], data_dir=d2)
             with larderd, redis:
-                for parts in [int(p) for p in args.partitions.split(",")]:
-                    for batch in [int(b) for b in args.batches.split(",")]:
-                        items = per_client if batch > 1 else max(batch, per_client // 10)
-                        row = {"mode": mode, "partitions": parts, "batch": batch}
-                        for kind, port in ((Streams, redis.port), (Larder, larderd.port)):
-                            n += 1
-                            row[kind.name] = throughput(kind, port, f"q{n}", parts, batch, items)
-                        print(json.dumps(row), flush=True)
-                        res["throughput"].append(row)
-                if mode == args.modes.split(",")[0]:
-                    for depth in depths:
-                        row = {"depth": depth}
-                        for kind, port in ((Streams, redis.port), (Larder, larderd.port)):
-                            n += 1
-                            row[kind.name] = latency(kind, port, f"lat{n}", depth)
-                        print(json.dumps(row), flush=True)
-                        res["latency"].append(row)
+                yield larderd, redis
+
+    for mode in args.modes.split(","):
+        for parts in [int(p) for p in args.partitions.split(",")]:
+            with fresh_servers(mode) as (larderd, redis):
+                for batch in [int(b) for b in args.batches.split(",")]:
+                    items = per_client if batch > 1 else max(batch, per_client // 10)
+                    row = {"mode": mode, "partitions": parts, "batch": batch}
+                    for kind, port in ((Streams, redis.port), (Larder, larderd.port)):
+                        n += 1
+                        row[kind.name] = throughput(kind, port, f"q{n}", parts, batch, items)
+                    print(json.dumps(row), flush=True)
+                    res["throughput"].append(row)
+        if mode == args.modes.split(",")[0]:
+            with fresh_servers(mode) as (larderd, redis):
+                for depth in depths:
+                    row = {"depth": depth}
+                    for kind, port in ((Streams, redis.port), (Larder, larderd.port)):
+                        n += 1
+                        row[kind.name] = latency(kind, port, f"lat{n}", depth)
+                    print(json.dumps(row), flush=True)
+                    res["latency"].append(row)
     res.update(date=time.strftime("%Y-%m-%d"),
                machine=f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}")
     save_report(args.bin, args.quick, args.out, "queue.json", res, markdown(res), BEGIN, END,
