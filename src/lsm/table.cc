@@ -138,32 +138,27 @@ Result<std::shared_ptr<const Block>> Table::ReadDataBlock(BlockHandle h, bool ve
   if (cache_ != nullptr) {
     if (auto b = cache_->Lookup(cache_id_, h.offset)) return b;
   }
-  if (map_ != nullptr) return MapDataBlock(h, verify_checksums, fill_cache);
   const bool insert = cache_ != nullptr && fill_cache;
-  // The cache holds verified blocks only.
-  LARDER_ASSIGN_OR_RETURN(std::string contents,
-                          ReadBlockContents(*file_, h, verify_checksums || insert));
-  LARDER_ASSIGN_OR_RETURN(auto block, Block::Create(std::move(contents), {path(), h.offset}));
-  if (insert) cache_->Insert(cache_id_, h.offset, block);
-  return block;
-}
-
-Result<std::shared_ptr<const Block>> Table::MapDataBlock(BlockHandle h, bool verify_checksums,
-                                                         bool fill_cache) const {
-  const bool insert = cache_ != nullptr && fill_cache;
-  // DecodeIndexValue put the block and its trailer inside the data, so inside the mapping.
-  const std::span<const std::uint8_t> raw(map_->data() + h.offset,
-                                          static_cast<std::size_t>(h.size) + kBlockTrailerSize);
-  std::string inflated;
-  // The cache holds verified blocks only.
-  LARDER_ASSIGN_OR_RETURN(std::string_view bytes, UnwrapBlock(raw, h, verify_checksums || insert,
-                                                              path(), "data", &inflated));
+  const bool verify = verify_checksums || insert;  // the cache holds verified blocks only
+  const BlockOrigin origin{path(), h.offset};
   std::shared_ptr<const Block> block;
-  const bool view = bytes.data() != inflated.data();
-  if (view) {
-    LARDER_ASSIGN_OR_RETURN(block, Block::CreateView(bytes, map_, {path(), h.offset}));
+  bool view = false;
+  if (map_ != nullptr) {
+    // DecodeIndexValue put the block and its trailer inside the data, so inside the mapping.
+    const std::span<const std::uint8_t> raw(map_->data() + h.offset,
+                                            static_cast<std::size_t>(h.size) + kBlockTrailerSize);
+    std::string inflated;
+    LARDER_ASSIGN_OR_RETURN(std::string_view bytes,
+                            UnwrapBlock(raw, h, verify, path(), "data", &inflated));
+    view = bytes.data() != inflated.data();  // stored uncompressed: used where it lies
+    if (view) {
+      LARDER_ASSIGN_OR_RETURN(block, Block::CreateView(bytes, map_, origin));
+    } else {
+      LARDER_ASSIGN_OR_RETURN(block, Block::Create(std::move(inflated), origin));
+    }
   } else {
-    LARDER_ASSIGN_OR_RETURN(block, Block::Create(std::move(inflated), {path(), h.offset}));
+    LARDER_ASSIGN_OR_RETURN(std::string contents, ReadBlockContents(*file_, h, verify));
+    LARDER_ASSIGN_OR_RETURN(block, Block::Create(std::move(contents), origin));
   }
   if (insert) {
     if (view) cached_views_.store(true, std::memory_order_release);

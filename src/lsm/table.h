@@ -95,9 +95,6 @@ class Table {
  private:
   Table() = default;
   Status ReadMetaBlock(BlockHandle h, std::string_view what, std::string* out) const;
-  // ReadDataBlock's miss on a mapped table.
-  Result<std::shared_ptr<const Block>> MapDataBlock(BlockHandle h, bool verify_checksums,
-                                                    bool fill_cache) const;
 
   std::unique_ptr<File> file_;
   std::uint64_t file_size_ = 0;

@@ -206,14 +206,28 @@ Status UncompressBlock(std::uint8_t type, std::string_view payload, std::string*
   return Status::Corruption(fmt::format("unknown compression type {}", type));
 }
 
+namespace {
+
+// "<file>: <what> block at offset <n>: <problem>", the form of every block error.
+Status BlockError(std::string_view file, std::string_view what, BlockHandle h,
+                  std::string_view problem) {
+  return Status::Corruption(
+      fmt::format("{}: {} block at offset {}: {}", file, what, h.offset, problem));
+}
+
+// Corruption when `h` is too big to be a block (checked before anything is allocated for it).
+Status CheckBlockSize(std::string_view file, std::string_view what, BlockHandle h) {
+  if (h.size <= kMaxBlockSize) return Status::Ok();
+  return BlockError(file, what, h, fmt::format("implausible size {}", h.size));
+}
+
+}  // namespace
+
 Result<std::string_view> UnwrapBlock(std::span<const std::uint8_t> raw, BlockHandle h, bool verify,
                                      std::string_view file, std::string_view what,
                                      std::string* inflated) {
-  auto fail = [&](std::string_view problem) {
-    return Status::Corruption(
-        fmt::format("{}: {} block at offset {}: {}", file, what, h.offset, problem));
-  };
-  if (h.size > kMaxBlockSize) return fail(fmt::format("implausible size {}", h.size));
+  auto fail = [&](std::string_view problem) { return BlockError(file, what, h, problem); };
+  LARDER_RETURN_IF_ERROR(CheckBlockSize(file, what, h));
   const std::size_t payload_size = static_cast<std::size_t>(h.size);
   if (raw.size() != payload_size + kBlockTrailerSize) return fail("truncated");
   const std::uint8_t* p = raw.data();
@@ -231,10 +245,7 @@ Result<std::string_view> UnwrapBlock(std::span<const std::uint8_t> raw, BlockHan
 
 Result<std::string> ReadBlockContents(File& file, BlockHandle h, bool verify,
                                       std::string_view what) {
-  if (h.size > kMaxBlockSize) {
-    return Status::Corruption(fmt::format("{}: {} block at offset {}: implausible size {}",
-                                          file.path(), what, h.offset, h.size));
-  }
+  LARDER_RETURN_IF_ERROR(CheckBlockSize(file.path(), what, h));
   const std::size_t n = static_cast<std::size_t>(h.size) + kBlockTrailerSize;
   std::string buf(n, '\0');
   auto got = file.ReadAt(h.offset, {reinterpret_cast<std::uint8_t*>(buf.data()), n});
