@@ -192,8 +192,6 @@ Status BucketImpl::DeleteChild(std::string_view name) {
   buckets.erase(buckets.find(name));
   child->nodes.Clear();
   child->root_node = nullptr;
-  child->append_leaf = nullptr;
-  child->ForgetFingers();
   LARDER_RETURN_IF_ERROR(child->FreePages());
   child->deleted = true;
 
@@ -224,12 +222,6 @@ Result<std::string_view> BucketImpl::Get(std::string_view key) {
         break;  // the checked descent below finds and reports the problem
     }
   }
-  if (Node* leaf = FingerFor(key); leaf != nullptr) {
-    const std::size_t i = leaf->LowerBound(key);
-    if (i == leaf->inodes.size() || leaf->inodes[i].key != key) return Status::NotFound();
-    if (leaf->inodes[i].flags & kBucketLeafFlag) return Status::Incompatible("key is a bucket");
-    return leaf->inodes[i].value;
-  }
   // A descent without a cursor: the hot read path allocates nothing.
   Pgid pgid = header.root;
   for (std::size_t depth = 0; depth < kMaxTreeDepth; ++depth) {
@@ -239,7 +231,6 @@ Result<std::string_view> BucketImpl::Get(std::string_view key) {
     SearchHit hit;
     if (!pn.Search(key, &hit)) return pn.OutOfBounds(hit.index);
     if (pn.is_leaf()) {
-      if (pn.node != nullptr) NoteLeaf(pn.node);
       if (!hit.exact) return Status::NotFound();
       LeafElement e;
       if (!pn.LeafAt(hit.index, &e)) return pn.OutOfBounds(hit.index);
@@ -251,31 +242,6 @@ Result<std::string_view> BucketImpl::Get(std::string_view key) {
     if (!pn.ChildAt(i, &pgid)) return pn.OutOfBounds(i);
   }
   return Status::Corruption(fmt::format("bucket tree deeper than {} levels", kMaxTreeDepth));
-}
-
-Node* BucketImpl::FingerFor(std::string_view key) {
-  for (std::size_t f = 0; f < fingers_.size(); ++f) {
-    Node* n = fingers_[f];
-    if (n == nullptr) break;
-    if (!n->is_leaf || n->inodes.empty() || CompareKeys(key, n->inodes.front().key) < 0 ||
-        CompareKeys(key, n->inodes.back().key) > 0) {
-      continue;
-    }
-    // Most recent first: a command's records are usually reached again in the order they were.
-    std::copy_backward(fingers_.begin(), fingers_.begin() + static_cast<std::ptrdiff_t>(f),
-                       fingers_.begin() + static_cast<std::ptrdiff_t>(f) + 1);
-    fingers_[0] = n;
-    return n;
-  }
-  return nullptr;
-}
-
-void BucketImpl::NoteLeaf(Node* leaf) {
-  if (fingers_[0] == leaf) return;
-  auto it = std::find(fingers_.begin(), fingers_.end(), leaf);
-  if (it == fingers_.end()) it = fingers_.end() - 1;
-  std::copy_backward(fingers_.begin(), it, it + 1);
-  fingers_[0] = leaf;
 }
 
 Result<Node*> BucketImpl::LeafNodeFor(std::string_view key, std::size_t* index, bool* rightmost) {
@@ -311,14 +277,8 @@ Status BucketImpl::Put(std::string_view key, std::string_view value) {
   // A Put always edits the leaf, so descend through nodes (materializing the path) rather than
   // searching the pages with a cursor and then materializing the same path again.
   std::size_t i = 0;
-  bool rightmost = false;  // a finger's leaf: the key is not past its last one, so no append
-  Node* leaf = FingerFor(key);
-  if (leaf != nullptr) {
-    i = leaf->LowerBound(key);
-  } else {
-    LARDER_ASSIGN_OR_RETURN(leaf, LeafNodeFor(key, &i, &rightmost));
-    NoteLeaf(leaf);
-  }
+  bool rightmost = false;
+  LARDER_ASSIGN_OR_RETURN(Node * leaf, LeafNodeFor(key, &i, &rightmost));
   auto& in = leaf->inodes;
   if (i < in.size() && in[i].key == key) {
     if (in[i].flags & kBucketLeafFlag) {
@@ -340,16 +300,6 @@ Status BucketImpl::Put(std::string_view key, std::string_view value) {
 }
 
 Status BucketImpl::Delete(std::string_view key) {
-  if (Node* leaf = FingerFor(key); leaf != nullptr) {
-    const std::size_t i = leaf->LowerBound(key);
-    if (i == leaf->inodes.size() || leaf->inodes[i].key != key) return Status::Ok();
-    if (leaf->inodes[i].flags & kBucketLeafFlag) {
-      return Status::Incompatible("incompatible value: key is a bucket");
-    }
-    leaf->Del(key);
-    ++mutations;
-    return Status::Ok();
-  }
   CursorImpl c(this);
   bool found = false;
   Entry e;
@@ -363,8 +313,6 @@ Status BucketImpl::Delete(std::string_view key) {
 }
 
 void BucketImpl::Rebalance() {
-  ForgetFingers();  // merges below may detach the nodes they name
-  append_leaf = nullptr;
   // Rebalance errors surface again at spill, which walks the same nodes.
   // Only nodes that lost keys can need a merge (an insert-only transaction has none).
   std::vector<Node*> list;

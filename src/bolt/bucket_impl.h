@@ -5,7 +5,6 @@
 #ifndef LARDER_BOLT_BUCKET_IMPL_H_
 #define LARDER_BOLT_BUCKET_IMPL_H_
 
-#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -98,20 +97,6 @@ class BucketImpl {
   // path was followed through its last child (the leaf is the tree's last).
   Result<Node*> LeafNodeFor(std::string_view key, std::size_t* index, bool* rightmost);
 
-  // Leaf fingers: the leaf nodes this write transaction last reached, most recent first, so that
-  // a write after a read of the same key (a command's read-modify-write) or near it skips the
-  // descent from the root. Sound because leaves partition the key order and a descent is
-  // monotone in the key: a key between a leaf's first and last key (inclusive) belongs to that
-  // leaf, however the tree has been edited since, while the node is a leaf of the tree. Every
-  // in-transaction edit keeps that (SplitEarly cuts a leaf's tail off into new nodes; a root leaf
-  // it turns into a branch stops being a leaf), and merges only happen at commit, whose Rebalance
-  // forgets the fingers.
-  // The leaf holding `key`'s position, or nullptr when no finger covers it.
-  Node* FingerFor(std::string_view key);
-  // Remembers `leaf` (a materialized leaf node) as the most recent finger.
-  void NoteLeaf(Node* leaf);
-  void ForgetFingers() { fingers_.fill(nullptr); }
-
   // Child buckets.
   Result<BucketImpl*> Child(std::string_view name);
   Result<BucketImpl*> CreateChild(std::string_view name, bool if_missing);
@@ -134,8 +119,6 @@ class BucketImpl {
   Result<BucketStats> Stats();
 
  private:
-  std::array<Node*, 4> fingers_{};  // most recent first; see FingerFor
-
   Result<BucketImpl*> OpenChildFromValue(std::string_view name, std::string_view value);
   Status ForEachPageFrom(Pgid pgid, int depth, const std::function<Status(PageView, int)>& fn);
 };

@@ -62,10 +62,7 @@ Status CursorImpl::Search(std::string_view key, Pgid pgid) {
     SearchHit hit;
     if (!ref.pn.Search(key, &hit)) return ref.pn.OutOfBounds(hit.index);
     ref.index = hit.index;
-    if (ref.pn.is_leaf()) {
-      if (ref.pn.node != nullptr) bucket_->NoteLeaf(ref.pn.node);  // a write may follow
-      return Status::Ok();
-    }
+    if (ref.pn.is_leaf()) return Status::Ok();
     const std::size_t n = ref.pn.count();
     if (n == 0) return ref.pn.EmptyBranch();
     ref.index = ChildIndex(hit, n);

@@ -320,9 +320,9 @@ TEST_F(WritePathTest, EarlySplitsInALargeTransactionKeepTheTreeRight) {
   EXPECT_GT(static_cast<double>(st.leaf_inuse) / static_cast<double>(st.leaf_alloc), 0.4);
 }
 
-// Read-modify-writes of a key and its neighbours, as a server's commands do: the writes after
-// a read go through the leaf the read reached (BucketImpl's fingers), including keys that fall
-// between two leaves, leaves cut early meanwhile and leaves emptied by deletes.
+// Read-modify-writes of a key and its neighbours, as a server's commands do, in one large
+// transaction: keys that fall between two leaves, leaves cut early meanwhile and leaves emptied
+// by deletes.
 TEST_F(WritePathTest, ReadModifyWritesOfNearbyKeysKeepTheTreeRight) {
   std::map<std::string, std::string> model;
   std::mt19937 rng(23);
