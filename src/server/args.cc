@@ -1,5 +1,8 @@
 #include "server/args.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -266,9 +269,11 @@ bool GlobMatch(std::string_view pattern, std::string_view s, bool nocase) {
 
 std::string FormatDouble(double v) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  // fmt's "g" with a precision is printf's %.17g digit for digit (args_test checks it against
+  // snprintf), at a fraction of glibc's cost: every score in a reply goes through here.
   char buf[64];
-  const int len = std::snprintf(buf, sizeof(buf), "%.17g", v);
-  return std::string(buf, len > 0 ? static_cast<std::size_t>(len) : 0);
+  const auto end = fmt::format_to_n(buf, sizeof(buf), "{:.17g}", v);
+  return std::string(buf, std::min(end.size, sizeof(buf)));
 }
 
 std::string FormatLongDouble(long double v) {

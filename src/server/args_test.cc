@@ -2,9 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <limits>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace larder::server {
 namespace {
@@ -108,6 +113,46 @@ TEST(ArgsTest, GlobMatch) {
   EXPECT_TRUE(GlobMatch("a*", std::string_view("a\0b", 3)));
   // Many stars stay polynomial.
   EXPECT_FALSE(GlobMatch("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", std::string(200, 'a')));
+}
+
+// Redis 7.0 replies with doubles as printf's %.17g; FormatDouble must give the same bytes.
+TEST(ArgsTest, FormatDoubleIsPrintfsPercent17g) {
+  auto printf_17g = [](double v) {
+    char buf[64];
+    const int len = std::snprintf(buf, sizeof(buf), "%.17g", v);
+    return std::string(buf, static_cast<std::size_t>(len));
+  };
+  EXPECT_EQ(FormatDouble(1.5), "1.5");
+  EXPECT_EQ(FormatDouble(0.1), "0.10000000000000001");
+  EXPECT_EQ(FormatDouble(-0.0), "-0");
+  EXPECT_EQ(FormatDouble(1e20), "1e+20");
+  EXPECT_EQ(FormatDouble(std::numeric_limits<double>::infinity()), "inf");
+  EXPECT_EQ(FormatDouble(-std::numeric_limits<double>::infinity()), "-inf");
+  std::vector<double> values = {0.0,
+                                1.0,
+                                -1.0,
+                                123456789012345678.0,
+                                1e16,
+                                1e17,
+                                9.999999999999999e16,
+                                1e-5,
+                                1e-4,
+                                0.0001234,
+                                std::numeric_limits<double>::max(),
+                                std::numeric_limits<double>::min(),
+                                std::numeric_limits<double>::denorm_min(),
+                                std::numeric_limits<double>::epsilon()};
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> unit(-1e6, 1e6);
+  for (int i = 0; i < 20000; ++i) {
+    // Random bit patterns (every exponent, subnormals) and everyday magnitudes.
+    double v = std::bit_cast<double>(rng());
+    if (!std::isfinite(v)) continue;
+    values.push_back(v);
+    values.push_back(unit(rng));
+    values.push_back(static_cast<double>(static_cast<std::int64_t>(rng() % 2000001) - 1000000));
+  }
+  for (double v : values) EXPECT_EQ(FormatDouble(v), printf_17g(v)) << std::hexfloat << v;
 }
 
 TEST(ArgsTest, FormatLongDouble) {
