@@ -156,8 +156,10 @@ Result<std::optional<double>> ZSetStore::Score(std::string_view member) {
 
 Status ZSetStore::Insert(std::string_view member, double score, bool existed, double old_score) {
   ZSetRankIndex index(db_, info_->version, limits_.chunk_max, limits_.group_max);
-  if (existed) LARDER_RETURN_IF_ERROR(Erase(member, old_score));
-  if (info_->size + 1 > limits_.listpack_entries || member.size() > limits_.listpack_value) {
+  // An update moves the entry; the member record is overwritten below, not deleted first.
+  if (existed) LARDER_RETURN_IF_ERROR(EraseEntry(member, old_score));
+  const std::uint64_t size = info_->size + (existed ? 0 : 1);
+  if (size > limits_.listpack_entries || member.size() > limits_.listpack_value) {
     info_->aux |= kAuxSkiplist;
   }
   // Redis 7.0's listpack keeps an integral score as an integer, so -0.0 comes back as 0.
@@ -168,19 +170,23 @@ Status ZSetStore::Insert(std::string_view member, double score, bool existed, do
   LARDER_RETURN_IF_ERROR(index.OnInsert(std::string_view(record).substr(1)));
   LARDER_RETURN_IF_ERROR(
       db_.PutRecord(info_->version, zenc::MemberRecord(member), zenc::EncodeScore(score)));
-  info_->size += 1;
+  info_->size = size;
   modified_ = true;
   return Status::Ok();
 }
 
-Status ZSetStore::Erase(std::string_view member, double score) {
+Status ZSetStore::EraseEntry(std::string_view member, double score) {
   ZSetRankIndex index(db_, info_->version, limits_.chunk_max, limits_.group_max);
   const std::string record = ScoreKey(zenc::Ordered(score), member);
   LARDER_RETURN_IF_ERROR(db_.DeleteRecord(info_->version, record));
-  LARDER_RETURN_IF_ERROR(index.OnErase(std::string_view(record).substr(1)));
+  modified_ = true;
+  return index.OnErase(std::string_view(record).substr(1));
+}
+
+Status ZSetStore::Erase(std::string_view member, double score) {
+  LARDER_RETURN_IF_ERROR(EraseEntry(member, score));
   LARDER_RETURN_IF_ERROR(db_.DeleteRecord(info_->version, zenc::MemberRecord(member)));
   info_->size -= 1;
-  modified_ = true;
   return Status::Ok();
 }
 

@@ -187,7 +187,11 @@ class ZSetStore {
  private:
   Status EnsureCreated();
   Status Insert(std::string_view member, double score, bool existed, double old_score);
+  // Removes the member (its records and its place in the rank index; size - 1).
   Status Erase(std::string_view member, double score);
+  // Removes only the member's score-index entry and its place in the rank index (an update
+  // that moves it; Insert then writes the new entry and overwrites the member record).
+  Status EraseEntry(std::string_view member, double score);
   // A cursor at the element of forward rank `rank` (walking backwards with `reverse`).
   Result<std::unique_ptr<Cursor>> CursorAtRank(std::uint64_t rank, bool reverse);
   // A cursor `offset` elements into a walk that starts at the first score-index record >=
