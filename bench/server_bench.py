@@ -304,7 +304,9 @@ def main():
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
     outdir = os.path.join(build, "bench-quick") if args.quick else os.path.join(root, "docs")
     md = args.out or os.path.join(outdir, "benchmarks.md")
-    if args.out:  # the JSON beside the markdown given (docs/bench/server.json is make bench's)
+    default_md = os.path.join(root, "docs", "benchmarks.md")
+    if args.out and os.path.abspath(args.out) != default_md:
+        # A scratch run: the JSON beside the markdown given, docs/bench/server.json untouched.
         js = os.path.splitext(os.path.abspath(args.out))[0] + "-server.json"
     else:
         js = os.path.join(outdir, "server-bench.json" if args.quick else "bench/server.json")
