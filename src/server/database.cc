@@ -265,6 +265,7 @@ Status DatabaseImpl::WriteCollection(std::string_view key, const KeyInfo& info, 
   m.size = info.size;
   m.aux = info.aux;
   std::int64_t old_expire = 0;
+  bool old_meta_same = false;
   if (created) {
     m.expire_at_ms = info.expire_at_ms;
   } else {
@@ -275,9 +276,13 @@ Status DatabaseImpl::WriteCollection(std::string_view key, const KeyInfo& info, 
     }
     m.expire_at_ms = old.expire_at_ms;
     old_expire = old.expire_at_ms;
+    old_meta_same = old.type == m.type && old.size == m.size && old.aux == m.aux;
   }
   if (m.size == 0 && m.type != ValueType::kStream) {
     if (!created) LARDER_RETURN_IF_ERROR(state_->RemoveKey(pdb(), key, m));
+  } else if (!created && old_meta_same) {
+    // Only records under the version changed (a ZADD that moves a member, an LSET): the meta
+    // record already says all of this; the write is still reported below.
   } else {
     LARDER_RETURN_IF_ERROR(state_->WriteMeta(pdb(), key, m, old_expire));
     if (created) {
