@@ -27,6 +27,7 @@
 #include "larder/result.h"
 #include "server/key_encoding.h"
 #include "server/keyspace.h"
+#include "server/zset_rank_cache.h"
 
 namespace larder {
 class Clock;
@@ -122,7 +123,12 @@ class KeyspaceState {
   // Removes an expired key: RemoveKey, the expired count, the observer.
   Status Expire(int db, std::string_view key, const enc::Meta& meta);
   // Drops a collection version's members: deletes them when few, else leaves a garbage record.
+  // Also drops the version's cached rank index.
   Status DropMembers(std::uint64_t version, std::uint64_t size);
+
+  // --- derived data ---
+  // The sorted sets' rank indexes (zset_rank_cache.h); a flush clears it.
+  ZSetRankCache& zset_ranks() { return zset_ranks_; }
 
  private:
   Clock* clock_;
@@ -132,6 +138,7 @@ class KeyspaceState {
   Status broken_;
   std::vector<KeyspaceObserver*> observers_;
   std::int64_t now_ms_ = 0;
+  ZSetRankCache zset_ranks_;
 
   std::vector<std::uint32_t> db_map_;
   bool db_map_dirty_ = false;

@@ -3,8 +3,10 @@
 //
 //   'm' member                  -> score: the double's IEEE bits, u64be (exactly as given)
 //   's' ordered(8) member       -> "" (or "-" for a score of -0.0): the score index
-//   'r' ordered(8) member       -> varint n: a rank chunk (level 1 of the rank index)
-//   't' ordered(8) member       -> varint n, varint c: a rank group (level 2)
+//
+// (The rank index is in memory: zset_rank_cache.h. Files written before December 2026 also
+// hold its old on-disk records under sub-tags 'r' and 't'; nothing reads them, and they go with
+// their set.)
 //
 // An *entry* is the part of a score-index record after its sub-tag: ordered(8) member, where
 // ordered() maps doubles to u64be keys whose byte order is the numeric order (-0.0 as 0.0).
@@ -24,8 +26,8 @@ namespace larder::server::zenc {
 
 inline constexpr char kMemberSub = 'm';
 inline constexpr char kScoreSub = 's';
-inline constexpr char kChunkSub = 'r';
-inline constexpr char kGroupSub = 't';
+// A sub-tag past the score index: a reverse walk from it starts at the last score record.
+inline constexpr char kPastScoreSub = 't';
 inline constexpr std::size_t kOrderedSize = 8;
 
 // The order-preserving image of a double (REQUIRES: not NaN); -0.0 maps as 0.0.

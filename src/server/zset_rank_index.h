@@ -1,45 +1,41 @@
-// The rank index of a sorted set: counts over its score index, so that the rank of an entry and
-// the entry at a rank are found without walking the entries before it.
+// ZSetRankIndex: rank queries and rank upkeep of one sorted set, over its in-memory rank index
+// (ZSetRanks, cached by ZSetRankCache) and its score index on disk.
 //
-// Two levels of records (zset_encoding.h), each keyed by an entry (ordered score + member):
-//   - chunks ('r' key -> n): the chunks' keys cut the score index into ranges; chunk i covers
-//     the entries in [key_i, key_{i+1}), the first chunk also every entry below its key. n is
-//     the number of entries in the range, >= 1. A chunk splits in two when n > chunk_max.
-//   - groups ('t' key -> n, c): likewise over the chunks: group j holds the chunks whose keys
-//     are in [key_j, key_{j+1}) (the first group also those below), n their entries, c their
-//     number (>= 1). A group splits when c > group_max.
-// Invariants (checked by ZSetRankIndex::Check): every group key is a chunk key; the first
-// group's key is the first chunk's key, and no entry sorts below it (an insert below renames
-// the first chunk and group); the counts add up (sum of group n = sum of chunk n =
-// number of entries); ranges are as above. A chunk key need not be an entry (its entry may have
-// been removed since): keys are only cut points, so removing an entry rewrites one chunk and
-// one group, and only a chunk that empties is deleted (renaming its group when it was the
-// group's first).
+// The counts live in memory only (zset_rank_cache.h says why and how they stay coherent). A
+// rank query (CountLess, EntryAt, FirstKey) uses the set's cached index, or builds it with one
+// walk of the score index and caches it; OnInsert and OnErase keep a cached index in step and
+// cost nothing for a set that is not cached. A query then sums counts in memory and walks at
+// most one chunk's entries (chunk_max) on disk.
 //
-// Cost: an insert or erase reads and writes one chunk and one group (plus a split walk of at
-// most chunk_max entries or group_max chunks, once per about chunk_max/2 inserts). CountLess and
-// EntryAt walk the groups before the target (about N / (chunk_max * group_max / 2) for N
-// entries), then at most group_max chunks, then at most chunk_max entries.
+// Self-healing: the index is derived data. When it disagrees with the score index (a chunk
+// that should hold more entries than the walk finds), the cached index is dropped, counted in
+// ZSetRankCache::distrusted(), and the next query rebuilds it: a wrong count never reaches a
+// reply, and a rank bug never poisons the server. Tests assert that nothing was distrusted.
 //
-// Thread-safety: none (within one command). Holds `db` for its lifetime.
+// Thread-safety: none (within one command, under the execution lock). Holds `db` for its
+// lifetime; use one per call, since a cached index may be evicted between calls.
 #ifndef LARDER_SERVER_ZSET_RANK_INDEX_H_
 #define LARDER_SERVER_ZSET_RANK_INDEX_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "larder/result.h"
 #include "larder/status.h"
 #include "server/keyspace.h"
+#include "server/zset_ranks.h"
 
 namespace larder::server {
 
+class ZSetRankCache;
+
 class ZSetRankIndex {
  public:
-  ZSetRankIndex(Database& db, std::uint64_t version, std::uint32_t chunk_max,
-                std::uint32_t group_max)
-      : db_(db), version_(version), chunk_max_(chunk_max), group_max_(group_max) {}
+  // `chunk_max`: entries per chunk before it splits (a built index keeps the one it was built
+  // with).
+  ZSetRankIndex(Database& db, std::uint64_t version, std::uint32_t chunk_max);
 
   // After the entry's score-index record was written (a new entry).
   Status OnInsert(std::string_view entry);
@@ -49,32 +45,34 @@ class ZSetRankIndex {
   Result<std::uint64_t> CountLess(std::string_view bound);
   // The entry at 0-based `rank`. REQUIRES: rank < the number of entries.
   Result<std::string> EntryAt(std::uint64_t rank);
-  // The first chunk's key: no entry sorts below it ("" when the set has no chunk). A walk from
-  // the start of the score index seeks here first, skipping the removed entries below it (on an
+  // A key no entry sorts below ("" when the set is empty), at or near the least entry: a walk
+  // from the start of the score index seeks here, skipping the entries removed below it (on an
   // LSM engine, tombstones a walk from the very start would step over one by one).
   Result<std::string> FirstKey();
-  // Checks the invariants above against the score index; `entries` is the set's size.
-  // Corruption with a description when one does not hold (tests).
+
+  // Whether the set's index is in memory now (tests).
+  bool cached();
+  // Checks the cached index against the score index (ZSetRanks's invariants; `entries` is the
+  // set's size): Corruption with a description when one does not hold; OK when not cached.
   Status Check(std::uint64_t entries);
 
  private:
-  struct Node {
-    bool found = false;
-    std::string key;  // the entry it is keyed by
-    std::uint64_t n = 0;
-    std::uint64_t c = 0;  // groups: chunks
-  };
-  // The node of level `sub` whose range holds `entry`: the last with key <= entry, else the
-  // first; not found when the level is empty.
-  Result<Node> Find(char sub, std::string_view entry);
-  Status Write(char sub, const Node& node);
-  Status SplitChunk(Node* chunk, Node* group);
-  Status SplitGroup(Node* group);
+  // The cached (or this call's) index, or nullptr.
+  ZSetRanks* Cached();
+  // The cached index, built and cached first when missing.
+  Result<ZSetRanks*> Ranks();
+  // Drops a cached index found to disagree with the score index.
+  void Distrust();
+  // The score-index key of the entry `skip` entries after `chunk`'s key, or nullopt when the
+  // score index ends first.
+  Result<std::optional<std::string>> EntryAfter(const ZSetRanks& ranks, std::size_t chunk,
+                                                std::uint64_t skip);
 
   Database& db_;
   const std::uint64_t version_;
   const std::uint32_t chunk_max_;
-  const std::uint32_t group_max_;
+  ZSetRankCache* const cache_;      // null: the database keeps none (test fakes)
+  std::optional<ZSetRanks> local_;  // the index built for this call when there is no cache
 };
 
 }  // namespace larder::server

@@ -155,7 +155,7 @@ Result<std::optional<double>> ZSetStore::Score(std::string_view member) {
 }
 
 Status ZSetStore::Insert(std::string_view member, double score, bool existed, double old_score) {
-  ZSetRankIndex index(db_, info_->version, limits_.chunk_max, limits_.group_max);
+  ZSetRankIndex index(db_, info_->version, limits_.chunk_max);
   // An update moves the entry; the member record is overwritten below, not deleted first.
   if (existed) LARDER_RETURN_IF_ERROR(EraseEntry(member, old_score));
   const std::uint64_t size = info_->size + (existed ? 0 : 1);
@@ -176,7 +176,7 @@ Status ZSetStore::Insert(std::string_view member, double score, bool existed, do
 }
 
 Status ZSetStore::EraseEntry(std::string_view member, double score) {
-  ZSetRankIndex index(db_, info_->version, limits_.chunk_max, limits_.group_max);
+  ZSetRankIndex index(db_, info_->version, limits_.chunk_max);
   const std::string record = ScoreKey(zenc::Ordered(score), member);
   LARDER_RETURN_IF_ERROR(db_.DeleteRecord(info_->version, record));
   modified_ = true;
@@ -234,7 +234,7 @@ Result<bool> ZSetStore::Remove(std::string_view member) {
 Result<std::optional<std::uint64_t>> ZSetStore::Rank(std::string_view member, bool reverse) {
   LARDER_ASSIGN_OR_RETURN(std::optional<double> score, Score(member));
   if (!score) return std::optional<std::uint64_t>();
-  ZSetRankIndex index(db_, info_->version, limits_.chunk_max, limits_.group_max);
+  ZSetRankIndex index(db_, info_->version, limits_.chunk_max);
   const std::string record = ScoreKey(zenc::Ordered(*score), member);
   LARDER_ASSIGN_OR_RETURN(std::uint64_t rank, index.CountLess(std::string_view(record).substr(1)));
   return std::optional<std::uint64_t>(reverse ? card() - 1 - rank : rank);
@@ -246,18 +246,18 @@ Result<std::unique_ptr<Cursor>> ZSetStore::CursorAtRank(std::uint64_t rank, bool
   if (!reverse && rank < limits_.walk_ranks) {
     // From the first chunk's key, not the index's start: the entries removed below it (ZPOPMIN
     // after ZPOPMIN) are not walked again.
-    ZSetRankIndex index(db_, info_->version, limits_.chunk_max, limits_.group_max);
+    ZSetRankIndex index(db_, info_->version, limits_.chunk_max);
     LARDER_ASSIGN_OR_RETURN(const std::string first, index.FirstKey());
     LARDER_ASSIGN_OR_RETURN(it,
                             db_.Records(info_->version, zenc::EntryRecord(zenc::kScoreSub, first)));
     skip = rank;
   } else if (reverse && card() - 1 - rank < limits_.walk_ranks) {
-    // Records below the first group's sub-tag: the score index from its last record.
+    // Records below kPastScoreSub: the score index from its last record.
     LARDER_ASSIGN_OR_RETURN(
-        it, db_.Records(info_->version, std::string(1, zenc::kGroupSub), /*reverse=*/true));
+        it, db_.Records(info_->version, std::string(1, zenc::kPastScoreSub), /*reverse=*/true));
     skip = card() - 1 - rank;
   } else {
-    ZSetRankIndex index(db_, info_->version, limits_.chunk_max, limits_.group_max);
+    ZSetRankIndex index(db_, info_->version, limits_.chunk_max);
     LARDER_ASSIGN_OR_RETURN(std::string entry, index.EntryAt(rank));
     std::string record = zenc::EntryRecord(zenc::kScoreSub, entry);
     if (reverse) record.push_back('\0');  // the walk starts below it: at it
@@ -291,11 +291,11 @@ Result<std::unique_ptr<Cursor>> ZSetStore::CursorAt(const std::string& record, b
     LARDER_RETURN_IF_ERROR(it->status());
     return it;
   }
-  ZSetRankIndex index(db_, info_->version, limits_.chunk_max, limits_.group_max);
+  ZSetRankIndex index(db_, info_->version, limits_.chunk_max);
   LARDER_ASSIGN_OR_RETURN(std::uint64_t below, index.CountLess(std::string_view(record).substr(1)));
   if (reverse ? below <= offset : below + offset >= card()) {
     // Past the end: a cursor on no score-index record.
-    return db_.Records(info_->version, std::string(1, zenc::kGroupSub));
+    return db_.Records(info_->version, std::string(1, zenc::kPastScoreSub));
   }
   return CursorAtRank(reverse ? below - 1 - offset : below + offset, reverse);
 }
@@ -323,7 +323,8 @@ std::string LexUpper(const ZLexBound& max, std::uint64_t ordered) {
 Result<std::string> ZSetStore::EndEntry(bool last) {
   LARDER_ASSIGN_OR_RETURN(
       std::unique_ptr<Cursor> it,
-      db_.Records(info_->version, std::string(1, last ? zenc::kGroupSub : zenc::kScoreSub), last));
+      db_.Records(info_->version, std::string(1, last ? zenc::kPastScoreSub : zenc::kScoreSub),
+                  last));
   if (!IsEntry(*it)) {
     LARDER_RETURN_IF_ERROR(it->status());
     return Status::Corruption("zset without a score index");
@@ -355,7 +356,7 @@ Result<std::unique_ptr<Cursor>> ZSetStore::LexCursor(const ZLexRange& range, boo
   // from the end, skip members outside the near bound, then `offset` more.
   LARDER_ASSIGN_OR_RETURN(
       std::unique_ptr<Cursor> it,
-      db_.Records(info_->version, std::string(1, reverse ? zenc::kGroupSub : zenc::kScoreSub),
+      db_.Records(info_->version, std::string(1, reverse ? zenc::kPastScoreSub : zenc::kScoreSub),
                   reverse));
   for (; IsEntry(*it); it->Next()) {
     const std::string_view member = zenc::EntryMember(it->key());
@@ -410,7 +411,7 @@ Result<std::vector<ZMember>> ZSetStore::RangeByLex(const ZLexRange& range, bool 
 
 Result<std::uint64_t> ZSetStore::CountByScore(const ZScoreRange& range) {
   if (!exists() || range.Empty()) return std::uint64_t{0};
-  ZSetRankIndex index(db_, info_->version, limits_.chunk_max, limits_.group_max);
+  ZSetRankIndex index(db_, info_->version, limits_.chunk_max);
   const std::string lo = LowerKey(range.min);
   const std::string hi = UpperKey(range.max);
   LARDER_ASSIGN_OR_RETURN(std::uint64_t below_lo, index.CountLess(std::string_view(lo).substr(1)));
@@ -431,14 +432,14 @@ Result<std::uint64_t> ZSetStore::CountByLex(const ZLexRange& range) {
     LARDER_RETURN_IF_ERROR(it->status());
     return n;
   }
-  const std::string start(IsEntry(*it) ? it->key() : std::string_view("t"));
+  const std::string start(IsEntry(*it) ? it->key() : std::string_view(&zenc::kPastScoreSub, 1));
   it.reset();
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> end, LexCursor(range, true, 0, &empty, nullptr));
   const std::string stop = IsEntry(*end) ? std::string(end->key()) + '\0' : std::string("s");
   end.reset();
   if (stop <= start) return std::uint64_t{0};
   // Both ends found: count the entries between through the rank index.
-  ZSetRankIndex index(db_, info_->version, limits_.chunk_max, limits_.group_max);
+  ZSetRankIndex index(db_, info_->version, limits_.chunk_max);
   LARDER_ASSIGN_OR_RETURN(std::uint64_t below_lo,
                           index.CountLess(std::string_view(start).substr(1)));
   LARDER_ASSIGN_OR_RETURN(std::uint64_t below_hi,

@@ -104,12 +104,11 @@ struct ZAddResult {
 
 // The thresholds of Redis's encodings, for OBJECT ENCODING ("listpack" while the set has at most
 // `listpack_entries` members all at most `listpack_value` bytes long, then "skiplist" for good,
-// as Redis converts only upwards), and the rank index's fan-out (tests use small ones).
+// as Redis converts only upwards), and the rank index's chunk size (tests use small ones).
 struct ZSetLimits {
   std::uint64_t listpack_entries = 128;
   std::uint64_t listpack_value = 64;
   std::uint32_t chunk_max = 128;  // score-index entries per rank chunk before it splits
-  std::uint32_t group_max = 128;  // chunks per rank group before it splits
   // Ranks (and LIMIT offsets) below this are reached by walking from the nearer end instead of
   // through the rank index.
   std::uint32_t walk_ranks = 256;

@@ -1,6 +1,7 @@
 // ZSetStore and its rank index against an in-memory model (std::map + a sorted vector), over a
-// real Keyspace (bolt and the log) that is closed and reopened along the way. Small chunk and
-// group limits make the rank index split, rename and empty its nodes often.
+// real Keyspace (bolt and the log) that is closed and reopened along the way (which empties the
+// in-memory rank index: the next rank query rebuilds it). A small chunk limit makes the rank
+// index split, rename and empty its chunks often.
 #include "server/zset_store.h"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@
 
 #include "server/keyspace.h"
 #include "server/zset_encoding.h"
+#include "server/zset_rank_cache.h"
 #include "server/zset_rank_index.h"
 #include "tests/util/temp_dir.h"
 
@@ -76,7 +78,6 @@ struct Model {
 ZSetLimits SmallLimits() {
   ZSetLimits l;
   l.chunk_max = 4;
-  l.group_max = 3;
   l.walk_ranks = 2;
   l.listpack_entries = 0;  // "skiplist" from the start: -0.0 is kept as given
   return l;
@@ -141,6 +142,7 @@ TEST_F(ZSetModelTest, RandomOperationsMatchTheModelAcrossRestarts) {
     return b;
   };
   int checks = 0;
+  int cached_checks = 0;
   for (int round = 0; round < 160; ++round) {
     Database& db = Begin();
     ZSetStore z(db, "z", SmallLimits());
@@ -272,9 +274,11 @@ TEST_F(ZSetModelTest, RandomOperationsMatchTheModelAcrossRestarts) {
     if (z.exists()) {
       auto info = db.Lookup("z");
       ASSERT_TRUE(info.ok() && info->has_value());
-      ZSetRankIndex index(db, (*info)->version, SmallLimits().chunk_max, SmallLimits().group_max);
+      ZSetRankIndex index(db, (*info)->version, SmallLimits().chunk_max);
+      if (index.cached()) ++cached_checks;
       Status s = index.Check(model.scores.size());
       ASSERT_TRUE(s.ok()) << s.ToString() << " round " << round;
+      ASSERT_EQ(db.zset_rank_cache()->distrusted(), 0u) << " round " << round;
     } else {
       auto info = db.Lookup("z");
       ASSERT_TRUE(info.ok());
@@ -284,6 +288,7 @@ TEST_F(ZSetModelTest, RandomOperationsMatchTheModelAcrossRestarts) {
     if (round % 20 == 19) Restart();
   }
   EXPECT_GT(checks, 100);
+  EXPECT_GT(cached_checks, 100);  // the rank index was in memory and checked, not rebuilt
 }
 
 TEST_F(ZSetModelTest, LexRangesOverEqualScores) {

@@ -1,0 +1,104 @@
+// ZSetRanks against a model: a sorted vector of entries, cut into chunks the same way. Random
+// inserts, erases and splits; after each, every count, position and rank agrees with the model.
+#include "server/zset_ranks.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace larder::server {
+namespace {
+
+// Checks ranks against the sorted entries: chunks hold the entries in their ranges, the counts
+// and block sums add up, and ChunkAtRank finds every rank.
+void ExpectMatches(const ZSetRanks& ranks, const std::vector<std::string>& entries) {
+  ASSERT_EQ(ranks.total(), entries.size());
+  if (entries.empty()) return;
+  ASSERT_GT(ranks.chunks(), 0u);
+  EXPECT_LE(ranks.key(0), entries.front());
+  std::uint64_t before = 0;
+  for (std::size_t c = 0; c < ranks.chunks(); ++c) {
+    if (c > 0) {
+      EXPECT_LT(ranks.key(c - 1), ranks.key(c));
+    }
+    EXPECT_EQ(ranks.CountBefore(c), before) << c;
+    const auto first = std::lower_bound(entries.begin(), entries.end(), ranks.key(c));
+    const auto end = c + 1 < ranks.chunks()
+                         ? std::lower_bound(entries.begin(), entries.end(), ranks.key(c + 1))
+                         : entries.end();
+    EXPECT_EQ(static_cast<std::uint64_t>(first - entries.begin()), before) << c;
+    EXPECT_EQ(ranks.count(c), static_cast<std::uint32_t>(end - first)) << c;
+    before += ranks.count(c);
+  }
+  for (std::uint64_t r = 0; r < entries.size(); ++r) {
+    const ZSetRanks::Position pos = ranks.ChunkAtRank(r);
+    EXPECT_LE(pos.before, r);
+    EXPECT_LT(r, pos.before + ranks.count(pos.chunk));
+    EXPECT_EQ(pos.before, ranks.CountBefore(pos.chunk));
+    EXPECT_EQ(ranks.ChunkOf(entries[r]), pos.chunk) << r;
+  }
+}
+
+TEST(ZSetRanksTest, RandomChangesAgreeWithASortedVector) {
+  std::mt19937 rng(11);
+  for (const std::uint32_t chunk_max : {2u, 5u, 128u}) {
+    ZSetRanks ranks(chunk_max);
+    std::vector<std::string> entries;
+    int splits = 0;
+    int emptied = 0;
+    for (int step = 0; step < 6000; ++step) {
+      const std::string e = "k" + std::to_string(rng() % 2000);
+      const auto at = std::lower_bound(entries.begin(), entries.end(), e);
+      const bool present = at != entries.end() && *at == e;
+      if (!present && (rng() % 3 != 0 || entries.empty())) {
+        entries.insert(at, e);
+        const std::size_t chunk = ranks.Insert(e);
+        if (ranks.count(chunk) > chunk_max) {
+          // Split as ZSetRankIndex does: at the middle entry of the chunk.
+          const std::uint32_t n = ranks.count(chunk);
+          const auto first = std::lower_bound(entries.begin(), entries.end(), ranks.key(chunk));
+          ranks.Split(chunk, *(first + n / 2), n - n / 2);
+          ++splits;
+        }
+      } else if (present) {
+        const std::size_t chunks = ranks.chunks();
+        entries.erase(at);
+        ranks.Erase(e);
+        if (ranks.chunks() < chunks) ++emptied;
+      }
+      if (step % 97 == 0) ExpectMatches(ranks, entries);
+    }
+    ExpectMatches(ranks, entries);
+    EXPECT_GT(splits, chunk_max < 128 ? 10 : 3) << chunk_max;
+    if (chunk_max < 128) {
+      EXPECT_GT(emptied, 10) << chunk_max;
+    }
+    EXPECT_GT(ranks.chunks(), 2u * ZSetRanks::kBlock / chunk_max) << chunk_max;
+  }
+}
+
+TEST(ZSetRanksTest, AnInsertBelowEveryKeyRenamesChunkZero) {
+  ZSetRanks ranks(4);
+  ranks.Append("m", 2);
+  ranks.Append("t", 1);
+  EXPECT_EQ(ranks.Insert("c"), 0u);
+  EXPECT_EQ(ranks.key(0), "c");
+  EXPECT_EQ(ranks.count(0), 3u);
+  EXPECT_EQ(ranks.total(), 4u);
+  EXPECT_EQ(ranks.ChunkOf("a"), 0u);
+  EXPECT_EQ(ranks.ChunkOf("u"), 1u);
+}
+
+TEST(ZSetRanksTest, BytesGrowWithChunks) {
+  ZSetRanks ranks(4);
+  const std::size_t empty = ranks.bytes();
+  for (int i = 0; i < 100; ++i)
+    ranks.Append("entry-with-a-long-key-" + std::to_string(1000 + i), 2);
+  EXPECT_GT(ranks.bytes(), empty + 100 * 26);
+}
+
+}  // namespace
+}  // namespace larder::server
