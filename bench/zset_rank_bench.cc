@@ -20,7 +20,7 @@
 
 #include "server/keyspace.h"
 #include "server/zset_encoding.h"
-#include "server/zset_rank_cache.h"
+#include "server/rank_cache.h"
 #include "server/zset_store.h"
 
 namespace {
@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
   start = std::chrono::steady_clock::now();
   Check(z.Rank("member:0").status(), "first rank");
   std::printf("rank index: built by the first query in %.1f ms, %zu bytes in memory\n",
-              1e3 * Seconds(start), db.zset_rank_cache()->bytes());
+              1e3 * Seconds(start), db.rank_cache()->bytes());
   std::uniform_int_distribution<std::uint64_t> any(0, members - 1);
 
   // ZRANK

@@ -44,7 +44,7 @@ class DatabaseImpl final : public Database {
                        bool replace) override;
   Result<bool> RenameKey(std::string_view src, std::string_view dst) override;
   void Touch(std::string_view key) override {}
-  ZSetRankCache* zset_rank_cache() override { return &state_->zset_ranks(); }
+  RankCache* rank_cache() override { return &state_->rank_cache(); }
   Result<KeyInfo> NewCollection(ValueType type) override;
   Result<std::optional<std::string>> GetRecord(std::uint64_t version,
                                                std::string_view record) override;

@@ -341,7 +341,7 @@ class KeyspaceImpl final : public Keyspace {
     LARDER_RETURN_IF_ERROR(state_.Put(enc::DeadDbKey(old), {}));
     state_.db_map()[static_cast<std::size_t>(index)] = state_.NewPdb();
     state_.MarkDbMapDirty();
-    state_.zset_ranks().Clear();  // the flushed sets' versions are unreachable now
+    state_.rank_cache().Clear();  // the flushed sets' versions are unreachable now
     state_.Notify(index, std::nullopt);
     return Status::Ok();
   }

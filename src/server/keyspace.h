@@ -41,7 +41,7 @@ class Clock;
 
 namespace larder::server {
 
-class ZSetRankCache;
+class RankCache;
 
 enum class ValueType : std::uint8_t {
   kString = 1,
@@ -142,10 +142,10 @@ class Database {
   // Marks a key as read now (OBJECT IDLETIME, TOUCH).
   virtual void Touch(std::string_view key) = 0;
 
-  // The in-memory rank indexes of sorted sets (zset_rank_cache.h), shared by the keyspace's
+  // The in-memory rank indexes of sorted sets (rank_cache.h), shared by the keyspace's
   // databases (versions are unique across them). nullptr when the database keeps none (test
   // fakes): a rank query then builds the set's index for that one call.
-  virtual ZSetRankCache* zset_rank_cache() { return nullptr; }
+  virtual RankCache* rank_cache() { return nullptr; }
 
   // ---- Raw collection records ----
   // For encodings that are not one record per member: lists (members at positions), sorted

@@ -213,7 +213,7 @@ Status KeyspaceState::Expire(int db, std::string_view key, const Meta& meta) {
 }
 
 Status KeyspaceState::DropMembers(std::uint64_t version, std::uint64_t size) {
-  zset_ranks_.Erase(version);
+  rank_cache_.Erase(version);
   if (size <= kInlineDropMembers) {
     // Some encodings keep several records per member (sorted sets): delete a bounded number at
     // once, and leave the rest to the reclaimer if there are more.

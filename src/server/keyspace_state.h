@@ -27,7 +27,7 @@
 #include "larder/result.h"
 #include "server/key_encoding.h"
 #include "server/keyspace.h"
-#include "server/zset_rank_cache.h"
+#include "server/rank_cache.h"
 
 namespace larder {
 class Clock;
@@ -127,8 +127,8 @@ class KeyspaceState {
   Status DropMembers(std::uint64_t version, std::uint64_t size);
 
   // --- derived data ---
-  // The sorted sets' rank indexes (zset_rank_cache.h); a flush clears it.
-  ZSetRankCache& zset_ranks() { return zset_ranks_; }
+  // The sorted sets' rank indexes (rank_cache.h); a flush clears it.
+  RankCache& rank_cache() { return rank_cache_; }
 
  private:
   Clock* clock_;
@@ -138,7 +138,7 @@ class KeyspaceState {
   Status broken_;
   std::vector<KeyspaceObserver*> observers_;
   std::int64_t now_ms_ = 0;
-  ZSetRankCache zset_ranks_;
+  RankCache rank_cache_;
 
   std::vector<std::uint32_t> db_map_;
   bool db_map_dirty_ = false;

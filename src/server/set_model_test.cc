@@ -1,7 +1,7 @@
 // A randomized model test of the set encoding: random set commands run through the handlers over
 // a real (bolt) keyspace that is closed and reopened every few hundred steps, each reply compared
 // with what a std::set model predicts (SPOP/SRANDMEMBER: by shape and membership, the model then
-// following the server's choice). Big sets (past the sampler's exact size) are included.
+// following the server's choice). Big sets (more members than a rank chunk holds) are included.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -110,7 +110,7 @@ TEST(SetModelTest, RandomCommandsMatchAStdSetAcrossRestarts) {
     return it == model.end() ? kEmpty : it->second;
   };
   const int steps = 4000;
-  std::size_t biggest = 0;  // the sampler's seek path must be exercised
+  std::size_t biggest = 0;  // big sets (several rank chunks) must be exercised
   for (int step = 0; step < steps; ++step) {
     for (const auto& [name, members] : model) biggest = std::max(biggest, members.size());
     if (step % 500 == 499) h.Reopen();

@@ -1,7 +1,7 @@
 // SPOP and SRANDMEMBER, with Redis 7.0's replies (SPOP with a count: a RESP3 set; SRANDMEMBER
 // with a count: an array, repeats allowed for a negative count), errors and keyspace events.
-// Picks come from sets::Sampler (set_store.h): exact on small sets, seeks on big ones, which are
-// never read whole for a pick (the bias is documented there and in docs/server.md).
+// Picks come from sets::Sampler (set_store.h): uniformly random ranks through the set's
+// in-memory rank index, so a big set is never read whole for a pick.
 #include <random>
 #include <string>
 #include <vector>

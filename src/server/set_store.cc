@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <memory>
-#include <unordered_set>
 #include <utility>
 
 #include "server/args.h"
 #include "server/key_encoding.h"
+#include "server/random_members.h"
 
 namespace larder::server::sets {
 
@@ -18,11 +18,13 @@ Result<std::int64_t> Add(Database& db, std::string_view key, std::optional<KeyIn
     *info = fresh;
   }
   KeyInfo& set = **info;
+  RankIndex ranks(db, set.version, "");
   std::int64_t added = 0;
   for (std::string_view member : members) {
     LARDER_ASSIGN_OR_RETURN(std::optional<std::string> old, db.GetRecord(set.version, member));
     if (old) continue;
     LARDER_RETURN_IF_ERROR(db.PutRecord(set.version, member, ""));
+    LARDER_RETURN_IF_ERROR(ranks.OnInsert(member));
     ++set.size;
     ++added;
   }
@@ -33,12 +35,14 @@ Result<std::int64_t> Add(Database& db, std::string_view key, std::optional<KeyIn
 
 Result<std::int64_t> Remove(Database& db, std::string_view key, KeyInfo* info,
                             std::span<const std::string_view> members) {
+  RankIndex ranks(db, info->version, "");
   std::int64_t removed = 0;
   for (std::string_view member : members) {
     if (info->size == 0) break;
     LARDER_ASSIGN_OR_RETURN(std::optional<std::string> old, db.GetRecord(info->version, member));
     if (!old) continue;
     LARDER_RETURN_IF_ERROR(db.DeleteRecord(info->version, member));
+    LARDER_RETURN_IF_ERROR(ranks.OnErase(member));
     --info->size;
     ++removed;
   }
@@ -80,96 +84,15 @@ bool IsIntsetLike(std::span<const std::string> members) {
 
 // ---- Sampler ----
 
-Status Sampler::LoadSmall() {
-  LARDER_ASSIGN_OR_RETURN(small_, All(db_, info_));
-  if (small_.empty()) return Status::Corruption("set: no members under a non-empty set");
-  return Status::Ok();
-}
-
-Result<std::string> Sampler::FirstAtOrAfter(std::string_view start) {
-  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it, db_.Records(info_.version, start));
-  LARDER_RETURN_IF_ERROR(it->status());
-  if (!it->Valid()) return Status::Corruption("set: a member the sampler expected is missing");
-  return std::string(it->key());
-}
-
-Result<std::string> Sampler::LastWithPrefix(std::string_view prefix) {
-  // The least string above every string starting with `prefix` ("" when there is none).
-  std::string end(prefix);
-  while (!end.empty() && static_cast<std::uint8_t>(end.back()) == 0xff) end.pop_back();
-  if (!end.empty()) end.back() = static_cast<char>(static_cast<std::uint8_t>(end.back()) + 1);
-  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it,
-                          db_.Records(info_.version, end, /*reverse=*/true));
-  LARDER_RETURN_IF_ERROR(it->status());
-  if (!it->Valid() || !it->key().starts_with(prefix)) {
-    return Status::Corruption("set: a member the sampler expected is missing");
-  }
-  return std::string(it->key());
-}
-
-Result<std::string> Sampler::Descend(double* chance) {
-  // Invariant: `first` is the first member of the subtree of members starting with `prefix`.
-  *chance = 1;
-  std::string prefix;
-  LARDER_ASSIGN_OR_RETURN(std::string first, FirstAtOrAfter(""));
-  for (;;) {
-    LARDER_ASSIGN_OR_RETURN(std::string last, LastWithPrefix(prefix));
-    if (first == last) return first;
-    std::size_t c = prefix.size();
-    while (c < first.size() && first[c] == last[c]) ++c;
-    // last > first, so last has a byte at c (and first too unless it ends there).
-    const bool ends_here = c == first.size();
-    unsigned lo;
-    if (ends_here) {
-      std::string after = first;
-      after.push_back('\0');
-      LARDER_ASSIGN_OR_RETURN(std::string second, FirstAtOrAfter(after));
-      lo = static_cast<std::uint8_t>(second[c]);
-    } else {
-      lo = static_cast<std::uint8_t>(first[c]);
-    }
-    const unsigned hi = static_cast<std::uint8_t>(last[c]);
-    const std::uint64_t slots = hi - lo + 1 + (ends_here ? 1 : 0);
-    *chance /= static_cast<double>(slots);
-    std::uint64_t slot = std::uniform_int_distribution<std::uint64_t>(0, slots - 1)(rng_);
-    if (ends_here) {
-      if (slot == 0) return first;
-      --slot;
-    }
-    std::string target = first.substr(0, c);
-    target.push_back(static_cast<char>(lo + slot));
-    LARDER_ASSIGN_OR_RETURN(first, FirstAtOrAfter(target));
-    prefix = first.substr(0, c + 1);
-  }
-}
-
-Result<std::string> Sampler::Pick() {
-  // Rejection: a member the descent reaches with chance q is kept with probability
-  // min(1, 1 / (kOversample * size * q)), so no member is likelier than about kOversample times
-  // another whose chance was clamped; members the descent favoured lose their excess.
-  const double bound = 1.0 / (kOversample * static_cast<double>(info_.size));
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  std::string member;
-  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    double chance;
-    LARDER_ASSIGN_OR_RETURN(member, Descend(&chance));
-    if (chance <= bound || unit(rng_) * chance <= bound) break;
-  }
-  return member;
-}
+Sampler::Sampler(Database& db, const KeyInfo& info, std::mt19937_64& rng)
+    : db_(db), info_(info), rng_(rng), index_(db, info.version, "") {}
 
 Result<std::vector<std::string>> Sampler::WithRepeats(std::uint64_t count) {
   std::vector<std::string> out;
   out.reserve(static_cast<std::size_t>(count));
-  if (info_.size <= kExactSampleSize) {
-    if (!loaded_) LARDER_RETURN_IF_ERROR(LoadSmall());
-    loaded_ = true;
-    std::uniform_int_distribution<std::size_t> any(0, small_.size() - 1);
-    for (std::uint64_t i = 0; i < count; ++i) out.push_back(small_[any(rng_)]);
-    return out;
-  }
+  std::uniform_int_distribution<std::uint64_t> any(0, info_.size - 1);
   for (std::uint64_t i = 0; i < count; ++i) {
-    LARDER_ASSIGN_OR_RETURN(std::string member, Pick());
+    LARDER_ASSIGN_OR_RETURN(std::string member, index_.EntryAt(any(rng_)));
     out.push_back(std::move(member));
   }
   return out;
@@ -194,29 +117,13 @@ Result<std::vector<std::string>> Sampler::SelectionSample(std::uint64_t count) {
 
 Result<std::vector<std::string>> Sampler::Distinct(std::uint64_t count) {
   count = std::min(count, info_.size);
-  if (info_.size <= kExactSampleSize) {
-    if (!loaded_) LARDER_RETURN_IF_ERROR(LoadSmall());
-    loaded_ = true;
-    std::vector<std::string> pool = small_;
-    count = std::min<std::uint64_t>(count, pool.size());
-    for (std::size_t i = 0; i < count; ++i) {  // a partial Fisher-Yates shuffle
-      const std::size_t j = std::uniform_int_distribution<std::size_t>(i, pool.size() - 1)(rng_);
-      std::swap(pool[i], pool[j]);
-    }
-    pool.resize(static_cast<std::size_t>(count));
-    return pool;
-  }
   if (count >= info_.size / 4) return SelectionSample(count);
   std::vector<std::string> out;
-  std::unordered_set<std::string> chosen;
-  // Skewed member bytes can make some members likelier than others; after this many picks
-  // fall back to one walk rather than loop on repeats.
-  const std::uint64_t attempts = 4 * count + 64;
-  for (std::uint64_t i = 0; i < attempts && out.size() < count; ++i) {
-    LARDER_ASSIGN_OR_RETURN(std::string member, Pick());
-    if (chosen.insert(member).second) out.push_back(std::move(member));
+  out.reserve(static_cast<std::size_t>(count));
+  for (std::uint64_t rank : RandomPositions(info_.size, static_cast<std::int64_t>(count), rng_)) {
+    LARDER_ASSIGN_OR_RETURN(std::string member, index_.EntryAt(rank));
+    out.push_back(std::move(member));
   }
-  if (out.size() < count) return SelectionSample(count);
   return out;
 }
 

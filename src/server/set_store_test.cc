@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "server/batch_keyspace_test_util.h"
+#include "server/rank_cache.h"
 
 namespace larder::server::sets {
 namespace {
@@ -100,7 +101,7 @@ TEST_F(SetStoreTest, SmallSetsAreSampledUniformly) {
   EXPECT_EQ(std::set<std::string>(distinct->begin(), distinct->end()).size(), 8u);
 }
 
-TEST_F(SetStoreTest, BigFixedWidthSetsAreSampledUniformlyBySeeks) {
+TEST_F(SetStoreTest, BigFixedWidthSetsAreSampledUniformly) {
   const int n = 5000;
   const KeyInfo info = MakeSet("big", Numbered("m:%05d", n));
   std::mt19937_64 rng(11);
@@ -125,9 +126,9 @@ TEST_F(SetStoreTest, BigFixedWidthSetsAreSampledUniformlyBySeeks) {
   }
 }
 
-TEST_F(SetStoreTest, BigVariableWidthSetsAreCloseToUniform) {
-  // "0".."2999": the descent favours the members that are prefixes of others (1..299) and the
-  // subtrees of "3".."9" (111 members each against 1111 for "1" and "2").
+TEST_F(SetStoreTest, BigVariableWidthSetsAreSampledUniformly) {
+  // "0".."2999": members that are prefixes of others, subtrees of different sizes (a byte
+  // trie's descent favours the short ones; picks by rank do not).
   const int n = 3000;
   const KeyInfo info = MakeSet("var", Numbered("%d", n));
   std::mt19937_64 rng(13);
@@ -137,16 +138,46 @@ TEST_F(SetStoreTest, BigVariableWidthSetsAreCloseToUniform) {
   ASSERT_TRUE(picks.ok());
   std::map<std::string, int> counts;
   for (const std::string& p : *picks) ++counts[p];
-  int long_members = 0;  // 4-digit members: 2000 of the 3000
-  for (const auto& [m, c] : counts) long_members += m.size() == 4 ? c : 0;
-  const double long_share = static_cast<double>(long_members) / draws;
-  // Uniform gives 2/3: the descent alone gives them 0.15 ("0" alone is a tenth of the root's
-  // slots), the rejection step brings it back to within a few percent.
-  EXPECT_GT(long_share, 0.62) << long_share;
-  EXPECT_LT(long_share, 0.71) << long_share;
-  std::printf("variable width: 4-digit share %.3f (uniform 0.667), %zu of %d members seen\n",
-              long_share, counts.size(), n);
+  std::vector<std::uint64_t> by_length(4);  // 1, 2, 3, 4 digits: 10, 90, 900, 2000 members
+  for (const auto& [m, c] : counts) by_length.at(m.size() - 1) += static_cast<std::uint64_t>(c);
+  const double long_share = static_cast<double>(by_length[3]) / draws;
+  EXPECT_GT(long_share, 0.64) << long_share;  // uniform: 2/3
+  EXPECT_LT(long_share, 0.69) << long_share;
   EXPECT_GT(counts.size(), static_cast<std::size_t>(n * 9 / 10));  // nearly every member seen
+}
+
+TEST_F(SetStoreTest, TheCachedRankIndexFollowsAddsAndRemoves) {
+  std::vector<std::string> members = Numbered("m:%d", 2000);
+  std::optional<KeyInfo> info = MakeSet("s", members);
+  std::set<std::string> model(members.begin(), members.end());
+  std::mt19937_64 rng(17);
+  {
+    Sampler sampler(db(), *info, rng);  // the first pick builds the index
+    ASSERT_TRUE(sampler.WithRepeats(1).ok());
+  }
+  for (int step = 0; step < 3000; ++step) {
+    const std::string m = "m:" + std::to_string(rng() % 4000);
+    const std::vector<std::string_view> one{m};
+    if (rng() % 2 == 0) {
+      ASSERT_TRUE(Add(db(), "s", &info, one).ok());
+      model.insert(m);
+    } else if (model.size() > 1) {
+      ASSERT_TRUE(Remove(db(), "s", &*info, one).ok());
+      model.erase(m);
+    }
+    ASSERT_EQ(info->size, model.size());
+    if (step % 250 == 0) {
+      Sampler sampler(db(), *info, rng);
+      auto picks = sampler.Distinct(20);
+      ASSERT_TRUE(picks.ok());
+      for (const std::string& p : *picks) EXPECT_TRUE(model.contains(p)) << p;
+    }
+  }
+  RankIndex index(db(), info->version, "");
+  EXPECT_TRUE(index.cached());
+  const Status checked = index.Check(model.size());
+  EXPECT_TRUE(checked.ok()) << checked.ToString();
+  EXPECT_EQ(db().rank_cache()->distrusted(), 0u);
 }
 
 }  // namespace

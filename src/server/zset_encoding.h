@@ -4,7 +4,7 @@
 //   'm' member                  -> score: the double's IEEE bits, u64be (exactly as given)
 //   's' ordered(8) member       -> "" (or "-" for a score of -0.0): the score index
 //
-// (The rank index is in memory: zset_rank_cache.h. Files written before December 2026 also
+// (The rank index is in memory: rank_cache.h. Files written before December 2026 also
 // hold its old on-disk records under sub-tags 'r' and 't'; nothing reads them, and they go with
 // their set.)
 //

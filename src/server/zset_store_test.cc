@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "server/keyspace.h"
+#include "server/rank_cache.h"
+#include "server/rank_index.h"
 #include "server/zset_encoding.h"
-#include "server/zset_rank_cache.h"
-#include "server/zset_rank_index.h"
 #include "tests/util/temp_dir.h"
 
 namespace larder::server {
@@ -274,11 +274,11 @@ TEST_F(ZSetModelTest, RandomOperationsMatchTheModelAcrossRestarts) {
     if (z.exists()) {
       auto info = db.Lookup("z");
       ASSERT_TRUE(info.ok() && info->has_value());
-      ZSetRankIndex index(db, (*info)->version, SmallLimits().chunk_max);
+      RankIndex index(db, (*info)->version, "s", SmallLimits().chunk_max);
       if (index.cached()) ++cached_checks;
       Status s = index.Check(model.scores.size());
       ASSERT_TRUE(s.ok()) << s.ToString() << " round " << round;
-      ASSERT_EQ(db.zset_rank_cache()->distrusted(), 0u) << " round " << round;
+      ASSERT_EQ(db.rank_cache()->distrusted(), 0u) << " round " << round;
     } else {
       auto info = db.Lookup("z");
       ASSERT_TRUE(info.ok());

@@ -1,17 +1,17 @@
-// ZSetRanks: the rank index of one sorted set, in memory. It counts the set's score index (the
-// `s` records, zset_encoding.h) in chunks, so that the rank of an entry and the entry at a rank
-// are found by summing counts and walking at most one chunk's entries on disk, instead of
-// walking the entries before them.
+// RankChunks: the rank index of one ordered run of records (a sorted set's score index, a set's
+// members: rank_index.h), in memory. It counts the run's entries in chunks, so that the rank of
+// an entry and the entry at a rank are found by summing counts and walking at most one chunk's
+// entries on disk, instead of walking the entries before them.
 //
-// Shape (the invariants, checked by ZSetRankIndex::Check against the score index):
+// Shape (the invariants, checked by RankIndex::Check against the records):
 //   - chunks_ is ordered by key, without duplicates. Chunk i holds the entries in
 //     [key_i, key_{i+1}); the last chunk also every entry above. No entry sorts below key_0
 //     (an insert below it renames chunk 0), so chunk 0's key is a lower bound of the set.
-//   - Every chunk has 1 <= n <= chunk_max entries; the sum of the n is the set's size. A key
+//   - Every chunk has 1 <= n <= chunk_max entries; the sum of the n is the number of entries. A key
 //     need not be an entry (its entry may have been erased since): keys are only cut points.
 //   - block_n_[b] is the sum of n over chunks [b * kBlock, (b + 1) * kBlock): counting the
 //     entries before chunk i adds i / kBlock block sums and fewer than kBlock chunk counts.
-// This class keeps the counts; the caller (ZSetRankIndex) reads the disk: it finds the key a
+// This class keeps the counts; the caller (RankIndex) reads the disk: it finds the key a
 // full chunk splits at, and walks a chunk's entries.
 //
 // Cost: Insert and Erase are a binary search over the chunk keys plus two increments; a chunk
@@ -19,9 +19,9 @@
 // once per about chunk_max / 2 inserts). CountBefore and ChunkAtRank are O(chunks / kBlock +
 // kBlock). Memory: about one chunk (its key and 40 bytes) per chunk_max / 2 entries.
 //
-// Thread-safety: none; ZSetRankCache's owner serializes (larderd's execution lock).
-#ifndef LARDER_SERVER_ZSET_RANKS_H_
-#define LARDER_SERVER_ZSET_RANKS_H_
+// Thread-safety: none; RankCache's owner serializes (larderd's execution lock).
+#ifndef LARDER_SERVER_RANK_CHUNKS_H_
+#define LARDER_SERVER_RANK_CHUNKS_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -31,18 +31,18 @@
 
 namespace larder::server {
 
-class ZSetRanks {
+class RankChunks {
  public:
   static constexpr std::size_t kBlock = 64;
 
-  explicit ZSetRanks(std::uint32_t chunk_max) : chunk_max_(chunk_max) {}
+  explicit RankChunks(std::uint32_t chunk_max) : chunk_max_(chunk_max) {}
 
   std::uint32_t chunk_max() const { return chunk_max_; }
   std::size_t chunks() const { return chunks_.size(); }
   std::string_view key(std::size_t chunk) const { return chunks_[chunk].key; }
   std::uint32_t count(std::size_t chunk) const { return chunks_[chunk].n; }
   std::uint64_t total() const { return total_; }
-  // Bytes held (the ZSetRankCache's charge).
+  // Bytes held (the RankCache's charge).
   std::size_t bytes() const;
 
   // Building, in key order: a chunk of `n` (>= 1) entries from `key` on.
@@ -60,10 +60,10 @@ class ZSetRanks {
   };
   Position ChunkAtRank(std::uint64_t rank) const;
 
-  // An entry was added to the score index; returns the chunk that counts it (a new chunk 0 when
+  // An entry was added to the records; returns the chunk that counts it (a new chunk 0 when
   // the index was empty). When count(chunk) > chunk_max() afterwards the caller calls Split.
   std::size_t Insert(std::string_view entry);
-  // An entry was removed from the score index. REQUIRES: it was counted (total() > 0).
+  // An entry was removed from the records. REQUIRES: it was counted (total() > 0).
   void Erase(std::string_view entry);
   // Cuts `chunk` at `right_key` (an entry of it, above its key): the entries from there on,
   // `right_n` of them, form a new chunk after it. REQUIRES: 0 < right_n < count(chunk).
@@ -86,4 +86,4 @@ class ZSetRanks {
 
 }  // namespace larder::server
 
-#endif  // LARDER_SERVER_ZSET_RANKS_H_
+#endif  // LARDER_SERVER_RANK_CHUNKS_H_

@@ -1,4 +1,4 @@
-#include "server/zset_rank_cache.h"
+#include "server/rank_cache.h"
 
 #include <gtest/gtest.h>
 
@@ -7,17 +7,17 @@
 namespace larder::server {
 namespace {
 
-ZSetRanks RanksOf(int chunks) {
-  ZSetRanks ranks(8);
+RankChunks RanksOf(int chunks) {
+  RankChunks ranks(8);
   for (int i = 0; i < chunks; ++i)
     ranks.Append("entry-key-longer-than-sso-" + std::to_string(1000 + i), 4);
   return ranks;
 }
 
-TEST(ZSetRankCacheTest, FindsWhatWasInsertedAndForgetsWhatWasErased) {
-  ZSetRankCache cache;
+TEST(RankCacheTest, FindsWhatWasInsertedAndForgetsWhatWasErased) {
+  RankCache cache;
   EXPECT_EQ(cache.Find(7), nullptr);
-  ZSetRanks* ranks = cache.Insert(7, RanksOf(3));
+  RankChunks* ranks = cache.Insert(7, RanksOf(3));
   ASSERT_NE(ranks, nullptr);
   EXPECT_EQ(cache.Find(7), ranks);
   EXPECT_EQ(ranks->total(), 12u);
@@ -28,9 +28,9 @@ TEST(ZSetRankCacheTest, FindsWhatWasInsertedAndForgetsWhatWasErased) {
   EXPECT_EQ(cache.builds(), 1u);
 }
 
-TEST(ZSetRankCacheTest, EvictsTheLeastRecentlyUsedPastTheBudget) {
+TEST(RankCacheTest, EvictsTheLeastRecentlyUsedPastTheBudget) {
   const std::size_t one = RanksOf(50).bytes();
-  ZSetRankCache cache(3 * one);
+  RankCache cache(3 * one);
   cache.Insert(1, RanksOf(50));
   cache.Insert(2, RanksOf(50));
   cache.Insert(3, RanksOf(50));
@@ -45,11 +45,11 @@ TEST(ZSetRankCacheTest, EvictsTheLeastRecentlyUsedPastTheBudget) {
   EXPECT_LE(cache.bytes(), 3 * one);
 }
 
-TEST(ZSetRankCacheTest, AGrowingIndexIsRechargedAndEvictsOthersNotItself) {
+TEST(RankCacheTest, AGrowingIndexIsRechargedAndEvictsOthersNotItself) {
   const std::size_t one = RanksOf(50).bytes();
-  ZSetRankCache cache(2 * one + one / 2);
+  RankCache cache(2 * one + one / 2);
   cache.Insert(1, RanksOf(50));
-  ZSetRanks* growing = cache.Insert(2, RanksOf(50));
+  RankChunks* growing = cache.Insert(2, RanksOf(50));
   for (int i = 0; i < 400; ++i)
     growing->Append("zz-another-long-entry-key-" + std::to_string(i), 1);
   cache.Charge(2);

@@ -1,17 +1,17 @@
-#include "server/zset_rank_cache.h"
+#include "server/rank_cache.h"
 
 #include <utility>
 
 namespace larder::server {
 
-ZSetRanks* ZSetRankCache::Find(std::uint64_t version) {
+RankChunks* RankCache::Find(std::uint64_t version) {
   auto it = index_.find(version);
   if (it == index_.end()) return nullptr;
   if (it->second != lru_.begin()) lru_.splice(lru_.begin(), lru_, it->second);
   return &it->second->ranks;
 }
 
-ZSetRanks* ZSetRankCache::Insert(std::uint64_t version, ZSetRanks ranks) {
+RankChunks* RankCache::Insert(std::uint64_t version, RankChunks ranks) {
   Erase(version);
   ++builds_;
   const std::size_t charge = ranks.bytes();
@@ -22,7 +22,7 @@ ZSetRanks* ZSetRankCache::Insert(std::uint64_t version, ZSetRanks ranks) {
   return &lru_.front().ranks;
 }
 
-void ZSetRankCache::Charge(std::uint64_t version) {
+void RankCache::Charge(std::uint64_t version) {
   auto it = index_.find(version);
   if (it == index_.end()) return;
   Entry& e = *it->second;
@@ -31,7 +31,7 @@ void ZSetRankCache::Charge(std::uint64_t version) {
   EvictFor(it->second);
 }
 
-void ZSetRankCache::Erase(std::uint64_t version) {
+void RankCache::Erase(std::uint64_t version) {
   auto it = index_.find(version);
   if (it == index_.end()) return;
   bytes_ -= it->second->charged;
@@ -39,13 +39,13 @@ void ZSetRankCache::Erase(std::uint64_t version) {
   index_.erase(it);
 }
 
-void ZSetRankCache::Clear() {
+void RankCache::Clear() {
   lru_.clear();
   index_.clear();
   bytes_ = 0;
 }
 
-void ZSetRankCache::EvictFor(List::iterator keep) {
+void RankCache::EvictFor(List::iterator keep) {
   while (bytes_ > budget_ && lru_.size() > 1) {
     auto victim = std::prev(lru_.end());
     if (victim == keep) victim = std::prev(victim);

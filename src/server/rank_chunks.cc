@@ -1,4 +1,4 @@
-#include "server/zset_ranks.h"
+#include "server/rank_chunks.h"
 
 #include <algorithm>
 #include <utility>
@@ -13,12 +13,12 @@ std::size_t HeapBytes(const std::string& s) {
 
 }  // namespace
 
-std::size_t ZSetRanks::bytes() const {
+std::size_t RankChunks::bytes() const {
   return sizeof(*this) + chunks_.capacity() * sizeof(Chunk) + key_bytes_ +
          block_n_.capacity() * sizeof(std::uint64_t);
 }
 
-void ZSetRanks::Append(std::string key, std::uint32_t n) {
+void RankChunks::Append(std::string key, std::uint32_t n) {
   key_bytes_ += HeapBytes(key);
   chunks_.push_back(Chunk{std::move(key), n});
   total_ += n;
@@ -26,14 +26,14 @@ void ZSetRanks::Append(std::string key, std::uint32_t n) {
   block_n_.back() += n;
 }
 
-std::size_t ZSetRanks::ChunkOf(std::string_view entry) const {
+std::size_t RankChunks::ChunkOf(std::string_view entry) const {
   // The last chunk with key <= entry; chunk 0 for an entry below every key.
   auto it = std::upper_bound(chunks_.begin(), chunks_.end(), entry,
                              [](std::string_view e, const Chunk& c) { return e < c.key; });
   return it == chunks_.begin() ? 0 : static_cast<std::size_t>(it - chunks_.begin()) - 1;
 }
 
-std::uint64_t ZSetRanks::CountBefore(std::size_t chunk) const {
+std::uint64_t RankChunks::CountBefore(std::size_t chunk) const {
   std::uint64_t before = 0;
   const std::size_t block = chunk / kBlock;
   for (std::size_t b = 0; b < block; ++b) before += block_n_[b];
@@ -41,7 +41,7 @@ std::uint64_t ZSetRanks::CountBefore(std::size_t chunk) const {
   return before;
 }
 
-ZSetRanks::Position ZSetRanks::ChunkAtRank(std::uint64_t rank) const {
+RankChunks::Position RankChunks::ChunkAtRank(std::uint64_t rank) const {
   Position pos;
   std::size_t b = 0;
   while (b + 1 < block_n_.size() && pos.before + block_n_[b] <= rank) pos.before += block_n_[b++];
@@ -52,7 +52,7 @@ ZSetRanks::Position ZSetRanks::ChunkAtRank(std::uint64_t rank) const {
   return pos;
 }
 
-std::size_t ZSetRanks::Insert(std::string_view entry) {
+std::size_t RankChunks::Insert(std::string_view entry) {
   if (chunks_.empty()) {
     Append(std::string(entry), 1);
     return 0;
@@ -71,7 +71,7 @@ std::size_t ZSetRanks::Insert(std::string_view entry) {
   return chunk;
 }
 
-void ZSetRanks::Erase(std::string_view entry) {
+void RankChunks::Erase(std::string_view entry) {
   const std::size_t chunk = ChunkOf(entry);
   Chunk& c = chunks_[chunk];
   total_ -= 1;
@@ -87,7 +87,7 @@ void ZSetRanks::Erase(std::string_view entry) {
   RecountFrom(chunk);
 }
 
-void ZSetRanks::Split(std::size_t chunk, std::string right_key, std::uint32_t right_n) {
+void RankChunks::Split(std::size_t chunk, std::string right_key, std::uint32_t right_n) {
   chunks_[chunk].n -= right_n;
   key_bytes_ += HeapBytes(right_key);
   chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(chunk) + 1,
@@ -95,7 +95,7 @@ void ZSetRanks::Split(std::size_t chunk, std::string right_key, std::uint32_t ri
   RecountFrom(chunk);
 }
 
-void ZSetRanks::RecountFrom(std::size_t chunk) {
+void RankChunks::RecountFrom(std::size_t chunk) {
   const std::size_t blocks = (chunks_.size() + kBlock - 1) / kBlock;
   block_n_.resize(blocks);
   for (std::size_t b = chunk / kBlock; b < blocks; ++b) {

@@ -1,6 +1,6 @@
-// ZSetRanks against a model: a sorted vector of entries, cut into chunks the same way. Random
+// RankChunks against a model: a sorted vector of entries, cut into chunks the same way. Random
 // inserts, erases and splits; after each, every count, position and rank agrees with the model.
-#include "server/zset_ranks.h"
+#include "server/rank_chunks.h"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@ namespace {
 
 // Checks ranks against the sorted entries: chunks hold the entries in their ranges, the counts
 // and block sums add up, and ChunkAtRank finds every rank.
-void ExpectMatches(const ZSetRanks& ranks, const std::vector<std::string>& entries) {
+void ExpectMatches(const RankChunks& ranks, const std::vector<std::string>& entries) {
   ASSERT_EQ(ranks.total(), entries.size());
   if (entries.empty()) return;
   ASSERT_GT(ranks.chunks(), 0u);
@@ -34,7 +34,7 @@ void ExpectMatches(const ZSetRanks& ranks, const std::vector<std::string>& entri
     before += ranks.count(c);
   }
   for (std::uint64_t r = 0; r < entries.size(); ++r) {
-    const ZSetRanks::Position pos = ranks.ChunkAtRank(r);
+    const RankChunks::Position pos = ranks.ChunkAtRank(r);
     EXPECT_LE(pos.before, r);
     EXPECT_LT(r, pos.before + ranks.count(pos.chunk));
     EXPECT_EQ(pos.before, ranks.CountBefore(pos.chunk));
@@ -42,10 +42,10 @@ void ExpectMatches(const ZSetRanks& ranks, const std::vector<std::string>& entri
   }
 }
 
-TEST(ZSetRanksTest, RandomChangesAgreeWithASortedVector) {
+TEST(RankChunksTest, RandomChangesAgreeWithASortedVector) {
   std::mt19937 rng(11);
   for (const std::uint32_t chunk_max : {2u, 5u, 128u}) {
-    ZSetRanks ranks(chunk_max);
+    RankChunks ranks(chunk_max);
     std::vector<std::string> entries;
     int splits = 0;
     int emptied = 0;
@@ -57,7 +57,7 @@ TEST(ZSetRanksTest, RandomChangesAgreeWithASortedVector) {
         entries.insert(at, e);
         const std::size_t chunk = ranks.Insert(e);
         if (ranks.count(chunk) > chunk_max) {
-          // Split as ZSetRankIndex does: at the middle entry of the chunk.
+          // Split as RankIndex does: at the middle entry of the chunk.
           const std::uint32_t n = ranks.count(chunk);
           const auto first = std::lower_bound(entries.begin(), entries.end(), ranks.key(chunk));
           ranks.Split(chunk, *(first + n / 2), n - n / 2);
@@ -76,12 +76,12 @@ TEST(ZSetRanksTest, RandomChangesAgreeWithASortedVector) {
     if (chunk_max < 128) {
       EXPECT_GT(emptied, 10) << chunk_max;
     }
-    EXPECT_GT(ranks.chunks(), 2u * ZSetRanks::kBlock / chunk_max) << chunk_max;
+    EXPECT_GT(ranks.chunks(), 2u * RankChunks::kBlock / chunk_max) << chunk_max;
   }
 }
 
-TEST(ZSetRanksTest, AnInsertBelowEveryKeyRenamesChunkZero) {
-  ZSetRanks ranks(4);
+TEST(RankChunksTest, AnInsertBelowEveryKeyRenamesChunkZero) {
+  RankChunks ranks(4);
   ranks.Append("m", 2);
   ranks.Append("t", 1);
   EXPECT_EQ(ranks.Insert("c"), 0u);
@@ -92,8 +92,8 @@ TEST(ZSetRanksTest, AnInsertBelowEveryKeyRenamesChunkZero) {
   EXPECT_EQ(ranks.ChunkOf("u"), 1u);
 }
 
-TEST(ZSetRanksTest, BytesGrowWithChunks) {
-  ZSetRanks ranks(4);
+TEST(RankChunksTest, BytesGrowWithChunks) {
+  RankChunks ranks(4);
   const std::size_t empty = ranks.bytes();
   for (int i = 0; i < 100; ++i)
     ranks.Append("entry-with-a-long-key-" + std::to_string(1000 + i), 2);
