@@ -144,6 +144,34 @@ TEST_F(DatabaseTest, MembersInOrderAndTheLastOneRemovesTheKey) {
             Code::kInvalidArgument);
 }
 
+// KeyspaceState keeps the last collection meta record it read: every later read of that key
+// must see each write of it (a size change, an expiry, a rename away), and a replaced
+// transaction (here one rolled back) must not be answered from it.
+TEST_F(DatabaseTest, RepeatedMetaReadsSeeEveryWriteOfTheKey) {
+  ASSERT_TRUE(*db0_.SetMember("h", ValueType::kHash, "a", "1"));
+  Checkpoint();
+  EXPECT_EQ((*db0_.Lookup("h"))->size, 1u);  // read, and kept
+  ASSERT_TRUE(*db0_.SetMember("h", ValueType::kHash, "b", "2"));
+  EXPECT_EQ((*db0_.Lookup("h"))->size, 2u);
+  KeyInfo info = **db0_.Lookup("h");
+  info.aux = 7;
+  ASSERT_TRUE(db0_.WriteCollection("h", info, /*created=*/false).ok());
+  EXPECT_EQ((*db0_.Lookup("h"))->aux, 7u);
+  ASSERT_TRUE(*db0_.SetExpire("h", kStartMs + 60'000));
+  EXPECT_EQ((*db0_.Lookup("h"))->expire_at_ms, kStartMs + 60'000);
+  ASSERT_TRUE(*db0_.RenameKey("h", "h2"));
+  EXPECT_FALSE(db0_.Lookup("h")->has_value());
+  EXPECT_EQ((*db0_.Lookup("h2"))->size, 2u);
+  // Rolled back: the committed state has "h" with one member and no "h2".
+  ASSERT_TRUE(tx_->Rollback().ok());
+  Begin();
+  EXPECT_FALSE(db0_.Lookup("h2")->has_value());
+  auto h = db0_.Lookup("h");
+  ASSERT_TRUE(h.ok() && h->has_value());
+  EXPECT_EQ((*h)->size, 1u);
+  EXPECT_EQ((*h)->expire_at_ms, 0);
+}
+
 // Deleting a hash of 200k members writes a handful of records; its members are reclaimed by
 // ActiveExpireCycle steps, each within its budget.
 TEST_F(DatabaseTest, DeletingAHugeHashIsConstantWork) {

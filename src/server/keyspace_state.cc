@@ -21,12 +21,20 @@ Status KeyspaceState::Put(std::string_view key, std::string_view value) {
   // A value the engine cannot hold fails alone (nothing applied) and is the caller's reply.
   if (s.code() == Code::kInvalidArgument) return s;
   ++writes_;
+  if (meta_memo_valid_ && key == meta_memo_key_) {
+    if (s.ok()) {
+      meta_memo_value_.assign(value);
+    } else {
+      meta_memo_valid_ = false;
+    }
+  }
   return Fail(s);
 }
 
 Status KeyspaceState::Delete(std::string_view key) {
   LARDER_RETURN_IF_ERROR(broken_);
   ++writes_;
+  if (meta_memo_valid_ && key == meta_memo_key_) meta_memo_valid_ = false;
   return Fail(tx_->Delete(key));
 }
 
@@ -150,14 +158,26 @@ Status KeyspaceState::FlushCounters() {
 Result<bool> KeyspaceState::ReadMeta(std::uint32_t pdb, std::string_view key, Meta* meta,
                                      std::string* buf) {
   enc::MetaKeyInto(pdb, key, &key_buf_);
-  std::string_view v;
-  Status s = Get(key_buf_, &v);
-  if (s.IsNotFound()) return false;
-  LARDER_RETURN_IF_ERROR(s);
-  buf->assign(v);
+  const bool memo_hit = meta_memo_valid_ && key_buf_ == meta_memo_key_;
+  if (memo_hit) {
+    LARDER_RETURN_IF_ERROR(broken_);
+    buf->assign(meta_memo_value_);
+  } else {
+    std::string_view v;
+    Status s = Get(key_buf_, &v);
+    if (s.IsNotFound()) return false;
+    LARDER_RETURN_IF_ERROR(s);
+    buf->assign(v);
+  }
   if (!enc::DecodeMeta(*buf, meta)) {
+    meta_memo_valid_ = false;
     return Fail(
         Status::Corruption(fmt::format("larderd data: bad meta record of a key in db {}", pdb)));
+  }
+  if (!memo_hit && meta->is_collection()) {
+    meta_memo_key_.assign(key_buf_);
+    meta_memo_value_.assign(*buf);
+    meta_memo_valid_ = true;
   }
   return true;
 }

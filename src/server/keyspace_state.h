@@ -46,7 +46,10 @@ class KeyspaceState {
 
   // --- the engine ---
   // The transaction to use from now on (Durability replaces it at each checkpoint).
-  void set_tx(kv::Transaction* tx) { tx_ = tx; }
+  void set_tx(kv::Transaction* tx) {
+    tx_ = tx;
+    meta_memo_valid_ = false;
+  }
   // kv writes made so far (tests count the engine work of an operation with it).
   std::uint64_t writes() const { return writes_; }
   // The first engine error: once set, the keyspace refuses every call (a batch half applied
@@ -156,6 +159,14 @@ class KeyspaceState {
   std::unordered_map<std::uint32_t, DbCounts> counts_;
   std::set<std::uint32_t> dirty_counts_;
   std::string key_buf_;  // reused for keys built per call
+  // The last collection meta record ReadMeta read (its key and bytes), kept equal to the
+  // transaction's by Put and Delete of that key, and dropped when the transaction is replaced:
+  // a command reads its key's meta record, then WriteCollection reads it again, and the next
+  // pipelined command on that key reads it once more. Strings are not kept (their meta record
+  // holds the value).
+  std::string meta_memo_key_;
+  std::string meta_memo_value_;
+  bool meta_memo_valid_ = false;
 };
 
 }  // namespace larder::server
