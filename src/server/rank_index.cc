@@ -7,7 +7,6 @@
 #include "server/rank_cache.h"
 
 namespace larder::server {
-namespace {}  // namespace
 
 RankIndex::RankIndex(Database& db, std::uint64_t version, std::string_view prefix,
                      std::uint32_t chunk_max)
