@@ -16,6 +16,8 @@
 #include "server/blocking.h"
 #include "server/client.h"
 #include "server/keyspace.h"
+#include "server/rank_cache.h"
+#include "server/rank_cache.h"
 #include "server/reply_builder.h"
 #include "server/server.h"
 #include "server/server_commands.h"
@@ -122,7 +124,7 @@ void ClientsSection(Server& server, const ServerConfig& config, InfoWriter& w) {
   w.Field("tracking_clients", 0);
 }
 
-void MemorySection(InfoWriter& w) {
+void MemorySection(Server& server, InfoWriter& w) {
   const struct mallinfo2 heap = mallinfo2();
   const std::uint64_t used = heap.uordblks + heap.hblkhd;
   const std::uint64_t rss = ResidentBytes();
@@ -145,6 +147,13 @@ void MemorySection(InfoWriter& w) {
                 used == 0 ? 0.0 : static_cast<double>(rss) / static_cast<double>(used));
   w.Field("mem_fragmentation_ratio", ratio);
   w.Field("mem_allocator", "libc");
+  // The in-memory rank indexes of sorted sets and sets (rank_cache.h), shared by every db.
+  if (const RankCache* ranks = server.keyspace().db(0).rank_cache()) {
+    w.Field("larder_rank_indexes", static_cast<std::uint64_t>(ranks->entries()));
+    w.Field("larder_rank_index_bytes", static_cast<std::uint64_t>(ranks->bytes()));
+    w.Field("larder_rank_index_builds", ranks->builds());
+    w.Field("larder_rank_index_evictions", ranks->evictions());
+  }
 }
 
 void PersistenceSection(Server& server, const ServerConfig& config, InfoWriter& w) {
@@ -283,7 +292,7 @@ Result<std::string> BuildInfo(Server& server, std::span<const std::string_view> 
     const std::string_view name = kSections[i].name;
     if (name == "server") ServerSection(server, *config, now_ms, w);
     if (name == "clients") ClientsSection(server, *config, w);
-    if (name == "memory") MemorySection(w);
+    if (name == "memory") MemorySection(server, w);
     if (name == "persistence") PersistenceSection(server, *config, w);
     if (name == "stats") StatsSection(server, w);
     if (name == "replication") ReplicationSection(server, w);

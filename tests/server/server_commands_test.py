@@ -137,6 +137,18 @@ class ServerCommandsTest(WithServer):
         self.assertIn("connected_clients", both)
         self.assertNotIn("used_memory", both)
         self.assertEqual(self.r.execute_command("INFO", "nosuchsection"), {})
+        if not AGAINST_REDIS:
+            # A rank query builds the sorted set's in-memory rank index; INFO memory counts it.
+            before = self.r.info("memory")
+            self.r.delete("info:z")
+            self.r.zadd("info:z", {f"m{i}": i for i in range(300)})
+            self.assertEqual(self.r.zrank("info:z", "m150"), 150)
+            after = self.r.info("memory")
+            self.assertEqual(after["larder_rank_index_builds"],
+                             before["larder_rank_index_builds"] + 1)
+            self.assertGreaterEqual(after["larder_rank_indexes"], 1)
+            self.assertGreater(after["larder_rank_index_bytes"], 0)
+            self.assertIn("larder_rank_index_evictions", after)
 
     def test_config_get_set(self):
         self.assertEqual(self.r.config_get("maxclients"), {"maxclients": "10000"})
