@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "server/rank_index.h"
+
 namespace larder::server {
 
 using enc::Meta;
@@ -167,6 +169,8 @@ Result<bool> DatabaseImpl::SetMember(std::string_view key, ValueType type, std::
   const bool is_new = s.IsNotFound();
   LARDER_RETURN_IF_ERROR(state_->Put(key_buf_, value));
   if (is_new) {
+    // The hash's cached rank index (HRANDFIELD), if any, counts the new field.
+    LARDER_RETURN_IF_ERROR(RankIndex(*this, m.version, "").OnInsert(member));
     ++m.size;
     LARDER_RETURN_IF_ERROR(state_->WriteMeta(pdb(), key, m, m.expire_at_ms));
   }
@@ -188,6 +192,7 @@ Result<bool> DatabaseImpl::DeleteMember(std::string_view key, std::string_view m
   if (s.IsNotFound()) return false;
   LARDER_RETURN_IF_ERROR(s);
   LARDER_RETURN_IF_ERROR(state_->Delete(key_buf_));
+  LARDER_RETURN_IF_ERROR(RankIndex(*this, m.version, "").OnErase(member));
   if (--m.size == 0) {
     LARDER_RETURN_IF_ERROR(state_->RemoveKey(pdb(), key, m));
   } else {

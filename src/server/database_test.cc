@@ -8,9 +8,12 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <random>
 #include <vector>
 
 #include "server/keyspace_test_util.h"
+#include "server/rank_cache.h"
+#include "server/rank_index.h"
 #include "server/reclaim.h"
 
 namespace larder::server {
@@ -170,6 +173,30 @@ TEST_F(DatabaseTest, RepeatedMetaReadsSeeEveryWriteOfTheKey) {
   ASSERT_TRUE(h.ok() && h->has_value());
   EXPECT_EQ((*h)->size, 1u);
   EXPECT_EQ((*h)->expire_at_ms, 0);
+}
+
+// A hash's cached rank index (HRANDFIELD's picks) follows SetMember and DeleteMember.
+TEST_F(DatabaseTest, AHashsCachedRankIndexFollowsItsFields) {
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_TRUE(db0_.SetMember("h", ValueType::kHash, "f" + std::to_string(i), "v").ok());
+  }
+  const std::uint64_t version = VersionOf("h");
+  ASSERT_TRUE(RankIndex(db0_, version, "").EntryAt(0).ok());  // builds and caches it
+  std::mt19937 rng(5);
+  std::uint64_t size = 500;
+  for (int step = 0; step < 2000; ++step) {
+    const std::string f = "f" + std::to_string(rng() % 1000);
+    if (rng() % 2 == 0) {
+      size += *db0_.SetMember("h", ValueType::kHash, f, "w") ? 1 : 0;
+    } else if (size > 1) {
+      size -= *db0_.DeleteMember("h", f) ? 1 : 0;
+    }
+  }
+  RankIndex index(db0_, version, "");
+  ASSERT_TRUE(index.cached());
+  const Status checked = index.Check(size);
+  EXPECT_TRUE(checked.ok()) << checked.ToString();
+  EXPECT_EQ(db0_.rank_cache()->distrusted(), 0u);
 }
 
 // Deleting a hash of 200k members writes a handful of records; its members are reclaimed by

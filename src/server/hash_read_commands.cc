@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 #include "server/args.h"
 #include "server/key_commands.h"
 #include "server/random_members.h"
+#include "server/rank_index.h"
 #include "server/reply_builder.h"
 #include "server/scan.h"
 
@@ -52,12 +54,24 @@ std::mt19937_64& Random() {
   return rng;
 }
 
-// The fields at the given positions (0-based, in field order) of the hash, one walk.
+// The fields at the given positions (0-based, in field order) of the hash: a few positions of a
+// big hash through its rank index (rank_index.h: built once, then kept in step by SetMember and
+// DeleteMember), else one walk.
 Result<std::unordered_map<std::uint64_t, std::pair<std::string, std::string>>> FieldsAt(
-    Database& db, std::string_view key, std::vector<std::uint64_t> positions) {
+    Database& db, std::string_view key, const KeyInfo& info, std::vector<std::uint64_t> positions) {
   std::sort(positions.begin(), positions.end());
   positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
   std::unordered_map<std::uint64_t, std::pair<std::string, std::string>> fields;
+  if (db.rank_cache() != nullptr && positions.size() * 4 < info.size) {
+    RankIndex ranks(db, info.version, "");
+    for (std::uint64_t want : positions) {
+      LARDER_ASSIGN_OR_RETURN(std::string field, ranks.EntryAt(want));
+      LARDER_ASSIGN_OR_RETURN(std::optional<std::string> value, db.GetMember(key, field));
+      if (!value) return Status::Corruption("HRANDFIELD: a ranked field is missing");
+      fields.emplace(want, std::pair(std::move(field), std::move(*value)));
+    }
+    return fields;
+  }
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it, db.Members(key));
   std::uint64_t at = 0;
   for (std::uint64_t want : positions) {
@@ -101,7 +115,7 @@ Status HRandFieldCommand(CommandContext& ctx) {
   }
   const std::uint64_t size = info->size;
   const std::vector<std::uint64_t> picks = RandomPositions(size, count, Random());
-  LARDER_ASSIGN_OR_RETURN(auto fields, FieldsAt(ctx.db, ctx.argv[1], picks));
+  LARDER_ASSIGN_OR_RETURN(auto fields, FieldsAt(ctx.db, ctx.argv[1], *info, picks));
   if (!with_count) {
     auto it = fields.find(picks[0]);
     if (it == fields.end())

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "server/command_test_util.h"
 
@@ -117,6 +119,45 @@ TEST_P(HashReadCommandsTest, HScanBigHashesByCount) {
   } while (cursor != "0" && calls < 100);
   EXPECT_EQ(seen, fields);
   EXPECT_EQ(calls, 6);
+}
+
+// Few picks of a big hash go through its rank index (engine backing): every field returned is
+// one the hash holds, with its value, after fields were added and deleted since the first pick.
+TEST_P(HashReadCommandsTest, HRandFieldOfABigHashAfterChanges) {
+  KeysHarness h(GetParam());
+  std::map<std::string, std::string> model;
+  const auto hset = [&](const std::string& f, const std::string& v) {
+    h.Run({"HSET", "h", f, v});
+    model[f] = v;
+  };
+  for (int i = 0; i < 600; ++i) hset("f" + std::to_string(i), "v" + std::to_string(i));
+  const auto check_picks = [&] {
+    const std::string r = h.Run({"HRANDFIELD", "h", "3", "WITHVALUES"});
+    ASSERT_EQ(r.front(), '[') << r;
+    std::vector<std::string> items;
+    std::string item;
+    for (char c : r.substr(1, r.size() - 2)) {
+      if (c == ',') {
+        items.push_back(item);
+        item.clear();
+      } else {
+        item.push_back(c);
+      }
+    }
+    items.push_back(item);
+    ASSERT_EQ(items.size(), 6u) << r;
+    for (std::size_t i = 0; i < items.size(); i += 2) {
+      ASSERT_TRUE(model.contains(items[i])) << r;
+      EXPECT_EQ(model[items[i]], items[i + 1]) << r;
+    }
+  };
+  check_picks();
+  for (int i = 0; i < 600; i += 2) {
+    EXPECT_EQ(h.Run({"HDEL", "h", "f" + std::to_string(i)}), "1");
+    model.erase("f" + std::to_string(i));
+  }
+  for (int i = 0; i < 100; ++i) hset("g" + std::to_string(i), "w" + std::to_string(i));
+  for (int round = 0; round < 40; ++round) check_picks();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backings, HashReadCommandsTest,

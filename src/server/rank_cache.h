@@ -1,5 +1,5 @@
 // RankCache: the in-memory rank indexes (RankChunks) of the collections that rank queries have
-// touched (sorted sets' score indexes, sets' members: rank_index.h), by collection version,
+// touched (sorted sets' score indexes, sets' and hashes' members: rank_index.h), by version,
 // within a byte budget, least recently used dropped first.
 //
 // A rank index is derived data: it is not on disk, so a ZADD writes only the member and score
@@ -10,7 +10,8 @@
 //
 // Coherence (the rule the code keeps): every change of an indexed run of records goes through
 // one place that tells the cached index (RankIndex::OnInsert / OnErase) in the same command:
-// ZSetStore for sorted sets, sets::Add / Remove for sets (sets::Store writes a new version).
+// ZSetStore for sorted sets, sets::Add / Remove for sets (sets::Store writes a new version),
+// DatabaseImpl::SetMember / DeleteMember for hashes.
 // Versions are never reused (a deleted, flushed or copied collection has a new version or
 // none), and a dropped version's entry is erased (KeyspaceState::DropMembers), so an entry can
 // only go stale by being unreachable; a flush clears them all. The keyspace never rolls a write

@@ -1,8 +1,9 @@
 // RankIndex: rank queries over an ordered run of a collection's records (those under its
 // version that start with a prefix), and their upkeep, through an in-memory count of them
 // (RankChunks, cached by RankCache). A sorted set's score index is one such run (prefix "s":
-// ZRANK, ZRANGE by rank, ZCOUNT); a set's members are another (prefix "": SPOP and SRANDMEMBER
-// pick a uniformly random rank). An *entry* is a record's bytes after the prefix.
+// ZRANK, ZRANGE by rank, ZCOUNT); a set's or a hash's members are another (prefix "": SPOP,
+// SRANDMEMBER and HRANDFIELD pick uniformly random ranks). An *entry* is a record's bytes after the
+// prefix.
 //
 // The counts live in memory only (rank_cache.h says why and how they stay coherent). A rank
 // query (CountLess, EntryAt, FirstKey) uses the collection's cached index, or builds it with
