@@ -279,6 +279,24 @@ inline std::string DecodeReply(std::string_view in, std::size_t* pos) {
   }
 }
 
+// The elements of a decoded flat array reply ("[a,b,c]" -> {"a","b","c"}; elements must not
+// contain ','). Not an array: a test failure and no elements.
+inline std::vector<std::string> SplitFlatReply(const std::string& reply) {
+  std::vector<std::string> items;
+  if (reply.size() < 2 || reply.front() != '[' || reply.back() != ']') {
+    ADD_FAILURE() << "not an array reply: " << reply;
+    return items;
+  }
+  const std::string list = reply.substr(1, reply.size() - 2);
+  for (std::size_t at = 0; at <= list.size();) {
+    std::size_t end = list.find(',', at);
+    if (end == std::string::npos) end = list.size();
+    items.push_back(list.substr(at, end - at));
+    at = end + 1;
+  }
+  return items;
+}
+
 // A decoded SCAN/HSCAN reply ("[cursor,[a,b]]"): the next cursor and the elements.
 struct ScanStep {
   std::string cursor;

@@ -133,18 +133,7 @@ TEST_P(HashReadCommandsTest, HRandFieldOfABigHashAfterChanges) {
   for (int i = 0; i < 600; ++i) hset("f" + std::to_string(i), "v" + std::to_string(i));
   const auto check_picks = [&] {
     const std::string r = h.Run({"HRANDFIELD", "h", "3", "WITHVALUES"});
-    ASSERT_EQ(r.front(), '[') << r;
-    std::vector<std::string> items;
-    std::string item;
-    for (char c : r.substr(1, r.size() - 2)) {
-      if (c == ',') {
-        items.push_back(item);
-        item.clear();
-      } else {
-        item.push_back(c);
-      }
-    }
-    items.push_back(item);
+    const std::vector<std::string> items = testing::SplitFlatReply(r);
     ASSERT_EQ(items.size(), 6u) << r;
     for (std::size_t i = 0; i < items.size(); i += 2) {
       ASSERT_TRUE(model.contains(items[i])) << r;

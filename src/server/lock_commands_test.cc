@@ -25,18 +25,7 @@ class LockCommandsTest : public ::testing::Test {
     std::vector<std::string> args = {"LOCK.ACQUIRE", "l"};
     args.insert(args.end(), extra.begin(), extra.end());
     const std::string reply = h_.Run(args);
-    EXPECT_TRUE(reply.starts_with("[")) << reply;
-    std::vector<std::string> parts;
-    std::string cur;
-    for (char c : reply.substr(1, reply.size() - 2)) {
-      if (c == ',') {
-        parts.push_back(cur);
-        cur.clear();
-      } else {
-        cur += c;
-      }
-    }
-    parts.push_back(cur);
+    std::vector<std::string> parts = testing::SplitFlatReply(reply);
     EXPECT_EQ(parts.size(), 3u) << reply;
     parts.resize(3);
     return parts;
