@@ -285,7 +285,7 @@ Status DatabaseImpl::WriteCollection(std::string_view key, const KeyInfo& info, 
   }
   if (m.size == 0 && m.type != ValueType::kStream) {
     if (!created) LARDER_RETURN_IF_ERROR(state_->RemoveKey(pdb(), key, m));
-  } else if (!created && old_meta_same) {
+  } else if (old_meta_same) {
     // Only records under the version changed (a ZADD that moves a member, an LSET): the meta
     // record already says all of this; the write is still reported below.
   } else {

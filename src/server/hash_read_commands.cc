@@ -66,7 +66,7 @@ Result<std::unordered_map<std::uint64_t, std::pair<std::string, std::string>>> F
     RankIndex ranks(db, info.version, "");
     for (std::uint64_t want : positions) {
       LARDER_ASSIGN_OR_RETURN(std::string field, ranks.EntryAt(want));
-      LARDER_ASSIGN_OR_RETURN(std::optional<std::string> value, db.GetMember(key, field));
+      LARDER_ASSIGN_OR_RETURN(std::optional<std::string> value, db.GetRecord(info.version, field));
       if (!value) return Status::Corruption("HRANDFIELD: a ranked field is missing");
       fields.emplace(want, std::pair(std::move(field), std::move(*value)));
     }

@@ -17,7 +17,6 @@
 #include "server/client.h"
 #include "server/keyspace.h"
 #include "server/rank_cache.h"
-#include "server/rank_cache.h"
 #include "server/reply_builder.h"
 #include "server/server.h"
 #include "server/server_commands.h"
@@ -147,7 +146,8 @@ void MemorySection(Server& server, InfoWriter& w) {
                 used == 0 ? 0.0 : static_cast<double>(rss) / static_cast<double>(used));
   w.Field("mem_fragmentation_ratio", ratio);
   w.Field("mem_allocator", "libc");
-  // The in-memory rank indexes of sorted sets and sets (rank_cache.h), shared by every db.
+  // The in-memory rank indexes of sorted sets, sets and hashes (rank_cache.h), shared by every
+  // db.
   if (const RankCache* ranks = server.keyspace().db(0).rank_cache()) {
     w.Field("larder_rank_indexes", static_cast<std::uint64_t>(ranks->entries()));
     w.Field("larder_rank_index_bytes", static_cast<std::uint64_t>(ranks->bytes()));

@@ -142,7 +142,8 @@ class Database {
   // Marks a key as read now (OBJECT IDLETIME, TOUCH).
   virtual void Touch(std::string_view key) = 0;
 
-  // The in-memory rank indexes of sorted sets (rank_cache.h), shared by the keyspace's
+  // The in-memory rank indexes of sorted sets, sets and hashes (rank_cache.h), shared by the
+  // keyspace's
   // databases (versions are unique across them). nullptr when the database keeps none (test
   // fakes): a rank query then builds the set's index for that one call.
   virtual RankCache* rank_cache() { return nullptr; }

@@ -130,7 +130,7 @@ class KeyspaceState {
   Status DropMembers(std::uint64_t version, std::uint64_t size);
 
   // --- derived data ---
-  // The sorted sets' rank indexes (rank_cache.h); a flush clears it.
+  // The rank indexes of sorted sets, sets and hashes (rank_cache.h); a flush clears it.
   RankCache& rank_cache() { return rank_cache_; }
 
  private:

@@ -1,7 +1,7 @@
 // RankChunks: the rank index of one ordered run of records (a sorted set's score index, a set's
-// members: rank_index.h), in memory. It counts the run's entries in chunks, so that the rank of
-// an entry and the entry at a rank are found by summing counts and walking at most one chunk's
-// entries on disk, instead of walking the entries before them.
+// or a hash's members: rank_index.h), in memory. It counts the run's entries in chunks, so that the
+// rank of an entry and the entry at a rank are found by summing counts and walking at most one
+// chunk's entries on disk, instead of walking the entries before them.
 //
 // Shape (the invariants, checked by RankIndex::Check against the records):
 //   - chunks_ is ordered by key, without duplicates. Chunk i holds the entries in

@@ -141,6 +141,10 @@ Status ZSetStore::Reset() {
   return Status::Ok();
 }
 
+RankIndex ZSetStore::ScoreRanks() {
+  return RankIndex(db_, info_->version, kScoreIndex, limits_.chunk_max);
+}
+
 Status ZSetStore::EnsureCreated() {
   if (info_) return Status::Ok();
   LARDER_ASSIGN_OR_RETURN(KeyInfo info, db_.NewCollection(ValueType::kZSet));
@@ -158,7 +162,7 @@ Result<std::optional<double>> ZSetStore::Score(std::string_view member) {
 }
 
 Status ZSetStore::Insert(std::string_view member, double score, bool existed, double old_score) {
-  RankIndex index(db_, info_->version, kScoreIndex, limits_.chunk_max);
+  RankIndex index = ScoreRanks();
   // An update moves the entry; the member record is overwritten below, not deleted first.
   if (existed) LARDER_RETURN_IF_ERROR(EraseEntry(member, old_score));
   const std::uint64_t size = info_->size + (existed ? 0 : 1);
@@ -179,7 +183,7 @@ Status ZSetStore::Insert(std::string_view member, double score, bool existed, do
 }
 
 Status ZSetStore::EraseEntry(std::string_view member, double score) {
-  RankIndex index(db_, info_->version, kScoreIndex, limits_.chunk_max);
+  RankIndex index = ScoreRanks();
   const std::string record = ScoreKey(zenc::Ordered(score), member);
   LARDER_RETURN_IF_ERROR(db_.DeleteRecord(info_->version, record));
   modified_ = true;
@@ -237,7 +241,7 @@ Result<bool> ZSetStore::Remove(std::string_view member) {
 Result<std::optional<std::uint64_t>> ZSetStore::Rank(std::string_view member, bool reverse) {
   LARDER_ASSIGN_OR_RETURN(std::optional<double> score, Score(member));
   if (!score) return std::optional<std::uint64_t>();
-  RankIndex index(db_, info_->version, kScoreIndex, limits_.chunk_max);
+  RankIndex index = ScoreRanks();
   const std::string record = ScoreKey(zenc::Ordered(*score), member);
   LARDER_ASSIGN_OR_RETURN(std::uint64_t rank, index.CountLess(std::string_view(record).substr(1)));
   return std::optional<std::uint64_t>(reverse ? card() - 1 - rank : rank);
@@ -249,7 +253,7 @@ Result<std::unique_ptr<Cursor>> ZSetStore::CursorAtRank(std::uint64_t rank, bool
   if (!reverse && rank < limits_.walk_ranks) {
     // From the first chunk's key, not the index's start: the entries removed below it (ZPOPMIN
     // after ZPOPMIN) are not walked again.
-    RankIndex index(db_, info_->version, kScoreIndex, limits_.chunk_max);
+    RankIndex index = ScoreRanks();
     LARDER_ASSIGN_OR_RETURN(const std::string first, index.FirstKey());
     LARDER_ASSIGN_OR_RETURN(it,
                             db_.Records(info_->version, zenc::EntryRecord(zenc::kScoreSub, first)));
@@ -260,7 +264,7 @@ Result<std::unique_ptr<Cursor>> ZSetStore::CursorAtRank(std::uint64_t rank, bool
         it, db_.Records(info_->version, std::string(1, zenc::kPastScoreSub), /*reverse=*/true));
     skip = card() - 1 - rank;
   } else {
-    RankIndex index(db_, info_->version, kScoreIndex, limits_.chunk_max);
+    RankIndex index = ScoreRanks();
     LARDER_ASSIGN_OR_RETURN(std::string entry, index.EntryAt(rank));
     std::string record = zenc::EntryRecord(zenc::kScoreSub, entry);
     if (reverse) record.push_back('\0');  // the walk starts below it: at it
@@ -294,7 +298,7 @@ Result<std::unique_ptr<Cursor>> ZSetStore::CursorAt(const std::string& record, b
     LARDER_RETURN_IF_ERROR(it->status());
     return it;
   }
-  RankIndex index(db_, info_->version, kScoreIndex, limits_.chunk_max);
+  RankIndex index = ScoreRanks();
   LARDER_ASSIGN_OR_RETURN(std::uint64_t below, index.CountLess(std::string_view(record).substr(1)));
   if (reverse ? below <= offset : below + offset >= card()) {
     // Past the end: a cursor on no score-index record.
@@ -414,7 +418,7 @@ Result<std::vector<ZMember>> ZSetStore::RangeByLex(const ZLexRange& range, bool 
 
 Result<std::uint64_t> ZSetStore::CountByScore(const ZScoreRange& range) {
   if (!exists() || range.Empty()) return std::uint64_t{0};
-  RankIndex index(db_, info_->version, kScoreIndex, limits_.chunk_max);
+  RankIndex index = ScoreRanks();
   const std::string lo = LowerKey(range.min);
   const std::string hi = UpperKey(range.max);
   LARDER_ASSIGN_OR_RETURN(std::uint64_t below_lo, index.CountLess(std::string_view(lo).substr(1)));
@@ -442,7 +446,7 @@ Result<std::uint64_t> ZSetStore::CountByLex(const ZLexRange& range) {
   end.reset();
   if (stop <= start) return std::uint64_t{0};
   // Both ends found: count the entries between through the rank index.
-  RankIndex index(db_, info_->version, kScoreIndex, limits_.chunk_max);
+  RankIndex index = ScoreRanks();
   LARDER_ASSIGN_OR_RETURN(std::uint64_t below_lo,
                           index.CountLess(std::string_view(start).substr(1)));
   LARDER_ASSIGN_OR_RETURN(std::uint64_t below_hi,

@@ -33,6 +33,7 @@
 #include "larder/status.h"
 #include "server/command.h"
 #include "server/keyspace.h"
+#include "server/rank_index.h"
 
 namespace larder::server {
 
@@ -184,6 +185,8 @@ class ZSetStore {
   Status Commit();
 
  private:
+  // The rank index over the set's score index. REQUIRES: info_ (the set exists or was created).
+  RankIndex ScoreRanks();
   Status EnsureCreated();
   Status Insert(std::string_view member, double score, bool existed, double old_score);
   // Removes the member (its records and its place in the rank index; size - 1).
