@@ -24,7 +24,10 @@ from server_bench import Larderd, RedisServer, bench  # noqa: E402
 TICKS = os.sysconf("SC_CLK_TCK")
 WORKLOADS = {"SET": ("set", 1, 200_000), "GET": ("get", 1, 200_000),
              "SET -P 16": ("set", 16, 1_000_000), "INCR": ("incr", 1, 200_000),
-             "HSET": ("hset", 1, 200_000), "MSET (10 keys)": ("mset", 1, 100_000)}
+             "HSET": ("hset", 1, 200_000), "MSET (10 keys)": ("mset", 1, 100_000),
+             "ZADD": ("zadd", 1, 200_000), "ZADD -P 16": ("zadd", 16, 300_000),
+             "RPUSH -P 16": ("rpush", 16, 600_000), "SADD -P 16": ("sadd", 16, 600_000)}
+DEFAULT_WORKLOADS = "SET,GET,SET -P 16,INCR,HSET,MSET (10 keys)"
 
 
 def cpu_seconds(pid):
@@ -39,7 +42,8 @@ def main():
     ap.add_argument("--larderd", action="append", default=[],
                     help="NAME=DIRECTIVES, a larderd to compare (repeatable); default: 'larderd='")
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--workloads", default=",".join(WORKLOADS))
+    ap.add_argument("--workloads", default=DEFAULT_WORKLOADS,
+                    help="comma-separated, of: " + ", ".join(WORKLOADS))
     args = ap.parse_args()
     data = tempfile.mkdtemp(prefix="server-cpu-")
     servers = {}
