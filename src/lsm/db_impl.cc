@@ -131,7 +131,9 @@ Status DBImpl::OpenDirectory() {
                                               options_.max_open_tables, options_.mmap_reads);
   vlog_reader_ = std::make_unique<ValueLogReader>(dir_, fs_);
   picker_ = std::make_unique<CompactionPicker>(options_);
-  arena_cache_ = std::make_shared<ArenaBlockCache>(options_.write_buffer_size);
+  // Idle arena blocks: one whole memtable's (what the next memtable takes).
+  arena_cache_ =
+      std::make_shared<ArenaBlockCache>(MemTableArena::BlockBytesFor(options_.write_buffer_size));
   versions_ = std::make_unique<VersionSet>(dir_, fs_, options_);
   if (!exists) return versions_->Create();
   return versions_->Recover();

@@ -49,6 +49,14 @@ class MemTableArena {
   // their own (the current block goes on being used).
   std::uint8_t* Allocate(std::size_t n);
 
+  // The bytes of the blocks (as ArenaBlockCache counts them: each twice its usable size, see
+  // above) an arena holds once it has handed out `used` bytes, plus one block of overshoot. An
+  // ArenaBlockCache of this size keeps a whole memtable's memory for the next one, so that a
+  // long write load faults in (and the kernel zeroes) its memtable memory once, not per memtable.
+  static constexpr std::size_t BlockBytesFor(std::size_t used) {
+    return (used / kBlockSize + 1) * (kBlockSize + kHugePage);
+  }
+
   // Bytes handed out (rounded up to 8 each): what the memtable's size limit compares against.
   std::size_t used() const { return used_; }
   // Bytes of the blocks held (with their unaligned heads and tails).

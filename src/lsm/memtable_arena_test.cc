@@ -72,5 +72,33 @@ TEST(LsmMemTableArenaTest, LargeAllocationsGrowTheBlocks) {
   EXPECT_TRUE(adjacent);
 }
 
+// A cache of BlockBytesFor(limit) takes back every huge-page block of a memtable filled to
+// `limit`, so the next memtable faults in nothing new (a cache of `limit` bytes kept about half:
+// each block's address space is twice its usable size).
+TEST(LsmMemTableArenaTest, ACacheOfBlockBytesForKeepsAWholeMemTable) {
+  constexpr std::size_t kLimit = std::size_t{16} << 20;
+  auto cache = std::make_shared<ArenaBlockCache>(MemTableArena::BlockBytesFor(kLimit));
+  std::size_t huge_reserved = 0;
+  {
+    MemTableArena arena(cache);
+    while (arena.used() < kLimit) arena.Allocate(120);
+    // The small blocks before the first huge one: 4 KiB doubling up to 1 MiB.
+    huge_reserved = arena.reserved() - (MemTableArena::kBlockSize - MemTableArena::kFirstBlockSize);
+  }
+  EXPECT_EQ(cache->bytes(), huge_reserved);
+  std::size_t second_reserved = 0;
+  {
+    MemTableArena arena(cache);
+    while (arena.used() < kLimit) arena.Allocate(120);
+    EXPECT_EQ(cache->bytes(), 0u);  // every cached block reused
+    // It starts at 2 MiB blocks at once: one more for what the first one's small blocks held.
+    second_reserved = arena.reserved();
+    EXPECT_EQ(second_reserved,
+              huge_reserved + MemTableArena::kBlockSize + MemTableArena::kHugePage);
+  }
+  EXPECT_EQ(second_reserved, MemTableArena::BlockBytesFor(kLimit));
+  EXPECT_EQ(cache->bytes(), second_reserved);
+}
+
 }  // namespace
 }  // namespace larder::lsm
