@@ -53,6 +53,12 @@ struct QueueManager::Queue {
 
 namespace {
 
+// A partition's items a produce weighs: ready, scheduled and leased.
+std::uint64_t ItemLoad(const Partition& p) {
+  const PartitionMeta& m = p.meta();
+  return m.ready + m.scheduled + m.leased;
+}
+
 std::string EncodeQueueRecord(const QueueInfo& q) {
   std::string v(1, static_cast<char>(kRecordVersion));
   PutVarint64(&v, static_cast<std::uint64_t>(q.created_ms));
@@ -309,6 +315,17 @@ Result<QueueInfo> QueueManager::Info(std::string_view name) const {
   return q->info;
 }
 
+std::shared_ptr<Partition> QueueManager::WrittenThisBatch(
+    const Queue& q, const std::function<bool(const Partition&)>& eligible) const {
+  for (const auto& [p, count] : written_) {
+    if (std::find(q.partitions.begin(), q.partitions.end(), p) != q.partitions.end() &&
+        eligible(*p)) {
+      return p;
+    }
+  }
+  return nullptr;
+}
+
 void QueueManager::NoteWritten(const std::shared_ptr<Partition>& p) {
   for (auto& w : written_) {
     if (w.first == p) {
@@ -346,16 +363,21 @@ Status QueueManager::Produce(std::string_view name, std::span<const std::string_
   if (payloads.empty() || payloads.size() > kMaxBatch) {
     return Status::InvalidArgument(fmt::format("a produce takes 1 to {} items", kMaxBatch));
   }
-  // The whole batch to the least loaded partition (ties: the lowest number).
+  // The whole batch to the least loaded partition (ties: the lowest number), or to one that
+  // this batch of commands already wrote while it is within kStickySlack items of that (so the
+  // batch's produces share one sync).
   std::shared_ptr<Partition> best;
   std::uint64_t best_load = 0;
   for (auto& p : q->partitions) {
-    const PartitionMeta& m = p->meta();
-    const std::uint64_t load = m.ready + m.scheduled + m.leased;
+    const std::uint64_t load = ItemLoad(*p);
     if (best == nullptr || load < best_load) {
       best = p;
       best_load = load;
     }
+  }
+  if (auto sticky = WrittenThisBatch(
+          *q, [&](const Partition& p) { return ItemLoad(p) <= best_load + kStickySlack; })) {
+    best = std::move(sticky);
   }
   LARDER_RETURN_IF_ERROR(best->Produce(payloads, options, q->info.settings, now_ms, ids));
   NoteWritten(best);
@@ -376,6 +398,18 @@ Status QueueManager::Lease(std::string_view name, std::string_view client, std::
   }
   std::stable_sort(order.begin(), order.end(),
                    [](const auto& a, const auto& b) { return a->meta().ready > b->meta().ready; });
+  // A partition this batch already wrote goes first while it holds within kStickySlack of the
+  // fullest's ready items (so the batch's leases, and the completes that follow them, share
+  // one sync).
+  if (!order.empty()) {
+    const std::uint64_t most = order.front()->meta().ready;
+    if (auto sticky = WrittenThisBatch(*q, [&](const Partition& p) {
+          return p.meta().ready > 0 && p.meta().ready + kStickySlack >= most;
+        })) {
+      std::erase(order, sticky);
+      order.insert(order.begin(), std::move(sticky));
+    }
+  }
   bool moved_dead = false;
   for (auto& p : order) {
     const std::uint64_t outbox = p->meta().outbox, before = p->written();

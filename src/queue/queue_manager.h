@@ -1,7 +1,8 @@
 // QueueManager: larderd's durable queues (docs/queue.md). Queue records live in the metadata
 // store (<queue-storage dir>/~queue-storage-partition/); partition N of queue Q in its own store,
 // <location dir>/Q-00000N-partition/, at the location placement.h chose. The manager routes
-// produces to the least loaded partition and leases to the fullest, checks and applies
+// produces to the least loaded partition and leases to the fullest (each preferring, within
+// kStickySlack, a partition the current batch already wrote), checks and applies
 // completes and retries, runs the partitions' cron work and moves dead letters.
 //
 // Dead letters cross stores, so they move in three steps, each durable before the next:
@@ -43,6 +44,12 @@ namespace larder::queue {
 
 inline constexpr std::size_t kMaxBatch = 1000;  // items per produce, lease, complete, retry
 inline constexpr std::size_t kMaxQueueName = 512;
+// Routing prefers a partition that the current batch of commands already wrote (since the last
+// TakeWritten) while it is within this many items of the best choice: the least loaded for a
+// produce, the one with the most ready items for a lease. Under appendfsync always a batch then
+// syncs one partition instead of one per command, as a sticky partitioner batches a producer's
+// records; the partitions' loads stay within this many items of each other (plus one produce).
+inline constexpr std::uint64_t kStickySlack = 64;
 
 // QCREATE/QUPDATE options; absent fields keep the default (create) or current value (update).
 struct QueueOptions {
@@ -157,6 +164,10 @@ class QueueManager {
   Result<PartitionPlacement> PlacementFor(std::string_view queue, std::uint32_t number,
                                           std::uint32_t location) const;
   void NoteWritten(const std::shared_ptr<Partition>& p);
+  // The first partition of q written since the last TakeWritten for which `eligible` holds, or
+  // nullptr.
+  std::shared_ptr<Partition> WrittenThisBatch(
+      const Queue& q, const std::function<bool(const Partition&)>& eligible) const;
   // InvalidArgument while a backup of queue `name` holds snapshots of its partitions.
   Status CheckNoBackup(std::string_view name, std::string_view what) const;
   // Moves the outboxes of q's partitions to its dead-letter queue (or drops them).

@@ -168,6 +168,7 @@ TEST(QueueManagerTest, ProducesGoToTheLeastLoadedPartitionAndLeasesToTheFullest)
   for (int i = 0; i < 6; ++i) {
     std::vector<std::string_view> batch(static_cast<std::size_t>(i + 1), "p");
     ASSERT_TRUE((*m)->Produce("q", batch, {}, kNow, &ids).ok());
+    (void)(*m)->TakeWritten();  // each produce in a batch of its own (no sticky routing)
   }
   auto st = (*m)->Stats("q", kNow);
   ASSERT_TRUE(st.ok());
@@ -184,6 +185,55 @@ TEST(QueueManagerTest, ProducesGoToTheLeastLoadedPartitionAndLeasesToTheFullest)
   ASSERT_TRUE((*m)->Complete("q", bogus, &not_leased).ok());
   EXPECT_EQ(not_leased, (std::vector<std::string>{"7-1", "junk", "2-x"}));
   EXPECT_EQ((*m)->Stats("q", kNow)->total.leased, 9u);  // nothing applied
+}
+
+// Within one batch (between TakeWritten calls) produces and leases stay on the partition the
+// batch already wrote, while it is within kStickySlack of the best choice; across batches the
+// loads stay balanced within the slack, and every partition gets items.
+TEST(QueueManagerTest, ABatchsProducesAndLeasesStayOnThePartitionItWrote) {
+  auto fs = NewMemFileSystem(std::size_t{64} << 20);
+  auto m = OpenManager(fs.get());
+  ASSERT_TRUE(m.ok());
+  constexpr std::uint32_t kPartitions = 8;
+  ASSERT_TRUE((*m)->Create("q", {.partitions = kPartitions}, kNow).ok());
+  std::vector<std::string_view> one = {"p"};
+  std::vector<std::string> ids;
+  for (int batch = 0; batch < 500; ++batch) {
+    const std::size_t first = ids.size();
+    for (int i = 0; i < 4; ++i) ASSERT_TRUE((*m)->Produce("q", one, {}, kNow, &ids).ok());
+    for (std::size_t i = first + 1; i < ids.size(); ++i) {
+      ASSERT_EQ(ids[i].substr(0, 2), ids[first].substr(0, 2)) << "batch " << batch;
+    }
+    ASSERT_EQ((*m)->TakeWritten().size(), 1u);  // one partition to sync
+  }
+  auto st = (*m)->Stats("q", kNow);
+  ASSERT_TRUE(st.ok());
+  std::uint64_t lo = UINT64_MAX, hi = 0;
+  for (const auto& p : st->partitions) {
+    lo = std::min(lo, p.ready);
+    hi = std::max(hi, p.ready);
+  }
+  EXPECT_GT(lo, 0u);
+  EXPECT_LE(hi - lo, kStickySlack + 4);
+
+  // Leases of one item each, four per batch: all from one partition, the fullest or within the
+  // slack of it; then their completes touch that one partition only.
+  for (int batch = 0; batch < 100; ++batch) {
+    std::vector<LeasedItem> got;
+    for (int i = 0; i < 4; ++i) ASSERT_TRUE((*m)->Lease("q", "c", 1, kNow, &got).ok());
+    ASSERT_EQ(got.size(), 4u);
+    for (const LeasedItem& item : got) {
+      ASSERT_EQ(item.id.substr(0, 2), got[0].id.substr(0, 2)) << "batch " << batch;
+    }
+    ASSERT_EQ((*m)->TakeWritten().size(), 1u);
+    std::vector<std::string_view> done;
+    for (const LeasedItem& item : got) done.push_back(item.id);
+    std::vector<std::string> not_leased;
+    ASSERT_TRUE((*m)->Complete("q", done, &not_leased).ok());
+    ASSERT_TRUE(not_leased.empty());
+    ASSERT_EQ((*m)->TakeWritten().size(), 1u);
+  }
+  EXPECT_EQ((*m)->Stats("q", kNow)->total.ready, 2000u - 400u);
 }
 
 TEST(QueueManagerTest, RebalanceMovesPartitionsToNewLocationsWithEveryItem) {
