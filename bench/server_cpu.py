@@ -26,7 +26,9 @@ WORKLOADS = {"SET": ("set", 1, 200_000), "GET": ("get", 1, 200_000),
              "SET -P 16": ("set", 16, 1_000_000), "INCR": ("incr", 1, 200_000),
              "HSET": ("hset", 1, 200_000), "MSET (10 keys)": ("mset", 1, 100_000),
              "ZADD": ("zadd", 1, 200_000), "ZADD -P 16": ("zadd", 16, 300_000),
-             "RPUSH -P 16": ("rpush", 16, 600_000), "SADD -P 16": ("sadd", 16, 600_000)}
+             "RPUSH -P 16": ("rpush", 16, 600_000), "SADD -P 16": ("sadd", 16, 600_000),
+             "LPUSH -P 16": ("lpush", 16, 600_000), "LPOP -P 16": ("lpop", 16, 600_000),
+             "RPOP -P 16": ("rpop", 16, 600_000), "ZPOPMIN -P 16": ("zpopmin", 16, 300_000)}
 DEFAULT_WORKLOADS = "SET,GET,SET -P 16,INCR,HSET,MSET (10 keys)"
 
 
