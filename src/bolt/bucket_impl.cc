@@ -306,8 +306,13 @@ Status BucketImpl::Delete(std::string_view key) {
   LARDER_RETURN_IF_ERROR(c.SeekRaw(key, &found, &e));
   if (!found) return Status::Ok();
   if (e.is_bucket()) return Status::Incompatible("incompatible value: key is a bucket");
-  LARDER_ASSIGN_OR_RETURN(Node * leaf, c.LeafNode());
-  leaf->Del(key);
+  std::size_t index = 0;
+  LARDER_ASSIGN_OR_RETURN(Node * leaf, c.LeafNode(&index));
+  // The entry SeekRaw found, at its position: one key compare, not a second search.
+  if (index >= leaf->inodes.size() || leaf->inodes[index].key != key) {
+    return Status::Corruption(fmt::format("page {}: the cursor lost its entry", leaf->pgid));
+  }
+  leaf->DelAt(index);
   ++mutations;
   return Status::Ok();
 }

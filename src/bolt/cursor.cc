@@ -199,8 +199,11 @@ Status CursorImpl::SeekRaw(std::string_view key, bool* found, Entry* at) {
   return status_;
 }
 
-Result<Node*> CursorImpl::LeafNode() {
+Result<Node*> CursorImpl::LeafNode(std::size_t* index) {
   if (depth_ == 0) return Status::Corruption("cursor has no position");
+  // A node materialized from the leaf's page holds its elements in the page's order, so the
+  // position is the same either way.
+  if (index != nullptr) *index = top().index;
   if (top().pn.node != nullptr && top().pn.node->is_leaf) return top().pn.node;
   Node* n = stack_[0].pn.node;
   if (n == nullptr) {

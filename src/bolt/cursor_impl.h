@@ -77,7 +77,8 @@ class CursorImpl {
   // Sets *exact when the entry there has exactly `key`. Used by writes.
   Status SeekRaw(std::string_view key, bool* found, Entry* at);
   // The leaf node under the cursor, materializing the path. REQUIRES: a SeekRaw just ran.
-  Result<Node*> LeafNode();
+  // *index (when given) receives the cursor's position in it: the entry SeekRaw found.
+  Result<Node*> LeafNode(std::size_t* index = nullptr);
 
   Status Delete();
 

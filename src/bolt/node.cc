@@ -114,11 +114,8 @@ void Node::Put(std::string_view old_key, std::string_view new_key, std::string_v
 }
 
 void Node::Del(std::string_view k) {
-  auto it = inodes.begin() + static_cast<std::ptrdiff_t>(LowerBound(k));
-  if (it == inodes.end() || it->key != k) return;
-  inodes.erase(it);
-  unbalanced = true;
-  appended_only = false;
+  const std::size_t i = LowerBound(k);
+  if (i < inodes.size() && inodes[i].key == k) DelAt(i);
 }
 
 Result<Node*> Node::ChildAt(std::size_t index) {

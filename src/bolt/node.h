@@ -104,7 +104,14 @@ class Node {
     if (index != inodes.size()) appended_only = false;
     inodes.insert(inodes.begin() + static_cast<std::ptrdiff_t>(index), Inode{0, 0, key, value});
   }
+  // Removes the inode with `key`, if any.
   void Del(std::string_view key);
+  // Removes inodes[index] (REQUIRES index < inodes.size()).
+  void DelAt(std::size_t index) {
+    inodes.erase(inodes.begin() + static_cast<std::ptrdiff_t>(index));
+    unbalanced = true;
+    appended_only = false;
+  }
 
   // True when this leaf has grown to several pages in this transaction, so that each further
   // insert would move many inodes; checked every kEarlySplitCheckInterval inserts (it walks the
