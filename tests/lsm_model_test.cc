@@ -57,6 +57,7 @@ TEST_P(LsmModelTest, MatchesStdMapAcrossFlushesCompactionsAndReopens) {
   EXPECT_GT(st.snapshot_checks, 0u);
   if (c.transactions) {
     EXPECT_GT(st.tx_commits, 0u);
+    EXPECT_GT(st.takes, 0u);
   }
 
   // The run must have exercised the background work it claims to cover.

@@ -268,6 +268,17 @@ class Transaction : public ReadView {
   virtual Status Put(std::string_view key, std::string_view value) = 0;
   // Deleting an absent key is OK.
   virtual Status Delete(std::string_view key) = 0;
+  // Deletes `key` and hands back the value it had: OK with *value set (when value is not
+  // nullptr), or NotFound when the key is absent (nothing written, the transaction stays
+  // usable). What GetView then Delete do, in one step where the engine can (bolt: one descent
+  // of the tree); this default does those two. Other errors as Delete's.
+  virtual Status Take(std::string_view key, std::string* value) {
+    std::string_view old;
+    Status s = GetView(key, &old);
+    if (!s.ok()) return s;
+    if (value != nullptr) value->assign(old);
+    return Delete(key);
+  }
   // Applies the batch's entries in order. An engine checks every entry against its limits
   // before applying any (InvalidArgument: nothing of the batch applied; bolt does); this
   // default applies them one by one and stops at the first error. Any other error breaks the

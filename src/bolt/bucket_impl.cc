@@ -300,12 +300,19 @@ Status BucketImpl::Put(std::string_view key, std::string_view value) {
 }
 
 Status BucketImpl::Delete(std::string_view key) {
+  Status s = Take(key, nullptr);
+  return s.IsNotFound() ? Status::Ok() : s;
+}
+
+Status BucketImpl::Take(std::string_view key, std::string* value) {
   CursorImpl c(this);
   bool found = false;
   Entry e;
   LARDER_RETURN_IF_ERROR(c.SeekRaw(key, &found, &e));
-  if (!found) return Status::Ok();
+  if (!found) return Status::NotFound();
   if (e.is_bucket()) return Status::Incompatible("incompatible value: key is a bucket");
+  // Copied before the leaf changes (the view may point into its node).
+  if (value != nullptr) value->assign(e.value);
   std::size_t index = 0;
   LARDER_ASSIGN_OR_RETURN(Node * leaf, c.LeafNode(&index));
   // The entry SeekRaw found, at its position: one key compare, not a second search.

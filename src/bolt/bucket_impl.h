@@ -106,6 +106,9 @@ class BucketImpl {
   Result<std::string_view> Get(std::string_view key);
   Status Put(std::string_view key, std::string_view value);
   Status Delete(std::string_view key);
+  // Delete that hands back the value removed (when `value` is not nullptr); NotFound when the
+  // key is absent. One seek: the entry it finds is the one deleted.
+  Status Take(std::string_view key, std::string* value);
 
   // Commit steps.
   void Rebalance();

@@ -232,6 +232,13 @@ class BoltTransaction final : public kv::Transaction {
     LARDER_RETURN_IF_ERROR(CheckEntry(key, {}));
     return Track(bucket_.Delete(key));
   }
+  // One descent: the seek that finds the entry deletes it.
+  Status Take(std::string_view key, std::string* value) override {
+    LARDER_RETURN_IF_ERROR(Usable());
+    LARDER_RETURN_IF_ERROR(CheckEntry(key, {}));
+    Status s = impl_->Take(key, value);
+    return s.IsNotFound() ? s : Track(std::move(s));
+  }
   Status Write(const kv::WriteBatch& batch) override {
     LARDER_RETURN_IF_ERROR(Usable());
     for (const kv::WriteBatch::Entry& e : batch) {

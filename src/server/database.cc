@@ -187,11 +187,9 @@ Result<bool> DatabaseImpl::DeleteMember(std::string_view key, std::string_view m
   LARDER_ASSIGN_OR_RETURN(bool found, state_->ReadLiveMeta(index_, key, &m, &meta_buf_));
   if (!found || !m.is_collection()) return false;
   enc::MemberKeyInto(m.version, member, &key_buf_);
-  std::string_view old;
-  Status s = state_->Get(key_buf_, &old);
+  Status s = state_->Take(key_buf_, nullptr);
   if (s.IsNotFound()) return false;
   LARDER_RETURN_IF_ERROR(s);
-  LARDER_RETURN_IF_ERROR(state_->Delete(key_buf_));
   LARDER_RETURN_IF_ERROR(RankIndex(*this, m.version, "").OnErase(member));
   if (--m.size == 0) {
     LARDER_RETURN_IF_ERROR(state_->RemoveKey(pdb(), key, m));
@@ -241,6 +239,16 @@ Status DatabaseImpl::PutRecord(std::uint64_t version, std::string_view record,
 Status DatabaseImpl::DeleteRecord(std::uint64_t version, std::string_view record) {
   enc::MemberKeyInto(version, record, &key_buf_);
   return state_->Delete(key_buf_);
+}
+
+Result<std::optional<std::string>> DatabaseImpl::TakeRecord(std::uint64_t version,
+                                                            std::string_view record) {
+  enc::MemberKeyInto(version, record, &key_buf_);
+  std::string value;
+  Status s = state_->Take(key_buf_, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  LARDER_RETURN_IF_ERROR(s);
+  return std::optional<std::string>(std::move(value));
 }
 
 Result<std::unique_ptr<Cursor>> DatabaseImpl::Records(std::uint64_t version, std::string_view start,

@@ -50,6 +50,8 @@ class DatabaseImpl final : public Database {
                                                std::string_view record) override;
   Status PutRecord(std::uint64_t version, std::string_view record, std::string_view value) override;
   Status DeleteRecord(std::uint64_t version, std::string_view record) override;
+  Result<std::optional<std::string>> TakeRecord(std::uint64_t version,
+                                                std::string_view record) override;
   Result<std::unique_ptr<Cursor>> Records(std::uint64_t version, std::string_view start,
                                           bool reverse = false) override;
   Status WriteCollection(std::string_view key, const KeyInfo& info, bool created) override;

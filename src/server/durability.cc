@@ -46,6 +46,11 @@ class LoggingTransaction final : public kv::Transaction {
     record_->Delete(key);
     return Status::Ok();
   }
+  Status Take(std::string_view key, std::string* value) override {
+    LARDER_RETURN_IF_ERROR(inner_->Take(key, value));  // NotFound: nothing written or logged
+    record_->Delete(key);
+    return Status::Ok();
+  }
   Status Write(const kv::WriteBatch& batch) override {
     LARDER_RETURN_IF_ERROR(inner_->Write(batch));
     for (const kv::WriteBatch::Entry& e : batch) {

@@ -54,6 +54,12 @@ Status Database::PutRecord(std::uint64_t, std::string_view, std::string_view) {
 Status Database::DeleteRecord(std::uint64_t, std::string_view) {
   return Status::NotSupported("raw collection records");
 }
+Result<std::optional<std::string>> Database::TakeRecord(std::uint64_t version,
+                                                        std::string_view record) {
+  LARDER_ASSIGN_OR_RETURN(std::optional<std::string> value, GetRecord(version, record));
+  if (value) LARDER_RETURN_IF_ERROR(DeleteRecord(version, record));
+  return value;
+}
 Result<std::unique_ptr<Cursor>> Database::Records(std::uint64_t, std::string_view, bool) {
   return Status::NotSupported("raw collection records");
 }

@@ -166,6 +166,10 @@ class Database {
                                                        std::string_view record);
   virtual Status PutRecord(std::uint64_t version, std::string_view record, std::string_view value);
   virtual Status DeleteRecord(std::uint64_t version, std::string_view record);
+  // Deletes the record and hands back its value, or nullopt when absent (nothing written). The
+  // default reads with GetRecord then deletes; DatabaseImpl does both in one engine step.
+  virtual Result<std::optional<std::string>> TakeRecord(std::uint64_t version,
+                                                        std::string_view record);
   // Records in order from the first record >= start; with `reverse`, in reverse order from the
   // last record < start (an empty start: from the last record). Views as for any Cursor.
   virtual Result<std::unique_ptr<Cursor>> Records(std::uint64_t version, std::string_view start,

@@ -38,6 +38,15 @@ Status KeyspaceState::Delete(std::string_view key) {
   return Fail(tx_->Delete(key));
 }
 
+Status KeyspaceState::Take(std::string_view key, std::string* value) {
+  LARDER_RETURN_IF_ERROR(broken_);
+  Status s = tx_->Take(key, value);
+  if (s.IsNotFound()) return s;
+  ++writes_;
+  if (meta_memo_valid_ && key == meta_memo_key_) meta_memo_valid_ = false;
+  return Fail(s);
+}
+
 Result<std::unique_ptr<kv::Iterator>> KeyspaceState::Range(std::string_view lower,
                                                            std::string_view upper) {
   LARDER_RETURN_IF_ERROR(broken_);

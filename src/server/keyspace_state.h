@@ -64,6 +64,8 @@ class KeyspaceState {
   Status Get(std::string_view key, std::string_view* value);
   Status Put(std::string_view key, std::string_view value);
   Status Delete(std::string_view key);
+  // Deletes `key`, handing back its value (kv::Transaction::Take): NotFound when absent.
+  Status Take(std::string_view key, std::string* value);
   // An iterator over [lower, upper) of the transaction's state.
   Result<std::unique_ptr<kv::Iterator>> Range(std::string_view lower, std::string_view upper);
   // Deletes up to `budget` keys of [lower, upper); returns how many (fewer: the range is empty).

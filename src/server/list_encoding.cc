@@ -57,9 +57,17 @@ Result<std::vector<std::string>> ListKey::Pop(ListEnd end, std::uint64_t count) 
   std::vector<std::string> values;
   values.reserve(count);
   if (count == 1) {
-    LARDER_ASSIGN_OR_RETURN(std::string value, Get(end == ListEnd::kHead ? 0 : info_.size - 1));
-    values.push_back(std::move(value));
-  } else if (count > 1) {
+    // Read and delete in one engine step.
+    const std::uint64_t index = end == ListEnd::kHead ? 0 : info_.size - 1;
+    LARDER_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                            db_->TakeRecord(info_.version, ListPositionRecord(Position(index))));
+    if (!value) return OutOfPlace();
+    values.push_back(std::move(*value));
+    if (end == ListEnd::kHead) ++info_.aux;
+    --info_.size;
+    return values;
+  }
+  if (count > 1) {
     LARDER_RETURN_IF_ERROR(Scan(end, 0, [&](std::uint64_t, std::string_view value) {
       values.emplace_back(value);
       return values.size() < count;

@@ -39,9 +39,8 @@ Result<std::int64_t> Remove(Database& db, std::string_view key, KeyInfo* info,
   std::int64_t removed = 0;
   for (std::string_view member : members) {
     if (info->size == 0) break;
-    LARDER_ASSIGN_OR_RETURN(std::optional<std::string> old, db.GetRecord(info->version, member));
+    LARDER_ASSIGN_OR_RETURN(std::optional<std::string> old, db.TakeRecord(info->version, member));
     if (!old) continue;
-    LARDER_RETURN_IF_ERROR(db.DeleteRecord(info->version, member));
     LARDER_RETURN_IF_ERROR(ranks.OnErase(member));
     --info->size;
     ++removed;

@@ -231,7 +231,11 @@ class ModelRun {
         }
         case 2: {
           std::string k = PickKey(tm);
-          if (Ok(tx->Delete(k), "transaction delete")) tm.erase(k);
+          if (rng_() % 2 == 0) {
+            if (Ok(tx->Delete(k), "transaction delete")) tm.erase(k);
+          } else {
+            TakeStep(*tx, tm, k);
+          }
           ++stats_.tx_writes;
           break;
         }
@@ -338,6 +342,25 @@ class ModelRun {
 
   // A Get through `view`, or with `use_view`, a Snapshot's or Transaction's GetView (the view,
   // not a copy).
+  // Transaction::Take of `k`: the value the model has and the key gone, or NotFound.
+  void TakeStep(kv::Transaction& tx, KVMap& m, const std::string& k) {
+    std::string got;
+    Status s = tx.Take(k, rng_() % 4 == 0 ? nullptr : &got);
+    ++stats_.takes;
+    ++stats_.ops;
+    auto it = m.find(k);
+    if (it == m.end()) {
+      if (!s.IsNotFound()) Fail("take " + Printable(k) + ": want NotFound, got " + s.ToString());
+    } else if (!s.ok()) {
+      Fail("take " + Printable(k) + ": " + s.ToString());
+    } else {
+      if (!got.empty() && got != it->second) {
+        Fail("take " + Printable(k) + ": " + DiffKV({*it}, {{k, got}}));
+      }
+      m.erase(it);
+    }
+  }
+
   void GetStep(kv::ReadView& view, const KVMap& m, bool use_view = false) {
     std::string k = PickKey(m);
     std::string_view got;
