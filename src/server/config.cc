@@ -242,6 +242,8 @@ const Directive kDirectives[] = {
     {"ts-disk-space-mb", false, false, ApplyInt<&C::ts_disk_space_mb, 1, 1 << 30>,
      RenderNumber<&C::ts_disk_space_mb>},
     {"ts-direct-io", false, false, ApplyTsDirectIo, RenderTsDirectIo},
+    {"rank-cache-mb", false, false, ApplyInt<&C::rank_cache_mb, 0, 1 << 20>,
+     RenderNumber<&C::rank_cache_mb>},
     {"requirepass", true, false, ApplyString<&C::requirepass>, RenderString<&C::requirepass>},
     {"maxclients", true, false, ApplyInt<&C::maxclients, 1, kUIntMax>,
      RenderNumber<&C::maxclients>},

@@ -61,6 +61,10 @@ struct ServerConfig {
   std::uint32_t notify_keyspace_events = 0;
   // A sparse HyperLogLog grows up to this many bytes (header included), then turns dense.
   std::uint64_t hll_sparse_max_bytes = 3000;
+  // The in-memory rank indexes of sorted sets, sets and hashes (rank_cache.h): their budget
+  // in MiB, least recently used dropped past it (a dropped index is rebuilt by its set's next
+  // rank query). 0 keeps only the index last used, whatever its size.
+  std::uint64_t rank_cache_mb = 64;
   // Redis directives accepted and ignored (save, appendonly, hash-max-listpack-entries...; the
   // list is in config.cc and docs/server.md): name -> value as given, for CONFIG GET.
   std::map<std::string, std::string> ignored;

@@ -318,5 +318,19 @@ TEST(ConfigTest, SetConfigValue) {
   }
 }
 
+TEST(ConfigTest, RankCacheMbParsesAndRefusesBadValues) {
+  ServerConfig c;
+  EXPECT_EQ(*RenderConfigValue(c, "rank-cache-mb"), "64");
+  ASSERT_TRUE(ApplyDirective(&c, "rank-cache-mb", {"0"}).ok());
+  EXPECT_EQ(c.rank_cache_mb, 0u);
+  ASSERT_TRUE(ApplyDirective(&c, "rank-cache-mb", {"1024"}).ok());
+  EXPECT_EQ(c.rank_cache_mb, 1024u);
+  EXPECT_FALSE(ApplyDirective(&c, "rank-cache-mb", {"-1"}).ok());
+  EXPECT_FALSE(ApplyDirective(&c, "rank-cache-mb", {"1048577"}).ok());
+  EXPECT_FALSE(ApplyDirective(&c, "rank-cache-mb", {"lots"}).ok());
+  EXPECT_EQ(c.rank_cache_mb, 1024u);                            // a refused value changes nothing
+  EXPECT_FALSE(SetConfigValue(&c, "rank-cache-mb", "8").ok());  // not at run time
+}
+
 }  // namespace
 }  // namespace larder::server

@@ -88,7 +88,10 @@ constexpr std::string_view kLockFile = "LOCK";
 class KeyspaceImpl final : public Keyspace {
  public:
   KeyspaceImpl(const KeyspaceOptions& options, FileSystem* fs, Clock* clock)
-      : options_(options), fs_(fs), clock_(clock), state_(clock, options.databases) {}
+      : options_(options),
+        fs_(fs),
+        clock_(clock),
+        state_(clock, options.databases, options.rank_cache_bytes) {}
   ~KeyspaceImpl() override { (void)Close(); }  // errors were reported by an explicit Close
 
   Status Init() {

@@ -34,14 +34,13 @@
 #include "larder/file_system.h"
 #include "larder/result.h"
 #include "larder/status.h"
+#include "server/rank_cache.h"
 
 namespace larder {
 class Clock;
 }
 
 namespace larder::server {
-
-class RankCache;
 
 enum class ValueType : std::uint8_t {
   kString = 1,
@@ -206,6 +205,8 @@ struct KeyspaceOptions {
   AppendFsync appendfsync = AppendFsync::kEverySec;
   FileSystem* fs = nullptr;  // null: the default POSIX file system
   Clock* clock = nullptr;    // null: the system clock
+  // The rank indexes' budget (RankCache, rank_cache.h; the rank-cache-mb directive).
+  std::size_t rank_cache_bytes = RankCache::kDefaultBudget;
 };
 
 struct KeyspaceStats {

@@ -42,7 +42,9 @@ inline constexpr std::uint64_t kInlineDropMembers = 64;
 
 class KeyspaceState {
  public:
-  KeyspaceState(Clock* clock, int databases) : clock_(clock), databases_(databases) {}
+  KeyspaceState(Clock* clock, int databases,
+                std::size_t rank_cache_bytes = RankCache::kDefaultBudget)
+      : clock_(clock), databases_(databases), rank_cache_(rank_cache_bytes) {}
 
   // --- the engine ---
   // The transaction to use from now on (Durability replaces it at each checkpoint).

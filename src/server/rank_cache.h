@@ -1,6 +1,7 @@
 // RankCache: the in-memory rank indexes (RankChunks) of the collections that rank queries have
 // touched (sorted sets' score indexes, sets' and hashes' members: rank_index.h), by version,
-// within a byte budget, least recently used dropped first.
+// within a byte budget (larderd's rank-cache-mb directive), least recently used dropped first;
+// the entry last built or used always stays, whatever its size.
 //
 // A rank index is derived data: it is not on disk, so a ZADD writes only the member and score
 // records and an SADD only the member. A collection's index is built from its records by the

@@ -276,6 +276,30 @@ class CommandLineTest(unittest.TestCase):
             finally:
                 srv.stop()
 
+    def test_rank_cache_mb_bounds_the_rank_indexes(self):
+        if AGAINST_REDIS:
+            self.skipTest("a larderd directive")
+        with tempfile.TemporaryDirectory() as d:
+            out = self.run_larderd("--rank-cache-mb", "-1", cwd=d)
+            self.assertEqual(out.returncode, 1)
+            self.assertIn("rank-cache-mb", out.stdout + out.stderr)
+            srv = Larderd(args=["--rank-cache-mb", "0"], data_dir=d).start()
+            try:
+                r = srv.client(decode_responses=True)
+                self.assertEqual(r.config_get("rank-cache-mb"), {"rank-cache-mb": "0"})
+                for z in ("z1", "z2", "z3"):
+                    r.zadd(z, {f"m{i}": i for i in range(200)})
+                    self.assertEqual(r.zrank(z, "m150"), 150)
+                mem = r.info("memory")
+                # A budget of 0 keeps only the index last used: each new one evicts the last.
+                self.assertEqual(mem["larder_rank_indexes"], 1)
+                self.assertEqual(mem["larder_rank_index_builds"], 3)
+                self.assertEqual(mem["larder_rank_index_evictions"], 2)
+                self.assertEqual(r.zrank("z1", "m7"), 7)  # rebuilt, same answer
+                r.close()
+            finally:
+                srv.stop()
+
 
 if __name__ == "__main__":
     unittest.main()
