@@ -57,7 +57,8 @@ class MemTableArena {
     return (used / kBlockSize + 1) * (kBlockSize + kHugePage);
   }
 
-  // Bytes handed out (rounded up to 8 each): what the memtable's size limit compares against.
+  // Bytes handed out (rounded up to 8 each): the skiplist's nodes with their keys and values,
+  // more than the log bytes that Options::write_buffer_size limits (DBImpl::mem_bytes_).
   std::size_t used() const { return used_; }
   // Bytes of the blocks held (with their unaligned heads and tails).
   std::size_t reserved() const { return reserved_; }

@@ -144,6 +144,8 @@ Status QueueManager::Close() {
   }
   queues_.clear();
   written_.clear();
+  leased_from_.clear();
+  produced_to_.clear();
   if (meta_ != nullptr) {
     Status s = meta_->Close();
     if (first.ok() && !s.ok()) first = s;
@@ -291,9 +293,7 @@ Status QueueManager::Delete(std::string_view name) {
     if (s.ok()) s = RemoveTree(fs_, q->info.partitions[i].dir);
     if (first.ok() && !s.ok()) first = s;
   }
-  std::erase_if(written_, [&](const auto& w) {
-    return std::find(q->partitions.begin(), q->partitions.end(), w.first) != q->partitions.end();
-  });
+  for (const auto& p : q->partitions) Forget(p);
   queues_.erase(queues_.find(name));
   return first;
 }
@@ -315,9 +315,16 @@ Result<QueueInfo> QueueManager::Info(std::string_view name) const {
   return q->info;
 }
 
-std::shared_ptr<Partition> QueueManager::WrittenThisBatch(
-    const Queue& q, const std::function<bool(const Partition&)>& eligible) const {
-  for (const auto& [p, count] : written_) {
+void QueueManager::Forget(const std::shared_ptr<Partition>& p) {
+  std::erase_if(written_, [&](const auto& w) { return w.first == p; });
+  std::erase(leased_from_, p);
+  std::erase(produced_to_, p);
+}
+
+std::shared_ptr<Partition> QueueManager::FirstOf(
+    const std::vector<std::shared_ptr<Partition>>& candidates, const Queue& q,
+    const std::function<bool(const Partition&)>& eligible) {
+  for (const auto& p : candidates) {
     if (std::find(q.partitions.begin(), q.partitions.end(), p) != q.partitions.end() &&
         eligible(*p)) {
       return p;
@@ -337,6 +344,8 @@ void QueueManager::NoteWritten(const std::shared_ptr<Partition>& p) {
 }
 
 std::vector<std::pair<std::shared_ptr<Partition>, std::uint64_t>> QueueManager::TakeWritten() {
+  leased_from_.clear();
+  produced_to_.clear();
   return std::exchange(written_, {});
 }
 
@@ -364,8 +373,8 @@ Status QueueManager::Produce(std::string_view name, std::span<const std::string_
     return Status::InvalidArgument(fmt::format("a produce takes 1 to {} items", kMaxBatch));
   }
   // The whole batch to the least loaded partition (ties: the lowest number), or to one that
-  // this batch of commands already wrote while it is within kStickySlack items of that (so the
-  // batch's produces share one sync).
+  // an earlier produce of this batch of commands wrote while it is within kStickySlack items
+  // of that (so the batch's produces share one sync).
   std::shared_ptr<Partition> best;
   std::uint64_t best_load = 0;
   for (auto& p : q->partitions) {
@@ -375,12 +384,16 @@ Status QueueManager::Produce(std::string_view name, std::span<const std::string_
       best_load = load;
     }
   }
-  if (auto sticky = WrittenThisBatch(
-          *q, [&](const Partition& p) { return ItemLoad(p) <= best_load + kStickySlack; })) {
+  if (auto sticky = FirstOf(produced_to_, *q, [&](const Partition& p) {
+        return ItemLoad(p) <= best_load + kStickySlack;
+      })) {
     best = std::move(sticky);
   }
   LARDER_RETURN_IF_ERROR(best->Produce(payloads, options, q->info.settings, now_ms, ids));
   NoteWritten(best);
+  if (std::find(produced_to_.begin(), produced_to_.end(), best) == produced_to_.end()) {
+    produced_to_.push_back(best);
+  }
   return Status::Ok();
 }
 
@@ -398,12 +411,13 @@ Status QueueManager::Lease(std::string_view name, std::string_view client, std::
   }
   std::stable_sort(order.begin(), order.end(),
                    [](const auto& a, const auto& b) { return a->meta().ready > b->meta().ready; });
-  // A partition this batch already wrote goes first while it holds within kStickySlack of the
-  // fullest's ready items (so the batch's leases, and the completes that follow them, share
-  // one sync).
+  // A partition an earlier lease of this batch took from goes first while it holds within
+  // kStickySlack of the fullest's ready items (so the batch's leases, and the completes that
+  // follow them, share one sync). Only leases count: the first lease of every batch goes to
+  // the fullest, so no partition's items wait behind the ones produced meanwhile.
   if (!order.empty()) {
     const std::uint64_t most = order.front()->meta().ready;
-    if (auto sticky = WrittenThisBatch(*q, [&](const Partition& p) {
+    if (auto sticky = FirstOf(leased_from_, *q, [&](const Partition& p) {
           return p.meta().ready > 0 && p.meta().ready + kStickySlack >= most;
         })) {
       std::erase(order, sticky);
@@ -411,12 +425,18 @@ Status QueueManager::Lease(std::string_view name, std::string_view client, std::
     }
   }
   bool moved_dead = false;
+  const std::size_t had = out->size();
   for (auto& p : order) {
     const std::uint64_t outbox = p->meta().outbox, before = p->written();
     LARDER_RETURN_IF_ERROR(p->Lease(n, client, q->info.settings, now_ms, out));
     if (p->written() != before) NoteWritten(p);
     moved_dead = moved_dead || p->meta().outbox > outbox;
-    if (!out->empty()) break;
+    if (out->size() > had) {
+      if (std::find(leased_from_.begin(), leased_from_.end(), p) == leased_from_.end()) {
+        leased_from_.push_back(p);
+      }
+      break;
+    }
   }
   if (moved_dead) LARDER_RETURN_IF_ERROR(MoveDeadLetters(*q, now_ms, nullptr));
   return Status::Ok();
@@ -627,7 +647,7 @@ Status QueueManager::Rebalance(std::string_view name, std::vector<std::uint32_t>
     LARDER_RETURN_IF_ERROR(
         CopyRecords(*old->store(), opener_, fs_, layout_.partition_storage[best], to.dir));
     LARDER_RETURN_IF_ERROR(old->Close());
-    std::erase_if(written_, [&](const auto& w) { return w.first == old; });
+    Forget(old);
     q->info.partitions[i] = to;
     Status saved = SaveRecord(*q);
     if (!saved.ok()) {

@@ -2,7 +2,8 @@
 // store (<queue-storage dir>/~queue-storage-partition/); partition N of queue Q in its own store,
 // <location dir>/Q-00000N-partition/, at the location placement.h chose. The manager routes
 // produces to the least loaded partition and leases to the fullest (each preferring, within
-// kStickySlack, a partition the current batch already wrote), checks and applies
+// kStickySlack, the partition an earlier command of its kind in the batch used), checks and
+// applies
 // completes and retries, runs the partitions' cron work and moves dead letters.
 //
 // Dead letters cross stores, so they move in three steps, each durable before the next:
@@ -44,11 +45,15 @@ namespace larder::queue {
 
 inline constexpr std::size_t kMaxBatch = 1000;  // items per produce, lease, complete, retry
 inline constexpr std::size_t kMaxQueueName = 512;
-// Routing prefers a partition that the current batch of commands already wrote (since the last
-// TakeWritten) while it is within this many items of the best choice: the least loaded for a
-// produce, the one with the most ready items for a lease. Under appendfsync always a batch then
-// syncs one partition instead of one per command, as a sticky partitioner batches a producer's
-// records; the partitions' loads stay within this many items of each other (plus one produce).
+// Routing prefers a partition that an earlier command of the same kind in the current batch
+// (since the last TakeWritten) used, while it is within this many items of the best choice: a
+// produce the one produced to, while within this of the least loaded; a lease the one leased
+// from, while within this of the one with the most ready items. Under appendfsync always a
+// batch then syncs one partition for its produces instead of one per command, as a sticky
+// partitioner batches a producer's records, and its leases (and the completes that follow
+// them) likewise. Produce routing keeps the partitions' loads within this many items of each
+// other plus one produce's items (up to kMaxBatch); the first lease of every batch goes to the
+// fullest partition, so no partition's items wait behind items produced meanwhile.
 inline constexpr std::uint64_t kStickySlack = 64;
 
 // QCREATE/QUPDATE options; absent fields keep the default (create) or current value (update).
@@ -164,10 +169,13 @@ class QueueManager {
   Result<PartitionPlacement> PlacementFor(std::string_view queue, std::uint32_t number,
                                           std::uint32_t location) const;
   void NoteWritten(const std::shared_ptr<Partition>& p);
-  // The first partition of q written since the last TakeWritten for which `eligible` holds, or
+  // The first of `candidates` that is a partition of q and for which `eligible` holds, or
   // nullptr.
-  std::shared_ptr<Partition> WrittenThisBatch(
-      const Queue& q, const std::function<bool(const Partition&)>& eligible) const;
+  static std::shared_ptr<Partition> FirstOf(
+      const std::vector<std::shared_ptr<Partition>>& candidates, const Queue& q,
+      const std::function<bool(const Partition&)>& eligible);
+  // Drops a closed partition from the batch's lists (written_, leased_from_, produced_to_).
+  void Forget(const std::shared_ptr<Partition>& p);
   // InvalidArgument while a backup of queue `name` holds snapshots of its partitions.
   Status CheckNoBackup(std::string_view name, std::string_view what) const;
   // Moves the outboxes of q's partitions to its dead-letter queue (or drops them).
@@ -185,6 +193,10 @@ class QueueManager {
   std::unique_ptr<kv::Store> meta_;
   std::map<std::string, std::unique_ptr<Queue>, std::less<>> queues_;
   std::vector<std::pair<std::shared_ptr<Partition>, std::uint64_t>> written_;
+  // The partitions this batch (since the last TakeWritten) leased from and produced to: the
+  // sticky choices of Lease and Produce.
+  std::vector<std::shared_ptr<Partition>> leased_from_;
+  std::vector<std::shared_ptr<Partition>> produced_to_;
   std::map<std::string, int, std::less<>> backups_;  // queue -> backups between Start and Finish
 };
 

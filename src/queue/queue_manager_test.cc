@@ -236,6 +236,31 @@ TEST(QueueManagerTest, ABatchsProducesAndLeasesStayOnThePartitionItWrote) {
   EXPECT_EQ((*m)->Stats("q", kNow)->total.ready, 2000u - 400u);
 }
 
+// A lease sticks only to the partition an earlier lease of its batch took from, never to the
+// one a produce of the batch went to: with producers and consumers in every batch, the
+// partition holding the backlog is still drained first.
+TEST(QueueManagerTest, ALeaseDoesNotFollowTheProducesOfItsBatch) {
+  auto fs = NewMemFileSystem(std::size_t{64} << 20);
+  auto m = OpenManager(fs.get());
+  ASSERT_TRUE(m.ok());
+  ASSERT_TRUE((*m)->Create("q", {.partitions = 2}, kNow).ok());
+  std::vector<std::string_view> backlog(50, "old"), one = {"new"};
+  std::vector<std::string> ids;
+  ASSERT_TRUE((*m)->Produce("q", backlog, {}, kNow, &ids).ok());
+  ASSERT_EQ(ids.front().substr(0, 2), "0-");
+  (void)(*m)->TakeWritten();
+  for (int batch = 0; batch < 20; ++batch) {
+    ids.clear();
+    ASSERT_TRUE((*m)->Produce("q", one, {}, kNow, &ids).ok());
+    EXPECT_EQ(ids[0].substr(0, 2), "1-") << "batch " << batch;  // the least loaded
+    std::vector<LeasedItem> got;
+    ASSERT_TRUE((*m)->Lease("q", "c", 1, kNow, &got).ok());
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].id.substr(0, 2), "0-") << "batch " << batch;  // the backlog first
+    (void)(*m)->TakeWritten();
+  }
+}
+
 TEST(QueueManagerTest, RebalanceMovesPartitionsToNewLocationsWithEveryItem) {
   auto fs = NewMemFileSystem(std::size_t{128} << 20);
   StorageLayout one = DefaultStorageLayout("/meta");

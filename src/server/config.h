@@ -17,6 +17,7 @@
 #include "larder/result.h"
 #include "larder/status.h"
 #include "server/keyspace.h"
+#include "server/rank_cache.h"
 
 namespace larder::server {
 
@@ -64,7 +65,7 @@ struct ServerConfig {
   // The in-memory rank indexes of sorted sets, sets and hashes (rank_cache.h): their budget
   // in MiB, least recently used dropped past it (a dropped index is rebuilt by its set's next
   // rank query). 0 keeps only the index last used, whatever its size.
-  std::uint64_t rank_cache_mb = 64;
+  std::uint64_t rank_cache_mb = RankCache::kDefaultBudget >> 20;
   // Redis directives accepted and ignored (save, appendonly, hash-max-listpack-entries...; the
   // list is in config.cc and docs/server.md): name -> value as given, for CONFIG GET.
   std::map<std::string, std::string> ignored;

@@ -166,7 +166,8 @@ class Database {
   virtual Status PutRecord(std::uint64_t version, std::string_view record, std::string_view value);
   virtual Status DeleteRecord(std::uint64_t version, std::string_view record);
   // Deletes the record and hands back its value, or nullopt when absent (nothing written). The
-  // default reads with GetRecord then deletes; DatabaseImpl does both in one engine step.
+  // default reads with GetRecord then deletes; DatabaseImpl makes one kv::Transaction::Take
+  // (one descent on bolt).
   virtual Result<std::optional<std::string>> TakeRecord(std::uint64_t version,
                                                         std::string_view record);
   // Records in order from the first record >= start; with `reverse`, in reverse order from the

@@ -56,26 +56,21 @@ Result<std::vector<std::string>> ListKey::Pop(ListEnd end, std::uint64_t count) 
   count = std::min(count, info_.size);
   std::vector<std::string> values;
   values.reserve(count);
+  const std::uint64_t first = end == ListEnd::kHead ? 0 : info_.size - count;
   if (count == 1) {
     // Read and delete in one engine step.
-    const std::uint64_t index = end == ListEnd::kHead ? 0 : info_.size - 1;
     LARDER_ASSIGN_OR_RETURN(std::optional<std::string> value,
-                            db_->TakeRecord(info_.version, ListPositionRecord(Position(index))));
+                            db_->TakeRecord(info_.version, ListPositionRecord(Position(first))));
     if (!value) return OutOfPlace();
     values.push_back(std::move(*value));
-    if (end == ListEnd::kHead) ++info_.aux;
-    --info_.size;
-    return values;
-  }
-  if (count > 1) {
+  } else if (count > 1) {
     LARDER_RETURN_IF_ERROR(Scan(end, 0, [&](std::uint64_t, std::string_view value) {
       values.emplace_back(value);
       return values.size() < count;
     }));
     if (values.size() != count) return OutOfPlace();
+    LARDER_RETURN_IF_ERROR(DeleteRange(Position(first), count));
   }
-  const std::uint64_t first = end == ListEnd::kHead ? 0 : info_.size - count;
-  LARDER_RETURN_IF_ERROR(DeleteRange(Position(first), count));
   if (end == ListEnd::kHead) info_.aux += count;
   info_.size -= count;
   return values;

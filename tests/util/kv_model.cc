@@ -340,12 +340,11 @@ class ModelRun {
     return b;
   }
 
-  // A Get through `view`, or with `use_view`, a Snapshot's or Transaction's GetView (the view,
-  // not a copy).
   // Transaction::Take of `k`: the value the model has and the key gone, or NotFound.
   void TakeStep(kv::Transaction& tx, KVMap& m, const std::string& k) {
-    std::string got;
-    Status s = tx.Take(k, rng_() % 4 == 0 ? nullptr : &got);
+    const bool want_value = rng_() % 4 != 0;
+    std::string got = "(not set)";
+    Status s = tx.Take(k, want_value ? &got : nullptr);
     ++stats_.takes;
     ++stats_.ops;
     auto it = m.find(k);
@@ -354,13 +353,15 @@ class ModelRun {
     } else if (!s.ok()) {
       Fail("take " + Printable(k) + ": " + s.ToString());
     } else {
-      if (!got.empty() && got != it->second) {
+      if (want_value && got != it->second) {
         Fail("take " + Printable(k) + ": " + DiffKV({*it}, {{k, got}}));
       }
       m.erase(it);
     }
   }
 
+  // A Get through `view`, or with `use_view`, a Snapshot's or Transaction's GetView (the view,
+  // not a copy).
   void GetStep(kv::ReadView& view, const KVMap& m, bool use_view = false) {
     std::string k = PickKey(m);
     std::string_view got;
