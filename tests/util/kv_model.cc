@@ -347,16 +347,22 @@ class ModelRun {
     Status s = tx.Take(k, want_value ? &got : nullptr);
     ++stats_.takes;
     ++stats_.ops;
+    CheckRead("take", k, s, want_value ? std::optional<std::string_view>(got) : std::nullopt, m);
+    if (s.ok()) m.erase(k);
+  }
+
+  // The outcome of a read of `k` against the model: NotFound when `m` lacks it, else OK and
+  // (unless `got` is nullopt) the model's value.
+  void CheckRead(const char* what, const std::string& k, const Status& s,
+                 std::optional<std::string_view> got, const KVMap& m) {
     auto it = m.find(k);
+    const std::string prefix = std::string(what) + " " + Printable(k) + ": ";
     if (it == m.end()) {
-      if (!s.IsNotFound()) Fail("take " + Printable(k) + ": want NotFound, got " + s.ToString());
+      if (!s.IsNotFound()) Fail(prefix + "want NotFound, got " + s.ToString());
     } else if (!s.ok()) {
-      Fail("take " + Printable(k) + ": " + s.ToString());
-    } else {
-      if (want_value && got != it->second) {
-        Fail("take " + Printable(k) + ": " + DiffKV({*it}, {{k, got}}));
-      }
-      m.erase(it);
+      Fail(prefix + s.ToString());
+    } else if (got && *got != it->second) {
+      Fail(prefix + DiffKV({*it}, {{k, std::string(*got)}}));
     }
   }
 
@@ -376,14 +382,7 @@ class ModelRun {
     }
     ++stats_.gets;
     ++stats_.ops;
-    auto it = m.find(k);
-    if (it == m.end()) {
-      if (!s.IsNotFound()) Fail("get " + Printable(k) + ": want NotFound, got " + s.ToString());
-    } else if (!s.ok()) {
-      Fail("get " + Printable(k) + ": " + s.ToString());
-    } else if (got != it->second) {
-      Fail("get " + Printable(k) + ": " + DiffKV({*it}, {{k, std::string(got)}}));
-    }
+    CheckRead("get", k, s, got, m);
   }
 
   bool CheckAll(kv::ReadView& view, const KVMap& m, const char* what) {
