@@ -61,7 +61,7 @@ void MakeBatch(int b, WriteBatch* batch, test::KVMap* m) {
 
 // The most flushes and compactions one run of the workload did (the fault-free run does all).
 struct WorkloadReach {
-  std::uint64_t flushes = 0, compactions = 0;
+  std::uint64_t flushes = 0, compactions = 0, vlog_gc_runs = 0;
 };
 
 test::CrashWorkload LsmWorkload(bool sync, std::shared_ptr<WorkloadReach> reach) {
@@ -83,6 +83,7 @@ test::CrashWorkload LsmWorkload(bool sync, std::shared_ptr<WorkloadReach> reach)
     const Stats st = (*db)->GetStats();
     reach->flushes = std::max(reach->flushes, st.flushes);
     reach->compactions = std::max(reach->compactions, st.compactions);
+    reach->vlog_gc_runs = std::max(reach->vlog_gc_runs, st.vlog_gc_runs);
     (void)(*db)->Close();
   };
   w.recover = [](FileSystem* fs) -> Result<std::string> {
@@ -113,9 +114,11 @@ TEST_P(LsmCrashTest, EveryCrashPointRecoversToAnAllowedState) {
             << " over " << r.crash_points << " crash points (" << r.interrupted << " interrupted); "
             << r.recovered_in_flight << " kept the batch in flight, " << r.recovered_older
             << " an older state; the workload made " << reach->flushes << " flushes and "
-            << reach->compactions << " compactions\n";
+            << reach->compactions << " compactions and " << reach->vlog_gc_runs
+            << " value-log collections\n";
   EXPECT_GE(reach->flushes, 3u);
   EXPECT_GE(reach->compactions, 1u);
+  EXPECT_GE(reach->vlog_gc_runs, 1u);  // crash points inside a collection, too
   EXPECT_EQ(r.acknowledged_steps, static_cast<std::uint64_t>(kBatches));
   EXPECT_EQ(r.states_checked, r.crash_points * static_cast<std::uint64_t>(seeds));
   // Both modes together give the >= 10,000 crash states the issue asks for.

@@ -11,7 +11,9 @@
 //     earlier write applied and no other write in between, checks that the key still points
 //     where it did; a key deleted or overwritten meanwhile is not rewritten, so collection never
 //     resurrects a deleted key;
-//     The copies are synced: the log may only be dropped once they are durable;
+//     The copies are written unsynced (a synced write would make every foreground writer of
+//     its group wait for the fsync) and made durable together by one SyncWrites at the end:
+//     the log may only be dropped once they are durable;
 //  3. the log is dropped (a MANIFEST edit, then the file) once no snapshot older than the
 //     rewrites is alive: only such a snapshot could still read the old pointers.
 #include <algorithm>
@@ -147,7 +149,7 @@ Status DBImpl::RewriteLiveValues(std::uint64_t number, SequenceNumber* last) {
     std::string value;
     for (const GcValue& v : chunk) LARDER_RETURN_IF_ERROR(AddCopy(v, &batch, &value));
     StillPointsThere check(&chunk);
-    Status s = WriteInternal({.sync = true}, &batch, &check, /*gate=*/false);
+    Status s = WriteInternal({.sync = false}, &batch, &check, /*gate=*/false);
     if (s.IsConflict()) {
       // Some key moved meanwhile: rewrite the others one by one, each checked alone.
       for (const GcValue& v : chunk) {
@@ -155,7 +157,7 @@ Status DBImpl::RewriteLiveValues(std::uint64_t number, SequenceNumber* last) {
         WriteBatch b;
         LARDER_RETURN_IF_ERROR(AddCopy(v, &b, &value));
         StillPointsThere c(&one);
-        Status s1 = WriteInternal({.sync = true}, &b, &c, /*gate=*/false);
+        Status s1 = WriteInternal({.sync = false}, &b, &c, /*gate=*/false);
         if (!s1.ok() && !s1.IsConflict()) return s1;
       }
     } else if (!s.ok()) {
@@ -194,6 +196,8 @@ Status DBImpl::RewriteLiveValues(std::uint64_t number, SequenceNumber* last) {
   }
   if (replayer.end() == LogReader::End::kIOError) return replayer.status();
   LARDER_RETURN_IF_ERROR(flush_chunk());
+  // Every copy is in the current log or an older one (synced when it was switched out).
+  LARDER_RETURN_IF_ERROR(SyncWrites());
   *last = LastSequence();
   return Status::Ok();
 }

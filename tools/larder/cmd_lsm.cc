@@ -346,11 +346,11 @@ std::string StatsJson(kv::Store& store) {
   return j.dump();
 }
 
-int RunBench(const DbBenchFlags& flags) {
+int RunBench(const DbBenchFlags& flags, const lsm::Options& options) {
   DbBenchEngine engine;
   engine.name = "larder-lsm";
-  engine.open = [](const std::string& dir, bool) -> Result<std::unique_ptr<kv::Store>> {
-    LARDER_ASSIGN_OR_RETURN(std::unique_ptr<lsm::DB> db, lsm::DB::Open(dir, lsm::Options{}));
+  engine.open = [options](const std::string& dir, bool) -> Result<std::unique_ptr<kv::Store>> {
+    LARDER_ASSIGN_OR_RETURN(std::unique_ptr<lsm::DB> db, lsm::DB::Open(dir, options));
     return std::unique_ptr<kv::Store>(std::move(db));
   };
   engine.stats_json = StatsJson;
@@ -444,7 +444,15 @@ void RegisterLsmCommands(CLI::App& app, Action& action) {
 
   CLI::App* b = lsm->add_subcommand("bench", "db_bench's workloads over the LSM engine");
   AddDbBenchFlags(b, bench.get());
-  b->callback([&action, bench] { action = [bench] { return RunBench(*bench); }; });
+  // Beyond db_bench's flags: the engine options a benchmark of this engine varies (as db_bench's
+  // --min_blob_size for BlobDB). Defaults: lsm::Options's.
+  auto bench_options = std::make_shared<lsm::Options>();
+  b->add_option("--value_threshold", bench_options->value_threshold,
+                "Values this large or larger stay in the value log (0: none do)")
+      ->default_val(bench_options->value_threshold);
+  b->callback([&action, bench, bench_options] {
+    action = [bench, bench_options] { return RunBench(*bench, *bench_options); };
+  });
 }
 
 }  // namespace larder::cli
