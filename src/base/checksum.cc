@@ -41,21 +41,67 @@ constexpr Tables MakeTables() {
 constexpr Tables kTables = MakeTables();
 
 #if defined(__x86_64__)
+// The hardware loop runs three CRCs at once: the crc32 instruction takes three cycles but can
+// start every cycle, so one dependent chain uses a third of it. A stretch of 3 * kStride bytes
+// A ++ B ++ C is folded as three chains, A's from the running CRC and B's and C's from 0, then
+// joined. The CRC register's update is linear: feeding bytes D to register r gives
+// Z(r) ^ F(D), where Z is the effect of as many zero bytes and F(D) the CRC of D from 0. So
+// the stretch's result is Z(Z(a) ^ b) ^ c for the chains' registers a, b, c, with Z the effect
+// of kStride zero bytes, applied by four table lookups (kShiftTables).
+constexpr std::size_t kStride = 256;
+
+using ShiftTables = std::array<std::array<std::uint32_t, 256>, 4>;
+
+// kShiftTables[j][b] = Z(b << 8j) for Z = kStride zero bytes through the register; Z being
+// linear, Z(x) is the XOR of the four lookups of x's bytes.
+constexpr ShiftTables MakeShiftTables() {
+  std::array<std::uint32_t, 32> bit{};  // Z of each single-bit register
+  for (int i = 0; i < 32; ++i) {
+    std::uint32_t c = std::uint32_t{1} << i;
+    for (std::size_t k = 0; k < kStride; ++k) c = kTables[0][c & 0xff] ^ (c >> 8);
+    bit[i] = c;
+  }
+  ShiftTables t{};
+  for (int j = 0; j < 4; ++j) {
+    for (std::uint32_t b = 0; b < 256; ++b) {
+      std::uint32_t z = 0;
+      for (int i = 0; i < 8; ++i) {
+        if ((b >> i) & 1) z ^= bit[8 * j + i];
+      }
+      t[j][b] = z;
+    }
+  }
+  return t;
+}
+constexpr ShiftTables kShiftTables = MakeShiftTables();
+
+constexpr std::uint32_t ShiftByStride(std::uint32_t x) {
+  return kShiftTables[0][x & 0xff] ^ kShiftTables[1][(x >> 8) & 0xff] ^
+         kShiftTables[2][(x >> 16) & 0xff] ^ kShiftTables[3][x >> 24];
+}
+
 // Compiled for SSE4.2 alone, so the rest of the build needs no -msse4.2; called only after the
 // run-time check.
 __attribute__((target("sse4.2"))) std::uint32_t ExtendSse42(std::uint32_t crc,
                                                             const std::uint8_t* p, std::size_t n) {
   std::uint64_t c = ~crc;
-  // Bytes up to an 8-byte boundary, then 8 at a time, then the tail.
+  // Bytes up to an 8-byte boundary, then stretches of three chains, then 8 at a time, then the
+  // tail.
   while (n > 0 && (reinterpret_cast<std::uintptr_t>(p) & 7) != 0) {
     c = _mm_crc32_u8(static_cast<std::uint32_t>(c), *p++);
     --n;
   }
-  for (; n >= 32; n -= 32, p += 32) {
-    c = _mm_crc32_u64(c, LoadU64(p));
-    c = _mm_crc32_u64(c, LoadU64(p + 8));
-    c = _mm_crc32_u64(c, LoadU64(p + 16));
-    c = _mm_crc32_u64(c, LoadU64(p + 24));
+  for (; n >= 3 * kStride; n -= 3 * kStride, p += 3 * kStride) {
+    std::uint64_t b = 0;
+    std::uint64_t d = 0;
+    for (std::size_t i = 0; i < kStride; i += 8) {
+      c = _mm_crc32_u64(c, LoadU64(p + i));
+      b = _mm_crc32_u64(b, LoadU64(p + kStride + i));
+      d = _mm_crc32_u64(d, LoadU64(p + 2 * kStride + i));
+    }
+    c = ShiftByStride(ShiftByStride(static_cast<std::uint32_t>(c)) ^
+                      static_cast<std::uint32_t>(b)) ^
+        static_cast<std::uint32_t>(d);
   }
   for (; n >= 8; n -= 8, p += 8) c = _mm_crc32_u64(c, LoadU64(p));
   for (; n > 0; --n) c = _mm_crc32_u8(static_cast<std::uint32_t>(c), *p++);

@@ -63,8 +63,10 @@ TEST(ChecksumTest, Crc32cRfc3720Vectors) {
   EXPECT_EQ(crc32c::Value(Bytes("123456789")), 0xE3069283u);
 }
 
-// Every length 0..300 from every start offset 0..7, so the aligned head, the 32- and 8-byte
-// loops and the tail all run with every remainder; split at a random point to test Extend.
+// Every length 0..300 from every start offset 0..7, so the aligned head, the 8-byte loop and
+// the tail all run with every remainder; split at a random point to test Extend. Then longer
+// inputs, which the hardware loop folds as three chains joined every 768 bytes (checksum.cc):
+// lengths around one, two and several stretches, from every start offset.
 TEST(ChecksumTest, Crc32cImplementationsAgreeOnRandomInput) {
 #if defined(__x86_64__)
   EXPECT_TRUE(crc32c::internal::HardwareAvailable()) << "x86-64 hosts of this project have SSE4.2";
@@ -77,6 +79,20 @@ TEST(ChecksumTest, Crc32cImplementationsAgreeOnRandomInput) {
       std::span<const std::uint8_t> data(buf.data() + start, len);
       const std::uint32_t want = BitwiseCrc32c(data);
       const std::size_t cut = len == 0 ? 0 : rng() % (len + 1);
+      for (auto fn : Implementations()) {
+        ASSERT_EQ(fn(0, data), want) << "start " << start << " len " << len;
+        ASSERT_EQ(fn(fn(0, data.first(cut)), data.subspan(cut)), want)
+            << "start " << start << " len " << len << " cut " << cut;
+      }
+    }
+  }
+  std::vector<std::uint8_t> big(20000 + 8);
+  for (auto& b : big) b = static_cast<std::uint8_t>(rng());
+  for (std::size_t len : {767, 768, 769, 775, 776, 1535, 1536, 1543, 2304, 4096, 16384, 20000}) {
+    for (std::size_t start = 0; start < 8; ++start) {
+      std::span<const std::uint8_t> data(big.data() + start, len);
+      const std::uint32_t want = BitwiseCrc32c(data);
+      const std::size_t cut = rng() % (len + 1);
       for (auto fn : Implementations()) {
         ASSERT_EQ(fn(0, data), want) << "start " << start << " len " << len;
         ASSERT_EQ(fn(fn(0, data.first(cut)), data.subspan(cut)), want)
