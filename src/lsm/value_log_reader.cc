@@ -1,7 +1,11 @@
 #include "lsm/value_log_reader.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <span>
+
 #include "lsm/filename.h"
-#include "lsm/vlog_pointer.h"
+#include "lsm/log_format.h"
 
 namespace larder::lsm {
 
@@ -10,15 +14,31 @@ Status ValueLogReader::Resolve(std::string_view pointer_bytes, std::string* out)
   if (!p.Decode(pointer_bytes)) {
     return Status::Corruption("a malformed value pointer in a table or memtable of " + dir_);
   }
-  LARDER_ASSIGN_OR_RETURN(std::shared_ptr<File> file, FileFor(p.file_number));
-  return ReadValue(*file, p, out);
+  LARDER_ASSIGN_OR_RETURN(OpenLog log, LogFor(p.file_number));
+  const std::uint64_t total = kLogHeaderSize + std::uint64_t{p.length};
+  if (mmap_ && !log.unmappable && p.offset <= UINT64_MAX - total) {
+    const std::uint64_t end = p.offset + total;
+    if (end > log.mapped_size) LARDER_RETURN_IF_ERROR(Remap(p.file_number, &log));
+    if (p.offset < log.mapped_size) {
+      // The record's bytes that are in the file: all of them unless it ends sooner.
+      const std::span<const std::uint8_t> record(
+          log.map->data() + p.offset,
+          static_cast<std::size_t>(std::min(end, log.mapped_size) - p.offset));
+      LARDER_ASSIGN_OR_RETURN(std::string_view value,
+                              CheckValueRecord(record, p, log.file->path()));
+      out->assign(value);
+      return Status::Ok();
+    }
+  }
+  // Mapping off or impossible, or a pointer past the file's end (ReadValue says so).
+  return ReadValue(*log.file, p, out);
 }
 
-Result<std::shared_ptr<File>> ValueLogReader::FileFor(std::uint64_t number) {
+Result<ValueLogReader::OpenLog> ValueLogReader::LogFor(std::uint64_t number) {
   {
     MutexLock l(&mu_);
-    auto it = files_.find(number);
-    if (it != files_.end()) return it->second;
+    auto it = logs_.find(number);
+    if (it != logs_.end()) return it->second;
   }
   const std::string path = VlogFileName(dir_, number);
   auto opened = fs_->Open(path, {.read_only = true});
@@ -28,18 +48,45 @@ Result<std::shared_ptr<File>> ValueLogReader::FileFor(std::uint64_t number) {
     }
     return opened.status();
   }
-  std::shared_ptr<File> file(std::move(*opened));
+  OpenLog log;
+  log.file = std::shared_ptr<File>(std::move(*opened));
+  if (mmap_) LARDER_RETURN_IF_ERROR(Remap(number, &log));
   MutexLock l(&mu_);
-  return files_.emplace(number, file).first->second;  // another thread's copy if it won
+  return logs_.emplace(number, std::move(log)).first->second;  // another thread's if it won
+}
+
+Status ValueLogReader::Remap(std::uint64_t number, OpenLog* log) {
+  LARDER_ASSIGN_OR_RETURN(std::uint64_t size, log->file->Size());
+  if (size <= log->mapped_size) return Status::Ok();  // not grown: the read past it is corrupt
+  OpenLog grown = *log;
+  if (grown.map == nullptr || grown.map->size() < size) {
+    // Room to grow first; where that much cannot be mapped (an in-memory file's limit), the
+    // size itself; where nothing can, no mapping (ReadAt instead).
+    auto map = log->file->Map(static_cast<std::size_t>(std::max(size, map_length_hint_)));
+    if (!map.ok()) map = log->file->Map(static_cast<std::size_t>(size));
+    if (map.ok()) {
+      grown.map = std::move(*map);
+    } else {
+      grown.unmappable = true;  // not tried again for this log
+    }
+  }
+  if (!grown.unmappable) grown.mapped_size = size;
+  MutexLock l(&mu_);
+  auto it = logs_.find(number);
+  if (it != logs_.end() && (it->second.mapped_size < grown.mapped_size || grown.unmappable)) {
+    it->second = grown;
+  }
+  *log = std::move(grown);
+  return Status::Ok();
 }
 
 void ValueLogReader::Forget(std::uint64_t number) {
-  std::shared_ptr<File> closing;  // closed after unlock
+  OpenLog closing;  // closed after unlock
   MutexLock l(&mu_);
-  auto it = files_.find(number);
-  if (it == files_.end()) return;
+  auto it = logs_.find(number);
+  if (it == logs_.end()) return;
   closing = std::move(it->second);
-  files_.erase(it);
+  logs_.erase(it);
 }
 
 }  // namespace larder::lsm

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "base/coding.h"
 #include "lsm/log_format.h"
 
@@ -32,13 +34,52 @@ bool VlogPointer::DecodeFrom(std::string_view* in) {
   return true;
 }
 
-Status ReadValue(File& file, const VlogPointer& ptr, std::string* out) {
-  auto corrupt = [&](std::string_view what) {
-    return Status::Corruption(
-        fmt::format("{}: value record at offset {}: {}", file.path(), ptr.offset, what));
-  };
-  if (ptr.length > kMaxRecordSize) return corrupt("pointer length exceeds the record limit");
+namespace {
+
+Status CorruptRecord(std::string_view path, const VlogPointer& ptr, std::string_view what) {
+  return Status::Corruption(
+      fmt::format("{}: value record at offset {}: {}", path, ptr.offset, what));
+}
+
+}  // namespace
+
+Result<std::string_view> CheckValueRecord(std::span<const std::uint8_t> record,
+                                          const VlogPointer& ptr, std::string_view path) {
+  if (ptr.length > kMaxRecordSize) {
+    return CorruptRecord(path, ptr, "pointer length exceeds the record limit");
+  }
   const std::size_t total = kLogHeaderSize + ptr.length;
+  if (record.size() < total) {
+    return CorruptRecord(
+        path, ptr,
+        fmt::format("file ends after {} of the record's {} bytes", record.size(), total));
+  }
+  const std::uint8_t* buf = record.data();
+  if (buf[8] != static_cast<std::uint8_t>(LogRecordType::kValue)) {
+    return CorruptRecord(path, ptr, fmt::format("record type {} is not a value", buf[8]));
+  }
+  const std::uint32_t length = LoadU32(buf + 4);
+  if (length != ptr.length) {
+    return CorruptRecord(
+        path, ptr, fmt::format("record length {} but the pointer says {}", length, ptr.length));
+  }
+  const std::string_view payload(reinterpret_cast<const char*>(buf) + kLogHeaderSize, length);
+  if (LoadU32(buf) != LogRecordCrc(buf, payload)) {
+    return CorruptRecord(path, ptr, "checksum mismatch");
+  }
+  return payload;
+}
+
+Status ReadValue(File& file, const VlogPointer& ptr, std::string* out) {
+  if (ptr.length > kMaxRecordSize) {
+    return CorruptRecord(file.path(), ptr, "pointer length exceeds the record limit");
+  }
+  const std::size_t total = kLogHeaderSize + ptr.length;
+  // A damaged pointer's offset may lie past any file (a read there is EINVAL, not a short read).
+  constexpr std::uint64_t kMaxFileOffset = std::numeric_limits<std::int64_t>::max();
+  if (ptr.offset > kMaxFileOffset - total) {
+    return CorruptRecord(file.path(), ptr, "offset past the largest possible file");
+  }
   // Allocate only what the file can hold: up to kUncheckedBytes without asking its size (the
   // read below tells when it is shorter), beyond that after checking the size (a syscall that
   // costs little beside reading that much).
@@ -46,30 +87,18 @@ Status ReadValue(File& file, const VlogPointer& ptr, std::string* out) {
   if (total > kUncheckedBytes) {
     LARDER_ASSIGN_OR_RETURN(std::uint64_t size, file.Size());
     if (ptr.offset > size || total > size - ptr.offset) {
-      return corrupt(
+      return CorruptRecord(
+          file.path(), ptr,
           fmt::format("a {}-byte record does not fit in the file's {} bytes", total, size));
     }
   }
   out->resize(total);
   auto* buf = reinterpret_cast<std::uint8_t*>(out->data());
   LARDER_ASSIGN_OR_RETURN(std::size_t n, file.ReadAt(ptr.offset, {buf, total}));
-  if (n < total) {
+  Result<std::string_view> payload = CheckValueRecord({buf, n}, ptr, file.path());
+  if (!payload.ok()) {
     out->clear();
-    return corrupt(fmt::format("file ends after {} of the record's {} bytes", n, total));
-  }
-  if (buf[8] != static_cast<std::uint8_t>(LogRecordType::kValue)) {
-    out->clear();
-    return corrupt(fmt::format("record type {} is not a value", buf[8]));
-  }
-  const std::uint32_t length = LoadU32(buf + 4);
-  if (length != ptr.length) {
-    out->clear();
-    return corrupt(fmt::format("record length {} but the pointer says {}", length, ptr.length));
-  }
-  const std::string_view payload(out->data() + kLogHeaderSize, ptr.length);
-  if (LoadU32(buf) != LogRecordCrc(buf, payload)) {
-    out->clear();
-    return corrupt("checksum mismatch");
+    return payload.status();
   }
   out->erase(0, kLogHeaderSize);
   return Status::Ok();

@@ -15,10 +15,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "larder/file_system.h"
+#include "larder/result.h"
 #include "larder/status.h"
 
 namespace larder::lsm {
@@ -48,6 +50,13 @@ struct VlogPointer {
 // anything else is Corruption naming file.path() and ptr.offset. I/O errors pass through.
 // One ReadAt; *out is reused (its capacity kept).
 [[nodiscard]] Status ReadValue(File& file, const VlogPointer& ptr, std::string* out);
+
+// The checks of ReadValue on bytes already in memory: `record` holds the file `path`'s bytes
+// from ptr.offset on, all of the record's or fewer when the file ends sooner. Returns the
+// payload, a view into `record`.
+[[nodiscard]] Result<std::string_view> CheckValueRecord(std::span<const std::uint8_t> record,
+                                                        const VlogPointer& ptr,
+                                                        std::string_view path);
 
 }  // namespace larder::lsm
 

@@ -103,7 +103,9 @@ struct Options {
   // no copy, and its checksum is checked once, when it enters the block cache (which then holds
   // a view of it, charged about 100 bytes instead of the block's size). Compressed blocks are
   // inflated from the mapping into the cache as before. Off: every block is read with pread
-  // into the cache. Costs address space only (one mapping per open table, max_open_tables).
+  // into the cache. Values in the value log (value_threshold) are likewise checked and copied
+  // straight from a mapping of their log instead of read into a buffer. Costs address space
+  // only (one mapping per open table, max_open_tables, and per value log read).
   bool mmap_reads = true;
   // Check every block's checksum on each read (the block cache holds checked blocks, so this
   // costs only on a cache miss). Tables and logs are always checked at open and recovery.
