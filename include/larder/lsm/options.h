@@ -64,7 +64,12 @@ struct Options {
   int max_immutable_memtables = 2;
   // Values of at least this many bytes stay in the value log, with a pointer in the tables;
   // smaller ones are copied into the tables at flush. 0 disables key-value separation.
-  std::size_t value_threshold = std::size_t{64} << 10;
+  // Separated values are written once (no flush or compaction copies them) and read from a
+  // mapping of their log; the price is value-log collection, which rewrites the live values
+  // of a log half discarded, and space: up to about twice the live values. 4 KiB was chosen by
+  // benchmark (docs/benchmarks.md, "Choosing value_threshold"): at 4 KiB and 16 KiB
+  // separation led inline values in writes and reads; at 1 KiB collection halved overwrites.
+  std::size_t value_threshold = std::size_t{4} << 10;
   // Logs and tables start the device writeback of each this many bytes written
   // (File::WriteBack: sync_file_range), so that the fsync of a log at a memtable switch (in the
   // writers' path) or of a table at its end finds little left to write instead of up to
