@@ -12,6 +12,7 @@
 #ifndef LARDER_BASE_ARENA_H_
 #define LARDER_BASE_ARENA_H_
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -45,6 +46,7 @@ class ArenaBlockCache {
       blocks_[i] = std::move(blocks_.back());
       blocks_.pop_back();
       bytes_ -= b.size;
+      count_.store(blocks_.size(), std::memory_order_relaxed);
       return b;
     }
     return {};
@@ -58,17 +60,21 @@ class ArenaBlockCache {
       blocks_.push_back(std::move(b));
     }
     blocks->clear();
+    count_.store(blocks_.size(), std::memory_order_relaxed);
   }
   std::size_t bytes() const {
     MutexLock lock(&mu_);
     return bytes_;
   }
+  // The idle blocks held, without taking the lock (a hint: it may change at once).
+  std::size_t blocks() const { return count_.load(std::memory_order_relaxed); }
 
  private:
   const std::size_t max_bytes_;
   mutable Mutex mu_;
   std::vector<ArenaBlock> blocks_ GUARDED_BY(mu_);
   std::size_t bytes_ GUARDED_BY(mu_) = 0;
+  std::atomic<std::size_t> count_{0};  // blocks_.size(), readable without mu_
 };
 
 // Also a std::pmr::memory_resource, so that a transaction's containers (a node's inodes, the

@@ -10,6 +10,7 @@
 #include "lsm/filename.h"
 #include "lsm/log_writer.h"
 #include "lsm/memtable.h"
+#include "lsm/memtable_arena.h"
 #include "lsm/table_cache.h"
 #include "lsm/table_output.h"
 #include "lsm/value_log_reader.h"
@@ -39,9 +40,35 @@ void DBImpl::BackgroundThread() {
   }
 }
 
+void DBImpl::MaybeWantWarmArena() {
+  if (arena_warm_wanted_ || arena_cache_->blocks() >= kArenaWarmBlocks ||
+      mem_->ApproximateMemoryUsage() < MemTableArena::kBlockSize) {
+    return;
+  }
+  arena_warm_wanted_ = true;
+  MaybeScheduleWork();
+}
+
+void DBImpl::WarmArenaCache() {
+  for (std::size_t i = arena_cache_->blocks(); i < kArenaWarmBlocks; ++i) {
+    std::vector<ArenaBlock> warm;
+    warm.push_back(MemTableArena::NewWarmBlock());
+    arena_cache_->Give(&warm);  // dropped if the cache is full (a flushed memtable's came back)
+  }
+}
+
 bool DBImpl::BackgroundStep() {
   if (!bg_error_.ok()) return false;
   Status s;
+  if (arena_warm_wanted_) {
+    // First: a few milliseconds at most, and the writer may be about to need the block.
+    arena_warm_wanted_ = false;
+    mu_.Unlock();
+    WarmArenaCache();
+    mu_.Lock();
+    ++stats_.arena_warmings;
+    return true;
+  }
   if (!imm_.empty() && !flush_running_) {
     // Flushes go one at a time, oldest first: their edits move the replay point forward.
     flush_running_ = true;

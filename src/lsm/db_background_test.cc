@@ -70,6 +70,40 @@ TEST(LsmBackgroundTest, AFlushGoesAheadWhileACompactionRuns) {
   EXPECT_EQ((*db)->GetStats().flushes, 1u);  // this open's: the "b" keys
 }
 
+// A memtable past its first huge-page block makes the background put warm blocks in the arena
+// cache, which the writer then takes; one below it does not.
+TEST(LsmBackgroundTest, AGrowingMemTableGetsWarmArenaBlocks) {
+  auto mem = NewMemFileSystem(std::size_t{256} << 20);
+  Options o;
+  o.file_system = mem.get();
+  o.write_buffer_size = std::size_t{32} << 20;
+  o.value_threshold = 0;  // values in the memtable's arena
+  auto db = DB::Open("/db", o);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  const std::string value(1000, 'v');
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE((*db)->Put({}, test::NumberedKey("k", i), value).ok());
+  EXPECT_EQ((*db)->GetStats().arena_warmings, 0u) << "1 MB of entries: no huge-page block yet";
+  // Warming runs on a background thread: wait for it (bounded) after each step.
+  const auto wait_for_warmings = [&](std::uint64_t n) {
+    for (int i = 0; i < 5000 && (*db)->GetStats().arena_warmings < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return (*db)->GetStats().arena_warmings;
+  };
+  for (int i = 1000; i < 8000; ++i)
+    ASSERT_TRUE((*db)->Put({}, test::NumberedKey("k", i), value).ok());
+  ASSERT_GE(wait_for_warmings(1), 1u);
+  // The cache now holds warm blocks; 4 MB more takes them, and the writer asks again.
+  for (int i = 8000; i < 12000; ++i) {
+    ASSERT_TRUE((*db)->Put({}, test::NumberedKey("k", i), value).ok());
+  }
+  EXPECT_GE(wait_for_warmings(2), 2u);
+  std::string got;
+  ASSERT_TRUE((*db)->Get(test::NumberedKey("k", 11999), &got).ok());
+  EXPECT_EQ(got, value);
+  ASSERT_TRUE((*db)->Close().ok());
+}
+
 TEST(LsmBackgroundTest, ZeroOrTooManyBackgroundThreadsAreRefused) {
   Options o;
   o.in_memory = true;

@@ -227,9 +227,17 @@ class DBImpl final : public DB {
   // --- Background work (db_background.cc) ----------------------------------------------------
   void MaybeScheduleWork() REQUIRES(mu_);
   void BackgroundThread();
-  // One step of background work: a flush when one waits, else a compaction. False when there
-  // was nothing to do.
+  // One step of background work: warming the arena cache when a writer asked for it, else a
+  // flush when one waits, else a compaction. False when there was nothing to do.
   bool BackgroundStep() REQUIRES(mu_);
+  // After a write group (the leader, holding mu_): asks the background for warm arena blocks
+  // when the mutable memtable has reached huge-page blocks and the cache holds fewer than
+  // kArenaWarmBlocks idle ones.
+  void MaybeWantWarmArena() REQUIRES(mu_);
+  // Puts warm blocks (MemTableArena::NewWarmBlock) in the arena cache until it holds
+  // kArenaWarmBlocks; runs without mu_.
+  void WarmArenaCache();
+  static constexpr std::size_t kArenaWarmBlocks = 2;
   Status FlushOldest() REQUIRES(mu_);
   // Writes `mem`'s entries to new level-0 table `number`; fills *meta (number 0: empty).
   Status WriteLevel0Table(const MemTable& mem, std::uint64_t number, FileMetaData* meta);
@@ -346,6 +354,9 @@ class DBImpl final : public DB {
   SequenceNumber gc_pending_seq_ GUARDED_BY(mu_) = 0;
   // Checkpoints copying files: while above 0, no file is deleted.
   int file_pins_ GUARDED_BY(mu_) = 0;
+
+  // A writer asked for warm arena blocks (MaybeWantWarmArena); cleared by the thread warming.
+  bool arena_warm_wanted_ GUARDED_BY(mu_) = false;
 
   Status poisoned_ GUARDED_BY(mu_);
   bool closed_ GUARDED_BY(mu_) = false;

@@ -32,6 +32,32 @@ std::uint8_t* MemTableArena::Allocate(std::size_t n) {
   return p;
 }
 
+namespace {
+
+// The kHugePage-aligned start inside a block of kBlockSize + kHugePage bytes.
+std::uint8_t* AlignedStart(const ArenaBlock& b) {
+  const auto addr = reinterpret_cast<std::uintptr_t>(b.data.get());
+  return reinterpret_cast<std::uint8_t*>((addr + MemTableArena::kHugePage - 1) &
+                                         ~(MemTableArena::kHugePage - 1));
+}
+
+}  // namespace
+
+ArenaBlock MemTableArena::NewWarmBlock() {
+  ArenaBlock b;
+  b.size = kBlockSize + kHugePage;
+  b.data = std::make_unique_for_overwrite<std::uint8_t[]>(b.size);
+  std::uint8_t* start = AlignedStart(b);
+  madvise(start, kBlockSize, MADV_HUGEPAGE);
+  if (madvise(start, kBlockSize, MADV_POPULATE_WRITE) != 0) {
+    // Kernels before 5.14: touch every page (a huge page faults in whole at its first byte).
+    for (std::size_t i = 0; i < kBlockSize; i += 4096) {
+      reinterpret_cast<volatile std::uint8_t*>(start)[i] = 0;
+    }
+  }
+  return b;
+}
+
 std::uint8_t* MemTableArena::NewBlock(std::size_t usable) {
   if (usable < kHugePage) {
     small_blocks_.push_back(std::make_unique_for_overwrite<std::uint8_t[]>(usable));
@@ -46,8 +72,7 @@ std::uint8_t* MemTableArena::NewBlock(std::size_t usable) {
     b.data = std::make_unique_for_overwrite<std::uint8_t[]>(want);
     b.size = want;
   }
-  const auto addr = reinterpret_cast<std::uintptr_t>(b.data.get());
-  auto* start = reinterpret_cast<std::uint8_t*>((addr + kHugePage - 1) & ~(kHugePage - 1));
+  std::uint8_t* start = AlignedStart(b);
   // Advice only: where the kernel declines, the block still works with small pages.
   madvise(start, usable, MADV_HUGEPAGE);
   reserved_ += b.size;

@@ -100,5 +100,23 @@ TEST(LsmMemTableArenaTest, ACacheOfBlockBytesForKeepsAWholeMemTable) {
   EXPECT_EQ(cache->bytes(), second_reserved);
 }
 
+TEST(LsmMemTableArenaTest, AWarmBlockIsTheBlockTheArenaTakesNext) {
+  auto cache = std::make_shared<ArenaBlockCache>(std::size_t{64} << 20);
+  std::vector<ArenaBlock> warm;
+  warm.push_back(MemTableArena::NewWarmBlock());
+  const std::uint8_t* warm_bytes = warm.back().data.get();
+  ASSERT_EQ(warm.back().size, MemTableArena::kBlockSize + MemTableArena::kHugePage);
+  cache->Give(&warm);
+  EXPECT_EQ(cache->blocks(), 1u);
+  MemTableArena arena(cache);
+  // A cache holding blocks starts the arena at a huge-page block: the warm one.
+  std::uint8_t* p = arena.Allocate(100);
+  EXPECT_EQ(cache->blocks(), 0u);
+  EXPECT_GE(p, warm_bytes);
+  EXPECT_LT(p, warm_bytes + MemTableArena::kBlockSize + MemTableArena::kHugePage);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % MemTableArena::kHugePage, 0u);
+  std::memset(p, 7, 100);
+}
+
 }  // namespace
 }  // namespace larder::lsm

@@ -342,7 +342,8 @@ std::string StatsJson(kv::Store& store) {
             {"live_disk_bytes", st.live_disk_bytes},
             {"flushes", st.flushes},
             {"compactions", st.compactions},
-            {"stall_micros", st.stall_micros}};
+            {"stall_micros", st.stall_micros},
+            {"arena_warmings", st.arena_warmings}};
   return j.dump();
 }
 

@@ -98,6 +98,9 @@ struct Stats {
   std::uint64_t compactions = 0;
   std::uint64_t vlog_gc_runs = 0;
   std::uint64_t stall_micros = 0;  // writers' time in slowdowns and stops
+  // Times the background put memory already faulted in into the memtable arena's block cache
+  // ahead of the writers (memtable_arena.h).
+  std::uint64_t arena_warmings = 0;
   // SyncWrites calls that fsynced the log, and those served by an fsync already running.
   std::uint64_t sync_writes_syncs = 0;
   std::uint64_t sync_writes_joined = 0;
