@@ -165,10 +165,12 @@ void FaultInjectionFileSystem::RecordTruncate(const std::string& path, std::uint
 }
 
 Status FaultInjectionFileSystem::RecordSync(const std::string& path) {
-  std::string content = ReadCurrent(path);
+  // The content is read under mu_, so that of two syncs of one file racing (an LSM SyncWrites
+  // beside a write leader's sync), the one that read older content cannot replace the durable
+  // state the other recorded after a write it had waited for: that lost acknowledged writes.
   MutexLock lock(&mu_);
   FileLog& log = files_[path];
-  log.durable = std::move(content);
+  log.durable = ReadCurrent(path);
   log.unsynced.clear();
   return Status::Ok();
 }
