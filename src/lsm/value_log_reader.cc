@@ -24,10 +24,7 @@ Status ValueLogReader::Resolve(std::string_view pointer_bytes, std::string* out)
       const std::span<const std::uint8_t> record(
           log.map->data() + p.offset,
           static_cast<std::size_t>(std::min(end, log.mapped_size) - p.offset));
-      LARDER_ASSIGN_OR_RETURN(std::string_view value,
-                              CheckValueRecord(record, p, log.file->path()));
-      out->assign(value);
-      return Status::Ok();
+      return CopyValueRecord(record, p, log.file->path(), out);
     }
   }
   // Mapping off or impossible, or a pointer past the file's end (ReadValue says so).

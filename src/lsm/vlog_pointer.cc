@@ -43,8 +43,12 @@ Status CorruptRecord(std::string_view path, const VlogPointer& ptr, std::string_
 
 }  // namespace
 
-Result<std::string_view> CheckValueRecord(std::span<const std::uint8_t> record,
-                                          const VlogPointer& ptr, std::string_view path) {
+namespace {
+
+// The checks of a record's header: length within the limit, the record whole in `record`, type
+// kValue, length equal to the pointer's.
+Status CheckValueHeader(std::span<const std::uint8_t> record, const VlogPointer& ptr,
+                        std::string_view path) {
   if (ptr.length > kMaxRecordSize) {
     return CorruptRecord(path, ptr, "pointer length exceeds the record limit");
   }
@@ -63,11 +67,31 @@ Result<std::string_view> CheckValueRecord(std::span<const std::uint8_t> record,
     return CorruptRecord(
         path, ptr, fmt::format("record length {} but the pointer says {}", length, ptr.length));
   }
-  const std::string_view payload(reinterpret_cast<const char*>(buf) + kLogHeaderSize, length);
-  if (LoadU32(buf) != LogRecordCrc(buf, payload)) {
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::string_view> CheckValueRecord(std::span<const std::uint8_t> record,
+                                          const VlogPointer& ptr, std::string_view path) {
+  LARDER_RETURN_IF_ERROR(CheckValueHeader(record, ptr, path));
+  const std::string_view payload(reinterpret_cast<const char*>(record.data()) + kLogHeaderSize,
+                                 ptr.length);
+  if (LoadU32(record.data()) != LogRecordCrc(record.data(), payload)) {
     return CorruptRecord(path, ptr, "checksum mismatch");
   }
   return payload;
+}
+
+Status CopyValueRecord(std::span<const std::uint8_t> record, const VlogPointer& ptr,
+                       std::string_view path, std::string* out) {
+  LARDER_RETURN_IF_ERROR(CheckValueHeader(record, ptr, path));
+  out->assign(reinterpret_cast<const char*>(record.data()) + kLogHeaderSize, ptr.length);
+  if (LoadU32(record.data()) != LogRecordCrc(record.data(), *out)) {
+    out->clear();
+    return CorruptRecord(path, ptr, "checksum mismatch");
+  }
+  return Status::Ok();
 }
 
 Status ReadValue(File& file, const VlogPointer& ptr, std::string* out) {

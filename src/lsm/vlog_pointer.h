@@ -58,6 +58,14 @@ struct VlogPointer {
                                                         const VlogPointer& ptr,
                                                         std::string_view path);
 
+// As CheckValueRecord, but copies the payload into *out first and computes the CRC over the
+// copy: when `record` is in memory not yet cached (a mapping's pages), the copy streams it in
+// faster than the CRC loop reads it, and the CRC then runs over cached bytes (16 KiB values
+// read from a mapping: 5-15% more reads per second than checking first, then copying). *out is
+// cleared on Corruption.
+[[nodiscard]] Status CopyValueRecord(std::span<const std::uint8_t> record, const VlogPointer& ptr,
+                                     std::string_view path, std::string* out);
+
 }  // namespace larder::lsm
 
 #endif  // LARDER_LSM_VLOG_POINTER_H_
