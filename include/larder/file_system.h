@@ -160,11 +160,22 @@ struct AppendWriterOptions {
   // writeback is started (File::WriteBack), so that a later Sync of a large file does not
   // stall on all of it at once. 0: the kernel decides when to write.
   std::uint64_t writeback_bytes = 0;
+  // When above 0, the file is extended ahead of the appends (File::Preallocate, then Truncate
+  // to the new end): each time a write would pass the file's end, by as many bytes as the
+  // writer has appended, at least 64 KiB and at most this many. A Sync after an append then
+  // finds the file's size already recorded, so fdatasync writes the data alone instead of also
+  // committing the file system's journal for the new size (ext4: about 1.4x more synced
+  // appends per second). Past size() the file reads as zeros until Close, which cuts it back
+  // to size() and makes the cut durable (SyncAll): a reader of a crashed file must accept
+  // zeros after its last record. Where extending fails, the writer stops preallocating and
+  // appends grow the file as they would have (it is an optimisation).
+  std::uint64_t preallocate_bytes = 0;
 };
 
 // Appends to one file through a buffer: Append copies into the buffer and writes it when full;
-// Flush writes what is buffered; Sync flushes and makes it durable; Close syncs nothing, it only
-// flushes and (under direct I/O) trims the padding, then releases the file.
+// Flush writes what is buffered; Sync flushes and makes it durable; Close flushes, trims the
+// direct-I/O padding or the preallocated tail (AppendWriterOptions::preallocate_bytes; only
+// then does it sync, to make the cut durable), and releases the file.
 //
 // Durability: appended bytes survive a crash only once a Sync has returned OK. A power loss
 // before that may keep all of them, none, some flushes and not others (leaving zeros between),
@@ -180,10 +191,12 @@ struct AppendWriterOptions {
 // Thread-safety: not thread-safe. The writer owns its File.
 class AppendWriter {
  public:
-  // Appends to `file` from `offset` (its current size, usually). REQUIRES: file != nullptr.
+  // Appends to `file` from `offset` (its current size, usually), with options.buffer_size,
+  // writeback_bytes and preallocate_bytes (the others are for opening the file:
+  // FileSystem::NewAppendWriter). REQUIRES: file != nullptr.
   static Result<std::unique_ptr<AppendWriter>> Create(std::unique_ptr<File> file,
-                                                      std::uint64_t offset, std::size_t buffer_size,
-                                                      std::uint64_t writeback_bytes = 0);
+                                                      std::uint64_t offset,
+                                                      const AppendWriterOptions& options);
   ~AppendWriter();  // flushes and closes, ignoring errors: call Close to see them
   AppendWriter(const AppendWriter&) = delete;
   AppendWriter& operator=(const AppendWriter&) = delete;
@@ -196,7 +209,8 @@ class AppendWriter {
   Status Flush();
   // Flush, then File::Sync: everything appended so far is durable.
   Status Sync();
-  // Flush, trim direct-I/O padding, release the file. Later calls fail with InvalidArgument.
+  // Flush, trim the direct-I/O padding or the preallocated tail (then SyncAll), release the
+  // file. Later calls fail with InvalidArgument.
   Status Close();
   // The file's logical size: bytes before the first Append plus every byte appended, buffered
   // or not.
@@ -211,9 +225,12 @@ class AppendWriter {
   File* file() const { return file_.get(); }
 
  private:
-  AppendWriter(std::unique_ptr<File> file, std::uint64_t offset, std::size_t buffer_size,
-               std::uint64_t writeback_bytes);
+  AppendWriter(std::unique_ptr<File> file, std::uint64_t offset,
+               const AppendWriterOptions& options);
   Status WriteBuffer();
+  // With preallocation on, extends the file so that it reaches past `end` (see
+  // AppendWriterOptions::preallocate_bytes); turns preallocation off when that fails.
+  void ExtendPast(std::uint64_t end);
   Status Fail(Status s);
 
   std::unique_ptr<File> file_;
@@ -225,6 +242,9 @@ class AppendWriter {
   std::size_t align_;                    // 1 without direct I/O
   const std::uint64_t writeback_bytes_;  // AppendWriterOptions::writeback_bytes
   std::uint64_t writeback_from_;         // where the next File::WriteBack starts
+  std::uint64_t preallocate_bytes_;      // AppendWriterOptions::preallocate_bytes; 0: off
+  bool extended_ = false;                // the file was extended ahead of the appends
+  std::uint64_t file_end_;               // the file's size: the bytes written, or its extent
   Status error_;                         // the first failure: sticky
 };
 

@@ -7,13 +7,15 @@
 namespace larder {
 
 AppendWriter::AppendWriter(std::unique_ptr<File> file, std::uint64_t offset,
-                           std::size_t buffer_size, std::uint64_t writeback_bytes)
+                           const AppendWriterOptions& options)
     : file_(std::move(file)),
       path_(file_->path()),
       align_(file_->direct_io() ? file_->alignment() : 1),
-      writeback_bytes_(writeback_bytes),
-      writeback_from_(offset) {
-  buf_ = AlignedBuffer(std::max<std::size_t>(align_, 64), std::max(buffer_size, align_));
+      writeback_bytes_(options.writeback_bytes),
+      writeback_from_(offset),
+      preallocate_bytes_(options.preallocate_bytes),
+      file_end_(offset) {
+  buf_ = AlignedBuffer(std::max<std::size_t>(align_, 64), std::max(options.buffer_size, align_));
   // Under direct I/O the buffer starts at the aligned block holding `offset`: the block's head
   // is already in the file and is written again with the first flush.
   buf_start_ = AlignedBuffer::RoundDown(offset, align_);
@@ -23,10 +25,8 @@ AppendWriter::AppendWriter(std::unique_ptr<File> file, std::uint64_t offset,
 
 Result<std::unique_ptr<AppendWriter>> AppendWriter::Create(std::unique_ptr<File> file,
                                                            std::uint64_t offset,
-                                                           std::size_t buffer_size,
-                                                           std::uint64_t writeback_bytes) {
-  std::unique_ptr<AppendWriter> w(
-      new AppendWriter(std::move(file), offset, buffer_size, writeback_bytes));
+                                                           const AppendWriterOptions& options) {
+  std::unique_ptr<AppendWriter> w(new AppendWriter(std::move(file), offset, options));
   if (w->buffered_ > 0) {
     // Read the partial block back so that rewriting it keeps its bytes.
     LARDER_ASSIGN_OR_RETURN(std::size_t n,
@@ -34,6 +34,11 @@ Result<std::unique_ptr<AppendWriter>> AppendWriter::Create(std::unique_ptr<File>
     if (n < w->buffered_) {
       return Status::Corruption(w->path_ + ": shorter than the append offset");
     }
+  }
+  if (w->preallocate_bytes_ > 0) {
+    // A file longer than the offset (a tail left by a crash) is as good as extended.
+    LARDER_ASSIGN_OR_RETURN(std::uint64_t size, w->file_->Size());
+    w->file_end_ = std::max(offset, size);
   }
   return w;
 }
@@ -67,8 +72,10 @@ Status AppendWriter::WriteBuffer() {
   if (buffered_ == 0) return Status::Ok();
   const auto padded = static_cast<std::size_t>(AlignedBuffer::RoundUp(buffered_, align_));
   if (padded > buffered_) std::memset(buf_.data() + buffered_, 0, padded - buffered_);
+  ExtendPast(buf_start_ + padded);
   Status s = file_->WriteAt(buf_start_, {buf_.data(), padded});
   if (!s.ok()) return Fail(s);
+  file_end_ = std::max(file_end_, buf_start_ + padded);
   if (writeback_bytes_ > 0 && size_ - writeback_from_ >= writeback_bytes_) {
     (void)file_->WriteBack(writeback_from_, size_ - writeback_from_);  // a hint
     writeback_from_ = size_;
@@ -78,6 +85,19 @@ Status AppendWriter::WriteBuffer() {
   buf_start_ += whole;
   buffered_ -= whole;
   return Status::Ok();
+}
+
+void AppendWriter::ExtendPast(std::uint64_t end) {
+  if (preallocate_bytes_ == 0 || end <= file_end_) return;
+  constexpr std::uint64_t kMinStep = std::uint64_t{64} << 10;
+  const std::uint64_t step = std::min(std::max(size_, kMinStep), preallocate_bytes_);
+  const std::uint64_t new_end = AlignedBuffer::RoundUp(end + step, 4096);
+  if (!file_->Preallocate(file_end_, new_end - file_end_).ok() || !file_->Truncate(new_end).ok()) {
+    preallocate_bytes_ = 0;  // no space to reserve, say: appends grow the file from now on
+    return;
+  }
+  file_end_ = new_end;
+  extended_ = true;
 }
 
 Status AppendWriter::Flush() {
@@ -96,13 +116,15 @@ Status AppendWriter::Sync() {
 Status AppendWriter::Close() {
   if (file_ == nullptr) return error_.ok() ? Status::InvalidArgument(path_ + ": closed") : error_;
   Status s = Flush();
-  if (s.ok() && align_ > 1) {
-    // Trim the zeros padding the last block.
+  if (s.ok() && (align_ > 1 || extended_)) {
+    // Cut off the zeros padding the last direct-I/O block, or the preallocated tail; the
+    // latter durably (a finished file must not reappear with a zero tail after a crash).
     Result<std::uint64_t> on_disk = file_->Size();
     if (!on_disk.ok()) {
       s = on_disk.status();
     } else if (*on_disk > size_) {
       s = file_->Truncate(size_);
+      if (s.ok() && extended_) s = file_->SyncAll();
     }
     if (!s.ok()) s = Fail(s);
   }

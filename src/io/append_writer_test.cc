@@ -10,6 +10,7 @@
 #include "io/file_system_test_util.h"
 #include "larder/file_system.h"
 #include "larder/file_system_wrapper.h"
+#include "testing/fault_injection_file_system.h"
 
 namespace larder {
 namespace {
@@ -115,6 +116,43 @@ TEST_P(AppendWriterTest, ExclusiveAndTruncate) {
   EXPECT_EQ(ReadAll(fs_, Path("x")), "new");
 }
 
+// With preallocate_bytes the file stays ahead of the appends (zeros past them), by steps that
+// follow the bytes appended within [64 KiB, preallocate_bytes]; Close cuts it back to the
+// appended bytes exactly.
+TEST_P(AppendWriterTest, PreallocatesAheadAndCutsBackAtClose) {
+  constexpr std::uint64_t kMax = 256 << 10;
+  AppendWriterOptions options = Options(4096);
+  options.preallocate_bytes = kMax;
+  auto w = fs_->NewAppendWriter(Path("log"), options);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  std::mt19937 rng(11);
+  std::string want;
+  std::uint64_t extended = 0;  // appends that found the file already longer than them
+  for (int i = 0; i < 400; ++i) {
+    const std::string piece = RandomString(rng, rng() % 3000);
+    ASSERT_TRUE((*w)->Append(piece).ok());
+    want += piece;
+    ASSERT_TRUE((*w)->Flush().ok());
+    const std::uint64_t size = *fs_->FileSize(Path("log"));
+    ASSERT_GE(size, want.size());
+    // The step is the bytes appended so far, at least 64 KiB, at most kMax; rounded to a page,
+    // plus a direct-I/O block of padding.
+    EXPECT_LE(size, want.size() + std::max<std::uint64_t>(want.size(), 64 << 10) + 2 * 4096);
+    EXPECT_LE(size, want.size() + kMax + 2 * 4096);
+    if (size > want.size() + 4096) ++extended;
+    if (i % 50 == 0) {
+      const std::string all = ReadAll(fs_, Path("log"));
+      ASSERT_EQ(all.substr(0, want.size()), want);
+      EXPECT_EQ(all.find_first_not_of('\0', want.size()), std::string::npos) << "zeros after";
+      ASSERT_TRUE((*w)->Sync().ok());
+    }
+  }
+  EXPECT_GT(extended, 350u) << "the file was not kept ahead of the appends";
+  ASSERT_TRUE((*w)->Close().ok());
+  EXPECT_EQ(*fs_->FileSize(Path("log")), want.size());
+  EXPECT_TRUE(ReadAll(fs_, Path("log")) == want);
+}
+
 INSTANTIATE_TEST_SUITE_P(Files, AppendWriterTest,
                          ::testing::Combine(::testing::Bool(), ::testing::Bool()));
 
@@ -140,7 +178,7 @@ TEST(AppendWriterErrorTest, AWriteErrorIsSticky) {
   ASSERT_TRUE(f.ok());
   auto failing = std::make_unique<FailingFile>(std::move(*f), 1);
   FailingFile* file = failing.get();
-  auto w = AppendWriter::Create(std::move(failing), 0, 100);
+  auto w = AppendWriter::Create(std::move(failing), 0, {.buffer_size = 100});
   ASSERT_TRUE(w.ok());
   ASSERT_TRUE((*w)->Append(std::string(150, 'a')).ok());  // one buffer written
   EXPECT_EQ(file->writes, 1);
@@ -175,7 +213,8 @@ TEST(AppendWriterWriteBackTest, StartsWritebackOfEveryWrittenStretch) {
     ASSERT_TRUE((*f)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>("head"), 4}).ok());
     auto recording = std::make_unique<WriteBackRecordingFile>(std::move(*f));
     WriteBackRecordingFile* file = recording.get();
-    auto w = AppendWriter::Create(std::move(recording), 4, 3000, every);
+    auto w = AppendWriter::Create(std::move(recording), 4,
+                                  {.buffer_size = 3000, .writeback_bytes = every});
     ASSERT_TRUE(w.ok());
     std::mt19937 rng(3);
     for (int i = 0; i < 300; ++i) {
@@ -198,6 +237,39 @@ TEST(AppendWriterWriteBackTest, StartsWritebackOfEveryWrittenStretch) {
     }
     EXPECT_LE(next, (*w)->size());
     EXPECT_GT(next + every, (*w)->size()) << "a whole stretch was left without writeback";
+  }
+}
+
+// The cut at Close is durable: a power loss after it never brings back the preallocated
+// zeros (a finished log with a zero tail would read as damaged before its successor). And
+// where space cannot be reserved, the writer appends as if preallocation were off.
+TEST(AppendWriterPreallocateTest, TheCutSurvivesAPowerLossAndFailuresTurnItOff) {
+  for (const bool fail_preallocate : {false, true}) {
+    SCOPED_TRACE(fail_preallocate ? "Preallocate fails" : "Preallocate works");
+    FaultInjectionFileSystem fs;
+    ASSERT_TRUE(fs.CreateDirs("/d").ok());
+    ASSERT_TRUE(fs.SyncDir("/d").ok());
+    if (fail_preallocate) {
+      fs.FailNth(FaultInjectionFileSystem::Op::kPreallocate, 1, /*persistent=*/true, 28);
+    }
+    auto w = fs.NewAppendWriter("/d/log", {.buffer_size = 1000, .preallocate_bytes = 1 << 20});
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE(fs.SyncDir("/d").ok());
+    const std::string data(5000, 'v');
+    ASSERT_TRUE((*w)->Append(data).ok());
+    ASSERT_TRUE((*w)->Sync().ok());
+    EXPECT_EQ(*fs.FileSize("/d/log") > data.size(), !fail_preallocate);
+    ASSERT_TRUE((*w)->Close().ok());
+    w->reset();
+    EXPECT_EQ(*fs.FileSize("/d/log"), data.size());
+    for (std::uint64_t seed = 0; seed < 20; ++seed) {
+      auto saved = fs.Save();
+      fs.PowerLoss(seed);
+      EXPECT_EQ(*fs.FileSize("/d/log"), data.size()) << "seed " << seed;
+      EXPECT_EQ(ReadAll(&fs, "/d/log"), data);
+      fs.Restore(*saved);
+    }
+    EXPECT_EQ(fs.injected_faults() > 0, fail_preallocate);
   }
 }
 

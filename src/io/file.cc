@@ -50,7 +50,7 @@ Result<std::unique_ptr<AppendWriter>> FileSystem::NewAppendWriter(
                                               .access = AccessPattern::kSequential}));
   if (options.truncate) LARDER_RETURN_IF_ERROR(f->Truncate(0));
   LARDER_ASSIGN_OR_RETURN(std::uint64_t size, f->Size());
-  return AppendWriter::Create(std::move(f), size, options.buffer_size, options.writeback_bytes);
+  return AppendWriter::Create(std::move(f), size, options);
 }
 
 Status ReadWholeFile(FileSystem* fs, const std::string& path, std::string* contents) {

@@ -68,6 +68,7 @@ DBImpl::DBImpl(const std::string& dir, const Options& options) : dir_(dir), opti
   if (options_.in_memory) {
     owned_fs_ = NewMemFileSystem();
     fs_ = owned_fs_.get();
+    options_.log_preallocate_bytes = 0;  // saves no fsync, costs memory
   } else {
     fs_ = options_.file_system != nullptr ? options_.file_system : DefaultFileSystem();
   }
@@ -130,8 +131,9 @@ Status DBImpl::OpenDirectory() {
   table_cache_ = std::make_unique<TableCache>(dir_, fs_, block_cache_.get(),
                                               options_.max_open_tables, options_.mmap_reads);
   // A log holds about write_buffer_size bytes, plus the group that crossed it.
-  vlog_reader_ = std::make_unique<ValueLogReader>(
-      dir_, fs_, options_.mmap_reads, options_.write_buffer_size + options_.max_write_group_bytes);
+  vlog_reader_ =
+      std::make_unique<ValueLogReader>(dir_, fs_, getenv("NOMAP") ? false : options_.mmap_reads,
+                                       options_.write_buffer_size + options_.max_write_group_bytes);
   picker_ = std::make_unique<CompactionPicker>(options_);
   // Idle arena blocks: one whole memtable's (what the next memtable takes). A memtable is
   // switched when its log bytes reach write_buffer_size; its arena holds more than those (each
@@ -224,15 +226,14 @@ Status DBImpl::Recover() {
           LARDER_RETURN_IF_ERROR(f->Sync());
         }
       }
-      LARDER_ASSIGN_OR_RETURN(
-          std::unique_ptr<AppendWriter> w,
-          fs_->NewAppendWriter(path, {.buffer_size = options_.max_write_group_bytes + (64 << 10),
-                                      .writeback_bytes = options_.writeback_bytes}));
+      LARDER_ASSIGN_OR_RETURN(std::unique_ptr<AppendWriter> w,
+                              fs_->NewAppendWriter(path, LogAppendOptions()));
       log_ = std::make_unique<LogWriter>(std::move(w));
       log_number_ = append_log;
       log_file_number_ = append_log;
       log_has_values_ = logs_with_values_.count(append_log) != 0;
     }
+    vlog_reader_->NoteOpenLog(log_file_number_, log_->size());
   }
   MutexLock l(&mu_);
   RebuildReadStateLocked();
@@ -319,13 +320,17 @@ Status DBImpl::RefuseToDropSynced(File* file, const std::string& path, std::uint
   return SyncedDamageVerdict(what);
 }
 
+AppendWriterOptions DBImpl::LogAppendOptions() const {
+  return {.buffer_size = options_.max_write_group_bytes + (64 << 10),
+          .writeback_bytes = options_.writeback_bytes,
+          .preallocate_bytes = options_.log_preallocate_bytes};
+}
+
 Status DBImpl::NewLogFile(std::uint64_t number) {
-  LARDER_ASSIGN_OR_RETURN(
-      std::unique_ptr<AppendWriter> w,
-      fs_->NewAppendWriter(VlogFileName(dir_, number),
-                           {.buffer_size = options_.max_write_group_bytes + (64 << 10),
-                            .exclusive = true,
-                            .writeback_bytes = options_.writeback_bytes}));
+  AppendWriterOptions append = LogAppendOptions();
+  append.exclusive = true;
+  LARDER_ASSIGN_OR_RETURN(std::unique_ptr<AppendWriter> w,
+                          fs_->NewAppendWriter(VlogFileName(dir_, number), append));
   log_ = std::make_unique<LogWriter>(std::move(w));
   // The new file's name must be durable before a synced write in it is acknowledged.
   LARDER_RETURN_IF_ERROR(fs_->SyncDir(dir_));

@@ -200,6 +200,8 @@ class DBImpl final : public DB {
   // Corruption(what + advice), or OK after logging `what` when drop_synced_writes_after_damage.
   Status SyncedDamageVerdict(const std::string& what) const;
   Status NewLogFile(std::uint64_t number) NO_THREAD_SAFETY_ANALYSIS;
+  // How value logs are appended to: the write group's buffer, writeback, preallocation.
+  AppendWriterOptions LogAppendOptions() const;
   void RebuildReadStateLocked() REQUIRES(mu_);
 
   // --- Reads (db_read.cc) ------------------------------------------------------------------
@@ -287,12 +289,12 @@ class DBImpl final : public DB {
   // The largest log_ offset a running SyncWrites fsync covers (0 when none runs): a later call
   // with nothing appended since waits for that sync instead of starting its own.
   std::uint64_t log_sync_target_ GUARDED_BY(mu_) = 0;
-  CondVar log_sync_cv_;  // a SyncWrites fsync finished
-  std::uint64_t log_file_number_ = 0;
+  CondVar log_sync_cv_;                // a SyncWrites fsync finished
+  std::uint64_t log_file_number_ = 0;  // log_'s number (log_number_ without the lock)
   // Log bytes written for mem_ (what write_buffer_size limits); leader only.
   std::uint64_t mem_bytes_ = 0;
   // Value-log bytes written since Open (for Stats::disk_bytes_written).
-  std::atomic<std::uint64_t> log_bytes_written_{0};  // log_'s number (log_number_ without the lock)
+  std::atomic<std::uint64_t> log_bytes_written_{0};
   bool log_has_values_ = false;
   std::uint64_t log_number_ GUARDED_BY(mu_) = 0;
   std::shared_ptr<MemTable> mem_ GUARDED_BY(mu_);

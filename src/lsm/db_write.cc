@@ -8,6 +8,7 @@
 #include "lsm/db_internal.h"
 #include "lsm/log_writer.h"
 #include "lsm/memtable.h"
+#include "lsm/value_log_reader.h"
 #include "lsm/version_set.h"
 #include "lsm/write_batch_internal.h"
 
@@ -240,6 +241,8 @@ Status DBImpl::AppendAndInsert(const WriteBatch* group, SequenceNumber first, bo
   mem_bytes_ += log_->size() - log_size;
   log_bytes_written_.fetch_add(log_->size() - log_size, std::memory_order_relaxed);
   LARDER_RETURN_IF_ERROR(log_->Flush());  // one write() for the whole group
+  // Readers may map the values just written, and no further (the log is preallocated).
+  if (stored != group) vlog_reader_->NoteOpenLog(log_file_number_, log_->size());
   if (sync) LARDER_RETURN_IF_ERROR(log_->Sync());
   SequenceNumber seq = first;
   return WriteBatchInternal::ForEach(*stored, [&](const WriteBatchEntry& e) {
@@ -301,7 +304,15 @@ Status DBImpl::SwitchMemtable() {
     Poison(s);
     return poisoned_;
   }
+  // Closing cuts the old log's preallocated tail, durably: a finished log that kept zeros
+  // past its records would read as damaged before the records of its successor. A cut that
+  // fails leaves that risk, so it poisons the database like a failed sync.
   s = old->Close();
+  if (!s.ok()) {
+    Poison(s);
+    return poisoned_;
+  }
+  vlog_reader_->NoteOpenLog(number, 0);
   if (log_has_values_) logs_with_values_.insert(old_number);
   imm_.push_back({mem_, mem_first_log_});
   mem_first_log_ = number;
@@ -310,7 +321,7 @@ Status DBImpl::SwitchMemtable() {
   mem_ = std::make_shared<MemTable>(arena_cache_);
   RebuildReadStateLocked();
   MaybeScheduleWork();
-  return s.ok() ? Status::Ok() : s;
+  return Status::Ok();
 }
 
 }  // namespace larder::lsm

@@ -3,11 +3,14 @@
 
 #include <chrono>
 #include <future>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
 
 #include "larder/lsm/db.h"
+#include "lsm/filename.h"
+#include "lsm/log_reader.h"
 #include "testing/fault_injection_file_system.h"
 #include "tests/util/gate_file_system.h"
 #include "tests/util/kv_model.h"
@@ -88,6 +91,86 @@ TEST(LsmWriteTest, SyncWritesJoinsARunningSyncThatCoversIt) {
   ASSERT_TRUE((*db)->Put({.sync = false}, "b", "2").ok());
   ASSERT_TRUE((*db)->SyncWrites().ok());
   EXPECT_EQ((*db)->GetStats().sync_writes_syncs, 2u);
+}
+
+// Each value log's records end and file size, by log number.
+std::map<std::uint64_t, std::pair<LogReader::End, std::uint64_t>> LogEnds(FileSystem* fs,
+                                                                          const std::string& dir) {
+  std::map<std::uint64_t, std::pair<LogReader::End, std::uint64_t>> ends;
+  auto names = fs->ListDir(dir);
+  EXPECT_TRUE(names.ok());
+  if (!names.ok()) return ends;
+  for (const std::string& name : *names) {
+    std::uint64_t number;
+    FileType type;
+    if (!ParseFileName(name, &number, &type) || type != FileType::kVlog) continue;
+    auto file = fs->Open(dir + "/" + name, {.read_only = true});
+    EXPECT_TRUE(file.ok());
+    const std::uint64_t size = *(*file)->Size();
+    LogReader reader(file->get(), 0, size);
+    LogRecordType t;
+    std::string_view payload;
+    while (reader.ReadRecord(&t, &payload)) {
+    }
+    ends[number] = {reader.end(), size - reader.end_offset()};
+  }
+  return ends;
+}
+
+// The log being written is extended ahead of its records (zeros after them, which the reader
+// takes for a torn tail); every finished log, and at Close the last one too, ends exactly
+// after its last record, also after a power loss; the values read back throughout.
+TEST(LsmWriteTest, ValueLogsArePreallocatedWhileOpenAndCutBackWhenFinished) {
+  for (const std::uint64_t preallocate : {std::uint64_t{0}, std::uint64_t{1} << 20}) {
+    SCOPED_TRACE(preallocate);
+    FaultInjectionFileSystem fs;
+    Options o;
+    o.file_system = &fs;
+    o.write_buffer_size = 256 << 10;
+    o.log_preallocate_bytes = preallocate;
+    auto db = DB::Open("/w", o);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    std::map<std::string, std::string> model;
+    for (int i = 0; i < 200; ++i) {
+      const std::string key = test::NumberedKey("k", i % 150);
+      const std::string value(5000 + i, static_cast<char>('a' + i % 26));
+      ASSERT_TRUE((*db)->Put({.sync = i % 3 == 0}, key, value).ok());
+      model[key] = value;
+    }
+    auto ends = LogEnds(&fs, "/w");
+    ASSERT_GE(ends.size(), 3u) << "no memtable switch";
+    for (const auto& [number, end] : ends) {
+      const bool open_log = number == ends.rbegin()->first;
+      if (open_log && preallocate > 0) {
+        EXPECT_EQ(end.first, LogReader::End::kTornTail) << "zeros after the records";
+        EXPECT_GE(end.second, 4096u) << "log " << number << " not preallocated";
+      } else {
+        EXPECT_EQ(end.first, LogReader::End::kEndOfFile) << "log " << number;
+        EXPECT_EQ(end.second, 0u) << "log " << number;
+      }
+    }
+    std::string got;
+    for (const auto& [key, value] : model) {
+      ASSERT_TRUE((*db)->Get({}, key, &got).ok()) << key;
+      ASSERT_EQ(got, value) << key;
+    }
+    ASSERT_TRUE((*db)->Close().ok());
+    db->reset();
+    for (std::uint64_t seed = 0; seed < 5; ++seed) {
+      auto saved = fs.Save();
+      fs.PowerLoss(seed);
+      for (const auto& [number, end] : LogEnds(&fs, "/w")) {
+        EXPECT_EQ(end.first, LogReader::End::kEndOfFile) << "log " << number << " seed " << seed;
+      }
+      fs.Restore(*saved);
+    }
+    auto reopened = DB::Open("/w", o);
+    ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+    for (const auto& [key, value] : model) {
+      ASSERT_TRUE((*reopened)->Get({}, key, &got).ok()) << key;
+      ASSERT_EQ(got, value) << key;
+    }
+  }
 }
 
 }  // namespace

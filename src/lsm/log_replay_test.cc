@@ -218,7 +218,7 @@ TEST(LsmLogCrashTest, PowerLossKeepsASyncedPrefix) {
     // Recovery: truncate, append, replay again.
     ASSERT_TRUE((*f)->Truncate(r.end_offset()).ok());
     {
-      auto w = AppendWriter::Create(std::move(*f), r.end_offset(), 128);
+      auto w = AppendWriter::Create(std::move(*f), r.end_offset(), {.buffer_size = 128});
       ASSERT_TRUE(w.ok());
       LogWriter log(std::move(*w));
       WriteBatch plain;

@@ -63,7 +63,7 @@ Result<std::unique_ptr<ManifestWriter>> ManifestWriter::Reopen(FileSystem* fs,
                                                                std::uint64_t size) {
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> f, fs->Open(path, {}));
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<AppendWriter> w,
-                          AppendWriter::Create(std::move(f), size, 32 << 10));
+                          AppendWriter::Create(std::move(f), size, {.buffer_size = 32 << 10}));
   return std::unique_ptr<ManifestWriter>(new ManifestWriter(std::move(w)));
 }
 
@@ -115,6 +115,5 @@ Status ParseManifest(std::string_view contents, const std::string& path, ParsedM
   out->valid_bytes = pos;
   return Status::Ok();
 }
-
 
 }  // namespace larder::lsm

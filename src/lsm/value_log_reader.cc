@@ -19,15 +19,13 @@ Status ValueLogReader::Resolve(std::string_view pointer_bytes, std::string* out)
   if (mmap_ && !log.unmappable && p.offset <= UINT64_MAX - total) {
     const std::uint64_t end = p.offset + total;
     if (end > log.mapped_size) LARDER_RETURN_IF_ERROR(Remap(p.file_number, &log));
-    if (p.offset < log.mapped_size) {
-      // The record's bytes that are in the file: all of them unless it ends sooner.
-      const std::span<const std::uint8_t> record(
-          log.map->data() + p.offset,
-          static_cast<std::size_t>(std::min(end, log.mapped_size) - p.offset));
-      return CopyValueRecord(record, p, log.file->path(), out);
+    if (end <= log.mapped_size) {
+      return CopyValueRecord({log.map->data() + p.offset, static_cast<std::size_t>(total)}, p,
+                             log.file->path(), out);
     }
   }
-  // Mapping off or impossible, or a pointer past the file's end (ReadValue says so).
+  // Mapping off or impossible, or a record not (yet) known to be in the file: ReadValue reads
+  // it, or says how it lies past the file's end.
   return ReadValue(*log.file, p, out);
 }
 
@@ -52,8 +50,24 @@ Result<ValueLogReader::OpenLog> ValueLogReader::LogFor(std::uint64_t number) {
   return logs_.emplace(number, std::move(log)).first->second;  // another thread's if it won
 }
 
+void ValueLogReader::NoteOpenLog(std::uint64_t number, std::uint64_t flushed_end) {
+  if (open_number_.load(std::memory_order_relaxed) != number) {
+    open_end_.store(0, std::memory_order_release);
+    open_number_.store(number, std::memory_order_release);
+  }
+  open_end_.store(flushed_end, std::memory_order_release);
+}
+
+Result<std::uint64_t> ValueLogReader::RecordBytes(std::uint64_t number, File* file) const {
+  if (open_number_.load(std::memory_order_acquire) == number) {
+    const std::uint64_t end = open_end_.load(std::memory_order_acquire);
+    if (open_number_.load(std::memory_order_acquire) == number) return end;
+  }
+  return file->Size();
+}
+
 Status ValueLogReader::Remap(std::uint64_t number, OpenLog* log) {
-  LARDER_ASSIGN_OR_RETURN(std::uint64_t size, log->file->Size());
+  LARDER_ASSIGN_OR_RETURN(std::uint64_t size, RecordBytes(number, log->file.get()));
   if (size <= log->mapped_size) return Status::Ok();  // not grown: the read past it is corrupt
   OpenLog grown = *log;
   if (grown.map == nullptr || grown.map->size() < size) {

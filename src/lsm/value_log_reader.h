@@ -3,20 +3,30 @@
 //
 // With mapping on (Options::mmap_reads), a value is checked and copied straight from a
 // read-only mapping of its log: no read call, no zero-filled buffer. A log's mapping covers
-// `mapped_size` bytes known to be in the file (its size when last asked), so a read never
-// touches a page past the file's end; a pointer beyond that asks the file's size again and, if
-// the log has grown (the current log does), maps it anew. A mapping is made with room to grow
-// (`map_length_hint`, the longest a log gets in normal use) so that the current log is mapped
-// once or a few times, not at every read. Where mapping fails or is off, values are read with
-// File::ReadAt (ReadValue).
+// `mapped_size` bytes known to hold the log's records: for the log the DB appends to (the open
+// log, NoteOpenLog), the bytes flushed to it; for any other, the file's size. A record that
+// ends past mapped_size asks again and, if the log has grown, maps it anew; a record still not
+// wholly mapped is read with File::ReadAt (ReadValue), which tells a pointer past the file's
+// end from a record it can read. A mapping is made with room to grow (`map_length_hint`, the
+// longest a log gets in normal use) so that the open log is mapped once or a few times, not at
+// every read. Where mapping fails or is off, values are read with ReadValue.
 //
-// Invariant: for every entry of logs_, mapped_size <= the file's size, and map covers
-// [0, mapped_size) when mapped_size > 0. Logs are never truncated while the database is open
-// (recovery truncates before any reader exists), so bytes once in the file stay readable.
+// Why the open log is bounded by its flushed bytes: the DB preallocates it (zeros past the
+// records, Options::log_preallocate_bytes) and cuts it back when it is finished, before it
+// stops being the open log. So no mapped_size ever exceeds a log's final size, and a damaged
+// pointer can never make a read touch a page past the end of a cut file (SIGBUS).
+//
+// Invariant: for every entry of logs_, mapped_size <= the log's final size (the file's size
+// once it is no longer the open log), and map covers [0, mapped_size) when mapped_size > 0.
+// Logs are only cut back to their records (above) and never otherwise truncated while the
+// database is open (recovery truncates before any reader exists).
 //
 // Lock rule: mu_ guards logs_ only. A reader copies its log's entry (shared_ptrs that keep the
 // File and the mapping alive) under mu_ and reads without it; a remap happens outside mu_ and is
-// published under it if it covers more than the entry does.
+// published under it if it covers more than the entry does. The open log's number and flushed
+// end are atomics written by the DB's write leader only: the end is stored before the number
+// changes and after (release), and a reader takes the end as the open log's only if the
+// number is the same before and after loading it (acquire); else it asks the file's size.
 //
 // Thread-safety: every method is thread-safe. Values are read from the file, never from a
 // writer's buffer: the DB flushes every group before it acknowledges it, so any pointer a read
@@ -24,6 +34,7 @@
 #ifndef LARDER_LSM_VALUE_LOG_READER_H_
 #define LARDER_LSM_VALUE_LOG_READER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -52,6 +63,11 @@ class ValueLogReader final : public ValueResolver {
   // Closes value log `number` (it is being deleted). Readers still using it finish first: their
   // copies keep the file and its mapping alive.
   void Forget(std::uint64_t number);
+  // Log `number` is the one being appended to, with `flushed_end` bytes in the file (records
+  // past that may be in the file's preallocated tail only as zeros). Called by the DB's write
+  // leader only: before values written to the log can be reached, and with a new number only
+  // once the previous open log is cut back to its final size.
+  void NoteOpenLog(std::uint64_t number, std::uint64_t flushed_end);
 
  private:
   struct OpenLog {
@@ -63,10 +79,13 @@ class ValueLogReader final : public ValueResolver {
 
   // A copy of log `number`'s entry, opening the file when no entry exists.
   Result<OpenLog> LogFor(std::uint64_t number);
-  // `log` mapped up to the file's present size (a new mapping when the old one is too short),
-  // published in logs_. When mapping fails, `log` is marked unmappable (published too): its
-  // reads use ReadValue. IOError when the size cannot be read.
+  // `log` mapped up to the bytes known to hold its records (the open log's flushed end, else
+  // the file's size; a new mapping when the old one is too short), published in logs_. When
+  // mapping fails, `log` is marked unmappable (published too): its reads use ReadValue.
+  // IOError when the size cannot be read.
   Status Remap(std::uint64_t number, OpenLog* log);
+  // The bytes of log `number` that hold records (see Remap).
+  Result<std::uint64_t> RecordBytes(std::uint64_t number, File* file) const;
 
   const std::string dir_;
   FileSystem* const fs_;
@@ -74,6 +93,8 @@ class ValueLogReader final : public ValueResolver {
   const std::uint64_t map_length_hint_;
   Mutex mu_;
   std::map<std::uint64_t, OpenLog> logs_ GUARDED_BY(mu_);
+  std::atomic<std::uint64_t> open_number_{0};  // NoteOpenLog's; 0: none (read-only opens)
+  std::atomic<std::uint64_t> open_end_{0};
 };
 
 }  // namespace larder::lsm

@@ -141,6 +141,44 @@ TEST(ValueLogReaderPathTest, MappedReadsMakeNoReadCallsAndFailedMappingsFallBack
   EXPECT_GT(fs.injected_faults(), 1u);  // the read above and the mapping here failed
 }
 
+// The open log is preallocated (zeros past its records, cut off when it is finished): reads map
+// it only up to the bytes NoteOpenLog says were flushed. A record past those is read with
+// ReadAt (told here by failing reads), so no mapping ever covers the zeros that the cut
+// removes; once the log is no longer the open one, its (cut) file size bounds it.
+TEST(ValueLogReaderPathTest, TheOpenLogIsMappedOnlyUpToItsFlushedBytes) {
+  FaultInjectionFileSystem fs;
+  ASSERT_TRUE(fs.CreateDirs("/db").ok());
+  auto w = fs.NewAppendWriter(VlogFileName("/db", 3), {.preallocate_bytes = 1 << 20});
+  ASSERT_TRUE(w.ok());
+  LogWriter log(std::move(*w));
+  VlogPointer p{3, 0, 5};
+  ASSERT_TRUE(log.AddRecord(LogRecordType::kValue, "hello", &p.offset).ok());
+  ASSERT_TRUE(log.Flush().ok());
+  const std::uint64_t flushed = log.size();
+  ASSERT_GT(*fs.FileSize(VlogFileName("/db", 3)), flushed + 4096) << "not preallocated";
+  ValueLogReader reader("/db", &fs, /*mmap=*/true, 64);
+  reader.NoteOpenLog(3, flushed);
+  std::string ptr, zeros_ptr, out;
+  p.EncodeTo(&ptr);
+  VlogPointer{3, flushed + 100, 5}.EncodeTo(&zeros_ptr);  // in the preallocated zeros
+
+  fs.FailNth(FaultInjectionFileSystem::Op::kRead, 1, /*persistent=*/true);
+  ASSERT_TRUE(reader.Resolve(ptr, &out).ok()) << "mapped";
+  EXPECT_EQ(out, "hello");
+  EXPECT_TRUE(reader.Resolve(zeros_ptr, &out).IsIOError()) << "read, not mapped";
+  fs.ClearFaults();
+  EXPECT_TRUE(reader.Resolve(zeros_ptr, &out).IsCorruption());
+
+  // Finished: cut back, then another log is the open one. The file's size bounds log 3 now.
+  ASSERT_TRUE(log.Close().ok());
+  EXPECT_EQ(*fs.FileSize(VlogFileName("/db", 3)), flushed);
+  reader.NoteOpenLog(4, 0);
+  const Status past = reader.Resolve(zeros_ptr, &out);
+  EXPECT_TRUE(past.IsCorruption()) << past.ToString();
+  ASSERT_TRUE(reader.Resolve(ptr, &out).ok());
+  EXPECT_EQ(out, "hello");
+}
+
 INSTANTIATE_TEST_SUITE_P(MappedOrRead, ValueLogReaderTest,
                          ::testing::Combine(::testing::Bool(), ::testing::Bool()),
                          [](const auto& info) {

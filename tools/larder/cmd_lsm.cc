@@ -451,6 +451,9 @@ void RegisterLsmCommands(CLI::App& app, Action& action) {
   b->add_option("--value_threshold", bench_options->value_threshold,
                 "Values this large or larger stay in the value log (0: none do)")
       ->default_val(bench_options->value_threshold);
+  b->add_option("--log_preallocate_bytes", bench_options->log_preallocate_bytes,
+                "Largest step by which a value log is extended ahead of its appends (0: none)")
+      ->default_val(bench_options->log_preallocate_bytes);
   b->callback([&action, bench, bench_options] {
     action = [bench, bench_options] { return RunBench(*bench, *bench_options); };
   });
