@@ -36,6 +36,11 @@ class MappedRegion {
   virtual ~MappedRegion() = default;
   virtual const std::uint8_t* data() const = 0;
   virtual std::size_t size() const = 0;
+  // Maps the file's pages of [offset, offset + length) into this view ahead of reads (POSIX:
+  // MADV_POPULATE_READ, from whole pages holding the range), so that the first reads there take
+  // no page fault; returns whether it did. A hint: false where it is not supported or fails.
+  // REQUIRES: the range lies within the file's size and this view.
+  virtual bool Populate(std::size_t offset, std::size_t length) const;
 };
 
 enum class LockMode { kShared, kExclusive };

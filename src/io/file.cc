@@ -22,6 +22,8 @@ Status File::WriteAtV(std::uint64_t offset, std::span<const std::span<const std:
   return Status::Ok();
 }
 
+bool MappedRegion::Populate(std::size_t, std::size_t) const { return false; }
+
 Status File::Preallocate(std::uint64_t, std::uint64_t) { return Status::Ok(); }
 
 Status File::Advise(AccessPattern) { return Status::Ok(); }

@@ -6,6 +6,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -320,6 +321,53 @@ TEST(PosixFileSystemTest, DirectIoOnTmpfs) {
   }
   EXPECT_TRUE(fs->Remove(path).ok());
   EXPECT_TRUE(fs->RemoveDir(tmpl).ok());
+}
+
+// The kB of a mapping's pages present in this process's page tables (/proc/self/smaps "Rss").
+std::size_t MappedKb(const void* addr) {
+  std::FILE* f = std::fopen("/proc/self/smaps", "r");
+  if (f == nullptr) return 0;
+  char line[512];
+  bool in_region = false;
+  std::size_t kb = 0;
+  const auto want = reinterpret_cast<std::uintptr_t>(addr);
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    unsigned long start = 0, end = 0;
+    if (std::sscanf(line, "%lx-%lx ", &start, &end) == 2 && std::strchr(line, ':') != nullptr &&
+        std::strchr(line, '-') < std::strchr(line, ' ')) {
+      in_region = start == want;
+    } else if (in_region && std::sscanf(line, "Rss: %zu kB", &kb) == 1) {
+      break;
+    }
+  }
+  std::fclose(f);
+  return kb;
+}
+
+// Populate puts a mapping's pages in the page tables without reading them (so the first reads
+// take no page fault); a range outside the view is refused; the in-memory file system has
+// nothing to populate.
+TEST(PosixFileSystemTest, PopulateMapsPagesAheadOfReads) {
+  for (const bool in_memory : {false, true}) {
+    test::TestFileSystem files(in_memory);
+    auto f = files.fs()->Open(files.Path("f"), {.create = true});
+    ASSERT_TRUE(f.ok());
+    const std::string data(std::size_t{1} << 20, 'p');
+    ASSERT_TRUE((*f)->WriteAt(0, Bytes(data)).ok());
+    auto region = (*f)->Map(data.size());
+    ASSERT_TRUE(region.ok());
+    EXPECT_FALSE((*region)->Populate(data.size() - 10, 20)) << "past the view";
+    if (in_memory) {
+      EXPECT_FALSE((*region)->Populate(0, data.size()));
+      continue;
+    }
+    EXPECT_EQ(MappedKb((*region)->data()), 0u) << "nothing touched yet";
+    if (!(*region)->Populate(4096 + 100, data.size() - 8192)) {
+      GTEST_SKIP() << "MADV_POPULATE_READ unsupported (Linux before 5.14)";
+    }
+    EXPECT_GE(MappedKb((*region)->data()), 1024u - 8u);
+    EXPECT_EQ((*region)->data()[5000], 'p');
+  }
 }
 
 TEST(AlignedBufferTest, RoundsAndAligns) {

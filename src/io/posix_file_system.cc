@@ -24,6 +24,19 @@ class PosixRegion final : public MappedRegion {
   ~PosixRegion() override { ::munmap(addr_, size_); }
   const std::uint8_t* data() const override { return static_cast<const std::uint8_t*>(addr_); }
   std::size_t size() const override { return size_; }
+  bool Populate(std::size_t offset, std::size_t length) const override {
+#ifdef MADV_POPULATE_READ
+    if (length == 0 || offset >= size_ || length > size_ - offset) return false;
+    static const std::size_t kPage = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const std::size_t from = offset / kPage * kPage;
+    return ::madvise(static_cast<std::uint8_t*>(addr_) + from, offset + length - from,
+                     MADV_POPULATE_READ) == 0;
+#else
+    (void)offset;
+    (void)length;
+    return false;  // Linux before 5.14's headers
+#endif
+  }
 
  private:
   void* addr_;

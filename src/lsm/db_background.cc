@@ -49,6 +49,14 @@ void DBImpl::MaybeWantWarmArena() {
   MaybeScheduleWork();
 }
 
+void DBImpl::MaybeWantWarmValues() {
+  if (value_warm_wanted_ || !log_has_values_ || vlog_reader_->unwarmed_bytes() < kValueWarmBytes) {
+    return;
+  }
+  value_warm_wanted_ = true;
+  MaybeScheduleWork();
+}
+
 void DBImpl::WarmArenaCache() {
   for (std::size_t i = arena_cache_->blocks(); i < kArenaWarmBlocks; ++i) {
     std::vector<ArenaBlock> warm;
@@ -67,6 +75,17 @@ bool DBImpl::BackgroundStep() {
     WarmArenaCache();
     mu_.Lock();
     ++stats_.arena_warmings;
+    return true;
+  }
+  if (value_warm_wanted_ && !value_warm_running_) {
+    // Next: a page-table walk over a megabyte or so, ahead of the reads of fresh values.
+    value_warm_wanted_ = false;
+    value_warm_running_ = true;
+    mu_.Unlock();
+    const std::uint64_t warmed = vlog_reader_->WarmOpenLog();
+    mu_.Lock();
+    value_warm_running_ = false;
+    stats_.vlog_warmed_bytes += warmed;
     return true;
   }
   if (!imm_.empty() && !flush_running_) {

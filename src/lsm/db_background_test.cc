@@ -14,6 +14,7 @@
 #include "larder/lsm/db.h"
 #include "tests/util/gate_file_system.h"
 #include "tests/util/kv_model.h"
+#include "tests/util/temp_dir.h"
 
 namespace larder::lsm {
 namespace {
@@ -102,6 +103,37 @@ TEST(LsmBackgroundTest, AGrowingMemTableGetsWarmArenaBlocks) {
   ASSERT_TRUE((*db)->Get(test::NumberedKey("k", 11999), &got).ok());
   EXPECT_EQ(got, value);
   ASSERT_TRUE((*db)->Close().ok());
+}
+
+// Values written to the value log are mapped ahead of reads by the background, a megabyte at a
+// time, never past what was written; not with mapping off.
+TEST(LsmBackgroundTest, FreshValuesAreMappedAheadOfReads) {
+  for (const bool mmap : {true, false}) {
+    SCOPED_TRACE(mmap ? "mmap_reads" : "pread");
+    test::TempDir tmp;
+    Options o;
+    o.mmap_reads = mmap;
+    auto db = DB::Open(tmp.path(), o);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    const std::string value(16 << 10, 'v');
+    for (int i = 0; i < 256; ++i) {  // 4 MiB of values in the value log
+      ASSERT_TRUE((*db)->Put({}, test::NumberedKey("k", i), value).ok());
+    }
+    const auto warmed = [&] { return (*db)->GetStats().vlog_warmed_bytes; };
+    for (int i = 0; i < 5000 && warmed() < (3u << 20); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (mmap) {
+      EXPECT_GE(warmed(), 3u << 20);
+      EXPECT_LE(warmed(), (*db)->GetStats().disk_bytes_written);
+    } else {
+      EXPECT_EQ(warmed(), 0u);
+    }
+    std::string got;
+    ASSERT_TRUE((*db)->Get(test::NumberedKey("k", 255), &got).ok());
+    EXPECT_EQ(got, value);
+    ASSERT_TRUE((*db)->Close().ok());
+  }
 }
 
 TEST(LsmBackgroundTest, ZeroOrTooManyBackgroundThreadsAreRefused) {

@@ -229,8 +229,9 @@ class DBImpl final : public DB {
   // --- Background work (db_background.cc) ----------------------------------------------------
   void MaybeScheduleWork() REQUIRES(mu_);
   void BackgroundThread();
-  // One step of background work: warming the arena cache when a writer asked for it, else a
-  // flush when one waits, else a compaction. False when there was nothing to do.
+  // One step of background work: warming the arena cache when a writer asked for it, else
+  // mapping the open log's new values ahead of reads when asked, else a flush when one waits,
+  // else a compaction. False when there was nothing to do.
   bool BackgroundStep() REQUIRES(mu_);
   // After a write group (the leader, holding mu_): asks the background for warm arena blocks
   // when the mutable memtable has reached huge-page blocks and the cache holds fewer than
@@ -240,6 +241,11 @@ class DBImpl final : public DB {
   // kArenaWarmBlocks; runs without mu_.
   void WarmArenaCache();
   static constexpr std::size_t kArenaWarmBlocks = 2;
+  // After a write group (the leader, holding mu_): asks the background to map the open value
+  // log's newest values ahead of reads (ValueLogReader::WarmOpenLog) once kValueWarmBytes of it
+  // are not.
+  void MaybeWantWarmValues() REQUIRES(mu_);
+  static constexpr std::uint64_t kValueWarmBytes = std::uint64_t{1} << 20;
   Status FlushOldest() REQUIRES(mu_);
   // Writes `mem`'s entries to new level-0 table `number`; fills *meta (number 0: empty).
   Status WriteLevel0Table(const MemTable& mem, std::uint64_t number, FileMetaData* meta);
@@ -359,6 +365,10 @@ class DBImpl final : public DB {
 
   // A writer asked for warm arena blocks (MaybeWantWarmArena); cleared by the thread warming.
   bool arena_warm_wanted_ GUARDED_BY(mu_) = false;
+  // A writer asked for the open log's values to be mapped ahead (MaybeWantWarmValues), and
+  // whether a background thread is doing it (one at a time).
+  bool value_warm_wanted_ GUARDED_BY(mu_) = false;
+  bool value_warm_running_ GUARDED_BY(mu_) = false;
 
   Status poisoned_ GUARDED_BY(mu_);
   bool closed_ GUARDED_BY(mu_) = false;

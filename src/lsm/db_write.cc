@@ -178,6 +178,7 @@ Status DBImpl::WriteInternal(const kv::WriteOptions& options, const WriteBatch* 
       last_sequence_.store(first + count - 1, std::memory_order_release);
       stats_.user_bytes_written += user_bytes;
       MaybeWantWarmArena();
+      MaybeWantWarmValues();
     } else {
       // The log may hold part of the group: later records would be unreachable by recovery
       // (it stops at the first bad one), so no later write may be acknowledged.

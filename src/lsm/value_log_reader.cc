@@ -66,6 +66,34 @@ Result<std::uint64_t> ValueLogReader::RecordBytes(std::uint64_t number, File* fi
   return file->Size();
 }
 
+std::uint64_t ValueLogReader::unwarmed_bytes() const {
+  if (!mmap_) return 0;
+  const std::uint64_t number = open_number_.load(std::memory_order_acquire);
+  const std::uint64_t end = open_end_.load(std::memory_order_acquire);
+  if (warmed_number_.load(std::memory_order_acquire) != number) return end;
+  const std::uint64_t warmed = warmed_end_.load(std::memory_order_acquire);
+  return end > warmed ? end - warmed : 0;
+}
+
+std::uint64_t ValueLogReader::WarmOpenLog() {
+  if (!mmap_) return 0;
+  const std::uint64_t number = open_number_.load(std::memory_order_acquire);
+  const std::uint64_t end = open_end_.load(std::memory_order_acquire);
+  if (number == 0 || open_number_.load(std::memory_order_acquire) != number) return 0;
+  const std::uint64_t from =
+      warmed_number_.load(std::memory_order_relaxed) == number ? warmed_end_.load() : 0;
+  if (end <= from) return 0;
+  Result<OpenLog> log = LogFor(number);
+  if (!log.ok()) return 0;  // the read that needs it will say why
+  if (log->mapped_size < end && !Remap(number, &*log).ok()) return 0;
+  if (log->map == nullptr || log->mapped_size < end) return 0;
+  const bool populated =
+      log->map->Populate(static_cast<std::size_t>(from), static_cast<std::size_t>(end - from));
+  warmed_end_.store(end, std::memory_order_release);
+  warmed_number_.store(number, std::memory_order_release);
+  return populated ? end - from : 0;
+}
+
 Status ValueLogReader::Remap(std::uint64_t number, OpenLog* log) {
   LARDER_ASSIGN_OR_RETURN(std::uint64_t size, RecordBytes(number, log->file.get()));
   if (size <= log->mapped_size) return Status::Ok();  // not grown: the read past it is corrupt

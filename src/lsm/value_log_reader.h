@@ -11,6 +11,10 @@
 // longest a log gets in normal use) so that the open log is mapped once or a few times, not at
 // every read. Where mapping fails or is off, values are read with ReadValue.
 //
+// Values just written are often read soon (a queue's consumers, a read-your-writes client):
+// the DB's background asks WarmOpenLog to map each megabyte of the open log ahead of them, so
+// those reads take no page fault (docs/lsm.md, "Reads").
+//
 // Why the open log is bounded by its flushed bytes: the DB preallocates it (zeros past the
 // records, Options::log_preallocate_bytes) and cuts it back when it is finished, before it
 // stops being the open log. So no mapped_size ever exceeds a log's final size, and a damaged
@@ -68,6 +72,14 @@ class ValueLogReader final : public ValueResolver {
   // leader only: before values written to the log can be reached, and with a new number only
   // once the previous open log is cut back to its final size.
   void NoteOpenLog(std::uint64_t number, std::uint64_t flushed_end);
+  // Maps the open log's bytes flushed since the last call into the log's mapping ahead of
+  // reads (MappedRegion::Populate), so that the first reads of values just written take no
+  // page fault (a first touch of a mapped page costs about as much as copying the value out).
+  // Returns the bytes it populated (0 with mapping off, or when the hint did nothing). For one
+  // thread at a time: the DB's background work.
+  std::uint64_t WarmOpenLog();
+  // The open log's flushed bytes that WarmOpenLog has not reached (0 with mapping off).
+  std::uint64_t unwarmed_bytes() const;
 
  private:
   struct OpenLog {
@@ -95,6 +107,9 @@ class ValueLogReader final : public ValueResolver {
   std::map<std::uint64_t, OpenLog> logs_ GUARDED_BY(mu_);
   std::atomic<std::uint64_t> open_number_{0};  // NoteOpenLog's; 0: none (read-only opens)
   std::atomic<std::uint64_t> open_end_{0};
+  // How far WarmOpenLog got, in which log (written by the warming thread only).
+  std::atomic<std::uint64_t> warmed_number_{0};
+  std::atomic<std::uint64_t> warmed_end_{0};
 };
 
 }  // namespace larder::lsm

@@ -343,7 +343,8 @@ std::string StatsJson(kv::Store& store) {
             {"flushes", st.flushes},
             {"compactions", st.compactions},
             {"stall_micros", st.stall_micros},
-            {"arena_warmings", st.arena_warmings}};
+            {"arena_warmings", st.arena_warmings},
+            {"vlog_warmed_bytes", st.vlog_warmed_bytes}};
   return j.dump();
 }
 

@@ -101,6 +101,9 @@ struct Stats {
   // Times the background put memory already faulted in into the memtable arena's block cache
   // ahead of the writers (memtable_arena.h).
   std::uint64_t arena_warmings = 0;
+  // Value-log bytes the background mapped ahead of reads just after they were written
+  // (ValueLogReader::WarmOpenLog; 0 with mmap_reads off or where the system cannot).
+  std::uint64_t vlog_warmed_bytes = 0;
   // SyncWrites calls that fsynced the log, and those served by an fsync already running.
   std::uint64_t sync_writes_syncs = 0;
   std::uint64_t sync_writes_joined = 0;
