@@ -41,10 +41,6 @@ Status CorruptRecord(std::string_view path, const VlogPointer& ptr, std::string_
       fmt::format("{}: value record at offset {}: {}", path, ptr.offset, what));
 }
 
-}  // namespace
-
-namespace {
-
 // The checks of a record's header: length within the limit, the record whole in `record`, type
 // kValue, length equal to the pointer's.
 Status CheckValueHeader(std::span<const std::uint8_t> record, const VlogPointer& ptr,
