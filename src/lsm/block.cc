@@ -32,9 +32,8 @@ inline bool DecodeEntryHeader(std::string_view* in, std::uint32_t* shared,
 
 }  // namespace
 
-Status Block::Parse(BlockOrigin origin) {
+Result<BlockLayout> Block::ParseLayout(std::string_view contents, BlockOrigin origin) {
   constexpr std::size_t kU32 = sizeof(std::uint32_t);
-  const std::string_view contents = data_;
   if (contents.size() < kU32) return BlockCorruption(origin, "shorter than its restart count");
   if (contents.size() > UINT32_MAX) return BlockCorruption(origin, "larger than 4 GiB");
   const std::uint32_t n = Fixed32At(contents.data() + contents.size() - kU32);
@@ -53,9 +52,7 @@ Status Block::Parse(BlockOrigin origin) {
       return BlockCorruption(origin, fmt::format("bad restart point {} (offset {})", i, r));
     }
   }
-  restarts_offset_ = restarts_offset;
-  num_restarts_ = n;
-  return Status::Ok();
+  return BlockLayout{restarts_offset, n};
 }
 
 Result<std::shared_ptr<const Block>> Block::Create(std::string contents, BlockOrigin origin) {
@@ -63,7 +60,7 @@ Result<std::shared_ptr<const Block>> Block::Create(std::string contents, BlockOr
   auto block = std::make_shared<Block>(Key{});
   block->owned_ = std::move(contents);
   block->data_ = block->owned_;  // after the move: a short string lives inside owned_
-  LARDER_RETURN_IF_ERROR(block->Parse(origin));
+  LARDER_ASSIGN_OR_RETURN(block->layout_, ParseLayout(block->data_, origin));
   return std::shared_ptr<const Block>(std::move(block));
 }
 
@@ -73,7 +70,7 @@ Result<std::shared_ptr<const Block>> Block::CreateView(std::string_view bytes,
   auto block = std::make_shared<Block>(Key{});
   block->data_ = bytes;
   block->owner_ = std::move(owner);
-  LARDER_RETURN_IF_ERROR(block->Parse(origin));
+  LARDER_ASSIGN_OR_RETURN(block->layout_, ParseLayout(block->data_, origin));
   return std::shared_ptr<const Block>(std::move(block));
 }
 
@@ -83,17 +80,26 @@ BlockIter::BlockIter(std::shared_ptr<const Block> block, BlockOrigin origin)
 }
 
 BlockIter::BlockIter(const Block& block, BlockOrigin origin)
+    : BlockIter(block.data(), BlockLayout{block.restarts_offset(), block.num_restarts()}, origin) {}
+
+BlockIter::BlockIter(std::string_view contents, BlockLayout layout, BlockOrigin origin)
     : origin_(origin),
-      data_(block.data().data()),
-      restarts_offset_(block.restarts_offset()),
-      num_restarts_(block.num_restarts()) {}
+      data_(contents.data()),
+      restarts_offset_(layout.restarts_offset),
+      num_restarts_(layout.num_restarts) {}
 
 void BlockIter::Reset(std::shared_ptr<const Block> block, BlockOrigin origin) {
+  const Block& b = *block;
+  Reset(b.data(), BlockLayout{b.restarts_offset(), b.num_restarts()}, origin);
   block_ = std::move(block);
+}
+
+void BlockIter::Reset(std::string_view contents, BlockLayout layout, BlockOrigin origin) {
+  block_.reset();
   origin_ = origin;
-  data_ = block_->data().data();
-  restarts_offset_ = block_->restarts_offset();
-  num_restarts_ = block_->num_restarts();
+  data_ = contents.data();
+  restarts_offset_ = layout.restarts_offset;
+  num_restarts_ = layout.num_restarts;
   valid_ = false;
   key_ = {};
   status_ = Status::Ok();
@@ -186,11 +192,18 @@ void BlockIter::SeekToLast() {
 }
 
 void BlockIter::Seek(std::string_view target) {
+  if (num_restarts_ == 0) {
+    valid_ = false;
+    return;
+  }
+  SeekBetweenRestarts(target, 0, num_restarts_ - 1);
+}
+
+void BlockIter::SeekBetweenRestarts(std::string_view target, std::uint32_t left,
+                                    std::uint32_t right) {
   if (!status_.ok()) return;
   valid_ = false;
-  if (num_restarts_ == 0) return;
   // The last restart point whose key is below the target (or the first one).
-  std::uint32_t left = 0, right = num_restarts_ - 1;
   while (left < right) {
     const std::uint32_t mid = left + (right - left + 1) / 2;
     std::string_view k;

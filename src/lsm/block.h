@@ -34,6 +34,13 @@ struct BlockOrigin {
   std::uint64_t offset = 0;
 };
 
+// Where a block's entries end (and its restart array begins) and how many restart points it
+// has: what Block::ParseLayout checks and a BlockIter needs.
+struct BlockLayout {
+  std::uint32_t restarts_offset = 0;
+  std::uint32_t num_restarts = 0;
+};
+
 class Block {
   struct Key {};  // only Create makes Blocks
 
@@ -50,25 +57,26 @@ class Block {
                                                          std::shared_ptr<const void> owner,
                                                          BlockOrigin origin);
 
+  // Checks the restart array at the end of `contents` (a block's bytes, uncompressed): every
+  // restart point inside the entries, the first at 0, each above the previous. Corruption
+  // naming `origin` when it does not fit.
+  static Result<BlockLayout> ParseLayout(std::string_view contents, BlockOrigin origin);
+
   std::string_view data() const { return data_; }
   // The block's size in bytes (entries and restart array).
   std::size_t size() const { return data_.size(); }
   // The heap bytes this block holds (the block cache's charge): its size when it owns its
   // bytes, only the object when it views a mapping (those bytes are the OS page cache's).
   std::size_t memory_usage() const { return sizeof(Block) + owned_.size(); }
-  std::uint32_t num_restarts() const { return num_restarts_; }
+  std::uint32_t num_restarts() const { return layout_.num_restarts; }
   // Where the entries end and the restart array begins.
-  std::uint32_t restarts_offset() const { return restarts_offset_; }
+  std::uint32_t restarts_offset() const { return layout_.restarts_offset; }
 
  private:
-  // Checks data_'s restart array and sets restarts_offset_ and num_restarts_.
-  Status Parse(BlockOrigin origin);
-
   std::string owned_;                  // the bytes, when the block owns them
   std::string_view data_;              // owned_, or bytes owner_ keeps alive
   std::shared_ptr<const void> owner_;  // nullptr when the block owns its bytes
-  std::uint32_t restarts_offset_ = 0;
-  std::uint32_t num_restarts_ = 0;
+  BlockLayout layout_;
 };
 
 // The cursor over one block's entries, in internal-key order (CompareInternalKeys). Every key
@@ -80,8 +88,22 @@ class BlockIter final : public InternalIterator {
   // Borrows the block, which must outlive the cursor (a table's pinned index): no reference
   // count touched, so concurrent readers do not contend on one.
   BlockIter(const Block& block, BlockOrigin origin);
-  // Points the cursor at another block (unpositioned, status OK), keeping its buffers.
+  // Borrows `contents`, whose layout ParseLayout returned; they must outlive the cursor (a
+  // mapped table's block: the table outlives its iterators).
+  BlockIter(std::string_view contents, BlockLayout layout, BlockOrigin origin);
+  // Point the cursor at another block (unpositioned, status OK), keeping its buffers; the
+  // first holds a reference to the block, the second borrows as the constructor above.
   void Reset(std::shared_ptr<const Block> block, BlockOrigin origin);
+  void Reset(std::string_view contents, BlockLayout layout, BlockOrigin origin);
+
+  // Seek(target) when the caller knows that the last restart point whose key is below
+  // `target` (or restart 0, when none is) lies in [left, right]: the search looks there only.
+  // REQUIRES: left <= right < num_restarts.
+  void SeekBetweenRestarts(std::string_view target, std::uint32_t left, std::uint32_t right);
+
+  // The restart point at or before the current entry (valid cursor). In a block whose every
+  // entry is a restart point (a table's index block), that is the entry's ordinal.
+  std::uint32_t restart_index() const { return restart_index_; }
 
   bool Valid() const override { return valid_; }
   void SeekToFirst() override;

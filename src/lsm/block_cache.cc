@@ -77,23 +77,6 @@ void BlockCache::Clear() {
   }
 }
 
-void BlockCache::EraseId(std::uint64_t cache_id) {
-  for (Shard& s : shards_) {
-    std::vector<std::shared_ptr<const Block>> released;  // destroyed after the unlock
-    MutexLock lock(&s.mu);
-    for (auto it = s.lru.begin(); it != s.lru.end();) {
-      if (it->key.id != cache_id) {
-        ++it;
-        continue;
-      }
-      s.usage -= it->charge;
-      released.push_back(std::move(it->block));
-      s.map.erase(it->key);
-      it = s.lru.erase(it);
-    }
-  }
-}
-
 std::size_t BlockCache::usage() const {
   std::size_t total = 0;
   for (const Shard& s : shards_) {

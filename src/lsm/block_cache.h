@@ -54,10 +54,6 @@ class BlockCache {
   void Insert(std::uint64_t cache_id, std::uint64_t offset, std::shared_ptr<const Block> block);
   // Drops every block (tests, and a database closing its cache).
   void Clear();
-  // Drops the blocks of `cache_id` (a table closing whose cached blocks view its memory
-  // mapping: they would keep the mapping, and a deleted file's disk space, alive). Visits every
-  // entry: for table closes, not for reads.
-  void EraseId(std::uint64_t cache_id);
 
   std::size_t capacity() const { return capacity_; }
   std::size_t usage() const;  // bytes charged by the blocks held now

@@ -43,28 +43,6 @@ TEST(LsmBlockCacheTest, HitsMissesAndReplacement) {
   EXPECT_EQ(cache.Lookup(id, 0), nullptr);
 }
 
-TEST(LsmBlockCacheTest, EraseIdDropsOneTablesBlocksOnly) {
-  BlockCache cache(1 << 20);
-  const std::uint64_t a = cache.NewId();
-  const std::uint64_t b = cache.NewId();
-  for (std::uint64_t off = 0; off < 100; ++off) {
-    cache.Insert(a, off * 512, MakeBlock(100, 'a'));
-    cache.Insert(b, off * 512, MakeBlock(200, 'b'));
-  }
-  const std::size_t b_usage =
-      100 * (MakeBlock(200, 'b')->memory_usage() + BlockCache::kEntryOverhead);
-  ASSERT_EQ(cache.entries(), 200u);
-  cache.EraseId(a);
-  EXPECT_EQ(cache.entries(), 100u);
-  EXPECT_EQ(cache.usage(), b_usage);
-  for (std::uint64_t off = 0; off < 100; ++off) {
-    EXPECT_EQ(cache.Lookup(a, off * 512), nullptr);
-    EXPECT_NE(cache.Lookup(b, off * 512), nullptr);
-  }
-  cache.EraseId(a);  // nothing left of it: a no-op
-  EXPECT_EQ(cache.entries(), 100u);
-}
-
 TEST(LsmBlockCacheTest, EvictsLeastRecentlyUsedWithinBudget) {
   // 16 shards of 4 KiB; blocks of ~1 KiB: each shard holds 3.
   BlockCache cache(16 * 4096);

@@ -147,8 +147,7 @@ namespace {
 TEST(LsmManifestLogTest, CraftedTailDoesNotMakeTheScanQuadratic) {
   std::string contents = Written({"first"});
   std::string tail;
-  while (tail.size() < (std::size_t{4} << 20))
-    tail += std::string("\x00\x00\x01\x00\x01", 5);
+  while (tail.size() < (std::size_t{4} << 20)) tail += std::string("\x00\x00\x01\x00\x01", 5);
   ParsedManifest p;
   const Status s = ParseManifest(contents + "junk" + tail, "/M", &p);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();

@@ -149,17 +149,8 @@ class SkipList {
     std::uint64_t prefix;
   };
 
-  static std::uint64_t Prefix(std::string_view user_key) {
-    std::uint64_t v = 0;
-    if (user_key.size() >= 8) {
-      std::memcpy(&v, user_key.data(), 8);
-    } else if (!user_key.empty()) {
-      std::memcpy(&v, user_key.data(), user_key.size());
-    }
-    return __builtin_bswap64(v);
-  }
   static Key MakeKey(std::string_view user_key, std::uint64_t trailer) {
-    return Key{user_key, trailer, Prefix(user_key)};
+    return Key{user_key, trailer, UserKeyPrefix(user_key)};
   }
   static Key MakeKey(std::string_view internal_key) {
     if (internal_key.size() < kTrailerSize) return MakeKey(internal_key, ~std::uint64_t{0});

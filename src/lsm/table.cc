@@ -14,11 +14,16 @@ Status TableCorruption(std::string_view file, std::string_view what) {
   return Status::Corruption(fmt::format("{}: {}", file, what));
 }
 
+// A mapped_blocks_ word: checked and stored uncompressed (BlockLayout in the low 62 bits:
+// restarts_offset in bits 0-31, num_restarts, below 2^30 for a block under 4 GiB, above), or
+// stored compressed.
+constexpr std::uint64_t kMappedView = std::uint64_t{1} << 63;
+constexpr std::uint64_t kMappedCompressed = std::uint64_t{1} << 62;
+constexpr std::uint32_t kNumRestartsMask = (std::uint32_t{1} << 30) - 1;
+
 }  // namespace
 
-Table::~Table() {
-  if (cached_views_.load(std::memory_order_acquire)) cache_->EraseId(cache_id_);
-}
+Table::~Table() = default;
 
 Status Table::ReadMetaBlock(BlockHandle h, std::string_view what, std::string* out) const {
   LARDER_ASSIGN_OR_RETURN(*out, ReadBlockContents(*file_, h, /*verify=*/true, what));
@@ -97,6 +102,7 @@ Result<std::unique_ptr<Table>> Table::Open(std::unique_ptr<File> file, std::uint
         table->range_dels_,
         Block::Create(std::move(contents), {path, footer.range_deletions.offset}));
   }
+  table->InitBlockNumbering();
   if (verify_checksums) {
     auto it = table->NewIndexIterator();
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -109,9 +115,43 @@ Result<std::unique_ptr<Table>> Table::Open(std::unique_ptr<File> file, std::uint
   return table;
 }
 
+void Table::InitBlockNumbering() {
+  const std::uint32_t n = index_->num_restarts();
+  auto prefixes = std::make_unique<std::uint64_t[]>(n);
+  BlockIter it(*index_, BlockOrigin{path(), footer_.index.offset});
+  std::uint32_t entries = 0;
+  for (it.SeekToFirst(); it.Valid(); it.Next(), ++entries) {
+    // An entry between restart points, or past the count: not numbered (the reads still work,
+    // through the index block alone).
+    if (entries >= n || it.restart_index() != entries) return;
+    prefixes[entries] = UserKeyPrefix(ExtractUserKey(it.key()));
+  }
+  if (!it.status().ok() || entries != n) return;
+  index_prefixes_ = std::move(prefixes);
+  num_blocks_ = n;
+  if (map_ != nullptr) mapped_blocks_ = std::make_unique<std::atomic<std::uint64_t>[]>(n);
+}
+
+void Table::SeekIndex(std::string_view target, BlockIter* index) const {
+  if (index_prefixes_ == nullptr || num_blocks_ == 0 || target.size() < kTrailerSize) {
+    index->Seek(target);
+    return;
+  }
+  // Entries [0, lo) sort below the target and [hi, n) above it, by their prefixes alone.
+  const std::uint64_t p = UserKeyPrefix(ExtractUserKey(target));
+  const std::uint64_t* begin = index_prefixes_.get();
+  const std::uint64_t* end = begin + num_blocks_;
+  const std::uint64_t* lo = std::lower_bound(begin, end, p);
+  const std::uint64_t* hi = std::upper_bound(lo, end, p);
+  const auto left = static_cast<std::uint32_t>(lo == begin ? 0 : lo - begin - 1);
+  const auto right = static_cast<std::uint32_t>(hi == begin ? 0 : hi - begin - 1);
+  index->SeekBetweenRestarts(target, left, right);
+}
+
 std::size_t Table::ApproximateMemoryUsage() const {
   return sizeof(*this) + index_->size() + filter_.size() +
-         (range_dels_ != nullptr ? range_dels_->size() : 0);
+         (range_dels_ != nullptr ? range_dels_->size() : 0) +
+         std::size_t{num_blocks_} * sizeof(std::uint64_t) * (mapped_blocks_ != nullptr ? 2 : 1);
 }
 
 std::unique_ptr<BlockIter> Table::NewIndexIterator() const {
@@ -142,7 +182,6 @@ Result<std::shared_ptr<const Block>> Table::ReadDataBlock(BlockHandle h, bool ve
   const bool verify = verify_checksums || insert;  // the cache holds verified blocks only
   const BlockOrigin origin{path(), h.offset};
   std::shared_ptr<const Block> block;
-  bool view = false;
   if (map_ != nullptr) {
     // DecodeIndexValue put the block and its trailer inside the data, so inside the mapping.
     const std::span<const std::uint8_t> raw(map_->data() + h.offset,
@@ -150,21 +189,60 @@ Result<std::shared_ptr<const Block>> Table::ReadDataBlock(BlockHandle h, bool ve
     std::string inflated;
     LARDER_ASSIGN_OR_RETURN(std::string_view bytes,
                             UnwrapBlock(raw, h, verify, path(), "data", &inflated));
-    view = bytes.data() != inflated.data();  // stored uncompressed: used where it lies
-    if (view) {
-      LARDER_ASSIGN_OR_RETURN(block, Block::CreateView(bytes, map_, origin));
-    } else {
-      LARDER_ASSIGN_OR_RETURN(block, Block::Create(std::move(inflated), origin));
-    }
+    // Stored uncompressed: used where it lies, and not cached (the cache would keep the
+    // mapping alive after the table closed).
+    if (bytes.data() != inflated.data()) return Block::CreateView(bytes, map_, origin);
+    LARDER_ASSIGN_OR_RETURN(block, Block::Create(std::move(inflated), origin));
   } else {
     LARDER_ASSIGN_OR_RETURN(std::string contents, ReadBlockContents(*file_, h, verify));
     LARDER_ASSIGN_OR_RETURN(block, Block::Create(std::move(contents), origin));
   }
-  if (insert) {
-    if (view) cached_views_.store(true, std::memory_order_release);
-    cache_->Insert(cache_id_, h.offset, block);
-  }
+  if (insert) cache_->Insert(cache_id_, h.offset, block);
   return block;
+}
+
+Result<std::uint64_t> Table::CheckMappedBlock(BlockHandle h) const {
+  const std::span<const std::uint8_t> raw(map_->data() + h.offset,
+                                          static_cast<std::size_t>(h.size) + kBlockTrailerSize);
+  if (raw[h.size] != static_cast<std::uint8_t>(Compression::kNone)) return kMappedCompressed;
+  std::string unused;  // UnwrapBlock inflates nothing: the block is stored uncompressed
+  LARDER_ASSIGN_OR_RETURN(std::string_view bytes,
+                          UnwrapBlock(raw, h, /*verify=*/true, path(), "data", &unused));
+  LARDER_ASSIGN_OR_RETURN(BlockLayout layout, Block::ParseLayout(bytes, {path(), h.offset}));
+  return kMappedView | std::uint64_t{layout.num_restarts} << 32 | layout.restarts_offset;
+}
+
+Status Table::LoadDataBlock(const BlockIter& index, BlockHandle h, bool verify_checksums,
+                            bool fill_cache, std::optional<BlockIter>* data) const {
+  const BlockOrigin origin{path(), h.offset};
+  const std::uint32_t ordinal = index.restart_index();
+  if (mapped_blocks_ != nullptr && ordinal < num_blocks_) {
+    std::atomic<std::uint64_t>& word = mapped_blocks_[ordinal];
+    std::uint64_t w = word.load(std::memory_order_relaxed);
+    if (w == 0) {
+      LARDER_ASSIGN_OR_RETURN(w, CheckMappedBlock(h));
+      word.store(w, std::memory_order_relaxed);
+    }
+    if ((w & kMappedView) != 0) {
+      const std::string_view contents(reinterpret_cast<const char*>(map_->data() + h.offset),
+                                      static_cast<std::size_t>(h.size));
+      const BlockLayout layout{static_cast<std::uint32_t>(w),
+                               static_cast<std::uint32_t>(w >> 32) & kNumRestartsMask};
+      if (data->has_value()) {
+        (*data)->Reset(contents, layout, origin);
+      } else {
+        data->emplace(contents, layout, origin);
+      }
+      return Status::Ok();
+    }
+  }
+  LARDER_ASSIGN_OR_RETURN(auto block, ReadDataBlock(h, verify_checksums, fill_cache));
+  if (data->has_value()) {
+    (*data)->Reset(std::move(block), origin);
+  } else {
+    data->emplace(std::move(block), origin);
+  }
+  return Status::Ok();
 }
 
 std::unique_ptr<InternalIterator> Table::NewIterator(bool verify_checksums, bool fill_cache) const {
@@ -183,21 +261,21 @@ Status Table::Get(const LookupKey& key, bool verify_checksums, bool* found,
   if (!filter_.KeyMayMatch(key.user_key())) return Status::Ok();
   const std::string_view target = key.internal_key();
   BlockIter index(*index_, BlockOrigin{path(), footer_.index.offset});
-  for (index.Seek(target); index.Valid(); index.Next()) {
+  std::optional<BlockIter> it;
+  for (SeekIndex(target, &index); index.Valid(); index.Next()) {
     BlockHandle h;
     LARDER_RETURN_IF_ERROR(DecodeIndexValue(index.value(), &h));
-    LARDER_ASSIGN_OR_RETURN(auto block, ReadDataBlock(h, verify_checksums, true));
-    BlockIter it(std::move(block), BlockOrigin{path(), h.offset});
-    it.Seek(target);
-    if (it.Valid()) {
-      if (ExtractUserKey(it.key()) == key.user_key()) {
+    LARDER_RETURN_IF_ERROR(LoadDataBlock(index, h, verify_checksums, true, &it));
+    it->Seek(target);
+    if (it->Valid()) {
+      if (ExtractUserKey(it->key()) == key.user_key()) {
         *found = true;
-        internal_key_out->assign(it.key());
-        value_out->assign(it.value());
+        internal_key_out->assign(it->key());
+        value_out->assign(it->value());
       }
       return Status::Ok();
     }
-    LARDER_RETURN_IF_ERROR(it.status());
+    LARDER_RETURN_IF_ERROR(it->status());
     // The block ended below the target (its separator was above it): the next block.
   }
   return index.status();
@@ -205,7 +283,7 @@ Status Table::Get(const LookupKey& key, bool verify_checksums, bool* found,
 
 std::uint64_t Table::ApproximateOffsetOf(std::string_view internal_key) const {
   BlockIter index(*index_, BlockOrigin{path(), footer_.index.offset});
-  index.Seek(internal_key);
+  SeekIndex(internal_key, &index);
   if (!index.Valid()) return data_end_;
   BlockHandle h;
   if (!DecodeIndexValue(index.value(), &h).ok()) return data_end_;

@@ -4,16 +4,16 @@
 // Open reads and checks the footer, the index, the filter, the properties and the
 // range-deletion block, and keeps them in memory; data blocks are read on demand, through the
 // block cache when there is one. A table opened with `map_file` reads its data blocks from a
-// read-only memory mapping of the file: an uncompressed block is used where it lies (no copy;
-// the cache then holds a checked view of it, charged for the view only), a compressed one is
-// inflated from the mapping into the cache. Every block is bounds-checked and (on a read from the
-// file) checksummed: damage gives Corruption naming the file and the block's offset, never a crash
-// or a wrong answer.
+// read-only memory mapping of the file: a block stored uncompressed is used where it lies,
+// without the cache (its checksum and restart array are checked on its first read, and the
+// table remembers the result in a word per block, so later reads take no lock, hash lookup or
+// reference count), a compressed one is inflated from the mapping into the cache. Every block
+// is bounds-checked and (on a read from the file) checksummed: damage gives Corruption naming
+// the file and the block's offset, never a crash or a wrong answer.
 //
 // Lifetime: iterators made by a Table must be destroyed before it. The Table owns its File and
-// its mapping (a block viewing the mapping keeps it alive; the destructor drops this table's
-// blocks from the cache so that a closed table's mapping, and a deleted file, is let go). The
-// cache (when given) must outlive the Table.
+// its mapping. The cache (when given) must outlive the Table; it holds no block that views the
+// mapping, so a closed table's mapping (and a deleted file) is let go at once.
 //
 // Thread-safety: immutable after Open; every const method may run concurrently.
 #ifndef LARDER_LSM_TABLE_H_
@@ -22,6 +22,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -84,17 +85,34 @@ class Table {
   // `larder lsm check`.
   [[nodiscard]] Status VerifyAll() const;
 
-  // For the table's iterators: the data block at `h`, through the cache.
+  // The data block at `h`: through the cache, or (mapped and stored uncompressed) a view of the
+  // mapping that the cache does not keep.
   Result<std::shared_ptr<const Block>> ReadDataBlock(BlockHandle h, bool verify_checksums,
                                                      bool fill_cache) const;
+  // For the table's readers: points `*data` at the data block of the entry under `index` (a
+  // valid cursor of NewIndexIterator()) whose handle is `h` (DecodeIndexValue). A mapped block
+  // stored uncompressed is borrowed from the mapping (valid while the table is); any other
+  // block is ReadDataBlock's. On error `*data` is left as it was.
+  [[nodiscard]] Status LoadDataBlock(const BlockIter& index, BlockHandle h, bool verify_checksums,
+                                     bool fill_cache, std::optional<BlockIter>* data) const;
   // A cursor over the index block (separator -> encoded BlockHandle).
   std::unique_ptr<BlockIter> NewIndexIterator() const;
+  // index->Seek(target) for a cursor of NewIndexIterator(), narrowed first by the separators'
+  // key prefixes held in memory (one array of 8-byte integers instead of a search through the
+  // index block's keys, which a cold seek pays a cache miss each for).
+  void SeekIndex(std::string_view target, BlockIter* index) const;
   // Decodes an index entry's value; Corruption naming the file when it is bad.
   [[nodiscard]] Status DecodeIndexValue(std::string_view value, BlockHandle* h) const;
 
  private:
   Table() = default;
   Status ReadMetaBlock(BlockHandle h, std::string_view what, std::string* out) const;
+  // When every index entry is a restart point (as TableBuilder writes them), so that an index
+  // cursor's restart_index() numbers the data blocks: sets up index_prefixes_, and
+  // mapped_blocks_ when the table is mapped.
+  void InitBlockNumbering();
+  // Checks the mapped block at `h` on its first read: its mapped_blocks_ word.
+  Result<std::uint64_t> CheckMappedBlock(BlockHandle h) const;
 
   std::unique_ptr<File> file_;
   std::uint64_t file_size_ = 0;
@@ -103,8 +121,16 @@ class Table {
   BlockCache* cache_ = nullptr;
   // The whole file, mapped (nullptr: blocks are read with ReadAt). Its size is file_size_.
   std::shared_ptr<const MappedRegion> map_;
-  // Set once a block viewing map_ went into the cache: the destructor must then drop them.
-  mutable std::atomic<bool> cached_views_{false};
+  // One word per data block (by index entry ordinal) when map_ is set: 0 until its first read,
+  // then kMappedView with its BlockLayout, or kMappedCompressed (read through the cache). A
+  // word is written once from the file's immutable bytes, so relaxed atomics suffice (two
+  // first readers write the same value). nullptr: not mapped, or the index is not one entry
+  // per restart point.
+  std::unique_ptr<std::atomic<std::uint64_t>[]> mapped_blocks_;
+  // UserKeyPrefix of each index entry's separator, by ordinal (nondecreasing); nullptr when
+  // the index is not one entry per restart point.
+  std::unique_ptr<std::uint64_t[]> index_prefixes_;
+  std::uint32_t num_blocks_ = 0;  // index entries, when index_prefixes_ is set
   Footer footer_;
   std::shared_ptr<const Block> index_;
   std::shared_ptr<const Block> range_dels_;  // nullptr when none

@@ -32,16 +32,11 @@ void TableIterator::LoadBlock() {
     return;
   }
   if (data_.has_value() && data_offset_ == h.offset && data_->status().ok()) return;
-  auto block = table_->ReadDataBlock(h, verify_checksums_, fill_cache_);
-  if (!block.ok()) {
-    status_ = block.status();
+  s = table_->LoadDataBlock(*index_, h, verify_checksums_, fill_cache_, &data_);
+  if (!s.ok()) {
+    status_ = std::move(s);
     data_.reset();
     return;
-  }
-  if (data_.has_value()) {
-    data_->Reset(std::move(*block), BlockOrigin{table_->path(), h.offset});
-  } else {
-    data_.emplace(std::move(*block), BlockOrigin{table_->path(), h.offset});
   }
   data_offset_ = h.offset;
 }
@@ -80,7 +75,7 @@ void TableIterator::SeekToLast() {
 
 void TableIterator::Seek(std::string_view target) {
   if (!status_.ok()) return;
-  index_->Seek(target);
+  table_->SeekIndex(target, index_.get());
   LoadBlock();
   if (data_.has_value()) data_->Seek(target);
   SkipEmptyForward();

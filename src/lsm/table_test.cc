@@ -293,7 +293,7 @@ namespace {
 
 // Concurrent readers of one table through a small shared cache (constant eviction): every
 // Get and every scan still returns the model's data. Read with ReadAt (compressed blocks) and
-// from a mapping (uncompressed blocks: the cache holds views).
+// from a mapping (uncompressed blocks, read without the cache).
 class LsmTableConcurrentTest : public ::testing::TestWithParam<bool> {};
 
 TEST_P(LsmTableConcurrentTest, ConcurrentReadersThroughASmallCache) {
@@ -305,8 +305,8 @@ TEST_P(LsmTableConcurrentTest, ConcurrentReadersThroughASmallCache) {
   o.block_size = 1024;
   o.compression = mapped ? Compression::kNone : Compression::kLz4;
   MustBuild(&b, m, o);
-  // Mapped, a cached block costs its view only: a smaller budget keeps evictions going.
-  BlockCache cache(mapped ? 8 * 1024 : 64 * 1024);
+  // Mapped, the blocks are read from the mapping without the cache.
+  BlockCache cache(64 * 1024);
   auto t = OpenBuilt(b, &cache, false, mapped);
   ASSERT_TRUE(t.ok());
   const std::vector<std::pair<std::string, std::string>> entries(m.begin(), m.end());
@@ -337,48 +337,121 @@ TEST_P(LsmTableConcurrentTest, ConcurrentReadersThroughASmallCache) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_LE(cache.usage(), cache.capacity());
-  EXPECT_GT(cache.hits(), 0u);
+  if (mapped) {
+    EXPECT_EQ(cache.entries(), 0u);
+  } else {
+    EXPECT_GT(cache.hits(), 0u);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(ReadAtAndMapped, LsmTableConcurrentTest, ::testing::Bool());
 
-// A mapped table's uncompressed blocks enter the cache as views: charged the view, not the
-// block; checked once (a later read of the block is a hit); dropped from the cache when the
-// table closes (they would keep its mapping, and a deleted file, alive), and only its own.
-TEST(LsmTableTest, MappedTableCachesViewsAndDropsThemWhenClosed) {
+// Builds `m` into *b with blocks of `block_size` bytes and codec `c`.
+void BuildWith(table_test::Built* b, const Model& m, std::size_t block_size,
+               Compression c = Compression::kNone) {
+  TableOptions o;
+  o.block_size = block_size;
+  o.compression = c;
+  MustBuild(b, m, o);
+}
+
+// A mapped table reads the blocks it stores uncompressed where they lie, without the cache
+// (which would keep its mapping alive after it closed); the blocks it stores compressed are
+// inflated into the cache as an unmapped table's are.
+TEST(LsmTableTest, MappedTableReadsUncompressedBlocksWithoutTheCache) {
   std::mt19937_64 rng(12);
   const Model m = RandomModel(rng, 3000, 2000);
+  for (const Compression c : {Compression::kNone, Compression::kLz4}) {
+    SCOPED_TRACE(static_cast<int>(c));
+    table_test::Built b;
+    BuildWith(&b, m, 1024, c);
+    BlockCache cache(std::size_t{1} << 20);
+    auto mapped = OpenBuilt(b, &cache, false, /*map_file=*/true);
+    ASSERT_TRUE(mapped.ok());
+    std::mt19937_64 r(c == Compression::kNone ? 1 : 2);
+    for (int pass = 0; pass < 2; ++pass) {
+      ExpectSameAsModel(**mapped, m, r, 2000);
+    }
+    const std::size_t blocks = (*mapped)->properties().num_data_blocks;
+    ASSERT_GT(blocks, 20u);
+    if (c == Compression::kNone) {
+      EXPECT_EQ(cache.entries(), 0u);
+      EXPECT_EQ(cache.hits() + cache.misses(), 0u);
+    } else {
+      EXPECT_EQ(cache.entries(), blocks);
+      EXPECT_GT(cache.hits(), 0u);
+    }
+  }
+}
+
+// SeekIndex narrows the index search by the separators' key prefixes: it lands where a plain
+// search of the index block does, for targets between, on and around separators, with keys
+// that share their first 8 bytes ("user1234...") and keys shorter than 8 bytes.
+TEST(LsmTableTest, SeekIndexLandsWhereTheIndexSearchDoes) {
+  std::mt19937_64 rng(14);
+  const Model m = RandomModel(rng, 4000, 3000);
   table_test::Built b;
-  TableOptions o;
-  o.block_size = 1024;
-  o.compression = Compression::kNone;
-  MustBuild(&b, m, o);
-  BlockCache cache(std::size_t{1} << 20);
-  auto other = OpenBuilt(b, &cache, false, /*map_file=*/false);
-  auto mapped = OpenBuilt(b, &cache, false, /*map_file=*/true);
-  ASSERT_TRUE(other.ok() && mapped.ok());
-  auto scan = [](const Table& t) {
-    auto it = t.NewIterator(/*verify_checksums=*/false, /*fill_cache=*/true);
-    std::size_t n = 0;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
-    EXPECT_TRUE(it->status().ok());
-    return n;
-  };
-  ASSERT_EQ(scan(**other), m.size());
-  const std::size_t blocks = (*other)->properties().num_data_blocks;
-  ASSERT_GT(blocks, 20u);
-  ASSERT_EQ(cache.entries(), blocks);
-  const std::size_t copies_usage = cache.usage();
-  ASSERT_EQ(scan(**mapped), m.size());
-  ASSERT_EQ(cache.entries(), 2 * blocks);
-  const std::size_t views_usage = cache.usage() - copies_usage;
-  EXPECT_LT(views_usage * 4, copies_usage);  // ~200 bytes a view against ~1 KiB a copy
-  const std::uint64_t misses = cache.misses();
-  ASSERT_EQ(scan(**mapped), m.size());
-  EXPECT_EQ(cache.misses(), misses);  // every block a hit: no second read nor check
-  mapped->reset();
-  EXPECT_EQ(cache.entries(), blocks);  // the other table's blocks stay
-  EXPECT_EQ(cache.usage(), copies_usage);
+  BuildWith(&b, m, 256);
+  auto t = OpenBuilt(b);
+  ASSERT_TRUE(t.ok());
+  ASSERT_GT((*t)->properties().num_data_blocks, 200u);
+  auto plain = (*t)->NewIndexIterator();
+  auto narrowed = (*t)->NewIndexIterator();
+  std::vector<std::string> targets;
+  for (plain->SeekToFirst(); plain->Valid(); plain->Next()) targets.emplace_back(plain->key());
+  for (int i = 0; i < 3000; ++i) {
+    std::string k;
+    AppendInternalKey(&k, RandomUserKey(rng, 4000).substr(0, 1 + rng() % 9), rng() % 200000,
+                      ValueType::kValue);
+    targets.push_back(k);
+  }
+  for (const std::string& target : targets) {
+    plain->Seek(target);
+    (*t)->SeekIndex(target, narrowed.get());
+    ASSERT_EQ(plain->Valid(), narrowed->Valid()) << DebugString(target);
+    if (plain->Valid()) {
+      ASSERT_EQ(plain->key(), narrowed->key()) << DebugString(target);
+    }
+  }
+}
+
+// The first read of a mapped block checks it; a damaged one fails that read and every later
+// one (the failure is not remembered as a checked block), and the blocks around it still read.
+TEST(LsmTableTest, MappedTableChecksEachBlockOnEveryReadUntilItPasses) {
+  std::mt19937_64 rng(13);
+  const Model m = RandomModel(rng, 3000, 2000);
+  table_test::Built b;
+  BuildWith(&b, m, 1024);
+  // Damage one byte in the middle of the data blocks.
+  const std::string bytes = table_test::Contents(b);
+  const std::size_t at = b.props.data_bytes / 2;
+  const std::uint8_t flipped = static_cast<std::uint8_t>(bytes[at]) ^ 0x40;
+  {
+    auto f = b.fs->Open(table_test::kPath, {});
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE((*f)->WriteAt(at, {&flipped, 1}).ok());
+  }
+  auto mapped = OpenBuilt(b, nullptr, false, /*map_file=*/true);
+  ASSERT_TRUE(mapped.ok());
+  std::size_t damaged = 0, read = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& [ik, iv] : m) {
+      ParsedInternalKey p;
+      ASSERT_TRUE(ParseInternalKey(ik, &p));
+      bool found = false;
+      std::string k, v;
+      const Status s = (*mapped)->Get(LookupKey(p.user_key, p.sequence), false, &found, &k, &v);
+      if (!s.ok()) {
+        EXPECT_EQ(s.code(), Code::kCorruption) << s.ToString();
+        ++damaged;
+      } else if (found && k == ik && v == iv) {
+        ++read;
+      }
+    }
+  }
+  EXPECT_GT(damaged, 0u);
+  EXPECT_EQ(damaged % 2, 0u);  // the same keys failed in both passes
+  EXPECT_EQ(read + damaged, 2 * m.size());
 }
 
 }  // namespace
