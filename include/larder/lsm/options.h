@@ -114,9 +114,9 @@ struct Options {
   std::uint64_t target_file_size = std::uint64_t{64} << 20;
   // Read tables' data blocks through read-only memory mappings of their files: a block stored
   // uncompressed (levels 0 and 1 by default) is read where it lies in the OS page cache, with
-  // no copy, and its checksum is checked once, when it enters the block cache (which then holds
-  // a view of it, charged about 100 bytes instead of the block's size). Compressed blocks are
-  // inflated from the mapping into the cache as before. Off: every block is read with pread
+  // no copy and without the block cache; its checksum is checked on its first read, which the
+  // table remembers in 8 bytes per block (Stats::block_cache_* do not count these reads).
+  // Compressed blocks are inflated from the mapping into the cache as before. Off: every block is read with pread
   // into the cache. Values in the value log (value_threshold) are likewise checked and copied
   // straight from a mapping of their log instead of read into a buffer. Costs address space
   // only (one mapping per open table, max_open_tables, and per value log read).
