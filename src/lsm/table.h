@@ -15,7 +15,9 @@
 // its mapping. The cache (when given) must outlive the Table; it holds no block that views the
 // mapping, so a closed table's mapping (and a deleted file) is let go at once.
 //
-// Thread-safety: immutable after Open; every const method may run concurrently.
+// Thread-safety: every const method may run concurrently. After Open the table changes only
+// in its per-block words (set once each, to a value computed from the immutable file; relaxed
+// atomics).
 #ifndef LARDER_LSM_TABLE_H_
 #define LARDER_LSM_TABLE_H_
 
