@@ -80,7 +80,7 @@ BlockIter::BlockIter(std::shared_ptr<const Block> block, BlockOrigin origin)
 }
 
 BlockIter::BlockIter(const Block& block, BlockOrigin origin)
-    : BlockIter(block.data(), BlockLayout{block.restarts_offset(), block.num_restarts()}, origin) {}
+    : BlockIter(block.data(), block.layout(), origin) {}
 
 BlockIter::BlockIter(std::string_view contents, BlockLayout layout, BlockOrigin origin)
     : origin_(origin),
@@ -89,8 +89,7 @@ BlockIter::BlockIter(std::string_view contents, BlockLayout layout, BlockOrigin 
       num_restarts_(layout.num_restarts) {}
 
 void BlockIter::Reset(std::shared_ptr<const Block> block, BlockOrigin origin) {
-  const Block& b = *block;
-  Reset(b.data(), BlockLayout{b.restarts_offset(), b.num_restarts()}, origin);
+  Reset(block->data(), block->layout(), origin);
   block_ = std::move(block);
 }
 

@@ -68,6 +68,7 @@ class Block {
   // The heap bytes this block holds (the block cache's charge): its size when it owns its
   // bytes, only the object when it views a mapping (those bytes are the OS page cache's).
   std::size_t memory_usage() const { return sizeof(Block) + owned_.size(); }
+  const BlockLayout& layout() const { return layout_; }
   std::uint32_t num_restarts() const { return layout_.num_restarts; }
   // Where the entries end and the restart array begins.
   std::uint32_t restarts_offset() const { return layout_.restarts_offset; }

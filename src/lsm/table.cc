@@ -2,6 +2,7 @@
 #include "lsm/table.h"
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -215,6 +216,15 @@ Result<std::uint64_t> Table::CheckMappedBlock(BlockHandle h) const {
 Status Table::LoadDataBlock(const BlockIter& index, BlockHandle h, bool verify_checksums,
                             bool fill_cache, std::optional<BlockIter>* data) const {
   const BlockOrigin origin{path(), h.offset};
+  // Points *data at a block, reusing the cursor (and its key buffer) when there is one.
+  auto point_at = [data](auto&&... block) {
+    if (data->has_value()) {
+      (*data)->Reset(std::forward<decltype(block)>(block)...);
+    } else {
+      data->emplace(std::forward<decltype(block)>(block)...);
+    }
+    return Status::Ok();
+  };
   const std::uint32_t ordinal = index.restart_index();
   if (mapped_blocks_ != nullptr && ordinal < num_blocks_) {
     std::atomic<std::uint64_t>& word = mapped_blocks_[ordinal];
@@ -228,21 +238,11 @@ Status Table::LoadDataBlock(const BlockIter& index, BlockHandle h, bool verify_c
                                       static_cast<std::size_t>(h.size));
       const BlockLayout layout{static_cast<std::uint32_t>(w),
                                static_cast<std::uint32_t>(w >> 32) & kNumRestartsMask};
-      if (data->has_value()) {
-        (*data)->Reset(contents, layout, origin);
-      } else {
-        data->emplace(contents, layout, origin);
-      }
-      return Status::Ok();
+      return point_at(contents, layout, origin);
     }
   }
   LARDER_ASSIGN_OR_RETURN(auto block, ReadDataBlock(h, verify_checksums, fill_cache));
-  if (data->has_value()) {
-    (*data)->Reset(std::move(block), origin);
-  } else {
-    data->emplace(std::move(block), origin);
-  }
-  return Status::Ok();
+  return point_at(std::move(block), origin);
 }
 
 std::unique_ptr<InternalIterator> Table::NewIterator(bool verify_checksums, bool fill_cache) const {
