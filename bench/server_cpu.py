@@ -8,6 +8,7 @@ server in turn (alternating, --rounds times), reads each server's user and syste
 request. appendfsync everysec on both sides (redis-server: appendonly yes).
 
   bench/server_cpu.py --bin build/bin --larderd "io1=--io-threads 1" --larderd "io2=--io-threads 2"
+  bench/server_cpu.py --bin build/bin --larderd "new=" --larderd "old@/tmp/old-bin="  (two builds)
 
 The figures of docs/server.md ("Threads") and docs/benchmarks.md ("Server") come from it.
 """
@@ -42,7 +43,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", required=True, help="the build's bin dir (larderd)")
     ap.add_argument("--larderd", action="append", default=[],
-                    help="NAME=DIRECTIVES, a larderd to compare (repeatable); default: 'larderd='")
+                    help="NAME[@BIN_DIR]=DIRECTIVES, a larderd to compare (repeatable; BIN_DIR "
+                    "defaults to --bin); default: 'larderd='")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--workloads", default=DEFAULT_WORKLOADS,
                     help="comma-separated, of: " + ", ".join(WORKLOADS))
@@ -52,8 +54,9 @@ def main():
     try:
         for spec in args.larderd or ["larderd="]:
             name, _, directives = spec.partition("=")
+            name, _, bin_dir = name.partition("@")
             os.makedirs(os.path.join(data, name))
-            servers[name] = Larderd(args.bin, args=["--appendfsync", "everysec"] +
+            servers[name] = Larderd(bin_dir or args.bin, args=["--appendfsync", "everysec"] +
                                     directives.split(), data_dir=os.path.join(data, name)).start()
         os.makedirs(os.path.join(data, "redis"))
         servers["redis-server"] = RedisServer(

@@ -74,7 +74,11 @@ class SortedKeys {
     e->key = items_[i].key;
     return true;
   }
-  void Prefetch(std::size_t) const {}  // in memory the writer has just touched
+  // Hints item i's key to the CPU. Loads the item itself (in bounds: REQUIRES i < size()) to
+  // find the key, so the item's miss and then the key's overlap with the probe in progress. A
+  // long-lived write transaction holds thousands of nodes, whose items and keys (in its arena or
+  // in the pages the nodes were read from) are rarely still in cache.
+  void Prefetch(std::size_t i) const { __builtin_prefetch(items_[i].key.data()); }
 
  private:
   std::span<const T> items_;
