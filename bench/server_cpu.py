@@ -43,8 +43,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", required=True, help="the build's bin dir (larderd)")
     ap.add_argument("--larderd", action="append", default=[],
-                    help="NAME[@BIN_DIR]=DIRECTIVES, a larderd to compare (repeatable; BIN_DIR "
-                    "defaults to --bin); default: 'larderd='")
+                    help="NAME[@BIN_DIR]=DIRECTIVES, a larderd to compare (repeatable; BIN_DIR, "
+                    "which must hold larderd and larder, defaults to --bin); "
+                    "default: 'larderd='")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--workloads", default=DEFAULT_WORKLOADS,
                     help="comma-separated, of: " + ", ".join(WORKLOADS))
