@@ -24,7 +24,8 @@ from server_bench import Larderd, RedisServer, bench  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 WORKLOADS = {"SET": ("set", 1, 200_000), "GET": ("get", 1, 200_000),
-             "SET -P 16": ("set", 16, 1_000_000), "INCR": ("incr", 1, 200_000),
+             "SET -P 16": ("set", 16, 1_000_000), "GET -P 16": ("get", 16, 1_000_000),
+             "SPOP -P 16": ("spop", 16, 600_000), "INCR": ("incr", 1, 200_000),
              "HSET": ("hset", 1, 200_000), "MSET (10 keys)": ("mset", 1, 100_000),
              "ZADD": ("zadd", 1, 200_000), "ZADD -P 16": ("zadd", 16, 300_000),
              "RPUSH -P 16": ("rpush", 16, 600_000), "SADD -P 16": ("sadd", 16, 600_000),

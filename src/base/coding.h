@@ -67,6 +67,16 @@ inline std::uint64_t LoadBigEndianU64(const std::uint8_t* p) {
   return v;
 }
 
+// A key's first 8 bytes as a big-endian integer, zero-padded. When two keys' heads differ they
+// order the keys bytewise (equal heads say nothing: the keys may still differ, or one may be the
+// other plus zero bytes), so a search over a dense array of heads settles most compares without
+// touching the keys. The LSM memtable and table index, and bolt's node search array, use it.
+inline std::uint64_t KeyHead(std::string_view key) {
+  std::uint64_t v = 0;
+  if (!key.empty()) std::memcpy(&v, key.data(), key.size() < 8 ? key.size() : 8);
+  return __builtin_bswap64(v);
+}
+
 // Fixed-width little-endian appends and consuming reads.
 inline void PutFixed32(std::string* dst, std::uint32_t v) {
   char buf[sizeof v];

@@ -244,7 +244,7 @@ Result<std::string_view> BucketImpl::Get(std::string_view key) {
   return Status::Corruption(fmt::format("bucket tree deeper than {} levels", kMaxTreeDepth));
 }
 
-Result<Node*> BucketImpl::LeafNodeFor(std::string_view key, std::size_t* index, bool* rightmost) {
+Result<Node*> BucketImpl::LeafNodeFor(std::string_view key, SearchHit* at, bool* rightmost) {
   Node* n = root_node;
   if (n == nullptr) {
     LARDER_ASSIGN_OR_RETURN(n, NodeOf(header.root, nullptr));
@@ -255,7 +255,7 @@ Result<Node*> BucketImpl::LeafNodeFor(std::string_view key, std::size_t* index, 
     SearchHit hit;
     (void)pn.Search(key, &hit);  // a node's search never fails
     if (n->is_leaf) {
-      *index = hit.index;
+      *at = hit;
       return n;
     }
     if (n->inodes.empty()) return pn.EmptyBranch();
@@ -276,11 +276,12 @@ Status BucketImpl::Put(std::string_view key, std::string_view value) {
   }
   // A Put always edits the leaf, so descend through nodes (materializing the path) rather than
   // searching the pages with a cursor and then materializing the same path again.
-  std::size_t i = 0;
+  SearchHit at;
   bool rightmost = false;
-  LARDER_ASSIGN_OR_RETURN(Node * leaf, LeafNodeFor(key, &i, &rightmost));
+  LARDER_ASSIGN_OR_RETURN(Node * leaf, LeafNodeFor(key, &at, &rightmost));
   auto& in = leaf->inodes;
-  if (i < in.size() && in[i].key == key) {
+  const std::size_t i = at.index;
+  if (at.exact) {  // the search settled it (a node's search array reads no key to do so)
     if (in[i].flags & kBucketLeafFlag) {
       return Status::Incompatible("incompatible value: key is a bucket");
     }

@@ -35,7 +35,10 @@ struct PageNode {
   // The first element whose key is >= key (page_search.h). False when a page element lies
   // outside the page; OutOfBounds(hit->index) then says so.
   bool Search(std::string_view key, SearchHit* hit) const {
-    if (node != nullptr) return LowerBound(SortedKeys<Inode>(node->inodes), key, hit);
+    if (node != nullptr) {
+      *hit = node->Search(key);
+      return true;
+    }
     return SearchPage(page, key, hit);
   }
   // Leaf element i, or the child page of branch element i; false when it lies outside the
@@ -92,10 +95,11 @@ class BucketImpl {
   Result<PageNode> PageNodeOf(Pgid pgid, std::size_t prefetch_bytes = 0);
   // Materializes the node for `pgid` under `parent` (nullptr: the root).
   Result<Node*> NodeOf(Pgid pgid, Node* parent);
-  // Descends to the leaf where `key` belongs, materializing every node on the path. Sets
-  // *index to the position of the first inode >= key, and *rightmost when every branch on the
-  // path was followed through its last child (the leaf is the tree's last).
-  Result<Node*> LeafNodeFor(std::string_view key, std::size_t* index, bool* rightmost);
+  // Descends to the leaf where `key` belongs, materializing every node on the path. Sets *at
+  // to the leaf's search result (the first inode >= key, and whether it is the key), and
+  // *rightmost when every branch on the path was followed through its last child (the leaf is
+  // the tree's last).
+  Result<Node*> LeafNodeFor(std::string_view key, SearchHit* at, bool* rightmost);
 
   // Child buckets.
   Result<BucketImpl*> Child(std::string_view name);

@@ -25,6 +25,7 @@ Status Node::Read(PageView page) {
   const std::size_t count = page.count();
   // Room for a few inserts, so that the first Put does not reallocate the vector.
   inodes.clear();
+  DropSearchArray();
   inodes.reserve(count + 8);
   for (std::size_t i = 0; i < count; ++i) {
     if (is_leaf) {
@@ -94,6 +95,7 @@ void Node::Put(std::string_view old_key, std::string_view new_key, std::string_v
                Pgid child, std::uint32_t flags) {
   if (inodes.empty() || CompareKeys(inodes.back().key, old_key) < 0) {  // append
     inodes.push_back(Inode{flags, child, new_key, value});
+    heads_.Insert(inodes.size() - 1, new_key);
     put_hint_ = inodes.size();
     return;
   }
@@ -102,7 +104,8 @@ void Node::Put(std::string_view old_key, std::string_view new_key, std::string_v
   if (put_hint_ >= inodes.size() || it->key != old_key) {
     it = inodes.begin() + static_cast<std::ptrdiff_t>(LowerBound(old_key));
   }
-  if (it == inodes.end() || it->key != old_key) {
+  const bool insert = it == inodes.end() || it->key != old_key;
+  if (insert) {
     if (it != inodes.end()) appended_only = false;
     it = inodes.insert(it, Inode{});
   }
@@ -110,7 +113,13 @@ void Node::Put(std::string_view old_key, std::string_view new_key, std::string_v
   it->key = new_key;
   it->value = value;
   it->pgid = child;
-  put_hint_ = static_cast<std::size_t>(it - inodes.begin()) + 1;
+  const auto index = static_cast<std::size_t>(it - inodes.begin());
+  if (insert) {
+    heads_.Insert(index, new_key);
+  } else {
+    heads_.Replace(index, new_key);
+  }
+  put_hint_ = index + 1;
 }
 
 void Node::Del(std::string_view k) {
@@ -157,6 +166,7 @@ Status Node::MergeInto(Node* target, Node* source) {
     }
   }
   target->inodes.insert(target->inodes.end(), source->inodes.begin(), source->inodes.end());
+  target->DropSearchArray();
   parent->Del(source->key);
   parent->RemoveChild(source);
   bucket->nodes.Erase(source->pgid);
@@ -176,6 +186,7 @@ Status Node::Rebalance() {
       LARDER_ASSIGN_OR_RETURN(Node * child, bucket->NodeOf(inodes[0].pgid, this));
       is_leaf = child->is_leaf;
       inodes = child->inodes;
+      DropSearchArray();
       children = child->children;
       if (!is_leaf) {
         for (const Inode& in : inodes) {
@@ -262,6 +273,7 @@ std::vector<Node*> Node::Split(std::size_t page_size) {
     out.push_back(next);
   }
   inodes.resize(cuts[0]);
+  DropSearchArray();
   return out;
 }
 
@@ -293,6 +305,7 @@ void Node::SplitEarly() {
     bucket->nodes.Set(leaf->pgid, leaf);
     is_leaf = false;
     inodes.clear();
+    DropSearchArray();
     inodes.push_back(Inode{0, leaf->pgid, leaf->key, {}});
     children.push_back(leaf);
     leaf->SplitEarly();

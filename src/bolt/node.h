@@ -19,16 +19,22 @@
 //  - a node removed by a merge is `detached` and never used again.
 //  - a transient id names a node of this transaction's node map, never a page: Read refuses a
 //    page that names one, and Free has nothing to free for one.
+//  - the search array (KeyHeads), when built, describes `inodes` exactly: every edit of `inodes`
+//    goes through InsertAt, DelAt or Put, which keep it in step, or is followed by
+//    DropSearchArray. Only node.cc edits keys; BucketImpl::Put edits values, which the array
+//    does not hold.
 // Thread-safety: none; owned by one write transaction.
 #ifndef LARDER_BOLT_NODE_H_
 #define LARDER_BOLT_NODE_H_
 
 #include <algorithm>
+#include <cassert>
 #include <cstdint>
 #include <memory_resource>
 #include <string_view>
 #include <vector>
 
+#include "bolt/key_heads.h"
 #include "bolt/page.h"
 #include "bolt/page_search.h"
 #include "larder/result.h"
@@ -53,7 +59,7 @@ class Node {
  public:
   // `mem` (the transaction's arena) holds the node's vectors; it must outlive the node.
   Node(BucketImpl* bucket, bool is_leaf, Node* parent, std::pmr::memory_resource* mem)
-      : bucket(bucket), is_leaf(is_leaf), parent(parent), children(mem), inodes(mem) {}
+      : bucket(bucket), is_leaf(is_leaf), parent(parent), children(mem), inodes(mem), heads_(mem) {}
 
   BucketImpl* bucket;
   bool is_leaf;
@@ -93,22 +99,37 @@ class Node {
   // Inserts or replaces the inode found under `old_key` with (new_key, value, pgid, flags).
   void Put(std::string_view old_key, std::string_view new_key, std::string_view value, Pgid child,
            std::uint32_t flags);
-  // The index of the first inode whose key is >= `key` (inodes.size() if none).
-  std::size_t LowerBound(std::string_view key) const {
-    SearchHit hit;
-    (void)internal::LowerBound(SortedKeys<Inode>(inodes), key, &hit);  // inodes never fail
-    return hit.index;
+  // The first inode whose key is >= `key` (page_search.h's LowerBound). A node searched more
+  // than a few times (a long write transaction's hot nodes) builds its search array and is
+  // searched through it from then on; Debug builds check each such search against the plain one.
+  SearchHit Search(std::string_view key) const {
+    if (!heads_.valid()) {
+      if (++plain_searches_ < kPlainSearchesBeforeArray || inodes.size() < kMinInodesForArray) {
+        return PlainSearch(key);
+      }
+      heads_.Build(std::span<const Inode>(inodes));
+    }
+    const SearchHit hit = heads_.Search(std::span<const Inode>(inodes), key);
+#ifndef NDEBUG
+    const SearchHit plain = PlainSearch(key);
+    assert(hit.index == plain.index && hit.exact == plain.exact);
+#endif
+    return hit;
   }
+  // The index of the first inode whose key is >= `key` (inodes.size() if none).
+  std::size_t LowerBound(std::string_view key) const { return Search(key).index; }
   // Inserts a leaf entry (key, value) at `index`, where it keeps the inodes sorted.
   void InsertAt(std::size_t index, std::string_view key, std::string_view value) {
     if (index != inodes.size()) appended_only = false;
     inodes.insert(inodes.begin() + static_cast<std::ptrdiff_t>(index), Inode{0, 0, key, value});
+    heads_.Insert(index, key);
   }
   // Removes the inode with `key`, if any.
   void Del(std::string_view key);
   // Removes inodes[index] (REQUIRES index < inodes.size()).
   void DelAt(std::size_t index) {
     inodes.erase(inodes.begin() + static_cast<std::ptrdiff_t>(index));
+    heads_.Erase(index);
     unbalanced = true;
     appended_only = false;
   }
@@ -132,10 +153,30 @@ class Node {
   Status Free();
 
  private:
+  // A node builds its search array on this many-th search, if it has this many inodes: one read
+  // and searched once or twice (a short transaction's path) does not pay a pass over its keys.
+  static constexpr std::uint32_t kPlainSearchesBeforeArray = 4;
+  static constexpr std::size_t kMinInodesForArray = 16;
+
+  SearchHit PlainSearch(std::string_view key) const {
+    SearchHit hit;
+    (void)internal::LowerBound(SortedKeys<Inode>(inodes), key, &hit);  // inodes never fail
+    return hit;
+  }
+  // After an edit of `inodes` the array does not follow: it is rebuilt once the node has been
+  // searched a few more times.
+  void DropSearchArray() {
+    heads_.Clear();
+    plain_searches_ = 0;
+  }
   // Frees the node's old pages, writes it to newly allocated ones and updates the parent.
   Status WriteToNewPages();
   std::size_t put_hint_ = 0;  // where the next Put probably lands (after the last one)
   std::size_t inserts_since_size_check_ = 0;  // for WantsEarlySplit
+  // The search array and the plain searches since it was last dropped: a cache that const
+  // searches fill, so mutable (the node has one owner; see Thread-safety).
+  mutable KeyHeads heads_;
+  mutable std::uint32_t plain_searches_ = 0;
 
   // Cuts the node into pieces that fit a page (bbolt's thresholds); the first piece is this.
   std::vector<Node*> Split(std::size_t page_size);

@@ -84,16 +84,6 @@ inline std::uint64_t ExtractTrailer(std::string_view internal_key) {
                  kTrailerSize);
 }
 
-// A user key's first 8 bytes as a big-endian integer, zero-padded: comparing two keys'
-// prefixes gives their bytewise order whenever the prefixes differ (equal prefixes say
-// nothing). The memtable and the tables' in-memory index compare these before any key.
-inline std::uint64_t UserKeyPrefix(std::string_view user_key) {
-  std::uint64_t v = 0;
-  if (!user_key.empty())
-    std::memcpy(&v, user_key.data(), user_key.size() < 8 ? user_key.size() : 8);
-  return __builtin_bswap64(v);
-}
-
 // <0, 0, >0 as a sorts before, with, after b. REQUIRES: both at least kTrailerSize long.
 inline int CompareInternalKeys(std::string_view a, std::string_view b) {
   const int r = ExtractUserKey(a).compare(ExtractUserKey(b));

@@ -150,7 +150,7 @@ class SkipList {
   };
 
   static Key MakeKey(std::string_view user_key, std::uint64_t trailer) {
-    return Key{user_key, trailer, UserKeyPrefix(user_key)};
+    return Key{user_key, trailer, KeyHead(user_key)};
   }
   static Key MakeKey(std::string_view internal_key) {
     if (internal_key.size() < kTrailerSize) return MakeKey(internal_key, ~std::uint64_t{0});

@@ -125,7 +125,7 @@ void Table::InitBlockNumbering() {
     // An entry between restart points, or past the count: not numbered (the reads still work,
     // through the index block alone).
     if (entries >= n || it.restart_index() != entries) return;
-    prefixes[entries] = UserKeyPrefix(ExtractUserKey(it.key()));
+    prefixes[entries] = KeyHead(ExtractUserKey(it.key()));
   }
   if (!it.status().ok() || entries != n) return;
   index_prefixes_ = std::move(prefixes);
@@ -139,7 +139,7 @@ void Table::SeekIndex(std::string_view target, BlockIter* index) const {
     return;
   }
   // Entries [0, lo) sort below the target and [hi, n) above it, by their prefixes alone.
-  const std::uint64_t p = UserKeyPrefix(ExtractUserKey(target));
+  const std::uint64_t p = KeyHead(ExtractUserKey(target));
   const std::uint64_t* begin = index_prefixes_.get();
   const std::uint64_t* end = begin + num_blocks_;
   const std::uint64_t* lo = std::lower_bound(begin, end, p);

@@ -129,7 +129,7 @@ class Table {
   // first readers write the same value). nullptr: not mapped, or the index is not one entry
   // per restart point.
   std::unique_ptr<std::atomic<std::uint64_t>[]> mapped_blocks_;
-  // UserKeyPrefix of each index entry's separator, by ordinal (nondecreasing); nullptr when
+  // KeyHead of each index entry's separator, by ordinal (nondecreasing); nullptr when
   // the index is not one entry per restart point.
   std::unique_ptr<std::uint64_t[]> index_prefixes_;
   std::uint32_t num_blocks_ = 0;  // index entries, when index_prefixes_ is set
