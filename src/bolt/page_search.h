@@ -5,8 +5,9 @@
 // element the search reads is bounds-checked through PageView, and a damaged one stops the
 // search) and a writer's in-memory inodes (trusted). Get's map descent, the checked descent of
 // Get and cursors (BucketImpl::Get, CursorImpl::Search via PageNode::Search) and the writer's
-// node edits (Node::LowerBound: Put, Del, LeafNodeFor) all call LowerBound below, and every
-// descent picks the child with ChildIndex.
+// node edits (Node::Search: Put, Del, LeafNodeFor) all call LowerBound below (a node's search
+// array, key_heads.h, for the run of keys its heads cannot tell apart), and every descent picks
+// the child with ChildIndex.
 //
 // Header-only on purpose: the search is the inner loop of every lookup, and it must inline into
 // the descent together with the element accessor.
