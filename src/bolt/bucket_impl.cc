@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 
 #include "bolt/cursor_impl.h"
@@ -235,6 +236,7 @@ Result<std::string_view> BucketImpl::Get(std::string_view key) {
       LeafElement e;
       if (!pn.LeafAt(hit.index, &e)) return pn.OutOfBounds(hit.index);
       if (e.is_bucket()) return Status::Incompatible("key is a bucket");
+      if (pn.node != nullptr) RememberGet(pn.node, hit.index, key);
       return e.value;
     }
     if (pn.count() == 0) return pn.EmptyBranch();
@@ -242,6 +244,25 @@ Result<std::string_view> BucketImpl::Get(std::string_view key) {
     if (!pn.ChildAt(i, &pgid)) return pn.OutOfBounds(i);
   }
   return Status::Corruption(fmt::format("bucket tree deeper than {} levels", kMaxTreeDepth));
+}
+
+void BucketImpl::RememberGet(Node* leaf, std::size_t index, std::string_view key) {
+  if (key.size() > GetHint::kMaxKey) return;
+  get_hint_.leaf = leaf;
+  get_hint_.index = index;
+  get_hint_.mutations = mutations;
+  get_hint_.key_size = key.size();
+  std::memcpy(get_hint_.key, key.data(), key.size());
+}
+
+Node* BucketImpl::HintedLeaf(std::string_view key, std::size_t* index) const {
+  const GetHint& h = get_hint_;
+  if (h.leaf == nullptr || h.mutations != mutations || h.leaf->detached ||
+      std::string_view(h.key, h.key_size) != key) {
+    return nullptr;
+  }
+  *index = h.index;
+  return h.leaf;
 }
 
 Result<Node*> BucketImpl::LeafNodeFor(std::string_view key, SearchHit* at, bool* rightmost) {
@@ -271,6 +292,15 @@ Status BucketImpl::Put(std::string_view key, std::string_view value) {
       CompareKeys(key, append_leaf->inodes.back().key) > 0) {
     std::string_view k = tx->arena.Copy(key);
     append_leaf->InsertAt(append_leaf->inodes.size(), k, tx->arena.Copy(value));
+    ++mutations;
+    return Status::Ok();
+  }
+  // Rewriting the value a Get just found: no descent.
+  if (std::size_t index = 0; Node* leaf = HintedLeaf(key, &index)) {
+    Inode& in = leaf->inodes[index];
+    assert(in.key == key && (in.flags & kBucketLeafFlag) == 0);
+    in.value = tx->arena.Copy(value);
+    append_leaf = nullptr;
     ++mutations;
     return Status::Ok();
   }

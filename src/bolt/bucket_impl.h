@@ -126,8 +126,27 @@ class BucketImpl {
   Result<BucketStats> Stats();
 
  private:
+  // The entry the last Get found in a materialized leaf, so that a Put of the same key right
+  // after it (a read-modify-write: larderd reads a key's meta record, then rewrites it) replaces
+  // the value without a second descent. Valid while `mutations` has not moved since: no entry
+  // was inserted or removed in this bucket, so the leaf still holds the key at `index`. Keys
+  // longer than kMaxKey are not remembered.
+  struct GetHint {
+    static constexpr std::size_t kMaxKey = 64;
+    Node* leaf = nullptr;
+    std::size_t index = 0;
+    std::uint64_t mutations = 0;
+    std::size_t key_size = 0;
+    char key[kMaxKey];
+  };
+  void RememberGet(Node* leaf, std::size_t index, std::string_view key);
+  // The leaf holding `key` per the hint, with its index; nullptr when the hint does not apply.
+  Node* HintedLeaf(std::string_view key, std::size_t* index) const;
+
   Result<BucketImpl*> OpenChildFromValue(std::string_view name, std::string_view value);
   Status ForEachPageFrom(Pgid pgid, int depth, const std::function<Status(PageView, int)>& fn);
+
+  GetHint get_hint_;
 };
 
 }  // namespace larder::bolt::internal

@@ -363,6 +363,55 @@ TEST_F(WritePathTest, ReadModifyWritesOfNearbyKeysKeepTheTreeRight) {
   }
 }
 
+// A Put right after a Get of the same key rewrites the entry the Get found without a second
+// descent (BucketImpl's get hint): any write in between, a nested bucket made in between, or a
+// key too long to remember must send it down the tree again. Long transactions (nodes searched
+// through their search arrays) and short ones, keys of both lengths.
+TEST_F(WritePathTest, APutAfterAGetOfTheSameKeyLandsOnThatKey) {
+  std::map<std::string, std::string> model;
+  std::mt19937 rng(41);
+  auto key = [&](int i) { return i % 3 == 0 ? Key(i) + std::string(70, 'x') : Key(i); };
+  for (int round = 0; round < 6; ++round) {
+    const int steps = round % 2 == 0 ? 20000 : 50;
+    ASSERT_TRUE(db_->Update([&](Tx& tx) -> Status {
+                     LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucketIfNotExists("b"));
+                     for (int step = 0; step < steps; ++step) {
+                       const int i = static_cast<int>(rng() % 3000);
+                       const std::string k = key(i);
+                       auto got = b.Get(k);
+                       auto it = model.find(k);
+                       EXPECT_EQ(got.ok(), it != model.end()) << k;
+                       if (got.ok() && it != model.end()) {
+                         EXPECT_EQ(*got, it->second) << k;
+                       }
+                       const int op = static_cast<int>(rng() % 8);
+                       if (op == 0) {  // a write elsewhere between the Get and the Put
+                         const std::string other = key(static_cast<int>(rng() % 3000));
+                         model.erase(other);
+                         LARDER_RETURN_IF_ERROR(b.Delete(other));
+                       } else if (op == 1) {
+                         const std::string other = key(static_cast<int>(rng() % 3000));
+                         model[other] = "o";
+                         LARDER_RETURN_IF_ERROR(b.Put(other, "o"));
+                       } else if (op == 2 && step % 100 == 0) {
+                         LARDER_RETURN_IF_ERROR(
+                             b.CreateBucketIfNotExists("nested" + std::to_string(step)).status());
+                       }
+                       const std::string v = std::to_string(round) + "/" + std::to_string(step);
+                       model[k] = v;
+                       LARDER_RETURN_IF_ERROR(b.Put(k, v));
+                       auto again = b.Get(k);
+                       EXPECT_TRUE(again.ok() && *again == v) << k;
+                     }
+                     return Status::Ok();
+                   })
+                    .ok());
+    std::map<std::string, std::string> contents = Contents();
+    std::erase_if(contents, [](const auto& kv) { return kv.first.starts_with("nested"); });
+    EXPECT_EQ(contents, model);  // Contents also runs the consistency check
+  }
+}
+
 // A bucket made in the transaction (inline until commit) that grows past pages by random
 // inserts: its root leaf is cut early too, and the commit gives it pages.
 TEST_F(WritePathTest, EarlySplitsOfABucketMadeInTheSameTransaction) {
