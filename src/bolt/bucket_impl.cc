@@ -250,14 +250,14 @@ void BucketImpl::RememberGet(Node* leaf, std::size_t index, std::string_view key
   if (key.size() > GetHint::kMaxKey) return;
   get_hint_.leaf = leaf;
   get_hint_.index = index;
-  get_hint_.mutations = mutations;
+  get_hint_.key_edits = leaf->key_edits();
   get_hint_.key_size = key.size();
   std::memcpy(get_hint_.key, key.data(), key.size());
 }
 
 Node* BucketImpl::HintedLeaf(std::string_view key, std::size_t* index) const {
   const GetHint& h = get_hint_;
-  if (h.leaf == nullptr || h.mutations != mutations || h.leaf->detached ||
+  if (h.leaf == nullptr || h.leaf->detached || h.leaf->key_edits() != h.key_edits ||
       std::string_view(h.key, h.key_size) != key) {
     return nullptr;
   }
@@ -295,7 +295,7 @@ Status BucketImpl::Put(std::string_view key, std::string_view value) {
     ++mutations;
     return Status::Ok();
   }
-  // Rewriting the value a Get just found: no descent.
+  // Rewriting the value a Get found: no descent.
   if (std::size_t index = 0; Node* leaf = HintedLeaf(key, &index)) {
     Inode& in = leaf->inodes[index];
     assert(in.key == key && (in.flags & kBucketLeafFlag) == 0);

@@ -126,16 +126,16 @@ class BucketImpl {
   Result<BucketStats> Stats();
 
  private:
-  // The entry the last Get found in a materialized leaf, so that a Put of the same key right
-  // after it (a read-modify-write: larderd reads a key's meta record, then rewrites it) replaces
-  // the value without a second descent. Valid while `mutations` has not moved since: no entry
-  // was inserted or removed in this bucket, so the leaf still holds the key at `index`. Keys
-  // longer than kMaxKey are not remembered.
+  // The entry the last Get found in a materialized leaf, so that a Put of the same key after it
+  // (a read-modify-write: larderd reads a key's meta record, then rewrites it) replaces the
+  // value without a second descent. Valid while the leaf's key_edits() has not moved since (no
+  // key was inserted into, removed from or moved out of that leaf, so it still holds the key at
+  // `index`) and the leaf is not detached. Keys longer than kMaxKey are not remembered.
   struct GetHint {
     static constexpr std::size_t kMaxKey = 64;
     Node* leaf = nullptr;
     std::size_t index = 0;
-    std::uint64_t mutations = 0;
+    std::uint64_t key_edits = 0;
     std::size_t key_size = 0;
     char key[kMaxKey];
   };

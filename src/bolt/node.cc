@@ -25,7 +25,7 @@ Status Node::Read(PageView page) {
   const std::size_t count = page.count();
   // Room for a few inserts, so that the first Put does not reallocate the vector.
   inodes.clear();
-  DropSearchArray();
+  KeysRewritten();
   inodes.reserve(count + 8);
   for (std::size_t i = 0; i < count; ++i) {
     if (is_leaf) {
@@ -95,7 +95,7 @@ void Node::Put(std::string_view old_key, std::string_view new_key, std::string_v
                Pgid child, std::uint32_t flags) {
   if (inodes.empty() || CompareKeys(inodes.back().key, old_key) < 0) {  // append
     inodes.push_back(Inode{flags, child, new_key, value});
-    heads_.Insert(inodes.size() - 1, new_key);
+    KeyInserted(inodes.size() - 1, new_key);
     put_hint_ = inodes.size();
     return;
   }
@@ -115,9 +115,9 @@ void Node::Put(std::string_view old_key, std::string_view new_key, std::string_v
   it->pgid = child;
   const auto index = static_cast<std::size_t>(it - inodes.begin());
   if (insert) {
-    heads_.Insert(index, new_key);
+    KeyInserted(index, new_key);
   } else {
-    heads_.Replace(index, new_key);
+    KeyReplaced(index, new_key);
   }
   put_hint_ = index + 1;
 }
@@ -166,7 +166,7 @@ Status Node::MergeInto(Node* target, Node* source) {
     }
   }
   target->inodes.insert(target->inodes.end(), source->inodes.begin(), source->inodes.end());
-  target->DropSearchArray();
+  target->KeysRewritten();
   parent->Del(source->key);
   parent->RemoveChild(source);
   bucket->nodes.Erase(source->pgid);
@@ -186,7 +186,7 @@ Status Node::Rebalance() {
       LARDER_ASSIGN_OR_RETURN(Node * child, bucket->NodeOf(inodes[0].pgid, this));
       is_leaf = child->is_leaf;
       inodes = child->inodes;
-      DropSearchArray();
+      KeysRewritten();
       children = child->children;
       if (!is_leaf) {
         for (const Inode& in : inodes) {
@@ -273,7 +273,7 @@ std::vector<Node*> Node::Split(std::size_t page_size) {
     out.push_back(next);
   }
   inodes.resize(cuts[0]);
-  DropSearchArray();
+  KeysRewritten();
   return out;
 }
 
@@ -305,7 +305,7 @@ void Node::SplitEarly() {
     bucket->nodes.Set(leaf->pgid, leaf);
     is_leaf = false;
     inodes.clear();
-    DropSearchArray();
+    KeysRewritten();
     inodes.push_back(Inode{0, leaf->pgid, leaf->key, {}});
     children.push_back(leaf);
     leaf->SplitEarly();

@@ -19,10 +19,10 @@
 //  - a node removed by a merge is `detached` and never used again.
 //  - a transient id names a node of this transaction's node map, never a page: Read refuses a
 //    page that names one, and Free has nothing to free for one.
-//  - the search array (KeyHeads), when built, describes `inodes` exactly: every edit of `inodes`
-//    goes through InsertAt, DelAt or Put, which keep it in step, or is followed by
-//    DropSearchArray. Only node.cc edits keys; BucketImpl::Put edits values, which the array
-//    does not hold.
+//  - the search array (KeyHeads), when built, describes `inodes` exactly, and key_edits() counts
+//    every change to the inodes' keys or positions: every such edit goes through InsertAt, DelAt
+//    or Put, which keep both in step, or is followed by KeysRewritten. Only node.cc edits keys;
+//    BucketImpl::Put edits values, which neither covers.
 // Thread-safety: none; owned by one write transaction.
 #ifndef LARDER_BOLT_NODE_H_
 #define LARDER_BOLT_NODE_H_
@@ -118,18 +118,21 @@ class Node {
   }
   // The index of the first inode whose key is >= `key` (inodes.size() if none).
   std::size_t LowerBound(std::string_view key) const { return Search(key).index; }
+  // Counts the changes to the inodes' keys or their positions (values do not count): an index
+  // that a search of this node returned still names the same key while this has not moved.
+  std::uint64_t key_edits() const { return key_edits_; }
   // Inserts a leaf entry (key, value) at `index`, where it keeps the inodes sorted.
   void InsertAt(std::size_t index, std::string_view key, std::string_view value) {
     if (index != inodes.size()) appended_only = false;
     inodes.insert(inodes.begin() + static_cast<std::ptrdiff_t>(index), Inode{0, 0, key, value});
-    heads_.Insert(index, key);
+    KeyInserted(index, key);
   }
   // Removes the inode with `key`, if any.
   void Del(std::string_view key);
   // Removes inodes[index] (REQUIRES index < inodes.size()).
   void DelAt(std::size_t index) {
     inodes.erase(inodes.begin() + static_cast<std::ptrdiff_t>(index));
-    heads_.Erase(index);
+    KeyErased(index);
     unbalanced = true;
     appended_only = false;
   }
@@ -163,9 +166,23 @@ class Node {
     (void)internal::LowerBound(SortedKeys<Inode>(inodes), key, &hit);  // inodes never fail
     return hit;
   }
-  // After an edit of `inodes` the array does not follow: it is rebuilt once the node has been
-  // searched a few more times.
-  void DropSearchArray() {
+  // Keep the search array in step with an edit of `inodes`, and count it (key_edits).
+  void KeyInserted(std::size_t index, std::string_view key) {
+    ++key_edits_;
+    heads_.Insert(index, key);
+  }
+  void KeyErased(std::size_t index) {
+    ++key_edits_;
+    heads_.Erase(index);
+  }
+  void KeyReplaced(std::size_t index, std::string_view key) {
+    ++key_edits_;
+    heads_.Replace(index, key);
+  }
+  // After any other edit of `inodes`: the array does not follow, and is rebuilt once the node
+  // has been searched a few more times.
+  void KeysRewritten() {
+    ++key_edits_;
     heads_.Clear();
     plain_searches_ = 0;
   }
@@ -177,6 +194,7 @@ class Node {
   // searches fill, so mutable (the node has one owner; see Thread-safety).
   mutable KeyHeads heads_;
   mutable std::uint32_t plain_searches_ = 0;
+  std::uint64_t key_edits_ = 0;
 
   // Cuts the node into pieces that fit a page (bbolt's thresholds); the first piece is this.
   std::vector<Node*> Split(std::size_t page_size);

@@ -363,10 +363,11 @@ TEST_F(WritePathTest, ReadModifyWritesOfNearbyKeysKeepTheTreeRight) {
   }
 }
 
-// A Put right after a Get of the same key rewrites the entry the Get found without a second
-// descent (BucketImpl's get hint): any write in between, a nested bucket made in between, or a
-// key too long to remember must send it down the tree again. Long transactions (nodes searched
-// through their search arrays) and short ones, keys of both lengths.
+// A Put after a Get of the same key rewrites the entry the Get found without a second descent
+// (BucketImpl's get hint): an insert or delete in between that moves the leaf's entries, a
+// nested bucket made in between, or a key too long to remember must send it down the tree
+// again. Long transactions (nodes searched through their search arrays) and short ones, keys
+// of both lengths.
 TEST_F(WritePathTest, APutAfterAGetOfTheSameKeyLandsOnThatKey) {
   std::map<std::string, std::string> model;
   std::mt19937 rng(41);
