@@ -85,11 +85,10 @@ class KeyHeads {
   SearchHit Search(std::span<const T> items, std::string_view key) const {
     const std::size_t n = heads_.size();
     const std::uint64_t* heads = heads_.data();
-    // The binary search below reads a few of these lines one after another; loading them all at
-    // once costs about one miss instead (nodes hold a few hundred keys at most).
-    for (std::size_t i = 0; i < std::min<std::size_t>(n, kPrefetchHeads); i += 8) {
-      __builtin_prefetch(heads + i);
-    }
+    // The binary search below reads a few of these lines one after another. Loading at once the
+    // lines its first three rounds can probe (every line of a node of up to 64 keys) costs
+    // about one miss instead; the rounds after those stay within a few lines.
+    for (std::size_t i = 0; i < 8; ++i) __builtin_prefetch(heads + n * i / 8);
     const std::size_t skip = prefix_.size();
     // Before every key: below the prefix, or a proper prefix of it. After every key: above it.
     const int c = key.substr(0, std::min(skip, key.size())).compare(prefix_);
@@ -114,8 +113,6 @@ class KeyHeads {
   }
 
  private:
-  static constexpr std::size_t kPrefetchHeads = 256;  // 32 cache lines
-
   bool HasPrefix(std::string_view key) const { return key.starts_with(prefix_); }
   // REQUIRES: HasPrefix(key).
   std::uint64_t Head(std::string_view key) const {
