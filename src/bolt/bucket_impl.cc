@@ -346,8 +346,12 @@ Status BucketImpl::Take(std::string_view key, std::string* value) {
   if (value != nullptr) value->assign(e.value);
   std::size_t index = 0;
   LARDER_ASSIGN_OR_RETURN(Node * leaf, c.LeafNode(&index));
-  // The entry SeekRaw found, at its position: one key compare, not a second search.
-  if (index >= leaf->inodes.size() || leaf->inodes[index].key != key) {
+  // The entry SeekRaw found, at its position: not a second search. The inode views the very
+  // bytes the cursor found (the node is the one it searched, or was read from the page it
+  // searched), so where the key lies settles it without reading the key (which a node's search
+  // array may not have read); the bytes are compared only if it lies elsewhere.
+  if (index >= leaf->inodes.size() ||
+      (leaf->inodes[index].key.data() != e.key.data() && leaf->inodes[index].key != key)) {
     return Status::Corruption(fmt::format("page {}: the cursor lost its entry", leaf->pgid));
   }
   leaf->DelAt(index);

@@ -55,14 +55,17 @@ Status CursorImpl::DescendLast() {
   return Status::Ok();
 }
 
-Status CursorImpl::Search(std::string_view key, Pgid pgid) {
+Status CursorImpl::Search(std::string_view key, Pgid pgid, bool* exact) {
   LARDER_RETURN_IF_ERROR(Push(pgid));
   for (;;) {
     ElemRef& ref = top();
     SearchHit hit;
     if (!ref.pn.Search(key, &hit)) return ref.pn.OutOfBounds(hit.index);
     ref.index = hit.index;
-    if (ref.pn.is_leaf()) return Status::Ok();
+    if (ref.pn.is_leaf()) {
+      if (exact != nullptr) *exact = hit.exact;
+      return Status::Ok();
+    }
     const std::size_t n = ref.pn.count();
     if (n == 0) return ref.pn.EmptyBranch();
     ref.index = ChildIndex(hit, n);
@@ -190,11 +193,12 @@ bool CursorImpl::Prev() {
 Status CursorImpl::SeekRaw(std::string_view key, bool* found, Entry* at) {
   depth_ = 0;
   status_ = Status::Ok();
-  LARDER_RETURN_IF_ERROR(Search(key, RootOf(bucket_)));
+  bool exact = false;
+  LARDER_RETURN_IF_ERROR(Search(key, RootOf(bucket_), &exact));
   *found = false;
   if (LoadEntry()) {
     *at = entry_;
-    *found = entry_.key == key;
+    *found = exact;  // the search compared the key (a node's search array, maybe without it)
   }
   return status_;
 }

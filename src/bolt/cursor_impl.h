@@ -83,7 +83,9 @@ class CursorImpl {
   Status Delete();
 
  private:
-  Status Search(std::string_view key, Pgid pgid);
+  // Descends from `pgid` to the leaf position of the first key >= `key`; *exact (when given)
+  // says whether that position holds `key` itself.
+  Status Search(std::string_view key, Pgid pgid, bool* exact = nullptr);
   Status DescendFirst();
   Status DescendLast();
   Status Push(Pgid pgid);
