@@ -77,6 +77,15 @@ inline std::uint64_t KeyHead(std::string_view key) {
   return __builtin_bswap64(v);
 }
 
+// How many leading bytes `a` and `b` share: the prefix a block shares with the key before it, a
+// separator's cut, the bytes a node's search array leaves out.
+inline std::size_t CommonPrefixLength(std::string_view a, std::string_view b) {
+  const std::size_t limit = a.size() < b.size() ? a.size() : b.size();
+  std::size_t n = 0;
+  while (n < limit && a[n] == b[n]) ++n;
+  return n;
+}
+
 // Fixed-width little-endian appends and consuming reads.
 inline void PutFixed32(std::string* dst, std::uint32_t v) {
   char buf[sizeof v];

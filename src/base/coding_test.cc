@@ -49,6 +49,27 @@ TEST(CodingTest, FixedIsLittleEndian) {
   EXPECT_FALSE(GetFixed32(&short_in, &a));
 }
 
+TEST(CodingTest, KeyHeadIsTheFirstEightBytesBigEndianZeroPadded) {
+  EXPECT_EQ(KeyHead(""), 0u);
+  EXPECT_EQ(KeyHead(Bytes({0x01})), 0x0100000000000000ull);
+  EXPECT_EQ(KeyHead("abcdefghij"), KeyHead("abcdefgh"));
+  EXPECT_EQ(KeyHead(Bytes({1, 2, 3, 4, 5, 6, 7, 8})), 0x0102030405060708ull);
+  // Heads never contradict bytewise order, including 0xff bytes and keys that end early.
+  EXPECT_LT(KeyHead("ab"), KeyHead("ab\x01"));
+  EXPECT_LT(KeyHead(Bytes({0x7f, 0xff})), KeyHead(Bytes({0x80})));
+  EXPECT_EQ(KeyHead("ab"), KeyHead(std::string("ab\0", 3)));  // equal heads, different keys
+}
+
+TEST(CodingTest, CommonPrefixLengthCountsSharedLeadingBytes) {
+  EXPECT_EQ(CommonPrefixLength("", ""), 0u);
+  EXPECT_EQ(CommonPrefixLength("abc", ""), 0u);
+  EXPECT_EQ(CommonPrefixLength("abc", "abd"), 2u);
+  EXPECT_EQ(CommonPrefixLength("abc", "abcdef"), 3u);
+  EXPECT_EQ(CommonPrefixLength("abcdef", "abc"), 3u);
+  EXPECT_EQ(CommonPrefixLength("xbc", "abc"), 0u);
+  EXPECT_EQ(CommonPrefixLength(Bytes({0, 0xff, 1}), Bytes({0, 0xff, 2})), 2u);
+}
+
 TEST(CodingTest, Varint64RoundTripsEveryBoundary) {
   for (std::uint64_t v : BoundaryValues()) {
     std::string s;

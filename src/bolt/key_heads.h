@@ -53,9 +53,7 @@ class KeyHeads {
   template <typename T>
   void Build(std::span<const T> items) {
     const std::string_view first = items.front().key, last = items.back().key;
-    std::size_t common = 0;
-    const std::size_t limit = std::min(first.size(), last.size());
-    while (common < limit && first[common] == last[common]) ++common;
+    const std::size_t common = CommonPrefixLength(first, last);
     prefix_.assign(first.substr(0, common));
     heads_.resize(items.size());
     for (std::size_t i = 0; i < items.size(); ++i) heads_[i] = Head(items[i].key);

@@ -1,7 +1,6 @@
 // BlockBuilder (block_builder.h).
 #include "lsm/block_builder.h"
 
-#include <algorithm>
 #include <cassert>
 
 #include "base/coding.h"
@@ -27,8 +26,7 @@ void BlockBuilder::Add(std::string_view key, std::string_view value) {
   assert(!finished_);
   std::size_t shared = 0;
   if (since_restart_ < restart_interval_) {
-    const std::size_t limit = std::min(last_key_.size(), key.size());
-    while (shared < limit && last_key_[shared] == key[shared]) ++shared;
+    shared = CommonPrefixLength(last_key_, key);
   } else {
     restarts_.push_back(static_cast<std::uint32_t>(buffer_.size()));
     since_restart_ = 0;

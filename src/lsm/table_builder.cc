@@ -19,11 +19,9 @@ const std::uint64_t kSeparatorTrailer = PackTrailer(kMaxSequenceNumber, kMaxValu
 // A short internal key k with last <= k < next, for the index entry between two blocks.
 void ShortSeparator(std::string_view last, std::string_view next, std::string* out) {
   const std::string_view a = ExtractUserKey(last), b = ExtractUserKey(next);
-  const std::size_t limit = std::min(a.size(), b.size());
-  std::size_t i = 0;
-  while (i < limit && a[i] == b[i]) ++i;
+  const std::size_t i = CommonPrefixLength(a, b);
   out->clear();
-  if (i < limit) {
+  if (i < std::min(a.size(), b.size())) {
     const auto c = static_cast<std::uint8_t>(a[i]);
     if (c < 0xff && c + 1 < static_cast<std::uint8_t>(b[i])) {
       out->assign(a.substr(0, i));

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/coding.h"
 #include "server/rank_index.h"
 
 namespace larder::server {
@@ -341,10 +342,7 @@ Result<std::optional<std::string>> DatabaseImpl::RandomKey() {
   // Seek to random bytes between the first and the last key (their common prefix, then a byte
   // between theirs, then random bytes) and take the key there: uniform over the gaps between
   // keys rather than over keys, "uniformly-ish" for real key sets.
-  std::size_t common = 0;
-  while (common < first.size() && common < last.size() && first[common] == last[common]) {
-    ++common;
-  }
+  const std::size_t common = CommonPrefixLength(first, last);
   for (int attempt = 0; attempt < 16; ++attempt) {
     std::string target = first.substr(0, common);
     if (common < last.size()) {
