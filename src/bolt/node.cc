@@ -26,6 +26,7 @@ Status Node::Read(PageView page) {
   // Room for a few inserts, so that the first Put does not reallocate the vector.
   inodes.clear();
   KeysRewritten();
+  insert_run_.Reset();
   inodes.reserve(count + 8);
   for (std::size_t i = 0; i < count; ++i) {
     if (is_leaf) {
@@ -232,30 +233,19 @@ Status Node::Rebalance() {
 }
 
 std::vector<Node*> Node::Split(std::size_t page_size) {
-  // One pass over the inodes: cut where bbolt's repeated two-way split would, then move each
-  // piece once (repeated two-way splits would copy the remainder every time: O(n^2)).
+  // One pass over the inodes: choose every cut first, then move each piece once (repeated
+  // two-way splits would copy the remainder every time: O(n^2)).
   const std::size_t n = inodes.size();
-  std::vector<std::size_t> suffix(n + 1, 0);  // suffix[i]: bytes of inodes [i, n)
-  for (std::size_t i = n; i-- > 0;) {
-    suffix[i] = suffix[i + 1] + kElementSize + inodes[i].key.size() + inodes[i].value.size();
+  std::vector<std::size_t> element_bytes(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    element_bytes[i] = kElementSize + inodes[i].key.size() + inodes[i].value.size();
   }
-  double fill = appended_only ? kMaxFillPercent
-                              : std::clamp(bucket->fill_percent, kMinFillPercent, kMaxFillPercent);
-  auto threshold = static_cast<std::size_t>(static_cast<double>(page_size) * fill);
-  std::vector<std::size_t> cuts;  // start index of each piece after the first
-  std::size_t start = 0;
-  while (n - start > kMinKeysPerPage * 2 && kPageHeaderSize + suffix[start] >= page_size) {
-    std::size_t size = kPageHeaderSize, index = start;
-    for (std::size_t i = start; i + kMinKeysPerPage < n; ++i) {
-      index = i;
-      std::size_t elsize = suffix[i] - suffix[i + 1];
-      if (i - start >= kMinKeysPerPage && size + elsize > threshold) break;
-      size += elsize;
-    }
-    if (index == start) break;  // cannot happen with more than 4 inodes; be safe
-    cuts.push_back(index);
-    start = index;
-  }
+  const double fill = std::clamp(bucket->fill_percent, kMinFillPercent, kMaxFillPercent);
+  PieceCutRequest request{
+      .page_size = page_size,
+      .fill_bytes = static_cast<std::size_t>(static_cast<double>(page_size) * fill),
+      .run = appended_only ? InsertRun::Kind::kAscending : insert_run_.kind()};
+  const std::vector<std::size_t> cuts = PieceCuts(element_bytes, request);
   std::vector<Node*> out{this};
   if (cuts.empty()) return out;
   TxImpl* tx = bucket->tx;
@@ -273,7 +263,11 @@ std::vector<Node*> Node::Split(std::size_t page_size) {
     out.push_back(next);
   }
   inodes.resize(cuts[0]);
+  const InsertRun run = insert_run_;
   KeysRewritten();
+  // A descending run goes on in this first piece, at the same index, if the piece still holds
+  // it; an ascending one goes on in the last piece, which learns it anew.
+  if (run.kind() == InsertRun::Kind::kDescending && run.last() < cuts[0]) insert_run_ = run;
   return out;
 }
 

@@ -37,6 +37,7 @@
 #include "bolt/key_heads.h"
 #include "bolt/page.h"
 #include "bolt/page_search.h"
+#include "bolt/piece_cuts.h"
 #include "larder/result.h"
 #include "larder/status.h"
 
@@ -71,7 +72,8 @@ class Node {
   bool made_by_split = false;
   // True while every key added since the node was read (or made) went after all its keys, and
   // none was deleted: an append-only load. Split then packs pages full (as LMDB does) instead
-  // of leaving them at the fill percent, which appends would never refill.
+  // of leaving them at the fill percent, which appends would never refill; it does the same for
+  // any other run of inserts at one point (insert_run_; piece_cuts.h).
   bool appended_only = true;
   std::string_view key;  // first key when read; how the parent knows this node
   Pgid pgid = 0;
@@ -170,10 +172,12 @@ class Node {
   void KeyInserted(std::size_t index, std::string_view key) {
     ++key_edits_;
     heads_.Insert(index, key);
+    insert_run_.Inserted(index);
   }
   void KeyErased(std::size_t index) {
     ++key_edits_;
     heads_.Erase(index);
+    insert_run_.Broken();
   }
   void KeyReplaced(std::size_t index, std::string_view key) {
     ++key_edits_;
@@ -185,6 +189,7 @@ class Node {
     ++key_edits_;
     heads_.Clear();
     plain_searches_ = 0;
+    insert_run_.Broken();
   }
   // Frees the node's old pages, writes it to newly allocated ones and updates the parent.
   Status WriteToNewPages();
@@ -195,6 +200,8 @@ class Node {
   mutable KeyHeads heads_;
   mutable std::uint32_t plain_searches_ = 0;
   std::uint64_t key_edits_ = 0;
+  // The inserts since the node was read or made, for Split's packing (piece_cuts.h).
+  InsertRun insert_run_;
 
   // Cuts the node into pieces that fit a page (bbolt's thresholds); the first piece is this.
   std::vector<Node*> Split(std::size_t page_size);

@@ -148,6 +148,49 @@ TEST_F(WritePathTest, AppendOnlyLoadPacksPagesRandomLoadDoesNot) {
   EXPECT_GT(rnd.leaf_page_n, seq.leaf_page_n);
 }
 
+// Inserts that all land at one point, as a list's pushes at its head (each key before the last)
+// or its tail (each after the last), between other keys, over many small transactions: the
+// pages they leave behind are packed full (piece_cuts.h), as an append-only load's are.
+TEST_F(WritePathTest, RunsOfInsertsAtOnePointPackPages) {
+  for (const bool descending : {true, false}) {
+    SCOPED_TRACE(descending ? "descending" : "ascending");
+    std::map<std::string, std::string> model;
+    ASSERT_TRUE(db_->Update([&](Tx& tx) -> Status {
+                     LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("b"));
+                     for (int i = 0; i < 100; ++i) {  // keys before and after the run
+                       for (const std::string& k : {"a" + Key(i), "z" + Key(i)}) {
+                         model[k] = "around";
+                         LARDER_RETURN_IF_ERROR(b.Put(k, "around"));
+                       }
+                     }
+                     return Status::Ok();
+                   })
+                    .ok());
+    const int n = 20000;
+    for (int start = 0; start < n; start += 250) {
+      ASSERT_TRUE(db_->Update([&](Tx& tx) -> Status {
+                       LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
+                       for (int i = start; i < start + 250; ++i) {
+                         const std::string k = "m" + Key(descending ? n - i : i);
+                         model[k] = std::string(16, 'v');
+                         LARDER_RETURN_IF_ERROR(b.Put(k, model[k]));
+                         // A record rewritten in place with each push, as a list's meta is.
+                         LARDER_RETURN_IF_ERROR(b.Put("a" + Key(50), Key(i)));
+                         model["a" + Key(50)] = Key(i);
+                       }
+                       return Status::Ok();
+                     })
+                      .ok());
+    }
+    EXPECT_EQ(Contents(), model);
+    const BucketStats st = Stats();
+    EXPECT_EQ(st.key_n, static_cast<std::int64_t>(model.size()));
+    // At the default fill percent (0.5), bbolt's cuts would leave these pages about half full.
+    EXPECT_GT(static_cast<double>(st.leaf_inuse) / static_cast<double>(st.leaf_alloc), 0.9);
+    ASSERT_TRUE(db_->Update([](Tx& tx) { return tx.DeleteBucket("b"); }).ok());
+  }
+}
+
 TEST_F(WritePathTest, WrittenPagesHoldNothingPastTheirData) {
   // Random inserts, overwrites and deletes over many commits: page buffers come from reused
   // arena blocks, so any byte a page does not use must still be written as zero.
