@@ -265,8 +265,9 @@ std::vector<Node*> Node::Split(std::size_t page_size) {
   inodes.resize(cuts[0]);
   const InsertRun run = insert_run_;
   KeysRewritten();
-  // A descending run goes on in this first piece, at the same index, if the piece still holds
-  // it; an ascending one goes on in the last piece, which learns it anew.
+  // This first piece follows its inserts afresh, as the new pieces do; but a descending run goes
+  // on here, at the same index, if the piece still holds it.
+  insert_run_.Reset();
   if (run.kind() == InsertRun::Kind::kDescending && run.last() < cuts[0]) insert_run_ = run;
   return out;
 }
@@ -296,6 +297,7 @@ void Node::SplitEarly() {
     leaf->inodes = std::move(inodes);
     leaf->key = leaf->inodes.front().key;
     leaf->appended_only = appended_only;
+    leaf->insert_run_ = insert_run_;
     bucket->nodes.Set(leaf->pgid, leaf);
     is_leaf = false;
     inodes.clear();

@@ -149,15 +149,19 @@ TEST_F(WritePathTest, AppendOnlyLoadPacksPagesRandomLoadDoesNot) {
 }
 
 // Inserts that all land at one point, as a list's pushes at its head (each key before the last)
-// or its tail (each after the last), between other keys, over many small transactions: the
-// pages they leave behind are packed full (piece_cuts.h), as an append-only load's are.
+// or its tail (each after the last), between other keys, in small transactions and in one
+// large one (whose leaves are cut early, node.h): the pages they leave behind are packed full
+// (piece_cuts.h), as an append-only load's are.
 TEST_F(WritePathTest, RunsOfInsertsAtOnePointPackPages) {
-  for (const bool descending : {true, false}) {
-    SCOPED_TRACE(descending ? "descending" : "ascending");
+  for (const auto& [descending, per_tx] : {std::pair{true, 250}, std::pair{false, 250},
+                                           std::pair{true, 20000}, std::pair{false, 20000}}) {
+    SCOPED_TRACE(::testing::Message() << (descending ? "descending" : "ascending") << ", " << per_tx
+                                      << " per transaction");
     std::map<std::string, std::string> model;
     ASSERT_TRUE(db_->Update([&](Tx& tx) -> Status {
                      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("b"));
-                     for (int i = 0; i < 100; ++i) {  // keys before and after the run
+                     // Keys before and after the run, in one leaf: the root, at first.
+                     for (int i = 0; i < 20; ++i) {
                        for (const std::string& k : {"a" + Key(i), "z" + Key(i)}) {
                          model[k] = "around";
                          LARDER_RETURN_IF_ERROR(b.Put(k, "around"));
@@ -167,16 +171,16 @@ TEST_F(WritePathTest, RunsOfInsertsAtOnePointPackPages) {
                    })
                     .ok());
     const int n = 20000;
-    for (int start = 0; start < n; start += 250) {
+    for (int start = 0; start < n; start += per_tx) {
       ASSERT_TRUE(db_->Update([&](Tx& tx) -> Status {
                        LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("b"));
-                       for (int i = start; i < start + 250; ++i) {
+                       for (int i = start; i < start + per_tx; ++i) {
                          const std::string k = "m" + Key(descending ? n - i : i);
                          model[k] = std::string(16, 'v');
                          LARDER_RETURN_IF_ERROR(b.Put(k, model[k]));
                          // A record rewritten in place with each push, as a list's meta is.
-                         LARDER_RETURN_IF_ERROR(b.Put("a" + Key(50), Key(i)));
-                         model["a" + Key(50)] = Key(i);
+                         LARDER_RETURN_IF_ERROR(b.Put("a" + Key(10), Key(i)));
+                         model["a" + Key(10)] = Key(i);
                        }
                        return Status::Ok();
                      })
