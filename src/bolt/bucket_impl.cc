@@ -236,7 +236,7 @@ Result<std::string_view> BucketImpl::Get(std::string_view key) {
       LeafElement e;
       if (!pn.LeafAt(hit.index, &e)) return pn.OutOfBounds(hit.index);
       if (e.is_bucket()) return Status::Incompatible("key is a bucket");
-      if (pn.node != nullptr) RememberGet(pn.node, hit.index, key);
+      if (pn.node != nullptr) get_hint_.Set(pn.node, hit.index, key, /*first_leaf=*/false);
       return e.value;
     }
     if (pn.count() == 0) return pn.EmptyBranch();
@@ -246,31 +246,54 @@ Result<std::string_view> BucketImpl::Get(std::string_view key) {
   return Status::Corruption(fmt::format("bucket tree deeper than {} levels", kMaxTreeDepth));
 }
 
-void BucketImpl::RememberGet(Node* leaf, std::size_t index, std::string_view key) {
-  if (key.size() > GetHint::kMaxKey) return;
-  get_hint_.leaf = leaf;
-  get_hint_.index = index;
-  get_hint_.key_edits = leaf->key_edits();
-  get_hint_.key_size = key.size();
-  std::memcpy(get_hint_.key, key.data(), key.size());
-}
-
-Node* BucketImpl::HintedLeaf(std::string_view key, std::size_t* index) const {
-  const GetHint& h = get_hint_;
-  if (h.leaf == nullptr || h.leaf->detached || h.leaf->key_edits() != h.key_edits ||
-      std::string_view(h.key, h.key_size) != key) {
-    return nullptr;
+Node* BucketImpl::HintedLeaf(std::string_view key, SearchHit* at) {
+  // Still where it was left: no key edited since (so not cut, and still a leaf).
+  auto unmoved = [](const LeafHint& h) {
+    return h.leaf != nullptr && !h.leaf->detached && h.leaf->key_edits() == h.key_edits;
+  };
+  if (get_hint_.remembered_key() == key && unmoved(get_hint_)) {
+    *at = SearchHit{get_hint_.index, true};
+    return get_hint_.leaf;
   }
-  *index = h.index;
-  return h.leaf;
+  if (put_hint_.leaf == nullptr) return nullptr;
+  const LeafHint& h = put_hint_;
+  // The key, or the gap on either side of it (two keys of the leaf bound a gap: it is the
+  // leaf's; below its first key only when the leaf is the tree's first).
+  const int c = CompareKeys(key, h.remembered_key());
+  if (unmoved(h)) {
+    const auto& in = h.leaf->inodes;
+    const std::size_t i = h.index;
+    if (c == 0) {
+      *at = SearchHit{i, true};
+      return h.leaf;
+    }
+    if (c > 0 && i + 1 < in.size()) {
+      const int next = CompareKeys(key, in[i + 1].key);
+      if (next <= 0) {
+        *at = SearchHit{i + 1, next == 0};
+        return h.leaf;
+      }
+    } else if (c < 0 && i == 0 && h.leftmost) {
+      *at = SearchHit{0, false};
+      return h.leaf;
+    } else if (c < 0 && i != 0) {
+      const int prev = CompareKeys(key, in[i - 1].key);
+      if (prev >= 0) {
+        *at = prev == 0 ? SearchHit{i - 1, true} : SearchHit{i, false};
+        return h.leaf;
+      }
+    }
+  }
+  put_hint_.leaf = nullptr;
+  return nullptr;
 }
 
-Result<Node*> BucketImpl::LeafNodeFor(std::string_view key, SearchHit* at, bool* rightmost) {
+Result<Node*> BucketImpl::LeafNodeFor(std::string_view key, SearchHit* at, LeafPath* path) {
   Node* n = root_node;
   if (n == nullptr) {
     LARDER_ASSIGN_OR_RETURN(n, NodeOf(header.root, nullptr));
   }
-  *rightmost = true;
+  *path = LeafPath{};
   for (std::size_t depth = 0; depth < kMaxTreeDepth; ++depth) {
     const PageNode pn{PageView(), n};
     SearchHit hit;
@@ -281,7 +304,8 @@ Result<Node*> BucketImpl::LeafNodeFor(std::string_view key, SearchHit* at, bool*
     }
     if (n->inodes.empty()) return pn.EmptyBranch();
     const std::size_t i = ChildIndex(hit, n->inodes.size());
-    if (i + 1 != n->inodes.size()) *rightmost = false;
+    if (i != 0) path->leftmost = false;
+    if (i + 1 != n->inodes.size()) path->rightmost = false;
     LARDER_ASSIGN_OR_RETURN(n, NodeOf(n->inodes[i].pgid, n));
   }
   return Status::Corruption(fmt::format("bucket tree deeper than {} levels", kMaxTreeDepth));
@@ -295,20 +319,24 @@ Status BucketImpl::Put(std::string_view key, std::string_view value) {
     ++mutations;
     return Status::Ok();
   }
-  // Rewriting the value a Get found: no descent.
-  if (std::size_t index = 0; Node* leaf = HintedLeaf(key, &index)) {
-    Inode& in = leaf->inodes[index];
-    assert(in.key == key && (in.flags & kBucketLeafFlag) == 0);
-    in.value = tx->arena.Copy(value);
-    append_leaf = nullptr;
-    ++mutations;
-    return Status::Ok();
-  }
-  // A Put always edits the leaf, so descend through nodes (materializing the path) rather than
-  // searching the pages with a cursor and then materializing the same path again.
   SearchHit at;
-  bool rightmost = false;
-  LARDER_ASSIGN_OR_RETURN(Node * leaf, LeafNodeFor(key, &at, &rightmost));
+  LeafPath path{.leftmost = false, .rightmost = false};
+  Node* leaf = HintedLeaf(key, &at);
+  if (leaf != nullptr) {
+    path.leftmost = put_hint_.leaf == leaf && put_hint_.leftmost;  // (the Get's: unknown)
+#ifndef NDEBUG
+    // The descent agrees (and materializes nothing: the hinted leaf's path is materialized).
+    SearchHit descent_at;
+    LeafPath descent_path;
+    auto descent = LeafNodeFor(key, &descent_at, &descent_path);
+    assert(descent.ok() && *descent == leaf && descent_at.index == at.index &&
+           descent_at.exact == at.exact && (descent_path.leftmost || !path.leftmost));
+#endif
+  } else {
+    // A Put always edits the leaf, so descend through nodes (materializing the path) rather
+    // than searching the pages with a cursor and then materializing the same path again.
+    LARDER_ASSIGN_OR_RETURN(leaf, LeafNodeFor(key, &at, &path));
+  }
   auto& in = leaf->inodes;
   const std::size_t i = at.index;
   if (at.exact) {  // the search settled it (a node's search array reads no key to do so)
@@ -320,8 +348,9 @@ Status BucketImpl::Put(std::string_view key, std::string_view value) {
     append_leaf = nullptr;
   } else {
     leaf->InsertAt(i, tx->arena.Copy(key), tx->arena.Copy(value));
+    put_hint_.Set(leaf, i, key, path.leftmost);
     // Later keys past this one belong to this leaf too while it is the tree's last.
-    append_leaf = rightmost && i + 1 == in.size() ? leaf : nullptr;
+    append_leaf = path.rightmost && i + 1 == in.size() ? leaf : nullptr;
     if (append_leaf == nullptr && leaf->WantsEarlySplit()) {
       leaf->SplitEarly();
     }

@@ -6,6 +6,7 @@
 #define LARDER_BOLT_BUCKET_IMPL_H_
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <memory_resource>
@@ -95,11 +96,15 @@ class BucketImpl {
   Result<PageNode> PageNodeOf(Pgid pgid, std::size_t prefetch_bytes = 0);
   // Materializes the node for `pgid` under `parent` (nullptr: the root).
   Result<Node*> NodeOf(Pgid pgid, Node* parent);
+  // Where a descent ended: every branch on the path was followed through its first child (the
+  // leaf is the tree's first), or through its last (the tree's last).
+  struct LeafPath {
+    bool leftmost = true;
+    bool rightmost = true;
+  };
   // Descends to the leaf where `key` belongs, materializing every node on the path. Sets *at
-  // to the leaf's search result (the first inode >= key, and whether it is the key), and
-  // *rightmost when every branch on the path was followed through its last child (the leaf is
-  // the tree's last).
-  Result<Node*> LeafNodeFor(std::string_view key, SearchHit* at, bool* rightmost);
+  // to the leaf's search result (the first inode >= key, and whether it is the key).
+  Result<Node*> LeafNodeFor(std::string_view key, SearchHit* at, LeafPath* path);
 
   // Child buckets.
   Result<BucketImpl*> Child(std::string_view name);
@@ -126,27 +131,50 @@ class BucketImpl {
   Result<BucketStats> Stats();
 
  private:
-  // The entry the last Get found in a materialized leaf, so that a Put of the same key after it
-  // (a read-modify-write: larderd reads a key's meta record, then rewrites it) replaces the
-  // value without a second descent. Valid while the leaf's key_edits() has not moved since (no
-  // key was inserted into, removed from or moved out of that leaf, so it still holds the key at
-  // `index`) and the leaf is not detached. Keys longer than kMaxKey are not remembered.
-  struct GetHint {
-    static constexpr std::size_t kMaxKey = 64;
-    Node* leaf = nullptr;
+  // Where in a materialized leaf the last Get found a key, and where the last Put inserted one,
+  // so that a Put goes straight there without a descent from the root: larderd reads a key's
+  // meta record, inserts an element next to the last one (a list push), then rewrites the meta.
+  // A hint holds while its leaf's key_edits() has not moved since (no key inserted into,
+  // removed from or moved out of the leaf, so it is still a leaf, uncut, and the index still
+  // names the same key). Then the Get's hint serves a Put of the same key, and the insert's a
+  // Put of that key or of one in the gap on either side of it: two keys of a leaf bound a gap
+  // that is the leaf's, and so does its first key for the tree's first leaf (`leftmost`; early
+  // cuts add leaves to the right only, so the first leaf stays the first until commit).
+  struct LeafHint {
+    static constexpr std::size_t kMaxKey = 64;  // longer keys are not remembered
+    Node* leaf = nullptr;                       // nullptr: no hint
     std::size_t index = 0;
     std::uint64_t key_edits = 0;
+    bool leftmost = false;
+    // A copy of the key at `index`: checking a hint against it reads no memory of the leaf's,
+    // which a stale hint's may have left the cache long since.
     std::size_t key_size = 0;
     char key[kMaxKey];
+
+    void Set(Node* leaf_node, std::size_t at, std::string_view k, bool first_leaf) {
+      if (k.size() > kMaxKey) {
+        leaf = nullptr;
+        return;
+      }
+      leaf = leaf_node;
+      index = at;
+      key_edits = leaf_node->key_edits();
+      leftmost = first_leaf;
+      key_size = k.size();
+      std::memcpy(key, k.data(), k.size());
+    }
+    std::string_view remembered_key() const { return {key, key_size}; }
   };
-  void RememberGet(Node* leaf, std::size_t index, std::string_view key);
-  // The leaf holding `key` per the hint, with its index; nullptr when the hint does not apply.
-  Node* HintedLeaf(std::string_view key, std::size_t* index) const;
+  // The hinted leaf where `key` belongs, with its search result for it; nullptr when no hint
+  // applies. Drops the insert's hint when it does not apply, so that a stale one costs one
+  // miss, not one per Put.
+  Node* HintedLeaf(std::string_view key, SearchHit* at);
 
   Result<BucketImpl*> OpenChildFromValue(std::string_view name, std::string_view value);
   Status ForEachPageFrom(Pgid pgid, int depth, const std::function<Status(PageView, int)>& fn);
 
-  GetHint get_hint_;
+  LeafHint get_hint_;
+  LeafHint put_hint_;  // the last Put that inserted a key
 };
 
 }  // namespace larder::bolt::internal
