@@ -256,35 +256,30 @@ Node* BucketImpl::HintedLeaf(std::string_view key, SearchHit* at) {
     return get_hint_.leaf;
   }
   if (put_hint_.leaf == nullptr) return nullptr;
-  const LeafHint& h = put_hint_;
+  LeafHint& h = put_hint_;
+  auto serve = [&](SearchHit hit) {
+    *at = hit;
+    h.misses = 0;
+    return h.leaf;
+  };
   // The key, or the gap on either side of it (two keys of the leaf bound a gap: it is the
   // leaf's; below its first key only when the leaf is the tree's first).
   const int c = CompareKeys(key, h.remembered_key());
   if (unmoved(h)) {
     const auto& in = h.leaf->inodes;
     const std::size_t i = h.index;
-    if (c == 0) {
-      *at = SearchHit{i, true};
-      return h.leaf;
-    }
+    if (c == 0) return serve(SearchHit{i, true});
     if (c > 0 && i + 1 < in.size()) {
       const int next = CompareKeys(key, in[i + 1].key);
-      if (next <= 0) {
-        *at = SearchHit{i + 1, next == 0};
-        return h.leaf;
-      }
+      if (next <= 0) return serve(SearchHit{i + 1, next == 0});
     } else if (c < 0 && i == 0 && h.leftmost) {
-      *at = SearchHit{0, false};
-      return h.leaf;
+      return serve(SearchHit{0, false});
     } else if (c < 0 && i != 0) {
       const int prev = CompareKeys(key, in[i - 1].key);
-      if (prev >= 0) {
-        *at = prev == 0 ? SearchHit{i - 1, true} : SearchHit{i, false};
-        return h.leaf;
-      }
+      if (prev >= 0) return serve(prev == 0 ? SearchHit{i - 1, true} : SearchHit{i, false});
     }
   }
-  put_hint_.leaf = nullptr;
+  if (!unmoved(h) || ++h.misses == 2) h.leaf = nullptr;
   return nullptr;
 }
 
@@ -365,6 +360,24 @@ Status BucketImpl::Delete(std::string_view key) {
 }
 
 Status BucketImpl::Take(std::string_view key, std::string* value) {
+  SearchHit at;
+  if (Node* leaf = HintedLeaf(key, &at)) {
+#ifndef NDEBUG
+    CursorImpl check(this);
+    bool check_found = false;
+    Entry check_entry;
+    assert(check.SeekRaw(key, &check_found, &check_entry).ok() && check_found == at.exact);
+#endif
+    // The hint's gap is the leaf's: a key that is not there is nowhere.
+    if (!at.exact) return Status::NotFound();
+    const Inode& in = leaf->inodes[at.index];
+    if (in.flags & kBucketLeafFlag) {
+      return Status::Incompatible("incompatible value: key is a bucket");
+    }
+    if (value != nullptr) value->assign(in.value);
+    DeleteAt(leaf, at.index);
+    return Status::Ok();
+  }
   CursorImpl c(this);
   bool found = false;
   Entry e;
@@ -383,9 +396,18 @@ Status BucketImpl::Take(std::string_view key, std::string* value) {
       (leaf->inodes[index].key.data() != e.key.data() && leaf->inodes[index].key != key)) {
     return Status::Corruption(fmt::format("page {}: the cursor lost its entry", leaf->pgid));
   }
+  DeleteAt(leaf, index);
+  return Status::Ok();
+}
+
+void BucketImpl::DeleteAt(Node* leaf, std::size_t index) {
   leaf->DelAt(index);
   ++mutations;
-  return Status::Ok();
+  // Pops take the next key at either end of the gap the delete left: remember the key now at
+  // `index` (or the one before it, at the leaf's end), so the insert hint finds either.
+  if (leaf->inodes.empty()) return;
+  const std::size_t i = std::min(index, leaf->inodes.size() - 1);
+  put_hint_.Set(leaf, i, leaf->inodes[i].key, /*first_leaf=*/false);
 }
 
 void BucketImpl::Rebalance() {

@@ -131,21 +131,24 @@ class BucketImpl {
   Result<BucketStats> Stats();
 
  private:
-  // Where in a materialized leaf the last Get found a key, and where the last Put inserted one,
-  // so that a Put goes straight there without a descent from the root: larderd reads a key's
-  // meta record, inserts an element next to the last one (a list push), then rewrites the meta.
+  // Where in a materialized leaf the last Get found a key, and where the last Put inserted one
+  // (or the last Take removed one), so that a Put or Take goes straight there without a descent
+  // from the root: larderd reads a key's meta record, pushes or pops an element next to the
+  // last one (a list's end), then rewrites the meta.
   // A hint holds while its leaf's key_edits() has not moved since (no key inserted into,
   // removed from or moved out of the leaf, so it is still a leaf, uncut, and the index still
-  // names the same key). Then the Get's hint serves a Put of the same key, and the insert's a
-  // Put of that key or of one in the gap on either side of it: two keys of a leaf bound a gap
-  // that is the leaf's, and so does its first key for the tree's first leaf (`leftmost`; early
-  // cuts add leaves to the right only, so the first leaf stays the first until commit).
+  // names the same key). Then the Get's hint serves the same key, and the other one that key or
+  // one in the gap on either side of it: two keys of a leaf bound a gap that is the leaf's
+  // (a key absent from it is absent from the tree), and so does its first key for the tree's
+  // first leaf (`leftmost`; early cuts add leaves to the right only, so the first leaf stays the
+  // first until commit).
   struct LeafHint {
     static constexpr std::size_t kMaxKey = 64;  // longer keys are not remembered
     Node* leaf = nullptr;                       // nullptr: no hint
     std::size_t index = 0;
     std::uint64_t key_edits = 0;
     bool leftmost = false;
+    std::uint8_t misses = 0;  // Puts and Takes it did not serve since it was set
     // A copy of the key at `index`: checking a hint against it reads no memory of the leaf's,
     // which a stale hint's may have left the cache long since.
     std::size_t key_size = 0;
@@ -160,21 +163,25 @@ class BucketImpl {
       index = at;
       key_edits = leaf_node->key_edits();
       leftmost = first_leaf;
+      misses = 0;
       key_size = k.size();
       std::memcpy(key, k.data(), k.size());
     }
     std::string_view remembered_key() const { return {key, key_size}; }
   };
   // The hinted leaf where `key` belongs, with its search result for it; nullptr when no hint
-  // applies. Drops the insert's hint when it does not apply, so that a stale one costs one
-  // miss, not one per Put.
+  // applies. Drops the insert's hint once it is stale or has missed twice in a row (a push and
+  // a meta rewrite alternate), so that a stale one costs two misses, not one per Put.
   Node* HintedLeaf(std::string_view key, SearchHit* at);
+
+  // Removes leaf->inodes[index] and leaves the insert hint beside the gap.
+  void DeleteAt(Node* leaf, std::size_t index);
 
   Result<BucketImpl*> OpenChildFromValue(std::string_view name, std::string_view value);
   Status ForEachPageFrom(Pgid pgid, int depth, const std::function<Status(PageView, int)>& fn);
 
   LeafHint get_hint_;
-  LeafHint put_hint_;  // the last Put that inserted a key
+  LeafHint put_hint_;  // beside the last insert or delete
 };
 
 }  // namespace larder::bolt::internal

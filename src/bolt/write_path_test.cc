@@ -460,10 +460,11 @@ TEST_F(WritePathTest, APutAfterAGetOfTheSameKeyLandsOnThatKey) {
   }
 }
 
-// A Put whose key lies within the leaf of the last Get or Put goes straight there (BucketImpl's
-// leaf hint): list-like pushes at both ends of several lists, each with a meta key read and
-// rewritten around every push, pops that empty leaves, a nested bucket among the keys, in large
-// and small transactions. Debug builds also check every hinted Put against a descent.
+// A Put or Delete beside the last Get, insert or delete goes straight to its leaf (BucketImpl's
+// hints): list-like pushes and pops at both ends of several lists, each with a meta key read and
+// rewritten around every one, deletes of absent keys beside an end, pops that empty leaves, a
+// nested bucket among the keys, in large and small transactions. Debug builds also check every
+// hinted Put against a descent and every hinted Delete against a cursor's seek.
 TEST_F(WritePathTest, PutsBesideTheLastTouchedKeyLandRight) {
   std::map<std::string, std::string> model;
   std::mt19937 rng(43);
@@ -493,6 +494,10 @@ TEST_F(WritePathTest, PutsBesideTheLastTouchedKeyLandRight) {
                        } else if (op < 8) {  // pop at either end
                          k = element(list, op % 2 == 0 ? head++ : --tail);
                          EXPECT_EQ(model.erase(k), 1u) << k;
+                         LARDER_RETURN_IF_ERROR(b.Delete(k));
+                       } else if (op == 8) {  // delete a key just past an end: absent
+                         k = element(list, rng() % 2 == 0 ? head - 1 : tail);
+                         EXPECT_EQ(model.count(k), 0u) << k;
                          LARDER_RETURN_IF_ERROR(b.Delete(k));
                        } else if (head != tail) {  // rewrite an element in the middle
                          k = element(list, head + static_cast<int>(rng() % (tail - head)));
