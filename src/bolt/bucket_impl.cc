@@ -255,8 +255,11 @@ Node* BucketImpl::HintedLeaf(std::string_view key, SearchHit* at) {
     *at = SearchHit{get_hint_.index, true};
     return get_hint_.leaf;
   }
-  if (put_hint_.leaf == nullptr) return nullptr;
   LeafHint& h = put_hint_;
+  if (!unmoved(h)) {
+    h.leaf = nullptr;  // stale for good: key_edits only grows
+    return nullptr;
+  }
   auto serve = [&](SearchHit hit) {
     *at = hit;
     h.misses = 0;
@@ -264,22 +267,20 @@ Node* BucketImpl::HintedLeaf(std::string_view key, SearchHit* at) {
   };
   // The key, or the gap on either side of it (two keys of the leaf bound a gap: it is the
   // leaf's; below its first key only when the leaf is the tree's first).
+  const auto& in = h.leaf->inodes;
+  const std::size_t i = h.index;
   const int c = CompareKeys(key, h.remembered_key());
-  if (unmoved(h)) {
-    const auto& in = h.leaf->inodes;
-    const std::size_t i = h.index;
-    if (c == 0) return serve(SearchHit{i, true});
-    if (c > 0 && i + 1 < in.size()) {
-      const int next = CompareKeys(key, in[i + 1].key);
-      if (next <= 0) return serve(SearchHit{i + 1, next == 0});
-    } else if (c < 0 && i == 0 && h.leftmost) {
-      return serve(SearchHit{0, false});
-    } else if (c < 0 && i != 0) {
-      const int prev = CompareKeys(key, in[i - 1].key);
-      if (prev >= 0) return serve(prev == 0 ? SearchHit{i - 1, true} : SearchHit{i, false});
-    }
+  if (c == 0) return serve(SearchHit{i, true});
+  if (c > 0 && i + 1 < in.size()) {
+    const int next = CompareKeys(key, in[i + 1].key);
+    if (next <= 0) return serve(SearchHit{i + 1, next == 0});
+  } else if (c < 0 && i == 0 && h.leftmost) {
+    return serve(SearchHit{0, false});
+  } else if (c < 0 && i != 0) {
+    const int prev = CompareKeys(key, in[i - 1].key);
+    if (prev >= 0) return serve(prev == 0 ? SearchHit{i - 1, true} : SearchHit{i, false});
   }
-  if (!unmoved(h) || ++h.misses == 2) h.leaf = nullptr;
+  if (++h.misses == 2) h.leaf = nullptr;
   return nullptr;
 }
 
