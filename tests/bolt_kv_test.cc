@@ -48,6 +48,7 @@ TEST_P(BoltKVModelTest, RandomOperationsMatchModel) {
   EXPECT_GT(st.tx_rollbacks, 10u);
   EXPECT_GT(st.tx_writes, 1000u);
   EXPECT_GT(st.takes, 100u);
+  EXPECT_GT(st.skips, 100u);
   // The database the run leaves behind is consistent.
   auto problems = CheckBoltFile("/kv.db", fs.get());
   ASSERT_TRUE(problems.ok()) << problems.status().ToString();

@@ -55,6 +55,7 @@ TEST_P(LsmModelTest, MatchesStdMapAcrossFlushesCompactionsAndReopens) {
             << st.snapshot_checks << " snapshot checks, " << st.max_keys << " keys at most\n";
   EXPECT_GT(st.reopens, 3u);
   EXPECT_GT(st.snapshot_checks, 0u);
+  EXPECT_GT(st.skips, 0u);
   if (c.transactions) {
     EXPECT_GT(st.tx_commits, 0u);
     EXPECT_GT(st.takes, 0u);

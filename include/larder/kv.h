@@ -95,6 +95,13 @@ class Iterator {
   // REQUIRES: Valid().
   virtual void Next() = 0;
   virtual void Prev() = 0;
+  // Moves forward over `n` entries in one call, as `n` calls of Next would: positioned on the
+  // n-th entry after this one, or not Valid() when fewer are left within the bounds. An engine
+  // overrides it to step through a page's entries without the per-entry bound checks (a rank
+  // lookup skips up to a few hundred entries). REQUIRES: Valid().
+  virtual void Skip(std::uint64_t n) {
+    for (; n > 0 && Valid(); --n) Next();
+  }
   // REQUIRES: Valid(). Valid until the next move or destruction (see the file comment).
   virtual std::string_view key() const = 0;
   virtual std::string_view value() const = 0;

@@ -132,6 +132,14 @@ class BoltIterator final : public kv::Iterator {
     cursor_.Prev();
     SettleBackward();
   }
+  // Keys only grow on the way, so the upper bound is checked once, at the end.
+  void Skip(std::uint64_t n) override {
+    if (!valid_) return;
+    while (n > 0 && cursor_.Next()) {
+      if (!cursor_.entry().is_bucket()) --n;
+    }
+    SettleForward();
+  }
 
   std::string_view key() const override { return cursor_.entry().key; }
   std::string_view value() const override { return cursor_.entry().value; }

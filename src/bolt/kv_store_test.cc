@@ -3,7 +3,9 @@
 // tests/bolt_kv_test.cc.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
@@ -184,6 +186,49 @@ TEST_F(KVStoreTest, SharesADBAndSkipsSubBuckets) {
   EXPECT_EQ((*store)->Delete({}, "b-sub").code(), Code::kIncompatible);
   EXPECT_TRUE((*store)->Close().ok());  // the DB is not the store's: still open
   EXPECT_TRUE((*db)->View([](Tx& tx) { return tx.GetBucket("other").status(); }).ok());
+}
+
+// Skip steps through leaf pages in the cursor: it must count only key/value entries (a
+// sub-bucket entry is not one), cross pages and stop at the upper bound as Next does.
+TEST_F(KVStoreTest, SkipCountsEntriesAcrossPagesWithinTheBounds) {
+  auto db = DB::Open("/skip.db", Opts());
+  ASSERT_TRUE(db.ok());
+  auto store = NewKVStore(db->get(), "mine");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Keys keys;  // what an iterator shows, in order
+  ASSERT_TRUE((*db)
+                  ->Update([&](Tx& tx) -> Status {
+                    LARDER_ASSIGN_OR_RETURN(Bucket b, tx.GetBucket("mine"));
+                    char key[16];
+                    for (int i = 0; i < 3000; ++i) {
+                      std::snprintf(key, sizeof key, "k%04d", i);
+                      if (i % 97 == 0) {  // a sub-bucket entry among them
+                        LARDER_RETURN_IF_ERROR(b.CreateBucket(key).status());
+                        continue;
+                      }
+                      LARDER_RETURN_IF_ERROR(b.Put(key, "value"));
+                      if (std::string_view(key) < "k2500") keys.emplace_back(key);
+                    }
+                    return Status::Ok();
+                  })
+                  .ok());
+  kv::IteratorOptions bounds;
+  bounds.lower_bound = "k0010";
+  bounds.upper_bound = "k2500";
+  const auto first = std::lower_bound(keys.begin(), keys.end(), "k0010") - keys.begin();
+  for (std::size_t n : {0, 1, 2, 96, 97, 300, 1000, 2300, 2400, 5000}) {
+    auto it = (*store)->NewIterator(bounds);
+    ASSERT_TRUE(it.ok());
+    (*it)->SeekToFirst();
+    (*it)->Next();
+    (*it)->Skip(n);
+    ASSERT_TRUE((*it)->status().ok());
+    const std::size_t want = static_cast<std::size_t>(first) + 1 + n;
+    ASSERT_EQ((*it)->Valid(), want < keys.size()) << "skip " << n;
+    if (want < keys.size()) {
+      EXPECT_EQ((*it)->key(), keys[want]) << "skip " << n;
+    }
+  }
 }
 
 TEST_F(KVStoreTest, ReadOnlyStoreOverAMissingBucketIsEmpty) {

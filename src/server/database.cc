@@ -14,13 +14,13 @@ using enc::Meta;
 namespace {
 
 // A walk over one range of records, showing each key without its first `strip` bytes, skipping
-// records `skip` rejects.
+// records `reject` refuses.
 class RangeCursor final : public Cursor {
  public:
-  using Skip = bool (*)(std::string_view value, std::int64_t now_ms);
-  RangeCursor(std::unique_ptr<kv::Iterator> it, std::size_t strip, Skip skip, std::int64_t now,
+  using Reject = bool (*)(std::string_view value, std::int64_t now_ms);
+  RangeCursor(std::unique_ptr<kv::Iterator> it, std::size_t strip, Reject reject, std::int64_t now,
               bool reverse = false)
-      : it_(std::move(it)), strip_(strip), skip_(skip), now_ms_(now), reverse_(reverse) {
+      : it_(std::move(it)), strip_(strip), reject_(reject), now_ms_(now), reverse_(reverse) {
     if (reverse_) {
       it_->SeekToLast();
     } else {
@@ -33,8 +33,13 @@ class RangeCursor final : public Cursor {
     Step();
     Settle();
   }
+  // A walk that rejects no record skips in the engine (kv::Iterator::Skip).
+  void Skip(std::uint64_t n) override {
+    if (reject_ == nullptr && !reverse_) return it_->Skip(n);
+    Cursor::Skip(n);
+  }
   std::string_view key() const override { return it_->key().substr(strip_); }
-  std::string_view value() const override { return skip_ != nullptr ? "" : it_->value(); }
+  std::string_view value() const override { return reject_ != nullptr ? "" : it_->value(); }
   const Status& status() const override { return it_->status(); }
 
  private:
@@ -46,11 +51,11 @@ class RangeCursor final : public Cursor {
     }
   }
   void Settle() {
-    while (skip_ != nullptr && it_->Valid() && skip_(it_->value(), now_ms_)) Step();
+    while (reject_ != nullptr && it_->Valid() && reject_(it_->value(), now_ms_)) Step();
   }
   std::unique_ptr<kv::Iterator> it_;
   std::size_t strip_;
-  Skip skip_;
+  Reject reject_;
   std::int64_t now_ms_;
   bool reverse_;
 };

@@ -74,6 +74,10 @@ class Cursor {
   virtual ~Cursor() = default;
   virtual bool Valid() const = 0;
   virtual void Next() = 0;
+  // `n` calls of Next in one (kv::Iterator::Skip); stops when not Valid().
+  virtual void Skip(std::uint64_t n) {
+    for (; n > 0 && Valid(); --n) Next();
+  }
   virtual std::string_view key() const = 0;    // the field (collections) or user key (keys)
   virtual std::string_view value() const = 0;  // the field's value; empty for key walks
   virtual const Status& status() const = 0;

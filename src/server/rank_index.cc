@@ -58,7 +58,9 @@ Result<std::optional<std::string>> RankIndex::EntryAfter(const RankChunks& ranks
                                                          std::uint64_t skip) {
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it,
                           db_.Records(version_, RecordOf(ranks.key(chunk))));
-  for (; skip > 0 && IsEntry(*it); --skip) it->Next();
+  // The entries are one contiguous run of records: when the record `skip` ahead is one, so is
+  // every record skipped.
+  if (IsEntry(*it)) it->Skip(skip);
   LARDER_RETURN_IF_ERROR(it->status());
   if (!IsEntry(*it)) return std::optional<std::string>();
   return std::optional<std::string>(std::string(EntryOf(*it)));

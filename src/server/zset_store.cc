@@ -20,6 +20,12 @@ constexpr std::uint64_t kAuxSkiplist = 1;
 
 bool IsEntry(const Cursor& it) { return it.Valid() && zenc::IsScoreRecord(it.key()); }
 
+// Moves `it` over `n` score-index entries. The index is one contiguous run of records: when the
+// record n ahead is an entry, so is every one skipped, and past the run none is.
+void SkipEntries(Cursor& it, std::uint64_t n) {
+  if (n > 0 && IsEntry(it)) it.Skip(n);
+}
+
 // The run of records the rank index counts: the score index.
 constexpr std::string_view kScoreIndex(&zenc::kScoreSub, 1);
 
@@ -270,7 +276,7 @@ Result<std::unique_ptr<Cursor>> ZSetStore::CursorAtRank(std::uint64_t rank, bool
     if (reverse) record.push_back('\0');  // the walk starts below it: at it
     LARDER_ASSIGN_OR_RETURN(it, db_.Records(info_->version, record, reverse));
   }
-  for (; skip > 0 && IsEntry(*it); --skip) it->Next();
+  SkipEntries(*it, skip);
   LARDER_RETURN_IF_ERROR(it->status());
   return it;
 }
@@ -294,7 +300,7 @@ Result<std::unique_ptr<Cursor>> ZSetStore::CursorAt(const std::string& record, b
   std::unique_ptr<Cursor> it;
   if (offset <= limits_.walk_ranks) {
     LARDER_ASSIGN_OR_RETURN(it, db_.Records(info_->version, record, reverse));
-    for (; offset > 0 && IsEntry(*it); --offset) it->Next();
+    SkipEntries(*it, offset);
     LARDER_RETURN_IF_ERROR(it->status());
     return it;
   }
@@ -374,7 +380,7 @@ Result<std::unique_ptr<Cursor>> ZSetStore::LexCursor(const ZLexRange& range, boo
     }
   }
   if (*empty) return std::unique_ptr<Cursor>();
-  for (; offset > 0 && IsEntry(*it); --offset) it->Next();
+  SkipEntries(*it, offset);
   LARDER_RETURN_IF_ERROR(it->status());
   return it;
 }

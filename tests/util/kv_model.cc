@@ -463,9 +463,16 @@ class ModelRun {
                          ", want " + Printable(wk) + "; " +
                          DiffKV({{wk, wv}}, {{std::string(it->key()), std::string(it->value())}})));
       }
-      if (rng_() % 3 == 0) {
+      const std::uint64_t move = rng_() % 6;
+      if (move < 2) {
         it->Prev();
         --pos;
+      } else if (move == 2) {
+        // Across leaf pages now and then (bolt: about 50 small entries a page).
+        const std::uint64_t n = rng_() % 4 == 0 ? rng_() % 400 : rng_() % 8;
+        it->Skip(n);
+        pos += static_cast<std::ptrdiff_t>(n);
+        ++stats_.skips;
       } else {
         it->Next();
         ++pos;

@@ -73,6 +73,7 @@ struct KVModelStats {
   std::uint64_t snapshots = 0, snapshot_checks = 0, reopens = 0;
   std::uint64_t transactions = 0, tx_writes = 0, tx_commits = 0, tx_rollbacks = 0;
   std::uint64_t takes = 0;  // Transaction::Take calls
+  std::uint64_t skips = 0;  // Iterator::Skip calls
   std::size_t max_keys = 0;
 };
 
