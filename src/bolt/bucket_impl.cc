@@ -251,9 +251,11 @@ Node* BucketImpl::HintedLeaf(std::string_view key, SearchHit* at) {
   auto unmoved = [](const LeafHint& h) {
     return h.leaf != nullptr && !h.leaf->detached && h.leaf->key_edits() == h.key_edits;
   };
-  if (get_hint_.remembered_key() == key && unmoved(get_hint_)) {
-    *at = SearchHit{get_hint_.index, true};
-    return get_hint_.leaf;
+  for (const LeafHint* exact : {&get_hint_, &cursor_hint_}) {
+    if (exact->remembered_key() == key && unmoved(*exact)) {
+      *at = SearchHit{exact->index, true};
+      return exact->leaf;
+    }
   }
   LeafHint& h = put_hint_;
   if (!unmoved(h)) {

@@ -118,6 +118,12 @@ class BucketImpl {
   // Delete that hands back the value removed (when `value` is not nullptr); NotFound when the
   // key is absent. One seek: the entry it finds is the one deleted.
   Status Take(std::string_view key, std::string* value);
+  // A cursor stopped on `leaf`'s entry at `index` (whose key is `key`): remembered as a Get's
+  // is, in a hint of its own (the Get's stays for the key read before), so that a Take or Put
+  // of that key next goes straight to the leaf (larderd pops a member an iterator sampled).
+  void NoteCursorAt(Node* leaf, std::size_t index, std::string_view key) {
+    cursor_hint_.Set(leaf, index, key, /*first_leaf=*/false);
+  }
 
   // Commit steps.
   void Rebalance();
@@ -181,7 +187,8 @@ class BucketImpl {
   Status ForEachPageFrom(Pgid pgid, int depth, const std::function<Status(PageView, int)>& fn);
 
   LeafHint get_hint_;
-  LeafHint put_hint_;  // beside the last insert or delete
+  LeafHint cursor_hint_;  // where a cursor last stopped (NoteCursorAt)
+  LeafHint put_hint_;     // beside the last insert or delete
 };
 
 }  // namespace larder::bolt::internal

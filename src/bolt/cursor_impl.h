@@ -68,6 +68,13 @@ class CursorImpl {
   bool Prev();
   bool Seek(std::string_view key);
 
+  // Tells the bucket where the cursor stands when that is a materialized leaf (a write
+  // transaction's), for a Take or Put of this entry's key next (BucketImpl::NoteCursorAt).
+  void NotePosition() {
+    if (valid_ && top().pn.node != nullptr)
+      bucket_->NoteCursorAt(top().pn.node, top().index, entry_.key);
+  }
+
   bool valid() const { return valid_; }
   const Entry& entry() const { return entry_; }
   const Status& status() const { return status_; }

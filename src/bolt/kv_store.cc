@@ -75,6 +75,8 @@ class ReadTx {
 
 // A cursor clipped to [lower, upper) that steps over sub-bucket entries. It reads the snapshot
 // of `owned` when given (a store-level iterator), else one that outlives it (a Snapshot's).
+// Where a seek or skip stops (not each Next) is left with the bucket as a hint for a write of
+// that key (CursorImpl::NotePosition; only a write transaction's materialized leaves count).
 class BoltIterator final : public kv::Iterator {
  public:
   BoltIterator(std::optional<ReadTx> owned, BucketImpl* bucket, const kv::IteratorOptions& o)
@@ -96,6 +98,7 @@ class BoltIterator final : public kv::Iterator {
       cursor_.First();
     }
     SettleForward();
+    if (valid_) cursor_.NotePosition();
   }
 
   void SeekToLast() override {
@@ -106,12 +109,14 @@ class BoltIterator final : public kv::Iterator {
       cursor_.Last();
     }
     SettleBackward();
+    if (valid_) cursor_.NotePosition();
   }
 
   void Seek(std::string_view target) override {
     if (!has_bucket_) return Clear();
     cursor_.Seek(has_lower_ && target < lower_ ? std::string_view(lower_) : target);
     SettleForward();
+    if (valid_) cursor_.NotePosition();
   }
 
   void SeekForPrev(std::string_view target) override {
@@ -122,6 +127,7 @@ class BoltIterator final : public kv::Iterator {
       SeekAtOrBefore(target, /*inclusive=*/true);
     }
     SettleBackward();
+    if (valid_) cursor_.NotePosition();
   }
 
   void Next() override {
@@ -139,6 +145,7 @@ class BoltIterator final : public kv::Iterator {
       if (!cursor_.entry().is_bucket()) --n;
     }
     SettleForward();
+    if (valid_) cursor_.NotePosition();
   }
 
   std::string_view key() const override { return cursor_.entry().key; }

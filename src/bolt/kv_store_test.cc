@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <map>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -333,6 +335,66 @@ TEST_F(KVStoreTest, TransactionSeesItsWritesOthersSeeTheLastCommit) {
   // The snapshot taken before the commit keeps its state.
   ASSERT_TRUE((*snap)->Get("b", &v).ok());
   EXPECT_EQ(v, "2");
+}
+
+// larderd's SPOP: an iterator of the transaction seeks and skips to a member, then the member
+// is taken or rewritten. The cursor leaves its position as a hint that the Take or Put then
+// follows (Debug builds check each hinted Take and Put against a descent from the root).
+TEST_F(KVStoreTest, TakesOfKeysAnIteratorStoppedOnMatchTheModel) {
+  auto store = Open(Opts());
+  std::map<std::string, std::string> model;
+  kv::WriteBatch load;
+  char key[16];
+  for (int i = 0; i < 6000; i += 2) {
+    std::snprintf(key, sizeof key, "k%05d", i);
+    model[key] = std::string(static_cast<std::size_t>(i % 50), 'v');
+    load.Put(key, model[key]);
+  }
+  ASSERT_TRUE(store->Write({}, load).ok());
+  std::mt19937 rng(7);
+  auto txr = store->BeginTransaction();
+  ASSERT_TRUE(txr.ok()) << txr.status().ToString();
+  kv::Transaction& tx = **txr;
+  int taken = 0;
+  for (int step = 0; step < 4000; ++step) {
+    std::snprintf(key, sizeof key, "k%05d", static_cast<int>(rng() % 6000));
+    std::string found;
+    {
+      auto it = tx.NewIterator({.lower_bound = "k", .upper_bound = "l"});
+      ASSERT_TRUE(it.ok());
+      if (rng() % 2 == 0) {
+        (*it)->SeekToFirst();
+      } else {
+        (*it)->Seek(key);
+      }
+      if ((*it)->Valid()) (*it)->Skip(rng() % 40);
+      ASSERT_TRUE((*it)->status().ok());
+      if ((*it)->Valid()) found = std::string((*it)->key());
+    }
+    if (found.empty()) continue;
+    ASSERT_EQ(model.count(found), 1u) << found;
+    if (rng() % 4 == 0) {  // rewrite the member found, then add one nearby
+      ASSERT_TRUE(tx.Put(found, "rewritten").ok());
+      model[found] = "rewritten";
+      ASSERT_TRUE(tx.Put(key, "added").ok());
+      model[key] = "added";
+    } else {
+      std::string value;
+      ASSERT_TRUE(tx.Take(found, &value).ok()) << found;
+      EXPECT_EQ(value, model[found]) << found;
+      model.erase(found);
+      ++taken;
+    }
+  }
+  ASSERT_TRUE(tx.Commit({}).ok());
+  EXPECT_GT(taken, 2000);
+  std::map<std::string, std::string> contents;
+  auto it = store->NewIterator();
+  ASSERT_TRUE(it.ok());
+  for ((*it)->SeekToFirst(); (*it)->Valid(); (*it)->Next()) {
+    contents.emplace((*it)->key(), (*it)->value());
+  }
+  EXPECT_EQ(contents, model);
 }
 
 TEST_F(KVStoreTest, TransactionRollbackAndInvalidEntries) {
