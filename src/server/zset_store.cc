@@ -20,10 +20,17 @@ constexpr std::uint64_t kAuxSkiplist = 1;
 
 bool IsEntry(const Cursor& it) { return it.Valid() && zenc::IsScoreRecord(it.key()); }
 
-// Moves `it` over `n` score-index entries. The index is one contiguous run of records: when the
-// record n ahead is an entry, so is every one skipped, and past the run none is.
-void SkipEntries(Cursor& it, std::uint64_t n) {
-  if (n > 0 && IsEntry(it)) it.Skip(n);
+// Moves `it` over `n` score-index entries, or to the first record past the index. The index is
+// one contiguous run of records: when the record n ahead is an entry, so is every one skipped.
+// Forward the engine skips in one call: the run is the last of the set's records, so the skip
+// ends at the run's end. Backward the cursor steps one by one and stops at the run's start, else
+// it would go on over the member records below ('m' < 's'), as many as the set has.
+void SkipEntries(Cursor& it, std::uint64_t n, bool reverse) {
+  if (!reverse) {
+    if (n > 0 && IsEntry(it)) it.Skip(n);
+    return;
+  }
+  for (; n > 0 && IsEntry(it); --n) it.Next();
 }
 
 // The run of records the rank index counts: the score index.
@@ -276,7 +283,7 @@ Result<std::unique_ptr<Cursor>> ZSetStore::CursorAtRank(std::uint64_t rank, bool
     if (reverse) record.push_back('\0');  // the walk starts below it: at it
     LARDER_ASSIGN_OR_RETURN(it, db_.Records(info_->version, record, reverse));
   }
-  SkipEntries(*it, skip);
+  SkipEntries(*it, skip, reverse);
   LARDER_RETURN_IF_ERROR(it->status());
   return it;
 }
@@ -300,7 +307,7 @@ Result<std::unique_ptr<Cursor>> ZSetStore::CursorAt(const std::string& record, b
   std::unique_ptr<Cursor> it;
   if (offset <= limits_.walk_ranks) {
     LARDER_ASSIGN_OR_RETURN(it, db_.Records(info_->version, record, reverse));
-    SkipEntries(*it, offset);
+    SkipEntries(*it, offset, reverse);
     LARDER_RETURN_IF_ERROR(it->status());
     return it;
   }
@@ -380,7 +387,7 @@ Result<std::unique_ptr<Cursor>> ZSetStore::LexCursor(const ZLexRange& range, boo
     }
   }
   if (*empty) return std::unique_ptr<Cursor>();
-  SkipEntries(*it, offset);
+  SkipEntries(*it, offset, reverse);
   LARDER_RETURN_IF_ERROR(it->status());
   return it;
 }
