@@ -208,7 +208,11 @@ Status BucketImpl::DeleteChild(std::string_view name) {
 }
 
 Result<std::string_view> BucketImpl::Get(std::string_view key) {
-  if (!tx->writable && header.root != 0) {
+  // Straight from the map when the tree is the committed one: in a read transaction, and in a
+  // write transaction while this bucket has no node (pages get new ids and contents only when
+  // Commit spills nodes, so until a node is materialized the root and every page under it are
+  // as committed). larderd's long write transaction reads keys the batch has not touched.
+  if ((!tx->writable || nodes.empty()) && header.root != 0) {
     std::string_view value;
     const MappedRegion& map = *tx->map;
     switch (GetFromMap(map.data(), map.size(), tx->meta.pgid, tx->page_size, header.root, key,
