@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "base/mutex.h"
+#include "server/command.h"
 #include "server/config.h"
 
 namespace larder::server {
@@ -101,6 +102,7 @@ class Client : public std::enable_shared_from_this<Client> {
   std::set<std::string> patterns;
   std::set<std::string> shard_channels;
   std::string last_command;        // "cmd=" of CLIENT LIST (lower case; "client|list" style)
+  CommandMemo command_memo;        // the dispatcher's lookup of this client's last command
   bool close_after_reply = false;  // QUIT, CLIENT KILL of itself: close once the reply is sent
   // Blocked by a blocking command that pauses the connection (BLPOP...; blocking.h): in the
   // BlockingService's queues. CLIENT LIST flag 'b', INFO blocked_clients.

@@ -84,12 +84,25 @@ struct CommandSpec {
                                          // counted from the container: CONFIG GET has -3)
 };
 
+// One client's last lookup (CommandTable::Find with a memo): the name as the client sent it and
+// the table slot where the command was found. A pipeline repeats one command, and the repeat
+// skips the table's hash lookup. A memo serves one table (slots never move: Add replaces a
+// command in its slot and appends new ones).
+struct CommandMemo {
+  std::string name;
+  std::size_t slot = 0;
+  bool filled = false;
+};
+
 class CommandTable {
  public:
   // Adds a command; replaces one of the same name.
   void Add(CommandSpec spec);
   // Case-insensitive lookup; null when unknown.
   const CommandSpec* Find(std::string_view name) const;
+  // The same, answered from *memo when `name` is the very name (same bytes, same case) it
+  // holds; a found command is remembered there.
+  const CommandSpec* Find(std::string_view name, CommandMemo* memo) const;
   // A container's subcommand (case-insensitive); null when unknown.
   static const CommandSpec* FindSubcommand(const CommandSpec& container, std::string_view name);
   const std::vector<CommandSpec>& all() const { return commands_; }

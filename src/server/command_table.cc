@@ -22,6 +22,16 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
   return it == index_.end() ? nullptr : &commands_[it->second];
 }
 
+const CommandSpec* CommandTable::Find(std::string_view name, CommandMemo* memo) const {
+  if (memo->filled && memo->name == name) return &commands_[memo->slot];
+  auto it = index_.find(ToLower(name));
+  if (it == index_.end()) return nullptr;
+  memo->name.assign(name);
+  memo->slot = it->second;
+  memo->filled = true;
+  return &commands_[it->second];
+}
+
 const CommandSpec* CommandTable::FindSubcommand(const CommandSpec& container,
                                                 std::string_view name) {
   for (const CommandSpec& sub : container.subcommands) {

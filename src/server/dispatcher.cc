@@ -77,9 +77,9 @@ void RunHandler(Server& server, Client& client, const CommandSpec& spec, std::st
   // Set before the call, as Redis does: CLIENT LIST/INFO show themselves as the current command.
   client.last_command = std::string(full_name);
   client.block_requested = false;
-  const std::int64_t start_us = Server::NowUs();
+  const std::int64_t start_us = server.command_clock().Start();
   const Status s = spec.handler(ctx);
-  const std::int64_t duration_us = Server::NowUs() - start_us;
+  const std::int64_t duration_us = server.command_clock().Stop() - start_us;
   const bool blocked = std::exchange(client.block_requested, false);
   CommandRecord::Outcome outcome = CommandRecord::Outcome::kOk;
   if (!s.ok()) {
@@ -119,9 +119,10 @@ void RunHandler(Server& server, Client& client, const CommandSpec& spec, std::st
 
 const CommandSpec* ResolveCommand(const Server& server, std::span<const std::string_view> argv,
                                   std::string* error, std::string* full_name,
-                                  const CommandSpec** known) {
+                                  const CommandSpec** known, CommandMemo* memo) {
   if (known != nullptr) *known = nullptr;
-  const CommandSpec* spec = server.commands().Find(argv[0]);
+  const CommandSpec* spec =
+      memo != nullptr ? server.commands().Find(argv[0], memo) : server.commands().Find(argv[0]);
   if (spec == nullptr) {
     *error = UnknownCommandError(argv[0], argv.data() + 1, argv.size() - 1);
     return nullptr;
@@ -157,7 +158,8 @@ void DispatchCommand(Server& server, Client& client, std::span<const std::string
   std::string error;
   std::string full_name;
   const CommandSpec* known = nullptr;
-  const CommandSpec* spec = ResolveCommand(server, argv, &error, &full_name, &known);
+  const CommandSpec* spec =
+      ResolveCommand(server, argv, &error, &full_name, &known, &client.command_memo);
   if (spec == nullptr) {
     Reject(server, client, error, known, full_name, argv, now_ms);
     return;

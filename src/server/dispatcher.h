@@ -15,6 +15,7 @@ namespace larder::server {
 
 class Client;
 class Server;
+struct CommandMemo;
 struct CommandSpec;
 
 // Runs one command of `client` as a client sent it: lookup (unknown command), arity,
@@ -46,10 +47,11 @@ void ExecuteBlocked(Server& server, Client& client, const CommandSpec& spec,
 // Looks up argv[0] (and argv[1] for containers) and checks arity. Returns the spec, or null
 // with *error set to the Redis error reply text (unknown command / subcommand, wrong arity).
 // *full_name receives "get" or "config|get". When the command exists but its arity is wrong,
-// *known (if given) receives its spec (commandstats counts the rejection).
+// *known (if given) receives its spec (commandstats counts the rejection). `memo` (if given):
+// the calling client's, for CommandTable::Find.
 const CommandSpec* ResolveCommand(const Server& server, std::span<const std::string_view> argv,
                                   std::string* error, std::string* full_name,
-                                  const CommandSpec** known = nullptr);
+                                  const CommandSpec** known = nullptr, CommandMemo* memo = nullptr);
 
 }  // namespace larder::server
 

@@ -413,6 +413,7 @@ void IoThread::RunBatch(std::vector<Parsed>& commands) {
       server_.Poison(begun);
       failure = begun;
     } else {
+      server_.command_clock().BeginLaps();
       for (Parsed& p : commands) {
         Conn& conn = *p.conn;
         if (conn.skip_rest) continue;
@@ -457,6 +458,7 @@ void IoThread::RunBatch(std::vector<Parsed>& commands) {
           conn.skip_rest = true;
         }
       }
+      server_.command_clock().EndLaps();
       Result<Keyspace::Ticket> ended = keyspace.EndBatch();
       if (ended.ok()) {
         ticket = *ended;

@@ -42,6 +42,7 @@
 #include "larder/status.h"
 #include "server/client.h"
 #include "server/command.h"
+#include "server/command_clock.h"
 #include "server/config.h"
 #include "server/keyspace.h"
 
@@ -204,6 +205,8 @@ class Server {
   bool DeliverTo(Client& client, std::string_view bytes, std::int64_t now_ms);
 
   // ---- slow log and command statistics (thread-safe) ----
+  // The times around each command (command_clock.h). REQUIRES: the execution lock.
+  CommandClock& command_clock() { return command_clock_; }
   // The dispatcher, after each command. REQUIRES: the execution lock.
   void RecordCommand(const CommandRecord& record);
   // REQUIRES: the execution lock (INFO, CONFIG RESETSTAT), or no command running (tests).
@@ -250,6 +253,7 @@ class Server {
   std::atomic<BlockingService*> blocking_{nullptr};  // set by BlockingService's constructor
 
   SideSyncSource side_sync_source_;  // guarded by the execution lock (see the lock rules)
+  CommandClock command_clock_{&Server::NowUs};  // guarded by the execution lock
   // Up to 7 syncs beside the caller's own (8 partitions synced at once); threads start on need.
   ParallelRunner side_sync_runner_{7};
 
