@@ -151,6 +151,21 @@ TEST_F(GetTest, DamagedPagesAreReportedNotMissed) {
       EXPECT_NE(v.status().message().find("misplaced page"), std::string::npos)
           << v.status().ToString();
     }
+    if (victim == leaf) {
+      // A writer with nodes (a write to the last key materialized the root): its checked
+      // descent reaches the damaged leaf's page and reports it.
+      auto db = Open();
+      auto tx = db->Begin(true);
+      ASSERT_TRUE(tx.ok());
+      Bucket b = *(*tx)->GetBucket("b");
+      ASSERT_TRUE(b.Put(Key(2 * 20000 - 2), "w").ok());
+      ASSERT_FALSE(internal::Access::Impl(**tx).root.Child("b").value()->nodes.empty());
+      auto v = b.Get(Key(0));
+      EXPECT_EQ(v.status().code(), Code::kCorruption) << v.status().ToString();
+      EXPECT_NE(v.status().message().find("misplaced page"), std::string::npos)
+          << v.status().ToString();
+      ASSERT_TRUE((*tx)->Rollback().ok());
+    }
     f = fs_->Open("/g.db", {});
     ASSERT_TRUE((*f)->WriteAt(victim * 4096, saved).ok());
   }
