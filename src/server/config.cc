@@ -468,6 +468,19 @@ Reason CheckIgnored(std::string_view name, const Args& a, std::string* value) {
   return std::nullopt;
 }
 
+// The ServerConfig field an ignored directive also sets (see config.h), or null.
+std::uint64_t* ParsedIgnoredField(ServerConfig& c, std::string_view name) {
+  if (name == "zset-max-listpack-entries" || name == "zset-max-ziplist-entries") {
+    return &c.zset_max_listpack_entries;
+  }
+  if (name == "zset-max-listpack-value" || name == "zset-max-ziplist-value") {
+    return &c.zset_max_listpack_value;
+  }
+  if (name == "stream-node-max-entries") return &c.stream_node_max_entries;
+  if (name == "stream-node-max-bytes") return &c.stream_node_max_bytes;
+  return nullptr;
+}
+
 const IgnoredDirective* FindIgnored(std::string_view name) {
   for (const IgnoredDirective& d : kIgnored) {
     if (EqualsIgnoreCase(d.name, name)) return &d;
@@ -487,6 +500,10 @@ Reason ApplyIgnored(ServerConfig& c, const IgnoredDirective& d, const Args& a) {
   }
   std::string value = d.yes_no ? ToLower(a[0]) : Join(a);
   if (Reason r = CheckIgnored(d.name, a, &value)) return r;
+  if (std::uint64_t* field = ParsedIgnoredField(c, d.name)) {
+    const std::optional<std::int64_t> n = ParseInt64(value);  // CheckIgnored made it a number
+    if (n && *n >= 0) *field = static_cast<std::uint64_t>(*n);
+  }
   c.ignored[std::string(d.name)] = std::move(value);
   return std::nullopt;
 }

@@ -66,6 +66,14 @@ struct ServerConfig {
   // in MiB, least recently used dropped past it (a dropped index is rebuilt by its set's next
   // rank query). 0 keeps only the index last used, whatever its size.
   std::uint64_t rank_cache_mb = RankCache::kDefaultBudget >> 20;
+  // Among those below, the ones commands read, parsed when set (a name and its old alias set
+  // the same field; the last one set wins): the sizes up to which OBJECT ENCODING reports a
+  // sorted set as "listpack" (zset_store.h ZSetLimits), and a stream node's (stream_store.h
+  // NodeLimits).
+  std::uint64_t zset_max_listpack_entries = 128;  // zset-max-listpack-entries (-ziplist-)
+  std::uint64_t zset_max_listpack_value = 64;     // zset-max-listpack-value (-ziplist-)
+  std::uint64_t stream_node_max_entries = 100;    // stream-node-max-entries
+  std::uint64_t stream_node_max_bytes = 4096;     // stream-node-max-bytes
   // Redis directives accepted and ignored (save, appendonly, hash-max-listpack-entries...; the
   // list is in config.cc and docs/server.md): name -> value as given, for CONFIG GET.
   std::map<std::string, std::string> ignored;

@@ -332,5 +332,31 @@ TEST(ConfigTest, RankCacheMbParsesAndRefusesBadValues) {
   EXPECT_FALSE(SetConfigValue(&c, "rank-cache-mb", "8").ok());  // not at run time
 }
 
+// The ignored directives that commands read are parsed into fields when set: a name and its
+// old alias set the same field, the last one set wins, and a refused value changes nothing.
+TEST(ConfigTest, EncodingSizesAreParsedWhenSet) {
+  ServerConfig c;
+  EXPECT_EQ(c.zset_max_listpack_entries, 128u);
+  EXPECT_EQ(c.zset_max_listpack_value, 64u);
+  EXPECT_EQ(c.stream_node_max_entries, 100u);
+  EXPECT_EQ(c.stream_node_max_bytes, 4096u);
+  ASSERT_TRUE(SetConfigValue(&c, "zset-max-ziplist-entries", "5").ok());
+  EXPECT_EQ(c.zset_max_listpack_entries, 5u);
+  ASSERT_TRUE(SetConfigValue(&c, "zset-max-listpack-entries", "7").ok());
+  EXPECT_EQ(c.zset_max_listpack_entries, 7u);
+  ASSERT_TRUE(ApplyDirective(&c, "zset-max-listpack-value", {"1kb"}).ok());
+  EXPECT_EQ(c.zset_max_listpack_value, 1024u);  // kb: 1024, as Redis
+  ASSERT_TRUE(SetConfigValue(&c, "zset-max-ziplist-value", "0").ok());
+  EXPECT_EQ(c.zset_max_listpack_value, 0u);
+  ASSERT_TRUE(SetConfigValue(&c, "stream-node-max-entries", "3").ok());
+  ASSERT_TRUE(SetConfigValue(&c, "stream-node-max-bytes", "1mb").ok());
+  EXPECT_EQ(c.stream_node_max_entries, 3u);
+  EXPECT_EQ(c.stream_node_max_bytes, 1048576u);
+  EXPECT_FALSE(SetConfigValue(&c, "zset-max-listpack-entries", "x").ok());
+  EXPECT_FALSE(SetConfigValue(&c, "stream-node-max-bytes", "-1").ok());
+  EXPECT_EQ(c.zset_max_listpack_entries, 7u);
+  EXPECT_EQ(c.stream_node_max_bytes, 1048576u);
+}
+
 }  // namespace
 }  // namespace larder::server

@@ -22,7 +22,7 @@ constexpr std::string_view kInvalidHll = "WRONGTYPE Key is not a valid HyperLogL
 constexpr std::string_view kCorruptHll = "INVALIDOBJ Corrupted HLL object detected";
 
 std::size_t SparseMaxBytes(const CommandContext& ctx) {
-  return static_cast<std::size_t>(ctx.server.config()->hll_sparse_max_bytes);
+  return static_cast<std::size_t>(ctx.server.exec_config().hll_sparse_max_bytes);
 }
 
 // Reads `key` as an HLL. Replies the error and returns false when it holds another type or a

@@ -33,16 +33,10 @@ Result<std::optional<StreamKey>> OpenStream(CommandContext& ctx, std::string_vie
 }
 
 streams::NodeLimits NodeLimitsFor(CommandContext& ctx) {
+  const ServerConfig& config = ctx.server.exec_config();
   streams::NodeLimits limits;
-  const std::shared_ptr<const ServerConfig> config = ctx.server.config();
-  const auto number = [&](const char* name, std::uint64_t fallback) {
-    auto it = config->ignored.find(name);
-    if (it == config->ignored.end()) return fallback;
-    std::optional<std::int64_t> v = ParseInt64(it->second);
-    return v && *v >= 0 ? static_cast<std::uint64_t>(*v) : fallback;
-  };
-  limits.max_entries = number("stream-node-max-entries", limits.max_entries);
-  limits.max_bytes = number("stream-node-max-bytes", limits.max_bytes);
+  limits.max_entries = config.stream_node_max_entries;
+  limits.max_bytes = config.stream_node_max_bytes;
   return limits;
 }
 

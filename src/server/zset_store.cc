@@ -526,26 +526,11 @@ Status ZSetStore::Commit() {
   return Status::Ok();
 }
 
-namespace {
-std::uint64_t ConfigNumber(const ServerConfig& config, std::string_view name,
-                           std::string_view alias, std::uint64_t fallback) {
-  for (std::string_view n : {alias, name}) {
-    auto it = config.ignored.find(std::string(n));
-    if (it == config.ignored.end()) continue;
-    std::optional<std::int64_t> v = ParseInt64(it->second);
-    if (v && *v >= 0) return static_cast<std::uint64_t>(*v);
-  }
-  return fallback;
-}
-}  // namespace
-
 ZSetLimits ZSetLimitsFor(CommandContext& ctx) {
+  const ServerConfig& config = ctx.server.exec_config();
   ZSetLimits limits;
-  const std::shared_ptr<const ServerConfig> config = ctx.server.config();
-  limits.listpack_entries = ConfigNumber(*config, "zset-max-listpack-entries",
-                                         "zset-max-ziplist-entries", limits.listpack_entries);
-  limits.listpack_value = ConfigNumber(*config, "zset-max-listpack-value", "zset-max-ziplist-value",
-                                       limits.listpack_value);
+  limits.listpack_entries = config.zset_max_listpack_entries;
+  limits.listpack_value = config.zset_max_listpack_value;
   return limits;
 }
 
