@@ -172,10 +172,14 @@ std::optional<std::int64_t> ParseInt64(std::string_view s) {
   if (negative) ++i;
   if (i >= s.size() || s[i] < '1' || s[i] > '9') return std::nullopt;  // no leading zero
   std::uint64_t magnitude = 0;
+  // Up to 19 digits cannot overflow 64 bits (the protocol's lengths are all such): no check.
+  const bool may_overflow = s.size() - i > 19;
   for (; i < s.size(); ++i) {
     if (s[i] < '0' || s[i] > '9') return std::nullopt;
     const std::uint64_t digit = static_cast<std::uint64_t>(s[i] - '0');
-    if (magnitude > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) return std::nullopt;
+    if (may_overflow && magnitude > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) {
+      return std::nullopt;
+    }
     magnitude = magnitude * 10 + digit;
   }
   constexpr std::uint64_t kMax =
