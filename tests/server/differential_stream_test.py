@@ -306,7 +306,7 @@ class StreamDifferentialTest(dt.BlockedClientScenarios, dt.DifferentialTest):
                 if protocol == 3:
                     c.call("HELLO", "3")
                 c.send(*cmd)
-                self.wait_blocked(ctl, i + 1)
+                self.wait_blocked(ctl, clients)
             ctl_replies = [ctl.call(*cmd) for cmd in writes]
             return ctl_replies, [c.read() for c in clients], self.contents(ctl)
         finally:
@@ -343,7 +343,7 @@ class StreamDifferentialTest(dt.BlockedClientScenarios, dt.DifferentialTest):
 
     def test_xreadgroup_unblocked_when_key_or_group_goes(self):
         for ending in ([["XGROUP", "DESTROY", "x0", "g0"]], [["DEL", "x0"]],
-                       [["SET", "x0", "s"]], [["FLUSHALL"]], [["PEXPIRE", "x0", "50"]],
+                       [["SET", "x0", "s"]], [["FLUSHALL"]], [["PEXPIREAT", "x0", "1"]],
                        [["XADD", "x1", "9", "f", "v"], ["RENAME", "x1", "x0"]]):
             self.setup_scenario(
                 [["XGROUP", "CREATE", "x0", "g0", "$", "MKSTREAM"]],

@@ -13,6 +13,7 @@ that later comparisons start from equal states) and prints a count of them per c
 import collections
 import os
 import random
+import select
 import sys
 import time
 import unittest
@@ -323,16 +324,22 @@ class BlockedClientScenarios:
     larderd and redis-server and compare. The family defines contents(ctl): what its keys hold
     afterwards (e.g. every list's elements)."""
 
-    def wait_blocked(self, ctl, n):
+    def wait_blocked(self, ctl, clients):
+        """Waits until the server has run the command of each of `clients` (sent in order): each
+        is either still blocked or already answered (a short timeout may have run out before
+        the first INFO; its reply then waits in its socket)."""
         deadline = time.time() + 10
         while time.time() < deadline:
             info = ctl.call("INFO", "clients")[1]
             info = info.decode() if isinstance(info, bytes) else str(info)
+            answered = len(select.select([c.sock for c in clients if not c.buf], [], [], 0)[0])
+            answered += sum(1 for c in clients if c.buf)
             for line in info.splitlines():
-                if line.startswith("blocked_clients:") and int(line.split(":")[1]) == n:
+                if (line.startswith("blocked_clients:") and
+                        int(line.split(":")[1]) + answered == len(clients)):
                     return
             time.sleep(0.005)
-        self.fail(f"the server did not count {n} blocked clients")
+        self.fail(f"the server did not count {len(clients)} blocked clients")
 
     def scenario(self, port, blockers, writes, protocol=2):
         """Each of `blockers` (commands) sent by its own client, in order, each once the server
@@ -348,7 +355,7 @@ class BlockedClientScenarios:
                 if protocol == 3:
                     c.call("HELLO", "3")
                 c.send(*cmd)
-                self.wait_blocked(ctl, i + 1)
+                self.wait_blocked(ctl, clients)
             ctl_replies = [ctl.call(*cmd) for cmd in writes]
             replies = [c.read() for c in clients]
             return ctl_replies, replies, self.contents(ctl)

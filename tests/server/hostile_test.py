@@ -320,7 +320,15 @@ class MaxClientsTest(HostileBase):
                                      b"-ERR max number of clients reached\r\n")
         for s in socks:
             s.close()
-        time.sleep(0.2)
+        # The closes are seen by the I/O thread, the count of clients by the accepting one: wait
+        # until a new client is let in again (each refused one is closed at once).
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with connect(self.port) as s:
+                s.sendall(command("PING"))
+                if s.recv(100) == b"+PONG\r\n":
+                    break
+            time.sleep(0.05)
         self.assert_healthy(p)
 
 

@@ -151,7 +151,9 @@ class QueueTest(unittest.TestCase):
     def test_scheduled_items(self):
         r = self.r
         r.execute_command("QCREATE", "s")
-        r.execute_command("QPRODUCE", "s", "DELAY", 400, "later")
+        # Delays long enough that a loaded machine's fsyncs cannot make them due before the
+        # checks of the scheduled state.
+        r.execute_command("QPRODUCE", "s", "DELAY", 2000, "later")
         r.execute_command("QPRODUCE", "s", "AT", int(time.time() * 1000) - 1000, "now")
         self.assertEqual(stats(r, "s")[b"scheduled"], 1)
         self.assertEqual([i[3] for i in lease(r, "s", "c", 5)], [b"now"])
@@ -165,7 +167,7 @@ class QueueTest(unittest.TestCase):
         r.execute_command("QPRODUCE", "q", "a", "b", "c", "e")
         a, b, c, e = lease(r, "q", "w", 4)
         self.assertEqual(r.execute_command("QRETRY", "q", a[0]), 1)
-        self.assertEqual(r.execute_command("QRETRY", "q", b[0], "DELAY", 300), 1)
+        self.assertEqual(r.execute_command("QRETRY", "q", b[0], "DELAY", 2000), 1)
         self.assertEqual(r.execute_command("QRETRY", "q", c[0], "DEAD"), 1)
         self.assertIn("NOTLEASED", notleased(r, "QRETRY", "q", a[0]))
         st = stats(r, "q")
