@@ -247,15 +247,21 @@ def render(res):
 
 def save_report(bin_dir, quick, out, json_name, res, block, begin, end, heading):
     """Writes res as docs/bench/<json_name> and block into docs/benchmarks.md (or, for a --quick
-    run, into <build>/bench-quick/), or into `out` when given (bench/lock_bench.py and
-    bench/queue_bench.py)."""
+    run, into <build>/bench-quick/), or into `out` when given, the JSON then beside it
+    (bench/lock_bench.py and bench/queue_bench.py)."""
     here = os.path.dirname(os.path.abspath(__file__))
     outdir = os.path.join(os.path.dirname(os.path.abspath(bin_dir)), "bench-quick") if quick \
         else os.path.join(here, "..", "docs")
-    os.makedirs(os.path.join(outdir, "bench"), exist_ok=True)
-    with open(os.path.join(outdir, "bench", json_name), "w") as f:
-        json.dump(res, f, indent=1)
     md = out or os.path.join(outdir, "benchmarks.md")
+    if out and os.path.abspath(out) != os.path.abspath(os.path.join(here, "..", "docs",
+                                                                    "benchmarks.md")):
+        # A scratch run: the JSON beside the markdown given, docs/bench/ untouched.
+        js = os.path.splitext(os.path.abspath(out))[0] + "-" + json_name
+    else:
+        os.makedirs(os.path.join(outdir, "bench"), exist_ok=True)
+        js = os.path.join(outdir, "bench", json_name)
+    with open(js, "w") as f:
+        json.dump(res, f, indent=1)
     if not os.path.exists(md):
         open(md, "w").close()
     write_markdown(md, block, begin, end, heading)
