@@ -285,6 +285,9 @@ struct IgnoredDirective {
   std::string_view default_value;
   bool yes_no;
   bool mutable_at_runtime = true;
+  // The ServerConfig field the value is also parsed into, for the few that commands read
+  // (config.h); its default in config.h is default_value's.
+  std::uint64_t ServerConfig::*parsed = nullptr;
 };
 const IgnoredDirective kIgnored[] = {
     {"save", "", false},
@@ -337,12 +340,12 @@ const IgnoredDirective kIgnored[] = {
     {"list-max-ziplist-size", "-2", false},
     {"list-compress-depth", "0", false},
     {"set-max-intset-entries", "512", false},
-    {"zset-max-listpack-entries", "128", false},
-    {"zset-max-listpack-value", "64", false},
-    {"zset-max-ziplist-entries", "128", false},
-    {"zset-max-ziplist-value", "64", false},
-    {"stream-node-max-bytes", "4096", false},
-    {"stream-node-max-entries", "100", false},
+    {"zset-max-listpack-entries", "128", false, true, &ServerConfig::zset_max_listpack_entries},
+    {"zset-max-listpack-value", "64", false, true, &ServerConfig::zset_max_listpack_value},
+    {"zset-max-ziplist-entries", "128", false, true, &ServerConfig::zset_max_listpack_entries},
+    {"zset-max-ziplist-value", "64", false, true, &ServerConfig::zset_max_listpack_value},
+    {"stream-node-max-bytes", "4096", false, true, &ServerConfig::stream_node_max_bytes},
+    {"stream-node-max-entries", "100", false, true, &ServerConfig::stream_node_max_entries},
     {"oom-score-adj", "no", false},
     {"oom-score-adj-values", "0 200 800", false},
     {"disable-thp", "yes", true, false},
@@ -468,19 +471,6 @@ Reason CheckIgnored(std::string_view name, const Args& a, std::string* value) {
   return std::nullopt;
 }
 
-// The ServerConfig field an ignored directive also sets (see config.h), or null.
-std::uint64_t* ParsedIgnoredField(ServerConfig& c, std::string_view name) {
-  if (name == "zset-max-listpack-entries" || name == "zset-max-ziplist-entries") {
-    return &c.zset_max_listpack_entries;
-  }
-  if (name == "zset-max-listpack-value" || name == "zset-max-ziplist-value") {
-    return &c.zset_max_listpack_value;
-  }
-  if (name == "stream-node-max-entries") return &c.stream_node_max_entries;
-  if (name == "stream-node-max-bytes") return &c.stream_node_max_bytes;
-  return nullptr;
-}
-
 const IgnoredDirective* FindIgnored(std::string_view name) {
   for (const IgnoredDirective& d : kIgnored) {
     if (EqualsIgnoreCase(d.name, name)) return &d;
@@ -500,9 +490,9 @@ Reason ApplyIgnored(ServerConfig& c, const IgnoredDirective& d, const Args& a) {
   }
   std::string value = d.yes_no ? ToLower(a[0]) : Join(a);
   if (Reason r = CheckIgnored(d.name, a, &value)) return r;
-  if (std::uint64_t* field = ParsedIgnoredField(c, d.name)) {
+  if (d.parsed != nullptr) {
     const std::optional<std::int64_t> n = ParseInt64(value);  // CheckIgnored made it a number
-    if (n && *n >= 0) *field = static_cast<std::uint64_t>(*n);
+    if (n && *n >= 0) c.*d.parsed = static_cast<std::uint64_t>(*n);
   }
   c.ignored[std::string(d.name)] = std::move(value);
   return std::nullopt;

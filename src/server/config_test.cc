@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "server/stream_store.h"
+#include "server/zset_store.h"
 #include "tests/util/temp_dir.h"
 
 namespace larder::server {
@@ -340,6 +342,17 @@ TEST(ConfigTest, EncodingSizesAreParsedWhenSet) {
   EXPECT_EQ(c.zset_max_listpack_value, 64u);
   EXPECT_EQ(c.stream_node_max_entries, 100u);
   EXPECT_EQ(c.stream_node_max_bytes, 4096u);
+  // The fields' defaults are the ones CONFIG GET shows and the stores' own.
+  EXPECT_EQ(Render(c, "zset-max-listpack-entries"), "128");
+  EXPECT_EQ(Render(c, "zset-max-ziplist-entries"), "128");
+  EXPECT_EQ(Render(c, "zset-max-listpack-value"), "64");
+  EXPECT_EQ(Render(c, "zset-max-ziplist-value"), "64");
+  EXPECT_EQ(Render(c, "stream-node-max-entries"), "100");
+  EXPECT_EQ(Render(c, "stream-node-max-bytes"), "4096");
+  EXPECT_EQ(ZSetLimits{}.listpack_entries, c.zset_max_listpack_entries);
+  EXPECT_EQ(ZSetLimits{}.listpack_value, c.zset_max_listpack_value);
+  EXPECT_EQ(streams::NodeLimits{}.max_entries, c.stream_node_max_entries);
+  EXPECT_EQ(streams::NodeLimits{}.max_bytes, c.stream_node_max_bytes);
   ASSERT_TRUE(SetConfigValue(&c, "zset-max-ziplist-entries", "5").ok());
   EXPECT_EQ(c.zset_max_listpack_entries, 5u);
   ASSERT_TRUE(SetConfigValue(&c, "zset-max-listpack-entries", "7").ok());
