@@ -278,12 +278,12 @@ Node* BucketImpl::HintedLeaf(std::string_view key, SearchHit* at) {
   const int c = CompareKeys(key, h.remembered_key());
   if (c == 0) return serve(SearchHit{i, true});
   if (c > 0 && i + 1 < in.size()) {
-    const int next = CompareKeys(key, in[i + 1].key);
+    const int next = CompareKeys(key, in[i + 1].key());
     if (next <= 0) return serve(SearchHit{i + 1, next == 0});
   } else if (c < 0 && i == 0 && h.leftmost) {
     return serve(SearchHit{0, false});
   } else if (c < 0 && i != 0) {
-    const int prev = CompareKeys(key, in[i - 1].key);
+    const int prev = CompareKeys(key, in[i - 1].key());
     if (prev >= 0) return serve(prev == 0 ? SearchHit{i - 1, true} : SearchHit{i, false});
   }
   if (++h.misses == 2) h.leaf = nullptr;
@@ -308,14 +308,14 @@ Result<Node*> BucketImpl::LeafNodeFor(std::string_view key, SearchHit* at, LeafP
     const std::size_t i = ChildIndex(hit, n->inodes.size());
     if (i != 0) path->leftmost = false;
     if (i + 1 != n->inodes.size()) path->rightmost = false;
-    LARDER_ASSIGN_OR_RETURN(n, NodeOf(n->inodes[i].pgid, n));
+    LARDER_ASSIGN_OR_RETURN(n, NodeOf(n->inodes[i].pgid(), n));
   }
   return Status::Corruption(fmt::format("bucket tree deeper than {} levels", kMaxTreeDepth));
 }
 
 Status BucketImpl::Put(std::string_view key, std::string_view value) {
   if (append_leaf != nullptr && !append_leaf->detached && !append_leaf->inodes.empty() &&
-      CompareKeys(key, append_leaf->inodes.back().key) > 0) {
+      CompareKeys(key, append_leaf->inodes.back().key()) > 0) {
     std::string_view k = tx->arena.Copy(key);
     append_leaf->InsertAt(append_leaf->inodes.size(), k, tx->arena.Copy(value));
     ++mutations;
@@ -342,11 +342,10 @@ Status BucketImpl::Put(std::string_view key, std::string_view value) {
   auto& in = leaf->inodes;
   const std::size_t i = at.index;
   if (at.exact) {  // the search settled it (a node's search array reads no key to do so)
-    if (in[i].flags & kBucketLeafFlag) {
+    if (in[i].flags() & kBucketLeafFlag) {
       return Status::Incompatible("incompatible value: key is a bucket");
     }
-    in[i].value = tx->arena.Copy(value);
-    in[i].flags = 0;
+    in[i].set_value(tx->arena.Copy(value), 0);
     append_leaf = nullptr;
   } else {
     leaf->InsertAt(i, tx->arena.Copy(key), tx->arena.Copy(value));
@@ -378,10 +377,10 @@ Status BucketImpl::Take(std::string_view key, std::string* value) {
     // The hint's gap is the leaf's: a key that is not there is nowhere.
     if (!at.exact) return Status::NotFound();
     const Inode& in = leaf->inodes[at.index];
-    if (in.flags & kBucketLeafFlag) {
+    if (in.flags() & kBucketLeafFlag) {
       return Status::Incompatible("incompatible value: key is a bucket");
     }
-    if (value != nullptr) value->assign(in.value);
+    if (value != nullptr) value->assign(in.value());
     DeleteAt(leaf, at.index);
     return Status::Ok();
   }
@@ -400,7 +399,7 @@ Status BucketImpl::Take(std::string_view key, std::string* value) {
   // searched), so where the key lies settles it without reading the key (which a node's search
   // array may not have read); the bytes are compared only if it lies elsewhere.
   if (index >= leaf->inodes.size() ||
-      (leaf->inodes[index].key.data() != e.key.data() && leaf->inodes[index].key != key)) {
+      (leaf->inodes[index].key().data() != e.key.data() && leaf->inodes[index].key() != key)) {
     return Status::Corruption(fmt::format("page {}: the cursor lost its entry", leaf->pgid));
   }
   DeleteAt(leaf, index);
@@ -414,7 +413,7 @@ void BucketImpl::DeleteAt(Node* leaf, std::size_t index) {
   // `index` (or the one before it, at the leaf's end), so the insert hint finds either.
   if (leaf->inodes.empty()) return;
   const std::size_t i = std::min(index, leaf->inodes.size() - 1);
-  put_hint_.Set(leaf, i, leaf->inodes[i].key, /*first_leaf=*/false);
+  put_hint_.Set(leaf, i, leaf->inodes[i].key(), /*first_leaf=*/false);
 }
 
 void BucketImpl::Rebalance() {
@@ -436,8 +435,8 @@ bool BucketImpl::Inlineable() const {
   if (n == nullptr || !n->is_leaf) return false;
   std::size_t size = kPageHeaderSize;
   for (const Inode& in : n->inodes) {
-    size += kElementSize + in.key.size() + in.value.size();
-    if (in.flags & kBucketLeafFlag) return false;
+    size += kElementSize + in.key().size() + in.value().size();
+    if (in.flags() & kBucketLeafFlag) return false;
     if (size > tx->page_size / 4) return false;
   }
   return true;
@@ -452,7 +451,7 @@ Status BucketImpl::FreePages() {
     if (pn.node != nullptr) {
       Node* n = pn.node;
       if (!n->is_leaf) {
-        for (const Inode& in : n->inodes) LARDER_RETURN_IF_ERROR(walk(in.pgid, depth + 1));
+        for (const Inode& in : n->inodes) LARDER_RETURN_IF_ERROR(walk(in.pgid(), depth + 1));
       }
       return n->Free();
     }

@@ -47,12 +47,12 @@ struct PageNode {
   bool LeafAt(std::size_t i, LeafElement* out) const {
     if (node == nullptr) return page.Leaf(i, out);
     const Inode& in = node->inodes[i];
-    *out = LeafElement{in.flags, in.key, in.value};
+    *out = LeafElement{in.flags(), in.key(), in.value()};
     return true;
   }
   bool ChildAt(std::size_t i, Pgid* out) const {
     if (node != nullptr) {
-      *out = node->inodes[i].pgid;
+      *out = node->inodes[i].pgid();
       return true;
     }
     BranchElement e;

@@ -49,14 +49,14 @@ class KeyHeads {
     heads_.clear();
   }
 
-  // Builds the array over `items` (anything with a `key`, sorted and unique; not empty).
+  // Builds the array over `items` (anything with a `key()`, sorted and unique; not empty).
   template <typename T>
   void Build(std::span<const T> items) {
-    const std::string_view first = items.front().key, last = items.back().key;
+    const std::string_view first = items.front().key(), last = items.back().key();
     const std::size_t common = CommonPrefixLength(first, last);
     prefix_.assign(first.substr(0, common));
     heads_.resize(items.size());
-    for (std::size_t i = 0; i < items.size(); ++i) heads_[i] = Head(items[i].key);
+    for (std::size_t i = 0; i < items.size(); ++i) heads_[i] = Head(items[i].key());
     valid_ = true;
   }
 
@@ -99,7 +99,7 @@ class KeyHeads {
     if (lo == n || heads[lo] != h) return SearchHit{lo, false};
     if ((h & 0xff) < 8) return SearchHit{lo, true};  // the head is the whole suffix
     if (lo + 1 == n || heads[lo + 1] != h) {         // a run of one: the usual case
-      const int k = CompareKeys(items[lo].key, key);
+      const int k = CompareKeys(items[lo].key(), key);
       return SearchHit{k < 0 ? lo + 1 : lo, k == 0};
     }
     const std::size_t hi =

@@ -14,7 +14,8 @@ namespace larder::bolt::internal {
 namespace {
 
 struct Item {
-  std::string_view key;
+  std::string_view bytes;
+  std::string_view key() const { return bytes; }
 };
 
 // Keys that stress the heads: a shared prefix, suffixes of around 7 bytes (a head holds 7) that

@@ -13,7 +13,7 @@ namespace larder::bolt::internal {
 
 std::size_t Node::Size() const {
   std::size_t size = kPageHeaderSize;
-  for (const Inode& in : inodes) size += kElementSize + in.key.size() + in.value.size();
+  for (const Inode& in : inodes) size += kElementSize + in.key().size() + in.value_size();
   return size;
 }
 
@@ -34,7 +34,7 @@ Status Node::Read(PageView page) {
       if (!page.Leaf(i, &e)) {
         return Status::Corruption(fmt::format("page {}: leaf element {} out of bounds", pgid, i));
       }
-      inodes.push_back(Inode{e.flags, 0, e.key, e.value});
+      inodes.push_back(Inode::Leaf(e.key, e.value, e.flags));
     } else {
       BranchElement e;
       if (!page.Branch(i, &e)) {
@@ -44,10 +44,10 @@ Status Node::Read(PageView page) {
         return Status::Corruption(fmt::format(
             "page {}: branch element {} names page {}, beyond any file", pgid, i, e.pgid));
       }
-      inodes.push_back(Inode{0, e.pgid, e.key, {}});
+      inodes.push_back(Inode::Branch(e.key, e.pgid));
     }
   }
-  key = inodes.empty() ? std::string_view() : inodes[0].key;
+  key = inodes.empty() ? std::string_view() : inodes[0].key();
   return Status::Ok();
 }
 
@@ -74,46 +74,46 @@ void Node::Write(std::uint8_t* buf) const {
     std::size_t elem = kPageHeaderSize + i * kElementSize;
     auto pos = static_cast<std::uint32_t>(data - elem);
     std::uint8_t* e = buf + elem;
+    const std::string_view inode_key = in.key();
     if (is_leaf) {
-      StoreU32(e, in.flags);
+      StoreU32(e, in.flags());
       StoreU32(e + 4, pos);
-      StoreU32(e + 8, static_cast<std::uint32_t>(in.key.size()));
-      StoreU32(e + 12, static_cast<std::uint32_t>(in.value.size()));
+      StoreU32(e + 8, static_cast<std::uint32_t>(inode_key.size()));
+      StoreU32(e + 12, static_cast<std::uint32_t>(in.value_size()));
     } else {
       StoreU32(e, pos);
-      StoreU32(e + 4, static_cast<std::uint32_t>(in.key.size()));
-      StoreU64(e + 8, in.pgid);
+      StoreU32(e + 4, static_cast<std::uint32_t>(inode_key.size()));
+      StoreU64(e + 8, in.pgid());
     }
-    copy(in.key);
-    data += in.key.size();
-    copy(in.value);
-    data += in.value.size();
+    copy(inode_key);
+    data += inode_key.size();
+    if (is_leaf) {
+      copy(in.value());
+      data += in.value_size();
+    }
   }
   if (run_len != 0) std::memcpy(buf + data - run_len, run, run_len);
 }
 
 void Node::Put(std::string_view old_key, std::string_view new_key, std::string_view value,
                Pgid child, std::uint32_t flags) {
-  if (inodes.empty() || CompareKeys(inodes.back().key, old_key) < 0) {  // append
-    inodes.push_back(Inode{flags, child, new_key, value});
+  if (inodes.empty() || CompareKeys(inodes.back().key(), old_key) < 0) {  // append
+    inodes.push_back(is_leaf ? Inode::Leaf(new_key, value, flags) : Inode::Branch(new_key, child));
     KeyInserted(inodes.size() - 1, new_key);
     put_hint_ = inodes.size();
     return;
   }
   // Spill updates a parent's entries in key order: try the one after the last Put first.
   auto it = inodes.begin() + static_cast<std::ptrdiff_t>(put_hint_);
-  if (put_hint_ >= inodes.size() || it->key != old_key) {
+  if (put_hint_ >= inodes.size() || it->key() != old_key) {
     it = inodes.begin() + static_cast<std::ptrdiff_t>(LowerBound(old_key));
   }
-  const bool insert = it == inodes.end() || it->key != old_key;
+  const bool insert = it == inodes.end() || it->key() != old_key;
   if (insert) {
     if (it != inodes.end()) appended_only = false;
     it = inodes.insert(it, Inode{});
   }
-  it->flags = flags;
-  it->key = new_key;
-  it->value = value;
-  it->pgid = child;
+  *it = is_leaf ? Inode::Leaf(new_key, value, flags) : Inode::Branch(new_key, child);
   const auto index = static_cast<std::size_t>(it - inodes.begin());
   if (insert) {
     KeyInserted(index, new_key);
@@ -125,14 +125,14 @@ void Node::Put(std::string_view old_key, std::string_view new_key, std::string_v
 
 void Node::Del(std::string_view k) {
   const std::size_t i = LowerBound(k);
-  if (i < inodes.size() && inodes[i].key == k) DelAt(i);
+  if (i < inodes.size() && inodes[i].key() == k) DelAt(i);
 }
 
 Result<Node*> Node::ChildAt(std::size_t index) {
   if (is_leaf || index >= inodes.size()) {
     return Status::Corruption(fmt::format("page {}: no child at index {}", pgid, index));
   }
-  return bucket->NodeOf(inodes[index].pgid, this);
+  return bucket->NodeOf(inodes[index].pgid(), this);
 }
 
 std::size_t Node::ChildIndex(const Node* child) const { return LowerBound(child->key); }
@@ -159,7 +159,7 @@ Status Node::MergeInto(Node* target, Node* source) {
   // Moves source's inodes (and materialized children) to the end of target, then drops source.
   if (!source->is_leaf) {
     for (const Inode& in : source->inodes) {
-      Node* child = bucket->nodes.Find(in.pgid);
+      Node* child = bucket->nodes.Find(in.pgid());
       if (child == nullptr) continue;
       if (child->parent != nullptr) child->parent->RemoveChild(child);
       child->parent = target;
@@ -184,14 +184,14 @@ Status Node::Rebalance() {
   if (parent == nullptr) {
     // A root branch with one child collapses into that child.
     if (!is_leaf && inodes.size() == 1) {
-      LARDER_ASSIGN_OR_RETURN(Node * child, bucket->NodeOf(inodes[0].pgid, this));
+      LARDER_ASSIGN_OR_RETURN(Node * child, bucket->NodeOf(inodes[0].pgid(), this));
       is_leaf = child->is_leaf;
       inodes = child->inodes;
       KeysRewritten();
       children = child->children;
       if (!is_leaf) {
         for (const Inode& in : inodes) {
-          if (Node* grandchild = bucket->nodes.Find(in.pgid); grandchild != nullptr) {
+          if (Node* grandchild = bucket->nodes.Find(in.pgid()); grandchild != nullptr) {
             grandchild->parent = this;
           }
         }
@@ -238,7 +238,7 @@ std::vector<Node*> Node::Split(std::size_t page_size) {
   const std::size_t n = inodes.size();
   std::vector<std::size_t> element_bytes(n);
   for (std::size_t i = 0; i < n; ++i) {
-    element_bytes[i] = kElementSize + inodes[i].key.size() + inodes[i].value.size();
+    element_bytes[i] = kElementSize + inodes[i].key().size() + inodes[i].value_size();
   }
   const double fill = std::clamp(bucket->fill_percent, kMinFillPercent, kMaxFillPercent);
   PieceCutRequest request{
@@ -295,29 +295,29 @@ void Node::SplitEarly() {
     Node* leaf = bucket->tx->NewNode(bucket, /*is_leaf=*/true, this);
     leaf->pgid = bucket->next_transient_pgid++;
     leaf->inodes = std::move(inodes);
-    leaf->key = leaf->inodes.front().key;
+    leaf->key = leaf->inodes.front().key();
     leaf->appended_only = appended_only;
     leaf->insert_run_ = insert_run_;
     bucket->nodes.Set(leaf->pgid, leaf);
     is_leaf = false;
     inodes.clear();
     KeysRewritten();
-    inodes.push_back(Inode{0, leaf->pgid, leaf->key, {}});
+    inodes.push_back(Inode::Branch(leaf->key, leaf->pgid));
     children.push_back(leaf);
     leaf->SplitEarly();
     return;
   }
-  if (key != inodes.front().key) {
+  if (key != inodes.front().key()) {
     // A first child holds keys below the one its parent knows it by (they route to it): cut
     // now, its second piece would sort before it in the parent. Known by its first key instead.
-    parent->Put(key, inodes.front().key, {}, pgid, 0);
-    key = inodes.front().key;
+    parent->Put(key, inodes.front().key(), {}, pgid, 0);
+    key = inodes.front().key();
   }
   std::vector<Node*> pieces = Split(bucket->tx->page_size);
   for (std::size_t i = 1; i < pieces.size(); ++i) {
     Node* piece = pieces[i];
     piece->pgid = bucket->next_transient_pgid++;
-    piece->key = piece->inodes.front().key;
+    piece->key = piece->inodes.front().key();
     piece->appended_only = appended_only;
     bucket->nodes.Set(piece->pgid, piece);
     parent->Put(piece->key, piece->key, {}, piece->pgid, 0);
@@ -341,9 +341,9 @@ Status Node::WriteToNewPages() {
     if (inodes.empty()) {
       return Status::Corruption(fmt::format("page {}: empty non-root node at commit", id));
     }
-    std::string_view k = key.empty() ? inodes[0].key : key;
-    parent->Put(k, inodes[0].key, {}, pgid, 0);
-    key = inodes[0].key;
+    std::string_view k = key.empty() ? inodes[0].key() : key;
+    parent->Put(k, inodes[0].key(), {}, pgid, 0);
+    key = inodes[0].key();
   }
   return Status::Ok();
 }
@@ -352,8 +352,8 @@ Status Node::Spill() {
   if (spilled) return Status::Ok();
   TxImpl* tx = bucket->tx;
   std::sort(children.begin(), children.end(), [](const Node* a, const Node* b) {
-    std::string_view ka = a->inodes.empty() ? std::string_view() : a->inodes[0].key;
-    std::string_view kb = b->inodes.empty() ? std::string_view() : b->inodes[0].key;
+    std::string_view ka = a->inodes.empty() ? std::string_view() : a->inodes[0].key();
+    std::string_view kb = b->inodes.empty() ? std::string_view() : b->inodes[0].key();
     return CompareKeys(ka, kb) < 0;
   });
   // Children may split while spilling, which appends to `children`: index, don't iterate.

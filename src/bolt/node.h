@@ -34,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bolt/inode.h"
 #include "bolt/key_heads.h"
 #include "bolt/page.h"
 #include "bolt/page_search.h"
@@ -48,13 +49,6 @@ class BucketImpl;
 // Ids of nodes made by SplitEarly before they have a page (see the class comment).
 inline constexpr Pgid kTransientPgidBase = Pgid{1} << 63;
 inline bool IsTransientPgid(Pgid id) { return id >= kTransientPgidBase; }
-
-struct Inode {
-  std::uint32_t flags = 0;
-  Pgid pgid = 0;  // branch: child page
-  std::string_view key;
-  std::string_view value;  // leaf: value or bucket header (+ inline page)
-};
 
 class Node {
  public:
@@ -126,7 +120,7 @@ class Node {
   // Inserts a leaf entry (key, value) at `index`, where it keeps the inodes sorted.
   void InsertAt(std::size_t index, std::string_view key, std::string_view value) {
     if (index != inodes.size()) appended_only = false;
-    inodes.insert(inodes.begin() + static_cast<std::ptrdiff_t>(index), Inode{0, 0, key, value});
+    inodes.insert(inodes.begin() + static_cast<std::ptrdiff_t>(index), Inode::Leaf(key, value, 0));
     KeyInserted(index, key);
   }
   // Removes the inode with `key`, if any.

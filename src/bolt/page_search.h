@@ -61,7 +61,7 @@ class PageKeys {
 using LeafKeys = PageKeys<true>;
 using BranchKeys = PageKeys<false>;
 
-// Any sorted array of items with a `key` member (a node's inodes), for LowerBound.
+// Any sorted array of items with a `key()` accessor (a node's inodes), for LowerBound.
 template <typename T>
 class SortedKeys {
  public:
@@ -72,14 +72,14 @@ class SortedKeys {
 
   std::size_t size() const { return items_.size(); }
   bool At(std::size_t i, Element* e) const {
-    e->key = items_[i].key;
+    e->key = items_[i].key();
     return true;
   }
   // Hints item i's key to the CPU. Loads the item itself (in bounds: REQUIRES i < size()) to
   // find the key, so the item's miss and then the key's overlap with the probe in progress. A
   // long-lived write transaction holds thousands of nodes, whose items and keys (in its arena or
   // in the pages the nodes were read from) are rarely still in cache.
-  void Prefetch(std::size_t i) const { __builtin_prefetch(items_[i].key.data()); }
+  void Prefetch(std::size_t i) const { __builtin_prefetch(items_[i].key().data()); }
 
  private:
   std::span<const T> items_;

@@ -45,7 +45,8 @@ std::vector<std::uint8_t> BuildPage(bool leaf, const std::vector<std::string>& k
 const std::vector<std::string> kKeys = {"b", "d", "f", "h", "j", "l", "n"};
 
 struct Item {
-  std::string_view key;
+  std::string_view bytes;
+  std::string_view key() const { return bytes; }
 };
 
 TEST(PageSearchTest, PagesAndInodesAgreeOnEveryKey) {
