@@ -262,17 +262,18 @@ def save_report(bin_dir, quick, out, json_name, res, block, begin, end, heading)
         js = os.path.join(outdir, "bench", json_name)
     with open(js, "w") as f:
         json.dump(res, f, indent=1)
-    if not os.path.exists(md):
-        open(md, "w").close()
     write_markdown(md, block, begin, end, heading)
 
 
 def write_markdown(path, block, begin=BEGIN, end=END,
                    heading="## Server (larderd vs redis-server)"):
     """Replaces the text between the markers begin..end of `path` by block (which holds them),
-    or appends block under `heading` (also used by bench/lock_bench.py)."""
-    with open(path) as f:
-        doc = f.read()
+    or appends block under `heading` (to a new file when there is none: a scratch --out; also
+    used by bench/lock_bench.py)."""
+    doc = ""
+    if os.path.exists(path):
+        with open(path) as f:
+            doc = f.read()
     if begin in doc and end in doc:
         doc = doc[:doc.index(begin)] + block.rstrip("\n") + doc[doc.index(end) + len(end):]
     else:
