@@ -262,6 +262,10 @@ Node* BucketImpl::HintedLeaf(std::string_view key, SearchHit* at) {
     }
   }
   LeafHint& h = put_hint_;
+  if (h.leaf == nullptr) return nullptr;
+  if (put_hint_miss_run_ >= kPutHintMissRun && ++put_hint_calls_ % kPutHintProbe != 0) {
+    return nullptr;
+  }
   if (!unmoved(h)) {
     h.leaf = nullptr;  // stale for good: key_edits only grows
     return nullptr;
@@ -269,6 +273,7 @@ Node* BucketImpl::HintedLeaf(std::string_view key, SearchHit* at) {
   auto serve = [&](SearchHit hit) {
     *at = hit;
     h.misses = 0;
+    put_hint_miss_run_ = 0;
     return h.leaf;
   };
   // The key, or the gap on either side of it (two keys of the leaf bound a gap: it is the
@@ -287,6 +292,7 @@ Node* BucketImpl::HintedLeaf(std::string_view key, SearchHit* at) {
     if (prev >= 0) return serve(prev == 0 ? SearchHit{i - 1, true} : SearchHit{i, false});
   }
   if (++h.misses == 2) h.leaf = nullptr;
+  ++put_hint_miss_run_;
   return nullptr;
 }
 

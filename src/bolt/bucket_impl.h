@@ -189,6 +189,13 @@ class BucketImpl {
   LeafHint get_hint_;
   LeafHint cursor_hint_;  // where a cursor last stopped (NoteCursorAt)
   LeafHint put_hint_;     // beside the last insert or delete
+  // Checking the insert hint reads its leaf, which random keys (a hint that never serves) find
+  // cold: after kPutHintMissRun misses in a row, with no hit between, it is checked on every
+  // kPutHintProbe-th call only, until it serves again (a load that turns sequential).
+  static constexpr std::uint32_t kPutHintMissRun = 8;
+  static constexpr std::uint32_t kPutHintProbe = 16;
+  std::uint32_t put_hint_miss_run_ = 0;
+  std::uint32_t put_hint_calls_ = 0;
 };
 
 }  // namespace larder::bolt::internal

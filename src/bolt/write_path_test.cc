@@ -509,6 +509,40 @@ TEST_F(WritePathTest, APutAfterAGetOfTheSameKeyLandsOnThatKey) {
   }
 }
 
+// The insert hint is checked only now and then after a run of misses (random keys), and
+// again on every call once it serves (a run of pushes at one end). Phases of random and of
+// sequential writes and deletes in one transaction go through every change of state; Debug
+// builds check each hinted Put and Delete against a descent.
+TEST_F(WritePathTest, TheInsertHintThroughRandomAndSequentialRuns) {
+  std::map<std::string, std::string> model;
+  std::mt19937 rng(5);
+  ASSERT_TRUE(db_->Update([&](Tx& tx) -> Status {
+                   LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("b"));
+                   int next_push = 500000;
+                   for (int phase = 0; phase < 8; ++phase) {
+                     for (int i = 0; i < 3000; ++i) {
+                       std::string k;
+                       if (phase % 2 == 0) {
+                         k = Key(static_cast<int>(rng() % 1000000));
+                       } else {
+                         k = Key(i % 3 == 2 ? next_push - 1 : next_push++);  // push, or pop back
+                       }
+                       if (i % 3 == 2) {
+                         model.erase(k);
+                         LARDER_RETURN_IF_ERROR(b.Delete(k));
+                         if (phase % 2 == 1) --next_push;
+                       } else {
+                         model[k] = std::to_string(i);
+                         LARDER_RETURN_IF_ERROR(b.Put(k, std::to_string(i)));
+                       }
+                     }
+                   }
+                   return Status::Ok();
+                 })
+                  .ok());
+  EXPECT_EQ(Contents(), model);  // Contents also runs the consistency check
+}
+
 // A Put or Delete beside the last Get, insert or delete goes straight to its leaf (BucketImpl's
 // hints): list-like pushes and pops at both ends of several lists, each with a meta key read and
 // rewritten around every one, deletes of absent keys beside an end, pops that empty leaves, a
