@@ -367,55 +367,6 @@ TEST_F(WritePathTest, EarlySplitsInALargeTransactionKeepTheTreeRight) {
   EXPECT_GT(static_cast<double>(st.leaf_inuse) / static_cast<double>(st.leaf_alloc), 0.4);
 }
 
-// A long transaction's early cuts fill the parent branches, which are cut in turn (node.h): at
-// 4 KiB pages, 50,000 keys of 90 bytes make some 1,500 leaves, a root of 150 KiB unless cut.
-// Gets, deletes and cursor walks meanwhile go through the cut branches and the leaves they
-// moved; the commit writes the tree out, a rollback forgets it.
-TEST_F(WritePathTest, EarlySplitsOfBranchesInALongTransactionKeepTheTreeRight) {
-  std::map<std::string, std::string> model;
-  std::mt19937 rng(29);
-  auto long_transaction = [&](bool commit) {
-    std::map<std::string, std::string> expect = model;
-    Status s = db_->Update([&](Tx& tx) -> Status {
-      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucketIfNotExists("b"));
-      for (int step = 0; step < 60000; ++step) {
-        const std::string k = Key(static_cast<int>(rng() % 1000000)) + std::string(80, '.');
-        if (step % 5 == 4) {
-          expect.erase(k);
-          LARDER_RETURN_IF_ERROR(b.Delete(k));
-        } else if (step % 7 == 6) {
-          auto got = b.Get(k);
-          auto it = expect.find(k);
-          EXPECT_EQ(got.ok(), it != expect.end()) << k;
-          if (got.ok() && it != expect.end()) {
-            EXPECT_EQ(*got, it->second) << k;
-          }
-        } else if (step % 1000 == 999) {
-          Cursor c = b.NewCursor();
-          auto it = expect.lower_bound(k);
-          for (c.Seek(k); c.Valid() && it != expect.end() && it->first < k + "~"; c.Next(), ++it) {
-            EXPECT_EQ(c.key(), it->first);
-          }
-          LARDER_RETURN_IF_ERROR(c.status());
-        } else {
-          const std::string v = "v" + std::to_string(step);
-          expect[k] = v;
-          LARDER_RETURN_IF_ERROR(b.Put(k, v));
-        }
-      }
-      return commit ? Status::Ok() : Status::InvalidArgument("roll back");
-    });
-    EXPECT_EQ(s.ok(), commit) << s.ToString();
-    if (commit) model = expect;
-    EXPECT_EQ(Contents(), model);  // with the consistency check
-  };
-  long_transaction(/*commit=*/true);
-  long_transaction(/*commit=*/false);
-  long_transaction(/*commit=*/true);
-  EXPECT_GT(model.size(), 50000u);
-  EXPECT_GE(Stats().depth, 3);
-}
-
 // Read-modify-writes of a key and its neighbours, as a server's commands do, in one large
 // transaction: keys that fall between two leaves, leaves cut early meanwhile and leaves emptied
 // by deletes.
