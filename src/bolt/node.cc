@@ -97,8 +97,9 @@ void Node::Write(std::uint8_t* buf) const {
 
 void Node::Put(std::string_view old_key, std::string_view new_key, std::string_view value,
                Pgid child, std::uint32_t flags) {
+  const Inode made = is_leaf ? Inode::Leaf(new_key, value, flags) : Inode::Branch(new_key, child);
   if (inodes.empty() || CompareKeys(inodes.back().key(), old_key) < 0) {  // append
-    inodes.push_back(is_leaf ? Inode::Leaf(new_key, value, flags) : Inode::Branch(new_key, child));
+    inodes.push_back(made);
     KeyInserted(inodes.size() - 1, new_key);
     put_hint_ = inodes.size();
     return;
@@ -111,9 +112,10 @@ void Node::Put(std::string_view old_key, std::string_view new_key, std::string_v
   const bool insert = it == inodes.end() || it->key() != old_key;
   if (insert) {
     if (it != inodes.end()) appended_only = false;
-    it = inodes.insert(it, Inode{});
+    it = inodes.insert(it, made);
+  } else {
+    *it = made;
   }
-  *it = is_leaf ? Inode::Leaf(new_key, value, flags) : Inode::Branch(new_key, child);
   const auto index = static_cast<std::size_t>(it - inodes.begin());
   if (insert) {
     KeyInserted(index, new_key);
