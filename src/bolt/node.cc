@@ -277,7 +277,7 @@ std::vector<Node*> Node::Split(std::size_t page_size) {
 namespace {
 // A leaf is cut early once it holds this many inodes and this many pages' worth of bytes: the
 // memmove of an insert into it is then bounded by a few pages, and each piece still fills pages
-// the way Spill's cuts do.
+// the way Spill's cuts do. A branch is cut past the same size.
 constexpr std::size_t kEarlySplitMinInodes = 32;
 constexpr std::size_t kEarlySplitPages = 2;
 constexpr std::size_t kEarlySplitCheckInterval = 16;
@@ -292,24 +292,30 @@ bool Node::WantsEarlySplit() {
 
 void Node::SplitEarly() {
   if (parent == nullptr) {
-    // The root leaf hands its inodes to a new leaf and becomes a branch over it; it keeps its
-    // id (the bucket's root) and its page, which Spill frees as for any rewritten node.
-    Node* leaf = bucket->tx->NewNode(bucket, /*is_leaf=*/true, this);
-    leaf->pgid = bucket->next_transient_pgid++;
-    leaf->inodes = std::move(inodes);
-    leaf->key = leaf->inodes.front().key();
-    leaf->appended_only = appended_only;
-    leaf->insert_run_ = insert_run_;
-    bucket->nodes.Set(leaf->pgid, leaf);
+    // The root hands its inodes (and materialized children) to a new node and becomes a branch
+    // over it; it keeps its id (the bucket's root) and its page, which Spill frees as for any
+    // rewritten node.
+    Node* heir = bucket->tx->NewNode(bucket, is_leaf, this);
+    heir->pgid = bucket->next_transient_pgid++;
+    heir->inodes = std::move(inodes);
+    heir->key = heir->inodes.front().key();
+    heir->appended_only = appended_only;
+    heir->insert_run_ = insert_run_;
+    heir->children = std::move(children);
+    for (Node* child : heir->children) child->parent = heir;
+    bucket->nodes.Set(heir->pgid, heir);
     is_leaf = false;
     inodes.clear();
+    children.clear();
     KeysRewritten();
-    inodes.push_back(Inode::Branch(leaf->key, leaf->pgid));
-    children.push_back(leaf);
-    leaf->SplitEarly();
+    inodes.push_back(Inode::Branch(heir->key, heir->pgid));
+    children.push_back(heir);
+    heir->SplitEarly();
     return;
   }
-  if (key != inodes.front().key()) {
+  // A branch's first key is its first child's separator, which that child's keys may lie
+  // below (a first child holds keys under its separator): only lower the separator for it.
+  if (is_leaf ? key != inodes.front().key() : CompareKeys(inodes.front().key(), key) < 0) {
     // A first child holds keys below the one its parent knows it by (they route to it): cut
     // now, its second piece would sort before it in the parent. Known by its first key instead.
     parent->Put(key, inodes.front().key(), {}, pgid, 0);
@@ -323,7 +329,21 @@ void Node::SplitEarly() {
     piece->appended_only = appended_only;
     bucket->nodes.Set(piece->pgid, piece);
     parent->Put(piece->key, piece->key, {}, piece->pgid, 0);
+    if (!is_leaf) {
+      // The materialized children of the inodes that moved belong to the piece now.
+      for (const Inode& in : piece->inodes) {
+        if (Node* child = bucket->nodes.Find(in.pgid()); child != nullptr) {
+          child->parent = piece;
+          piece->children.push_back(child);
+        }
+      }
+    }
   }
+  if (!is_leaf)
+    std::erase_if(children, [this](const Node* child) { return child->parent != this; });
+  // Each cut adds inodes to the parent: a long transaction's cuts grow a branch as its inserts
+  // grow a leaf, and every descent searches it. Past the same size, it is cut the same way.
+  if (parent->Size() > kEarlySplitPages * bucket->tx->page_size) parent->SplitEarly();
 }
 
 Status Node::WriteToNewPages() {

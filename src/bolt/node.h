@@ -9,6 +9,8 @@
 // One departure from bbolt: a leaf that grows past a few pages inside a transaction is cut into
 // page-sized pieces at once (SplitEarly), the cuts Spill would make, so that inserting n keys
 // into one key range in one transaction costs O(n * page) rather than O(n^2) moves of inodes.
+// The pieces go into the parent branch, which is cut the same way once past the same size (so a
+// long transaction's descents search branches of a few pages, not one of thousands of keys).
 // The new pieces have no page yet: each carries a transient id (kTransientPgidBase and up),
 // under which its bucket's node map and its parent's inode find it until Spill gives it a page.
 //
