@@ -121,6 +121,8 @@ class DurabilityImpl final : public Durability {
   mutable Mutex mu_;
   std::uint64_t checkpoint_seq_ GUARDED_BY(mu_) = 0;
   std::uint64_t checkpoints_ GUARDED_BY(mu_) = 0;
+  std::uint64_t checkpoint_last_usec_ GUARDED_BY(mu_) = 0;
+  std::uint64_t checkpoint_total_usec_ GUARDED_BY(mu_) = 0;
   std::int64_t last_save_unix_ GUARDED_BY(mu_) = 0;
   bool bgsave_running_ GUARDED_BY(mu_) = false;
   Status last_bgsave_status_ GUARDED_BY(mu_);
@@ -180,6 +182,7 @@ Status DurabilityImpl::CheckpointNow() {
   std::string encoded(8, '\0');
   StoreBigEndianU64(reinterpret_cast<std::uint8_t*>(encoded.data()), seq);
   // Not logged: replaying the log onto this commit must not move it.
+  const std::uint64_t commit_start_nanos = clock_->NowNanos();
   Status s = tx_->inner().Put(options_.checkpoint_key, encoded);
   if (s.ok()) s = tx_->inner().Commit({.sync = true});
   if (s.ok()) {
@@ -201,6 +204,8 @@ Status DurabilityImpl::CheckpointNow() {
     MutexLock l(&mu_);
     checkpoint_seq_ = seq;
     ++checkpoints_;
+    checkpoint_last_usec_ = (clock_->NowNanos() - commit_start_nanos) / 1000;
+    checkpoint_total_usec_ += checkpoint_last_usec_;
     last_save_unix_ = now_unix;
   }
   // A large transaction's pages and nodes are freed now; hand the memory back to the OS so the
@@ -282,6 +287,8 @@ DurabilityStats DurabilityImpl::stats() const {
   s.replayed = w.replayed;
   s.last_seq = w.last_seq;
   s.checkpoints = checkpoints_;
+  s.checkpoint_last_usec = checkpoint_last_usec_;
+  s.checkpoint_total_usec = checkpoint_total_usec_;
   s.checkpoint_seq = checkpoint_seq_;
   s.last_save_unix = last_save_unix_;
   s.bgsave_in_progress = bgsave_running_;

@@ -70,6 +70,10 @@ struct DurabilityStats {
   std::uint64_t commits = 0;  // log records appended
   std::uint64_t fsyncs = 0;   // log fdatasyncs
   std::uint64_t checkpoints = 0;
+  // Time the checkpoints' commits took (the engine's synced commit and the next transaction's
+  // begin; the execution lock is held throughout): the last one's and all of them together.
+  std::uint64_t checkpoint_last_usec = 0;
+  std::uint64_t checkpoint_total_usec = 0;
   std::uint64_t log_bytes = 0;
   std::uint64_t replayed = 0;  // log records replayed by Open
   std::uint64_t last_seq = 0;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "larder/bolt/backup.h"
 #include "larder/bolt/kv.h"
@@ -13,6 +14,7 @@
 #include "server/backup_gate_for_test.h"
 #include "server/wal.h"
 #include "tests/util/bolt_tree.h"
+#include "tests/util/gate_file_system.h"
 #include "tests/util/kv_model.h"
 #include "tests/util/temp_dir.h"
 
@@ -175,6 +177,35 @@ TEST(DurabilityTest, MaybeCheckpointByTimeAndBySize) {
   ASSERT_TRUE(h.durability->MaybeCheckpoint().ok());
   EXPECT_EQ(h.durability->stats().checkpoints, 3u);
   EXPECT_EQ(h.durability->stats().log_bytes, 0u);
+}
+
+// INFO's larder_checkpoint_last_usec / larder_checkpoint_usec: the time a checkpoint's commit
+// holds the execution lock, its syncs included. The data file's sync is held while the clock
+// moves 30 ms.
+TEST(DurabilityTest, CheckpointsCountTheTimeTheirCommitsTake) {
+  auto mem = NewMemFileSystem();
+  test::GateFileSystem gate(mem.get());
+  ManualClock clock;
+  Harness h(&gate, "/data", &clock);
+  ASSERT_TRUE(h.Open().ok());
+  const std::uint64_t at_open = h.durability->stats().checkpoint_total_usec;
+  ASSERT_TRUE(h.Write("a", "1").ok());
+  gate.Hold(test::GateFileSystem::Call::kSync, {"/data/data.db"});
+  Status checkpoint;
+  std::thread saver([&] { checkpoint = h.durability->Checkpoint(); });
+  ASSERT_TRUE(gate.WaitUntilHolding());
+  clock.Advance(std::chrono::milliseconds(30));
+  gate.Release();
+  saver.join();
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.ToString();
+  DurabilityStats s = h.durability->stats();
+  EXPECT_EQ(s.checkpoint_last_usec, 30000u);
+  EXPECT_EQ(s.checkpoint_total_usec, at_open + 30000);
+  ASSERT_TRUE(h.Write("b", "2").ok());
+  ASSERT_TRUE(h.durability->Checkpoint().ok());  // the clock stands still: 0 us
+  s = h.durability->stats();
+  EXPECT_EQ(s.checkpoint_last_usec, 0u);
+  EXPECT_EQ(s.checkpoint_total_usec, at_open + 30000);
 }
 
 TEST(DurabilityTest, WritesOutsideABatchAreLoggedByTheCheckpoint) {

@@ -173,6 +173,8 @@ void PersistenceSection(Server& server, const ServerConfig& config, InfoWriter& 
   w.Field("larder_log_fsyncs", stats.fsyncs);
   w.Field("larder_log_bytes", stats.log_bytes);
   w.Field("larder_checkpoints", stats.checkpoints);
+  w.Field("larder_checkpoint_last_usec", stats.checkpoint_last_usec);
+  w.Field("larder_checkpoint_usec", stats.checkpoint_total_usec);
   w.Field("larder_data_file_bytes", stats.data_file_bytes);
 }
 

@@ -236,6 +236,8 @@ class KeyspaceImpl final : public Keyspace {
       st.commits = d.commits;
       st.fsyncs = d.fsyncs;
       st.checkpoints = d.checkpoints;
+      st.checkpoint_last_usec = d.checkpoint_last_usec;
+      st.checkpoint_total_usec = d.checkpoint_total_usec;
       st.log_bytes = d.log_bytes;
       st.last_save_unix = d.last_save_unix;
       st.bgsave_in_progress = d.bgsave_in_progress;

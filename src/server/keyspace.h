@@ -223,6 +223,8 @@ struct KeyspaceStats {
   std::uint64_t commits = 0;  // log writes (batches with writes)
   std::uint64_t fsyncs = 0;
   std::uint64_t checkpoints = 0;
+  std::uint64_t checkpoint_last_usec = 0;  // DurabilityStats's
+  std::uint64_t checkpoint_total_usec = 0;
   std::uint64_t log_bytes = 0;  // current log size
   std::uint64_t data_file_bytes = 0;
   std::int64_t last_save_unix = 0;
