@@ -277,7 +277,7 @@ std::vector<Node*> Node::Split(std::size_t page_size) {
 namespace {
 // A leaf is cut early once it holds this many inodes and this many pages' worth of bytes: the
 // memmove of an insert into it is then bounded by a few pages, and each piece still fills pages
-// the way Spill's cuts do. A branch is cut past the same size.
+// the way Spill's cuts do. A branch is cut past the same size and count.
 constexpr std::size_t kEarlySplitMinInodes = 32;
 constexpr std::size_t kEarlySplitPages = 2;
 constexpr std::size_t kEarlySplitCheckInterval = 16;
@@ -342,8 +342,14 @@ void Node::SplitEarly() {
   if (!is_leaf)
     std::erase_if(children, [this](const Node* child) { return child->parent != this; });
   // Each cut adds inodes to the parent: a long transaction's cuts grow a branch as its inserts
-  // grow a leaf, and every descent searches it. Past the same size, it is cut the same way.
-  if (parent->Size() > kEarlySplitPages * bucket->tx->page_size) parent->SplitEarly();
+  // grow a leaf, and every descent searches it. Past the same size and count, it is cut the
+  // same way. The count matters: a branch of a few huge keys cannot be cut into smaller pieces,
+  // and a root over 2 pages that could not be cut would otherwise hand itself to a new heir
+  // again and again. At 32 inodes or more, Split always makes two pieces at least.
+  if (parent->inodes.size() >= kEarlySplitMinInodes &&
+      parent->Size() > kEarlySplitPages * bucket->tx->page_size) {
+    parent->SplitEarly();
+  }
 }
 
 Status Node::WriteToNewPages() {
