@@ -28,28 +28,29 @@ void RankChunks::Append(std::string key, std::uint32_t n) {
 
 std::size_t RankChunks::ChunkOf(std::string_view entry) const {
   // The last chunk with key <= entry; chunk 0 for an entry below every key.
-  auto it = std::upper_bound(chunks_.begin(), chunks_.end(), entry,
+  const auto live = chunks_.begin() + static_cast<std::ptrdiff_t>(first_);
+  auto it = std::upper_bound(live, chunks_.end(), entry,
                              [](std::string_view e, const Chunk& c) { return e < c.key; });
-  return it == chunks_.begin() ? 0 : static_cast<std::size_t>(it - chunks_.begin()) - 1;
+  return it == live ? 0 : static_cast<std::size_t>(it - live) - 1;
 }
 
 std::uint64_t RankChunks::CountBefore(std::size_t chunk) const {
+  const std::size_t slot = first_ + chunk;  // the dead slots before it count 0
   std::uint64_t before = 0;
-  const std::size_t block = chunk / kBlock;
+  const std::size_t block = slot / kBlock;
   for (std::size_t b = 0; b < block; ++b) before += block_n_[b];
-  for (std::size_t i = block * kBlock; i < chunk; ++i) before += chunks_[i].n;
+  for (std::size_t i = block * kBlock; i < slot; ++i) before += chunks_[i].n;
   return before;
 }
 
 RankChunks::Position RankChunks::ChunkAtRank(std::uint64_t rank) const {
-  Position pos;
+  // Over slots: a dead one (n == 0) is always passed, and the walk stops on a live one.
+  std::uint64_t before = 0;
   std::size_t b = 0;
-  while (b + 1 < block_n_.size() && pos.before + block_n_[b] <= rank) pos.before += block_n_[b++];
-  pos.chunk = b * kBlock;
-  while (pos.chunk + 1 < chunks_.size() && pos.before + chunks_[pos.chunk].n <= rank) {
-    pos.before += chunks_[pos.chunk++].n;
-  }
-  return pos;
+  while (b + 1 < block_n_.size() && before + block_n_[b] <= rank) before += block_n_[b++];
+  std::size_t slot = std::max(b * kBlock, first_);
+  while (slot + 1 < chunks_.size() && before + chunks_[slot].n <= rank) before += chunks_[slot++].n;
+  return Position{.chunk = slot - first_, .before = before};
 }
 
 std::size_t RankChunks::Insert(std::string_view entry) {
@@ -58,7 +59,7 @@ std::size_t RankChunks::Insert(std::string_view entry) {
     return 0;
   }
   const std::size_t chunk = ChunkOf(entry);
-  Chunk& c = chunks_[chunk];
+  Chunk& c = chunks_[first_ + chunk];
   if (entry < c.key) {
     // A new least entry: chunk 0 is keyed by it, so that no entry sorts below chunk 0's key.
     key_bytes_ -= HeapBytes(c.key);
@@ -66,39 +67,57 @@ std::size_t RankChunks::Insert(std::string_view entry) {
     key_bytes_ += HeapBytes(c.key);
   }
   c.n += 1;
-  block_n_[chunk / kBlock] += 1;
+  block_n_[(first_ + chunk) / kBlock] += 1;
   total_ += 1;
   return chunk;
 }
 
 void RankChunks::Erase(std::string_view entry) {
   const std::size_t chunk = ChunkOf(entry);
-  Chunk& c = chunks_[chunk];
+  const std::size_t slot = first_ + chunk;
+  Chunk& c = chunks_[slot];
   total_ -= 1;
-  if (c.n > 1) {
-    c.n -= 1;
-    block_n_[chunk / kBlock] -= 1;
-    return;
-  }
+  c.n -= 1;
+  block_n_[slot / kBlock] -= 1;
+  if (c.n > 0) return;
   // The chunk empties. Dropping it keeps the invariants: its range joins the chunk before it,
   // or, for chunk 0, holds no entry, so every entry sorts at or above the next chunk's key.
   key_bytes_ -= HeapBytes(c.key);
-  chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(chunk));
-  RecountFrom(chunk);
+  if (chunk == 0) {
+    DropFirst();
+    return;
+  }
+  chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(slot));
+  RecountFrom(slot);
+}
+
+void RankChunks::DropFirst() {
+  std::string().swap(chunks_[first_].key);
+  ++first_;
+  if (first_ == chunks_.size()) {  // the last chunk: empty, as new
+    chunks_.clear();
+    block_n_.clear();
+    first_ = 0;
+  } else if (first_ > kBlock && 2 * first_ > chunks_.size()) {
+    chunks_.erase(chunks_.begin(), chunks_.begin() + static_cast<std::ptrdiff_t>(first_));
+    first_ = 0;
+    RecountFrom(0);
+  }
 }
 
 void RankChunks::Split(std::size_t chunk, std::string right_key, std::uint32_t right_n) {
-  chunks_[chunk].n -= right_n;
+  const std::size_t slot = first_ + chunk;
+  chunks_[slot].n -= right_n;
   key_bytes_ += HeapBytes(right_key);
-  chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(chunk) + 1,
+  chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(slot) + 1,
                  Chunk{std::move(right_key), right_n});
-  RecountFrom(chunk);
+  RecountFrom(slot);
 }
 
-void RankChunks::RecountFrom(std::size_t chunk) {
+void RankChunks::RecountFrom(std::size_t slot) {
   const std::size_t blocks = (chunks_.size() + kBlock - 1) / kBlock;
   block_n_.resize(blocks);
-  for (std::size_t b = chunk / kBlock; b < blocks; ++b) {
+  for (std::size_t b = slot / kBlock; b < blocks; ++b) {
     std::uint64_t n = 0;
     const std::size_t end = std::min(chunks_.size(), (b + 1) * kBlock);
     for (std::size_t i = b * kBlock; i < end; ++i) n += chunks_[i].n;

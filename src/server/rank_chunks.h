@@ -11,12 +11,17 @@
 //     need not be an entry (its entry may have been erased since): keys are only cut points.
 //   - block_n_[b] is the sum of n over chunks [b * kBlock, (b + 1) * kBlock): counting the
 //     entries before chunk i adds i / kBlock block sums and fewer than kBlock chunk counts.
+//   - Chunk indices in the interface are logical: chunk i is chunks_[first_ + i]. The slots
+//     before first_ are chunks dropped from the front (n == 0, no key), so that popping from the
+//     front (ZPOPMIN after ZPOPMIN) moves no chunk and recounts no block; blocks are over slots.
+//     The dead slots are compacted away once they are more than half of them.
 // This class keeps the counts; the caller (RankIndex) reads the disk: it finds the key a
 // full chunk splits at, and walks a chunk's entries.
 //
 // Cost: Insert and Erase are a binary search over the chunk keys plus two increments; a chunk
 // that splits or empties moves the chunks after it and recounts the blocks after it (O(chunks),
-// once per about chunk_max / 2 inserts). CountBefore and ChunkAtRank are O(chunks / kBlock +
+// once per about chunk_max / 2 inserts), except the first chunk, which empties in O(1)
+// amortized. CountBefore and ChunkAtRank are O(chunks / kBlock +
 // kBlock). Memory: about one chunk (its key and 40 bytes) per chunk_max / 2 entries.
 //
 // Thread-safety: none; RankCache's owner serializes (larderd's execution lock).
@@ -38,9 +43,9 @@ class RankChunks {
   explicit RankChunks(std::uint32_t chunk_max) : chunk_max_(chunk_max) {}
 
   std::uint32_t chunk_max() const { return chunk_max_; }
-  std::size_t chunks() const { return chunks_.size(); }
-  std::string_view key(std::size_t chunk) const { return chunks_[chunk].key; }
-  std::uint32_t count(std::size_t chunk) const { return chunks_[chunk].n; }
+  std::size_t chunks() const { return chunks_.size() - first_; }
+  std::string_view key(std::size_t chunk) const { return chunks_[first_ + chunk].key; }
+  std::uint32_t count(std::size_t chunk) const { return chunks_[first_ + chunk].n; }
   std::uint64_t total() const { return total_; }
   // Bytes held (the RankCache's charge).
   std::size_t bytes() const;
@@ -74,11 +79,15 @@ class RankChunks {
     std::string key;
     std::uint32_t n = 0;
   };
-  // Recounts block_n_ from the block holding `chunk` on (after chunks moved).
-  void RecountFrom(std::size_t chunk);
+  // Recounts block_n_ from the block holding slot `slot` on (after chunks moved).
+  void RecountFrom(std::size_t slot);
+  // Drops the first chunk (it emptied): its slot goes dead, and the dead slots are compacted
+  // away once they outnumber the live chunks.
+  void DropFirst();
 
   std::uint32_t chunk_max_;
-  std::vector<Chunk> chunks_;
+  std::vector<Chunk> chunks_;  // slots: [0, first_) dead, then the chunks in key order
+  std::size_t first_ = 0;
   std::vector<std::uint64_t> block_n_;
   std::uint64_t total_ = 0;
   std::size_t key_bytes_ = 0;  // heap bytes of the keys (beyond std::string's inline buffer)
