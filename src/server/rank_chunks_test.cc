@@ -42,6 +42,18 @@ void ExpectMatches(const RankChunks& ranks, const std::vector<std::string>& entr
   }
 }
 
+// Inserts `e` (absent) into the model and the index, splitting a full chunk as RankIndex does:
+// at the middle entry of the chunk. True when a chunk split.
+bool InsertAndSplit(RankChunks& ranks, std::vector<std::string>& entries, const std::string& e) {
+  entries.insert(std::lower_bound(entries.begin(), entries.end(), e), e);
+  const std::size_t chunk = ranks.Insert(e);
+  const std::uint32_t n = ranks.count(chunk);
+  if (n <= ranks.chunk_max()) return false;
+  const auto first = std::lower_bound(entries.begin(), entries.end(), ranks.key(chunk));
+  ranks.Split(chunk, *(first + n / 2), n - n / 2);
+  return true;
+}
+
 TEST(RankChunksTest, RandomChangesAgreeWithASortedVector) {
   std::mt19937 rng(11);
   for (const std::uint32_t chunk_max : {2u, 5u, 128u}) {
@@ -54,15 +66,7 @@ TEST(RankChunksTest, RandomChangesAgreeWithASortedVector) {
       const auto at = std::lower_bound(entries.begin(), entries.end(), e);
       const bool present = at != entries.end() && *at == e;
       if (!present && (rng() % 3 != 0 || entries.empty())) {
-        entries.insert(at, e);
-        const std::size_t chunk = ranks.Insert(e);
-        if (ranks.count(chunk) > chunk_max) {
-          // Split as RankIndex does: at the middle entry of the chunk.
-          const std::uint32_t n = ranks.count(chunk);
-          const auto first = std::lower_bound(entries.begin(), entries.end(), ranks.key(chunk));
-          ranks.Split(chunk, *(first + n / 2), n - n / 2);
-          ++splits;
-        }
+        if (InsertAndSplit(ranks, entries, e)) ++splits;
       } else if (present) {
         const std::size_t chunks = ranks.chunks();
         entries.erase(at);
@@ -77,6 +81,39 @@ TEST(RankChunksTest, RandomChangesAgreeWithASortedVector) {
       EXPECT_GT(emptied, 10) << chunk_max;
     }
     EXPECT_GT(ranks.chunks(), 2u * RankChunks::kBlock / chunk_max) << chunk_max;
+  }
+}
+
+// Pops from the front (ZPOPMIN), some from the back (ZPOPMAX) and inserts anywhere, below the
+// first entry too: the first chunk's slot is dropped in place and the dropped slots compacted
+// away (1,000 chunks, popped down to none and filled again).
+TEST(RankChunksTest, PopsFromEitherEndAgreeWithASortedVector) {
+  std::mt19937 rng(5);
+  RankChunks ranks(4);
+  std::vector<std::string> entries;
+  auto insert_random = [&] {
+    const std::string e = "k" + std::to_string(10000 + rng() % 90000);
+    if (!std::binary_search(entries.begin(), entries.end(), e)) InsertAndSplit(ranks, entries, e);
+  };
+  for (int round = 0; round < 2; ++round) {
+    while (entries.size() < 3000) insert_random();
+    ASSERT_GT(ranks.chunks(), 2 * RankChunks::kBlock);
+    ExpectMatches(ranks, entries);
+    for (int step = 0; !entries.empty(); ++step) {
+      const int op = static_cast<int>(rng() % 10);
+      if (op < 7) {
+        ranks.Erase(entries.front());
+        entries.erase(entries.begin());
+      } else if (op < 9) {
+        ranks.Erase(entries.back());
+        entries.pop_back();
+      } else {
+        insert_random();
+      }
+      if (step % 97 == 0) ExpectMatches(ranks, entries);
+    }
+    ExpectMatches(ranks, entries);
+    EXPECT_EQ(ranks.chunks(), 0u);
   }
 }
 
