@@ -685,6 +685,57 @@ TEST_F(WritePathTest, BranchCutsInLongTransactionsOfRunsKeepTheTreeRight) {
   }
 }
 
+// A cursor walks on through Puts that cut leaves and branches under it: after each write, Next
+// lands on the least key above the one it stood on (keys just ahead of it, inserted meanwhile,
+// included), as the model's upper_bound says. Long keys, one transaction, inserts all over.
+TEST_F(WritePathTest, ACursorWalksOnThroughBranchCuts) {
+  std::map<std::string, std::string> model;
+  std::mt19937 rng(37);
+  ASSERT_TRUE(db_->Update([&](Tx& tx) -> Status {
+                   LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucket("b"));
+                   for (int i = 0; i < 4000; ++i) {
+                     model[LongKey(i * 100)] = "seed";
+                     LARDER_RETURN_IF_ERROR(b.Put(LongKey(i * 100), "seed"));
+                   }
+                   Cursor c = b.NewCursor();
+                   c.First();
+                   int walked = 0;
+                   while (c.Valid()) {
+                     const std::string at(c.key());
+                     EXPECT_EQ(c.value(), model.at(at)) << at;
+                     const int n = std::stoi(at.substr(1, 9));
+                     // On a seed key: keys just ahead of the cursor, and a run somewhere else.
+                     for (int d = 1 + static_cast<int>(rng() % 3); n % 100 == 0 && d < 100;
+                          d += 7) {
+                       if (rng() % 4 != 0) continue;
+                       model[LongKey(n + d)] = "ahead";
+                       LARDER_RETURN_IF_ERROR(b.Put(LongKey(n + d), "ahead"));
+                     }
+                     const int elsewhere = static_cast<int>(rng() % 4000) * 100 + 1;
+                     for (int d = 0; n % 100 == 0 && d < 8; ++d) {
+                       model[LongKey(elsewhere + d)] = "run";
+                       LARDER_RETURN_IF_ERROR(b.Put(LongKey(elsewhere + d), "run"));
+                     }
+                     auto next = model.upper_bound(at);
+                     c.Next();
+                     if (next == model.end()) {
+                       EXPECT_FALSE(c.Valid()) << "after " << at;
+                       break;
+                     }
+                     EXPECT_TRUE(c.Valid()) << "after " << at;
+                     if (!c.Valid()) break;
+                     EXPECT_EQ(std::string(c.key()), next->first) << "after " << at;
+                     if (std::string(c.key()) != next->first) break;
+                     ++walked;
+                   }
+                   LARDER_RETURN_IF_ERROR(c.status());
+                   EXPECT_GT(walked, 10000);  // the walk met most of what it inserted ahead
+                   return Status::Ok();
+                 })
+                  .ok());
+  EXPECT_EQ(Contents(), model);  // Contents also runs the consistency check
+}
+
 // A branch of a few huge keys passes the cut size but cannot be cut smaller: it must be left
 // whole. (A root of one such key is over two pages by itself: handed to an heir that could not
 // be cut either, it was handed on again and again until the stack overflowed.) Keys of 8,170
