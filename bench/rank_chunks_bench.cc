@@ -3,7 +3,7 @@
 // every entry erased from the front. Reports the time per pop; a pop that empties the first
 // chunk is where the cost of dropping it shows.
 //
-//   build-bench/bench/rank_chunks_bench --benchmark_filter=PopFront
+//   build-bench/bin/rank_chunks_bench
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
