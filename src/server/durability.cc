@@ -157,7 +157,7 @@ Status DurabilityImpl::Recover() {
 
 Result<std::uint64_t> DurabilityImpl::EndBatch() {
   if (closed_) return Status::InvalidArgument("durability closed");
-  if (record_.empty()) return std::uint64_t{0};
+  if (record_.empty()) return wal_->ReadBarrierSeq();
   Result<std::uint64_t> seq = wal_->Append(record_);
   record_.Clear();
   return seq;

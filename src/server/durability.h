@@ -5,7 +5,9 @@
 //     thin wrapper that also records each Put/Delete into the current batch's log record.
 //   - EndBatch() appends the batch's recorded writes as one log record (write() to the OS: a
 //     kill -9 now loses nothing) and returns the ticket WaitDurable takes; a batch without
-//     writes appends nothing and its ticket is 0 (nothing to wait for).
+//     writes appends nothing and its ticket is the log's read barrier (wal.h: under always,
+//     the last record while it is not yet durable, since the batch may have read it; else 0,
+//     nothing to wait for).
 //   - Checkpoint() puts the log sequence it holds under `checkpoint_key` (8 bytes, big-endian)
 //     in the transaction,
 //     commits it with sync (the only way the engine's files are ever written: a synced,

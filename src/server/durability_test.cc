@@ -218,6 +218,32 @@ TEST(DurabilityTest, WritesOutsideABatchAreLoggedByTheCheckpoint) {
   EXPECT_EQ(h.Committed(), (test::KVMap{{"expired-cycle", "x"}}));
 }
 
+// Under always, a batch that wrote nothing may still have read a record another I/O thread
+// logged and is waiting on: its ticket is that record until it is durable.
+TEST(DurabilityTest, ABatchWithoutWritesWaitsForRecordsItMayHaveReadUnderAlways) {
+  auto fs = NewMemFileSystem();
+  Harness h(fs.get());
+  ASSERT_TRUE(h.Open().ok());
+  ASSERT_TRUE(h.durability->tx().Put("a", "1").ok());
+  auto written = h.durability->EndBatch();  // logged, not yet synced
+  ASSERT_TRUE(written.ok());
+  auto reader = h.durability->EndBatch();
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(*reader, *written);
+  ASSERT_TRUE(h.durability->WaitDurable(*reader).ok());
+  EXPECT_EQ(h.durability->stats().fsyncs, 1u);
+  auto after = h.durability->EndBatch();  // everything durable: nothing to wait for
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(*after, 0u);
+
+  h.durability->SetAppendFsync(AppendFsync::kEverySec);
+  ASSERT_TRUE(h.durability->tx().Put("b", "2").ok());
+  ASSERT_TRUE(h.durability->EndBatch().ok());
+  auto everysec_reader = h.durability->EndBatch();
+  ASSERT_TRUE(everysec_reader.ok());
+  EXPECT_EQ(*everysec_reader, 0u);  // replies never wait for a sync under everysec
+}
+
 TEST(DurabilityTest, ABatchWithoutWritesNeedsNoWait) {
   auto fs = NewMemFileSystem();
   Harness h(fs.get());

@@ -74,6 +74,10 @@ class WalImpl final : public WriteAheadLog {
     MutexLock l(&mu_);
     return last_seq_;
   }
+  std::uint64_t ReadBarrierSeq() const override {
+    MutexLock l(&mu_);
+    return mode_ == AppendFsync::kAlways && durable_seq_ < last_seq_ ? last_seq_ : 0;
+  }
   std::uint64_t log_bytes() const override {
     MutexLock l(&mu_);
     return stats_.log_bytes;

@@ -139,6 +139,10 @@ class WriteAheadLog {
   virtual AppendFsync mode() const = 0;
 
   virtual std::uint64_t last_seq() const = 0;
+  // What a batch that wrote nothing must wait for before its replies go out: under
+  // appendfsync always, the last sequence appended while it is not yet durable (the batch may
+  // have read its writes, which must not be seen before they are acknowledged); else 0.
+  virtual std::uint64_t ReadBarrierSeq() const = 0;
   // Bytes in the log files (current and not yet deleted): the checkpoint policy's size input.
   virtual std::uint64_t log_bytes() const = 0;
   virtual WalStats stats() const = 0;

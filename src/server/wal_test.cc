@@ -389,15 +389,19 @@ TEST(WalTest, ModesDecideWhatWaitDurableSyncs) {
   AppendRange(wal, 1, 2);
   ASSERT_TRUE(wal.WaitDurable(2).ok());
   EXPECT_EQ(wal.stats().syncs, 0u);
+  EXPECT_EQ(wal.ReadBarrierSeq(), 0u);  // reads wait for a sync only under always
   wal.SetMode(AppendFsync::kEverySec);
+  EXPECT_EQ(wal.ReadBarrierSeq(), 0u);
   EXPECT_EQ(wal.mode(), AppendFsync::kEverySec);
   ASSERT_TRUE(wal.WaitDurable(2).ok());
   EXPECT_EQ(wal.stats().syncs, 0u);
   wal.SetMode(AppendFsync::kAlways);
+  EXPECT_EQ(wal.ReadBarrierSeq(), 2u);
   ASSERT_TRUE(wal.WaitDurable(1).ok());
   EXPECT_EQ(wal.stats().syncs, 1u);
   EXPECT_EQ(wal.stats().durable_seq, 2u);  // the sync covered everything appended before it
-  ASSERT_TRUE(wal.WaitDurable(2).ok());    // already durable: no second sync
+  EXPECT_EQ(wal.ReadBarrierSeq(), 0u);
+  ASSERT_TRUE(wal.WaitDurable(2).ok());  // already durable: no second sync
   EXPECT_EQ(wal.stats().syncs, 1u);
   // What WaitDurable made durable survives a power loss whatever happens to unsynced bytes.
   AppendRange(wal, 3, 3);  // not synced
