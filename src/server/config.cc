@@ -244,6 +244,8 @@ const Directive kDirectives[] = {
     {"ts-direct-io", false, false, ApplyTsDirectIo, RenderTsDirectIo},
     {"rank-cache-mb", false, false, ApplyInt<&C::rank_cache_mb, 0, 1 << 20>,
      RenderNumber<&C::rank_cache_mb>},
+    {"checkpoint-interval-ms", false, false, ApplyInt<&C::checkpoint_interval_ms, 10, 3'600'000>,
+     RenderNumber<&C::checkpoint_interval_ms>},
     {"requirepass", true, false, ApplyString<&C::requirepass>, RenderString<&C::requirepass>},
     {"maxclients", true, false, ApplyInt<&C::maxclients, 1, kUIntMax>,
      RenderNumber<&C::maxclients>},

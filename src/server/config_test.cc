@@ -320,6 +320,20 @@ TEST(ConfigTest, SetConfigValue) {
   }
 }
 
+TEST(ConfigTest, CheckpointIntervalParsesAndRefusesBadValues) {
+  ServerConfig c;
+  EXPECT_EQ(*RenderConfigValue(c, "checkpoint-interval-ms"), "1000");
+  ASSERT_TRUE(ApplyDirective(&c, "checkpoint-interval-ms", {"10"}).ok());
+  EXPECT_EQ(c.checkpoint_interval_ms, 10u);
+  ASSERT_TRUE(ApplyDirective(&c, "checkpoint-interval-ms", {"3600000"}).ok());
+  EXPECT_EQ(c.checkpoint_interval_ms, 3600000u);
+  EXPECT_FALSE(ApplyDirective(&c, "checkpoint-interval-ms", {"9"}).ok());
+  EXPECT_FALSE(ApplyDirective(&c, "checkpoint-interval-ms", {"3600001"}).ok());
+  EXPECT_FALSE(ApplyDirective(&c, "checkpoint-interval-ms", {"soon"}).ok());
+  EXPECT_EQ(c.checkpoint_interval_ms, 3600000u);  // a refused value changes nothing
+  EXPECT_FALSE(SetConfigValue(&c, "checkpoint-interval-ms", "500").ok());  // not at run time
+}
+
 TEST(ConfigTest, RankCacheMbParsesAndRefusesBadValues) {
   ServerConfig c;
   EXPECT_EQ(*RenderConfigValue(c, "rank-cache-mb"), "64");

@@ -106,6 +106,7 @@ class KeyspaceImpl final : public Keyspace {
     };
     d.checkpoint_key = std::string(enc::kCheckpointKey);
     d.appendfsync = options_.appendfsync;
+    d.checkpoint_interval_ms = options_.checkpoint_interval_ms;
     d.fs = fs_;
     d.clock = clock_;
     LARDER_ASSIGN_OR_RETURN(durability_, Durability::Open(engine_->store(), d));

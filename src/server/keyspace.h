@@ -212,6 +212,9 @@ struct KeyspaceOptions {
   Clock* clock = nullptr;    // null: the system clock
   // The rank indexes' budget (RankCache, rank_cache.h; the rank-cache-mb directive).
   std::size_t rank_cache_bytes = RankCache::kDefaultBudget;
+  // The checkpoints' period when something was written (DurabilityOptions; the
+  // checkpoint-interval-ms directive).
+  std::uint64_t checkpoint_interval_ms = 1000;
 };
 
 struct KeyspaceStats {

@@ -73,6 +73,23 @@ TEST_F(KeyspaceTest, ASecondOpenOfTheDirectoryFailsClearly) {
   EXPECT_TRUE(third.ok()) << third.status().ToString();
 }
 
+TEST_F(KeyspaceTest, CheckpointsComeAtTheIntervalTheOptionsSet) {
+  KeyspaceOptions o = Options();
+  o.checkpoint_interval_ms = 5000;
+  auto opened = Keyspace::Open(o);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  Keyspace& ks = **opened;
+  const std::uint64_t at_open = ks.stats().checkpoints;
+  Batch(ks, [&] { ASSERT_TRUE(ks.db(0).SetString("a", "1", {}).ok()); });
+  clock_.Advance(std::chrono::milliseconds(4999));
+  ASSERT_TRUE(ks.MaybeCheckpoint().ok());
+  EXPECT_EQ(ks.stats().checkpoints, at_open);  // the default (1 s) would have taken one
+  clock_.Advance(std::chrono::milliseconds(1));
+  ASSERT_TRUE(ks.MaybeCheckpoint().ok());
+  EXPECT_EQ(ks.stats().checkpoints, at_open + 1);
+  ASSERT_TRUE(ks.Close().ok());
+}
+
 TEST_F(KeyspaceTest, DataAndTtlsSurviveARestart) {
   {
     auto ks = Open();

@@ -138,6 +138,7 @@ int Main(int argc, char** argv) {
   options.databases = config->databases;
   options.appendfsync = config->appendfsync;
   options.rank_cache_bytes = static_cast<std::size_t>(config->rank_cache_mb) << 20;
+  options.checkpoint_interval_ms = config->checkpoint_interval_ms;
   Result<std::unique_ptr<Keyspace>> keyspace = Keyspace::Open(options);
   if (!keyspace.ok())
     return Fail(fmt::format("cannot open data in {}", config->dir), keyspace.status());
