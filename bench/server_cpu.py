@@ -50,7 +50,8 @@ def members(port, test):
 
 
 def run_one(srv, workload):
-    """(requests, ops/s) of one timed run; a FILLED workload's fill runs untimed first."""
+    """(ops/s, user µs, system µs per request) of one timed run; a FILLED workload's fill runs
+    untimed first."""
     if workload in FILLED:
         fill, test, pipeline, fill_n = FILLED[workload]
         bench(srv.port, fill, pipeline, fill_n)
