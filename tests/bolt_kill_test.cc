@@ -43,8 +43,9 @@ TEST(BoltKillTest, SigkillNeverLosesAcknowledgedCommits) {
   // until 50 were acknowledged (at most 1,000 cycles), so the test never passes vacuously.
   int cycle = 0;
   for (; cycle < kCycles || (acked < 50 && cycle < 1000); ++cycle) {
-    const test::KillCycle k = test::RunKillCycle([&](int fd) { Child(path, fd, acked + 1); },
-                                                 std::chrono::microseconds(rng() % 20000), acked);
+    const test::KillCycle k = test::RunKillCycle(
+        [&](int fd) { Child(path, fd, acked + 1); },
+        test::KillDelay(rng, std::chrono::microseconds(20000), cycle, kCycles), acked);
     acked = k.acked;
     ASSERT_TRUE(k.killed) << "child exited on its own with " << k.exit_code;
 

@@ -51,8 +51,9 @@ TEST(LsmKillTest, SigkillNeverLosesAcknowledgedWrites) {
   std::uint64_t acked = 0;
   int cycle = 0;
   for (; cycle < 100 || (acked < 50 && cycle < 1000); ++cycle) {
-    const test::KillCycle k = test::RunKillCycle([&](int fd) { KillChild(path, fd, acked + 1); },
-                                                 std::chrono::microseconds(rng() % 30000), acked);
+    const test::KillCycle k = test::RunKillCycle(
+        [&](int fd) { KillChild(path, fd, acked + 1); },
+        test::KillDelay(rng, std::chrono::microseconds(30000), cycle, 100), acked);
     acked = k.acked;
     ASSERT_TRUE(k.killed) << "child exited on its own with " << k.exit_code;
 

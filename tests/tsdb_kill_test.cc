@@ -53,8 +53,9 @@ TEST(TsdbKillTest, SigkillNeverLosesAcknowledgedSamples) {
   std::uint64_t acked = 0, have = 0;
   int cycle = 0;
   for (; cycle < 30 || (acked < 2000 && cycle < 300); ++cycle) {
-    const test::KillCycle k = test::RunKillCycle([&](int fd) { KillChild(path, fd, have + 1); },
-                                                 std::chrono::microseconds(rng() % 40000), acked);
+    const test::KillCycle k = test::RunKillCycle(
+        [&](int fd) { KillChild(path, fd, have + 1); },
+        test::KillDelay(rng, std::chrono::microseconds(40000), cycle, 30), acked);
     acked = k.acked;
     ASSERT_TRUE(k.killed) << "child exited on its own with " << k.exit_code;
     auto db = DB::Open(path, KillOptions());

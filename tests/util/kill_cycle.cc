@@ -39,4 +39,11 @@ KillCycle RunKillCycle(const std::function<void(int fd)>& child, std::chrono::mi
   return r;
 }
 
+std::chrono::microseconds KillDelay(std::mt19937_64& rng, std::chrono::microseconds base, int cycle,
+                                    int widen_after) {
+  const auto extra = static_cast<std::uint64_t>(std::max(0, cycle - widen_after + 1));
+  const auto window = static_cast<std::uint64_t>(base.count()) * (16 + extra) / 16;
+  return std::chrono::microseconds(rng() % std::max<std::uint64_t>(window, 1));
+}
+
 }  // namespace larder::test

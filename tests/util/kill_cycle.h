@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <random>
 
 namespace larder::test {
 
@@ -20,6 +21,13 @@ struct KillCycle {
 // acknowledgments.
 KillCycle RunKillCycle(const std::function<void(int fd)>& child, std::chrono::microseconds delay,
                        std::uint64_t acked);
+
+// The delay before a cycle's kill: uniform in [0, window). The window is `base` for the first
+// `widen_after` cycles, then grows by base/16 per cycle. A child spends its first milliseconds
+// opening (recovering) its database, so on a slow machine most short lives end before any
+// write; the widening lets a test's progress guard measure the test's reach, not the machine.
+std::chrono::microseconds KillDelay(std::mt19937_64& rng, std::chrono::microseconds base, int cycle,
+                                    int widen_after);
 
 }  // namespace larder::test
 
