@@ -53,7 +53,10 @@ bool LogReader::Fill(std::size_t n) {
     buf_.resize(kChunk);
     buf_.shrink_to_fit();
   }
-  const std::size_t want = std::max(n, kChunk);
+  // A chunk, or what is left of the file if less: recovering a small log reads its few bytes
+  // without zero-filling a chunk first.
+  const std::size_t want =
+      std::max(n, static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, file_size_ - pos_)));
   if (buf_.size() < want) buf_.resize(want);
   buf_off_ = pos_;
   buf_len_ = keep;

@@ -12,12 +12,14 @@ Result<std::optional<SyncMarkHit>> FindSyncMarkCovering(File* file, std::uint64_
                                                         std::uint64_t file_size) {
   constexpr std::size_t kRecord = kLogHeaderSize + kSyncMarkPayloadSize;
   constexpr std::size_t kChunk = std::size_t{256} << 10;
-  std::vector<std::uint8_t> buf(kChunk);
   // Candidates start after the damage's first byte; chunks overlap by a record so that a mark
   // across a chunk boundary is seen whole in the next chunk.
   std::uint64_t start = damaged + 1;
+  if (start + kRecord > file_size) return std::optional<SyncMarkHit>();
+  std::vector<std::uint8_t> buf(
+      static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, file_size - start)));
   while (start + kRecord <= file_size) {
-    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, file_size - start));
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), file_size - start));
     LARDER_ASSIGN_OR_RETURN(std::size_t got, file->ReadAt(start, {buf.data(), n}));
     if (got < kRecord) break;
     for (std::size_t i = 0; i + kRecord <= got; ++i) {

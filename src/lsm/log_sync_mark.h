@@ -11,7 +11,8 @@
 // The scan looks for a mark at every byte offset after the damage (there are no block
 // boundaries to resynchronise on); a candidate must have the mark's type and length, a
 // checksum that matches and a named offset no later than its own, so random bytes pass with a
-// chance of about 2^-32 per candidate. Reads are in 256 KiB chunks; memory is one chunk.
+// chance of about 2^-32 per candidate. Reads are in 256 KiB chunks; memory is one chunk (less
+// when less of the file is left).
 //
 // Thread-safety: a pure function of the file's bytes. The File is not owned.
 #ifndef LARDER_LSM_LOG_SYNC_MARK_H_
