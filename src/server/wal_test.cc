@@ -435,8 +435,7 @@ TEST(WalTest, RecoverySyncsWhatItReplayedBeforeTheLogContinues) {
   }
   auto state = fs.Save();
   for (std::uint64_t seed = 0; seed < 20; ++seed) {
-    fs.Restore(*state);
-    fs.PowerLoss(seed);
+    fs.PowerLoss(*state, seed);
     Replayed r;
     auto log = OpenLog(&fs, 0, &r);
     ASSERT_TRUE(log.ok()) << "seed " << seed << ": " << log.status().ToString();

@@ -14,7 +14,8 @@ struct FaultInjectionFileSystem::FileLog {
     std::uint64_t offset = 0;  // write offset, or the new size of a truncate
     std::string data;
   };
-  std::string durable;        // content as of the last sync
+  // Content as of the last sync (never null), shared by the copies Save and Restore make.
+  std::shared_ptr<const std::string> durable = std::make_shared<const std::string>();
   bool durable_name = false;  // the directory entry has been synced
   // Set by a rename, until the directory sync: the name a power loss may put the file back
   // under (when its name was durable before the rename), and the durable file the rename
@@ -170,7 +171,7 @@ Status FaultInjectionFileSystem::RecordSync(const std::string& path) {
   // state the other recorded after a write it had waited for: that lost acknowledged writes.
   MutexLock lock(&mu_);
   FileLog& log = files_[path];
-  log.durable = ReadCurrent(path);
+  log.durable = std::make_shared<const std::string>(ReadCurrent(path));
   log.unsynced.clear();
   return Status::Ok();
 }
@@ -207,6 +208,19 @@ void FaultInjectionFileSystem::Restore(const State& state) {
 
 void FaultInjectionFileSystem::PowerLoss(std::uint64_t seed) {
   MutexLock lock(&mu_);
+  PowerLossLocked(seed);
+}
+
+void FaultInjectionFileSystem::PowerLoss(const State& saved, std::uint64_t seed) {
+  MutexLock lock(&mu_);
+  for (const auto& [path, log] : files_) (void)base_->Remove(path);
+  files_ = saved.files;
+  // Every file of `files_` is rewritten (or removed) from its log below, which never reads the
+  // base's content: the saved current contents need not be written back first.
+  PowerLossLocked(seed);
+}
+
+void FaultInjectionFileSystem::PowerLossLocked(std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   constexpr std::size_t kSector = 512;
   // Directory entries first: which files survive, and under which name.
@@ -229,7 +243,7 @@ void FaultInjectionFileSystem::PowerLoss(std::uint64_t seed) {
   }
   files_ = std::move(survivors);
   for (auto& [path, log] : files_) {
-    std::string content = log.durable;
+    std::string content = *log.durable;
     for (const FileLog::Entry& e : log.unsynced) {
       if (e.is_truncate) {
         if (rng() % 2 == 0) content.resize(e.offset, '\0');
@@ -249,7 +263,7 @@ void FaultInjectionFileSystem::PowerLoss(std::uint64_t seed) {
       }
     }
     WriteCurrent(path, content);
-    log.durable = std::move(content);
+    log.durable = std::make_shared<const std::string>(std::move(content));
     log.durable_name = true;
     log.unsynced.clear();
   }

@@ -72,6 +72,10 @@ class FaultInjectionFileSystem final : public FileSystem {
   void Restore(const State& state);
   // Simulates a power loss (see the class comment) and clears crash and fault settings.
   void PowerLoss(std::uint64_t seed);
+  // The power loss with `seed` of the moment `saved` was taken, whatever happened since: the
+  // same as Restore(saved) then PowerLoss(seed), without first writing back the saved current
+  // contents that the power loss replaces. A crash-point loop calls it once per seed.
+  void PowerLoss(const State& saved, std::uint64_t seed);
 
   // FileSystem.
   Result<std::unique_ptr<File>> Open(const std::string& path, const OpenOptions& o) override;
@@ -93,6 +97,7 @@ class FaultInjectionFileSystem final : public FileSystem {
 
  private:
   struct FileLog;
+  void PowerLossLocked(std::uint64_t seed) REQUIRES(mu_);
   // The base file system's content of `path` (callers hold mu_ when it must not change).
   std::string ReadCurrent(const std::string& path) const;
   void WriteCurrent(const std::string& path, const std::string& content);

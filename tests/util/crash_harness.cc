@@ -49,8 +49,7 @@ CrashReport RunCrashPoints(const CrashWorkload& workload, const CrashOptions& op
     if (tracker.acknowledged() < r.acknowledged_steps) ++r.interrupted;
     auto saved = fs.Save();
     for (int seed = 0; seed < options.seeds_per_point; ++seed) {
-      fs.Restore(*saved);
-      fs.PowerLoss(options.seed * 1000003 + k * 7919 + static_cast<std::uint64_t>(seed));
+      fs.PowerLoss(*saved, options.seed * 1000003 + k * 7919 + static_cast<std::uint64_t>(seed));
       auto got = workload.recover(&fs);
       ++r.states_checked;
       if (!got.ok()) {
