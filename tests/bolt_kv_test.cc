@@ -2,7 +2,6 @@
 // kv.h, and crash-point enumeration of kv writes on the fault-injecting file system.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <iostream>
 #include <random>
 
@@ -31,11 +30,7 @@ TEST_P(BoltKVModelTest, RandomOperationsMatchModel) {
   o.no_freelist_sync = GetParam().no_freelist_sync;
   KVModelOptions mo;
   mo.seed = ModelSeed(GetParam().seed);
-  // Large values of 2 to 4 pages, so that leaves spill onto overflow pages; at 64 KiB pages,
-  // 40 to 80 KiB (up to 1.25 pages): a model value of 128 KiB or more is an mmap and munmap of
-  // its own under AddressSanitizer at every copy of the model (each transaction and snapshot
-  // takes one), which was nine tenths of this case's run time.
-  mo.large = std::min<std::size_t>(GetParam().page_size * 2, 40 << 10);
+  mo.large = LargeValueFor(GetParam().page_size);
   mo.transactions = true;
   KVModelStats st = RunKVModel([&] { return bolt::OpenKV("/kv.db", o); }, mo);
   std::cerr << "kv model seed " << mo.seed << ": " << st.ops << " ops (" << st.writes << " writes, "

@@ -52,7 +52,7 @@ TEST_P(BoltModelTest, RandomOperationsMatchModel) {
     if (rng() % 4 == 0) k += std::string(rng() % 40, 'x');
     return k;
   };
-  auto rand_value = [&]() { return test::RandomValue(rng, param.page_size * 2); };
+  auto rand_value = [&]() { return test::RandomValue(rng, test::LargeValueFor(param.page_size)); };
 
   const int kTxs = 120;
   for (int t = 0; t < kTxs; ++t) {

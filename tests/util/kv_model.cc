@@ -11,6 +11,10 @@
 
 namespace larder::test {
 
+std::size_t LargeValueFor(std::uint32_t page_size) {
+  return std::min<std::size_t>(std::size_t{page_size} * 2, std::size_t{40} << 10);
+}
+
 std::string RandomValue(std::mt19937_64& rng, std::size_t large) {
   std::size_t n;
   switch (rng() % 16) {
