@@ -199,10 +199,14 @@ std::shared_ptr<const FaultInjectionFileSystem::State> FaultInjectionFileSystem:
   return state;
 }
 
-void FaultInjectionFileSystem::Restore(const State& state) {
-  MutexLock lock(&mu_);
+void FaultInjectionFileSystem::ReplaceLogsLocked(const State& state) {
   for (const auto& [path, log] : files_) (void)base_->Remove(path);
   files_ = state.files;
+}
+
+void FaultInjectionFileSystem::Restore(const State& state) {
+  MutexLock lock(&mu_);
+  ReplaceLogsLocked(state);
   for (const auto& [path, content] : state.current) WriteCurrent(path, content);
 }
 
@@ -213,8 +217,7 @@ void FaultInjectionFileSystem::PowerLoss(std::uint64_t seed) {
 
 void FaultInjectionFileSystem::PowerLoss(const State& saved, std::uint64_t seed) {
   MutexLock lock(&mu_);
-  for (const auto& [path, log] : files_) (void)base_->Remove(path);
-  files_ = saved.files;
+  ReplaceLogsLocked(saved);
   // Every file of `files_` is rewritten (or removed) from its log below, which never reads the
   // base's content: the saved current contents need not be written back first.
   PowerLossLocked(seed);

@@ -98,6 +98,8 @@ class FaultInjectionFileSystem final : public FileSystem {
  private:
   struct FileLog;
   void PowerLossLocked(std::uint64_t seed) REQUIRES(mu_);
+  // Removes every tracked file from the base and takes `state`'s logs in place of the current ones.
+  void ReplaceLogsLocked(const State& state) REQUIRES(mu_);
   // The base file system's content of `path` (callers hold mu_ when it must not change).
   std::string ReadCurrent(const std::string& path) const;
   void WriteCurrent(const std::string& path, const std::string& content);
