@@ -131,9 +131,8 @@ Status DBImpl::OpenDirectory() {
   table_cache_ = std::make_unique<TableCache>(dir_, fs_, block_cache_.get(),
                                               options_.max_open_tables, options_.mmap_reads);
   // A log holds about write_buffer_size bytes, plus the group that crossed it.
-  vlog_reader_ =
-      std::make_unique<ValueLogReader>(dir_, fs_, getenv("NOMAP") ? false : options_.mmap_reads,
-                                       options_.write_buffer_size + options_.max_write_group_bytes);
+  vlog_reader_ = std::make_unique<ValueLogReader>(
+      dir_, fs_, options_.mmap_reads, options_.write_buffer_size + options_.max_write_group_bytes);
   picker_ = std::make_unique<CompactionPicker>(options_);
   // Idle arena blocks: one whole memtable's (what the next memtable takes). A memtable is
   // switched when its log bytes reach write_buffer_size; its arena holds more than those (each
