@@ -156,7 +156,9 @@ struct OpenOptions {
 };
 
 struct AppendWriterOptions {
-  // Bytes gathered before they are written; under direct I/O rounded up to the alignment.
+  // Bytes gathered before they are written; under direct I/O rounded up to the alignment. The
+  // buffer is allocated as appends fill it (from 4 KiB, doubling), so a large value costs memory
+  // only for a writer that appends that much between flushes.
   std::size_t buffer_size = std::size_t{64} << 10;
   bool exclusive = false;  // the file must not exist yet (else AlreadyExists)
   bool truncate = false;   // discard the file's content, else append after it
@@ -233,6 +235,9 @@ class AppendWriter {
   AppendWriter(std::unique_ptr<File> file, std::uint64_t offset,
                const AppendWriterOptions& options);
   Status WriteBuffer();
+  // Replaces buf_ by one of at least `needed` bytes (doubling, at most max_capacity_), keeping
+  // the buffered bytes.
+  void Grow(std::size_t needed);
   // With preallocation on, extends the file so that it reaches past `end` (see
   // AppendWriterOptions::preallocate_bytes); turns preallocation off when that fails.
   void ExtendPast(std::uint64_t end);
@@ -240,7 +245,9 @@ class AppendWriter {
 
   std::unique_ptr<File> file_;
   std::string path_;
+  static constexpr std::size_t kInitialCapacity = 4096;
   AlignedBuffer buf_;
+  std::size_t max_capacity_;             // buffer_size rounded up to buf_'s alignment
   std::size_t buffered_ = 0;             // bytes used in buf_
   std::uint64_t buf_start_;              // file offset of buf_[0]
   std::uint64_t size_;                   // logical size

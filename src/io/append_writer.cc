@@ -15,7 +15,13 @@ AppendWriter::AppendWriter(std::unique_ptr<File> file, std::uint64_t offset,
       writeback_from_(offset),
       preallocate_bytes_(options.preallocate_bytes),
       file_end_(offset) {
-  buf_ = AlignedBuffer(std::max<std::size_t>(align_, 64), std::max(options.buffer_size, align_));
+  // The buffer starts small and doubles as appends need it, up to buffer_size: a writer of a few
+  // small records (a log reopened at every start, one per queue partition) never holds the
+  // whole buffer_size.
+  const std::size_t alignment = std::max<std::size_t>(align_, 64);
+  max_capacity_ = static_cast<std::size_t>(
+      AlignedBuffer::RoundUp(std::max(options.buffer_size, align_), alignment));
+  buf_ = AlignedBuffer(alignment, std::min(max_capacity_, std::max(kInitialCapacity, align_)));
   // Under direct I/O the buffer starts at the aligned block holding `offset`: the block's head
   // is already in the file and is written again with the first flush.
   buf_start_ = AlignedBuffer::RoundDown(offset, align_);
@@ -56,14 +62,26 @@ Status AppendWriter::Append(std::span<const std::uint8_t> data) {
   if (!error_.ok()) return error_;
   if (file_ == nullptr) return Status::InvalidArgument(path_ + ": append writer closed");
   while (!data.empty()) {
+    if (buf_.capacity() - buffered_ < data.size() && buf_.capacity() < max_capacity_) {
+      Grow(buffered_ + data.size());
+    }
     const std::size_t n = std::min(data.size(), buf_.capacity() - buffered_);
     std::memcpy(buf_.data() + buffered_, data.data(), n);
     buffered_ += n;
     size_ += n;
     data = data.subspan(n);
-    if (buffered_ == buf_.capacity()) LARDER_RETURN_IF_ERROR(WriteBuffer());
+    // Written only once full at its largest: growing never adds a write.
+    if (buffered_ == max_capacity_) LARDER_RETURN_IF_ERROR(WriteBuffer());
   }
   return Status::Ok();
+}
+
+void AppendWriter::Grow(std::size_t needed) {
+  std::size_t capacity = buf_.capacity();
+  while (capacity < needed && capacity < max_capacity_) capacity *= 2;
+  AlignedBuffer bigger(buf_.alignment(), std::min(capacity, max_capacity_));
+  std::memcpy(bigger.data(), buf_.data(), buffered_);
+  buf_ = std::move(bigger);
 }
 
 // Writes the buffer. Without direct I/O it then empties; under direct I/O the whole buffer is

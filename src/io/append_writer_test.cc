@@ -191,6 +191,34 @@ TEST(AppendWriterErrorTest, AWriteErrorIsSticky) {
   EXPECT_TRUE((*w)->Close().IsIOError());
 }
 
+// The buffer grows as appends fill it, but the file is written only when buffer_size bytes are
+// gathered (or on Flush): as many writes as with the whole buffer allocated up front.
+TEST(AppendWriterGrowthTest, WritesOnlyWholeBuffers) {
+  constexpr std::size_t kBuffer = std::size_t{256} << 10;
+  auto fs = NewMemFileSystem(1 << 24);
+  std::mt19937 rng(11);
+  for (const std::size_t piece : {std::size_t{100}, std::size_t{5000}, std::size_t{700000}}) {
+    SCOPED_TRACE(piece);
+    auto f = fs->Open("/log" + std::to_string(piece), {.create = true});
+    ASSERT_TRUE(f.ok());
+    auto counting = std::make_unique<FailingFile>(std::move(*f), 1 << 30);
+    FailingFile* file = counting.get();
+    auto w = AppendWriter::Create(std::move(counting), 0, {.buffer_size = kBuffer});
+    ASSERT_TRUE(w.ok());
+    std::string want;
+    while (want.size() < 1400000) {
+      const std::string s = RandomString(rng, piece);
+      ASSERT_TRUE((*w)->Append(s).ok());
+      want += s;
+      ASSERT_EQ(file->writes, static_cast<int>(want.size() / kBuffer)) << want.size();
+      ASSERT_EQ((*w)->buffered(), want.size() % kBuffer);
+    }
+    ASSERT_TRUE((*w)->Close().ok());
+    EXPECT_EQ(file->writes, static_cast<int>(want.size() / kBuffer) + 1);
+    EXPECT_TRUE(ReadAll(fs.get(), "/log" + std::to_string(piece)) == want);
+  }
+}
+
 // Records the WriteBack hints it is given.
 class WriteBackRecordingFile final : public FileWrapper {
  public:
