@@ -76,7 +76,9 @@ class WriterProcess {
         if (!s.ok()) ::_exit(4);
       }
       if (n == 1 && ::write(ready_fd, "r", 1) != 1) ::_exit(5);
-      std::this_thread::sleep_for(std::chrono::milliseconds(commits ? 3 : 100));
+      // A commit every 20 ms: a lock-free copy needs a window without one, and on a loaded
+      // machine (ASan, both cores busy) its few milliseconds of reads stretch to tens.
+      std::this_thread::sleep_for(std::chrono::milliseconds(commits ? 20 : 100));
     }
   }
 
