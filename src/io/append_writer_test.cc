@@ -197,7 +197,7 @@ TEST(AppendWriterGrowthTest, WritesOnlyWholeBuffers) {
   constexpr std::size_t kBuffer = std::size_t{256} << 10;
   auto fs = NewMemFileSystem(1 << 24);
   std::mt19937 rng(11);
-  for (const std::size_t piece : {std::size_t{100}, std::size_t{5000}, std::size_t{700000}}) {
+  for (const std::size_t piece : {100, 4096, 5000, 700000}) {
     SCOPED_TRACE(piece);
     auto f = fs->Open("/log" + std::to_string(piece), {.create = true});
     ASSERT_TRUE(f.ok());
@@ -213,8 +213,9 @@ TEST(AppendWriterGrowthTest, WritesOnlyWholeBuffers) {
       ASSERT_EQ(file->writes, static_cast<int>(want.size() / kBuffer)) << want.size();
       ASSERT_EQ((*w)->buffered(), want.size() % kBuffer);
     }
-    ASSERT_TRUE((*w)->Close().ok());
+    ASSERT_TRUE((*w)->Flush().ok());
     EXPECT_EQ(file->writes, static_cast<int>(want.size() / kBuffer) + 1);
+    ASSERT_TRUE((*w)->Close().ok());  // releases `file`
     EXPECT_TRUE(ReadAll(fs.get(), "/log" + std::to_string(piece)) == want);
   }
 }
