@@ -1,7 +1,8 @@
-# larder_add_gtest_groups(TARGET [GROUP_SIZE n] [TIMEOUT seconds]): registers the GoogleTest
-# binary TARGET with ctest as one entry per test suite, a suite of more than GROUP_SIZE tests
-# (default 16) split into entries of at most that many ("Suite.1of3", ...), each running its
-# tests in one process with --gtest_filter.
+# larder_add_gtest_groups(TARGET [GROUP_SIZE n] [TIMEOUT seconds] [COST_FILE file]): registers
+# the GoogleTest binary TARGET with ctest as one entry per test suite, a suite of more than
+# GROUP_SIZE tests (default 16) split into entries of at most that many ("Suite.1of3", ...), each
+# running its tests in one process with --gtest_filter. COST_FILE ("entry seconds" lines, see
+# larder_read_test_costs) gives entries their ctest COST.
 #
 # Why not gtest_discover_tests (one process per test): a sanitizer build of this binary spends
 # about 0.45 s of CPU starting and exiting (registering its globals with ASan, LeakSanitizer's
@@ -14,7 +15,7 @@
 set(LARDER_GTEST_GROUPS_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/gtest_groups_add.cmake)
 
 function(larder_add_gtest_groups target)
-  cmake_parse_arguments(ARG "" "GROUP_SIZE;TIMEOUT" "" ${ARGN})
+  cmake_parse_arguments(ARG "" "GROUP_SIZE;TIMEOUT;COST_FILE" "" ${ARGN})
   if(NOT ARG_GROUP_SIZE)
     set(ARG_GROUP_SIZE 16)
   endif()
@@ -27,7 +28,27 @@ function(larder_add_gtest_groups target)
     BYPRODUCTS ${ctest_file}
     COMMAND ${CMAKE_COMMAND} -D TEST_EXECUTABLE=$<TARGET_FILE:${target}>
             -D CTEST_FILE=${ctest_file} -D GROUP_SIZE=${ARG_GROUP_SIZE} -D TIMEOUT=${ARG_TIMEOUT}
-            -D WORKING_DIRECTORY=${CMAKE_CURRENT_BINARY_DIR} -P ${LARDER_GTEST_GROUPS_SCRIPT}
+            -D WORKING_DIRECTORY=${CMAKE_CURRENT_BINARY_DIR} -D COST_FILE=${ARG_COST_FILE}
+            -P ${LARDER_GTEST_GROUPS_SCRIPT}
     VERBATIM)
+  if(ARG_COST_FILE)
+    # Relinked (and so the list rewritten) when the costs change.
+    set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${ARG_COST_FILE})
+  endif()
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${ctest_file})
+endfunction()
+
+# larder_read_test_costs(FILE PREFIX): for each "entry seconds" line of FILE (# comments), sets
+# ${PREFIX}${entry} to its seconds: ctest COST hints. ctest starts the costliest entries first so
+# that a long one does not start last and hold one core alone at the end; it uses them until it
+# has its own record of a run (Testing/Temporary/CTestCostData.txt), so they matter for a fresh
+# build such as CI's.
+function(larder_read_test_costs file prefix)
+  file(STRINGS ${file} lines REGEX "^[^# ]")
+  foreach(line IN LISTS lines)
+    separate_arguments(line)
+    list(GET line 0 entry)
+    list(GET line 1 seconds)
+    set(${prefix}${entry} ${seconds} PARENT_SCOPE)
+  endforeach()
 endfunction()
