@@ -42,20 +42,6 @@ function(add_larder_library name)
     target_link_libraries(${name} PRIVATE $<BUILD_INTERFACE:${lib}>)
   endforeach()
   set_target_properties(${name} PROPERTIES EXPORT_NAME ${name})
-  # A folder of many files parses the standard headers they share once (a sanitizer build's
-  # compile of a server file was two thirds parsing headers; with these precompiled, a cold
-  # `make test` build spends about a tenth less). Only standard headers, and fmt where the
-  # folder links it: the precompiled header must not hand a folder a layer it does not list.
-  list(LENGTH sources source_count)
-  if(source_count GREATER_EQUAL 8)
-    target_precompile_headers(${name} PRIVATE
-      <algorithm> <atomic> <chrono> <cmath> <cstdint> <cstring> <functional> <map> <memory>
-      <mutex> <optional> <random> <set> <span> <string> <string_view> <thread> <unordered_map>
-      <utility> <vector>)
-    if("fmt::fmt" IN_LIST ARG_LIBS)
-      target_precompile_headers(${name} PRIVATE <fmt/format.h>)
-    endif()
-  endif()
   if(NOT ARG_TEST_ONLY)
     set_property(GLOBAL APPEND PROPERTY LARDER_PRODUCT_LIBRARIES ${name})
   endif()
