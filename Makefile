@@ -45,7 +45,7 @@ test: setup
 	@cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS)
+	  ctest --output-on-failure -j $$((2 * $(JOBS)))  # slots per entry: tests/CMakeLists.txt
 
 # Concurrency tests are caught by name: a test with threads has Concurrent, Batch or Snapshot in
 # its name (the LSM engine's: memtable, table cache, block cache, version set, group commit,

@@ -1,8 +1,10 @@
-# larder_add_gtest_groups(TARGET [GROUP_SIZE n] [TIMEOUT seconds] [COST_FILE file]): registers
-# the GoogleTest binary TARGET with ctest as one entry per test suite, a suite of more than
-# GROUP_SIZE tests (default 16) split into entries of at most that many ("Suite.1of3", ...), each
-# running its tests in one process with --gtest_filter. COST_FILE ("entry seconds" lines, see
-# larder_read_test_costs) gives entries their ctest COST.
+# larder_add_gtest_groups(TARGET [GROUP_SIZE n] [TIMEOUT seconds] [PROCESSORS n]
+#                         [COST_FILE file]): registers the GoogleTest binary TARGET with ctest as
+# one entry per test suite, a suite of more than GROUP_SIZE tests (default 16) split into entries
+# of at most that many ("Suite.1of3", ...), each running its tests in one process with
+# --gtest_filter. PROCESSORS (default 1) is each entry's ctest PROCESSORS, the slots of `ctest -j`
+# it takes. COST_FILE ("entry seconds" lines, see larder_read_test_costs) gives entries their
+# ctest COST.
 #
 # Why not gtest_discover_tests (one process per test): a sanitizer build of this binary spends
 # about 0.45 s of CPU starting and exiting (registering its globals with ASan, LeakSanitizer's
@@ -15,12 +17,15 @@
 set(LARDER_GTEST_GROUPS_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/gtest_groups_add.cmake)
 
 function(larder_add_gtest_groups target)
-  cmake_parse_arguments(ARG "" "GROUP_SIZE;TIMEOUT;COST_FILE" "" ${ARGN})
+  cmake_parse_arguments(ARG "" "GROUP_SIZE;TIMEOUT;PROCESSORS;COST_FILE" "" ${ARGN})
   if(NOT ARG_GROUP_SIZE)
     set(ARG_GROUP_SIZE 16)
   endif()
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 600)
+  endif()
+  if(NOT ARG_PROCESSORS)
+    set(ARG_PROCESSORS 1)
   endif()
   set(ctest_file ${CMAKE_CURRENT_BINARY_DIR}/${target}_groups.cmake)
   add_custom_command(
@@ -28,6 +33,7 @@ function(larder_add_gtest_groups target)
     BYPRODUCTS ${ctest_file}
     COMMAND ${CMAKE_COMMAND} -D TEST_EXECUTABLE=$<TARGET_FILE:${target}>
             -D CTEST_FILE=${ctest_file} -D GROUP_SIZE=${ARG_GROUP_SIZE} -D TIMEOUT=${ARG_TIMEOUT}
+            -D PROCESSORS=${ARG_PROCESSORS}
             -D WORKING_DIRECTORY=${CMAKE_CURRENT_BINARY_DIR} -D COST_FILE=${ARG_COST_FILE}
             -P ${LARDER_GTEST_GROUPS_SCRIPT}
     VERBATIM)

@@ -1,7 +1,7 @@
 # Run by larder_add_gtest_groups (GTestGroups.cmake) after a build of the test binary: lists its
 # tests and writes CTEST_FILE, the ctest entries of its groups.
-# Inputs (-D): TEST_EXECUTABLE, CTEST_FILE, GROUP_SIZE, TIMEOUT, WORKING_DIRECTORY, COST_FILE
-# (may be empty).
+# Inputs (-D): TEST_EXECUTABLE, CTEST_FILE, GROUP_SIZE, TIMEOUT, PROCESSORS, WORKING_DIRECTORY,
+# COST_FILE (may be empty).
 include(${CMAKE_CURRENT_LIST_DIR}/GTestGroups.cmake)
 if(COST_FILE)
   larder_read_test_costs(${COST_FILE} cost_)
@@ -33,7 +33,7 @@ macro(add_group name filter)
   string(APPEND content
          "add_test([==[${name}]==] [==[${TEST_EXECUTABLE}]==] [==[--gtest_filter=${filter}]==])\n"
          "set_tests_properties([==[${name}]==] PROPERTIES TIMEOUT ${TIMEOUT} "
-         "WORKING_DIRECTORY [==[${WORKING_DIRECTORY}]==] "
+         "WORKING_DIRECTORY [==[${WORKING_DIRECTORY}]==] PROCESSORS ${PROCESSORS} "
          "FAIL_REGULAR_EXPRESSION [==[Running 0 tests from]==])\n")
   if(DEFINED "cost_${name}")
     string(APPEND content "set_tests_properties([==[${name}]==] PROPERTIES COST ${cost_${name}})\n")
