@@ -8,8 +8,8 @@
 #
 # Why not gtest_discover_tests (one process per test): a sanitizer build of this binary spends
 # about 0.45 s of CPU starting and exiting (registering its globals with ASan, LeakSanitizer's
-# scan at exit), whatever the test does. Over 1,400 tests that was a quarter of `make test`'s
-# test time on two cores. Grouped, the start-ups are a fifth as many, while ctest still spreads
+# scan at exit), whatever the test does. Over 1,400 tests that was almost a third of `make test`'s
+# summed test time on two cores. Grouped, the start-ups are a fifth as many, while ctest still spreads
 # the work over the cores and a long suite is split so that it does not hold one core to the end.
 #
 # The list is read after each build of TARGET (--gtest_list_tests), as gtest_discover_tests does,
