@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 
+#include "base/coding.h"
 #include "larder/bolt/db.h"
 #include "larder/file_system.h"
 
@@ -109,8 +110,7 @@ TEST(BoltDamageTest, MutatedFilesNeverCrash) {
     }
     auto file = fs->Open("/damaged.db", {.create = true});
     ASSERT_TRUE((*file)->Truncate(0).ok());
-    ASSERT_TRUE(
-        (*file)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(f.data()), f.size()}).ok());
+    ASSERT_TRUE((*file)->WriteAt(0, AsBytes(f)).ok());
     file->reset();
     Options o;
     o.file_system = fs.get();

@@ -9,6 +9,7 @@
 #include <map>
 #include <random>
 
+#include "base/coding.h"
 #include "larder/file_system.h"
 #include "larder/tsdb/db.h"
 
@@ -45,8 +46,7 @@ std::unique_ptr<FileSystem> WriteAll(const Files& files) {
   EXPECT_TRUE(fs->CreateDirs("/d").ok());
   for (const auto& [n, data] : files) {
     auto f = std::move(*fs->Open("/d/" + n, {.create = true}));
-    EXPECT_TRUE(
-        f->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()}).ok());
+    EXPECT_TRUE(f->WriteAt(0, AsBytes(data)).ok());
   }
   return fs;
 }

@@ -6,12 +6,10 @@
 #include <string_view>
 #include <vector>
 
+#include "base/coding.h"
+
 namespace larder {
 namespace {
-
-std::span<const std::uint8_t> Bytes(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
 
 // The definition, one bit at a time: the reference both fast paths are held to.
 std::uint32_t BitwiseCrc32c(std::span<const std::uint8_t> data) {
@@ -24,9 +22,9 @@ std::uint32_t BitwiseCrc32c(std::span<const std::uint8_t> data) {
 }
 
 TEST(ChecksumTest, Fnv1a64KnownValues) {
-  EXPECT_EQ(Fnv1a64(Bytes("")), 0xcbf29ce484222325ULL);
-  EXPECT_EQ(Fnv1a64(Bytes("a")), 0xaf63dc4c8601ec8cULL);
-  EXPECT_EQ(Fnv1a64(Bytes("foobar")), 0x85944171f73967e8ULL);
+  EXPECT_EQ(Fnv1a64(AsBytes("")), 0xcbf29ce484222325ULL);
+  EXPECT_EQ(Fnv1a64(AsBytes("a")), 0xaf63dc4c8601ec8cULL);
+  EXPECT_EQ(Fnv1a64(AsBytes("foobar")), 0x85944171f73967e8ULL);
 }
 
 // Each implementation the machine can run: the one Extend picks, the portable one, and the
@@ -53,14 +51,14 @@ TEST(ChecksumTest, Crc32cRfc3720Vectors) {
     EXPECT_EQ(fn(0, up), 0x46DD794Eu);
     EXPECT_EQ(fn(0, down), 0x113FDB5Cu);
     // The catalogued check value of CRC-32C.
-    EXPECT_EQ(fn(0, Bytes("123456789")), 0xE3069283u);
-    EXPECT_EQ(fn(0, Bytes("")), 0u);
+    EXPECT_EQ(fn(0, AsBytes("123456789")), 0xE3069283u);
+    EXPECT_EQ(fn(0, AsBytes("")), 0u);
     // Continuation gives the same result as one pass.
-    EXPECT_EQ(fn(fn(0, Bytes("12345")), Bytes("6789")), 0xE3069283u);
+    EXPECT_EQ(fn(fn(0, AsBytes("12345")), AsBytes("6789")), 0xE3069283u);
   }
   EXPECT_EQ(crc32c::internal::HardwareAvailable() ? 3u : 2u, Implementations().size());
-  EXPECT_EQ(Crc32c(Bytes("6789"), Crc32c(Bytes("12345"))), 0xE3069283u);  // the old spelling
-  EXPECT_EQ(crc32c::Value(Bytes("123456789")), 0xE3069283u);
+  EXPECT_EQ(Crc32c(AsBytes("6789"), Crc32c(AsBytes("12345"))), 0xE3069283u);  // the old spelling
+  EXPECT_EQ(crc32c::Value(AsBytes("123456789")), 0xE3069283u);
 }
 
 // Every length 0..300 from every start offset 0..7, so the aligned head, the 8-byte loop and
@@ -103,7 +101,7 @@ TEST(ChecksumTest, Crc32cImplementationsAgreeOnRandomInput) {
 }
 
 TEST(ChecksumTest, Crc32cMaskRoundTripsAndChangesTheValue) {
-  const std::uint32_t crc = crc32c::Value(Bytes("foo"));
+  const std::uint32_t crc = crc32c::Value(AsBytes("foo"));
   EXPECT_NE(crc32c::Mask(crc), crc);
   EXPECT_NE(crc32c::Mask(crc32c::Mask(crc)), crc);
   EXPECT_EQ(crc32c::Unmask(crc32c::Mask(crc)), crc);

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,12 @@ namespace larder {
 
 static_assert(std::endian::native == std::endian::little,
               "LarderDB's file formats are little-endian; big-endian hosts are not supported");
+
+// The bytes of `s`, as the FileSystem's writes and the checksums take them. The span points
+// into `s` and lives as long as its storage.
+inline std::span<const std::uint8_t> AsBytes(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
 
 inline std::uint16_t LoadU16(const std::uint8_t* p) {
   std::uint16_t v;

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/coding.h"
 #include "larder/file_system.h"
 #include "tests/util/temp_dir.h"
 
@@ -30,8 +31,7 @@ class BoltDBTest : public ::testing::Test {
   void WriteFile(const std::string& bytes) {
     auto f = fs_->Open(path_, {.create = true});
     ASSERT_TRUE((*f)->Truncate(0).ok());
-    ASSERT_TRUE(
-        (*f)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}).ok());
+    ASSERT_TRUE((*f)->WriteAt(0, AsBytes(bytes)).ok());
   }
 
   std::unique_ptr<FileSystem> fs_ = NewMemFileSystem(std::size_t{1} << 30);

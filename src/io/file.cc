@@ -1,6 +1,7 @@
 // The default implementations of File's and FileSystem's optional calls, and AlignedBuffer.
 #include <cstdlib>
 
+#include "base/coding.h"
 #include "larder/file_system.h"
 
 namespace larder {
@@ -74,7 +75,7 @@ Status ReadWholeFile(FileSystem* fs, const std::string& path, std::string* conte
 Status WriteWholeFile(FileSystem* fs, const std::string& path, std::string_view contents) {
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> f, fs->Open(path, {.create = true}));
   LARDER_RETURN_IF_ERROR(f->Truncate(0));
-  return f->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(contents.data()), contents.size()});
+  return f->WriteAt(0, AsBytes(contents));
 }
 
 Status InstallFile(FileSystem* fs, const std::string& from, const std::string& to) {

@@ -12,14 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "base/coding.h"
 #include "io/file_system_test_util.h"
 
 namespace larder {
 namespace {
-
-std::span<const std::uint8_t> Bytes(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
 
 class FileSystemTest : public ::testing::TestWithParam<bool> {
  protected:
@@ -34,8 +31,8 @@ TEST_P(FileSystemTest, WriteReadSizeTruncate) {
   auto f = fs_->Open(Path("a"), {.create = true});
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   File& file = **f;
-  ASSERT_TRUE(file.WriteAt(0, Bytes("hello")).ok());
-  ASSERT_TRUE(file.WriteAt(10, Bytes("world")).ok());
+  ASSERT_TRUE(file.WriteAt(0, AsBytes("hello")).ok());
+  ASSERT_TRUE(file.WriteAt(10, AsBytes("world")).ok());
   EXPECT_EQ(*file.Size(), 15u);
   std::uint8_t buf[32] = {};
   auto n = file.ReadAt(0, buf);
@@ -58,7 +55,7 @@ TEST_P(FileSystemTest, MapSeesLaterWrites) {
   ASSERT_TRUE((*f)->Truncate(8192).ok());
   auto region = (*f)->Map(1 << 16);
   ASSERT_TRUE(region.ok()) << region.status().ToString();
-  ASSERT_TRUE((*f)->WriteAt(4096, Bytes("mapped")).ok());
+  ASSERT_TRUE((*f)->WriteAt(4096, AsBytes("mapped")).ok());
   EXPECT_EQ(std::memcmp((*region)->data() + 4096, "mapped", 6), 0);
   f->reset();  // the mapping outlives the handle
   EXPECT_EQ(std::memcmp((*region)->data() + 4096, "mapped", 6), 0);
@@ -88,7 +85,7 @@ TEST_P(FileSystemTest, RenameRemoveList) {
   {
     auto f = fs_->Open(Path("x"), {.create = true});
     ASSERT_TRUE(f.ok());
-    ASSERT_TRUE((*f)->WriteAt(0, Bytes("1")).ok());
+    ASSERT_TRUE((*f)->WriteAt(0, AsBytes("1")).ok());
   }
   ASSERT_TRUE(fs_->Rename(Path("x"), Path("y")).ok());
   EXPECT_FALSE(*fs_->Exists(Path("x")));
@@ -104,7 +101,7 @@ TEST_P(FileSystemTest, LinkGivesAFileASecondName) {
   {
     auto f = fs_->Open(Path("x"), {.create = true});
     ASSERT_TRUE(f.ok());
-    ASSERT_TRUE((*f)->WriteAt(0, Bytes("linked")).ok());
+    ASSERT_TRUE((*f)->WriteAt(0, AsBytes("linked")).ok());
   }
   ASSERT_TRUE(fs_->Link(Path("x"), Path("y")).ok());
   EXPECT_EQ(fs_->Link(Path("x"), Path("y")).code(), Code::kAlreadyExists);
@@ -120,7 +117,7 @@ TEST_P(FileSystemTest, ReadOnlyRefusesWrites) {
   { ASSERT_TRUE(fs_->Open(Path("r"), {.create = true}).ok()); }
   auto f = fs_->Open(Path("r"), {.read_only = true});
   ASSERT_TRUE(f.ok());
-  EXPECT_FALSE((*f)->WriteAt(0, Bytes("no")).ok());
+  EXPECT_FALSE((*f)->WriteAt(0, AsBytes("no")).ok());
 }
 
 TEST_P(FileSystemTest, WriteAtVEqualsOneWriteOfTheConcatenation) {
@@ -136,7 +133,7 @@ TEST_P(FileSystemTest, WriteAtVEqualsOneWriteOfTheConcatenation) {
     pieces.push_back(std::move(p));
   }
   std::vector<std::span<const std::uint8_t>> spans;
-  for (const std::string& p : pieces) spans.push_back(Bytes(p));
+  for (const std::string& p : pieces) spans.push_back(AsBytes(p));
   ASSERT_TRUE((*f)->WriteAtV(100, spans).ok());
   EXPECT_EQ(*(*f)->Size(), 100 + want.size());
   std::string got(want.size(), '\0');
@@ -155,7 +152,7 @@ TEST_P(FileSystemTest, ExclusiveCreateFailsWhenTheFileExists) {
   {
     auto f = fs_->Open(Path("e"), {.create = true, .exclusive = true});
     ASSERT_TRUE(f.ok()) << f.status().ToString();
-    ASSERT_TRUE((*f)->WriteAt(0, Bytes("first")).ok());
+    ASSERT_TRUE((*f)->WriteAt(0, AsBytes("first")).ok());
   }
   auto again = fs_->Open(Path("e"), {.create = true, .exclusive = true});
   EXPECT_EQ(again.status().code(), Code::kAlreadyExists) << again.status().ToString();
@@ -170,7 +167,7 @@ TEST_P(FileSystemTest, FileSize) {
   {
     auto f = fs_->Open(Path("s"), {.create = true});
     ASSERT_TRUE(f.ok());
-    ASSERT_TRUE((*f)->WriteAt(0, Bytes("12345")).ok());
+    ASSERT_TRUE((*f)->WriteAt(0, AsBytes("12345")).ok());
   }
   auto size = fs_->FileSize(Path("s"));
   ASSERT_TRUE(size.ok()) << size.status().ToString();
@@ -200,13 +197,13 @@ TEST_P(FileSystemTest, RemoveDirOnlyWhenEmpty) {
 TEST_P(FileSystemTest, PreallocateKeepsTheSize) {
   auto f = fs_->Open(Path("p"), {.create = true});
   ASSERT_TRUE(f.ok());
-  ASSERT_TRUE((*f)->WriteAt(0, Bytes("0123456789")).ok());
+  ASSERT_TRUE((*f)->WriteAt(0, AsBytes("0123456789")).ok());
   ASSERT_TRUE((*f)->Preallocate(0, 1 << 20).ok());
   ASSERT_TRUE((*f)->Preallocate(1 << 20, 0).ok());
   EXPECT_EQ(*(*f)->Size(), 10u);
   std::uint8_t buf[32];
   EXPECT_EQ(*(*f)->ReadAt(0, buf), 10u) << "reads stop at the size, not the reservation";
-  ASSERT_TRUE((*f)->WriteAt(4096, Bytes("x")).ok());
+  ASSERT_TRUE((*f)->WriteAt(4096, AsBytes("x")).ok());
   EXPECT_EQ(*(*f)->Size(), 4097u);
   auto ro = fs_->Open(Path("p"), {.read_only = true});
   ASSERT_TRUE(ro.ok());
@@ -217,7 +214,7 @@ TEST_P(FileSystemTest, AccessHintsChangeNoBytes) {
   {
     auto f = fs_->Open(Path("h"), {.create = true});
     ASSERT_TRUE(f.ok());
-    ASSERT_TRUE((*f)->WriteAt(0, Bytes(std::string(10000, 'h'))).ok());
+    ASSERT_TRUE((*f)->WriteAt(0, AsBytes(std::string(10000, 'h'))).ok());
   }
   for (AccessPattern p :
        {AccessPattern::kNormal, AccessPattern::kSequential, AccessPattern::kRandom}) {
@@ -282,8 +279,8 @@ TEST(MemFileSystemTest, LimitIsNoSpace) {
   auto f = fs->Open("/big", {.create = true});
   ASSERT_TRUE(f.ok());
   std::string chunk(1 << 16, 'x');
-  EXPECT_TRUE((*f)->WriteAt(0, Bytes(chunk)).ok());
-  EXPECT_EQ((*f)->WriteAt(1, Bytes(chunk)).code(), Code::kNoSpace);
+  EXPECT_TRUE((*f)->WriteAt(0, AsBytes(chunk)).ok());
+  EXPECT_EQ((*f)->WriteAt(1, AsBytes(chunk)).code(), Code::kNoSpace);
 }
 
 TEST(MemFileSystemTest, PreallocatePastTheLimitIsNoSpace) {
@@ -353,7 +350,7 @@ TEST(PosixFileSystemTest, PopulateMapsPagesAheadOfReads) {
     auto f = files.fs()->Open(files.Path("f"), {.create = true});
     ASSERT_TRUE(f.ok());
     const std::string data(std::size_t{1} << 20, 'p');
-    ASSERT_TRUE((*f)->WriteAt(0, Bytes(data)).ok());
+    ASSERT_TRUE((*f)->WriteAt(0, AsBytes(data)).ok());
     auto region = (*f)->Map(data.size());
     ASSERT_TRUE(region.ok());
     EXPECT_FALSE((*region)->Populate(data.size() - 10, 20)) << "past the view";

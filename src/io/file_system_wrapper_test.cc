@@ -6,12 +6,10 @@
 
 #include <string>
 
+#include "base/coding.h"
+
 namespace larder {
 namespace {
-
-std::span<const std::uint8_t> Bytes(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
 
 // Counts Sync calls and fails WriteAt past a limit; everything else is forwarded.
 class CountingFile final : public FileWrapper {
@@ -48,8 +46,8 @@ TEST(FileSystemWrapperTest, ForwardsWhatItDoesNotOverride) {
   ASSERT_TRUE(fs.CreateDirs("/d").ok());
   auto f = fs.Open("/d/a", {.create = true});
   ASSERT_TRUE(f.ok());
-  ASSERT_TRUE((*f)->WriteAt(0, Bytes("hello")).ok());
-  EXPECT_EQ((*f)->WriteAt(98, Bytes("xyz")).code(), Code::kNoSpace);
+  ASSERT_TRUE((*f)->WriteAt(0, AsBytes("hello")).ok());
+  EXPECT_EQ((*f)->WriteAt(98, AsBytes("xyz")).code(), Code::kNoSpace);
   ASSERT_TRUE((*f)->Sync().ok());
   ASSERT_TRUE((*f)->Sync().ok());
   EXPECT_EQ(fs.syncs, 2);

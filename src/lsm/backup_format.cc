@@ -9,9 +9,7 @@ namespace {
 
 constexpr std::string_view kBackupMagic = "LarderBK";
 
-std::uint32_t Crc(std::string_view s) {
-  return crc32c::Mask(crc32c::Value({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}));
-}
+std::uint32_t Crc(std::string_view s) { return crc32c::Mask(crc32c::Value(AsBytes(s))); }
 
 void AppendFramed(std::string* dst, std::string_view payload) {
   PutFixed32(dst, static_cast<std::uint32_t>(payload.size()));

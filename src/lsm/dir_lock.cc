@@ -6,6 +6,7 @@
 #include <array>
 #include <string_view>
 
+#include "base/coding.h"
 #include "lsm/filename.h"
 
 namespace larder::lsm {
@@ -49,7 +50,7 @@ Result<std::unique_ptr<DirLock>> DirLock::Acquire(FileSystem* fs, const std::str
     const std::string pid = fmt::format("{}\n", ::getpid());
     s = file->Truncate(0);
     if (s.ok()) {
-      s = file->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(pid.data()), pid.size()});
+      s = file->WriteAt(0, AsBytes(pid));
     }
     if (!s.ok()) {
       (void)file->Unlock();

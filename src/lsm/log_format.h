@@ -55,8 +55,7 @@ inline bool IsValidLogRecordType(std::uint8_t t) {
 // The masked CRC stored in a header whose bytes 4..8 are already filled in `header`.
 inline std::uint32_t LogRecordCrc(const std::uint8_t* header, std::string_view payload) {
   std::uint32_t crc = crc32c::Value({header + 4, 5});
-  crc =
-      crc32c::Extend(crc, {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
+  crc = crc32c::Extend(crc, AsBytes(payload));
   return crc32c::Mask(crc);
 }
 

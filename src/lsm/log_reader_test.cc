@@ -46,8 +46,7 @@ class LsmLogReaderTest : public ::testing::Test {
     auto f = fs_->Open("/log", {.create = true});
     ASSERT_TRUE(f.ok());
     ASSERT_TRUE((*f)->Truncate(0).ok());
-    ASSERT_TRUE(
-        (*f)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}).ok());
+    ASSERT_TRUE((*f)->WriteAt(0, AsBytes(bytes)).ok());
   }
   // Reads the file from `from`; returns the records read and the reader's verdict.
   std::vector<Rec> Read(LogReader::End* end, std::uint64_t* end_offset, std::uint64_t from = 0) {
@@ -307,8 +306,7 @@ TEST_F(LsmLogReaderTest, DISABLED_WriteFuzzCorpus) {
     auto f = disk->Open(dir + name, {.create = true});
     ASSERT_TRUE(f.ok()) << f.status().ToString();
     ASSERT_TRUE((*f)->Truncate(0).ok());
-    ASSERT_TRUE(
-        (*f)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}).ok());
+    ASSERT_TRUE((*f)->WriteAt(0, AsBytes(bytes)).ok());
   };
   // A clean log: plain batches and one whose large values moved into value records.
   {

@@ -13,10 +13,7 @@ namespace {
 constexpr char kMagic[8] = {'L', 'a', 'r', 'd', 'e', 'r', 'M', 'F'};
 constexpr std::uint32_t kVersion = 1;
 
-std::span<const std::uint8_t> Bytes(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-std::uint32_t MaskedCrc(std::string_view s) { return crc32c::Mask(crc32c::Value(Bytes(s))); }
+std::uint32_t MaskedCrc(std::string_view s) { return crc32c::Mask(crc32c::Value(AsBytes(s))); }
 
 std::string FileHeader() {
   std::string h(kMagic, sizeof kMagic);

@@ -150,8 +150,7 @@ void TableBuilder::WriteBlock(std::string_view contents, Compression type, Block
   handle->size = payload.size();
   std::uint8_t trailer[kBlockTrailerSize];
   trailer[0] = type_byte;
-  std::uint32_t crc =
-      crc32c::Value({reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
+  std::uint32_t crc = crc32c::Value(AsBytes(payload));
   crc = crc32c::Extend(crc, {trailer, 1});
   StoreU32(trailer + 1, crc32c::Mask(crc));
   WriteRaw(payload);

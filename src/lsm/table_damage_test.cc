@@ -6,6 +6,7 @@
 #include <string>
 #include <tuple>
 
+#include "base/coding.h"
 #include "lsm/table.h"
 #include "lsm/table_test_util.h"
 
@@ -21,8 +22,7 @@ Status ReadAllAgainstModel(const std::string& bytes, const Model& m, bool mapped
   {
     auto f = fs->Open("/d.sst", {.create = true});
     if (!f.ok()) return f.status();
-    LARDER_RETURN_IF_ERROR(
-        (*f)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}));
+    LARDER_RETURN_IF_ERROR((*f)->WriteAt(0, AsBytes(bytes)));
   }
   LARDER_ASSIGN_OR_RETURN(auto f, fs->Open("/d.sst", {.read_only = true}));
   BlockCache cache(1 << 20);
@@ -130,8 +130,7 @@ TEST(LsmTableDamageMessageTest, NamesTheFileTheBlockAndItsOffset) {
   {
     auto f = b.fs->Open(table_test::kPath, {});
     ASSERT_TRUE(f.ok());
-    ASSERT_TRUE(
-        (*f)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}).ok());
+    ASSERT_TRUE((*f)->WriteAt(0, AsBytes(bytes)).ok());
   }
   auto t = table_test::OpenBuilt(b, nullptr, false);
   ASSERT_TRUE(t.ok()) << t.status().ToString();

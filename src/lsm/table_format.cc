@@ -24,10 +24,6 @@ constexpr int kZstdLevel = 1;
 constexpr std::uint32_t kFirstBytesTag = 64;
 constexpr std::uint32_t kPointerBytesTag = 64;
 
-std::span<const std::uint8_t> Bytes(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-
 struct ZstdCCtxFree {
   void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
 };
@@ -53,7 +49,7 @@ void Footer::EncodeTo(std::string* dst) const {
     PutFixed64(dst, h.size);
   }
   PutFixed32(dst, version);
-  const std::uint32_t crc = crc32c::Value(Bytes(std::string_view(*dst).substr(start)));
+  const std::uint32_t crc = crc32c::Value(AsBytes(std::string_view(*dst).substr(start)));
   PutFixed32(dst, crc32c::Mask(crc));
   PutFixed64(dst, kTableMagic);
 }

@@ -13,9 +13,7 @@ namespace {
 
 constexpr std::string_view kBackupMagic = "larder-queue-backup 1\n";
 
-std::uint32_t Crc(std::string_view bytes) {
-  return crc32c::Value({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
-}
+std::uint32_t Crc(std::string_view bytes) { return crc32c::Value(AsBytes(bytes)); }
 
 }  // namespace
 

@@ -16,13 +16,9 @@ constexpr std::uint32_t kVersion = 2;
 constexpr std::size_t kHeaderBytes = 8;
 constexpr std::size_t kRecordHeaderBytes = 8;
 
-std::span<const std::uint8_t> Bytes(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-
 // Frames a payload: CRC32C, length, payload.
 void Frame(const std::string& b, std::string* out) {
-  PutFixed32(out, Crc32c(Bytes(b)));
+  PutFixed32(out, Crc32c(AsBytes(b)));
   PutFixed32(out, static_cast<std::uint32_t>(b.size()));
   *out += b;
 }
@@ -138,7 +134,7 @@ Result<TsMetaLog> LoadTsMeta(FileSystem* fs, const std::string& path) {
     }
     const std::uint64_t end = at + kRecordHeaderBytes + length;
     std::string_view payload = std::string_view(data).substr(at + kRecordHeaderBytes, length);
-    if (Crc32c(Bytes(payload)) != LoadU32(p + at)) {
+    if (Crc32c(AsBytes(payload)) != LoadU32(p + at)) {
       if (end == size) {
         log.torn_tail = true;
         break;
@@ -164,7 +160,7 @@ Status RewriteTsMeta(FileSystem* fs, const std::string& path, const TsMetaTable&
   {
     LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs->Open(tmp, options));
     LARDER_RETURN_IF_ERROR(file->Truncate(0));
-    LARDER_RETURN_IF_ERROR(file->WriteAt(0, Bytes(data)));
+    LARDER_RETURN_IF_ERROR(file->WriteAt(0, AsBytes(data)));
     LARDER_RETURN_IF_ERROR(file->Sync());
   }
   return InstallFile(fs, tmp, path);
@@ -174,7 +170,7 @@ namespace {
 Status AppendAndSync(FileSystem* fs, const std::string& path, const std::string& record) {
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs->Open(path, OpenOptions{}));
   LARDER_ASSIGN_OR_RETURN(std::uint64_t size, file->Size());
-  LARDER_RETURN_IF_ERROR(file->WriteAt(size, Bytes(record)));
+  LARDER_RETURN_IF_ERROR(file->WriteAt(size, AsBytes(record)));
   return file->Sync();
 }
 }  // namespace

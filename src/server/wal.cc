@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/coding.h"
 #include "base/logging.h"
 #include "base/mutex.h"
 #include "base/thread_annotations.h"
@@ -24,10 +25,6 @@ constexpr std::size_t kSeqDigits = 20;
 
 std::string JoinPath(const std::string& dir, const std::string& name) {
   return dir.empty() || dir.back() == '/' ? dir + name : dir + "/" + name;
-}
-
-std::span<const std::uint8_t> Bytes(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
 // A log file known to the log: its first sequence and its size in bytes.
@@ -257,7 +254,7 @@ Result<std::uint64_t> WalImpl::Append(const kv::WriteBatch& batch) {
   record_.clear();
   LARDER_RETURN_IF_ERROR(AppendWalRecord(seq, batch, &record_));
   LogFile& f = files_.back();
-  Status s = file->WriteAt(f.size, Bytes(record_));
+  Status s = file->WriteAt(f.size, AsBytes(record_));
   MutexLock l(&mu_);
   if (!s.ok()) {
     if (error_.ok()) error_ = s;

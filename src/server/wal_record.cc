@@ -12,9 +12,7 @@ namespace {
 
 constexpr std::size_t kReadChunk = std::size_t{256} << 10;
 
-std::uint32_t RecordCrc(std::string_view after_crc) {
-  return crc32c::Value({reinterpret_cast<const std::uint8_t*>(after_crc.data()), after_crc.size()});
-}
+std::uint32_t RecordCrc(std::string_view after_crc) { return crc32c::Value(AsBytes(after_crc)); }
 
 }  // namespace
 

@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <random>
 
+#include "base/coding.h"
+
 namespace larder {
 
 // One file's history since its last sync.
@@ -188,7 +190,7 @@ void FaultInjectionFileSystem::WriteCurrent(const std::string& path, const std::
   auto f = base_->Open(path, {.create = true});
   if (!f.ok()) return;
   (void)(*f)->Truncate(0);
-  (void)(*f)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(content.data()), content.size()});
+  (void)(*f)->WriteAt(0, AsBytes(content));
 }
 
 std::shared_ptr<const FaultInjectionFileSystem::State> FaultInjectionFileSystem::Save() const {

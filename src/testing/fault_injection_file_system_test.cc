@@ -1,6 +1,7 @@
 // The fault-injecting file system's own tests: what a power loss keeps, drops and tears, and
 // how crashes and injected faults behave, for the first calls and the later ones.
 #include "testing/fault_injection_file_system.h"
+#include "base/coding.h"
 
 #include <gtest/gtest.h>
 
@@ -14,10 +15,6 @@ namespace larder {
 namespace {
 
 using Op = FaultInjectionFileSystem::Op;
-
-std::span<const std::uint8_t> Bytes(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
 
 class FaultFsTest : public ::testing::Test {
  protected:
@@ -35,7 +32,7 @@ class FaultFsTest : public ::testing::Test {
   void Write(const std::string& path, std::uint64_t off, const std::string& data, bool sync) {
     auto f = fs_.Open(path, {.create = true});
     ASSERT_TRUE(f.ok());
-    ASSERT_TRUE((*f)->WriteAt(off, Bytes(data)).ok());
+    ASSERT_TRUE((*f)->WriteAt(off, AsBytes(data)).ok());
     if (sync) {
       ASSERT_TRUE((*f)->Sync().ok());
     }
@@ -204,10 +201,10 @@ TEST_F(FaultFsTest, CrashAfterStopsEveryLaterMutation) {
   const std::uint64_t before = fs_.mutating_ops();
   fs_.CrashAfter(2);
   EXPECT_FALSE(fs_.crashed());
-  ASSERT_TRUE((*f)->WriteAt(0, Bytes("one")).ok());
+  ASSERT_TRUE((*f)->WriteAt(0, AsBytes("one")).ok());
   ASSERT_TRUE((*f)->Sync().ok());
   EXPECT_TRUE(fs_.crashed());
-  EXPECT_TRUE((*f)->WriteAt(0, Bytes("two")).IsIOError());
+  EXPECT_TRUE((*f)->WriteAt(0, AsBytes("two")).IsIOError());
   EXPECT_TRUE((*f)->Truncate(0).IsIOError());
   EXPECT_TRUE(fs_.Rename("/d/a", "/d/b").IsIOError());
   EXPECT_TRUE(fs_.Open("/d/c", {.create = true}).status().IsIOError());
@@ -216,7 +213,7 @@ TEST_F(FaultFsTest, CrashAfterStopsEveryLaterMutation) {
   EXPECT_EQ(fs_.mutating_ops() - before, 2u);
   EXPECT_EQ(Content("/d/a"), "one") << "a failed operation changes nothing";
   fs_.ClearFaults();
-  EXPECT_TRUE((*f)->WriteAt(0, Bytes("two")).ok());
+  EXPECT_TRUE((*f)->WriteAt(0, AsBytes("two")).ok());
 }
 
 TEST_F(FaultFsTest, FailNthFailsOnceOrForGood) {
@@ -228,12 +225,12 @@ TEST_F(FaultFsTest, FailNthFailsOnceOrForGood) {
   EXPECT_TRUE((*f)->Sync().ok());
   EXPECT_EQ(fs_.injected_faults(), 1u);
   fs_.FailNth(Op::kWrite, 1, /*persistent=*/true, ENOSPC);
-  EXPECT_EQ((*f)->WriteAt(0, Bytes("x")).code(), Code::kNoSpace);
-  EXPECT_EQ((*f)->WriteAt(0, Bytes("x")).code(), Code::kNoSpace);
+  EXPECT_EQ((*f)->WriteAt(0, AsBytes("x")).code(), Code::kNoSpace);
+  EXPECT_EQ((*f)->WriteAt(0, AsBytes("x")).code(), Code::kNoSpace);
   EXPECT_EQ(fs_.injected_faults(), 3u);
   EXPECT_TRUE((*f)->Sync().ok()) << "other kinds are not affected";
   fs_.ClearFaults();
-  EXPECT_TRUE((*f)->WriteAt(0, Bytes("x")).ok());
+  EXPECT_TRUE((*f)->WriteAt(0, AsBytes("x")).ok());
 }
 
 TEST_F(FaultFsTest, RestoreReturnsToTheSavedStateIncludingUnsyncedWrites) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <random>
 
+#include "base/coding.h"
 #include "larder/clock.h"
 #include "larder/file_system.h"
 #include "larder/logging.h"
@@ -47,8 +48,7 @@ class TsdbDbTest : public ::testing::Test {
       std::string data(*f->Size(), '\0');
       EXPECT_TRUE(f->ReadAt(0, {reinterpret_cast<std::uint8_t*>(data.data()), data.size()}).ok());
       auto g = *copy->Open("/ts/" + n, {.create = true});
-      EXPECT_TRUE(
-          g->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()}).ok());
+      EXPECT_TRUE(g->WriteAt(0, AsBytes(data)).ok());
     }
     return copy;
   }
@@ -413,8 +413,7 @@ TEST_F(TsdbDbTest, ReadOnlyOpenSeesEverythingAndWritesNothing) {
     std::string data(*f->Size(), '\0');
     ASSERT_TRUE(f->ReadAt(0, {reinterpret_cast<std::uint8_t*>(data.data()), data.size()}).ok());
     auto g = *copy->Open("/ts/" + n, {.create = true});
-    ASSERT_TRUE(
-        g->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()}).ok());
+    ASSERT_TRUE(g->WriteAt(0, AsBytes(data)).ok());
     before[n] = data;
   }
   ro.file_system = copy.get();
