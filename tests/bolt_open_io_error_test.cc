@@ -93,19 +93,19 @@ bool Uses(Scenario scenario, Op op) {
   return scenario == Scenario::kNewFile || scenario == Scenario::kExistingNoFreelist;
 }
 
-struct LoopParam {
+struct OpenLoopParam {
   Scenario scenario;
   Op op;
   bool persistent;
   std::string name;
 };
 
-void PrintTo(const LoopParam& p, std::ostream* os) { *os << p.name; }
+void PrintTo(const OpenLoopParam& p, std::ostream* os) { *os << p.name; }
 
-class BoltOpenIOErrorTest : public ::testing::TestWithParam<LoopParam> {};
+class BoltOpenIOErrorTest : public ::testing::TestWithParam<OpenLoopParam> {};
 
 TEST_P(BoltOpenIOErrorTest, FailNthOperationUntilOpenSucceeds) {
-  const LoopParam& param = GetParam();
+  const OpenLoopParam& param = GetParam();
   std::vector<std::string> expected;  // the last commit
   {
     FaultInjectionFileSystem fs;
@@ -164,7 +164,7 @@ TEST_P(BoltOpenIOErrorTest, FailNthOperationUntilOpenSucceeds) {
   FAIL() << "Open still met the fault after 100 steps";
 }
 
-std::vector<LoopParam> AllLoops() {
+std::vector<OpenLoopParam> AllLoops() {
   const std::pair<Scenario, const char*> scenarios[] = {
       {Scenario::kNewFile, "NewFile"},
       {Scenario::kExisting, "Existing"},
@@ -175,7 +175,7 @@ std::vector<LoopParam> AllLoops() {
                                             {Op::kWrite, "Write"},
                                             {Op::kSync, "Sync"},
                                             {Op::kTruncate, "Truncate"}};
-  std::vector<LoopParam> out;
+  std::vector<OpenLoopParam> out;
   for (const auto& [scenario, sname] : scenarios) {
     for (const auto& [op, oname] : ops) {
       for (bool persistent : {false, true}) {

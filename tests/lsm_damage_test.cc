@@ -38,7 +38,7 @@ using KeyMap = std::map<std::string, std::string>;
 constexpr int kFlushedBatches = 60;  // batches 0..59 end up in tables
 constexpr int kSyncedTail = 10;      // then 10 synced batches in the replayed log
 constexpr int kUnsyncedTail = 5;     // and 5 unsynced ones
-constexpr int kBatches = kFlushedBatches + kSyncedTail + kUnsyncedTail;
+constexpr int kDamageBatches = kFlushedBatches + kSyncedTail + kUnsyncedTail;
 
 Options DamageDbOptions() {
   Options o;
@@ -77,7 +77,7 @@ Pristine* BuildPristine() {
   if (!db.ok()) return p;
   std::mt19937_64 rng(1616);
   KeyMap m;
-  for (int b = 0; b < kBatches; ++b) {
+  for (int b = 0; b < kDamageBatches; ++b) {
     WriteBatch batch;
     for (int i = 0; i < 8; ++i) {
       const std::string k = Key(rng() % 240);
@@ -134,9 +134,9 @@ bool NamesFile(const Status& s, const std::string& file) {
 
 // The states a successful read may show for this damage: indexes into Pristine::states.
 std::vector<int> AllowedStates(const Damage& d, const std::string& replayed_log) {
-  std::vector<int> allowed = {kBatches - 1};
+  std::vector<int> allowed = {kDamageBatches - 1};
   if (d.file == replayed_log) {
-    for (int b = kBatches - 2; b >= kFlushedBatches - 1; --b) allowed.push_back(b);
+    for (int b = kDamageBatches - 2; b >= kFlushedBatches - 1; --b) allowed.push_back(b);
   }
   return allowed;
 }
@@ -227,7 +227,7 @@ Outcome Verify(const std::string& dir, const Damage& d, const std::vector<int>& 
   }
   EXPECT_TRUE(match.has_value()) << d.what << ": reads match no allowed state (wrong values)";
   if (detected || !match) return Outcome::kDetected;
-  if (*match == kBatches - 1) return Outcome::kExact;
+  if (*match == kDamageBatches - 1) return Outcome::kExact;
   return *match >= kFlushedBatches + kSyncedTail - 1 ? Outcome::kUnsyncedTailLost
                                                      : Outcome::kSyncedTailLost;
 }

@@ -37,7 +37,7 @@ std::size_t ValueSize(std::uint64_t t) { return (t * 37) % 3000; }
 
 // The child: batch t (t = first, first+1, ...) sets counter = t and adds key "t<t>"; every
 // batch is synced; acknowledge each by writing t to `fd`.
-[[noreturn]] void Writer(const std::string& path, int fd, std::uint64_t first, int) {
+[[noreturn]] void PowerCutWriter(const std::string& path, int fd, std::uint64_t first, int) {
   auto db = DB::Open(path, PowerCutOptions());
   if (!db.ok()) {
     std::cerr << "writer: " << db.status().ToString() << "\n";
@@ -58,7 +58,7 @@ std::size_t ValueSize(std::uint64_t t) { return (t * 37) % 3000; }
 
 // Opens the database (recovery removes what an interrupted flush or compaction left), verifies
 // its keys, closes and checks it; returns the last batch it holds.
-Result<std::uint64_t> Verify(const std::string& path, int cycle) {
+Result<std::uint64_t> PowerCutVerify(const std::string& path, int cycle) {
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<DB> db, DB::Open(path, PowerCutOptions()));
   std::string counter;
   LARDER_RETURN_IF_ERROR(db->Get("counter", &counter));
@@ -78,7 +78,7 @@ Result<std::uint64_t> Verify(const std::string& path, int cycle) {
 
 TEST(LsmPowerCutTest, Ext4ShutdownNeverLosesAcknowledgedWrites) {
   test::PowerCutReport r;
-  test::RunPowerCuts({.name = "cut-lsm", .writer = Writer, .verify = Verify}, &r);
+  test::RunPowerCuts({.name = "cut-lsm", .writer = PowerCutWriter, .verify = PowerCutVerify}, &r);
   if (!r.skipped.empty()) GTEST_SKIP() << "real power cut not possible here: " << r.skipped;
   std::cerr << test::Summary(r, "batch") << "\n";
 }

@@ -22,7 +22,7 @@
 namespace larder::tsdb {
 namespace {
 
-constexpr int kSamples = 240;
+constexpr int kCrashSamples = 240;
 
 Options CrashOptions(FileSystem* fs) {
   Options o;
@@ -57,9 +57,9 @@ test::CrashWorkload TsdbWorkload() {
     if (!id.ok()) return;
     std::vector<Sample> model;
     std::int64_t t = 0;
-    for (int i = 0; i < kSamples; ++i) {
-      if (i == kSamples / 2 && !(*db)->SetInterval(*id, 3000).ok()) return;
-      t += i < kSamples / 2 ? 1000 : (i % 7 == 0 ? 4500 : 3000);
+    for (int i = 0; i < kCrashSamples; ++i) {
+      if (i == kCrashSamples / 2 && !(*db)->SetInterval(*id, 3000).ok()) return;
+      t += i < kCrashSamples / 2 ? 1000 : (i % 7 == 0 ? 4500 : 3000);
       model.push_back({t, ValueOf(i)});
       tracker->InFlight(Dump(model));
       if (!(*db)->Add(*id, t, ValueOf(i)).ok()) return;

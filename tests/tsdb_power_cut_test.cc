@@ -28,7 +28,7 @@ Options PowerCutOptions() {
   return o;
 }
 
-double ValueOf(std::uint64_t t) { return static_cast<double>(t % 977) / 8; }
+double PowerCutValue(std::uint64_t t) { return static_cast<double>(t % 977) / 8; }
 
 [[noreturn]] void Writer(const std::string& path, int fd, std::uint64_t first, int /*cycle*/) {
   auto db = DB::Open(path, PowerCutOptions());
@@ -37,7 +37,7 @@ double ValueOf(std::uint64_t t) { return static_cast<double>(t % 977) / 8; }
   if (!id.ok()) id = (*db)->CreateSeries("p", 1000);
   if (!id.ok()) _exit(2);
   for (std::uint64_t t = first;; ++t) {
-    if (!(*db)->Add(*id, static_cast<std::int64_t>(t) * 1000, ValueOf(t)).ok() ||
+    if (!(*db)->Add(*id, static_cast<std::int64_t>(t) * 1000, PowerCutValue(t)).ok() ||
         !(*db)->SyncHotLog().ok()) {
       _exit(3);
     }
@@ -52,7 +52,7 @@ Result<std::uint64_t> Verify(const std::string& path, int /*cycle*/) {
   if (id.ok()) LARDER_RETURN_IF_ERROR(db->Range(*id, 0, kMaxTime, {}, &got));
   for (std::size_t i = 0; i < got.size(); ++i) {
     if (got[i].time_ms != static_cast<std::int64_t>(i + 1) * 1000 ||
-        got[i].value != ValueOf(i + 1)) {
+        got[i].value != PowerCutValue(i + 1)) {
       return Status::Corruption("sample " + std::to_string(i + 1) + " is wrong or missing");
     }
   }

@@ -13,7 +13,7 @@
 namespace larder::bolt::internal {
 namespace {
 
-struct Item {
+struct HeadItem {
   std::string_view bytes;
   std::string_view key() const { return bytes; }
 };
@@ -39,11 +39,11 @@ class KeyHeadsModel {
   // Every stored key, each one's neighbours and some random keys give the plain search's answer.
   void ExpectAgrees() {
     ASSERT_TRUE(std::is_sorted(keys_.begin(), keys_.end()));
-    std::vector<Item> items;
-    for (std::string_view k : keys_) items.push_back(Item{k});
+    std::vector<HeadItem> items;
+    for (std::string_view k : keys_) items.push_back(HeadItem{k});
     if (!heads_.valid()) {
       if (items.empty()) return;
-      heads_.Build(std::span<const Item>(items));
+      heads_.Build(std::span<const HeadItem>(items));
     }
     std::vector<std::string> probes;
     for (std::string_view k : keys_) {
@@ -54,8 +54,8 @@ class KeyHeadsModel {
     for (int i = 0; i < 50; ++i) probes.push_back(RandomKey(rng_));
     for (const std::string& probe : probes) {
       SearchHit plain;
-      ASSERT_TRUE(LowerBound(SortedKeys<Item>(items), probe, &plain));
-      const SearchHit hit = heads_.Search(std::span<const Item>(items), probe);
+      ASSERT_TRUE(LowerBound(SortedKeys<HeadItem>(items), probe, &plain));
+      const SearchHit hit = heads_.Search(std::span<const HeadItem>(items), probe);
       ASSERT_EQ(hit.index, plain.index) << "probe '" << probe << "' of " << keys_.size();
       ASSERT_EQ(hit.exact, plain.exact) << "probe '" << probe << "'";
     }
@@ -121,9 +121,9 @@ TEST(KeyHeadsTest, AgreesWithThePlainSearchThroughRandomEdits) {
 
 TEST(KeyHeadsTest, AKeyWithoutThePrefixDropsTheArray) {
   const std::string a = "user:17", b = "user:42", outside = "admin";
-  std::vector<Item> items{{a}, {b}};
+  std::vector<HeadItem> items{{a}, {b}};
   KeyHeads heads(std::pmr::get_default_resource());
-  heads.Build(std::span<const Item>(items));
+  heads.Build(std::span<const HeadItem>(items));
   ASSERT_TRUE(heads.valid());
   heads.Insert(1, "user:2");  // shares "user:"
   EXPECT_TRUE(heads.valid());
@@ -135,19 +135,19 @@ TEST(KeyHeadsTest, KeysEqualOverTheirHeadsAreSettledByTheKeys) {
   // One prefix ("k"), then 8 equal bytes: every head is equal and only the keys decide.
   std::vector<std::string> keys;
   for (char c = 'a'; c <= 'z'; ++c) keys.push_back(std::string("k") + "00000000" + c);
-  std::vector<Item> items;
-  for (const std::string& k : keys) items.push_back(Item{k});
+  std::vector<HeadItem> items;
+  for (const std::string& k : keys) items.push_back(HeadItem{k});
   KeyHeads heads(std::pmr::get_default_resource());
-  heads.Build(std::span<const Item>(items));
+  heads.Build(std::span<const HeadItem>(items));
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    const SearchHit hit = heads.Search(std::span<const Item>(items), keys[i]);
+    const SearchHit hit = heads.Search(std::span<const HeadItem>(items), keys[i]);
     EXPECT_EQ(hit.index, i);
     EXPECT_TRUE(hit.exact);
   }
-  const SearchHit before = heads.Search(std::span<const Item>(items), "k00000000");
+  const SearchHit before = heads.Search(std::span<const HeadItem>(items), "k00000000");
   EXPECT_EQ(before.index, 0u);
   EXPECT_FALSE(before.exact);
-  const SearchHit after = heads.Search(std::span<const Item>(items), "l");
+  const SearchHit after = heads.Search(std::span<const HeadItem>(items), "l");
   EXPECT_EQ(after.index, keys.size());
   EXPECT_FALSE(after.exact);
 }

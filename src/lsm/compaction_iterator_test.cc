@@ -21,15 +21,15 @@ class CollectPointers final : public DroppedPointers {
   std::vector<std::string> pointers;
 };
 
-struct Result {
+struct Compacted {
   std::vector<Entry> out;
   CompactionDropCounts counts;
   std::vector<std::string> dropped_pointers;
   Status status;
 };
 
-Result Compact(const std::vector<Entry>& input, std::vector<SequenceNumber> snapshots,
-               bool bottommost, int children = 1, std::mt19937* rng = nullptr) {
+Compacted Compact(const std::vector<Entry>& input, std::vector<SequenceNumber> snapshots,
+                  bool bottommost, int children = 1, std::mt19937* rng = nullptr) {
   std::vector<Entry> sorted = input;
   itertest::SortEntries(&sorted);
   std::vector<RangeTombstone> ts;
@@ -46,7 +46,7 @@ Result Compact(const std::vector<Entry>& input, std::vector<SequenceNumber> snap
   o.now_ms = kTestNow;
   o.dropped_pointers = &sink;
   CompactionIterator it(merged.get(), std::move(o));
-  Result r;
+  Compacted r;
   for (it.SeekToFirst(); it.Valid(); it.Next()) {
     r.out.emplace_back(std::string(it.key()), std::string(it.value()));
   }
@@ -63,12 +63,12 @@ TEST(LsmCompactionIteratorTest, KeepsTheNewestVersionPerSnapshotStripe) {
       {IKey("a", 3, ValueType::kValue), "a3"},
       {IKey("a", 5, ValueType::kValue), "a5"},
   };
-  Result none = Compact(in, {}, false);
+  Compacted none = Compact(in, {}, false);
   ASSERT_TRUE(none.status.ok());
   EXPECT_EQ(none.out, (std::vector<Entry>{{IKey("a", 5, ValueType::kValue), "a5"}}));
   EXPECT_EQ(none.counts.overwritten, 3u);
   EXPECT_EQ(none.dropped_pointers, std::vector<std::string>{"ptr:a2"});
-  Result snap = Compact(in, {2}, false);  // the snapshot at 2 keeps a@2
+  Compacted snap = Compact(in, {2}, false);  // the snapshot at 2 keeps a@2
   EXPECT_EQ(snap.out, (std::vector<Entry>{{IKey("a", 5, ValueType::kValue), "a5"},
                                           {IKey("a", 2, ValueType::kValuePointer), "ptr:a2"}}));
   EXPECT_EQ(snap.counts.overwritten, 2u);
@@ -83,7 +83,7 @@ TEST(LsmCompactionIteratorTest, TombstonesGoOnlyAtTheBottom) {
       {IKey("b", 3, ValueType::kRangeDeletion), "c"},
       {IKey("d", 5, ValueType::kExpiringPointer), ExpiringValue(kTestNow, "ptr:d5")},
   };
-  Result mid = Compact(in, {}, false);
+  Compacted mid = Compact(in, {}, false);
   ASSERT_TRUE(mid.status.ok());
   EXPECT_EQ(mid.out, (std::vector<Entry>{{IKey("a", 4, ValueType::kDeletion), ""},
                                          {IKey("b", 3, ValueType::kRangeDeletion), "c"},
@@ -93,7 +93,7 @@ TEST(LsmCompactionIteratorTest, TombstonesGoOnlyAtTheBottom) {
   EXPECT_EQ(mid.counts.expired_to_tombstone, 1u);
   EXPECT_EQ(mid.dropped_pointers, std::vector<std::string>{"ptr:d5"});
 
-  Result bottom = Compact(in, {}, true);
+  Compacted bottom = Compact(in, {}, true);
   EXPECT_TRUE(bottom.out.empty());
   EXPECT_EQ(bottom.counts.deletions, 1u);
   EXPECT_EQ(bottom.counts.range_tombstones, 1u);
@@ -101,12 +101,12 @@ TEST(LsmCompactionIteratorTest, TombstonesGoOnlyAtTheBottom) {
   EXPECT_EQ(bottom.counts.total(), 5u);
 
   // A snapshot older than the tombstones keeps them (and what they hide from newer reads).
-  Result held = Compact(in, {2}, true);
+  Compacted held = Compact(in, {2}, true);
   EXPECT_EQ(held.out.size(), 5u);
 }
 
 TEST(LsmCompactionIteratorTest, CorruptEntriesStopIt) {
-  Result r = Compact({{IKey("a", 1, ValueType::kExpiringValue), "abc"}}, {}, false);
+  Compacted r = Compact({{IKey("a", 1, ValueType::kExpiringValue), "abc"}}, {}, false);
   EXPECT_TRUE(r.status.IsCorruption());
   auto input = std::make_unique<VectorIterator>(std::vector<Entry>{
       {IKey("a", 1, ValueType::kValue), "a"}, {IKey("b", 1, ValueType::kValue), "b"}});
@@ -136,7 +136,7 @@ TEST(LsmCompactionIteratorTest, RandomizedReadsAreUnchangedAtEverySnapshot) {
     }
     std::sort(snapshots.begin(), snapshots.end());
     snapshots.erase(std::unique(snapshots.begin(), snapshots.end()), snapshots.end());
-    Result r = Compact(input, snapshots, bottommost, 1 + static_cast<int>(rng() % 3), &rng);
+    Compacted r = Compact(input, snapshots, bottommost, 1 + static_cast<int>(rng() % 3), &rng);
     ASSERT_TRUE(r.status.ok());
     SCOPED_TRACE("trial " + std::to_string(trial));
 

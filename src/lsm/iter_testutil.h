@@ -24,7 +24,8 @@ namespace larder::lsm::itertest {
 
 using Entry = VectorIterator::Entry;
 
-inline std::string IKey(std::string_view user_key, SequenceNumber seq, ValueType type) {
+inline std::string IKey(std::string_view user_key, SequenceNumber seq,
+                        ValueType type = ValueType::kValue) {
   std::string k;
   AppendInternalKey(&k, user_key, seq, type);
   return k;

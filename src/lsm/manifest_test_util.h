@@ -9,16 +9,12 @@
 #include <string_view>
 
 #include "lsm/dbformat.h"
+#include "lsm/iter_testutil.h"
 #include "lsm/version_edit.h"
 
 namespace larder::lsm::manifest_test {
 
-inline std::string IKey(std::string_view user_key, SequenceNumber seq,
-                        ValueType type = ValueType::kValue) {
-  std::string k;
-  AppendInternalKey(&k, user_key, seq, type);
-  return k;
-}
+using itertest::IKey;
 
 // A table holding user keys [lo, hi] written at sequences [seq, seq + 9].
 inline FileMetaData Table(std::uint64_t number, std::string_view lo, std::string_view hi,

@@ -10,14 +10,12 @@
 #include <utility>
 #include <vector>
 
+#include "lsm/iter_testutil.h"
+
 namespace larder::lsm {
 namespace {
 
-std::string IKey(std::string_view user, SequenceNumber seq, ValueType type) {
-  std::string k;
-  AppendInternalKey(&k, user, seq, type);
-  return k;
-}
+using itertest::IKey;
 
 struct Found {
   bool ok = false;

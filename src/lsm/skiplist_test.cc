@@ -7,16 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "lsm/iter_testutil.h"
+
 namespace larder::lsm {
 namespace {
 
-std::string IKey(std::string_view user, SequenceNumber seq, ValueType type = ValueType::kValue) {
-  std::string k;
-  AppendInternalKey(&k, user, seq, type);
-  return k;
-}
+using itertest::IKey;
 
-using Model = std::set<std::string, InternalKeyLess>;
+using KeySet = std::set<std::string, InternalKeyLess>;
 
 // Every entry of `list` in forward order, as internal keys; checks each value.
 std::vector<std::string> Forward(const SkipList& list) {
@@ -29,7 +27,7 @@ std::vector<std::string> Forward(const SkipList& list) {
   return out;
 }
 
-void InsertBoth(SkipList* list, Model* model, std::string_view user, SequenceNumber seq,
+void InsertBoth(SkipList* list, KeySet* model, std::string_view user, SequenceNumber seq,
                 ValueType type = ValueType::kValue) {
   const std::string ikey = IKey(user, seq, type);
   list->Insert(user, seq, type, "v:" + DebugString(ikey));
@@ -57,7 +55,7 @@ TEST(LsmSkipListTest, EmptyListHasNoEntries) {
 TEST(LsmSkipListTest, OrdersKeysAroundThePrefixCache) {
   MemTableArena arena;
   SkipList list(&arena);
-  Model model;
+  KeySet model;
   const std::vector<std::string> users = {"",
                                           std::string(1, '\0'),
                                           std::string(2, '\0'),
@@ -92,7 +90,7 @@ TEST(LsmSkipListTest, OrdersKeysAroundThePrefixCache) {
 TEST(LsmSkipListTest, SeeksLandOnTheNeighbours) {
   MemTableArena arena;
   SkipList list(&arena);
-  Model model;
+  KeySet model;
   for (int i = 0; i < 50; ++i)
     InsertBoth(&list, &model, std::string("k").append(std::to_string(i * 2)), 10 + i);
   SkipList::Iterator it(&list);
@@ -129,7 +127,7 @@ TEST(LsmSkipListTest, SeeksLandOnTheNeighbours) {
 TEST(LsmSkipListTest, MatchesASetModel) {
   MemTableArena arena;
   SkipList list(&arena, 7);
-  Model model;
+  KeySet model;
   std::mt19937_64 rng(42);
   std::vector<SequenceNumber> seqs(3000);
   for (std::size_t i = 0; i < seqs.size(); ++i) seqs[i] = i + 1;

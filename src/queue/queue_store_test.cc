@@ -18,7 +18,7 @@
 namespace larder::queue {
 namespace {
 
-constexpr std::int64_t kNow = 1'700'000'000'000;
+constexpr std::int64_t kStoreNow = 1'700'000'000'000;
 
 constexpr char kLayout[] = R"(queue-storage:
   driver: lsm
@@ -44,22 +44,22 @@ class QueueStoreTest : public ::testing::Test {
     auto m = OpenManager();
     ASSERT_TRUE(m.ok()) << m.status().ToString();
     QueueManager& qm = **m;
-    ASSERT_TRUE(qm.Create("d", {}, kNow).ok());
-    ASSERT_TRUE(
-        qm.Create("q", {.partitions = 3, .expire_timeout_ms = 600'000, .dead_queue = "d"}, kNow)
-            .ok());
+    ASSERT_TRUE(qm.Create("d", {}, kStoreNow).ok());
+    ASSERT_TRUE(qm.Create("q", {.partitions = 3, .expire_timeout_ms = 600'000, .dead_queue = "d"},
+                          kStoreNow)
+                    .ok());
     std::vector<std::string_view> payloads(20, "job");
     std::vector<std::string> ids;
     for (int i = 0; i < 3; ++i) {
-      ASSERT_TRUE(qm.Produce("q", payloads, {}, kNow, &ids).ok());
+      ASSERT_TRUE(qm.Produce("q", payloads, {}, kStoreNow, &ids).ok());
       (void)qm.TakeWritten();  // one batch each, as larderd's clients would send them
     }
     std::vector<LeasedItem> leased;
-    ASSERT_TRUE(qm.Lease("q", "c", 5, kNow, &leased).ok());
+    ASSERT_TRUE(qm.Lease("q", "c", 5, kStoreNow, &leased).ok());
     ASSERT_EQ(leased.size(), 5u);
     std::vector<std::string_view> dead = {leased[0].id}, not_leased;
     std::vector<std::string> nl;
-    ASSERT_TRUE(qm.Retry("q", dead, 0, true, kNow, &nl).ok());
+    ASSERT_TRUE(qm.Retry("q", dead, 0, true, kStoreNow, &nl).ok());
     ASSERT_TRUE(nl.empty());
     ASSERT_TRUE(qm.Close().ok());
   }

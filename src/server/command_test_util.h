@@ -321,6 +321,10 @@ inline ScanStep ParseScanReply(const std::string& reply) {
   return step;
 }
 
+// The WRONGTYPE error as CommandHarness::Run renders it.
+inline constexpr const char* kWrongTypeReply =
+    "-WRONGTYPE Operation against a key holding the wrong kind of value";
+
 enum class Backing { kMap, kEngine };
 inline std::string BackingName(const ::testing::TestParamInfo<Backing>& info) {
   return info.param == Backing::kMap ? "Map" : "Engine";

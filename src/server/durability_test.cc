@@ -21,7 +21,7 @@
 namespace larder::server {
 namespace {
 
-constexpr char kCheckpointKey[] = "\x01wal-checkpoint";
+constexpr char kDurabilityCheckpointKey[] = "\x01wal-checkpoint";
 
 // A bolt store and the durability over it, on one file system, reopened at will.
 class Harness {
@@ -38,7 +38,7 @@ class Harness {
       return bolt::BackupFile(data, dest, backup).status();
     };
     o.backup_file = dir_ + "/backup.db";
-    o.checkpoint_key = kCheckpointKey;
+    o.checkpoint_key = kDurabilityCheckpointKey;
     o.appendfsync = mode;
     o.sync_interval_ms = 0;
     o.checkpoint_log_bytes = log_limit;
@@ -79,7 +79,7 @@ class Harness {
     auto m = test::ReadAll(durability->tx());
     EXPECT_TRUE(m.ok());
     if (!m.ok()) return {};
-    m->erase(kCheckpointKey);
+    m->erase(kDurabilityCheckpointKey);
     return *m;
   }
   // What the engine file holds (committed state).
@@ -87,7 +87,7 @@ class Harness {
     auto m = test::ReadAll(*store);
     EXPECT_TRUE(m.ok());
     if (!m.ok()) return {};
-    m->erase(kCheckpointKey);
+    m->erase(kDurabilityCheckpointKey);
     return *m;
   }
 
@@ -319,7 +319,7 @@ TEST(DurabilityTest, BackgroundSaveWritesACheckedCopyOnline) {
     ASSERT_TRUE(backup.ok()) << backup.status().ToString();
     auto got = test::ReadAll(**backup);
     ASSERT_TRUE(got.ok());
-    got->erase(kCheckpointKey);
+    got->erase(kDurabilityCheckpointKey);
     EXPECT_EQ(*got, want);
   }
   // A second BGSAVE replaces the first copy.

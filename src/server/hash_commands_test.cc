@@ -9,11 +9,9 @@ namespace {
 
 using testing::Backing;
 using testing::KeysHarness;
+using testing::kWrongTypeReply;
 
 class HashCommandsTest : public ::testing::TestWithParam<Backing> {};
-
-constexpr const char* kWrongType =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value";
 
 TEST_P(HashCommandsTest, SetGetAndArity) {
   KeysHarness h(GetParam());
@@ -56,7 +54,7 @@ TEST_P(HashCommandsTest, EveryCommandRefusesAString) {
       {"HSCAN", "s", "0"},
       {"HSCAN", "s", "0", "COUNT", "0"},
   };
-  for (const auto& cmd : commands) EXPECT_EQ(h.Run(cmd), kWrongType) << cmd[0];
+  for (const auto& cmd : commands) EXPECT_EQ(h.Run(cmd), kWrongTypeReply) << cmd[0];
 }
 
 TEST_P(HashCommandsTest, SetNxMGetDelStrlenExists) {

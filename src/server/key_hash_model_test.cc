@@ -18,9 +18,7 @@ namespace {
 
 using testing::Backing;
 using testing::KeysHarness;
-
-constexpr const char* kWrongType =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value";
+using testing::kWrongTypeReply;
 
 struct Value {
   bool is_hash = false;
@@ -97,7 +95,7 @@ TEST_P(KeyHashModelTest, RandomCommandsMatchTheModel) {
           pairs[f] = val;
         }
         if (v && !v->is_hash) {
-          want = kWrongType;
+          want = kWrongTypeReply;
           break;
         }
         if (!v) v = &(model.db(db)[k] = Value{true, "", {}, 0});
@@ -110,7 +108,7 @@ TEST_P(KeyHashModelTest, RandomCommandsMatchTheModel) {
         const std::string f = field();
         cmd = {"HDEL", k, f};
         if (v && !v->is_hash) {
-          want = kWrongType;
+          want = kWrongTypeReply;
         } else if (!v || v->hash.erase(f) == 0) {
           want = "0";
         } else {
@@ -123,7 +121,7 @@ TEST_P(KeyHashModelTest, RandomCommandsMatchTheModel) {
         const std::string f = field();
         cmd = {"HGET", k, f};
         if (v && !v->is_hash) {
-          want = kWrongType;
+          want = kWrongTypeReply;
         } else {
           want = v && v->hash.count(f) ? v->hash[f] : "(nil)";
         }
@@ -134,7 +132,7 @@ TEST_P(KeyHashModelTest, RandomCommandsMatchTheModel) {
         const int by = pick(21) - 10;
         cmd = {"HINCRBY", k, f, std::to_string(by)};
         if (v && !v->is_hash) {
-          want = kWrongType;
+          want = kWrongTypeReply;
           break;
         }
         if (v && v->hash.count(f) && !ParseInt64(v->hash[f])) {
@@ -150,7 +148,7 @@ TEST_P(KeyHashModelTest, RandomCommandsMatchTheModel) {
       case 6: {
         cmd = {"HGETALL", k};
         if (v && !v->is_hash) {
-          want = kWrongType;
+          want = kWrongTypeReply;
           break;
         }
         std::vector<std::string> items;
@@ -165,14 +163,14 @@ TEST_P(KeyHashModelTest, RandomCommandsMatchTheModel) {
       }
       case 7: {
         cmd = {"HLEN", k};
-        want = v && !v->is_hash ? kWrongType : std::to_string(v ? v->hash.size() : 0);
+        want = v && !v->is_hash ? kWrongTypeReply : std::to_string(v ? v->hash.size() : 0);
         break;
       }
       case 8: {
         const std::string f = field();
         cmd = {"HSETNX", k, f, "nx"};
         if (v && !v->is_hash) {
-          want = kWrongType;
+          want = kWrongTypeReply;
         } else if (v && v->hash.count(f)) {
           want = "0";
         } else {

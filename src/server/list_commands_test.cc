@@ -10,9 +10,7 @@ namespace {
 
 using testing::Backing;
 using testing::CommandHarness;
-
-constexpr const char* kWrongType =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value";
+using testing::kWrongTypeReply;
 
 CommandHarness ListHarness() {
   return CommandHarness(Backing::kEngine, {RegisterListCommands, RegisterKeyCommands});
@@ -107,13 +105,13 @@ TEST(ListCommandsTest, MoveAndMPop) {
   EXPECT_EQ(h.Run({"LMOVE", "s", "d", "UP", "RIGHT"}), "-ERR syntax error");
   EXPECT_EQ(h.Run({"LMOVE", "nokey", "d", "LEFT", "RIGHT"}), "(nil)");
   h.SetString("str", "x");
-  EXPECT_EQ(h.Run({"LMOVE", "s", "str", "LEFT", "RIGHT"}), kWrongType);
+  EXPECT_EQ(h.Run({"LMOVE", "s", "str", "LEFT", "RIGHT"}), kWrongTypeReply);
   EXPECT_EQ(h.Run({"LRANGE", "s", "0", "-1"}), "[b]");          // nothing popped
   EXPECT_EQ(h.Run({"LMOVE", "s", "s", "LEFT", "RIGHT"}), "b");  // one-element rotation
   EXPECT_EQ(h.Run({"LRANGE", "s", "0", "-1"}), "[b]");
   EXPECT_EQ(h.Run({"LMPOP", "3", "nokey", "d", "s", "RIGHT", "COUNT", "5"}), "[d,[c,a]]");
   EXPECT_EQ(h.Run({"LMPOP", "2", "nokey", "d", "LEFT"}), "(nil)");
-  EXPECT_EQ(h.Run({"LMPOP", "2", "str", "s", "LEFT"}), kWrongType);
+  EXPECT_EQ(h.Run({"LMPOP", "2", "str", "s", "LEFT"}), kWrongTypeReply);
   EXPECT_EQ(h.Run({"LMPOP", "0", "s", "LEFT"}), "-ERR numkeys should be greater than 0");
   EXPECT_EQ(h.Run({"LMPOP", "2", "s", "LEFT"}), "-ERR syntax error");
   EXPECT_EQ(h.Run({"LMPOP", "1", "s", "LEFT", "COUNT", "0"}),
@@ -141,7 +139,7 @@ TEST(ListCommandsTest, EveryCommandRefusesAString) {
                                                           {"BLPOP", "s", "0"},
                                                           {"BLMOVE", "s", "d", "left", "left", "0"},
                                                           {"BLMPOP", "0", "1", "s", "left"}};
-  for (const auto& command : commands) EXPECT_EQ(h.Run(command), kWrongType) << command[0];
+  for (const auto& command : commands) EXPECT_EQ(h.Run(command), kWrongTypeReply) << command[0];
 }
 
 TEST(ListCommandsTest, BlockingArgumentsAndNonBlockingPaths) {

@@ -11,9 +11,7 @@ namespace {
 
 using testing::Backing;
 using testing::CommandHarness;
-
-constexpr const char* kWrongType =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value";
+using testing::kWrongTypeReply;
 
 class SetCommandsTest : public ::testing::Test {
  protected:
@@ -74,7 +72,7 @@ TEST_F(SetCommandsTest, WrongTypeAndArity) {
                                              {"SDIFF", "nokey", "str"},
                                              {"SINTERSTORE", "d", "str"},
                                              {"SINTERCARD", "1", "str"}}) {
-    EXPECT_EQ(h.Run(cmd), kWrongType) << cmd[0];
+    EXPECT_EQ(h.Run(cmd), kWrongTypeReply) << cmd[0];
   }
   EXPECT_EQ(h.Run({"SMISMEMBER", "s"}), "-ERR wrong number of arguments for 'smismember' command");
 }
@@ -89,8 +87,8 @@ TEST_F(SetCommandsTest, Move) {
   EXPECT_EQ(h.Run({"SMOVE", "a", "a", "1"}), "1");
   EXPECT_EQ(h.Run({"SMOVE", "a", "a", "nope"}), "0");
   EXPECT_EQ(h.Run({"SMOVE", "nokey", "str", "1"}), "0");  // absent source first, as Redis
-  EXPECT_EQ(h.Run({"SMOVE", "a", "str", "1"}), kWrongType);
-  EXPECT_EQ(h.Run({"SMOVE", "str", "a", "1"}), kWrongType);
+  EXPECT_EQ(h.Run({"SMOVE", "a", "str", "1"}), kWrongTypeReply);
+  EXPECT_EQ(h.Run({"SMOVE", "str", "a", "1"}), kWrongTypeReply);
   EXPECT_EQ(h.Run({"SMOVE", "a", "new", "1"}), "1");
   EXPECT_EQ(h.Run({"SMOVE", "a", "new", "y"}), "1");
   EXPECT_EQ(h.Run({"EXISTS", "a"}), "0");

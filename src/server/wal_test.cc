@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/coding.h"
 #include "larder/file_system.h"
 #include "server/wal_record.h"
 #include "testing/fault_injection_file_system.h"
@@ -14,7 +15,7 @@
 namespace larder::server {
 namespace {
 
-constexpr char kDir[] = "/db";
+constexpr char kWalDir[] = "/db";
 
 // The batch of record `i`: a put whose value length varies with i, and a delete every third.
 kv::WriteBatch Batch(std::uint64_t i) {
@@ -41,7 +42,7 @@ struct Replayed {
 Result<std::unique_ptr<WriteAheadLog>> OpenLog(FileSystem* fs, std::uint64_t checkpoint,
                                                Replayed* out, WalOptions options = {}) {
   options.sync_interval_ms = 0;  // no background thread unless a test asks for one
-  return WriteAheadLog::Open(fs, kDir, options, checkpoint,
+  return WriteAheadLog::Open(fs, kWalDir, options, checkpoint,
                              [out](std::uint64_t seq, const kv::WriteBatch& b) {
                                out->seqs.push_back(seq);
                                out->batches.push_back(Describe(b));
@@ -74,16 +75,15 @@ void AppendRange(WriteAheadLog& log, std::uint64_t from, std::uint64_t to) {
 }
 
 void WriteFile(FileSystem* fs, const std::string& path, const std::string& bytes) {
-  ASSERT_TRUE(fs->CreateDirs(kDir).ok());
+  ASSERT_TRUE(fs->CreateDirs(kWalDir).ok());
   auto f = fs->Open(path, {.create = true});
   ASSERT_TRUE(f.ok());
   ASSERT_TRUE((*f)->Truncate(0).ok());
-  ASSERT_TRUE(
-      (*f)->WriteAt(0, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}).ok());
+  ASSERT_TRUE((*f)->WriteAt(0, AsBytes(bytes)).ok());
 }
 
 std::string LogPath(std::uint64_t first_seq) {
-  return std::string(kDir) + "/" + WalFileName(first_seq);
+  return std::string(kWalDir) + "/" + WalFileName(first_seq);
 }
 
 // The bytes of records from..to, as the log writes them.
@@ -95,7 +95,7 @@ std::string Records(std::uint64_t from, std::uint64_t to) {
 
 std::vector<std::string> LogFiles(FileSystem* fs) {
   std::vector<std::string> out;
-  auto names = fs->ListDir(kDir);
+  auto names = fs->ListDir(kWalDir);
   EXPECT_TRUE(names.ok());
   if (!names.ok()) return out;
   for (const std::string& name : *names) {
@@ -371,7 +371,7 @@ TEST(WalTest, ReplayErrorStopsOpen) {
   auto fs = NewMemFileSystem();
   WriteFile(fs.get(), LogPath(1), Records(1, 3));
   int calls = 0;
-  auto log = WriteAheadLog::Open(fs.get(), kDir, {.sync_interval_ms = 0}, 0,
+  auto log = WriteAheadLog::Open(fs.get(), kWalDir, {.sync_interval_ms = 0}, 0,
                                  [&calls](std::uint64_t seq, const kv::WriteBatch&) {
                                    ++calls;
                                    return seq == 2 ? Status::IOError("engine") : Status::Ok();

@@ -11,6 +11,7 @@ namespace {
 
 using testing::Backing;
 using testing::CommandHarness;
+using testing::kWrongTypeReply;
 
 class ZSetCommandsTest : public ::testing::Test {
  protected:
@@ -18,9 +19,6 @@ class ZSetCommandsTest : public ::testing::Test {
       Backing::kEngine,
       {RegisterZSetCommands, RegisterKeyCommands, RegisterSetCommands, RegisterStringCommands}};
 };
-
-constexpr const char* kWrongType =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value";
 
 TEST_F(ZSetCommandsTest, AddScoreAndOptions) {
   EXPECT_EQ(h.Run({"ZADD", "z", "1", "a", "2", "b"}), "2");
@@ -65,7 +63,7 @@ TEST_F(ZSetCommandsTest, WrongTypeEverywhere) {
       {"ZMPOP", "1", "s", "MIN"},   {"ZINCRBY", "s", "1", "a"},
       {"ZLEXCOUNT", "s", "-", "+"}, {"ZRANGESTORE", "d", "s", "0", "1"},
   };
-  for (const auto& cmd : commands) EXPECT_EQ(h.Run(cmd), kWrongType) << cmd[0];
+  for (const auto& cmd : commands) EXPECT_EQ(h.Run(cmd), kWrongTypeReply) << cmd[0];
 }
 
 TEST_F(ZSetCommandsTest, RangesByRankScoreAndLex) {

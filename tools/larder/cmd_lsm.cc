@@ -332,7 +332,7 @@ int RunCompact(const LsmArgs& a) {
   return kExitOk;
 }
 
-std::string StatsJson(kv::Store& store) {
+std::string LsmStatsJson(kv::Store& store) {
   auto* db = dynamic_cast<lsm::DB*>(&store);
   if (db == nullptr) return {};
   const lsm::Stats st = db->GetStats();
@@ -355,7 +355,7 @@ int RunBench(const DbBenchFlags& flags, const lsm::Options& options) {
     LARDER_ASSIGN_OR_RETURN(std::unique_ptr<lsm::DB> db, lsm::DB::Open(dir, options));
     return std::unique_ptr<kv::Store>(std::move(db));
   };
-  engine.stats_json = StatsJson;
+  engine.stats_json = LsmStatsJson;
   return RunDbBench(flags, engine, stdout);
 }
 
