@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <iterator>
 
 #include "server/args.h"
 #include "server/client.h"
@@ -43,7 +42,10 @@ void AppendQuoted(std::string* out, std::string_view s) {
         if (c >= 0x20 && c < 0x7f) {
           out->push_back(ch);
         } else {
-          fmt::format_to(std::back_inserter(*out), "\\x{:02x}", c);
+          constexpr std::string_view kHexDigits = "0123456789abcdef";
+          out->append("\\x");
+          out->push_back(kHexDigits[c >> 4]);
+          out->push_back(kHexDigits[c & 0xf]);
         }
     }
   }
