@@ -8,8 +8,10 @@ the same run (larderd --appendfsync M; redis-server --appendonly yes --appendfsy
   - lease+complete: CLIENTS processes each lease B items and complete them (larderd: QLEASE
     COUNT B then QCOMPLETE of the ids; Redis: XREADGROUP COUNT B then XACK of the ids), items
     per second over all, until the items produced are consumed;
-  - lease latency with N items queued (1k, 1M, ... by --depths): one client, QLEASE COUNT 1 +
-    QCOMPLETE round trips, median and 99th percentile in microseconds.
+  - lease latency with N items queued (1k, 1M and 10M; --depths): one client, QLEASE COUNT 1 +
+    QCOMPLETE round trips, median and 99th percentile in microseconds; measured right after the
+    N items were produced, and again once the server is at rest (its CPU time stops growing:
+    the LSM engine has compacted what the fill wrote), with the seconds that took.
 
 Each fsync mode and partition count runs on a fresh pair of servers (empty directories), and so
 do the latency runs: a row does not pay for the compactions of the rows before it.
@@ -138,26 +140,50 @@ def throughput(kind, port, queue, partitions, batch, per_client):
     return produced, consumed
 
 
-def latency(kind, port, queue, depth):
-    client = kind(port, queue)
-    client.setup(1)
-    left = depth
-    while left > 0:
-        client.produce(min(1000, left))
-        left -= min(1000, left)
-    # Each sample is a real lease and complete at the same depth: one item is produced back
-    # (untimed) after each, so the queue neither drains (1,000 items would be gone after half
-    # the samples, and an empty lease is cheaper) nor grows.
+def lease_samples(client, name, depth):
+    """Median and p99 (µs) of 2,000 leases and completes at `depth`. Each sample is a real
+    lease and complete at the same depth: one item is produced back (untimed) after each, so the
+    queue neither drains (1,000 items would be gone after half the samples, and an empty lease is
+    cheaper) nor grows."""
     samples = []
     for _ in range(2000):
         t = time.perf_counter()
         got = client.consume(1)
         samples.append((time.perf_counter() - t) * 1e6)
         if got != 1:
-            raise RuntimeError(f"{kind.name}: a lease at depth {depth} got {got} items")
+            raise RuntimeError(f"{name}: a lease at depth {depth} got {got} items")
         client.produce(1)
     samples.sort()
     return statistics.median(samples), samples[int(len(samples) * 0.99)]
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def wait_for_rest(pid, limit=900):
+    """Seconds until the process uses less than 5% of a core over 2 s (background work done)."""
+    start = time.monotonic()
+    while time.monotonic() - start < limit:
+        before = cpu_seconds(pid)
+        time.sleep(2)
+        if cpu_seconds(pid) - before < 0.1:
+            break
+    return time.monotonic() - start
+
+
+def latency(kind, server, queue, depth):
+    client = kind(server.port, queue)
+    client.setup(1)
+    left = depth
+    while left > 0:
+        client.produce(min(1000, left))
+        left -= min(1000, left)
+    after_fill = lease_samples(client, kind.name, depth)
+    rest_s = wait_for_rest(server.proc.pid)
+    return after_fill + lease_samples(client, kind.name, depth) + (rest_s,)
 
 
 def markdown(res):
@@ -174,11 +200,15 @@ def markdown(res):
                      f"{l_[0]:.0f} | {l_[0] / r[0]:.2f}x | {r[1]:.0f} | {l_[1]:.0f} | "
                      f"{l_[1] / r[1]:.2f}x |")
     lines += ["", "Lease latency (one client, QLEASE COUNT 1 + QCOMPLETE, vs XREADGROUP COUNT 1 "
-              "+ XACK), microseconds, median / p99:", "",
-              "| items queued | redis-server | larderd |", "|---:|---:|---:|"]
+              "+ XACK), microseconds, median / p99, right after the items were produced and "
+              "again at rest (the server's CPU idle; larderd's LSM engine has compacted the "
+              "fill), with the seconds larderd took to come to rest:", "",
+              "| items queued | redis-server after fill | larderd after fill | redis-server at "
+              "rest | larderd at rest | larderd's wait (s) |", "|---:|---:|---:|---:|---:|---:|"]
     for row in res["latency"]:
         r, l_ = row["redis-server"], row["larderd"]
-        lines.append(f"| {row['depth']:,} | {r[0]:.0f} / {r[1]:.0f} | {l_[0]:.0f} / {l_[1]:.0f} |")
+        lines.append(f"| {row['depth']:,} | {r[0]:.0f} / {r[1]:.0f} | {l_[0]:.0f} / {l_[1]:.0f} "
+                     f"| {r[2]:.0f} / {r[3]:.0f} | {l_[2]:.0f} / {l_[3]:.0f} | {l_[4]:.0f} |")
     lines += ["", END]
     return "\n".join(lines) + "\n"
 
@@ -195,7 +225,8 @@ def main():
     ap.add_argument("--out", default=None, help="markdown to update (docs/benchmarks.md)")
     args = ap.parse_args()
     per_client = args.per_client or (2000 if args.quick else 50000)
-    depths = [int(d) for d in (args.depths or ("1000" if args.quick else "1000,1000000")).split(",")]
+    default_depths = "1000" if args.quick else "1000,1000000,10000000"
+    depths = [int(d) for d in (args.depths or default_depths).split(",")]
     data = os.path.join(os.path.dirname(os.path.abspath(args.bin)), "bench-data")
     os.makedirs(data, exist_ok=True)
     res = {"throughput": [], "latency": [], "per_client": per_client,
@@ -228,9 +259,9 @@ def main():
             with fresh_servers(mode) as (larderd, redis):
                 for depth in depths:
                     row = {"depth": depth}
-                    for kind, port in ((Streams, redis.port), (Larder, larderd.port)):
+                    for kind, server in ((Streams, redis), (Larder, larderd)):
                         n += 1
-                        row[kind.name] = latency(kind, port, f"lat{n}", depth)
+                        row[kind.name] = latency(kind, server, f"lat{n}", depth)
                     print(json.dumps(row), flush=True)
                     res["latency"].append(row)
     res.update(date=time.strftime("%Y-%m-%d"),
