@@ -30,20 +30,6 @@ namespace larder::server {
 
 namespace {
 
-// A key probe without a copy of the key (heterogeneous lookup in the maps below).
-struct WaitKeyRef {
-  int db;
-  std::string_view key;
-};
-
-struct WaitKeyLess {
-  using is_transparent = void;
-  template <class A, class B>
-  bool operator()(const A& a, const B& b) const {
-    return a.db != b.db ? a.db < b.db : std::string_view(a.key) < std::string_view(b.key);
-  }
-};
-
 constexpr std::string_view kUnblockedError = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
 
 // The client kept alive until its reply is delivered. A client not owned by a shared_ptr (a
@@ -57,6 +43,20 @@ std::shared_ptr<Client> Keep(Client& client) {
 }  // namespace
 
 struct BlockingService::Impl {
+  // A key probe without a copy of the key (heterogeneous lookup in the maps below).
+  struct WaitKeyRef {
+    int db;
+    std::string_view key;
+  };
+
+  struct WaitKeyLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return a.db != b.db ? a.db < b.db : std::string_view(a.key) < std::string_view(b.key);
+    }
+  };
+
   struct Entry;
   using Queue = std::list<Entry*>;
   using QueueMap = std::map<WaitKey, Queue, WaitKeyLess>;
@@ -252,7 +252,7 @@ void BlockingService::Block(CommandContext& ctx, BlockOptions options) {
 }
 
 void BlockingService::SignalKeyReady(const WaitKey& key) {
-  auto it = impl_->queues.find(WaitKeyRef{key.db, key.key});
+  auto it = impl_->queues.find(Impl::WaitKeyRef{key.db, key.key});
   if (it != impl_->queues.end()) impl_->MarkReady(it);
 }
 
@@ -260,11 +260,11 @@ void BlockingService::OnKeyModified(int db, std::optional<std::string_view> key)
   Impl& s = *impl_;
   if (s.queues.empty()) return;
   if (key.has_value()) {
-    auto it = s.queues.find(WaitKeyRef{db, *key});
+    auto it = s.queues.find(Impl::WaitKeyRef{db, *key});
     if (it != s.queues.end()) s.MarkReady(it);
     return;
   }
-  for (auto it = s.queues.lower_bound(WaitKeyRef{db, {}});
+  for (auto it = s.queues.lower_bound(Impl::WaitKeyRef{db, {}});
        it != s.queues.end() && it->first.db == db; ++it) {
     s.MarkReady(it);
   }
@@ -334,7 +334,7 @@ std::size_t BlockingService::blocked_clients() const { return impl_->paused_clie
 
 std::vector<Client*> BlockingService::Waiters(const WaitKey& key) const {
   std::vector<Client*> out;
-  auto it = impl_->queues.find(WaitKeyRef{key.db, key.key});
+  auto it = impl_->queues.find(Impl::WaitKeyRef{key.db, key.key});
   if (it == impl_->queues.end()) return out;
   for (const Impl::Entry* e : it->second) out.push_back(e->client);
   return out;

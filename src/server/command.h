@@ -50,6 +50,12 @@ enum CommandFlag : std::uint32_t {
   kCmdMultiControl = 1u << 15,
 };
 
+// The flag sets most command tables use: fast reads, fast writes, and fast writes that may add
+// data (refused under an out-of-memory condition: "denyoom").
+inline constexpr std::uint32_t kCmdReadFast = kCmdReadOnly | kCmdFast;
+inline constexpr std::uint32_t kCmdWriteFast = kCmdWrite | kCmdFast;
+inline constexpr std::uint32_t kCmdGrowFast = kCmdWrite | kCmdDenyOom | kCmdFast;
+
 struct CommandContext {
   Server& server;
   Client& client;

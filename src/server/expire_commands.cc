@@ -140,16 +140,13 @@ Status PersistCommand(CommandContext& ctx) {
   return Status::Ok();
 }
 
-constexpr std::uint32_t kWriteFast = kCmdWrite | kCmdFast;
-constexpr std::uint32_t kReadFast = kCmdReadOnly | kCmdFast;
-
 }  // namespace
 
 void RegisterExpireCommands(CommandTable& table) {
   const std::vector<CommandSpec> specs = {
       {"expire",
        -3,
-       kWriteFast,
+       kCmdWriteFast,
        1,
        1,
        1,
@@ -160,7 +157,7 @@ void RegisterExpireCommands(CommandTable& table) {
        {}},
       {"pexpire",
        -3,
-       kWriteFast,
+       kCmdWriteFast,
        1,
        1,
        1,
@@ -171,7 +168,7 @@ void RegisterExpireCommands(CommandTable& table) {
        {}},
       {"expireat",
        -3,
-       kWriteFast,
+       kCmdWriteFast,
        1,
        1,
        1,
@@ -182,7 +179,7 @@ void RegisterExpireCommands(CommandTable& table) {
        {}},
       {"pexpireat",
        -3,
-       kWriteFast,
+       kCmdWriteFast,
        1,
        1,
        1,
@@ -193,7 +190,7 @@ void RegisterExpireCommands(CommandTable& table) {
        {}},
       {"ttl",
        2,
-       kReadFast,
+       kCmdReadFast,
        1,
        1,
        1,
@@ -204,7 +201,7 @@ void RegisterExpireCommands(CommandTable& table) {
        {}},
       {"pttl",
        2,
-       kReadFast,
+       kCmdReadFast,
        1,
        1,
        1,
@@ -215,7 +212,7 @@ void RegisterExpireCommands(CommandTable& table) {
        {}},
       {"expiretime",
        2,
-       kReadFast,
+       kCmdReadFast,
        1,
        1,
        1,
@@ -226,7 +223,7 @@ void RegisterExpireCommands(CommandTable& table) {
        {}},
       {"pexpiretime",
        2,
-       kReadFast,
+       kCmdReadFast,
        1,
        1,
        1,
@@ -237,7 +234,7 @@ void RegisterExpireCommands(CommandTable& table) {
        {}},
       {"persist",
        2,
-       kWriteFast,
+       kCmdWriteFast,
        1,
        1,
        1,

@@ -218,16 +218,13 @@ Status HIncrByFloatCommand(CommandContext& ctx) {
   return Status::Ok();
 }
 
-constexpr std::uint32_t kWriteFast = kCmdWrite | kCmdDenyOom | kCmdFast;
-constexpr std::uint32_t kReadFast = kCmdReadOnly | kCmdFast;
-
 }  // namespace
 
 void RegisterHashCommands(CommandTable& table) {
   const std::vector<CommandSpec> specs = {
       {"hset",
        -4,
-       kWriteFast,
+       kCmdGrowFast,
        1,
        1,
        1,
@@ -238,7 +235,7 @@ void RegisterHashCommands(CommandTable& table) {
        {}},
       {"hmset",
        -4,
-       kWriteFast,
+       kCmdGrowFast,
        1,
        1,
        1,
@@ -249,7 +246,7 @@ void RegisterHashCommands(CommandTable& table) {
        {}},
       {"hsetnx",
        4,
-       kWriteFast,
+       kCmdGrowFast,
        1,
        1,
        1,
@@ -260,7 +257,7 @@ void RegisterHashCommands(CommandTable& table) {
        {}},
       {"hget",
        3,
-       kReadFast,
+       kCmdReadFast,
        1,
        1,
        1,
@@ -271,7 +268,7 @@ void RegisterHashCommands(CommandTable& table) {
        {}},
       {"hmget",
        -3,
-       kReadFast,
+       kCmdReadFast,
        1,
        1,
        1,
@@ -293,7 +290,7 @@ void RegisterHashCommands(CommandTable& table) {
        {}},
       {"hlen",
        2,
-       kReadFast,
+       kCmdReadFast,
        1,
        1,
        1,
@@ -304,7 +301,7 @@ void RegisterHashCommands(CommandTable& table) {
        {}},
       {"hstrlen",
        3,
-       kReadFast,
+       kCmdReadFast,
        1,
        1,
        1,
@@ -315,7 +312,7 @@ void RegisterHashCommands(CommandTable& table) {
        {}},
       {"hexists",
        3,
-       kReadFast,
+       kCmdReadFast,
        1,
        1,
        1,
@@ -326,7 +323,7 @@ void RegisterHashCommands(CommandTable& table) {
        {}},
       {"hincrby",
        4,
-       kWriteFast,
+       kCmdGrowFast,
        1,
        1,
        1,
@@ -337,7 +334,7 @@ void RegisterHashCommands(CommandTable& table) {
        {}},
       {"hincrbyfloat",
        4,
-       kWriteFast,
+       kCmdGrowFast,
        1,
        1,
        1,

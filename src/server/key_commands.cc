@@ -257,9 +257,6 @@ Status RandomKeyCommand(CommandContext& ctx) {
   return Status::Ok();
 }
 
-constexpr std::uint32_t kWriteFast = kCmdWrite | kCmdFast;
-constexpr std::uint32_t kReadFast = kCmdReadOnly | kCmdFast;
-
 }  // namespace
 
 void RegisterKeyCommands(CommandTable& table) {
@@ -267,7 +264,7 @@ void RegisterKeyCommands(CommandTable& table) {
       {"del", -2, kCmdWrite, 1, -1, 1, DelCommand, "generic", "Delete keys", "1.0.0", {}},
       {"unlink",
        -2,
-       kWriteFast,
+       kCmdWriteFast,
        1,
        -1,
        1,
@@ -278,7 +275,7 @@ void RegisterKeyCommands(CommandTable& table) {
        {}},
       {"exists",
        -2,
-       kReadFast,
+       kCmdReadFast,
        1,
        -1,
        1,
@@ -289,7 +286,7 @@ void RegisterKeyCommands(CommandTable& table) {
        {}},
       {"type",
        2,
-       kReadFast,
+       kCmdReadFast,
        1,
        1,
        1,
@@ -311,7 +308,7 @@ void RegisterKeyCommands(CommandTable& table) {
        {}},
       {"renamenx",
        3,
-       kWriteFast,
+       kCmdWriteFast,
        1,
        2,
        1,
@@ -333,7 +330,7 @@ void RegisterKeyCommands(CommandTable& table) {
        {}},
       {"move",
        3,
-       kWriteFast,
+       kCmdWriteFast,
        1,
        1,
        1,
@@ -377,7 +374,7 @@ void RegisterKeyCommands(CommandTable& table) {
        {}},
       {"touch",
        -2,
-       kReadFast,
+       kCmdReadFast,
        1,
        -1,
        1,

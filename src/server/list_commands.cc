@@ -364,11 +364,7 @@ Result<bool> ServeFirstList(CommandContext& ctx, std::span<const std::string_vie
   return false;
 }
 
-namespace {
-
-constexpr std::uint32_t kWriteFast = kCmdWrite | kCmdDenyOom | kCmdFast;
-
-}  // namespace
+namespace {}  // namespace
 
 CommandSpec ListCommandSpec(std::string_view name, int arity, std::uint32_t flags, int first_key,
                             int last_key, CommandHandler handler, std::string_view summary,
@@ -379,13 +375,13 @@ CommandSpec ListCommandSpec(std::string_view name, int arity, std::uint32_t flag
 
 void RegisterListCommands(CommandTable& table) {
   const CommandSpec specs[] = {
-      ListCommandSpec("lpush", -3, kWriteFast, 1, 1, LPushCommand, "Prepend elements to a list",
+      ListCommandSpec("lpush", -3, kCmdGrowFast, 1, 1, LPushCommand, "Prepend elements to a list",
                       "1.0.0"),
-      ListCommandSpec("rpush", -3, kWriteFast, 1, 1, RPushCommand, "Append elements to a list",
+      ListCommandSpec("rpush", -3, kCmdGrowFast, 1, 1, RPushCommand, "Append elements to a list",
                       "1.0.0"),
-      ListCommandSpec("lpushx", -3, kWriteFast, 1, 1, LPushXCommand,
+      ListCommandSpec("lpushx", -3, kCmdGrowFast, 1, 1, LPushXCommand,
                       "Prepend elements to a list only when it exists", "2.2.0"),
-      ListCommandSpec("rpushx", -3, kWriteFast, 1, 1, RPushXCommand,
+      ListCommandSpec("rpushx", -3, kCmdGrowFast, 1, 1, RPushXCommand,
                       "Append elements to a list only when it exists", "2.2.0"),
       ListCommandSpec("lpop", -2, kCmdWrite | kCmdFast, 1, 1, LPopCommand,
                       "Remove and return the first elements of a list", "1.0.0"),

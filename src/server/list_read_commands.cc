@@ -125,13 +125,11 @@ Status LPosCommand(CommandContext& ctx) {
   return Status::Ok();
 }
 
-constexpr std::uint32_t kReadFast = kCmdReadOnly | kCmdFast;
-
 }  // namespace
 
 void RegisterListReadCommands(CommandTable& table) {
   table.Add(
-      ListCommandSpec("llen", 2, kReadFast, 1, 1, LLenCommand, "The length of a list", "1.0.0"));
+      ListCommandSpec("llen", 2, kCmdReadFast, 1, 1, LLenCommand, "The length of a list", "1.0.0"));
   table.Add(ListCommandSpec("lindex", 3, kCmdReadOnly, 1, 1, LIndexCommand,
                             "The element at an index of a list", "1.0.0"));
   table.Add(ListCommandSpec("lrange", 4, kCmdReadOnly, 1, 1, LRangeCommand,

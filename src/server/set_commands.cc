@@ -185,9 +185,6 @@ Status SScanCommand(CommandContext& ctx) {
   return Status::Ok();
 }
 
-constexpr std::uint32_t kWriteFast = kCmdWrite | kCmdDenyOom | kCmdFast;
-constexpr std::uint32_t kReadFast = kCmdReadOnly | kCmdFast;
-
 CommandSpec SetSpec(std::string_view name, int arity, std::uint32_t flags, int first_key,
                     int last_key, CommandHandler handler, std::string_view summary,
                     std::string_view since) {
@@ -198,14 +195,14 @@ CommandSpec SetSpec(std::string_view name, int arity, std::uint32_t flags, int f
 }  // namespace
 
 void RegisterSetCommands(CommandTable& table) {
-  table.Add(SetSpec("sadd", -3, kWriteFast, 1, 1, SAddCommand, "Add members to a set", "1.0.0"));
+  table.Add(SetSpec("sadd", -3, kCmdGrowFast, 1, 1, SAddCommand, "Add members to a set", "1.0.0"));
   table.Add(SetSpec("srem", -3, kCmdWrite | kCmdFast, 1, 1, SRemCommand,
                     "Remove members from a set", "1.0.0"));
-  table.Add(SetSpec("sismember", 3, kReadFast, 1, 1, SIsMemberCommand,
+  table.Add(SetSpec("sismember", 3, kCmdReadFast, 1, 1, SIsMemberCommand,
                     "Whether a member belongs to a set", "1.0.0"));
-  table.Add(SetSpec("smismember", -3, kReadFast, 1, 1, SMIsMemberCommand,
+  table.Add(SetSpec("smismember", -3, kCmdReadFast, 1, 1, SMIsMemberCommand,
                     "Whether each member belongs to a set", "6.2.0"));
-  table.Add(SetSpec("scard", 2, kReadFast, 1, 1, SCardCommand, "The number of members of a set",
+  table.Add(SetSpec("scard", 2, kCmdReadFast, 1, 1, SCardCommand, "The number of members of a set",
                     "1.0.0"));
   table.Add(SetSpec("smembers", 2, kCmdReadOnly, 1, 1, SMembersCommand, "Every member of a set",
                     "1.0.0"));

@@ -438,15 +438,13 @@ Status XSetIdCommand(CommandContext& ctx) {
   return Status::Ok();
 }
 
-constexpr std::uint32_t kWriteFast = kCmdWrite | kCmdDenyOom | kCmdFast;
-
 }  // namespace
 
 void RegisterStreamCommands(CommandTable& table) {
   RegisterStreamReadCommands(table);
   RegisterStreamGroupCommands(table);
   RegisterStreamInfoCommand(table);
-  table.Add(StreamCommandSpec("xadd", -5, kWriteFast, 1, 1, XAddCommand,
+  table.Add(StreamCommandSpec("xadd", -5, kCmdGrowFast, 1, 1, XAddCommand,
                               "Appends a new entry to a stream", "5.0.0"));
   table.Add(StreamCommandSpec("xlen", 2, kCmdReadOnly | kCmdFast, 1, 1, XLenCommand,
                               "Return the number of entries in a stream", "5.0.0"));
@@ -468,7 +466,7 @@ void RegisterStreamCommands(CommandTable& table) {
                               "Trims the stream to (approximately if '~' is passed) a certain "
                               "size",
                               "5.0.0"));
-  table.Add(StreamCommandSpec("xsetid", -3, kWriteFast, 1, 1, XSetIdCommand,
+  table.Add(StreamCommandSpec("xsetid", -3, kCmdGrowFast, 1, 1, XSetIdCommand,
                               "An internal command for replicating stream values", "5.0.0"));
 }
 
