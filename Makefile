@@ -87,7 +87,8 @@ format:
 LINT_FILES := '^$(CURDIR)/(src|tools)/.*(?<!_test)\.cc$$'
 lint: setup
 	@scripts/setup lint
-	@cmake -S . -B build-lint $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DLARDER_BUILD_TESTS=OFF >/dev/null
+	@cmake -S . -B build-lint $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DLARDER_BUILD_TESTS=OFF \
+	  -DLARDER_UNITY_BUILD=OFF >/dev/null
 	run-clang-tidy-14 -quiet -p build-lint -j $(JOBS) -extra-arg=-Wthread-safety \
 	  -extra-arg=-Wno-unknown-warning-option $(LINT_FILES)
 
