@@ -27,7 +27,7 @@
 
 namespace larder::bolt::internal {
 
-struct Node;
+class Node;
 
 class NodeMap {
  public:
