@@ -50,6 +50,9 @@ Status CheckOptions(const Options& o) {
         "Options: need 1 <= level0_compaction_trigger <= level0_slowdown_trigger <= "
         "level0_stop_trigger");
   }
+  if (o.slowdown_write_rate == 0) {
+    return Status::InvalidArgument("Options::slowdown_write_rate must be positive");
+  }
   if (o.block_size == 0 || o.block_restart_interval < 1 || o.max_open_tables < 1 ||
       o.target_file_size == 0 || o.level_size_multiplier <= 1) {
     return Status::InvalidArgument(
@@ -64,7 +67,8 @@ Status CheckOptions(const Options& o) {
 
 }  // namespace
 
-DBImpl::DBImpl(const std::string& dir, const Options& options) : dir_(dir), options_(options) {
+DBImpl::DBImpl(const std::string& dir, const Options& options)
+    : dir_(dir), options_(options), pacer_(options.slowdown_write_rate) {
   if (options_.in_memory) {
     owned_fs_ = NewMemFileSystem();
     fs_ = owned_fs_.get();

@@ -58,6 +58,7 @@
 #include "lsm/dbformat.h"
 #include "lsm/range_tombstones.h"
 #include "lsm/version.h"
+#include "lsm/write_pacer.h"
 
 namespace larder::lsm {
 
@@ -217,6 +218,9 @@ class DBImpl final : public DB {
   // Called by the leader with mu_ held; may release and retake it.
   Status MakeRoomForWrite(bool force) REQUIRES(mu_);
   Status SwitchMemtable() REQUIRES(mu_);
+  // After a group of `bytes` is written: charges it to the slowdown's pacer while level 0 is at
+  // or past level0_slowdown_trigger, else clears the pacer's debt.
+  void ChargeSlowdown(std::uint64_t bytes) REQUIRES(mu_);
   // Joins followers' batches to the leader's (same sync mode, up to max_write_group_bytes).
   // Returns the last writer of the group.
   Writer* BuildGroup(const WriteBatch** merged) REQUIRES(mu_);
@@ -377,6 +381,9 @@ class DBImpl final : public DB {
   bool tx_open_ GUARDED_BY(mu_) = false;
   CondVar tx_cv_;
   Stats stats_ GUARDED_BY(mu_);
+  // The slowdown's debt (write_pacer.h): charged by each group written while level 0 is at or
+  // past level0_slowdown_trigger, reset by one written below it.
+  WritePacer pacer_ GUARDED_BY(mu_);
 };
 
 }  // namespace larder::lsm

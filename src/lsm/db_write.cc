@@ -2,7 +2,6 @@
 // switch and write slowdowns. The lock rule is in db_impl.h.
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include "lsm/db_impl.h"
 #include "lsm/db_internal.h"
@@ -177,6 +176,7 @@ Status DBImpl::WriteInternal(const kv::WriteOptions& options, const WriteBatch* 
     if (s.ok()) {
       last_sequence_.store(first + count - 1, std::memory_order_release);
       stats_.user_bytes_written += user_bytes;
+      ChargeSlowdown(user_bytes);
       MaybeWantWarmArena();
       MaybeWantWarmValues();
     } else {
@@ -259,14 +259,16 @@ Status DBImpl::MakeRoomForWrite(bool force) {
     if (closed_) return Status::InvalidArgument("the LSM database " + dir_ + " is closed");
     const int l0 = l0_files_;
     if (allow_delay && l0 >= options_.level0_slowdown_trigger) {
-      // Give the compaction the core for a moment, once per group; longer as L0 grows.
-      const int over = l0 - options_.level0_slowdown_trigger;
-      const auto pause = std::chrono::microseconds(1000 * (1 + over / 4));
-      mu_.Unlock();
-      std::this_thread::sleep_for(pause);
-      mu_.Lock();
-      stats_.stall_micros += static_cast<std::uint64_t>(pause.count());
+      // Pay the debt of the groups written since level 0 reached the trigger, beyond the
+      // burst allowance (write_pacer.h); the group's own bytes are charged once written.
       allow_delay = false;
+      const std::chrono::nanoseconds pause = pacer_.DelayAt(clock_->NowNanos());
+      if (pause.count() > 0) {
+        mu_.Unlock();
+        clock_->SleepFor(pause);
+        mu_.Lock();
+        stats_.stall_micros += static_cast<std::uint64_t>(pause.count() / 1000);
+      }
     } else if (mem_->empty() || (!force && mem_bytes_ < options_.write_buffer_size)) {
       // (An empty memtable is never switched: a forced switch has nothing to flush.)
       return Status::Ok();
@@ -284,6 +286,15 @@ Status DBImpl::MakeRoomForWrite(bool force) {
       force = false;
     }
   }
+}
+
+void DBImpl::ChargeSlowdown(std::uint64_t bytes) {
+  const int over = l0_files_ - options_.level0_slowdown_trigger;
+  if (over < 0) {
+    pacer_.Reset();
+    return;
+  }
+  pacer_.Charge(bytes, 1 + static_cast<std::uint64_t>(over) / 4, clock_->NowNanos());
 }
 
 Status DBImpl::SwitchMemtable() {

@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "larder/clock.h"
 #include "larder/lsm/db.h"
 #include "lsm/filename.h"
 #include "lsm/log_reader.h"
@@ -171,6 +172,72 @@ TEST(LsmWriteTest, ValueLogsArePreallocatedWhileOpenAndCutBackWhenFinished) {
       ASSERT_EQ(got, value) << key;
     }
   }
+}
+
+// Level 0 at its slowdown trigger (a compaction held reading its inputs): small writes pass
+// without waiting, a burst waits for its bytes at slowdown_write_rate, and once level 0 is back
+// under the trigger nothing more waits. stall_micros counts the pauses the pacer asked for; the
+// ManualClock makes them exact and instant.
+TEST(LsmWriteTest, TheSlowdownPacesBytesNotWriteGroups) {
+  auto mem = NewMemFileSystem(std::size_t{64} << 20);
+  test::GateFileSystem fs(mem.get());
+  ManualClock clock;
+  Options o;
+  o.file_system = &fs;
+  o.clock = &clock;
+  o.level0_compaction_trigger = 20;
+  o.level0_slowdown_trigger = 20;
+  o.level0_stop_trigger = 30;
+  {
+    auto db = DB::Open("/p", o);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    for (int table = 0; table < 2; ++table) {
+      for (int i = 0; i < 100; ++i) {
+        ASSERT_TRUE((*db)->Put({}, test::NumberedKey("t", i), "x").ok());
+      }
+      ASSERT_TRUE((*db)->Flush().ok());
+    }
+  }
+  // Reopened with both triggers at 2: the compaction it starts is held reading a table.
+  fs.Hold(test::GateFileSystem::Call::kRead, test::FilesEndingWith(mem.get(), "/p", ".sst"));
+  o.level0_compaction_trigger = 2;
+  o.level0_slowdown_trigger = 2;
+  o.slowdown_write_rate = std::uint64_t{1} << 20;  // 1 MiB/s
+  auto db = DB::Open("/p", o);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  ASSERT_TRUE(fs.WaitUntilHolding()) << "no compaction read a table";
+  ASSERT_EQ((*db)->GetStats().levels[0].tables, 2);
+
+  // 20 small writes: about 30 bytes each, 0.6 ms at the rate, inside the 1 ms allowance.
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE((*db)->Put({}, test::NumberedKey("small", i), "v").ok());
+  }
+  EXPECT_EQ((*db)->GetStats().stall_micros, 0u) << "small writes waited";
+
+  // 100 writes of 2 KiB: about 195 ms of bytes; all but the last write's and the allowance
+  // are waited for.
+  const std::string value(2048, 'b');
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE((*db)->Put({}, test::NumberedKey("big", i), value).ok());
+  }
+  const std::uint64_t burst_micros = std::uint64_t{100} * 2048 * 1'000'000 / (1 << 20);
+  const std::uint64_t stalled = (*db)->GetStats().stall_micros;
+  EXPECT_GE(stalled, burst_micros - 2 * 2000 - 1000);
+  EXPECT_LE(stalled, burst_micros + 2000);
+
+  // The compaction finishes; level 0 falls under the trigger and the debt is forgotten.
+  fs.Release();
+  for (int i = 0; i < 6000 && (*db)->GetStats().levels[0].tables >= 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_LT((*db)->GetStats().levels[0].tables, 2) << "the compaction did not finish";
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE((*db)->Put({}, test::NumberedKey("after", i), value).ok());
+  }
+  EXPECT_EQ((*db)->GetStats().stall_micros, stalled) << "writes waited under the trigger";
+  std::string got;
+  ASSERT_TRUE((*db)->Get({}, test::NumberedKey("big", 99), &got).ok());
+  EXPECT_EQ(got, value);
 }
 
 }  // namespace

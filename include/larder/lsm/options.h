@@ -116,10 +116,10 @@ struct Options {
   // uncompressed (levels 0 and 1 by default) is read where it lies in the OS page cache, with
   // no copy and without the block cache; its checksum is checked on its first read, which the
   // table remembers in 8 bytes per block (Stats::block_cache_* do not count these reads).
-  // Compressed blocks are inflated from the mapping into the cache as before. Off: every block is read with pread
-  // into the cache. Values in the value log (value_threshold) are likewise checked and copied
-  // straight from a mapping of their log instead of read into a buffer. Costs address space
-  // only (one mapping per open table, max_open_tables, and per value log read).
+  // Compressed blocks are inflated from the mapping into the cache as before. Off: every block is
+  // read with pread into the cache. Values in the value log (value_threshold) are likewise checked
+  // and copied straight from a mapping of their log instead of read into a buffer. Costs address
+  // space only (one mapping per open table, max_open_tables, and per value log read).
   bool mmap_reads = true;
   // Check every block's checksum on each read (the block cache holds checked blocks, so this
   // costs only on a cache miss). Tables and logs are always checked at open and recovery.
@@ -128,11 +128,16 @@ struct Options {
   // --- Compaction and write slowdowns --------------------------------------------------------
   int num_levels = 7;
   // Level-0 table counts: compact at `level0_compaction_trigger`; from
-  // `level0_slowdown_trigger` each write group waits 1 ms (more as the count grows), giving
-  // compaction the core; at `level0_stop_trigger` writers wait until compaction catches up.
+  // `level0_slowdown_trigger` writes are paced at `slowdown_write_rate` (below); at
+  // `level0_stop_trigger` writers wait until compaction catches up.
   int level0_compaction_trigger = 4;
   int level0_slowdown_trigger = 12;
   int level0_stop_trigger = 24;
+  // Bytes per second that writes may take while level 0 is at or past its slowdown trigger,
+  // divided by 2 from 4 tables past it, by 3 from 8 and so on. A write group waits only for
+  // the debt beyond 1 ms, so sparse small writes (a lease, a lock) pass at once and a burst is
+  // held to the rate. Must be positive. docs/lsm.md, "Slowdowns and stops".
+  std::uint64_t slowdown_write_rate = std::uint64_t{32} << 20;
   // Size of level 1; each deeper level is `level_size_multiplier` times larger.
   std::uint64_t max_bytes_for_level_base = std::uint64_t{256} << 20;
   double level_size_multiplier = 10;
