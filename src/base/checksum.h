@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 namespace larder {
 
@@ -35,6 +36,12 @@ inline constexpr std::uint32_t Mask(std::uint32_t crc) {
 inline constexpr std::uint32_t Unmask(std::uint32_t masked) {
   const std::uint32_t rot = masked - kMaskDelta;
   return (rot >> 17) | (rot << 15);
+}
+
+// Mask(Value(bytes)): the checksum a format stores for `bytes`, and the one a reader compares
+// the stored value with.
+inline std::uint32_t MaskedValue(std::string_view bytes) {
+  return Mask(Value({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}));
 }
 
 // The two implementations behind Extend, for tests and benchmarks.

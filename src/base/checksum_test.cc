@@ -114,5 +114,14 @@ TEST(ChecksumTest, Crc32cMaskRoundTripsAndChangesTheValue) {
   static_assert(crc32c::Unmask(crc32c::Mask(0)) == 0);
 }
 
+TEST(ChecksumTest, MaskedValueIsTheMaskOfTheCrc) {
+  EXPECT_EQ(crc32c::MaskedValue("123456789"), crc32c::Mask(0xE3069283u));
+  EXPECT_EQ(crc32c::MaskedValue(""), crc32c::Mask(0));
+  // The whole view, embedded zeros included, and nothing past it.
+  const std::string_view with_zero("ab\0cd", 5);
+  EXPECT_EQ(crc32c::MaskedValue(with_zero), crc32c::Mask(crc32c::Value(AsBytes(with_zero))));
+  EXPECT_NE(crc32c::MaskedValue(with_zero), crc32c::MaskedValue(with_zero.substr(0, 4)));
+}
+
 }  // namespace
 }  // namespace larder

@@ -9,11 +9,9 @@ namespace {
 
 constexpr std::string_view kBackupMagic = "LarderBK";
 
-std::uint32_t Crc(std::string_view s) { return crc32c::Mask(crc32c::Value(AsBytes(s))); }
-
 void AppendFramed(std::string* dst, std::string_view payload) {
   PutFixed32(dst, static_cast<std::uint32_t>(payload.size()));
-  PutFixed32(dst, Crc(payload));
+  PutFixed32(dst, crc32c::MaskedValue(payload));
   dst->append(payload);
 }
 
@@ -43,7 +41,7 @@ std::string EncodeBackupHeader(SequenceNumber sequence, SequenceNumber since) {
   PutFixed32(&h, 1);
   PutFixed64(&h, sequence);
   PutFixed64(&h, since);
-  PutFixed32(&h, Crc(h));
+  PutFixed32(&h, crc32c::MaskedValue(h));
   return h;
 }
 
@@ -71,7 +69,8 @@ Status ParseBackup(std::string_view in, const std::string& path, ParsedBackup* o
     return bad(0, "not a backup file (bad magic)");
   }
   const auto* p = reinterpret_cast<const std::uint8_t*>(in.data());
-  if (LoadU32(p + 28) != Crc(in.substr(0, 28))) return bad(0, "header checksum mismatch");
+  if (LoadU32(p + 28) != crc32c::MaskedValue(in.substr(0, 28)))
+    return bad(0, "header checksum mismatch");
   if (LoadU32(p + 8) != 1) return bad(8, "unknown version");
   out->sequence = LoadU64(p + 12);
   out->since = LoadU64(p + 20);
@@ -81,7 +80,8 @@ Status ParseBackup(std::string_view in, const std::string& path, ParsedBackup* o
     const std::uint32_t len = LoadU32(p + pos);
     if (len > in.size() - pos - 8) return bad(pos, "record length past the end of the file");
     std::string_view payload = in.substr(pos + 8, len);
-    if (Crc(payload) != LoadU32(p + pos + 4)) return bad(pos, "record checksum mismatch");
+    if (crc32c::MaskedValue(payload) != LoadU32(p + pos + 4))
+      return bad(pos, "record checksum mismatch");
     if (payload.empty()) return bad(pos, "empty record");
     if (static_cast<BackupKind>(payload[0]) == BackupKind::kEnd) {
       if (payload.size() != 1 + 8 || LoadU64(p + pos + 9) != out->entries.size()) {

@@ -13,12 +13,10 @@ namespace {
 constexpr char kMagic[8] = {'L', 'a', 'r', 'd', 'e', 'r', 'M', 'F'};
 constexpr std::uint32_t kVersion = 1;
 
-std::uint32_t MaskedCrc(std::string_view s) { return crc32c::Mask(crc32c::Value(AsBytes(s))); }
-
 std::string FileHeader() {
   std::string h(kMagic, sizeof kMagic);
   PutFixed32(&h, kVersion);
-  PutFixed32(&h, MaskedCrc(h));
+  PutFixed32(&h, crc32c::MaskedValue(h));
   return h;
 }
 

@@ -13,8 +13,6 @@ namespace {
 
 constexpr std::string_view kBackupMagic = "larder-queue-backup 1\n";
 
-std::uint32_t Crc(std::string_view bytes) { return crc32c::Value(AsBytes(bytes)); }
-
 }  // namespace
 
 std::string BackupPartitionDir(const std::string& dir, std::uint32_t i) {
@@ -27,7 +25,7 @@ StorageLocation BackupLocation(const std::string& dir) {
 
 std::string EncodeBackupFile(std::string_view record) {
   std::string file(kBackupMagic);
-  PutFixed32(&file, crc32c::Mask(Crc(record)));
+  PutFixed32(&file, crc32c::MaskedValue(record));
   file += record;
   return file;
 }
@@ -39,7 +37,7 @@ Result<std::string_view> DecodeBackupFile(const std::string& dir, std::string_vi
   file.remove_prefix(kBackupMagic.size());
   std::uint32_t crc = 0;
   (void)GetFixed32(&file, &crc);
-  if (crc32c::Unmask(crc) != Crc(file)) {
+  if (crc != crc32c::MaskedValue(file)) {
     return Status::InvalidArgument(fmt::format("{}/QUEUE: checksum mismatch", dir));
   }
   return file;

@@ -41,7 +41,7 @@ std::string EncodeExtent(std::string_view raw, std::uint16_t pages, ExtentCompre
   StoreU32(h + 8, static_cast<std::uint32_t>(raw.size()));
   StoreU32(h + 12, static_cast<std::uint32_t>(stored.size()));
   out += stored;
-  PutFixed32(&out, crc32c::Mask(crc32c::Value(AsBytes(out))));
+  PutFixed32(&out, crc32c::MaskedValue(out));
   return out;
 }
 
@@ -60,7 +60,7 @@ Status DecodeExtent(std::string_view extent, std::string_view file, std::uint64_
     return bad("length disagrees with its header");
   }
   const std::size_t body = kExtentHeaderSize + stored_len;
-  if (crc32c::Unmask(LoadU32(h + body)) != crc32c::Value(AsBytes(extent.substr(0, body)))) {
+  if (LoadU32(h + body) != crc32c::MaskedValue(extent.substr(0, body))) {
     return bad("checksum mismatch");
   }
   const std::string_view stored = extent.substr(kExtentHeaderSize, stored_len);

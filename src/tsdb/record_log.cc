@@ -23,7 +23,7 @@ Status RecordWriter::Add(RecordType type, std::string_view payload) {
   h[8] = static_cast<std::uint8_t>(type);
   rec += payload;
   h = reinterpret_cast<std::uint8_t*>(rec.data());  // the append may have moved it
-  StoreU32(h, crc32c::Mask(crc32c::Value(AsBytes(std::string_view(rec).substr(4)))));
+  StoreU32(h, crc32c::MaskedValue(std::string_view(rec).substr(4)));
   return writer_->Append(rec);
 }
 
@@ -43,7 +43,7 @@ Result<ReplayResult> ReplayRecords(FileSystem* fs, const std::string& path,
     const std::uint32_t len = LoadU32(h + 4);
     if (len > kMaxRecordPayload || len > rest.size() - kRecordHeaderSize) break;
     const std::string_view body = rest.substr(4, 5 + std::size_t{len});
-    if (crc32c::Unmask(LoadU32(h)) != crc32c::Value(AsBytes(body))) break;
+    if (LoadU32(h) != crc32c::MaskedValue(body)) break;
     LARDER_RETURN_IF_ERROR(fn(static_cast<RecordType>(h[8]), body.substr(5)));
     rest.remove_prefix(kRecordHeaderSize + len);
     r.valid_end += kRecordHeaderSize + len;
@@ -57,7 +57,7 @@ Result<ReplayResult> ReplayRecords(FileSystem* fs, const std::string& path,
     const std::uint32_t len = LoadU32(h + 4);
     if (len > rest.size() - pos - kRecordHeaderSize) continue;
     const std::string_view body = rest.substr(pos + 4, 5 + std::size_t{len});
-    r.damaged = crc32c::Unmask(LoadU32(h)) == crc32c::Value(AsBytes(body));
+    r.damaged = LoadU32(h) == crc32c::MaskedValue(body);
   }
   return r;
 }
