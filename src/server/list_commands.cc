@@ -364,8 +364,6 @@ Result<bool> ServeFirstList(CommandContext& ctx, std::span<const std::string_vie
   return false;
 }
 
-namespace {}  // namespace
-
 CommandSpec ListCommandSpec(std::string_view name, int arity, std::uint32_t flags, int first_key,
                             int last_key, CommandHandler handler, std::string_view summary,
                             std::string_view since) {

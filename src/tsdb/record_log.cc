@@ -6,7 +6,6 @@
 #include "base/coding.h"
 
 namespace larder::tsdb {
-namespace {}  // namespace
 
 Result<std::unique_ptr<RecordWriter>> RecordWriter::Open(FileSystem* fs, const std::string& path,
                                                          bool direct_io) {
