@@ -240,5 +240,14 @@ TEST(LsmWriteTest, TheSlowdownPacesBytesNotWriteGroups) {
   EXPECT_EQ(got, value);
 }
 
+TEST(LsmWriteTest, AZeroSlowdownRateIsRefused) {
+  Options o;
+  o.in_memory = true;
+  o.slowdown_write_rate = 0;
+  const Status s = DB::Open("/db", o).status();
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.ToString().find("slowdown_write_rate"), std::string::npos) << s.ToString();
+}
+
 }  // namespace
 }  // namespace larder::lsm
