@@ -12,8 +12,6 @@ namespace {
 
 constexpr std::size_t kReadChunk = std::size_t{256} << 10;
 
-std::uint32_t RecordCrc(std::string_view after_crc) { return crc32c::Value(AsBytes(after_crc)); }
-
 }  // namespace
 
 Status AppendWalRecord(std::uint64_t seq, const kv::WriteBatch& batch, std::string* out) {
@@ -34,8 +32,7 @@ Status AppendWalRecord(std::uint64_t seq, const kv::WriteBatch& batch, std::stri
   const auto len = static_cast<std::uint32_t>(payload);
   std::memcpy(h + 4, &len, 4);
   std::memcpy(h + 8, &seq, 8);
-  const std::uint32_t crc =
-      crc32c::Mask(RecordCrc(std::string_view(h + 4, out->size() - start - 4)));
+  const std::uint32_t crc = crc32c::MaskedValue(std::string_view(h + 4, out->size() - start - 4));
   std::memcpy(h, &crc, 4);
   return Status::Ok();
 }
@@ -93,7 +90,7 @@ Result<bool> WalFileReader::Next(std::uint64_t expected_seq, std::uint64_t* seq,
   LARDER_ASSIGN_OR_RETURN(bool whole, Fill(pos, kWalHeaderSize + std::size_t{len}));
   if (!whole) return false;
   const std::string_view record(buf_.data() + (pos - buf_pos_), kWalHeaderSize + len);
-  if (crc32c::Unmask(masked) != RecordCrc(record.substr(4))) return false;
+  if (masked != crc32c::MaskedValue(record.substr(4))) return false;
   *seq = s;
   *payload = record.substr(kWalHeaderSize);
   good_end_ = pos + kWalHeaderSize + len;
