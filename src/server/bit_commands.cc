@@ -288,8 +288,8 @@ CommandSpec BitSpec(std::string_view name, int arity, std::uint32_t flags, int f
 void RegisterBitCommands(CommandTable& table) {
   table.Add(BitSpec("setbit", 4, kCmdWrite | kCmdDenyOom, 1, 1, SetBit,
                     "Sets or clears one bit of a string value, growing it as needed", "2.2.0"));
-  table.Add(BitSpec("getbit", 3, kCmdReadOnly | kCmdFast, 1, 1, GetBit,
-                    "Returns one bit of a string value", "2.2.0"));
+  table.Add(BitSpec("getbit", 3, kCmdReadFast, 1, 1, GetBit, "Returns one bit of a string value",
+                    "2.2.0"));
   table.Add(BitSpec("bitcount", -2, kCmdReadOnly, 1, 1, BitCount,
                     "Counts the set bits of a string value, optionally in a range", "2.6.0"));
   table.Add(BitSpec("bitpos", -3, kCmdReadOnly, 1, 1, BitPos,

@@ -228,7 +228,7 @@ Status BitfieldRo(CommandContext& ctx) { return Bitfield(ctx, true); }
 void RegisterBitfieldCommands(CommandTable& table) {
   table.Add(FamilySpec("bitmap", "bitfield", -2, kCmdWrite | kCmdDenyOom, 1, 1, 1, BitfieldRw,
                        "Reads, writes and increments integer fields of a string value", "3.2.0"));
-  table.Add(FamilySpec("bitmap", "bitfield_ro", -2, kCmdReadOnly | kCmdFast, 1, 1, 1, BitfieldRo,
+  table.Add(FamilySpec("bitmap", "bitfield_ro", -2, kCmdReadFast, 1, 1, 1, BitfieldRo,
                        "Reads integer fields of a string value", "6.0.0"));
 }
 

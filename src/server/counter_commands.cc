@@ -116,8 +116,7 @@ Status IncrByFloat(CommandContext& ctx) {
 
 CommandSpec CounterSpec(std::string_view name, int arity, CommandHandler handler,
                         std::string_view summary, std::string_view since) {
-  return FamilySpec("string", name, arity, kCmdWrite | kCmdDenyOom | kCmdFast, 1, 1, 1, handler,
-                    summary, since);
+  return FamilySpec("string", name, arity, kCmdGrowFast, 1, 1, 1, handler, summary, since);
 }
 
 }  // namespace

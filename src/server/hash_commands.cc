@@ -279,7 +279,7 @@ void RegisterHashCommands(CommandTable& table) {
        {}},
       {"hdel",
        -3,
-       kCmdWrite | kCmdFast,
+       kCmdWriteFast,
        1,
        1,
        1,

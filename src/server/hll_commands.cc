@@ -224,7 +224,7 @@ Status PfSelfTest(CommandContext& ctx) {
 
 void RegisterHyperLogLogCommands(CommandTable& table) {
   constexpr std::string_view kGroup = "hyperloglog";
-  table.Add(FamilySpec(kGroup, "pfadd", -2, kCmdWrite | kCmdDenyOom | kCmdFast, 1, 1, 1, PfAdd,
+  table.Add(FamilySpec(kGroup, "pfadd", -2, kCmdGrowFast, 1, 1, 1, PfAdd,
                        "Adds elements to a HyperLogLog key", "2.8.9"));
   table.Add(FamilySpec(kGroup, "pfcount", -2, kCmdReadOnly, 1, -1, 1, PfCount,
                        "The approximated cardinality of the union of HyperLogLogs", "2.8.9"));

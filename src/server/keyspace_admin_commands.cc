@@ -73,7 +73,7 @@ Status SwapDb(CommandContext& ctx) {
 void RegisterKeyspaceAdminCommands(CommandTable& table) {
   table.Add({"dbsize",
              1,
-             kCmdReadOnly | kCmdFast,
+             kCmdReadFast,
              0,
              0,
              0,
@@ -106,7 +106,7 @@ void RegisterKeyspaceAdminCommands(CommandTable& table) {
              {}});
   table.Add({"swapdb",
              3,
-             kCmdWrite | kCmdFast,
+             kCmdWriteFast,
              0,
              0,
              0,

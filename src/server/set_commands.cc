@@ -196,8 +196,8 @@ CommandSpec SetSpec(std::string_view name, int arity, std::uint32_t flags, int f
 
 void RegisterSetCommands(CommandTable& table) {
   table.Add(SetSpec("sadd", -3, kCmdGrowFast, 1, 1, SAddCommand, "Add members to a set", "1.0.0"));
-  table.Add(SetSpec("srem", -3, kCmdWrite | kCmdFast, 1, 1, SRemCommand,
-                    "Remove members from a set", "1.0.0"));
+  table.Add(
+      SetSpec("srem", -3, kCmdWriteFast, 1, 1, SRemCommand, "Remove members from a set", "1.0.0"));
   table.Add(SetSpec("sismember", 3, kCmdReadFast, 1, 1, SIsMemberCommand,
                     "Whether a member belongs to a set", "1.0.0"));
   table.Add(SetSpec("smismember", -3, kCmdReadFast, 1, 1, SMIsMemberCommand,
@@ -206,7 +206,7 @@ void RegisterSetCommands(CommandTable& table) {
                     "1.0.0"));
   table.Add(SetSpec("smembers", 2, kCmdReadOnly, 1, 1, SMembersCommand, "Every member of a set",
                     "1.0.0"));
-  table.Add(SetSpec("smove", 4, kCmdWrite | kCmdFast, 1, 2, SMoveCommand,
+  table.Add(SetSpec("smove", 4, kCmdWriteFast, 1, 2, SMoveCommand,
                     "Move a member from one set to another", "1.0.0"));
   table.Add(SetSpec("sscan", -3, kCmdReadOnly, 1, 1, SScanCommand,
                     "Walk the members of a set a few at a time", "2.8.0"));

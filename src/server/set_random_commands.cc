@@ -129,7 +129,7 @@ Status SRandMemberCommand(CommandContext& ctx) {
 void RegisterSetRandomCommands(CommandTable& table) {
   table.Add(CommandSpec{"spop",
                         -2,
-                        kCmdWrite | kCmdFast,
+                        kCmdWriteFast,
                         1,
                         1,
                         1,

@@ -446,7 +446,7 @@ void RegisterStreamCommands(CommandTable& table) {
   RegisterStreamInfoCommand(table);
   table.Add(StreamCommandSpec("xadd", -5, kCmdGrowFast, 1, 1, XAddCommand,
                               "Appends a new entry to a stream", "5.0.0"));
-  table.Add(StreamCommandSpec("xlen", 2, kCmdReadOnly | kCmdFast, 1, 1, XLenCommand,
+  table.Add(StreamCommandSpec("xlen", 2, kCmdReadFast, 1, 1, XLenCommand,
                               "Return the number of entries in a stream", "5.0.0"));
   table.Add(StreamCommandSpec("xrange", -4, kCmdReadOnly, 1, 1, XRangeCommand,
                               "Return a range of elements in a stream, with IDs matching the "
@@ -457,7 +457,7 @@ void RegisterStreamCommands(CommandTable& table) {
                               "specified IDs interval, in reverse order (from greater to smaller "
                               "IDs) compared to XRANGE",
                               "5.0.0"));
-  table.Add(StreamCommandSpec("xdel", -3, kCmdWrite | kCmdFast, 1, 1, XDelCommand,
+  table.Add(StreamCommandSpec("xdel", -3, kCmdWriteFast, 1, 1, XDelCommand,
                               "Removes the specified entries from the stream. Returns the number "
                               "of items actually deleted, that may be different from the number "
                               "of IDs passed in case certain IDs do not exist.",

@@ -709,7 +709,7 @@ void RegisterStreamGroupCommands(CommandTable& table) {
           "5.0.0"),
   };
   table.Add(std::move(xgroup));
-  table.Add(StreamCommandSpec("xack", -4, kCmdWrite | kCmdFast, 1, 1, XAckCommand,
+  table.Add(StreamCommandSpec("xack", -4, kCmdWriteFast, 1, 1, XAckCommand,
                               "Marks a pending message as correctly processed, effectively "
                               "removing it from the pending entries list of the consumer group. "
                               "Return value of the command is the number of messages "
@@ -721,11 +721,11 @@ void RegisterStreamGroupCommands(CommandTable& table) {
                               "pending entries list, that are messages fetched but never "
                               "acknowledged.",
                               "5.0.0"));
-  table.Add(StreamCommandSpec("xclaim", -6, kCmdWrite | kCmdFast, 1, 1, XClaimCommand,
+  table.Add(StreamCommandSpec("xclaim", -6, kCmdWriteFast, 1, 1, XClaimCommand,
                               "Changes (or acquires) ownership of a message in a consumer group, "
                               "as if the message was delivered to the specified consumer.",
                               "5.0.0"));
-  table.Add(StreamCommandSpec("xautoclaim", -6, kCmdWrite | kCmdFast, 1, 1, XAutoClaimCommand,
+  table.Add(StreamCommandSpec("xautoclaim", -6, kCmdWriteFast, 1, 1, XAutoClaimCommand,
                               "Changes (or acquires) ownership of messages in a consumer group, "
                               "as if the messages were delivered to the specified consumer.",
                               "6.2.0"));

@@ -342,12 +342,12 @@ Status ZScanCommand(CommandContext& ctx) {
 }  // namespace
 
 void RegisterZSetCommands(CommandTable& table) {
-  constexpr std::uint32_t kWrite = kCmdWrite | kCmdDenyOom | kCmdFast;
-  constexpr std::uint32_t kRead = kCmdReadOnly | kCmdFast;
+  constexpr std::uint32_t kWrite = kCmdGrowFast;
+  constexpr std::uint32_t kRead = kCmdReadFast;
   const std::vector<CommandSpec> specs = {
       ZSetSpec("zadd", -4, kWrite, 1, 1, ZAddCommand, "Adds members to a sorted set", "1.2.0"),
       ZSetSpec("zincrby", 4, kWrite, 1, 1, ZIncrByCommand, "Increments a member's score", "1.2.0"),
-      ZSetSpec("zrem", -3, kCmdWrite | kCmdFast, 1, 1, ZRemCommand, "Removes members", "1.2.0"),
+      ZSetSpec("zrem", -3, kCmdWriteFast, 1, 1, ZRemCommand, "Removes members", "1.2.0"),
       ZSetSpec("zscore", 3, kRead, 1, 1, ZScoreCommand, "A member's score", "1.2.0"),
       ZSetSpec("zmscore", -3, kRead, 1, 1, ZMScoreCommand, "Several members' scores", "6.2.0"),
       ZSetSpec("zcard", 2, kRead, 1, 1, ZCardCommand, "The number of members", "1.2.0"),

@@ -133,9 +133,9 @@ Status ZMPopCommand(CommandContext& ctx) {
 
 void RegisterZSetPopCommands(CommandTable& table) {
   const std::vector<CommandSpec> specs = {
-      ZSetSpec("zpopmin", -2, kCmdWrite | kCmdFast, 1, 1, ZPopMinCommand,
+      ZSetSpec("zpopmin", -2, kCmdWriteFast, 1, 1, ZPopMinCommand,
                "Removes and returns the lowest-scored members", "5.0.0"),
-      ZSetSpec("zpopmax", -2, kCmdWrite | kCmdFast, 1, 1, ZPopMaxCommand,
+      ZSetSpec("zpopmax", -2, kCmdWriteFast, 1, 1, ZPopMaxCommand,
                "Removes and returns the highest-scored members", "5.0.0"),
       ZSetSpec("zmpop", -4, kCmdWrite, 0, 0, ZMPopCommand,
                "Pops members from the first non-empty sorted set", "7.0.0"),
