@@ -20,7 +20,7 @@ namespace {
 
 using Op = FaultInjectionFileSystem::Op;
 
-Options Opts(FileSystem* fs) {
+Options IoTestOptions(FileSystem* fs) {
   Options o;
   o.file_system = fs;
   o.page_size = 1024;
@@ -77,7 +77,7 @@ TEST_P(BoltIOErrorTest, FailNthOperationUntilItCompletes) {
   std::set<std::string> before, after;
   {
     FaultInjectionFileSystem clean;
-    auto db = DB::Open("/io.db", Opts(&clean));
+    auto db = DB::Open("/io.db", IoTestOptions(&clean));
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE(SeedTransaction(**db).ok());
     before = Dump(**db);
@@ -88,11 +88,11 @@ TEST_P(BoltIOErrorTest, FailNthOperationUntilItCompletes) {
   for (std::uint64_t n = 1; n < 500; ++n) {
     FaultInjectionFileSystem fs;
     {
-      auto db = DB::Open("/io.db", Opts(&fs));
+      auto db = DB::Open("/io.db", IoTestOptions(&fs));
       ASSERT_TRUE(db.ok());
       ASSERT_TRUE(SeedTransaction(**db).ok());
     }
-    auto db = DB::Open("/io.db", Opts(&fs));
+    auto db = DB::Open("/io.db", IoTestOptions(&fs));
     ASSERT_TRUE(db.ok());
     fs.FailNth(param.op, n, param.persistent);
     Status s = BigTransaction(**db);
@@ -102,7 +102,7 @@ TEST_P(BoltIOErrorTest, FailNthOperationUntilItCompletes) {
     (void)s2;
     db->reset();
     fs.ClearFaults();
-    auto reopened = DB::Open("/io.db", Opts(&fs));
+    auto reopened = DB::Open("/io.db", IoTestOptions(&fs));
     ASSERT_TRUE(reopened.ok()) << "n=" << n << ": " << reopened.status().ToString();
     {
       auto tx = (*reopened)->Begin(false);
