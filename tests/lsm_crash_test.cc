@@ -29,7 +29,15 @@ std::uint64_t EnvOr(const char* name, std::uint64_t fallback) {
 
 constexpr int kBatches = 100;
 
-Options CrashDbOptions(FileSystem* fs) {
+// One run of the test: synced or unsynced writes, tables cut at key prefixes or not.
+struct CrashCase {
+  const char* name;
+  bool sync;
+  std::size_t cut_prefix_length;
+  int default_seeds;  // power losses per crash point (LARDER_CRASH_DAMAGE_SEEDS overrides)
+};
+
+Options CrashDbOptions(FileSystem* fs, std::size_t cut_prefix_length) {
   Options o;
   o.file_system = fs;
   o.write_buffer_size = 2 << 10;  // a flush every few batches
@@ -44,6 +52,8 @@ Options CrashDbOptions(FileSystem* fs) {
   // Logs are extended 4 KiB at a time (many extensions, each a crash point) rather than by 64
   // KiB of zeros that every sync and power loss of the fault-injecting file system copies.
   o.log_preallocate_bytes = 4 << 10;
+  // Keys are k0..k39: a 2-byte prefix cuts flushes and compactions into up to ten tables.
+  o.table_cut_prefix_length = cut_prefix_length;
   return o;
 }
 
@@ -70,11 +80,11 @@ struct WorkloadReach {
   std::uint64_t flushes = 0, compactions = 0, vlog_gc_runs = 0;
 };
 
-test::CrashWorkload LsmWorkload(bool sync, std::shared_ptr<WorkloadReach> reach) {
+test::CrashWorkload LsmWorkload(bool sync, std::size_t cut, std::shared_ptr<WorkloadReach> reach) {
   test::CrashWorkload w;
   w.initial_state = test::KVState({});
-  w.run = [sync, reach](FileSystem* fs, test::CrashTracker* tracker) {
-    auto db = DB::Open("/crash", CrashDbOptions(fs));
+  w.run = [sync, cut, reach](FileSystem* fs, test::CrashTracker* tracker) {
+    auto db = DB::Open("/crash", CrashDbOptions(fs, cut));
     if (!db.ok()) return;
     test::KVMap m;
     for (int b = 0; b < kBatches; ++b) {
@@ -92,14 +102,14 @@ test::CrashWorkload LsmWorkload(bool sync, std::shared_ptr<WorkloadReach> reach)
     reach->vlog_gc_runs = std::max(reach->vlog_gc_runs, st.vlog_gc_runs);
     (void)(*db)->Close();
   };
-  w.recover = [](FileSystem* fs) -> Result<std::string> {
-    LARDER_ASSIGN_OR_RETURN(std::unique_ptr<DB> db, DB::Open("/crash", CrashDbOptions(fs)));
+  w.recover = [cut](FileSystem* fs) -> Result<std::string> {
+    LARDER_ASSIGN_OR_RETURN(std::unique_ptr<DB> db, DB::Open("/crash", CrashDbOptions(fs, cut)));
     LARDER_ASSIGN_OR_RETURN(std::string state, test::DumpKVState(*db));
     // The recovered database must take new writes and keep them across a reopen.
     LARDER_RETURN_IF_ERROR(db->Put({}, "after-crash", std::string(300, 'z')));
     LARDER_RETURN_IF_ERROR(db->Close());
     db.reset();
-    LARDER_ASSIGN_OR_RETURN(db, DB::Open("/crash", CrashDbOptions(fs)));
+    LARDER_ASSIGN_OR_RETURN(db, DB::Open("/crash", CrashDbOptions(fs, cut)));
     std::string v;
     LARDER_RETURN_IF_ERROR(db->Get("after-crash", &v));
     if (v != std::string(300, 'z')) return Status::Corruption("the write after recovery is wrong");
@@ -109,16 +119,17 @@ test::CrashWorkload LsmWorkload(bool sync, std::shared_ptr<WorkloadReach> reach)
   return w;
 }
 
-class LsmCrashTest : public ::testing::TestWithParam<bool> {};
+class LsmCrashTest : public ::testing::TestWithParam<CrashCase> {};
 
 TEST_P(LsmCrashTest, EveryCrashPointRecoversToAnAllowedState) {
-  const int seeds = static_cast<int>(EnvOr("LARDER_CRASH_DAMAGE_SEEDS", 25));
+  const CrashCase& c = GetParam();
+  const int seeds = static_cast<int>(EnvOr("LARDER_CRASH_DAMAGE_SEEDS", c.default_seeds));
   auto reach = std::make_shared<WorkloadReach>();
-  test::CrashReport r =
-      test::RunCrashPoints(LsmWorkload(GetParam(), reach), {.seeds_per_point = seeds});
-  std::cerr << (GetParam() ? "sync" : "nosync") << ": crash states: " << r.states_checked
-            << " over " << r.crash_points << " crash points (" << r.interrupted << " interrupted); "
-            << r.recovered_in_flight << " kept the batch in flight, " << r.recovered_older
+  test::CrashReport r = test::RunCrashPoints(LsmWorkload(c.sync, c.cut_prefix_length, reach),
+                                             {.seeds_per_point = seeds});
+  std::cerr << c.name << ": crash states: " << r.states_checked << " over " << r.crash_points
+            << " crash points (" << r.interrupted << " interrupted); " << r.recovered_in_flight
+            << " kept the batch in flight, " << r.recovered_older
             << " an older state; the workload made " << reach->flushes << " flushes and "
             << reach->compactions << " compactions and " << reach->vlog_gc_runs
             << " value-log collections\n";
@@ -134,10 +145,13 @@ TEST_P(LsmCrashTest, EveryCrashPointRecoversToAnAllowedState) {
   EXPECT_GT(r.recovered_in_flight, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, LsmCrashTest, ::testing::Values(true, false),
-                         [](const ::testing::TestParamInfo<bool>& info) {
-                           return info.param ? "Sync" : "NoSync";
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Modes, LsmCrashTest,
+    // The cut run checks fewer power losses per point: its crash points are what is new (a
+    // flush or compaction writing several tables before one edit lists them all).
+    ::testing::Values(CrashCase{"Sync", true, 0, 25}, CrashCase{"NoSync", false, 0, 25},
+                      CrashCase{"SyncCutPrefix", true, 2, 5}),
+    [](const ::testing::TestParamInfo<CrashCase>& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace larder::lsm

@@ -1,6 +1,7 @@
 // The engine-neutral model test (tests/util/kv_model.h) over the LSM engine, with memtables
 // small enough that every run flushes, compacts and reopens many times; with and without
-// key-value separation, on the in-memory file system and on a real directory.
+// key-value separation, with tables cut at key prefixes, on the in-memory file system and on a
+// real directory.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -18,9 +19,11 @@ struct LsmModelCase {
   const char* name;
   std::size_t value_threshold;
   bool transactions;
+  std::size_t cut_prefix_length = 0;
 };
 
-Options TinyOptions(FileSystem* fs, std::size_t value_threshold) {
+Options TinyOptions(FileSystem* fs, std::size_t value_threshold,
+                    std::size_t cut_prefix_length = 0) {
   Options o;
   o.file_system = fs;
   o.write_buffer_size = 16 << 10;  // a flush every few dozen writes
@@ -31,6 +34,7 @@ Options TinyOptions(FileSystem* fs, std::size_t value_threshold) {
   o.block_size = 512;
   o.block_cache_bytes = 64 << 10;
   o.max_open_tables = 8;  // the table cache evicts
+  o.table_cut_prefix_length = cut_prefix_length;
   return o;
 }
 
@@ -39,7 +43,7 @@ class LsmModelTest : public ::testing::TestWithParam<LsmModelCase> {};
 TEST_P(LsmModelTest, MatchesStdMapAcrossFlushesCompactionsAndReopens) {
   const LsmModelCase& c = GetParam();
   std::unique_ptr<FileSystem> fs = NewMemFileSystem(std::size_t{64} << 20);
-  const Options options = TinyOptions(fs.get(), c.value_threshold);
+  const Options options = TinyOptions(fs.get(), c.value_threshold, c.cut_prefix_length);
   test::KVOpener open = [&]() -> Result<std::unique_ptr<kv::Store>> {
     LARDER_ASSIGN_OR_RETURN(std::unique_ptr<DB> db, DB::Open("/model", options));
     return std::unique_ptr<kv::Store>(std::move(db));
@@ -75,7 +79,10 @@ TEST_P(LsmModelTest, MatchesStdMapAcrossFlushesCompactionsAndReopens) {
 INSTANTIATE_TEST_SUITE_P(Cases, LsmModelTest,
                          ::testing::Values(LsmModelCase{"inline", 0, false},
                                            LsmModelCase{"pointers", 100, false},
-                                           LsmModelCase{"transactions", 200, true}),
+                                           LsmModelCase{"transactions", 200, true},
+                                           // Tables cut at every first byte (the model's
+                                           // keys use 7).
+                                           LsmModelCase{"cut_prefix", 100, false, 1}),
                          [](const ::testing::TestParamInfo<LsmModelCase>& info) {
                            return info.param.name;
                          });

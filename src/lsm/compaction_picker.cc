@@ -89,7 +89,7 @@ std::uint64_t CompactionPicker::MaxBytesForLevel(int level) const {
 
 double CompactionPicker::Score(const Version& v, int level) const {
   if (level >= v.num_levels() - 1) return 0;
-  if (level == 0) return static_cast<double>(v.NumFiles(0)) / level0_trigger_;
+  if (level == 0) return static_cast<double>(v.Level0Runs()) / level0_trigger_;
   return static_cast<double>(v.LevelBytes(level)) / static_cast<double>(MaxBytesForLevel(level));
 }
 

@@ -1,10 +1,10 @@
 // Compaction picking: which tables a leveled compaction merges next, and why.
 //
-// Scores: level 0 scores its table count / Options::level0_compaction_trigger; level n >= 1
-// scores its bytes / (max_bytes_for_level_base * level_size_multiplier^(n-1)); the last level
-// has no score (nothing below it). The highest score >= 1 wins. Within level n >= 1 the table
-// picked is the first after the level's compaction pointer (round robin over the key space).
-// When no level needs a size compaction, the table with the highest tombstone density (at least
+// Scores: level 0 scores its flushes (Version::Level0Runs) / level0_compaction_trigger; level n >=
+// 1 scores its bytes / (max_bytes_for_level_base * level_size_multiplier^(n-1)); the last level has
+// no score (nothing below it). The highest score >= 1 wins. Within level n >= 1 the table picked is
+// the first after the level's compaction pointer (round robin over the key space). When no level
+// needs a size compaction, the table with the highest tombstone density (at least
 // Options::deletion_compaction_ratio of its entries, and at least
 // deletion_compaction_min_entries tombstones) is compacted, so that delete-heavy ranges are
 // cleaned. Manual compactions (DB::CompactRange) are planned one level at a time.

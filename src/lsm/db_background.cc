@@ -11,8 +11,9 @@
 #include "lsm/log_writer.h"
 #include "lsm/memtable.h"
 #include "lsm/memtable_arena.h"
+#include "lsm/range_tombstones.h"
 #include "lsm/table_cache.h"
-#include "lsm/table_output.h"
+#include "lsm/table_outputs.h"
 #include "lsm/value_log_reader.h"
 #include "lsm/version_set.h"
 
@@ -150,24 +151,32 @@ std::vector<SequenceNumber> DBImpl::SnapshotList() {
 
 Status DBImpl::FlushOldest() {
   const Frozen frozen = imm_.front();  // stays in imm_ (and readable) until the edit is in
-  const std::uint64_t number = versions_->NewFileNumber();
-  pending_outputs_.insert(number);
-  FileMetaData meta;
+  std::vector<std::uint64_t> reserved;
+  TableOutputs outputs(fs_, dir_, TableOutputOptions(options_, 0),
+                       {.cut_prefix_length = options_.table_cut_prefix_length},
+                       OutputNumbers(&reserved));
   Status s;
   {
     mu_.Unlock();
-    s = WriteLevel0Table(*frozen.mem, number, &meta);
-    // The table's name must be durable before the MANIFEST lists it.
-    if (s.ok() && meta.number != 0) s = fs_->SyncDir(dir_);
+    s = WriteLevel0Tables(*frozen.mem, &outputs);
+    // The tables' names must be durable before the MANIFEST lists them.
+    if (s.ok() && !outputs.files().empty()) s = fs_->SyncDir(dir_);
     mu_.Lock();
   }
   if (!s.ok()) {
-    pending_outputs_.erase(number);
+    ReleaseOutputNumbers(reserved);
+    for (std::uint64_t n : outputs.numbers()) (void)fs_->Remove(TableFileName(dir_, n));
     return s;
   }
 
   VersionEdit edit;
-  if (meta.number != 0) edit.AddFile(0, meta);
+  for (FileMetaData f : outputs.files()) {
+    // Every table of the flush carries the memtable's sequence range: level 0 counts the
+    // tables of one flush once (Version::Level0Runs).
+    f.smallest_seq = std::min(f.smallest_seq, frozen.mem->smallest_sequence());
+    f.largest_seq = std::max(f.largest_seq, frozen.mem->largest_sequence());
+    edit.AddFile(0, std::move(f));
+  }
   // Replay starts at the first log of the next memtable (frozen or mutable).
   const std::uint64_t next_log = imm_.size() > 1 ? imm_[1].first_log : mem_first_log_;
   edit.SetLogNumber(next_log);
@@ -178,32 +187,47 @@ Status DBImpl::FlushOldest() {
     if (log < next_log && live_vlogs.count(log) == 0) edit.AddVlog(log);
   }
   s = ApplyEdit(&edit);
-  pending_outputs_.erase(number);  // listed by the Version now, or to be deleted
+  ReleaseOutputNumbers(reserved);  // listed by the Version now, or to be deleted
   LARDER_RETURN_IF_ERROR(s);
   imm_.pop_front();
   RebuildReadStateLocked();
   ++stats_.flushes;
-  stats_.disk_bytes_written += meta.file_size;
+  stats_.disk_bytes_written += outputs.bytes();
   DeleteObsoleteFiles();
   return Status::Ok();
 }
 
-Status DBImpl::WriteLevel0Table(const MemTable& mem, std::uint64_t number, FileMetaData* meta) {
-  TableOutput out(fs_, dir_, TableOutputOptions(options_, 0));
-  LARDER_RETURN_IF_ERROR(out.Open(number));
-  std::unique_ptr<InternalIterator> it = mem.NewIterator();
-  for (it->SeekToFirst(); it->Valid(); it->Next()) out.Add(it->key(), it->value());
+Status DBImpl::WriteLevel0Tables(const MemTable& mem, TableOutputs* outputs) {
+  std::vector<RangeTombstone> tombstones;
   if (auto ranges = mem.NewRangeTombstoneIterator(); ranges != nullptr) {
-    for (ranges->SeekToFirst(); ranges->Valid(); ranges->Next()) {
-      out.Add(ranges->key(), ranges->value());
-    }
+    LARDER_RETURN_IF_ERROR(CollectRangeTombstones(ranges.get(), &tombstones));
   }
-  if (out.empty()) {
-    out.Abandon();
-    *meta = FileMetaData{};
-    return Status::Ok();
+  outputs->SetTombstones(&tombstones);
+  std::unique_ptr<InternalIterator> it = mem.NewIterator();
+  std::string_view previous_user_key;  // points into the memtable, which outlives the loop
+  bool first = true;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string_view user_key = ExtractUserKey(it->key());
+    const bool new_user_key = first || user_key != previous_user_key;
+    first = false;
+    previous_user_key = user_key;
+    LARDER_RETURN_IF_ERROR(outputs->Add(it->key(), it->value(), new_user_key));
   }
-  return out.Finish(meta);
+  return outputs->Finish();
+}
+
+std::function<std::uint64_t()> DBImpl::OutputNumbers(std::vector<std::uint64_t>* reserved) {
+  return [this, reserved] {
+    MutexLock l(&mu_);
+    const std::uint64_t n = versions_->NewFileNumber();
+    pending_outputs_.insert(n);
+    reserved->push_back(n);
+    return n;
+  };
+}
+
+void DBImpl::ReleaseOutputNumbers(const std::vector<std::uint64_t>& reserved) {
+  for (std::uint64_t n : reserved) pending_outputs_.erase(n);
 }
 
 // --- Manual work ---------------------------------------------------------------------------

@@ -5,8 +5,8 @@
 // Value-pointer entries dropped count as discarded bytes of their value log (the MANIFEST's
 // discard statistics, for value-log garbage collection).
 //
-// Output tables are cut at target_file_size, between user keys; range tombstones are clipped to
-// each output's share of the key space, so the outputs never overlap.
+// Output tables are cut as table_outputs.h says (at target_file_size and, when set, where the
+// table_cut_prefix_length prefix changes); they never overlap.
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -20,7 +20,7 @@
 #include "lsm/merging_iterator.h"
 #include "lsm/table.h"
 #include "lsm/table_cache.h"
-#include "lsm/table_output.h"
+#include "lsm/table_outputs.h"
 #include "lsm/version_set.h"
 #include "lsm/vlog_pointer.h"
 
@@ -36,93 +36,6 @@ class DiscardCounter final : public DroppedPointers {
     if (p.Decode(pointer_bytes)) bytes[p.file_number] += p.length;
   }
   std::map<std::uint64_t, std::uint64_t> bytes;
-};
-
-// The outputs of one compaction: cut between user keys once target_file_size is reached.
-class CompactionOutputs {
- public:
-  CompactionOutputs(FileSystem* fs, const std::string& dir, const TableOptions& options,
-                    std::uint64_t target, std::function<std::uint64_t()> new_number)
-      : fs_(fs), dir_(dir), options_(options), target_(target), new_number_(new_number) {}
-
-  // Adds a point entry; `new_user_key` when it starts a user key (a possible cut).
-  Status Add(std::string_view ikey, std::string_view value, bool new_user_key) {
-    if (out_ != nullptr && new_user_key && out_->FileSize() >= target_) {
-      LARDER_RETURN_IF_ERROR(Cut(std::string(ExtractUserKey(ikey))));
-    }
-    if (out_ == nullptr) LARDER_RETURN_IF_ERROR(Start());
-    out_->Add(ikey, value);
-    return Status::Ok();
-  }
-
-  // The range tombstones to write, each clipped to every output's share of the key space.
-  // REQUIRES: set before the first Add; `t` outlives the outputs.
-  void SetTombstones(const std::vector<RangeTombstone>* t) { tombstones_ = t; }
-  // Finishes the last output.
-  Status Finish() {
-    if (out_ == nullptr && tombstones_ != nullptr && !tombstones_->empty()) {
-      LARDER_RETURN_IF_ERROR(Start());
-    }
-    if (out_ == nullptr) return Status::Ok();
-    return Close(std::nullopt);
-  }
-
-  const std::vector<FileMetaData>& files() const { return files_; }
-  const std::vector<std::uint64_t>& numbers() const { return numbers_; }
-  std::uint64_t bytes() const {
-    std::uint64_t b = 0;
-    for (const FileMetaData& f : files_) b += f.file_size;
-    return b;
-  }
-
- private:
-  Status Start() {
-    const std::uint64_t number = new_number_();
-    numbers_.push_back(number);
-    out_ = std::make_unique<TableOutput>(fs_, dir_, options_);
-    return out_->Open(number);
-  }
-  Status Cut(std::string next_start) {
-    LARDER_RETURN_IF_ERROR(Close(next_start));
-    start_ = std::move(next_start);
-    return Status::Ok();
-  }
-  // Adds the tombstones' parts within [start_, end) and finishes the output.
-  Status Close(const std::optional<std::string>& end) {
-    if (tombstones_ != nullptr) {
-      std::string key;
-      for (const RangeTombstone& t : *tombstones_) {
-        std::string_view b = t.begin, e = t.end;
-        if (start_.has_value() && b < *start_) b = *start_;
-        if (end.has_value() && e > *end) e = *end;
-        if (b >= e) continue;
-        key.clear();
-        AppendInternalKey(&key, b, t.seq, ValueType::kRangeDeletion);
-        out_->Add(key, e);
-      }
-    }
-    if (out_->empty()) {
-      out_->Abandon();
-      out_.reset();
-      return Status::Ok();
-    }
-    FileMetaData meta;
-    LARDER_RETURN_IF_ERROR(out_->Finish(&meta));
-    files_.push_back(std::move(meta));
-    out_.reset();
-    return Status::Ok();
-  }
-
-  FileSystem* fs_;
-  const std::string& dir_;
-  TableOptions options_;
-  std::uint64_t target_;
-  std::function<std::uint64_t()> new_number_;
-  std::unique_ptr<TableOutput> out_;
-  std::optional<std::string> start_;  // the current output's share starts here (none: -inf)
-  const std::vector<RangeTombstone>* tombstones_ = nullptr;
-  std::vector<FileMetaData> files_;
-  std::vector<std::uint64_t> numbers_;
 };
 
 }  // namespace
@@ -151,15 +64,10 @@ Status DBImpl::RunCompaction(Compaction* c) {
   DiscardCounter discards;
   cio.dropped_pointers = &discards;
   std::vector<std::uint64_t> reserved;
-  auto new_number = [&] {
-    MutexLock l(&mu_);
-    const std::uint64_t n = versions_->NewFileNumber();
-    pending_outputs_.insert(n);
-    reserved.push_back(n);
-    return n;
-  };
-  CompactionOutputs outputs(fs_, dir_, TableOutputOptions(options_, c->output_level),
-                            options_.target_file_size, new_number);
+  TableOutputs outputs(fs_, dir_, TableOutputOptions(options_, c->output_level),
+                       {.target_size = options_.target_file_size,
+                        .cut_prefix_length = options_.table_cut_prefix_length},
+                       OutputNumbers(&reserved));
   Status s;
   mu_.Unlock();
   {
@@ -216,7 +124,7 @@ Status DBImpl::RunCompaction(Compaction* c) {
   }
   mu_.Lock();
   if (!s.ok()) {
-    for (std::uint64_t n : reserved) pending_outputs_.erase(n);
+    ReleaseOutputNumbers(reserved);
     for (std::uint64_t n : outputs.numbers()) (void)fs_->Remove(TableFileName(dir_, n));
     return s;
   }
@@ -224,7 +132,7 @@ Status DBImpl::RunCompaction(Compaction* c) {
   for (const auto& [vlog, bytes] : discards.bytes) edit.AddVlogDiscard(vlog, bytes);
   s = ApplyEdit(&edit);
   // The outputs are listed by the Version now, or (on an error) left for deletion.
-  for (std::uint64_t n : reserved) pending_outputs_.erase(n);
+  ReleaseOutputNumbers(reserved);
   LARDER_RETURN_IF_ERROR(s);
   RebuildReadStateLocked();
   ++stats_.compactions;

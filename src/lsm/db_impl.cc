@@ -352,7 +352,7 @@ void DBImpl::RebuildReadStateLocked() {
       rs->frozen_tombstones |= f->num_range_deletions > 0;
     }
   }
-  l0_files_ = rs->version->NumFiles(0);
+  l0_runs_ = rs->version->Level0Runs();
   read_state_ = std::move(rs);
 }
 
@@ -405,6 +405,7 @@ Stats DBImpl::GetStats() {
       log_bytes_written_.load(std::memory_order_relaxed) + versions_->manifest_bytes_written();
   std::shared_ptr<const Version> v = versions_->current();
   s.levels.assign(static_cast<std::size_t>(v->num_levels()), {});
+  s.level0_flushes = v->Level0Runs();
   std::uint64_t live = 0;
   for (int level = 0; level < v->num_levels(); ++level) {
     s.levels[static_cast<std::size_t>(level)].tables = v->NumFiles(level);

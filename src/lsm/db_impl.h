@@ -42,6 +42,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -69,6 +70,7 @@ class LogWriter;
 class DirLock;
 class BlockCache;
 class CompactionPicker;
+class TableOutputs;
 class ValueLogReader;
 struct Compaction;
 
@@ -251,8 +253,14 @@ class DBImpl final : public DB {
   void MaybeWantWarmValues() REQUIRES(mu_);
   static constexpr std::uint64_t kValueWarmBytes = std::uint64_t{1} << 20;
   Status FlushOldest() REQUIRES(mu_);
-  // Writes `mem`'s entries to new level-0 table `number`; fills *meta (number 0: empty).
-  Status WriteLevel0Table(const MemTable& mem, std::uint64_t number, FileMetaData* meta);
+  // Writes `mem`'s entries and range tombstones to new level-0 tables through *outputs
+  // (none when it is empty).
+  Status WriteLevel0Tables(const MemTable& mem, TableOutputs* outputs);
+  // A source of numbers for new tables (TableOutputs): each is reserved in pending_outputs_
+  // (taking mu_: call it without mu_) and appended to *reserved, which the caller passes to
+  // ReleaseOutputNumbers once its edit is applied or has failed.
+  std::function<std::uint64_t()> OutputNumbers(std::vector<std::uint64_t>* reserved);
+  void ReleaseOutputNumbers(const std::vector<std::uint64_t>& reserved) REQUIRES(mu_);
   Status RunCompaction(Compaction* c) REQUIRES(mu_);
   // Applies `edit` to the VersionSet once no other thread is applying one; releases mu_ while
   // the MANIFEST is written and synced (see the file comment).
@@ -323,7 +331,7 @@ class DBImpl final : public DB {
   // Tables being written (not yet in a Version): never deleted as obsolete.
   std::set<std::uint64_t> pending_outputs_ GUARDED_BY(mu_);
   std::shared_ptr<const ReadState> read_state_ GUARDED_BY(mu_);
-  int l0_files_ GUARDED_BY(mu_) = 0;  // of the current Version
+  int l0_runs_ GUARDED_BY(mu_) = 0;  // the current Version's Level0Runs()
   std::multiset<SequenceNumber> snapshots_ GUARDED_BY(mu_);
 
   CondVar bg_cv_;  // background work finished a step, or was asked for; the queue changed

@@ -257,7 +257,7 @@ Status DBImpl::MakeRoomForWrite(bool force) {
   while (true) {
     if (!bg_error_.ok()) return bg_error_;
     if (closed_) return Status::InvalidArgument("the LSM database " + dir_ + " is closed");
-    const int l0 = l0_files_;
+    const int l0 = l0_runs_;
     if (allow_delay && l0 >= options_.level0_slowdown_trigger) {
       // Pay the debt of the groups written since level 0 reached the trigger, beyond the
       // burst allowance (write_pacer.h); the group's own bytes are charged once written.
@@ -289,7 +289,7 @@ Status DBImpl::MakeRoomForWrite(bool force) {
 }
 
 void DBImpl::ChargeSlowdown(std::uint64_t bytes) {
-  const int over = l0_files_ - options_.level0_slowdown_trigger;
+  const int over = l0_runs_ - options_.level0_slowdown_trigger;
   if (over < 0) {
     pacer_.Reset();
     return;

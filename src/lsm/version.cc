@@ -32,6 +32,24 @@ std::uint64_t Version::LevelBytes(int level) const {
   return sum;
 }
 
+int Version::Level0Runs() const {
+  std::vector<std::pair<SequenceNumber, SequenceNumber>> ranges;
+  ranges.reserve(files(0).size());
+  for (const FileRef& f : files(0)) ranges.emplace_back(f->smallest_seq, f->largest_seq);
+  std::sort(ranges.begin(), ranges.end());
+  int runs = 0;
+  SequenceNumber run_end = 0;
+  for (const auto& [first, last] : ranges) {
+    if (runs == 0 || first > run_end) {
+      ++runs;
+      run_end = last;
+    } else {
+      run_end = std::max(run_end, last);
+    }
+  }
+  return runs;
+}
+
 std::size_t Version::FindFile(int level, std::string_view internal_key) const {
   const auto& files = files_[static_cast<std::size_t>(level)];
   const auto it = std::partition_point(files.begin(), files.end(), [&](const FileRef& f) {

@@ -38,6 +38,10 @@ class Version {
     return files_[static_cast<std::size_t>(level)];
   }
   int NumFiles(int level) const { return static_cast<int>(files(level).size()); }
+  // The memtable flushes level 0 holds (what the level-0 triggers count): its tables grouped
+  // by overlapping sequence ranges. A flush gives each table it writes its memtable's whole
+  // sequence range, and memtables' ranges are disjoint, so each group is one flush's tables.
+  int Level0Runs() const;
   std::uint64_t LevelBytes(int level) const;
   // Live value-log files: number -> bytes of values discarded in it.
   const std::map<std::uint64_t, std::uint64_t>& vlogs() const { return vlogs_; }

@@ -29,6 +29,8 @@ struct FileMetaData {
   // tombstone [b, e) widens the range to b at the left and to e at the right.
   std::string smallest;
   std::string largest;
+  // A range holding the sequence of every entry; a flush gives each of its tables its
+  // memtable's whole range (Version::Level0Runs).
   SequenceNumber smallest_seq = 0;
   SequenceNumber largest_seq = 0;
   std::uint64_t num_entries = 0;

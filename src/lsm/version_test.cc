@@ -45,6 +45,29 @@ TEST(LsmVersionTest, LevelsSortedAndCounted) {
   EXPECT_EQ(v->LevelBytes(2), 0u);
 }
 
+TEST(LsmVersionTest, Level0RunsCountsTablesSharingASequenceRangeOnce) {
+  VersionEdit e;
+  // One flush cut in three (one sequence range, disjoint keys), then two single-table flushes.
+  e.AddFile(0, Table(1, "a", "b", 10, 100));
+  e.AddFile(0, Table(2, "m", "n", 10, 100));
+  e.AddFile(0, Table(3, "x", "z", 10, 100));
+  e.AddFile(0, Table(4, "a", "z", 10, 200));
+  e.AddFile(0, Table(5, "a", "z", 10, 300));
+  e.AddFile(1, Table(6, "a", "z", 10, 50));  // deeper levels do not count
+  auto v = Build(e);
+  EXPECT_EQ(v->NumFiles(0), 5);
+  EXPECT_EQ(v->Level0Runs(), 3);
+  // Overlapping ranges join (each Table spans seq..seq+9): 100 and 105 are one group.
+  VersionEdit more;
+  more.AddFile(0, Table(7, "c", "d", 10, 105));
+  VersionBuilder b(*v);
+  ASSERT_TRUE(b.Apply(more).ok());
+  std::shared_ptr<const Version> v2;
+  ASSERT_TRUE(b.Build(&v2).ok());
+  EXPECT_EQ(v2->Level0Runs(), 3);
+  EXPECT_EQ(Build(VersionEdit{})->Level0Runs(), 0);
+}
+
 TEST(LsmVersionTest, FilesForGetVisitsInReadOrder) {
   VersionEdit e;
   e.AddFile(0, Table(1, "a", "m", 10, 100));

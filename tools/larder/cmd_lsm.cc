@@ -195,6 +195,7 @@ int RunInfo(const LsmArgs& a) {
           {{"level", i}, {"tables", st.levels[i].tables}, {"bytes", st.levels[i].bytes}});
     }
     PrintJson({{"levels", levels},
+               {"level0_flushes", st.level0_flushes},
                {"vlog_files", st.vlog_files},
                {"vlog_bytes", st.vlog_bytes},
                {"memtable_bytes", st.memtable_bytes},

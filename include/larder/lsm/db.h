@@ -87,6 +87,9 @@ struct Stats {
     std::uint64_t bytes = 0;
   };
   std::vector<Level> levels;
+  // The memtable flushes level 0 holds, what its triggers count (levels[0].tables may be more:
+  // Options::table_cut_prefix_length).
+  int level0_flushes = 0;
   int vlog_files = 0;
   std::uint64_t vlog_bytes = 0;
   std::uint64_t memtable_bytes = 0;  // mutable and frozen memtables

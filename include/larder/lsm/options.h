@@ -112,6 +112,14 @@ struct Options {
   int max_open_tables = 1000;
   // Target size of a table written by a compaction.
   std::uint64_t target_file_size = std::uint64_t{64} << 20;
+  // When positive, flushes and compactions also start a new table where the first
+  // `table_cut_prefix_length` bytes of the user key change (a shorter key is its own prefix),
+  // so that no table spans two prefixes. Meant for key spaces made of a few ranges that grow
+  // at their tops at once, as the durable queue's payload and ready-entry ranges
+  // (docs/formats/queue.md): each range's tables then move down the levels without the other
+  // ranges' tables being rewritten with them. A flush may then write several tables; the
+  // level-0 triggers below count flushes, not tables. 0 (the default): no prefix cuts.
+  std::size_t table_cut_prefix_length = 0;
   // Read tables' data blocks through read-only memory mappings of their files: a block stored
   // uncompressed (levels 0 and 1 by default) is read where it lies in the OS page cache, with
   // no copy and without the block cache; its checksum is checked on its first read, which the
@@ -127,14 +135,15 @@ struct Options {
 
   // --- Compaction and write slowdowns --------------------------------------------------------
   int num_levels = 7;
-  // Level-0 table counts: compact at `level0_compaction_trigger`; from
-  // `level0_slowdown_trigger` writes are paced at `slowdown_write_rate` (below); at
-  // `level0_stop_trigger` writers wait until compaction catches up.
+  // Level-0 counts of flushed memtables (the tables of one flush count once; docs/lsm.md,
+  // "Compaction"): compact at `level0_compaction_trigger`; from `level0_slowdown_trigger` writes
+  // are paced at `slowdown_write_rate` (below); at `level0_stop_trigger` writers wait until
+  // compaction catches up.
   int level0_compaction_trigger = 4;
   int level0_slowdown_trigger = 12;
   int level0_stop_trigger = 24;
   // Bytes per second that writes may take while level 0 is at or past its slowdown trigger,
-  // divided by 2 from 4 tables past it, by 3 from 8 and so on. A write group waits only for
+  // divided by 2 from 4 past it, by 3 from 8 and so on. A write group waits only for
   // the debt beyond 1 ms, so sparse small writes (a lease, a lock) pass at once and a burst is
   // held to the rate. Must be positive. docs/lsm.md, "Slowdowns and stops".
   std::uint64_t slowdown_write_rate = std::uint64_t{32} << 20;
