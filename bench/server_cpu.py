@@ -70,6 +70,15 @@ def cpu_seconds(pid):
     return int(fields[11]) / TICKS, int(fields[12]) / TICKS  # utime, stime
 
 
+def disk_bytes_written(pid):
+    """Bytes the process has caused to be sent to storage (/proc/PID/io write_bytes)."""
+    with open(f"/proc/{pid}/io") as f:
+        for line in f:
+            if line.startswith("write_bytes:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"/proc/{pid}/io has no write_bytes")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", required=True, help="the build's bin dir (larderd)")
