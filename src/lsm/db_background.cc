@@ -153,7 +153,9 @@ Status DBImpl::FlushOldest() {
   const Frozen frozen = imm_.front();  // stays in imm_ (and readable) until the edit is in
   std::vector<std::uint64_t> reserved;
   TableOutputs outputs(fs_, dir_, TableOutputOptions(options_, 0),
-                       {.cut_prefix_length = options_.table_cut_prefix_length},
+                       {.cut_prefix_length = options_.table_cut_prefix_length,
+                        .tables_below = KeyRangesOf(versions_->current()->files(1)),
+                        .gap_cut_size = FlushGapCutSize(options_)},
                        OutputNumbers(&reserved));
   Status s;
   {

@@ -66,7 +66,11 @@ Status DBImpl::RunCompaction(Compaction* c) {
   std::vector<std::uint64_t> reserved;
   TableOutputs outputs(fs_, dir_, TableOutputOptions(options_, c->output_level),
                        {.target_size = options_.target_file_size,
-                        .cut_prefix_length = options_.table_cut_prefix_length},
+                        .cut_prefix_length = options_.table_cut_prefix_length,
+                        .tables_below = c->output_level + 1 < c->version->num_levels()
+                                            ? KeyRangesOf(c->version->files(c->output_level + 1))
+                                            : std::vector<UserKeyRange>{},
+                        .gap_cut_size = CompactionGapCutSize(options_)},
                        OutputNumbers(&reserved));
   Status s;
   mu_.Unlock();

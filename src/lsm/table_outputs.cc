@@ -4,12 +4,29 @@
 #include <utility>
 
 #include "lsm/dbformat.h"
+#include "lsm/version.h"
 
 namespace larder::lsm {
 
 TableOutputs::TableOutputs(FileSystem* fs, const std::string& dir, const TableOptions& options,
                            TableCutRule rule, std::function<std::uint64_t()> new_number)
     : fs_(fs), dir_(dir), options_(options), rule_(rule), new_number_(std::move(new_number)) {}
+
+std::vector<UserKeyRange> KeyRangesOf(const std::vector<FileRef>& files) {
+  std::vector<UserKeyRange> out;
+  out.reserve(files.size());
+  for (const FileRef& f : files) {
+    out.push_back({std::string(f->smallest_user_key()), std::string(f->largest_user_key())});
+  }
+  return out;
+}
+
+bool TableOutputs::SkipsATableBelow(std::string_view user_key) {
+  const auto& below = rule_.tables_below;
+  const bool skips = next_below_ < below.size() && below[next_below_].largest < user_key;
+  while (next_below_ < below.size() && below[next_below_].smallest <= user_key) ++next_below_;
+  return skips;
+}
 
 bool TableOutputs::PrefixChanges(std::string_view user_key) const {
   return rule_.cut_prefix_length > 0 && user_key.substr(0, rule_.cut_prefix_length) != last_prefix_;
@@ -18,7 +35,9 @@ bool TableOutputs::PrefixChanges(std::string_view user_key) const {
 Status TableOutputs::Add(std::string_view internal_key, std::string_view value, bool new_user_key) {
   if (new_user_key) {
     const std::string_view user_key = ExtractUserKey(internal_key);
-    if (out_ != nullptr && (out_->FileSize() >= rule_.target_size || PrefixChanges(user_key))) {
+    const bool skips = SkipsATableBelow(user_key);
+    if (out_ != nullptr && (out_->FileSize() >= rule_.target_size || PrefixChanges(user_key) ||
+                            (skips && out_->FileSize() >= rule_.gap_cut_size))) {
       LARDER_RETURN_IF_ERROR(Cut(std::string(user_key)));
     }
     if (rule_.cut_prefix_length > 0) {

@@ -5,7 +5,12 @@
 //  - the current table has reached `target_size` bytes, or
 //  - `cut_prefix_length` > 0 and the next user key's first cut_prefix_length bytes differ from
 //    the previous user key's (a key shorter than that is its own prefix): Options::
-//    table_cut_prefix_length, so that a table never spans two prefixes' key ranges.
+//    table_cut_prefix_length, so that a table never spans two prefixes' key ranges, or
+//  - the current table holds at least `gap_cut_size` bytes and a whole table of the level
+//    below (`tables_below`) lies between the previous user key and the next: the table would
+//    otherwise span a range it has no key in, and its compaction into that level would rewrite
+//    the table there for nothing (a queue's head, where items are deleted, and its tail, where
+//    they are added).
 // Range tombstones (SetTombstones) are clipped to each table's share of the key space: a table
 // that ends where the next starts at user key k holds the parts below k, the next the parts
 // from k on, so the tables never overlap and no part of a tombstone is lost. A table that would
@@ -35,10 +40,30 @@
 
 namespace larder::lsm {
 
+// A user-key range, both ends inclusive.
+struct UserKeyRange {
+  std::string smallest;
+  std::string largest;
+};
+
 struct TableCutRule {
   std::uint64_t target_size = ~std::uint64_t{0};  // no size limit
   std::size_t cut_prefix_length = 0;              // 0: no prefix cuts
+  // The user-key ranges of the tables of the level below the outputs' children will merge
+  // into (a flush: level 1; a compaction into level n: level n + 1), sorted and disjoint.
+  std::vector<UserKeyRange> tables_below = {};
+  std::uint64_t gap_cut_size = 0;
 };
+
+// TableCutRule::gap_cut_size: 1/32 of the most a flush (write_buffer_size) or a compaction
+// output (target_file_size) holds, so that a few keys spread over many tables below do not
+// make as many tiny tables.
+inline std::uint64_t FlushGapCutSize(const Options& o) { return o.write_buffer_size / 32; }
+inline std::uint64_t CompactionGapCutSize(const Options& o) { return o.target_file_size / 32; }
+
+// The key ranges of `files` (a sorted level), for TableCutRule::tables_below.
+std::vector<UserKeyRange> KeyRangesOf(
+    const std::vector<std::shared_ptr<const FileMetaData>>& files);
 
 class TableOutputs {
  public:
@@ -62,6 +87,9 @@ class TableOutputs {
 
  private:
   bool PrefixChanges(std::string_view user_key) const;
+  // Whether a whole table below lies between the last user key added and `user_key`; moves
+  // next_below_ past the tables that begin at or before `user_key`.
+  bool SkipsATableBelow(std::string_view user_key);
   Status Start();
   Status Cut(std::string next_start);
   // Adds the tombstones' parts within [start_, end) and finishes the table.
@@ -75,6 +103,7 @@ class TableOutputs {
   std::unique_ptr<TableOutput> out_;
   std::optional<std::string> start_;  // the current table's share starts here (none: -inf)
   std::string last_prefix_;           // of the last user key added
+  std::size_t next_below_ = 0;        // the first table below beginning after that key
   const std::vector<RangeTombstone>* tombstones_ = nullptr;
   std::vector<FileMetaData> files_;
   std::vector<std::uint64_t> numbers_;

@@ -114,6 +114,33 @@ TEST_F(LsmTableOutputsTest, KeysShorterThanThePrefixAreTheirOwnPrefix) {
   EXPECT_EQ(Read(files[1]).points.size(), 3u);  // ab, abc, abd share "ab"
 }
 
+// A queue's head and tail: keys a1, a2 (deletions at the head) and z1, z2 (new items at the
+// tail), with older tables below between them.
+const std::vector<PointEntry> kHeadAndTail = {
+    {"a1", 9, ""}, {"a2", 9, ""}, {"z1", 9, "x"}, {"z2", 9, "x"}};
+
+TEST_F(LsmTableOutputsTest, AWholeTableBelowBetweenTwoKeysCutsThere) {
+  ASSERT_TRUE(
+      Write({.tables_below = {{"a0", "a1"}, {"b", "m"}, {"n", "y"}, {"z2", "zz"}}}, kHeadAndTail)
+          .ok());
+  const auto& files = outputs_->files();
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].largest_user_key(), "a2");
+  EXPECT_EQ(files[1].smallest_user_key(), "z1");
+}
+
+TEST_F(LsmTableOutputsTest, NoCutWhereTheTablesBelowHoldAKeyOrTheTableIsSmall) {
+  // Each table below holds one of the keys (or begins at one): no gap skips a whole table.
+  ASSERT_TRUE(
+      Write({.tables_below = {{"a0", "a1"}, {"a2", "z1"}, {"z2", "zz"}}}, kHeadAndTail).ok());
+  EXPECT_EQ(outputs_->files().size(), 1u);
+  ASSERT_TRUE(Write({.tables_below = {{"a", "a0"}, {"zz", "zzz"}}}, kHeadAndTail).ok());
+  EXPECT_EQ(outputs_->files().size(), 1u);
+  // A whole table in the gap, but the table so far is below gap_cut_size.
+  ASSERT_TRUE(Write({.tables_below = {{"b", "m"}}, .gap_cut_size = 1 << 20}, kHeadAndTail).ok());
+  EXPECT_EQ(outputs_->files().size(), 1u);
+}
+
 TEST_F(LsmTableOutputsTest, RangeTombstonesAreSplitAtTheCutsWithNothingLost) {
   // [a5, b2) crosses the a|b cut; [0, z) covers all three tables and the space around them.
   ASSERT_TRUE(
