@@ -14,7 +14,11 @@ the same run (larderd --appendfsync M; redis-server --appendonly yes --appendfsy
     the LSM engine has compacted what the fill wrote), with the seconds that took; the
     fill's rate (one client, batches of 1,000), which shows what the engine's write slowdown
     costs a bulk producer; and the bytes the server wrote to storage from the fill's start to
-    its rest (/proc/PID/io write_bytes) per payload byte produced: its write amplification.
+    its rest (/proc/PID/io write_bytes) per payload byte produced: its write amplification;
+  - a backlog consumed at its head as it grows at its tail (--backlog B:N, default 2M:1M): B
+    items produced, then one client produces 100 and leases and completes 100 until N more
+    have gone through; items per second and bytes written per payload byte of those N (what
+    an LSM engine pays to keep merging the deletions at the head).
 
 Each fsync mode and partition count runs on a fresh pair of servers (empty directories), and so
 do the latency runs: a row does not pay for the compactions of the rows before it.
@@ -194,6 +198,26 @@ def latency(kind, server, queue, depth):
         rest_s, fill_rate, written / (depth * len(PAYLOAD)))
 
 
+def steady_state(kind, server, queue, backlog, items):
+    client = kind(server.port, queue)
+    client.setup(1)
+    for _ in range(backlog // 1000):
+        client.produce(1000)
+    wait_for_rest(server.proc.pid)
+    written_before = disk_bytes_written(server.proc.pid)
+    done, start = 0, time.monotonic()
+    while done < items:
+        client.produce(100)
+        got = client.consume(100)
+        if got == 0:
+            raise RuntimeError(f"{kind.name}: a lease over a backlog of {backlog} got nothing")
+        done += got
+    rate = done / (time.monotonic() - start)
+    wait_for_rest(server.proc.pid)
+    written = disk_bytes_written(server.proc.pid) - written_before
+    return rate, written / (done * len(PAYLOAD))
+
+
 def markdown(res):
     lines = [BEGIN, "",
              f"Recorded {res['date']} on {res['machine']}; {CLIENTS} client processes, "
@@ -223,6 +247,18 @@ def markdown(res):
         lines.append(f"| {row['depth']:,} | {r[5]:,.0f} / {l_[5]:,.0f} | {r[0]:.0f} / {r[1]:.0f} "
                      f"| {l_[0]:.0f} / {l_[1]:.0f} | {r[2]:.0f} / {r[3]:.0f} "
                      f"| {l_[2]:.0f} / {l_[3]:.0f} | {wait} | {r[6]:.1f} / {l_[6]:.1f} |")
+    if res.get("steady"):
+        st = res["steady"]
+        r, l_ = st["redis-server"], st["larderd"]
+        lines += ["", f"A backlog of {st['backlog']:,} items consumed at its head as it grows at "
+                  f"its tail: one client produces 100 and leases and completes 100 until "
+                  f"{st['items']:,} have gone through; items per second, and bytes written to "
+                  "storage per payload byte of those:", "",
+                  "| backlog | redis-server items/s | larderd items/s | ratio "
+                  "| bytes written per payload byte redis-server / larderd |",
+                  "|---:|---:|---:|---:|---:|",
+                  f"| {st['backlog']:,} | {r[0]:,.0f} | {l_[0]:,.0f} | {l_[0] / r[0]:.2f}x "
+                  f"| {r[1]:.1f} / {l_[1]:.1f} |"]
     lines += ["", END]
     return "\n".join(lines) + "\n"
 
@@ -236,11 +272,14 @@ def main():
     ap.add_argument("--partitions", default="1,8")
     ap.add_argument("--per-client", type=int, default=None)
     ap.add_argument("--depths", default=None, help="queued items for the latency runs")
+    ap.add_argument("--backlog", default=None,
+                    help="B:N for the steady-state row (B items queued, N through); 0: none")
     ap.add_argument("--out", default=None, help="markdown to update (docs/benchmarks.md)")
     args = ap.parse_args()
     per_client = args.per_client or (2000 if args.quick else 50000)
     default_depths = "1000" if args.quick else "1000,1000000,10000000"
     depths = [int(d) for d in (args.depths or default_depths).split(",")]
+    backlog_arg = args.backlog or ("10000:10000" if args.quick else "2000000:1000000")
     data = os.path.join(os.path.dirname(os.path.abspath(args.bin)), "bench-data")
     os.makedirs(data, exist_ok=True)
     res = {"throughput": [], "latency": [], "per_client": per_client,
@@ -278,6 +317,15 @@ def main():
                         row[kind.name] = latency(kind, server, f"lat{n}", depth)
                     print(json.dumps(row), flush=True)
                     res["latency"].append(row)
+            if backlog_arg != "0":
+                backlog, items = (int(x) for x in backlog_arg.split(":"))
+                with fresh_servers(mode) as (larderd, redis):
+                    row = {"backlog": backlog, "items": items}
+                    for kind, server in ((Streams, redis), (Larder, larderd)):
+                        n += 1
+                        row[kind.name] = steady_state(kind, server, f"steady{n}", backlog, items)
+                    print(json.dumps(row), flush=True)
+                    res["steady"] = row
     res.update(date=time.strftime("%Y-%m-%d"),
                machine=f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}")
     save_report(args.bin, args.quick, args.out, "queue.json", res, markdown(res), BEGIN, END,
