@@ -432,6 +432,7 @@ Stats DBImpl::GetStats() {
   s.block_cache_bytes = block_cache_->usage();
   s.block_cache_hits = block_cache_->hits();
   s.block_cache_misses = block_cache_->misses();
+  s.open_tables = table_cache_->open_tables();
   return s;
 }
 

@@ -317,9 +317,15 @@ Result<std::unique_ptr<kv::Iterator>> DBImpl::NewIteratorAt(
   std::vector<std::unique_ptr<InternalIterator>> children;
   children.push_back(state->mem->NewIterator());
   for (const auto& m : state->imm) children.push_back(m->NewIterator());
-  // Level 0's tables overlap: each is merged; deeper levels are read as one concatenation each,
-  // opening a table only when the iterator reaches it.
+  // Level 0's tables overlap: each is merged, but for those wholly outside the iterator's
+  // bounds, which hold no entry it could return (their range tombstones, which may reach into
+  // the bounds, are read apart below); deeper levels are read as one concatenation each, opening
+  // a table only when the iterator reaches it.
   for (const FileRef& f : state->version->files(0)) {
+    if ((options.lower_bound && f->largest_user_key() < *options.lower_bound) ||
+        (options.upper_bound && f->smallest_user_key() >= *options.upper_bound)) {
+      continue;
+    }
     children.push_back(table_cache_->NewIterator(f->number, f->file_size, verify, read.fill_cache));
   }
   for (int level = 1; level < state->version->num_levels(); ++level) {

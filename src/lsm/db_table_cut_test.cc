@@ -83,6 +83,43 @@ TEST(LsmTableCutTest, AFlushWritesOneTablePerPrefixAndLevelZeroCountsFlushes) {
   ExpectChecksClean("/db", CutOptions(fs.get(), 1));
 }
 
+TEST(LsmTableCutTest, ABoundedIteratorOpensOnlyTheLevelZeroTablesInItsBounds) {
+  auto fs = NewMemFileSystem(std::size_t{64} << 20);
+  const Options o = CutOptions(fs.get(), 1);
+  {
+    auto db = DB::Open("/db", o);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    for (const char* prefix : {"a", "b", "c"}) {
+      for (int i = 0; i < 10; ++i) {
+        ASSERT_TRUE((*db)->Put({}, test::NumberedKey(prefix, i), "v").ok());
+      }
+    }
+    // A range deletion from a5 into b: its table (the a keys) lies outside [b, c), but the part
+    // reaching into the bounds must still hide b0..b2.
+    WriteBatch batch;
+    batch.DeleteRange("a5", "b3");
+    ASSERT_TRUE((*db)->Write({}, batch).ok());
+    ASSERT_TRUE((*db)->Flush().ok());
+    ASSERT_EQ((*db)->GetStats().levels[0].tables, 3);
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+  auto db = DB::Open("/db", o);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  const int open_before = (*db)->GetStats().open_tables;
+  auto it = (*db)->NewIterator(kv::IteratorOptions{.lower_bound = "b", .upper_bound = "c"});
+  ASSERT_TRUE(it.ok()) << it.status().ToString();
+  std::vector<std::string> keys;
+  for ((*it)->SeekToFirst(); (*it)->Valid(); (*it)->Next()) keys.emplace_back((*it)->key());
+  ASSERT_TRUE((*it)->status().ok());
+  EXPECT_EQ(keys, (std::vector<std::string>{"b3", "b4", "b5", "b6", "b7", "b8", "b9"}));
+  // The b table, and the a table for its range deletion: not the c table.
+  EXPECT_EQ((*db)->GetStats().open_tables - open_before, 2);
+  it->reset();
+  auto all = (*db)->NewIterator(kv::IteratorOptions{});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ((*db)->GetStats().open_tables, 3);
+}
+
 TEST(LsmTableCutTest, ARangeDeletionAcrossPrefixesHoldsThroughFlushesAndCompactions) {
   auto fs = NewMemFileSystem(std::size_t{64} << 20);
   Options o = CutOptions(fs.get(), 1);

@@ -113,6 +113,8 @@ struct Stats {
   std::uint64_t block_cache_bytes = 0;
   std::uint64_t block_cache_hits = 0;
   std::uint64_t block_cache_misses = 0;
+  // Tables the table cache holds open now (at most Options::max_open_tables).
+  int open_tables = 0;
   // disk_bytes_written / user_bytes_written (0 before any write).
   double write_amplification() const;
 };
