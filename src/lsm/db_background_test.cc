@@ -12,6 +12,7 @@
 #include "larder/clock.h"
 #include "larder/file_system.h"
 #include "larder/lsm/db.h"
+#include "lsm/db_test_util.h"
 #include "tests/util/gate_file_system.h"
 #include "tests/util/kv_model.h"
 #include "tests/util/temp_dir.h"
@@ -31,20 +32,11 @@ TEST(LsmBackgroundTest, AFlushGoesAheadWhileACompactionRuns) {
   Options o;
   o.file_system = &fs;
   o.background_threads = 2;
+  // Two overlapping level-0 tables: compacting them is a merge that reads both.
+  ASSERT_NO_FATAL_FAILURE(db_test::WriteTwoOverlappingLevel0Tables(o, "/db", "a", 200));
   o.level0_compaction_trigger = 20;  // no automatic compaction: the test starts the one it holds
   o.level0_slowdown_trigger = 20;
   o.level0_stop_trigger = 30;
-  {
-    auto db = DB::Open("/db", o);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    // Two overlapping level-0 tables: compacting them is a merge that reads both.
-    for (int round = 0; round < 2; ++round) {
-      for (int i = 0; i < 200; ++i) {
-        ASSERT_TRUE((*db)->Put({}, test::NumberedKey("a", i), "x").ok());
-      }
-      ASSERT_TRUE((*db)->Flush().ok());
-    }
-  }
   // Reopened: nothing has read the tables yet, so the compaction must.
   const std::set<std::string> tables = test::FilesEndingWith(mem.get(), "/db", ".sst");
   ASSERT_EQ(tables.size(), 2u);

@@ -10,6 +10,7 @@
 
 #include "larder/clock.h"
 #include "larder/lsm/db.h"
+#include "lsm/db_test_util.h"
 #include "lsm/filename.h"
 #include "lsm/log_reader.h"
 #include "testing/fault_injection_file_system.h"
@@ -185,19 +186,7 @@ TEST(LsmWriteTest, TheSlowdownPacesBytesNotWriteGroups) {
   Options o;
   o.file_system = &fs;
   o.clock = &clock;
-  o.level0_compaction_trigger = 20;
-  o.level0_slowdown_trigger = 20;
-  o.level0_stop_trigger = 30;
-  {
-    auto db = DB::Open("/p", o);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    for (int table = 0; table < 2; ++table) {
-      for (int i = 0; i < 100; ++i) {
-        ASSERT_TRUE((*db)->Put({}, test::NumberedKey("t", i), "x").ok());
-      }
-      ASSERT_TRUE((*db)->Flush().ok());
-    }
-  }
+  ASSERT_NO_FATAL_FAILURE(db_test::WriteTwoOverlappingLevel0Tables(o, "/p", "t", 100));
   // Reopened with both triggers at 2: the compaction it starts is held reading a table.
   fs.Hold(test::GateFileSystem::Call::kRead, test::FilesEndingWith(mem.get(), "/p", ".sst"));
   o.level0_compaction_trigger = 2;
