@@ -86,9 +86,11 @@ TEST_F(LsmCliTest, InfoCheckCompact) {
   EXPECT_NE(info.find("Level"), std::string::npos) << info;
   EXPECT_NE(info.find("Live data: 4 keys"), std::string::npos) << info;
   EXPECT_NE(info.find("Space amplification:"), std::string::npos) << info;
+  EXPECT_NE(info.find("Level-0 flushes: "), std::string::npos) << info;
   Ok({"compact", db_});
   nlohmann::json j = nlohmann::json::parse(Ok({"info", "--json", db_}));
   EXPECT_EQ(j["live_keys"], 4);
+  EXPECT_EQ(j["level0_flushes"], 0);  // compacted down
   EXPECT_GT(j["live_disk_bytes"].get<double>(), 0);
   EXPECT_EQ(Ok({"check", db_}), "OK\n");
   EXPECT_EQ(nlohmann::json::parse(Ok({"check", "--json", db_}))["ok"], true);

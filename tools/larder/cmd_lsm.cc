@@ -221,6 +221,8 @@ int RunInfo(const LsmArgs& a) {
     table_bytes += st.levels[i].bytes;
   }
   out += fmt::format("Total  {:6} {:15}\n", tables, table_bytes);
+  out +=
+      fmt::format("Level-0 flushes: {} (what its compaction triggers count)\n", st.level0_flushes);
   out += fmt::format("Value-log files: {} ({} bytes)\n", st.vlog_files, st.vlog_bytes);
   out += fmt::format("Memtables: {} bytes\n", st.memtable_bytes);
   out += fmt::format("Last sequence: {}\n", st.last_sequence);
