@@ -122,8 +122,7 @@ TEST(LsmTableCutTest, ABoundedIteratorOpensOnlyTheLevelZeroTablesInItsBounds) {
 
 TEST(LsmTableCutTest, ARangeDeletionAcrossPrefixesHoldsThroughFlushesAndCompactions) {
   auto fs = NewMemFileSystem(std::size_t{64} << 20);
-  Options o = CutOptions(fs.get(), 1);
-  o.level0_compaction_trigger = 2;
+  const Options o = CutOptions(fs.get(), 1);  // two flushes stay below its trigger of 4
   auto db = DB::Open("/db", o);
   ASSERT_TRUE(db.ok()) << db.status().ToString();
   auto get = [&](const std::string& k) {
@@ -143,7 +142,8 @@ TEST(LsmTableCutTest, ARangeDeletionAcrossPrefixesHoldsThroughFlushesAndCompacti
   b.Put("c9", "new");
   ASSERT_TRUE((*db)->Write({}, b).ok());
   ASSERT_TRUE((*db)->Flush().ok());
-  EXPECT_EQ((*db)->GetStats().levels[0].tables + (*db)->GetStats().levels[1].tables, 5);
+  EXPECT_EQ((*db)->GetStats().levels[0].tables, 5);
+  EXPECT_EQ((*db)->GetStats().level0_flushes, 2);
   auto expect_state = [&](const char* when) {
     EXPECT_EQ(get("a0"), "new") << when;
     EXPECT_EQ(get("a4"), "v") << when;
@@ -154,7 +154,14 @@ TEST(LsmTableCutTest, ARangeDeletionAcrossPrefixesHoldsThroughFlushesAndCompacti
     EXPECT_EQ(get("c9"), "new") << when;
   };
   expect_state("after the flushes");
-  ASSERT_TRUE(WaitForLevel0BelowTrigger(db->get(), o));
+  ASSERT_TRUE((*db)->Close().ok());
+
+  // Reopened with a trigger of 2: level 0 is compacted.
+  Options compacting = o;
+  compacting.level0_compaction_trigger = 2;
+  db = DB::Open("/db", compacting);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  ASSERT_TRUE(WaitForLevel0BelowTrigger(db->get(), compacting));
   expect_state("after level 0's compaction");
   ASSERT_TRUE((*db)->CompactRange(std::nullopt, std::nullopt).ok());
   expect_state("after CompactRange");
@@ -216,9 +223,10 @@ TEST(LsmTableCutTest, AQueueShapedFillWritesFarLessWithPrefixCuts) {
             << " with\n";
   // The log and the flush write each byte about once (2.0). Without cuts every flushed table
   // spans M..R, so each level-0 compaction rewrites the level-1 tables between, the old
-  // payloads and entries included; with cuts those tables move down as they are.
+  // payloads and entries included (3.6-3.7 measured); with cuts those tables move down as they
+  // are (2.06).
   EXPECT_LT(cut, 2.3);
-  EXPECT_GT(uncut, cut + 1.0);
+  EXPECT_GT(uncut, cut + 0.8);
 }
 
 // Bytes the engine wrote per byte given while a queue-shaped backlog of `backlog` items was
