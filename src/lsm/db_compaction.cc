@@ -5,12 +5,11 @@
 // Value-pointer entries dropped count as discarded bytes of their value log (the MANIFEST's
 // discard statistics, for value-log garbage collection).
 //
-// Output tables are cut as table_outputs.h says (at target_file_size and, when set, where the
-// table_cut_prefix_length prefix changes); they never overlap.
+// Output tables are cut as table_outputs.h says (at target_file_size, where the
+// table_cut_prefix_length prefix changes when set, and where a whole table of the level below
+// the output level lies between two keys); they never overlap.
 #include <algorithm>
-#include <functional>
 #include <map>
-#include <optional>
 
 #include "lsm/compaction_iterator.h"
 #include "lsm/compaction_picker.h"
