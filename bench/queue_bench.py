@@ -181,16 +181,20 @@ def wait_for_rest(pid, limit=REST_LIMIT_S):
     return limit
 
 
+def fill(client, items):
+    """Produces `items` items, 1,000 a call; returns the items per second."""
+    left, start = items, time.monotonic()
+    while left > 0:
+        client.produce(min(1000, left))
+        left -= min(1000, left)
+    return items / (time.monotonic() - start)
+
+
 def latency(kind, server, queue, depth):
     client = kind(server.port, queue)
     client.setup(1)
     written_before = disk_bytes_written(server.proc.pid)
-    left = depth
-    start = time.monotonic()
-    while left > 0:
-        client.produce(min(1000, left))
-        left -= min(1000, left)
-    fill_rate = depth / (time.monotonic() - start)
+    fill_rate = fill(client, depth)
     after_fill = lease_samples(client, kind.name, depth)
     rest_s = wait_for_rest(server.proc.pid)
     written = disk_bytes_written(server.proc.pid) - written_before
@@ -201,8 +205,7 @@ def latency(kind, server, queue, depth):
 def steady_state(kind, server, queue, backlog, items):
     client = kind(server.port, queue)
     client.setup(1)
-    for _ in range(backlog // 1000):
-        client.produce(1000)
+    fill(client, backlog)
     wait_for_rest(server.proc.pid)
     written_before = disk_bytes_written(server.proc.pid)
     done, start = 0, time.monotonic()
