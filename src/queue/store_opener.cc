@@ -28,7 +28,7 @@ Result<std::unique_ptr<kv::Store>> OpenQueueStore(const StorageLocation& locatio
       o.write_buffer_size = std::size_t{4} << 20;
       // Records are tagged by their first byte (M, P, R, L, S, E, X, D: docs/formats/queue.md),
       // and produces write at the tops of P and R at once: tables cut per tag move down the
-      // levels without rewriting the other tags' tables (docs/lsm.md, "Compaction").
+      // levels without rewriting the other tags' tables (docs/lsm.md, "Flushes and compactions").
       o.table_cut_prefix_length = 1;
       o.block_cache = options.block_cache;
       o.read_only = options.read_only;

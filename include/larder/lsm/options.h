@@ -136,9 +136,9 @@ struct Options {
   // --- Compaction and write slowdowns --------------------------------------------------------
   int num_levels = 7;
   // Level-0 counts of flushed memtables (the tables of one flush count once; docs/lsm.md,
-  // "Compaction"): compact at `level0_compaction_trigger`; from `level0_slowdown_trigger` writes
-  // are paced at `slowdown_write_rate` (below); at `level0_stop_trigger` writers wait until
-  // compaction catches up.
+  // "Flushes and compactions"): compact at `level0_compaction_trigger`; from
+  // `level0_slowdown_trigger` writes are paced at `slowdown_write_rate` (below); at
+  // `level0_stop_trigger` writers wait until compaction catches up.
   int level0_compaction_trigger = 4;
   int level0_slowdown_trigger = 12;
   int level0_stop_trigger = 24;
