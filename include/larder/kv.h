@@ -27,6 +27,12 @@
 //     every batch acknowledged before it survives), and never by a crash of the process alone.
 //     An engine may sync anyway: the bolt adapter always does, because bolt has no cheaper
 //     atomic commit.
+//   sync = false, buffer = true: as sync = false, except that a crash of the process alone may
+//     also lose the batch (with the buffered batches after it, in order, never partially) until
+//     a FlushWrites or SyncWrites called after it returns. For callers that acknowledge their
+//     writes in groups: buffer each, then one FlushWrites before acknowledging (larderd does so
+//     once per batch of commands for its queue partitions). Engines that write through at once
+//     ignore it.
 //   An engine opened in an explicitly unsafe mode (bolt::Options::no_sync, for tests and bulk
 //   loads) ignores sync and gives only that mode's guarantee (see its option's comment).
 // A Write that fails is not applied and not visible. If it failed in its sync (IOError), its
@@ -66,6 +72,9 @@ struct WriteOptions {
   // true: OK means durable. false: OK means atomic and visible, durable at the engine's
   // discretion. See the durability contract at the top of this file.
   bool sync = true;
+  // With sync = false only: the engine may keep the batch in the process's memory until
+  // Store::FlushWrites (see the durability contract at the top of this file).
+  bool buffer = false;
 };
 
 struct IteratorOptions {
@@ -339,6 +348,13 @@ class Store : public ReadView {
   // then Poisoned, as after a failed sync write), Poisoned; NotSupported for an engine that
   // cannot tell (the default: callers must then write with sync = true).
   virtual Status SyncWrites() { return Status::NotSupported("SyncWrites"); }
+
+  // Hands every write that returned OK before this call to the operating system, so that a
+  // crash of the process alone can no longer lose it (WriteOptions::buffer); a power loss still
+  // may, until SyncWrites. Cheap when nothing is buffered. Errors: IOError (the store is then
+  // Poisoned, as after a failed write), Poisoned. The default, for engines that never buffer:
+  // OK.
+  virtual Status FlushWrites() { return Status::Ok(); }
 
   // A snapshot of the latest state.
   virtual Result<std::unique_ptr<Snapshot>> GetSnapshot() = 0;

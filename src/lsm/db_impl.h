@@ -114,6 +114,7 @@ class DBImpl final : public DB {
              std::string_view value) override;
   Status Delete(const kv::WriteOptions& options, std::string_view key) override;
   Status SyncWrites() override;
+  Status FlushWrites() override;
   Status Get(std::string_view key, std::string* value) override;
   Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
   Result<std::unique_ptr<kv::Iterator>> NewIterator(const kv::IteratorOptions& options) override;
@@ -225,10 +226,13 @@ class DBImpl final : public DB {
   void ChargeSlowdown(std::uint64_t bytes) REQUIRES(mu_);
   // Joins followers' batches to the leader's (same sync mode, up to max_write_group_bytes).
   // Returns the last writer of the group.
-  Writer* BuildGroup(const WriteBatch** merged) REQUIRES(mu_);
-  // Appends the group's value records and batch record to log_ (one flush, a sync when
-  // asked) and inserts it into `mem`. The leader, without mu_.
-  Status AppendAndInsert(const WriteBatch* group, SequenceNumber first, bool sync, MemTable* mem);
+  // *buffer: every write of the group asked for WriteOptions::buffer.
+  Writer* BuildGroup(const WriteBatch** merged, bool* buffer) REQUIRES(mu_);
+  // Appends the group's value records and batch record to log_ (one flush unless every write
+  // of the group is buffered, a sync when asked) and inserts it into `mem`. The leader,
+  // without mu_.
+  Status AppendAndInsert(const WriteBatch* group, SequenceNumber first, bool sync, bool buffer,
+                         MemTable* mem);
   Status CheckWritable() REQUIRES(mu_);
   void Poison(const Status& cause) REQUIRES(mu_);
 

@@ -431,6 +431,58 @@ TEST(LsmDBGroupCommitTest, ConcurrentSyncedWritersShareSyncs) {
   EXPECT_EQ((*db)->GetStats().last_sequence, static_cast<std::uint64_t>(kThreads * kWrites));
 }
 
+TEST(LsmDBGroupCommitTest, BufferedWritesReachTheFileAtFlushWritesOrTheNextWrittenGroup) {
+  FaultInjectionFileSystem fault;
+  CountingFileSystem fs(&fault);
+  Options o;
+  o.file_system = &fs;
+  auto db = DB::Open("/b", o);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  const kv::WriteOptions buffered{.sync = false, .buffer = true};
+  const int before = fs.writes.load();
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE((*db)->Put(buffered, test::NumberedKey("k", i), "v").ok());
+  }
+  EXPECT_EQ(fs.writes.load(), before);  // all in the process's buffer
+  std::string v;
+  EXPECT_TRUE((*db)->Get(test::NumberedKey("k", 49), &v).ok());  // and visible
+  ASSERT_TRUE((*db)->FlushWrites().ok());
+  EXPECT_EQ(fs.writes.load(), before + 1);  // one write for the 50
+  ASSERT_TRUE((*db)->FlushWrites().ok());   // nothing buffered: no write
+  EXPECT_EQ(fs.writes.load(), before + 1);
+
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE((*db)->Put(buffered, test::NumberedKey("carried", i), "v").ok());
+  }
+  // An unbuffered write is written out at once, and the buffered ones before it with it.
+  ASSERT_TRUE((*db)->Put({.sync = false}, "plain", "v").ok());
+  EXPECT_EQ(fs.writes.load(), before + 2);
+  // So is a buffered write whose value goes to the log as a value record (readers map it).
+  ASSERT_TRUE((*db)->Put(buffered, "large", std::string(o.value_threshold, 'x')).ok());
+  EXPECT_EQ(fs.writes.load(), before + 3);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE((*db)->Put(buffered, test::NumberedKey("lost", i), "v").ok());
+  }
+  EXPECT_EQ(fs.writes.load(), before + 3);
+
+  fault.CrashAfter(0);  // the process dies: its buffer goes, the OS keeps what was written
+  db->reset();
+  fault.ClearFaults();
+  auto again = DB::Open("/b", o);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_TRUE((*again)->Get(test::NumberedKey("k", i), &v).ok()) << i;
+  }
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_TRUE((*again)->Get(test::NumberedKey("carried", i), &v).ok()) << i;
+    EXPECT_TRUE((*again)->Get(test::NumberedKey("lost", i), &v).IsNotFound()) << i;
+  }
+  EXPECT_TRUE((*again)->Get("plain", &v).ok());
+  ASSERT_TRUE((*again)->Get("large", &v).ok());
+  EXPECT_EQ(v.size(), o.value_threshold);
+  ASSERT_TRUE((*again)->Close().ok());
+}
+
 TEST(LsmDBGroupCommitTest, SyncWritesMakesEarlierUnsyncedWritesSurviveAPowerLoss) {
   FaultInjectionFileSystem fault;
   CountingFileSystem fs(&fault);

@@ -16,8 +16,9 @@ namespace larder::lsm {
 // One caller of WriteInternal, queued in writers_. Every field but cv is guarded by mu_.
 struct DBImpl::Writer {
   const WriteBatch* batch = nullptr;  // nullptr: make room only (a forced memtable switch),
-                                      // or sync only (sync_only)
+                                      // or sync only (sync_only), or FlushWrites
   bool sync = false;
+  bool buffer = false;     // WriteOptions::buffer (never with sync)
   bool sync_only = false;  // SyncWrites: sync the log, write nothing
   WriteCheck* check = nullptr;
   bool done = false;
@@ -120,6 +121,30 @@ Status DBImpl::SyncWrites() {
   return s;
 }
 
+Status DBImpl::FlushWrites() {
+  Writer w;
+  MutexLock l(&mu_);
+  writers_.push_back(&w);
+  while (!w.done && &w != writers_.front()) w.cv.Wait(mu_);
+  if (w.done) return w.status;
+  // The leader, alone: buffered writes are in log_'s buffer only (a switch or Close flushes an
+  // old log whole), and the role is the token for log_.
+  Status s = CheckWritable();
+  if (s.ok() && log_->buffered() > 0) {
+    mu_.Unlock();
+    s = log_->Flush();
+    mu_.Lock();
+    if (!s.ok()) Poison(s);  // part of a record may be in the file: no later write may follow
+  }
+  writers_.pop_front();
+  if (!writers_.empty()) {
+    writers_.front()->cv.Signal();
+  } else if (closed_) {
+    bg_cv_.SignalAll();
+  }
+  return s;
+}
+
 Status DBImpl::CheckWritable() {
   if (options_.read_only)
     return Status::ReadOnly("the LSM database " + dir_ + " is open read-only");
@@ -141,6 +166,7 @@ Status DBImpl::WriteInternal(const kv::WriteOptions& options, const WriteBatch* 
   Writer w;
   w.batch = batch;
   w.sync = options.sync;
+  w.buffer = options.buffer && !options.sync;
   w.check = check;
 
   MutexLock l(&mu_);
@@ -162,7 +188,8 @@ Status DBImpl::WriteInternal(const kv::WriteOptions& options, const WriteBatch* 
   }
   if (s.ok() && batch != nullptr) {
     const WriteBatch* group = nullptr;
-    last = BuildGroup(&group);
+    bool buffer = false;
+    last = BuildGroup(&group, &buffer);
     const SequenceNumber first = LastSequence() + 1;
     const std::uint32_t count = WriteBatchInternal::Count(*group);
     std::shared_ptr<MemTable> mem = mem_;
@@ -170,7 +197,7 @@ Status DBImpl::WriteInternal(const kv::WriteOptions& options, const WriteBatch* 
     {
       // The queue's front is the token for log_ and mem (db_impl.h): release mu_ for the I/O.
       mu_.Unlock();
-      s = AppendAndInsert(group, first, w.sync, mem.get());
+      s = AppendAndInsert(group, first, w.sync, buffer, mem.get());
       mu_.Lock();
     }
     if (s.ok()) {
@@ -204,8 +231,9 @@ Status DBImpl::WriteInternal(const kv::WriteOptions& options, const WriteBatch* 
   return s;
 }
 
-DBImpl::Writer* DBImpl::BuildGroup(const WriteBatch** merged) {
+DBImpl::Writer* DBImpl::BuildGroup(const WriteBatch** merged, bool* buffer) {
   Writer* first = writers_.front();
+  *buffer = first->buffer;
   // The group is always copied into group_batch_: the callers' batches are const, and the
   // record needs the group's first sequence in its header.
   WriteBatchInternal::Reset(&group_batch_, 0);
@@ -216,7 +244,10 @@ DBImpl::Writer* DBImpl::BuildGroup(const WriteBatch** merged) {
   std::size_t max_size = options_.max_write_group_bytes;
   if (size <= (std::size_t{128} << 10)) max_size = std::min(max_size, size + (128 << 10));
   Writer* last = first;
-  if (first->check != nullptr) return last;  // a checked write goes alone
+  if (first->check != nullptr) {
+    *buffer = false;  // a checked write goes alone, and is written out
+    return last;
+  }
   auto it = writers_.begin();
   for (++it; it != writers_.end(); ++it) {
     Writer* w = *it;
@@ -225,13 +256,14 @@ DBImpl::Writer* DBImpl::BuildGroup(const WriteBatch** merged) {
     size += w->batch->ByteSize();
     if (size > max_size) break;
     WriteBatchInternal::Append(&group_batch_, *w->batch);
+    *buffer = *buffer && w->buffer;
     last = w;
   }
   return last;
 }
 
 Status DBImpl::AppendAndInsert(const WriteBatch* group, SequenceNumber first, bool sync,
-                               MemTable* mem) {
+                               bool buffer, MemTable* mem) {
   WriteBatchInternal::SetSequence(&group_batch_, first);
   // Large values first, as kValue records of their own; the batch record then points to them.
   const WriteBatch* stored = nullptr;
@@ -241,8 +273,10 @@ Status DBImpl::AppendAndInsert(const WriteBatch* group, SequenceNumber first, bo
   if (stored != group) log_has_values_ = true;
   mem_bytes_ += log_->size() - log_size;
   log_bytes_written_.fetch_add(log_->size() - log_size, std::memory_order_relaxed);
-  LARDER_RETURN_IF_ERROR(log_->Flush());  // one write() for the whole group
-  // Readers may map the values just written, and no further (the log is preallocated).
+  // One write() for the whole group; none for a buffered group (FlushWrites), unless it put
+  // values in the log: readers may map those, and no further than what is in the file (the
+  // log is preallocated).
+  if (!buffer || stored != group) LARDER_RETURN_IF_ERROR(log_->Flush());
   if (stored != group) vlog_reader_->NoteOpenLog(log_file_number_, log_->size());
   if (sync) LARDER_RETURN_IF_ERROR(log_->Sync());
   SequenceNumber seq = first;

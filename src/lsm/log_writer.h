@@ -56,6 +56,8 @@ class LogWriter {
 
   // Bytes of the log: records flushed or not.
   std::uint64_t size() const { return dest_->size(); }
+  // Bytes appended and not yet written to the file.
+  std::size_t buffered() const { return dest_->buffered(); }
   // True when the last Sync covered every byte (a recovered file: only once this writer synced).
   bool fully_synced() const { return synced_size_.load() == dest_->size(); }
   const std::string& path() const { return dest_->path(); }

@@ -124,7 +124,7 @@ std::string Partition::IdOf(std::uint64_t seq) const { return fmt::format("{}-{}
 
 Status Partition::Commit(kv::WriteBatch* batch) {
   batch->Put(kMetaKey, EncodeMeta(meta_));
-  LARDER_RETURN_IF_ERROR(store_->Write({.sync = false}, *batch));
+  LARDER_RETURN_IF_ERROR(store_->Write({.sync = false, .buffer = true}, *batch));
   written_.fetch_add(1, std::memory_order_acq_rel);
   return Status::Ok();
 }

@@ -7,8 +7,11 @@
 //     cron scans only entries that are due.
 //
 // Every change of state is one atomic kv::WriteBatch that also rewrites the meta record, so the
-// counters are exact after any crash. Writes use sync = false; SyncThrough makes them durable
-// (the server calls it per appendfsync, after releasing its lock: group commit).
+// counters are exact after any crash. Writes use sync = false and buffer = true (kv.h): they
+// stay in the process until FlushWrites, which the owner calls before it acknowledges them
+// (larderd: once per batch of commands, under its lock, before any reply), or until
+// SyncThrough, which makes them durable (the server calls it per appendfsync, after releasing
+// its lock: group commit). Close writes out what is left.
 //
 // Lock rule: every method except SyncThrough and written() REQUIRES the owner's lock (larderd's
 // execution lock), which serializes all use of the in-memory state and of the store's writes.
@@ -124,6 +127,10 @@ class Partition {
   // SyncThrough(w): makes every batch up to number w durable (one store sync serves every
   // caller waiting meanwhile: group commit).
   std::uint64_t written() const { return written_.load(std::memory_order_acquire); }
+  // Hands every batch written so far to the OS: a crash of the process alone then loses none
+  // (a power loss still may, until SyncThrough). Errors: the store's (it is then Poisoned).
+  // REQUIRES: the owner's lock, and the partition not closed.
+  Status FlushWrites() { return store_->FlushWrites(); }
   Status SyncThrough(std::uint64_t w) EXCLUDES(sync_mu_);
   // Closes the store (its partition is being deleted or the server stops); a SyncThrough
   // running meanwhile or later returns OK without touching it. Thread-safe.

@@ -50,9 +50,20 @@ Status QueueService::Open() {
   server_.SetSideSyncSource([this](std::vector<Server::SideSync>* out) {
     if (manager_ == nullptr) return;
     auto written = manager_->TakeWritten();
-    if (server_.exec_config().appendfsync != AppendFsync::kAlways) return;
+    if (server_.exec_config().appendfsync == AppendFsync::kAlways) {
+      for (auto& [partition, count] : written) {
+        out->push_back([p = partition, w = count] { return p->SyncThrough(w); });
+      }
+      return;
+    }
+    // everysec and no: the batch's partition writes were buffered (Partition::Commit); one
+    // write per partition hands them to the OS here, before any reply, so that a kill -9 loses
+    // nothing acknowledged. Under the lock: no later batch sees them unwritten.
     for (auto& [partition, count] : written) {
-      out->push_back([p = partition, w = count] { return p->SyncThrough(w); });
+      if (Status s = partition->FlushWrites(); !s.ok()) {
+        out->push_back([s] { return s; });  // poisons the server; no reply is sent
+        return;
+      }
     }
   });
   return Status::Ok();

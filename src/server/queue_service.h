@@ -3,8 +3,10 @@
 // <dir>/queues), blocked QLEASEs woken through the blocking service (WaitKey{kQueueNamespace,
 // queue}), the cron's lease ends, scheduled items and dead letters, and durability per
 // appendfsync: always: each batch's partition writes are synced after the batch, before its
-// replies (Server::SetSideSyncSource); everysec: the cron syncs every written partition once a
-// second without the execution lock; no: never (the OS decides).
+// replies (Server::SetSideSyncSource); everysec and no: each batch's partition writes are
+// handed to the OS at the end of the batch, under the lock, before its replies (one write per
+// partition written), and with everysec the cron syncs every written partition once a second
+// without the execution lock; with no the OS decides.
 //
 // QBACKUP copies without the execution lock: the command takes the partitions' snapshots under
 // it (QueueManager::StartBackup) and hands the copy to a thread of its own (StartBackupCopy);

@@ -175,7 +175,9 @@ class Server {
   // A batch of commands may write stores other than the keyspace's engine, with sync = false.
   // Their owner registers a source; at the end of each batch (the I/O threads' and
   // RunInBatch's), with the execution lock held, TakeSideSyncs collects the syncs the batch
-  // needs (none under appendfsync everysec or no); they run after the lock is released and
+  // needs (none under appendfsync everysec or no; the source may do quick work of its own
+  // there, under the lock, and report a failure as a task returning it); they run after the
+  // lock is released and
   // after Keyspace::WaitDurable, before any reply of the batch is sent. A failed one poisons the
   // server like a failed keyspace sync. REQUIRES: the execution lock (both calls).
   using SideSync = ParallelRunner::Task;

@@ -16,7 +16,9 @@
 //
 // A DB is a kv::Store (include/larder/kv.h) and keeps that interface's contracts: atomic,
 // linearizable writes; WriteOptions::sync as documented there (sync = false: a process crash
-// loses nothing, a power loss may lose the latest unsynced writes, in order, never partially);
+// loses nothing, a power loss may lose the latest unsynced writes, in order, never partially;
+// with WriteOptions::buffer as well, the log record stays in a buffer of this process, up to
+// max_write_group_bytes + 64 KiB, until FlushWrites, SyncWrites or the next unbuffered write);
 // snapshots and iterators as there. Beyond kv.h it offers time to live and range deletion
 // (lsm::WriteBatch), prefix iteration, optimistic transactions, manual compaction, statistics,
 // online backup and checkpoints.
