@@ -240,7 +240,7 @@ Result<std::string_view> BucketImpl::Get(std::string_view key) {
       LeafElement e;
       if (!pn.LeafAt(hit.index, &e)) return pn.OutOfBounds(hit.index);
       if (e.is_bucket()) return Status::Incompatible("key is a bucket");
-      if (pn.node != nullptr) get_hint_.Set(pn.node, hit.index, key, /*first_leaf=*/false);
+      if (pn.node != nullptr) get_hint_.Set(pn.node, hit.index, key);
       return e.value;
     }
     if (pn.count() == 0) return pn.EmptyBranch();
@@ -250,12 +250,13 @@ Result<std::string_view> BucketImpl::Get(std::string_view key) {
   return Status::Corruption(fmt::format("bucket tree deeper than {} levels", kMaxTreeDepth));
 }
 
-Node* BucketImpl::HintedLeaf(std::string_view key, SearchHit* at) {
+Node* BucketImpl::HintedLeaf(std::string_view key, SearchHit* at, bool* by_insert_hint) {
+  *by_insert_hint = false;
   // Still where it was left: no key edited since (so not cut, and still a leaf).
   auto unmoved = [](const LeafHint& h) {
     return h.leaf != nullptr && !h.leaf->detached && h.leaf->key_edits() == h.key_edits;
   };
-  for (const LeafHint* exact : {&get_hint_, &cursor_hint_}) {
+  for (const LeafHint* exact : {&get_hint_, &cursor_hint_, &overwrite_hint_}) {
     if (exact->remembered_key() == key && unmoved(*exact)) {
       *at = SearchHit{exact->index, true};
       return exact->leaf;
@@ -272,12 +273,14 @@ Node* BucketImpl::HintedLeaf(std::string_view key, SearchHit* at) {
   }
   auto serve = [&](SearchHit hit) {
     *at = hit;
+    *by_insert_hint = true;
     h.misses = 0;
     put_hint_miss_run_ = 0;
     return h.leaf;
   };
-  // The key, or the gap on either side of it (two keys of the leaf bound a gap: it is the
-  // leaf's; below its first key only when the leaf is the tree's first).
+  using BoundKind = LeafHint::Bound::Kind;
+  // The key, or the gap on either side of it: two keys of the leaf bound a gap that is the
+  // leaf's, and so do its first key and the lower end of its range, its last key and the upper.
   const auto& in = h.leaf->inodes;
   const std::size_t i = h.index;
   const int c = CompareKeys(key, h.remembered_key());
@@ -285,11 +288,19 @@ Node* BucketImpl::HintedLeaf(std::string_view key, SearchHit* at) {
   if (c > 0 && i + 1 < in.size()) {
     const int next = CompareKeys(key, in[i + 1].key());
     if (next <= 0) return serve(SearchHit{i + 1, next == 0});
-  } else if (c < 0 && i == 0 && h.leftmost) {
-    return serve(SearchHit{0, false});
-  } else if (c < 0 && i != 0) {
+  } else if (c > 0) {  // past the leaf's last key
+    if (h.hi.kind == BoundKind::kNone ||
+        (h.hi.kind == BoundKind::kKey && CompareKeys(key, h.hi.key()) < 0)) {
+      return serve(SearchHit{i + 1, false});
+    }
+  } else if (i != 0) {
     const int prev = CompareKeys(key, in[i - 1].key());
     if (prev >= 0) return serve(prev == 0 ? SearchHit{i - 1, true} : SearchHit{i, false});
+  } else {  // below the leaf's first key
+    if (h.lo.kind == BoundKind::kNone ||
+        (h.lo.kind == BoundKind::kKey && CompareKeys(key, h.lo.key()) >= 0)) {
+      return serve(SearchHit{0, false});
+    }
   }
   if (++h.misses == 2) h.leaf = nullptr;
   ++put_hint_miss_run_;
@@ -312,8 +323,14 @@ Result<Node*> BucketImpl::LeafNodeFor(std::string_view key, SearchHit* at, LeafP
     }
     if (n->inodes.empty()) return pn.EmptyBranch();
     const std::size_t i = ChildIndex(hit, n->inodes.size());
-    if (i != 0) path->leftmost = false;
-    if (i + 1 != n->inodes.size()) path->rightmost = false;
+    if (i != 0) {  // (through a first child, the range's lower end is the parent's)
+      path->leftmost = false;
+      path->lo = n->inodes[i].key();
+    }
+    if (i + 1 != n->inodes.size()) {
+      path->rightmost = false;
+      path->hi = n->inodes[i + 1].key();
+    }
     LARDER_ASSIGN_OR_RETURN(n, NodeOf(n->inodes[i].pgid(), n));
   }
   return Status::Corruption(fmt::format("bucket tree deeper than {} levels", kMaxTreeDepth));
@@ -328,17 +345,18 @@ Status BucketImpl::Put(std::string_view key, std::string_view value) {
     return Status::Ok();
   }
   SearchHit at;
-  LeafPath path{.leftmost = false, .rightmost = false};
-  Node* leaf = HintedLeaf(key, &at);
+  LeafPath path;
+  bool by_insert_hint = false;
+  Node* leaf = HintedLeaf(key, &at, &by_insert_hint);
   if (leaf != nullptr) {
-    path.leftmost = put_hint_.leaf == leaf && put_hint_.leftmost;  // (the Get's: unknown)
 #ifndef NDEBUG
     // The descent agrees (and materializes nothing: the hinted leaf's path is materialized).
     SearchHit descent_at;
     LeafPath descent_path;
     auto descent = LeafNodeFor(key, &descent_at, &descent_path);
     assert(descent.ok() && *descent == leaf && descent_at.index == at.index &&
-           descent_at.exact == at.exact && (descent_path.leftmost || !path.leftmost));
+           descent_at.exact == at.exact);
+    assert(!by_insert_hint || !put_hint_.rightmost() || descent_path.rightmost);
 #endif
   } else {
     // A Put always edits the leaf, so descend through nodes (materializing the path) rather
@@ -353,11 +371,22 @@ Status BucketImpl::Put(std::string_view key, std::string_view value) {
     }
     in[i].set_value(tx->arena.Copy(value), 0);
     append_leaf = nullptr;
+    if (overwrite_hint_.leaf != leaf || overwrite_hint_.index != i ||
+        overwrite_hint_.remembered_key() != key) {
+      overwrite_hint_.Set(leaf, i, key);
+    }
   } else {
     leaf->InsertAt(i, tx->arena.Copy(key), tx->arena.Copy(value));
-    put_hint_.Set(leaf, i, key, path.leftmost);
+    // (An exact hint never inserts: the leaf came from the insert hint or from a descent.)
+    bool rightmost = path.rightmost;
+    if (by_insert_hint) {
+      rightmost = put_hint_.rightmost();
+      put_hint_.SetKeepingRange(leaf, i, key);
+    } else {
+      put_hint_.Set(leaf, i, key, path);
+    }
     // Later keys past this one belong to this leaf too while it is the tree's last.
-    append_leaf = path.rightmost && i + 1 == in.size() ? leaf : nullptr;
+    append_leaf = rightmost && i + 1 == in.size() ? leaf : nullptr;
     if (append_leaf == nullptr && leaf->WantsEarlySplit()) {
       leaf->SplitEarly();
     }
@@ -373,7 +402,8 @@ Status BucketImpl::Delete(std::string_view key) {
 
 Status BucketImpl::Take(std::string_view key, std::string* value) {
   SearchHit at;
-  if (Node* leaf = HintedLeaf(key, &at)) {
+  bool by_insert_hint = false;
+  if (Node* leaf = HintedLeaf(key, &at, &by_insert_hint)) {
 #ifndef NDEBUG
     CursorImpl check(this);
     bool check_found = false;
@@ -387,7 +417,7 @@ Status BucketImpl::Take(std::string_view key, std::string* value) {
       return Status::Incompatible("incompatible value: key is a bucket");
     }
     if (value != nullptr) value->assign(in.value());
-    DeleteAt(leaf, at.index);
+    DeleteAt(leaf, at.index, by_insert_hint);
     return Status::Ok();
   }
   CursorImpl c(this);
@@ -408,18 +438,22 @@ Status BucketImpl::Take(std::string_view key, std::string* value) {
       (leaf->inodes[index].key().data() != e.key.data() && leaf->inodes[index].key() != key)) {
     return Status::Corruption(fmt::format("page {}: the cursor lost its entry", leaf->pgid));
   }
-  DeleteAt(leaf, index);
+  DeleteAt(leaf, index, /*same_leaf=*/false);
   return Status::Ok();
 }
 
-void BucketImpl::DeleteAt(Node* leaf, std::size_t index) {
+void BucketImpl::DeleteAt(Node* leaf, std::size_t index, bool same_leaf) {
   leaf->DelAt(index);
   ++mutations;
   // Pops take the next key at either end of the gap the delete left: remember the key now at
   // `index` (or the one before it, at the leaf's end), so the insert hint finds either.
   if (leaf->inodes.empty()) return;
   const std::size_t i = std::min(index, leaf->inodes.size() - 1);
-  put_hint_.Set(leaf, i, leaf->inodes[i].key(), /*first_leaf=*/false);
+  if (same_leaf) {
+    put_hint_.SetKeepingRange(leaf, i, leaf->inodes[i].key());
+  } else {
+    put_hint_.Set(leaf, i, leaf->inodes[i].key());
+  }
 }
 
 void BucketImpl::Rebalance() {

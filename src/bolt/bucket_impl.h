@@ -96,11 +96,15 @@ class BucketImpl {
   Result<PageNode> PageNodeOf(Pgid pgid, std::size_t prefetch_bytes = 0);
   // Materializes the node for `pgid` under `parent` (nullptr: the root).
   Result<Node*> NodeOf(Pgid pgid, Node* parent);
-  // Where a descent ended: every branch on the path was followed through its first child (the
-  // leaf is the tree's first), or through its last (the tree's last).
+  // Where a descent ended: the key range [lo, hi) that routes to the leaf, from the separators
+  // on the path. leftmost: every branch was followed through its first child (the leaf is the
+  // tree's first; no lo); rightmost: through its last (the tree's last; no hi). lo and hi view
+  // branch keys: valid until the tree changes.
   struct LeafPath {
     bool leftmost = true;
     bool rightmost = true;
+    std::string_view lo;  // when !leftmost
+    std::string_view hi;  // when !rightmost
   };
   // Descends to the leaf where `key` belongs, materializing every node on the path. Sets *at
   // to the leaf's search result (the first inode >= key, and whether it is the key).
@@ -122,7 +126,7 @@ class BucketImpl {
   // is, in a hint of its own (the Get's stays for the key read before), so that a Take or Put
   // of that key next goes straight to the leaf (larderd pops a member an iterator sampled).
   void NoteCursorAt(Node* leaf, std::size_t index, std::string_view key) {
-    cursor_hint_.Set(leaf, index, key, /*first_leaf=*/false);
+    cursor_hint_.Set(leaf, index, key);
   }
 
   // Commit steps.
@@ -143,24 +147,62 @@ class BucketImpl {
   // last one (a list's end), then rewrites the meta.
   // A hint holds while its leaf's key_edits() has not moved since (no key inserted into,
   // removed from or moved out of the leaf, so it is still a leaf, uncut, and the index still
-  // names the same key). Then the Get's hint serves the same key, and the other one that key or
-  // one in the gap on either side of it: two keys of a leaf bound a gap that is the leaf's
-  // (a key absent from it is absent from the tree), and so does its first key for the tree's
-  // first leaf (`leftmost`; early cuts add leaves to the right only, so the first leaf stays the
-  // first until commit).
+  // names the same key). Then the Get's, the cursor's and the overwrite's hints serve the same
+  // key, and the insert's that key or one in the gap on either side of it: two keys of a leaf
+  // bound a gap that is the leaf's (a key absent from it is absent from the tree), and so do
+  // its first key and the lower end of its range, and its last key and the upper end, when the
+  // hint knows its leaf's range (from the descent that found it: LeafPath).
+  // Why a range known once stays right while key_edits() holds: separators change only when a
+  // node is cut, and a cut of this leaf moves key_edits(). A cut elsewhere adds separators
+  // inside the cut node's range, and may raise the cut leaf's own separator (after deletes
+  // raised its first key), which widens its left neighbour's range, never narrows one; only a
+  // first child's separator is ever lowered, and a first child's does not route (the keys
+  // below it go to it anyway).
   struct LeafHint {
     static constexpr std::size_t kMaxKey = 64;  // longer keys are not remembered
-    Node* leaf = nullptr;                       // nullptr: no hint
+    // One end of the leaf's range: unknown, none (the tree's first or last leaf), or a key.
+    struct Bound {
+      enum class Kind : std::uint8_t { kUnknown, kNone, kKey };
+      Kind kind = Kind::kUnknown;
+      std::uint8_t size = 0;
+      char bytes[kMaxKey];
+
+      void Set(bool none, std::string_view k) {
+        if (none) {
+          kind = Kind::kNone;
+        } else if (k.size() > kMaxKey) {
+          kind = Kind::kUnknown;
+        } else {
+          kind = Kind::kKey;
+          size = static_cast<std::uint8_t>(k.size());
+          std::memcpy(bytes, k.data(), k.size());
+        }
+      }
+      std::string_view key() const { return {bytes, size}; }
+    };
+
+    Node* leaf = nullptr;  // nullptr: no hint
     std::size_t index = 0;
     std::uint64_t key_edits = 0;
-    bool leftmost = false;
     std::uint8_t misses = 0;  // Puts and Takes it did not serve since it was set
     // A copy of the key at `index`: checking a hint against it reads no memory of the leaf's,
     // which a stale hint's may have left the cache long since.
     std::size_t key_size = 0;
     char key[kMaxKey];
+    Bound lo, hi;  // the leaf's range: lo inclusive, hi exclusive
 
-    void Set(Node* leaf_node, std::size_t at, std::string_view k, bool first_leaf) {
+    // A hint at leaf_node's entry `at` (key k), its range unknown, or as `range` gives it.
+    void Set(Node* leaf_node, std::size_t at, std::string_view k) {
+      SetKeepingRange(leaf_node, at, k);
+      lo.kind = hi.kind = Bound::Kind::kUnknown;
+    }
+    void Set(Node* leaf_node, std::size_t at, std::string_view k, const LeafPath& range) {
+      SetKeepingRange(leaf_node, at, k);
+      lo.Set(range.leftmost, range.lo);
+      hi.Set(range.rightmost, range.hi);
+    }
+    // For a hint that served an edit of its own leaf: the leaf, and so its range, is the same.
+    void SetKeepingRange(Node* leaf_node, std::size_t at, std::string_view k) {
       if (k.size() > kMaxKey) {
         leaf = nullptr;
         return;
@@ -168,27 +210,31 @@ class BucketImpl {
       leaf = leaf_node;
       index = at;
       key_edits = leaf_node->key_edits();
-      leftmost = first_leaf;
       misses = 0;
       key_size = k.size();
       std::memcpy(key, k.data(), k.size());
     }
     std::string_view remembered_key() const { return {key, key_size}; }
+    bool leftmost() const { return lo.kind == Bound::Kind::kNone; }
+    bool rightmost() const { return hi.kind == Bound::Kind::kNone; }
   };
   // The hinted leaf where `key` belongs, with its search result for it; nullptr when no hint
-  // applies. Drops the insert's hint once it is stale or has missed twice in a row (a push and
+  // applies. *by_insert_hint: the insert's hint served it (put_hint_ is on that leaf, with its
+  // range). Drops the insert's hint once it is stale or has missed twice in a row (a push and
   // a meta rewrite alternate), so that a stale one costs two misses, not one per Put.
-  Node* HintedLeaf(std::string_view key, SearchHit* at);
+  Node* HintedLeaf(std::string_view key, SearchHit* at, bool* by_insert_hint);
 
-  // Removes leaf->inodes[index] and leaves the insert hint beside the gap.
-  void DeleteAt(Node* leaf, std::size_t index);
+  // Removes leaf->inodes[index] and leaves the insert hint beside the gap (keeping its range
+  // when `same_leaf`: the insert's hint served this delete).
+  void DeleteAt(Node* leaf, std::size_t index, bool same_leaf);
 
   Result<BucketImpl*> OpenChildFromValue(std::string_view name, std::string_view value);
   Status ForEachPageFrom(Pgid pgid, int depth, const std::function<Status(PageView, int)>& fn);
 
   LeafHint get_hint_;
-  LeafHint cursor_hint_;  // where a cursor last stopped (NoteCursorAt)
-  LeafHint put_hint_;     // beside the last insert or delete
+  LeafHint cursor_hint_;     // where a cursor last stopped (NoteCursorAt)
+  LeafHint overwrite_hint_;  // where the last Put found its key (larderd's meta rewrites)
+  LeafHint put_hint_;        // beside the last insert or delete
   // Checking the insert hint reads its leaf, which random keys (a hint that never serves) find
   // cold: after kPutHintMissRun misses in a row, with no hit between, it is checked on every
   // kPutHintProbe-th call only, until it serves again (a load that turns sequential).

@@ -321,7 +321,24 @@ void Node::SplitEarly() {
     parent->Put(key, inodes.front().key(), {}, pgid, 0);
     key = inodes.front().key();
   }
+  const bool ascending =
+      is_leaf && (appended_only || insert_run_.kind() == InsertRun::Kind::kAscending);
+  const std::size_t run_at = insert_run_.last(), inodes_before = inodes.size();
   std::vector<Node*> pieces = Split(bucket->tx->page_size);
+  if (ascending) {
+    // The run goes on in the piece that holds its last insert, a new piece (its cuts pack the
+    // pieces before it full) with no room to spare: growing it an insert at a time would take
+    // a new arena block and a copy at every doubling. Room for as many inodes as this leaf had
+    // when it was cut, which is about when that piece will be cut in turn.
+    std::size_t at = appended_only ? inodes_before - 1 : run_at;
+    for (Node* piece : pieces) {
+      if (at < piece->inodes.size()) {
+        piece->inodes.reserve(inodes_before + kEarlySplitCheckInterval);
+        break;
+      }
+      at -= piece->inodes.size();
+    }
+  }
   for (std::size_t i = 1; i < pieces.size(); ++i) {
     Node* piece = pieces[i];
     piece->pgid = bucket->next_transient_pgid++;
