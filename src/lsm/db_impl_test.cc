@@ -483,6 +483,23 @@ TEST(LsmDBGroupCommitTest, BufferedWritesReachTheFileAtFlushWritesOrTheNextWritt
   ASSERT_TRUE((*again)->Close().ok());
 }
 
+TEST(LsmDBGroupCommitTest, FlushWritesOfAReadOnlyDatabaseIsOk) {
+  auto fs = NewMemFileSystem(std::size_t{64} << 20);
+  Options o;
+  o.file_system = fs.get();
+  {
+    auto db = DB::Open("/r", o);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)->Put({}, "k", "v").ok());
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+  o.read_only = true;
+  auto db = DB::Open("/r", o);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  EXPECT_TRUE((*db)->FlushWrites().ok());  // nothing buffered: not ReadOnly
+  EXPECT_EQ((*db)->Put({}, "k", "w").code(), Code::kReadOnly);
+}
+
 TEST(LsmDBGroupCommitTest, SyncWritesMakesEarlierUnsyncedWritesSurviveAPowerLoss) {
   FaultInjectionFileSystem fault;
   CountingFileSystem fs(&fault);

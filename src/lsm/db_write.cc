@@ -128,13 +128,17 @@ Status DBImpl::FlushWrites() {
   while (!w.done && &w != writers_.front()) w.cv.Wait(mu_);
   if (w.done) return w.status;
   // The leader, alone: buffered writes are in log_'s buffer only (a switch or Close flushes an
-  // old log whole), and the role is the token for log_.
-  Status s = CheckWritable();
-  if (s.ok() && log_->buffered() > 0) {
-    mu_.Unlock();
-    s = log_->Flush();
-    mu_.Lock();
-    if (!s.ok()) Poison(s);  // part of a record may be in the file: no later write may follow
+  // old log whole), and the role is the token for log_. Nothing buffered (a read-only or closed
+  // database has no log_): OK, whatever the state.
+  Status s;
+  if (log_ != nullptr && log_->buffered() > 0) {
+    s = CheckWritable();  // Poisoned: the buffered writes may follow a torn record
+    if (s.ok()) {
+      mu_.Unlock();
+      s = log_->Flush();
+      mu_.Lock();
+      if (!s.ok()) Poison(s);  // part of a record may be in the file: no later write may follow
+    }
   }
   writers_.pop_front();
   if (!writers_.empty()) {
