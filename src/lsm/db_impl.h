@@ -234,6 +234,9 @@ class DBImpl final : public DB {
   Status AppendAndInsert(const WriteBatch* group, SequenceNumber first, bool sync, bool buffer,
                          MemTable* mem);
   Status CheckWritable() REQUIRES(mu_);
+  // After the front writer left writers_: wakes the next one, or Close waiting for the queue
+  // to drain.
+  void WakeNextWriter() REQUIRES(mu_);
   void Poison(const Status& cause) REQUIRES(mu_);
 
   // --- Background work (db_background.cc) ----------------------------------------------------

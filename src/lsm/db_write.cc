@@ -94,11 +94,7 @@ Status DBImpl::SyncWrites() {
     }
   }
   writers_.pop_front();
-  if (!writers_.empty()) {
-    writers_.front()->cv.Signal();
-  } else if (closed_) {
-    bg_cv_.SignalAll();
-  }
+  WakeNextWriter();
   if (join) {
     ++stats_.sync_writes_joined;
     // Until the running sync covers `needed`, fails (poisoned), or log_ is switched out (the
@@ -141,11 +137,7 @@ Status DBImpl::FlushWrites() {
     }
   }
   writers_.pop_front();
-  if (!writers_.empty()) {
-    writers_.front()->cv.Signal();
-  } else if (closed_) {
-    bg_cv_.SignalAll();
-  }
+  WakeNextWriter();
   return s;
 }
 
@@ -227,12 +219,16 @@ Status DBImpl::WriteInternal(const kv::WriteOptions& options, const WriteBatch* 
     }
     if (ready == last) break;
   }
+  WakeNextWriter();
+  return s;
+}
+
+void DBImpl::WakeNextWriter() {
   if (!writers_.empty()) {
     writers_.front()->cv.Signal();
   } else if (closed_) {
     bg_cv_.SignalAll();  // Close waits for the queue to drain
   }
-  return s;
 }
 
 DBImpl::Writer* DBImpl::BuildGroup(const WriteBatch** merged, bool* buffer) {
