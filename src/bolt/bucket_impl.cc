@@ -371,10 +371,7 @@ Status BucketImpl::Put(std::string_view key, std::string_view value) {
     }
     in[i].set_value(tx->arena.Copy(value), 0);
     append_leaf = nullptr;
-    if (overwrite_hint_.leaf != leaf || overwrite_hint_.index != i ||
-        overwrite_hint_.remembered_key() != key) {
-      overwrite_hint_.Set(leaf, i, key);
-    }
+    overwrite_hint_.Set(leaf, i, key);
   } else {
     leaf->InsertAt(i, tx->arena.Copy(key), tx->arena.Copy(value));
     // (An exact hint never inserts: the leaf came from the insert hint or from a descent.)
