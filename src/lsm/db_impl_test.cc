@@ -483,6 +483,36 @@ TEST(LsmDBGroupCommitTest, BufferedWritesReachTheFileAtFlushWritesOrTheNextWritt
   ASSERT_TRUE((*again)->Close().ok());
 }
 
+TEST(LsmDBGroupCommitTest, AFailedFlushWritesPoisonsTheDatabaseAndKeepsWhatWasWrittenBefore) {
+  FaultInjectionFileSystem fault;
+  Options o;
+  o.file_system = &fault;
+  auto db = DB::Open("/f", o);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  const kv::WriteOptions buffered{.sync = false, .buffer = true};
+  ASSERT_TRUE((*db)->Put(buffered, "flushed", "v").ok());
+  ASSERT_TRUE((*db)->FlushWrites().ok());
+  ASSERT_TRUE((*db)->Put(buffered, "unflushed", "v").ok());
+  fault.FailNth(FaultInjectionFileSystem::Op::kWrite, 1, /*persistent=*/false);
+  const Status failed = (*db)->FlushWrites();
+  EXPECT_EQ(failed.code(), Code::kIOError) << failed.ToString();
+  ASSERT_EQ(fault.injected_faults(), 1u);
+  // The log may now end in part of a record: no later write or flush may go after it.
+  EXPECT_EQ((*db)->Put({}, "after", "v").code(), Code::kPoisoned);
+  EXPECT_EQ((*db)->FlushWrites().code(), Code::kPoisoned);
+  std::string v;
+  EXPECT_TRUE((*db)->Get("flushed", &v).ok());
+
+  db->reset();
+  fault.ClearFaults();
+  auto again = DB::Open("/f", o);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE((*again)->Get("flushed", &v).ok());
+  EXPECT_TRUE((*again)->Get("after", &v).IsNotFound());
+  ASSERT_TRUE((*again)->Put({}, "after", "v").ok());  // reopened: writable again
+  ASSERT_TRUE((*again)->Close().ok());
+}
+
 TEST(LsmDBGroupCommitTest, FlushWritesOfAReadOnlyDatabaseIsOk) {
   auto fs = NewMemFileSystem(std::size_t{64} << 20);
   Options o;

@@ -124,11 +124,12 @@ Status DBImpl::FlushWrites() {
   while (!w.done && &w != writers_.front()) w.cv.Wait(mu_);
   if (w.done) return w.status;
   // The leader, alone: buffered writes are in log_'s buffer only (a switch or Close flushes an
-  // old log whole), and the role is the token for log_. Nothing buffered (a read-only or closed
-  // database has no log_): OK, whatever the state.
-  Status s;
-  if (log_ != nullptr && log_->buffered() > 0) {
-    s = CheckWritable();  // Poisoned: the buffered writes may follow a torn record
+  // old log whole), and the role is the token for log_. Poisoned: Poisoned even with nothing
+  // buffered, as a failed flush may have dropped someone's buffered writes. Else nothing
+  // buffered (a read-only or closed database has no log_): OK.
+  Status s = poisoned_;
+  if (s.ok() && log_ != nullptr && log_->buffered() > 0) {
+    s = CheckWritable();
     if (s.ok()) {
       mu_.Unlock();
       s = log_->Flush();
