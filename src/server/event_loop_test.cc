@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "server/command.h"
+#include "server/io_thread.h"
 #include "server/net_test_util.h"
 #include "server/server.h"
 
@@ -82,6 +83,26 @@ TEST_F(EventLoopTest, PipelinedAndInlineCommandsKeepOrder) {
     expected += Bulk(n);
   }
   EXPECT_EQ(c.Command(request, expected.size()), expected);
+}
+
+// A round that parses its full share of commands with half a command left over pauses reading
+// the connection; the next round finds only that half: reading must resume, or the rest of the
+// command, sent later, is never read (redis-cli --pipe hung on this).
+TEST_F(EventLoopTest, AFullRoundEndingInHalfACommandKeepsReading) {
+  Start(ServerConfig());
+  Conn c(port_);
+  ASSERT_TRUE(c.connected());
+  const std::string ping = Multibulk({"PING"});
+  std::string request;
+  std::string expected;
+  for (std::size_t i = 0; i < IoThread::kMaxCommandsPerRound; ++i) {
+    request += ping;
+    expected += "+PONG\r\n";
+  }
+  const std::size_t half = ping.size() / 2;
+  EXPECT_EQ(c.Command(request + ping.substr(0, half), expected.size()), expected);
+  EXPECT_TRUE(c.NothingWithin(50));  // the server is now idle with half a PING
+  EXPECT_EQ(c.Command(ping.substr(half), 7), "+PONG\r\n");
 }
 
 TEST_F(EventLoopTest, ByteByByteClient) {

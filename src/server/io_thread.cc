@@ -235,7 +235,11 @@ void IoThread::Loop() {
         conn->more = false;
         continue;
       }
+      const std::size_t before = commands.size();
       ParseCommands(*conn, &commands);
+      // Only part of a command was left: no batch marks the connection dirty, so its reading,
+      // paused while a full round left input behind (conn.more), resumes here.
+      if (commands.size() == before) UpdateInterest(*conn);
     }
     if (!commands.empty()) RunBatch(commands);
 
