@@ -105,6 +105,20 @@ TEST_F(EventLoopTest, AFullRoundEndingInHalfACommandKeepsReading) {
   EXPECT_EQ(c.Command(ping.substr(half), 7), "+PONG\r\n");
 }
 
+// The same with requirepass, where a round of an unauthenticated client is one command: AUTH
+// with half of the next command behind it.
+TEST_F(EventLoopTest, AuthFollowedByHalfACommandKeepsReading) {
+  ServerConfig config;
+  config.requirepass = "pw";
+  Start(std::move(config));
+  Conn c(port_);
+  ASSERT_TRUE(c.connected());
+  const std::string ping = Multibulk({"PING"});
+  EXPECT_EQ(c.Command(Multibulk({"AUTH", "pw"}) + ping.substr(0, 3), 5), "+OK\r\n");
+  EXPECT_TRUE(c.NothingWithin(50));
+  EXPECT_EQ(c.Command(ping.substr(3), 7), "+PONG\r\n");
+}
+
 TEST_F(EventLoopTest, ByteByByteClient) {
   Start(ServerConfig());
   Conn slow(port_), other(port_);
