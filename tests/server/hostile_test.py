@@ -41,6 +41,20 @@ def read_line(sock):
     return buf
 
 
+def read_exactly(sock, n):
+    """n bytes, or fewer if the server closes or the socket times out."""
+    data = b""
+    try:
+        while len(data) < n:
+            chunk = sock.recv(min(65536, n - len(data)))
+            if not chunk:
+                break
+            data += chunk
+    except socket.timeout:
+        pass
+    return data
+
+
 def read_until_closed(sock, limit=1 << 20):
     """Everything the server sends until it closes the connection (None on timeout)."""
     data = b""
@@ -204,6 +218,43 @@ class ProtocolAbuseTest(HostileBase):
                 self.assertEqual(read_line(s), b"$%d\r\n" % i)
         for s in clients:
             s.close()
+        self.assert_healthy(p)
+
+    def test_pipeline_in_pieces_that_end_mid_command(self):
+        # One client's pipeline, sent in pieces with pauses between them, read back whole. Half
+        # of the pieces end inside the command after a multiple of 1024 (an I/O thread's round
+        # runs at most 1024 commands of a connection): the round that runs those pauses reading
+        # and finds only half a command after; the rest, sent later, must still be read
+        # (redis-cli --pipe once hung here). The other pieces end anywhere.
+        rng = random.Random(7)
+        commands = [command("SET", f"piece:{i}", "v" * (i % 23)) for i in range(12000)]
+        ends = []  # byte offsets where a piece ends
+        offset = 0
+        starts = []
+        for c in commands:
+            starts.append(offset)
+            offset += len(c)
+        total = offset
+        n = 0
+        while n < len(commands):
+            n += 1024 * rng.randrange(1, 3) if rng.random() < 0.5 else rng.randrange(1, 1500)
+            if n < len(commands):
+                ends.append(starts[n] + rng.randrange(1, len(commands[n])))
+        ends.append(total)
+        data = b"".join(commands)
+        expected = b"+OK\r\n" * len(commands)
+        with self.probing() as p, connect(self.port, timeout=20.0) as s:
+            got = []
+            reader = threading.Thread(target=lambda: got.append(read_exactly(s, len(expected))))
+            reader.start()
+            prev = 0
+            for end in sorted(set(ends)):
+                s.sendall(data[prev:end])
+                prev = end
+                time.sleep(0.005)
+            reader.join()
+            self.assertEqual(len(got[0]), len(expected), "replies stopped: the pipeline hung")
+            self.assertEqual(got[0], expected)
         self.assert_healthy(p)
 
     def test_thousands_of_connections(self):
