@@ -22,17 +22,20 @@
 namespace larder::lsm {
 namespace {
 
+// Opens the database at `dir`; nullptr, and a failed test, when it does not open.
+std::unique_ptr<DB> OpenDB(const std::string& dir, const Options& o) {
+  auto db = DB::Open(dir, o);
+  EXPECT_TRUE(db.ok()) << dir << ": " << db.status().ToString();
+  return db.ok() ? std::move(*db) : nullptr;
+}
+
 class LsmDBTest : public ::testing::Test {
  protected:
   void SetUp() override {
     fs_ = NewMemFileSystem(std::size_t{256} << 20);
     options_.file_system = fs_.get();
   }
-  std::unique_ptr<DB> Open(const Options& o) {
-    auto db = DB::Open("/db", o);
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
-    return db.ok() ? std::move(*db) : nullptr;
-  }
+  std::unique_ptr<DB> Open(const Options& o) { return OpenDB("/db", o); }
   std::unique_ptr<DB> Open() { return Open(options_); }
   static std::string Get(DB* db, std::string_view key) {
     std::string v;
@@ -344,20 +347,20 @@ TEST(LsmDBFaultTest, AFailedSyncPoisonsUntilReopen) {
   Options o;
   o.file_system = &fs;
   {
-    auto db = DB::Open("/p", o);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    ASSERT_TRUE((*db)->Put({}, "a", "1").ok());
+    auto db = OpenDB("/p", o);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->Put({}, "a", "1").ok());
     fs.FailNth(FaultInjectionFileSystem::Op::kSync, 1, false);
-    Status s = (*db)->Put({}, "b", "2");
+    Status s = db->Put({}, "b", "2");
     EXPECT_FALSE(s.ok());
-    EXPECT_EQ((*db)->Put({}, "c", "3").code(), Code::kPoisoned);
+    EXPECT_EQ(db->Put({}, "c", "3").code(), Code::kPoisoned);
     std::string v;
-    EXPECT_TRUE((*db)->Get("a", &v).ok());
-    (void)(*db)->Close();
+    EXPECT_TRUE(db->Get("a", &v).ok());
+    (void)db->Close();
   }
-  auto db = DB::Open("/p", o);
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
-  EXPECT_TRUE((*db)->Put({}, "c", "3").ok());
+  auto db = OpenDB("/p", o);
+  ASSERT_NE(db, nullptr);
+  EXPECT_TRUE(db->Put({}, "c", "3").ok());
 }
 
 // Counts File::Sync and write calls on value logs.
@@ -401,16 +404,15 @@ TEST(LsmDBGroupCommitTest, ConcurrentSyncedWritersShareSyncs) {
   CountingFileSystem fs(mem.get());
   Options o;
   o.file_system = &fs;
-  auto db = DB::Open("/g", o);
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  auto db = OpenDB("/g", o);
+  ASSERT_NE(db, nullptr);
   const int syncs_before = fs.syncs.load(), writes_before = fs.writes.load();
   constexpr int kThreads = 8, kWrites = 300;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kWrites; ++i) {
-        ASSERT_TRUE(
-            (*db)->Put({}, test::NumberedKey("t", t) + test::NumberedKey("-", i), "v").ok());
+        ASSERT_TRUE(db->Put({}, test::NumberedKey("t", t) + test::NumberedKey("-", i), "v").ok());
       }
     });
   }
@@ -425,10 +427,9 @@ TEST(LsmDBGroupCommitTest, ConcurrentSyncedWritersShareSyncs) {
   EXPECT_GT(syncs, 0);
   for (int t = 0; t < kThreads; ++t) {
     std::string v;
-    ASSERT_TRUE(
-        (*db)->Get(test::NumberedKey("t", t) + test::NumberedKey("-", kWrites - 1), &v).ok());
+    ASSERT_TRUE(db->Get(test::NumberedKey("t", t) + test::NumberedKey("-", kWrites - 1), &v).ok());
   }
-  EXPECT_EQ((*db)->GetStats().last_sequence, static_cast<std::uint64_t>(kThreads * kWrites));
+  EXPECT_EQ(db->GetStats().last_sequence, static_cast<std::uint64_t>(kThreads * kWrites));
 }
 
 TEST(LsmDBGroupCommitTest, BufferedWritesReachTheFileAtFlushWritesOrTheNextWrittenGroup) {
@@ -436,81 +437,81 @@ TEST(LsmDBGroupCommitTest, BufferedWritesReachTheFileAtFlushWritesOrTheNextWritt
   CountingFileSystem fs(&fault);
   Options o;
   o.file_system = &fs;
-  auto db = DB::Open("/b", o);
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  auto db = OpenDB("/b", o);
+  ASSERT_NE(db, nullptr);
   const kv::WriteOptions buffered{.sync = false, .buffer = true};
   const int before = fs.writes.load();
   for (int i = 0; i < 50; ++i) {
-    ASSERT_TRUE((*db)->Put(buffered, test::NumberedKey("k", i), "v").ok());
+    ASSERT_TRUE(db->Put(buffered, test::NumberedKey("k", i), "v").ok());
   }
   EXPECT_EQ(fs.writes.load(), before);  // all in the process's buffer
   std::string v;
-  EXPECT_TRUE((*db)->Get(test::NumberedKey("k", 49), &v).ok());  // and visible
-  ASSERT_TRUE((*db)->FlushWrites().ok());
+  EXPECT_TRUE(db->Get(test::NumberedKey("k", 49), &v).ok());  // and visible
+  ASSERT_TRUE(db->FlushWrites().ok());
   EXPECT_EQ(fs.writes.load(), before + 1);  // one write for the 50
-  ASSERT_TRUE((*db)->FlushWrites().ok());   // nothing buffered: no write
+  ASSERT_TRUE(db->FlushWrites().ok());      // nothing buffered: no write
   EXPECT_EQ(fs.writes.load(), before + 1);
 
   for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE((*db)->Put(buffered, test::NumberedKey("carried", i), "v").ok());
+    ASSERT_TRUE(db->Put(buffered, test::NumberedKey("carried", i), "v").ok());
   }
   // An unbuffered write is written out at once, and the buffered ones before it with it.
-  ASSERT_TRUE((*db)->Put({.sync = false}, "plain", "v").ok());
+  ASSERT_TRUE(db->Put({.sync = false}, "plain", "v").ok());
   EXPECT_EQ(fs.writes.load(), before + 2);
   // So is a buffered write whose value goes to the log as a value record (readers map it).
-  ASSERT_TRUE((*db)->Put(buffered, "large", std::string(o.value_threshold, 'x')).ok());
+  ASSERT_TRUE(db->Put(buffered, "large", std::string(o.value_threshold, 'x')).ok());
   EXPECT_EQ(fs.writes.load(), before + 3);
   for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE((*db)->Put(buffered, test::NumberedKey("lost", i), "v").ok());
+    ASSERT_TRUE(db->Put(buffered, test::NumberedKey("lost", i), "v").ok());
   }
   EXPECT_EQ(fs.writes.load(), before + 3);
 
   fault.CrashAfter(0);  // the process dies: its buffer goes, the OS keeps what was written
-  db->reset();
+  db.reset();
   fault.ClearFaults();
-  auto again = DB::Open("/b", o);
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  auto again = OpenDB("/b", o);
+  ASSERT_NE(again, nullptr);
   for (int i = 0; i < 50; ++i) {
-    EXPECT_TRUE((*again)->Get(test::NumberedKey("k", i), &v).ok()) << i;
+    EXPECT_TRUE(again->Get(test::NumberedKey("k", i), &v).ok()) << i;
   }
   for (int i = 0; i < 20; ++i) {
-    EXPECT_TRUE((*again)->Get(test::NumberedKey("carried", i), &v).ok()) << i;
-    EXPECT_TRUE((*again)->Get(test::NumberedKey("lost", i), &v).IsNotFound()) << i;
+    EXPECT_TRUE(again->Get(test::NumberedKey("carried", i), &v).ok()) << i;
+    EXPECT_TRUE(again->Get(test::NumberedKey("lost", i), &v).IsNotFound()) << i;
   }
-  EXPECT_TRUE((*again)->Get("plain", &v).ok());
-  ASSERT_TRUE((*again)->Get("large", &v).ok());
+  EXPECT_TRUE(again->Get("plain", &v).ok());
+  ASSERT_TRUE(again->Get("large", &v).ok());
   EXPECT_EQ(v.size(), o.value_threshold);
-  ASSERT_TRUE((*again)->Close().ok());
+  ASSERT_TRUE(again->Close().ok());
 }
 
 TEST(LsmDBGroupCommitTest, AFailedFlushWritesPoisonsTheDatabaseAndKeepsWhatWasWrittenBefore) {
   FaultInjectionFileSystem fault;
   Options o;
   o.file_system = &fault;
-  auto db = DB::Open("/f", o);
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  auto db = OpenDB("/f", o);
+  ASSERT_NE(db, nullptr);
   const kv::WriteOptions buffered{.sync = false, .buffer = true};
-  ASSERT_TRUE((*db)->Put(buffered, "flushed", "v").ok());
-  ASSERT_TRUE((*db)->FlushWrites().ok());
-  ASSERT_TRUE((*db)->Put(buffered, "unflushed", "v").ok());
+  ASSERT_TRUE(db->Put(buffered, "flushed", "v").ok());
+  ASSERT_TRUE(db->FlushWrites().ok());
+  ASSERT_TRUE(db->Put(buffered, "unflushed", "v").ok());
   fault.FailNth(FaultInjectionFileSystem::Op::kWrite, 1, /*persistent=*/false);
-  const Status failed = (*db)->FlushWrites();
+  const Status failed = db->FlushWrites();
   EXPECT_EQ(failed.code(), Code::kIOError) << failed.ToString();
   ASSERT_EQ(fault.injected_faults(), 1u);
   // The log may now end in part of a record: no later write or flush may go after it.
-  EXPECT_EQ((*db)->Put({}, "after", "v").code(), Code::kPoisoned);
-  EXPECT_EQ((*db)->FlushWrites().code(), Code::kPoisoned);
+  EXPECT_EQ(db->Put({}, "after", "v").code(), Code::kPoisoned);
+  EXPECT_EQ(db->FlushWrites().code(), Code::kPoisoned);
   std::string v;
-  EXPECT_TRUE((*db)->Get("flushed", &v).ok());
+  EXPECT_TRUE(db->Get("flushed", &v).ok());
 
-  db->reset();
+  db.reset();
   fault.ClearFaults();
-  auto again = DB::Open("/f", o);
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
-  EXPECT_TRUE((*again)->Get("flushed", &v).ok());
-  EXPECT_TRUE((*again)->Get("after", &v).IsNotFound());
-  ASSERT_TRUE((*again)->Put({}, "after", "v").ok());  // reopened: writable again
-  ASSERT_TRUE((*again)->Close().ok());
+  auto again = OpenDB("/f", o);
+  ASSERT_NE(again, nullptr);
+  EXPECT_TRUE(again->Get("flushed", &v).ok());
+  EXPECT_TRUE(again->Get("after", &v).IsNotFound());
+  ASSERT_TRUE(again->Put({}, "after", "v").ok());  // reopened: writable again
+  ASSERT_TRUE(again->Close().ok());
 }
 
 TEST(LsmDBGroupCommitTest, FlushWritesOfAReadOnlyDatabaseIsOk) {
@@ -518,16 +519,16 @@ TEST(LsmDBGroupCommitTest, FlushWritesOfAReadOnlyDatabaseIsOk) {
   Options o;
   o.file_system = fs.get();
   {
-    auto db = DB::Open("/r", o);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    ASSERT_TRUE((*db)->Put({}, "k", "v").ok());
-    ASSERT_TRUE((*db)->Close().ok());
+    auto db = OpenDB("/r", o);
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->Put({}, "k", "v").ok());
+    ASSERT_TRUE(db->Close().ok());
   }
   o.read_only = true;
-  auto db = DB::Open("/r", o);
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
-  EXPECT_TRUE((*db)->FlushWrites().ok());  // nothing buffered: not ReadOnly
-  EXPECT_EQ((*db)->Put({}, "k", "w").code(), Code::kReadOnly);
+  auto db = OpenDB("/r", o);
+  ASSERT_NE(db, nullptr);
+  EXPECT_TRUE(db->FlushWrites().ok());  // nothing buffered: not ReadOnly
+  EXPECT_EQ(db->Put({}, "k", "w").code(), Code::kReadOnly);
 }
 
 TEST(LsmDBGroupCommitTest, SyncWritesMakesEarlierUnsyncedWritesSurviveAPowerLoss) {
@@ -535,34 +536,34 @@ TEST(LsmDBGroupCommitTest, SyncWritesMakesEarlierUnsyncedWritesSurviveAPowerLoss
   CountingFileSystem fs(&fault);
   Options o;
   o.file_system = &fs;
-  auto db = DB::Open("/s", o);
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  auto db = OpenDB("/s", o);
+  ASSERT_NE(db, nullptr);
   for (int i = 0; i < 50; ++i) {
-    ASSERT_TRUE((*db)->Put({.sync = false}, test::NumberedKey("k", i), "v").ok());
+    ASSERT_TRUE(db->Put({.sync = false}, test::NumberedKey("k", i), "v").ok());
   }
   const int before = fs.syncs.load();
-  ASSERT_TRUE((*db)->SyncWrites().ok());
+  ASSERT_TRUE(db->SyncWrites().ok());
   EXPECT_EQ(fs.syncs.load(), before + 1);
-  ASSERT_TRUE((*db)->SyncWrites().ok());  // nothing new: no sync
+  ASSERT_TRUE(db->SyncWrites().ok());  // nothing new: no sync
   EXPECT_EQ(fs.syncs.load(), before + 1);
   for (int i = 0; i < 50; ++i) {  // not covered by the sync
-    ASSERT_TRUE((*db)->Put({.sync = false}, test::NumberedKey("after", i), "v").ok());
+    ASSERT_TRUE(db->Put({.sync = false}, test::NumberedKey("after", i), "v").ok());
   }
   fault.CrashAfter(0);  // the process dies: the destructor's close can change nothing
-  db->reset();
+  db.reset();
   const auto crashed = fault.Save();
   int seeds_losing_unsynced = 0;
   for (std::uint64_t seed = 1; seed <= 6; ++seed) {
     fault.Restore(*crashed);
     fault.PowerLoss(seed);  // the OS loses some of what was not synced
-    auto again = DB::Open("/s", o);
-    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    auto again = OpenDB("/s", o);
+    ASSERT_NE(again, nullptr);
     std::string v;
     for (int i = 0; i < 50; ++i) {
-      ASSERT_TRUE((*again)->Get(test::NumberedKey("k", i), &v).ok()) << seed << " " << i;
+      ASSERT_TRUE(again->Get(test::NumberedKey("k", i), &v).ok()) << seed << " " << i;
     }
-    if (!(*again)->Get(test::NumberedKey("after", 49), &v).ok()) ++seeds_losing_unsynced;
-    ASSERT_TRUE((*again)->Close().ok());
+    if (!again->Get(test::NumberedKey("after", 49), &v).ok()) ++seeds_losing_unsynced;
+    ASSERT_TRUE(again->Close().ok());
   }
   // The power losses did drop unsynced writes, so the synced ones survived for a reason.
   EXPECT_GT(seeds_losing_unsynced, 0);
@@ -572,14 +573,14 @@ TEST(LsmDBFaultTest, AFailedSyncWritesPoisons) {
   FaultInjectionFileSystem fs;
   Options o;
   o.file_system = &fs;
-  auto db = DB::Open("/q", o);
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
-  ASSERT_TRUE((*db)->Put({.sync = false}, "a", "1").ok());
+  auto db = OpenDB("/q", o);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->Put({.sync = false}, "a", "1").ok());
   fs.FailNth(FaultInjectionFileSystem::Op::kSync, 1, false);
-  EXPECT_FALSE((*db)->SyncWrites().ok());
-  EXPECT_EQ((*db)->Put({}, "b", "2").code(), Code::kPoisoned);
-  EXPECT_EQ((*db)->SyncWrites().code(), Code::kPoisoned);
-  (void)(*db)->Close();
+  EXPECT_FALSE(db->SyncWrites().ok());
+  EXPECT_EQ(db->Put({}, "b", "2").code(), Code::kPoisoned);
+  EXPECT_EQ(db->SyncWrites().code(), Code::kPoisoned);
+  (void)db->Close();
 }
 
 TEST(LsmDBBlockCacheTest, DatabasesCanShareOneBlockCache) {
