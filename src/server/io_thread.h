@@ -20,6 +20,16 @@
 // client-output-buffer-limit. A connection's unconsumed query bytes are bounded by
 // client-query-buffer-limit and the parser's limits (proto-max-bulk-len ...).
 //
+// Liveness: a connection that is not closing has EPOLLIN in its epoll interest unless one of
+// these holds, each with its own way back:
+//   - it has complete commands left from a full round (Conn::more): it is in ready_, or will be
+//     once its output is flushed down to kPauseOutputBytes (Flush);
+//   - its output is over kPauseOutputBytes: EPOLLOUT is in its interest, and the flush it
+//     triggers re-evaluates;
+//   - it reached EOF or will close after its replies.
+// Whatever clears one of these calls UpdateInterest: Flush does, and so does a round that
+// parses no command of the connection (it had only part of one left: no batch marks it dirty).
+//
 // Thread-safety: Adopt, Wake and Stop are thread-safe; everything else runs on the thread
 // itself. Connection records ([O] state of client.h) are touched by this thread only.
 #ifndef LARDER_SERVER_IO_THREAD_H_
