@@ -297,7 +297,10 @@ Result<std::vector<ZMember>> ZSetStore::RangeByRank(std::uint64_t start, std::ui
   const std::uint64_t n = stop - start + 1;
   LARDER_ASSIGN_OR_RETURN(std::unique_ptr<Cursor> it,
                           CursorAtRank(reverse ? card() - 1 - start : start, reverse));
-  for (; out.size() < n && IsEntry(*it); it->Next()) out.push_back(EntryOf(*it));
+  while (out.size() < n && IsEntry(*it)) {
+    out.push_back(EntryOf(*it));
+    if (out.size() < n) it->Next();  // no step past the last one (see Collect)
+  }
   LARDER_RETURN_IF_ERROR(it->status());
   return out;
 }
@@ -396,14 +399,18 @@ Result<std::vector<ZMember>> ZSetStore::Collect(Cursor& it, const ZScoreRange* s
                                                 const ZLexRange* lex, bool reverse,
                                                 std::int64_t count) {
   std::vector<ZMember> out;
-  for (; IsEntry(it); it.Next()) {
-    if (count >= 0 && static_cast<std::int64_t>(out.size()) >= count) break;
+  const auto wants_more = [&] {
+    return count < 0 || static_cast<std::int64_t>(out.size()) < count;
+  };
+  while (wants_more() && IsEntry(it)) {
     if (score != nullptr && !score->Contains(zenc::EntryScore(it.key(), it.value()))) break;
     if (lex != nullptr) {
       const std::string_view member = zenc::EntryMember(it.key());
       if (reverse ? !lex->AboveMin(member) : !lex->BelowMax(member)) break;
     }
     out.push_back(EntryOf(it));
+    // No step past the last entry wanted (ZPOPMIN's one): a step may cross into the next leaf.
+    if (wants_more()) it.Next();
   }
   LARDER_RETURN_IF_ERROR(it.status());
   return out;
