@@ -156,6 +156,19 @@ class ClientsTest(unittest.TestCase):
         a, b = self.both(session)
         self.assertEqual(a, b)
 
+    def test_redis_cli_pipe_of_a_bulk_load(self):
+        # A bulk load as redis-cli --pipe sends it: large writes that end anywhere, replies read
+        # while it writes (the 1M-key load of bench/server_bench.py hung here before 5827f9b;
+        # hostile_test.py has the deterministic case). A hang is the 60 s timeout of cli().
+        n = 200_000
+        proto = b"".join(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$1\r\nx\r\n" % (len(k), k)
+                         for k in (b"bulk:%d" % i for i in range(n)))
+        rc, stdout, stderr = cli(self.larder.port, "--pipe", stdin=proto)
+        self.assertEqual(rc, 0, stderr)
+        self.assertIn(f"errors: 0, replies: {n}", stdout)
+        self.assertEqual(cli(self.larder.port, "EXISTS", "bulk:0", f"bulk:{n - 1}")[1].strip(), "2")
+        cli(self.larder.port, "FLUSHALL")
+
     def test_redis_cli_info_reports_redis_7(self):
         out = cli(self.larder.port, "INFO", "server")[1]
         self.assertIn("redis_version:7.0.15", out)
