@@ -31,7 +31,8 @@ WORKLOADS = {"SET": ("set", 1, 200_000), "GET": ("get", 1, 200_000),
              "ZADD": ("zadd", 1, 200_000), "ZADD -P 16": ("zadd", 16, 300_000),
              "RPUSH -P 16": ("rpush", 16, 600_000), "SADD -P 16": ("sadd", 16, 600_000),
              "LPUSH -P 16": ("lpush", 16, 600_000), "LPOP -P 16": ("lpop", 16, 600_000),
-             "RPOP -P 16": ("rpop", 16, 600_000), "ZPOPMIN -P 16": ("zpopmin", 16, 300_000)}
+             "RPOP -P 16": ("rpop", 16, 600_000), "ZPOPMIN -P 16": ("zpopmin", 16, 300_000),
+             "LRANGE_100": ("lrange_100", 1, 100_000), "LRANGE_600": ("lrange_600", 1, 30_000)}
 # Pops of a set or sorted set that an untimed fill just populated, as many as it holds (the
 # workloads above pop a fixed count, mostly of an empty key once the earlier fill is used up):
 # name -> (fill test, pop test, pipeline, fill requests).
