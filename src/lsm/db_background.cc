@@ -161,13 +161,12 @@ Status DBImpl::FlushOldest() {
   {
     mu_.Unlock();
     s = WriteLevel0Tables(*frozen.mem, &outputs);
-    // The tables' names must be durable before the MANIFEST lists them.
-    if (s.ok() && !outputs.files().empty()) s = fs_->SyncDir(dir_);
+    if (s.ok()) s = outputs.SyncNames();
     mu_.Lock();
   }
   if (!s.ok()) {
     ReleaseOutputNumbers(reserved);
-    for (std::uint64_t n : outputs.numbers()) (void)fs_->Remove(TableFileName(dir_, n));
+    outputs.RemoveAll();
     return s;
   }
 

@@ -122,13 +122,12 @@ Status DBImpl::RunCompaction(Compaction* c) {
     }
     if (s.ok()) s = it.status();
     if (s.ok()) s = outputs.Finish();
-    // The tables' names must be durable before the MANIFEST lists them.
-    if (s.ok() && !outputs.files().empty()) s = fs_->SyncDir(dir_);
+    if (s.ok()) s = outputs.SyncNames();
   }
   mu_.Lock();
   if (!s.ok()) {
     ReleaseOutputNumbers(reserved);
-    for (std::uint64_t n : outputs.numbers()) (void)fs_->Remove(TableFileName(dir_, n));
+    outputs.RemoveAll();
     return s;
   }
   for (const FileMetaData& f : outputs.files()) edit.AddFile(c->output_level, f);

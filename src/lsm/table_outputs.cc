@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "lsm/dbformat.h"
+#include "lsm/filename.h"
 #include "lsm/version.h"
 
 namespace larder::lsm {
@@ -55,6 +56,14 @@ Status TableOutputs::Finish() {
   }
   if (out_ == nullptr) return Status::Ok();
   return Close(std::nullopt);
+}
+
+Status TableOutputs::SyncNames() const {
+  return files_.empty() ? Status::Ok() : fs_->SyncDir(dir_);
+}
+
+void TableOutputs::RemoveAll() const {
+  for (std::uint64_t n : numbers_) (void)fs_->Remove(TableFileName(dir_, n));
 }
 
 std::uint64_t TableOutputs::bytes() const {

@@ -80,6 +80,12 @@ class TableOutputs {
   void SetTombstones(const std::vector<RangeTombstone>* t) { tombstones_ = t; }
   // Finishes the last table.
   [[nodiscard]] Status Finish();
+  // Makes the tables' names durable (a sync of their directory), as they must be before a
+  // MANIFEST lists them; nothing when no table was written.
+  [[nodiscard]] Status SyncNames() const;
+  // After a failure: removes every table file begun, best effort (the caller reports the
+  // failure, not a failed removal).
+  void RemoveAll() const;
 
   const std::vector<FileMetaData>& files() const { return files_; }
   const std::vector<std::uint64_t>& numbers() const { return numbers_; }
