@@ -174,5 +174,18 @@ TEST_F(LsmTableOutputsTest, OnlyTombstonesMakeOneTableAndNothingMakesNone) {
   EXPECT_EQ(outputs_->bytes(), 0u);
 }
 
+TEST_F(LsmTableOutputsTest, SyncNamesThenRemoveAllAfterAFailure) {
+  ASSERT_TRUE(Write({.cut_prefix_length = 1}, kThreePrefixes).ok());
+  ASSERT_EQ(outputs_->numbers().size(), 3u);
+  EXPECT_TRUE(outputs_->SyncNames().ok());
+  for (std::uint64_t n : outputs_->numbers()) {
+    EXPECT_EQ(fs_->Exists(TableFileName(dir_, n)).value_or(false), true) << n;
+  }
+  outputs_->RemoveAll();  // as after a failed MANIFEST write: no table is left behind
+  for (std::uint64_t n : outputs_->numbers()) {
+    EXPECT_EQ(fs_->Exists(TableFileName(dir_, n)).value_or(true), false) << n;
+  }
+}
+
 }  // namespace
 }  // namespace larder::lsm
