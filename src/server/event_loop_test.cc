@@ -119,6 +119,18 @@ TEST_F(EventLoopTest, AuthFollowedByHalfACommandKeepsReading) {
   EXPECT_EQ(c.Command(ping.substr(3), 7), "+PONG\r\n");
 }
 
+// QUIT as the last command of a full round (for a client that has not authenticated, a round
+// is one command) with only an empty line after it: the connection still closes.
+TEST_F(EventLoopTest, QuitAtTheEndOfAFullRoundCloses) {
+  ServerConfig config;
+  config.requirepass = "pw";
+  Start(std::move(config));
+  Conn c(port_);
+  ASSERT_TRUE(c.connected());
+  EXPECT_EQ(c.Command("QUIT\r\n\r\n", 5), "+OK\r\n");
+  EXPECT_TRUE(c.AtEof());
+}
+
 TEST_F(EventLoopTest, ByteByByteClient) {
   Start(ServerConfig());
   Conn slow(port_), other(port_);

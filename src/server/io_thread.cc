@@ -230,16 +230,18 @@ void IoThread::Loop() {
     for (Conn* conn : ready) {
       conn->in_ready = false;
       if (conn->closed || conn->in_closing) continue;
+      // A connection that runs no command this round gets no batch to mark it dirty, yet a full
+      // round before may have left it unread (conn.more) or due to close once all is sent: its
+      // flush settles both (see "Liveness" in io_thread.h).
       if (conn->client->paused()) {  // blocked: its input waits until it resumes
         conn->held = true;
         conn->more = false;
+        MarkDirty(*conn);  // read on while blocked: a disconnect must still be seen
         continue;
       }
       const std::size_t before = commands.size();
       ParseCommands(*conn, &commands);
-      // Only part of a command was left: no batch marks the connection dirty, so its reading,
-      // paused while a full round left input behind (conn.more), resumes here.
-      if (commands.size() == before) UpdateInterest(*conn);
+      if (commands.size() == before) MarkDirty(*conn);  // only part of a command was left
     }
     if (!commands.empty()) RunBatch(commands);
 

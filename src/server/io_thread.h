@@ -26,9 +26,12 @@
 //     once its output is flushed down to kPauseOutputBytes (Flush);
 //   - its output is over kPauseOutputBytes: EPOLLOUT is in its interest, and the flush it
 //     triggers re-evaluates;
-//   - it reached EOF or will close after its replies.
-// Whatever clears one of these calls UpdateInterest: Flush does, and so does a round that
-// parses no command of the connection (it had only part of one left: no batch marks it dirty).
+//   - it reached EOF or will close after its replies: Flush closes it once all is sent and no
+//     complete command is left (Conn::more false).
+// A blocked client (Conn::held) is read on, so that its disconnect is seen. Flush re-evaluates
+// all of this (UpdateInterest, the close, a held client's resumption), so every connection a
+// round touches is flushed: those that ran commands by their batch, and a ready one that ran
+// none (blocked, or only part of a command left after a full round) by the round itself.
 //
 // Thread-safety: Adopt, Wake and Stop are thread-safe; everything else runs on the thread
 // itself. Connection records ([O] state of client.h) are touched by this thread only.

@@ -119,5 +119,26 @@ TEST_F(IoThreadBlockingTest, ADisconnectedBlockedClientLeavesTheQueue) {
   EXPECT_EQ(w.Command(Multibulk({"GET", "k"}), 7), "$1\r\nv\r\n");
 }
 
+// The blocking command is the last of a full round (1024 commands) and more input follows it:
+// the connection stays read while it is blocked, so its disconnect is noticed and it leaves the
+// queue (it does not take the next value with it).
+TEST_F(IoThreadBlockingTest, ADisconnectedClientBlockedAtTheEndOfAFullRoundLeavesTheQueue) {
+  Conn w(port_);
+  {
+    Conn a(port_);
+    std::string request;
+    for (std::size_t i = 0; i + 1 < IoThread::kMaxCommandsPerRound; ++i) request += "PING\r\n";
+    request += Multibulk({"TESTPOP", "k", "0"}) + "PING\r\n";
+    a.Send(request);
+    std::string pongs;
+    for (std::size_t i = 0; i + 1 < IoThread::kMaxCommandsPerRound; ++i) pongs += "+PONG\r\n";
+    EXPECT_EQ(a.Read(pongs.size()), pongs);
+    ASSERT_TRUE(WaitBlocked(1));
+  }  // closed
+  ASSERT_TRUE(WaitBlocked(0));
+  EXPECT_EQ(w.Command(Multibulk({"SET", "k", "v"}), 5), "+OK\r\n");
+  EXPECT_EQ(w.Command(Multibulk({"GET", "k"}), 7), "$1\r\nv\r\n");
+}
+
 }  // namespace
 }  // namespace larder::server
