@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -32,7 +33,9 @@ class Harness {
   DurabilityOptions Options() const {
     DurabilityOptions o;
     o.dir = dir_;
-    o.copy_engine = [fs = fs_, data = dir_ + "/data.db"](const std::string& dest) {
+    o.copy_engine = [fs = fs_, data = dir_ + "/data.db",
+                     gate = copy_gate](const std::string& dest) {
+      { std::lock_guard<std::mutex> wait(*gate); }  // held by a test that needs the copy running
       bolt::BackupOptions backup;
       backup.fs = fs;
       return bolt::BackupFile(data, dest, backup).status();
@@ -93,6 +96,8 @@ class Harness {
 
   AppendFsync mode = AppendFsync::kAlways;
   std::uint64_t log_limit = std::uint64_t{64} << 20;
+  // BGSAVE's copy starts only while this is unlocked.
+  std::shared_ptr<std::mutex> copy_gate = std::make_shared<std::mutex>();
   std::unique_ptr<kv::Store> store;
   std::unique_ptr<Durability> durability;
 
@@ -300,11 +305,15 @@ TEST(DurabilityTest, BackgroundSaveWritesACheckedCopyOnline) {
     want["key" + std::to_string(i)] = std::string(100, static_cast<char>('a' + i % 26));
     ASSERT_TRUE(h.Write("key" + std::to_string(i), want["key" + std::to_string(i)]).ok());
   }
+  // The copy is held until the checks below have seen it running (it could otherwise finish
+  // first, and the second BGSAVE would start a copy holding the write after it).
+  std::unique_lock<std::mutex> hold(*h.copy_gate);
   ASSERT_TRUE(h.durability->BackgroundSave().ok());
   // Writes go on while the copy runs; they are not in it.
   ASSERT_TRUE(h.Write("after", "bgsave").ok());
-  EXPECT_TRUE(h.durability->BackgroundSave().code() == Code::kBusy ||
-              !h.durability->stats().bgsave_in_progress);
+  EXPECT_EQ(h.durability->BackgroundSave().code(), Code::kBusy);
+  EXPECT_TRUE(h.durability->stats().bgsave_in_progress);
+  hold.unlock();
   h.durability->WaitForBackgroundSave();
   const DurabilityStats s = h.durability->stats();
   EXPECT_FALSE(s.bgsave_in_progress);
