@@ -5,8 +5,9 @@ Both servers run at once on free loopback ports, their data on the build directo
 same durability mode: redis-server with appendonly yes and appendfsync everysec|always, larderd
 with the same appendfsync. Each workload runs on both, alternating which goes first, for a few
 rounds; the figure kept is the median round. Also measured: each server's peak RSS (VmHWM), its
-data size on disk after a clean stop, and the RSS holding 1M small keys (loaded with
-redis-cli --pipe: no DEBUG command needed).
+data size on disk after a clean stop, the RSS holding 1M small keys (loaded with
+redis-cli --pipe: no DEBUG command needed), and a sorted set grown to 1M members by random
+ZADDs (one server at a time), where each of larderd's checkpoints rewrites most of its tree.
 
     bench/server_bench.py --bin build-bench/bin [--quick] [--out docs/benchmarks.md]
 
@@ -171,29 +172,15 @@ def run_mode(args, mode):
     return {"workloads": results, "missing": missing, "peak_rss_kib": peak, "disk_bytes": disk}
 
 
-def load_keys(args, count):
-    """RSS and disk for `count` small keys (16-byte values), loaded with redis-cli --pipe."""
-    srv = servers(args, "everysec", "keys")
-    proto = b"".join(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\n%016d\r\n" % (len(k), k, i)
-                     for i, k in enumerate(b"key:%08d" % i for i in range(count)))
+def one_server_at_a_time(args, tag, measure):
+    """Starts each server of a fresh everysec pair alone in turn, runs measure(server) (a dict of
+    figures), stops it cleanly and adds its data size on disk; {server name: figures}."""
+    srv = servers(args, "everysec", tag)
     out = {}
     try:
         for k, s in srv.items():
             s.start()
-            base = rss_kib(s.proc.pid, "VmRSS")
-            t0 = time.monotonic()
-            p = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(s.port), "--pipe"],
-                               input=proto, capture_output=True, timeout=1800)
-            secs = time.monotonic() - t0
-            dbsize = subprocess.run(["redis-cli", "-p", str(s.port), "DBSIZE"],
-                                    capture_output=True, text=True).stdout.strip()
-            time.sleep(2)  # a checkpoint / background fsync settles
-            out[k] = {"keys": int(dbsize) if dbsize.isdigit() else dbsize,
-                      "rss_kib": rss_kib(s.proc.pid, "VmRSS"), "rss_empty_kib": base,
-                      "rss_anon_kib": rss_kib(s.proc.pid, "RssAnon"),
-                      "rss_file_kib": rss_kib(s.proc.pid, "RssFile"),
-                      "peak_rss_kib": rss_kib(s.proc.pid, "VmHWM"), "load_secs": secs,
-                      "pipe_rc": p.returncode}
+            out[k] = measure(s)
             s.stop(timeout=300)
             out[k]["disk_bytes"] = disk_bytes(s.dir)
     finally:
@@ -201,6 +188,52 @@ def load_keys(args, count):
             if s.proc and s.proc.poll() is None:
                 s.kill9()
     return out
+
+
+def load_keys(args, count):
+    """RSS and disk for `count` small keys (16-byte values), loaded with redis-cli --pipe."""
+    proto = b"".join(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\n%016d\r\n" % (len(k), k, i)
+                     for i, k in enumerate(b"key:%08d" % i for i in range(count)))
+
+    def measure(s):
+        base = rss_kib(s.proc.pid, "VmRSS")
+        t0 = time.monotonic()
+        p = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(s.port), "--pipe"],
+                           input=proto, capture_output=True, timeout=1800)
+        secs = time.monotonic() - t0
+        dbsize = subprocess.run(["redis-cli", "-p", str(s.port), "DBSIZE"],
+                                capture_output=True, text=True).stdout.strip()
+        time.sleep(2)  # a checkpoint / background fsync settles
+        return {"keys": int(dbsize) if dbsize.isdigit() else dbsize,
+                "rss_kib": rss_kib(s.proc.pid, "VmRSS"), "rss_empty_kib": base,
+                "rss_anon_kib": rss_kib(s.proc.pid, "RssAnon"),
+                "rss_file_kib": rss_kib(s.proc.pid, "RssFile"),
+                "peak_rss_kib": rss_kib(s.proc.pid, "VmHWM"), "load_secs": secs,
+                "pipe_rc": p.returncode}
+
+    return one_server_at_a_time(args, "keys", measure)
+
+
+def large_zset(args, members):
+    """One sorted set grown to about `members` members by random ZADDs (3 x members requests,
+    -P 16), on each server alone in turn: throughput, latency, peak RSS and data on disk."""
+
+    def measure(s):
+        cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(s.port), "-c", str(CLIENTS),
+               "-n", str(3 * members), "-r", str(members), "-P", "16", "--csv",
+               "ZADD", "bigzset", "__rand_int__", "element:__rand_int__"]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+        rows = list(csv.DictReader(io.StringIO(p.stdout)))
+        if p.returncode != 0 or not rows:
+            raise RuntimeError(f"{' '.join(cmd)} failed: {p.stdout[-500:]} {p.stderr[-500:]}")
+        card = subprocess.run(["redis-cli", "-p", str(s.port), "ZCARD", "bigzset"],
+                              capture_output=True, text=True).stdout.strip()
+        return {"rps": float(rows[0]["rps"]), "p50_ms": float(rows[0]["p50_latency_ms"]),
+                "p99_ms": float(rows[0]["p99_latency_ms"]),
+                "members": int(card) if card.isdigit() else card,
+                "peak_rss_kib": rss_kib(s.proc.pid, "VmHWM"), "command": " ".join(cmd[1:])}
+
+    return one_server_at_a_time(args, "zset", measure)
 
 
 def mib(kib):
@@ -240,6 +273,20 @@ def render(res):
             out.append(f"| {name} | {x['keys']} | {mib(x['rss_kib'])} | {split} | {mib(x['rss_empty_kib'])} | "
                        f"{mib(x['peak_rss_kib'])} | {x['disk_bytes'] / 2**20:.1f} MiB | "
                        f"{x['load_secs']:.1f} s |")
+        out.append("")
+    z = res.get("zset")
+    if z:
+        r = z["redis-server"]["rps"]
+        out += [f"#### A sorted set grown by random ZADDs to {res['zset_members']:,} members "
+                "(-P 16, appendfsync everysec, one server at a time)", "",
+                "| server | members | ZADD/s | larderd / redis | p50 / p99 ms | peak RSS | "
+                "data on disk |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for name in ("redis-server", "larderd"):
+            x = z[name]
+            ratio = f"**{x['rps'] / r:.2f}x**" if name == "larderd" else ""
+            out.append(f"| {name} | {x['members']} | {x['rps']:.0f} | "
+                       f"{ratio} | {x['p50_ms']:.2f} / {x['p99_ms']:.2f} | "
+                       f"{mib(x['peak_rss_kib'])} | {x['disk_bytes'] / 2**20:.1f} MiB |")
         out.append("")
     out.append(END)
     return "\n".join(out) + "\n"
@@ -289,6 +336,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=None)
     ap.add_argument("--modes", default="everysec,always")
     ap.add_argument("--keys", type=int, default=None, help="keys for the RSS measure (1M); 0: skip")
+    ap.add_argument("--zset-members", type=int, default=None,
+                    help="members of the large sorted set (1M); 0: skip")
     ap.add_argument("--workloads", default="",
                     help="comma-separated workload names to run (default: all), e.g. 'SET,GET -P 16'")
     ap.add_argument("--larderd-args", default="", help="extra larderd directives, e.g. "
@@ -300,6 +349,8 @@ def main():
     args.rounds = args.rounds or (1 if args.quick else 3)
     args.workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
     key_count = args.keys if args.keys is not None else (20_000 if args.quick else 1_000_000)
+    zset_members = args.zset_members if args.zset_members is not None else (
+        20_000 if args.quick else 1_000_000)
     args.data = os.path.join(build, "bench-data", "server")
     if not os.access(os.path.join(args.bin, "larderd"), os.X_OK):
         print(f"server_bench: no larderd in {args.bin}", file=sys.stderr)
@@ -325,7 +376,8 @@ def main():
     res = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
            "machine": f"{os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}",
            "command": " ".join(["bench/server_bench.py"] + sys.argv[1:]),
-           "rounds": args.rounds, "key_count": key_count, "modes": {}}
+           "rounds": args.rounds, "key_count": key_count, "zset_members": zset_members,
+           "modes": {}}
     started = time.monotonic()
     for mode in args.modes.split(","):
         res["modes"][mode] = run_mode(args, mode)
@@ -333,6 +385,9 @@ def main():
     for name, x in res["keys"].items():
         print(f"{key_count} keys: {name} RSS {mib(x['rss_kib'])}, disk "
               f"{x['disk_bytes'] / 2**20:.1f} MiB, keys {x['keys']}")
+    res["zset"] = large_zset(args, zset_members) if zset_members > 0 else {}
+    for name, x in res["zset"].items():
+        print(f"sorted set of {x['members']} members: {name} {x['rps']:.0f} ZADD/s")
     res["elapsed_secs"] = round(time.monotonic() - started)
     print(f"server_bench: {res['elapsed_secs']} s", flush=True)
     with open(js, "w") as f:

@@ -189,6 +189,8 @@ class Node {
   }
   // Frees the node's old pages, writes it to newly allocated ones and updates the parent.
   Status WriteToNewPages();
+  // Puts `children` in the order of their first keys (Spill allocates their pages in it).
+  void SortChildrenByFirstKey();
   std::size_t put_hint_ = 0;  // where the next Put probably lands (after the last one)
   std::size_t inserts_since_size_check_ = 0;  // for WantsEarlySplit
   // The search array and the plain searches since it was last dropped: a cache that const

@@ -2,6 +2,7 @@
 
 #include <malloc.h>  // malloc_trim (glibc)
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -19,6 +20,10 @@ namespace {
 
 // A checkpoint that commits at least this much logged data returns freed heap to the OS.
 constexpr std::uint64_t kTrimAfterLogBytes = 4 << 20;
+
+// Checkpoints by time start at least this many times their last commit's duration apart (start
+// to start): their commits, which pause every client, take at most a fifth of the time.
+constexpr std::uint64_t kCheckpointSpacing = 5;
 
 // The engine transaction the keyspace sees: every successful write is also recorded into the
 // batch's log record. Commit and Rollback belong to the checkpoint, not to the keyspace.
@@ -112,7 +117,8 @@ class DurabilityImpl final : public Durability {
   std::unique_ptr<WriteAheadLog> wal_;
   kv::WriteBatch record_;  // the current batch's writes
   std::unique_ptr<LoggingTransaction> tx_;
-  std::uint64_t last_checkpoint_nanos_ = 0;
+  std::uint64_t last_checkpoint_nanos_ = 0;  // when the last checkpoint began
+  std::uint64_t last_commit_nanos_ = 0;      // how long its commit took
   Status broken_;  // a failed commit or begin: the engine transaction is gone
   bool closed_ = false;
   std::thread bgsave_;
@@ -204,7 +210,8 @@ Status DurabilityImpl::CheckpointNow() {
     MutexLock l(&mu_);
     checkpoint_seq_ = seq;
     ++checkpoints_;
-    checkpoint_last_usec_ = (clock_->NowNanos() - commit_start_nanos) / 1000;
+    last_commit_nanos_ = clock_->NowNanos() - commit_start_nanos;
+    checkpoint_last_usec_ = last_commit_nanos_ / 1000;
     checkpoint_total_usec_ += checkpoint_last_usec_;
     last_save_unix_ = now_unix;
   }
@@ -234,8 +241,13 @@ Status DurabilityImpl::MaybeCheckpoint() {
     bgsave = bgsave_running_;
     if (wal_->last_seq() == checkpoint_seq_ && record_.empty()) return Status::Ok();
   }
-  const bool by_time =
-      clock_->NowNanos() - last_checkpoint_nanos_ >= options_.checkpoint_interval_ms * 1000000;
+  // A long commit (a large set of keys written at random dirties most of the tree's leaves, and
+  // every one is rewritten) spaces the next one out, so that commits hold the execution lock
+  // for at most 1 / kCheckpointSpacing of the time. The log keeps everything durable meanwhile,
+  // and its size limit still forces one.
+  const std::uint64_t spacing_nanos =
+      std::max(options_.checkpoint_interval_ms * 1000000, kCheckpointSpacing * last_commit_nanos_);
+  const bool by_time = clock_->NowNanos() - last_checkpoint_nanos_ >= spacing_nanos;
   const bool by_size = bytes >= options_.checkpoint_log_bytes;
   // While BGSAVE copies the file, commits would make its lock-free copy retry: defer them, the
   // log holding everything meanwhile, unless the log grows too large.

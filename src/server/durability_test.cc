@@ -184,6 +184,60 @@ TEST(DurabilityTest, MaybeCheckpointByTimeAndBySize) {
   EXPECT_EQ(h.durability->stats().log_bytes, 0u);
 }
 
+// A checkpoint whose commit took 400 ms (its data file sync held while the clock moves) spaces
+// the next one by time 2 s from its start instead of the 1 s interval; the log's size limit
+// still checkpoints at once, and a quick commit brings the interval back.
+TEST(DurabilityTest, ALongCommitSpacesTheNextCheckpointByTime) {
+  auto mem = NewMemFileSystem();
+  test::GateFileSystem gate(mem.get());
+  ManualClock clock;
+  Harness h(&gate, "/data", &clock);
+  h.log_limit = 2000;
+  ASSERT_TRUE(h.Open().ok());
+  const auto checkpoints = [&] { return h.durability->stats().checkpoints; };
+  const auto maybe_checkpoint = [&] { ASSERT_TRUE(h.durability->MaybeCheckpoint().ok()); };
+  ASSERT_TRUE(h.Write("a", "1").ok());
+  clock.Advance(std::chrono::seconds(1));
+  gate.Hold(test::GateFileSystem::Call::kSync, {"/data/data.db"});
+  std::thread checkpointer([&] { maybe_checkpoint(); });
+  ASSERT_TRUE(gate.WaitUntilHolding());
+  clock.Advance(std::chrono::milliseconds(400));
+  gate.Release();
+  checkpointer.join();
+  ASSERT_EQ(checkpoints(), 1u);
+  EXPECT_EQ(h.durability->stats().checkpoint_last_usec, 400000u);
+
+  ASSERT_TRUE(h.Write("b", "2").ok());
+  clock.Advance(std::chrono::milliseconds(1100));  // 1.5 s after it began
+  maybe_checkpoint();
+  EXPECT_EQ(checkpoints(), 1u);
+  clock.Advance(std::chrono::milliseconds(499));
+  maybe_checkpoint();
+  EXPECT_EQ(checkpoints(), 1u);
+  clock.Advance(std::chrono::milliseconds(1));  // 5 x 400 ms
+  maybe_checkpoint();                           // quick this time (the clock stands still)
+  EXPECT_EQ(checkpoints(), 2u);
+
+  ASSERT_TRUE(h.Write("c", "3").ok());
+  clock.Advance(std::chrono::seconds(1));
+  maybe_checkpoint();
+  EXPECT_EQ(checkpoints(), 3u);  // the interval again
+
+  gate.Hold(test::GateFileSystem::Call::kSync, {"/data/data.db"});
+  ASSERT_TRUE(h.Write("d", "4").ok());
+  clock.Advance(std::chrono::seconds(1));
+  checkpointer = std::thread([&] { maybe_checkpoint(); });
+  ASSERT_TRUE(gate.WaitUntilHolding());
+  clock.Advance(std::chrono::seconds(3));
+  gate.Release();
+  checkpointer.join();
+  ASSERT_EQ(checkpoints(), 4u);
+  ASSERT_TRUE(h.Write("big", std::string(2500, 'x')).ok());  // past the log's limit
+  maybe_checkpoint();
+  EXPECT_EQ(checkpoints(), 5u);
+  EXPECT_EQ(h.Committed().size(), 5u);
+}
+
 // INFO's larder_checkpoint_last_usec / larder_checkpoint_usec: the time a checkpoint's commit
 // holds the execution lock, its syncs included. The data file's sync is held while the clock
 // moves 30 ms.
