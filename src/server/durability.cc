@@ -22,8 +22,12 @@ namespace {
 constexpr std::uint64_t kTrimAfterLogBytes = 4 << 20;
 
 // Checkpoints by time start at least this many times their last commit's duration apart (start
-// to start): their commits, which pause every client, take at most a fifth of the time.
+// to start): their commits, which pause every client, take about a fifth of the time at most.
+// Never further apart than kMaxCheckpointSpacingNanos (or the interval set, if longer): one
+// slow commit (a stalled fsync, the recovery's) must not push the next far away, nor commits
+// that grow with the spacing push each other out until the log's size limit.
 constexpr std::uint64_t kCheckpointSpacing = 5;
+constexpr std::uint64_t kMaxCheckpointSpacingNanos = std::uint64_t{10} * 1000 * 1000 * 1000;
 
 // The engine transaction the keyspace sees: every successful write is also recorded into the
 // batch's log record. Commit and Rollback belong to the checkpoint, not to the keyspace.
@@ -243,10 +247,12 @@ Status DurabilityImpl::MaybeCheckpoint() {
   }
   // A long commit (a large set of keys written at random dirties most of the tree's leaves, and
   // every one is rewritten) spaces the next one out, so that commits hold the execution lock
-  // for at most 1 / kCheckpointSpacing of the time. The log keeps everything durable meanwhile,
-  // and its size limit still forces one.
+  // for about 1 / kCheckpointSpacing of the time at most. The log keeps everything durable
+  // meanwhile, and its size limit still forces one.
+  const std::uint64_t interval_nanos = options_.checkpoint_interval_ms * 1000000;
   const std::uint64_t spacing_nanos =
-      std::max(options_.checkpoint_interval_ms * 1000000, kCheckpointSpacing * last_commit_nanos_);
+      std::max(interval_nanos,
+               std::min(kCheckpointSpacing * last_commit_nanos_, kMaxCheckpointSpacingNanos));
   const bool by_time = clock_->NowNanos() - last_checkpoint_nanos_ >= spacing_nanos;
   const bool by_size = bytes >= options_.checkpoint_log_bytes;
   // While BGSAVE copies the file, commits would make its lock-free copy retry: defer them, the

@@ -185,8 +185,8 @@ TEST(DurabilityTest, MaybeCheckpointByTimeAndBySize) {
 }
 
 // A checkpoint whose commit took 400 ms (its data file sync held while the clock moves) spaces
-// the next one by time 2 s from its start instead of the 1 s interval; the log's size limit
-// still checkpoints at once, and a quick commit brings the interval back.
+// the next one by time 2 s from its start instead of the 1 s interval; a quick commit brings the
+// interval back; the log's size limit still checkpoints at once; the spacing stops at 10 s.
 TEST(DurabilityTest, ALongCommitSpacesTheNextCheckpointByTime) {
   auto mem = NewMemFileSystem();
   test::GateFileSystem gate(mem.get());
@@ -196,14 +196,19 @@ TEST(DurabilityTest, ALongCommitSpacesTheNextCheckpointByTime) {
   ASSERT_TRUE(h.Open().ok());
   const auto checkpoints = [&] { return h.durability->stats().checkpoints; };
   const auto maybe_checkpoint = [&] { ASSERT_TRUE(h.durability->MaybeCheckpoint().ok()); };
-  ASSERT_TRUE(h.Write("a", "1").ok());
-  clock.Advance(std::chrono::seconds(1));
-  gate.Hold(test::GateFileSystem::Call::kSync, {"/data/data.db"});
-  std::thread checkpointer([&] { maybe_checkpoint(); });
-  ASSERT_TRUE(gate.WaitUntilHolding());
-  clock.Advance(std::chrono::milliseconds(400));
-  gate.Release();
-  checkpointer.join();
+  // Writes `key`, then a checkpoint by time whose commit takes `commit` (the data file's sync
+  // held while the clock moves).
+  const auto slow_checkpoint = [&](const std::string& key, std::chrono::milliseconds commit) {
+    ASSERT_TRUE(h.Write(key, "x").ok());
+    clock.Advance(std::chrono::seconds(10));
+    gate.Hold(test::GateFileSystem::Call::kSync, {"/data/data.db"});
+    std::thread checkpointer([&] { maybe_checkpoint(); });
+    ASSERT_TRUE(gate.WaitUntilHolding());
+    clock.Advance(commit);
+    gate.Release();
+    checkpointer.join();
+  };
+  slow_checkpoint("a", std::chrono::milliseconds(400));
   ASSERT_EQ(checkpoints(), 1u);
   EXPECT_EQ(h.durability->stats().checkpoint_last_usec, 400000u);
 
@@ -223,19 +228,23 @@ TEST(DurabilityTest, ALongCommitSpacesTheNextCheckpointByTime) {
   maybe_checkpoint();
   EXPECT_EQ(checkpoints(), 3u);  // the interval again
 
-  gate.Hold(test::GateFileSystem::Call::kSync, {"/data/data.db"});
-  ASSERT_TRUE(h.Write("d", "4").ok());
-  clock.Advance(std::chrono::seconds(1));
-  checkpointer = std::thread([&] { maybe_checkpoint(); });
-  ASSERT_TRUE(gate.WaitUntilHolding());
-  clock.Advance(std::chrono::seconds(3));
-  gate.Release();
-  checkpointer.join();
+  slow_checkpoint("d", std::chrono::seconds(3));
   ASSERT_EQ(checkpoints(), 4u);
-  ASSERT_TRUE(h.Write("big", std::string(2500, 'x')).ok());  // past the log's limit
+  ASSERT_TRUE(h.Write("big", std::string(2500, 'x')).ok());  // past the log's limit: at once
   maybe_checkpoint();
   EXPECT_EQ(checkpoints(), 5u);
-  EXPECT_EQ(h.Committed().size(), 5u);
+
+  // 5 x 3 s would be 15 s: the spacing stops at 10 s.
+  slow_checkpoint("e", std::chrono::seconds(3));
+  ASSERT_EQ(checkpoints(), 6u);
+  ASSERT_TRUE(h.Write("f", "6").ok());
+  clock.Advance(std::chrono::milliseconds(6999));
+  maybe_checkpoint();
+  EXPECT_EQ(checkpoints(), 6u);
+  clock.Advance(std::chrono::milliseconds(1));
+  maybe_checkpoint();
+  EXPECT_EQ(checkpoints(), 7u);
+  EXPECT_EQ(h.Committed().size(), 7u);
 }
 
 // INFO's larder_checkpoint_last_usec / larder_checkpoint_usec: the time a checkpoint's commit
