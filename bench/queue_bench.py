@@ -4,7 +4,9 @@ QCOMPLETE) against Redis 7.0.15 Streams (XADD; XREADGROUP + XACK) with the same 
 the same run (larderd --appendfsync M; redis-server --appendonly yes --appendfsync M).
 
   - produce: CLIENTS processes each add items in batches of B (larderd: one QPRODUCE of B
-    payloads; Redis: B pipelined XADDs, one round trip), items per second over all;
+    payloads; Redis: B pipelined XADDs, one round trip), items per second over all; each
+    client adds --per-client items (half as many at batch 1, a few seconds' run), and which
+    server goes first alternates from row to row;
   - lease+complete: CLIENTS processes each lease B items and complete them (larderd: QLEASE
     COUNT B then QCOMPLETE of the ids; Redis: XREADGROUP COUNT B then XACK of the ids), items
     per second over all, until the items produced are consumed;
@@ -224,7 +226,8 @@ def steady_state(kind, server, queue, backlog, items):
 def markdown(res):
     lines = [BEGIN, "",
              f"Recorded {res['date']} on {res['machine']}; {CLIENTS} client processes, "
-             f"{len(PAYLOAD)}-byte payloads, {res['per_client']} items per client. Command: "
+             f"{len(PAYLOAD)}-byte payloads, {res['per_client']} items per client (half as many "
+             "at batch 1; which server goes first alternates from row to row). Command: "
              f"`{res['command']}`.", "",
              "| fsync | partitions | batch | produce redis (XADD) | produce larderd | ratio | "
              "lease+complete redis (XREADGROUP+XACK) | lease+complete larderd | ratio |",
@@ -304,9 +307,13 @@ def main():
         for parts in [int(p) for p in args.partitions.split(",")]:
             with fresh_servers(mode) as (larderd, redis):
                 for batch in [int(b) for b in args.batches.split(",")]:
-                    items = per_client if batch > 1 else max(batch, per_client // 10)
+                    items = per_client if batch > 1 else max(batch, per_client // 2)
                     row = {"mode": mode, "partitions": parts, "batch": batch}
-                    for kind, port in ((Streams, redis.port), (Larder, larderd.port)):
+                    pair = ((Streams, redis.port), (Larder, larderd.port))
+                    # Which server goes first alternates from row to row.
+                    if len(res["throughput"]) % 2:
+                        pair = pair[::-1]
+                    for kind, port in pair:
                         n += 1
                         row[kind.name] = throughput(kind, port, f"q{n}", parts, batch, items)
                     print(json.dumps(row), flush=True)
