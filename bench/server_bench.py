@@ -104,9 +104,12 @@ def missing_commands(port, names):
     return lacking
 
 
-def bench(port, test, pipeline, n):
+def bench(port, test, pipeline, n, keyspace=KEYSPACE, command=None):
+    """One redis-benchmark run of its test `test` (-t), or of `command` (a list of arguments,
+    whose first is `test`'s name) when given; rps, p50/p99 and the command line."""
     cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c", str(CLIENTS), "-n",
-           str(n), "-r", str(KEYSPACE), "-d", "16", "-P", str(pipeline), "-t", test, "--csv"]
+           str(n), "-r", str(keyspace), "-d", "16", "-P", str(pipeline), "--csv"]
+    cmd += command if command else ["-t", test]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     rows = list(csv.DictReader(io.StringIO(p.stdout)))
     # The test's own row: LRANGE_100's CSV starts with the LPUSH that fills its list.
@@ -219,19 +222,12 @@ def large_zset(args, members):
     -P 16), on each server alone in turn: throughput, latency, peak RSS and data on disk."""
 
     def measure(s):
-        cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(s.port), "-c", str(CLIENTS),
-               "-n", str(3 * members), "-r", str(members), "-P", "16", "--csv",
-               "ZADD", "bigzset", "__rand_int__", "element:__rand_int__"]
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
-        rows = list(csv.DictReader(io.StringIO(p.stdout)))
-        if p.returncode != 0 or not rows:
-            raise RuntimeError(f"{' '.join(cmd)} failed: {p.stdout[-500:]} {p.stderr[-500:]}")
+        out = bench(s.port, "zadd", 16, 3 * members, keyspace=members,
+                    command=["ZADD", "bigzset", "__rand_int__", "element:__rand_int__"])
         card = subprocess.run(["redis-cli", "-p", str(s.port), "ZCARD", "bigzset"],
                               capture_output=True, text=True).stdout.strip()
-        return {"rps": float(rows[0]["rps"]), "p50_ms": float(rows[0]["p50_latency_ms"]),
-                "p99_ms": float(rows[0]["p99_latency_ms"]),
-                "members": int(card) if card.isdigit() else card,
-                "peak_rss_kib": rss_kib(s.proc.pid, "VmHWM"), "command": " ".join(cmd[1:])}
+        return dict(out, members=int(card) if card.isdigit() else card,
+                    peak_rss_kib=rss_kib(s.proc.pid, "VmHWM"))
 
     return one_server_at_a_time(args, "zset", measure)
 
