@@ -193,6 +193,27 @@ def one_server_at_a_time(args, tag, measure):
     return out
 
 
+def settle_rss(port, least=2.0, most=30.0, step=0.5):
+    """Waits until the server is idle: `least` seconds, and for larderd until its checkpoints
+    have stopped (`larder_checkpoints` unchanged for 2 s) and it has released the memory kept
+    for its next transaction (`larder_engine_cached_bytes` 0); `most` seconds at most."""
+    time.sleep(least)
+    waited, last, stable = least, None, 0.0
+    while waited < most:
+        info = subprocess.run(["redis-cli", "-p", str(port), "INFO"], capture_output=True,
+                              text=True).stdout
+        fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+        if "larder_engine_cached_bytes" not in fields:
+            return  # redis-server
+        checkpoints = fields.get("larder_checkpoints")
+        stable = stable + step if checkpoints == last else 0.0
+        last = checkpoints
+        if stable >= 2.0 and int(fields["larder_engine_cached_bytes"]) == 0:
+            return
+        time.sleep(step)
+        waited += step
+
+
 def load_keys(args, count):
     """RSS and disk for `count` small keys (16-byte values), loaded with redis-cli --pipe."""
     proto = b"".join(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\n%016d\r\n" % (len(k), k, i)
@@ -206,7 +227,7 @@ def load_keys(args, count):
         secs = time.monotonic() - t0
         dbsize = subprocess.run(["redis-cli", "-p", str(s.port), "DBSIZE"],
                                 capture_output=True, text=True).stdout.strip()
-        time.sleep(2)  # a checkpoint / background fsync settles
+        settle_rss(s.port)  # larderd checkpoints, then releases its write memory once idle
         return {"keys": int(dbsize) if dbsize.isdigit() else dbsize,
                 "rss_kib": rss_kib(s.proc.pid, "VmRSS"), "rss_empty_kib": base,
                 "rss_anon_kib": rss_kib(s.proc.pid, "RssAnon"),

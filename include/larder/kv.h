@@ -356,6 +356,12 @@ class Store : public ReadView {
   // OK.
   virtual Status FlushWrites() { return Status::Ok(); }
 
+  // Frees memory the store keeps only to make later writes cheaper (bolt: ended write
+  // transactions' memory, Options::arena_cache_bytes), for a writer gone idle; and how much it
+  // keeps now. Thread-safe. The defaults, for engines that keep none: nothing, 0.
+  virtual void ReleaseCachedMemory() {}
+  virtual std::uint64_t CachedMemoryBytes() const { return 0; }
+
   // A snapshot of the latest state.
   virtual Result<std::unique_ptr<Snapshot>> GetSnapshot() = 0;
 

@@ -12,6 +12,7 @@
 #ifndef LARDER_BASE_ARENA_H_
 #define LARDER_BASE_ARENA_H_
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -34,8 +35,12 @@ struct ArenaBlock {
 
 class ArenaBlockCache {
  public:
-  // Holds at most `max_bytes` of idle blocks; what does not fit goes back to malloc.
-  explicit ArenaBlockCache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+  // Holds at most `max_bytes` of idle blocks; what does not fit goes back to malloc. With a
+  // `floor_bytes` below that, an arena that ends leaves it at most twice what the arena used, or
+  // `floor_bytes` if more: a burst of large transactions' memory is not held through the
+  // lighter ones after it.
+  explicit ArenaBlockCache(std::size_t max_bytes, std::size_t floor_bytes = SIZE_MAX)
+      : max_bytes_(max_bytes), floor_bytes_(std::min(floor_bytes, max_bytes)) {}
 
   // A cached block of at least `n` bytes, or an empty one (data == nullptr) when none fits.
   ArenaBlock Take(std::size_t n) {
@@ -51,17 +56,38 @@ class ArenaBlockCache {
     }
     return {};
   }
-  // Keeps `blocks` for later transactions, up to the cache's limit.
-  void Give(std::vector<ArenaBlock>* blocks) {
+  // Keeps `blocks` for later transactions, up to the cache's limit: max_bytes, or for the
+  // blocks of an arena that used `arena_bytes`, the smaller limit the constructor describes
+  // (idle blocks beyond it are freed too).
+  void Give(std::vector<ArenaBlock>* blocks, std::size_t arena_bytes = SIZE_MAX) {
+    const std::size_t limit = arena_bytes == SIZE_MAX
+                                  ? max_bytes_
+                                  : std::min(max_bytes_, std::max(floor_bytes_, arena_bytes * 2));
+    std::vector<ArenaBlock> freed;
     MutexLock lock(&mu_);
     for (ArenaBlock& b : *blocks) {
-      if (bytes_ + b.size > max_bytes_) continue;  // freed with the vector's clear()
+      if (bytes_ + b.size > limit) continue;  // freed with the vector's clear()
       bytes_ += b.size;
       blocks_.push_back(std::move(b));
     }
     blocks->clear();
+    while (bytes_ > limit) {
+      bytes_ -= blocks_.back().size;
+      freed.push_back(std::move(blocks_.back()));
+      blocks_.pop_back();
+    }
     count_.store(blocks_.size(), std::memory_order_relaxed);
   }
+  // Frees every idle block (for a writer gone idle: see bolt's DB::ReleaseCachedMemory).
+  void Clear() {
+    std::vector<ArenaBlock> freed;
+    {
+      MutexLock lock(&mu_);
+      freed.swap(blocks_);
+      bytes_ = 0;
+      count_.store(0, std::memory_order_relaxed);
+    }
+  }  // `freed` goes back to malloc here, outside the lock
   std::size_t bytes() const {
     MutexLock lock(&mu_);
     return bytes_;
@@ -71,6 +97,7 @@ class ArenaBlockCache {
 
  private:
   const std::size_t max_bytes_;
+  const std::size_t floor_bytes_;
   mutable Mutex mu_;
   std::vector<ArenaBlock> blocks_ GUARDED_BY(mu_);
   std::size_t bytes_ GUARDED_BY(mu_) = 0;
@@ -85,7 +112,7 @@ class Arena final : public std::pmr::memory_resource {
   // Shared: a closed transaction may be destroyed after its DB.
   explicit Arena(std::shared_ptr<ArenaBlockCache> cache = nullptr) : cache_(std::move(cache)) {}
   ~Arena() override {
-    if (cache_ != nullptr && !blocks_.empty()) cache_->Give(&blocks_);
+    if (cache_ != nullptr && !blocks_.empty()) cache_->Give(&blocks_, bytes_);
   }
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;

@@ -80,6 +80,52 @@ TEST(ArenaBlockCacheTest, KeepsAtMostItsLimit) {
   EXPECT_EQ(cache.bytes(), 3 * Arena::kBlockSize);
 }
 
+TEST(ArenaBlockCacheTest, ClearFreesEveryIdleBlock) {
+  auto cache_ptr = std::make_shared<ArenaBlockCache>(16 * Arena::kBlockSize);
+  ArenaBlockCache& cache = *cache_ptr;
+  {
+    Arena a(cache_ptr);
+    for (int i = 0; i < 5; ++i) a.Allocate(Arena::kBlockSize);
+  }
+  EXPECT_EQ(cache.bytes(), 5 * Arena::kBlockSize);
+  EXPECT_EQ(cache.blocks(), 5u);
+  cache.Clear();
+  EXPECT_EQ(cache.bytes(), 0u);
+  EXPECT_EQ(cache.blocks(), 0u);
+  EXPECT_EQ(cache.Take(1).data, nullptr);
+  // An arena still open keeps its blocks; they come back to the cleared cache when it ends.
+  {
+    Arena b(cache_ptr);
+    b.Allocate(Arena::kBlockSize);
+    cache.Clear();
+  }
+  EXPECT_EQ(cache.bytes(), Arena::kBlockSize);
+}
+
+TEST(ArenaBlockCacheTest, AFloorKeepsTwiceWhatTheLastArenaUsed) {
+  auto cache_ptr = std::make_shared<ArenaBlockCache>(16 * Arena::kBlockSize,
+                                                     /*floor_bytes=*/2 * Arena::kBlockSize);
+  ArenaBlockCache& cache = *cache_ptr;
+  {
+    Arena big(cache_ptr);
+    for (int i = 0; i < 6; ++i) big.Allocate(Arena::kBlockSize);
+  }
+  EXPECT_EQ(cache.bytes(), 6 * Arena::kBlockSize);  // within twice its 6 blocks
+  {
+    Arena light(cache_ptr);
+    light.Allocate(Arena::kBlockSize);  // one block, from the cache
+    EXPECT_EQ(cache.bytes(), 5 * Arena::kBlockSize);
+  }
+  // Twice one block is below the floor: the floor's two blocks stay, the burst's others go.
+  EXPECT_EQ(cache.bytes(), 2 * Arena::kBlockSize);
+  {
+    Arena two(cache_ptr);
+    for (int i = 0; i < 2; ++i) two.Allocate(Arena::kBlockSize);
+    two.Allocate(Arena::kBlockSize);
+  }
+  EXPECT_EQ(cache.bytes(), 3 * Arena::kBlockSize);  // twice three blocks would be six: all kept
+}
+
 TEST(ArenaBlockCacheTest, BigBlocksAreRoundedAndReused) {
   auto cache_ptr = std::make_shared<ArenaBlockCache>(16 * Arena::kBlockSize);
   ArenaBlockCache& cache = *cache_ptr;

@@ -44,5 +44,6 @@ const std::string& DB::path() const { return impl_->path(); }
 std::uint32_t DB::page_size() const { return impl_->page_size(); }
 bool DB::read_only() const { return impl_->options().read_only; }
 DBStats DB::Stats() const { return impl_->Stats(); }
+void DB::ReleaseCachedMemory() { impl_->arena_cache()->Clear(); }
 
 }  // namespace larder::bolt

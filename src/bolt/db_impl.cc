@@ -20,7 +20,10 @@ std::uint32_t OsPageSize() { return static_cast<std::uint32_t>(::sysconf(_SC_PAG
 }  // namespace
 
 DBImpl::DBImpl(std::string path, const Options& options)
-    : path_(std::move(path)), options_(options) {}
+    : path_(std::move(path)),
+      options_(options),
+      arena_cache_(
+          std::make_shared<ArenaBlockCache>(options.arena_cache_bytes, kArenaCacheFloorBytes)) {}
 
 DBImpl::~DBImpl() { Close().ok(); }
 
@@ -380,6 +383,7 @@ DBStats DBImpl::Stats() const {
   for (const auto& snap : snapshots_) s.open_read_tx += snap->pinned;
   s.free_page_n = freelist_.free_count();
   s.pending_page_n = freelist_.pending_count();
+  s.arena_cache_bytes = arena_cache_->bytes();
   return s;
 }
 

@@ -72,9 +72,9 @@ inline std::chrono::steady_clock::duration BatchGatherWindow(
                                                          kBatchGatherMax);
 }
 
-// Idle arena memory a DB keeps for its next write transactions: a 1,000-key random batch into a
-// 1M-key tree needs about 10 MiB.
-inline constexpr std::size_t kArenaCacheBytes = 32 << 20;
+// What the arena cache keeps whatever the last write transaction used (Options::
+// arena_cache_bytes, if smaller): a 1,000-key random batch into a 1M-key tree needs about 10 MiB.
+inline constexpr std::size_t kArenaCacheFloorBytes = std::size_t{32} << 20;
 
 class DBImpl {
  public:
@@ -150,8 +150,7 @@ class DBImpl {
   DBStats stats_ GUARDED_BY(mu_);
   bool closed_ GUARDED_BY(mu_) = false;
   BatchQueue batch_;
-  std::shared_ptr<ArenaBlockCache> arena_cache_ =
-      std::make_shared<ArenaBlockCache>(kArenaCacheBytes);
+  std::shared_ptr<ArenaBlockCache> arena_cache_;  // Options::arena_cache_bytes
 };
 
 }  // namespace larder::bolt::internal

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -71,6 +72,41 @@ TEST_F(BoltDBTest, PutGetAcrossReopen) {
                   EXPECT_TRUE(b.Get("missing").status().IsNotFound());
                   return Status::Ok();
                 }).ok());
+}
+
+// A write transaction's memory is kept for the next ones up to Options::arena_cache_bytes,
+// and ReleaseCachedMemory frees it.
+TEST_F(BoltDBTest, WriteTransactionMemoryIsKeptUpToItsLimitAndReleased) {
+  const auto write_many = [](DB& db) {
+    return db.Update([](Tx& tx) -> Status {
+      LARDER_ASSIGN_OR_RETURN(Bucket b, tx.CreateBucketIfNotExists("b"));
+      for (int i = 0; i < 5000; ++i) {
+        LARDER_RETURN_IF_ERROR(b.Put("key" + std::to_string(i), std::string(200, 'v')));
+      }
+      return Status::Ok();
+    });
+  };
+  auto db = OpenDB();
+  EXPECT_EQ(db->Stats().arena_cache_bytes, 0u);
+  ASSERT_TRUE(write_many(*db).ok());
+  const std::uint64_t kept = db->Stats().arena_cache_bytes;
+  EXPECT_GT(kept, 1000u * 200);       // the values' copies and the pages written
+  ASSERT_TRUE(write_many(*db).ok());  // reuses it
+  EXPECT_GE(db->Stats().arena_cache_bytes, kept);
+  db->ReleaseCachedMemory();
+  EXPECT_EQ(db->Stats().arena_cache_bytes, 0u);
+  ASSERT_TRUE(db->Close().ok());
+
+  auto none = OpenDB({.arena_cache_bytes = 0});
+  ASSERT_TRUE(write_many(*none).ok());
+  EXPECT_EQ(none->Stats().arena_cache_bytes, 0u);
+  ASSERT_TRUE(none->Close().ok());
+
+  constexpr std::size_t kCap = 256 << 10;
+  auto capped = OpenDB({.arena_cache_bytes = kCap});
+  ASSERT_TRUE(write_many(*capped).ok());
+  EXPECT_GT(capped->Stats().arena_cache_bytes, 0u);
+  EXPECT_LE(capped->Stats().arena_cache_bytes, kCap);
 }
 
 TEST_F(BoltDBTest, LimitsAndErrors) {

@@ -368,6 +368,9 @@ class BoltStore final : public kv::Store {
   // of its option): nothing is left to sync.
   Status SyncWrites() override { return Status::Ok(); }
 
+  void ReleaseCachedMemory() override { db_->ReleaseCachedMemory(); }
+  std::uint64_t CachedMemoryBytes() const override { return db_->Stats().arena_cache_bytes; }
+
   Status Close() override {
     if (owned_ == nullptr) return Status::Ok();
     return owned_->Close();

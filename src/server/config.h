@@ -68,7 +68,7 @@ struct ServerConfig {
   std::uint64_t rank_cache_mb = RankCache::kDefaultBudget >> 20;
   // How often the engine file is committed (a checkpoint: a synced commit of the writes since
   // the last, under the execution lock; docs/server.md, "Durability"), in milliseconds; at
-  // least five times the last commit's duration, up to 10 s (durability.cc).
+  // least ten times the last commit's duration, up to 10 s (durability.cc).
   std::uint64_t checkpoint_interval_ms = 1000;
   // Among those below, the ones commands read, parsed when set (a name and its old alias set
   // the same field; the last one set wins): the sizes up to which OBJECT ENCODING reports a

@@ -18,15 +18,21 @@
 namespace larder::server {
 namespace {
 
-// A checkpoint that commits at least this much logged data returns freed heap to the OS.
+// A checkpoint that commits at least this much logged data returns freed heap to the OS (what
+// the engine does not keep for its next transaction: see ReleaseIdleMemory).
 constexpr std::uint64_t kTrimAfterLogBytes = 4 << 20;
 
+// The engine's memory kept for its next transaction is released once nothing has been written
+// for the checkpoint interval since the last checkpoint ended, within these bounds.
+constexpr std::uint64_t kMinIdleNanos = std::uint64_t{1000} * 1000 * 1000;
+constexpr std::uint64_t kMaxIdleNanos = std::uint64_t{10} * 1000 * 1000 * 1000;
+
 // Checkpoints by time start at least this many times their last commit's duration apart (start
-// to start): their commits, which pause every client, take about a fifth of the time at most.
+// to start): their commits, which pause every client, take about a tenth of the time at most.
 // Never further apart than kMaxCheckpointSpacingNanos (or the interval set, if longer): one
 // slow commit (a stalled fsync, the recovery's) must not push the next far away, nor commits
 // that grow with the spacing push each other out until the log's size limit.
-constexpr std::uint64_t kCheckpointSpacing = 5;
+constexpr std::uint64_t kCheckpointSpacing = 10;
 constexpr std::uint64_t kMaxCheckpointSpacingNanos = std::uint64_t{10} * 1000 * 1000 * 1000;
 
 // The engine transaction the keyspace sees: every successful write is also recorded into the
@@ -110,6 +116,9 @@ class DurabilityImpl final : public Durability {
 
  private:
   Status CheckpointNow();
+  // Once the server is idle: frees the memory the engine keeps for its next transactions and
+  // hands the freed heap back to the OS, so that RSS follows what the server holds.
+  void ReleaseIdleMemory();
   void CopyForBackup();
 
   kv::Store* const store_;
@@ -123,6 +132,7 @@ class DurabilityImpl final : public Durability {
   std::unique_ptr<LoggingTransaction> tx_;
   std::uint64_t last_checkpoint_nanos_ = 0;  // when the last checkpoint began
   std::uint64_t last_commit_nanos_ = 0;      // how long its commit took
+  bool idle_memory_released_ = false;        // since the last checkpoint
   Status broken_;  // a failed commit or begin: the engine transaction is gone
   bool closed_ = false;
   std::thread bgsave_;
@@ -219,12 +229,20 @@ Status DurabilityImpl::CheckpointNow() {
     checkpoint_total_usec_ += checkpoint_last_usec_;
     last_save_unix_ = now_unix;
   }
-  // A large transaction's pages and nodes are freed now; hand the memory back to the OS so the
-  // server's RSS follows what it holds rather than its peak (the data lives in the file).
+  // The ended transaction's memory is kept by the engine for the next one while writes go on
+  // (a commit that rewrote most of the tree would otherwise fault hundreds of MiB in again);
+  // ReleaseIdleMemory returns it once they stop. Other freed heap goes back now.
+  idle_memory_released_ = false;
   const bool large = wal_->log_bytes() >= kTrimAfterLogBytes;
   Status rotated = wal_->Rotate(seq);
   if (large) ::malloc_trim(0);
   return rotated;
+}
+
+void DurabilityImpl::ReleaseIdleMemory() {
+  store_->ReleaseCachedMemory();
+  ::malloc_trim(0);
+  idle_memory_released_ = true;
 }
 
 Status DurabilityImpl::Checkpoint() {
@@ -239,21 +257,34 @@ Status DurabilityImpl::Checkpoint() {
 Status DurabilityImpl::MaybeCheckpoint() {
   if (closed_) return Status::Ok();
   const std::uint64_t bytes = wal_->log_bytes();
-  bool bgsave;
+  bool bgsave, idle;
   {
     MutexLock l(&mu_);
     bgsave = bgsave_running_;
-    if (wal_->last_seq() == checkpoint_seq_ && record_.empty()) return Status::Ok();
+    idle = wal_->last_seq() == checkpoint_seq_ && record_.empty();
+  }
+  const std::uint64_t interval_nanos = options_.checkpoint_interval_ms * 1000000;
+  const std::uint64_t now_nanos = clock_->NowNanos();
+  const std::uint64_t since_checkpoint_nanos = now_nanos - last_checkpoint_nanos_;
+  if (idle) {
+    // Nothing written since the last checkpoint: nothing to commit. Nothing for an interval
+    // since it ended (no client writes during a commit), the memory kept for the next
+    // transaction goes back.
+    const std::uint64_t idle_nanos = now_nanos - (last_checkpoint_nanos_ + last_commit_nanos_);
+    if (!idle_memory_released_ &&
+        idle_nanos >= std::clamp(interval_nanos, kMinIdleNanos, kMaxIdleNanos)) {
+      ReleaseIdleMemory();
+    }
+    return Status::Ok();
   }
   // A long commit (a large set of keys written at random dirties most of the tree's leaves, and
   // every one is rewritten) spaces the next one out, so that commits hold the execution lock
   // for about 1 / kCheckpointSpacing of the time at most. The log keeps everything durable
   // meanwhile, and its size limit still forces one.
-  const std::uint64_t interval_nanos = options_.checkpoint_interval_ms * 1000000;
   const std::uint64_t spacing_nanos =
       std::max(interval_nanos,
                std::min(kCheckpointSpacing * last_commit_nanos_, kMaxCheckpointSpacingNanos));
-  const bool by_time = clock_->NowNanos() - last_checkpoint_nanos_ >= spacing_nanos;
+  const bool by_time = since_checkpoint_nanos >= spacing_nanos;
   const bool by_size = bytes >= options_.checkpoint_log_bytes;
   // While BGSAVE copies the file, commits would make its lock-free copy retry: defer them, the
   // log holding everything meanwhile, unless the log grows too large.

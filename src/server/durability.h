@@ -13,8 +13,11 @@
 //     commits it with sync (the only way the engine's files are ever written: a synced,
 //     atomic commit, never damaged by a power loss), begins the next transaction and rotates the
 //     log (the old file is deleted). MaybeCheckpoint() does so about every
-//     `checkpoint_interval_ms` (or five times the last commit's duration, up to 10 s, if
-//     longer) or when the log exceeds `checkpoint_log_bytes`.
+//     `checkpoint_interval_ms` (or ten times the last commit's duration, up to 10 s, if
+//     longer) or when the log exceeds `checkpoint_log_bytes`. When nothing has been written for
+//     the interval (1 s at least, 10 s at most) since the last checkpoint ended, it releases the
+//     memory the engine keeps for its next transactions (kv::Store::ReleaseCachedMemory) and
+//     trims the heap, once.
 //   - Open() recovers: it reads the checkpointed sequence from the store's committed state,
 //     begins the transaction and replays the log records after it into the transaction, then
 //     checkpoints so recovery is not repeated.

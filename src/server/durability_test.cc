@@ -1,5 +1,6 @@
 #include "server/durability.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <thread>
 
 #include "larder/bolt/backup.h"
+#include "larder/bolt/db.h"
 #include "larder/bolt/kv.h"
 #include "larder/clock.h"
 #include "larder/file_system.h"
@@ -51,12 +53,12 @@ class Harness {
   }
 
   Status Open() {
-    durability.reset();
-    store.reset();
+    Kill();
     LARDER_RETURN_IF_ERROR(fs_->CreateDirs(dir_));
     bolt::Options bo;
     bo.file_system = fs_;
-    LARDER_ASSIGN_OR_RETURN(store, bolt::OpenKV(dir_ + "/data.db", bo));
+    LARDER_ASSIGN_OR_RETURN(db, bolt::DB::Open(dir_ + "/data.db", bo));
+    LARDER_ASSIGN_OR_RETURN(store, bolt::NewKVStore(db.get()));
     LARDER_ASSIGN_OR_RETURN(durability, Durability::Open(store.get(), Options()));
     return Status::Ok();
   }
@@ -64,6 +66,7 @@ class Harness {
   void Kill() {
     durability.reset();
     store.reset();
+    db.reset();
   }
 
   // One batch: puts `key`=`value` (empty value: deletes), logged and waited for.
@@ -98,7 +101,8 @@ class Harness {
   std::uint64_t log_limit = std::uint64_t{64} << 20;
   // BGSAVE's copy starts only while this is unlocked.
   std::shared_ptr<std::mutex> copy_gate = std::make_shared<std::mutex>();
-  std::unique_ptr<kv::Store> store;
+  std::unique_ptr<bolt::DB> db;
+  std::unique_ptr<kv::Store> store;  // over `db`
   std::unique_ptr<Durability> durability;
 
  private:
@@ -184,8 +188,53 @@ TEST(DurabilityTest, MaybeCheckpointByTimeAndBySize) {
   EXPECT_EQ(h.durability->stats().log_bytes, 0u);
 }
 
+// The memory of a checkpoint's ended transaction is kept for the next one while writes go on,
+// and released once nothing has been written for an interval after the last checkpoint.
+TEST(DurabilityTest, AnIdleServerReleasesTheMemoryKeptForWrites) {
+  auto fs = NewMemFileSystem();
+  ManualClock clock;
+  Harness h(fs.get(), "/data", &clock);
+  h.mode = AppendFsync::kEverySec;
+  ASSERT_TRUE(h.Open().ok());
+  const auto write_pages = [&](char tag) {
+    for (int i = 0; i < 2000; ++i) {
+      ASSERT_TRUE(
+          h.durability->tx().Put(fmt::format("{}{:06}", tag, i), std::string(100, tag)).ok());
+    }
+    auto ticket = h.durability->EndBatch();
+    ASSERT_TRUE(ticket.ok());
+    ASSERT_TRUE(h.durability->WaitDurable(*ticket).ok());
+  };
+  write_pages('a');
+  clock.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(h.durability->MaybeCheckpoint().ok());
+  ASSERT_EQ(h.durability->stats().checkpoints, 1u);
+  const std::uint64_t kept = h.db->Stats().arena_cache_bytes;
+  EXPECT_GT(kept, 0u);  // the committed transaction's pages, kept
+  // Writes go on: the next checkpoint reuses it, and keeps it again.
+  write_pages('b');
+  clock.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(h.durability->MaybeCheckpoint().ok());
+  ASSERT_EQ(h.durability->stats().checkpoints, 2u);
+  EXPECT_GT(h.db->Stats().arena_cache_bytes, 0u);
+  // Nothing written since: kept for an interval, then released.
+  clock.Advance(std::chrono::milliseconds(999));
+  ASSERT_TRUE(h.durability->MaybeCheckpoint().ok());
+  EXPECT_GT(h.db->Stats().arena_cache_bytes, 0u);
+  clock.Advance(std::chrono::milliseconds(1));
+  ASSERT_TRUE(h.durability->MaybeCheckpoint().ok());
+  EXPECT_EQ(h.db->Stats().arena_cache_bytes, 0u);
+  EXPECT_EQ(h.durability->stats().checkpoints, 2u);
+  // The next checkpoint keeps its transaction's memory again.
+  write_pages('c');
+  clock.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(h.durability->MaybeCheckpoint().ok());
+  EXPECT_EQ(h.durability->stats().checkpoints, 3u);
+  EXPECT_GT(h.db->Stats().arena_cache_bytes, 0u);
+}
+
 // A checkpoint whose commit took 400 ms (its data file sync held while the clock moves) spaces
-// the next one by time 2 s from its start instead of the 1 s interval; a quick commit brings the
+// the next one by time 4 s from its start instead of the 1 s interval; a quick commit brings the
 // interval back; the log's size limit still checkpoints at once; the spacing stops at 10 s.
 TEST(DurabilityTest, ALongCommitSpacesTheNextCheckpointByTime) {
   auto mem = NewMemFileSystem();
@@ -216,10 +265,10 @@ TEST(DurabilityTest, ALongCommitSpacesTheNextCheckpointByTime) {
   clock.Advance(std::chrono::milliseconds(1100));  // 1.5 s after it began
   maybe_checkpoint();
   EXPECT_EQ(checkpoints(), 1u);
-  clock.Advance(std::chrono::milliseconds(499));
+  clock.Advance(std::chrono::milliseconds(2499));
   maybe_checkpoint();
   EXPECT_EQ(checkpoints(), 1u);
-  clock.Advance(std::chrono::milliseconds(1));  // 5 x 400 ms
+  clock.Advance(std::chrono::milliseconds(1));  // 10 x 400 ms
   maybe_checkpoint();                           // quick this time (the clock stands still)
   EXPECT_EQ(checkpoints(), 2u);
 
@@ -234,7 +283,7 @@ TEST(DurabilityTest, ALongCommitSpacesTheNextCheckpointByTime) {
   maybe_checkpoint();
   EXPECT_EQ(checkpoints(), 5u);
 
-  // 5 x 3 s would be 15 s: the spacing stops at 10 s.
+  // 10 x 3 s would be 30 s: the spacing stops at 10 s.
   slow_checkpoint("e", std::chrono::seconds(3));
   ASSERT_EQ(checkpoints(), 6u);
   ASSERT_TRUE(h.Write("f", "6").ok());

@@ -154,6 +154,8 @@ void MemorySection(Server& server, InfoWriter& w) {
     w.Field("larder_rank_index_builds", ranks->builds());
     w.Field("larder_rank_index_evictions", ranks->evictions());
   }
+  // The engine's memory kept for its next transactions while writes go on (durability.h).
+  w.Field("larder_engine_cached_bytes", server.keyspace().stats().engine_cached_bytes);
 }
 
 void PersistenceSection(Server& server, const ServerConfig& config, InfoWriter& w) {

@@ -247,6 +247,7 @@ class KeyspaceImpl final : public Keyspace {
     if (engine_ != nullptr) {
       auto size = engine_->DiskBytes();
       if (size.ok()) st.data_file_bytes = *size;
+      st.engine_cached_bytes = engine_->store()->CachedMemoryBytes();
     }
     return st;
   }

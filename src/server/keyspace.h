@@ -230,6 +230,9 @@ struct KeyspaceStats {
   std::uint64_t checkpoint_total_usec = 0;
   std::uint64_t log_bytes = 0;  // current log size
   std::uint64_t data_file_bytes = 0;
+  // Memory the engine keeps for its next transactions (kv::Store::CachedMemoryBytes; released
+  // once the server is idle, durability.h).
+  std::uint64_t engine_cached_bytes = 0;
   std::int64_t last_save_unix = 0;
   bool bgsave_in_progress = false;
   Status last_bgsave_status;

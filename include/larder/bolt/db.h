@@ -36,12 +36,13 @@ struct Access;
 
 // Counters kept since open.
 struct DBStats {
-  std::uint64_t read_tx_n = 0;       // read transactions started
-  std::uint64_t write_tx_n = 0;      // write transactions committed
-  std::uint64_t open_read_tx = 0;    // read transactions open now
-  std::uint64_t free_page_n = 0;     // free pages
-  std::uint64_t pending_page_n = 0;  // pages freed but still visible to an open reader
-  std::uint64_t remap_n = 0;         // times the file was mapped again
+  std::uint64_t read_tx_n = 0;          // read transactions started
+  std::uint64_t write_tx_n = 0;         // write transactions committed
+  std::uint64_t open_read_tx = 0;       // read transactions open now
+  std::uint64_t free_page_n = 0;        // free pages
+  std::uint64_t pending_page_n = 0;     // pages freed but still visible to an open reader
+  std::uint64_t remap_n = 0;            // times the file was mapped again
+  std::uint64_t arena_cache_bytes = 0;  // idle write-transaction memory kept for reuse
 };
 
 class DB {
@@ -70,6 +71,11 @@ class DB {
 
   // Releases the file lock and the map. REQUIRES: no open transactions.
   Status Close();
+
+  // Frees the memory kept for later write transactions (Options::arena_cache_bytes), for a
+  // writer gone idle; they allocate afresh. A write transaction still open keeps its memory and
+  // hands it to the cache when it ends. Thread-safe; any time before the DB is destroyed.
+  void ReleaseCachedMemory();
 
   const std::string& path() const;
   std::uint32_t page_size() const;

@@ -47,6 +47,16 @@ struct Options {
   // Refuse commits that would grow the file past this many bytes (NoSpace). 0: no limit.
   std::uint64_t max_size = 0;
 
+  // Memory of ended write transactions (their copies of pages, nodes, keys and values) kept
+  // for the next ones, up to this many bytes per DB; the rest goes back to malloc. A
+  // transaction that finds none allocates afresh, and the kernel faults each new page in: for
+  // one that rewrites hundreds of MiB of pages that costs more than writing them. Above 32 MiB,
+  // the DB keeps at most twice what its last write transaction used (32 MiB at least), so that
+  // a burst's memory is not held through lighter transactions after it. Kept memory counts in
+  // the process's RSS until a write transaction reuses it or DB::ReleaseCachedMemory frees it
+  // (DBStats::arena_cache_bytes shows it). 0 keeps nothing; unused by a read-only DB.
+  std::size_t arena_cache_bytes = std::size_t{32} << 20;
+
   // Keep the database in memory instead of a file: the same engine over memory pages. The path
   // given to Open is only a name. Nothing survives Close. `in_memory_max_bytes` caps its size.
   bool in_memory = false;
