@@ -41,9 +41,7 @@ Status SetBit(CommandContext& ctx) {
   if (grown || old != (*on == 1)) {  // an unchanged bit writes nothing
     if (read.value.size() < need) read.value.resize(need, '\0');
     SetBitAt(&read.value, *offset, *on == 1);
-    SetStringOptions keep;
-    keep.keep_ttl = true;
-    LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], read.value, keep));
+    LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], read.value, OverwriteOf(read)));
     NotifyKeyspaceEvent(ctx, kNotifyString, "setbit", ctx.argv[1]);  // as Redis: only a change
   }
   ctx.reply.Integer(old ? 1 : 0);

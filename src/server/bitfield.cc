@@ -212,9 +212,7 @@ Status Bitfield(CommandContext& ctx, bool read_only_command) {
     }
   }
   if (dirty) {
-    SetStringOptions keep;
-    keep.keep_ttl = true;
-    LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], read.value, keep));
+    LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], read.value, OverwriteOf(read)));
     NotifyKeyspaceEvent(ctx, kNotifyString, "setbit", ctx.argv[1]);
   }
   return Status::Ok();

@@ -26,11 +26,11 @@ Result<bool> ReadCounter(CommandContext& ctx, StringRead* read) {
   return true;
 }
 
-// Stores the new value and publishes `event` ("incrby" or "incrbyfloat", as Redis names them).
-Status StoreCounter(CommandContext& ctx, std::string_view value, std::string_view event) {
-  SetStringOptions keep;
-  keep.keep_ttl = true;
-  LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], value, keep));
+// Stores the new value over what `read` found and publishes `event` ("incrby" or "incrbyfloat",
+// as Redis names them).
+Status StoreCounter(CommandContext& ctx, const StringRead& read, std::string_view value,
+                    std::string_view event) {
+  LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], value, OverwriteOf(read)));
   NotifyKeyspaceEvent(ctx, kNotifyString, event, ctx.argv[1]);
   return Status::Ok();
 }
@@ -53,7 +53,7 @@ Status IncrementBy(CommandContext& ctx, std::int64_t incr) {
     ctx.reply.Error(errors::kOverflow);
     return Status::Ok();
   }
-  LARDER_RETURN_IF_ERROR(StoreCounter(ctx, std::to_string(result), "incrby"));
+  LARDER_RETURN_IF_ERROR(StoreCounter(ctx, read, std::to_string(result), "incrby"));
   ctx.reply.Integer(result);
   return Status::Ok();
 }
@@ -109,7 +109,7 @@ Status IncrByFloat(CommandContext& ctx) {
     return Status::Ok();
   }
   std::string text = FormatLongDouble(value);
-  LARDER_RETURN_IF_ERROR(StoreCounter(ctx, text, "incrbyfloat"));
+  LARDER_RETURN_IF_ERROR(StoreCounter(ctx, read, text, "incrbyfloat"));
   ctx.reply.Bulk(text);
   return Status::Ok();
 }

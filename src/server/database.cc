@@ -1,5 +1,6 @@
 #include "server/database.h"
 
+#include <cassert>
 #include <random>
 #include <utility>
 #include <vector>
@@ -101,8 +102,22 @@ Result<std::optional<KeyInfo>> DatabaseImpl::Lookup(std::string_view key,
 
 Status DatabaseImpl::SetString(std::string_view key, std::string_view value,
                                const SetStringOptions& options) {
+  using Prior = SetStringOptions::Prior;
   Meta old;
-  LARDER_ASSIGN_OR_RETURN(bool found, state_->ReadLiveMeta(index_, key, &old, &meta_buf_));
+  bool found = false;
+  if (options.prior == Prior::kUnread) {
+    LARDER_ASSIGN_OR_RETURN(found, state_->ReadLiveMeta(index_, key, &old, &meta_buf_));
+  } else {
+    found = options.prior == Prior::kString;
+    old.type = ValueType::kString;
+    old.expire_at_ms = options.prior_expire_at_ms;
+#ifndef NDEBUG
+    Meta check;
+    Result<bool> read = state_->ReadLiveMeta(index_, key, &check, &meta_buf_);
+    assert(read.ok() && *read == found);
+    assert(!found || (check.type == ValueType::kString && check.expire_at_ms == old.expire_at_ms));
+#endif
+  }
   if (found && old.is_collection()) {
     LARDER_RETURN_IF_ERROR(state_->DropMembers(old.version, old.size));
   }

@@ -103,6 +103,35 @@ TEST_F(DatabaseTest, ExpiredKeysAreInvisibleAndDeletedWhenMet) {
   EXPECT_EQ(*ExpireStep(state_, 10), 0u);
 }
 
+// INCR, APPEND and SETBIT pass what their Lookup found (SetStringOptions::prior): the overwrite
+// keeps the expiry, its index entry and the key count as a SetString that reads the key itself.
+TEST_F(DatabaseTest, AnOverwriteOfWhatALookupFoundKeepsExpiryAndCounts) {
+  using Prior = SetStringOptions::Prior;
+  ASSERT_TRUE(db0_.SetString("t", "1", {.expire_at_ms = kStartMs + 100, .keep_ttl = false}).ok());
+  auto info = db0_.Lookup("t");
+  ASSERT_TRUE(info.ok() && info->has_value());
+  ASSERT_TRUE(db0_.SetString("t", "2",
+                             {.keep_ttl = true,
+                              .prior = Prior::kString,
+                              .prior_expire_at_ms = (*info)->expire_at_ms})
+                  .ok());
+  ASSERT_FALSE(db0_.Lookup("n")->has_value());
+  observer_.events.clear();
+  ASSERT_TRUE(db0_.SetString("n", "1", {.keep_ttl = true, .prior = Prior::kMissing}).ok());
+  EXPECT_EQ(observer_.events, (Strings{"0:n"}));
+  std::string v;
+  info = db0_.Lookup("t", &v);
+  EXPECT_EQ(v, "2");
+  EXPECT_EQ((*info)->expire_at_ms, kStartMs + 100);
+  EXPECT_EQ(*db0_.KeyCount(), 2u);
+  EXPECT_EQ(*db0_.ExpiringKeyCount(), 1u);
+  Tick(100);
+  EXPECT_EQ(*ExpireStep(state_, 10), 1u);  // t, through its one expiry index entry
+  EXPECT_EQ(*db0_.KeyCount(), 1u);
+  EXPECT_EQ(*db0_.ExpiringKeyCount(), 0u);
+  EXPECT_EQ(*ExpireStep(state_, 10), 0u);
+}
+
 TEST_F(DatabaseTest, ActiveExpiryIsBoundedAndOldestFirst) {
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(db0_.SetString("k" + std::to_string(i), "v",

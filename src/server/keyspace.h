@@ -86,6 +86,13 @@ class Cursor {
 struct SetStringOptions {
   std::int64_t expire_at_ms = 0;  // 0: no expiry
   bool keep_ttl = false;          // keep an existing key's expiry (SET KEEPTTL, SETRANGE...)
+  // What the caller's own Lookup of the key found earlier in this batch, when no write to the
+  // key came between: nothing (kMissing), or a string expiring at `prior_expire_at_ms`
+  // (kString). SetString then does not read the key's metadata again (INCR, APPEND, SETBIT:
+  // read, then overwrite). A wrong prior is a caller bug: debug builds check it.
+  enum class Prior : std::uint8_t { kUnread, kMissing, kString };
+  Prior prior = Prior::kUnread;
+  std::int64_t prior_expire_at_ms = 0;
 };
 
 // One logical database (SELECT index). Expired keys are invisible to every call (and deleted

@@ -213,10 +213,12 @@ Status KeyspaceState::WriteMeta(std::uint32_t pdb, std::string_view key, const M
       AddExpires(pdb, meta.expire_at_ms != 0 ? 1 : -1);
     }
   }
-  std::string bytes;
-  enc::EncodeMeta(meta, &bytes);
+  enc::EncodeMeta(meta, &meta_bytes_buf_);
   enc::MetaKeyInto(pdb, key, &key_buf_);
-  return Put(key_buf_, bytes);
+  Status s = Put(key_buf_, meta_bytes_buf_);
+  constexpr std::size_t kKeptBufferBytes = 64 << 10;  // a large string's copy is not kept
+  if (meta_bytes_buf_.capacity() > kKeptBufferBytes) std::string().swap(meta_bytes_buf_);
+  return s;
 }
 
 Status KeyspaceState::RemoveKey(std::uint32_t pdb, std::string_view key, const Meta& meta) {

@@ -162,7 +162,8 @@ class KeyspaceState {
   }
   std::unordered_map<std::uint32_t, DbCounts> counts_;
   std::set<std::uint32_t> dirty_counts_;
-  std::string key_buf_;  // reused for keys built per call
+  std::string key_buf_;         // reused for keys built per call
+  std::string meta_bytes_buf_;  // reused for meta records encoded per call
   // The last collection meta record ReadMeta read (its key and bytes), kept equal to the
   // transaction's by Put and Delete of that key, and dropped when the transaction is replaced:
   // a command reads its key's meta record, then WriteCollection reads it again, and the next

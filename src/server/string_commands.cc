@@ -367,9 +367,7 @@ Status Append(CommandContext& ctx) {
     return Status::Ok();
   }
   read.value.append(suffix);
-  SetStringOptions keep;
-  keep.keep_ttl = true;
-  LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], read.value, keep));
+  LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], read.value, OverwriteOf(read)));
   NotifyKeyspaceEvent(ctx, kNotifyString, "append", ctx.argv[1]);
   ctx.reply.Integer(static_cast<std::int64_t>(read.value.size()));
   return Status::Ok();
@@ -447,9 +445,7 @@ Status SetRange(CommandContext& ctx) {
   }
   if (read.value.size() < at + value.size()) read.value.resize(at + value.size(), '\0');
   read.value.replace(at, value.size(), value);
-  SetStringOptions keep;
-  keep.keep_ttl = true;
-  LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], read.value, keep));
+  LARDER_RETURN_IF_ERROR(ctx.db.SetString(ctx.argv[1], read.value, OverwriteOf(read)));
   NotifyKeyspaceEvent(ctx, kNotifyString, "setrange", ctx.argv[1]);
   ctx.reply.Integer(static_cast<std::int64_t>(read.value.size()));
   return Status::Ok();

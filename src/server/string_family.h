@@ -41,6 +41,18 @@ inline Result<StringRead> ReadString(Database& db, std::string_view key) {
   return read;
 }
 
+// Options for SetString overwriting the key `read` came from (INCR, APPEND, SETRANGE, SETBIT...):
+// keeps the key's expiry, and passes on what the read found, so SetString does not read it again.
+// REQUIRES: no write to the key since `read` (which was not kWrongType).
+inline SetStringOptions OverwriteOf(const StringRead& read) {
+  SetStringOptions options;
+  options.keep_ttl = true;
+  options.prior = read.state == StringState::kString ? SetStringOptions::Prior::kString
+                                                     : SetStringOptions::Prior::kMissing;
+  options.prior_expire_at_ms = read.expire_at_ms;
+  return options;
+}
+
 // Counts a read command's lookup in INFO's keyspace_hits / keyspace_misses, as Redis's
 // lookupKeyRead does (a key of another type is a hit). Write commands' lookups do not count.
 inline void CountRead(CommandContext& ctx, bool found) {
