@@ -68,16 +68,16 @@ bool Client::Deliver(std::string_view bytes, const OutputBufferLimit& limit, std
   bool accepted = true;
   {
     MutexLock lock(&out_mu_);
-    if (close_) return false;
+    if (close_.load(std::memory_order_relaxed)) return false;
     out_.append(bytes);
     if (OverLimitLocked(limit, now_ms)) {
-      close_ = true;
-      close_reason_ = fmt::format("output buffer limit reached ({} bytes pending)",
-                                  out_.size() + taken_unsent_);
+      SetCloseLocked(fmt::format("output buffer limit reached ({} bytes pending)",
+                                 out_.size() + taken_unsent_));
       LARDER_LOG_WARN("closing client id={} addr={}: {}", id_, addr_, close_reason_);
       std::string().swap(out_);
       accepted = false;
     }
+    PublishOutputBytesLocked();
   }
   if (waker_ != nullptr) waker_->Wake(*this);
   return accepted;
@@ -86,9 +86,7 @@ bool Client::Deliver(std::string_view bytes, const OutputBufferLimit& limit, std
 void Client::RequestClose(std::string_view reason) {
   {
     MutexLock lock(&out_mu_);
-    if (close_) return;
-    close_ = true;
-    close_reason_ = std::string(reason);
+    if (!SetCloseLocked(std::string(reason))) return;
   }
   if (waker_ != nullptr) waker_->Wake(*this);
 }
@@ -98,31 +96,29 @@ void Client::Resume() {
   if (waker_ != nullptr) waker_->Wake(*this);
 }
 
-bool Client::close_requested() const {
-  MutexLock lock(&out_mu_);
-  return close_;
-}
-
-std::size_t Client::output_bytes() const {
-  MutexLock lock(&out_mu_);
-  return out_.size() + taken_unsent_;
+bool Client::SetCloseLocked(std::string reason) {
+  if (close_.load(std::memory_order_relaxed)) return false;
+  close_reason_ = std::move(reason);
+  close_.store(true, std::memory_order_release);
+  return true;
 }
 
 std::string Client::TakeOutput() {
   MutexLock lock(&out_mu_);
   std::string taken;
   taken.swap(out_);
+  PublishOutputBytesLocked();
   return taken;
 }
 
 bool Client::CheckOutputLimit(const OutputBufferLimit& limit, std::int64_t now_ms) {
   {
     MutexLock lock(&out_mu_);
-    if (close_ || !OverLimitLocked(limit, now_ms)) return false;
-    close_ = true;
-    close_reason_ = fmt::format("output buffer soft limit exceeded for {} s", limit.soft_seconds);
+    if (close_.load(std::memory_order_relaxed) || !OverLimitLocked(limit, now_ms)) return false;
+    SetCloseLocked(fmt::format("output buffer soft limit exceeded for {} s", limit.soft_seconds));
     LARDER_LOG_WARN("closing client id={} addr={}: {}", id_, addr_, close_reason_);
     std::string().swap(out_);
+    PublishOutputBytesLocked();
   }
   if (waker_ != nullptr) waker_->Wake(*this);
   return true;
@@ -132,11 +128,13 @@ void Client::TakeForSend(std::string* buf) {
   MutexLock lock(&out_mu_);
   buf->swap(out_);
   taken_unsent_ = buf->size();
+  PublishOutputBytesLocked();
 }
 
 void Client::NoteUnsent(std::size_t unsent) {
   MutexLock lock(&out_mu_);
   taken_unsent_ = unsent;
+  PublishOutputBytesLocked();
 }
 
 std::string Client::close_reason() const {

@@ -12,7 +12,10 @@
 //       offset). Private to the event loop (io_thread.cc is a friend).
 //   [M] Output: guarded by out_mu_: the pending output bytes, the output-buffer-limit state and
 //       the close request. Any thread may append (Deliver) or request a close; only the owner
-//       thread writes to the socket and consumes the bytes.
+//       thread writes to the socket and consumes the bytes. Two of them are mirrored in atomics
+//       written only under out_mu_, so the owner's per-command checks take no lock: the close
+//       request (set once, never cleared) and the pending byte count (the owner, which alone
+//       lowers it, always reads its own last store or a later Deliver's).
 //   [A] Atomics: statistics read without a lock by CLIENT LIST/INFO (approximate by nature).
 // Lock order: the execution lock, then a client's out_mu_, then the owner thread's wake-up queue
 // lock. out_mu_ is never held while calling out of Client.
@@ -134,9 +137,9 @@ class Client : public std::enable_shared_from_this<Client> {
   // Closes the connection as soon as possible (CLIENT KILL, limits, shutdown). Thread-safe;
   // the owner closes it when it next runs. `reason` goes to the log.
   void RequestClose(std::string_view reason);
-  bool close_requested() const;
+  bool close_requested() const { return close_.load(std::memory_order_acquire); }
   // Pending output bytes (omem of CLIENT LIST, limits).
-  std::size_t output_bytes() const;
+  std::size_t output_bytes() const { return output_bytes_.load(std::memory_order_acquire); }
   // Test clients (fd -1): takes everything delivered so far.
   std::string TakeOutput();
   // The cron: applies the soft limit to a client that receives nothing more (closes it once it
@@ -168,6 +171,12 @@ class Client : public std::enable_shared_from_this<Client> {
 
   // Under out_mu_: the soft-limit timer and the hard limit; true when the client must close.
   bool OverLimitLocked(const OutputBufferLimit& limit, std::int64_t now_ms) REQUIRES(out_mu_);
+  // Under out_mu_: sets the close request (false if it was already set).
+  bool SetCloseLocked(std::string reason) REQUIRES(out_mu_);
+  // Under out_mu_: publishes out_ and taken_unsent_'s sum to output_bytes_.
+  void PublishOutputBytesLocked() REQUIRES(out_mu_) {
+    output_bytes_.store(out_.size() + taken_unsent_, std::memory_order_release);
+  }
 
   const std::uint64_t id_;
   const int fd_;
@@ -178,7 +187,8 @@ class Client : public std::enable_shared_from_this<Client> {
 
   // The owner: swaps the delivered bytes into *buf (which must be empty) to send them.
   void TakeForSend(std::string* buf);
-  // The owner: bytes taken by TakeForSend not written yet (counted by the limits).
+  // The owner: bytes taken by TakeForSend not written yet (counted by the limits). Not needed
+  // once all were written when TakeForSend follows (it resets the count).
   void NoteUnsent(std::size_t unsent);
   std::string close_reason() const;
 
@@ -186,8 +196,9 @@ class Client : public std::enable_shared_from_this<Client> {
   std::string out_ GUARDED_BY(out_mu_);               // delivered, not yet taken by the owner
   std::size_t taken_unsent_ GUARDED_BY(out_mu_) = 0;  // taken by the owner, not yet written
   std::int64_t soft_limit_since_ms_ GUARDED_BY(out_mu_) = 0;  // 0: under the soft limit
-  bool close_ GUARDED_BY(out_mu_) = false;
   std::string close_reason_ GUARDED_BY(out_mu_);
+  std::atomic<bool> close_{false};            // written under out_mu_ (SetCloseLocked)
+  std::atomic<std::size_t> output_bytes_{0};  // written under out_mu_ (PublishOutputBytesLocked)
 
   std::atomic<bool> paused_{false};
   std::atomic<std::int64_t> last_interaction_ms_;

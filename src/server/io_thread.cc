@@ -533,7 +533,10 @@ void IoThread::Flush(Conn& conn) {
     if (n > 0) {
       conn.sending_off += static_cast<std::size_t>(n);
       written += static_cast<std::uint64_t>(n);
-      client.NoteUnsent(conn.sending.size() - conn.sending_off);
+      // All written: the TakeForSend at the loop's top resets the count instead.
+      if (conn.sending_off < conn.sending.size()) {
+        client.NoteUnsent(conn.sending.size() - conn.sending_off);
+      }
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
