@@ -14,8 +14,9 @@
 //       the close request. Any thread may append (Deliver) or request a close; only the owner
 //       thread writes to the socket and consumes the bytes. Two of them are mirrored in atomics
 //       written only under out_mu_, so the owner's per-command checks take no lock: the close
-//       request (set once, never cleared) and the pending byte count (the owner, which alone
-//       lowers it, always reads its own last store or a later Deliver's).
+//       request (set once, never cleared) and the pending byte count. Only the owner lowers
+//       that count (or a close, which drops the pending bytes), so the owner reads its own
+//       last store or a later one: never a stale count above what it left.
 //   [A] Atomics: statistics read without a lock by CLIENT LIST/INFO (approximate by nature).
 // Lock order: the execution lock, then a client's out_mu_, then the owner thread's wake-up queue
 // lock. out_mu_ is never held while calling out of Client.

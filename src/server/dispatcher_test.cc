@@ -209,6 +209,18 @@ TEST_F(DispatcherTest, OutputLimitClosesClient) {
   EXPECT_TRUE(client_->close_requested());
   EXPECT_EQ(client_->output_bytes(), 0u);  // freed at once
   EXPECT_EQ(server_->stats().client_output_buffer_limit_disconnections.load(), 1u);
+  // Messages refused to a client already closing are no further disconnections.
+  EXPECT_FALSE(server_->DeliverTo(*client_, "b", 0));
+  EXPECT_EQ(server_->stats().client_output_buffer_limit_disconnections.load(), 1u);
+}
+
+TEST_F(DispatcherTest, AClientClosedOtherwiseIsNoOutputLimitDisconnection) {
+  MakeServer(ServerConfig{});
+  MutexLock lock(&server_->exec_mutex());
+  client_->RequestClose("killed");
+  EXPECT_FALSE(server_->DeliverTo(*client_, "a", 0));
+  EXPECT_EQ(client_->output_bytes(), 0u);
+  EXPECT_EQ(server_->stats().client_output_buffer_limit_disconnections.load(), 0u);
 }
 
 }  // namespace

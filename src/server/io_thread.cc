@@ -524,7 +524,10 @@ void IoThread::Flush(Conn& conn) {
     if (conn.sending_off == conn.sending.size()) {
       conn.sending.clear();
       conn.sending_off = 0;
-      if (conn.sending.capacity() > kKeepSendCapacity) std::string().swap(conn.sending);
+      if (conn.sending.capacity() > kKeepSendCapacity) {
+        client.NoteUnsent(0);  // not counted against the output limit while it is freed
+        std::string().swap(conn.sending);
+      }
       client.TakeForSend(&conn.sending);
       if (conn.sending.empty()) break;
     }

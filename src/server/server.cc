@@ -185,8 +185,11 @@ bool Server::DeliverTo(Client& client, std::string_view bytes, std::int64_t now_
   const ServerConfig& cfg = exec_config();
   const OutputBufferLimit& limit =
       client.output_class() == OutputClass::kPubSub ? cfg.output_pubsub : cfg.output_normal;
+  // Only a refusal that closes the client now is a limit's disconnection (not one to a client
+  // already closing: CLIENT KILL, a gone peer, an engine error).
+  const bool was_closing = client.close_requested();
   const bool ok = client.Deliver(bytes, limit, now_ms);
-  if (!ok && client.close_requested()) {
+  if (!ok && !was_closing && client.close_requested()) {
     stats_.client_output_buffer_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
   }
   return ok;

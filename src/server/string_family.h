@@ -7,6 +7,7 @@
 #define LARDER_SERVER_STRING_FAMILY_H_
 
 #include <atomic>
+#include <cassert>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,6 +46,7 @@ inline Result<StringRead> ReadString(Database& db, std::string_view key) {
 // keeps the key's expiry, and passes on what the read found, so SetString does not read it again.
 // REQUIRES: no write to the key since `read` (which was not kWrongType).
 inline SetStringOptions OverwriteOf(const StringRead& read) {
+  assert(read.state != StringState::kWrongType);
   SetStringOptions options;
   options.keep_ttl = true;
   options.prior = read.state == StringState::kString ? SetStringOptions::Prior::kString
