@@ -41,8 +41,17 @@ class [[nodiscard]] Status {
   Status(Code code, std::string_view message);
   explicit Status(Code code) noexcept : code_(code) {}
 
-  Status(const Status& other);
-  Status& operator=(const Status& other);
+  // Inline: copying an OK status (every LARDER_RETURN_IF_ERROR of a stored one) is a byte.
+  Status(const Status& other) : code_(other.code_) {
+    if (other.message_) message_ = std::make_unique<std::string>(*other.message_);
+  }
+  Status& operator=(const Status& other) {
+    if (this != &other) {
+      code_ = other.code_;
+      message_ = other.message_ ? std::make_unique<std::string>(*other.message_) : nullptr;
+    }
+    return *this;
+  }
   Status(Status&&) noexcept = default;
   Status& operator=(Status&&) noexcept = default;
 

@@ -43,18 +43,6 @@ Status::Status(Code code, std::string_view message) : code_(code) {
   if (!message.empty()) message_ = std::make_unique<std::string>(message);
 }
 
-Status::Status(const Status& other) : code_(other.code_) {
-  if (other.message_) message_ = std::make_unique<std::string>(*other.message_);
-}
-
-Status& Status::operator=(const Status& other) {
-  if (this != &other) {
-    code_ = other.code_;
-    message_ = other.message_ ? std::make_unique<std::string>(*other.message_) : nullptr;
-  }
-  return *this;
-}
-
 Status Status::FromErrno(std::string_view context, int err) {
   std::string msg(context);
   msg += ": ";
