@@ -43,12 +43,14 @@ class [[nodiscard]] Status {
 
   // Inline: copying an OK status (every LARDER_RETURN_IF_ERROR of a stored one) is a byte.
   Status(const Status& other) : code_(other.code_) {
-    if (other.message_) message_ = std::make_unique<std::string>(*other.message_);
+    if (other.message_) [[unlikely]]
+      CopyMessageFrom(other);
   }
   Status& operator=(const Status& other) {
     if (this != &other) {
       code_ = other.code_;
-      message_ = other.message_ ? std::make_unique<std::string>(*other.message_) : nullptr;
+      if (other.message_ || message_) [[unlikely]]
+        CopyMessageFrom(other);
     }
     return *this;
   }
@@ -94,6 +96,8 @@ class [[nodiscard]] Status {
   Status WithContext(std::string_view prefix) const;
 
  private:
+  void CopyMessageFrom(const Status& other);  // out of line: the rare, allocating part
+
   Code code_ = Code::kOk;
   std::unique_ptr<std::string> message_;
 };

@@ -43,6 +43,10 @@ Status::Status(Code code, std::string_view message) : code_(code) {
   if (!message.empty()) message_ = std::make_unique<std::string>(message);
 }
 
+void Status::CopyMessageFrom(const Status& other) {
+  message_ = other.message_ ? std::make_unique<std::string>(*other.message_) : nullptr;
+}
+
 Status Status::FromErrno(std::string_view context, int err) {
   std::string msg(context);
   msg += ": ";

@@ -166,7 +166,16 @@ bool SplitArgs(std::string_view line, std::vector<std::string>* out) {
 
 std::optional<std::int64_t> ParseInt64(std::string_view s) {
   if (s.empty() || s.size() > 20) return std::nullopt;
-  if (s == "0") return 0;
+  if (s.size() == 1 && s[0] == '0') return 0;
+  if (s.size() <= 18 && s[0] >= '1' && s[0] <= '9') {
+    // The common case (every RESP length, most arguments): positive and too short to overflow.
+    std::int64_t v = 0;
+    for (const char c : s) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  }
   std::size_t i = 0;
   const bool negative = s[0] == '-';
   if (negative) ++i;

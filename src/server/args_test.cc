@@ -20,6 +20,10 @@ TEST(ArgsTest, ParseInt64FollowsString2ll) {
   EXPECT_EQ(ParseInt64("123"), 123);
   EXPECT_EQ(ParseInt64("9223372036854775807"), std::numeric_limits<std::int64_t>::max());
   EXPECT_EQ(ParseInt64("-9223372036854775808"), std::numeric_limits<std::int64_t>::min());
+  // Either side of the short path's limit (18 digits), and a digit run broken at its end.
+  EXPECT_EQ(ParseInt64("999999999999999999"), 999'999'999'999'999'999);
+  EXPECT_EQ(ParseInt64("1000000000000000000"), 1'000'000'000'000'000'000);
+  EXPECT_EQ(ParseInt64("12a"), std::nullopt);
   for (const char* bad : {"",
                           "-",
                           "+1",
