@@ -46,6 +46,12 @@ TEST(ArenaTest, IsAMemoryResourceForPmrContainers) {
   EXPECT_GE(arena.bytes(), 100000 * sizeof(std::uint64_t));
 }
 
+// An arena over `cache` that allocates `blocks` whole blocks and ends, handing them to the cache.
+void EndArenaOfBlocks(const std::shared_ptr<ArenaBlockCache>& cache, int blocks) {
+  Arena a(cache);
+  for (int i = 0; i < blocks; ++i) a.Allocate(Arena::kBlockSize);
+}
+
 TEST(ArenaBlockCacheTest, BlocksOfAnEndedArenaServeTheNextOne) {
   auto cache_ptr = std::make_shared<ArenaBlockCache>(1 << 20);
   ArenaBlockCache& cache = *cache_ptr;
@@ -69,10 +75,7 @@ TEST(ArenaBlockCacheTest, BlocksOfAnEndedArenaServeTheNextOne) {
 TEST(ArenaBlockCacheTest, KeepsAtMostItsLimit) {
   auto cache_ptr = std::make_shared<ArenaBlockCache>(3 * Arena::kBlockSize);
   ArenaBlockCache& cache = *cache_ptr;
-  {
-    Arena a(cache_ptr);
-    for (int i = 0; i < 10; ++i) a.Allocate(Arena::kBlockSize);
-  }
+  EndArenaOfBlocks(cache_ptr, 10);
   EXPECT_EQ(cache.bytes(), 3 * Arena::kBlockSize);
   // A request bigger than every cached block finds none; the small ones stay cached.
   ArenaBlock none = cache.Take(2 * Arena::kBlockSize);
@@ -83,10 +86,7 @@ TEST(ArenaBlockCacheTest, KeepsAtMostItsLimit) {
 TEST(ArenaBlockCacheTest, ClearFreesEveryIdleBlock) {
   auto cache_ptr = std::make_shared<ArenaBlockCache>(16 * Arena::kBlockSize);
   ArenaBlockCache& cache = *cache_ptr;
-  {
-    Arena a(cache_ptr);
-    for (int i = 0; i < 5; ++i) a.Allocate(Arena::kBlockSize);
-  }
+  EndArenaOfBlocks(cache_ptr, 5);
   EXPECT_EQ(cache.bytes(), 5 * Arena::kBlockSize);
   EXPECT_EQ(cache.blocks(), 5u);
   cache.Clear();
@@ -106,10 +106,7 @@ TEST(ArenaBlockCacheTest, AFloorKeepsTwiceWhatTheLastArenaUsed) {
   auto cache_ptr = std::make_shared<ArenaBlockCache>(16 * Arena::kBlockSize,
                                                      /*floor_bytes=*/2 * Arena::kBlockSize);
   ArenaBlockCache& cache = *cache_ptr;
-  {
-    Arena big(cache_ptr);
-    for (int i = 0; i < 6; ++i) big.Allocate(Arena::kBlockSize);
-  }
+  EndArenaOfBlocks(cache_ptr, 6);
   EXPECT_EQ(cache.bytes(), 6 * Arena::kBlockSize);  // within twice its 6 blocks
   {
     Arena light(cache_ptr);
@@ -118,11 +115,7 @@ TEST(ArenaBlockCacheTest, AFloorKeepsTwiceWhatTheLastArenaUsed) {
   }
   // Twice one block is below the floor: the floor's two blocks stay, the burst's others go.
   EXPECT_EQ(cache.bytes(), 2 * Arena::kBlockSize);
-  {
-    Arena two(cache_ptr);
-    for (int i = 0; i < 2; ++i) two.Allocate(Arena::kBlockSize);
-    two.Allocate(Arena::kBlockSize);
-  }
+  EndArenaOfBlocks(cache_ptr, 3);
   EXPECT_EQ(cache.bytes(), 3 * Arena::kBlockSize);  // twice three blocks would be six: all kept
 }
 

@@ -265,7 +265,6 @@ Status DurabilityImpl::MaybeCheckpoint() {
   }
   const std::uint64_t interval_nanos = options_.checkpoint_interval_ms * 1000000;
   const std::uint64_t now_nanos = clock_->NowNanos();
-  const std::uint64_t since_checkpoint_nanos = now_nanos - last_checkpoint_nanos_;
   if (idle) {
     // Nothing written since the last checkpoint: nothing to commit. Nothing for an interval
     // since it ended (no client writes during a commit), the memory kept for the next
@@ -284,7 +283,7 @@ Status DurabilityImpl::MaybeCheckpoint() {
   const std::uint64_t spacing_nanos =
       std::max(interval_nanos,
                std::min(kCheckpointSpacing * last_commit_nanos_, kMaxCheckpointSpacingNanos));
-  const bool by_time = since_checkpoint_nanos >= spacing_nanos;
+  const bool by_time = now_nanos - last_checkpoint_nanos_ >= spacing_nanos;
   const bool by_size = bytes >= options_.checkpoint_log_bytes;
   // While BGSAVE copies the file, commits would make its lock-free copy retry: defer them, the
   // log holding everything meanwhile, unless the log grows too large.
